@@ -1,0 +1,55 @@
+# glue-wf: `make demo` runs the pipeline locally; `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint unit spark e2e bench docker-spark-test clean
+
+setup: $(STAMP) java
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "setup: $(PYTHON) not found; install Python 3.11+ first" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "setup: Python 3.11+ is required, $(PYTHON) is $$($(PYTHON) -V)" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	$(PIP) install --quiet --no-deps -e .
+	touch $(STAMP)
+
+# PySpark needs a Java 17 runtime: install it through apt when none is on PATH.
+java:
+	@bash scripts/ensure-java.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check glue_workflow
+	$(VENV)/bin/mypy
+
+test: setup lint
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+unit: setup
+	$(VENV)/bin/pytest -m "not spark and not slow and not e2e and not browser and not semantics" $(PYTEST_ARGS)
+
+spark: setup
+	$(VENV)/bin/pytest -m spark $(PYTEST_ARGS)
+
+e2e: setup
+	$(VENV)/bin/pytest -m "e2e or slow" $(PYTEST_ARGS)
+
+bench: setup
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# Spark job tests inside the official Glue 5.0 image (needs a Docker engine).
+docker-spark-test:
+	bash infra/docker/run-spark-tests.sh
+
+clean:
+	rm -rf .glue-wf .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,188 @@
+"""Target settings: ``glue-wf.toml`` at the project root, overridden by environment.
+
+Precedence (highest first): command-line ``--target``; environment (``GLUE_WF_*``,
+``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL``);
+the ``[target.<name>]`` table of ``glue-wf.toml``; built-in defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from glue_workflow.errors import ConfigError
+
+CONFIG_FILE = "glue-wf.toml"
+TARGETS = ("local", "aws")
+Target = Literal["local", "aws"]
+
+LOCAL_ACCOUNT_ID = "000000000000"
+LOCAL_DEFAULT_BUCKET = "glue-wf-local"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_HOME = ".glue-wf"
+
+_ENV_KEYS = {
+    "home": "GLUE_WF_HOME",
+    "bucket": "GLUE_WF_BUCKET",
+    "glue_role_arn": "GLUE_WF_GLUE_ROLE_ARN",
+    "sagemaker_role_arn": "GLUE_WF_SAGEMAKER_ROLE_ARN",
+    "profile": "AWS_PROFILE",
+    "endpoint_url": "AWS_ENDPOINT_URL",
+    "stack_name": "GLUE_WF_STACK_NAME",
+}
+_TARGET_KEYS = frozenset(
+    {"home", "bucket", "glue_role_arn", "sagemaker_role_arn", "region", "profile",
+     "endpoint_url", "stack_name"}
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a command needs to know about the project and where it deploys."""
+
+    project_root: Path
+    definition: Path  # the Python file that defines the workflow
+    attribute: str  # the module attribute holding the Workflow
+    target: Target
+    home: Path  # local target state directory (used by --target local only)
+    region: str
+    bucket: str | None
+    glue_role_arn: str | None
+    sagemaker_role_arn: str | None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    stack_name: str = "glue-wf"
+
+    @property
+    def is_local(self) -> bool:
+        return self.target == "local"
+
+    @property
+    def jobs_dir(self) -> Path:
+        return self.project_root / "jobs"
+
+    def require_aws_resources(self) -> tuple[str, str, str]:
+        """Bucket, Glue role ARN and SageMaker role ARN, or a ConfigError naming the fix."""
+        missing = [
+            env
+            for env, value in (
+                ("GLUE_WF_BUCKET", self.bucket),
+                ("GLUE_WF_GLUE_ROLE_ARN", self.glue_role_arn),
+                ("GLUE_WF_SAGEMAKER_ROLE_ARN", self.sagemaker_role_arn),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                f"target {self.target!r} has no {', '.join(missing)}: set them in the "
+                f"[target.{self.target}] table of {CONFIG_FILE} or in the environment, or "
+                "create them with 'glue-wf infra deploy' (see infra/README.md)"
+            )
+        assert self.bucket and self.glue_role_arn and self.sagemaker_role_arn
+        return self.bucket, self.glue_role_arn, self.sagemaker_role_arn
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` holding glue-wf.toml."""
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / CONFIG_FILE).is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CONFIG_FILE} found in {here} or any parent directory: run glue-wf from a "
+        f"project directory, or pass --project DIR"
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
+def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table, got {type(value).__name__}")
+    return value
+
+
+def _str_or_none(value: Any, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, got {value!r}")
+    return value
+
+
+def load_settings(
+    project_root: Path | None = None,
+    *,
+    target: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read glue-wf.toml under ``project_root`` (or the nearest one) and apply overrides."""
+    env = os.environ if env is None else env
+    root = (project_root or find_project_root()).resolve()
+    config_path = root / CONFIG_FILE
+    data = _read_toml(config_path) if config_path.is_file() else {}
+    where = str(config_path)
+
+    workflow = _table(data, "workflow", where)
+    definition = workflow.get("definition", "triggers/churn_pipeline.py")
+    attribute = workflow.get("attribute", "workflow")
+    if not isinstance(definition, str) or not isinstance(attribute, str):
+        raise ConfigError(f"{where}: [workflow] definition and attribute must be strings")
+
+    targets = _table(data, "target", where)
+    chosen = target or env.get("GLUE_WF_TARGET") or targets.get("default") or "local"
+    if chosen not in TARGETS:
+        raise ConfigError(
+            f"unknown target {chosen!r}: use one of {', '.join(TARGETS)} "
+            "(--target, GLUE_WF_TARGET or [target] default in glue-wf.toml)"
+        )
+    table = _table(targets, chosen, f"{where} [target]")
+    unknown = sorted(set(table) - _TARGET_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where} [target.{chosen}]: unknown setting(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(_TARGET_KEYS))}"
+        )
+    values: dict[str, str | None] = {
+        key: _str_or_none(table.get(key), f"{where} [target.{chosen}] {key}")
+        for key in _TARGET_KEYS
+    }
+    for key, env_name in _ENV_KEYS.items():
+        if env.get(env_name):
+            values[key] = env[env_name]
+    region = (
+        env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"]
+        or DEFAULT_REGION
+    )
+    home = Path(values["home"] or DEFAULT_HOME)
+    if not home.is_absolute():
+        home = root / home
+    local = chosen == "local"
+    return Settings(
+        project_root=root,
+        definition=root / definition,
+        attribute=attribute,
+        target="local" if local else "aws",
+        home=home,
+        region=region,
+        bucket=values["bucket"] or (LOCAL_DEFAULT_BUCKET if local else None),
+        glue_role_arn=values["glue_role_arn"]
+        or (f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/glue-wf-glue-job" if local else None),
+        sagemaker_role_arn=values["sagemaker_role_arn"]
+        or (f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/glue-wf-sagemaker" if local else None),
+        profile=None if local else values["profile"],
+        endpoint_url=None if local else values["endpoint_url"],
+        stack_name=values["stack_name"] or "glue-wf",
+    )
+

@@ -1,0 +1,181 @@
+"""Answer boto3 calls from local handlers, through botocore's own event system.
+
+``install(home)`` wraps ``botocore.session.Session.create_client`` so that every
+client of a served service created afterwards gets two handlers:
+
+* ``before-parameter-build`` (registered last) stashes the call's parameters in the
+  request context, after botocore's own handlers have adjusted them;
+* ``before-call`` answers the operation from the local service and returns
+  ``(AWSResponse, parsed)``: botocore skips signing and sending, exactly as with its
+  Stubber. Requests are still validated against the real service model first.
+
+Errors are returned as AWS does (``{"Error": {"Code", "Message"}}`` with an HTTP
+status), so callers get the modelled ``ClientError`` subclasses. Operations a service
+does not implement fail with code ``NotSupportedLocally``: never a silent success.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import botocore.session
+from botocore.awsrequest import AWSResponse
+
+from glue_workflow.errors import GlueWfError
+from glue_workflow.local.store import LocalHome
+
+# service name (botocore's hyphenated service id) -> "module:class"
+SERVICES: dict[str, str] = {
+    "glue": "glue_workflow.local.glue.service:GlueService",
+    "s3": "glue_workflow.local.s3.service:S3Service",
+    "sagemaker": "glue_workflow.local.sagemaker.service:SageMakerService",
+    "sagemaker-runtime": "glue_workflow.local.sagemaker.runtime:RuntimeService",
+}
+_PARAMS_KEY = "glue_wf_local_params"
+
+
+class LocalService(Protocol):
+    """A local stand-in for one AWS service."""
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Answer ``operation`` (e.g. ``"CreateJob"``) or raise ``LocalServiceError``."""
+        ...
+
+
+class LocalServiceError(GlueWfError):
+    """An AWS-style error answer: code as AWS names it, message, HTTP status."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def not_supported(service: str, operation: str) -> LocalServiceError:
+    return LocalServiceError(
+        "NotSupportedLocally",
+        f"{service}:{operation} is not supported by the glue-wf local target; "
+        f"use --target aws for it, or open an issue",
+        501,
+    )
+
+
+class _Installation:
+    def __init__(self, home: LocalHome) -> None:
+        self.home = home
+        self.services: dict[str, LocalService] = {}
+        self.lock = threading.Lock()
+
+    def service(self, name: str) -> LocalService:
+        with self.lock:
+            found = self.services.get(name)
+            if found is None:
+                module_name, _, class_name = SERVICES[name].partition(":")
+                module = importlib.import_module(module_name)
+                factory: Callable[[LocalHome], LocalService] = getattr(module, class_name)
+                found = factory(self.home)
+                self.services[name] = found
+            return found
+
+
+_installation: _Installation | None = None
+_original_create_client: Callable[..., Any] | None = None
+
+
+def installed_home() -> Path | None:
+    """The state directory the local target serves from, or None when not installed."""
+    return _installation.home.root if _installation else None
+
+
+def install(home: Path | str) -> LocalHome:
+    """Serve glue / s3 / sagemaker / sagemaker-runtime calls from ``home`` (idempotent).
+
+    Affects clients created after the call, in this process. Installing again with
+    another home switches every later client (and existing ones) to it.
+    """
+    global _installation, _original_create_client
+    local_home = LocalHome(Path(home).resolve()).ensure()
+    if _installation is None or _installation.home != local_home:
+        _installation = _Installation(local_home)
+    if _original_create_client is None:
+        _original_create_client = botocore.session.Session.create_client
+        botocore.session.Session.create_client = _create_client  # type: ignore[method-assign]
+    return local_home
+
+
+def uninstall() -> None:
+    """Restore plain botocore for clients created from now on (tests)."""
+    global _installation, _original_create_client
+    if _original_create_client is not None:
+        botocore.session.Session.create_client = _original_create_client  # type: ignore[method-assign]
+    _original_create_client = None
+    _installation = None
+
+
+def _create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+    assert _original_create_client is not None
+    client = _original_create_client(self, *args, **kwargs)
+    service = client.meta.service_model.service_id.hyphenize()
+    if service in SERVICES and _installation is not None:
+        attach(client, service)
+    return client
+
+
+def attach(client: Any, service: str) -> None:
+    """Route one existing client's calls for ``service`` to the local target."""
+    events = client.meta.events
+    events.register_last(f"before-parameter-build.{service}", _stash_params)
+    events.register(f"before-call.{service}", _answer)
+
+
+def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context[_PARAMS_KEY] = params
+
+
+def _answer(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+    installation = _installation
+    service = model.service_model.service_id.hyphenize()
+    request_id = str(uuid.uuid4())
+    url = f"https://{service}.local.glue-wf/"
+    if installation is None:
+        error = LocalServiceError(
+            "LocalTargetNotInstalled", "the glue-wf local target was uninstalled", 500
+        )
+        return _error_response(url, request_id, error)
+    params = dict(context.get(_PARAMS_KEY) or {})
+    try:
+        parsed = installation.service(service).handle(model.name, params)
+    except LocalServiceError as error:
+        return _error_response(url, request_id, error)
+    status = int(parsed.pop("_status", 200))
+    headers = {"x-amzn-requestid": request_id}
+    parsed["ResponseMetadata"] = {
+        "RequestId": request_id,
+        "HTTPStatusCode": status,
+        "HTTPHeaders": headers,
+        "RetryAttempts": 0,
+    }
+    return AWSResponse(url, status, headers, None), parsed
+
+
+def _error_response(
+    url: str, request_id: str, error: LocalServiceError
+) -> tuple[AWSResponse, dict[str, Any]]:
+    headers = {"x-amzn-requestid": request_id, "x-amzn-errortype": error.code}
+    parsed = {
+        "Error": {"Code": error.code, "Message": error.message},
+        "Message": error.message,
+        "ResponseMetadata": {
+            "RequestId": request_id,
+            "HTTPStatusCode": error.status,
+            "HTTPHeaders": headers,
+            "RetryAttempts": 0,
+        },
+    }
+    return AWSResponse(url, error.status, headers, None), parsed

@@ -1,0 +1,94 @@
+"""The local target's state directory and its SQLite database (WAL).
+
+Layout of a home directory::
+
+    <home>/state.db      control-plane state and runs of every local service
+    <home>/s3/<bucket>/<key>   the S3 stand-in
+    <home>/logs/...      job, training, processing and endpoint logs
+    <home>/work/...      scratch directories of running jobs
+
+Each service owns its tables (prefixed ``glue_``, ``sm_``, ...) and creates them with
+``CREATE TABLE IF NOT EXISTS`` when it first connects.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class LocalHome:
+    """Paths inside one local target state directory."""
+
+    root: Path
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / "state.db"
+
+    @property
+    def s3_root(self) -> Path:
+        return self.root / "s3"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.root / "work"
+
+    def ensure(self) -> LocalHome:
+        for path in (self.root, self.s3_root, self.logs_dir, self.work_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode with WAL; use ``transaction`` for writes."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``: one writer at a time across processes."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class ThreadLocalConnections:
+    """One connection per thread to one database (sqlite3 connections are not shareable)."""
+
+    def __init__(self, db_path: Path, schema: str = "") -> None:
+        self._db_path = db_path
+        self._schema = schema
+        self._local = threading.local()
+
+    def get(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self._db_path)
+            if self._schema:
+                conn.executescript(self._schema)
+            self._local.conn = conn
+        return conn
