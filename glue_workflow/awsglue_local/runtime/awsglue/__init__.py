@@ -1,0 +1,19 @@
+"""Local (clean-room) implementation of the ``awsglue`` job library on plain PySpark.
+
+Importing this package, or ``awsglue.utils``, never imports pyspark: Python shell
+jobs use ``getResolvedOptions`` only. Spark-backed names load on first access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["DynamicFrame"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DynamicFrame":
+        from awsglue.dynamicframe import DynamicFrame
+
+        return DynamicFrame
+    raise AttributeError(f"module 'awsglue' has no attribute {name!r}")
