@@ -7,7 +7,7 @@ run on Python 3.9+ with the standard library only: Python shell jobs use it.
 from __future__ import annotations
 
 import argparse
-from typing import Dict, List, Optional, Sequence
+from collections.abc import Sequence
 
 __all__ = ["GlueArgumentError", "getResolvedOptions"]
 
@@ -54,9 +54,9 @@ def _parser(allow_abbrev: bool) -> _Parser:
     return parser
 
 
-def getResolvedOptions(  # noqa: N802 - Glue's public name
+def getResolvedOptions(
     args: Sequence[str], options: Sequence[str], allow_abbrev: bool = True
-) -> Dict[str, Optional[str]]:
+) -> dict[str, str | None]:
     """Resolve the requested ``options`` from ``args`` (``sys.argv``) as Glue does.
 
     Every requested name ``X`` is a required ``--X``; unknown arguments are ignored;
@@ -78,7 +78,7 @@ def getResolvedOptions(  # noqa: N802 - Glue's public name
         parser.add_argument("--" + name, required=True)
 
     parsed, _unknown = parser.parse_known_args(list(args[1:]))
-    result: Dict[str, Optional[str]] = vars(parsed)
+    result: dict[str, str | None] = vars(parsed)
 
     continuation = result.pop("continuation_option")
     if result["job_bookmark_option"] is None:
@@ -94,17 +94,19 @@ def getResolvedOptions(  # noqa: N802 - Glue's public name
     return result
 
 
-def _check_bookmark_range(result: Dict[str, Optional[str]]) -> None:
+def _check_bookmark_range(result: dict[str, str | None]) -> None:
     option = result["job_bookmark_option"]
-    given: List[str] = [
+    given: list[str] = [
         "--" + name.replace("_", "-")
         for name in ("job_bookmark_from", "job_bookmark_to")
         if result[name] is not None
     ]
     if option == "job-bookmark-pause":
         if len(given) == 1:
-            missing = "--job-bookmark-to" if given[0] == "--job-bookmark-from" else (
-                "--job-bookmark-from"
+            missing = (
+                "--job-bookmark-to"
+                if given[0] == "--job-bookmark-from"
+                else ("--job-bookmark-from")
             )
             raise RuntimeError(
                 f"Missing option or value for {missing}: job-bookmark-pause with "
