@@ -34,5 +34,7 @@ def session_for(settings: Settings) -> boto3.Session:
 def client(settings: Settings, service: str, session: boto3.Session | None = None) -> Any:
     """A client for ``service`` on the settings' target, with glue-wf's retry config."""
     session = session or session_for(settings)
-    endpoint = None if settings.is_local else settings.endpoint_url
-    return session.client(service, endpoint_url=endpoint, config=CLIENT_CONFIG)
+    kwargs: dict[str, Any] = {"config": CLIENT_CONFIG}
+    if not settings.is_local and settings.endpoint_url:
+        kwargs["endpoint_url"] = settings.endpoint_url
+    return session.client(service, **kwargs)  # type: ignore[call-overload]

@@ -35,8 +35,16 @@ _ENV_KEYS = {
     "stack_name": "GLUE_WF_STACK_NAME",
 }
 _TARGET_KEYS = frozenset(
-    {"home", "bucket", "glue_role_arn", "sagemaker_role_arn", "region", "profile",
-     "endpoint_url", "stack_name"}
+    {
+        "home",
+        "bucket",
+        "glue_role_arn",
+        "sagemaker_role_arn",
+        "region",
+        "profile",
+        "endpoint_url",
+        "stack_name",
+    }
 )
 
 
@@ -82,8 +90,7 @@ class Settings:
                 f"[target.{self.target}] table of {CONFIG_FILE} or in the environment, or "
                 "create them with 'glue-wf infra deploy' (see infra/README.md)"
             )
-        assert self.bucket and self.glue_role_arn and self.sagemaker_role_arn
-        return self.bucket, self.glue_role_arn, self.sagemaker_role_arn
+        return str(self.bucket), str(self.glue_role_arn), str(self.sagemaker_role_arn)
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -162,8 +169,7 @@ def load_settings(
         if env.get(env_name):
             values[key] = env[env_name]
     region = (
-        env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"]
-        or DEFAULT_REGION
+        env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"] or DEFAULT_REGION
     )
     home = Path(values["home"] or DEFAULT_HOME)
     if not home.is_absolute():
@@ -185,4 +191,3 @@ def load_settings(
         endpoint_url=None if local else values["endpoint_url"],
         stack_name=values["stack_name"] or "glue-wf",
     )
-

@@ -13,11 +13,21 @@ CHURN_CSV = SHARED_DATA / "churn_processed.csv"
 
 
 @pytest.fixture(autouse=True)
-def _aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _aws_isolation(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Dummy credentials, a fixed region, no profile or endpoint from the environment."""
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_GLUE",
-                 "AWS_ENDPOINT_URL_SAGEMAKER", "AWS_ENDPOINT_URL_S3", "GLUE_WF_TARGET",
-                 "GLUE_WF_BUCKET", "GLUE_WF_GLUE_ROLE_ARN", "GLUE_WF_SAGEMAKER_ROLE_ARN"):
+    for name in (
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_GLUE",
+        "AWS_ENDPOINT_URL_SAGEMAKER",
+        "AWS_ENDPOINT_URL_S3",
+        "GLUE_WF_TARGET",
+        "GLUE_WF_BUCKET",
+        "GLUE_WF_GLUE_ROLE_ARN",
+        "GLUE_WF_SAGEMAKER_ROLE_ARN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -25,8 +35,9 @@ def _aws_isolation(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Tem
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path_factory.getbasetemp() / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE",
-                       str(tmp_path_factory.getbasetemp() / "no-aws-credentials"))
+    monkeypatch.setenv(
+        "AWS_SHARED_CREDENTIALS_FILE", str(tmp_path_factory.getbasetemp() / "no-aws-credentials")
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import botocore.session
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from glue_workflow.errors import GlueWfError
 from glue_workflow.local.store import LocalHome
@@ -99,7 +99,7 @@ def install(home: Path | str) -> LocalHome:
     Affects clients created after the call, in this process. Installing again with
     another home switches every later client (and existing ones) to it.
     """
-    global _installation, _original_create_client
+    global _installation, _original_create_client  # noqa: PLW0603 - process-wide by design
     local_home = LocalHome(Path(home).resolve()).ensure()
     if _installation is None or _installation.home != local_home:
         _installation = _Installation(local_home)
@@ -111,7 +111,7 @@ def install(home: Path | str) -> LocalHome:
 
 def uninstall() -> None:
     """Restore plain botocore for clients created from now on (tests)."""
-    global _installation, _original_create_client
+    global _installation, _original_create_client  # noqa: PLW0603 - process-wide by design
     if _original_create_client is not None:
         botocore.session.Session.create_client = _original_create_client  # type: ignore[method-assign]
     _original_create_client = None
@@ -154,11 +154,12 @@ def _answer(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse,
     except LocalServiceError as error:
         return _error_response(url, request_id, error)
     status = int(parsed.pop("_status", 200))
-    headers = {"x-amzn-requestid": request_id}
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = request_id
     parsed["ResponseMetadata"] = {
         "RequestId": request_id,
         "HTTPStatusCode": status,
-        "HTTPHeaders": headers,
+        "HTTPHeaders": dict(headers),
         "RetryAttempts": 0,
     }
     return AWSResponse(url, status, headers, None), parsed
@@ -167,14 +168,16 @@ def _answer(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse,
 def _error_response(
     url: str, request_id: str, error: LocalServiceError
 ) -> tuple[AWSResponse, dict[str, Any]]:
-    headers = {"x-amzn-requestid": request_id, "x-amzn-errortype": error.code}
+    headers = HTTPHeaders()
+    headers["x-amzn-requestid"] = request_id
+    headers["x-amzn-errortype"] = error.code
     parsed = {
         "Error": {"Code": error.code, "Message": error.message},
         "Message": error.message,
         "ResponseMetadata": {
             "RequestId": request_id,
             "HTTPStatusCode": error.status,
-            "HTTPHeaders": headers,
+            "HTTPHeaders": dict(headers),
             "RetryAttempts": 0,
         },
     }

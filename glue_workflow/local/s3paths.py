@@ -33,7 +33,7 @@ def parse_s3_uri(uri: str) -> S3Uri:
     """Split ``s3://bucket/key`` (also ``s3a://``, ``s3n://``); the key may be empty."""
     for scheme in S3_SCHEMES:
         if uri.startswith(scheme):
-            rest = uri[len(scheme):]
+            rest = uri[len(scheme) :]
             bucket, _, key = rest.partition("/")
             check_bucket(bucket, uri)
             return S3Uri(bucket, key)

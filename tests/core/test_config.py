@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from glue_workflow.config import find_project_root, load_settings
+from glue_workflow.errors import ConfigError
+
+
+def _project(tmp_path: Path, toml: str = "") -> Path:
+    (tmp_path / "glue-wf.toml").write_text(toml)
+    return tmp_path
+
+
+def test_defaults_are_local(tmp_path: Path) -> None:
+    settings = load_settings(_project(tmp_path), env={})
+    assert settings.target == "local"
+    assert settings.home == tmp_path / ".glue-wf"
+    assert settings.bucket == "glue-wf-local"
+    assert settings.definition == tmp_path / "triggers" / "churn_pipeline.py"
+    assert str(settings.glue_role_arn).startswith("arn:aws:iam::")
+
+
+def test_toml_target_table_and_env_override(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        '[target]\ndefault = "aws"\n[target.aws]\nbucket = "from-toml"\nregion = "eu-west-1"\n',
+    )
+    settings = load_settings(root, env={"GLUE_WF_BUCKET": "from-env"})
+    assert settings.target == "aws"
+    assert settings.bucket == "from-env"
+    assert settings.region == "eu-west-1"
+    assert settings.glue_role_arn is None
+    assert load_settings(root, env={"AWS_REGION": "ap-south-1"}).region == "ap-south-1"
+
+
+def test_cli_target_beats_env(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    assert load_settings(root, target="local", env={"GLUE_WF_TARGET": "aws"}).target == "local"
+    assert load_settings(root, env={"GLUE_WF_TARGET": "aws"}).target == "aws"
+
+
+def test_unknown_target_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"unknown target 'gcp': use one of local, aws"):
+        load_settings(_project(tmp_path), target="gcp", env={})
+
+
+def test_unknown_setting_is_named(tmp_path: Path) -> None:
+    root = _project(tmp_path, '[target.local]\nbukket = "x"\n')
+    with pytest.raises(ConfigError, match=r"\[target.local\]: unknown setting\(s\) bukket"):
+        load_settings(root, env={})
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    root = _project(tmp_path, "[target\n")
+    with pytest.raises(ConfigError, match=r"glue-wf.toml: invalid TOML"):
+        load_settings(root, env={})
+
+
+def test_missing_aws_resources_point_at_infra(tmp_path: Path) -> None:
+    settings = load_settings(_project(tmp_path), target="aws", env={})
+    with pytest.raises(ConfigError) as info:
+        settings.require_aws_resources()
+    assert "GLUE_WF_BUCKET, GLUE_WF_GLUE_ROLE_ARN, GLUE_WF_SAGEMAKER_ROLE_ARN" in str(info.value)
+    assert "glue-wf infra deploy" in str(info.value)
+
+
+def test_project_root_is_found_upwards(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    nested = root / "a" / "b"
+    nested.mkdir(parents=True)
+    assert find_project_root(nested) == root.resolve()
+
+
+def test_no_project_root(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no glue-wf\.toml found"):
+        find_project_root(tmp_path)
