@@ -1,0 +1,409 @@
+"""SageMaker helpers shared by the pipeline's Python shell jobs.
+
+Runs on Glue's Python shell (Python 3.9, stdlib + boto3): no 3.10+ syntax or APIs.
+
+* Names: deterministic from workflow + run ID + node (+ attempt), valid SageMaker
+  names (``[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}``), so a retried Glue attempt finds its
+  own training job and attaches to it instead of starting a duplicate.
+* Waiting: our own poll loop with capped exponential backoff and a deadline derived
+  from the job's ``MaxRuntimeInSeconds`` (the stock waiters poll every 60-120 s and
+  treat ``Stopped`` as success).
+* Terminal states: ``Failed`` and ``Stopped`` end the job with SageMaker's reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+
+from botocore.exceptions import ClientError
+
+NAME_MAX = 63
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+CLIENT_TOKEN_MAX = 36
+# A Glue retry of a node makes at most this many SageMaker jobs for one run and node.
+MAX_ATTEMPTS = 20
+
+TRAINING_DONE = ("Completed",)
+TRAINING_BAD = ("Failed", "Stopped")
+ENDPOINT_BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
+
+
+class SageMakerError(Exception):
+    """A SageMaker resource ended badly or never finished; the message says which and why.
+
+    The job scripts let it propagate as a failure of their node (``run_job`` turns a
+    ``JobFailed`` into a one-line error); this module stays importable on its own.
+    """
+
+
+def failure(message: str) -> Exception:
+    """A ``JobFailed`` when the job library provides it, else a ``SageMakerError``."""
+    try:
+        from glue_workflow.jobkit import JobFailed
+    except ImportError:  # pragma: no cover - the job library always provides it
+        return SageMakerError(message)
+    return JobFailed(message)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _slug(text: str) -> str:
+    """Letters, digits and single hyphens only (SageMaker allows no ``_`` or ``.``)."""
+    return re.sub(r"-+", "-", re.sub(r"[^a-zA-Z0-9]", "-", text)).strip("-")
+
+
+def resource_name(*, workflow: str, run_id: str, node: str, attempt: int = 1) -> str:
+    """The SageMaker name of ``node``'s resource in one workflow run (and attempt).
+
+    ``<workflow>-<node>-<12 hex of sha256(workflow, run_id, node)>[-a<attempt>]``,
+    readable prefixes shortened so the result fits 63 characters. Deterministic:
+    the same run, node and attempt always give the same name.
+    """
+    if attempt < 1:
+        raise ValueError(f"attempt must be >= 1, got {attempt}")
+    digest = hashlib.sha256(f"{workflow}\n{run_id}\n{node}".encode()).hexdigest()[:12]
+    suffix = f"-{digest}" + (f"-a{attempt}" if attempt > 1 else "")
+    head = "-".join(part for part in (_slug(workflow), _slug(node)) if part) or "glue-wf"
+    head = head[: NAME_MAX - len(suffix)].rstrip("-")
+    name = f"{head}{suffix}"
+    if not NAME_PATTERN.fullmatch(name):  # pragma: no cover - guaranteed by construction
+        raise ValueError(f"invalid SageMaker name {name!r}")
+    return name
+
+
+def scoped_name(base: str, run_id: str, *, max_len: int = NAME_MAX) -> str:
+    """``<base>-<10 hex of sha256(run_id)>``: a per-run name under a user-chosen base.
+
+    Used for endpoint configs (immutable: a new one per deploy) and models.
+    """
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:10]
+    head = _slug(base)[: max_len - len(digest) - 1].rstrip("-") or "glue-wf"
+    return f"{head}-{digest}"
+
+
+def client_token(run_id: str, node: str) -> str:
+    """An idempotency token (1-36 of ``[a-zA-Z0-9-]``) from run ID + node."""
+    return hashlib.sha256(f"{run_id}\n{node}".encode()).hexdigest()[:32]
+
+
+def validate_name(kind: str, name: str) -> str:
+    """Return ``name`` or raise naming SageMaker's rule (botocore checks no patterns)."""
+    if len(name) > NAME_MAX or not NAME_PATTERN.fullmatch(name):
+        raise failure(
+            f"{kind} name {name!r} is not a valid SageMaker name: use at most 63 letters, "
+            "digits and hyphens, starting and ending with a letter or digit"
+        )
+    return name
+
+
+# ------------------------------------------------------------------------- errors
+
+
+def error_code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def is_not_found(exc: ClientError) -> bool:
+    """SageMaker reports a missing resource as ValidationException "Could not find ..."."""
+    code = error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", ""))
+    if code in ("ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"):
+        return True
+    return code == "ValidationException" and (
+        "could not find" in message.lower() or "does not exist" in message.lower()
+    )
+
+
+def describe_or_none(describe: Callable[..., Dict[str, Any]], **kwargs: Any) -> Optional[Dict[str, Any]]:
+    """``describe(**kwargs)``, or None when the resource does not exist."""
+    try:
+        return describe(**kwargs)
+    except ClientError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+
+
+# ------------------------------------------------------------------------ polling
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    """Capped exponential backoff: first delay, growth factor, largest delay (seconds)."""
+
+    initial: float = 0.5
+    factor: float = 1.5
+    cap: float = 20.0
+
+    def delays(self) -> Iterable[float]:
+        delay = self.initial
+        while True:
+            yield delay
+            delay = min(self.cap, delay * self.factor)
+
+
+DEFAULT_POLL = PollPolicy()
+
+
+def deadline_seconds(max_runtime: int, *, slack: float = 900.0) -> float:
+    """How long to wait for a job limited to ``max_runtime``: the limit plus start/upload slack."""
+    return float(max_runtime) + slack
+
+
+def poll(
+    describe: Callable[[], Dict[str, Any]],
+    *,
+    status_of: Callable[[Dict[str, Any]], str],
+    done: Tuple[str, ...],
+    what: str,
+    timeout: float,
+    policy: PollPolicy = DEFAULT_POLL,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    on_change: Optional[Callable[[Dict[str, Any]], None]] = None,
+) -> Dict[str, Any]:
+    """Describe until ``status_of(description)`` is in ``done`` or ``timeout`` passes.
+
+    Returns the last description (callers check which terminal state it is);
+    raises a failure naming ``what`` and the last status on timeout.
+    """
+    deadline = clock() + timeout
+    last_status = None
+    for delay in policy.delays():
+        description = describe()
+        status = status_of(description)
+        if status != last_status and on_change is not None:
+            on_change(description)
+        last_status = status
+        if status in done:
+            return description
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise failure(
+                f"{what} still {status} after {timeout:.0f} s: gave up waiting (it may still "
+                "be running; check it in the SageMaker console)"
+            )
+        sleep(min(delay, remaining))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _log(message: str) -> None:
+    print(message, flush=True)
+
+
+# ----------------------------------------------------------------- training jobs
+
+
+def failure_reason(description: Dict[str, Any]) -> str:
+    reason = description.get("FailureReason") or description.get("ExitMessage") or ""
+    return str(reason).strip() or "SageMaker gave no FailureReason"
+
+
+def start_or_attach_training_job(
+    sm: Any,
+    *,
+    workflow: str,
+    run_id: str,
+    node: str,
+    build_request: Callable[[str], Dict[str, Any]],
+) -> Tuple[str, bool]:
+    """Find this run's training job for ``node`` or create it; returns (name, attached).
+
+    Attempt names are tried in order: a job that is running or completed is this
+    node's earlier attempt and is attached to (no duplicate training); a Failed or
+    Stopped one belongs to an earlier failed attempt, so the next name is tried.
+    """
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
+        existing = describe_or_none(sm.describe_training_job, TrainingJobName=name)
+        if existing is None:
+            try:
+                sm.create_training_job(**build_request(name))
+            except ClientError as exc:
+                # Another attempt created it between our describe and create: attach.
+                if error_code(exc) != "ResourceInUse":
+                    raise
+                _log(f"training job {name} appeared concurrently; attaching")
+                return name, True
+            _log(f"started training job {name}")
+            return name, False
+        status = existing.get("TrainingJobStatus")
+        if status in TRAINING_BAD:
+            _log(f"training job {name} of an earlier attempt ended {status}; starting a new one")
+            continue
+        _log(f"attaching to training job {name} of an earlier attempt ({status})")
+        return name, True
+    raise failure(
+        f"{MAX_ATTEMPTS} training jobs already failed for node {node!r} of run {run_id}: "
+        "not starting another; fix the cause and resume the run"
+    )
+
+
+def wait_training_job(
+    sm: Any, name: str, *, policy: PollPolicy = DEFAULT_POLL, sleep: Callable[[float], None] = time.sleep
+) -> Dict[str, Any]:
+    """Wait for a training job; return its description if Completed, else fail with the reason."""
+    first = sm.describe_training_job(TrainingJobName=name)
+    max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
+
+    def show(description: Dict[str, Any]) -> None:
+        _log(
+            f"training job {name}: {description.get('TrainingJobStatus')}"
+            f" ({description.get('SecondaryStatus', '')})"
+        )
+
+    final = poll(
+        lambda: sm.describe_training_job(TrainingJobName=name),
+        status_of=lambda d: str(d.get("TrainingJobStatus")),
+        done=TRAINING_DONE + TRAINING_BAD,
+        what=f"training job {name}",
+        timeout=deadline_seconds(max_runtime),
+        policy=policy,
+        sleep=sleep,
+        on_change=show,
+    )
+    status = final.get("TrainingJobStatus")
+    if status != "Completed":
+        raise failure(f"training job {name} {status}: {failure_reason(final)}")
+    return final
+
+
+# --------------------------------------------------------------- processing jobs
+
+
+def start_or_attach_processing_job(
+    sm: Any,
+    *,
+    workflow: str,
+    run_id: str,
+    node: str,
+    build_request: Callable[[str], Dict[str, Any]],
+) -> Tuple[str, bool]:
+    """Like ``start_or_attach_training_job`` for processing jobs."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
+        existing = describe_or_none(sm.describe_processing_job, ProcessingJobName=name)
+        if existing is None:
+            try:
+                sm.create_processing_job(**build_request(name))
+            except ClientError as exc:
+                if error_code(exc) != "ResourceInUse":
+                    raise
+                return name, True
+            _log(f"started processing job {name}")
+            return name, False
+        status = existing.get("ProcessingJobStatus")
+        if status in TRAINING_BAD:
+            _log(f"processing job {name} of an earlier attempt ended {status}; starting a new one")
+            continue
+        _log(f"attaching to processing job {name} of an earlier attempt ({status})")
+        return name, True
+    raise failure(
+        f"{MAX_ATTEMPTS} processing jobs already failed for node {node!r} of run {run_id}: "
+        "not starting another; fix the cause and resume the run"
+    )
+
+
+def wait_processing_job(
+    sm: Any, name: str, *, policy: PollPolicy = DEFAULT_POLL, sleep: Callable[[float], None] = time.sleep
+) -> Dict[str, Any]:
+    """Wait for a processing job; return its description if Completed, else fail with the reason."""
+    first = sm.describe_processing_job(ProcessingJobName=name)
+    max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
+    final = poll(
+        lambda: sm.describe_processing_job(ProcessingJobName=name),
+        status_of=lambda d: str(d.get("ProcessingJobStatus")),
+        done=TRAINING_DONE + TRAINING_BAD,
+        what=f"processing job {name}",
+        timeout=deadline_seconds(max_runtime),
+        policy=policy,
+        sleep=sleep,
+        on_change=lambda d: _log(f"processing job {name}: {d.get('ProcessingJobStatus')}"),
+    )
+    status = final.get("ProcessingJobStatus")
+    if status != "Completed":
+        raise failure(f"processing job {name} {status}: {failure_reason(final)}")
+    return final
+
+
+# --------------------------------------------------------------------- endpoints
+
+
+def wait_endpoint_settled(
+    sm: Any,
+    name: str,
+    *,
+    timeout: float = 3600.0,
+    policy: PollPolicy = DEFAULT_POLL,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Dict[str, Any]:
+    """Wait until an endpoint is no longer Creating/Updating/...; return its description."""
+    return poll(
+        lambda: sm.describe_endpoint(EndpointName=name),
+        status_of=lambda d: str(d.get("EndpointStatus")),
+        done=("InService", "Failed", "OutOfService", "UpdateRollbackFailed"),
+        what=f"endpoint {name}",
+        timeout=timeout,
+        policy=policy,
+        sleep=sleep,
+        on_change=lambda d: _log(f"endpoint {name}: {d.get('EndpointStatus')}"),
+    )
+
+
+def check_endpoint_serves(description: Dict[str, Any], config_name: str) -> None:
+    """Fail unless the endpoint is InService on ``config_name``.
+
+    A rolled-back blue/green update also ends InService, on the old config: that
+    is a failed deployment, not a success.
+    """
+    name = description.get("EndpointName")
+    status = description.get("EndpointStatus")
+    current = description.get("EndpointConfigName")
+    if status != "InService":
+        raise failure(f"endpoint {name} is {status}: {failure_reason(description)}")
+    if current != config_name:
+        reason = description.get("FailureReason") or "the update was rolled back"
+        raise failure(
+            f"endpoint {name} is InService on config {current}, not the new {config_name}: "
+            f"{reason}"
+        )
+
+
+# ------------------------------------------------------ S3 objects the jobs read
+
+
+def split_s3_uri(uri: str) -> Tuple[str, str]:
+    """``s3://bucket/key`` -> (bucket, key); fails naming the bad URI."""
+    match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri)
+    if not match:
+        raise failure(f"{uri!r} is not an s3://bucket/key URI")
+    return match.group(1), match.group(2)
+
+
+def read_s3_bytes(s3: Any, uri: str) -> bytes:
+    bucket, key = split_s3_uri(uri)
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    except ClientError as exc:
+        raise failure(f"cannot read {uri}: {exc}") from exc
+    return bytes(body.read())
+
+
+def first_object_under(s3: Any, prefix_uri: str, *, suffix: str = "") -> str:
+    """The URI of the first object (in key order) under an S3 prefix, ending with ``suffix``."""
+    bucket, prefix = split_s3_uri(prefix_uri)
+    response = s3.list_objects_v2(Bucket=bucket, Prefix=prefix)
+    keys = sorted(
+        item["Key"]
+        for item in response.get("Contents", [])
+        if item["Key"].endswith(suffix) and not item["Key"].endswith("/")
+        and item.get("Size", 1) > 0
+    )
+    if not keys:
+        raise failure(f"no {suffix or 'non-empty'} object under {prefix_uri}")
+    return f"s3://{bucket}/{keys[0]}"

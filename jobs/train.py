@@ -1,0 +1,134 @@
+"""Glue Python shell job ``train``: SageMaker built-in XGBoost training.
+
+Reads run properties ``train_uri`` and ``validation_uri`` (written by preprocess) and
+the hyperparameters ``num_round``, ``max_depth``, ``eta``, ``objective`` (workflow
+defaults); writes ``training_job_name``, ``model_artifact_uri`` and
+``training_metrics`` (JSON of SageMaker's final metrics).
+
+The training job name comes from the workflow run ID and node, so a retried attempt
+of this node attaches to its own running or finished job instead of training twice.
+Runs on Python 3.9 with stdlib + boto3.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from glue_workflow.jobkit import JobContext, JobInputError, run_job
+from glue_workflow.jobkit import sagemaker_ops as ops
+
+NODE = "train"
+REQUIRED_ARGS = ("artifacts_bucket", "sagemaker_role_arn", "xgboost_image_uri")
+# Hyperparameter run properties: name -> (default, parser that validates the value).
+HYPERPARAMETERS = {
+    "num_round": ("100", int),
+    "max_depth": ("5", int),
+    "eta": ("0.2", float),
+    "objective": ("binary:logistic", str),
+}
+DEFAULT_INSTANCE_TYPE = "ml.m5.large"
+DEFAULT_MAX_RUNTIME = 3600
+
+
+def hyperparameters(properties: dict[str, str]) -> dict[str, str]:
+    """String hyperparameters from run properties, defaults filled in, values checked."""
+    chosen: dict[str, str] = {}
+    for name, (default, parse) in HYPERPARAMETERS.items():
+        value = properties.get(name, "").strip() or default
+        try:
+            parsed = parse(value)
+        except ValueError:
+            raise JobInputError(
+                f"run property {name}={value!r} is not a valid {parse.__name__}: set it to "
+                f"e.g. {default!r} (workflow default run properties or run --property)"
+            ) from None
+        if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) and parsed <= 0:
+            raise JobInputError(f"run property {name}={value!r} must be greater than 0")
+        chosen[name] = value
+    if properties.get("eval_metric", "").strip():
+        chosen["eval_metric"] = properties["eval_metric"].strip()
+    return chosen
+
+
+def channel(name: str, uri: str) -> dict[str, object]:
+    return {
+        "ChannelName": name,
+        "DataSource": {
+            "S3DataSource": {
+                "S3DataType": "S3Prefix",
+                "S3Uri": uri,
+                "S3DataDistributionType": "FullyReplicated",
+            }
+        },
+        "ContentType": "text/csv",
+        "CompressionType": "None",
+    }
+
+
+def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[str, object]:
+    """The CreateTrainingJob request for ``name`` (no secrets: roles and URIs only)."""
+    args = ctx.args
+    bucket = args["artifacts_bucket"]
+    return {
+        "TrainingJobName": name,
+        "RoleArn": args["sagemaker_role_arn"],
+        "AlgorithmSpecification": {
+            "TrainingImage": args["xgboost_image_uri"],
+            "TrainingInputMode": "File",
+        },
+        "HyperParameters": hyperparameters(ctx.properties()),
+        "InputDataConfig": [
+            channel("train", inputs["train_uri"]),
+            channel("validation", inputs["validation_uri"]),
+        ],
+        "OutputDataConfig": {
+            "S3OutputPath": f"s3://{bucket}/glue-wf/{ctx.workflow_name}/runs/{ctx.run_id}/{NODE}"
+        },
+        "ResourceConfig": {
+            "InstanceType": args.get("training_instance_type") or DEFAULT_INSTANCE_TYPE,
+            "InstanceCount": 1,
+            "VolumeSizeInGB": 10,
+        },
+        "StoppingCondition": {
+            "MaxRuntimeInSeconds": int(args.get("training_max_runtime") or DEFAULT_MAX_RUNTIME)
+        },
+        "Tags": [
+            {"Key": "glue-wf:workflow", "Value": ctx.workflow_name},
+            {"Key": "glue-wf:run-id", "Value": ctx.run_id},
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=REQUIRED_ARGS)
+    inputs = ctx.require("train_uri", "validation_uri")
+    hyperparameters(ctx.properties())  # fail on a bad value before touching SageMaker
+    sm = ctx.client("sagemaker")
+    name, attached = ops.start_or_attach_training_job(
+        sm,
+        workflow=ctx.workflow_name,
+        run_id=ctx.run_id,
+        node=NODE,
+        build_request=lambda job_name: build_request(ctx, job_name, inputs),
+    )
+    final = ops.wait_training_job(sm, name)
+    artifact = final.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+    if not artifact:
+        raise ops.failure(f"training job {name} Completed without ModelArtifacts")
+    metrics = {
+        str(m["MetricName"]): float(m["Value"]) for m in final.get("FinalMetricDataList", [])
+    }
+    ctx.put(
+        training_job_name=name,
+        model_artifact_uri=str(artifact),
+        training_metrics=json.dumps(metrics, sort_keys=True),
+    )
+    print(
+        f"training job {name} Completed ({'attached' if attached else 'started'} by this attempt);"
+        f" model {artifact}; metrics {json.dumps(metrics, sort_keys=True)}"
+    )
+
+
+if __name__ == "__main__":
+    run_job(main)
