@@ -1,0 +1,1 @@
+"""The glue-wf console: a JSON API and pages over a target's Glue and SageMaker state."""

@@ -1,0 +1,57 @@
+"""Errors the console answers with: an HTTP status and a message for the user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from glue_workflow.errors import GlueWfError
+
+# AWS error code -> HTTP status the console answers with.
+_STATUS_BY_CODE = {
+    "EntityNotFoundException": 404,
+    "ResourceNotFound": 404,
+    "ResourceNotFoundException": 404,
+    "IllegalWorkflowStateException": 409,
+    "ConcurrentRunsExceededException": 409,
+    "ConcurrentModificationException": 409,
+    "ConflictException": 409,
+    "InvalidInputException": 400,
+    "ValidationException": 400,
+    "ModelError": 502,
+    "NotSupportedLocally": 501,
+}
+
+
+class ApiError(GlueWfError):
+    """A request the console cannot serve; ``status`` is the HTTP status to answer."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or {
+            400: "BadRequest",
+            403: "Forbidden",
+            404: "NotFound",
+            405: "MethodNotAllowed",
+            409: "Conflict",
+            413: "PayloadTooLarge",
+            415: "UnsupportedMediaType",
+            501: "NotSupported",
+        }.get(status, "Error")
+
+    def as_json(self) -> dict[str, Any]:
+        return {"error": {"status": self.status, "code": self.code, "message": self.message}}
+
+
+def from_client_error(exc: Exception, *, what: str) -> ApiError:
+    """Translate a botocore ``ClientError`` about ``what`` into an ``ApiError``."""
+    response = getattr(exc, "response", {}) or {}
+    error = response.get("Error", {})
+    code = str(error.get("Code", "Error"))
+    message = str(error.get("Message", exc))
+    status = _STATUS_BY_CODE.get(code, 502)
+    # SageMaker reports a missing endpoint/package as a ValidationException.
+    if code == "ValidationException" and ("not find" in message or "not found" in message):
+        status = 404
+    return ApiError(status, f"{what}: {message}", code=code)

@@ -1,0 +1,368 @@
+// glue-wf console front-end: plain JS, no libraries, no network access but this server.
+// Every string from the API goes through textContent (h()), never innerHTML.
+"use strict";
+
+const TOKEN = (document.querySelector('meta[name="glue-wf-token"]') || {}).content || "";
+const SVG_NS = "http://www.w3.org/2000/svg";
+const STATES = ["running", "succeeded", "failed", "timeout", "stopped", "not-started"];
+const app = document.getElementById("app");
+const data = document.body.dataset;
+let pollTimer = null;
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "class") el.className = v;
+    else el.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+function s(tag, attrs, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v);
+  }
+  for (const c of children) el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return el;
+}
+
+async function api(path, body) {
+  const opts = body === undefined ? {} : {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Glue-Wf-Token": TOKEN },
+    body: JSON.stringify(body),
+  };
+  const res = await fetch(path, opts);
+  let payload;
+  try { payload = await res.json(); } catch (e) { payload = { error: { message: res.statusText } }; }
+  if (!res.ok) {
+    const err = new Error((payload.error && payload.error.message) || res.statusText);
+    err.status = res.status;
+    throw err;
+  }
+  return payload;
+}
+
+function toast(text, bad) {
+  const t = document.getElementById("toast");
+  t.textContent = text;
+  t.className = bad ? "bad" : "";
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => { t.hidden = true; }, bad ? 9000 : 4000);
+}
+
+function fmtTime(iso) { return iso ? new Date(iso).toLocaleString() : "—"; }
+function fmtDur(sec) {
+  if (sec === null || sec === undefined) return "—";
+  if (sec < 60) return sec.toFixed(1) + " s";
+  const m = Math.floor(sec / 60), r = Math.round(sec % 60);
+  return m < 60 ? `${m} min ${r} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+function badge(text) { return text ? h("span", { class: "badge " + text }, text) : "—"; }
+function enc(x) { return encodeURIComponent(x); }
+function facts(pairs) {
+  return h("dl", { class: "facts" }, pairs.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}
+function propsTable(props) {
+  const keys = Object.keys(props || {}).sort();
+  if (!keys.length) return h("p", { class: "muted" }, "none");
+  return h("table", { class: "props-table" }, h("tr", {}, h("th", {}, "Property"), h("th", {}, "Value")),
+    keys.map((k) => h("tr", {}, h("td", { class: "mono" }, k), h("td", { class: "mono" }, props[k]))));
+}
+function showError(e) { toast(e.message, true); }
+
+// ---- the DAG ----------------------------------------------------------------------------
+
+function drawGraph(graph, opts) {
+  const byId = Object.fromEntries(graph.nodes.map((n) => [n.id, n]));
+  const svg = s("svg", { width: graph.width, height: graph.height,
+    viewBox: `0 0 ${graph.width} ${graph.height}`, role: "img", "aria-label": "workflow graph" });
+  svg.append(s("defs", {}, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5,
+    markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+  s("path", { d: "M0,0 L10,5 L0,10 z", fill: "#8a96a6" }))));
+  for (const e of graph.edges) {
+    const a = byId[e.source], b = byId[e.target];
+    const x1 = a.x + a.width, y1 = a.y + a.height / 2, x2 = b.x, y2 = b.y + b.height / 2;
+    const mx = (x1 + x2) / 2;
+    svg.append(s("path", { class: "edge", d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`,
+      "marker-end": "url(#arrow)" }));
+    if (e.label) {
+      svg.append(s("text", { class: "edge-label", x: mx, y: (y1 + y2) / 2 - 4,
+        "text-anchor": "middle" }, e.label));
+    }
+  }
+  for (const n of graph.nodes) {
+    const cls = opts.withRuns ? "state-" + (n.state_class || "not-started") : "def";
+    const g = s("g", { class: `node ${n.type} ${cls}`, "data-node-id": n.id, "data-node-name": n.name,
+      "data-state": n.state_class || "", tabindex: 0 });
+    const rx = n.type === "TRIGGER" ? n.height / 2 : 6;
+    g.append(s("rect", { x: n.x, y: n.y, width: n.width, height: n.height, rx: rx }));
+    let label = n.label;
+    if (n.type === "TRIGGER" && n.trigger) {
+      const t = n.trigger;
+      label = t.type === "CONDITIONAL" ? `${t.logical || "AND"} · ${n.label}` : `${t.type} · ${n.label}`;
+    }
+    const max = n.type === "TRIGGER" ? 20 : 22;
+    g.append(s("text", { x: n.x + n.width / 2, y: n.y + n.height / 2 },
+      label.length > max ? label.slice(0, max - 1) + "…" : label));
+    g.append(s("title", {}, n.name + (n.state ? ` (${n.state})` : "")));
+    if (opts.onSelect) {
+      g.addEventListener("click", () => opts.onSelect(n));
+      g.addEventListener("keydown", (ev) => { if (ev.key === "Enter") opts.onSelect(n); });
+    }
+    if (opts.selected === n.id) g.classList.add("selected");
+    svg.append(g);
+  }
+  return h("div", { class: "graph", id: "graph" }, svg);
+}
+
+function legend() {
+  return h("div", { class: "legend" }, STATES.map((st) =>
+    h("span", { style: `--c: var(--${st})` }, st.replace("-", " "))),
+  h("span", { style: "--c: var(--fired)" }, "trigger fired"));
+}
+
+function triggerFacts(n) {
+  const t = n.trigger || {};
+  const pairs = [["Trigger", n.name], ["Type", t.type || "—"]];
+  if (t.schedule) pairs.push(["Schedule", t.schedule]);
+  if (t.conditions && t.conditions.length) {
+    pairs.push(["Fires when", `${t.logical || "AND"} of ` +
+      t.conditions.map((c) => `${c.job} = ${c.state}`).join(", ")]);
+  }
+  pairs.push(["Starts", (t.actions || []).join(", ") || "—"]);
+  return facts(pairs);
+}
+
+// ---- views ------------------------------------------------------------------------------
+
+async function viewWorkflows() {
+  const { workflows } = await api("/api/workflows");
+  app.replaceChildren(h("h1", {}, "Workflows"), workflows.length ? h("table", {},
+    h("tr", {}, ["Name", "Description", "Last run", "Status", "Started"].map((x) => h("th", {}, x))),
+    workflows.map((w) => h("tr", {},
+      h("td", {}, h("a", { href: `/workflows/${enc(w.name)}` }, w.name)),
+      h("td", {}, w.description || ""),
+      h("td", { class: "mono" }, w.last_run ? h("a", { href: `/workflows/${enc(w.name)}/runs/${enc(w.last_run.run_id)}` }, w.last_run.run_id) : "—"),
+      h("td", {}, w.last_run ? badge(w.last_run.status) : "—"),
+      h("td", {}, w.last_run ? fmtTime(w.last_run.started_on) : "—"))))
+    : h("p", { class: "muted" }, "No workflow yet: deploy one with glue-wf deploy."));
+}
+
+function runsTable(wf, runs) {
+  if (!runs.length) return h("p", { class: "muted" }, "No run yet.");
+  return h("table", { id: "runs" },
+    h("tr", {}, ["Run", "Status", "Verdict", "Started", "Duration", "Run properties", "Resumed from"].map((x) => h("th", {}, x))),
+    runs.map((r) => h("tr", { "data-run-id": r.run_id },
+      h("td", { class: "mono" }, h("a", { href: `/workflows/${enc(wf)}/runs/${enc(r.run_id)}` }, r.run_id)),
+      h("td", {}, badge(r.status)), h("td", {}, badge(r.verdict)),
+      h("td", {}, fmtTime(r.started_on)), h("td", { class: "num" }, fmtDur(r.duration_seconds)),
+      h("td", { class: "num" }, Object.keys(r.run_properties || {}).length),
+      h("td", { class: "mono" }, r.previous_run_id || ""))));
+}
+
+function startForm(wf, defaults) {
+  const rows = h("tbody", {});
+  const addRow = (k, v, placeholder) => rows.append(h("tr", {},
+    h("td", {}, h("input", { class: "prop-key", value: k || "", placeholder: "name" })),
+    h("td", {}, h("input", { class: "prop-value", value: v || "", placeholder: placeholder || "value" }))));
+  for (const k of Object.keys(defaults).sort()) addRow(k, "", defaults[k]);
+  const start = async () => {
+    const props = {};
+    for (const tr of rows.children) {
+      const k = tr.querySelector(".prop-key").value.trim();
+      const v = tr.querySelector(".prop-value").value;
+      if (k && v !== "") props[k] = v;
+    }
+    try {
+      const r = await api(`/api/workflows/${enc(wf)}/runs`, { run_properties: props });
+      window.location.href = `/workflows/${enc(wf)}/runs/${enc(r.run_id)}`;
+    } catch (e) { showError(e); }
+  };
+  return h("div", { class: "card", id: "start-form" }, h("h2", {}, "Start a run"),
+    h("p", { class: "muted" }, "Leave a value empty to use the workflow default (shown greyed)."),
+    h("table", { class: "props" }, rows),
+    h("div", { class: "actions" },
+      h("button", { class: "secondary", type: "button", onclick: () => addRow("", "") }, "Add property"),
+      h("button", { id: "start-run", type: "button", onclick: start }, "Start run")));
+}
+
+async function viewWorkflow() {
+  const wf = data.workflow;
+  const [w, runs] = await Promise.all([api(`/api/workflows/${enc(wf)}`), api(`/api/workflows/${enc(wf)}/runs`)]);
+  let selected = null;
+  const detail = h("div", { class: "card grow", id: "node-detail" }, h("p", { class: "muted" }, "Select a node."));
+  const select = (n) => {
+    selected = n.id;
+    detail.replaceChildren(n.type === "TRIGGER" ? triggerFacts(n) : facts([["Job", n.name], ["Type", n.type]]));
+  };
+  const graphBox = h("div", {}, drawGraph(w.graph, { withRuns: false, onSelect: select }));
+  const runsBox = h("div", {}, runsTable(wf, runs.runs));
+  app.replaceChildren(h("h1", {}, "Workflow ", h("span", { class: "mono" }, w.name)),
+    w.description ? h("p", {}, w.description) : "",
+    graphBox, h("div", { class: "row" }, detail, startForm(wf, w.default_run_properties)),
+    h("h2", {}, "Runs (newest first)"), runsBox);
+  void selected;
+  const refresh = async () => {
+    try {
+      const fresh = await api(`/api/workflows/${enc(wf)}/runs`);
+      runsBox.replaceChildren(runsTable(wf, fresh.runs));
+    } catch (e) { /* keep the last table; the next poll retries */ }
+  };
+  pollTimer = setInterval(refresh, 3000);
+}
+
+async function viewRun() {
+  const wf = data.workflow, runId = data.run;
+  let selected = null, run = null;
+  const head = h("div", {}), graphBox = h("div", {}), detail = h("div", { class: "card grow", id: "node-detail" });
+  const logBox = h("div", { id: "log-box" }), propsBox = h("div", {});
+  app.replaceChildren(head, legend(), graphBox, h("div", { class: "row" }, detail), logBox,
+    h("h2", {}, "Run properties"), propsBox);
+
+  const showLog = async (jobName, jobRunId) => {
+    logBox.replaceChildren(h("h2", {}, `Log of ${jobName} · ${jobRunId}`), h("p", { class: "muted" }, "Loading…"));
+    try {
+      const log = await api(`/api/jobs/${enc(jobName)}/runs/${enc(jobRunId)}/log`);
+      logBox.replaceChildren(h("h2", {}, `Log of ${jobName} · ${jobRunId}`),
+        log.truncated ? h("p", { class: "muted" }, `last ${log.text.length} of ${log.size} bytes`) : "",
+        h("pre", { class: "log", id: "log" }, log.text || "(empty)"));
+    } catch (e) {
+      logBox.replaceChildren(h("div", { class: "message" }, e.message));
+    }
+  };
+  const resume = async (nodeIds) => {
+    try {
+      const r = await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}/resume`, nodeIds ? { node_ids: nodeIds } : {});
+      window.location.href = `/workflows/${enc(wf)}/runs/${enc(r.run_id)}`;
+    } catch (e) { showError(e); }
+  };
+  const stop = async () => {
+    try { await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}/stop`, {}); toast("Stopping…"); await refresh(); }
+    catch (e) { showError(e); }
+  };
+  const renderDetail = () => {
+    const n = run && run.graph.nodes.find((x) => x.id === selected);
+    if (!n) { detail.replaceChildren(h("p", { class: "muted" }, "Select a node to see its attempts and log.")); return; }
+    if (n.type === "TRIGGER") { detail.replaceChildren(triggerFacts(n)); return; }
+    const rows = (n.runs || []).map((jr) => h("tr", { "data-job-run-id": jr.id },
+      h("td", { class: "num" }, jr.attempt), h("td", {}, badge(jr.state)),
+      h("td", {}, fmtTime(jr.started_on)), h("td", {}, fmtTime(jr.completed_on)),
+      h("td", { class: "num" }, fmtDur(jr.duration_seconds)),
+      h("td", { class: "mono" }, jr.error || ""),
+      h("td", {}, h("button", { class: "secondary view-log", type: "button", onclick: () => showLog(n.name, jr.id) }, "View log"))));
+    detail.replaceChildren(h("h2", {}, n.name, " ", badge(n.state_class)),
+      rows.length ? h("table", {}, h("tr", {}, ["Attempt", "State", "Started", "Ended", "Duration", "Error", ""].map((x) => h("th", {}, x))), rows)
+        : h("p", { class: "muted" }, "Not started in this run."),
+      run.status === "COMPLETED" && rows.length ? h("div", { class: "actions" },
+        h("button", { class: "secondary", id: "resume-node", type: "button", onclick: () => resume([n.id]) }, "Resume from this node")) : "");
+  };
+  const render = () => {
+    const stats = run.statistics || {};
+    head.replaceChildren(
+      h("h1", {}, h("a", { href: `/workflows/${enc(wf)}` }, wf), " · ", h("span", { class: "mono" }, runId)),
+      h("div", { class: "card" }, facts([
+        ["Status", h("span", { id: "run-status" }, badge(run.status))],
+        ["Verdict", h("span", { id: "run-verdict" }, badge(run.verdict))],
+        ["Started", fmtTime(run.started_on)], ["Ended", fmtTime(run.completed_on)],
+        ["Duration", fmtDur(run.duration_seconds)],
+        ["Actions", `${stats.SucceededActions || 0} succeeded, ${stats.FailedActions || 0} failed, ` +
+          `${stats.TimeoutActions || 0} timed out, ${stats.StoppedActions || 0} stopped, ${stats.RunningActions || 0} running of ${stats.TotalActions || 0}`],
+        ...(run.previous_run_id ? [["Resumed from", h("a", { class: "mono", href: `/workflows/${enc(wf)}/runs/${enc(run.previous_run_id)}` }, run.previous_run_id)]] : []),
+        ...(run.error ? [["Error", run.error]] : []),
+      ]),
+      h("div", { class: "actions" },
+        run.status === "RUNNING" ? h("button", { class: "danger", id: "stop-run", type: "button", onclick: stop }, "Stop run") : "",
+        run.resumable_node_ids.length ? h("button", { id: "resume-run", type: "button", onclick: () => resume(null) },
+          `Resume from failed nodes (${run.resumable_node_ids.length})`) : "")));
+    graphBox.replaceChildren(drawGraph(run.graph, { withRuns: true, selected,
+      onSelect: (n) => { selected = n.id; render(); } }));
+    propsBox.replaceChildren(propsTable(run.run_properties));
+    renderDetail();
+  };
+  const refresh = async () => {
+    try { run = await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}`); }
+    catch (e) { showError(e); return; }
+    render();
+    if (!run.live && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  };
+  await refresh();
+  if (run && run.live) pollTimer = setInterval(refresh, 1000);
+}
+
+async function viewModels() {
+  const { groups } = await api("/api/models");
+  app.replaceChildren(h("h1", {}, "Model registry"), groups.length ? h("table", {},
+    h("tr", {}, ["Group", "Versions", "Latest", "Approval", "Created"].map((x) => h("th", {}, x))),
+    groups.map((g) => h("tr", {},
+      h("td", {}, h("a", { href: `/models/${enc(g.name)}` }, g.name)), h("td", { class: "num" }, g.versions),
+      h("td", { class: "num" }, g.latest_version || "—"), h("td", {}, badge(g.latest_approval)),
+      h("td", {}, fmtTime(g.created_on)))))
+    : h("p", { class: "muted" }, "No model package group yet: a run's register node creates one."));
+}
+
+async function viewModel() {
+  const name = data.group;
+  const g = await api(`/api/models/${enc(name)}`);
+  const approve = async (v, status) => {
+    try { await api(`/api/models/${enc(name)}/versions/${v.version}/approval`, { status, description: `${status} in the glue-wf console` }); toast(`Version ${v.version}: ${status}`); await viewModel(); }
+    catch (e) { showError(e); }
+  };
+  app.replaceChildren(h("h1", {}, "Model group ", h("span", { class: "mono" }, g.name)),
+    g.description ? h("p", {}, g.description) : "",
+    h("table", { id: "versions" }, h("tr", {}, ["Version", "Approval", "Status", "Created", "Metrics", "Model", ""].map((x) => h("th", {}, x))),
+      g.versions.map((v) => h("tr", { "data-version": v.version },
+        h("td", { class: "num" }, v.version), h("td", {}, badge(v.approval)), h("td", {}, v.status || "—"),
+        h("td", {}, fmtTime(v.created_on)),
+        h("td", { class: "mono" }, Object.entries(v.metrics).map(([k, x]) => h("div", {}, `${k}: ${typeof x === "number" ? +x.toFixed(4) : x}`))),
+        h("td", { class: "mono" }, v.model_data_url || ""),
+        h("td", {}, h("div", { class: "actions" },
+          h("button", { type: "button", class: "approve", disabled: v.approval === "Approved", onclick: () => approve(v, "Approved") }, "Approve"),
+          h("button", { type: "button", class: "danger reject", disabled: v.approval === "Rejected", onclick: () => approve(v, "Rejected") }, "Reject")))))));
+}
+
+async function viewEndpoints() {
+  const { endpoints } = await api("/api/endpoints");
+  app.replaceChildren(h("h1", {}, "Endpoints"), endpoints.length ? h("table", {},
+    h("tr", {}, ["Endpoint", "Status", "Config", "URL", "Updated"].map((x) => h("th", {}, x))),
+    endpoints.map((e) => h("tr", {},
+      h("td", {}, h("a", { href: `/endpoints/${enc(e.name)}` }, e.name)), h("td", {}, badge(e.status)),
+      h("td", { class: "mono" }, e.config || ""), h("td", { class: "mono" }, e.url || "—"),
+      h("td", {}, fmtTime(e.last_modified_on)))))
+    : h("p", { class: "muted" }, "No endpoint yet: a run's deploy node creates one."));
+}
+
+async function viewEndpoint() {
+  const name = data.endpoint;
+  const e = await api(`/api/endpoints/${enc(name)}`);
+  const input = h("textarea", { id: "csv", placeholder: "one record per line: feature values, no label, no header" });
+  const out = h("pre", { class: "log", id: "invoke-result", hidden: true });
+  const invoke = async () => {
+    try {
+      const r = await api(`/api/endpoints/${enc(name)}/invocations`, { csv: input.value });
+      out.textContent = r.body; out.hidden = false;
+    } catch (err) { out.hidden = true; showError(err); }
+  };
+  app.replaceChildren(h("h1", {}, "Endpoint ", h("span", { class: "mono" }, e.name)),
+    h("div", { class: "card" }, facts([["Status", badge(e.status)], ["Config", e.config || "—"],
+      ["URL", e.url || "—"], ["Created", fmtTime(e.created_on)], ["Updated", fmtTime(e.last_modified_on)],
+      ...(e.failure_reason ? [["Failure", e.failure_reason]] : [])])),
+    h("div", { class: "card" }, h("h2", {}, "Invoke with CSV"), input,
+      h("div", { class: "actions" }, h("button", { id: "invoke", type: "button", onclick: invoke }, "Invoke")), out));
+}
+
+const VIEWS = { workflows: viewWorkflows, workflow: viewWorkflow, run: viewRun, models: viewModels,
+  model: viewModel, endpoints: viewEndpoints, endpoint: viewEndpoint };
+const view = VIEWS[data.view];
+if (view) {
+  view().catch((e) => app.replaceChildren(h("div", { class: "message" }, e.message)));
+}

@@ -1,0 +1,343 @@
+"""Workflows and their runs, read and driven through the Glue API (the CLI's calls)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from glue_workflow.console.errors import ApiError, from_client_error
+from glue_workflow.console.graph import NOT_STARTED, STATE_CLASS, graph_view
+from glue_workflow.console.verdict import verdict_of
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
+MAX_RUNS = 50
+MAX_PROPERTIES = 100
+MAX_LOG_BYTES = 256 * 1024
+# Node states a "resume from failed nodes" restarts (their last attempt did not succeed).
+RESUMABLE = frozenset({"FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"})
+
+
+def check_id(value: str, what: str) -> str:
+    """Reject names and ids that no Glue resource can have, before any call."""
+    if not _ID.fullmatch(value):
+        raise ApiError(
+            404,
+            f"no {what} {value!r}: names are 1-255 letters, digits and _ . : - "
+            "starting with a letter or digit",
+        )
+    return value
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else None
+
+
+class Workflows:
+    """The Glue half of the console API."""
+
+    def __init__(
+        self,
+        glue: Any,
+        *,
+        log_path: Callable[[str], Path] | None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._glue = glue
+        self._log_path = log_path
+        self._now = now
+
+    def _call(self, what: str, operation: str, **params: Any) -> dict[str, Any]:
+        try:
+            result: dict[str, Any] = getattr(self._glue, operation)(**params)
+        except ClientError as exc:
+            raise from_client_error(exc, what=what) from exc
+        return result
+
+    # --- reads -----------------------------------------------------------------------
+
+    def list(self) -> dict[str, Any]:
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            page = self._call(
+                "listing workflows", "list_workflows", **({"NextToken": token} if token else {})
+            )
+            names.extend(page.get("Workflows", []))
+            token = page.get("NextToken")
+            if not token:
+                break
+        items = []
+        for name in sorted(names):
+            workflow = self._call(f"workflow {name!r}", "get_workflow", Name=name)["Workflow"]
+            last = workflow.get("LastRun") or {}
+            items.append(
+                {
+                    "name": name,
+                    "description": workflow.get("Description"),
+                    "created_on": _iso(workflow.get("CreatedOn")),
+                    "last_modified_on": _iso(workflow.get("LastModifiedOn")),
+                    "max_concurrent_runs": workflow.get("MaxConcurrentRuns"),
+                    "last_run": {
+                        "run_id": last.get("WorkflowRunId"),
+                        "status": last.get("Status"),
+                        "started_on": _iso(last.get("StartedOn")),
+                    }
+                    if last
+                    else None,
+                }
+            )
+        return {"workflows": items}
+
+    def get(self, name: str) -> dict[str, Any]:
+        check_id(name, "workflow")
+        workflow = self._call(
+            f"no workflow {name!r}", "get_workflow", Name=name, IncludeGraph=True
+        )["Workflow"]
+        return {
+            "name": workflow.get("Name", name),
+            "description": workflow.get("Description"),
+            "default_run_properties": dict(workflow.get("DefaultRunProperties") or {}),
+            "max_concurrent_runs": workflow.get("MaxConcurrentRuns"),
+            "created_on": _iso(workflow.get("CreatedOn")),
+            "last_modified_on": _iso(workflow.get("LastModifiedOn")),
+            "graph": graph_view(workflow.get("Graph"), workflow=name, with_runs=False),
+        }
+
+    def runs(self, name: str, limit: int = MAX_RUNS) -> dict[str, Any]:
+        check_id(name, "workflow")
+        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
+        runs: list[dict[str, Any]] = []
+        token: str | None = None
+        while len(runs) < limit:
+            params: dict[str, Any] = {"Name": name, "IncludeGraph": True, "MaxResults": limit}
+            if token:
+                params["NextToken"] = token
+            page = self._call(f"runs of workflow {name!r}", "get_workflow_runs", **params)
+            runs.extend(page.get("Runs", []))
+            token = page.get("NextToken")
+            if not token:
+                break
+        runs.sort(key=lambda r: _iso(r.get("StartedOn")) or "", reverse=True)
+        return {"workflow": name, "runs": [self._summary(r) for r in runs[:limit]]}
+
+    def _summary(self, run: Mapping[str, Any]) -> dict[str, Any]:
+        started, completed = run.get("StartedOn"), run.get("CompletedOn")
+        end = completed if isinstance(completed, datetime) else self._now()
+        duration = (
+            round(max((end - started).total_seconds(), 0.0), 3)
+            if isinstance(started, datetime)
+            else None
+        )
+        return {
+            "run_id": run.get("WorkflowRunId"),
+            "previous_run_id": run.get("PreviousRunId"),
+            "status": run.get("Status"),
+            "verdict": verdict_of(run),
+            "started_on": _iso(started),
+            "completed_on": _iso(completed),
+            "duration_seconds": duration,
+            "error": run.get("ErrorMessage"),
+            "statistics": dict(run.get("Statistics") or {}),
+            "run_properties": dict(run.get("WorkflowRunProperties") or {}),
+        }
+
+    def _get_run(self, name: str, run_id: str) -> dict[str, Any]:
+        check_id(name, "workflow")
+        check_id(run_id, f"run of workflow {name!r}")
+        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
+        run: dict[str, Any] = self._call(
+            f"no run {run_id!r} of workflow {name!r}",
+            "get_workflow_run",
+            Name=name,
+            RunId=run_id,
+            IncludeGraph=True,
+        )["Run"]
+        return run
+
+    def run(self, name: str, run_id: str) -> dict[str, Any]:
+        raw = self._get_run(name, run_id)
+        properties = self._call(
+            f"run properties of {run_id!r}",
+            "get_workflow_run_properties",
+            Name=name,
+            RunId=run_id,
+        ).get("RunProperties", {})
+        view = self._summary(raw)
+        view["run_properties"] = dict(properties)
+        view["workflow"] = name
+        view["graph"] = graph_view(raw.get("Graph"), workflow=name, with_runs=True, now=self._now())
+        view["resumable_node_ids"] = (
+            _failed_node_ids(raw) if raw.get("Status") == "COMPLETED" else []
+        )
+        view["live"] = raw.get("Status") in ("RUNNING", "STOPPING")
+        return view
+
+    def job_log(
+        self, job_name: str, job_run_id: str, *, tail: int = MAX_LOG_BYTES
+    ) -> dict[str, Any]:
+        check_id(job_name, "job")
+        check_id(job_run_id, f"run of job {job_name!r}")
+        job_run = self._call(
+            f"no run {job_run_id!r} of job {job_name!r}",
+            "get_job_run",
+            JobName=job_name,
+            RunId=job_run_id,
+        )["JobRun"]
+        if self._log_path is None:
+            raise ApiError(
+                501,
+                f"job run logs are shown for the local target only; on AWS read log group "
+                f"{job_run.get('LogGroupName') or '/aws-glue/python-jobs/output'} "
+                f"stream {job_run_id} in CloudWatch Logs",
+            )
+        path = self._log_path(job_run_id)
+        if not path.is_file():
+            raise ApiError(
+                404,
+                f"no log yet for job run {job_run_id} of job {job_name!r} "
+                f"(state {job_run.get('JobRunState')})",
+            )
+        tail = max(1, min(tail, MAX_LOG_BYTES))
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            handle.seek(max(size - tail, 0))
+            data = handle.read(tail)
+        return {
+            "job_name": job_name,
+            "job_run_id": job_run_id,
+            "state": job_run.get("JobRunState"),
+            "attempt": job_run.get("Attempt", 0),
+            "error": job_run.get("ErrorMessage"),
+            "size": size,
+            "truncated": size > tail,
+            "text": data.decode("utf-8", errors="replace"),
+        }
+
+    # --- actions ---------------------------------------------------------------------
+
+    def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        check_id(name, "workflow")
+        properties = _string_map(body.get("run_properties", {}), "run_properties")
+        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
+        params: dict[str, Any] = {"Name": name}
+        if properties:
+            params["RunProperties"] = properties
+        result = self._call(f"starting a run of workflow {name!r}", "start_workflow_run", **params)
+        return {"workflow": name, "run_id": result["RunId"]}
+
+    def stop(self, name: str, run_id: str) -> dict[str, Any]:
+        run = self._get_run(name, run_id)
+        status = run.get("Status")
+        if status != "RUNNING":
+            raise ApiError(
+                409,
+                f"run {run_id} of workflow {name!r} is {status}: only a RUNNING run can be stopped",
+                code="IllegalWorkflowState",
+            )
+        self._call(f"stopping run {run_id}", "stop_workflow_run", Name=name, RunId=run_id)
+        return {"workflow": name, "run_id": run_id, "status": "STOPPING"}
+
+    def resume(self, name: str, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        run = self._get_run(name, run_id)
+        status = run.get("Status")
+        if status != "COMPLETED":
+            hint = (
+                "wait for it to finish"
+                if status in ("RUNNING", "STOPPING")
+                else "start a new run instead"
+            )
+            raise ApiError(
+                409,
+                f"run {run_id} of workflow {name!r} is {status}: only a COMPLETED run can be "
+                f"resumed; {hint}",
+                code="IllegalWorkflowState",
+            )
+        requested = body.get("node_ids")
+        if requested is None:
+            node_ids = _failed_node_ids(run)
+            if not node_ids:
+                raise ApiError(
+                    409,
+                    f"run {run_id} of workflow {name!r} has no failed, timed-out "
+                    "or stopped job node to resume from",
+                    code="NothingToResume",
+                )
+        else:
+            node_ids = _node_ids(requested, run, run_id)
+        result = self._call(
+            f"resuming run {run_id}",
+            "resume_workflow_run",
+            Name=name,
+            RunId=run_id,
+            NodeIds=node_ids,
+        )
+        return {
+            "workflow": name,
+            "previous_run_id": run_id,
+            "run_id": result["RunId"],
+            "node_ids": list(result.get("NodeIds", node_ids)),
+        }
+
+
+def _job_nodes(run: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [n for n in (run.get("Graph") or {}).get("Nodes", []) if n.get("Type") == "JOB"]
+
+
+def _failed_node_ids(run: Mapping[str, Any]) -> list[str]:
+    failed = []
+    for node in _job_nodes(run):
+        runs = (node.get("JobDetails") or {}).get("JobRuns") or []
+        if runs:
+            last = max(runs, key=lambda r: int(r.get("Attempt", 0) or 0))
+            if last.get("JobRunState") in RESUMABLE:
+                failed.append(str(node["UniqueId"]))
+    return failed
+
+
+def _node_ids(requested: Any, run: Mapping[str, Any], run_id: str) -> list[str]:
+    if (
+        not isinstance(requested, list)
+        or not requested
+        or not all(isinstance(i, str) for i in requested)
+    ):
+        raise ApiError(400, "node_ids must be a non-empty list of job node ids (graph UniqueId)")
+    jobs = {str(n["UniqueId"]): n for n in _job_nodes(run)}
+    by_name = {str(n.get("Name")): i for i, n in jobs.items()}
+    chosen = []
+    for item in requested:
+        node_id = item if item in jobs else by_name.get(item)
+        if node_id is None:
+            raise ApiError(
+                404,
+                f"run {run_id} has no job node {item!r}; its job nodes are "
+                f"{', '.join(sorted(by_name)) or 'none'}",
+            )
+        if not (jobs[node_id].get("JobDetails") or {}).get("JobRuns"):
+            raise ApiError(
+                409,
+                f"job node {jobs[node_id].get('Name')!r} never ran in run "
+                f"{run_id}: resume only from nodes that ran",
+            )
+        chosen.append(node_id)
+    return chosen
+
+
+def _string_map(value: Any, field: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ApiError(400, f"{field} must be a JSON object of string values")
+    if len(value) > MAX_PROPERTIES:
+        raise ApiError(400, f"{field} has {len(value)} entries; at most {MAX_PROPERTIES}")
+    for key, item in value.items():
+        if not key or len(key) > 255:
+            raise ApiError(400, f"{field}: keys are 1-255 characters, got {key!r}")
+        if not isinstance(item, str):
+            raise ApiError(400, f"{field}[{key!r}] must be a string, got {type(item).__name__}")
+    return dict(value)
+
+
+__all__ = ["NOT_STARTED", "STATE_CLASS", "Workflows", "check_id"]
