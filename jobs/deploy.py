@@ -153,10 +153,13 @@ def smoke_test(runtime: Any, s3: Any, endpoint: str, test_uri: str) -> list[floa
     try:
         scores = [float(v) for v in text.replace("\n", ",").split(",") if v.strip()]
     except ValueError:
-        raise ops.failure(f"endpoint {endpoint} answered a non-numeric body: {text[:200]!r}")
+        raise ops.failure(
+            f"endpoint {endpoint} answered a non-numeric body: {text[:200]!r}"
+        ) from None
     if len(scores) != len(rows):
         raise ops.failure(
-            f"endpoint {endpoint} returned {len(scores)} scores for {len(rows)} rows: {text[:200]!r}"
+            f"endpoint {endpoint} returned {len(scores)} scores for {len(rows)} rows: "
+            f"{text[:200]!r}"
         )
     return scores
 
@@ -199,10 +202,14 @@ def main(argv: list[str] | None = None) -> None:
     instance_type = ctx.args.get("endpoint_instance_type") or DEFAULT_INSTANCE_TYPE
     ensure_model(sm, model, package_arn, ctx.args["sagemaker_role_arn"], ctx.workflow_name)
     ensure_endpoint_config(sm, config, model, instance_type, ctx.workflow_name)
-    previous = roll_out(sm, endpoint, config, ctx.args.get("rollback_alarms", ""), ctx.workflow_name)
+    previous = roll_out(
+        sm, endpoint, config, ctx.args.get("rollback_alarms", ""), ctx.workflow_name
+    )
     final = ops.wait_endpoint_settled(sm, endpoint, timeout=ENDPOINT_TIMEOUT)
     ops.check_endpoint_serves(final, config)
-    scores = smoke_test(ctx.client("sagemaker-runtime"), ctx.client("s3"), endpoint, found["test_uri"])
+    scores = smoke_test(
+        ctx.client("sagemaker-runtime"), ctx.client("s3"), endpoint, found["test_uri"]
+    )
     ctx.put(
         deploy_status="deployed",
         endpoint_config_name=config,

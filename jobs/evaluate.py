@@ -82,10 +82,14 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
             "ImageUri": args["xgboost_image_uri"],
             "ContainerEntrypoint": ["python3", f"{BASE}/input/code/{SCRIPT_NAME}"],
             "ContainerArguments": [
-                "--model-dir", f"{BASE}/model",
-                "--test-dir", f"{BASE}/test",
-                "--output-dir", f"{BASE}/evaluation",
-                "--threshold", threshold,
+                "--model-dir",
+                f"{BASE}/model",
+                "--test-dir",
+                f"{BASE}/test",
+                "--output-dir",
+                f"{BASE}/evaluation",
+                "--threshold",
+                threshold,
             ],
         },
         "ProcessingInputs": [
@@ -152,8 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx.put(evaluation_uri=evaluation_uri, **metrics)
     print(
         f"processing job {name} Completed ({'attached' if attached else 'started'}); "
-        f"{evaluation_uri}: "
-        + ", ".join(f"{m}={metrics[m]}" for m in METRICS)
+        f"{evaluation_uri}: " + ", ".join(f"{m}={metrics[m]}" for m in METRICS)
     )
 
 

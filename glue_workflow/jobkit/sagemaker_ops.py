@@ -16,8 +16,9 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
@@ -119,7 +120,9 @@ def is_not_found(exc: ClientError) -> bool:
     )
 
 
-def describe_or_none(describe: Callable[..., Dict[str, Any]], **kwargs: Any) -> Optional[Dict[str, Any]]:
+def describe_or_none(
+    describe: Callable[..., dict[str, Any]], **kwargs: Any
+) -> dict[str, Any] | None:
     """``describe(**kwargs)``, or None when the resource does not exist."""
     try:
         return describe(**kwargs)
@@ -156,17 +159,17 @@ def deadline_seconds(max_runtime: int, *, slack: float = 900.0) -> float:
 
 
 def poll(
-    describe: Callable[[], Dict[str, Any]],
+    describe: Callable[[], dict[str, Any]],
     *,
-    status_of: Callable[[Dict[str, Any]], str],
-    done: Tuple[str, ...],
+    status_of: Callable[[dict[str, Any]], str],
+    done: tuple[str, ...],
     what: str,
     timeout: float,
     policy: PollPolicy = DEFAULT_POLL,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-    on_change: Optional[Callable[[Dict[str, Any]], None]] = None,
-) -> Dict[str, Any]:
+    on_change: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
     """Describe until ``status_of(description)`` is in ``done`` or ``timeout`` passes.
 
     Returns the last description (callers check which terminal state it is);
@@ -199,7 +202,7 @@ def _log(message: str) -> None:
 # ----------------------------------------------------------------- training jobs
 
 
-def failure_reason(description: Dict[str, Any]) -> str:
+def failure_reason(description: dict[str, Any]) -> str:
     reason = description.get("FailureReason") or description.get("ExitMessage") or ""
     return str(reason).strip() or "SageMaker gave no FailureReason"
 
@@ -210,8 +213,8 @@ def start_or_attach_training_job(
     workflow: str,
     run_id: str,
     node: str,
-    build_request: Callable[[str], Dict[str, Any]],
-) -> Tuple[str, bool]:
+    build_request: Callable[[str], dict[str, Any]],
+) -> tuple[str, bool]:
     """Find this run's training job for ``node`` or create it; returns (name, attached).
 
     Attempt names are tried in order: a job that is running or completed is this
@@ -245,13 +248,17 @@ def start_or_attach_training_job(
 
 
 def wait_training_job(
-    sm: Any, name: str, *, policy: PollPolicy = DEFAULT_POLL, sleep: Callable[[float], None] = time.sleep
-) -> Dict[str, Any]:
+    sm: Any,
+    name: str,
+    *,
+    policy: PollPolicy = DEFAULT_POLL,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """Wait for a training job; return its description if Completed, else fail with the reason."""
     first = sm.describe_training_job(TrainingJobName=name)
     max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
 
-    def show(description: Dict[str, Any]) -> None:
+    def show(description: dict[str, Any]) -> None:
         _log(
             f"training job {name}: {description.get('TrainingJobStatus')}"
             f" ({description.get('SecondaryStatus', '')})"
@@ -282,8 +289,8 @@ def start_or_attach_processing_job(
     workflow: str,
     run_id: str,
     node: str,
-    build_request: Callable[[str], Dict[str, Any]],
-) -> Tuple[str, bool]:
+    build_request: Callable[[str], dict[str, Any]],
+) -> tuple[str, bool]:
     """Like ``start_or_attach_training_job`` for processing jobs."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
@@ -310,8 +317,12 @@ def start_or_attach_processing_job(
 
 
 def wait_processing_job(
-    sm: Any, name: str, *, policy: PollPolicy = DEFAULT_POLL, sleep: Callable[[float], None] = time.sleep
-) -> Dict[str, Any]:
+    sm: Any,
+    name: str,
+    *,
+    policy: PollPolicy = DEFAULT_POLL,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:
     """Wait for a processing job; return its description if Completed, else fail with the reason."""
     first = sm.describe_processing_job(ProcessingJobName=name)
     max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
@@ -341,7 +352,7 @@ def wait_endpoint_settled(
     timeout: float = 3600.0,
     policy: PollPolicy = DEFAULT_POLL,
     sleep: Callable[[float], None] = time.sleep,
-) -> Dict[str, Any]:
+) -> dict[str, Any]:
     """Wait until an endpoint is no longer Creating/Updating/...; return its description."""
     return poll(
         lambda: sm.describe_endpoint(EndpointName=name),
@@ -355,7 +366,7 @@ def wait_endpoint_settled(
     )
 
 
-def check_endpoint_serves(description: Dict[str, Any], config_name: str) -> None:
+def check_endpoint_serves(description: dict[str, Any], config_name: str) -> None:
     """Fail unless the endpoint is InService on ``config_name``.
 
     A rolled-back blue/green update also ends InService, on the old config: that
@@ -369,15 +380,14 @@ def check_endpoint_serves(description: Dict[str, Any], config_name: str) -> None
     if current != config_name:
         reason = description.get("FailureReason") or "the update was rolled back"
         raise failure(
-            f"endpoint {name} is InService on config {current}, not the new {config_name}: "
-            f"{reason}"
+            f"endpoint {name} is InService on config {current}, not the new {config_name}: {reason}"
         )
 
 
 # ------------------------------------------------------ S3 objects the jobs read
 
 
-def split_s3_uri(uri: str) -> Tuple[str, str]:
+def split_s3_uri(uri: str) -> tuple[str, str]:
     """``s3://bucket/key`` -> (bucket, key); fails naming the bad URI."""
     match = re.fullmatch(r"s3://([^/]+)/?(.*)", uri)
     if not match:
@@ -401,7 +411,8 @@ def first_object_under(s3: Any, prefix_uri: str, *, suffix: str = "") -> str:
     keys = sorted(
         item["Key"]
         for item in response.get("Contents", [])
-        if item["Key"].endswith(suffix) and not item["Key"].endswith("/")
+        if item["Key"].endswith(suffix)
+        and not item["Key"].endswith("/")
         and item.get("Size", 1) > 0
     )
     if not keys:

@@ -62,15 +62,20 @@ def find_model(model_dir: Path, work_dir: Path) -> Path:
 def read_test(test_dir: Path):  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    files = sorted(p for p in test_dir.rglob("*") if p.is_file() and p.stat().st_size > 0
-                   and not p.name.startswith(("_", ".")))
+    files = sorted(
+        p
+        for p in test_dir.rglob("*")
+        if p.is_file() and p.stat().st_size > 0 and not p.name.startswith(("_", "."))
+    )
     if not files:
         raise EvaluationError(f"no test data files under {test_dir}")
     frames = [pd.read_csv(f, header=None) for f in files]
     data = pd.concat(frames, ignore_index=True)
     if data.shape[1] < 2:
-        raise EvaluationError(f"test data under {test_dir} has {data.shape[1]} column(s); "
-                              "expected the label first, then features")
+        raise EvaluationError(
+            f"test data under {test_dir} has {data.shape[1]} column(s); "
+            "expected the label first, then features"
+        )
     labels = data.iloc[:, 0].astype(float)
     if not set(labels.unique()) <= {0.0, 1.0}:
         raise EvaluationError("test labels must be 0 or 1 (binary classification)")
