@@ -1,0 +1,176 @@
+"""Deploy, plan and destroy for a target: settings → clients → read → plan → execute.
+
+The document is built (and so validated) before any call; the bucket and roles are
+checked only when the plan has writes, so a no-op redeploy makes reads only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from glue_workflow import clients
+from glue_workflow.config import LOCAL_ACCOUNT_ID, Settings
+from glue_workflow.deploy.awscall import RetryPolicy
+from glue_workflow.deploy.execute import DisplayExecutor, Echo, Executor
+from glue_workflow.deploy.glue_api import GlueDeployApi
+from glue_workflow.deploy.plan import Plan, plan_deploy, plan_destroy
+from glue_workflow.deploy.remote import RemoteState, read_remote_state
+from glue_workflow.deploy.store_api import IamApi, S3Api, split_s3_uri
+from glue_workflow.document import WorkflowDocument
+from glue_workflow.errors import DeployError
+
+
+def _silent(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Target:
+    """Resolved settings and the facades of one target."""
+
+    settings: Settings
+    glue: GlueDeployApi
+    s3: S3Api
+    iam: IamApi | None  # None on the local target (no IAM there)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @property
+    def account(self) -> str | None:
+        if self.settings.is_local:
+            return LOCAL_ACCOUNT_ID
+        arn = self.settings.glue_role_arn or ""
+        parts = arn.split(":")
+        return parts[4] if len(parts) > 4 and parts[4] else None
+
+
+def resolve_settings(settings: Settings, session: Any) -> Settings:
+    """Fill bucket/roles from the infra stack on AWS (contract 8), or fail clearly."""
+    if settings.is_local:
+        return settings
+    try:
+        outputs = importlib.import_module("glue_workflow.infra.outputs")
+    except ImportError:  # infra support not installed: the settings must name them
+        settings.require_aws_resources()
+        return settings
+    filled: Settings = outputs.fill_from_stack(settings, session)
+    return filled
+
+
+def open_target(
+    settings: Settings, *, session: Any = None, policy: RetryPolicy | None = None
+) -> Target:
+    session = session or clients.session_for(settings)
+    settings = resolve_settings(settings, session)
+    policy = policy or RetryPolicy()
+    return Target(
+        settings=settings,
+        glue=GlueDeployApi(client=clients.client(settings, "glue", session), policy=policy),
+        s3=S3Api(client=clients.client(settings, "s3", session), policy=policy),
+        iam=None
+        if settings.is_local
+        else IamApi(client=clients.client(settings, "iam", session), policy=policy),
+        policy=policy,
+    )
+
+
+def build(target: Target) -> WorkflowDocument:
+    from glue_workflow.definition import build_document
+
+    return build_document(target.settings)
+
+
+def read(target: Target, document: WorkflowDocument) -> RemoteState:
+    return read_remote_state(
+        target.glue, target.s3, document, region=target.settings.region, account=target.account
+    )
+
+
+def make_plan(target: Target, document: WorkflowDocument) -> Plan:
+    return plan_deploy(document, read(target, document))
+
+
+def apply(target: Target, plan: Plan, document: WorkflowDocument | None, echo: Echo) -> None:
+    if plan.empty:
+        echo(f"workflow {plan.workflow_name}: up to date, nothing to do")
+        return
+    if document is not None and any(i.action != "delete" for i in plan.instructions):
+        preflight(target, document, echo)
+    Executor(glue=target.glue, s3=target.s3, echo=echo, policy=target.policy).execute(plan)
+
+
+def deploy(
+    target: Target, document: WorkflowDocument, *, dry_run: bool = False, echo: Echo = _silent
+) -> Plan:
+    plan = make_plan(target, document)
+    if dry_run:
+        DisplayExecutor(echo=echo).execute(plan)
+    else:
+        apply(target, plan, document, echo)
+    return plan
+
+
+def destroy(
+    target: Target, document: WorkflowDocument, *, dry_run: bool = False, echo: Echo = _silent
+) -> Plan:
+    """Delete what the workflow owns; the bucket, its artifacts and the roles stay."""
+    remote = read_remote_state(
+        target.glue, None, document, region=target.settings.region, account=target.account
+    )
+    plan = plan_destroy(remote)
+    if dry_run:
+        DisplayExecutor(echo=echo).execute(plan)
+    else:
+        apply(target, plan, None, echo)
+    return plan
+
+
+def preflight(target: Target, document: WorkflowDocument, echo: Echo) -> None:
+    """Before the first write: the bucket exists (local: is created), the roles exist."""
+    settings = target.settings
+    buckets = {split_s3_uri(a.uri)[0] for a in document.artifacts}
+    if settings.bucket:
+        buckets.add(settings.bucket)
+    for bucket in sorted(buckets):
+        if target.s3.bucket_exists(bucket):
+            continue
+        if settings.is_local:
+            echo(f"create local bucket {bucket}")
+            target.s3.create_bucket(bucket, settings.region)
+            continue
+        raise DeployError(
+            f"artifacts bucket {bucket!r} does not exist in {settings.region}: create the "
+            "bucket and roles with 'glue-wf infra deploy' (CloudFormation in infra/), or "
+            "set bucket in the [target.aws] table of glue-wf.toml / GLUE_WF_BUCKET"
+        )
+    if target.iam is None:
+        return
+    roles = {("Glue job", settings.glue_role_arn), ("SageMaker", settings.sagemaker_role_arn)}
+    roles |= {("Glue job", job.get("Role")) for job in document.jobs}
+    for label, arn in sorted((label, arn) for label, arn in roles if arn):
+        if ":role/" not in arn:
+            raise DeployError(
+                f"{label} role {arn!r} is not an IAM role ARN "
+                "(arn:aws:iam::<account>:role/<name>): fix glue_role_arn/sagemaker_role_arn"
+            )
+        if target.iam.role_exists(arn) is False:
+            raise DeployError(
+                f"{label} role {arn} does not exist: create the roles with "
+                "'glue-wf infra deploy' (CloudFormation in infra/), or point "
+                "glue_role_arn/sagemaker_role_arn in glue-wf.toml at existing roles"
+            )
+
+
+__all__ = [
+    "Target",
+    "apply",
+    "build",
+    "deploy",
+    "destroy",
+    "make_plan",
+    "open_target",
+    "preflight",
+    "read",
+    "resolve_settings",
+]

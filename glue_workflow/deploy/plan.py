@@ -1,0 +1,305 @@
+"""The planner: desired document + remote state → ordered, frozen instructions.
+
+Pure: no I/O. Rules it encodes (see glue-semantics.md §2, §10, §14):
+
+* ownership by tag: only resources tagged ``glue-wf:workflow=<name>`` are updated
+  or deleted; a declared name held by anything else is a conflict, never adopted;
+* ``UpdateJob`` carries the whole definition; ``UpdateTrigger`` only what it can
+  change: a new ``Type`` or ``WorkflowName`` means delete + create;
+* trigger deletions come before trigger creations, so a start trigger is replaced
+  delete-then-create (a workflow never has two start triggers);
+* activation of SCHEDULED / CONDITIONAL / EVENT triggers is reconciled after every
+  create and update (the executor reads ``State``), and for unchanged triggers
+  whose state drifted; ON_DEMAND triggers are never started by deploy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from glue_workflow.deploy.diff import CLEARABLE_JOB_FIELDS, changes
+from glue_workflow.deploy.glue_api import (
+    JOB_UPDATE_FIELDS,
+    TRIGGER_UPDATE_FIELDS,
+    WORKFLOW_UPDATE_FIELDS,
+)
+from glue_workflow.deploy.remote import RemoteState
+from glue_workflow.document import OWNER_TAG, Artifact, WorkflowDocument
+from glue_workflow.errors import DeployError
+
+Action = Literal["upload", "create", "update", "delete", "activate", "deactivate"]
+Kind = Literal["artifact", "workflow", "job", "trigger"]
+
+ACTIVE_STATES = frozenset({"ACTIVATED", "ACTIVATING"})
+ACTIVATED = "ACTIVATED"
+DEACTIVATED = "DEACTIVATED"
+
+
+class OwnershipConflict(DeployError):
+    """A declared resource name is held by something this workflow does not own."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Instruction:
+    """One write: what, on which resource, and the field-level changes it makes."""
+
+    action: Action
+    type: Kind
+    name: str
+    changes: Mapping[str, Any] = field(default_factory=dict)
+    request: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    artifact: Artifact | None = field(default=None, repr=False)
+    # for trigger create/update: the activation state to reconcile to afterwards
+    activation: str | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "action": self.action,
+            "type": self.type,
+            "name": self.name,
+            "changes": dict(self.changes),
+        }
+        if self.reason:
+            data["reason"] = self.reason
+        return data
+
+    def describe(self) -> str:
+        fields = ", ".join(sorted(self.changes))
+        text = f"{self.action} {self.type} {self.name}"
+        if fields and self.action == "update":
+            text += f" ({fields})"
+        if self.reason:
+            text += f" [{self.reason}]"
+        return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    workflow_name: str
+    instructions: tuple[Instruction, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.instructions
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [instruction.to_dict() for instruction in self.instructions]
+
+
+def desired_activation(request: Mapping[str, Any]) -> str | None:
+    """ACTIVATED/DEACTIVATED for triggers that need activation; None for ON_DEMAND."""
+    if request.get("Type", "ON_DEMAND") == "ON_DEMAND":
+        return None
+    return ACTIVATED if request.get("StartOnCreation", True) else DEACTIVATED
+
+
+def plan_deploy(document: WorkflowDocument, remote: RemoteState) -> Plan:
+    """The instructions that make the target hold exactly ``document``."""
+    name = document.name
+    _check_ownership(document, remote)
+    uploads = _plan_uploads(document, remote)
+    workflow = _plan_workflow(document, remote)
+    desired_triggers = {t["Name"]: t for t in document.triggers}
+    desired_jobs = {j["Name"]: j for j in document.jobs}
+
+    trigger_deletes: list[Instruction] = []
+    trigger_writes: list[Instruction] = []
+    trigger_states: list[Instruction] = []
+    for trigger_name in sorted(remote.owned_triggers - set(desired_triggers)):
+        if trigger_name in remote.triggers:
+            trigger_deletes.append(
+                Instruction(
+                    action="delete", type="trigger", name=trigger_name, reason="no longer declared"
+                )
+            )
+    for request in document.triggers:
+        _plan_trigger(request, remote, trigger_deletes, trigger_writes, trigger_states)
+
+    job_writes: list[Instruction] = []
+    for request in document.jobs:
+        current = remote.jobs.get(request["Name"])
+        if current is None:
+            job_writes.append(_create("job", request))
+            continue
+        diff = changes(request, current, JOB_UPDATE_FIELDS, clearable=CLEARABLE_JOB_FIELDS)
+        if diff:
+            job_writes.append(
+                Instruction(
+                    action="update", type="job", name=request["Name"], changes=diff, request=request
+                )
+            )
+    job_deletes = [
+        Instruction(action="delete", type="job", name=job, reason="no longer declared")
+        for job in sorted(remote.owned_jobs - set(desired_jobs))
+        if job in remote.jobs
+    ]
+    ordered = (
+        *uploads,
+        *workflow,
+        *trigger_deletes,
+        *job_writes,
+        *trigger_writes,
+        *trigger_states,
+        *job_deletes,
+    )
+    return Plan(workflow_name=name, instructions=tuple(ordered))
+
+
+def plan_destroy(remote: RemoteState) -> Plan:
+    """Delete everything the workflow owns (triggers, then jobs, then the workflow)."""
+    steps: list[Instruction] = [
+        Instruction(action="delete", type="trigger", name=t, reason="destroy")
+        for t in sorted(remote.owned_triggers)
+        if t in remote.triggers
+    ]
+    steps += [
+        Instruction(action="delete", type="job", name=j, reason="destroy")
+        for j in sorted(remote.owned_jobs)
+        if j in remote.jobs
+    ]
+    if remote.workflow is not None and remote.workflow_owned:
+        steps.append(
+            Instruction(
+                action="delete", type="workflow", name=remote.workflow_name, reason="destroy"
+            )
+        )
+    return Plan(workflow_name=remote.workflow_name, instructions=tuple(steps))
+
+
+def _create(kind: Kind, request: Mapping[str, Any], reason: str = "") -> Instruction:
+    activation = desired_activation(request) if kind == "trigger" else None
+    return Instruction(
+        action="create",
+        type=kind,
+        name=str(request["Name"]),
+        request=request,
+        activation=activation,
+        reason=reason,
+    )
+
+
+def _check_ownership(document: WorkflowDocument, remote: RemoteState) -> None:
+    name = document.name
+    conflicts: list[str] = []
+    if remote.workflow is not None and not remote.workflow_owned:
+        conflicts.append(f"workflow {name!r}")
+    conflicts += [
+        f"job {job['Name']!r}"
+        for job in document.jobs
+        if job["Name"] in remote.jobs and job["Name"] not in remote.owned_jobs
+    ]
+    conflicts += [
+        f"trigger {t['Name']!r}"
+        for t in document.triggers
+        if t["Name"] in remote.triggers and t["Name"] not in remote.owned_triggers
+    ]
+    if conflicts:
+        raise OwnershipConflict(
+            f"{', '.join(conflicts)}: already on the target but not owned by workflow "
+            f"{name!r} (no tag {OWNER_TAG}={name}); glue-wf never "
+            "takes over resources it did not create: rename the workflow or nodes in the "
+            "definition, or delete the existing resources"
+        )
+
+
+def _plan_uploads(document: WorkflowDocument, remote: RemoteState) -> list[Instruction]:
+    steps: list[Instruction] = []
+    seen: set[str] = set()
+    for artifact in document.artifacts:
+        if artifact.uri in seen:
+            continue
+        seen.add(artifact.uri)
+        size = remote.objects.get(artifact.uri)
+        if size == len(artifact.content):
+            continue  # content-addressed key of the same size: already there
+        steps.append(
+            Instruction(
+                action="upload",
+                type="artifact",
+                name=artifact.uri,
+                changes={
+                    "source": artifact.source,
+                    "sha256": artifact.sha256,
+                    "bytes": len(artifact.content),
+                },
+                artifact=artifact,
+            )
+        )
+    return steps
+
+
+def _plan_workflow(document: WorkflowDocument, remote: RemoteState) -> list[Instruction]:
+    if remote.workflow is None:
+        return [_create("workflow", document.workflow)]
+    diff = changes(document.workflow, remote.workflow, WORKFLOW_UPDATE_FIELDS)
+    if not diff:
+        return []
+    return [
+        Instruction(
+            action="update",
+            type="workflow",
+            name=document.name,
+            changes=diff,
+            request=document.workflow,
+        )
+    ]
+
+
+def _plan_trigger(
+    request: Mapping[str, Any],
+    remote: RemoteState,
+    deletes: list[Instruction],
+    writes: list[Instruction],
+    states: list[Instruction],
+) -> None:
+    name = str(request["Name"])
+    current = remote.triggers.get(name)
+    if current is None:
+        writes.append(_create("trigger", request))
+        return
+    replaced = {
+        key: {"from": current.get(key), "to": request.get(key)}
+        for key in ("Type", "WorkflowName")
+        if request.get(key) != current.get(key)
+    }
+    if replaced:
+        # UpdateTrigger cannot change these: delete first (also keeps one start trigger).
+        reason = "replace: " + ", ".join(sorted(replaced)) + " changed"
+        deletes.append(
+            Instruction(action="delete", type="trigger", name=name, changes=replaced, reason=reason)
+        )
+        writes.append(_create("trigger", request, reason=reason))
+        return
+    diff = changes(request, current, TRIGGER_UPDATE_FIELDS)
+    activation = desired_activation(request)
+    if diff:
+        writes.append(
+            Instruction(
+                action="update",
+                type="trigger",
+                name=name,
+                changes=diff,
+                request=request,
+                activation=activation,
+            )
+        )
+        return
+    if activation is None:
+        return
+    state = str(current.get("State", ""))
+    is_active = state in ACTIVE_STATES
+    if (activation == ACTIVATED) != is_active:
+        action: Action = "activate" if activation == ACTIVATED else "deactivate"
+        states.append(
+            Instruction(
+                action=action,
+                type="trigger",
+                name=name,
+                changes={"State": {"from": state, "to": activation}},
+                request=request,
+                activation=activation,
+            )
+        )
