@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import with_settings
+from glue_workflow.cli.common import echo_json, json_option, with_settings
 
 
 @click.command("sample-data")
@@ -47,4 +47,36 @@ def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
     click.echo(f"wrote {rows} rows to {destination} ({settings.target} target)")
 
 
-COMMANDS = [sample_data]
+@click.command("pipeline-report")
+@click.argument("run_id", required=False)
+@click.option("--workflow", default=None, help="Workflow name (default: the definition's).")
+@click.option(
+    "--invoke/--no-invoke",
+    default=True,
+    show_default=True,
+    help="Invoke the deployed endpoint with rows of the run's test split.",
+)
+@json_option
+@with_settings
+def pipeline_report(
+    run_id: str | None, workflow: str | None, invoke: bool, as_json: bool, settings: Any
+) -> None:
+    """Show a pipeline run's metrics, gate decision, model version and endpoint answer.
+
+    RUN_ID defaults to the workflow's latest run.
+    """
+    from glue_workflow.pipeline_report import build_report
+
+    if workflow is None:
+        from glue_workflow.definition import load_workflow
+
+        workflow = load_workflow(settings).name
+    report = build_report(settings, workflow, run_id, invoke=invoke)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        for line in report.lines():
+            click.echo(line)
+
+
+COMMANDS = [sample_data, pipeline_report]

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
+from glue_workflow.jobkit.errors import JobFailed
+
 NAME_MAX = 63
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 CLIENT_TOKEN_MAX = 36
@@ -33,21 +35,9 @@ TRAINING_BAD = ("Failed", "Stopped")
 ENDPOINT_BUSY = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
 
 
-class SageMakerError(Exception):
-    """A SageMaker resource ended badly or never finished; the message says which and why.
-
-    The job scripts let it propagate as a failure of their node (``run_job`` turns a
-    ``JobFailed`` into a one-line error); this module stays importable on its own.
-    """
-
-
-def failure(message: str) -> Exception:
-    """A ``JobFailed`` when the job library provides it, else a ``SageMakerError``."""
-    try:
-        from glue_workflow.jobkit import JobFailed
-    except ImportError:  # pragma: no cover - the job library always provides it
-        return SageMakerError(message)
-    return JobFailed(message)  # type: ignore[no-any-return]
+def failure(message: str) -> JobFailed:
+    """The error that ends a job's node FAILED with ``message`` (via ``run_job``)."""
+    return JobFailed(message)
 
 
 # --------------------------------------------------------------------------- names

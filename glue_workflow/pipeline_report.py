@@ -1,0 +1,175 @@
+"""What a churn-pipeline run produced: metrics, gate decision, model version, endpoint.
+
+Reads the run's properties (the jobs' contract, see docs/pipeline.md) through the
+target's Glue client, and optionally invokes the deployed endpoint with rows of the
+run's test split, so the demo and users see the outcome in one place on either target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from glue_workflow.config import Settings
+from glue_workflow.errors import NotFoundError
+
+METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+GATE = "min_accuracy"
+INVOKE_ROWS = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class Invocation:
+    endpoint: str
+    rows: tuple[str, ...]
+    labels: tuple[str, ...]
+    scores: tuple[float, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PipelineReport:
+    workflow: str
+    run_id: str
+    status: str
+    properties: dict[str, str]
+    invocation: Invocation | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def metrics(self) -> dict[str, str]:
+        return {m: self.properties[m] for m in METRICS if m in self.properties}
+
+    @property
+    def gate_decision(self) -> str | None:
+        return self.properties.get(f"gate_{GATE}_decision")
+
+    def to_dict(self) -> dict[str, Any]:
+        props = self.properties
+        return {
+            "workflow": self.workflow,
+            "run_id": self.run_id,
+            "status": self.status,
+            "metrics": self.metrics,
+            "evaluation_uri": props.get("evaluation_uri"),
+            "gate": {
+                "decision": self.gate_decision,
+                "reason": props.get(f"gate_{GATE}_reason"),
+            },
+            "model_package": {
+                "arn": props.get("model_package_arn"),
+                "version": props.get("model_package_version"),
+                "approval": props.get("model_approval_status"),
+            },
+            "deploy": {
+                "status": props.get("deploy_status"),
+                "endpoint": props.get("deployed_endpoint"),
+                "endpoint_config": props.get("endpoint_config_name"),
+            },
+            "rejection_reason": props.get("rejection_reason"),
+            "invocation": None
+            if self.invocation is None
+            else {
+                "endpoint": self.invocation.endpoint,
+                "labels": list(self.invocation.labels),
+                "scores": list(self.invocation.scores),
+            },
+            "notes": list(self.notes),
+        }
+
+    def lines(self) -> list[str]:
+        props = self.properties
+        out = [f"run {self.run_id} of {self.workflow}: {self.status}"]
+        if self.metrics:
+            out.append("metrics:  " + "  ".join(f"{k}={v}" for k, v in self.metrics.items()))
+        if props.get("evaluation_uri"):
+            out.append(f"report:   {props['evaluation_uri']}")
+        if self.gate_decision:
+            out.append(f"gate:     {self.gate_decision} ({props.get(f'gate_{GATE}_reason', '')})")
+        if props.get("model_package_arn"):
+            out.append(
+                f"model:    {props.get('model_package_group', '')} version "
+                f"{props.get('model_package_version', '?')} "
+                f"({props.get('model_approval_status', '?')}) {props['model_package_arn']}"
+            )
+        if props.get("deploy_status"):
+            where = props.get("deployed_endpoint") or "-"
+            out.append(
+                f"deploy:   {props['deploy_status']} endpoint={where} "
+                f"config={props.get('endpoint_config_name') or '-'}"
+            )
+        if props.get("rejection_reason"):
+            out.append(f"rejected: {props['rejection_reason']}")
+        if self.invocation is not None:
+            inv = self.invocation
+            out.append(f"invoke:   {inv.endpoint} with {len(inv.rows)} test rows")
+            for label, score in zip(inv.labels, inv.scores, strict=True):
+                out.append(f"          churn probability {score:.4f} (actual label {label})")
+        out.extend(f"note:     {n}" for n in self.notes)
+        return out
+
+
+def latest_run_id(glue: Any, workflow: str) -> str:
+    runs = glue.get_workflow_runs(Name=workflow, IncludeGraph=False, MaxResults=10).get("Runs", [])
+    if not runs:
+        raise NotFoundError(
+            f"workflow {workflow!r} has no runs yet: start one with 'glue-wf run --wait'"
+        )
+    runs.sort(key=lambda r: r.get("StartedOn") or 0, reverse=True)
+    return str(runs[0]["WorkflowRunId"])
+
+
+def _invoke(settings: Settings, props: dict[str, str], rows: int) -> Invocation:
+    from glue_workflow.clients import client
+    from glue_workflow.jobkit import sagemaker_ops as ops
+
+    endpoint = props["deployed_endpoint"]
+    s3 = client(settings, "s3")
+    data = ops.read_s3_bytes(s3, ops.first_object_under(s3, props["test_uri"]))
+    lines = [line for line in data.decode("utf-8").splitlines() if line.strip()][:rows]
+    labels = tuple(line.split(",", 1)[0] for line in lines)
+    features = tuple(line.split(",", 1)[1] for line in lines)
+    response = client(settings, "sagemaker-runtime").invoke_endpoint(
+        EndpointName=endpoint, ContentType="text/csv", Accept="text/csv", Body="\n".join(features)
+    )
+    text = response["Body"].read().decode("utf-8")
+    scores = tuple(float(v) for v in text.replace("\n", ",").split(",") if v.strip())
+    return Invocation(endpoint=endpoint, rows=features, labels=labels, scores=scores)
+
+
+def build_report(
+    settings: Settings, workflow: str, run_id: str | None = None, *, invoke: bool = True
+) -> PipelineReport:
+    """The report of ``run_id`` (default: the latest run), invoking the endpoint if deployed."""
+    from botocore.exceptions import ClientError
+
+    from glue_workflow.clients import client
+
+    glue = client(settings, "glue")
+    try:
+        run_id = run_id or latest_run_id(glue, workflow)
+        run = glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=False)["Run"]
+        props = glue.get_workflow_run_properties(Name=workflow, RunId=run_id)["RunProperties"]
+    except ClientError as exc:
+        if "NotFound" in str(exc.response.get("Error", {}).get("Code", "")):
+            raise NotFoundError(f"workflow {workflow!r} or run {run_id!r}: {exc}") from exc
+        raise
+    invocation = None
+    notes: list[str] = []
+    if invoke and props.get("deploy_status") == "deployed" and props.get("deployed_endpoint"):
+        try:
+            invocation = _invoke(settings, dict(props), INVOKE_ROWS)
+        except Exception as exc:  # the report still shows everything else
+            notes.append(f"endpoint invocation failed: {exc}")
+    elif props.get("deploy_status") == "awaiting_approval":
+        notes.append(
+            "the model package awaits manual approval; approve it, then resume the run from "
+            "the deploy node (docs/pipeline.md)"
+        )
+    return PipelineReport(
+        workflow=workflow,
+        run_id=run_id,
+        status=str(run.get("Status")),
+        properties=dict(props),
+        invocation=invocation,
+        notes=tuple(notes),
+    )
