@@ -1,0 +1,202 @@
+"""What ``glue-wf infra plan | deploy | destroy | outputs`` do, independent of click.
+
+Output goes through ``echo`` and questions through ``confirm`` so the CLI decides
+how they look; every function acts on the AWS target only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.config import Settings
+from glue_workflow.errors import ConfigError, InfraError
+from glue_workflow.infra import require_aws_target
+from glue_workflow.infra.apply import delete_failed_stack, execute_plan
+from glue_workflow.infra.changes import render_table
+from glue_workflow.infra.destroy import execute_destroy, prepare_destroy
+from glue_workflow.infra.outputs import OUTPUT_KEYS, stack_outputs
+from glue_workflow.infra.plan import Plan, StackNeedsRecreateError, create_plan, discard_plan
+from glue_workflow.infra.progress import Waiting
+from glue_workflow.infra.stacks import CloudFormation, StackEvent, StackInfo
+from glue_workflow.infra.template import (
+    StackParameters,
+    default_resource_prefix,
+    read_template,
+    template_path,
+)
+
+Echo = Callable[[str], None]
+Confirm = Callable[[str], bool]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StackOptions:
+    """Command-line choices for the template's parameters (None: derive or keep)."""
+
+    workflow_name: str | None = None
+    resource_prefix: str | None = None
+    bucket_name: str | None = None
+    kms_key_arn: str | None = None
+    template: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class InfraContext:
+    """Settings plus the clients and I/O callbacks the commands use."""
+
+    settings: Settings
+    session: Any
+    echo: Echo
+    waiting: Waiting = field(default_factory=Waiting)
+
+    @cached_property
+    def cf(self) -> CloudFormation:
+        from glue_workflow import clients
+
+        return CloudFormation(clients.client(self.settings, "cloudformation", self.session))
+
+    @cached_property
+    def s3(self) -> Any:
+        from glue_workflow import clients
+
+        return clients.client(self.settings, "s3", self.session)
+
+    def show_event(self, event: StackEvent) -> None:
+        self.echo(event.line())
+
+
+def open_context(settings: Settings, echo: Echo, *, session: Any = None) -> InfraContext:
+    """Refuse the local target; otherwise a context on the AWS session."""
+    require_aws_target(settings)
+    from glue_workflow import clients
+
+    return InfraContext(
+        settings=settings, session=session or clients.session_for(settings), echo=echo
+    )
+
+
+def workflow_name(settings: Settings, options: StackOptions) -> str:
+    """``--workflow-name``, else the name in the workflow definition."""
+    if options.workflow_name:
+        return options.workflow_name
+    from glue_workflow.definition import load_workflow
+
+    try:
+        return load_workflow(settings).name
+    except ConfigError:
+        raise
+    except Exception as exc:  # the definition is user code: any failure is reported
+        raise ConfigError(
+            f"cannot read the workflow name from {settings.definition}: {exc}; fix the "
+            "definition or pass --workflow-name"
+        ) from exc
+
+
+def stack_parameters(settings: Settings, options: StackOptions) -> StackParameters:
+    name = workflow_name(settings, options)
+    return StackParameters(
+        workflow_name=name,
+        resource_prefix=options.resource_prefix or default_resource_prefix(name),
+        bucket_name=options.bucket_name,
+        kms_key_arn=options.kms_key_arn,
+    )
+
+
+def run_plan(ctx: InfraContext, options: StackOptions, *, keep: bool = False) -> Plan:
+    """Create the change set, show it, and (unless ``keep``) delete it again."""
+    plan = _plan(ctx, options)
+    if not keep:
+        discard_plan(ctx.cf, plan)
+    return plan
+
+
+def describe_plan(plan: Plan) -> str:
+    if plan.empty:
+        return f"stack {plan.stack_name}: no changes (the deployed stack matches the template)"
+    verb = "create" if plan.change_set_type == "CREATE" else "update"
+    return (
+        f"stack {plan.stack_name}: change set to {verb} it ({len(plan.changes)} "
+        f"resource change(s)):\n{render_table(plan.changes)}"
+    )
+
+
+def run_deploy(
+    ctx: InfraContext, options: StackOptions, *, yes: bool, confirm: Confirm
+) -> StackInfo | None:
+    """Plan, confirm, execute and follow; the deployed stack (None when unchanged)."""
+    try:
+        plan = _plan(ctx, options)
+    except StackNeedsRecreateError as exc:
+        ctx.echo(str(exc))
+        if not (yes or confirm(f"Delete the failed stack {exc.stack.name} now?")):
+            raise
+        ctx.echo(f"deleting failed stack {exc.stack.name}")
+        delete_failed_stack(ctx.cf, exc.stack, on_event=ctx.show_event, waiting=ctx.waiting)
+        plan = _plan(ctx, options)
+    ctx.echo(describe_plan(plan))
+    if plan.empty:
+        return None
+    executed = False
+    try:
+        if not (yes or confirm("Execute this change set?")):
+            raise InfraError("deploy cancelled: the change set was deleted, nothing changed")
+        executed = True
+        stack = execute_plan(ctx.cf, plan, on_event=ctx.show_event, waiting=ctx.waiting)
+    finally:
+        if not executed:
+            discard_plan(ctx.cf, plan)
+    ctx.echo(f"stack {stack.name}: {stack.status}")
+    ctx.echo(render_outputs(stack))
+    return stack
+
+
+def run_destroy(
+    ctx: InfraContext, *, yes: bool, force_empty_bucket: bool, confirm: Confirm
+) -> bool:
+    """Delete the stack (and, when forced, every object version first); False if absent."""
+    cf, s3 = ctx.cf, ctx.s3
+    name = ctx.settings.stack_name
+    plan = prepare_destroy(cf, s3, name, force_empty_bucket=force_empty_bucket)
+    if plan is None:
+        ctx.echo(f"stack {name} does not exist in {cf.region}: nothing to destroy")
+        return False
+    what = f"stack {name} ({plan.stack.status})"
+    if plan.bucket and not plan.bucket_empty:
+        what += f" and EVERY object version in bucket {plan.bucket}"
+    elif plan.bucket:
+        what += f" and its empty bucket {plan.bucket}"
+    if not (yes or confirm(f"Delete {what}?")):
+        raise InfraError("destroy cancelled: nothing was deleted")
+    deleted = execute_destroy(cf, s3, plan, on_event=ctx.show_event, waiting=ctx.waiting)
+    if deleted:
+        ctx.echo(f"deleted {deleted} object version(s) from bucket {plan.bucket}")
+    ctx.echo(f"stack {name}: DELETE_COMPLETE")
+    return True
+
+
+def run_outputs(ctx: InfraContext) -> StackInfo:
+    return stack_outputs(ctx.cf, ctx.settings.stack_name)
+
+
+def render_outputs(stack: StackInfo) -> str:
+    width = max(len(key) for key in OUTPUT_KEYS.values())
+    lines = [
+        f"{key.ljust(width)}  {stack.outputs.get(key, '(missing)')}" for key in OUTPUT_KEYS.values()
+    ]
+    return "\n".join(lines)
+
+
+def _plan(ctx: InfraContext, options: StackOptions) -> Plan:
+    parameters = stack_parameters(ctx.settings, options)
+    body = read_template(template_path(ctx.settings, options.template))
+    return create_plan(
+        ctx.cf,
+        stack_name=ctx.settings.stack_name,
+        template_body=body,
+        parameters=parameters,
+        waiting=ctx.waiting,
+    )
