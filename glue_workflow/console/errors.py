@@ -52,6 +52,7 @@ def from_client_error(exc: Exception, *, what: str) -> ApiError:
     message = str(error.get("Message", exc))
     status = _STATUS_BY_CODE.get(code, 502)
     # SageMaker reports a missing endpoint/package as a ValidationException.
-    if code == "ValidationException" and ("not find" in message or "not found" in message):
+    missing = ("not find", "not found", "does not exist")
+    if code == "ValidationException" and any(m in message for m in missing):
         status = 404
     return ApiError(status, f"{what}: {message}", code=code)

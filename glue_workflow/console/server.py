@@ -73,9 +73,11 @@ class ConsoleServer(ThreadingHTTPServer):
 class ConsoleHandler(BaseHTTPRequestHandler):
     server: ConsoleServer
     server_version = "glue-wf-console"
-    sys_version = ""
     timeout = 30  # a client that stalls mid-request cannot hold a thread forever
     protocol_version = "HTTP/1.0"
+
+    def version_string(self) -> str:
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.server.quiet:
