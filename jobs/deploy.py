@@ -181,8 +181,11 @@ def retire(sm: Any, config: str) -> None:
     print(f"deleted previous endpoint config {config}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=REQUIRED_ARGS)
+def main(argv: list[str] | None = None, session: Any = None) -> None:
+    """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
+    ctx = JobContext.from_argv(
+        sys.argv if argv is None else argv, required=REQUIRED_ARGS, session=session
+    )
     found = ctx.require("model_package_arn", "endpoint_name", "test_uri")
     endpoint = ops.validate_name("endpoint", found["endpoint_name"])
     package_arn = found["model_package_arn"]

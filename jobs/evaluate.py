@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from glue_workflow.jobkit import JobContext, JobInputError, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
@@ -138,8 +139,11 @@ def read_report(s3: object, uri: str) -> dict[str, object]:
     return dict(report)
 
 
-def main(argv: list[str] | None = None) -> None:
-    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=REQUIRED_ARGS)
+def main(argv: list[str] | None = None, session: Any = None) -> None:
+    """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
+    ctx = JobContext.from_argv(
+        sys.argv if argv is None else argv, required=REQUIRED_ARGS, session=session
+    )
     inputs = checked_inputs(ctx)
     sm = ctx.client("sagemaker")
     name, attached = ops.start_or_attach_processing_job(

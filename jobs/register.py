@@ -98,8 +98,9 @@ def build_request(
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=())
+def main(argv: list[str] | None = None, session: Any = None) -> None:
+    """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
+    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=(), session=session)
     found = ctx.require(
         "model_artifact_uri",
         "evaluation_uri",

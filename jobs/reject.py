@@ -8,12 +8,14 @@ Runs on the gate's FAILED branch. Reads ``gate_min_accuracy_reason`` (gate) and
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from glue_workflow.jobkit import JobContext, run_job
 
 
-def main(argv: list[str] | None = None) -> None:
-    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=())
+def main(argv: list[str] | None = None, session: Any = None) -> None:
+    """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
+    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=(), session=session)
     found = ctx.require("gate_min_accuracy_reason", "model_artifact_uri")
     reason = found["gate_min_accuracy_reason"]
     model = found["model_artifact_uri"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 from glue_workflow.jobkit import JobContext, JobInputError, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
@@ -100,8 +101,11 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    ctx = JobContext.from_argv(sys.argv if argv is None else argv, required=REQUIRED_ARGS)
+def main(argv: list[str] | None = None, session: Any = None) -> None:
+    """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
+    ctx = JobContext.from_argv(
+        sys.argv if argv is None else argv, required=REQUIRED_ARGS, session=session
+    )
     inputs = ctx.require("train_uri", "validation_uri")
     hyperparameters(ctx.properties())  # fail on a bad value before touching SageMaker
     sm = ctx.client("sagemaker")
