@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from console_fakes import FakeGlue, FakeRuntime, FakeSageMaker, demo_triggers
 
 
@@ -43,8 +42,15 @@ class Console:
     def host(self) -> str:
         return f"127.0.0.1:{self.server.port}"
 
-    def request(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-                raw: bytes | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Response:
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
         sent = dict(headers or {})
         data = raw
@@ -53,8 +59,9 @@ class Console:
             sent.setdefault("Content-Type", "application/json")
         conn.request(method, path, body=data, headers=sent)
         response = conn.getresponse()
-        result = Response(response.status, {k.lower(): v for k, v in response.getheaders()},
-                          response.read())
+        result = Response(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+        )
         conn.close()
         return result
 
@@ -82,13 +89,18 @@ def console(local_home: Path) -> Iterator[Console]:
         {"glue": glue, "sagemaker": sagemaker, "sagemaker-runtime": FakeRuntime(sagemaker)}
     )
     glue.add_workflow("demo", demo_triggers(), {"threshold": "0.9", "mode": "fast"})
-    settings = load_settings(Path(__file__).resolve().parents[2], target="local",
-                             env={"GLUE_WF_HOME": str(local_home)})
+    settings = load_settings(
+        Path(__file__).resolve().parents[2], target="local", env={"GLUE_WF_HOME": str(local_home)}
+    )
     logs = local_home / "logs" / "jobs"
     api = ConsoleApi(
         Workflows(client(settings, "glue"), log_path=lambda jr: logs / f"{jr}.log"),
-        Models(client(settings, "sagemaker"), client(settings, "sagemaker-runtime"),
-               client(settings, "s3"), endpoint_url=lambda n: f"http://127.0.0.1:9999/{n}"),
+        Models(
+            client(settings, "sagemaker"),
+            client(settings, "sagemaker-runtime"),
+            client(settings, "s3"),
+            endpoint_url=lambda n: f"http://127.0.0.1:9999/{n}",
+        ),
     )
     server = start_background(api)
     try:

@@ -25,16 +25,36 @@ def _missing(what: str) -> LocalServiceError:
 
 def demo_triggers(workflow: str = "demo") -> list[dict[str, Any]]:
     """start → prep; prep SUCCEEDED → fit; fit FAILED → alert (a handled failure branch)."""
+
     def cond(job: str, state: str) -> dict[str, Any]:
-        return {"Logical": "ANY", "Conditions": [
-            {"LogicalOperator": "EQUALS", "JobName": f"{workflow}-{job}", "State": state}]}
+        return {
+            "Logical": "ANY",
+            "Conditions": [
+                {"LogicalOperator": "EQUALS", "JobName": f"{workflow}-{job}", "State": state}
+            ],
+        }
+
     return [
-        {"Name": f"{workflow}-start", "Type": "ON_DEMAND", "State": "CREATED",
-         "Actions": [{"JobName": f"{workflow}-prep"}]},
-        {"Name": f"{workflow}-after-prep", "Type": "CONDITIONAL", "State": "ACTIVATED",
-         "Predicate": cond("prep", "SUCCEEDED"), "Actions": [{"JobName": f"{workflow}-fit"}]},
-        {"Name": f"{workflow}-on-fit-failed", "Type": "CONDITIONAL", "State": "ACTIVATED",
-         "Predicate": cond("fit", "FAILED"), "Actions": [{"JobName": f"{workflow}-alert"}]},
+        {
+            "Name": f"{workflow}-start",
+            "Type": "ON_DEMAND",
+            "State": "CREATED",
+            "Actions": [{"JobName": f"{workflow}-prep"}],
+        },
+        {
+            "Name": f"{workflow}-after-prep",
+            "Type": "CONDITIONAL",
+            "State": "ACTIVATED",
+            "Predicate": cond("prep", "SUCCEEDED"),
+            "Actions": [{"JobName": f"{workflow}-fit"}],
+        },
+        {
+            "Name": f"{workflow}-on-fit-failed",
+            "Type": "CONDITIONAL",
+            "State": "ACTIVATED",
+            "Predicate": cond("fit", "FAILED"),
+            "Actions": [{"JobName": f"{workflow}-alert"}],
+        },
     ]
 
 
@@ -46,16 +66,29 @@ class FakeGlue:
 
     # --- test set-up -------------------------------------------------------------------
 
-    def add_workflow(self, name: str, triggers: list[dict[str, Any]],
-                     defaults: dict[str, str] | None = None) -> None:
+    def add_workflow(
+        self, name: str, triggers: list[dict[str, Any]], defaults: dict[str, str] | None = None
+    ) -> None:
         for trigger in triggers:
             trigger["WorkflowName"] = name
-        self.workflows[name] = {"Name": name, "Description": f"{name} workflow",
-                                "DefaultRunProperties": defaults or {}, "triggers": triggers,
-                                "CreatedOn": T0, "LastModifiedOn": T0}
+        self.workflows[name] = {
+            "Name": name,
+            "Description": f"{name} workflow",
+            "DefaultRunProperties": defaults or {},
+            "triggers": triggers,
+            "CreatedOn": T0,
+            "LastModifiedOn": T0,
+        }
 
-    def add_run(self, workflow: str, status: str, job_states: dict[str, list[str]],
-                *, started: datetime = T0, properties: dict[str, str] | None = None) -> str:
+    def add_run(
+        self,
+        workflow: str,
+        status: str,
+        job_states: dict[str, list[str]],
+        *,
+        started: datetime = T0,
+        properties: dict[str, str] | None = None,
+    ) -> str:
         run_id = f"wr_{next(_ids):04d}"
         job_runs: dict[str, list[dict[str, Any]]] = {}
         for job, states in job_states.items():
@@ -63,17 +96,26 @@ class FakeGlue:
             for attempt, state in enumerate(states):
                 running = state in ("RUNNING", "STARTING")
                 start = started + timedelta(seconds=10 * attempt)
-                job_runs[job].append({
-                    "Id": f"jr_{run_id}_{job}_{attempt}", "Attempt": attempt, "JobName": job,
-                    "JobRunState": state, "StartedOn": start,
-                    "CompletedOn": None if running else start + timedelta(seconds=5),
-                    "TriggerName": self._trigger_of(workflow, job),
-                    "ErrorMessage": f"{job} broke" if state == "FAILED" else None,
-                })
+                job_runs[job].append(
+                    {
+                        "Id": f"jr_{run_id}_{job}_{attempt}",
+                        "Attempt": attempt,
+                        "JobName": job,
+                        "JobRunState": state,
+                        "StartedOn": start,
+                        "CompletedOn": None if running else start + timedelta(seconds=5),
+                        "TriggerName": self._trigger_of(workflow, job),
+                        "ErrorMessage": f"{job} broke" if state == "FAILED" else None,
+                    }
+                )
         self.runs[run_id] = {
-            "Name": workflow, "WorkflowRunId": run_id, "Status": status, "StartedOn": started,
+            "Name": workflow,
+            "WorkflowRunId": run_id,
+            "Status": status,
+            "StartedOn": started,
             "CompletedOn": None if status == "RUNNING" else started + timedelta(seconds=60),
-            "WorkflowRunProperties": dict(properties or {}), "job_runs": job_runs,
+            "WorkflowRunProperties": dict(properties or {}),
+            "job_runs": job_runs,
             "Statistics": {"TotalActions": len(job_runs)},
         }
         return run_id
@@ -86,7 +128,9 @@ class FakeGlue:
 
     # --- graph ---------------------------------------------------------------------------
 
-    def _graph(self, workflow: str, job_runs: dict[str, list[dict[str, Any]]] | None) -> dict[str, Any]:
+    def _graph(
+        self, workflow: str, job_runs: dict[str, list[dict[str, Any]]] | None
+    ) -> dict[str, Any]:
         triggers = self.workflows[workflow]["triggers"]
         jobs: list[str] = []
         for trigger in triggers:
@@ -97,19 +141,33 @@ class FakeGlue:
                     jobs.append(item)
         nodes: list[dict[str, Any]] = []
         for trigger in triggers:
-            nodes.append({"Type": "TRIGGER", "Name": trigger["Name"],
-                          "UniqueId": f"t-{trigger['Name']}",
-                          "TriggerDetails": {"Trigger": dict(trigger)}})
+            nodes.append(
+                {
+                    "Type": "TRIGGER",
+                    "Name": trigger["Name"],
+                    "UniqueId": f"t-{trigger['Name']}",
+                    "TriggerDetails": {"Trigger": dict(trigger)},
+                }
+            )
         for job in jobs:
             node: dict[str, Any] = {"Type": "JOB", "Name": job, "UniqueId": f"j-{job}"}
-            node["JobDetails"] = {"JobRuns": list((job_runs or {}).get(job, []))} if job_runs is not None else {}
+            node["JobDetails"] = (
+                {"JobRuns": list((job_runs or {}).get(job, []))} if job_runs is not None else {}
+            )
             nodes.append(node)
         edges = []
         for trigger in triggers:
             for action in trigger["Actions"]:
-                edges.append({"SourceId": f"t-{trigger['Name']}", "DestinationId": f"j-{action['JobName']}"})
+                edges.append(
+                    {"SourceId": f"t-{trigger['Name']}", "DestinationId": f"j-{action['JobName']}"}
+                )
             for condition in (trigger.get("Predicate") or {}).get("Conditions", []):
-                edges.append({"SourceId": f"j-{condition['JobName']}", "DestinationId": f"t-{trigger['Name']}"})
+                edges.append(
+                    {
+                        "SourceId": f"j-{condition['JobName']}",
+                        "DestinationId": f"t-{trigger['Name']}",
+                    }
+                )
         return {"Nodes": nodes, "Edges": edges}
 
     def _run_view(self, run: dict[str, Any], graph: bool) -> dict[str, Any]:
@@ -153,13 +211,20 @@ class FakeGlue:
             view["LastRun"] = self._run_view(max(runs, key=lambda r: r["StartedOn"]), False)
         return {"Workflow": view}
 
-    def op_GetWorkflowRuns(self, Name: str, IncludeGraph: bool = False, MaxResults: int = 100,
-                           NextToken: str | None = None) -> dict[str, Any]:
+    def op_GetWorkflowRuns(
+        self,
+        Name: str,
+        IncludeGraph: bool = False,
+        MaxResults: int = 100,
+        NextToken: str | None = None,
+    ) -> dict[str, Any]:
         self._workflow(Name)
         runs = [self._run_view(r, IncludeGraph) for r in self.runs.values() if r["Name"] == Name]
         return {"Runs": runs[:MaxResults]}
 
-    def op_GetWorkflowRun(self, Name: str, RunId: str, IncludeGraph: bool = False) -> dict[str, Any]:
+    def op_GetWorkflowRun(
+        self, Name: str, RunId: str, IncludeGraph: bool = False
+    ) -> dict[str, Any]:
         return {"Run": self._run_view(self._run(Name, RunId), IncludeGraph)}
 
     def op_GetWorkflowRunProperties(self, Name: str, RunId: str) -> dict[str, Any]:
@@ -172,12 +237,19 @@ class FakeGlue:
                     return {"JobRun": {k: v for k, v in job_run.items() if v is not None}}
         raise _missing(f"Job run {RunId}")
 
-    def op_StartWorkflowRun(self, Name: str, RunProperties: dict[str, str] | None = None) -> dict[str, Any]:
+    def op_StartWorkflowRun(
+        self, Name: str, RunProperties: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         wf = self._workflow(Name)
         props = {**wf["DefaultRunProperties"], **(RunProperties or {})}
         first = wf["triggers"][0]["Actions"][0]["JobName"]
-        run_id = self.add_run(Name, "RUNNING", {first: ["RUNNING"]},
-                              started=T0 + timedelta(hours=len(self.runs) + 1), properties=props)
+        run_id = self.add_run(
+            Name,
+            "RUNNING",
+            {first: ["RUNNING"]},
+            started=T0 + timedelta(hours=len(self.runs) + 1),
+            properties=props,
+        )
         return {"RunId": run_id}
 
     def op_StopWorkflowRun(self, Name: str, RunId: str) -> dict[str, Any]:
@@ -206,39 +278,80 @@ class FakeSageMaker:
         version = len(versions) + 1
         arn = f"arn:aws:sagemaker:us-east-1:000000000000:model-package/{group}/{version}"
         package: dict[str, Any] = {
-            "ModelPackageGroupName": group, "ModelPackageVersion": version,
-            "ModelPackageArn": arn, "ModelPackageStatus": "Completed",
-            "ModelApprovalStatus": approval, "CreationTime": T0 + timedelta(minutes=version),
-            "InferenceSpecification": {"Containers": [
-                {"Image": "xgboost:3.0-5", "ModelDataUrl": f"s3://b/{group}/{version}/model.tar.gz"}]},
+            "ModelPackageGroupName": group,
+            "ModelPackageVersion": version,
+            "ModelPackageArn": arn,
+            "ModelPackageStatus": "Completed",
+            "ModelApprovalStatus": approval,
+            "CreationTime": T0 + timedelta(minutes=version),
+            "InferenceSpecification": {
+                "Containers": [
+                    {
+                        "Image": "xgboost:3.0-5",
+                        "ModelDataUrl": f"s3://b/{group}/{version}/model.tar.gz",
+                    }
+                ]
+            },
             "CustomerMetadataProperties": {"workflow_run_id": "wr_1"},
         }
         if metrics_uri:
-            package["ModelMetrics"] = {"ModelQuality": {"Statistics": {
-                "S3Uri": metrics_uri, "ContentType": "application/json"}}}
+            package["ModelMetrics"] = {
+                "ModelQuality": {
+                    "Statistics": {"S3Uri": metrics_uri, "ContentType": "application/json"}
+                }
+            }
         versions.append(package)
         return arn
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation == "ListModelPackageGroups":
-            return {"ModelPackageGroupSummaryList": [
-                {"ModelPackageGroupName": g, "ModelPackageGroupArn": f"arn:{g}",
-                 "CreationTime": T0, "ModelPackageGroupStatus": "Completed"} for g in self.groups]}
+            return {
+                "ModelPackageGroupSummaryList": [
+                    {
+                        "ModelPackageGroupName": g,
+                        "ModelPackageGroupArn": f"arn:{g}",
+                        "CreationTime": T0,
+                        "ModelPackageGroupStatus": "Completed",
+                    }
+                    for g in self.groups
+                ]
+            }
         if operation == "DescribeModelPackageGroup":
             name = params["ModelPackageGroupName"]
             if name not in self.groups:
-                raise LocalServiceError("ValidationException", f"Model Package Group {name} does not exist.")
-            return {"ModelPackageGroupName": name, "ModelPackageGroupArn": f"arn:{name}",
-                    "CreationTime": T0, "CreatedBy": {}, "ModelPackageGroupStatus": "Completed"}
+                raise LocalServiceError(
+                    "ValidationException", f"Model Package Group {name} does not exist."
+                )
+            return {
+                "ModelPackageGroupName": name,
+                "ModelPackageGroupArn": f"arn:{name}",
+                "CreationTime": T0,
+                "CreatedBy": {},
+                "ModelPackageGroupStatus": "Completed",
+            }
         if operation == "ListModelPackages":
             name = params["ModelPackageGroupName"]
             if name not in self.groups:
-                raise LocalServiceError("ValidationException", f"Model Package Group {name} does not exist.")
+                raise LocalServiceError(
+                    "ValidationException", f"Model Package Group {name} does not exist."
+                )
             items = sorted(self.groups[name], key=lambda p: -p["ModelPackageVersion"])
-            return {"ModelPackageSummaryList": [
-                {k: p[k] for k in ("ModelPackageGroupName", "ModelPackageVersion", "ModelPackageArn",
-                                   "ModelPackageStatus", "ModelApprovalStatus", "CreationTime")}
-                for p in items]}
+            return {
+                "ModelPackageSummaryList": [
+                    {
+                        k: p[k]
+                        for k in (
+                            "ModelPackageGroupName",
+                            "ModelPackageVersion",
+                            "ModelPackageArn",
+                            "ModelPackageStatus",
+                            "ModelApprovalStatus",
+                            "CreationTime",
+                        )
+                    }
+                    for p in items
+                ]
+            }
         if operation == "DescribeModelPackage":
             for versions in self.groups.values():
                 for p in versions:
@@ -254,9 +367,18 @@ class FakeSageMaker:
                         return {"ModelPackageArn": p["ModelPackageArn"]}
             raise LocalServiceError("ValidationException", "ModelPackage does not exist.")
         if operation == "ListEndpoints":
-            return {"Endpoints": [{"EndpointName": n, "EndpointArn": f"arn:{n}", "CreationTime": T0,
-                                   "LastModifiedTime": T0, "EndpointStatus": e["EndpointStatus"]}
-                                  for n, e in sorted(self.endpoints.items())]}
+            return {
+                "Endpoints": [
+                    {
+                        "EndpointName": n,
+                        "EndpointArn": f"arn:{n}",
+                        "CreationTime": T0,
+                        "LastModifiedTime": T0,
+                        "EndpointStatus": e["EndpointStatus"],
+                    }
+                    for n, e in sorted(self.endpoints.items())
+                ]
+            }
         if operation == "DescribeEndpoint":
             name = params["EndpointName"]
             if name not in self.endpoints:
@@ -265,13 +387,18 @@ class FakeSageMaker:
         raise LocalServiceError("NotSupportedLocally", f"fake sagemaker: {operation}", 501)
 
     def add_endpoint(self, name: str, status: str = "InService") -> None:
-        self.endpoints[name] = {"EndpointName": name, "EndpointArn": f"arn:{name}",
-                                "EndpointConfigName": f"{name}-cfg-1", "EndpointStatus": status,
-                                "CreationTime": T0, "LastModifiedTime": T0}
+        self.endpoints[name] = {
+            "EndpointName": name,
+            "EndpointArn": f"arn:{name}",
+            "EndpointConfigName": f"{name}-cfg-1",
+            "EndpointStatus": status,
+            "CreationTime": T0,
+            "LastModifiedTime": T0,
+        }
 
 
 class FakeRuntime:
-    """Scores a CSV by echoing one probability per line (0.25 × number of fields, capped)."""
+    """Scores a CSV by echoing one probability per line (0.25 per field, capped at 1)."""
 
     def __init__(self, sagemaker: FakeSageMaker) -> None:
         self.sagemaker = sagemaker
@@ -281,12 +408,22 @@ class FakeRuntime:
             raise LocalServiceError("NotSupportedLocally", f"fake runtime: {operation}", 501)
         name = params["EndpointName"]
         if name not in self.sagemaker.endpoints:
-            raise LocalServiceError("ValidationException", f"Endpoint {name} of account 000000000000 not found.")
+            raise LocalServiceError(
+                "ValidationException", f"Endpoint {name} of account 000000000000 not found."
+            )
         body = params["Body"]
         lines = (body if isinstance(body, bytes) else body.read()).decode().splitlines()
-        if any(not line.replace(",", "").replace(".", "").replace("-", "").isdigit() for line in lines):
-            raise LocalServiceError("ModelError", "Received client error (400) from primary: "
-                                                  "could not convert string to float", 424)
+        if any(
+            not line.replace(",", "").replace(".", "").replace("-", "").isdigit() for line in lines
+        ):
+            raise LocalServiceError(
+                "ModelError",
+                "Received client error (400) from primary: could not convert string to float",
+                424,
+            )
         out = "\n".join(str(min(1.0, 0.25 * len(line.split(",")))) for line in lines).encode()
-        return {"Body": StreamingBody(io.BytesIO(out), len(out)), "ContentType": "text/csv",
-                "InvokedProductionVariant": "AllTraffic"}
+        return {
+            "Body": StreamingBody(io.BytesIO(out), len(out)),
+            "ContentType": "text/csv",
+            "InvokedProductionVariant": "AllTraffic",
+        }

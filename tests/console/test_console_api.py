@@ -16,26 +16,49 @@ def test_workflows_list_and_graph(console):
     workflow = console.get("/api/workflows/demo").json()
     assert workflow["default_run_properties"] == {"mode": "fast", "threshold": "0.9"}
     nodes = {n["name"]: n for n in workflow["graph"]["nodes"]}
-    # longest-path layering: start(0) → prep(1) → after-prep(2) → fit(3) → on-fit-failed(4) → alert(5)
-    assert [nodes[n]["layer"] for n in ("demo-start", "demo-prep", "demo-after-prep", "demo-fit",
-                                        "demo-on-fit-failed", "demo-alert")] == [0, 1, 2, 3, 4, 5]
+    # longest-path layering: each node one column right of its furthest predecessor
+    assert [
+        nodes[n]["layer"]
+        for n in (
+            "demo-start",
+            "demo-prep",
+            "demo-after-prep",
+            "demo-fit",
+            "demo-on-fit-failed",
+            "demo-alert",
+        )
+    ] == [0, 1, 2, 3, 4, 5]
     assert nodes["demo-prep"]["label"] == "prep"
     assert nodes["demo-on-fit-failed"]["trigger"] == {
-        "type": "CONDITIONAL", "state": "ACTIVATED", "schedule": None, "logical": "ANY",
-        "conditions": [{"job": "demo-fit", "state": "FAILED"}], "actions": ["demo-alert"]}
+        "type": "CONDITIONAL",
+        "state": "ACTIVATED",
+        "schedule": None,
+        "logical": "ANY",
+        "conditions": [{"job": "demo-fit", "state": "FAILED"}],
+        "actions": ["demo-alert"],
+    }
     labels = {(e["source"], e["target"]): e["label"] for e in workflow["graph"]["edges"]}
     assert labels[("j-demo-fit", "t-demo-on-fit-failed")] == "FAILED"
     assert labels[("t-demo-start", "j-demo-prep")] is None
 
 
 def test_runs_newest_first_with_verdicts(console):
-    old = console.glue.add_run("demo", "COMPLETED",
-                               {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED"],
-                                "demo-alert": ["SUCCEEDED"]}, started=T0)
-    bad = console.glue.add_run("demo", "COMPLETED",
-                               {"demo-prep": ["FAILED"]}, started=T0.replace(hour=13))
-    live = console.glue.add_run("demo", "RUNNING", {"demo-prep": ["RUNNING"]},
-                                started=T0.replace(hour=14), properties={"mode": "slow"})
+    old = console.glue.add_run(
+        "demo",
+        "COMPLETED",
+        {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED"], "demo-alert": ["SUCCEEDED"]},
+        started=T0,
+    )
+    bad = console.glue.add_run(
+        "demo", "COMPLETED", {"demo-prep": ["FAILED"]}, started=T0.replace(hour=13)
+    )
+    live = console.glue.add_run(
+        "demo",
+        "RUNNING",
+        {"demo-prep": ["RUNNING"]},
+        started=T0.replace(hour=14),
+        properties={"mode": "slow"},
+    )
     runs = console.get("/api/workflows/demo/runs").json()["runs"]
     assert [r["run_id"] for r in runs] == [live, bad, old]
     # fit FAILED is consumed by the on-fit-failed trigger: a handled branch, a success.
@@ -47,8 +70,11 @@ def test_runs_newest_first_with_verdicts(console):
 
 def test_run_graph_states_attempts_and_resumable_nodes(console):
     run_id = console.glue.add_run(
-        "demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED", "TIMEOUT"]},
-        properties={"accuracy": "0.5"})
+        "demo",
+        "COMPLETED",
+        {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED", "TIMEOUT"]},
+        properties={"accuracy": "0.5"},
+    )
     run = console.get(f"/api/workflows/demo/runs/{run_id}").json()
     nodes = {n["name"]: n for n in run["graph"]["nodes"]}
     assert nodes["demo-prep"]["state_class"] == "succeeded"
@@ -71,31 +97,38 @@ def test_job_log_tail_and_missing_log(console):
     missing = console.get(f"/api/jobs/demo-prep/runs/{job_run}/log")
     assert missing.status == 404
     assert missing.json()["error"]["message"] == (
-        f"no log yet for job run {job_run} of job 'demo-prep' (state FAILED)")
+        f"no log yet for job run {job_run} of job 'demo-prep' (state FAILED)"
+    )
     logs = console.home / "logs" / "jobs"
     logs.mkdir(parents=True, exist_ok=True)
     (logs / f"{job_run}.log").write_text("line 1\nTraceback: boom\n")
     log = console.get(f"/api/jobs/demo-prep/runs/{job_run}/log").json()
     assert log["text"] == "line 1\nTraceback: boom\n"
-    assert log["state"] == "FAILED" and log["truncated"] is False
+    assert log["state"] == "FAILED"
+    assert log["truncated"] is False
     tail = console.get(f"/api/jobs/demo-prep/runs/{job_run}/log?tail=5").json()
-    assert tail["text"] == "boom\n" and tail["truncated"] is True
+    assert tail["text"] == "boom\n"
+    assert tail["truncated"] is True
     unknown = console.get("/api/jobs/demo-prep/runs/jr_nope/log")
     assert unknown.status == 404
     assert unknown.json()["error"]["message"] == (
-        "no run 'jr_nope' of job 'demo-prep': Job run jr_nope not found")
+        "no run 'jr_nope' of job 'demo-prep': Job run jr_nope not found"
+    )
 
 
 def test_unknown_names_are_404_with_reason(console):
     cases = {
         "/api/workflows/nope": "no workflow 'nope': Workflow nope not found",
         "/api/workflows/nope/runs": "no workflow 'nope': Workflow nope not found",
-        "/api/workflows/demo/runs/wr_missing":
-            "no run 'wr_missing' of workflow 'demo': Workflow run wr_missing not found",
+        "/api/workflows/demo/runs/wr_missing": (
+            "no run 'wr_missing' of workflow 'demo': Workflow run wr_missing not found"
+        ),
         "/api/workflows/..%2F..%2Fetc": "no workflow '../../etc': names are 1-255 letters, "
-                                         "digits and _ . : - starting with a letter or digit",
-        "/api/models/nope": "no model package group 'nope': Model Package Group nope does not exist.",
-        "/api/endpoints/nope": 'no endpoint \'nope\': Could not find endpoint "nope".',
+        "digits and _ . : - starting with a letter or digit",
+        "/api/models/nope": (
+            "no model package group 'nope': Model Package Group nope does not exist."
+        ),
+        "/api/endpoints/nope": "no endpoint 'nope': Could not find endpoint \"nope\".",
         "/api/nothing": "no API route GET /api/nothing (see docs/console.md)",
     }
     for path, message in cases.items():
@@ -113,7 +146,8 @@ def test_pages_404_are_html_with_reason(console):
     assert console.get("/workflows/nope").status == 404
     assert "no page at /nowhere" in console.get("/nowhere").text
     ok = console.get("/workflows/demo")
-    assert ok.status == 200 and 'data-workflow="demo"' in ok.text
+    assert ok.status == 200
+    assert 'data-workflow="demo"' in ok.text
     assert console.token in ok.text
     assert console.get("/").headers["location"] == "/workflows"
     assert console.get("/static/console.js").status == 200
@@ -124,7 +158,10 @@ def test_start_run_with_properties(console):
     response = console.post("/api/workflows/demo/runs", {"run_properties": {"mode": "slow"}})
     assert response.status == 201
     run_id = response.json()["run_id"]
-    assert console.glue.runs[run_id]["WorkflowRunProperties"] == {"threshold": "0.9", "mode": "slow"}
+    assert console.glue.runs[run_id]["WorkflowRunProperties"] == {
+        "threshold": "0.9",
+        "mode": "slow",
+    }
     bad = console.post("/api/workflows/demo/runs", {"run_properties": {"mode": 3}})
     assert bad.status == 400
     assert bad.json()["error"]["message"] == "run_properties['mode'] must be a string, got int"
@@ -137,21 +174,24 @@ def test_stop_and_resume_rules(console):
     assert resume.status == 409
     assert resume.json()["error"]["message"] == (
         f"run {live} of workflow 'demo' is RUNNING: only a COMPLETED run can be resumed; "
-        "wait for it to finish")
+        "wait for it to finish"
+    )
     assert console.post(f"/api/workflows/demo/runs/{live}/stop").status == 202
     assert console.glue.runs[live]["Status"] == "STOPPED"
     again = console.post(f"/api/workflows/demo/runs/{live}/stop")
     assert again.status == 409
     assert again.json()["error"]["message"] == (
-        f"run {live} of workflow 'demo' is STOPPED: only a RUNNING run can be stopped")
+        f"run {live} of workflow 'demo' is STOPPED: only a RUNNING run can be stopped"
+    )
 
     clean = console.glue.add_run("demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"]})
     nothing = console.post(f"/api/workflows/demo/runs/{clean}/resume")
     assert nothing.status == 409
     assert "has no failed, timed-out or stopped job node to resume from" in nothing.text
 
-    failed = console.glue.add_run("demo", "COMPLETED",
-                                  {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED"]})
+    failed = console.glue.add_run(
+        "demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED"]}
+    )
     resumed = console.post(f"/api/workflows/demo/runs/{failed}/resume")
     assert resumed.status == 201
     assert resumed.json()["node_ids"] == ["j-demo-fit"]
@@ -161,7 +201,8 @@ def test_stop_and_resume_rules(console):
     never = console.post(f"/api/workflows/demo/runs/{failed}/resume", {"node_ids": ["demo-alert"]})
     assert never.status == 409
     assert never.json()["error"]["message"] == (
-        f"job node 'demo-alert' never ran in run {failed}: resume only from nodes that ran")
+        f"job node 'demo-alert' never ran in run {failed}: resume only from nodes that ran"
+    )
     unknown = console.post(f"/api/workflows/demo/runs/{failed}/resume", {"node_ids": ["x"]})
     assert unknown.status == 404
     assert "has no job node 'x'; its job nodes are demo-alert, demo-fit, demo-prep" in unknown.text
@@ -174,38 +215,66 @@ def test_models_metrics_and_approval(console):
     settings = load_settings(None, target="local", env={"GLUE_WF_HOME": str(console.home)})
     s3 = client(settings, "s3")
     s3.create_bucket(Bucket="metrics-bucket")
-    s3.put_object(Bucket="metrics-bucket", Key="eval/evaluation.json",
-                  Body=json.dumps({"binary_classification_metrics": {
-                      "accuracy": {"value": 0.93}, "auc": {"value": 0.97}}, "note": "x"}))
+    s3.put_object(
+        Bucket="metrics-bucket",
+        Key="eval/evaluation.json",
+        Body=json.dumps(
+            {
+                "binary_classification_metrics": {
+                    "accuracy": {"value": 0.93},
+                    "auc": {"value": 0.97},
+                },
+                "note": "x",
+            }
+        ),
+    )
     console.sagemaker.add_version("churn-xgb", "Approved")
-    console.sagemaker.add_version("churn-xgb", "PendingManualApproval", "s3://metrics-bucket/eval/evaluation.json")
+    console.sagemaker.add_version(
+        "churn-xgb", "PendingManualApproval", "s3://metrics-bucket/eval/evaluation.json"
+    )
     groups = console.get("/api/models").json()["groups"]
-    assert groups == [{"name": "churn-xgb", "description": None, "status": "Completed",
-                       "created_on": T0.isoformat(), "versions": 2, "latest_version": 2,
-                       "latest_approval": "PendingManualApproval"}]
+    assert groups == [
+        {
+            "name": "churn-xgb",
+            "description": None,
+            "status": "Completed",
+            "created_on": T0.isoformat(),
+            "versions": 2,
+            "latest_version": 2,
+            "latest_approval": "PendingManualApproval",
+        }
+    ]
     group = console.get("/api/models/churn-xgb").json()
     assert [v["version"] for v in group["versions"]] == [2, 1]
     assert group["versions"][0]["metrics"] == {
         "binary_classification_metrics.accuracy.value": 0.93,
-        "binary_classification_metrics.auc.value": 0.97}
-    approved = console.post("/api/models/churn-xgb/versions/2/approval",
-                            {"status": "Approved", "description": "looks good"})
-    assert approved.status == 200 and approved.json()["approval"] == "Approved"
+        "binary_classification_metrics.auc.value": 0.97,
+    }
+    approved = console.post(
+        "/api/models/churn-xgb/versions/2/approval",
+        {"status": "Approved", "description": "looks good"},
+    )
+    assert approved.status == 200
+    assert approved.json()["approval"] == "Approved"
     assert console.sagemaker.groups["churn-xgb"][1]["ApprovalDescription"] == "looks good"
     bad = console.post("/api/models/churn-xgb/versions/2/approval", {"status": "Maybe"})
     assert bad.status == 400
     assert bad.json()["error"]["message"] == (
-        "status must be one of Approved, Rejected, PendingManualApproval, got 'Maybe'")
+        "status must be one of Approved, Rejected, PendingManualApproval, got 'Maybe'"
+    )
     missing = console.post("/api/models/churn-xgb/versions/9/approval", {"status": "Rejected"})
     assert missing.status == 404
-    assert missing.json()["error"]["message"] == "model package group 'churn-xgb' has no version '9'"
+    assert (
+        missing.json()["error"]["message"] == "model package group 'churn-xgb' has no version '9'"
+    )
 
 
 def test_endpoints_and_invoke(console):
     console.sagemaker.add_endpoint("churn-xgb")
     listed = console.get("/api/endpoints").json()["endpoints"]
     assert [(e["name"], e["status"], e["url"]) for e in listed] == [
-        ("churn-xgb", "InService", "http://127.0.0.1:9999/churn-xgb")]
+        ("churn-xgb", "InService", "http://127.0.0.1:9999/churn-xgb")
+    ]
     scored = console.post("/api/endpoints/churn-xgb/invocations", {"csv": "1,2\n1,2,3,4\n"})
     assert scored.status == 200
     assert scored.json()["body"] == "0.5\n1.0"

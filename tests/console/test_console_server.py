@@ -24,16 +24,27 @@ def test_writes_need_token_json_and_same_origin(console):
     assert no_token.status == 403
     assert no_token.json()["error"]["message"] == (
         "missing or wrong X-Glue-Wf-Token header: read the token from GET /api/token "
-        "(same origin only)")
+        "(same origin only)"
+    )
     evil = console.post(path, {}, Origin="http://evil.example")
     assert evil.status == 403
-    assert evil.json()["error"]["message"] == "cross-origin request from 'http://evil.example' refused"
+    assert (
+        evil.json()["error"]["message"] == "cross-origin request from 'http://evil.example' refused"
+    )
     assert console.post(path, {}, **{"Sec-Fetch-Site": "cross-site"}).status == 403
-    form = console.request("POST", path, raw=b"a=1", headers={
-        "X-Glue-Wf-Token": console.token, "Content-Type": "application/x-www-form-urlencoded"})
+    form = console.request(
+        "POST",
+        path,
+        raw=b"a=1",
+        headers={
+            "X-Glue-Wf-Token": console.token,
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
     assert form.status == 415
     assert form.json()["error"]["message"] == (
-        "POST bodies must be application/json, got 'application/x-www-form-urlencoded'")
+        "POST bodies must be application/json, got 'application/x-www-form-urlencoded'"
+    )
     token = console.get("/api/token").json()
     assert token == {"token": console.token, "header": "X-Glue-Wf-Token"}
     assert console.glue.runs == {}  # nothing was started by the refused requests
@@ -43,9 +54,14 @@ def test_host_header_must_name_the_console(console):
     rebound = console.request("GET", "/api/workflows", headers={"Host": "attacker.example:80"})
     assert rebound.status == 403
     assert rebound.json()["error"]["message"] == (
-        f"Host 'attacker.example:80' is not this console; open http://127.0.0.1:{console.server.port}/")
-    assert console.request("GET", "/api/workflows",
-                           headers={"Host": f"localhost:{console.server.port}"}).status == 200
+        f"Host 'attacker.example:80' is not this console; open http://127.0.0.1:{console.server.port}/"
+    )
+    assert (
+        console.request(
+            "GET", "/api/workflows", headers={"Host": f"localhost:{console.server.port}"}
+        ).status
+        == 200
+    )
 
 
 def test_bad_bodies_and_methods(console):
@@ -55,12 +71,19 @@ def test_bad_bodies_and_methods(console):
     assert broken.json()["error"]["message"].startswith("body is not valid JSON:")
     listed = console.request("POST", "/api/workflows/demo/runs", raw=b"[1]", headers=headers)
     assert listed.json()["error"]["message"] == "body must be a JSON object, got list"
-    big = console.request("POST", "/api/workflows/demo/runs", raw=b"{}",
-                          headers={**headers, "Content-Length": str(10**8)})
+    big = console.request(
+        "POST",
+        "/api/workflows/demo/runs",
+        raw=b"{}",
+        headers={**headers, "Content-Length": str(10**8)},
+    )
     assert big.status == 413
     put = console.request("PUT", "/api/workflows/demo")
     assert put.status == 405
-    assert put.json()["error"]["message"] == "PUT is not allowed on /api/workflows/demo; use GET or POST"
+    assert (
+        put.json()["error"]["message"]
+        == "PUT is not allowed on /api/workflows/demo; use GET or POST"
+    )
     wrong = console.post("/api/workflows/demo")
     assert wrong.status == 405
     assert wrong.json()["error"]["message"] == "POST is not allowed on /api/workflows/demo; use GET"
@@ -76,7 +99,10 @@ def test_a_bug_answers_500_json_and_the_server_keeps_serving(console):
     response = console.get("/api/workflows")
     assert response.status == 500
     assert response.json()["error"] == {
-        "status": 500, "code": "InternalError", "message": "internal error: RuntimeError: disk on fire"}
+        "status": 500,
+        "code": "InternalError",
+        "message": "internal error: RuntimeError: disk on fire",
+    }
     assert console.get("/api/workflows/demo").status == 200
 
 
@@ -89,7 +115,7 @@ def test_malformed_request_storm_leaves_the_server_serving(console):
         b"GET /api/workflows HTTP/1.1\r\nHost: x\r\n" + b"X-Big: " + b"b" * 70000 + b"\r\n\r\n",
         b"POST /api/workflows/demo/runs HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
         b"POST /api/workflows/demo/runs HTTP/1.1\r\nContent-Length: -5\r\n\r\n{}",
-        b"POST /api/workflows/demo/runs HTTP/1.1\r\nContent-Length: 1000\r\n\r\n{\"run",
+        b'POST /api/workflows/demo/runs HTTP/1.1\r\nContent-Length: 1000\r\n\r\n{"run',
         b"GET /api/workflows/%00%ff/runs/%c3%28 HTTP/1.1\r\n\r\n",
         b"GET /workflows/%ZZ HTTP/1.1\r\n\r\n",
         b"BREW /coffee HTCPCP/1.0\r\n\r\n",
