@@ -1,0 +1,213 @@
+"""S3 (local directory) sources and sinks with Glue's connection and format options."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
+from awsglue._paths import local_path
+
+READ_FORMATS = ("csv", "json", "parquet", "orc")
+WRITE_FORMATS = ("csv", "json", "parquet", "glueparquet", "orc")
+# Source options Glue accepts that only tune its own file grouping: no local effect.
+_IGNORED_SOURCE = {
+    "groupFiles",
+    "groupSize",
+    "maxBand",
+    "maxFilesInBand",
+    "isFailFast",
+    "useS3ListImplementation",
+    "boundedFiles",
+    "boundedSize",
+    "compressionType",
+}
+_SOURCE = {"paths", "recurse", "exclusions", *_IGNORED_SOURCE}
+_SINK = {"path", "partitionKeys", "compression"}
+_FORMAT_OPTIONS = {
+    "csv": {
+        "separator",
+        "quoteChar",
+        "escaper",
+        "multiLine",
+        "withHeader",
+        "writeHeader",
+        "skipFirst",
+        "optimizePerformance",
+        "strictCheckForQuoting",
+    },
+    "json": {"multiLine", "jsonPath", "optimizePerformance"},
+    "parquet": {"compression", "useGlueParquetWriter", "blockSize", "pageSize"},
+    "glueparquet": {"compression", "blockSize", "pageSize"},
+    "orc": {"compression"},
+}
+
+
+def flag(value: Any, name: str) -> bool:
+    """Glue accepts booleans and their string spellings ("true"/"false")."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise GlueRuntimeError(f"option {name} must be true or false, got {value!r}")
+
+
+def _check_keys(given: Mapping[str, Any], known: set[str], what: str) -> None:
+    unknown = sorted(set(given) - known)
+    if unknown:
+        raise UnsupportedFeatureError(
+            f"{what} option(s) {', '.join(unknown)}", f"supported: {', '.join(sorted(known))}"
+        )
+
+
+def _check_s3(connection_type: str) -> None:
+    if connection_type != "s3":
+        raise UnsupportedFeatureError(
+            f"connection_type {connection_type!r}", "the local runtime reads and writes s3 only"
+        )
+
+
+def _format(fmt: str | None, allowed: Sequence[str]) -> str:
+    name = (fmt or "").lower()
+    if name not in allowed:
+        raise UnsupportedFeatureError(f"format {fmt!r}", f"supported: {', '.join(allowed)}")
+    return name
+
+
+def _source_files(paths: Sequence[str], exclusions: Sequence[str], recurse: bool) -> list[str]:
+    """Local paths to read; with exclusions, the files that survive the globs."""
+    locals_ = [local_path(p) for p in paths]
+    if not exclusions:
+        return [p for p in locals_ if os.path.exists(p)]
+    patterns = [local_path(g).replace("**", "*") for g in exclusions]
+    files: list[str] = []
+    for root in locals_:
+        base = Path(root)
+        candidates = [base] if base.is_file() else (base.rglob("*") if recurse else base.glob("*"))
+        for candidate in sorted(candidates):
+            text = str(candidate)
+            if candidate.is_file() and not any(fnmatch.fnmatch(text, g) for g in patterns):
+                files.append(text)
+    return files
+
+
+def read(
+    spark: Any,
+    connection_type: str,
+    connection_options: Mapping[str, Any],
+    fmt: str | None,
+    format_options: Mapping[str, Any],
+) -> Any:
+    """A DataFrame read as Glue's S3 source would (missing paths give an empty frame)."""
+    _check_s3(connection_type)
+    _check_keys(connection_options, _SOURCE, "s3 source")
+    name = _format(fmt, READ_FORMATS)
+    _check_keys(format_options, _FORMAT_OPTIONS[name], f"{name} format")
+    paths = connection_options.get("paths")
+    if isinstance(paths, str):
+        paths = [paths]
+    if not paths or not all(isinstance(p, str) for p in paths):
+        raise GlueRuntimeError(
+            "s3 source needs connection_options={'paths': ['s3://bucket/prefix', ...]}"
+        )
+    exclusions = connection_options.get("exclusions") or []
+    if isinstance(exclusions, str):
+        exclusions = json.loads(exclusions)
+    recurse = flag(connection_options.get("recurse", False), "recurse")
+    files = _source_files(paths, exclusions, recurse)
+    if not files:
+        from pyspark.sql.types import StructType
+
+        return spark.createDataFrame([], StructType([]))
+    reader = spark.read
+    if recurse:
+        reader = reader.option("recursiveFileLookup", "true")
+    if name == "csv":
+        return _read_csv(reader, files, format_options)
+    if name == "json":
+        return _read_json(reader, files, format_options)
+    return reader.format(name).load(files)
+
+
+def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
+    header = flag(opts.get("withHeader", False), "withHeader")
+    skip_first = flag(opts.get("skipFirst", False), "skipFirst")
+    quote_char = str(opts.get("quoteChar", '"'))
+    reader = (
+        reader.option("sep", str(opts.get("separator", ",")))
+        .option("quote", "\u0000" if quote_char == "-1" else quote_char)
+        # Glue has no escape character by default; "" inside quotes is a literal quote.
+        .option("escape", str(opts.get("escaper") or quote_char))
+        .option("multiLine", flag(opts.get("multiLine", False), "multiLine"))
+        .option("header", header or skip_first)
+        .option("inferSchema", "true")
+        .option("mode", "PERMISSIVE")
+    )
+    df = reader.csv(files)
+    if not header:
+        # Glue names header-less columns col0, col1, ...
+        df = df.toDF(*[f"col{i}" for i in range(len(df.columns))])
+    return df
+
+
+def _read_json(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
+    from pyspark.sql import functions as F
+
+    json_path = str(opts.get("jsonPath", "") or "")
+    multi_line = flag(opts.get("multiLine", False), "multiLine")
+    df = reader.option("multiLine", multi_line or bool(json_path)).json(files)
+    if json_path in ("", "$", "$[*]"):
+        return df
+    if not (json_path.startswith("$.") and json_path.endswith("[*]")):
+        raise UnsupportedFeatureError(
+            f"jsonPath {json_path!r}", "only '$[*]' and '$.field.sub[*]' are supported"
+        )
+    field = json_path[2:-3]
+    return df.select(F.explode(F.col(field)).alias("_row")).select("_row.*")
+
+
+def write(
+    df: Any,
+    connection_type: str,
+    connection_options: Mapping[str, Any],
+    fmt: str | None,
+    format_options: Mapping[str, Any],
+) -> None:
+    """Append ``df`` under ``path`` (Glue's S3 sink only adds files)."""
+    _check_s3(connection_type)
+    _check_keys(connection_options, _SINK, "s3 sink")
+    name = _format(fmt, WRITE_FORMATS)
+    _check_keys(format_options, _FORMAT_OPTIONS[name], f"{name} format")
+    path = connection_options.get("path")
+    if not isinstance(path, str) or not path:
+        raise GlueRuntimeError("s3 sink needs connection_options={'path': 's3://bucket/prefix/'}")
+    writer = df.write.mode("append")
+    partition_keys = connection_options.get("partitionKeys") or []
+    if partition_keys:
+        missing = [k for k in partition_keys if k not in df.columns]
+        if missing:
+            raise GlueRuntimeError(
+                f"partitionKeys {missing} are not columns of the frame ({', '.join(df.columns)})"
+            )
+        writer = writer.partitionBy(*partition_keys)
+    compression = connection_options.get("compression") or format_options.get("compression")
+    if compression:
+        writer = writer.option("compression", str(compression))
+    target = local_path(path)
+    if name == "csv":
+        quote_char = str(format_options.get("quoteChar", '"'))
+        writer = (
+            writer.option("header", flag(format_options.get("writeHeader", True), "writeHeader"))
+            .option("sep", str(format_options.get("separator", ",")))
+            .option("quote", "\u0000" if quote_char == "-1" else quote_char)
+            .option("escape", str(format_options.get("escaper") or quote_char))
+        )
+        writer.csv(target)
+    elif name == "json":
+        writer.json(target)
+    else:
+        writer.format("orc" if name == "orc" else "parquet").save(target)

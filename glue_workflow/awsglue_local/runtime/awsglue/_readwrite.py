@@ -1,0 +1,264 @@
+"""``glueContext.create_dynamic_frame`` / ``write_dynamic_frame`` (and the DataFrame
+variants): S3 paths in the local S3 directory, catalog tables from the local registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from awsglue import _catalog, _io
+from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
+
+_NO_OPTIONS: Mapping[str, Any] = {}
+
+
+def _database(database: str | None, kwargs: dict[str, Any]) -> str:
+    name_space = kwargs.pop("name_space", None)
+    if (database is None) == (name_space is None):
+        raise GlueRuntimeError(
+            "from_catalog needs exactly one of database= or (legacy) name_space="
+        )
+    return str(database if database is not None else name_space)
+
+
+def _reject(kwargs: Mapping[str, Any], where: str) -> None:
+    if kwargs:
+        raise UnsupportedFeatureError(f"{where} argument(s) {', '.join(sorted(kwargs))}")
+
+
+def read_options(
+    glue_ctx: Any,
+    connection_type: str,
+    connection_options: Mapping[str, Any],
+    fmt: str | None,
+    format_options: Mapping[str, Any],
+    push_down_predicate: str,
+) -> Any:
+    df = _io.read(glue_ctx.spark_session, connection_type, connection_options, fmt, format_options)
+    return df.where(push_down_predicate) if push_down_predicate and df.columns else df
+
+
+def read_catalog(
+    glue_ctx: Any,
+    database: str,
+    table_name: str,
+    push_down_predicate: str,
+    additional_options: Mapping[str, Any],
+) -> Any:
+    table = _catalog.get_table(database, table_name)
+    options: dict[str, Any] = {"paths": [table["location"]], "recurse": True}
+    for key in ("exclusions", "recurse"):
+        if key in additional_options:
+            options[key] = additional_options[key]
+    return read_options(
+        glue_ctx,
+        "s3",
+        options,
+        table["format"],
+        table.get("format_options") or {},
+        push_down_predicate,
+    )
+
+
+def write_catalog(
+    df: Any, database: str, table_name: str, additional_options: Mapping[str, Any]
+) -> None:
+    table = _catalog.get_table(database, table_name)
+    partition_keys = additional_options.get("partitionKeys", table.get("partition_keys") or [])
+    _io.write(
+        df,
+        "s3",
+        {"path": table["location"], "partitionKeys": partition_keys},
+        table["format"],
+        table.get("format_options") or {},
+    )
+    if str(additional_options.get("enableUpdateCatalog", "false")).lower() == "true":
+        from awsglue._types import simple_type_name
+
+        columns = [{"Name": f.name, "Type": simple_type_name(f.dataType)} for f in df.schema.fields]
+        _catalog.update_columns(database, table_name, columns)
+
+
+class DynamicFrameReader:
+    """``glueContext.create_dynamic_frame``."""
+
+    def __init__(self, glue_context: Any) -> None:
+        self._glue_context = glue_context
+
+    def _frame(self, df: Any, name: str) -> Any:
+        from awsglue.dynamicframe import DynamicFrame
+
+        return DynamicFrame(df, self._glue_context, name)
+
+    def from_options(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] = _NO_OPTIONS,
+        format: str | None = None,
+        format_options: Mapping[str, Any] = _NO_OPTIONS,
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        **kwargs: Any,
+    ) -> Any:
+        _reject(kwargs, "create_dynamic_frame.from_options")
+        df = read_options(
+            self._glue_context,
+            connection_type,
+            connection_options,
+            format,
+            format_options,
+            push_down_predicate,
+        )
+        return self._frame(df, transformation_ctx)
+
+    def from_catalog(
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: Mapping[str, Any] = _NO_OPTIONS,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        db = _database(database, kwargs)
+        _reject(kwargs, "create_dynamic_frame.from_catalog")
+        if not table_name:
+            raise GlueRuntimeError("from_catalog needs table_name=")
+        df = read_catalog(
+            self._glue_context, db, table_name, push_down_predicate, additional_options
+        )
+        return self._frame(df, transformation_ctx)
+
+    def from_rdd(
+        self, data: Any, name: str, schema: Any = None, sampleRatio: float | None = None
+    ) -> Any:
+        spark = self._glue_context.spark_session
+        return self._frame(spark.createDataFrame(data, schema, sampleRatio), name)
+
+    def from_jdbc_conf(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedFeatureError("create_dynamic_frame.from_jdbc_conf (JDBC)")
+
+
+class DynamicFrameWriter:
+    """``glueContext.write_dynamic_frame``."""
+
+    def __init__(self, glue_context: Any) -> None:
+        self._glue_context = glue_context
+
+    def from_options(
+        self,
+        frame: Any,
+        connection_type: str,
+        connection_options: Mapping[str, Any] = _NO_OPTIONS,
+        format: str | None = None,
+        format_options: Mapping[str, Any] = _NO_OPTIONS,
+        transformation_ctx: str = "",
+    ) -> Any:
+        _io.write(frame.toDF(), connection_type, connection_options, format, format_options)
+        return frame
+
+    def from_catalog(
+        self,
+        frame: Any,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: Mapping[str, Any] = _NO_OPTIONS,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        db = _database(database, kwargs)
+        _reject(kwargs, "write_dynamic_frame.from_catalog")
+        if not table_name:
+            raise GlueRuntimeError("from_catalog needs table_name=")
+        write_catalog(frame.toDF(), db, table_name, additional_options)
+        return frame
+
+    def from_jdbc_conf(self, *args: Any, **kwargs: Any) -> Any:
+        raise UnsupportedFeatureError("write_dynamic_frame.from_jdbc_conf (JDBC)")
+
+
+class DataFrameReader:
+    """``glueContext.create_data_frame``: the same sources, returning Spark DataFrames."""
+
+    def __init__(self, glue_context: Any) -> None:
+        self._glue_context = glue_context
+
+    def from_options(
+        self,
+        connection_type: str,
+        connection_options: Mapping[str, Any] = _NO_OPTIONS,
+        format: str | None = None,
+        format_options: Mapping[str, Any] = _NO_OPTIONS,
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        **kwargs: Any,
+    ) -> Any:
+        _reject(kwargs, "create_data_frame.from_options")
+        return read_options(
+            self._glue_context,
+            connection_type,
+            connection_options,
+            format,
+            format_options,
+            push_down_predicate,
+        )
+
+    def from_catalog(
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: Mapping[str, Any] = _NO_OPTIONS,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        db = _database(database, kwargs)
+        _reject(kwargs, "create_data_frame.from_catalog")
+        if not table_name:
+            raise GlueRuntimeError("from_catalog needs table_name=")
+        return read_catalog(
+            self._glue_context, db, table_name, push_down_predicate, additional_options
+        )
+
+
+class DataFrameWriter:
+    """``glueContext.write_data_frame``."""
+
+    def __init__(self, glue_context: Any) -> None:
+        self._glue_context = glue_context
+
+    def from_options(
+        self,
+        frame: Any,
+        connection_type: str,
+        connection_options: Mapping[str, Any] = _NO_OPTIONS,
+        format: str | None = None,
+        format_options: Mapping[str, Any] = _NO_OPTIONS,
+        transformation_ctx: str = "",
+    ) -> Any:
+        _io.write(frame, connection_type, connection_options, format, format_options)
+        return frame
+
+    def from_catalog(
+        self,
+        frame: Any,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: Mapping[str, Any] = _NO_OPTIONS,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        db = _database(database, kwargs)
+        _reject(kwargs, "write_data_frame.from_catalog")
+        if not table_name:
+            raise GlueRuntimeError("from_catalog needs table_name=")
+        write_catalog(frame, db, table_name, additional_options)
+        return frame

@@ -1,0 +1,53 @@
+"""The transform classes (``from awsglue.transforms import *`` gives exactly these 22)."""
+
+from __future__ import annotations
+
+from awsglue.transforms.builtins import (
+    ApplyMapping,
+    Coalesce,
+    DropFields,
+    DropNullFields,
+    ErrorsAsDynamicFrame,
+    Filter,
+    FlatMap,
+    Join,
+    Map,
+    MapToCollection,
+    Relationalize,
+    RenameField,
+    Repartition,
+    ResolveChoice,
+    SelectFields,
+    SelectFromCollection,
+    Spigot,
+    SplitFields,
+    SplitRows,
+    Unbox,
+    Union,
+    UnnestFrame,
+)
+
+__all__ = [
+    "ApplyMapping",
+    "Coalesce",
+    "DropFields",
+    "DropNullFields",
+    "ErrorsAsDynamicFrame",
+    "Filter",
+    "FlatMap",
+    "Join",
+    "Map",
+    "MapToCollection",
+    "Relationalize",
+    "RenameField",
+    "Repartition",
+    "ResolveChoice",
+    "SelectFields",
+    "SelectFromCollection",
+    "Spigot",
+    "SplitFields",
+    "SplitRows",
+    "Unbox",
+    "Union",
+    "UnnestFrame",
+]

@@ -1,0 +1,1 @@
+"""Local (clean-room) Glue Data Quality: a DQDL subset evaluated with Spark."""

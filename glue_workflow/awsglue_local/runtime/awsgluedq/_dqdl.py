@@ -1,0 +1,145 @@
+"""A subset of DQDL (Data Quality Definition Language): parse and evaluate rules.
+
+Supported rule types: RowCount, ColumnCount, IsComplete, Completeness, ColumnExists,
+IsUnique, Uniqueness, IsPrimaryKey, ColumnValues (in [...], between, comparisons,
+matches). Any other rule type, ``where`` clause or ``with threshold`` raises an error
+naming it, rather than passing silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
+
+SUPPORTED = (
+    "RowCount",
+    "ColumnCount",
+    "IsComplete",
+    "Completeness",
+    "ColumnExists",
+    "IsUnique",
+    "Uniqueness",
+    "IsPrimaryKey",
+    "ColumnValues",
+)
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|[<>=!]=?|[^\s\[\]"<>=!]+')
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    text: str
+    kind: str
+    column: str | None
+    condition: list[str]  # remaining tokens: e.g. [">", "0"], ["in", '["a","b"]']
+
+
+def parse_ruleset(ruleset: str) -> list[Rule]:
+    match = re.search(r"Rules\s*=\s*\[(.*)\]\s*$", ruleset.strip(), re.S)
+    if not match:
+        raise GlueRuntimeError("ruleset must look like 'Rules = [ RowCount > 0, ... ]'")
+    return [_parse_rule(text) for text in _split_top(match.group(1)) if text.strip()]
+
+
+def _split_top(body: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
+    for char in body:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char == "[":
+            depth += 1
+        elif not quoted and char == "]":
+            depth -= 1
+        if char == "," and depth == 0 and not quoted:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current).strip())
+    return parts
+
+
+def _parse_rule(text: str) -> Rule:
+    tokens = _TOKEN.findall(text)
+    kind = tokens[0]
+    if kind not in SUPPORTED:
+        raise UnsupportedFeatureError(
+            f"data quality rule type {kind!r}", f"supported: {', '.join(SUPPORTED)}"
+        )
+    lowered = [t.lower() for t in tokens]
+    for word in ("where", "with"):
+        if word in lowered:
+            raise UnsupportedFeatureError(f"'{word}' clause in data quality rule {text!r}")
+    column = None
+    rest = tokens[1:]
+    if kind not in ("RowCount", "ColumnCount"):
+        if not rest or not rest[0].startswith('"'):
+            raise GlueRuntimeError(f"data quality rule {text!r} needs a quoted column name")
+        column, rest = rest[0][1:-1], rest[1:]
+    return Rule(text=text, kind=kind, column=column, condition=rest)
+
+
+def _literal(token: str) -> Any:
+    if token.startswith('"'):
+        return token[1:-1]
+    try:
+        return float(token)
+    except ValueError as exc:
+        raise GlueRuntimeError(f"cannot read value {token!r} in a data quality rule") from exc
+
+
+def check_number(value: float, condition: list[str], text: str) -> bool:
+    """Evaluate ``<op> N`` or ``between A and B`` against a computed metric."""
+    if not condition:
+        raise GlueRuntimeError(f"data quality rule {text!r} needs a condition such as '> 0'")
+    op = condition[0].lower()
+    if op == "between" and len(condition) == 4 and condition[2].lower() == "and":
+        return float(_literal(condition[1])) < value < float(_literal(condition[3]))
+    if len(condition) != 2:
+        raise UnsupportedFeatureError(f"data quality condition {' '.join(condition)!r}")
+    target = float(_literal(condition[1]))
+    return {
+        ">": value > target,
+        ">=": value >= target,
+        "<": value < target,
+        "<=": value <= target,
+        "=": value == target,
+        "!=": value != target,
+    }[op]
+
+
+def row_condition(rule: Rule) -> Any:
+    """A Column true for rows that pass a row-level ColumnValues/IsComplete rule."""
+    from pyspark.sql import functions as F
+
+    col = F.col("`" + str(rule.column).replace("`", "``") + "`")
+    if rule.kind in ("IsComplete", "Completeness"):
+        return col.isNotNull()
+    cond = rule.condition
+    if not cond:
+        raise GlueRuntimeError(f"data quality rule {rule.text!r} needs a condition")
+    op = cond[0].lower()
+    if op == "in" and len(cond) == 2 and cond[1].startswith("["):
+        values = [_literal(v.strip()) for v in _split_top(cond[1][1:-1]) if v.strip()]
+        return F.coalesce(col.isin(values), F.lit(False))
+    if op == "matches" and len(cond) == 2:
+        return F.coalesce(col.rlike(str(_literal(cond[1]))), F.lit(False))
+    if op == "between" and len(cond) == 4:
+        low, high = _literal(cond[1]), _literal(cond[3])
+        return F.coalesce((col > F.lit(low)) & (col < F.lit(high)), F.lit(False))
+    if len(cond) == 2 and op in (">", ">=", "<", "<=", "=", "!="):
+        value = F.lit(_literal(cond[1]))
+        term = {
+            ">": col > value,
+            ">=": col >= value,
+            "<": col < value,
+            "<=": col <= value,
+            "=": col == value,
+            "!=": col != value,
+        }[op]
+        return F.coalesce(term, F.lit(False))
+    raise UnsupportedFeatureError(f"ColumnValues condition {' '.join(cond)!r}")

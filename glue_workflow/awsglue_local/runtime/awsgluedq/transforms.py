@@ -1,0 +1,129 @@
+"""``EvaluateDataQuality`` for the DQDL subset in ``awsgluedq._dqdl``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from awsgluedq._dqdl import Rule, check_number, parse_ruleset, row_condition
+
+__all__ = ["EvaluateDataQuality"]
+
+_NO_OPTIONS: Mapping[str, Any] = {}
+
+
+class EvaluateDataQuality:
+    """Evaluate a DQDL ruleset on a DynamicFrame (rule outcomes, row-level outcomes)."""
+
+    @classmethod
+    def apply(
+        cls,
+        frame: Any,
+        ruleset: str,
+        publishing_options: Mapping[str, Any] = _NO_OPTIONS,
+        transformation_ctx: str = "",
+    ) -> Any:
+        """The rule outcomes as a DynamicFrame (Rule, Outcome, FailureReason, EvaluatedMetrics)."""
+        return cls().process_rows(frame, ruleset, publishing_options)["ruleOutcomes"]
+
+    def process_rows(
+        self,
+        frame: Any,
+        ruleset: str,
+        publishing_options: Mapping[str, Any] = _NO_OPTIONS,
+        additional_options: Mapping[str, Any] = _NO_OPTIONS,
+    ) -> Any:
+        from awsglue.dynamicframe import DynamicFrame, DynamicFrameCollection
+        from pyspark.sql import functions as F
+        from pyspark.sql.types import (
+            DoubleType,
+            MapType,
+            StringType,
+            StructField,
+            StructType,
+        )
+
+        rules = parse_ruleset(ruleset)
+        df = frame.toDF()
+        glue_ctx = frame.glue_ctx
+        outcomes = [_evaluate(rule, df) for rule in rules]
+        schema = StructType(
+            [
+                StructField("Rule", StringType()),
+                StructField("Outcome", StringType()),
+                StructField("FailureReason", StringType()),
+                StructField("EvaluatedMetrics", MapType(StringType(), DoubleType())),
+            ]
+        )
+        rule_df = df.sparkSession.createDataFrame(outcomes, schema)
+        failed = [o[0] for o in outcomes if o[1] == "Failed"]
+        if failed:
+            glue_ctx.get_logger().warn(f"data quality rules failed: {'; '.join(failed)}")
+        row_rules = [r for r in rules if r.kind in ("IsComplete", "ColumnValues")]
+        passes = [F.when(row_condition(r), F.lit(r.text)) for r in row_rules]
+        fails = [F.when(~row_condition(r), F.lit(r.text)) for r in row_rules]
+        rows = df.select(
+            "*",
+            F.filter(F.array(*passes), lambda x: x.isNotNull()).alias("DataQualityRulesPass"),
+            F.filter(F.array(*fails), lambda x: x.isNotNull()).alias("DataQualityRulesFail"),
+        ).withColumn(
+            "DataQualityEvaluationResult",
+            F.when(F.size("DataQualityRulesFail") > 0, "Failed").otherwise("Passed"),
+        )
+        return DynamicFrameCollection(
+            {
+                "ruleOutcomes": DynamicFrame(rule_df, glue_ctx, "ruleOutcomes"),
+                "rowLevelOutcomes": DynamicFrame(rows, glue_ctx, "rowLevelOutcomes"),
+            },
+            glue_ctx,
+        )
+
+
+def _evaluate(rule: Rule, df: Any) -> tuple[str, str, str | None, dict[str, float]]:
+    from pyspark.sql import functions as F
+
+    name = rule.column
+    metric_name = f"Column.{name}.{rule.kind}" if name else f"Dataset.*.{rule.kind}"
+    if rule.kind == "ColumnExists":
+        ok = name in df.columns
+        return rule.text, _outcome(ok), None if ok else f"column {name!r} is missing", {}
+    if name is not None and name not in df.columns:
+        return rule.text, "Failed", f"column {name!r} is missing", {}
+    if rule.kind == "RowCount":
+        value = float(df.count())
+        ok = check_number(value, rule.condition, rule.text)
+    elif rule.kind == "ColumnCount":
+        value = float(len(df.columns))
+        ok = check_number(value, rule.condition, rule.text)
+    elif rule.kind in ("IsComplete", "Completeness"):
+        row = df.agg(F.count(F.lit(1)).alias("n"), F.count(F.col(f"`{name}`")).alias("c")).first()
+        value = float(row["c"]) / row["n"] if row["n"] else 1.0
+        ok = (
+            value == 1.0
+            if rule.kind == "IsComplete"
+            else check_number(value, rule.condition, rule.text)
+        )
+    elif rule.kind in ("IsUnique", "Uniqueness", "IsPrimaryKey"):
+        row = df.agg(
+            F.count(F.lit(1)).alias("n"),
+            F.countDistinct(F.col(f"`{name}`")).alias("d"),
+            F.count(F.col(f"`{name}`")).alias("c"),
+        ).first()
+        value = float(row["d"]) / row["n"] if row["n"] else 1.0
+        if rule.kind == "Uniqueness":
+            ok = check_number(value, rule.condition, rule.text)
+        else:
+            ok = value == 1.0 and (rule.kind == "IsUnique" or row["c"] == row["n"])
+    else:  # ColumnValues
+        row = df.agg(
+            F.count(F.lit(1)).alias("n"),
+            F.sum(F.when(row_condition(rule), 1).otherwise(0)).alias("p"),
+        ).first()
+        value = float(row["p"] or 0) / row["n"] if row["n"] else 1.0
+        ok = value == 1.0
+    reason = None if ok else f"value {value:g} does not satisfy {rule.text}"
+    return rule.text, _outcome(ok), reason, {metric_name: value}
+
+
+def _outcome(ok: bool) -> str:
+    return "Passed" if ok else "Failed"
