@@ -1,0 +1,128 @@
+"""jobs/evaluation/evaluate_model.py: the Processing script, run on a real XGBoost model."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "jobs" / "evaluation" / "evaluate_model.py"
+xgb = pytest.importorskip("xgboost")
+np = pytest.importorskip("numpy")
+pytestmark = pytest.mark.filterwarnings("ignore:.*UBJSON format:UserWarning")
+
+
+def write_model_and_test(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, 3))
+    labels = (features[:, 0] + 0.5 * features[:, 1] > 0).astype(int)
+    booster = xgb.train(
+        {"objective": "binary:logistic", "max_depth": 3},
+        xgb.DMatrix(features[:300], label=labels[:300]),
+        num_boost_round=30,
+    )
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    raw = tmp_path / "xgboost-model"
+    booster.save_model(str(raw))
+    with tarfile.open(model_dir / "model.tar.gz", "w:gz") as tar:
+        tar.add(raw, arcname="xgboost-model")
+    test_dir = tmp_path / "test"
+    test_dir.mkdir()
+    rows = np.column_stack([labels[300:], features[300:]])
+    # Two part files plus a Spark marker file, as preprocess writes them.
+    np.savetxt(test_dir / "part-00000.csv", rows[:50], delimiter=",", fmt="%.6f")
+    np.savetxt(test_dir / "part-00001.csv", rows[50:], delimiter=",", fmt="%.6f")
+    (test_dir / "_SUCCESS").write_text("")
+    expected = booster.predict(xgb.DMatrix(features[300:]))
+    return model_dir, test_dir, labels[300:], expected
+
+
+def run_script(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_writes_evaluation_json_with_every_metric(tmp_path: Path) -> None:
+    model_dir, test_dir, labels, scores = write_model_and_test(tmp_path)
+    out = tmp_path / "evaluation"
+    done = run_script(
+        "--model-dir",
+        str(model_dir),
+        "--test-dir",
+        str(test_dir),
+        "--output-dir",
+        str(out),
+        "--threshold",
+        "0.5",
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "evaluation.json").read_text())
+    expected_accuracy = float(((scores >= 0.5).astype(int) == labels).mean())
+    assert report["accuracy"] == pytest.approx(expected_accuracy)
+    assert report["accuracy"] > 0.85
+    assert set(report) >= {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        "confusion_matrix",
+        "threshold",
+        "rows",
+    }
+    assert report["rows"] == 100
+    matrix = report["confusion_matrix"]
+    assert matrix["tn"] + matrix["fp"] + matrix["fn"] + matrix["tp"] == 100
+    assert report["threshold"] == 0.5
+    assert 0.9 < report["roc_auc"] <= 1.0
+
+
+def test_refuses_an_archive_that_escapes_the_extract_dir(tmp_path: Path) -> None:
+    model_dir = tmp_path / "model"
+    model_dir.mkdir()
+    with tarfile.open(model_dir / "model.tar.gz", "w:gz") as tar:
+        data = b"not a model"
+        info = tarfile.TarInfo("../../evil")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    test_dir = tmp_path / "test"
+    test_dir.mkdir()
+    (test_dir / "t.csv").write_text("1,0.5\n")
+    done = run_script(
+        "--model-dir",
+        str(model_dir),
+        "--test-dir",
+        str(test_dir),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert done.returncode == 1
+    assert "member '../../evil' escapes the extract dir" in done.stderr
+    assert not (tmp_path.parent / "evil").exists()
+
+
+def test_missing_test_data_is_a_clear_failure(tmp_path: Path) -> None:
+    model_dir, _test_dir, _labels, _scores = write_model_and_test(tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    done = run_script(
+        "--model-dir",
+        str(model_dir),
+        "--test-dir",
+        str(empty),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert done.returncode == 1
+    assert f"evaluation failed: no test data files under {empty}" in done.stderr
