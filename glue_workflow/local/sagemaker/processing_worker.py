@@ -1,0 +1,186 @@
+"""Background process of one processing job: ``python -m ... <home> <job> --token T``.
+
+Copies the S3 inputs into the job's local ``/opt/ml/processing`` stand-in, runs the
+entrypoint (``python``/``python3`` is this interpreter, which has xgboost, pandas and
+scikit-learn like the XGBoost container) with container paths rewritten, then copies
+the outputs to S3. Exit ≠ 0 → Failed with the log's tail as the reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.local.s3paths import parse_s3_uri, uri_to_path
+from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker.channels import list_prefix
+from glue_workflow.local.sagemaker.common import Resources, now
+from glue_workflow.local.sagemaker.processing import (
+    CONTAINER_ROOT,
+    KIND,
+    job_dir,
+    local_root,
+    to_local,
+)
+from glue_workflow.local.store import LocalHome
+
+PYTHONS = ("python", "python3", "/usr/bin/python3", "/usr/local/bin/python3",
+           "/usr/bin/python", "/usr/local/bin/python", "/miniconda3/bin/python3")
+
+
+def container_env(home: LocalHome, extra: dict[str, str]) -> dict[str, str]:
+    """The script's environment: the local target's boto3 wiring plus the job's Environment."""
+    try:
+        from glue_workflow.local.environment import job_environment
+    except ImportError:  # pragma: no cover - the local Glue engine provides it
+        env = dict(os.environ)
+        env["GLUE_WF_HOME"] = str(home.root)
+    else:
+        env = job_environment(home.root)
+    env.update(extra)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+def download(home: LocalHome, inputs: list[dict[str, Any]], root: Path) -> None:
+    for item in inputs:
+        source = item["S3Input"]
+        uri = source["S3Uri"]
+        target = Path(to_local(source["LocalPath"], root))
+        target.mkdir(parents=True, exist_ok=True)
+        prefix = parse_s3_uri(uri).key
+        # Objects keep their path below the prefix's last "/" (an exact key: its name).
+        strip = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
+        found = list_prefix(home.s3_root, uri)
+        if not found:
+            raise FileNotFoundError(
+                f"ProcessingInput {item.get('InputName')!r}: no object under {uri}"
+            )
+        for key, path in found:
+            relative = key[len(strip):] if key.startswith(strip) else Path(key).name
+            destination = target / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+        print(f"Downloaded {len(found)} object(s) from {uri} to {source['LocalPath']}",
+              flush=True)
+
+
+def upload(home: LocalHome, outputs: list[dict[str, Any]], root: Path) -> None:
+    for item in outputs:
+        spec = item["S3Output"]
+        source = Path(to_local(spec["LocalPath"], root))
+        base = spec["S3Uri"].rstrip("/")
+        count = 0
+        for path in sorted(source.rglob("*")) if source.is_dir() else []:
+            if path.is_file():
+                target = uri_to_path(home.s3_root, f"{base}/{path.relative_to(source).as_posix()}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
+                count += 1
+        print(f"Uploaded {count} file(s) from {spec['LocalPath']} to {base}/", flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="processing_worker")
+    parser.add_argument("home")
+    parser.add_argument("job")
+    parser.add_argument("--token", required=True)
+    args = parser.parse_args(argv)
+    home = LocalHome(Path(args.home))
+    resources = Resources(home)
+    record = resources.get(KIND, args.job)
+    if record is None:
+        raise SystemExit(f"processing job {args.job!r} not found")
+    state: dict[str, Any] = {"child": None, "stopped": False}
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        state["stopped"] = True
+        child = state["child"]
+        if child is not None and child.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+    def finish(status: str, **fields: Any) -> None:
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            at = now()
+            current.update(ProcessingJobStatus=status, ProcessingEndTime=at,
+                           LastModifiedTime=at, **fields)
+            return current
+
+        resources.update(KIND, args.job, change)
+
+    start = now()
+    resources.update(KIND, args.job, lambda r: {**r, "ProcessingStartTime": start,
+                                                "LastModifiedTime": start})
+    log = Path(record["_log"])
+    root = local_root(home, args.job)
+    shutil.rmtree(job_dir(home, args.job), ignore_errors=True)
+    root.mkdir(parents=True)
+    app = record["AppSpecification"]
+    outputs = (record.get("ProcessingOutputConfig") or {}).get("Outputs") or []
+    try:
+        download(home, record.get("ProcessingInputs") or [], root)
+        for item in outputs:
+            Path(to_local(item["S3Output"]["LocalPath"], root)).mkdir(parents=True,
+                                                                      exist_ok=True)
+    except (OSError, ValueError) as exc:
+        finish("Failed", FailureReason=f"ClientError: {exc}"[:1024])
+        return 1
+    command = [to_local(part, root) for part in app["ContainerEntrypoint"]]
+    command += [to_local(part, root) for part in app.get("ContainerArguments") or []]
+    if command[0] in PYTHONS:
+        command[0] = sys.executable
+    print(f"Running {command} ({CONTAINER_ROOT} is {root})", flush=True)
+    deadline = time.monotonic() + int(record["StoppingCondition"].get("MaxRuntimeInSeconds",
+                                                                      86400))
+    with open(log, "ab") as out:
+        try:
+            child = subprocess.Popen(
+                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=container_env(home, record.get("Environment") or {}), cwd=root,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            finish("Failed", FailureReason=f"ClientError: cannot start {command[0]}: {exc}")
+            return 1
+        state["child"] = child
+        while child.poll() is None:
+            if time.monotonic() > deadline and not state["stopped"]:
+                on_term(signal.SIGTERM, None)
+                state["timeout"] = True
+            time.sleep(0.05)
+    code = child.returncode
+    if state["stopped"]:
+        message = ("MaxRuntimeInSeconds exceeded" if state.get("timeout")
+                   else "Processing job stopped by StopProcessingJob")
+        finish("Stopped", ExitMessage=message)
+        return 0
+    if code != 0:
+        tail = procs.log_tail(log, 800)
+        finish(
+            "Failed",
+            ExitMessage=tail[-1024:],
+            FailureReason=f"AlgorithmError: script exited with code {code}: {tail}"[:1024],
+        )
+        return 1
+    try:
+        upload(home, outputs, root)
+    except (OSError, ValueError) as exc:
+        finish("Failed", FailureReason=f"ClientError: uploading outputs failed: {exc}"[:1024])
+        return 1
+    finish("Completed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

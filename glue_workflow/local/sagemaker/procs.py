@@ -1,0 +1,114 @@
+"""Detached background processes: start, recognise after a restart, stop.
+
+Workers and endpoint servers run in their own session so they outlive the CLI that
+started them. Each gets a token on its command line; a pid is only trusted while
+``/proc/<pid>/cmdline`` still carries that token, so a reused pid after a reboot
+reads as dead instead of as a ghost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+# Children started by this process, reaped when stopped (no zombies in long runs).
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def spawn(
+    module: str,
+    args: Sequence[str],
+    *,
+    token: str,
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+) -> int:
+    """Run ``python -m module args... --token token`` detached; output to ``log_path``."""
+    _reap()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", module, *args, "--token", token],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
+    _children[proc.pid] = proc
+    return proc.pid
+
+
+def alive(pid: int | None, token: str | None) -> bool:
+    """True while ``pid`` runs and is the process started with ``token``."""
+    if not pid or not token:
+        return False
+    child = _children.get(pid)
+    if child is not None and child.poll() is not None:
+        return False
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.parent.parent.is_dir() and Path("/proc/self").exists():
+        try:
+            return token.encode() in cmdline.read_bytes()
+        except OSError:
+            return False
+    try:  # no /proc (macOS): best effort
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def terminate(pid: int | None, token: str | None, *, grace: float = 5.0) -> None:
+    """SIGTERM the process group, SIGKILL after ``grace`` seconds; no-op when gone."""
+    if not alive(pid, token):
+        _forget(pid)
+        return
+    assert pid is not None
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not alive(pid, token):
+            break
+        time.sleep(0.02)
+    else:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    _forget(pid)
+
+
+def _forget(pid: int | None) -> None:
+    child = _children.pop(pid, None) if pid else None
+    if child is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
+
+
+def _reap() -> None:
+    for pid, child in list(_children.items()):
+        if child.poll() is not None:
+            _children.pop(pid, None)
+
+
+def log_tail(path: Path, limit: int = 1000) -> str:
+    """The last ``limit`` characters of a log (FailureReason is at most 1024)."""
+    try:
+        data = path.read_bytes()[-limit * 4 :].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return data.strip()[-limit:]

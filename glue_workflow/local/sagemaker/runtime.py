@@ -1,0 +1,91 @@
+"""``RuntimeService``: ``sagemaker-runtime`` InvokeEndpoint, routed to the local server."""
+
+from __future__ import annotations
+
+import http.client
+import io
+from typing import Any
+
+from botocore.response import StreamingBody
+
+from glue_workflow.local.dispatch import LocalServiceError, not_supported
+from glue_workflow.local.sagemaker.common import ACCOUNT_ID, Resources
+from glue_workflow.local.sagemaker.endpoints import ENDPOINT, Endpoints
+from glue_workflow.local.sagemaker.registry import Registry
+from glue_workflow.local.store import LocalHome
+
+TIMEOUT = 60.0  # SageMaker's own invocation timeout
+
+
+class RuntimeService:
+    def __init__(self, home: LocalHome) -> None:
+        self.home = home
+        self.resources = Resources(home)
+        self.endpoints = Endpoints(self.resources, Registry(self.resources))
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation != "InvokeEndpoint":
+            raise not_supported("sagemaker-runtime", operation)
+        return self.invoke(params)
+
+    def invoke(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["EndpointName"]
+        if self.resources.get(ENDPOINT, name.lower()) is None:
+            raise LocalServiceError(
+                "ValidationError", f"Endpoint {name} of account {ACCOUNT_ID} not found.", 400
+            )
+        record = self.endpoints.describe_endpoint({"EndpointName": name})
+        server = self.resources.get(ENDPOINT, name.lower()) or {}
+        port = (server.get("_server") or {}).get("port")
+        if record["EndpointStatus"] not in ("InService", "Updating") or not port:
+            raise LocalServiceError(
+                "ValidationError",
+                f"Endpoint {name} of account {ACCOUNT_ID} is not in service (status "
+                f"{record['EndpointStatus']}"
+                + (f": {record['FailureReason']}" if record.get("FailureReason") else "")
+                + ")",
+                400,
+            )
+        if params.get("TargetVariant") not in (None, record["ProductionVariants"][0][
+                "VariantName"]):
+            raise LocalServiceError(
+                "ValidationError",
+                f"Variant {params['TargetVariant']} not found for endpoint {name}", 400
+            )
+        body = params.get("Body", b"")
+        if hasattr(body, "read"):
+            body = body.read()
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        headers = {"Content-Type": params.get("ContentType") or "text/csv",
+                   "Accept": params.get("Accept") or "text/csv"}
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=TIMEOUT)
+            try:
+                conn.request("POST", "/invocations", body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read()
+                status = response.status
+                content_type = response.getheader("Content-Type", "text/csv")
+            finally:
+                conn.close()
+        except OSError as exc:
+            raise LocalServiceError(
+                "ServiceUnavailable",
+                f"Endpoint {name}: the local inference server did not answer: {exc}", 503,
+            ) from None
+        variant = record["ProductionVariants"][0]["VariantName"]
+        if status != 200:
+            text = data.decode("utf-8", "replace")
+            raise LocalServiceError(
+                "ModelError",
+                f"Received client error ({status}) from primary with message \"{text}\". "
+                f"See the endpoint log {(server.get('_server') or {}).get('log')} for more "
+                "information.",
+                424,
+            )
+        return {
+            "Body": StreamingBody(io.BytesIO(data), len(data)),
+            "ContentType": content_type,
+            "InvokedProductionVariant": variant,
+        }

@@ -1,0 +1,222 @@
+"""Training jobs: Create / Describe / List / Stop, run by ``training_worker`` processes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.local.dispatch import LocalServiceError
+from glue_workflow.local.s3paths import S3PathError, is_s3_uri, parse_s3_uri
+from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker.common import (
+    Resources,
+    arn,
+    check_enum,
+    check_name,
+    check_xgboost_image,
+    filter_and_sort,
+    now,
+    paginate,
+    public,
+    validation,
+)
+
+KIND = "training-job"
+WORKER = "glue_workflow.local.sagemaker.training_worker"
+ACTIVE = ("InProgress", "Stopping")
+# A worker gets this long to record its pid before a Describe calls it lost.
+SPAWN_GRACE = timedelta(seconds=30)
+STATUS_MESSAGES = {
+    "Starting": "Launching requested ML instances",
+    "Downloading": "Downloading input data",
+    "Training": "Training image download completed. Training in progress.",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "The training job was stopped",
+    "MaxRuntimeExceeded": "Training job exceeded the MaxRuntimeInSeconds provided",
+}
+
+
+def log_path(logs_dir: Path, name: str) -> Path:
+    return logs_dir / "sagemaker" / "TrainingJobs" / f"{name}.log"
+
+
+def transition(record: dict[str, Any], status: str, message: str | None = None) -> None:
+    """Close the open secondary status and open ``status`` (AWS's transition list)."""
+    at = now()
+    transitions = record.setdefault("SecondaryStatusTransitions", [])
+    if transitions and "EndTime" not in transitions[-1]:
+        transitions[-1]["EndTime"] = at
+    transitions.append(
+        {"Status": status, "StartTime": at,
+         "StatusMessage": message or STATUS_MESSAGES.get(status, status)}
+    )
+    record["SecondaryStatus"] = status
+    record["LastModifiedTime"] = at
+
+
+class Training:
+    def __init__(self, resources: Resources) -> None:
+        self.resources = resources
+        self.home = resources.home
+
+    def create(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = check_name(params["TrainingJobName"], "trainingJobName")
+        spec = params.get("AlgorithmSpecification") or {}
+        if "AlgorithmName" in spec or "TrainingImage" not in spec:
+            raise validation(
+                "AlgorithmSpecification.TrainingImage is required by the local target (the "
+                "SageMaker XGBoost image); AlgorithmName (marketplace algorithms) is not "
+                "supported locally"
+            )
+        check_xgboost_image(spec["TrainingImage"], "AlgorithmSpecification.TrainingImage")
+        mode = check_enum(spec.get("TrainingInputMode", "File"), "trainingInputMode",
+                          ("File", "Pipe", "FastFile"))
+        if mode == "Pipe":
+            raise LocalServiceError(
+                "NotSupportedLocally",
+                "TrainingInputMode Pipe is not supported by the glue-wf local target; use File",
+                501,
+            )
+        hyper = params.get("HyperParameters") or {}
+        if len(hyper) > 100:
+            raise validation("HyperParameters: at most 100 entries")
+        output = params["OutputDataConfig"].get("S3OutputPath", "")
+        try:
+            if not is_s3_uri(output):
+                raise S3PathError(f"not an S3 URI: {output!r}")
+            parse_s3_uri(output)
+        except S3PathError as exc:
+            raise validation(f"OutputDataConfig.S3OutputPath: {exc}") from None
+        channels = params.get("InputDataConfig") or []
+        names = [c["ChannelName"] for c in channels]
+        if len(set(names)) != len(names):
+            raise validation(f"InputDataConfig: channel names must be unique, got {names}")
+        created = now()
+        record: dict[str, Any] = {
+            "TrainingJobName": name,
+            "TrainingJobArn": arn("training-job", name),
+            "TrainingJobStatus": "InProgress",
+            "SecondaryStatus": "Starting",
+            "HyperParameters": dict(hyper),
+            "AlgorithmSpecification": {**spec, "TrainingInputMode": mode},
+            "RoleArn": params["RoleArn"],
+            "InputDataConfig": channels,
+            "OutputDataConfig": params["OutputDataConfig"],
+            "ResourceConfig": params.get("ResourceConfig")
+            or {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            "StoppingCondition": params.get("StoppingCondition")
+            or {"MaxRuntimeInSeconds": 86400},
+            "Environment": params.get("Environment") or {},
+            "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
+            "EnableInterContainerTrafficEncryption": bool(
+                params.get("EnableInterContainerTrafficEncryption", False)
+            ),
+            "EnableManagedSpotTraining": bool(params.get("EnableManagedSpotTraining", False)),
+            "CreationTime": created,
+            "LastModifiedTime": created,
+            "SecondaryStatusTransitions": [],
+            "_token": procs.new_token(),
+            "_pid": None,
+            "_log": str(log_path(self.home.logs_dir, name)),
+            "_tags": params.get("Tags") or [],
+        }
+        transition(record, "Starting")
+        if not self.resources.insert(KIND, name, record):
+            existing = self.resources.get(KIND, name) or record
+            raise LocalServiceError(
+                "ResourceInUse",
+                f"Training job names must be unique within an AWS account and region, and a "
+                f"training job with this name already exists ({existing['TrainingJobArn']})",
+            )
+        pid = procs.spawn(
+            WORKER, [str(self.home.root), name], token=record["_token"],
+            log_path=Path(record["_log"]),
+        )
+        self.resources.update(KIND, name, lambda r: {**r, "_pid": pid})
+        return {"TrainingJobArn": record["TrainingJobArn"]}
+
+    def describe(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TrainingJobName"]
+        record = self._settle(name)
+        if record is None:
+            raise validation(f"Requested resource not found: Could not find training job {name!r}")
+        return public(record)
+
+    def _settle(self, name: str) -> dict[str, Any] | None:
+        """The record, marking Failed a job whose worker died (e.g. machine restart)."""
+        record = self.resources.get(KIND, name)
+        if record is None or record["TrainingJobStatus"] not in ACTIVE:
+            return record
+        if record["_pid"] is None and now() - record["CreationTime"] < SPAWN_GRACE:
+            return record
+        if procs.alive(record["_pid"], record["_token"]):
+            return record
+
+        def fail(current: dict[str, Any]) -> dict[str, Any] | None:
+            if current["TrainingJobStatus"] not in ACTIVE:
+                return None  # the worker finished meanwhile
+            tail = procs.log_tail(Path(current["_log"]), 600)
+            reason = (
+                "AlgorithmError: the local training process exited unexpectedly (killed, "
+                f"or the machine restarted); log {current['_log']}"
+                + (f": {tail}" if tail else "")
+            )
+            end = now()
+            current.update(TrainingJobStatus="Failed", FailureReason=reason[:1024],
+                           TrainingEndTime=end)
+            transition(current, "Failed", reason[:1024])
+            return current
+
+        return self.resources.update(KIND, name, fail)
+
+    def stop(self, params: dict[str, Any]) -> dict[str, Any]:
+        name = params["TrainingJobName"]
+        record = self._settle(name)
+        if record is None:
+            raise validation(f"Requested resource not found: Could not find training job {name!r}")
+        if record["TrainingJobStatus"] != "InProgress":
+            raise validation(
+                f"The request was rejected because the training job is in status "
+                f"{record['TrainingJobStatus']}."
+            )
+
+        def stopping(current: dict[str, Any]) -> dict[str, Any] | None:
+            if current["TrainingJobStatus"] != "InProgress":
+                return None
+            current["TrainingJobStatus"] = "Stopping"
+            transition(current, "Stopping")
+            return current
+
+        self.resources.update(KIND, name, stopping)
+        # The worker traps SIGTERM, finishes the current round and records Stopped.
+        import os
+        import signal
+
+        if procs.alive(record["_pid"], record["_token"]):
+            os.kill(record["_pid"], signal.SIGTERM)
+        return {}
+
+    def list(self, params: dict[str, Any]) -> dict[str, Any]:
+        items = []
+        for name in list(self.resources.names(KIND)):
+            record = self._settle(name)
+            if record is not None:
+                items.append(record)
+        items = filter_and_sort(
+            items, params, name_key="TrainingJobName",
+            sort_keys={"Name": "TrainingJobName", "CreationTime": "CreationTime",
+                       "Status": "TrainingJobStatus"},
+            status_key="TrainingJobStatus",
+        )
+        page, token = paginate(items, params)
+        keys = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
+                "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus")
+        result: dict[str, Any] = {
+            "TrainingJobSummaries": [{k: r[k] for k in keys if k in r} for r in page]
+        }
+        if token:
+            result["NextToken"] = token
+        return result

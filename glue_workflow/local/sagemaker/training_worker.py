@@ -1,0 +1,235 @@
+"""Background process of one training job: ``python -m ... <home> <job> --token T``.
+
+Does what the built-in XGBoost algorithm does in its container: validates the
+hyperparameters, reads the ``train`` (and optional ``validation``) channel, trains
+with ``xgboost.train``, logs one line per round, saves ``xgboost-model`` with
+``Booster.save_model`` and uploads ``<S3OutputPath>/<job>/output/model.tar.gz``.
+Every outcome is written to the job's record; the reason of a failure is the
+FailureReason (``ClientError:`` for bad input, ``AlgorithmError:`` otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import signal
+import sys
+import tarfile
+import tempfile
+import time
+import traceback
+import warnings
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.local.s3paths import uri_to_path
+from glue_workflow.local.sagemaker import channels, hyperparameters
+from glue_workflow.local.sagemaker.common import Resources, now
+from glue_workflow.local.sagemaker.training import KIND, transition
+from glue_workflow.local.store import LocalHome
+
+MODEL_FILE = "xgboost-model"
+KNOWN_CHANNELS = ("train", "validation")
+
+
+class _ClientError(Exception):
+    """Bad input: becomes ``ClientError: <message>``."""
+
+
+class _Stop(Exception):
+    """The job was stopped (StopTrainingJob) or ran past MaxRuntimeInSeconds."""
+
+    def __init__(self, secondary: str) -> None:
+        super().__init__(secondary)
+        self.secondary = secondary
+
+
+class Job:
+    def __init__(self, home: LocalHome, name: str) -> None:
+        self.home = home
+        self.name = name
+        self.resources = Resources(home)
+        record = self.resources.get(KIND, name)
+        if record is None:
+            raise SystemExit(f"training job {name!r} not found in {home.db_path}")
+        self.record = record
+        self.stop_requested = False
+        self.deadline = time.monotonic() + int(
+            record["StoppingCondition"].get("MaxRuntimeInSeconds", 86400)
+        )
+
+    def set_status(self, secondary: str, **fields: Any) -> None:
+        def change(current: dict[str, Any]) -> dict[str, Any]:
+            current.update(fields)
+            transition(current, secondary, fields.get("FailureReason"))
+            return current
+
+        updated = self.resources.update(KIND, self.name, change)
+        if updated is not None:
+            self.record = updated
+
+    def check_stop(self) -> None:
+        if self.stop_requested:
+            raise _Stop("Stopped")
+        if time.monotonic() > self.deadline:
+            raise _Stop("MaxRuntimeExceeded")
+
+    def run(self) -> int:
+        started = now()
+        try:
+            self.set_status("Downloading", TrainingStartTime=started)
+            params, dtrain, dvalid = self.prepare()
+            self.check_stop()
+            self.set_status("Training")
+            booster, metrics = self.train(params, dtrain, dvalid)
+            self.set_status("Uploading")
+            artifact = self.upload(booster)
+            end = now()
+            self.finish("Completed", "Completed", end, metrics=metrics, artifact=artifact)
+            print(f"Training job {self.name} completed; model at {artifact}", flush=True)
+            return 0
+        except _Stop as stop:
+            self.finish("Stopped", stop.secondary, now())
+            print(f"Training job {self.name} stopped ({stop.secondary})", flush=True)
+            return 0
+        except (_ClientError, hyperparameters.HyperparameterError, channels.ChannelError) as exc:
+            return self.fail(f"ClientError: {exc}")
+        except Exception as exc:
+            traceback.print_exc()
+            return self.fail(f"AlgorithmError: {type(exc).__name__}: {exc}")
+
+    def fail(self, reason: str) -> int:
+        print(reason, file=sys.stderr, flush=True)
+        self.finish("Failed", "Failed", now(), reason=reason[:1024])
+        return 1
+
+    def finish(self, status: str, secondary: str, end: Any, *, metrics: list[dict[str, Any]]
+               | None = None, artifact: str | None = None, reason: str | None = None) -> None:
+        fields: dict[str, Any] = {"TrainingJobStatus": status, "TrainingEndTime": end}
+        start = self.record.get("TrainingStartTime") or end
+        seconds = max(1, int((end - start).total_seconds()))
+        fields.update(TrainingTimeInSeconds=seconds, BillableTimeInSeconds=seconds)
+        if metrics is not None:
+            fields["FinalMetricDataList"] = metrics
+        if artifact is not None:
+            fields["ModelArtifacts"] = {"S3ModelArtifacts": artifact}
+        if reason is not None:
+            fields["FailureReason"] = reason
+        self.set_status(secondary, **fields)
+
+    def prepare(self) -> tuple[hyperparameters.TrainingParams, Any, Any]:
+        params = hyperparameters.parse(self.record.get("HyperParameters") or {})
+        configs = {c["ChannelName"]: c for c in self.record.get("InputDataConfig") or []}
+        unknown = sorted(set(configs) - set(KNOWN_CHANNELS))
+        if unknown:
+            raise _ClientError(
+                f"Channel(s) {', '.join(unknown)} not supported by the XGBoost algorithm; "
+                "use 'train' and optionally 'validation'"
+            )
+        if "train" not in configs:
+            raise _ClientError(
+                "Channel 'train' is required (InputDataConfig names no channel 'train')"
+            )
+        if params.early_stopping_rounds and "validation" not in configs:
+            raise _ClientError(
+                "early_stopping_rounds requires a 'validation' channel to watch"
+            )
+        s3_root = self.home.s3_root
+        train = channels.resolve(s3_root, configs["train"])
+        print(f"Reading channel train: {len(train.files)} file(s) under {train.uri}", flush=True)
+        dtrain = channels.load(train, csv_weights=params.csv_weights)
+        dvalid = None
+        if "validation" in configs:
+            valid = channels.resolve(s3_root, configs["validation"])
+            print(f"Reading channel validation: {len(valid.files)} file(s) under {valid.uri}",
+                  flush=True)
+            dvalid = channels.load(valid, csv_weights=params.csv_weights)
+            if dvalid.num_col() != dtrain.num_col() and train.content_type == "csv":
+                raise _ClientError(
+                    f"Channel 'validation' has {dvalid.num_col()} feature columns, 'train' has "
+                    f"{dtrain.num_col()}"
+                )
+        print(f"Train matrix: {dtrain.num_row()} rows x {dtrain.num_col()} features",
+              flush=True)
+        return params, dtrain, dvalid
+
+    def train(self, params: hyperparameters.TrainingParams, dtrain: Any,
+              dvalid: Any) -> tuple[Any, list[dict[str, Any]]]:
+        import xgboost as xgb
+
+        job = self
+
+        class Progress(xgb.callback.TrainingCallback):
+            """Log each round like the algorithm and honour Stop / MaxRuntimeInSeconds."""
+
+            def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+                parts = [
+                    f"{data}-{metric}:{values[-1]:.5f}"
+                    for data, metric_log in evals_log.items()
+                    for metric, values in metric_log.items()
+                ]
+                print(f"[{epoch}]\t" + "\t".join(parts), flush=True)
+                return job.stop_requested or time.monotonic() > job.deadline
+
+        evals = [(dtrain, "train")] + ([(dvalid, "validation")] if dvalid is not None else [])
+        result: dict[str, Any] = {}
+        booster = xgb.train(
+            params.params, dtrain, num_boost_round=params.num_round, evals=evals,
+            evals_result=result, early_stopping_rounds=params.early_stopping_rounds,
+            callbacks=[Progress()], verbose_eval=False,
+        )
+        if self.stop_requested or time.monotonic() > self.deadline:
+            save = self.record.get("HyperParameters", {}).get("save_model_on_termination")
+            if save == "true":
+                self.upload(booster)
+            self.check_stop()
+        at = now()
+        metrics = [
+            {"MetricName": f"{data}:{metric}", "Value": float(values[-1]), "Timestamp": at}
+            for data, metric_log in result.items()
+            for metric, values in metric_log.items()
+        ]
+        return booster, metrics[:40]
+
+    def upload(self, booster: Any) -> str:
+        output = self.record["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+        uri = f"{output}/{self.name}/output/model.tar.gz"
+        target = uri_to_path(self.home.s3_root, uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.home.work_dir) as scratch:
+            model_path = Path(scratch) / MODEL_FILE
+            with warnings.catch_warnings():
+                # No extension: UBJSON, the default format, as the algorithm's container saves.
+                warnings.simplefilter("ignore", UserWarning)
+                booster.save_model(str(model_path))
+            buffer = io.BytesIO()
+            with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+                info = archive.gettarinfo(str(model_path), arcname=MODEL_FILE)
+                info.uid = info.gid = 0
+                info.uname = info.gname = ""
+                with open(model_path, "rb") as handle:
+                    archive.addfile(info, handle)
+            partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+            partial.write_bytes(buffer.getvalue())
+            partial.replace(target)
+        return uri
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="training_worker")
+    parser.add_argument("home")
+    parser.add_argument("job")
+    parser.add_argument("--token", required=True)
+    args = parser.parse_args(argv)
+    job = Job(LocalHome(Path(args.home)), args.job)
+
+    def on_term(_signum: int, _frame: Any) -> None:
+        job.stop_requested = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    return job.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
