@@ -1,0 +1,110 @@
+"""Load the workflow definition file and turn it into a WorkflowDocument.
+
+``load_workflow(settings)`` imports ``settings.definition`` by path and returns its
+``settings.attribute``; ``build_document(settings)`` loads, validates, collects
+artifacts, resolves the XGBoost image, compiles and checks every request against
+the Glue service model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+
+from glue_workflow.config import Settings
+from glue_workflow.document import WorkflowDocument
+from glue_workflow.errors import DefinitionError, GlueWfError, Problem
+from glue_workflow.model._base import did_you_mean
+from glue_workflow.model.workflow import Workflow
+
+
+def _import_file(path: Path, project_root: Path) -> ModuleType:
+    if not path.is_file():
+        raise DefinitionError(
+            f"workflow definition file {path} does not exist: fix [workflow] definition in "
+            "glue-wf.toml (or pass --project DIR)"
+        )
+    module_name = f"_glue_wf_definition_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise DefinitionError(f"cannot import {path}: not a Python source file")
+    module = importlib.util.module_from_spec(spec)
+    # Definitions may import sibling modules of the project (``triggers.common``).
+    root = str(project_root)
+    added = root not in sys.path
+    if added:
+        sys.path.insert(0, root)
+    try:
+        spec.loader.exec_module(module)
+    except GlueWfError:
+        raise
+    except Exception as exc:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+        line = f" line {frames[-1].lineno}" if frames else ""
+        raise DefinitionError(
+            f"importing workflow definition {path} failed at{line or ' import'}: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        if added:
+            sys.path.remove(root)
+    return module
+
+
+def load_workflow(settings: Settings) -> Workflow:
+    """The ``Workflow`` object named ``settings.attribute`` in ``settings.definition``."""
+    module = _import_file(settings.definition, settings.project_root)
+    name = settings.attribute
+    if not hasattr(module, name):
+        workflows = [k for k, v in vars(module).items() if isinstance(v, Workflow)]
+        hint = did_you_mean(name, workflows) or (
+            f" (it defines {', '.join(repr(w) for w in workflows)})" if workflows else ""
+        )
+        raise DefinitionError(
+            f"{settings.definition} has no attribute {name!r}{hint}: set [workflow] attribute "
+            "in glue-wf.toml to the variable holding the Workflow"
+        )
+    value = getattr(module, name)
+    if not isinstance(value, Workflow):
+        raise DefinitionError(
+            f"{settings.definition}: {name!r} is a {type(value).__name__}, not a "
+            "glue_workflow.model.Workflow"
+        )
+    return value
+
+
+def validate_definition(settings: Settings) -> tuple[Workflow, list[Problem]]:
+    """The workflow and every problem (errors and warnings), including missing files."""
+    from glue_workflow.artifacts import missing_files
+    from glue_workflow.validation import validate
+
+    workflow = load_workflow(settings)
+    problems = validate(workflow) + missing_files(workflow, settings.project_root)
+    return workflow, problems
+
+
+def build_document(settings: Settings) -> WorkflowDocument:
+    """Load, validate, collect artifacts, resolve the image, compile, check requests."""
+    from glue_workflow.artifacts import collect_artifacts
+    from glue_workflow.compiler import CompileContext, compile_workflow
+    from glue_workflow.images import xgboost_image_uri
+    from glue_workflow.servicemodel import check_document
+    from glue_workflow.validation import check
+
+    workflow = load_workflow(settings)
+    check(workflow)
+    bucket, glue_role, sagemaker_role = settings.require_aws_resources()
+    context = CompileContext(
+        bucket=bucket,
+        glue_role_arn=glue_role,
+        sagemaker_role_arn=sagemaker_role,
+        region=settings.region,
+        xgboost_image_uri=xgboost_image_uri(settings.region),
+        artifacts=collect_artifacts(workflow, settings.project_root, bucket),
+    )
+    document = compile_workflow(workflow, context)
+    check_document(document)
+    return document

@@ -1,0 +1,53 @@
+"""The workflow definition model: frozen, keyword-only dataclasses validated on
+construction. Whole-graph rules live in ``glue_workflow.validation``.
+
+    from glue_workflow.model import Workflow, SparkJob, PythonShellJob, Gate, succeeded
+"""
+
+from glue_workflow.model.dependencies import (
+    LISTENABLE_STATES,
+    Condition,
+    Dependency,
+    all_of,
+    any_of,
+    failed,
+    on,
+    stopped,
+    succeeded,
+    timed_out,
+)
+from glue_workflow.model.gates import GATE_SCRIPT, Gate, GateCondition
+from glue_workflow.model.jobs import CONTEXT_ARGUMENTS, Job, PythonShellJob, SparkJob
+from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
+from glue_workflow.model.triggers import Action, Event, OnDemand, Scheduled, Trigger
+from glue_workflow.model.workflow import PLACEHOLDERS, Node, Workflow
+
+__all__ = [
+    "CONTEXT_ARGUMENTS",
+    "GATE_SCRIPT",
+    "LISTENABLE_STATES",
+    "PLACEHOLDERS",
+    "Action",
+    "Condition",
+    "Dependency",
+    "Event",
+    "Gate",
+    "GateCondition",
+    "Job",
+    "LogicalTrigger",
+    "Node",
+    "OnDemand",
+    "PythonShellJob",
+    "Scheduled",
+    "SparkJob",
+    "Trigger",
+    "Workflow",
+    "all_of",
+    "any_of",
+    "failed",
+    "on",
+    "resolve_triggers",
+    "stopped",
+    "succeeded",
+    "timed_out",
+]

@@ -1,0 +1,334 @@
+"""Job nodes: a Spark ETL job (``glueetl``) and a Python shell job (``pythonshell``).
+
+A job points at its script (a project-relative path, normally under ``jobs/``),
+declares the run properties it reads and writes (its contract), and says when it
+runs (``after=``; no ``after`` and no explicit trigger = started by the start trigger).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from glue_workflow.model._base import (
+    ARGUMENT_PATTERN,
+    SECRET_PATTERN,
+    check_enum,
+    check_int,
+    check_name,
+    check_property_names,
+    check_text,
+    fail,
+    set_attr,
+    str_map,
+    str_tuple,
+)
+from glue_workflow.model.dependencies import Dependency
+
+# Arguments Glue sets itself, or that glue-wf derives from dedicated fields.
+GLUE_RESERVED_ARGUMENTS = frozenset(
+    {
+        "--JOB_NAME",
+        "--JOB_ID",
+        "--JOB_RUN_ID",
+        "--WORKFLOW_NAME",
+        "--WORKFLOW_RUN_ID",
+        "--conf",
+        "--debug",
+        "--mode",
+    }
+)
+FIELD_ARGUMENTS = {
+    "--extra-py-files": "extra_py_files",
+    "--extra-files": "extra_files",
+    "--additional-python-modules": "additional_python_modules",
+    "--job-bookmark-option": "job_bookmarks",
+    "--TempDir": "(set by glue-wf)",
+    "--glue_wf_producers": "(set by glue-wf)",
+    "--job-language": "(set by glue-wf)",
+}
+# Values the compiler fills from the deployment context (contract: names are fixed).
+CONTEXT_ARGUMENTS = ("artifacts_bucket", "sagemaker_role_arn", "xgboost_image_uri")
+
+GLUE_END_OF_LIFE = ("0.9", "1.0")
+GLUE_END_OF_SUPPORT = ("2.0",)
+SPARK_GLUE_VERSIONS = ("2.0", "3.0", "4.0", "5.0", "5.1", "6.0")
+SPARK_WORKER_TYPES = (
+    "G.1X",
+    "G.2X",
+    "G.4X",
+    "G.8X",
+    "G.12X",
+    "G.16X",
+    "R.1X",
+    "R.2X",
+    "R.4X",
+    "R.8X",
+)
+PYTHON_SHELL_CAPACITIES = (0.0625, 1.0)
+LIBRARY_SETS = ("analytics", "none")
+MAX_TIMEOUT_MINUTES = 10080  # 7 days
+MAX_RETRIES = 10
+
+
+def _check_path(where: str, what: str, value: Any, suffixes: tuple[str, ...] = ()) -> str:
+    if not isinstance(value, str) or not value:
+        fail(where, "path", f"{what} must be a project-relative path, got {value!r}")
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts or "\\" in value:
+        fail(
+            where,
+            "path",
+            f"{what} {value!r} must be a relative path inside the project using '/' "
+            "(e.g. 'jobs/train.py')",
+        )
+    if suffixes and path.suffix not in suffixes:
+        fail(where, "path", f"{what} {value!r} must end with {' or '.join(suffixes)}")
+    return str(path)
+
+
+def _check_arguments(where: str, what: str, args: Mapping[str, str]) -> None:
+    for key, value in args.items():
+        if key in GLUE_RESERVED_ARGUMENTS:
+            fail(
+                where,
+                "reserved-argument",
+                f"{what} key {key!r} is reserved: Glue sets it for every run; remove it",
+            )
+        if key in FIELD_ARGUMENTS or key == "library-set":
+            owner = FIELD_ARGUMENTS.get(key, "library_set")
+            fix = "remove it" if owner.startswith("(") else f"use the {owner}= field instead"
+            fail(where, "reserved-argument", f"{what} key {key!r} is managed by glue-wf: {fix}")
+        if key.lstrip("-") in CONTEXT_ARGUMENTS:
+            fail(
+                where,
+                "reserved-argument",
+                f"{what} key {key!r} is filled from the deployment: use "
+                f"context_arguments=({key.lstrip('-')!r},) instead",
+            )
+        if not ARGUMENT_PATTERN.fullmatch(key):
+            fail(
+                where,
+                "argument-key",
+                f"{what} key {key!r} is not a valid job argument: keys start with '--' then "
+                "a letter, then letters, digits or '_' (e.g. '--input_path')",
+            )
+        if SECRET_PATTERN.search(key):
+            fail(
+                where,
+                "no-secrets",
+                f"{what} key {key!r} looks like a secret; job arguments are logged and "
+                "shown in the console: pass a Secrets Manager ARN under a neutral name",
+            )
+        if value.startswith(("AKIA", "ASIA")) and len(value) == 20 and value.isalnum():
+            fail(
+                where,
+                "no-secrets",
+                f"{what} {key!r} holds what looks like an AWS access key id: never put "
+                "credentials in job arguments; jobs use their IAM role",
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Job:
+    """Fields every Glue job node has. Use ``SparkJob`` or ``PythonShellJob``."""
+
+    command: ClassVar[str] = ""
+    kind: ClassVar[str] = "Job"
+
+    name: str
+    script: str
+    description: str = ""
+    after: Dependency | None = None
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    arguments: Mapping[str, str] = field(default_factory=dict)
+    non_overridable_arguments: Mapping[str, str] = field(default_factory=dict)
+    context_arguments: tuple[str, ...] = ()
+    files: Mapping[str, str] = field(default_factory=dict)  # --arg -> file; value = its S3 URI
+    extra_py_files: tuple[str, ...] = ()
+    additional_python_modules: tuple[str, ...] = ()
+    jobkit: bool = True  # ship glue_workflow.jobkit via --extra-py-files
+    max_retries: int = 0
+    timeout: int | None = None  # minutes; None = Glue's default for the version
+    max_concurrent_runs: int = 1
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def where(self) -> str:
+        return f"{self.kind} {self.name!r}"
+
+    def __post_init__(self) -> None:
+        if type(self) is Job:
+            fail("Job", "job-type", "use SparkJob or PythonShellJob, not Job")
+        where = f"{self.kind} {self.name!r}"
+        check_name(where, "job name", self.name)
+        set_attr(self, "script", _check_path(where, "script", self.script, (".py",)))
+        check_text(where, "description", self.description, 2048)
+        if self.after is not None and not isinstance(self.after, Dependency):
+            fail(
+                where,
+                "after-type",
+                f"after= must be a dependency such as succeeded('train'), got {self.after!r}",
+            )
+        for what in (
+            "reads",
+            "writes",
+            "context_arguments",
+            "extra_py_files",
+            "additional_python_modules",
+        ):
+            set_attr(self, what, str_tuple(where, what, getattr(self, what)))
+        check_property_names(where, "run property", self.reads + self.writes)
+        for name in self.context_arguments:
+            check_enum(where, "context argument", name, CONTEXT_ARGUMENTS)
+        for what in ("arguments", "non_overridable_arguments", "files", "tags"):
+            set_attr(self, what, str_map(where, what, getattr(self, what)))
+        _check_arguments(where, "argument", self.arguments)
+        _check_arguments(where, "non-overridable argument", self.non_overridable_arguments)
+        _check_arguments(where, "files", self.files)
+        set_attr(
+            self,
+            "files",
+            MappingProxyType(
+                {k: _check_path(where, f"files[{k!r}]", v) for k, v in self.files.items()}
+            ),
+        )
+        set_attr(
+            self,
+            "extra_py_files",
+            tuple(
+                _check_path(where, "extra_py_files", p, (".py", ".zip", ".whl", ".egg"))
+                for p in self.extra_py_files
+            ),
+        )
+        check_int(where, "max_retries", self.max_retries, 0, MAX_RETRIES)
+        if self.timeout is not None:
+            check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
+        check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
+        if not isinstance(self.jobkit, bool):
+            fail(where, "boolean", f"jobkit must be True or False, got {self.jobkit!r}")
+
+    @property
+    def files_and_script(self) -> tuple[str, ...]:
+        """Every project file this job needs uploaded."""
+        return (self.script, *self.extra_py_files, *self.files.values())
+
+
+@dataclass(frozen=True, kw_only=True)
+class SparkJob(Job):
+    """A Spark ETL job (``glueetl``). Default: Glue 5.0 (Spark 3.5.4), 2 x G.1X."""
+
+    command: ClassVar[str] = "glueetl"
+    kind: ClassVar[str] = "SparkJob"
+
+    glue_version: str = "5.0"
+    worker_type: str | None = "G.1X"
+    number_of_workers: int | None = 2
+    max_capacity: float | None = None
+    execution_class: str | None = None  # "STANDARD" | "FLEX"
+    extra_files: tuple[str, ...] = ()
+    job_bookmarks: bool = False
+    jobkit: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        where = self.where
+        if self.glue_version in GLUE_END_OF_LIFE:
+            fail(
+                where,
+                "glue-end-of-life",
+                f"Glue {self.glue_version} has reached end of life (runs cannot start): "
+                "use glue_version='5.0'",
+            )
+        check_enum(where, "glue_version", self.glue_version, SPARK_GLUE_VERSIONS)
+        if self.max_capacity is not None:
+            if self.worker_type is not None or self.number_of_workers is not None:
+                fail(
+                    where,
+                    "capacity-exclusive",
+                    "max_capacity cannot be combined with worker_type/number_of_workers: "
+                    "set worker_type=None and number_of_workers=None, or drop max_capacity",
+                )
+            if isinstance(self.max_capacity, bool) or not 2 <= float(self.max_capacity) <= 100:
+                fail(
+                    where,
+                    "capacity-range",
+                    f"max_capacity must be between 2 and 100 DPU, got {self.max_capacity!r}",
+                )
+        else:
+            if self.worker_type is None or self.number_of_workers is None:
+                fail(
+                    where,
+                    "capacity-missing",
+                    "set worker_type and number_of_workers (e.g. 'G.1X' and 2), or max_capacity",
+                )
+            check_enum(where, "worker_type", self.worker_type, SPARK_WORKER_TYPES)
+            check_int(where, "number_of_workers", self.number_of_workers, 2, 1000)
+        if self.execution_class is not None:
+            check_enum(where, "execution_class", self.execution_class, ("STANDARD", "FLEX"))
+        set_attr(
+            self,
+            "extra_files",
+            tuple(
+                _check_path(where, "extra_files", p)
+                for p in str_tuple(where, "extra_files", self.extra_files)
+            ),
+        )
+        if not isinstance(self.job_bookmarks, bool):
+            fail(
+                where, "boolean", f"job_bookmarks must be True or False, got {self.job_bookmarks!r}"
+            )
+
+    @property
+    def files_and_script(self) -> tuple[str, ...]:
+        return (*super().files_and_script, *self.extra_files)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonShellJob(Job):
+    """A Python shell job (``pythonshell``): Glue 3.0, Python 3.9, 0.0625 or 1 DPU."""
+
+    command: ClassVar[str] = "pythonshell"
+    kind: ClassVar[str] = "PythonShellJob"
+
+    glue_version: str = "3.0"
+    python_version: str = "3.9"
+    max_capacity: float = 0.0625
+    library_set: str = "analytics"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        where = self.where
+        if self.python_version in ("2", "3") or self.glue_version in GLUE_END_OF_LIFE:
+            fail(
+                where,
+                "python-shell-version",
+                f"Python shell {self.python_version} on Glue {self.glue_version} has reached "
+                "end of life: use glue_version='3.0', python_version='3.9'",
+            )
+        if (self.glue_version, self.python_version) != ("3.0", "3.9"):
+            fail(
+                where,
+                "python-shell-version",
+                f"Python shell runs Python 3.9 on Glue 3.0; got python_version="
+                f"{self.python_version!r}, glue_version={self.glue_version!r}",
+            )
+        if self.max_capacity not in PYTHON_SHELL_CAPACITIES or isinstance(self.max_capacity, bool):
+            fail(
+                where,
+                "python-shell-capacity",
+                f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
+                f"{self.max_capacity!r}",
+            )
+        check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
+        for path in self.extra_py_files:
+            if path.endswith(".egg"):
+                fail(
+                    where,
+                    "python-shell-egg",
+                    f"extra_py_files {path!r}: Python 3.9 shell jobs need .whl, not .egg",
+                )

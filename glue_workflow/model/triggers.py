@@ -1,0 +1,140 @@
+"""Triggers: the one start trigger (on demand, scheduled, event) and explicit
+conditional triggers with per-action arguments and timeouts.
+
+Most graphs need no explicit ``Trigger``: ``after=`` on a node is enough and
+compiles to the minimal trigger set. Use ``Trigger`` for action arguments or
+timeouts, or to start nodes from the same predicate under a chosen name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from glue_workflow.model._base import (
+    check_int,
+    check_name,
+    check_text,
+    fail,
+    set_attr,
+    str_map,
+)
+from glue_workflow.model.dependencies import Dependency, node_name
+from glue_workflow.model.jobs import _check_arguments
+
+
+@dataclass(frozen=True, kw_only=True)
+class OnDemand:
+    """Start a run only when asked (``glue-wf run``, StartWorkflowRun)."""
+
+    type: ClassVar[str] = "ON_DEMAND"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        check_text("start trigger", "description", self.description, 2048)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scheduled:
+    """Start a run on an AWS cron expression (6 fields, UTC), e.g. ``cron(15 12 * * ? *)``."""
+
+    type: ClassVar[str] = "SCHEDULED"
+    cron: str
+    active: bool = True  # StartOnCreation / activated after every deploy
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        where = "start trigger"
+        check_text(where, "description", self.description, 2048)
+        if not isinstance(self.cron, str) or not self.cron.strip():
+            fail(
+                where,
+                "cron",
+                f"cron must be a string like 'cron(15 12 * * ? *)', got {self.cron!r}",
+            )
+        expr = self.cron.strip()
+        if not expr.startswith("cron("):
+            expr = f"cron({expr})"
+        set_attr(self, "cron", expr)
+        if not isinstance(self.active, bool):
+            fail(where, "boolean", f"active must be True or False, got {self.active!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Start a run from EventBridge events: after ``batch_size`` events or the window."""
+
+    type: ClassVar[str] = "EVENT"
+    batch_size: int = 1
+    batch_window: int | None = None  # seconds, 1-900
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        where = "start trigger"
+        check_text(where, "description", self.description, 2048)
+        check_int(where, "batch_size", self.batch_size, 1, 100)
+        if self.batch_window is not None:
+            check_int(where, "batch_window", self.batch_window, 1, 900)
+
+
+StartTrigger = OnDemand | Scheduled | Event
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """Start ``node``, optionally with extra arguments, a timeout or a notify delay."""
+
+    node: str
+    arguments: Mapping[str, str] = field(default_factory=dict)
+    timeout: int | None = None  # minutes; overrides the job's timeout
+    notify_delay_after: int | None = None  # minutes
+
+    def __post_init__(self) -> None:
+        set_attr(self, "node", node_name(self.node, "Action"))
+        where = f"action {self.node!r}"
+        set_attr(self, "arguments", str_map(where, "arguments", self.arguments))
+        _check_arguments(where, "argument", self.arguments)
+        if self.timeout is not None:
+            check_int(where, "timeout", self.timeout, 1, 10080)
+        if self.notify_delay_after is not None:
+            check_int(where, "notify_delay_after", self.notify_delay_after, 1, 10080)
+
+
+def as_action(value: Any, where: str) -> Action:
+    return value if isinstance(value, Action) else Action(node=node_name(value, where))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Trigger:
+    """An explicit conditional trigger: when ``when`` holds, start ``actions``."""
+
+    name: str
+    when: Dependency
+    actions: tuple[Action, ...]
+    active: bool = True
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        where = f"Trigger {self.name!r}"
+        check_name(where, "trigger name", self.name)
+        check_text(where, "description", self.description, 2048)
+        if not isinstance(self.when, Dependency):
+            fail(
+                where,
+                "when-type",
+                "when= must be a dependency such as succeeded('train'); the start trigger "
+                "is Workflow(start=OnDemand() | Scheduled(...) | Event(...))",
+            )
+        if isinstance(self.actions, (str, Action)) or not hasattr(self.actions, "__iter__"):
+            set_attr(self, "actions", (self.actions,))
+        actions = tuple(as_action(a, where) for a in self.actions)
+        if not actions:
+            fail(where, "no-actions", "a trigger needs at least one action (a node to start)")
+        names = [a.node for a in actions]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            fail(where, "duplicate", f"actions start {', '.join(map(repr, dupes))} more than once")
+        set_attr(self, "actions", actions)
+        if not isinstance(self.active, bool):
+            fail(where, "boolean", f"active must be True or False, got {self.active!r}")

@@ -1,0 +1,131 @@
+"""The workflow: its nodes, its start trigger, explicit triggers, run properties."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from glue_workflow.model._base import (
+    check_int,
+    check_name,
+    check_property_names,
+    check_text,
+    did_you_mean,
+    fail,
+    set_attr,
+    str_map,
+    str_tuple,
+)
+from glue_workflow.model.gates import Gate
+from glue_workflow.model.jobs import Job
+from glue_workflow.model.triggers import Event, OnDemand, Scheduled, Trigger
+
+Node = Job | Gate
+MAX_TAGS = 50
+RESERVED_TAG_PREFIX = "glue-wf:"  # ownership tags the compiler adds
+PLACEHOLDERS = ("bucket", "region", "workflow")  # resolved by the compiler
+
+
+@dataclass(frozen=True, kw_only=True)
+class Workflow:
+    """A Glue workflow definition.
+
+    ``default_run_properties`` values may use ``{bucket}``, ``{region}`` and
+    ``{workflow}``: the compiler fills them from the deployment target.
+    ``start_parameters`` names run properties a caller must pass at start time.
+    """
+
+    name: str
+    nodes: tuple[Node, ...]
+    start: OnDemand | Scheduled | Event = field(default_factory=OnDemand)
+    triggers: tuple[Trigger, ...] = ()
+    description: str = ""
+    default_run_properties: Mapping[str, str] = field(default_factory=dict)
+    start_parameters: tuple[str, ...] = ()
+    max_concurrent_runs: int | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        where = f"Workflow {self.name!r}"
+        check_name(where, "workflow name", self.name)
+        check_text(where, "description", self.description, 120_000)
+        if isinstance(self.nodes, (Job, Gate)) or not hasattr(self.nodes, "__iter__"):
+            fail(where, "nodes", "nodes= must be a list of SparkJob/PythonShellJob/Gate")
+        nodes = tuple(self.nodes)
+        if not nodes:
+            fail(where, "nodes", "a workflow needs at least one node")
+        seen: set[str] = set()
+        for node in nodes:
+            if not isinstance(node, (Job, Gate)):
+                fail(
+                    where,
+                    "node-type",
+                    f"nodes must be SparkJob, PythonShellJob or Gate objects, got {node!r}",
+                )
+            if node.name in seen:
+                fail(where, "duplicate-node", f"two nodes are named {node.name!r}: rename one")
+            seen.add(node.name)
+        set_attr(self, "nodes", nodes)
+        if not isinstance(self.start, (OnDemand, Scheduled, Event)):
+            fail(
+                where,
+                "start-trigger",
+                f"start= must be OnDemand(), Scheduled(cron=...) or Event(...), got "
+                f"{self.start!r}: a workflow has exactly one start trigger",
+            )
+        if isinstance(self.triggers, Trigger):
+            set_attr(self, "triggers", (self.triggers,))
+        triggers = tuple(self.triggers)
+        for trigger in triggers:
+            if not isinstance(trigger, Trigger):
+                fail(
+                    where,
+                    "trigger-type",
+                    f"triggers= holds conditional Trigger objects only, got {trigger!r}; "
+                    "the start trigger goes in start=",
+                )
+        names = [t.name for t in triggers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            fail(where, "duplicate-trigger", f"two triggers are named {dupes[0]!r}: rename one")
+        set_attr(self, "triggers", triggers)
+        props = str_map(where, "default_run_properties", self.default_run_properties)
+        check_property_names(where, "default run property", props)
+        set_attr(self, "default_run_properties", props)
+        params = str_tuple(where, "start_parameters", self.start_parameters)
+        check_property_names(where, "start parameter", params)
+        set_attr(self, "start_parameters", params)
+        if self.max_concurrent_runs is not None:
+            check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
+        tags = str_map(where, "tags", self.tags)
+        for key in tags:
+            if key.startswith(RESERVED_TAG_PREFIX):
+                fail(
+                    where,
+                    "reserved-tag",
+                    f"tag {key!r}: keys starting with {RESERVED_TAG_PREFIX!r} are set by glue-wf",
+                )
+        if len(tags) > MAX_TAGS - 2:
+            fail(
+                where,
+                "tag-count",
+                f"{len(tags)} tags; at most {MAX_TAGS - 2} (glue-wf adds 2 of Glue's {MAX_TAGS})",
+            )
+        set_attr(self, "tags", tags)
+
+    @property
+    def node_names(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.nodes)
+
+    def node(self, name: str) -> Node:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise KeyError(
+            f"workflow {self.name!r} has no node {name!r}{did_you_mean(name, self.node_names)}"
+        )
+
+    @property
+    def jobs(self) -> tuple[Job, ...]:
+        """Every node as the Glue job it compiles to (gates become Python shell jobs)."""
+        return tuple(n.as_job() if isinstance(n, Gate) else n for n in self.nodes)

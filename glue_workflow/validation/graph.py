@@ -1,0 +1,188 @@
+"""Whole-graph rules: references, self-loops, cycles, reachability, names, size."""
+
+from __future__ import annotations
+
+import graphlib
+from collections import deque
+from collections.abc import Mapping
+
+from glue_workflow.errors import Problem
+from glue_workflow.model._base import did_you_mean
+from glue_workflow.model.jobs import Job
+from glue_workflow.model.topology import LogicalTrigger
+from glue_workflow.model.workflow import Workflow
+from glue_workflow.naming import job_name
+
+MAX_NAME = 255
+RECOMMENDED_MAX_NODES = 100  # above it Glue's resume/stop may error
+
+
+def node_edges(triggers: tuple[LogicalTrigger, ...]) -> dict[str, set[str]]:
+    """node -> nodes it starts (through a conditional trigger watching it)."""
+    edges: dict[str, set[str]] = {}
+    for trigger in triggers:
+        for watched in trigger.watched:
+            edges.setdefault(watched, set()).update(a.node for a in trigger.actions)
+    return edges
+
+
+def check_references(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
+    names = set(workflow.node_names)
+    problems = []
+    for trigger in triggers:
+        where = f"{trigger.origin}"
+        for node in (*trigger.watched, *(a.node for a in trigger.actions)):
+            if node not in names:
+                problems.append(
+                    Problem(
+                        where=where,
+                        rule="unknown-node",
+                        message=f"refers to node {node!r}, which is not in workflow "
+                        f"{workflow.name!r}{did_you_mean(node, names)}: add it to nodes= or "
+                        "fix the name",
+                    )
+                )
+        looped = sorted(set(trigger.watched) & {a.node for a in trigger.actions})
+        for node in looped:
+            problems.append(
+                Problem(
+                    where=where,
+                    rule="self-loop",
+                    message=f"node {node!r} is both a condition and an action of trigger "
+                    f"{trigger.name!r}; Glue refuses this: use max_retries= to retry a job",
+                )
+            )
+    return problems
+
+
+def check_cycles(edges: Mapping[str, set[str]]) -> list[Problem]:
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for source in sorted(edges):
+        for target in sorted(edges[source]):
+            if target != source:  # self-loops are reported on their own
+                sorter.add(target, source)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = list(exc.args[1])
+        # graphlib reports the cycle end-to-start as predecessors; show it as run order.
+        cycle.reverse()
+        return [
+            Problem(
+                where=f"node {cycle[0]!r}",
+                rule="cycle",
+                message=f"dependency cycle {' -> '.join(cycle)}: a Glue workflow run is a DAG; "
+                "remove one of these after= links",
+            )
+        ]
+    return []
+
+
+def reachable(start: LogicalTrigger, edges: Mapping[str, set[str]]) -> set[str]:
+    seen = {a.node for a in start.actions}
+    queue = deque(sorted(seen))
+    while queue:
+        for target in edges.get(queue.popleft(), ()):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def check_reachability(
+    workflow: Workflow, start: LogicalTrigger, edges: Mapping[str, set[str]]
+) -> list[Problem]:
+    if not start.actions:
+        return [
+            Problem(
+                where=f"workflow {workflow.name!r}",
+                rule="start-trigger",
+                message="the start trigger starts no node: every node has after= or an explicit "
+                "trigger; leave at least one node without after= so runs can begin",
+            )
+        ]
+    seen = reachable(start, edges)
+    return [
+        Problem(
+            where=f"node {name!r}",
+            rule="unreachable",
+            message="is never started: nothing connects it to the start trigger "
+            "(its after= only watches nodes that cannot run); fix its after= or remove it",
+        )
+        for name in workflow.node_names
+        if name not in seen
+    ]
+
+
+def check_names(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
+    problems = []
+    seen: dict[str, str] = {}
+    for trigger in triggers:
+        if trigger.name in seen:
+            problems.append(
+                Problem(
+                    where=trigger.origin,
+                    rule="trigger-name-collision",
+                    message=f"trigger name {trigger.name!r} is also produced by "
+                    f"{seen[trigger.name]}: rename the explicit Trigger",
+                )
+            )
+        seen[trigger.name] = trigger.origin
+        if len(trigger.name) > MAX_NAME:
+            problems.append(
+                Problem(
+                    where=trigger.origin,
+                    rule="name-length",
+                    message=f"trigger name {trigger.name[:40]!r}... is {len(trigger.name)} "
+                    f"characters; Glue allows {MAX_NAME}: shorten the workflow or node names",
+                )
+            )
+    for name in workflow.node_names:
+        physical = job_name(workflow.name, name)
+        if len(physical) > MAX_NAME:
+            problems.append(
+                Problem(
+                    where=f"node {name!r}",
+                    rule="name-length",
+                    message=f"job name {physical!r} is {len(physical)} characters; Glue allows "
+                    f"{MAX_NAME}",
+                )
+            )
+    return problems
+
+
+def check_size(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
+    count = len(workflow.nodes) + len(triggers)
+    if count <= RECOMMENDED_MAX_NODES:
+        return []
+    return [
+        Problem(
+            where=f"workflow {workflow.name!r}",
+            rule="node-count",
+            message=f"{count} graph nodes (jobs + triggers); AWS recommends at most "
+            f"{RECOMMENDED_MAX_NODES}, above which resuming and stopping runs may fail: split "
+            "the workflow",
+            severity="warning",
+        )
+    ]
+
+
+def check_retries(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
+    jobs: dict[str, Job] = {j.name: j for j in workflow.jobs}
+    problems = []
+    for trigger in triggers:
+        for cond in trigger.conditions:
+            job = jobs.get(cond.node)
+            if job and job.max_retries > 0 and cond.state in ("FAILED", "TIMEOUT"):
+                problems.append(
+                    Problem(
+                        where=f"node {cond.node!r}",
+                        rule="retry-failure-branch",
+                        message=f"has max_retries={job.max_retries} and trigger "
+                        f"{trigger.name!r} watches its {cond.state} state; whether the branch "
+                        "fires after the first or the last attempt is undocumented (glue-wf "
+                        "local fires on the final attempt)",
+                        severity="warning",
+                    )
+                )
+    return problems
