@@ -57,7 +57,7 @@ def list_prefix(s3_root: Path, uri: str) -> list[tuple[str, Path]]:
 
 def content_type_of(channel: dict[str, Any]) -> str:
     raw = str(channel.get("ContentType") or "text/libsvm")
-    base = raw.split(";")[0].strip().lower()
+    base = raw.split(";", maxsplit=1)[0].strip().lower()
     if base in CSV_TYPES:
         if "label_size" in raw and "label_size=1" not in raw.replace(" ", ""):
             raise ChannelError(
@@ -142,14 +142,16 @@ def _read_csv(channel: Channel, path: Path) -> Any:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(path, header=None, dtype=np.float32, engine="c",
-                            skip_blank_lines=True)
+        frame = pd.read_csv(path, header=None, dtype=np.float32, engine="c", skip_blank_lines=True)
     except pd.errors.EmptyDataError:
         raise ChannelError(f"Channel {channel.name!r}: {path.name} is empty") from None
     except (ValueError, pd.errors.ParserError) as exc:
         detail = str(exc).strip().splitlines()[-1]
-        if "could not convert" in detail or "Unable to parse" in detail or "cannot safely" in \
-                detail:
+        if (
+            "could not convert" in detail
+            or "Unable to parse" in detail
+            or "cannot safely" in detail
+        ):
             detail += " (CSV must be numeric, label first, no header row)"
         raise ChannelError(
             f"Channel {channel.name!r}: malformed CSV in {_key_hint(channel, path)}: {detail}"
@@ -159,7 +161,7 @@ def _read_csv(channel: Channel, path: Path) -> Any:
 
 def _read_libsvm(channel: Channel) -> Any:
     import numpy as np
-    import scipy.sparse
+    import scipy.sparse  # type: ignore[import-untyped]
     import xgboost as xgb
     from sklearn.datasets import load_svmlight_file
 

@@ -279,8 +279,9 @@ def filter_and_sort(
     if status_key and params.get("StatusEquals"):
         items = [i for i in items if i.get(status_key) == params["StatusEquals"]]
     sort_by = check_enum(params.get("SortBy", default_sort), "sortBy", tuple(sort_keys))
-    order = check_enum(params.get("SortOrder", default_order), "sortOrder",
-                       ("Ascending", "Descending"))
+    order = check_enum(
+        params.get("SortOrder", default_order), "sortOrder", ("Ascending", "Descending")
+    )
     key = sort_keys[sort_by]
     return sorted(items, key=lambda i: (i.get(key), i[name_key]), reverse=order == "Descending")
 

@@ -99,8 +99,11 @@ class Endpoints:
         if "PrimaryContainer" in params:
             containers = [params["PrimaryContainer"]]
         if len(containers) != 1:
-            raise (not_supported("Inference pipelines (more than one container)") if containers
-                   else validation("CreateModel needs PrimaryContainer or Containers"))
+            raise (
+                not_supported("Inference pipelines (more than one container)")
+                if containers
+                else validation("CreateModel needs PrimaryContainer or Containers")
+            )
         container = containers[0]
         if container.get("Mode", "SingleModel") != "SingleModel":
             raise not_supported("MultiModel containers")
@@ -168,12 +171,16 @@ class Endpoints:
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
-        items = filter_and_sort(self.resources.all(MODEL), params, name_key="ModelName",
-                                sort_keys={"Name": "ModelName", "CreationTime": "CreationTime"})
+        items = filter_and_sort(
+            self.resources.all(MODEL),
+            params,
+            name_key="ModelName",
+            sort_keys={"Name": "ModelName", "CreationTime": "CreationTime"},
+        )
         page, token = paginate(items, params)
-        result: dict[str, Any] = {"Models": [
-            {k: r[k] for k in ("ModelName", "ModelArn", "CreationTime")} for r in page
-        ]}
+        result: dict[str, Any] = {
+            "Models": [{k: r[k] for k in ("ModelName", "ModelArn", "CreationTime")} for r in page]
+        }
         if token:
             result["NextToken"] = token
         return result
@@ -185,18 +192,20 @@ class Endpoints:
         variants = params["ProductionVariants"]
         if len(variants) != 1:
             raise not_supported("Endpoint configs with more than one production variant")
-        for unsupported in ("AsyncInferenceConfig", "ShadowProductionVariants",
-                            "ExplainerConfig"):
+        for unsupported in ("AsyncInferenceConfig", "ShadowProductionVariants", "ExplainerConfig"):
             if unsupported in params:
                 raise not_supported(unsupported)
-        if (params.get("DataCaptureConfig") or {}).get("EnableCapture", True) and \
-                "DataCaptureConfig" in params:
+        if (params.get("DataCaptureConfig") or {}).get(
+            "EnableCapture", True
+        ) and "DataCaptureConfig" in params:
             raise not_supported("DataCaptureConfig (data capture)")
         variant = variants[0]
         check_name(variant.get("VariantName", ""), "productionVariants.1.member.variantName")
         self._model(variant["ModelName"])
         if "ServerlessConfig" not in variant and variant.get("InitialInstanceCount", 0) < 1:
-            raise validation("ProductionVariants[0]: InitialInstanceCount ≥ 1 (or ServerlessConfig)")
+            raise validation(
+                "ProductionVariants[0]: InitialInstanceCount ≥ 1 (or ServerlessConfig)"
+            )
         record = {
             "EndpointConfigName": name,
             "EndpointConfigArn": arn("endpoint-config", name),
@@ -226,20 +235,25 @@ class Endpoints:
 
     def delete_config(self, params: dict[str, Any]) -> dict[str, Any]:
         # As on AWS, a config in use may be deleted: the live server keeps its model.
-        self.resources.delete(CONFIG, self._config(params["EndpointConfigName"])[
-            "EndpointConfigName"].lower())
+        self.resources.delete(
+            CONFIG, self._config(params["EndpointConfigName"])["EndpointConfigName"].lower()
+        )
         return {}
 
     def list_configs(self, params: dict[str, Any]) -> dict[str, Any]:
         items = filter_and_sort(
-            self.resources.all(CONFIG), params, name_key="EndpointConfigName",
+            self.resources.all(CONFIG),
+            params,
+            name_key="EndpointConfigName",
             sort_keys={"Name": "EndpointConfigName", "CreationTime": "CreationTime"},
         )
         page, token = paginate(items, params)
-        result: dict[str, Any] = {"EndpointConfigs": [
-            {k: r[k] for k in ("EndpointConfigName", "EndpointConfigArn", "CreationTime")}
-            for r in page
-        ]}
+        result: dict[str, Any] = {
+            "EndpointConfigs": [
+                {k: r[k] for k in ("EndpointConfigName", "EndpointConfigArn", "CreationTime")}
+                for r in page
+            ]
+        }
         if token:
             result["NextToken"] = token
         return result
@@ -268,8 +282,15 @@ class Endpoints:
         except _LaunchFailed as exc:
             self._set(name, EndpointStatus="Failed", FailureReason=str(exc)[:1024])
         else:
-            if self._set(name, EndpointStatus="InService", _server=server,
-                         ProductionVariants=self._variants(config)) is None:
+            if (
+                self._set(
+                    name,
+                    EndpointStatus="InService",
+                    _server=server,
+                    ProductionVariants=self._variants(config),
+                )
+                is None
+            ):
                 procs.terminate(server["pid"], server["token"])  # deleted meanwhile
         return {"EndpointArn": record["EndpointArn"]}
 
@@ -289,8 +310,11 @@ class Endpoints:
                 raise validation(
                     f"Cannot update endpoint {record['EndpointArn']} while it is "
                     f"{record['EndpointStatus']}: wait until it is InService"
-                    + (" (a Failed endpoint must be deleted and created again)"
-                       if record["EndpointStatus"] == "Failed" else "")
+                    + (
+                        " (a Failed endpoint must be deleted and created again)"
+                        if record["EndpointStatus"] == "Failed"
+                        else ""
+                    )
                 )
             record.update(EndpointStatus="Updating", LastModifiedTime=now())
             record.pop("FailureReason", None)
@@ -300,12 +324,16 @@ class Endpoints:
         try:
             server = self._launch(current["EndpointName"], config)
         except _LaunchFailed as exc:
-            self._set(name, EndpointStatus="InService",
-                      FailureReason=f"Update failed; the previous configuration "
-                      f"{current['EndpointConfigName']} is still serving: {exc}"[:1024])
+            self._set(
+                name,
+                EndpointStatus="InService",
+                FailureReason=f"Update failed; the previous configuration "
+                f"{current['EndpointConfigName']} is still serving: {exc}"[:1024],
+            )
             return {"EndpointArn": current["EndpointArn"]}
         fields: dict[str, Any] = {
-            "EndpointStatus": "InService", "_server": server,
+            "EndpointStatus": "InService",
+            "_server": server,
             "EndpointConfigName": config["EndpointConfigName"],
             "ProductionVariants": self._variants(config),
         }
@@ -327,21 +355,24 @@ class Endpoints:
         self.resources.delete(ENDPOINT, record["EndpointName"].lower())
         server = record.get("_server") or {}
         procs.terminate(server.get("pid"), server.get("token"))
-        shutil.rmtree(endpoints_dir(self.home) / record["EndpointName"].lower(),
-                      ignore_errors=True)
+        shutil.rmtree(endpoints_dir(self.home) / record["EndpointName"].lower(), ignore_errors=True)
         return {}
 
     def list_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
         items = [self._settle(r["EndpointName"]) for r in self.resources.all(ENDPOINT)]
         items = filter_and_sort(
-            items, params, name_key="EndpointName",
-            sort_keys={"Name": "EndpointName", "CreationTime": "CreationTime",
-                       "Status": "EndpointStatus"},
+            items,
+            params,
+            name_key="EndpointName",
+            sort_keys={
+                "Name": "EndpointName",
+                "CreationTime": "CreationTime",
+                "Status": "EndpointStatus",
+            },
             status_key="EndpointStatus",
         )
         page, token = paginate(items, params)
-        keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime",
-                "EndpointStatus")
+        keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
         result: dict[str, Any] = {"Endpoints": [{k: r[k] for k in keys} for r in page]}
         if token:
             result["NextToken"] = token
@@ -364,8 +395,10 @@ class Endpoints:
         if status in BUSY and now() - record["LastModifiedTime"] > timedelta(
             seconds=READY_TIMEOUT + 30
         ):
-            reason = (f"{status} did not finish: the process deploying the endpoint was "
-                      "interrupted; delete the endpoint and create it again")
+            reason = (
+                f"{status} did not finish: the process deploying the endpoint was "
+                "interrupted; delete the endpoint and create it again"
+            )
         elif status == "InService" and not procs.alive(server.get("pid"), server.get("token")):
             reason = (
                 f"The endpoint's local server (pid {server.get('pid')}) is no longer running "
@@ -377,8 +410,7 @@ class Endpoints:
         def fail(current: dict[str, Any]) -> dict[str, Any] | None:
             if current["EndpointStatus"] != status:
                 return None
-            current.update(EndpointStatus="Failed", FailureReason=reason,
-                           LastModifiedTime=now())
+            current.update(EndpointStatus="Failed", FailureReason=reason, LastModifiedTime=now())
             return current
 
         return self.resources.update(ENDPOINT, name.lower(), fail) or record
@@ -396,14 +428,22 @@ class Endpoints:
         model = self.resources.get(MODEL, variant["ModelName"].lower()) or {}
         count = variant.get("InitialInstanceCount", 1)
         weight = float(variant.get("InitialVariantWeight", 1.0))
-        return [{
-            "VariantName": variant["VariantName"],
-            "DeployedImages": [{"SpecifiedImage": model.get("_image", ""),
-                                "ResolvedImage": model.get("_image", ""),
-                                "ResolutionTime": now()}],
-            "CurrentWeight": weight, "DesiredWeight": weight,
-            "CurrentInstanceCount": count, "DesiredInstanceCount": count,
-        }]
+        return [
+            {
+                "VariantName": variant["VariantName"],
+                "DeployedImages": [
+                    {
+                        "SpecifiedImage": model.get("_image", ""),
+                        "ResolvedImage": model.get("_image", ""),
+                        "ResolutionTime": now(),
+                    }
+                ],
+                "CurrentWeight": weight,
+                "DesiredWeight": weight,
+                "CurrentInstanceCount": count,
+                "DesiredInstanceCount": count,
+            }
+        ]
 
     @staticmethod
     def _check_deployment(deployment: dict[str, Any]) -> None:
@@ -423,8 +463,10 @@ class Endpoints:
         variant = config["ProductionVariants"][0]
         model = self.resources.get(MODEL, variant["ModelName"].lower())
         if model is None:
-            raise _LaunchFailed(f"Could not find model {variant['ModelName']!r} of endpoint "
-                                f"configuration {config['EndpointConfigName']!r}")
+            raise _LaunchFailed(
+                f"Could not find model {variant['ModelName']!r} of endpoint "
+                f"configuration {config['EndpointConfigName']!r}"
+            )
         deploy_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         workdir = endpoints_dir(self.home) / endpoint.lower() / deploy_id
         try:
@@ -438,15 +480,25 @@ class Endpoints:
         ready = workdir / "ready.json"
         log = self.home.logs_dir / "sagemaker" / "Endpoints" / endpoint / f"{deploy_id}.log"
         token = procs.new_token()
-        pid = procs.spawn(SERVER, ["--model-dir", str(workdir / "model"),
-                                   "--ready-file", str(ready)], token=token, log_path=log)
+        pid = procs.spawn(
+            SERVER,
+            ["--model-dir", str(workdir / "model"), "--ready-file", str(ready)],
+            token=token,
+            log_path=log,
+        )
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if ready.is_file():
                 port = int(json.loads(ready.read_text())["port"])
                 if ping(port):
-                    return {"pid": pid, "token": token, "port": port, "dir": str(workdir),
-                            "log": str(log), "config": config["EndpointConfigName"]}
+                    return {
+                        "pid": pid,
+                        "token": token,
+                        "port": port,
+                        "dir": str(workdir),
+                        "log": str(log),
+                        "config": config["EndpointConfigName"],
+                    }
             if not procs.alive(pid, token):
                 shutil.rmtree(workdir, ignore_errors=True)
                 raise _LaunchFailed(

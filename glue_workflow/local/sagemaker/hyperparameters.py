@@ -34,8 +34,13 @@ def _i(low: float | None = None, high: float | None = None) -> _Spec:
     return _Spec(kind="int", low=low, high=high)
 
 
-def _f(low: float | None = None, high: float | None = None, *, low_open: bool = False,
-       high_open: bool = False) -> _Spec:
+def _f(
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> _Spec:
     return _Spec(kind="float", low=low, high=high, low_open=low_open, high_open=high_open)
 
 
@@ -44,18 +49,50 @@ def _c(*choices: str) -> _Spec:
 
 
 OBJECTIVES = (
-    "binary:logistic", "binary:logitraw", "binary:hinge", "count:poisson", "multi:softmax",
-    "multi:softprob", "rank:pairwise", "rank:ndcg", "rank:map", "reg:linear",
-    "reg:squarederror", "reg:logistic", "reg:gamma", "reg:pseudohubererror",
-    "reg:squaredlogerror", "reg:absoluteerror", "reg:quantileerror", "reg:tweedie",
-    "survival:aft", "survival:cox",
+    "binary:logistic",
+    "binary:logitraw",
+    "binary:hinge",
+    "count:poisson",
+    "multi:softmax",
+    "multi:softprob",
+    "rank:pairwise",
+    "rank:ndcg",
+    "rank:map",
+    "reg:linear",
+    "reg:squarederror",
+    "reg:logistic",
+    "reg:gamma",
+    "reg:pseudohubererror",
+    "reg:squaredlogerror",
+    "reg:absoluteerror",
+    "reg:quantileerror",
+    "reg:tweedie",
+    "survival:aft",
+    "survival:cox",
 )
 # Metrics xgboost computes itself (the algorithm's extra sklearn-style metrics such as
 # accuracy or f1 are not provided by the local target).
 EVAL_METRICS = (
-    "rmse", "rmsle", "mae", "mape", "mphe", "logloss", "error", "merror", "mlogloss", "auc",
-    "aucpr", "ndcg", "map", "poisson-nloglik", "gamma-nloglik", "cox-nloglik",
-    "gamma-deviance", "tweedie-nloglik", "aft-nloglik", "interval-regression-accuracy",
+    "rmse",
+    "rmsle",
+    "mae",
+    "mape",
+    "mphe",
+    "logloss",
+    "error",
+    "merror",
+    "mlogloss",
+    "auc",
+    "aucpr",
+    "ndcg",
+    "map",
+    "poisson-nloglik",
+    "gamma-nloglik",
+    "cox-nloglik",
+    "gamma-deviance",
+    "tweedie-nloglik",
+    "aft-nloglik",
+    "interval-regression-accuracy",
 )
 SPECS: dict[str, _Spec] = {
     "num_round": _i(1),
@@ -166,9 +203,7 @@ def _value(name: str, text: str, spec: _Spec) -> Any:
         number: float = int(text) if spec.kind == "int" else float(text)
     except ValueError:
         kind = "an integer" if spec.kind == "int" else "a number"
-        raise HyperparameterError(
-            f"Hyperparameter {name}: value {text!r} is not {kind}"
-        ) from None
+        raise HyperparameterError(f"Hyperparameter {name}: value {text!r} is not {kind}") from None
     if isinstance(number, float) and not math.isfinite(number):
         raise HyperparameterError(f"Hyperparameter {name}: value {text!r} is not finite")
     if not _in_range(number, spec):

@@ -58,9 +58,11 @@ def log_path(logs_dir: Path, name: str) -> Path:
 
 
 def _check_local_path(path: Any, where: str) -> str:
-    if not isinstance(path, str) or not (
-        path == CONTAINER_ROOT or path.startswith(CONTAINER_ROOT + "/")
-    ) or ".." in path.split("/"):
+    if (
+        not isinstance(path, str)
+        or not (path == CONTAINER_ROOT or path.startswith(CONTAINER_ROOT + "/"))
+        or ".." in path.split("/")
+    ):
         raise validation(
             f"{where}: LocalPath {path!r} must be under {CONTAINER_ROOT}/ (e.g. "
             f"{CONTAINER_ROOT}/input/data)"
@@ -110,7 +112,8 @@ class Processing:
                 raise LocalServiceError(
                     "NotSupportedLocally",
                     f"{where}: only S3Input is supported by the glue-wf local target "
-                    "(DatasetDefinition is not)", 501,
+                    "(DatasetDefinition is not)",
+                    501,
                 )
             _check_s3(item["S3Input"].get("S3Uri"), where)
             _check_local_path(item["S3Input"].get("LocalPath"), where)
@@ -129,8 +132,7 @@ class Processing:
             "ProcessingJobStatus": "InProgress",
             "ProcessingInputs": inputs,
             "ProcessingResources": params["ProcessingResources"],
-            "StoppingCondition": params.get("StoppingCondition")
-            or {"MaxRuntimeInSeconds": 86400},
+            "StoppingCondition": params.get("StoppingCondition") or {"MaxRuntimeInSeconds": 86400},
             "AppSpecification": app,
             "Environment": params.get("Environment") or {},
             "RoleArn": params["RoleArn"],
@@ -149,8 +151,12 @@ class Processing:
                 f"Processing job names must be unique within an AWS account and region, and a "
                 f"processing job with this name already exists ({existing['ProcessingJobArn']})",
             )
-        pid = procs.spawn(WORKER, [str(self.home.root), name], token=record["_token"],
-                          log_path=Path(record["_log"]))
+        pid = procs.spawn(
+            WORKER,
+            [str(self.home.root), name],
+            token=record["_token"],
+            log_path=Path(record["_log"]),
+        )
         self.resources.update(KIND, name, lambda r: {**r, "_pid": pid})
         return {"ProcessingJobArn": record["ProcessingJobArn"]}
 
@@ -171,8 +177,12 @@ class Processing:
                 f"or the machine restarted); log {current['_log']}"
             )
             at = now()
-            current.update(ProcessingJobStatus="Failed", FailureReason=reason,
-                           ProcessingEndTime=at, LastModifiedTime=at)
+            current.update(
+                ProcessingJobStatus="Failed",
+                FailureReason=reason,
+                ProcessingEndTime=at,
+                LastModifiedTime=at,
+            )
             return current
 
         return self.resources.update(KIND, name, fail)
@@ -209,14 +219,27 @@ class Processing:
     def list(self, params: dict[str, Any]) -> dict[str, Any]:
         items = [r for n in list(self.resources.names(KIND)) if (r := self._settle(n))]
         items = filter_and_sort(
-            items, params, name_key="ProcessingJobName",
-            sort_keys={"Name": "ProcessingJobName", "CreationTime": "CreationTime",
-                       "Status": "ProcessingJobStatus"},
+            items,
+            params,
+            name_key="ProcessingJobName",
+            sort_keys={
+                "Name": "ProcessingJobName",
+                "CreationTime": "CreationTime",
+                "Status": "ProcessingJobStatus",
+            },
             status_key="ProcessingJobStatus",
         )
         page, token = paginate(items, params)
-        keys = ("ProcessingJobName", "ProcessingJobArn", "CreationTime", "ProcessingEndTime",
-                "LastModifiedTime", "ProcessingJobStatus", "FailureReason", "ExitMessage")
+        keys = (
+            "ProcessingJobName",
+            "ProcessingJobArn",
+            "CreationTime",
+            "ProcessingEndTime",
+            "LastModifiedTime",
+            "ProcessingJobStatus",
+            "FailureReason",
+            "ExitMessage",
+        )
         result: dict[str, Any] = {
             "ProcessingJobSummaries": [{k: r[k] for k in keys if k in r} for r in page]
         }

@@ -32,8 +32,15 @@ from glue_workflow.local.sagemaker.processing import (
 )
 from glue_workflow.local.store import LocalHome
 
-PYTHONS = ("python", "python3", "/usr/bin/python3", "/usr/local/bin/python3",
-           "/usr/bin/python", "/usr/local/bin/python", "/miniconda3/bin/python3")
+PYTHONS = (
+    "python",
+    "python3",
+    "/usr/bin/python3",
+    "/usr/local/bin/python3",
+    "/usr/bin/python",
+    "/usr/local/bin/python",
+    "/miniconda3/bin/python3",
+)
 
 
 def container_env(home: LocalHome, extra: dict[str, str]) -> dict[str, str]:
@@ -65,12 +72,11 @@ def download(home: LocalHome, inputs: list[dict[str, Any]], root: Path) -> None:
                 f"ProcessingInput {item.get('InputName')!r}: no object under {uri}"
             )
         for key, path in found:
-            relative = key[len(strip):] if key.startswith(strip) else Path(key).name
+            relative = key[len(strip) :] if key.startswith(strip) else Path(key).name
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
-        print(f"Downloaded {len(found)} object(s) from {uri} to {source['LocalPath']}",
-              flush=True)
+        print(f"Downloaded {len(found)} object(s) from {uri} to {source['LocalPath']}", flush=True)
 
 
 def upload(home: LocalHome, outputs: list[dict[str, Any]], root: Path) -> None:
@@ -113,15 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     def finish(status: str, **fields: Any) -> None:
         def change(current: dict[str, Any]) -> dict[str, Any]:
             at = now()
-            current.update(ProcessingJobStatus=status, ProcessingEndTime=at,
-                           LastModifiedTime=at, **fields)
+            current.update(
+                ProcessingJobStatus=status, ProcessingEndTime=at, LastModifiedTime=at, **fields
+            )
             return current
 
         resources.update(KIND, args.job, change)
 
     start = now()
-    resources.update(KIND, args.job, lambda r: {**r, "ProcessingStartTime": start,
-                                                "LastModifiedTime": start})
+    resources.update(
+        KIND, args.job, lambda r: {**r, "ProcessingStartTime": start, "LastModifiedTime": start}
+    )
     log = Path(record["_log"])
     root = local_root(home, args.job)
     shutil.rmtree(job_dir(home, args.job), ignore_errors=True)
@@ -131,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         download(home, record.get("ProcessingInputs") or [], root)
         for item in outputs:
-            Path(to_local(item["S3Output"]["LocalPath"], root)).mkdir(parents=True,
-                                                                      exist_ok=True)
+            Path(to_local(item["S3Output"]["LocalPath"], root)).mkdir(parents=True, exist_ok=True)
     except (OSError, ValueError) as exc:
         finish("Failed", FailureReason=f"ClientError: {exc}"[:1024])
         return 1
@@ -141,13 +148,16 @@ def main(argv: list[str] | None = None) -> int:
     if command[0] in PYTHONS:
         command[0] = sys.executable
     print(f"Running {command} ({CONTAINER_ROOT} is {root})", flush=True)
-    deadline = time.monotonic() + int(record["StoppingCondition"].get("MaxRuntimeInSeconds",
-                                                                      86400))
+    deadline = time.monotonic() + int(record["StoppingCondition"].get("MaxRuntimeInSeconds", 86400))
     with open(log, "ab") as out:
         try:
             child = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=container_env(home, record.get("Environment") or {}), cwd=root,
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=container_env(home, record.get("Environment") or {}),
+                cwd=root,
                 start_new_session=True,
             )
         except OSError as exc:
@@ -161,8 +171,11 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.05)
     code = child.returncode
     if state["stopped"]:
-        message = ("MaxRuntimeInSeconds exceeded" if state.get("timeout")
-                   else "Processing job stopped by StopProcessingJob")
+        message = (
+            "MaxRuntimeInSeconds exceeded"
+            if state.get("timeout")
+            else "Processing job stopped by StopProcessingJob"
+        )
         finish("Stopped", ExitMessage=message)
         return 0
     if code != 0:

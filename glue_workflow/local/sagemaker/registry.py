@@ -12,7 +12,9 @@ from glue_workflow.local.sagemaker.common import (
     arn,
     check_enum,
     check_name,
+    dumps,
     filter_and_sort,
+    loads,
     now,
     paginate,
     public,
@@ -52,7 +54,7 @@ class Registry:
         if description is not None and len(description) > 1024:
             raise validation("ModelPackageGroupDescription: at most 1024 characters")
         created = now()
-        record = {
+        record: dict[str, Any] = {
             "ModelPackageGroupName": name,
             "ModelPackageGroupArn": arn("model-package-group", name),
             "CreationTime": created,
@@ -63,7 +65,9 @@ class Registry:
         if description is not None:
             record["ModelPackageGroupDescription"] = description
         if not self.resources.insert(GROUP, name.lower(), record):
-            raise validation(f"Model Package Group already exists: {record['ModelPackageGroupArn']}")
+            raise validation(
+                f"Model Package Group already exists: {record['ModelPackageGroupArn']}"
+            )
         return {"ModelPackageGroupArn": record["ModelPackageGroupArn"]}
 
     def _group(self, name_or_arn: str) -> dict[str, Any]:
@@ -78,12 +82,19 @@ class Registry:
 
     def list_groups(self, params: dict[str, Any]) -> dict[str, Any]:
         items = filter_and_sort(
-            self.resources.all(GROUP), params, name_key="ModelPackageGroupName",
+            self.resources.all(GROUP),
+            params,
+            name_key="ModelPackageGroupName",
             sort_keys={"Name": "ModelPackageGroupName", "CreationTime": "CreationTime"},
         )
         page, token = paginate(items, params)
-        keys = ("ModelPackageGroupName", "ModelPackageGroupArn", "ModelPackageGroupDescription",
-                "CreationTime", "ModelPackageGroupStatus")
+        keys = (
+            "ModelPackageGroupName",
+            "ModelPackageGroupArn",
+            "ModelPackageGroupDescription",
+            "CreationTime",
+            "ModelPackageGroupStatus",
+        )
         result: dict[str, Any] = {
             "ModelPackageGroupSummaryList": [{k: r[k] for k in keys if k in r} for r in page]
         }
@@ -121,8 +132,11 @@ class Registry:
             )
         group = self._group(params["ModelPackageGroupName"])
         group_name = group["ModelPackageGroupName"]
-        status = check_enum(params.get("ModelApprovalStatus", "PendingManualApproval"),
-                            "modelApprovalStatus", APPROVAL)
+        status = check_enum(
+            params.get("ModelApprovalStatus", "PendingManualApproval"),
+            "modelApprovalStatus",
+            APPROVAL,
+        )
         token = params.get("ClientToken")
         if token is not None and not _TOKEN.fullmatch(token):
             raise validation(
@@ -142,8 +156,6 @@ class Registry:
                 "SELECT name, data FROM sm_resources WHERE kind = ? AND name LIKE ?",
                 (PACKAGE, group_name.lower() + "/%"),
             ).fetchall()
-            from glue_workflow.local.sagemaker.common import dumps, loads
-
             versions = [loads(row["data"]) for row in rows]
             if token is not None:
                 for existing in versions:
@@ -169,10 +181,20 @@ class Registry:
                 "_client_token": token,
                 "_tags": params.get("Tags") or [],
             }
-            for field in ("ModelPackageDescription", "InferenceSpecification", "ModelMetrics",
-                          "MetadataProperties", "CustomerMetadataProperties", "Domain", "Task",
-                          "SamplePayloadUrl", "DriftCheckBaselines", "SkipModelValidation",
-                          "SourceUri", "ModelCard"):
+            for field in (
+                "ModelPackageDescription",
+                "InferenceSpecification",
+                "ModelMetrics",
+                "MetadataProperties",
+                "CustomerMetadataProperties",
+                "Domain",
+                "Task",
+                "SamplePayloadUrl",
+                "DriftCheckBaselines",
+                "SkipModelValidation",
+                "SourceUri",
+                "ModelCard",
+            ):
                 if field in params:
                     record[field] = params[field]
             if status == "Approved":
@@ -206,8 +228,11 @@ class Registry:
         return public(self.package(params["ModelPackageName"]))
 
     def list_packages(self, params: dict[str, Any]) -> dict[str, Any]:
-        kind = check_enum(params.get("ModelPackageType", "Both"), "modelPackageType",
-                          ("Versioned", "Unversioned", "Both"))
+        kind = check_enum(
+            params.get("ModelPackageType", "Both"),
+            "modelPackageType",
+            ("Versioned", "Unversioned", "Both"),
+        )
         items = [] if kind == "Unversioned" else self.resources.all(PACKAGE)
         group = params.get("ModelPackageGroupName")
         if group:
@@ -217,13 +242,22 @@ class Registry:
             status = check_enum(params["ModelApprovalStatus"], "modelApprovalStatus", APPROVAL)
             items = [i for i in items if i["ModelApprovalStatus"] == status]
         items = filter_and_sort(
-            items, params, name_key="ModelPackageName",
+            items,
+            params,
+            name_key="ModelPackageName",
             sort_keys={"Name": "ModelPackageName", "CreationTime": "CreationTime"},
         )
         page, token = paginate(items, params)
-        keys = ("ModelPackageName", "ModelPackageGroupName", "ModelPackageVersion",
-                "ModelPackageArn", "ModelPackageDescription", "CreationTime",
-                "ModelPackageStatus", "ModelApprovalStatus")
+        keys = (
+            "ModelPackageName",
+            "ModelPackageGroupName",
+            "ModelPackageVersion",
+            "ModelPackageArn",
+            "ModelPackageDescription",
+            "CreationTime",
+            "ModelPackageStatus",
+            "ModelApprovalStatus",
+        )
         result: dict[str, Any] = {
             "ModelPackageSummaryList": [{k: r[k] for k in keys if k in r} for r in page]
         }
@@ -257,8 +291,12 @@ class Registry:
                 record["CustomerMetadataProperties"] = metadata
             else:
                 record.pop("CustomerMetadataProperties", None)
-            for field in ("InferenceSpecification", "AdditionalInferenceSpecificationsToAdd",
-                          "SourceUri", "ModelCard"):
+            for field in (
+                "InferenceSpecification",
+                "AdditionalInferenceSpecificationsToAdd",
+                "SourceUri",
+                "ModelCard",
+            ):
                 if field in params:
                     record[field] = params[field]
             record["LastModifiedTime"] = now()

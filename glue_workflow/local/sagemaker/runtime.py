@@ -46,19 +46,24 @@ class RuntimeService:
                 + ")",
                 400,
             )
-        if params.get("TargetVariant") not in (None, record["ProductionVariants"][0][
-                "VariantName"]):
+        if params.get("TargetVariant") not in (
+            None,
+            record["ProductionVariants"][0]["VariantName"],
+        ):
             raise LocalServiceError(
                 "ValidationError",
-                f"Variant {params['TargetVariant']} not found for endpoint {name}", 400
+                f"Variant {params['TargetVariant']} not found for endpoint {name}",
+                400,
             )
         body = params.get("Body", b"")
         if hasattr(body, "read"):
             body = body.read()
         if isinstance(body, str):
             body = body.encode("utf-8")
-        headers = {"Content-Type": params.get("ContentType") or "text/csv",
-                   "Accept": params.get("Accept") or "text/csv"}
+        headers = {
+            "Content-Type": params.get("ContentType") or "text/csv",
+            "Accept": params.get("Accept") or "text/csv",
+        }
         try:
             conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=TIMEOUT)
             try:
@@ -72,14 +77,15 @@ class RuntimeService:
         except OSError as exc:
             raise LocalServiceError(
                 "ServiceUnavailable",
-                f"Endpoint {name}: the local inference server did not answer: {exc}", 503,
+                f"Endpoint {name}: the local inference server did not answer: {exc}",
+                503,
             ) from None
         variant = record["ProductionVariants"][0]["VariantName"]
         if status != 200:
             text = data.decode("utf-8", "replace")
             raise LocalServiceError(
                 "ModelError",
-                f"Received client error ({status}) from primary with message \"{text}\". "
+                f'Received client error ({status}) from primary with message "{text}". '
                 f"See the endpoint log {(server.get('_server') or {}).get('log')} for more "
                 "information.",
                 424,

@@ -31,10 +31,19 @@ from typing import Any
 
 MAX_BODY = 6 * 1024 * 1024  # the container's MAX_CONTENT_LENGTH
 MAX_HEADER = 64 * 1024
-REASONS = {200: "OK", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-           405: "Method Not Allowed", 406: "Not Acceptable", 411: "Length Required",
-           413: "Payload Too Large", 415: "Unsupported Media Type", 431:
-           "Request Header Fields Too Large", 500: "Internal Server Error"}
+REASONS = {
+    200: "OK",
+    204: "No Content",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    411: "Length Required",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+}
 
 
 class PayloadError(ValueError):
@@ -103,7 +112,7 @@ class Model:
         for item in data:
             row = item.get("features") if isinstance(item, dict) else item
             if not isinstance(row, list) or not all(
-                isinstance(v, (int, float)) and not isinstance(v, bool) or v is None for v in row
+                (isinstance(v, (int, float)) and not isinstance(v, bool)) or v is None for v in row
             ):
                 raise PayloadError(f"instance {item!r} is not a list of numbers")
             rows.append([math.nan if v is None else float(v) for v in row])
@@ -137,20 +146,27 @@ class Handler:
     def __init__(self, model: Model) -> None:
         self.model = model
 
-    def __call__(self, method: str, path: str, headers: dict[str, str],
-                 body: bytes) -> tuple[int, bytes, str]:
+    def __call__(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, bytes, str]:
         path = path.split("?", 1)[0]
         if path == "/ping":
             if method != "GET":
                 return 405, b"use GET /ping", "text/plain"
             return 200, b"", "text/plain"
         if path == "/execution-parameters" and method == "GET":
-            params = {"MaxConcurrentTransforms": 1, "BatchStrategy": "MULTI_RECORD",
-                      "MaxPayloadInMB": 6}
+            params = {
+                "MaxConcurrentTransforms": 1,
+                "BatchStrategy": "MULTI_RECORD",
+                "MaxPayloadInMB": 6,
+            }
             return 200, json.dumps(params).encode(), "application/json"
         if path != "/invocations":
-            return 404, f"no route {path}: use GET /ping or POST /invocations".encode(), \
-                "text/plain"
+            return (
+                404,
+                f"no route {path}: use GET /ping or POST /invocations".encode(),
+                "text/plain",
+            )
         if method != "POST":
             return 405, b"use POST /invocations", "text/plain"
         if not body:
@@ -160,8 +176,11 @@ class Handler:
         if accept in ("*/*", ""):
             accept = "text/csv"
         if accept not in ("text/csv", "application/json"):
-            return 406, f"Accept {accept} not supported: use text/csv or application/json" \
-                .encode(), "text/plain"
+            return (
+                406,
+                f"Accept {accept} not supported: use text/csv or application/json".encode(),
+                "text/plain",
+            )
         try:
             text = body.decode("utf-8")
             if content_type == "text/csv":
@@ -169,10 +188,14 @@ class Handler:
             elif content_type == "application/json":
                 rows = self.model.rows_from_json(text)
             else:
-                return 415, (
-                    f"Content-type {content_type} not supported: use text/csv or "
-                    "application/json"
-                ).encode(), "text/plain"
+                return (
+                    415,
+                    (
+                        f"Content-type {content_type} not supported: use text/csv or "
+                        "application/json"
+                    ).encode(),
+                    "text/plain",
+                )
             predictions = self.model.predict(rows)
         except (PayloadError, UnicodeDecodeError) as exc:
             return 400, f"Unable to evaluate payload provided: {exc}".encode(), "text/plain"
@@ -239,8 +262,9 @@ class HttpProtocol(asyncio.Protocol):
         self._reply(status, payload, media, close=close, version=version)
         return True
 
-    def _reply(self, status: int, body: bytes, media: str, *, close: bool,
-               version: str = "HTTP/1.1") -> None:
+    def _reply(
+        self, status: int, body: bytes, media: str, *, close: bool, version: str = "HTTP/1.1"
+    ) -> None:
         assert self.transport is not None
         head = (
             f"{version} {status} {REASONS.get(status, 'Unknown')}\r\n"
@@ -257,8 +281,9 @@ async def serve(model_dir: Path, ready_file: Path | None, host: str, port: int) 
 
     model = Model(model_file(model_dir))
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(lambda: HttpProtocol(Handler(model)), host, port,
-                                      reuse_address=True, backlog=1024)
+    server = await loop.create_server(
+        lambda: HttpProtocol(Handler(model)), host, port, reuse_address=True, backlog=1024
+    )
     bound = server.sockets[0].getsockname()[1]
     print(f"serving {model_dir} on http://{host}:{bound} (pid {os.getpid()})", flush=True)
     if ready_file is not None:

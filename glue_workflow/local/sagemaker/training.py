@@ -50,8 +50,11 @@ def transition(record: dict[str, Any], status: str, message: str | None = None) 
     if transitions and "EndTime" not in transitions[-1]:
         transitions[-1]["EndTime"] = at
     transitions.append(
-        {"Status": status, "StartTime": at,
-         "StatusMessage": message or STATUS_MESSAGES.get(status, status)}
+        {
+            "Status": status,
+            "StartTime": at,
+            "StatusMessage": message or STATUS_MESSAGES.get(status, status),
+        }
     )
     record["SecondaryStatus"] = status
     record["LastModifiedTime"] = at
@@ -72,8 +75,9 @@ class Training:
                 "supported locally"
             )
         check_xgboost_image(spec["TrainingImage"], "AlgorithmSpecification.TrainingImage")
-        mode = check_enum(spec.get("TrainingInputMode", "File"), "trainingInputMode",
-                          ("File", "Pipe", "FastFile"))
+        mode = check_enum(
+            spec.get("TrainingInputMode", "File"), "trainingInputMode", ("File", "Pipe", "FastFile")
+        )
         if mode == "Pipe":
             raise LocalServiceError(
                 "NotSupportedLocally",
@@ -107,8 +111,7 @@ class Training:
             "OutputDataConfig": params["OutputDataConfig"],
             "ResourceConfig": params.get("ResourceConfig")
             or {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-            "StoppingCondition": params.get("StoppingCondition")
-            or {"MaxRuntimeInSeconds": 86400},
+            "StoppingCondition": params.get("StoppingCondition") or {"MaxRuntimeInSeconds": 86400},
             "Environment": params.get("Environment") or {},
             "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
             "EnableInterContainerTrafficEncryption": bool(
@@ -132,7 +135,9 @@ class Training:
                 f"training job with this name already exists ({existing['TrainingJobArn']})",
             )
         pid = procs.spawn(
-            WORKER, [str(self.home.root), name], token=record["_token"],
+            WORKER,
+            [str(self.home.root), name],
+            token=record["_token"],
             log_path=Path(record["_log"]),
         )
         self.resources.update(KIND, name, lambda r: {**r, "_pid": pid})
@@ -161,12 +166,12 @@ class Training:
             tail = procs.log_tail(Path(current["_log"]), 600)
             reason = (
                 "AlgorithmError: the local training process exited unexpectedly (killed, "
-                f"or the machine restarted); log {current['_log']}"
-                + (f": {tail}" if tail else "")
+                f"or the machine restarted); log {current['_log']}" + (f": {tail}" if tail else "")
             )
             end = now()
-            current.update(TrainingJobStatus="Failed", FailureReason=reason[:1024],
-                           TrainingEndTime=end)
+            current.update(
+                TrainingJobStatus="Failed", FailureReason=reason[:1024], TrainingEndTime=end
+            )
             transition(current, "Failed", reason[:1024])
             return current
 
@@ -206,14 +211,26 @@ class Training:
             if record is not None:
                 items.append(record)
         items = filter_and_sort(
-            items, params, name_key="TrainingJobName",
-            sort_keys={"Name": "TrainingJobName", "CreationTime": "CreationTime",
-                       "Status": "TrainingJobStatus"},
+            items,
+            params,
+            name_key="TrainingJobName",
+            sort_keys={
+                "Name": "TrainingJobName",
+                "CreationTime": "CreationTime",
+                "Status": "TrainingJobStatus",
+            },
             status_key="TrainingJobStatus",
         )
         page, token = paginate(items, params)
-        keys = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingEndTime",
-                "LastModifiedTime", "TrainingJobStatus", "SecondaryStatus")
+        keys = (
+            "TrainingJobName",
+            "TrainingJobArn",
+            "CreationTime",
+            "TrainingEndTime",
+            "LastModifiedTime",
+            "TrainingJobStatus",
+            "SecondaryStatus",
+        )
         result: dict[str, Any] = {
             "TrainingJobSummaries": [{k: r[k] for k in keys if k in r} for r in page]
         }

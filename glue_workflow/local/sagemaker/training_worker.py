@@ -104,8 +104,16 @@ class Job:
         self.finish("Failed", "Failed", now(), reason=reason[:1024])
         return 1
 
-    def finish(self, status: str, secondary: str, end: Any, *, metrics: list[dict[str, Any]]
-               | None = None, artifact: str | None = None, reason: str | None = None) -> None:
+    def finish(
+        self,
+        status: str,
+        secondary: str,
+        end: Any,
+        *,
+        metrics: list[dict[str, Any]] | None = None,
+        artifact: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         fields: dict[str, Any] = {"TrainingJobStatus": status, "TrainingEndTime": end}
         start = self.record.get("TrainingStartTime") or end
         seconds = max(1, int((end - start).total_seconds()))
@@ -132,9 +140,7 @@ class Job:
                 "Channel 'train' is required (InputDataConfig names no channel 'train')"
             )
         if params.early_stopping_rounds and "validation" not in configs:
-            raise _ClientError(
-                "early_stopping_rounds requires a 'validation' channel to watch"
-            )
+            raise _ClientError("early_stopping_rounds requires a 'validation' channel to watch")
         s3_root = self.home.s3_root
         train = channels.resolve(s3_root, configs["train"])
         print(f"Reading channel train: {len(train.files)} file(s) under {train.uri}", flush=True)
@@ -142,20 +148,22 @@ class Job:
         dvalid = None
         if "validation" in configs:
             valid = channels.resolve(s3_root, configs["validation"])
-            print(f"Reading channel validation: {len(valid.files)} file(s) under {valid.uri}",
-                  flush=True)
+            print(
+                f"Reading channel validation: {len(valid.files)} file(s) under {valid.uri}",
+                flush=True,
+            )
             dvalid = channels.load(valid, csv_weights=params.csv_weights)
             if dvalid.num_col() != dtrain.num_col() and train.content_type == "csv":
                 raise _ClientError(
                     f"Channel 'validation' has {dvalid.num_col()} feature columns, 'train' has "
                     f"{dtrain.num_col()}"
                 )
-        print(f"Train matrix: {dtrain.num_row()} rows x {dtrain.num_col()} features",
-              flush=True)
+        print(f"Train matrix: {dtrain.num_row()} rows x {dtrain.num_col()} features", flush=True)
         return params, dtrain, dvalid
 
-    def train(self, params: hyperparameters.TrainingParams, dtrain: Any,
-              dvalid: Any) -> tuple[Any, list[dict[str, Any]]]:
+    def train(
+        self, params: hyperparameters.TrainingParams, dtrain: Any, dvalid: Any
+    ) -> tuple[Any, list[dict[str, Any]]]:
         import xgboost as xgb
 
         job = self
@@ -163,7 +171,7 @@ class Job:
         class Progress(xgb.callback.TrainingCallback):
             """Log each round like the algorithm and honour Stop / MaxRuntimeInSeconds."""
 
-            def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:  # noqa: ARG002
                 parts = [
                     f"{data}-{metric}:{values[-1]:.5f}"
                     for data, metric_log in evals_log.items()
@@ -175,9 +183,14 @@ class Job:
         evals = [(dtrain, "train")] + ([(dvalid, "validation")] if dvalid is not None else [])
         result: dict[str, Any] = {}
         booster = xgb.train(
-            params.params, dtrain, num_boost_round=params.num_round, evals=evals,
-            evals_result=result, early_stopping_rounds=params.early_stopping_rounds,
-            callbacks=[Progress()], verbose_eval=False,
+            params.params,
+            dtrain,
+            num_boost_round=params.num_round,
+            evals=evals,
+            evals_result=result,
+            early_stopping_rounds=params.early_stopping_rounds,
+            callbacks=[Progress()],
+            verbose_eval=False,
         )
         if self.stop_requested or time.monotonic() > self.deadline:
             save = self.record.get("HyperParameters", {}).get("save_model_on_termination")
