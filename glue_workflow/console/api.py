@@ -83,7 +83,9 @@ class ConsoleApi:
             (
                 "GET",
                 f"/api/jobs/{seg}/runs/{seg}/log",
-                lambda r: wf.job_log(*r.args, tail=r.integer("tail", MAX_LOG_BYTES, 1, MAX_LOG_BYTES)),  # noqa: E501
+                lambda r: wf.job_log(
+                    *r.args, tail=r.integer("tail", MAX_LOG_BYTES, 1, MAX_LOG_BYTES)
+                ),  # noqa: E501
                 200,
             ),
             ("GET", "/api/models", lambda _: md.groups(), 200),

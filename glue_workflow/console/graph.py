@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 # Drawing geometry (SVG user units); the front-end draws what this module places.
-COLUMN_WIDTH = 220
+COLUMN_WIDTH = 250
 ROW_HEIGHT = 84
 MARGIN = 24
 JOB_SIZE = (176, 46)

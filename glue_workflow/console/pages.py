@@ -34,6 +34,7 @@ def _shell(title: str, body: str, *, view: str, data: dict[str, str], token: str
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="glue-wf-token" content="{escape(token)}">
 <title>{escape(title)} · glue-wf console</title>
+<link rel="icon" href="/static/favicon.svg">
 <link rel="stylesheet" href="/static/console.css">
 </head>
 <body data-view="{escape(view)}" {attrs}>

@@ -245,5 +245,10 @@ class ConsoleHandler(BaseHTTPRequestHandler):
 def start_background(api: ConsoleApi, host: str = "127.0.0.1", port: int = 0) -> ConsoleServer:
     """Serve in a daemon thread (tests, embedding); ``server.shutdown()`` stops it."""
     server = ConsoleServer(api, host, port)
-    threading.Thread(target=server.serve_forever, name="glue-wf-console", daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="glue-wf-console",
+        daemon=True,
+    ).start()
     return server

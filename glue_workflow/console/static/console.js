@@ -127,8 +127,8 @@ function drawGraph(graph, opts) {
 
 function legend() {
   return h("div", { class: "legend" }, STATES.map((st) =>
-    h("span", { style: `--c: var(--${st})` }, st.replace("-", " "))),
-  h("span", { style: "--c: var(--fired)" }, "trigger fired"));
+    h("span", { class: "lg-" + st }, st.replace("-", " "))),
+  h("span", { class: "lg-fired" }, "trigger fired"));
 }
 
 function triggerFacts(n) {
