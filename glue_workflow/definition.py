@@ -77,13 +77,57 @@ def load_workflow(settings: Settings) -> Workflow:
 
 
 def validate_definition(settings: Settings) -> tuple[Workflow, list[Problem]]:
-    """The workflow and every problem (errors and warnings), including missing files."""
+    """The workflow and every problem (errors and warnings), offline.
+
+    Beyond the model and graph rules: every referenced file exists, and the compiled
+    requests (with placeholder deployment values) satisfy the Glue service model.
+    """
     from glue_workflow.artifacts import missing_files
     from glue_workflow.validation import validate
 
     workflow = load_workflow(settings)
     problems = validate(workflow) + missing_files(workflow, settings.project_root)
+    if not any(p.severity == "error" for p in problems):
+        problems += _request_problems(workflow)
     return workflow, problems
+
+
+def _request_problems(workflow: Workflow) -> list[Problem]:
+    """Service-model problems of the compiled requests, without reading any file."""
+    from glue_workflow.compiler import (
+        CompileContext,
+        artifact_filename,
+        artifact_sources,
+        compile_workflow,
+    )
+    from glue_workflow.document import Artifact
+    from glue_workflow.naming import artifact_uri
+    from glue_workflow.servicemodel import request_problems
+
+    bucket, digest = "glue-wf-validate", "0" * 64
+    context = CompileContext(
+        bucket=bucket,
+        glue_role_arn="arn:aws:iam::000000000000:role/glue-wf-validate",
+        sagemaker_role_arn="arn:aws:iam::000000000000:role/glue-wf-validate",
+        region="us-east-1",
+        xgboost_image_uri="000000000000.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:x",
+        artifacts=tuple(
+            Artifact(
+                source=source,
+                uri=artifact_uri(bucket, workflow.name, digest, artifact_filename(source)),
+                sha256=digest,
+                content=b"",
+            )
+            for source in artifact_sources(workflow)
+        ),
+    )
+    document = compile_workflow(workflow, context)
+    problems = request_problems("glue", "CreateWorkflow", document.workflow)
+    for job in document.jobs:
+        problems += request_problems("glue", "CreateJob", job)
+    for trigger in document.triggers:
+        problems += request_problems("glue", "CreateTrigger", trigger)
+    return problems
 
 
 def build_document(settings: Settings) -> WorkflowDocument:

@@ -1,0 +1,102 @@
+"""``glue-wf validate``, ``glue-wf compile`` and ``glue-wf graph``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from glue_workflow.cli.common import echo_json, json_option, with_settings
+
+
+@click.command()
+@with_settings
+@json_option
+def validate(settings: Any, as_json: bool) -> None:
+    """Check the workflow definition offline; exit 1 listing every problem."""
+    from glue_workflow.definition import validate_definition
+    from glue_workflow.errors import DefinitionError
+
+    workflow, problems = validate_definition(settings)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    if as_json:
+        echo_json(
+            {
+                "workflow": workflow.name,
+                "valid": not errors,
+                "problems": [
+                    {"severity": p.severity, "where": p.where, "rule": p.rule, "message": p.message}
+                    for p in problems
+                ],
+            }
+        )
+        if errors:
+            raise click.exceptions.Exit(1)
+        return
+    for problem in warnings:
+        click.echo(f"warning: {problem}", err=True)
+    if errors:
+        raise DefinitionError(errors)
+    click.echo(
+        f"{workflow.name}: valid ({len(workflow.nodes)} nodes, "
+        f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
+    )
+
+
+@click.command(name="compile")
+@with_settings
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the document to FILE instead of stdout.",
+)
+def compile_command(settings: Any, out: Path | None) -> None:
+    """Print the compiled WorkflowDocument: the exact Glue API requests, as JSON."""
+    from glue_workflow.definition import build_document
+
+    document = build_document(settings)
+    text = document.to_json()
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(
+        f"wrote {out} ({len(document.jobs)} jobs, {len(document.triggers)} triggers, "
+        f"{len(document.artifacts)} artifacts)",
+        err=True,
+    )
+
+
+@click.command()
+@with_settings
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot"]),
+    default="mermaid",
+    show_default=True,
+    help="Mermaid flowchart or Graphviz DOT.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE instead of stdout.",
+)
+def graph(settings: Any, fmt: str, out: Path | None) -> None:
+    """Draw the workflow DAG: jobs, triggers and the job states they watch."""
+    from glue_workflow.definition import load_workflow
+    from glue_workflow.graph import from_workflow, render
+
+    text = render(from_workflow(load_workflow(settings)), fmt)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
+COMMANDS = [validate, compile_command, graph]
