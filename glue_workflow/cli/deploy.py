@@ -1,0 +1,86 @@
+"""``glue-wf plan | deploy | destroy``: read-only plan, then execute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from glue_workflow.cli.common import echo_json, json_option, with_settings
+
+
+@click.command("plan")
+@with_settings
+@json_option
+def plan_command(settings: Any, as_json: bool) -> None:
+    """Show what deploy would change (reads only). Empty when in sync."""
+    from glue_workflow.deploy import deployer
+
+    target = deployer.open_target(settings)
+    document = deployer.build(target)
+    plan = deployer.make_plan(target, document)
+    if as_json:
+        echo_json(plan.to_list())
+        return
+    if plan.empty:
+        click.echo(f"workflow {plan.workflow_name}: up to date, nothing to do")
+        return
+    for instruction in plan.instructions:
+        click.echo(instruction.describe())
+        for name, change in sorted(instruction.changes.items()):
+            if instruction.action == "update":
+                click.echo(
+                    f"    {name}: {_short(change.get('from'))} -> {_short(change.get('to'))}"
+                )
+    click.echo(f"{len(plan.instructions)} change(s); apply with: glue-wf deploy")
+
+
+@click.command("deploy")
+@with_settings
+@click.option("--dry-run", is_flag=True, help="Show the changes without making them.")
+def deploy_command(settings: Any, dry_run: bool) -> None:
+    """Create or update the workflow, jobs and triggers; upload scripts.
+
+    Never starts a run: use glue-wf run.
+    """
+    from glue_workflow.deploy import deployer
+
+    target = deployer.open_target(settings)
+    document = deployer.build(target)
+    plan = deployer.deploy(target, document, dry_run=dry_run, echo=click.echo)
+    if not plan.empty and not dry_run:
+        click.echo(
+            f"deployed workflow {plan.workflow_name} ({len(plan.instructions)} change(s)); "
+            "start a run with: glue-wf run --wait"
+        )
+
+
+@click.command("destroy")
+@with_settings
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
+def destroy_command(settings: Any, yes: bool, dry_run: bool) -> None:
+    """Delete the workflow and every job and trigger it owns (keeps bucket and roles)."""
+    from glue_workflow.deploy import deployer
+
+    target = deployer.open_target(settings)
+    document = deployer.build(target)
+    if not (yes or dry_run):
+        click.confirm(
+            f"delete workflow {document.name} and every job and trigger it owns "
+            f"on target {settings.target}?",
+            abort=True,
+        )
+    plan = deployer.destroy(target, document, dry_run=dry_run, echo=click.echo)
+    if not plan.empty and not dry_run:
+        click.echo(
+            f"destroyed workflow {plan.workflow_name} ({len(plan.instructions)} deletion(s))"
+        )
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+COMMANDS = [plan_command, deploy_command, destroy_command]

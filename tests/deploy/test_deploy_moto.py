@@ -1,0 +1,236 @@
+"""The plan/deploy/destroy CLI against moto 5.2.5 in-process.
+
+moto lacks UpdateJob/UpdateTrigger and overwrites duplicate creates: the
+``motofill.MotoGlue`` before-call handlers fill exactly those gaps (see motofill.py),
+and spy on every call (deploy must never start a run).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from moto import mock_aws
+from motofill import ACCOUNT, MotoGlue
+from wfdocs import BUCKET, ROLE, make_document
+
+from glue_workflow.cli import cli
+from glue_workflow.document import OWNER_TAG, WorkflowDocument
+from glue_workflow.errors import GlueWfError
+
+SAGEMAKER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/glue-wf-sagemaker"
+NO_RUNS = {"glue:StartWorkflowRun", "glue:ResumeWorkflowRun", "glue:StartJobRun"}
+
+
+@dataclass(frozen=True)
+class Result:
+    output: str
+    exit_code: int
+
+
+def run_cli(args: list[str], code: int = 0) -> Result:
+    """Invoke the CLI in-process as glue_workflow.cli.main would (GlueWfError → exit 1)."""
+    result = CliRunner().invoke(cli, args)
+    output, exit_code = result.output, result.exit_code
+    if isinstance(result.exception, GlueWfError):
+        output += f"error: {result.exception}\n"
+        exit_code = 1
+    elif result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert exit_code == code, output
+    return Result(output=output, exit_code=exit_code)
+
+
+class World:
+    """moto + hooks + the document the CLI will deploy."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+        self.hooks = MotoGlue(forbidden=set(NO_RUNS))
+        self.project = project
+        self.document: WorkflowDocument = make_document(
+            "wf", ("a", "b", "c"), start_type="SCHEDULED"
+        )
+        monkeypatch.setattr("glue_workflow.clients.session_for", lambda _s: self.hooks.session())
+        monkeypatch.setattr("glue_workflow.deploy.deployer.build", lambda _t: self.document)
+
+    def cli(self, *args: str, code: int = 0) -> Any:
+        return run_cli([*args, "--project", str(self.project)], code)
+
+    def plan(self) -> list[dict[str, Any]]:
+        return json.loads(self.cli("plan", "--json").output)
+
+    @property
+    def glue(self) -> Any:
+        return self.hooks.raw
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
+    (tmp_path / "glue-wf.toml").write_text(
+        '[target]\ndefault = "aws"\n[target.aws]\nregion = "us-east-1"\n'
+        f'bucket = "{BUCKET}"\nglue_role_arn = "{ROLE}"\n'
+        f'sagemaker_role_arn = "{SAGEMAKER_ROLE}"\n'
+    )
+    with mock_aws():
+        create_bucket_and_roles()
+        yield World(monkeypatch, tmp_path)
+
+
+def create_bucket_and_roles() -> None:
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    iam = boto3.client("iam")
+    for arn in (ROLE, SAGEMAKER_ROLE):
+        iam.create_role(RoleName=arn.rsplit("/", 1)[1], AssumeRolePolicyDocument="{}")
+
+
+def owned(glue: Any, workflow: str) -> dict[str, list[str]]:
+    tags = {OWNER_TAG: workflow}
+    return {
+        "jobs": sorted(glue.list_jobs(Tags=tags)["JobNames"]),
+        "triggers": sorted(glue.list_triggers(Tags=tags)["TriggerNames"]),
+    }
+
+
+def test_deploy_plan_change_destroy_scenario(world: World) -> None:
+    first = world.plan()
+    assert [(i["action"], i["type"]) for i in first][:4] == [
+        ("upload", "artifact"), ("upload", "artifact"), ("upload", "artifact"),
+        ("create", "workflow"),
+    ]  # fmt: skip
+    out = world.cli("deploy").output
+    assert "deployed workflow wf (10 change(s))" in out
+    glue = world.glue
+    assert owned(glue, "wf") == {
+        "jobs": ["wf-a", "wf-b", "wf-c"],
+        "triggers": ["wf-on-a-succeeded", "wf-on-b-succeeded", "wf-start"],
+    }
+    for trigger in owned(glue, "wf")["triggers"]:
+        assert glue.get_trigger(Name=trigger)["Trigger"]["State"] == "ACTIVATED"
+    s3 = boto3.client("s3")
+    for artifact in world.document.artifacts:
+        key = artifact.uri.split("/", 3)[3]
+        assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == artifact.content
+
+    # In sync: an empty plan, and a redeploy makes no write at all.
+    assert world.plan() == []
+    world.hooks.reset_counts()
+    assert "up to date, nothing to do" in world.cli("deploy").output
+    assert world.hooks.writes() == {}
+    assert sum(world.hooks.reads().values()) <= 6
+
+    # One script changes: exactly one upload and one job update.
+    world.document = make_document("wf", ("a", "b", "c"), start_type="SCHEDULED",
+                                   scripts={"b": b"print('b v2')\n"})  # fmt: skip
+    plan = world.plan()
+    assert [(i["action"], i["type"], i["name"]) for i in plan] == [
+        ("upload", "artifact", world.document.artifacts[1].uri),
+        ("update", "job", "wf-b"),
+    ]
+    assert list(plan[1]["changes"]) == ["Command"]
+    world.hooks.reset_counts()
+    world.cli("deploy")
+    assert world.hooks.writes() == {"s3:PutObject": 1, "glue:UpdateJob": 1}
+    script = glue.get_job(JobName="wf-b")["Job"]["Command"]["ScriptLocation"]
+    assert script == world.document.artifacts[1].uri
+    assert world.plan() == []
+
+    # A foreign, untagged job survives destroy; everything owned goes.
+    glue.create_job(Name="someone-elses-job", Role=ROLE,
+                    Command={"Name": "glueetl", "ScriptLocation": "s3://x/y.py"})  # fmt: skip
+    out = world.cli("destroy", "--yes").output
+    assert "destroyed workflow wf (7 deletion(s))" in out
+    assert owned(glue, "wf") == {"jobs": [], "triggers": []}
+    assert glue.list_workflows()["Workflows"] == []
+    assert glue.list_jobs()["JobNames"] == ["someone-elses-job"]
+    assert s3.head_bucket(Bucket=BUCKET)  # the bucket stays
+    assert world.hooks.calls["glue:StartTrigger"] == 0  # created ACTIVATED: no call needed
+
+
+def test_deploy_never_starts_a_run_or_an_on_demand_trigger(world: World) -> None:
+    world.document = make_document("wf", ("a", "b"), start_type="ON_DEMAND")
+    world.cli("deploy")
+    glue = world.glue
+    assert glue.get_trigger(Name="wf-start")["Trigger"]["State"] == "CREATED"
+    # Drift: conditional trigger deactivated by hand → deploy reactivates just that one.
+    glue.stop_trigger(Name="wf-on-a-succeeded")
+    assert [i["action"] for i in world.plan()] == ["activate"]
+    world.cli("deploy")
+    assert world.hooks.calls["glue:StartTrigger"] == 1
+    assert glue.get_trigger(Name="wf-on-a-succeeded")["Trigger"]["State"] == "ACTIVATED"
+    assert not any(call in world.hooks.calls for call in NO_RUNS)
+    assert glue.get_workflow_runs(Name="wf")["Runs"] == []
+
+
+def test_dry_run_calls_no_write(world: World) -> None:
+    out = world.cli("deploy", "--dry-run").output
+    assert "would create workflow wf" in out
+    assert world.hooks.writes() == {}
+    assert world.glue.list_workflows()["Workflows"] == []
+
+
+def test_replacing_start_trigger_deletes_before_creating(world: World) -> None:
+    world.cli("deploy")
+    world.document = make_document("wf", ("a", "b", "c"), start_type="ON_DEMAND")
+    world.hooks.reset_counts()
+    world.cli("deploy")
+    trigger_writes = [c for c in world.hooks.sequence if c in
+                      ("glue:DeleteTrigger", "glue:CreateTrigger")]  # fmt: skip
+    assert trigger_writes == ["glue:DeleteTrigger", "glue:CreateTrigger"]
+    assert world.glue.get_trigger(Name="wf-start")["Trigger"]["Type"] == "ON_DEMAND"
+    assert world.plan() == []
+
+
+def test_foreign_job_with_a_declared_name_stops_the_plan(world: World) -> None:
+    world.glue.create_job(Name="wf-a", Role=ROLE,
+                          Command={"Name": "glueetl", "ScriptLocation": "s3://x/y.py"})  # fmt: skip
+    result = world.cli("plan", code=1)
+    assert "error: job 'wf-a': already on the target but not owned by workflow 'wf'" in (
+        result.output
+    )
+
+
+def test_missing_bucket_and_role_point_at_infra(world: World) -> None:
+    boto3.client("iam").delete_role(RoleName="glue-wf-sagemaker")
+    result = world.cli("deploy", code=1)
+    assert (
+        f"error: SageMaker role {SAGEMAKER_ROLE} does not exist: create the roles with "
+        "'glue-wf infra deploy' (CloudFormation in infra/)"
+    ) in result.output
+    boto3.client("s3").delete_bucket(Bucket=BUCKET)
+    result = world.cli("deploy", code=1)
+    assert (
+        f"error: artifacts bucket '{BUCKET}' does not exist in us-east-1: create the bucket "
+        "and roles with 'glue-wf infra deploy'"
+    ) in result.output
+    assert world.hooks.writes() == {}
+
+
+@pytest.mark.parametrize("after_call", [False, True], ids=["before", "after"])
+def test_interrupted_deploy_converges_on_rerun(world: World, after_call: bool) -> None:
+    """Fail the k-th mutating call of a first deploy, for every k: a rerun converges.
+
+    "before": the call never happens; "after": it happens but its response is lost.
+    Each k deploys its own workflow in the same moto account.
+    """
+    total = 10  # 3 uploads, workflow, 3 jobs, 3 triggers (checked below)
+    for k in range(1, total + 1):
+        name = f"wf{k}"
+        world.document = make_document(name, ("a", "b", "c"), start_type="SCHEDULED")
+        world.hooks.mutations = 0
+        world.hooks.fail_at = k
+        world.hooks.fail_after_call = after_call
+        result = world.cli("deploy", code=1)
+        assert "InjectedFault" in result.output
+        world.hooks.fail_at = None
+        done = world.hooks.mutations - (0 if after_call else 1)
+        world.hooks.mutations = 0
+        world.cli("deploy")
+        assert done + world.hooks.mutations == total
+        assert world.plan() == []
+        assert owned(world.glue, name)["jobs"] == [f"{name}-a", f"{name}-b", f"{name}-c"]

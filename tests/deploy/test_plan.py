@@ -1,0 +1,216 @@
+"""The planner against in-memory remote state (pure: no clients at all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from wfdocs import make_document
+
+from glue_workflow.deploy.plan import OwnershipConflict, plan_deploy, plan_destroy
+from glue_workflow.deploy.remote import RemoteState
+from glue_workflow.document import WorkflowDocument
+
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def deployed(document: WorkflowDocument, **overrides: Any) -> RemoteState:
+    """What GetJob/GetTrigger/GetWorkflow would return after deploying ``document``."""
+    jobs = {}
+    for request in document.jobs:
+        job = {k: v for k, v in request.items() if k != "Tags"}
+        # Fields the service adds on its own must not read as changes.
+        job.update(CreatedOn=NOW, LastModifiedOn=NOW, AllocatedCapacity=0, JobMode="SCRIPT")
+        jobs[request["Name"]] = job
+    triggers = {}
+    for request in document.triggers:
+        trigger = {k: v for k, v in request.items() if k not in ("Tags", "StartOnCreation")}
+        trigger["State"] = "CREATED" if request["Type"] == "ON_DEMAND" else "ACTIVATED"
+        trigger["Id"] = "x"
+        triggers[request["Name"]] = trigger
+    workflow = {k: v for k, v in document.workflow.items() if k != "Tags"}
+    workflow.update(CreatedOn=NOW, LastModifiedOn=NOW)
+    state = RemoteState(
+        workflow_name=document.name,
+        workflow=workflow,
+        workflow_owned=True,
+        jobs=jobs,
+        triggers=triggers,
+        owned_jobs=frozenset(jobs),
+        owned_triggers=frozenset(triggers),
+        objects={a.uri: len(a.content) for a in document.artifacts},
+    )
+    return replace(state, **overrides)
+
+
+def actions(plan: Any) -> list[tuple[str, str, str]]:
+    return [(i.action, i.type, i.name) for i in plan.instructions]
+
+
+def test_first_deploy_orders_uploads_workflow_jobs_then_triggers() -> None:
+    doc = make_document()
+    plan = plan_deploy(doc, RemoteState(workflow_name="wf"))
+    kinds = [(a, t) for a, t, _ in actions(plan)]
+    assert kinds == [
+        ("upload", "artifact"), ("upload", "artifact"), ("create", "workflow"),
+        ("create", "job"), ("create", "job"), ("create", "trigger"), ("create", "trigger"),
+    ]  # fmt: skip
+    conditional = plan.instructions[-1]
+    assert conditional.activation == "ACTIVATED"
+    start = plan.instructions[-2]
+    assert start.name == "wf-start"
+    assert start.activation is None  # ON_DEMAND: never started by deploy
+
+
+def test_in_sync_plan_is_empty() -> None:
+    doc = make_document()
+    plan = plan_deploy(doc, deployed(doc))
+    assert plan.empty
+    assert plan.to_list() == []
+
+
+def test_changed_script_is_one_upload_and_one_full_job_update() -> None:
+    doc = make_document()
+    changed = make_document(scripts={"b": b"print('new b')\n"})
+    plan = plan_deploy(changed, deployed(doc))
+    assert actions(plan) == [
+        ("upload", "artifact", changed.artifacts[1].uri),
+        ("update", "job", "wf-b"),
+    ]
+    update = plan.instructions[1]
+    assert list(update.changes) == ["Command"]
+    assert update.changes["Command"]["to"]["ScriptLocation"] == changed.artifacts[1].uri
+    # UpdateJob always carries the whole definition.
+    assert update.request == changed.job("wf-b")
+    assert plan.to_list()[1] == {
+        "action": "update",
+        "type": "job",
+        "name": "wf-b",
+        "changes": {"Command": update.changes["Command"]},
+    }
+
+
+def test_removed_default_argument_is_a_change() -> None:
+    doc = make_document(extra_args={"a": {"--extra": "1"}})
+    plan = plan_deploy(make_document(), deployed(doc))
+    assert actions(plan) == [("update", "job", "wf-a")]
+    assert plan.instructions[0].changes["DefaultArguments"]["to"] == {
+        "--artifacts_bucket": "artifacts-bucket"
+    }
+
+
+def test_removed_nodes_are_swept_after_trigger_writes() -> None:
+    old = make_document(nodes=("a", "b", "c"))
+    new = make_document(nodes=("a", "b"))
+    plan = plan_deploy(new, deployed(old))
+    assert actions(plan) == [
+        ("delete", "trigger", "wf-on-b-succeeded"),
+        ("delete", "job", "wf-c"),
+    ]
+    assert plan.instructions[0].reason == "no longer declared"
+
+
+def test_unowned_resources_are_never_touched() -> None:
+    doc = make_document()
+    state = deployed(doc)
+    foreign_job = {"Name": "someone-else", "Role": "r", "Command": {"Name": "glueetl"}}
+    state = replace(state, jobs={**state.jobs, "someone-else": foreign_job})
+    assert plan_deploy(doc, state).empty
+    destroy = plan_destroy(state)
+    assert "someone-else" not in [i.name for i in destroy.instructions]
+
+
+def test_declared_name_held_by_unowned_job_is_a_conflict() -> None:
+    doc = make_document()
+    state = deployed(doc)
+    state = replace(state, owned_jobs=state.owned_jobs - {"wf-a"})
+    with pytest.raises(OwnershipConflict) as err:
+        plan_deploy(doc, state)
+    assert str(err.value) == (
+        "job 'wf-a': already on the target but not owned by workflow 'wf' (no tag "
+        "glue-wf:workflow=wf); glue-wf never takes over resources it did not create: rename "
+        "the workflow or nodes in the definition, or delete the existing resources"
+    )
+
+
+def test_unowned_workflow_is_a_conflict() -> None:
+    doc = make_document()
+    with pytest.raises(OwnershipConflict, match="^workflow 'wf': already on the target"):
+        plan_deploy(doc, deployed(doc, workflow_owned=False))
+
+
+def test_start_trigger_type_change_is_delete_then_create() -> None:
+    old = make_document()
+    new = make_document(start_type="SCHEDULED")
+    plan = plan_deploy(new, deployed(old))
+    assert actions(plan) == [
+        ("delete", "trigger", "wf-start"),
+        ("create", "trigger", "wf-start"),
+    ]
+    delete, create = plan.instructions
+    assert delete.changes == {"Type": {"from": "ON_DEMAND", "to": "SCHEDULED"}}
+    assert create.reason == "replace: Type changed"
+    assert create.activation == "ACTIVATED"
+
+
+def test_trigger_predicate_change_is_an_update_with_activation() -> None:
+    doc = make_document()
+    new_trigger = dict(doc.trigger("wf-on-a-succeeded"))
+    new_trigger["Predicate"] = {"Logical": "ANY", "Conditions": [
+        {"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "FAILED"}]}  # fmt: skip
+    new = replace(doc, triggers=(doc.triggers[0], new_trigger))
+    plan = plan_deploy(new, deployed(doc))
+    assert actions(plan) == [("update", "trigger", "wf-on-a-succeeded")]
+    assert set(plan.instructions[0].changes) == {"Predicate"}
+    assert plan.instructions[0].activation == "ACTIVATED"
+
+
+def test_deactivated_conditional_trigger_is_activated() -> None:
+    doc = make_document()
+    state = deployed(doc)
+    trigger = {**state.triggers["wf-on-a-succeeded"], "State": "DEACTIVATED"}
+    state = replace(state, triggers={**state.triggers, "wf-on-a-succeeded": trigger})
+    plan = plan_deploy(doc, state)
+    assert plan.to_list() == [{
+        "action": "activate", "type": "trigger", "name": "wf-on-a-succeeded",
+        "changes": {"State": {"from": "DEACTIVATED", "to": "ACTIVATED"}},
+    }]  # fmt: skip
+
+
+def test_on_demand_start_trigger_in_created_state_is_left_alone() -> None:
+    doc = make_document()
+    assert deployed(doc).triggers["wf-start"]["State"] == "CREATED"
+    assert plan_deploy(doc, deployed(doc)).empty
+
+
+def test_artifact_of_other_size_is_uploaded_again() -> None:
+    doc = make_document()
+    uri = doc.artifacts[0].uri
+    state = deployed(doc, objects={a.uri: len(a.content) for a in doc.artifacts} | {uri: 1})
+    assert actions(plan_deploy(doc, state)) == [("upload", "artifact", uri)]
+
+
+def test_workflow_property_change_is_an_update() -> None:
+    doc = make_document()
+    new = replace(doc, workflow={**doc.workflow, "DefaultRunProperties": {"min_accuracy": "0.8"}})
+    plan = plan_deploy(new, deployed(doc))
+    assert plan.to_list() == [{
+        "action": "update", "type": "workflow", "name": "wf",
+        "changes": {"DefaultRunProperties": {"from": {"min_accuracy": "0.9"},
+                                             "to": {"min_accuracy": "0.8"}}},
+    }]  # fmt: skip
+
+
+def test_destroy_deletes_triggers_then_jobs_then_workflow() -> None:
+    doc = make_document()
+    plan = plan_destroy(deployed(doc))
+    assert actions(plan) == [
+        ("delete", "trigger", "wf-on-a-succeeded"),
+        ("delete", "trigger", "wf-start"),
+        ("delete", "job", "wf-a"),
+        ("delete", "job", "wf-b"),
+        ("delete", "workflow", "wf"),
+    ]
+    assert plan_destroy(deployed(doc, workflow_owned=False)).instructions[-1].type == "job"
