@@ -131,17 +131,17 @@ class MotoGlue:
             return False
         return True
 
-    def _fill_CreateJob(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    def _fill_CreateJob(self, params: dict[str, Any]) -> Any:
         if self._exists("get_job", JobName=params["Name"]):
             return _error("AlreadyExistsException", f"Job {params['Name']} already exists.")
         return None
 
-    def _fill_CreateTrigger(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    def _fill_CreateTrigger(self, params: dict[str, Any]) -> Any:
         if self._exists("get_trigger", Name=params["Name"]):
             return _error("AlreadyExistsException", f"Trigger {params['Name']} already exists.")
         return None
 
-    def _fill_CreateWorkflow(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    def _fill_CreateWorkflow(self, params: dict[str, Any]) -> Any:
         if self._exists("get_workflow", Name=params["Name"]):
             return _error("AlreadyExistsException", f"Workflow {params['Name']} already exists.")
         return None
@@ -149,7 +149,7 @@ class MotoGlue:
     def _arn(self, kind: str, name: str) -> str:
         return f"arn:aws:glue:{self.region}:{ACCOUNT}:{kind}/{name}"
 
-    def _fill_UpdateJob(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    def _fill_UpdateJob(self, params: dict[str, Any]) -> Any:
         # AWS: the previous definition is completely overwritten; tags stay.
         name = params["JobName"]
         raw = self.raw
@@ -160,7 +160,7 @@ class MotoGlue:
         raw.create_job(Name=name, Tags=tags, **json.loads(json.dumps(params["JobUpdate"])))
         return _ok({"JobName": name})
 
-    def _fill_UpdateTrigger(self, params: dict[str, Any]) -> Any:  # noqa: N802
+    def _fill_UpdateTrigger(self, params: dict[str, Any]) -> Any:
         # AWS keeps Type, WorkflowName, tags and (per glue-semantics §15 #7, unknown)
         # the activation state; deploy reconciles the state after updates anyway.
         name = params["Name"]

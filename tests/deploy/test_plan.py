@@ -137,7 +137,7 @@ def test_declared_name_held_by_unowned_job_is_a_conflict() -> None:
 
 def test_unowned_workflow_is_a_conflict() -> None:
     doc = make_document()
-    with pytest.raises(OwnershipConflict, match="^workflow 'wf': already on the target"):
+    with pytest.raises(OwnershipConflict, match=r"^workflow 'wf': already on the target"):
         plan_deploy(doc, deployed(doc, workflow_owned=False))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from typing import Any
 
 from glue_workflow.document import MANAGED_BY_TAG, OWNER_TAG, Artifact, WorkflowDocument
@@ -74,7 +75,7 @@ def make_document(
         start["Schedule"] = "cron(0 12 * * ? *)"
         start["StartOnCreation"] = True
     triggers = [start]
-    for up, down in zip(nodes, nodes[1:]):
+    for up, down in itertools.pairwise(nodes):
         triggers.append(
             {
                 "Name": f"{workflow}-on-{up}-succeeded",
