@@ -76,9 +76,9 @@ class RuntimeService:
                 conn.close()
         except OSError as exc:
             raise LocalServiceError(
-                "ServiceUnavailable",
+                "ModelNotReadyException",
                 f"Endpoint {name}: the local inference server did not answer: {exc}",
-                503,
+                400,
             ) from None
         variant = record["ProductionVariants"][0]["VariantName"]
         if status != 200:

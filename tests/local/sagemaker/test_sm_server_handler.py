@@ -1,0 +1,81 @@
+"""The inference contract of the local server, exercised without a socket."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xgboost as xgb
+
+from glue_workflow.local.sagemaker.server import Handler, Model
+
+
+@pytest.fixture(scope="module")
+def handler(tmp_path_factory: pytest.TempPathFactory) -> Handler:
+    rng = np.random.default_rng(0)
+    x = rng.random((200, 3))
+    y = (x[:, 0] > 0.5).astype(int)
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 2},
+                        xgb.DMatrix(x, label=y), num_boost_round=5)
+    path = tmp_path_factory.mktemp("model") / "xgboost-model"
+    booster.save_model(str(path))
+    return Handler(Model(path))
+
+
+def _post(handler: Handler, body: bytes, content_type: str = "text/csv",
+          accept: str = "text/csv") -> tuple[int, bytes, str]:
+    return handler("POST", "/invocations", {"content-type": content_type, "accept": accept},
+                   body)
+
+
+def test_ping(handler: Handler) -> None:
+    assert handler("GET", "/ping", {}, b"")[0] == 200
+
+
+def test_csv_rows_give_comma_separated_scores(handler: Handler) -> None:
+    status, body, media = _post(handler, b"0.9,0.1,0.2\n0.1,0.5,0.5\n")
+    assert (status, media) == (200, "text/csv")
+    high, low = (float(v) for v in body.decode().split(","))
+    assert high > 0.5 > low
+
+
+def test_json_instances_and_json_answer(handler: Handler) -> None:
+    payload = json.dumps({"instances": [[0.9, 0.1, 0.2], {"features": [0.1, 0.5, 0.5]}]})
+    status, body, media = _post(handler, payload.encode(), "application/json",
+                                "application/json")
+    assert (status, media) == (200, "application/json")
+    scores = [p["score"] for p in json.loads(body)["predictions"]]
+    assert scores[0] > 0.5 > scores[1]
+
+
+@pytest.mark.parametrize(("body", "content_type", "status", "message"), [
+    (b"1,2", "text/csv", 400, "Feature size of inference data 2 is not consistent with "
+     "feature size of trained model 3"),
+    (b"a,b,c", "text/csv", 400, "Loading csv data failed"),
+    (b"1,2,3\n1,2", "text/csv", 400, "rows have different numbers of features"),
+    (b"{bad", "application/json", 400, "not valid JSON"),
+    (b"1,2,3", "application/x-parquet", 415, "Content-type application/x-parquet not supported"),
+])
+def test_unscorable_payloads_get_the_reason(handler: Handler, body: bytes, content_type: str,
+                                            status: int, message: str) -> None:
+    got, text, _ = _post(handler, body, content_type)
+    assert got == status
+    assert message in text.decode()
+    assert _post(handler, b"0.9,0.1,0.2")[0] == 200  # still serving
+
+
+def test_empty_body_and_unknown_route(handler: Handler) -> None:
+    assert _post(handler, b"")[0] == 204
+    assert handler("GET", "/nope", {}, b"")[0] == 404
+    assert handler("GET", "/invocations", {}, b"")[0] == 405
+
+
+def test_pickled_model_is_never_loaded(tmp_path: Path) -> None:
+    import pickle
+
+    path = tmp_path / "xgboost-model"
+    path.write_bytes(pickle.dumps({"not": "a booster"}))
+    with pytest.raises(SystemExit, match="pickled models are refused"):
+        Model(path)
