@@ -1,0 +1,67 @@
+"""The environment that makes any Python subprocess use the local target.
+
+``PYTHONPATH`` gets the directory holding glue-wf's ``sitecustomize`` (which installs
+the local handlers in the child when botocore is first imported) and the local
+``awsglue`` runtime; ``GLUE_WF_HOME`` names the state directory; region and dummy
+credentials keep botocore from looking for a real account.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+SITECUSTOMIZE_DIR = Path(__file__).resolve().parent / "sitecustomize"
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding glue_workflow/
+DEFAULT_REGION = "us-east-1"
+# variables that would send a child's clients somewhere else, or to a real account
+_DROPPED = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_GLUE",
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_SAGEMAKER",
+    "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
+)
+
+
+def local_paths() -> list[str]:
+    """The PYTHONPATH entries glue-wf adds, first to last."""
+    from glue_workflow.awsglue_local import RUNTIME_DIR  # lazy: owned by the runtime package
+
+    return [str(SITECUSTOMIZE_DIR), str(RUNTIME_DIR), str(PACKAGE_ROOT)]
+
+
+def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``base`` (default: this process's environment) changed to use the local target."""
+    env = dict(os.environ if base is None else base)
+    for name in _DROPPED:
+        env.pop(name, None)
+    existing = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    ours = local_paths()
+    env["PYTHONPATH"] = os.pathsep.join(ours + [p for p in existing if p not in ours])
+    env["GLUE_WF_HOME"] = str(Path(home).resolve())
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
+    env["AWS_ACCESS_KEY_ID"] = "local"
+    env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
+    env.pop("AWS_SESSION_TOKEN", None)
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    return env
+
+
+def exports(home: Path) -> dict[str, str]:
+    """Only the variables ``job_environment`` sets or changes (for ``glue-wf env``)."""
+    return job_environment(
+        home,
+        base={
+            k: v
+            for k, v in os.environ.items()
+            if k in ("PYTHONPATH", "AWS_REGION", "AWS_DEFAULT_REGION")
+        },
+    )
+
+
+__all__ = ["exports", "job_environment", "local_paths"]

@@ -1,0 +1,1 @@
+"""The local Glue: control plane (workflows, jobs, triggers) and the workflow engine."""

@@ -1,0 +1,443 @@
+"""The detached process that executes one workflow run (or one standalone job run).
+
+``python -m glue_workflow.local.glue.executor <home> <run id>`` or
+``... <home> --job-run <job run id>``.
+
+Event-driven: each job process is watched through a pidfd (or a waiter thread), and
+signals (SIGUSR1 from StopWorkflowRun / BatchStopJobRun) arrive through a wakeup fd;
+the loop sleeps in ``select`` until one of them, or a job's timeout, is due. A job
+exit is handled at once: state recorded, retry started, or conditional triggers
+evaluated and their actions started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.local.glue.graph import ready_triggers
+from glue_workflow.local.glue.jobproc import (
+    JobLaunch,
+    JobLaunchError,
+    failure_message,
+    resolve_arguments,
+    start_job_process,
+)
+from glue_workflow.local.glue.procs import kill_group, process_start_time
+from glue_workflow.local.glue.recovery import abandon_run, new_job_run_id
+from glue_workflow.local.glue.state import GlueState, JobRunRow, now
+from glue_workflow.local.store import LocalHome
+
+DEFAULT_TIMEOUT_MINUTES = 2880
+KILL_GRACE_SECONDS = 2.0
+# Safety net only: stop requests also arrive as a signal.
+IDLE_CHECK_SECONDS = 1.0
+_INSERT = (
+    "INSERT INTO glue_job_runs (id, job, run_id, trigger, attempt, previous_run_id, state, "
+    "started, modified, completed, error, arguments, timeout, pid, executor_pid, "
+    "executor_start, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+)
+
+
+def seconds_per_minute() -> float:
+    """Wall-clock seconds per Glue timeout minute (60; smaller only to test timeouts fast)."""
+    return float(os.environ.get("GLUE_WF_LOCAL_SECONDS_PER_MINUTE", "60"))
+
+
+@dataclass(kw_only=True)
+class Running:
+    """A live job process (mutable bookkeeping of the executor loop)."""
+
+    job_run_id: str
+    job_name: str
+    trigger: str | None
+    action: dict[str, Any]
+    attempt: int
+    first_id: str
+    proc: subprocess.Popen[bytes]
+    deadline: float
+    timeout: int
+    fd: int | None = None
+    kill_reason: str | None = None
+    kill_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Executor:
+    def __init__(self, home: LocalHome, *, run_id: str | None, job_run_id: str | None) -> None:
+        self.home = home
+        self.state = GlueState(home)
+        self.run_id = run_id
+        self.standalone_id = job_run_id
+        self.running: dict[str, Running] = {}
+        self.stopping = False
+        self.snapshot: list[dict[str, Any]] = []
+        self.workflow: str | None = None
+        self.my_start = process_start_time(os.getpid()) or ""
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        signal.set_wakeup_fd(self.wake_w)
+        signal.signal(signal.SIGUSR1, lambda *_: None)
+        signal.signal(signal.SIGTERM, self._terminate)
+
+    def _terminate(self, *_: Any) -> None:
+        self.stopping = True
+
+    # -- entry points --------------------------------------------------------
+    def run_workflow(self) -> None:
+        assert self.run_id is not None
+        with self.state.write() as conn:
+            conn.execute(
+                "UPDATE glue_runs SET executor_pid = ?, executor_start = ? WHERE run_id = ?",
+                (os.getpid(), self.my_start, self.run_id),
+            )
+        run = self.state.run(self.run_id)
+        if run is None:
+            raise SystemExit(f"unknown workflow run {self.run_id}")
+        self.workflow = run.workflow
+        self.snapshot = run.snapshot
+        plan = run.plan
+        if plan.get("mode") == "resume":
+            for job, origin in plan["jobs"].items():
+                self.start_job(job, origin.get("trigger"), origin.get("action") or {})
+        else:
+            trigger = next(t for t in self.snapshot if t["Name"] == plan["trigger"])
+            self.fire(trigger)
+        self.loop()
+        self.finish_run()
+
+    def run_standalone(self) -> None:
+        assert self.standalone_id is not None
+        row = self.state.job_run(self.standalone_id)
+        if row is None:
+            raise SystemExit(f"unknown job run {self.standalone_id}")
+        with self.state.write() as conn:
+            conn.execute(
+                "UPDATE glue_job_runs SET executor_pid = ?, executor_start = ? WHERE id = ?",
+                (os.getpid(), self.my_start, row.id),
+            )
+        job = self.state.get_doc("glue_jobs", row.job)
+        if job is None:
+            self.finish(row.id, "ERROR", f"Job {row.job} not found")
+        else:
+            self.launch(
+                row, job, {"Arguments": row.arguments, "Timeout": row.timeout}, first_id=row.id
+            )
+        self.loop()
+
+    # -- starting jobs -------------------------------------------------------
+    def fire(self, trigger: dict[str, Any]) -> None:
+        """Record that ``trigger`` fired in this run (once) and start its actions."""
+        assert self.run_id is not None
+        with self.state.write() as conn:
+            inserted = conn.execute(
+                "INSERT OR IGNORE INTO glue_run_triggers VALUES (?, ?, ?)",
+                (self.run_id, trigger["Name"], now()),
+            ).rowcount
+        if not inserted:
+            return
+        for action in trigger.get("Actions") or []:
+            if action.get("JobName"):
+                self.start_job(str(action["JobName"]), str(trigger["Name"]), dict(action))
+
+    def start_job(
+        self,
+        job_name: str,
+        trigger: str | None,
+        action: dict[str, Any],
+        *,
+        attempt: int = 0,
+        previous: str | None = None,
+        first_id: str | None = None,
+    ) -> None:
+        job_run_id = f"{first_id}_attempt_{attempt}" if first_id else new_job_run_id()
+        ts = now()
+        with self.state.write() as conn:
+            job = self.state.get_doc("glue_jobs", job_name)
+            timeout = int(
+                action.get("Timeout") or (job or {}).get("Timeout") or DEFAULT_TIMEOUT_MINUTES
+            )
+            args = (
+                resolve_arguments(
+                    job,
+                    action.get("Arguments"),
+                    workflow=self.workflow,
+                    run_id=self.run_id,
+                    job_run_id=job_run_id,
+                )
+                if job
+                else dict(action.get("Arguments") or {})
+            )
+            state, error = "RUNNING", None
+            if job is None:
+                state, error = (
+                    "ERROR",
+                    (
+                        f"Job {job_name} not found: it was deleted after the workflow was "
+                        "defined; recreate it (glue-wf deploy) and resume the run"
+                    ),
+                )
+            else:
+                limit = int((job.get("ExecutionProperty") or {}).get("MaxConcurrentRuns") or 1)
+                if self.state.running_count(conn, job_name) >= limit:
+                    state, error = (
+                        "FAILED",
+                        (
+                            f"Job {job_name} exceeded maximum allowed concurrent runs "
+                            f"(ExecutionProperty.MaxConcurrentRuns = {limit})"
+                        ),
+                    )
+            doc = _run_doc(job or {})
+            conn.execute(
+                _INSERT,
+                (
+                    job_run_id,
+                    job_name,
+                    self.run_id,
+                    trigger,
+                    attempt,
+                    previous,
+                    state,
+                    ts,
+                    ts,
+                    None if state == "RUNNING" else ts,
+                    error,
+                    json.dumps(args),
+                    timeout,
+                    os.getpid() if self.standalone_id else None,
+                    self.my_start if self.standalone_id else None,
+                    json.dumps(doc),
+                ),
+            )
+        row = self.state.job_run(job_run_id)
+        assert row is not None
+        if state != "RUNNING" or job is None:
+            self.after_final(row)
+            return
+        self.launch(row, job, action, first_id=first_id or job_run_id, trigger=trigger)
+
+    def launch(
+        self,
+        row: JobRunRow,
+        job: dict[str, Any],
+        action: dict[str, Any],
+        *,
+        first_id: str,
+        trigger: str | None = None,
+    ) -> None:
+        try:
+            proc = start_job_process(
+                self.home, JobLaunch(job_run_id=row.id, job=job, arguments=row.arguments)
+            )
+        except (JobLaunchError, OSError) as exc:
+            self.finish(row.id, "FAILED", str(exc))
+            return
+        with self.state.write() as conn:
+            conn.execute(
+                "UPDATE glue_job_runs SET pid = ?, state = 'RUNNING' WHERE id = ?",
+                (proc.pid, row.id),
+            )
+        entry = Running(
+            job_run_id=row.id,
+            job_name=row.job,
+            trigger=trigger or row.trigger,
+            action=action,
+            attempt=row.attempt,
+            first_id=first_id,
+            proc=proc,
+            timeout=row.timeout,
+            deadline=row.started + row.timeout * seconds_per_minute(),
+        )
+        self.watch(entry)
+        self.running[row.id] = entry
+
+    def watch(self, entry: Running) -> None:
+        try:
+            entry.fd = os.pidfd_open(entry.proc.pid)
+        except (AttributeError, OSError):
+
+            def wait() -> None:
+                entry.proc.wait()
+                os.write(self.wake_w, b"x")
+
+            threading.Thread(target=wait, daemon=True).start()
+
+    # -- finishing jobs ------------------------------------------------------
+    def finish(self, job_run_id: str, state: str, error: str | None) -> JobRunRow:
+        ts = now()
+        with self.state.write() as conn:
+            conn.execute(
+                "UPDATE glue_job_runs SET state = ?, error = ?, completed = ?, modified = ? "
+                "WHERE id = ?",
+                (state, error, ts, ts, job_run_id),
+            )
+        row = self.state.job_run(job_run_id)
+        assert row is not None
+        return row
+
+    def on_exit(self, entry: Running) -> None:
+        del self.running[entry.job_run_id]
+        if entry.fd is not None:
+            os.close(entry.fd)
+        code = entry.proc.returncode
+        kill_group(entry.proc.pid)  # leftovers of the job's process tree
+        if entry.kill_reason == "TIMEOUT":
+            state = "TIMEOUT"
+            error = f"Job run timed out after {entry.timeout} minute(s) (Timeout)"
+        elif entry.kill_reason == "STOPPED":
+            state, error = "STOPPED", "Job run stopped on request"
+        elif code == 0:
+            state, error = "SUCCEEDED", None
+        else:
+            state, error = "FAILED", failure_message(self.home, entry.job_run_id, code)
+        row = self.finish(entry.job_run_id, state, error)
+        job = self.state.get_doc("glue_jobs", entry.job_name) or {}
+        retries = int(job.get("MaxRetries") or 0)
+        if state in ("FAILED", "TIMEOUT") and entry.attempt < retries and not self.stopping:
+            self.start_job(
+                entry.job_name,
+                entry.trigger,
+                entry.action,
+                attempt=entry.attempt + 1,
+                previous=entry.job_run_id,
+                first_id=entry.first_id,
+            )
+            return
+        self.after_final(row)
+
+    def after_final(self, row: JobRunRow) -> None:  # noqa: ARG002 - kept for symmetry
+        """A job run reached its final state: fire every conditional trigger that now holds."""
+        if self.run_id is None or self.stopping:
+            return
+        states: dict[str, str] = {}
+        for job_run in self.state.job_runs_of_run(self.run_id):
+            states[job_run.job] = job_run.state  # the latest attempt wins
+        for trigger in ready_triggers(self.snapshot, self.state.fired(self.run_id), states):
+            self.fire(dict(trigger))
+
+    # -- the loop ------------------------------------------------------------
+    def loop(self) -> None:
+        while self.running:
+            timeout = IDLE_CHECK_SECONDS
+            for entry in self.running.values():
+                due = entry.kill_at if entry.kill_at is not None else entry.deadline
+                timeout = min(timeout, max(0.0, due - now()))
+            fds = [self.wake_r] + [e.fd for e in self.running.values() if e.fd is not None]
+            with contextlib.suppress(InterruptedError):
+                select.select(fds, [], [], timeout)
+            self.drain()
+            self.check_requests()
+            self.check_deadlines()
+            for entry in list(self.running.values()):
+                if entry.proc.poll() is not None:
+                    self.on_exit(entry)
+
+    def drain(self) -> None:
+        try:
+            while os.read(self.wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+
+    def check_requests(self) -> None:
+        """Stop requests: the run is STOPPING (StopWorkflowRun) or a job run (BatchStopJobRun)."""
+        if self.run_id is not None and not self.stopping:
+            row = self.state.conn.execute(
+                "SELECT status FROM glue_runs WHERE run_id = ?", (self.run_id,)
+            ).fetchone()
+            self.stopping = row is not None and row["status"] == "STOPPING"
+        if self.stopping:
+            for entry in self.running.values():
+                self.kill(entry, "STOPPED")
+            return
+        if self.running:
+            ids = list(self.running)
+            marks = ",".join("?" * len(ids))
+            for row in self.state.conn.execute(
+                f"SELECT id FROM glue_job_runs WHERE state = 'STOPPING' AND id IN ({marks})",  # noqa: S608
+                ids,
+            ):
+                self.kill(self.running[row["id"]], "STOPPED")
+
+    def check_deadlines(self) -> None:
+        ts = now()
+        for entry in self.running.values():
+            if entry.kill_at is not None and ts >= entry.kill_at:
+                kill_group(entry.proc.pid, signal.SIGKILL)
+                entry.kill_at = ts + KILL_GRACE_SECONDS
+            elif entry.kill_reason is None and ts >= entry.deadline:
+                self.kill(entry, "TIMEOUT")
+
+    def kill(self, entry: Running, reason: str) -> None:
+        if entry.kill_reason is not None:
+            return
+        entry.kill_reason = reason
+        kill_group(entry.proc.pid, signal.SIGTERM)
+        entry.kill_at = now() + KILL_GRACE_SECONDS
+
+    def finish_run(self) -> None:
+        assert self.run_id is not None
+        with self.state.write() as conn:
+            row = conn.execute(
+                "SELECT status FROM glue_runs WHERE run_id = ?", (self.run_id,)
+            ).fetchone()
+            status = "STOPPED" if self.stopping or row["status"] == "STOPPING" else "COMPLETED"
+            conn.execute(
+                "UPDATE glue_runs SET status = ?, completed = ? WHERE run_id = ? "
+                "AND status IN ('RUNNING', 'STOPPING')",
+                (status, now(), self.run_id),
+            )
+
+
+def _run_doc(job: dict[str, Any]) -> dict[str, Any]:
+    """Static JobRun fields copied from the job definition."""
+    keys = ("GlueVersion", "MaxCapacity", "WorkerType", "NumberOfWorkers", "ExecutionClass")
+    return {k: job[k] for k in keys if job.get(k) is not None}
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "--job-run":
+        home, run_id, job_run_id = Path(argv[0]), None, argv[2]
+    elif len(argv) == 2:
+        home, run_id, job_run_id = Path(argv[0]), argv[1], None
+    else:
+        print(
+            "usage: python -m glue_workflow.local.glue.executor <home> (<run id> | "
+            "--job-run <job run id>)",
+            file=sys.stderr,
+        )
+        return 2
+    executor = Executor(LocalHome(home), run_id=run_id, job_run_id=job_run_id)
+    try:
+        if run_id is not None:
+            executor.run_workflow()
+        else:
+            executor.run_standalone()
+    except BaseException as exc:
+        traceback.print_exc()
+        for entry in executor.running.values():
+            kill_group(entry.proc.pid)
+        if run_id is not None:
+            abandon_run(
+                executor.state,
+                run_id,
+                f"the local executor of run {run_id} failed: {exc!r}; resume the run "
+                "to retry the unfinished nodes",
+            )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

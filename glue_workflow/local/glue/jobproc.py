@@ -1,0 +1,125 @@
+"""One job run as a subprocess: arguments as Glue passes them, script and extra files
+from the local S3, the local-target environment, a work directory and a log file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.local.environment import job_environment
+from glue_workflow.local.glue.logs import job_log_path
+from glue_workflow.local.s3paths import S3PathError, is_s3_uri, uri_to_path
+from glue_workflow.local.store import LocalHome
+
+SUPPORTED_COMMANDS = ("glueetl", "pythonshell")
+
+
+class JobLaunchError(Exception):
+    """The job cannot start (script missing, unsupported command); the run FAILS with this."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobLaunch:
+    """Everything needed to start one job run."""
+
+    job_run_id: str
+    job: dict[str, Any]  # the live job definition
+    arguments: dict[str, str]  # resolved, with Glue's own --JOB_NAME etc.
+
+
+def resolve_arguments(
+    job: Mapping[str, Any],
+    action_arguments: Mapping[str, str] | None,
+    *,
+    workflow: str | None,
+    run_id: str | None,
+    job_run_id: str,
+) -> dict[str, str]:
+    """DefaultArguments < run/action Arguments < NonOverridableArguments, plus Glue's own."""
+    args: dict[str, str] = dict(job.get("DefaultArguments") or {})
+    args.update(action_arguments or {})
+    args.update(job.get("NonOverridableArguments") or {})
+    args["--JOB_NAME"] = str(job["Name"])
+    if workflow and run_id:
+        args["--WORKFLOW_NAME"] = workflow
+        args["--WORKFLOW_RUN_ID"] = run_id
+    if (job.get("Command") or {}).get("Name") == "glueetl":
+        # Spark jobs get their run id; Python shell jobs do not (boto/boto3#3506)
+        args["--JOB_ID"] = f"j_{job_run_id.removeprefix('jr_')[:64]}"
+        args["--JOB_RUN_ID"] = job_run_id
+    return args
+
+
+def local_file(home: LocalHome, location: str, what: str) -> Path:
+    """An s3:// (local S3), file:// or plain path, which must exist."""
+    try:
+        if is_s3_uri(location):
+            path = uri_to_path(home.s3_root, location)
+        else:
+            path = Path(location.removeprefix("file://"))
+    except S3PathError as exc:
+        raise JobLaunchError(f"{what} {location!r}: {exc}") from exc
+    if not path.is_file():
+        hint = " (glue-wf deploy uploads it)" if is_s3_uri(location) else ""
+        raise JobLaunchError(f"{what} {location} not found in the local target at {path}{hint}")
+    return path
+
+
+def start_job_process(home: LocalHome, launch: JobLaunch) -> subprocess.Popen[bytes]:
+    """Start the job in its own session (so a timeout or stop can kill its whole tree)."""
+    command = launch.job.get("Command") or {}
+    kind = command.get("Name")
+    if kind not in SUPPORTED_COMMANDS:
+        raise JobLaunchError(
+            f"Command.Name {kind!r} is not supported by the glue-wf local target "
+            f"(supported: {', '.join(SUPPORTED_COMMANDS)})"
+        )
+    script = local_file(home, str(command.get("ScriptLocation", "")), "ScriptLocation")
+    extra: list[str] = []
+    for item in (launch.arguments.get("--extra-py-files") or "").split(","):
+        if item.strip():
+            path = local_file(home, item.strip(), "--extra-py-files entry")
+            extra.append(str(path.parent if path.suffix == ".py" else path))
+    env = job_environment(home.root)
+    if extra:
+        env["PYTHONPATH"] = os.pathsep.join([*extra, env["PYTHONPATH"]])
+    env["PYTHONUNBUFFERED"] = "1"
+    work = home.work_dir / "jobs" / launch.job_run_id
+    work.mkdir(parents=True, exist_ok=True)
+    log_path = job_log_path(home.root, launch.job_run_id)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, str(script)]
+    for key, value in launch.arguments.items():
+        argv += [key, value]
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            argv,
+            cwd=work,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
+    """The last line the job printed (usually the exception), else its exit status."""
+    path = job_log_path(home.root, job_run_id)
+    tail = b""
+    try:
+        with path.open("rb") as log:
+            log.seek(max(0, path.stat().st_size - 4096))
+            tail = log.read()
+    except OSError:
+        pass
+    lines = [ln.strip() for ln in tail.decode(errors="replace").splitlines() if ln.strip()]
+    status = f"exit code {returncode}" if returncode >= 0 else f"killed by signal {-returncode}"
+    if lines:
+        return f"{lines[-1][:400]} ({status}; log: {path})"
+    return f"job process ended with {status} (log: {path})"

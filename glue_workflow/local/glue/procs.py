@@ -1,0 +1,73 @@
+"""Detached executor processes: start one, tell whether one is still alive, signal it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+# How long a run may show no executor pid (the starter records it right after spawning).
+PID_GRACE_SECONDS = 30.0
+
+
+def process_start_time(pid: int) -> str | None:
+    """The kernel's start time of ``pid`` (guards against pid reuse); None if not running."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None if sys.platform.startswith("linux") else _kill_zero(pid)
+    fields = stat.rpartition(")")[2].split()
+    if fields and fields[0] in ("Z", "X"):  # zombie or dead: it has exited
+        return None
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _kill_zero(pid: int) -> str | None:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return None
+    return ""
+
+
+def is_alive(pid: int | None, start: str | None) -> bool:
+    if pid is None:
+        return False
+    current = process_start_time(pid)
+    return current is not None and (not start or current == start)
+
+
+def spawn_executor(home: Path, args: list[str], log_name: str) -> tuple[int, str]:
+    """Start ``python -m glue_workflow.local.glue.executor <home> <args>`` in its own session."""
+    log_dir = home / "logs" / "executor"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with (log_dir / f"{log_name}.log").open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "glue_workflow.local.glue.executor", str(home), *args],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    # reap it when it exits so it does not linger as a zombie of a long-lived caller
+    threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
+    return proc.pid, process_start_time(proc.pid) or ""
+
+
+def signal_process(pid: int | None, start: str | None, sig: int = signal.SIGUSR1) -> None:
+    if pid is not None and is_alive(pid, start):
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig)
+
+
+def kill_group(pid: int | None, sig: int = signal.SIGKILL) -> None:
+    """Signal a job's whole process group (jobs run in their own session)."""
+    if pid is None:
+        return
+    with contextlib.suppress(OSError):
+        os.killpg(pid, sig)

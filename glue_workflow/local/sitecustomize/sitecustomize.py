@@ -1,0 +1,88 @@
+"""Installs the glue-wf local target in any Python process started with GLUE_WF_HOME set.
+
+Kept cheap: nothing heavy is imported at interpreter start. A meta-path hook waits for
+``botocore.session`` to be imported and installs the local handlers right after, so a
+job that never uses boto3 pays nothing. Another ``sitecustomize`` later on
+``sys.path`` (a virtualenv's, a distribution's) still runs.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import sys
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_TARGET = "botocore.session"
+
+
+def _install() -> None:
+    home = os.environ.get("GLUE_WF_HOME")
+    if home:
+        from glue_workflow.local import install
+
+        install(home)
+
+
+class _InstallAfterBotocore:
+    """Meta-path finder: load ``botocore.session`` normally, then install the handlers."""
+
+    def find_spec(
+        self,
+        name: str,
+        path: Sequence[str] | None = None,  # noqa: ARG002 - finder protocol
+        target: ModuleType | None = None,  # noqa: ARG002
+    ) -> ModuleSpec | None:
+        if name != _TARGET:
+            return None
+        sys.meta_path.remove(self)
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            sys.meta_path.insert(0, self)
+        if spec is None or spec.loader is None:
+            return None
+        original = spec.loader
+
+        class _Loader(importlib.abc.Loader):
+            def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+                return original.create_module(spec)
+
+            def exec_module(self, module: ModuleType) -> None:
+                original.exec_module(module)
+                _finder_done()
+                _install()
+
+        spec.loader = _Loader()
+        return spec
+
+
+_finder = _InstallAfterBotocore()
+
+
+def _finder_done() -> None:
+    if _finder in sys.meta_path:
+        sys.meta_path.remove(_finder)
+
+
+def _chain() -> None:
+    """Run the next ``sitecustomize`` on sys.path, which this module shadows."""
+    others = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", others)
+    if spec is None or spec.loader is None or spec.origin == __file__:
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+if os.environ.get("GLUE_WF_HOME"):
+    if "botocore.session" in sys.modules:
+        _install()
+    else:
+        sys.meta_path.insert(0, _finder)
+_chain()
