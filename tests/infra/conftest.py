@@ -7,6 +7,9 @@ moto executes change sets, but (as of 5.2.5):
 - its AWS::S3::Bucket provider applies only BucketEncryption and Tags (not
   versioning, public access block, ownership controls, lifecycle), and
   AWS::S3::BucketPolicy is not supported at all;
+- an UPDATE change set that changes nothing is not recognised when parameters are
+  passed with UsePreviousValue or left at their defaults (AWS marks such a change
+  set FAILED: "didn't contain changes");
 - nothing ever fails, so failures cannot be observed.
 
 ``MotoCloudFormation`` fills these gaps with an ``after-call`` handler on
@@ -14,12 +17,18 @@ ExecuteChangeSet registered on the boto3 session the code under test uses (the
 before-call/after-call hook mechanism, see aws-test-doubles.md §7): it recomputes
 the outputs, records resource events, applies the bucket properties and bucket
 policy exactly as the template declares them (intrinsics resolved by moto), or
-turns the execution into a failed, rolled-back creation on request.
+turns the execution into a failed, rolled-back creation on request. An
+``after-call`` handler on CreateChangeSet marks change sets that change nothing
+FAILED the way AWS does.
+
+The bucket policy is recorded in ``bucket_policies`` rather than put on moto's
+bucket: moto evaluates bucket policies without the request's TLS context
+(aws:SecureTransport, s3:TlsVersion), so the TLS-only Deny statements would refuse
+every request, which AWS does not do for HTTPS requests.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +43,7 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Failure:
     logical_id: str
     reason: str
@@ -46,12 +55,41 @@ class MotoCloudFormation:
 
     fail_next: Failure | None = None
     executed: list[str] = field(default_factory=list)
+    bucket_policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def fail_next_execution(self, logical_id: str, reason: str) -> None:
+        """Make the next ExecuteChangeSet fail at ``logical_id`` and roll back."""
+        self.fail_next = Failure(logical_id=logical_id, reason=reason)
 
     def install(self, session: boto3.Session) -> None:
         session.events.register(
             "before-parameter-build.cloudformation.ExecuteChangeSet", self._remember
         )
         session.events.register("after-call.cloudformation.ExecuteChangeSet", self._complete)
+        session.events.register("after-call.cloudformation.CreateChangeSet", self._no_changes)
+
+    def _no_changes(self, parsed: dict[str, Any], **_: Any) -> None:
+        """AWS semantics: an UPDATE change set with nothing to change is FAILED."""
+        from moto.cloudformation.models import cloudformation_backends
+
+        backend = cloudformation_backends[ACCOUNT][REGION]
+        change_set = backend.change_sets.get(parsed.get("Id", ""))
+        if change_set is None or change_set.change_set_type != "UPDATE":
+            return
+        stack = change_set.stack
+        declared = change_set.template_dict.get("Parameters", {})
+        resolved = {key: str(spec.get("Default", "")) for key, spec in declared.items()}
+        resolved.update({key: str(value) for key, value in change_set.parameters.items()})
+        current = {
+            key: str(value) for key, value in stack.stack_parameters.items() if key in declared
+        }
+        if stack.template_dict == change_set.template_dict and current == resolved:
+            change_set.status = "FAILED"
+            change_set.execution_status = "UNAVAILABLE"
+            change_set.status_reason = (
+                "The submitted information didn't contain changes. Submit different "
+                "information to create a change set."
+            )
 
     def _remember(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context["glue_wf_change_set"] = params["ChangeSetName"]
@@ -74,8 +112,14 @@ class MotoCloudFormation:
             if self.fail_next and self.fail_next.logical_id == logical_id:
                 _event(stack, logical_id, physical, kind, f"{verb}_FAILED", self.fail_next.reason)
             elif self.fail_next:
-                _event(stack, logical_id, physical, kind, f"{verb}_FAILED",
-                       "Resource creation cancelled")
+                _event(
+                    stack,
+                    logical_id,
+                    physical,
+                    kind,
+                    f"{verb}_FAILED",
+                    "Resource creation cancelled",
+                )
             else:
                 _event(stack, logical_id, physical, kind, f"{verb}_COMPLETE")
         if self.fail_next:
@@ -85,26 +129,37 @@ class MotoCloudFormation:
             stack.status = "ROLLBACK_COMPLETE"
             return
         stack.events.append(final)
-        _apply_bucket_properties(stack)
+        _apply_bucket_properties(stack, self.bucket_policies)
 
 
 def _resources(stack: Any) -> list[tuple[str, Any]]:
     declared = stack.template_dict.get("Resources", {})
-    return [(logical_id, stack.resource_map._parsed_resources.get(logical_id))
-            for logical_id in declared]
+    return [
+        (logical_id, stack.resource_map._parsed_resources.get(logical_id))
+        for logical_id in declared
+    ]
 
 
-def _event(stack: Any, logical_id: str, physical: str, kind: str, status: str,
-           reason: str | None = None) -> None:
+def _event(
+    stack: Any, logical_id: str, physical: str, kind: str, status: str, reason: str | None = None
+) -> None:
     from moto.cloudformation.models import Event
 
-    stack.events.append(Event(stack_id=stack.stack_id, stack_name=stack.name,
-                              logical_resource_id=logical_id, physical_resource_id=physical,
-                              resource_type=kind, resource_status=status,
-                              resource_status_reason=reason, resource_properties=None))
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id=physical,
+            resource_type=kind,
+            resource_status=status,
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+    )
 
 
-def _apply_bucket_properties(stack: Any) -> None:
+def _apply_bucket_properties(stack: Any, policies: dict[str, dict[str, Any]]) -> None:
     """What CloudFormation's S3 providers do and moto's skip, from the resolved template."""
     from moto.cloudformation.parsing import clean_json
 
@@ -115,37 +170,50 @@ def _apply_bucket_properties(stack: Any) -> None:
         if declared["Type"] == "AWS::S3::Bucket":
             bucket = stack.resource_map[logical_id].name
             if "VersioningConfiguration" in props:
-                s3.put_bucket_versioning(Bucket=bucket,
-                                         VersioningConfiguration=props["VersioningConfiguration"])
+                s3.put_bucket_versioning(
+                    Bucket=bucket, VersioningConfiguration=props["VersioningConfiguration"]
+                )
             if "PublicAccessBlockConfiguration" in props:
                 s3.put_public_access_block(
                     Bucket=bucket,
-                    PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"])
+                    PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"],
+                )
             if "OwnershipControls" in props:
-                s3.put_bucket_ownership_controls(Bucket=bucket,
-                                                 OwnershipControls=props["OwnershipControls"])
+                s3.put_bucket_ownership_controls(
+                    Bucket=bucket, OwnershipControls=props["OwnershipControls"]
+                )
             if "LifecycleConfiguration" in props:
                 s3.put_bucket_lifecycle_configuration(
                     Bucket=bucket,
-                    LifecycleConfiguration={"Rules": [_lifecycle_rule(r) for r in
-                                                      props["LifecycleConfiguration"]["Rules"]]})
+                    LifecycleConfiguration={
+                        "Rules": [
+                            _lifecycle_rule(r) for r in props["LifecycleConfiguration"]["Rules"]
+                        ]
+                    },
+                )
         elif declared["Type"] == "AWS::S3::BucketPolicy":
-            s3.put_bucket_policy(Bucket=props["Bucket"],
-                                 Policy=json.dumps(props["PolicyDocument"]))
+            policies[props["Bucket"]] = props["PolicyDocument"]
 
 
 def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's lifecycle rule shape → the PutBucketLifecycleConfiguration shape."""
-    api: dict[str, Any] = {"ID": rule["Id"], "Status": rule["Status"],
-                           "Filter": {"Prefix": rule.get("Prefix", "")}}
+    api: dict[str, Any] = {
+        "ID": rule["Id"],
+        "Status": rule["Status"],
+        "Filter": {"Prefix": rule.get("Prefix", "")},
+    }
     if "NoncurrentVersionExpiration" in rule:
         api["NoncurrentVersionExpiration"] = {
-            "NoncurrentDays": int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])}
+            "NoncurrentDays": int(rule["NoncurrentVersionExpiration"]["NoncurrentDays"])
+        }
     if "ExpiredObjectDeleteMarker" in rule:
         api["Expiration"] = {"ExpiredObjectDeleteMarker": bool(rule["ExpiredObjectDeleteMarker"])}
     if "AbortIncompleteMultipartUpload" in rule:
         api["AbortIncompleteMultipartUpload"] = {
-            "DaysAfterInitiation": int(rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"])}
+            "DaysAfterInitiation": int(
+                rule["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+            )
+        }
     return api
 
 

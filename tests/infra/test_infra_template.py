@@ -57,8 +57,11 @@ def policies(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         documents = []
         if resource["Type"] == "AWS::IAM::Role":
             documents = [(p["PolicyName"], p["PolicyDocument"]) for p in props.get("Policies", [])]
-        elif resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy",
-                                  "AWS::S3::BucketPolicy"):
+        elif resource["Type"] in (
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+            "AWS::S3::BucketPolicy",
+        ):
             documents = [("policy", props["PolicyDocument"])]
         for name, document in documents:
             for statement in statements(document):
@@ -132,30 +135,64 @@ def test_every_policy_is_least_privilege() -> None:
 @pytest.mark.parametrize(
     ("statement", "expected"),
     [
-        ({"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"},
-         "service-wide action '*'"),
-        ({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"},
-         "service-wide action 's3:*'"),
-        ({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
-         "s3:PutObject on Resource '*'"),
-        ({"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
-         "cloudwatch:PutMetricData on '*' without cloudwatch:namespace"),
-        ({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/r"},
-         "unscoped iam:PassRole"),
-        ({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
-          "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}},
-         "unscoped iam:PassRole"),
-        ({"Effect": "Allow", "Action": "sagemaker:AddTags",
-          "Resource": {"Fn::Sub": "arn:aws:sagemaker:r:a:model/x*"}},
-         "sagemaker:AddTags outside Create* calls"),
-        ({"Effect": "Allow", "Action": "sagemaker:DescribeModel",
-          "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:r:a:*"}},
-         "whole-service resource"),
+        (
+            {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b"},
+            "service-wide action '*'",
+        ),
+        (
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b"},
+            "service-wide action 's3:*'",
+        ),
+        (
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+            "s3:PutObject on Resource '*'",
+        ),
+        (
+            {"Effect": "Allow", "Action": "cloudwatch:PutMetricData", "Resource": "*"},
+            "cloudwatch:PutMetricData on '*' without cloudwatch:namespace",
+        ),
+        (
+            {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::1:role/r"},
+            "unscoped iam:PassRole",
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            },
+            "unscoped iam:PassRole",
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "sagemaker:AddTags",
+                "Resource": {"Fn::Sub": "arn:aws:sagemaker:r:a:model/x*"},
+            },
+            "sagemaker:AddTags outside Create* calls",
+        ),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "sagemaker:DescribeModel",
+                "Resource": {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:r:a:*"},
+            },
+            "whole-service resource",
+        ),
     ],
 )
 def test_policy_check_catches(statement: dict[str, Any], expected: str) -> None:
-    bad = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
-        "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [statement]}}]}}}}
+    bad = {
+        "Resources": {
+            "R": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [statement]}}]
+                },
+            }
+        }
+    }
     problems = policy_violations(bad)
     assert any(expected in p for p in problems), problems
 
@@ -176,24 +213,31 @@ def test_every_action_exists_in_the_service_authorization_reference() -> None:
 
 def test_trust_policies_name_one_service_and_this_account() -> None:
     template = load_template()
-    expected = {"GlueJobRole": "glue.amazonaws.com",
-                "SageMakerExecutionRole": "sagemaker.amazonaws.com"}
+    expected = {
+        "GlueJobRole": "glue.amazonaws.com",
+        "SageMakerExecutionRole": "sagemaker.amazonaws.com",
+    }
     for logical_id, service in expected.items():
         trust = template["Resources"][logical_id]["Properties"]["AssumeRolePolicyDocument"]
         (statement,) = trust["Statement"]
         assert statement["Principal"] == {"Service": service}
         assert statement["Action"] == "sts:AssumeRole"
         assert statement["Condition"] == {
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        }
 
 
 def test_pass_role_is_only_the_sagemaker_role_to_sagemaker() -> None:
     passes = [st for _, st in policies(load_template()) if "iam:PassRole" in as_list(st["Action"])]
-    assert passes == [{
-        "Sid": "PassSageMakerRole", "Effect": "Allow", "Action": "iam:PassRole",
-        "Resource": {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]},
-        "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
-    }]
+    assert passes == [
+        {
+            "Sid": "PassSageMakerRole",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": {"Fn::GetAtt": ["SageMakerExecutionRole", "Arn"]},
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        }
+    ]
 
 
 def test_bucket_is_private_encrypted_versioned_and_tls_only() -> None:
@@ -204,16 +248,22 @@ def test_bucket_is_private_encrypted_versioned_and_tls_only() -> None:
     assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
     sse = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == {
-        "Fn::If": ["UseKms", "aws:kms", "AES256"]}
+        "Fn::If": ["UseKms", "aws:kms", "AES256"]
+    }
     (rule,) = bucket["LifecycleConfiguration"]["Rules"]
-    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": {"Ref": "NoncurrentVersionDays"}}
+    assert rule["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": {"Ref": "NoncurrentVersionDays"}
+    }
     deny = template["Resources"]["ArtifactsBucketPolicy"]["Properties"]["PolicyDocument"]
     assert deny["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
 def test_outputs_are_the_contract_names() -> None:
     assert set(load_template()["Outputs"]) == {
-        "ArtifactsBucketName", "GlueJobRoleArn", "SageMakerExecutionRoleArn"}
+        "ArtifactsBucketName",
+        "GlueJobRoleArn",
+        "SageMakerExecutionRoleArn",
+    }
 
 
 def test_every_permission_has_a_comment_saying_why() -> None:
@@ -222,7 +272,8 @@ def test_every_permission_has_a_comment_saying_why() -> None:
     for index, line in enumerate(lines):
         stripped = line.strip()
         starts_statement = stripped.startswith("- Sid:") or (
-            stripped.startswith("- Effect:") and "Principal" in lines[index + 1])
+            stripped.startswith("- Effect:") and "Principal" in lines[index + 1]
+        )
         if not starts_statement:
             continue
         above = index - 1
