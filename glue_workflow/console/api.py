@@ -85,7 +85,7 @@ class ConsoleApi:
                 f"/api/jobs/{seg}/runs/{seg}/log",
                 lambda r: wf.job_log(
                     *r.args, tail=r.integer("tail", MAX_LOG_BYTES, 1, MAX_LOG_BYTES)
-                ),  # noqa: E501
+                ),
                 200,
             ),
             ("GET", "/api/models", lambda _: md.groups(), 200),

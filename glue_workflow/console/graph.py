@@ -1,8 +1,8 @@
 """A Glue workflow graph (``GetWorkflow`` / ``GetWorkflowRun`` ``Graph``) as a drawable DAG.
 
 Pure functions: no boto3, no I/O. Nodes are placed by longest-path layering (a node's
-column is the length of the longest path from a source to it) and ordered inside a
-column by the barycenter of their predecessors, which keeps edges short and mostly
+layer is the length of the longest path from a source to it) and ordered inside a
+layer by the barycenter of their predecessors, which keeps edges short and mostly
 uncrossed for the small graphs Glue workflows are (≤ 100 nodes).
 """
 
@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any
 
 # Drawing geometry (SVG user units); the front-end draws what this module places.
-COLUMN_WIDTH = 250
-ROW_HEIGHT = 84
+# Top to bottom: ML pipelines are deep chains with few branches, so layers stack
+# vertically and the branches of a gate sit side by side.
+LAYER_HEIGHT = 78
+SLOT_WIDTH = 204
 MARGIN = 24
-JOB_SIZE = (176, 46)
-TRIGGER_SIZE = (136, 38)
+JOB_SIZE = (176, 44)
+TRIGGER_SIZE = (150, 32)
 
 # JobRunState -> the console's state class (the colour of the node).
 STATE_CLASS: dict[str, str] = {
@@ -143,7 +145,7 @@ def _layers(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, i
 def layout(
     ids: Sequence[str], kinds: Mapping[str, str], edges: Sequence[tuple[str, str]]
 ) -> dict[str, Placed]:
-    """Place nodes left to right by longest-path layer, ordered by predecessor barycenter."""
+    """Place nodes top to bottom by longest-path layer, ordered by predecessor barycenter."""
     layer = _layers(ids, edges)
     preds: dict[str, list[str]] = {i: [] for i in ids}
     for src, dst in edges:
@@ -161,14 +163,14 @@ def layout(
         column[:] = [node for _, _, node in sorted(keyed)]
         for index, node in enumerate(column):
             row[node] = float(index)
-    tallest = max((len(c) for c in columns.values()), default=0)
+    widest = max((len(c) for c in columns.values()), default=0)
     result: dict[str, Placed] = {}
     for number, column in columns.items():
-        offset = (tallest - len(column)) * ROW_HEIGHT / 2  # centre short columns
+        offset = (widest - len(column)) * SLOT_WIDTH / 2  # centre narrow layers
         for index, node in enumerate(column):
             width, height = TRIGGER_SIZE if kinds[node] == "TRIGGER" else JOB_SIZE
-            cx = MARGIN + number * COLUMN_WIDTH + JOB_SIZE[0] / 2
-            cy = MARGIN + offset + index * ROW_HEIGHT + JOB_SIZE[1] / 2
+            cx = MARGIN + offset + index * SLOT_WIDTH + JOB_SIZE[0] / 2
+            cy = MARGIN + number * LAYER_HEIGHT + JOB_SIZE[1] / 2
             result[node] = Placed(
                 layer=number,
                 row=index,

@@ -91,13 +91,14 @@ function drawGraph(graph, opts) {
   s("path", { d: "M0,0 L10,5 L0,10 z", fill: "#8a96a6" }))));
   for (const e of graph.edges) {
     const a = byId[e.source], b = byId[e.target];
-    const x1 = a.x + a.width, y1 = a.y + a.height / 2, x2 = b.x, y2 = b.y + b.height / 2;
-    const mx = (x1 + x2) / 2;
-    svg.append(s("path", { class: "edge", d: `M${x1},${y1} C${mx},${y1} ${mx},${y2} ${x2},${y2}`,
+    // top to bottom: from the source's bottom centre to the target's top centre
+    const x1 = a.x + a.width / 2, y1 = a.y + a.height, x2 = b.x + b.width / 2, y2 = b.y;
+    const my = (y1 + y2) / 2;
+    svg.append(s("path", { class: "edge", d: `M${x1},${y1} C${x1},${my} ${x2},${my} ${x2},${y2}`,
       "marker-end": "url(#arrow)" }));
     if (e.label) {
-      svg.append(s("text", { class: "edge-label", x: mx, y: (y1 + y2) / 2 - 4,
-        "text-anchor": "middle" }, e.label));
+      svg.append(s("text", { class: "edge-label " + e.label, x: (x1 + x2) / 2 + 6, y: my + 4,
+        "text-anchor": "start" }, e.label));
     }
   }
   for (const n of graph.nodes) {
@@ -200,16 +201,16 @@ async function viewWorkflow() {
   const wf = data.workflow;
   const [w, runs] = await Promise.all([api(`/api/workflows/${enc(wf)}`), api(`/api/workflows/${enc(wf)}/runs`)]);
   let selected = null;
-  const detail = h("div", { class: "card grow", id: "node-detail" }, h("p", { class: "muted" }, "Select a node."));
+  const detail = h("div", { class: "card", id: "node-detail" }, h("p", { class: "muted" }, "Select a node."));
   const select = (n) => {
     selected = n.id;
     detail.replaceChildren(n.type === "TRIGGER" ? triggerFacts(n) : facts([["Job", n.name], ["Type", n.type]]));
   };
-  const graphBox = h("div", {}, drawGraph(w.graph, { withRuns: false, onSelect: select }));
+  const graphBox = h("div", { class: "graph-col" }, drawGraph(w.graph, { withRuns: false, onSelect: select }));
   const runsBox = h("div", {}, runsTable(wf, runs.runs));
   app.replaceChildren(h("h1", {}, "Workflow ", h("span", { class: "mono" }, w.name)),
     w.description ? h("p", {}, w.description) : "",
-    graphBox, h("div", { class: "row" }, detail, startForm(wf, w.default_run_properties)),
+    h("div", { class: "row" }, graphBox, h("div", { class: "grow" }, detail, startForm(wf, w.default_run_properties))),
     h("h2", {}, "Runs (newest first)"), runsBox);
   void selected;
   const refresh = async () => {
@@ -224,10 +225,11 @@ async function viewWorkflow() {
 async function viewRun() {
   const wf = data.workflow, runId = data.run;
   let selected = null, run = null;
-  const head = h("div", {}), graphBox = h("div", {}), detail = h("div", { class: "card grow", id: "node-detail" });
+  const head = h("div", {}), graphBox = h("div", {}), detail = h("div", { class: "card", id: "node-detail" });
   const logBox = h("div", { id: "log-box" }), propsBox = h("div", {});
-  app.replaceChildren(head, legend(), graphBox, h("div", { class: "row" }, detail), logBox,
-    h("h2", {}, "Run properties"), propsBox);
+  graphBox.className = "graph-col";
+  app.replaceChildren(head, legend(), h("div", { class: "row" }, graphBox,
+    h("div", { class: "grow" }, detail, logBox)), h("h2", {}, "Run properties"), propsBox);
 
   const showLog = async (jobName, jobRunId) => {
     logBox.replaceChildren(h("h2", {}, `Log of ${jobName} · ${jobRunId}`), h("p", { class: "muted" }, "Loading…"));
