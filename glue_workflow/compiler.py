@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from glue_workflow import naming
+from glue_workflow import __version__, naming
 from glue_workflow.document import MANAGED_BY_TAG, OWNER_TAG, Artifact, WorkflowDocument
 from glue_workflow.errors import DefinitionError, Problem
 from glue_workflow.model.jobs import Job, PythonShellJob, SparkJob
@@ -265,4 +265,7 @@ def artifact_sources(workflow: Workflow) -> tuple[str, ...]:
 
 
 def artifact_filename(source: str) -> str:
+    """File name of an artifact in S3 (the job library is a versioned wheel)."""
+    if source == naming.JOBKIT_SOURCE:
+        return naming.jobkit_filename(__version__)
     return PurePosixPath(source).name

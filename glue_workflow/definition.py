@@ -137,6 +137,7 @@ def build_document(settings: Settings) -> WorkflowDocument:
     from glue_workflow.images import xgboost_image_uri
     from glue_workflow.servicemodel import check_document
     from glue_workflow.validation import check
+    from glue_workflow.validation.document import check_document_rules
 
     workflow = load_workflow(settings)
     check(workflow)
@@ -150,5 +151,8 @@ def build_document(settings: Settings) -> WorkflowDocument:
         artifacts=collect_artifacts(workflow, settings.project_root, bucket),
     )
     document = compile_workflow(workflow, context)
+    problems = check_document_rules(document.to_dict())
+    if problems:  # the compiler broke a Glue rule: a bug, reported like a definition error
+        raise DefinitionError(problems)
     check_document(document)
     return document

@@ -89,7 +89,7 @@ class Dependency:
         for side in (self, other):
             if len(side.conditions) > 1 and side.logical != logical:
                 fail(
-                    f"dependency {self} / {other}",
+                    f"dependency ({self}) {'&' if logical == 'AND' else '|'} ({other})",
                     "flat-predicate",
                     "cannot mix '&' (AND) and '|' (ANY): a Glue trigger predicate is one "
                     "flat list; add an intermediate node or an explicit Trigger",

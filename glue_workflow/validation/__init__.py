@@ -34,14 +34,15 @@ def validate(workflow: Workflow) -> list[Problem]:
     """Every broken rule in ``workflow``; errors first, then warnings."""
     triggers = resolve_triggers(workflow)
     edges = node_edges(triggers)
-    problems = check_references(workflow, triggers) + check_names(workflow, triggers)
-    structural = check_cycles(edges)
-    problems += structural
-    if not problems:
-        # Reachability and contracts are only meaningful on a well-formed DAG.
+    references = check_references(workflow, triggers)
+    cycles = check_cycles(edges)
+    problems = references + check_names(workflow, triggers) + cycles
+    if not references:
         start = next(t for t in triggers if t.origin == "start trigger")
         problems += check_reachability(workflow, start, edges)
-        problems += check_contracts(workflow, edges)
+        if not cycles:
+            # Property availability is defined along a DAG only.
+            problems += check_contracts(workflow, edges)
     problems += check_gate_decisions(workflow)
     problems += check_concurrency(workflow)
     problems += check_versions(workflow)

@@ -64,9 +64,9 @@ def check_cycles(edges: Mapping[str, set[str]]) -> list[Problem]:
     try:
         sorter.prepare()
     except graphlib.CycleError as exc:
-        cycle = list(exc.args[1])
-        # graphlib reports the cycle end-to-start as predecessors; show it as run order.
-        cycle.reverse()
+        ring = list(exc.args[1])[:-1]  # each node precedes the next: run order
+        first = ring.index(min(ring))  # start at the smallest name: stable messages
+        cycle = ring[first:] + ring[:first] + [ring[first]]
         return [
             Problem(
                 where=f"node {cycle[0]!r}",
