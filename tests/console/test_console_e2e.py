@@ -11,14 +11,20 @@ from pngpixels import Png, close
 pytestmark = pytest.mark.browser
 
 WF = "console-e2e"
+NAP = "console-nap"
 BUCKET = "console-e2e"
-GREEN, RED, GREY, BLUE = "#27ae60", "#d63031", "#e3e6ea", "#2f80ed"
+GREEN, RED, GREY, BLUE, PURPLE = "#27ae60", "#d63031", "#e3e6ea", "#2f80ed", "#8e6bbf"
 
 OK_SCRIPT = """
 import sys, time
 print("prep: preparing", sys.argv[1:])
 time.sleep(1.5)
 print("prep: done")
+"""
+NAP_SCRIPT = """
+import time
+print("nap: sleeping", flush=True)
+time.sleep(60)
 """
 FIT_SCRIPT = """
 import os, sys
@@ -35,7 +41,7 @@ def _deploy(settings, tmp_path: Path) -> Path:
 
     s3, glue = client(settings, "s3"), client(settings, "glue")
     s3.create_bucket(Bucket=BUCKET)
-    for name, body in (("ok.py", OK_SCRIPT), ("fit.py", FIT_SCRIPT)):
+    for name, body in (("ok.py", OK_SCRIPT), ("fit.py", FIT_SCRIPT), ("nap.py", NAP_SCRIPT)):
         s3.put_object(Bucket=BUCKET, Key=f"scripts/{name}", Body=body.encode())
     marker = tmp_path / "training-data-ready"
     glue.create_workflow(
@@ -71,17 +77,32 @@ def _deploy(settings, tmp_path: Path) -> Path:
                 ],
             },
         )
+    glue.create_workflow(Name=NAP, Description="a run to stop")
+    glue.create_job(
+        Name=f"{NAP}-nap",
+        Role="arn:aws:iam::000000000000:role/glue",
+        Command={
+            "Name": "pythonshell",
+            "PythonVersion": "3.9",
+            "ScriptLocation": f"s3://{BUCKET}/scripts/nap.py",
+        },
+        MaxCapacity=0.0625,
+        GlueVersion="3.0",
+    )
+    glue.create_trigger(
+        Name=f"{NAP}-start", WorkflowName=NAP, Type="ON_DEMAND", Actions=[{"JobName": f"{NAP}-nap"}]
+    )
     return marker
 
 
-def _colours(page) -> dict[str, tuple[int, int, int]]:
+def _colours(page, wf: str = WF) -> dict[str, tuple[int, int, int]]:
     graph = page.locator("#graph")
     origin = graph.bounding_box()
     png = Png(graph.screenshot())
     found = {}
     for node in page.locator("#graph g.node.JOB").all():
         box = node.bounding_box()
-        found[node.get_attribute("data-node-name").removeprefix(f"{WF}-")] = png.pixel(
+        found[node.get_attribute("data-node-name").removeprefix(f"{wf}-")] = png.pixel(
             int(box["x"] - origin["x"] + 8), int(box["y"] - origin["y"] + box["height"] / 2)
         )
     return found
@@ -151,4 +172,19 @@ def test_start_watch_log_resume(served, page, tmp_path):
     assert all(close(colours[job], GREEN) for job in ("prep", "fit", "publish")), colours
     assert page.locator(f'a[href$="/runs/{run_id}"]').count() == 1  # "resumed from" link
     (tmp_path / "resumed-run.png").write_bytes(page.screenshot(full_page=True))
+    assert page.js_errors == []
+
+
+def test_stop_a_running_run_from_the_page(served, page):
+    server, _ = served
+    page.goto(f"{server.url}workflows/{NAP}")
+    page.click("#start-run")
+    page.wait_for_url(f"**/workflows/{NAP}/runs/wr_*")
+    page.wait_for_selector(f'#graph g[data-node-name="{NAP}-nap"][data-state="running"]')
+    page.click("#stop-run")
+    page.wait_for_selector("#run-status .badge.STOPPED", timeout=30_000)
+    page.wait_for_selector(f'#graph g[data-node-name="{NAP}-nap"][data-state="stopped"]')
+    assert close(_colours(page, NAP)["nap"], PURPLE)
+    assert page.locator("#run-verdict").inner_text() == "stopped"
+    assert page.locator("#stop-run").count() == 0
     assert page.js_errors == []
