@@ -245,6 +245,7 @@ def wait_training_job(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a training job; return its description if Completed, else fail with the reason."""
+    sleep(policy.initial)  # a job just created is never done at once: first look after a beat
     first = sm.describe_training_job(TrainingJobName=name)
     max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
 
@@ -314,6 +315,7 @@ def wait_processing_job(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a processing job; return its description if Completed, else fail with the reason."""
+    sleep(policy.initial)
     first = sm.describe_processing_job(ProcessingJobName=name)
     max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
     final = poll(
@@ -344,6 +346,7 @@ def wait_endpoint_settled(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait until an endpoint is no longer Creating/Updating/...; return its description."""
+    sleep(policy.initial)
     return poll(
         lambda: sm.describe_endpoint(EndpointName=name),
         status_of=lambda d: str(d.get("EndpointStatus")),

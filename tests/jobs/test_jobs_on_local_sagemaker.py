@@ -1,0 +1,124 @@
+"""The SageMaker jobs in sequence against the local target's SageMaker and S3.
+
+Run properties come from an in-memory stand-in for the workflow run; everything else
+(training, the Processing evaluation, the Model Registry, the endpoint and its
+invocation) is the local target doing the real work. Marked slow: it trains XGBoost
+and starts an endpoint server.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from jobhelpers import RUN_ID, WORKFLOW, FakeGlue, load_job
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+BUCKET = "glue-wf-local"
+ROLE = "arn:aws:iam::000000000000:role/glue-wf-sagemaker"
+
+
+class LocalSession:
+    """Glue run properties in memory; every other client from the local target."""
+
+    def __init__(self, glue: FakeGlue) -> None:
+        self.glue = glue
+        self.session = boto3.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1"
+        )
+
+    def client(self, service: str) -> Any:
+        return self.glue if service == "glue" else self.session.client(service)
+
+
+def split_churn(csv: Path) -> dict[str, str]:
+    """Label-first, header-less numeric splits like preprocess writes (simplified)."""
+    import pandas as pd
+
+    data = pd.read_csv(csv)
+    label = data.pop("Churn").astype(str).str.lower().eq("true").astype(int)
+    for column in ("Int_l_Plan", "VMail_Plan"):
+        data[column] = data[column].eq("yes").astype(int)
+    features = data.drop(columns=["State", "customerID", "Area_Code"]).astype(float)
+    table = pd.concat([label.rename("label"), features], axis=1).sample(frac=1.0, random_state=1)
+    n = len(table)
+    parts = {
+        "train": table[: int(n * 0.7)],
+        "validation": table[int(n * 0.7) : int(n * 0.85)],
+        "test": table[int(n * 0.85) :],
+    }
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket=BUCKET)
+    uris = {}
+    for name, part in parts.items():
+        key = f"runs/{RUN_ID}/{name}/part-00000.csv"
+        s3.put_object(Bucket=BUCKET, Key=key, Body=part.to_csv(header=False, index=False).encode())
+        uris[f"{name}_uri"] = f"s3://{BUCKET}/runs/{RUN_ID}/{name}/"
+    return uris
+
+
+def test_train_evaluate_register_deploy_on_the_local_target(
+    local_home: Path, churn_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sagemaker.core import image_uris
+
+    image = image_uris.retrieve("xgboost", "us-east-1", "3.0-5")
+    uris = split_churn(churn_csv)
+    s3 = boto3.client("s3", region_name="us-east-1")
+    script_key = "glue-wf/churn-pipeline/artifacts/test/evaluate_model.py"
+    s3.upload_file(str(PROJECT_ROOT / "jobs/evaluation/evaluate_model.py"), BUCKET, script_key)
+    glue = FakeGlue(
+        {
+            **uris,
+            "num_round": "50",
+            "max_depth": "5",
+            "eta": "0.2",
+            "objective": "binary:logistic",
+            "model_package_group": "churn-xgb",
+            "auto_approve": "true",
+            "endpoint_name": "churn-xgb-test",
+        }
+    )
+    session = LocalSession(glue)
+    args = [
+        "job.py",
+        "--WORKFLOW_NAME",
+        WORKFLOW,
+        "--WORKFLOW_RUN_ID",
+        RUN_ID,
+        "--artifacts_bucket",
+        BUCKET,
+        "--sagemaker_role_arn",
+        ROLE,
+        "--xgboost_image_uri",
+        image,
+        "--evaluation_script_uri",
+        f"s3://{BUCKET}/{script_key}",
+    ]
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    try:
+        for job in ("train", "evaluate", "register", "deploy"):
+            load_job(job).main(args, session=session)
+        props = glue.props
+        assert float(props["accuracy"]) >= 0.95
+        report = json.loads(
+            s3.get_object(Bucket=BUCKET, Key=props["evaluation_uri"].split(f"{BUCKET}/")[1])[
+                "Body"
+            ].read()
+        )
+        assert report["accuracy"] >= 0.95
+        assert props["model_approval_status"] == "Approved"
+        assert props["deploy_status"] == "deployed"
+        described = sm.describe_endpoint(EndpointName="churn-xgb-test")
+        assert described["EndpointStatus"] == "InService"
+        assert described["EndpointConfigName"] == props["endpoint_config_name"]
+        assert len(json.loads(props["smoke_test"])["scores"]) == 5
+    finally:
+        try:
+            sm.delete_endpoint(EndpointName="churn-xgb-test")
+        except Exception:  # noqa: S110 - best-effort cleanup of the endpoint process
+            pass
