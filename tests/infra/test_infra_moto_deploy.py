@@ -192,8 +192,8 @@ def test_failed_creation_names_the_resource_and_reason_then_recreates(
     with pytest.raises(
         InfraError,
         match=(
-            "stack glue-wf is ROLLBACK_COMPLETE: its creation failed and CloudFormation "
-            "cannot update it. Delete it with 'glue-wf infra destroy --yes'"
+            r"stack glue-wf is ROLLBACK_COMPLETE: its creation failed and CloudFormation "
+            r"cannot update it\. Delete it with 'glue-wf infra destroy --yes'"
         ),
     ):
         run_deploy(ctx, OPTIONS, yes=False, confirm=lambda question: False)

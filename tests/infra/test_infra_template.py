@@ -205,9 +205,9 @@ def test_every_action_exists_in_the_service_authorization_reference() -> None:
     for where, st in policies(load_template()):
         for action in as_list(st.get("Action", [])):
             service, _, name = action.partition(":")
-            if service != "s3" or name != "*":
-                if name.lower() not in known.get(service, {}).get("Actions", {}):
-                    unknown.append(f"{where}: {action}")
+            deny_all = st["Effect"] == "Deny" and name == "*"  # the TLS-only statements
+            if not deny_all and name.lower() not in known.get(service, {}).get("Actions", {}):
+                unknown.append(f"{where}: {action}")
     assert unknown == []
 
 

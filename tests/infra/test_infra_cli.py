@@ -1,0 +1,141 @@
+"""``glue-wf infra plan | deploy | destroy | outputs`` against moto's CloudFormation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from glue_workflow.cli import cli
+from glue_workflow.errors import InfraError, NotSupportedError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+AWS = ["--target", "aws", "--project", str(PROJECT_ROOT)]
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS")
+
+
+def run(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input)
+
+
+def deployed(aws: Any) -> dict[str, str]:
+    result = run("infra", "deploy", *AWS, "--workflow-name", "churn-pipeline", "--yes")
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    outputs = run("infra", "outputs", *AWS, "--json")
+    assert outputs.exit_code == 0, outputs.output
+    return dict(json.loads(outputs.output)["outputs"])
+
+
+def test_local_target_needs_no_infra() -> None:
+    result = run("infra", "plan", "--target", "local", "--project", str(PROJECT_ROOT))
+
+    assert result.exit_code == 1
+    assert isinstance(result.exception, NotSupportedError)
+    assert str(result.exception) == (
+        "'glue-wf infra' manages a CloudFormation stack on AWS; the local target needs no "
+        "infra (its bucket 'glue-wf-local' and roles are built in). Use --target aws (or "
+        "GLUE_WF_TARGET=aws) to plan, deploy or destroy the AWS stack"
+    )
+
+
+def test_plan_json_reads_the_workflow_name_from_the_definition(aws: Any) -> None:
+    result = run("infra", "plan", *AWS, "--json")
+
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    plan = json.loads(result.output)
+    assert plan["stack"] == "glue-wf"
+    assert plan["change_set_type"] == "CREATE"
+    assert plan["no_changes"] is False
+    assert {c["logical_id"] for c in plan["changes"]} == {
+        "ArtifactsBucket",
+        "ArtifactsBucketPolicy",
+        "GlueJobRole",
+        "SageMakerExecutionRole",
+    }
+    parameters = aws.client("cloudformation").list_stacks()["StackSummaries"]
+    assert [s["StackStatus"] for s in parameters] in ([], ["DELETE_COMPLETE"])
+
+
+def test_plan_table_and_deploy_and_outputs(aws: Any) -> None:
+    plan = run("infra", "plan", *AWS, "--workflow-name", "churn-pipeline")
+    assert plan.exit_code == 0, plan.output
+    assert plan.output.splitlines()[:3] == [
+        "stack glue-wf: change set to create it (4 resource change(s)):",
+        "Action  Logical ID              Type                   Replacement",
+        "------  ----------------------  ---------------------  -----------",
+    ]
+    assert "Add     GlueJobRole             AWS::IAM::Role         -" in plan.output
+    assert "change set deleted (plan executes nothing)" in plan.output
+
+    outputs = deployed(aws)
+    assert outputs["GlueJobRoleArn"].startswith(
+        "arn:aws:iam::123456789012:role/glue-wf-GlueJobRole"
+    )
+
+    again = run("infra", "deploy", *AWS, "--workflow-name", "churn-pipeline", "--yes")
+    assert again.exit_code == 0
+    assert again.output == "stack glue-wf: no changes (the deployed stack matches the template)\n"
+
+    shown = run("infra", "outputs", *AWS)
+    assert shown.output.splitlines()[0] == "stack glue-wf: CREATE_COMPLETE"
+    assert f"ArtifactsBucketName        {outputs['ArtifactsBucketName']}" in shown.output
+
+
+def test_deploy_asks_before_executing(aws: Any) -> None:
+    result = run("infra", "deploy", *AWS, "--workflow-name", "churn-pipeline", input="n\n")
+
+    assert result.exit_code == 1
+    assert "Execute this change set? [y/N]: n" in result.output
+    assert isinstance(result.exception, InfraError)
+    assert str(result.exception) == (
+        "deploy cancelled: the change set was deleted, nothing changed"
+    )
+    summaries = aws.client("cloudformation").list_stacks()["StackSummaries"]
+    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in summaries)
+
+
+def test_destroy_refuses_non_empty_bucket_and_needs_yes_to_force(aws: Any) -> None:
+    bucket = deployed(aws)["ArtifactsBucketName"]
+    aws.client("s3").put_object(Bucket=bucket, Key="data/churn.csv", Body=b"a,b\n")
+
+    refused = run("infra", "destroy", *AWS, "--yes")
+    assert refused.exit_code == 1
+    assert str(refused.exception).startswith(f"bucket {bucket} of stack glue-wf is not empty")
+
+    unconfirmed = run("infra", "destroy", *AWS, "--force-empty-bucket")
+    assert unconfirmed.exit_code == 2
+    assert (
+        "--force-empty-bucket deletes every object version in the artifacts bucket: "
+        "add --yes to confirm"
+    ) in unconfirmed.output
+
+    forced = run("infra", "destroy", *AWS, "--force-empty-bucket", "--yes")
+    assert forced.exit_code == 0, forced.output + repr(forced.exception)
+    assert f"deleted 1 object version(s) from bucket {bucket}" in forced.output
+    assert forced.output.rstrip().endswith("stack glue-wf: DELETE_COMPLETE")
+
+    gone = run("infra", "outputs", *AWS)
+    assert gone.exit_code == 1
+    assert str(gone.exception) == (
+        "CloudFormation stack 'glue-wf' does not exist in us-east-1: create the bucket and "
+        "roles with 'glue-wf infra deploy' (see infra/README.md), or name them in the "
+        "[target.aws] table of glue-wf.toml"
+    )
+
+
+def test_destroy_of_empty_bucket_asks_first(aws: Any) -> None:
+    bucket = deployed(aws)["ArtifactsBucketName"]
+
+    declined = run("infra", "destroy", *AWS, input="n\n")
+    assert declined.exit_code == 1
+    assert f"Delete stack glue-wf (CREATE_COMPLETE) and its empty bucket {bucket}?" in (
+        declined.output
+    )
+    assert str(declined.exception) == "destroy cancelled: nothing was deleted"
+
+    accepted = run("infra", "destroy", *AWS, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert "DELETE_COMPLETE" in accepted.output
