@@ -1,0 +1,260 @@
+"""``glue-wf run | status | runs | resume | stop | logs``: run control on any target."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from glue_workflow.cli.common import echo_json, json_option, with_settings
+
+workflow_option = click.option(
+    "--workflow",
+    "workflow",
+    default=None,
+    help="Workflow name (default: the one the project's definition declares).",
+)
+fail_on_rejection_option = click.option(
+    "--fail-on-rejection",
+    is_flag=True,
+    help="Exit 1 also when a failure was handled by a branch (e.g. a gate rejected the model).",
+)
+
+
+@click.command("run")
+@with_settings
+@workflow_option
+@click.option(
+    "-p",
+    "--property",
+    "properties",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Run property for this run, over the workflow's defaults (repeatable).",
+)
+@click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its verdict.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="SECONDS",
+    help="With --wait: give up waiting after this long (the run continues).",
+)
+@fail_on_rejection_option
+def run_command(
+    *,
+    settings: Any,
+    workflow: str | None,
+    properties: tuple[str, ...],
+    wait: bool,
+    timeout: float | None,
+    fail_on_rejection: bool,
+) -> None:
+    """Start a workflow run (StartWorkflowRun); print its run id."""
+    from glue_workflow.runs import control
+
+    parsed = control.parse_properties(properties)
+    target = control.open_runs(settings, workflow=workflow)
+    run_id, warnings = control.start(target, parsed)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(run_id)
+    if wait:
+        _wait_and_exit(target, run_id, timeout, fail_on_rejection)
+
+
+@click.command("status")
+@with_settings
+@workflow_option
+@json_option
+@click.argument("run_id", required=False)
+@click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its verdict.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS")
+@fail_on_rejection_option
+def status_command(
+    *,
+    settings: Any,
+    workflow: str | None,
+    as_json: bool,
+    run_id: str | None,
+    wait: bool,
+    timeout: float | None,
+    fail_on_rejection: bool,
+) -> None:
+    """Node-by-node status and verdict of a run (default: the latest)."""
+    from glue_workflow.runs import control, view
+
+    target = control.open_runs(settings, workflow=workflow)
+    if wait:
+        _wait_and_exit(
+            target,
+            run_id or control.latest_run_id(target),
+            timeout,
+            fail_on_rejection,
+            as_json=as_json,
+        )
+        return
+    run = control.get_run(target, run_id)
+    if as_json:
+        echo_json(view.status_json(target.workflow, run))
+        return
+    _print_run(target, run)
+
+
+@click.command("runs")
+@with_settings
+@workflow_option
+@json_option
+@click.option("--limit", type=click.IntRange(min=1, max=1000), default=20, show_default=True)
+def runs_command(*, settings: Any, workflow: str | None, as_json: bool, limit: int) -> None:
+    """Run history, newest first, with verdicts and durations."""
+    from rich.console import Console
+
+    from glue_workflow.runs import control, view
+
+    target = control.open_runs(settings, workflow=workflow)
+    items = view.history_json(target.workflow, control.history(target, limit))
+    if as_json:
+        echo_json(items)
+        return
+    if not items:
+        click.echo(f"workflow {target.workflow} has no runs yet: start one with glue-wf run")
+        return
+    Console(soft_wrap=False).print(view.history_table(items))
+
+
+@click.command("resume")
+@with_settings
+@workflow_option
+@click.argument("run_id")
+@click.option(
+    "--node",
+    "nodes",
+    multiple=True,
+    metavar="NAME",
+    help="Job node to rerun (with everything downstream); repeatable. "
+    "Default: the failed, timed-out or stopped nodes no branch handled.",
+)
+@click.option("--wait", is_flag=True, help="Follow the new run until it ends.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS")
+@fail_on_rejection_option
+def resume_command(
+    *,
+    settings: Any,
+    workflow: str | None,
+    run_id: str,
+    nodes: tuple[str, ...],
+    wait: bool,
+    timeout: float | None,
+    fail_on_rejection: bool,
+) -> None:
+    """Resume a completed run from failed nodes (ResumeWorkflowRun); print the new run id."""
+    from glue_workflow.runs import control
+
+    target = control.open_runs(settings, workflow=workflow)
+    new_id, restarted = control.resume(target, run_id, nodes)
+    click.echo(f"resumed from {', '.join(restarted)}", err=True)
+    click.echo(new_id)
+    if wait:
+        _wait_and_exit(target, new_id, timeout, fail_on_rejection)
+
+
+@click.command("stop")
+@with_settings
+@workflow_option
+@click.argument("run_id")
+def stop_command(*, settings: Any, workflow: str | None, run_id: str) -> None:
+    """Stop a running workflow run (StopWorkflowRun)."""
+    from glue_workflow.runs import control
+
+    target = control.open_runs(settings, workflow=workflow)
+    control.stop(target, run_id)
+    click.echo(f"stopping run {run_id}; follow with: glue-wf status {run_id} --wait")
+
+
+@click.command("logs")
+@with_settings
+@workflow_option
+@click.argument("run_id")
+@click.argument("node")
+def logs_command(*, settings: Any, workflow: str | None, run_id: str, node: str) -> None:
+    """A node's job log: the file on the local target, the CloudWatch location on AWS."""
+    from glue_workflow.errors import NotFoundError
+    from glue_workflow.runs import control
+
+    target = control.open_runs(settings, workflow=workflow)
+    location = control.log_location(target, run_id, node)
+    if location.path is None:
+        click.echo(location.describe())
+        return
+    if not location.path.is_file():
+        raise NotFoundError(f"no log file for job run {location.job_run_id}: {location.path}")
+    with location.path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(65536), b""):
+            sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()
+
+
+def _wait_and_exit(
+    target: Any,
+    run_id: str,
+    timeout: float | None,
+    fail_on_rejection: bool,
+    *,
+    as_json: bool = False,
+) -> None:
+    from glue_workflow.runs import control, follow_view, view
+    from glue_workflow.runs.verdict import RunVerdictError, judge
+
+    if as_json:
+        run = control.follow(target, run_id, timeout=timeout)
+        echo_json(view.status_json(target.workflow, run))
+    else:
+        run = follow_view.follow_live(target, run_id, timeout=timeout)
+        _print_verdict(target, run)
+    verdict = judge(run)
+    if verdict.exit_code(fail_on_rejection=fail_on_rejection):
+        flag = " (--fail-on-rejection)" if verdict.outcome == "succeeded" else ""
+        raise RunVerdictError(f"run {run_id}: {verdict.summary}{flag}")
+
+
+def _print_run(target: Any, run: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    from glue_workflow.runs import view
+    from glue_workflow.runs.graph import node_rows
+
+    console = Console(soft_wrap=False)
+    stats = run.get("Statistics") or {}
+    console.print(
+        f"workflow {target.workflow}  run {run.get('WorkflowRunId')}  {run.get('Status')}"
+        + (f"  (resumed from {run['PreviousRunId']})" if run.get("PreviousRunId") else ""),
+        highlight=False,
+    )
+    if stats:
+        counts = ", ".join(
+            f"{k.removesuffix('Actions').lower()} {v}" for k, v in sorted(stats.items()) if v
+        )
+        console.print(f"actions: {counts or 'none'}", highlight=False)
+    console.print(view.node_table(node_rows(run), view_now()))
+    _print_verdict(target, run)
+
+
+def _print_verdict(target: Any, run: dict[str, Any]) -> None:
+    from glue_workflow.runs import view
+    from glue_workflow.runs.verdict import judge
+
+    verdict = judge(run)
+    click.echo(f"verdict: {verdict.summary}")
+    if not target.settings.is_local:
+        click.echo(f"console: {view.console_url(target.settings.region, target.workflow)}")
+
+
+def view_now() -> Any:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC)
+
+
+COMMANDS = [run_command, status_command, runs_command, resume_command, stop_command, logs_command]

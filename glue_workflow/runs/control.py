@@ -1,0 +1,277 @@
+"""Run control on any target: start, follow, status, history, resume, stop, logs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glue_workflow import clients
+from glue_workflow.config import Settings
+from glue_workflow.deploy.awscall import RetryPolicy
+from glue_workflow.errors import ConfigError, NotFoundError, RunError
+from glue_workflow.runs.glue_api import GlueRunsApi
+from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
+from glue_workflow.runs.verdict import judge
+
+# Keys that look like they carry secrets: run properties are logged and visible.
+SECRET_WORDS = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "secrets",
+        "token",
+        "credential",
+        "credentials",
+        "apikey",
+    }
+)
+SECRET_PHRASES = ("api_key", "private_key", "access_key", "secret_key", "auth_token")
+AWS_ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunTarget:
+    settings: Settings
+    workflow: str
+    glue: GlueRunsApi = field(repr=False)
+
+
+def workflow_name(settings: Settings, explicit: str | None = None) -> str:
+    if explicit:
+        return explicit
+    from glue_workflow.definition import load_workflow
+
+    return str(load_workflow(settings).name)
+
+
+def open_runs(
+    settings: Settings,
+    *,
+    workflow: str | None = None,
+    session: Any = None,
+    policy: RetryPolicy | None = None,
+) -> RunTarget:
+    session = session or clients.session_for(settings)
+    api = GlueRunsApi(
+        client=clients.client(settings, "glue", session), policy=policy or RetryPolicy()
+    )
+    return RunTarget(settings=settings, workflow=workflow_name(settings, workflow), glue=api)
+
+
+# -- start ---------------------------------------------------------------------------------
+
+
+def looks_secret(key: str) -> bool:
+    normal = re.sub(r"[^a-z0-9]+", "_", key.lower())
+    if normal.endswith(("_name", "_arn", "_id", "_ref", "_uri")):
+        return False  # a reference to a secret, not the secret
+    return bool(SECRET_WORDS & set(normal.split("_"))) or any(p in normal for p in SECRET_PHRASES)
+
+
+def parse_properties(pairs: Sequence[str]) -> dict[str, str]:
+    """``KEY=VALUE`` strings → dict; rejects malformed pairs and secret-looking ones."""
+    properties: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"run property {pair!r} is not KEY=VALUE (e.g. -p min_accuracy=0.8)")
+        if len(key) > 255:
+            raise ConfigError(f"run property key {key[:40]!r}... is longer than 255 characters")
+        if looks_secret(key) or AWS_ACCESS_KEY_ID.search(value):
+            raise ConfigError(
+                f"run property {key!r} looks like a secret: run properties are stored and "
+                "shown in plain text by Glue; keep the secret in Secrets Manager and pass "
+                "its name under a neutral key instead (e.g. -p db_secret_name=...)"
+            )
+        properties[key] = value
+    return properties
+
+
+def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Start a run; returns (run id, warnings about unknown property keys)."""
+    workflow = target.glue.workflow(target.workflow, target.settings.target)
+    defaults = workflow.get("DefaultRunProperties") or {}
+    warnings = []
+    for key in sorted(set(properties) - set(defaults)):
+        close = difflib.get_close_matches(key, list(defaults), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        warnings.append(f"run property {key!r} is not one of the workflow's defaults{hint}")
+    return target.glue.start(target.workflow, properties), warnings
+
+
+# -- follow --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class PollPolicy:
+    """Backoff between GetWorkflowRun polls: reset to ``first`` whenever a node changes."""
+
+    first: float = 1.0
+    factor: float = 1.5
+    cap: float = 15.0
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+
+    @classmethod
+    def for_target(cls, settings: Settings) -> PollPolicy:
+        return cls(first=0.5, cap=3.0) if settings.is_local else cls(first=2.0, cap=15.0)
+
+
+def follow(
+    target: RunTarget,
+    run_id: str,
+    *,
+    timeout: float | None = None,
+    poll: PollPolicy | None = None,
+    on_update: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Poll GetWorkflowRun until the run ends (or ``timeout`` seconds pass)."""
+    poll = poll or PollPolicy.for_target(target.settings)
+    deadline = None if timeout is None else poll.clock() + timeout
+    delay = poll.first
+    last_seen: tuple[Any, ...] | None = None
+    while True:
+        run = target.glue.run(target.workflow, run_id)
+        if on_update is not None:
+            on_update(run)
+        if judge(run).finished:
+            return run
+        seen = (run.get("Status"), tuple((r.name, r.state, r.attempt) for r in node_rows(run)))
+        delay = poll.first if seen != last_seen else min(poll.cap, delay * poll.factor)
+        last_seen = seen
+        if deadline is not None and poll.clock() + delay > deadline:
+            raise RunError(
+                f"run {run_id} of {target.workflow} still {run.get('Status')} after "
+                f"{timeout:g} s; it keeps running: check it with 'glue-wf status {run_id}' "
+                f"or stop it with 'glue-wf stop {run_id}'"
+            )
+        poll.sleep(delay)
+
+
+# -- status, history -------------------------------------------------------------------------
+
+
+def latest_run_id(target: RunTarget) -> str:
+    runs = target.glue.runs(target.workflow, 1, graph=False)
+    if not runs:
+        raise NotFoundError(
+            f"workflow {target.workflow} has no runs on target {target.settings.target}: "
+            "start one with 'glue-wf run'"
+        )
+    return str(runs[0]["WorkflowRunId"])
+
+
+def get_run(target: RunTarget, run_id: str | None) -> dict[str, Any]:
+    return target.glue.run(target.workflow, run_id or latest_run_id(target))
+
+
+def history(target: RunTarget, limit: int) -> list[dict[str, Any]]:
+    return target.glue.runs(target.workflow, limit, graph=True)
+
+
+# -- resume, stop ----------------------------------------------------------------------------
+
+
+def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> tuple[str, list[str]]:
+    """ResumeWorkflowRun from ``nodes`` (job or node names), by default the unhandled failures.
+
+    Returns the new run id and the job names actually restarted.
+    """
+    run = target.glue.run(target.workflow, run_id)
+    rows = [r for r in node_rows(run) if r.type == "JOB"]
+    by_name = {r.name: r for r in rows}
+    if nodes:
+        selected = [_find_node(target.workflow, by_name, name) for name in nodes]
+    else:
+        unhandled = {n.job for n in judge(run).unhandled}
+        selected = [r for r in rows if r.state in FAILED_STATES and r.name in unhandled]
+        if not selected:
+            raise RunError(
+                f"run {run_id} has no failed, timed-out or stopped job node left unhandled "
+                "to resume from; name nodes explicitly with --node NAME"
+            )
+    missing = [r.name for r in selected if r.state is None]
+    if missing:
+        raise RunError(
+            f"cannot resume run {run_id} from {', '.join(missing)}: never ran in that run "
+            "(Glue resumes only nodes with a run attempt)"
+        )
+    new_id, restarted_ids = target.glue.resume(
+        target.workflow, run_id, [r.unique_id for r in selected]
+    )
+    names_by_id = {r.unique_id: r.name for r in rows}
+    restarted = [names_by_id.get(i, i) for i in restarted_ids] or [r.name for r in selected]
+    return new_id, restarted
+
+
+def _find_node(workflow: str, by_name: Mapping[str, NodeRow], name: str) -> NodeRow:
+    for candidate in (name, f"{workflow}-{name}"):
+        if candidate in by_name:
+            return by_name[candidate]
+    close = difflib.get_close_matches(name, list(by_name), n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise NotFoundError(
+        f"no job node {name!r} in this run: {hint}job nodes: {', '.join(sorted(by_name))}"
+    )
+
+
+def stop(target: RunTarget, run_id: str) -> None:
+    target.glue.stop(target.workflow, run_id)
+
+
+# -- logs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogLocation:
+    job: str
+    job_run_id: str
+    path: Path | None = None  # local target: the log file
+    log_group: str | None = None  # aws: CloudWatch Logs group prefix
+    region: str = ""
+
+    def describe(self) -> str:
+        if self.path is not None:
+            return str(self.path)
+        group = self.log_group or "/aws-glue/jobs"
+        return (
+            f"job run {self.job_run_id} of {self.job} (CloudWatch Logs, {self.region}):\n"
+            f"  output: log group {group}/output, stream {self.job_run_id}\n"
+            f"  errors: log group {group}/error, stream {self.job_run_id}\n"
+            f"  aws logs tail {group}/output --log-stream-names {self.job_run_id}"
+        )
+
+
+def log_location(target: RunTarget, run_id: str, node: str) -> LogLocation:
+    run = target.glue.run(target.workflow, run_id)
+    rows = {r.name: r for r in node_rows(run) if r.type == "JOB"}
+    row = _find_node(target.workflow, rows, node)
+    if row.job_run_id is None:
+        raise NotFoundError(f"node {row.name} did not run in run {run_id}: no log")
+    if target.settings.is_local:
+        from glue_workflow.local.glue.logs import job_log_path
+
+        return LogLocation(
+            job=row.name,
+            job_run_id=row.job_run_id,
+            path=job_log_path(target.settings.home, row.job_run_id),
+        )
+    group = row.log_group or "/aws-glue/jobs"
+    # Glue reports the group prefix; output and error streams live under it.
+    group = group.removesuffix("/output").removesuffix("/error")
+    return LogLocation(
+        job=row.name, job_run_id=row.job_run_id, log_group=group, region=target.settings.region
+    )
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

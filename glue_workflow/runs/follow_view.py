@@ -1,0 +1,75 @@
+"""``--wait``: follow a run with a live node table (a terminal) or state-change lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.text import Text
+
+from glue_workflow.runs import control, view
+from glue_workflow.runs.graph import node_rows
+
+
+def follow_live(
+    target: control.RunTarget,
+    run_id: str,
+    *,
+    timeout: float | None = None,
+    poll: control.PollPolicy | None = None,
+    console: Console | None = None,
+) -> dict[str, Any]:
+    """Follow ``run_id`` until it ends; returns the final run."""
+    console = console or Console(soft_wrap=False)
+    if not console.is_terminal:
+        return _follow_lines(target, run_id, timeout, poll, console)
+
+    def render(run: dict[str, Any]) -> Group:
+        now = dt.datetime.now(dt.UTC)
+        header = Text(
+            f"{target.workflow}  {run_id}  {run.get('Status')}  "
+            f"{view.format_duration(view.run_duration(run, now))}",
+            style="bold",
+        )
+        return Group(header, view.node_table(node_rows(run), now))
+
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        return control.follow(
+            target,
+            run_id,
+            timeout=timeout,
+            poll=poll,
+            on_update=lambda run: live.update(render(run)),
+        )
+
+
+def _follow_lines(
+    target: control.RunTarget,
+    run_id: str,
+    timeout: float | None,
+    poll: control.PollPolicy | None,
+    console: Console,
+) -> dict[str, Any]:
+    seen: dict[str, tuple[Any, ...]] = {}
+
+    def report(run: dict[str, Any]) -> None:
+        for row in node_rows(run):
+            if row.type != "JOB" or row.state is None:
+                continue
+            key = (row.state, row.attempt)
+            if seen.get(row.name) != key:
+                seen[row.name] = key
+                stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+                error = (
+                    f"  {' '.join(row.error_message.split())[:160]}" if row.error_message else ""
+                )
+                console.print(
+                    f"{stamp} {row.name} {row.state} (attempt {row.attempt}){error}",
+                    highlight=False,
+                )
+
+    run = control.follow(target, run_id, timeout=timeout, poll=poll, on_update=report)
+    console.print(view.node_table(node_rows(run), dt.datetime.now(dt.UTC)))
+    return run

@@ -1,0 +1,228 @@
+"""The verdict of a workflow run: Glue says COMPLETED either way, this says what happened.
+
+Rule (glue-semantics.md §7): a run succeeded iff its status is COMPLETED, no node is
+still active, and every job node's last attempt SUCCEEDED or ended in a state that
+is *handled*: a conditional trigger of the run's graph watches that job for exactly
+that state, fired, and its action nodes succeeded (or were handled in turn). A node
+never reached is not a failure. STOPPED and ERROR runs are never success. A gate
+that rejected a model records ``gate_<name>_decision = rejected`` and
+``gate_<name>_reason`` in the run properties; the verdict names it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from glue_workflow.errors import RunError
+from glue_workflow.runs.graph import (
+    ACTIVE_STATES,
+    FAILED_STATES,
+    graph_nodes,
+    job_runs_of,
+    job_states,
+    last_attempt,
+    trigger_fired,
+    trigger_of,
+)
+
+Outcome = Literal["succeeded", "failed", "running", "stopped", "error"]
+
+
+class RunVerdictError(RunError):
+    """A followed run ended without success (or, on request, with a handled rejection)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NodeOutcome:
+    job: str
+    state: str
+    error_message: str | None = None
+    handled_by: str | None = None  # the trigger whose branch handled it
+
+    def describe(self) -> str:
+        text = f"{self.job} {self.state}"
+        if self.handled_by:
+            return f"{text} (handled by {self.handled_by})"
+        if self.error_message:
+            return f"{text}: {_one_line(self.error_message)}"
+        return text
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejection:
+    gate: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    outcome: Outcome
+    summary: str
+    unhandled: tuple[NodeOutcome, ...] = ()
+    handled: tuple[NodeOutcome, ...] = ()
+    rejections: tuple[Rejection, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome != "running"
+
+    def exit_code(self, *, fail_on_rejection: bool = False) -> int:
+        """0 when nothing is unhandled (and, with the flag, nothing was rejected)."""
+        if self.outcome != "succeeded":
+            return 1
+        if fail_on_rejection and (self.handled or self.rejections):
+            return 1
+        return 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "Outcome": self.outcome,
+            "Summary": self.summary,
+            "Unhandled": [_node_json(n) for n in self.unhandled],
+            "Handled": [_node_json(n) for n in self.handled],
+            "Rejections": [{"Gate": r.gate, "Reason": r.reason} for r in self.rejections],
+        }
+
+
+def _node_json(node: NodeOutcome) -> dict[str, Any]:
+    return {
+        "Job": node.job,
+        "State": node.state,
+        "ErrorMessage": node.error_message,
+        "HandledBy": node.handled_by,
+    }
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def rejections(properties: Mapping[str, str]) -> tuple[Rejection, ...]:
+    found = []
+    for key, value in sorted(properties.items()):
+        if key.startswith("gate_") and key.endswith("_decision") and value == "rejected":
+            gate = key[len("gate_") : -len("_decision")]
+            found.append(Rejection(gate=gate, reason=properties.get(f"gate_{gate}_reason", "")))
+    return tuple(found)
+
+
+def judge(run: Mapping[str, Any]) -> Verdict:
+    """The verdict of one ``WorkflowRun`` (as GetWorkflowRun(IncludeGraph=True) returns)."""
+    status = str(run.get("Status", ""))
+    properties = dict(run.get("WorkflowRunProperties") or {})
+    rejected = rejections(properties)
+    if status in ("RUNNING", "STOPPING"):
+        return Verdict(outcome="running", summary=status.lower(), rejections=rejected)
+    if status == "STOPPED":
+        return Verdict(outcome="stopped", summary="stopped before completing", rejections=rejected)
+    if status == "ERROR":
+        message = _one_line(run.get("ErrorMessage") or "no error message")
+        return Verdict(outcome="error", summary=f"error — {message}", rejections=rejected)
+    if status != "COMPLETED":
+        return Verdict(outcome="error", summary=f"unknown run status {status!r}")
+    if not graph_nodes(run):
+        return _judge_statistics(run, rejected)
+
+    states = job_states(run)
+    active = sorted(job for job, state in states.items() if state in ACTIVE_STATES)
+    handled: list[NodeOutcome] = []
+    unhandled: list[NodeOutcome] = []
+    errors = _error_messages(run)
+    for job, state in sorted(states.items()):
+        if state not in FAILED_STATES:
+            continue
+        by = _handler(run, job, state, states, frozenset())
+        outcome = NodeOutcome(job=job, state=state, error_message=errors.get(job), handled_by=by)
+        (handled if by else unhandled).append(outcome)
+    if active:
+        return Verdict(
+            outcome="failed",
+            summary=f"failed — run COMPLETED while {', '.join(active)} still active",
+            unhandled=tuple(unhandled),
+            handled=tuple(handled),
+            rejections=rejected,
+        )
+    if unhandled:
+        summary = "failed — " + "; ".join(node.describe() for node in unhandled)
+        return Verdict(
+            outcome="failed",
+            summary=summary,
+            unhandled=tuple(unhandled),
+            handled=tuple(handled),
+            rejections=rejected,
+        )
+    parts = [
+        f"model rejected by gate {r.gate}" + (f" ({_one_line(r.reason)})" if r.reason else "")
+        for r in rejected
+    ]
+    if handled and not rejected:
+        parts += [f"{n.job} {n.state} handled by {n.handled_by}" for n in handled]
+    summary = "succeeded" + (" — " + "; ".join(parts) if parts else "")
+    return Verdict(
+        outcome="succeeded", summary=summary, handled=tuple(handled), rejections=rejected
+    )
+
+
+def _error_messages(run: Mapping[str, Any]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in graph_nodes(run):
+        if node.get("Type") == "JOB":
+            last = last_attempt(job_runs_of(node))
+            if last is not None and last.get("ErrorMessage"):
+                found[str(node.get("Name"))] = str(last["ErrorMessage"])
+    return found
+
+
+def _handler(
+    run: Mapping[str, Any],
+    job: str,
+    state: str,
+    states: Mapping[str, str | None],
+    seen: frozenset[str],
+) -> str | None:
+    """The trigger that handled ``job`` ending in ``state``, or None."""
+    if job in seen:
+        return None
+    for node in graph_nodes(run):
+        if node.get("Type") != "TRIGGER":
+            continue
+        trigger = trigger_of(node)
+        conditions = (trigger.get("Predicate") or {}).get("Conditions") or []
+        watches = any(c.get("JobName") == job and c.get("State") == state for c in conditions)
+        if not watches or not trigger_fired(run, trigger):
+            continue
+        branch = [a.get("JobName") for a in trigger.get("Actions") or [] if a.get("JobName")]
+        if all(_ok(run, str(b), states, seen | {job}) for b in branch):
+            return str(trigger.get("Name"))
+    return None
+
+
+def _ok(
+    run: Mapping[str, Any], job: str, states: Mapping[str, str | None], seen: frozenset[str]
+) -> bool:
+    state = states.get(job)
+    if state == "SUCCEEDED":
+        return True
+    if state in FAILED_STATES:
+        return _handler(run, job, str(state), states, seen) is not None
+    return False
+
+
+def _judge_statistics(run: Mapping[str, Any], rejected: tuple[Rejection, ...]) -> Verdict:
+    """No graph in the answer: judge from the counters (cannot see handled branches)."""
+    stats = run.get("Statistics") or {}
+    bad = sum(
+        int(stats.get(k) or 0)
+        for k in ("FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions")
+    )
+    if bad:
+        return Verdict(
+            outcome="failed",
+            summary=f"failed — {bad} node(s) did not succeed (no run graph to tell handled "
+            "branches from failures)",
+            rejections=rejected,
+        )
+    return Verdict(outcome="succeeded", summary="succeeded", rejections=rejected)

@@ -1,0 +1,139 @@
+"""How runs look: the node table (rich), the JSON of ``status``, one-line summaries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from glue_workflow.runs.graph import NodeRow, node_rows
+from glue_workflow.runs.verdict import Verdict, judge
+
+STATE_STYLES = {
+    "SUCCEEDED": "green",
+    "FIRED": "green",
+    "RUNNING": "cyan",
+    "STARTING": "cyan",
+    "WAITING": "yellow",
+    "STOPPING": "yellow",
+    "FAILED": "red",
+    "TIMEOUT": "red",
+    "ERROR": "red",
+    "STOPPED": "magenta",
+    "NOT_FIRED": "dim",
+}
+
+
+def console_url(region: str, workflow: str) -> str:
+    """The Glue console page of a workflow (its Runs tab lists this run)."""
+    return (
+        f"https://{region}.console.aws.amazon.com/glue/home?region={region}"
+        f"#/v2/etl-configuration/workflows/view/{workflow}"
+    )
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = round(seconds)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def format_time(value: dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(dt.UTC).strftime("%H:%M:%S")
+
+
+def run_duration(run: Mapping[str, Any], now: dt.datetime | None = None) -> float | None:
+    started = run.get("StartedOn")
+    end = run.get("CompletedOn") or (now if run.get("Status") in ("RUNNING", "STOPPING") else None)
+    if started is None or end is None:
+        return None
+    return max(0.0, float((end - started).total_seconds()))
+
+
+def node_table(rows: Sequence[NodeRow], now: dt.datetime | None = None) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("node", "type", "state", "attempt", "started", "duration", "error"):
+        table.add_column(column, overflow="fold" if column == "error" else "ellipsis")
+    for row in rows:
+        state = row.state or "-"
+        table.add_row(
+            row.name,
+            row.type,
+            Text(state, style=STATE_STYLES.get(state, "")),
+            "" if row.attempt is None else str(row.attempt),
+            format_time(row.started_on),
+            format_duration(row.duration(now)),
+            " ".join((row.error_message or "").split())[:160],
+        )
+    return table
+
+
+def status_json(
+    workflow: str, run: Mapping[str, Any], verdict: Verdict | None = None
+) -> dict[str, Any]:
+    verdict = verdict or judge(run)
+    return {
+        "Workflow": workflow,
+        "RunId": run.get("WorkflowRunId"),
+        "PreviousRunId": run.get("PreviousRunId"),
+        "Status": run.get("Status"),
+        "Verdict": verdict.summary,
+        "Outcome": verdict.outcome,
+        "VerdictDetails": verdict.to_json(),
+        "StartedOn": run.get("StartedOn"),
+        "CompletedOn": run.get("CompletedOn"),
+        "ErrorMessage": run.get("ErrorMessage"),
+        "Statistics": run.get("Statistics") or {},
+        "RunProperties": run.get("WorkflowRunProperties") or {},
+        "Nodes": [row.to_json() for row in node_rows(run)],
+    }
+
+
+def history_json(workflow: str, runs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    items = []
+    for run in runs:
+        verdict = judge(run)
+        items.append(
+            {
+                "Workflow": workflow,
+                "RunId": run.get("WorkflowRunId"),
+                "PreviousRunId": run.get("PreviousRunId"),
+                "Status": run.get("Status"),
+                "Verdict": verdict.summary,
+                "Outcome": verdict.outcome,
+                "StartedOn": run.get("StartedOn"),
+                "CompletedOn": run.get("CompletedOn"),
+                "DurationSeconds": run_duration(run, dt.datetime.now(dt.UTC)),
+            }
+        )
+    return items
+
+
+def history_table(items: Sequence[Mapping[str, Any]]) -> Table:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("run id", "started", "duration", "status", "verdict"):
+        table.add_column(column, overflow="fold" if column == "verdict" else "ellipsis")
+    for item in items:
+        started = item.get("StartedOn")
+        outcome = str(item.get("Outcome"))
+        style = {"succeeded": "green", "running": "cyan"}.get(outcome, "red")
+        table.add_row(
+            str(item.get("RunId")),
+            started.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if started else "",
+            format_duration(item.get("DurationSeconds")),
+            str(item.get("Status")),
+            Text(str(item.get("Verdict")), style=style),
+        )
+    return table

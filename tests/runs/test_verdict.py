@@ -1,0 +1,115 @@
+"""The run verdict on synthetic GetWorkflowRun graphs (COMPLETED is not success)."""
+
+from __future__ import annotations
+
+from rungraphs import HAPPY, REJECT_PROPS, REJECTED, WF, run_answer
+
+from glue_workflow.runs.graph import node_rows
+from glue_workflow.runs.verdict import judge
+
+
+def test_all_succeeded_with_reject_branch_never_reached() -> None:
+    verdict = judge(run_answer(HAPPY))
+    assert (verdict.outcome, verdict.summary) == ("succeeded", "succeeded")
+    assert verdict.exit_code() == 0
+    assert verdict.exit_code(fail_on_rejection=True) == 0
+
+
+def test_gate_rejection_is_handled_and_named() -> None:
+    verdict = judge(run_answer(REJECTED, properties=REJECT_PROPS))
+    assert verdict.outcome == "succeeded"
+    assert verdict.summary == (
+        "succeeded — model rejected by gate min_accuracy (accuracy 0.8123 < min_accuracy 0.9)"
+    )
+    assert [(n.job, n.handled_by) for n in verdict.handled] == [
+        (f"{WF}-gate", f"{WF}-on-gate-failed")
+    ]
+    assert verdict.exit_code() == 0
+    assert verdict.exit_code(fail_on_rejection=True) == 1
+
+
+def test_handled_failure_without_gate_properties_names_the_branch() -> None:
+    verdict = judge(run_answer(REJECTED))
+    assert verdict.summary == (f"succeeded — {WF}-gate FAILED handled by {WF}-on-gate-failed")
+
+
+def test_failed_reject_branch_makes_the_gate_failure_unhandled() -> None:
+    verdict = judge(run_answer({**REJECTED, "reject": "FAILED"}, properties=REJECT_PROPS))
+    assert verdict.outcome == "failed"
+    assert verdict.summary == f"failed — {WF}-gate FAILED: boom; {WF}-reject FAILED: boom"
+    assert verdict.exit_code() == 1
+
+
+def test_evaluation_crash_is_an_unhandled_failure_and_later_nodes_never_ran() -> None:
+    states = {"preprocess": "SUCCEEDED", "train": "SUCCEEDED", "evaluate": "FAILED"}
+    verdict = judge(run_answer(states))
+    assert verdict.outcome == "failed"
+    assert verdict.summary == f"failed — {WF}-evaluate FAILED: boom"
+    assert [n.job for n in verdict.unhandled] == [f"{WF}-evaluate"]  # gate etc. never reached
+
+
+def test_last_attempt_decides_after_retries() -> None:
+    verdict = judge(run_answer({**HAPPY, "train": ["FAILED", "SUCCEEDED"]}))
+    assert verdict.outcome == "succeeded"
+    verdict = judge(run_answer({**HAPPY, "train": ["SUCCEEDED", "TIMEOUT"]}))
+    assert verdict.summary == f"failed — {WF}-train TIMEOUT: boom"
+
+
+def test_error_state_is_never_handled() -> None:
+    verdict = judge(run_answer({**HAPPY, "deploy": "ERROR"}))
+    assert verdict.outcome == "failed"
+
+
+def test_stopped_and_error_runs_are_never_success() -> None:
+    stopped = judge(run_answer(HAPPY, status="STOPPED"))
+    assert (stopped.outcome, stopped.summary, stopped.exit_code()) == (
+        "stopped",
+        "stopped before completing",
+        1,
+    )
+    error = judge(
+        run_answer(HAPPY, status="ERROR", ErrorMessage="Concurrent runs exceeded for workflow: x")
+    )
+    assert error.summary == "error — Concurrent runs exceeded for workflow: x"
+    assert error.exit_code() == 1
+
+
+def test_running_run_is_not_finished() -> None:
+    verdict = judge(run_answer({"preprocess": "RUNNING"}, status="RUNNING"))
+    assert verdict.outcome == "running"
+    assert not verdict.finished
+
+
+def test_completed_run_with_an_active_node_is_not_success() -> None:
+    verdict = judge(run_answer({**HAPPY, "deploy": "RUNNING"}))
+    assert verdict.summary == f"failed — run COMPLETED while {WF}-deploy still active"
+
+
+def test_without_graph_falls_back_to_statistics() -> None:
+    run = run_answer(HAPPY)
+    run.pop("Graph")
+    assert judge(run).outcome == "succeeded"
+    run["Statistics"] = {"FailedActions": 1}
+    assert judge(run).summary.startswith("failed — 1 node(s) did not succeed")
+
+
+def test_node_rows_show_last_attempt_and_trigger_firing() -> None:
+    rows = {
+        r.name: r for r in node_rows(run_answer({**REJECTED, "train": ["FAILED", "SUCCEEDED"]}))
+    }
+    train = rows[f"{WF}-train"]
+    assert (train.state, train.attempt, train.job_run_id) == ("SUCCEEDED", 1, "jr_train_1")
+    assert train.duration() == 30.0
+    assert rows[f"{WF}-register"].state is None
+    assert rows[f"{WF}-on-gate-failed"].state == "FIRED"
+    assert rows[f"{WF}-on-gate-succeeded"].state == "NOT_FIRED"
+    assert list(rows[f"{WF}-gate"].to_json()) == [
+        "Name",
+        "Type",
+        "State",
+        "StartedOn",
+        "CompletedOn",
+        "Attempt",
+        "ErrorMessage",
+        "JobRunId",
+    ]
