@@ -87,8 +87,6 @@ def workflow_name(settings: Settings, options: StackOptions) -> str:
 
     try:
         return load_workflow(settings).name
-    except ConfigError:
-        raise
     except Exception as exc:  # the definition is user code: any failure is reported
         raise ConfigError(
             f"cannot read the workflow name from {settings.definition}: {exc}; fix the "

@@ -74,7 +74,8 @@ def test_throttling_is_retried_with_backoff(stubbed: Any) -> None:
 
     info = cf.describe("glue-wf")
 
-    assert info is not None and info.status == "CREATE_COMPLETE"
+    assert info is not None
+    assert info.status == "CREATE_COMPLETE"
     assert sleeps == [0.5, 1.0]
 
 
