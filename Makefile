@@ -7,9 +7,9 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint unit spark e2e bench docker-spark-test clean
+.PHONY: setup java browser demo test lint unit spark e2e bench docker-spark-test clean
 
-setup: $(STAMP) java
+setup: $(STAMP) java browser
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "setup: $(PYTHON) not found; install Python 3.11+ first" >&2; exit 1; }
@@ -23,6 +23,10 @@ $(STAMP): requirements.txt pyproject.toml
 # PySpark needs a Java 17 runtime: install it through apt when none is on PATH.
 java:
 	@bash scripts/ensure-java.sh
+
+# The console's browser tests drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@bash scripts/ensure-chromium.sh
 
 demo: setup
 	@bash scripts/demo.sh
