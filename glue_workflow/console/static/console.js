@@ -110,9 +110,11 @@ function drawGraph(graph, opts) {
     let label = n.label;
     if (n.type === "TRIGGER" && n.trigger) {
       const t = n.trigger;
-      label = t.type === "CONDITIONAL" ? `${t.logical || "AND"} · ${n.label}` : `${t.type} · ${n.label}`;
+      // the logical operator matters only when a trigger watches several nodes
+      if (t.type !== "CONDITIONAL") label = `${t.type} · ${n.label}`;
+      else if ((t.conditions || []).length > 1) label = `${t.logical || "AND"} · ${n.label}`;
     }
-    const max = n.type === "TRIGGER" ? 20 : 22;
+    const max = 24;
     g.append(s("text", { x: n.x + n.width / 2, y: n.y + n.height / 2 },
       label.length > max ? label.slice(0, max - 1) + "…" : label));
     g.append(s("title", {}, n.name + (n.state ? ` (${n.state})` : "")));
