@@ -56,6 +56,11 @@ class _InstallAfterBotocore:
             def exec_module(self, module: ModuleType) -> None:
                 original.exec_module(module)
                 _finder_done()
+                # the import system binds the submodule on its package only after this
+                # returns; installing needs ``botocore.session`` reachable now
+                parent = sys.modules.get("botocore")
+                if parent is not None:
+                    parent.session = module  # type: ignore[attr-defined]
                 _install()
 
         spec.loader = _Loader()
