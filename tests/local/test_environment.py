@@ -1,0 +1,67 @@
+"""job_environment + sitecustomize: a plain subprocess's boto3 uses the local target."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from glue_workflow.local.environment import SITECUSTOMIZE_DIR, job_environment
+
+
+def run(code: str, env: dict[str, str], cwd: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_plain_boto3_in_a_subprocess_uses_the_local_target(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = job_environment(
+        home,
+        base={
+            "PATH": "/usr/bin:/bin",
+            "AWS_PROFILE": "prod",
+            "AWS_ENDPOINT_URL": "http://elsewhere",
+        },
+    )
+    assert "AWS_PROFILE" not in env
+    assert "AWS_ENDPOINT_URL" not in env
+    assert env["GLUE_WF_HOME"] == str(home.resolve())
+    assert env["PYTHONPATH"].split(":")[0] == str(SITECUSTOMIZE_DIR)
+    out = run(
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "s3.create_bucket(Bucket='made-by-child')\n"
+        "s3.put_object(Bucket='made-by-child', Key='k', Body=b'hi')\n"
+        "print(boto3.client('glue').list_workflows()['Workflows'])\n",
+        env,
+        tmp_path,
+    )
+    assert out.strip() == "[]"
+    assert (home / "s3" / "made-by-child" / "k").read_bytes() == b"hi"
+
+
+def test_sitecustomize_is_cheap_and_chains(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "sitecustomize.py").write_text("import os\nos.environ['CHAINED'] = 'yes'\n")
+    env = job_environment(
+        tmp_path / "home", base={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(other)}
+    )
+    out = run(
+        "import os, sys\n"
+        "print('botocore' in sys.modules, 'glue_workflow' in sys.modules, os.environ['CHAINED'])\n"
+        "import awsglue.utils\n",
+        env,
+        tmp_path,
+    )
+    assert out.split() == ["False", "False", "yes"]
