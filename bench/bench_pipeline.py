@@ -1,0 +1,155 @@
+"""End-to-end wall time of the churn pipeline on the local target, and engine overhead.
+
+Deploys the workflow into a fresh local home, puts the 5,000-row churn data at the
+workflow's ``input_uri``, then times ``glue-wf run --wait`` (the CLI, as a user runs
+it). Per node it reports the job run time (StartedOn → CompletedOn); the engine's
+overhead is the wall time minus the sum of node times on the critical path (trigger
+evaluation, job process start-up, the CLI's polling). Goals: overhead ≤ 10 % of the
+total, total ≤ 60 s on 2 cores.
+
+    .venv/bin/python bench/bench_pipeline.py [--data PATH] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import graphlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "churn_processed.csv"
+GLUE_WF = str(Path(sys.executable).parent / "glue-wf")
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [GLUE_WF, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
+def job_times(run: dict[str, Any]) -> tuple[dict[str, tuple[float, float]], dict[str, set[str]]]:
+    """Job name → (start, end) epoch seconds of its last attempt; job → upstream jobs."""
+    nodes = {n["UniqueId"]: n for n in run["Graph"]["Nodes"]}
+    times: dict[str, tuple[float, float]] = {}
+    for node in nodes.values():
+        runs = (node.get("JobDetails") or {}).get("JobRuns") or []
+        if node["Type"] == "JOB" and runs:
+            last = max(runs, key=lambda r: r.get("Attempt") or 0)
+            if last.get("CompletedOn"):
+                times[node["Name"]] = (
+                    last["StartedOn"].timestamp(),
+                    last["CompletedOn"].timestamp(),
+                )
+    # job -> trigger -> job edges collapse to job -> job.
+    into: dict[str, set[str]] = {}
+    for edge in run["Graph"].get("Edges") or []:
+        into.setdefault(edge["DestinationId"], set()).add(edge["SourceId"])
+    upstream: dict[str, set[str]] = {}
+    for uid, node in nodes.items():
+        if node["Type"] != "JOB":
+            continue
+        parents = set()
+        for trigger in into.get(uid, ()):
+            parents |= {
+                nodes[s]["Name"] for s in into.get(trigger, ()) if nodes[s]["Type"] == "JOB"
+            }
+        upstream[node["Name"]] = parents
+    return times, upstream
+
+
+def critical_path(
+    times: dict[str, tuple[float, float]], upstream: dict[str, set[str]]
+) -> list[str]:
+    """The chain of executed jobs with the largest summed run time."""
+    best: dict[str, tuple[float, list[str]]] = {}
+    order = graphlib.TopologicalSorter({j: upstream.get(j, set()) for j in times})
+    for job in order.static_order():
+        if job not in times:
+            continue
+        own = times[job][1] - times[job][0]
+        prior = max(
+            (best[p] for p in upstream.get(job, ()) if p in best),
+            key=lambda item: item[0],
+            default=(0.0, []),
+        )
+        best[job] = (prior[0] + own, [*prior[1], job])
+    return max(best.values(), key=lambda item: item[0])[1] if best else []
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--keep", action="store_true", help="Keep the local home and endpoint.")
+    args = parser.parse_args()
+    if not args.data.is_file():
+        print(f"data file missing: {args.data}", file=sys.stderr)
+        return 1
+    home = Path(tempfile.mkdtemp(prefix="glue-wf-bench-"))
+    env = {**os.environ, "GLUE_WF_HOME": str(home), "GLUE_WF_TARGET": "local"}
+    from glue_workflow.clients import client
+    from glue_workflow.config import load_settings
+
+    settings = load_settings(ROOT, target="local", env=env)
+    try:
+        s3 = client(settings, "s3")
+        with contextlib.suppress(Exception):
+            s3.create_bucket(Bucket=settings.bucket)
+        s3.upload_file(str(args.data), settings.bucket, "data/churn.csv")
+        started = time.perf_counter()
+        deployed = cli(env, "deploy")
+        deploy_s = time.perf_counter() - started
+        if deployed.returncode != 0:
+            print(deployed.stdout, deployed.stderr, file=sys.stderr)
+            return 1
+        started = time.perf_counter()
+        ran = cli(env, "run", "--wait")
+        total = time.perf_counter() - started
+        glue = client(settings, "glue")
+        run_id = ran.stdout.split()[0] if ran.stdout.strip() else ""
+        run = glue.get_workflow_run(Name="churn-pipeline", RunId=run_id, IncludeGraph=True)["Run"]
+        times, upstream = job_times(run)
+        path = critical_path(times, upstream)
+        path_s = sum(times[j][1] - times[j][0] for j in path)
+        overhead = total - path_s
+        print(f"data: {args.data} ({sum(1 for _ in args.data.open()) - 1} rows)")
+        print(f"deploy: {deploy_s:.1f} s")
+        print(f"run --wait exit {ran.returncode}: total {total:.1f} s")
+        first = min(s for s, _ in times.values()) if times else 0.0
+        for job, (start, end) in sorted(times.items(), key=lambda kv: kv[1][0]):
+            mark = "*" if job in path else " "
+            print(f"  {mark} {job:<28} {end - start:6.1f} s  (starts at +{start - first:5.1f} s)")
+        print(
+            f"critical path (*): {path_s:.1f} s; engine overhead {overhead:.1f} s = "
+            f"{100 * overhead / total:.1f} % of total (goal ≤ 10 %); total goal ≤ 60 s: "
+            f"{'met' if total <= 60 else 'NOT met'}"
+        )
+        props = glue.get_workflow_run_properties(Name="churn-pipeline", RunId=run_id)[
+            "RunProperties"
+        ]
+        print(f"accuracy {props.get('accuracy')}, deploy_status {props.get('deploy_status')}")
+        return 0 if ran.returncode == 0 else 1
+    finally:
+        if not args.keep:
+            with contextlib.suppress(Exception):
+                sm = client(settings, "sagemaker")
+                for endpoint in sm.list_endpoints()["Endpoints"]:
+                    sm.delete_endpoint(EndpointName=endpoint["EndpointName"])
+            shutil.rmtree(home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
