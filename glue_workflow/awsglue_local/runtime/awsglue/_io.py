@@ -211,3 +211,16 @@ def write(
         writer.json(target)
     else:
         writer.format("orc" if name == "orc" else "parquet").save(target)
+    _tidy(Path(target))
+
+
+def _tidy(target: Path) -> None:
+    """Remove Hadoop's local checksum files and _SUCCESS markers: S3 holds neither, and
+    readers of the prefix (e.g. training channels) must see only data files."""
+    if not target.is_dir():
+        return
+    for path in target.rglob("*"):
+        if path.is_file() and (
+            path.name == "_SUCCESS" or (path.name.startswith(".") and path.name.endswith(".crc"))
+        ):
+            path.unlink()
