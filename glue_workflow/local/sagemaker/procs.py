@@ -58,8 +58,8 @@ def alive(pid: int | None, token: str | None) -> bool:
     if not pid or not token:
         return False
     child = _children.get(pid)
-    if child is not None and child.poll() is not None:
-        return False
+    if child is not None:  # our own child: exact, and right even before its exec
+        return child.poll() is None
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.parent.parent.is_dir() and Path("/proc/self").exists():
         try:

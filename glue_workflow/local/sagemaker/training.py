@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -188,19 +190,21 @@ class Training:
                 f"{record['TrainingJobStatus']}."
             )
 
+        signal_worker = False
+
         def stopping(current: dict[str, Any]) -> dict[str, Any] | None:
+            nonlocal signal_worker
             if current["TrainingJobStatus"] != "InProgress":
                 return None
             current["TrainingJobStatus"] = "Stopping"
             transition(current, "Stopping")
+            # A worker not yet _ready sees Stopping in its first status update instead.
+            signal_worker = bool(current.get("_ready"))
             return current
 
         self.resources.update(KIND, name, stopping)
         # The worker traps SIGTERM, finishes the current round and records Stopped.
-        import os
-        import signal
-
-        if procs.alive(record["_pid"], record["_token"]):
+        if signal_worker and procs.alive(record["_pid"], record["_token"]):
             os.kill(record["_pid"], signal.SIGTERM)
         return {}
 

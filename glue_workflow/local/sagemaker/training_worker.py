@@ -61,6 +61,8 @@ class Job:
 
     def set_status(self, secondary: str, **fields: Any) -> None:
         def change(current: dict[str, Any]) -> dict[str, Any]:
+            if current["TrainingJobStatus"] == "Stopping":  # stopped before SIGTERM was wired
+                self.stop_requested = True
             current.update(fields)
             transition(current, secondary, fields.get("FailureReason"))
             return current
@@ -78,7 +80,9 @@ class Job:
     def run(self) -> int:
         started = now()
         try:
-            self.set_status("Downloading", TrainingStartTime=started)
+            # _ready: SIGTERM is handled from now on (see Training.stop).
+            self.set_status("Downloading", TrainingStartTime=started, _ready=True)
+            self.check_stop()
             params, dtrain, dvalid = self.prepare()
             self.check_stop()
             self.set_status("Training")

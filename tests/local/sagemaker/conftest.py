@@ -4,8 +4,6 @@ that stops every endpoint server the tests started (no leaked processes)."""
 
 from __future__ import annotations
 
-import io
-import tarfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,76 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
-
-
-CHURN_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "churn_processed.csv"
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
-ROLE = "arn:aws:iam::123456789012:role/sagemaker"
-BUCKET = "sm-test"
-ROWS = 1500
-
-
-def churn_frame() -> Any:
-    """The churn data as the algorithm wants it: numeric, label (0/1) first, no header."""
-    import pandas as pd
-
-    frame = pd.read_csv(CHURN_CSV).head(ROWS)
-    label = frame.pop("Churn").map({True: 1, False: 0, "True": 1, "False": 0}).astype(int)
-    for column in ("Int_l_Plan", "VMail_Plan"):
-        frame[column] = (frame[column] == "yes").astype(int)
-    features = frame.select_dtypes("number").drop(columns=["customerID"])
-    return pd.concat([label.rename("label"), features], axis=1)
-
-
-def put(home: Path, key: str, data: bytes) -> str:
-    path = home / "s3" / BUCKET / key
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return f"s3://{BUCKET}/{key}"
-
-
-def channel(name: str, uri: str, content_type: str = "text/csv") -> dict[str, Any]:
-    return {
-        "ChannelName": name,
-        "ContentType": content_type,
-        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
-    }
-
-
-def training_request(name: str, channels: list[dict[str, Any]],
-                     hyper: dict[str, str] | None = None) -> dict[str, Any]:
-    return {
-        "TrainingJobName": name,
-        "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        "HyperParameters": hyper if hyper is not None else {
-            "num_round": "30", "objective": "binary:logistic", "max_depth": "4", "eta": "0.3",
-            "eval_metric": "auc,logloss",
-        },
-        "InputDataConfig": channels,
-        "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/models"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1,
-                           "VolumeSizeInGB": 5},
-        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
-    }
-
-
-def wait_training(sm: Any, name: str, timeout: float = 60) -> dict[str, Any]:
-    sm.get_waiter("training_job_completed_or_stopped").wait(
-        TrainingJobName=name, WaiterConfig={"Delay": 0.2, "MaxAttempts": int(timeout / 0.2)}
-    )
-    result: dict[str, Any] = sm.describe_training_job(TrainingJobName=name)
-    return result
-
-
-def tar_gz(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+from sm_helpers import BUCKET, CHURN_CSV, channel, churn_frame, put, training_request, wait_training
 
 
 @pytest.fixture(scope="session")
@@ -136,11 +65,17 @@ def _stop_all_servers(home: Path) -> None:
 
 @pytest.fixture
 def sm(sm_home: Path) -> Any:
+    from glue_workflow.local import install
+
+    install(sm_home)  # idempotent; re-asserts it if another test switched homes
     return boto3.client("sagemaker", region_name="us-east-1")
 
 
 @pytest.fixture
 def runtime(sm_home: Path) -> Any:
+    from glue_workflow.local import install
+
+    install(sm_home)
     return boto3.client("sagemaker-runtime", region_name="us-east-1")
 
 
