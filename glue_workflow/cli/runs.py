@@ -109,9 +109,8 @@ def status_command(
 @click.option("--limit", type=click.IntRange(min=1, max=1000), default=20, show_default=True)
 def runs_command(*, settings: Any, workflow: str | None, as_json: bool, limit: int) -> None:
     """Run history, newest first, with verdicts and durations."""
-    from rich.console import Console
-
     from glue_workflow.runs import control, view
+    from glue_workflow.runs.follow_view import wide_console
 
     target = control.open_runs(settings, workflow=workflow)
     items = view.history_json(target.workflow, control.history(target, limit))
@@ -121,7 +120,7 @@ def runs_command(*, settings: Any, workflow: str | None, as_json: bool, limit: i
     if not items:
         click.echo(f"workflow {target.workflow} has no runs yet: start one with glue-wf run")
         return
-    Console(soft_wrap=False).print(view.history_table(items))
+    wide_console().print(view.history_table(items))
 
 
 @click.command("resume")
@@ -153,11 +152,15 @@ def resume_command(
     from glue_workflow.runs import control
 
     target = control.open_runs(settings, workflow=workflow)
-    new_id, restarted = control.resume(target, run_id, nodes)
-    click.echo(f"resumed from {', '.join(restarted)}", err=True)
-    click.echo(new_id)
+    resumed = control.resume(target, run_id, nodes)
+    click.echo(
+        f"resuming from {', '.join(resumed.selected)} "
+        f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)",
+        err=True,
+    )
+    click.echo(resumed.run_id)
     if wait:
-        _wait_and_exit(target, new_id, timeout, fail_on_rejection)
+        _wait_and_exit(target, resumed.run_id, timeout, fail_on_rejection)
 
 
 @click.command("stop")
@@ -220,12 +223,11 @@ def _wait_and_exit(
 
 
 def _print_run(target: Any, run: dict[str, Any]) -> None:
-    from rich.console import Console
-
     from glue_workflow.runs import view
+    from glue_workflow.runs.follow_view import wide_console
     from glue_workflow.runs.graph import node_rows
 
-    console = Console(soft_wrap=False)
+    console = wide_console()
     stats = run.get("Statistics") or {}
     console.print(
         f"workflow {target.workflow}  run {run.get('WorkflowRunId')}  {run.get('Status')}"

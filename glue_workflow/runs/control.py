@@ -181,11 +181,15 @@ def history(target: RunTarget, limit: int) -> list[dict[str, Any]]:
 # -- resume, stop ----------------------------------------------------------------------------
 
 
-def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> tuple[str, list[str]]:
-    """ResumeWorkflowRun from ``nodes`` (job or node names), by default the unhandled failures.
+@dataclass(frozen=True, kw_only=True)
+class Resumed:
+    run_id: str
+    selected: tuple[str, ...]  # the job nodes asked for
+    restarted: tuple[str, ...]  # what Glue reports as restarted
 
-    Returns the new run id and the job names actually restarted.
-    """
+
+def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
+    """ResumeWorkflowRun from ``nodes`` (job or node names), by default the unhandled failures."""
     run = target.glue.run(target.workflow, run_id)
     rows = [r for r in node_rows(run) if r.type == "JOB"]
     by_name = {r.name: r for r in rows}
@@ -209,15 +213,19 @@ def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> tuple[str, l
         target.workflow, run_id, [r.unique_id for r in selected]
     )
     names_by_id = {r.unique_id: r.name for r in rows}
-    restarted = [names_by_id.get(i, i) for i in restarted_ids] or [r.name for r in selected]
-    return new_id, restarted
+    return Resumed(
+        run_id=new_id,
+        selected=tuple(r.name for r in selected),
+        restarted=tuple(names_by_id.get(i, i) for i in restarted_ids),
+    )
 
 
 def _find_node(workflow: str, by_name: Mapping[str, NodeRow], name: str) -> NodeRow:
     for candidate in (name, f"{workflow}-{name}"):
         if candidate in by_name:
             return by_name[candidate]
-    close = difflib.get_close_matches(name, list(by_name), n=1)
+    short = {job.removeprefix(f"{workflow}-"): job for job in by_name}
+    close = difflib.get_close_matches(name, [*short, *by_name], n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise NotFoundError(
         f"no job node {name!r} in this run: {hint}job nodes: {', '.join(sorted(by_name))}"

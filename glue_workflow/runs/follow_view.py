@@ -13,6 +13,14 @@ from glue_workflow.runs import control, view
 from glue_workflow.runs.graph import node_rows
 
 
+def wide_console() -> Console:
+    """A console for tables: the terminal's width, or 160 columns into a file or pipe."""
+    console = Console(soft_wrap=False)
+    if not console.is_terminal:
+        console = Console(soft_wrap=False, width=max(console.width, 160))
+    return console
+
+
 def follow_live(
     target: control.RunTarget,
     run_id: str,
@@ -22,7 +30,7 @@ def follow_live(
     console: Console | None = None,
 ) -> dict[str, Any]:
     """Follow ``run_id`` until it ends; returns the final run."""
-    console = console or Console(soft_wrap=False)
+    console = console or wide_console()
     if not console.is_terminal:
         return _follow_lines(target, run_id, timeout, poll, console)
 

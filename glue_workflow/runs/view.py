@@ -64,8 +64,18 @@ def run_duration(run: Mapping[str, Any], now: dt.datetime | None = None) -> floa
 
 def node_table(rows: Sequence[NodeRow], now: dt.datetime | None = None) -> Table:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("node", "type", "state", "attempt", "started", "duration", "error"):
-        table.add_column(column, overflow="fold" if column == "error" else "ellipsis")
+    width = max([len(row.name) for row in rows] + [4])
+    table.add_column("node", no_wrap=True, min_width=width)
+    for column, size in (
+        ("type", 7),
+        ("state", 9),
+        ("attempt", 7),
+        ("started", 8),
+        ("duration", 8),
+    ):
+        table.add_column(column, no_wrap=True, min_width=size)
+    # One line per node: the full message is in `status --json` and `logs`.
+    table.add_column("error", no_wrap=True, overflow="ellipsis", max_width=70)
     for row in rows:
         state = row.state or "-"
         table.add_row(
@@ -123,8 +133,11 @@ def history_json(workflow: str, runs: Sequence[Mapping[str, Any]]) -> list[dict[
 
 def history_table(items: Sequence[Mapping[str, Any]]) -> Table:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("run id", "started", "duration", "status", "verdict"):
-        table.add_column(column, overflow="fold" if column == "verdict" else "ellipsis")
+    width = max([len(str(item.get("RunId"))) for item in items] + [6])
+    table.add_column("run id", no_wrap=True, min_width=width)
+    for column, size in (("started", 19), ("duration", 8), ("status", 9)):
+        table.add_column(column, no_wrap=True, min_width=size)
+    table.add_column("verdict", overflow="fold")
     for item in items:
         started = item.get("StartedOn")
         outcome = str(item.get("Outcome"))
