@@ -139,3 +139,37 @@ def test_destroy_of_empty_bucket_asks_first(aws: Any) -> None:
     accepted = run("infra", "destroy", *AWS, input="y\n")
     assert accepted.exit_code == 0, accepted.output
     assert "DELETE_COMPLETE" in accepted.output
+
+
+def test_unreadable_definition_asks_for_workflow_name(aws: Any, tmp_path: Path) -> None:
+    (tmp_path / "glue-wf.toml").write_text('[workflow]\ndefinition = "triggers/missing.py"\n')
+
+    result = run("infra", "plan", "--target", "aws", "--project", str(tmp_path))
+
+    assert result.exit_code == 1
+    message = str(result.exception)
+    assert message.startswith(
+        f"cannot read the workflow name from {tmp_path / 'triggers' / 'missing.py'}: "
+    )
+    assert message.endswith("; fix the definition or pass --workflow-name")
+
+
+def test_missing_template_is_named(aws: Any, tmp_path: Path) -> None:
+    (tmp_path / "glue-wf.toml").write_text("")
+
+    result = run(
+        "infra",
+        "plan",
+        "--target",
+        "aws",
+        "--project",
+        str(tmp_path),
+        "--workflow-name",
+        "churn-pipeline",
+    )
+
+    assert result.exit_code == 1
+    assert str(result.exception) == (
+        f"CloudFormation template not found: {tmp_path / 'infra' / 'template.yaml'} "
+        "(expected infra/template.yaml in the project, or pass --template PATH)"
+    )
