@@ -22,7 +22,8 @@ def main() -> None:
     require = ctx.args.get("gate_require", "all")
     if require not in ("all", "any"):
         raise JobInputError(f"--gate_require must be 'all' or 'any', got {require!r}")
-    decision = evaluate(conditions, ctx.properties(), require)
+    props = ctx.properties()
+    decision = evaluate(conditions, props, require)
     ctx.put(
         **{
             f"gate_{name}_decision": decision.decision,
@@ -34,7 +35,12 @@ def main() -> None:
     if decision.decision == PASSED:
         return
     if decision.decision == ERROR:
-        raise JobInputError(message + " (check the job that writes it)")
+        names = [c["metric"] for c in conditions] + [
+            c["property"] for c in conditions if "property" in c
+        ]
+        bad = [n for n in dict.fromkeys(names) if n in decision.reason]
+        hints = [f"{n} is expected from {ctx.producers[n]}" for n in bad if n in ctx.producers]
+        raise JobInputError(message + (f" ({'; '.join(hints)})" if hints else ""))
     raise JobFailed(message)
 
 

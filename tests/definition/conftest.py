@@ -15,8 +15,13 @@ from glue_workflow.model import Workflow
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = (
-    "jobs/preprocess.py", "jobs/train.py", "jobs/evaluate.py", "jobs/register.py",
-    "jobs/deploy.py", "jobs/reject.py", "jobs/evaluation/evaluate_model.py",
+    "jobs/preprocess.py",
+    "jobs/train.py",
+    "jobs/evaluate.py",
+    "jobs/register.py",
+    "jobs/deploy.py",
+    "jobs/reject.py",
+    "jobs/evaluation/evaluate_model.py",
 )
 TOML = """\
 [workflow]
@@ -38,8 +43,9 @@ def make_project(root: Path, definition: str | None = None) -> Path:
     (root / "triggers").mkdir(parents=True)
     (root / "glue-wf.toml").write_text(TOML)
     if definition is None:
-        shutil.copy(PROJECT_ROOT / "triggers" / "churn_pipeline.py",
-                    root / "triggers" / "churn_pipeline.py")
+        shutil.copy(
+            PROJECT_ROOT / "triggers" / "churn_pipeline.py", root / "triggers" / "churn_pipeline.py"
+        )
     else:
         (root / "triggers" / "churn_pipeline.py").write_text(definition)
     for script in SCRIPTS:

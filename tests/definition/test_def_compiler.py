@@ -68,8 +68,9 @@ def test_compile_is_byte_identical_across_processes(fixed_context: Any) -> None:
         "sys.stdout.write(compile_workflow(workflow, fixed_context(workflow)).to_json())\n"
     )
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           env=env, check=True).stdout
+    other = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
     assert other == here
 
 
@@ -77,8 +78,10 @@ def test_shipped_graph_shape(fixed_context: Any) -> None:
     document = compile_workflow(shipped(), fixed_context(shipped()))
     edges = {
         (c["JobName"], c["State"], a["JobName"])
-        for t in document.triggers if t["Type"] == "CONDITIONAL"
-        for c in t["Predicate"]["Conditions"] for a in t["Actions"]
+        for t in document.triggers
+        if t["Type"] == "CONDITIONAL"
+        for c in t["Predicate"]["Conditions"]
+        for a in t["Actions"]
     }
     p = "churn-pipeline-"
     assert edges == {
@@ -144,24 +147,51 @@ def test_every_trigger_has_workflow_logical_and_equals(fixed_context: Any) -> No
 
 def test_scheduled_event_and_explicit_trigger_options(fixed_context: Any) -> None:
     nodes = (
-        SparkJob(name="etl", script="jobs/etl.py", worker_type=None, number_of_workers=None,
-                 max_capacity=10.0, glue_version="4.0", execution_class="FLEX",
-                 extra_files=["conf/x.json"], job_bookmarks=True),
+        SparkJob(
+            name="etl",
+            script="jobs/etl.py",
+            worker_type=None,
+            number_of_workers=None,
+            max_capacity=10.0,
+            glue_version="4.0",
+            execution_class="FLEX",
+            extra_files=["conf/x.json"],
+            job_bookmarks=True,
+        ),
         PythonShellJob(name="b", script="jobs/b.py", max_capacity=1.0, library_set="none"),
     )
-    trigger = Trigger(name="then-b", when=succeeded("etl"),
-                      actions=[Action(node="b", arguments={"--limit": "{region}"}, timeout=7,
-                                      notify_delay_after=3)], active=False)
-    scheduled = Workflow(name="wf", nodes=nodes, triggers=[trigger], max_concurrent_runs=1,
-                         start=Scheduled(cron="cron(0 6 * * ? *)", active=False))
+    trigger = Trigger(
+        name="then-b",
+        when=succeeded("etl"),
+        actions=[
+            Action(node="b", arguments={"--limit": "{region}"}, timeout=7, notify_delay_after=3)
+        ],
+        active=False,
+    )
+    scheduled = Workflow(
+        name="wf",
+        nodes=nodes,
+        triggers=[trigger],
+        max_concurrent_runs=1,
+        start=Scheduled(cron="cron(0 6 * * ? *)", active=False),
+    )
     document = compile_workflow(scheduled, fixed_context(scheduled))
     start = document.trigger("wf-start")
     assert (start["Type"], start["Schedule"], start["StartOnCreation"]) == (
-        "SCHEDULED", "cron(0 6 * * ? *)", False)
+        "SCHEDULED",
+        "cron(0 6 * * ? *)",
+        False,
+    )
     explicit = document.trigger("wf-then-b")
     assert explicit["StartOnCreation"] is False
-    assert explicit["Actions"] == [{"JobName": "wf-b", "Arguments": {"--limit": "eu-west-1"},
-                                    "Timeout": 7, "NotificationProperty": {"NotifyDelayAfter": 3}}]
+    assert explicit["Actions"] == [
+        {
+            "JobName": "wf-b",
+            "Arguments": {"--limit": "eu-west-1"},
+            "Timeout": 7,
+            "NotificationProperty": {"NotifyDelayAfter": 3},
+        }
+    ]
     etl = document.job("wf-etl")
     assert etl["MaxCapacity"] == 10.0
     assert "WorkerType" not in etl
@@ -170,25 +200,33 @@ def test_scheduled_event_and_explicit_trigger_options(fixed_context: Any) -> Non
     assert etl["DefaultArguments"]["--extra-files"].endswith("/x.json")
     assert etl["Timeout"] == 2880  # Glue 4.0 default, always sent explicitly
     check_document(document)
-    evented = Workflow(name="wf", nodes=nodes[1:], max_concurrent_runs=1,
-                       start=Event(batch_size=5, batch_window=60))
+    evented = Workflow(
+        name="wf",
+        nodes=nodes[1:],
+        max_concurrent_runs=1,
+        start=Event(batch_size=5, batch_window=60),
+    )
     start = compile_workflow(evented, fixed_context(evented)).trigger("wf-start")
     assert start["EventBatchingCondition"] == {"BatchSize": 5, "BatchWindow": 60}
 
 
 def test_gate_compiles_to_python_shell_job(fixed_context: Any) -> None:
     workflow = Workflow(
-        name="wf", max_concurrent_runs=1,
-        nodes=(PythonShellJob(name="e", script="jobs/e.py", writes=["auc"]),
-               Gate(name="check", conditions=["auc > 0.7", "auc < 0.999"],
-                    after=succeeded("e"))),
+        name="wf",
+        max_concurrent_runs=1,
+        nodes=(
+            PythonShellJob(name="e", script="jobs/e.py", writes=["auc"]),
+            Gate(name="check", conditions=["auc > 0.7", "auc < 0.999"], after=succeeded("e")),
+        ),
     )
     job = compile_workflow(workflow, fixed_context(workflow)).job("wf-check")
     assert job["Command"]["ScriptLocation"].endswith("/gate.py")
     args = job["DefaultArguments"]
     assert args["--gate_name"] == "check"
     assert json.loads(args["--gate_conditions"]) == [
-        {"metric": "auc", "op": ">", "value": 0.7}, {"metric": "auc", "op": "<", "value": 0.999}]
+        {"metric": "auc", "op": ">", "value": 0.7},
+        {"metric": "auc", "op": "<", "value": 0.999},
+    ]
     assert json.loads(args["--glue_wf_producers"]) == {"auc": "node 'e' (job wf-e)"}
 
 
@@ -201,8 +239,11 @@ def test_missing_artifact_is_a_clear_error(fixed_context: Any) -> None:
 
 
 def test_compiler_imports_no_boto3() -> None:
-    code = ("import sys; import glue_workflow.compiler; "
-            "print(any(m.split('.')[0] in ('boto3', 'botocore') for m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys; import glue_workflow.compiler; "
+        "print(any(m.split('.')[0] in ('boto3', 'botocore') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"

@@ -51,176 +51,333 @@ def errors(build: Callable[[], Any]) -> list[str]:
 
 
 CASES: list[tuple[str, Callable[[], Any], str]] = [
-    ("workflow-name", lambda: wf(job("a")).__class__(name="my wf", nodes=(job("a"),)),
-     "Workflow 'my wf': workflow name 'my wf' is not a valid name: use 1-80 letters, digits, "
-     "'-' or '_', starting with a letter or digit [name-pattern]"),
-    ("node-name", lambda: job("train.v2"),
-     "PythonShellJob 'train.v2': job name 'train.v2' is not a valid name: use 1-80 letters, "
-     "digits, '-' or '_', starting with a letter or digit [name-pattern]"),
-    ("duplicate-node", lambda: wf(job("a"), job("a")),
-     "Workflow 'wf': two nodes are named 'a': rename one [duplicate-node]"),
-    ("no-nodes", lambda: Workflow(name="wf", nodes=()),
-     "Workflow 'wf': a workflow needs at least one node [nodes]"),
-    ("unlistenable-state", lambda: Condition(node="a", state="ERROR"),
-     "condition on 'a': state 'ERROR' cannot be watched by a Glue trigger: only SUCCEEDED, "
-     "FAILED, STOPPED, TIMEOUT fire conditional triggers [listenable-state]"),
-    ("state-typo", lambda: on("a", "SUCEEDED"),
-     "condition on 'a': state 'SUCEEDED' is not one of 'SUCCEEDED', 'FAILED', 'STOPPED', "
-     "'TIMEOUT' (did you mean 'SUCCEEDED'?) [state-value]"),
-    ("mixed-logical", lambda: (succeeded("a") & succeeded("b")) | failed("c"),
-     "dependency (a SUCCEEDED & b SUCCEEDED) | (c FAILED): cannot mix '&' (AND) and '|' "
-     "(ANY): a Glue trigger predicate is one flat list; add an "
-     "intermediate node or an explicit Trigger [flat-predicate]"),
-    ("predicate-size", lambda: succeeded(*[f"n{i}" for i in range(501)]),
-     "dependency: 501 conditions; a Glue predicate holds at most 500 [predicate-size]"),
-    ("pyshell-capacity", lambda: job("a", max_capacity=0.5),
-     "PythonShellJob 'a': max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
-     "0.5 [python-shell-capacity]"),
-    ("pyshell-3.6", lambda: job("a", python_version="3", glue_version="1.0"),
-     "PythonShellJob 'a': Python shell 3 on Glue 1.0 has reached end of life: use "
-     "glue_version='3.0', python_version='3.9' [python-shell-version]"),
-    ("pyshell-version", lambda: job("a", glue_version="4.0"),
-     "PythonShellJob 'a': Python shell runs Python 3.9 on Glue 3.0; got python_version='3.9', "
-     "glue_version='4.0' [python-shell-version]"),
-    ("pyshell-egg", lambda: job("a", extra_py_files=["libs/x.egg"]),
-     "PythonShellJob 'a': extra_py_files 'libs/x.egg': Python 3.9 shell jobs need .whl, not "
-     ".egg [python-shell-egg]"),
-    ("glue-eol", lambda: spark(glue_version="1.0"),
-     "SparkJob 'etl': Glue 1.0 has reached end of life (runs cannot start): use "
-     "glue_version='5.0' [glue-end-of-life]"),
-    ("capacity-exclusive", lambda: spark(max_capacity=10.0),
-     "SparkJob 'etl': max_capacity cannot be combined with worker_type/number_of_workers: set "
-     "worker_type=None and number_of_workers=None, or drop max_capacity [capacity-exclusive]"),
-    ("worker-type", lambda: spark(worker_type="G.1x"),
-     "SparkJob 'etl': worker_type 'G.1x' is not one of 'G.1X', 'G.2X', 'G.4X', 'G.8X', "
-     "'G.12X', 'G.16X', 'R.1X', 'R.2X', 'R.4X', 'R.8X' (did you mean 'G.1X'?) "
-     "[worker_type-value]"),
-    ("workers", lambda: spark(number_of_workers=1),
-     "SparkJob 'etl': number_of_workers must be between 2 and 1000, got 1 "
-     "[number_of_workers-range]"),
-    ("reserved-argument", lambda: job("a", arguments={"--JOB_NAME": "x"}),
-     "PythonShellJob 'a': argument key '--JOB_NAME' is reserved: Glue sets it for every run; "
-     "remove it [reserved-argument]"),
-    ("field-argument", lambda: job("a", arguments={"--extra-py-files": "s3://b/x.whl"}),
-     "PythonShellJob 'a': argument key '--extra-py-files' is managed by glue-wf: use the "
-     "extra_py_files= field instead [reserved-argument]"),
-    ("context-argument", lambda: job("a", arguments={"--artifacts_bucket": "b"}),
-     "PythonShellJob 'a': argument key '--artifacts_bucket' is filled from the deployment: use "
-     "context_arguments=('artifacts_bucket',) instead [reserved-argument]"),
-    ("argument-key", lambda: job("a", arguments={"input_path": "s3://b/k"}),
-     "PythonShellJob 'a': argument key 'input_path' is not a valid job argument: keys start "
-     "with '--' then a letter, then letters, digits or '_' (e.g. '--input_path') "
-     "[argument-key]"),
-    ("secret-argument", lambda: job("a", arguments={"--db_password": "hunter2"}),
-     "PythonShellJob 'a': argument key '--db_password' looks like a secret; job arguments are "
-     "logged and shown in the console: pass a Secrets Manager ARN under a neutral name "
-     "[no-secrets]"),
-    ("access-key-value", lambda: job("a", arguments={"--who": "AKIAABCDEFGHIJKLMNOP"}),
-     "PythonShellJob 'a': argument '--who' holds what looks like an AWS access key id: never "
-     "put credentials in job arguments; jobs use their IAM role [no-secrets]"),
-    ("secret-property", lambda: wf(job("a"), default_run_properties={"api_token": "x"}),
-     "Workflow 'wf': default run property 'api_token' looks like a secret; run properties are "
-     "logged and shown in the console: keep the secret in AWS Secrets Manager and pass its ARN "
-     "under a neutral name (e.g. 'db_conn_arn') for the job to read [no-secrets]"),
-    ("property-name", lambda: job("a", reads=["model-uri"]),
-     "PythonShellJob 'a': run property 'model-uri' is not a valid run property name: use "
-     "letters, digits and '_', starting with a letter or '_' (at most 255 characters) "
-     "[property-name]"),
-    ("property-value-type", lambda: wf(job("a"), default_run_properties={"min_accuracy": 0.9}),
-     "Workflow 'wf': default_run_properties must map strings to strings (run properties and "
-     "arguments are strings): 'min_accuracy' -> 0.9; quote the value, e.g. '0.9' "
-     "[string-values]"),
-    ("reads-string", lambda: job("a", reads="train_uri"),
-     "PythonShellJob 'a': reads must be a list of strings, got 'train_uri' [list]"),
-    ("timeout", lambda: job("a", timeout=20000),
-     "PythonShellJob 'a': timeout must be between 1 and 10080, got 20000 [timeout-range]"),
-    ("retries", lambda: job("a", max_retries=11),
-     "PythonShellJob 'a': max_retries must be between 0 and 10, got 11 [max_retries-range]"),
-    ("script-path", lambda: PythonShellJob(name="a", script="/abs/a.py"),
-     "PythonShellJob 'a': script '/abs/a.py' must be a relative path inside the project using "
-     "'/' (e.g. 'jobs/train.py') [path]"),
-    ("script-suffix", lambda: PythonShellJob(name="a", script="jobs/a.sh"),
-     "PythonShellJob 'a': script 'jobs/a.sh' must end with .py [path]"),
-    ("context-typo", lambda: job("a", context_arguments=["artifact_bucket"]),
-     "PythonShellJob 'a': context argument 'artifact_bucket' is not one of 'artifacts_bucket', "
-     "'sagemaker_role_arn', 'xgboost_image_uri' (did you mean 'artifacts_bucket'?) "
-     "[context-argument-value]"),
-    ("gate-syntax", lambda: Gate(name="gate", conditions=["accuracy => 0.9"]),
-     "Gate 'gate': condition 'accuracy => 0.9' is not '<metric> <op> <property or number>' "
-     "with op one of >= <= == != > < (e.g. 'accuracy >= min_accuracy') [gate-condition]"),
-    ("gate-threshold", lambda: Gate(name="gate", conditions=["accuracy >= 0.9x"]),
-     "Gate 'gate': condition 'accuracy >= 0.9x': right side '0.9x' is neither a run property "
-     "name nor a number [gate-condition]"),
-    ("trigger-no-actions", lambda: Trigger(name="t", when=succeeded("a"), actions=()),
-     "Trigger 't': a trigger needs at least one action (a node to start) [no-actions]"),
-    ("trigger-when", lambda: Trigger(name="t", when="a SUCCEEDED", actions=["b"]),  # type: ignore[arg-type]
-     "Trigger 't': when= must be a dependency such as succeeded('train'); the start trigger is "
-     "Workflow(start=OnDemand() | Scheduled(...) | Event(...)) [when-type]"),
-    ("start-type", lambda: wf(job("a"), start=Trigger(name="t", when=succeeded("a"),
-                                                      actions=["a"])),
-     "Workflow 'wf': start= must be OnDemand(), Scheduled(cron=...) or Event(...), got "),
-    ("event-batch", lambda: Event(batch_size=0),
-     "start trigger: batch_size must be between 1 and 100, got 0 [batch_size-range]"),
-    ("reserved-tag", lambda: wf(job("a"), tags={"glue-wf:workflow": "x"}),
-     "Workflow 'wf': tag 'glue-wf:workflow': keys starting with 'glue-wf:' are set by glue-wf "
-     "[reserved-tag]"),
+    (
+        "workflow-name",
+        lambda: wf(job("a")).__class__(name="my wf", nodes=(job("a"),)),
+        "Workflow 'my wf': workflow name 'my wf' is not a valid name: use 1-80 letters, digits, "
+        "'-' or '_', starting with a letter or digit [name-pattern]",
+    ),
+    (
+        "node-name",
+        lambda: job("train.v2"),
+        "PythonShellJob 'train.v2': job name 'train.v2' is not a valid name: use 1-80 letters, "
+        "digits, '-' or '_', starting with a letter or digit [name-pattern]",
+    ),
+    (
+        "duplicate-node",
+        lambda: wf(job("a"), job("a")),
+        "Workflow 'wf': two nodes are named 'a': rename one [duplicate-node]",
+    ),
+    (
+        "no-nodes",
+        lambda: Workflow(name="wf", nodes=()),
+        "Workflow 'wf': a workflow needs at least one node [nodes]",
+    ),
+    (
+        "unlistenable-state",
+        lambda: Condition(node="a", state="ERROR"),
+        "condition on 'a': state 'ERROR' cannot be watched by a Glue trigger: only SUCCEEDED, "
+        "FAILED, STOPPED, TIMEOUT fire conditional triggers [listenable-state]",
+    ),
+    (
+        "state-typo",
+        lambda: on("a", "SUCEEDED"),
+        "condition on 'a': state 'SUCEEDED' is not one of 'SUCCEEDED', 'FAILED', 'STOPPED', "
+        "'TIMEOUT' (did you mean 'SUCCEEDED'?) [state-value]",
+    ),
+    (
+        "mixed-logical",
+        lambda: (succeeded("a") & succeeded("b")) | failed("c"),
+        "dependency (a SUCCEEDED & b SUCCEEDED) | (c FAILED): cannot mix '&' (AND) and '|' "
+        "(ANY): a Glue trigger predicate is one flat list; add an "
+        "intermediate node or an explicit Trigger [flat-predicate]",
+    ),
+    (
+        "predicate-size",
+        lambda: succeeded(*[f"n{i}" for i in range(501)]),
+        "dependency: 501 conditions; a Glue predicate holds at most 500 [predicate-size]",
+    ),
+    (
+        "pyshell-capacity",
+        lambda: job("a", max_capacity=0.5),
+        "PythonShellJob 'a': max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
+        "0.5 [python-shell-capacity]",
+    ),
+    (
+        "pyshell-3.6",
+        lambda: job("a", python_version="3", glue_version="1.0"),
+        "PythonShellJob 'a': Python shell 3 on Glue 1.0 has reached end of life: use "
+        "glue_version='3.0', python_version='3.9' [python-shell-version]",
+    ),
+    (
+        "pyshell-version",
+        lambda: job("a", glue_version="4.0"),
+        "PythonShellJob 'a': Python shell runs Python 3.9 on Glue 3.0; got python_version='3.9', "
+        "glue_version='4.0' [python-shell-version]",
+    ),
+    (
+        "pyshell-egg",
+        lambda: job("a", extra_py_files=["libs/x.egg"]),
+        "PythonShellJob 'a': extra_py_files 'libs/x.egg': Python 3.9 shell jobs need .whl, not "
+        ".egg [python-shell-egg]",
+    ),
+    (
+        "glue-eol",
+        lambda: spark(glue_version="1.0"),
+        "SparkJob 'etl': Glue 1.0 has reached end of life (runs cannot start): use "
+        "glue_version='5.0' [glue-end-of-life]",
+    ),
+    (
+        "capacity-exclusive",
+        lambda: spark(max_capacity=10.0),
+        "SparkJob 'etl': max_capacity cannot be combined with worker_type/number_of_workers: set "
+        "worker_type=None and number_of_workers=None, or drop max_capacity [capacity-exclusive]",
+    ),
+    (
+        "worker-type",
+        lambda: spark(worker_type="G.1x"),
+        "SparkJob 'etl': worker_type 'G.1x' is not one of 'G.1X', 'G.2X', 'G.4X', 'G.8X', "
+        "'G.12X', 'G.16X', 'R.1X', 'R.2X', 'R.4X', 'R.8X' (did you mean 'G.1X'?) "
+        "[worker_type-value]",
+    ),
+    (
+        "workers",
+        lambda: spark(number_of_workers=1),
+        "SparkJob 'etl': number_of_workers must be between 2 and 1000, got 1 "
+        "[number_of_workers-range]",
+    ),
+    (
+        "reserved-argument",
+        lambda: job("a", arguments={"--JOB_NAME": "x"}),
+        "PythonShellJob 'a': argument key '--JOB_NAME' is reserved: Glue sets it for every run; "
+        "remove it [reserved-argument]",
+    ),
+    (
+        "field-argument",
+        lambda: job("a", arguments={"--extra-py-files": "s3://b/x.whl"}),
+        "PythonShellJob 'a': argument key '--extra-py-files' is managed by glue-wf: use the "
+        "extra_py_files= field instead [reserved-argument]",
+    ),
+    (
+        "context-argument",
+        lambda: job("a", arguments={"--artifacts_bucket": "b"}),
+        "PythonShellJob 'a': argument key '--artifacts_bucket' is filled from the deployment: use "
+        "context_arguments=('artifacts_bucket',) instead [reserved-argument]",
+    ),
+    (
+        "argument-key",
+        lambda: job("a", arguments={"input_path": "s3://b/k"}),
+        "PythonShellJob 'a': argument key 'input_path' is not a valid job argument: keys start "
+        "with '--' then a letter, then letters, digits or '_' (e.g. '--input_path') "
+        "[argument-key]",
+    ),
+    (
+        "secret-argument",
+        lambda: job("a", arguments={"--db_password": "hunter2"}),
+        "PythonShellJob 'a': argument key '--db_password' looks like a secret; job arguments are "
+        "logged and shown in the console: pass a Secrets Manager ARN under a neutral name "
+        "[no-secrets]",
+    ),
+    (
+        "access-key-value",
+        lambda: job("a", arguments={"--who": "AKIAABCDEFGHIJKLMNOP"}),
+        "PythonShellJob 'a': argument '--who' holds what looks like an AWS access key id: never "
+        "put credentials in job arguments; jobs use their IAM role [no-secrets]",
+    ),
+    (
+        "secret-property",
+        lambda: wf(job("a"), default_run_properties={"api_token": "x"}),
+        "Workflow 'wf': default run property 'api_token' looks like a secret; run properties are "
+        "logged and shown in the console: keep the secret in AWS Secrets Manager and pass its ARN "
+        "under a neutral name (e.g. 'db_conn_arn') for the job to read [no-secrets]",
+    ),
+    (
+        "property-name",
+        lambda: job("a", reads=["model-uri"]),
+        "PythonShellJob 'a': run property 'model-uri' is not a valid run property name: use "
+        "letters, digits and '_', starting with a letter or '_' (at most 255 characters) "
+        "[property-name]",
+    ),
+    (
+        "property-value-type",
+        lambda: wf(job("a"), default_run_properties={"min_accuracy": 0.9}),
+        "Workflow 'wf': default_run_properties must map strings to strings (run properties and "
+        "arguments are strings): 'min_accuracy' -> 0.9; quote the value, e.g. '0.9' "
+        "[string-values]",
+    ),
+    (
+        "reads-string",
+        lambda: job("a", reads="train_uri"),
+        "PythonShellJob 'a': reads must be a list of strings, got 'train_uri' [list]",
+    ),
+    (
+        "timeout",
+        lambda: job("a", timeout=20000),
+        "PythonShellJob 'a': timeout must be between 1 and 10080, got 20000 [timeout-range]",
+    ),
+    (
+        "retries",
+        lambda: job("a", max_retries=11),
+        "PythonShellJob 'a': max_retries must be between 0 and 10, got 11 [max_retries-range]",
+    ),
+    (
+        "script-path",
+        lambda: PythonShellJob(name="a", script="/abs/a.py"),
+        "PythonShellJob 'a': script '/abs/a.py' must be a relative path inside the project using "
+        "'/' (e.g. 'jobs/train.py') [path]",
+    ),
+    (
+        "script-suffix",
+        lambda: PythonShellJob(name="a", script="jobs/a.sh"),
+        "PythonShellJob 'a': script 'jobs/a.sh' must end with .py [path]",
+    ),
+    (
+        "context-typo",
+        lambda: job("a", context_arguments=["artifact_bucket"]),
+        "PythonShellJob 'a': context argument 'artifact_bucket' is not one of 'artifacts_bucket', "
+        "'sagemaker_role_arn', 'xgboost_image_uri' (did you mean 'artifacts_bucket'?) "
+        "[context-argument-value]",
+    ),
+    (
+        "gate-syntax",
+        lambda: Gate(name="gate", conditions=["accuracy => 0.9"]),
+        "Gate 'gate': condition 'accuracy => 0.9' is not '<metric> <op> <property or number>' "
+        "with op one of >= <= == != > < (e.g. 'accuracy >= min_accuracy') [gate-condition]",
+    ),
+    (
+        "gate-threshold",
+        lambda: Gate(name="gate", conditions=["accuracy >= 0.9x"]),
+        "Gate 'gate': condition 'accuracy >= 0.9x': right side '0.9x' is neither a run property "
+        "name nor a number [gate-condition]",
+    ),
+    (
+        "trigger-no-actions",
+        lambda: Trigger(name="t", when=succeeded("a"), actions=()),
+        "Trigger 't': a trigger needs at least one action (a node to start) [no-actions]",
+    ),
+    (
+        "trigger-when",
+        lambda: Trigger(name="t", when="a SUCCEEDED", actions=["b"]),  # type: ignore[arg-type]
+        "Trigger 't': when= must be a dependency such as succeeded('train'); the start trigger is "
+        "Workflow(start=OnDemand() | Scheduled(...) | Event(...)) [when-type]",
+    ),
+    (
+        "start-type",
+        lambda: wf(job("a"), start=Trigger(name="t", when=succeeded("a"), actions=["a"])),
+        "Workflow 'wf': start= must be OnDemand(), Scheduled(cron=...) or Event(...), got ",
+    ),
+    (
+        "event-batch",
+        lambda: Event(batch_size=0),
+        "start trigger: batch_size must be between 1 and 100, got 0 [batch_size-range]",
+    ),
+    (
+        "reserved-tag",
+        lambda: wf(job("a"), tags={"glue-wf:workflow": "x"}),
+        "Workflow 'wf': tag 'glue-wf:workflow': keys starting with 'glue-wf:' are set by glue-wf "
+        "[reserved-tag]",
+    ),
     # -- whole-graph rules ----------------------------------------------------------------
-    ("unknown-node", lambda: wf(job("train"), job("evaluate", after=succeeded("trian"))),
-     "after= of 'evaluate': refers to node 'trian', which is not in workflow 'wf' (did you "
-     "mean 'train'?): add it to nodes= or fix the name [unknown-node]"),
-    ("self-loop", lambda: wf(job("a"), job("b", after=succeeded("a")),
-                             triggers=[Trigger(name="retry", when=failed("b"), actions=["b"])]),
-     "Trigger 'retry': node 'b' is both a condition and an action of trigger 'wf-retry'; Glue "
-     "refuses this: use max_retries= to retry a job [self-loop]"),
-    ("cycle", lambda: wf(job("a"), job("b", after=succeeded("c")), job("c", after=succeeded("b"))),
-     "node 'b': dependency cycle b -> c -> b: a Glue workflow run is a DAG; remove one of these "
-     "after= links [cycle]"),
-    ("unreachable", lambda: wf(job("a"), job("b", after=succeeded("c")),
-                               job("c", after=succeeded("b"))),
-     "node 'c': is never started: nothing connects it to the start trigger (its after= only "
-     "watches nodes that cannot run); fix its after= or remove it [unreachable]"),
-    ("trigger-collision", lambda: wf(job("a"), job("b"),
-                                     triggers=[Trigger(name="start", when=succeeded("a"),
-                                                       actions=["b"])]),
-     "Trigger 'start': trigger name 'wf-start' is also produced by start trigger: rename the "
-     "explicit Trigger [trigger-name-collision]"),
-    ("missing-property", lambda: wf(job("a", writes=["train_uri"]),
-                                    job("b", after=succeeded("a"), reads=["train_url"])),
-     "node 'b': reads run property 'train_url' but nothing writes it (did you mean "
-     "'train_uri'?): add it to an upstream node's writes=, to default_run_properties, or to "
-     "start_parameters [property-contract]"),
-    ("parallel-writer", lambda: wf(job("a"), job("b", after=succeeded("a"), writes=["m"]),
-                                   job("c", after=succeeded("a"), reads=["m"])),
-     "node 'c': reads run property 'm' but it is written by 'b', which is not upstream of 'c' "
-     "(it may run later or in parallel): add it to an upstream node's writes=, to "
-     "default_run_properties, or to start_parameters [property-contract]"),
-    ("concurrency", lambda: wf(job("a"), max_concurrent_runs=3),
-     "node 'a': max_concurrent_runs=1 is below the workflow's max_concurrent_runs=3: "
-     "overlapping runs would fail this job; set max_concurrent_runs=3 or more "
-     "[job-concurrency]"),
-    ("cron-rate", lambda: wf(job("a"), start=Scheduled(cron="cron(0/1 * * * ? *)")),
-     "start trigger: schedule 'cron(0/1 * * * ? *)': fires every 1 minute(s); Glue allows at "
-     "most one run every 5 minutes (e.g. Minutes '0/5') [cron]"),
-    ("cron-fields", lambda: wf(job("a"), start=Scheduled(cron="cron(15 12 * * *)")),
-     "start trigger: schedule 'cron(15 12 * * *)': has 5 fields, needs 6"),
-    ("placeholder", lambda: wf(job("a"), default_run_properties={"input_uri": "s3://{bukcet}/x"}),
-     "workflow 'wf': 'input_uri' uses unknown placeholder {bukcet} (did you mean 'bucket'?); "
-     "known: {bucket}, {region}, {workflow} [placeholder]"),
-    ("gate-decision", lambda: wf(job("e", writes=["acc"]),
-                                 Gate(name="g1", decision="q", conditions=["acc > 1"],
-                                      after=succeeded("e")),
-                                 Gate(name="g2", decision="q", conditions=["acc > 2"],
-                                      after=succeeded("e"))),
-     "node 'g2': writes 'gate_q_decision', which node 'g1' records too: gate decisions must "
-     "have one writer; give each gate its own decision= [gate-decision]"),
-    ("argument-size", lambda: wf(job("a", arguments={"--big": "x" * (261 * 1024)})),
-     "node 'a': arguments total 267269 bytes; Glue allows 266240: put large values in S3 and "
-     "pass the URI [argument-size]"),
+    (
+        "unknown-node",
+        lambda: wf(job("train"), job("evaluate", after=succeeded("trian"))),
+        "after= of 'evaluate': refers to node 'trian', which is not in workflow 'wf' (did you "
+        "mean 'train'?): add it to nodes= or fix the name [unknown-node]",
+    ),
+    (
+        "self-loop",
+        lambda: wf(
+            job("a"),
+            job("b", after=succeeded("a")),
+            triggers=[Trigger(name="retry", when=failed("b"), actions=["b"])],
+        ),
+        "Trigger 'retry': node 'b' is both a condition and an action of trigger 'wf-retry'; Glue "
+        "refuses this: use max_retries= to retry a job [self-loop]",
+    ),
+    (
+        "cycle",
+        lambda: wf(job("a"), job("b", after=succeeded("c")), job("c", after=succeeded("b"))),
+        "node 'b': dependency cycle b -> c -> b: a Glue workflow run is a DAG; remove one of these "
+        "after= links [cycle]",
+    ),
+    (
+        "unreachable",
+        lambda: wf(job("a"), job("b", after=succeeded("c")), job("c", after=succeeded("b"))),
+        "node 'c': is never started: nothing connects it to the start trigger (its after= only "
+        "watches nodes that cannot run); fix its after= or remove it [unreachable]",
+    ),
+    (
+        "trigger-collision",
+        lambda: wf(
+            job("a"), job("b"), triggers=[Trigger(name="start", when=succeeded("a"), actions=["b"])]
+        ),
+        "Trigger 'start': trigger name 'wf-start' is also produced by start trigger: rename the "
+        "explicit Trigger [trigger-name-collision]",
+    ),
+    (
+        "missing-property",
+        lambda: wf(
+            job("a", writes=["train_uri"]), job("b", after=succeeded("a"), reads=["train_url"])
+        ),
+        "node 'b': reads run property 'train_url' but nothing writes it (did you mean "
+        "'train_uri'?): add it to an upstream node's writes=, to default_run_properties, or to "
+        "start_parameters [property-contract]",
+    ),
+    (
+        "parallel-writer",
+        lambda: wf(
+            job("a"),
+            job("b", after=succeeded("a"), writes=["m"]),
+            job("c", after=succeeded("a"), reads=["m"]),
+        ),
+        "node 'c': reads run property 'm' but it is written by 'b', which is not upstream of 'c' "
+        "(it may run later or in parallel): add it to an upstream node's writes=, to "
+        "default_run_properties, or to start_parameters [property-contract]",
+    ),
+    (
+        "concurrency",
+        lambda: wf(job("a"), max_concurrent_runs=3),
+        "node 'a': max_concurrent_runs=1 is below the workflow's max_concurrent_runs=3: "
+        "overlapping runs would fail this job; set max_concurrent_runs=3 or more "
+        "[job-concurrency]",
+    ),
+    (
+        "cron-rate",
+        lambda: wf(job("a"), start=Scheduled(cron="cron(0/1 * * * ? *)")),
+        "start trigger: schedule 'cron(0/1 * * * ? *)': fires every 1 minute(s); Glue allows at "
+        "most one run every 5 minutes (e.g. Minutes '0/5') [cron]",
+    ),
+    (
+        "cron-fields",
+        lambda: wf(job("a"), start=Scheduled(cron="cron(15 12 * * *)")),
+        "start trigger: schedule 'cron(15 12 * * *)': has 5 fields, needs 6",
+    ),
+    (
+        "placeholder",
+        lambda: wf(job("a"), default_run_properties={"input_uri": "s3://{bukcet}/x"}),
+        "workflow 'wf': 'input_uri' uses unknown placeholder {bukcet} (did you mean 'bucket'?); "
+        "known: {bucket}, {region}, {workflow} [placeholder]",
+    ),
+    (
+        "gate-decision",
+        lambda: wf(
+            job("e", writes=["acc"]),
+            Gate(name="g1", decision="q", conditions=["acc > 1"], after=succeeded("e")),
+            Gate(name="g2", decision="q", conditions=["acc > 2"], after=succeeded("e")),
+        ),
+        "node 'g2': writes 'gate_q_decision', which node 'g1' records too: gate decisions must "
+        "have one writer; give each gate its own decision= [gate-decision]",
+    ),
+    (
+        "argument-size",
+        lambda: wf(job("a", arguments={"--big": "x" * (261 * 1024)})),
+        "node 'a': arguments total 267269 bytes; Glue allows 266240: put large values in S3 and "
+        "pass the URI [argument-size]",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("build", "expected"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("build", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_rule_is_reported_with_its_message(build: Callable[[], Any], expected: str) -> None:
     found = errors(build)
     assert any(text.startswith(expected) for text in found), found
@@ -266,8 +423,7 @@ def test_retries_with_failure_branch_warns() -> None:
 
 def test_end_of_support_glue_warns() -> None:
     assert warnings(wf(spark(glue_version="2.0"))) == [
-        "node 'etl': Glue 2.0 is past end of support: use glue_version='5.0' "
-        "[glue-end-of-support]"
+        "node 'etl': Glue 2.0 is past end of support: use glue_version='5.0' [glue-end-of-support]"
     ]
 
 
@@ -280,8 +436,7 @@ def test_unlimited_workflow_concurrency_warns() -> None:
 
 
 def test_start_parameter_with_default_warns() -> None:
-    workflow = wf(job("a", reads=["x"]), start_parameters=["x"],
-                  default_run_properties={"x": "1"})
+    workflow = wf(job("a", reads=["x"]), start_parameters=["x"], default_run_properties={"x": "1"})
     assert warnings(workflow) == [
         "workflow 'wf': 'x' is both a start parameter and a default run property; a default "
         "makes it optional: drop it from start_parameters [property-contract]"
@@ -306,8 +461,13 @@ def test_explicit_trigger_with_action_arguments_is_valid() -> None:
     workflow = wf(
         job("a"),
         job("b"),
-        triggers=[Trigger(name="then-b", when=succeeded("a"),
-                          actions=[Action(node="b", arguments={"--mode_name": "x"}, timeout=5)])],
+        triggers=[
+            Trigger(
+                name="then-b",
+                when=succeeded("a"),
+                actions=[Action(node="b", arguments={"--mode_name": "x"}, timeout=5)],
+            )
+        ],
     )
     assert validate(workflow) == []
 
@@ -316,25 +476,37 @@ def test_explicit_trigger_with_action_arguments_is_valid() -> None:
 
 
 def _document(**trigger: Any) -> dict[str, Any]:
-    base = {"Name": "wf-on-a", "WorkflowName": "wf", "Type": "CONDITIONAL",
-            "Actions": [{"JobName": "wf-b"}]}
+    base = {
+        "Name": "wf-on-a",
+        "WorkflowName": "wf",
+        "Type": "CONDITIONAL",
+        "Actions": [{"JobName": "wf-b"}],
+    }
     base.update(trigger)
     return {
         "Workflow": {"Name": "wf"},
         "Jobs": [{"Name": "wf-a"}, {"Name": "wf-b"}],
         "Triggers": [
-            {"Name": "wf-start", "WorkflowName": "wf", "Type": "ON_DEMAND",
-             "Actions": [{"JobName": "wf-a"}]},
+            {
+                "Name": "wf-start",
+                "WorkflowName": "wf",
+                "Type": "ON_DEMAND",
+                "Actions": [{"JobName": "wf-a"}],
+            },
             base,
         ],
     }
 
 
 def test_document_two_conditions_without_logical() -> None:
-    doc = _document(Predicate={"Conditions": [
-        {"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "SUCCEEDED"},
-        {"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "FAILED"},
-    ]})
+    doc = _document(
+        Predicate={
+            "Conditions": [
+                {"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "SUCCEEDED"},
+                {"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "FAILED"},
+            ]
+        }
+    )
     assert [str(p) for p in check_document_rules(doc)] == [
         "trigger 'wf-on-a': 2 conditions need Predicate.Logical AND or ANY; Glue rejects the "
         "trigger without it [logical]"
@@ -342,8 +514,9 @@ def test_document_two_conditions_without_logical() -> None:
 
 
 def test_document_missing_logical_operator_and_bad_state() -> None:
-    doc = _document(Predicate={"Logical": "AND", "Conditions": [
-        {"JobName": "wf-a", "State": "RUNNING"}]})
+    doc = _document(
+        Predicate={"Logical": "AND", "Conditions": [{"JobName": "wf-a", "State": "RUNNING"}]}
+    )
     assert [str(p) for p in check_document_rules(doc)] == [
         "trigger 'wf-on-a' condition 0: LogicalOperator must be 'EQUALS' (Glue fails with "
         "'Logical operator cannot be null or empty') [logical-operator]",
@@ -354,11 +527,18 @@ def test_document_missing_logical_operator_and_bad_state() -> None:
 
 def test_document_two_start_triggers_and_self_loop() -> None:
     doc = _document(Type="SCHEDULED", Schedule="cron(0 12 * * ? *)")
-    doc["Triggers"].append({"Name": "wf-loop", "WorkflowName": "wf", "Type": "CONDITIONAL",
-                            "Actions": [{"JobName": "wf-a"}],
-                            "Predicate": {"Logical": "AND", "Conditions": [
-                                {"LogicalOperator": "EQUALS", "JobName": "wf-a",
-                                 "State": "FAILED"}]}})
+    doc["Triggers"].append(
+        {
+            "Name": "wf-loop",
+            "WorkflowName": "wf",
+            "Type": "CONDITIONAL",
+            "Actions": [{"JobName": "wf-a"}],
+            "Predicate": {
+                "Logical": "AND",
+                "Conditions": [{"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "FAILED"}],
+            },
+        }
+    )
     assert [str(p) for p in check_document_rules(doc)] == [
         "workflow 'wf': has 2 start triggers (wf-start, wf-on-a); a workflow needs exactly one "
         "ON_DEMAND, SCHEDULED or EVENT trigger [start-trigger]",

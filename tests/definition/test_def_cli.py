@@ -1,0 +1,97 @@
+"""glue-wf validate / compile / graph through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from glue_workflow.cli import cli
+from glue_workflow.errors import GlueWfError
+
+BROKEN = """
+from glue_workflow.model import PythonShellJob, Workflow, succeeded
+
+workflow = Workflow(
+    name="wf",
+    max_concurrent_runs=1,
+    nodes=(
+        PythonShellJob(name="train", script="jobs/train.py"),
+        PythonShellJob(name="evaluate", script="jobs/evaluate.py", after=succeeded("trian")),
+        PythonShellJob(name="report", script="jobs/report.py", reads=["accuracy"]),
+    ),
+)
+"""
+
+
+def run(project: Path, *args: str) -> tuple[int, str, str]:
+    """Exit code, stdout, stderr as the console script shows them (``error: ...``)."""
+    result = CliRunner().invoke(cli, [*args, "--project", str(project)])
+    err = result.stderr
+    if isinstance(result.exception, GlueWfError):
+        err += f"error: {result.exception}\n"  # what glue_workflow.cli.main prints
+    elif result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, err
+
+
+def test_validate_ok(project: Path) -> None:
+    code, out, _ = run(project, "validate")
+    assert code == 0
+    assert out == "churn-pipeline: valid (7 nodes, 0 warnings)\n"
+
+
+def test_validate_json(project: Path) -> None:
+    code, out, _ = run(project, "validate", "--json")
+    assert code == 0
+    assert json.loads(out) == {"problems": [], "valid": True, "workflow": "churn-pipeline"}
+
+
+def test_validate_lists_every_problem(tmp_path: Path, make_project: object) -> None:
+    project = make_project(tmp_path / "p", BROKEN)  # type: ignore[operator]
+    code, _, err = run(project, "validate")
+    assert code == 1
+    assert (
+        "after= of 'evaluate': refers to node 'trian', which is not in workflow 'wf' (did "
+        "you mean 'train'?)" in err
+    )
+    assert "file 'jobs/report.py' does not exist" in err
+    code, out, _ = run(project, "validate", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["valid"] is False
+    assert {p["rule"] for p in report["problems"]} == {"unknown-node", "file-missing"}
+
+
+def test_compile_to_stdout_and_file(project: Path, tmp_path: Path) -> None:
+    code, out, _ = run(project, "compile")
+    assert code == 0
+    document = json.loads(out)
+    assert sorted(document) == ["Jobs", "Triggers", "Workflow"]
+    assert len(document["Jobs"]) == 7
+    target = tmp_path / "doc.json"
+    code, _, err = run(project, "compile", "--out", str(target))
+    assert code == 0
+    assert err == f"wrote {target} (7 jobs, 7 triggers, 9 artifacts)\n"
+    assert target.read_text() == out
+
+
+def test_graph_formats(project: Path) -> None:
+    code, out, _ = run(project, "graph", "--format", "mermaid")
+    assert code == 0
+    assert out.startswith("flowchart TD\n")
+    assert " -. FAILED .-> " in out
+    code, out, _ = run(project, "graph", "--format", "dot")
+    assert code == 0
+    assert out.startswith('digraph "churn-pipeline" {')
+    assert (
+        '"job:churn-pipeline-gate" -> "trigger:churn-pipeline-on-gate-failed" '
+        '[label="FAILED", color=firebrick, style=dashed];'
+    ) in out
+
+
+def test_graph_usage_error(project: Path) -> None:
+    code, _, err = run(project, "graph", "--format", "png")
+    assert code == 2
+    assert "Invalid value for '--format'" in err
