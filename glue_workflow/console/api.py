@@ -80,6 +80,7 @@ class ConsoleApi:
                 lambda r: wf.resume(r.args[0], r.args[1], r.body),
                 201,
             ),
+            ("GET", f"/api/jobs/{seg}", lambda r: wf.job(r.args[0]), 200),
             (
                 "GET",
                 f"/api/jobs/{seg}/runs/{seg}/log",

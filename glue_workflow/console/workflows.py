@@ -218,6 +218,27 @@ class Workflows:
             "text": data.decode("utf-8", errors="replace"),
         }
 
+    def job(self, name: str) -> dict[str, Any]:
+        check_id(name, "job")
+        job = self._call(f"no job {name!r}", "get_job", JobName=name)["Job"]
+        command = job.get("Command") or {}
+        return {
+            "name": name,
+            "description": job.get("Description"),
+            "command": command.get("Name"),
+            "python_version": command.get("PythonVersion"),
+            "script_location": command.get("ScriptLocation"),
+            "glue_version": job.get("GlueVersion"),
+            "max_capacity": job.get("MaxCapacity"),
+            "worker_type": job.get("WorkerType"),
+            "number_of_workers": job.get("NumberOfWorkers"),
+            "timeout_minutes": job.get("Timeout"),
+            "max_retries": job.get("MaxRetries", 0),
+            "max_concurrent_runs": (job.get("ExecutionProperty") or {}).get("MaxConcurrentRuns"),
+            "default_arguments": dict(job.get("DefaultArguments") or {}),
+            "last_modified_on": _iso(job.get("LastModifiedOn")),
+        }
+
     # --- actions ---------------------------------------------------------------------
 
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:

@@ -237,6 +237,26 @@ class FakeGlue:
                     return {"JobRun": {k: v for k, v in job_run.items() if v is not None}}
         raise _missing(f"Job run {RunId}")
 
+    def op_GetJob(self, JobName: str) -> dict[str, Any]:
+        if not JobName.startswith("demo-"):
+            raise _missing(f"Job {JobName}")
+        return {
+            "Job": {
+                "Name": JobName,
+                "Role": "r",
+                "GlueVersion": "3.0",
+                "MaxCapacity": 0.0625,
+                "Command": {
+                    "Name": "pythonshell",
+                    "PythonVersion": "3.9",
+                    "ScriptLocation": f"s3://b/{JobName}.py",
+                },
+                "DefaultArguments": {"--mode": "x"},
+                "Timeout": 60,
+                "MaxRetries": 1,
+            }
+        }
+
     def op_StartWorkflowRun(
         self, Name: str, RunProperties: dict[str, str] | None = None
     ) -> dict[str, Any]:

@@ -285,3 +285,14 @@ def test_endpoints_and_invoke(console):
     assert model_error.status == 502
     assert "could not convert string to float" in model_error.json()["error"]["message"]
     assert console.post("/api/endpoints/nope/invocations", {"csv": "1"}).status == 404
+
+
+def test_job_definition(console):
+    job = console.get("/api/jobs/demo-fit").json()
+    assert job["command"] == "pythonshell"
+    assert job["script_location"] == "s3://b/demo-fit.py"
+    assert job["default_arguments"] == {"--mode": "x"}
+    assert (job["timeout_minutes"], job["max_retries"]) == (60, 1)
+    missing = console.get("/api/jobs/other")
+    assert missing.status == 404
+    assert missing.json()["error"]["message"] == "no job 'other': Job other not found"

@@ -202,11 +202,19 @@ function startForm(wf, defaults) {
 async function viewWorkflow() {
   const wf = data.workflow;
   const [w, runs] = await Promise.all([api(`/api/workflows/${enc(wf)}`), api(`/api/workflows/${enc(wf)}/runs`)]);
-  let selected = null;
   const detail = h("div", { class: "card", id: "node-detail" }, h("p", { class: "muted" }, "Select a node."));
-  const select = (n) => {
-    selected = n.id;
-    detail.replaceChildren(n.type === "TRIGGER" ? triggerFacts(n) : facts([["Job", n.name], ["Type", n.type]]));
+  const select = async (n) => {
+    if (n.type === "TRIGGER") { detail.replaceChildren(triggerFacts(n)); return; }
+    try {
+      const j = await api(`/api/jobs/${enc(n.name)}`);
+      const args = Object.entries(j.default_arguments).map(([k, v]) => `${k} ${v}`);
+      detail.replaceChildren(facts([["Job", j.name], ["Description", j.description || "—"],
+        ["Command", `${j.command}${j.python_version ? " (Python " + j.python_version + ")" : ""}, Glue ${j.glue_version || "—"}`],
+        ["Script", h("span", { class: "mono" }, j.script_location || "—")],
+        ["Capacity", j.worker_type ? `${j.number_of_workers} × ${j.worker_type}` : `${j.max_capacity} DPU`],
+        ["Timeout", `${j.timeout_minutes} min`], ["Max retries", j.max_retries],
+        ["Arguments", h("div", { class: "mono" }, args.map((a) => h("div", {}, a)))]]));
+    } catch (e) { detail.replaceChildren(h("div", { class: "message" }, e.message)); }
   };
   const graphBox = h("div", { class: "graph-col" }, drawGraph(w.graph, { withRuns: false, onSelect: select }));
   const runsBox = h("div", {}, runsTable(wf, runs.runs));
@@ -214,7 +222,6 @@ async function viewWorkflow() {
     w.description ? h("p", {}, w.description) : "",
     h("div", { class: "row" }, graphBox, h("div", { class: "grow" }, detail, startForm(wf, w.default_run_properties))),
     h("h2", {}, "Runs (newest first)"), runsBox);
-  void selected;
   const refresh = async () => {
     try {
       const fresh = await api(`/api/workflows/${enc(wf)}/runs`);
@@ -233,7 +240,9 @@ async function viewRun() {
   app.replaceChildren(head, legend(), h("div", { class: "row" }, graphBox,
     h("div", { class: "grow" }, detail, logBox)), h("h2", {}, "Run properties"), propsBox);
 
+  let openLog = null;
   const showLog = async (jobName, jobRunId) => {
+    openLog = [jobName, jobRunId];
     logBox.replaceChildren(h("h2", {}, `Log of ${jobName} · ${jobRunId}`), h("p", { class: "muted" }, "Loading…"));
     try {
       const log = await api(`/api/jobs/${enc(jobName)}/runs/${enc(jobRunId)}/log`);
@@ -297,6 +306,7 @@ async function viewRun() {
     try { run = await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}`); }
     catch (e) { showError(e); return; }
     render();
+    if (openLog && pollTimer) await showLog(...openLog);  // follow a log while the run goes on
     if (!run.live && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   };
   await refresh();
