@@ -1,0 +1,90 @@
+"""``glue-wf env | schedule``: use the local target from any shell; fire schedules locally."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from glue_workflow.cli.common import with_settings
+
+
+@click.command("env")
+@with_settings
+def env_command(settings: Any) -> None:
+    """Print shell exports that make any Python process use the local target.
+
+    Usage: eval "$(glue-wf env)"; then plain boto3 code (glue, s3, sagemaker,
+    sagemaker-runtime) is answered from the local state directory.
+    """
+    import shlex
+
+    from glue_workflow.errors import ConfigError
+    from glue_workflow.local.environment import exports
+
+    if not settings.is_local:
+        raise ConfigError("glue-wf env describes the local target; drop --target aws")
+    for key, value in sorted(exports(settings.home).items()):
+        click.echo(f"export {key}={shlex.quote(value)}")
+
+
+def _utc(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from datetime import UTC
+
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO 8601 time (e.g. 2026-01-31T12:00:00Z)"
+        ) from exc
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+@click.command("schedule")
+@with_settings
+@click.option(
+    "--workflow",
+    "workflows",
+    multiple=True,
+    help="Only this workflow (repeatable; default: every workflow).",
+)
+@click.option(
+    "--until",
+    "until",
+    default=None,
+    metavar="TIME",
+    help="Exit at this UTC time (ISO 8601), e.g. 2026-01-31T12:00:00Z.",
+)
+@click.option("--once", is_flag=True, help="Exit after the first start.")
+def schedule_command(
+    settings: Any, workflows: tuple[str, ...], until: str | None, once: bool
+) -> None:
+    """Start workflows when their SCHEDULED trigger's cron fires (UTC), in the foreground.
+
+    Only ACTIVATED triggers fire, as on AWS. Ctrl-C stops the scheduler; runs it
+    started keep going.
+    """
+    from glue_workflow.clients import client
+    from glue_workflow.errors import ConfigError
+    from glue_workflow.local.scheduler import Scheduler
+
+    if not settings.is_local:
+        raise ConfigError(
+            "glue-wf schedule fires schedules of the local target; on AWS, Glue fires "
+            "SCHEDULED triggers itself (activate them with glue-wf deploy)"
+        )
+    deadline = _utc(until)
+    scheduler = Scheduler(client(settings, "glue"), workflows=workflows, log=click.echo)
+    click.echo(f"scheduler started for {settings.home} (UTC); Ctrl-C to stop")
+    try:
+        starts = scheduler.run(until=deadline, once=once)
+    except KeyboardInterrupt:
+        click.echo("scheduler stopped")
+        return
+    click.echo(f"scheduler exiting: {len(starts)} start(s)")
+
+
+COMMANDS = [env_command, schedule_command]

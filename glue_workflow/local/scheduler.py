@@ -1,0 +1,145 @@
+"""Fires SCHEDULED start triggers of the local target on their AWS cron (UTC).
+
+A foreground loop over a Glue client: it re-reads the triggers regularly (so
+deploys, activations and schedule edits take effect), sleeps until the next fire
+time, and calls StartWorkflowRun for the trigger's workflow. Only ACTIVATED triggers
+fire, as on AWS. EVENT triggers cannot fire locally (no EventBridge); they are
+reported once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from glue_workflow.cron import AwsCron, CronError, parse_schedule
+
+RESCAN_SECONDS = 30.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Start:
+    """One start the scheduler made (or tried to make)."""
+
+    workflow: str
+    trigger: str
+    fire_time: datetime
+    run_id: str | None
+    error: str | None = None
+
+
+class Scheduler:
+    """Starts workflows when their activated SCHEDULED start trigger's cron fires."""
+
+    def __init__(
+        self,
+        glue: Any,
+        *,
+        workflows: tuple[str, ...] = (),
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.glue = glue
+        self.workflows = workflows
+        self.clock = clock
+        self.sleep = sleep
+        self.log = log
+        self._cursor: dict[str, datetime] = {}  # trigger -> time after which to look
+        self._crons: dict[tuple[str, str], AwsCron | None] = {}
+        self._reported: set[str] = set()
+
+    def scheduled(self) -> list[tuple[dict[str, Any], AwsCron]]:
+        """Activated SCHEDULED triggers of a workflow (of the selected workflows)."""
+        found = []
+        for page in self.glue.get_paginator("get_triggers").paginate():
+            for trigger in page["Triggers"]:
+                workflow = trigger.get("WorkflowName")
+                if not workflow or (self.workflows and workflow not in self.workflows):
+                    continue
+                self._report_unschedulable(trigger)
+                if trigger["Type"] != "SCHEDULED" or trigger.get("State") != "ACTIVATED":
+                    continue
+                cron = self._cron(trigger)
+                if cron is not None:
+                    found.append((trigger, cron))
+        return found
+
+    def _report_unschedulable(self, trigger: dict[str, Any]) -> None:
+        name = trigger["Name"]
+        if trigger["Type"] == "EVENT" and name not in self._reported:
+            self._reported.add(name)
+            self.log(
+                f"note: EVENT trigger {name} of workflow {trigger['WorkflowName']} will not "
+                "fire: EventBridge events are not supported by the local target; start the "
+                "workflow with glue-wf run"
+            )
+
+    def _cron(self, trigger: dict[str, Any]) -> AwsCron | None:
+        key = (trigger["Name"], str(trigger.get("Schedule")))
+        if key not in self._crons:
+            try:
+                self._crons[key] = parse_schedule(key[1])
+            except CronError as exc:  # stored before validation existed, or edited by hand
+                self._crons[key] = None
+                self.log(f"skipping trigger {trigger['Name']}: {exc}")
+        return self._crons[key]
+
+    def tick(self, now: datetime) -> tuple[list[Start], datetime | None]:
+        """Start every workflow whose schedule fired by ``now``; return the next fire time."""
+        starts: list[Start] = []
+        upcoming: list[datetime] = []
+        for trigger, cron in self.scheduled():
+            name = trigger["Name"]
+            cursor = self._cursor.setdefault(name, now)
+            due = cron.next_fire(cursor)
+            if due is not None and due <= now:
+                starts.append(self._start(trigger, due))
+                # a fire missed while asleep is made once, not once per missed minute
+                self._cursor[name] = now
+                due = cron.next_fire(now)
+            if due is not None:
+                upcoming.append(due)
+        return starts, min(upcoming) if upcoming else None
+
+    def _start(self, trigger: dict[str, Any], due: datetime) -> Start:
+        workflow, name = trigger["WorkflowName"], trigger["Name"]
+        stamp = due.strftime("%Y-%m-%d %H:%M UTC")
+        try:
+            run_id = self.glue.start_workflow_run(Name=workflow)["RunId"]
+        except ClientError as exc:
+            message = exc.response["Error"].get("Message", str(exc))
+            self.log(f"{stamp} {trigger['Schedule']}: could not start {workflow}: {message}")
+            return Start(workflow=workflow, trigger=name, fire_time=due, run_id=None, error=message)
+        self.log(
+            f"{stamp} {trigger['Schedule']}: started workflow {workflow} run {run_id} "
+            f"(trigger {name})"
+        )
+        return Start(workflow=workflow, trigger=name, fire_time=due, run_id=run_id)
+
+    def run(self, *, until: datetime | None = None, once: bool = False) -> list[Start]:
+        """Loop until ``until`` (or after the first start with ``once``); Ctrl-C ends it."""
+        made: list[Start] = []
+        while True:
+            now = self.clock()
+            if until is not None and now >= until:
+                return made
+            starts, upcoming = self.tick(now)
+            made += starts
+            if once and starts:
+                return made
+            wake = now + timedelta(seconds=RESCAN_SECONDS)
+            if upcoming is not None:
+                wake = min(wake, upcoming)
+            if until is not None:
+                wake = min(wake, until)
+            self.sleep(max(0.05, (wake - self.clock()).total_seconds()))

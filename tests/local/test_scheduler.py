@@ -1,0 +1,146 @@
+"""The local scheduler against the local Glue, on a fake clock; glue-wf env / schedule."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+
+from glue_workflow.local.scheduler import Scheduler
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def glue(local_home: Path, tmp_path: Path) -> Any:
+    client = boto3.client("glue", region_name="us-east-1")
+    script = tmp_path / "ok.py"
+    script.write_text("print('ok')\n")
+    client.create_job(
+        Name="j",
+        Role="r",
+        Command={"Name": "pythonshell", "ScriptLocation": str(script)},
+        ExecutionProperty={"MaxConcurrentRuns": 10},
+    )
+    return client
+
+
+def wait_all(glue: Any, workflow: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        runs = glue.get_workflow_runs(Name=workflow)["Runs"]
+        if all(r["Status"] == "COMPLETED" for r in runs):
+            return list(runs)
+        time.sleep(0.05)
+    raise AssertionError("runs did not complete")
+
+
+def test_fires_activated_schedules_on_their_cron(glue: Any) -> None:
+    glue.create_workflow(Name="wf")
+    glue.create_trigger(
+        Name="every5",
+        WorkflowName="wf",
+        Type="SCHEDULED",
+        Schedule="cron(0/5 * * * ? *)",
+        StartOnCreation=True,
+        Actions=[{"JobName": "j"}],
+    )
+    glue.create_workflow(Name="paused")
+    glue.create_trigger(
+        Name="off",
+        WorkflowName="paused",
+        Type="SCHEDULED",
+        Schedule="cron(0/5 * * * ? *)",
+        Actions=[{"JobName": "j"}],
+    )
+    glue.create_workflow(Name="evented")
+    glue.create_trigger(Name="ev", WorkflowName="evented", Type="EVENT", Actions=[{"JobName": "j"}])
+    clock = FakeClock(datetime(2026, 1, 1, 0, 3, 30, tzinfo=UTC))
+    lines: list[str] = []
+    scheduler = Scheduler(glue, clock=clock, sleep=clock.sleep, log=lines.append)
+    starts = scheduler.run(until=datetime(2026, 1, 1, 0, 16, tzinfo=UTC))
+    assert [s.fire_time.strftime("%H:%M") for s in starts] == ["00:05", "00:10", "00:15"]
+    assert {s.workflow for s in starts} == {"wf"}
+    assert len(wait_all(glue, "wf")) == 3
+    assert glue.get_workflow_runs(Name="paused")["Runs"] == []
+    assert any(
+        "2026-01-01 00:05 UTC cron(0/5 * * * ? *): started workflow wf run wr_" in ln
+        for ln in lines
+    )
+    assert any("EVENT trigger ev of workflow evented will not fire" in ln for ln in lines)
+    # it re-reads triggers at least every 30 s, so edits and activations take effect
+    assert max(clock.sleeps) <= 30
+
+
+def test_once_exits_after_the_first_start_and_reports_refusals(glue: Any) -> None:
+    glue.create_workflow(Name="wf", MaxConcurrentRuns=1)
+    glue.create_trigger(
+        Name="s",
+        WorkflowName="wf",
+        Type="SCHEDULED",
+        Schedule="cron(0 12 * * ? *)",
+        StartOnCreation=True,
+        Actions=[{"JobName": "j"}],
+    )
+    clock = FakeClock(datetime(2026, 1, 1, 11, 0, tzinfo=UTC))
+    lines: list[str] = []
+    scheduler = Scheduler(glue, clock=clock, sleep=clock.sleep, log=lines.append)
+    starts = scheduler.run(once=True)
+    assert [(s.workflow, s.fire_time.hour) for s in starts] == [("wf", 12)]
+    wait_all(glue, "wf")
+
+
+def test_glue_wf_env_exports_work_in_a_shell(tmp_path: Path) -> None:
+    (tmp_path / "glue-wf.toml").write_text("")
+    from glue_workflow.cli import cli
+
+    result = CliRunner().invoke(cli, ["env", "--project", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "export GLUE_WF_HOME=" in result.output
+    script = (
+        result.output + f'\n{sys.executable} -c "import boto3; '
+        "boto3.client('s3').create_bucket(Bucket='from-shell')\"\n"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    homes = [p for p in tmp_path.rglob("from-shell") if p.is_dir()]
+    assert homes
+    assert homes[0].parent.name == "s3"
+
+
+def test_glue_wf_schedule_until_exits_cleanly(tmp_path: Path) -> None:
+    (tmp_path / "glue-wf.toml").write_text("")
+    from glue_workflow.cli import cli
+
+    until = (datetime.now(UTC) + timedelta(seconds=0.3)).isoformat()
+    result = CliRunner().invoke(cli, ["schedule", "--project", str(tmp_path), "--until", until])
+    assert result.exit_code == 0, result.output
+    assert "scheduler exiting: 0 start(s)" in result.output
+    bad = CliRunner().invoke(cli, ["schedule", "--project", str(tmp_path), "--until", "soon"])
+    assert bad.exit_code == 2
+    assert "'soon' is not an ISO 8601 time" in bad.output
