@@ -270,3 +270,53 @@ def test_bad_kms_key_is_refused() -> None:
         "invalid KMS key ARN 'alias/mine' (--kms-key-arn): use "
         "arn:aws:kms:<region>:<account>:key/<key id>"
     )
+
+
+PARAMS = StackParameters(workflow_name="churn-pipeline", resource_prefix="churn")
+CHANGE_SET_ID = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/glue-wf-1/x"
+
+
+def test_update_that_changes_nothing_is_an_empty_plan(stubbed: Any) -> None:
+    from glue_workflow.infra.plan import create_plan
+
+    stubber, cf, _ = stubbed
+    stubber.add_response("describe_stacks", stack("UPDATE_COMPLETE"))
+    stubber.add_client_error(
+        "create_change_set", "ValidationError", "No updates are to be performed."
+    )
+
+    plan = create_plan(cf, stack_name="glue-wf", template_body="{}", parameters=PARAMS)
+
+    assert plan.empty
+    assert plan.change_set_type == "UPDATE"
+
+
+def test_rejected_change_set_is_deleted_and_explained(stubbed: Any) -> None:
+    from glue_workflow.infra.plan import create_plan
+
+    stubber, cf, _ = stubbed
+    stubber.add_response("describe_stacks", stack("UPDATE_COMPLETE"))
+    stubber.add_response("create_change_set", {"Id": CHANGE_SET_ID, "StackId": STACK_ID})
+    stubber.add_response(
+        "describe_change_set",
+        {
+            "ChangeSetId": CHANGE_SET_ID,
+            "StackId": STACK_ID,
+            "Status": "FAILED",
+            "StatusReason": "Parameter 'KmsKeyArn' must match pattern ...",
+        },
+    )
+    stubber.add_response("delete_change_set", {}, {"ChangeSetName": CHANGE_SET_ID})
+
+    with pytest.raises(InfraError) as rejected:
+        create_plan(
+            cf,
+            stack_name="glue-wf",
+            template_body="{}",
+            parameters=PARAMS,
+            waiting=Waiting(poll_seconds=0, sleep=lambda _s: None),
+        )
+    assert str(rejected.value) == (
+        "CloudFormation rejected the change set for stack glue-wf: Parameter 'KmsKeyArn' "
+        "must match pattern ..."
+    )
