@@ -11,25 +11,38 @@ from glue_workflow.model._base import did_you_mean
 from glue_workflow.model.workflow import Workflow
 
 
-def available_properties(
-    workflow: Workflow, edges: Mapping[str, set[str]]
-) -> dict[str, frozenset[str]]:
-    """node -> run properties written by some node upstream of it (a DAG is assumed)."""
+def available_properties(workflow: Workflow, edges: Mapping[str, set[str]]) -> dict[str, int]:
+    """node -> bitset of the run properties written upstream of it (a DAG is assumed).
+
+    Bitsets (Python ints, one bit per written property) keep the propagation close
+    to O(nodes + edges) even for wide or long graphs.
+    """
+    bits = {prop: 1 << index for index, prop in enumerate(_bit_order(workflow))}
+    writes = {n.name: _mask(n.writes, bits) for n in workflow.nodes}
     parents: dict[str, list[str]] = {n: [] for n in workflow.node_names}
     for source, targets in edges.items():
         for target in targets:
             if target in parents and source in parents and source != target:
                 parents[target].append(source)
-    writes = {n.name: frozenset(n.writes) for n in workflow.nodes}
-    sorter = graphlib.TopologicalSorter(parents)
-    result: dict[str, frozenset[str]] = {}
-    for node in sorter.static_order():
-        acc: set[str] = set()
+    result: dict[str, int] = {}
+    for node in graphlib.TopologicalSorter(parents).static_order():
+        acc = 0
         for parent in parents[node]:
-            acc |= result[parent]
-            acc |= writes[parent]
-        result[node] = frozenset(acc)
+            acc |= result[parent] | writes[parent]
+        result[node] = acc
     return result
+
+
+def _bit_order(workflow: Workflow) -> list[str]:
+    """Written properties in first-written order: the bit positions of the bitsets."""
+    return list(dict.fromkeys(p for n in workflow.nodes for p in n.writes))
+
+
+def _mask(names: tuple[str, ...], bits: Mapping[str, int]) -> int:
+    mask = 0
+    for name in names:
+        mask |= bits[name]
+    return mask
 
 
 def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[Problem]:
@@ -39,12 +52,13 @@ def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[P
         for prop in node.writes:
             writers.setdefault(prop, []).append(node.name)
     available = available_properties(workflow, edges)
+    bits = {prop: 1 << index for index, prop in enumerate(_bit_order(workflow))}
     known = given | set(writers)
     problems = []
     for node in workflow.nodes:
-        upstream = available.get(node.name, frozenset())
+        upstream = available.get(node.name, 0)
         for prop in node.reads:
-            if prop in given or prop in upstream:
+            if prop in given or (upstream & bits.get(prop, 0)):
                 continue
             if prop in writers:
                 others = ", ".join(repr(w) for w in writers[prop])
