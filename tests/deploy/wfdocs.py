@@ -35,9 +35,16 @@ def make_document(
     bucket: str = BUCKET,
     start_type: str = "ON_DEMAND",
     extra_args: dict[str, dict[str, str]] | None = None,
+    handlers: dict[str, str] | None = None,
 ) -> WorkflowDocument:
-    """A chain start → n0 → n1 → ...; one artifact (script) per node."""
+    """A chain start → n0 → n1 → ...; one artifact (script) per node.
+
+    ``handlers`` maps a chain node to a node that runs when it FAILS (a branch).
+    """
     scripts = scripts or {}
+    handlers = handlers or {}
+    chain = nodes
+    nodes = (*nodes, *handlers.values())
     artifacts = []
     jobs: list[dict[str, Any]] = []
     for node in nodes:
@@ -75,10 +82,12 @@ def make_document(
         start["Schedule"] = "cron(0 12 * * ? *)"
         start["StartOnCreation"] = True
     triggers = [start]
-    for up, down in itertools.pairwise(nodes):
+    edges = [(up, down, "SUCCEEDED") for up, down in itertools.pairwise(chain)]
+    edges += [(up, down, "FAILED") for up, down in handlers.items()]
+    for up, down, state in edges:
         triggers.append(
             {
-                "Name": f"{workflow}-on-{up}-succeeded",
+                "Name": f"{workflow}-on-{up}-{state.lower()}",
                 "WorkflowName": workflow,
                 "Type": "CONDITIONAL",
                 "StartOnCreation": True,
@@ -88,7 +97,7 @@ def make_document(
                         {
                             "LogicalOperator": "EQUALS",
                             "JobName": f"{workflow}-{up}",
-                            "State": "SUCCEEDED",
+                            "State": state,
                         }
                     ],
                 },

@@ -1,0 +1,184 @@
+"""Run control through the CLI against the local target's real engine (no moto).
+
+Tiny workflows of trivial Python shell scripts: a chain, a gate whose FAILED branch
+handles a rejection, a node that fails until a marker file exists (resume), a slow
+node (stop).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from glue_workflow.cli import cli
+from glue_workflow.config import LOCAL_DEFAULT_BUCKET
+from glue_workflow.document import WorkflowDocument
+from glue_workflow.errors import GlueWfError
+
+# The hand-written documents live beside the deploy tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
+from wfdocs import make_document
+
+GATE = b"""import sys, boto3
+from awsglue.utils import getResolvedOptions
+args = getResolvedOptions(sys.argv, ["WORKFLOW_NAME", "WORKFLOW_RUN_ID"])
+boto3.client("glue").put_workflow_run_properties(
+    Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"],
+    RunProperties={"gate_min_accuracy_decision": "rejected",
+                   "gate_min_accuracy_reason": "accuracy 0.5 < min_accuracy 0.9"})
+sys.exit("model rejected: accuracy 0.5 < min_accuracy 0.9")
+"""
+FLAKY = b"""import os, sys
+marker = sys.argv[sys.argv.index("--marker") + 1]
+if not os.path.exists(marker):
+    sys.exit(f"marker {marker} missing")
+print("marker found")
+"""
+SLOW = b"import time\ntime.sleep(60)\n"
+
+
+@dataclass(frozen=True)
+class Result:
+    output: str  # stdout and stderr
+    stdout: str
+    exit_code: int
+
+
+class Local:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
+        self.project = project
+        self.document: WorkflowDocument | None = None
+        monkeypatch.setattr("glue_workflow.deploy.deployer.build", lambda _t: self.document)
+
+    def cli(self, *args: str, code: int = 0) -> Result:
+        result = CliRunner().invoke(cli, [*args, "--project", str(self.project)])
+        output, exit_code = result.output, result.exit_code
+        if isinstance(result.exception, GlueWfError):
+            output += f"error: {result.exception}\n"
+            exit_code = 1
+        elif result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        assert exit_code == code, output
+        return Result(output=output, stdout=result.stdout, exit_code=exit_code)
+
+    def deploy(self, document: WorkflowDocument) -> None:
+        self.document = document
+        self.cli("deploy")
+
+    def status(self, run_id: str, workflow: str) -> dict[str, Any]:
+        out = self.cli("status", run_id, "--workflow", workflow, "--json").stdout
+        data: dict[str, Any] = json.loads(out)
+        return data
+
+
+@pytest.fixture
+def local(local_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Local:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "glue-wf.toml").write_text(f'[target.local]\nhome = "{local_home}"\n')
+    return Local(monkeypatch, project)
+
+
+def doc(name: str, nodes: tuple[str, ...], **kwargs: Any) -> WorkflowDocument:
+    return make_document(name, nodes, bucket=LOCAL_DEFAULT_BUCKET, **kwargs)
+
+
+def test_run_wait_status_runs_and_logs(local: Local) -> None:
+    local.deploy(doc("tiny", ("a", "b"), scripts={"a": b"print('hello from a')\n"}))
+    out = local.cli("run", "--workflow", "tiny", "-p", "min_accuracy=0.5", "--wait").output
+    run_id = out.splitlines()[0]
+    assert run_id.startswith("wr_")
+    assert "tiny-a SUCCEEDED (attempt 0)" in out
+    assert out.rstrip().endswith("verdict: succeeded")
+
+    status = local.status(run_id, "tiny")
+    assert {"RunId", "Status", "Verdict", "Statistics", "RunProperties", "Nodes"} <= set(status)
+    assert (status["RunId"], status["Status"], status["Verdict"]) == (
+        run_id, "COMPLETED", "succeeded")  # fmt: skip
+    assert status["RunProperties"]["min_accuracy"] == "0.5"  # start-time over the default
+    assert status["Statistics"]["SucceededActions"] == 2
+    node = next(n for n in status["Nodes"] if n["Name"] == "tiny-a")
+    assert set(node) >= {"Name", "Type", "State", "StartedOn", "CompletedOn", "Attempt",
+                         "ErrorMessage"}  # fmt: skip
+    assert (node["Type"], node["State"], node["Attempt"]) == ("JOB", "SUCCEEDED", 0)
+
+    human = local.cli("status", "--workflow", "tiny").output  # latest run by default
+    assert run_id in human
+    assert "console:" not in human  # the Glue console link is for the aws target
+
+    history = json.loads(local.cli("runs", "--workflow", "tiny", "--json").stdout)
+    assert [(h["RunId"], h["Verdict"]) for h in history] == [(run_id, "succeeded")]
+    assert history[0]["DurationSeconds"] >= 0
+
+    assert "hello from a" in local.cli("logs", run_id, "a", "--workflow", "tiny").output
+
+
+def test_gate_rejection_is_success_unless_flagged(local: Local) -> None:
+    local.deploy(doc("gated", ("a", "gate"), scripts={"gate": GATE}, handlers={"gate": "reject"}))
+    out = local.cli("run", "--workflow", "gated", "--wait").output
+    assert (
+        "verdict: succeeded — model rejected by gate min_accuracy (accuracy 0.5 < min_accuracy 0.9)"
+    ) in out
+    run_id = out.splitlines()[0]
+    flagged = local.cli("status", run_id, "--workflow", "gated", "--wait", "--fail-on-rejection",
+                        code=1)  # fmt: skip
+    assert flagged.output.rstrip().endswith(
+        f"error: run {run_id}: succeeded — model rejected by gate min_accuracy "
+        "(accuracy 0.5 < min_accuracy 0.9) (--fail-on-rejection)"
+    )
+    nodes = {n["Name"]: n["State"] for n in local.status(run_id, "gated")["Nodes"]}
+    assert nodes["gated-gate"] == "FAILED"
+    assert nodes["gated-reject"] == "SUCCEEDED"
+    assert nodes["gated-on-gate-failed"] == "FIRED"
+
+
+def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: Path) -> None:
+    marker = tmp_path / "marker"
+    local.deploy(doc("flaky", ("a", "b", "c"), scripts={"b": FLAKY},
+                     extra_args={"b": {"--marker": str(marker)}}))  # fmt: skip
+    result = local.cli("run", "--workflow", "flaky", "--wait", code=1)
+    run_id = result.output.splitlines()[0]
+    assert f"error: run {run_id}: failed — flaky-b FAILED: marker {marker} missing" in (
+        result.output
+    )
+    nodes = {n["Name"]: n["State"] for n in local.status(run_id, "flaky")["Nodes"]}
+    assert (nodes["flaky-b"], nodes["flaky-c"]) == ("FAILED", None)  # c never reached
+
+    marker.write_text("ok")
+    resumed = local.cli("resume", run_id, "--workflow", "flaky", "--wait")
+    new_id = resumed.stdout.splitlines()[0]
+    assert new_id.startswith("wr_")
+    assert new_id != run_id
+    assert "resuming from flaky-b" in resumed.output
+    status = local.status(new_id, "flaky")
+    assert status["PreviousRunId"] == run_id
+    assert status["Verdict"] == "succeeded"
+    assert {n["Name"]: n["State"] for n in status["Nodes"]}["flaky-c"] == "SUCCEEDED"
+
+    missing = local.cli("resume", run_id, "--workflow", "flaky", "--node", "bb", code=1)
+    assert "error: no job node 'bb' in this run: did you mean 'b'?" in missing.output
+
+
+def test_stop_ends_a_run_stopped(local: Local) -> None:
+    local.deploy(doc("slow", ("a",), scripts={"a": SLOW}))
+    run_id = local.cli("run", "--workflow", "slow").stdout.strip()
+    assert local.cli("stop", run_id, "--workflow", "slow").output.startswith(
+        f"stopping run {run_id}"
+    )
+    result = local.cli("status", run_id, "--workflow", "slow", "--wait", "--timeout", "30",
+                       code=1)  # fmt: skip
+    assert f"error: run {run_id}: stopped before completing" in result.output
+
+
+def test_run_of_an_undeployed_workflow_says_deploy_first(local: Local) -> None:
+    result = local.cli("run", "--workflow", "nope", code=1)
+    assert (
+        "error: workflow 'nope' is not deployed on target local: run "
+        "'glue-wf deploy --target local' first"
+    ) in result.output
