@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from glue_workflow.console.errors import ApiError, from_client_error
 from glue_workflow.console.graph import NOT_STARTED, STATE_CLASS, graph_view
-from glue_workflow.console.verdict import verdict_of
+from glue_workflow.runs.verdict import judge
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
 MAX_RUNS = 50
@@ -126,6 +126,7 @@ class Workflows:
         return {"workflow": name, "runs": [self._summary(r) for r in runs[:limit]]}
 
     def _summary(self, run: Mapping[str, Any]) -> dict[str, Any]:
+        verdict = judge(run)  # the CLI's rule: COMPLETED is not success
         started, completed = run.get("StartedOn"), run.get("CompletedOn")
         end = completed if isinstance(completed, datetime) else self._now()
         duration = (
@@ -137,7 +138,9 @@ class Workflows:
             "run_id": run.get("WorkflowRunId"),
             "previous_run_id": run.get("PreviousRunId"),
             "status": run.get("Status"),
-            "verdict": verdict_of(run),
+            "verdict": verdict.outcome,
+            "verdict_summary": verdict.summary,
+            "rejections": [{"gate": r.gate, "reason": r.reason} for r in verdict.rejections],
             "started_on": _iso(started),
             "completed_on": _iso(completed),
             "duration_seconds": duration,
@@ -167,8 +170,8 @@ class Workflows:
             Name=name,
             RunId=run_id,
         ).get("RunProperties", {})
-        view = self._summary(raw)
-        view["run_properties"] = dict(properties)
+        # Jobs put properties while the run goes on: judge with the fresh ones.
+        view = self._summary({**raw, "WorkflowRunProperties": dict(properties)})
         view["workflow"] = name
         view["graph"] = graph_view(raw.get("Graph"), workflow=name, with_runs=True, now=self._now())
         view["resumable_node_ids"] = (

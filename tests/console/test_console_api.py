@@ -63,6 +63,10 @@ def test_runs_newest_first_with_verdicts(console):
     assert [r["run_id"] for r in runs] == [live, bad, old]
     # fit FAILED is consumed by the on-fit-failed trigger: a handled branch, a success.
     assert [r["verdict"] for r in runs] == ["running", "failed", "succeeded"]
+    assert runs[2]["verdict_summary"] == (
+        "succeeded — demo-fit FAILED handled by demo-on-fit-failed"
+    )
+    assert runs[1]["verdict_summary"] == "failed — demo-prep FAILED: demo-prep broke"
     assert runs[2]["duration_seconds"] == 60.0
     assert runs[0]["run_properties"] == {"mode": "slow"}
     assert len(console.get("/api/workflows/demo/runs?limit=1").json()["runs"]) == 1
@@ -86,6 +90,7 @@ def test_run_graph_states_attempts_and_resumable_nodes(console):
     assert nodes["demo-start"]["state_class"] == "fired"
     assert nodes["demo-on-fit-failed"]["state_class"] == "not-started"
     assert run["verdict"] == "failed"
+    assert run["rejections"] == []
     assert run["resumable_node_ids"] == ["j-demo-fit"]
     assert run["run_properties"] == {"accuracy": "0.5"}
     assert run["live"] is False

@@ -285,7 +285,8 @@ async function viewRun() {
       h("h1", {}, h("a", { href: `/workflows/${enc(wf)}` }, wf), " · ", h("span", { class: "mono" }, runId)),
       h("div", { class: "card" }, facts([
         ["Status", h("span", { id: "run-status" }, badge(run.status))],
-        ["Verdict", h("span", { id: "run-verdict" }, badge(run.verdict))],
+        ["Verdict", h("span", {}, h("span", { id: "run-verdict" }, badge(run.verdict)), " ",
+          h("span", { class: "muted", id: "verdict-summary" }, run.verdict_summary || ""))],
         ["Started", fmtTime(run.started_on)], ["Ended", fmtTime(run.completed_on)],
         ["Duration", fmtDur(run.duration_seconds)],
         ["Actions", `${stats.SucceededActions || 0} succeeded, ${stats.FailedActions || 0} failed, ` +
