@@ -129,11 +129,15 @@ def run_deploy(
     try:
         plan = _plan(ctx, options)
     except StackNeedsRecreateError as exc:
-        ctx.echo(str(exc))
-        if not (yes or confirm(f"Delete the failed stack {exc.stack.name} now?")):
+        failed = exc.stack
+        question = (
+            f"Stack {failed.name} is {failed.status} (its creation failed) and can only be "
+            "deleted. Delete it now and create it again?"
+        )
+        if not (yes or confirm(question)):
             raise
-        ctx.echo(f"deleting failed stack {exc.stack.name}")
-        delete_failed_stack(ctx.cf, exc.stack, on_event=ctx.show_event, waiting=ctx.waiting)
+        ctx.echo(f"deleting failed stack {failed.name} ({failed.status})")
+        delete_failed_stack(ctx.cf, failed, on_event=ctx.show_event, waiting=ctx.waiting)
         plan = _plan(ctx, options)
     ctx.echo(describe_plan(plan))
     if plan.empty:

@@ -98,14 +98,21 @@ def empty_bucket(s3: Any, bucket: str) -> int:
     removed = 0
     paginator = s3.get_paginator("list_object_versions")
     batch: list[dict[str, str]] = []
-    for page in paginator.paginate(Bucket=bucket):
-        for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
-            batch.append({"Key": item["Key"], "VersionId": item["VersionId"]})
-            if len(batch) == DELETE_BATCH:
-                removed += _delete(s3, bucket, batch)
-                batch = []
-    if batch:
-        removed += _delete(s3, bucket, batch)
+    try:
+        for page in paginator.paginate(Bucket=bucket):
+            for item in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                batch.append({"Key": item["Key"], "VersionId": item["VersionId"]})
+                if len(batch) == DELETE_BATCH:
+                    removed += _delete(s3, bucket, batch)
+                    batch = []
+        if batch:
+            removed += _delete(s3, bucket, batch)
+    except ClientError as exc:
+        raise InfraError(
+            f"emptying bucket {bucket} failed after {removed} object version(s) "
+            f"({error_code(exc)}): {error_message(exc)}; the stack was not deleted: fix "
+            "access and rerun"
+        ) from exc
     return removed
 
 

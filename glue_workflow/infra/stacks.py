@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from glue_workflow.errors import ConfigError, InfraError
 
@@ -111,6 +111,8 @@ class CloudFormation:
                     "configure, AWS_PROFILE, or the profile key of [target.aws] in "
                     "glue-wf.toml)"
                 ) from exc
+            except BotoCoreError as exc:  # endpoint unreachable, bad region, ...
+                raise InfraError(f"CloudFormation {operation} failed: {exc}") from exc
             self._sleep(delay)
             delay = min(delay * 2, MAX_DELAY)
         raise AssertionError("unreachable")  # pragma: no cover

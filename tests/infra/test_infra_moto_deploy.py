@@ -200,9 +200,13 @@ def test_failed_creation_names_the_resource_and_reason_then_recreates(
 
     questions: list[str] = []
     stack = run_deploy(ctx, OPTIONS, yes=False, confirm=lambda q: questions.append(q) or True)
-    assert questions == ["Delete the failed stack glue-wf now?", "Execute this change set?"]
+    assert questions == [
+        "Stack glue-wf is ROLLBACK_COMPLETE (its creation failed) and can only be deleted. "
+        "Delete it now and create it again?",
+        "Execute this change set?",
+    ]
     assert stack.status == "CREATE_COMPLETE"
-    assert "deleting failed stack glue-wf" in lines
+    assert "deleting failed stack glue-wf (ROLLBACK_COMPLETE)" in lines
 
 
 def test_destroy_refuses_non_empty_bucket_then_forced_empties_every_version(
