@@ -173,3 +173,15 @@ def test_missing_template_is_named(aws: Any, tmp_path: Path) -> None:
         f"CloudFormation template not found: {tmp_path / 'infra' / 'template.yaml'} "
         "(expected infra/template.yaml in the project, or pass --template PATH)"
     )
+
+
+def test_plan_keep_leaves_the_change_set_for_review(aws: Any) -> None:
+    result = run("infra", "plan", *AWS, "--workflow-name", "churn-pipeline", "--keep")
+
+    assert result.exit_code == 0, result.output
+    kept = result.output.splitlines()[-1]
+    assert kept.startswith("change set kept for review: arn:aws:cloudformation:us-east-1:")
+    change_set = aws.client("cloudformation").describe_change_set(
+        ChangeSetName=kept.rsplit(" ", 1)[1]
+    )
+    assert change_set["ExecutionStatus"] == "AVAILABLE"
