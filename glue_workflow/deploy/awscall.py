@@ -49,10 +49,11 @@ THROTTLING_CODES = frozenset(
 CONCURRENCY_CODES = frozenset({"ConcurrentModificationException"})
 # Messages AWS returns while a freshly created role has not propagated yet.
 IAM_PROPAGATION_MARKERS = (
-    "role cannot be assumed",
-    "unable to assume role",
+    "cannot be assumed",
+    "unable to assume",
+    "assume role permissions",
     "not authorized to perform: iam:passrole",
-    "is not authorized to assume",
+    "not authorized to perform: sts:assumerole",
 )
 NOT_FOUND_CODES = frozenset(
     {"EntityNotFoundException", "NoSuchEntity", "NoSuchKey", "NoSuchBucket", "404", "NotFound"}
@@ -95,7 +96,7 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 15.0
     # IAM propagation usually settles within seconds, occasionally a minute or two.
-    iam_deadline: float = 120.0
+    iam_deadline: float = 60.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     rng: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 

@@ -1,0 +1,170 @@
+"""Run control with botocore's Stubber (moto has no ResumeWorkflowRun and no run graph)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.stub import ANY, Stubber
+from rungraphs import HAPPY, WF, run_answer
+
+from glue_workflow.config import load_settings
+from glue_workflow.deploy.awscall import RetryPolicy
+from glue_workflow.errors import ConfigError, NotFoundError, RunError
+from glue_workflow.runs import control
+from glue_workflow.runs.glue_api import GlueRunsApi
+from glue_workflow.runs.view import console_url, format_duration
+
+
+@pytest.fixture
+def aws(tmp_path: Path) -> Iterator[tuple[control.RunTarget, Stubber]]:
+    (tmp_path / "glue-wf.toml").write_text('[target]\ndefault = "aws"\n')
+    settings = load_settings(tmp_path)
+    client = boto3.client("glue", region_name="us-east-1",
+                          config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+    api = GlueRunsApi(client=client, policy=RetryPolicy(sleep=lambda _s: None))
+    with Stubber(client) as stubber:
+        yield control.RunTarget(settings=settings, workflow=WF, glue=api), stubber
+        stubber.assert_no_pending_responses()
+
+
+def get_run(stubber: Stubber, run: dict[str, Any]) -> None:
+    stubber.add_response("get_workflow_run", {"Run": run},
+                         {"Name": WF, "RunId": "wr_1", "IncludeGraph": True})  # fmt: skip
+
+
+def test_parse_properties() -> None:
+    assert control.parse_properties(["min_accuracy=0.8", "note=a=b", "empty="]) == {
+        "min_accuracy": "0.8", "note": "a=b", "empty": ""}  # fmt: skip
+    with pytest.raises(ConfigError, match=r"^run property 'oops' is not KEY=VALUE"):
+        control.parse_properties(["oops"])
+    for key in ("db_password", "API-KEY", "github_token", "aws_secret_access_key"):
+        with pytest.raises(ConfigError) as err:
+            control.parse_properties([f"{key}=x"])
+        assert str(err.value) == (
+            f"run property {key!r} looks like a secret: run properties are stored and shown "
+            "in plain text by Glue; keep the secret in Secrets Manager and pass its name "
+            "under a neutral key instead (e.g. -p db_secret_name=...)"
+        )
+    with pytest.raises(ConfigError, match="looks like a secret"):
+        control.parse_properties(["note=AKIAABCDEFGHIJKLMNOP"])
+    assert control.parse_properties(["db_secret_name=prod/db", "max_tokens_ratio=1"]) == {
+        "db_secret_name": "prod/db", "max_tokens_ratio": "1"}  # fmt: skip
+
+
+def test_start_warns_about_unknown_property(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    stubber.add_response("get_workflow", {"Workflow": {
+        "Name": WF, "DefaultRunProperties": {"min_accuracy": "0.9"}}})  # fmt: skip
+    stubber.add_response("start_workflow_run", {"RunId": "wr_9"},
+                         {"Name": WF, "RunProperties": {"min_acuracy": "0.5"}})  # fmt: skip
+    run_id, warnings = control.start(target, {"min_acuracy": "0.5"})
+    assert run_id == "wr_9"
+    assert warnings == [
+        "run property 'min_acuracy' is not one of the workflow's defaults "
+        "(did you mean 'min_accuracy'?)"
+    ]
+
+
+def test_resume_defaults_to_unhandled_failures(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    get_run(stubber, run_answer({"preprocess": "SUCCEEDED", "train": "SUCCEEDED",
+                                 "evaluate": "FAILED"}))  # fmt: skip
+    stubber.add_response(
+        "resume_workflow_run",
+        {"RunId": "wr_2", "NodeIds": ["wnode_evaluate", "wnode_gate"]},
+        {"Name": WF, "RunId": "wr_1", "NodeIds": ["wnode_evaluate"]},
+    )
+    resumed = control.resume(target, "wr_1", [])
+    assert resumed == control.Resumed(
+        run_id="wr_2", selected=(f"{WF}-evaluate",),
+        restarted=(f"{WF}-evaluate", f"{WF}-gate"),
+    )  # fmt: skip
+
+
+def test_resume_named_node_and_errors(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    run = run_answer({"preprocess": "SUCCEEDED", "train": "SUCCEEDED", "evaluate": "FAILED"})
+    get_run(stubber, run)
+    stubber.add_response("resume_workflow_run", {"RunId": "wr_3", "NodeIds": ["wnode_train"]},
+                         {"Name": WF, "RunId": "wr_1", "NodeIds": ["wnode_train"]})  # fmt: skip
+    assert control.resume(target, "wr_1", ["train"]).run_id == "wr_3"
+    get_run(stubber, run)
+    with pytest.raises(RunError) as err:
+        control.resume(target, "wr_1", ["deploy"])
+    assert str(err.value) == (
+        f"cannot resume run wr_1 from {WF}-deploy: never ran in that run (Glue resumes only "
+        "nodes with a run attempt)"
+    )
+    get_run(stubber, run_answer(HAPPY))
+    with pytest.raises(RunError, match="no failed, timed-out or stopped job node left"):
+        control.resume(target, "wr_1", [])
+
+
+def test_missing_run_and_illegal_state(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    stubber.add_client_error("get_workflow_run", service_error_code="EntityNotFoundException",
+                             service_message="not found", http_status_code=400)  # fmt: skip
+    with pytest.raises(NotFoundError) as err:
+        control.get_run(target, "wr_1")
+    assert str(err.value) == f"no run 'wr_1' of workflow {WF!r}: list runs with 'glue-wf runs'"
+    stubber.add_client_error("stop_workflow_run",
+                             service_error_code="IllegalWorkflowStateException",
+                             service_message="Workflow run is not RUNNING")  # fmt: skip
+    with pytest.raises(RunError) as stop_err:
+        control.stop(target, "wr_1")
+    assert str(stop_err.value) == (
+        "glue:StopWorkflowRun failed: IllegalWorkflowStateException: Workflow run is not RUNNING"
+    )
+
+
+def test_follow_backs_off_and_times_out(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    clock = [0.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    poll = control.PollPolicy(first=1.0, factor=2.0, cap=4.0, sleep=sleep,
+                              clock=lambda: clock[0])  # fmt: skip
+    running = run_answer({"preprocess": "RUNNING"}, status="RUNNING")
+    for _ in range(5):
+        stubber.add_response("get_workflow_run", {"Run": running},
+                             {"Name": WF, "RunId": "wr_1", "IncludeGraph": ANY})  # fmt: skip
+    with pytest.raises(RunError) as err:
+        control.follow(target, "wr_1", timeout=12, poll=poll)
+    assert sleeps == [1.0, 2.0, 4.0, 4.0]  # unchanged state: back off up to the cap
+    assert str(err.value) == (
+        f"run wr_1 of {WF} still RUNNING after 12 s; it keeps running: check it with "
+        "'glue-wf status wr_1' or stop it with 'glue-wf stop wr_1'"
+    )
+
+
+def test_aws_log_location(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    run = run_answer(HAPPY)
+    gate = next(n for n in run["Graph"]["Nodes"] if n["Name"] == f"{WF}-gate")
+    gate["JobDetails"]["JobRuns"][0]["LogGroupName"] = "/aws-glue/python-jobs"
+    get_run(stubber, run)
+    location = control.log_location(target, "wr_1", "gate")
+    assert location.describe() == (
+        f"job run jr_gate_0 of {WF}-gate (CloudWatch Logs, us-east-1):\n"
+        "  output: log group /aws-glue/python-jobs/output, stream jr_gate_0\n"
+        "  errors: log group /aws-glue/python-jobs/error, stream jr_gate_0\n"
+        "  aws logs tail /aws-glue/python-jobs/output --log-stream-names jr_gate_0"
+    )
+
+
+def test_formatting() -> None:
+    assert [format_duration(s) for s in (None, 4.4, 75, 3725)] == ["", "4s", "1m15s",
+                                                                   "1h02m05s"]  # fmt: skip
+    assert console_url("eu-west-1", WF) == (
+        "https://eu-west-1.console.aws.amazon.com/glue/home?region=eu-west-1"
+        f"#/v2/etl-configuration/workflows/view/{WF}"
+    )
