@@ -33,6 +33,8 @@ preprocess = SparkJob(
     number_of_workers=2,
     timeout=60,
     context_arguments=("artifacts_bucket",),
+    # The dataset schema (columns, target, encodings) ships with the workflow.
+    files={"--dataset_config_uri": "jobs/datasets/churn.json"},
     reads=("input_uri",),
     writes=(
         "train_uri",

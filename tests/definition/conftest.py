@@ -53,6 +53,8 @@ def make_project(root: Path, definition: str | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"raise SystemExit('{script}: not written')\n")
     (root / "jobs" / "gate.py").write_text((PROJECT_ROOT / "jobs" / "gate.py").read_text())
+    (root / "jobs" / "datasets").mkdir(exist_ok=True)
+    (root / "jobs" / "datasets" / "churn.json").write_text('{"target": "Churn"}\n')
     return root
 
 
