@@ -29,6 +29,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.errors import GlueWfError
+
 MAX_BODY = 6 * 1024 * 1024  # the container's MAX_CONTENT_LENGTH
 MAX_HEADER = 64 * 1024
 REASONS = {
@@ -44,6 +46,10 @@ REASONS = {
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
 }
+
+
+class ModelLoadError(GlueWfError):
+    """The model file is not an XGBoost model this xgboost version loads."""
 
 
 class PayloadError(ValueError):
@@ -62,9 +68,10 @@ class Model:
         try:
             booster.load_model(str(model_path))
         except xgb.core.XGBoostError as exc:
-            raise SystemExit(
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            raise ModelLoadError(
                 f"cannot load {model_path.name} as an XGBoost model (JSON/UBJSON/binary model "
-                f"formats are accepted; pickled models are refused): {exc}"
+                f"formats are accepted; pickled models are refused): {first}"
             ) from None
         booster.set_param({"nthread": 1})
         self.booster = booster
@@ -306,8 +313,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default="")  # identifies the process (see procs)
     args = parser.parse_args(argv)
-    from glue_workflow.errors import GlueWfError
-
     try:
         asyncio.run(serve(args.model_dir, args.ready_file, args.host, args.port))
     except GlueWfError as exc:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from glue_workflow.local.sagemaker.server import Handler, Model
+from glue_workflow.local.sagemaker.server import Handler, Model, ModelLoadError
 
 
 @pytest.fixture(scope="module")
@@ -77,5 +77,5 @@ def test_pickled_model_is_never_loaded(tmp_path: Path) -> None:
 
     path = tmp_path / "xgboost-model"
     path.write_bytes(pickle.dumps({"not": "a booster"}))
-    with pytest.raises(SystemExit, match="pickled models are refused"):
+    with pytest.raises(ModelLoadError, match="pickled models are refused"):
         Model(path)

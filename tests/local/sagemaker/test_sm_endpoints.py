@@ -1,0 +1,191 @@
+"""Endpoints as local inference servers: create, invoke, blue/green update, failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, WaiterError
+from sm_helpers import BUCKET, IMAGE, ROLE, churn_frame, put, tar_gz
+
+from glue_workflow.local.sagemaker.endpoints import endpoint_url
+
+pytestmark = pytest.mark.slow
+
+
+def _model(sm: Any, name: str, url: str) -> None:
+    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
+                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": url})
+
+
+def _config(sm: Any, name: str, model: str) -> None:
+    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+        "VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1,
+        "InstanceType": "ml.m5.large"}])
+
+
+def _server_pid(sm_home: Path, endpoint: str) -> int:
+    from glue_workflow.local.sagemaker.common import Resources
+    from glue_workflow.local.store import LocalHome
+
+    record = Resources(LocalHome(sm_home)).get("endpoint", endpoint)
+    assert record is not None
+    pid: int = record["_server"]["pid"]
+    return pid
+
+
+def _alive(pid: int) -> bool:
+    """Running (not exited, not a zombie awaiting its parent)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _rows(count: int) -> str:
+    features = churn_frame().iloc[-count:, 1:]
+    return "\n".join(",".join(str(v) for v in row) for row in features.to_numpy().tolist())
+
+
+@pytest.fixture
+def live(sm: Any, trained: dict[str, Any]) -> Any:
+    """Endpoint ``ep-live`` serving the shared trained model; deleted afterwards."""
+    url = trained["ModelArtifacts"]["S3ModelArtifacts"]
+    for name in ("ep-model", "ep-model-b"):
+        try:
+            _model(sm, name, url)
+        except ClientError:
+            pass  # created by an earlier test
+    for name, model in (("ep-config", "ep-model"), ("ep-config-b", "ep-model-b")):
+        try:
+            _config(sm, name, model)
+        except ClientError:
+            pass
+    sm.create_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config")
+    try:
+        yield sm
+    finally:
+        sm.delete_endpoint(EndpointName="ep-live")
+
+
+def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> None:
+    sm = live
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="ep-live")  # first poll succeeds
+    endpoint = sm.describe_endpoint(EndpointName="ep-live")
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["ProductionVariants"][0]["DeployedImages"][0]["SpecifiedImage"] == IMAGE
+    url = endpoint_url(sm_home, "ep-live")
+    assert url is not None and url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(f"{url}/ping", timeout=5) as answer:
+        assert answer.status == 200
+
+    single = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
+                                     Body=_rows(1))
+    assert single["ContentType"] == "text/csv"
+    assert single["InvokedProductionVariant"] == "AllTraffic"
+    assert 0 < float(single["Body"].read()) < 1
+    batch = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
+                                    Body=_rows(100))
+    assert len(batch["Body"].read().decode().split(",")) == 100
+    as_json = runtime.invoke_endpoint(
+        EndpointName="ep-live", ContentType="application/json", Accept="application/json",
+        Body=json.dumps({"instances": [[float(v) for v in _rows(1).split(",")]]}))
+    assert len(json.loads(as_json["Body"].read())["predictions"]) == 1
+
+    with pytest.raises(ClientError) as bad:
+        runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1,2,3")
+    assert bad.value.response["Error"]["Code"] == "ModelError"
+    assert "Feature size of inference data 3 is not consistent" in str(bad.value)
+    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
+                                   Body=_rows(1))["Body"].read()  # still serving
+
+    with pytest.raises(ClientError, match="Cannot create already existing endpoint"):
+        sm.create_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config")
+    names = [e["EndpointName"] for e in sm.list_endpoints()["Endpoints"]]
+    assert "ep-live" in names
+
+    pid = _server_pid(sm_home, "ep-live")
+    sm.delete_endpoint(EndpointName="ep-live")
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    sm.get_waiter("endpoint_deleted").wait(EndpointName="ep-live")
+    with pytest.raises(ClientError, match='Could not find endpoint "ep-live"'):
+        sm.describe_endpoint(EndpointName="ep-live")
+    with pytest.raises(ClientError, match="Endpoint ep-live of account 123456789012 not found"):
+        runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1")
+    sm.create_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config")  # for teardown
+
+
+def test_blue_green_update_and_failed_update(live: Any, runtime: Any, sm_home: Path) -> None:
+    sm = live
+    blue = _server_pid(sm_home, "ep-live")
+    sm.update_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config-b")
+    updated = sm.describe_endpoint(EndpointName="ep-live")
+    assert updated["EndpointStatus"] == "InService"
+    assert updated["EndpointConfigName"] == "ep-config-b"
+    assert "FailureReason" not in updated
+    green = _server_pid(sm_home, "ep-live")
+    assert green != blue
+    assert not _alive(blue)
+    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
+                                   Body=_rows(1))["Body"].read()
+
+    put(sm_home, "broken/model.tar.gz", b"this is not a tar.gz")
+    _model(sm, "ep-broken", f"s3://{BUCKET}/broken/model.tar.gz")
+    _config(sm, "ep-config-broken", "ep-broken")
+    sm.update_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config-broken")
+    after = sm.describe_endpoint(EndpointName="ep-live")
+    assert after["EndpointStatus"] == "InService"
+    assert after["EndpointConfigName"] == "ep-config-b"
+    assert "is not a gzip-compressed tar archive" in after["FailureReason"]
+    assert _server_pid(sm_home, "ep-live") == green
+    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
+                                   Body=_rows(1))["Body"].read()
+
+
+def test_unsafe_or_broken_artifacts_fail_the_endpoint(sm: Any, sm_home: Path) -> None:
+    put(sm_home, "evil/model.tar.gz", tar_gz({"../../escape": b"x"}))
+    put(sm_home, "pickle/model.tar.gz", tar_gz({"xgboost-model": b"\x80\x04K\x01."}))
+    cases = {"ep-evil": ("evil", "escapes the extraction directory"),
+             "ep-pickle": ("pickle", "pickled models are refused")}
+    for name, (key, _) in cases.items():
+        _model(sm, name, f"s3://{BUCKET}/{key}/model.tar.gz")
+        _config(sm, name, name)
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
+    try:
+        for name, (_, message) in cases.items():
+            with pytest.raises(WaiterError, match="terminal failure state"):
+                sm.get_waiter("endpoint_in_service").wait(EndpointName=name)
+            endpoint = sm.describe_endpoint(EndpointName=name)
+            assert endpoint["EndpointStatus"] == "Failed"
+            assert message in endpoint["FailureReason"]
+        assert not (sm_home / "work" / "escape").exists()
+        with pytest.raises(ClientError, match="while it is Failed"):
+            sm.update_endpoint(EndpointName="ep-evil", EndpointConfigName="ep-evil")
+    finally:
+        for name in cases:
+            sm.delete_endpoint(EndpointName=name)
+
+
+def test_dead_server_reads_as_failed_not_a_ghost(live: Any, runtime: Any,
+                                                 sm_home: Path) -> None:
+    pid = _server_pid(sm_home, "ep-live")
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    endpoint = live.describe_endpoint(EndpointName="ep-live")
+    assert endpoint["EndpointStatus"] == "Failed"
+    assert "is no longer running" in endpoint["FailureReason"]
+    assert endpoint_url(sm_home, "ep-live") is None
+    with pytest.raises(ClientError, match="is not in service"):
+        runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))
