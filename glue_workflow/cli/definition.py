@@ -54,9 +54,20 @@ def validate(settings: Any, as_json: bool) -> None:
     help="Write the document to FILE instead of stdout.",
 )
 def compile_command(settings: Any, out: Path | None) -> None:
-    """Print the compiled WorkflowDocument: the exact Glue API requests, as JSON."""
+    """Print the compiled WorkflowDocument: the exact Glue API requests, as JSON.
+
+    With --target aws, a bucket or role ARN not set in glue-wf.toml or the
+    environment is read from the `glue-wf infra deploy` stack's outputs.
+    """
     from glue_workflow.definition import build_document
 
+    if not settings.is_local and not (
+        settings.bucket and settings.glue_role_arn and settings.sagemaker_role_arn
+    ):
+        from glue_workflow.clients import session_for
+        from glue_workflow.infra.outputs import fill_from_stack
+
+        settings = fill_from_stack(settings, session_for(settings))
     document = build_document(settings)
     text = document.to_json()
     if out is None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from click.testing import CliRunner
 
@@ -95,3 +98,27 @@ def test_graph_usage_error(project: Path) -> None:
     code, _, err = run(project, "graph", "--format", "png")
     assert code == 2
     assert "Invalid value for '--format'" in err
+
+
+def test_compile_for_aws_fills_resources_from_the_stack(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dataclasses
+
+    from glue_workflow.infra import outputs
+
+    def fake_fill(settings: Any, session: Any) -> Any:
+        return dataclasses.replace(
+            settings,
+            bucket="stack-bucket",
+            glue_role_arn="arn:aws:iam::123456789012:role/glue",
+            sagemaker_role_arn="arn:aws:iam::123456789012:role/sm",
+        )
+
+    monkeypatch.setattr(outputs, "fill_from_stack", fake_fill)
+    code, out, _ = run(project, "compile", "--target", "aws")
+    assert code == 0
+    document = json.loads(out)
+    assert document["Workflow"]["DefaultRunProperties"]["input_uri"] == (
+        "s3://stack-bucket/data/churn.csv"
+    )
