@@ -1,0 +1,183 @@
+"""DynamicFrame and the transforms on small in-memory frames."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture
+def people(spark, glue_context):
+    from awsglue.dynamicframe import DynamicFrame
+
+    df = spark.createDataFrame(
+        [(1, "ann", "42", ("Oslo", "0150")), (2, "bob", "x", ("Rome", None)),
+         (3, "cy", None, (None, None))],
+        "id long, name string, age string, address struct<city:string,zip:string>",
+    )
+    return DynamicFrame.fromDF(df, glue_context, "people")
+
+
+def rows(frame):
+    return [r.asDict(recursive=True) for r in frame.toDF().orderBy(frame.toDF().columns[0]).collect()]
+
+
+def test_star_import_exports_exactly_the_22_transforms():
+    namespace: dict = {}
+    exec("from awsglue.transforms import *", namespace)
+    names = sorted(k for k in namespace if not k.startswith("__"))
+    assert names == sorted([
+        "ApplyMapping", "Coalesce", "DropFields", "DropNullFields", "ErrorsAsDynamicFrame",
+        "Filter", "FlatMap", "Join", "Map", "MapToCollection", "Relationalize", "RenameField",
+        "Repartition", "ResolveChoice", "SelectFields", "SelectFromCollection", "Spigot",
+        "SplitFields", "SplitRows", "Union", "Unbox", "UnnestFrame"])
+
+
+def test_apply_mapping_keeps_only_mapped_fields_and_counts_failed_casts(people):
+    from awsglue.transforms import ApplyMapping
+
+    out = ApplyMapping.apply(frame=people, mappings=[
+        ("id", "long", "key", "string"), ("AGE", "string", "age", "int"),
+        ("address.city", "string", "loc.city", "string"), ("missing", "string", "m", "string"),
+    ], transformation_ctx="map1")
+    assert out.toDF().columns == ["key", "age", "loc"]
+    assert rows(out) == [
+        {"key": "1", "age": 42, "loc": {"city": "Oslo"}},
+        {"key": "2", "age": None, "loc": {"city": "Rome"}},
+        {"key": "3", "age": None, "loc": {"city": None}},
+    ]
+    assert out.errorsCount() == 1 and out.stageErrorsCount() == 1
+    error = out.errorsAsDynamicFrame().toDF().first()
+    assert error["transformation_ctx"] == "map1"
+    assert error["error"] == "age cannot be cast to int"
+    assert '"name":"bob"' in error["record"]
+
+
+def test_stage_threshold_raises_when_exceeded(people):
+    from awsglue._errors import ErrorThresholdExceeded
+
+    with pytest.raises(ErrorThresholdExceeded, match="1 error records in this stage exceed"):
+        people.apply_mapping([("age", "age", "int")], stageThreshold=0.5)
+
+
+def test_select_drop_rename_nested(people):
+    assert people.select_fields(["name", "address.zip"]).toDF().schema.simpleString() == (
+        "struct<name:string,address:struct<zip:string>>")
+    dropped = people.drop_fields(["age", "address.zip"]).toDF()
+    assert dropped.schema.simpleString() == (
+        "struct<id:bigint,name:string,address:struct<city:string>>")
+    renamed = people.rename_field("address.city", "address.town").toDF()
+    assert renamed.schema["address"].dataType.simpleString() == "struct<zip:string,town:string>"
+    assert people.rename_field("name", "who").toDF().columns == ["id", "who", "age", "address"]
+
+
+def test_resolve_choice_specs_and_argument_rules(people):
+    out = people.resolveChoice(specs=[("age", "cast:long"), ("name", "make_cols")])
+    assert out.toDF().columns == ["id", "name_string", "age", "address"]
+    assert out.errorsCount() == 1
+    with pytest.raises(Exception, match="exactly one of specs"):
+        people.resolveChoice()
+    with pytest.raises(Exception, match="exactly one of specs"):
+        people.resolveChoice(specs=[("age", "cast:long")], choice="make_cols")
+
+
+def test_filter_drops_key_errors_and_keeps_other_exceptions_as_errors(people):
+    from awsglue.transforms import Filter
+
+    def predicate(record):
+        if record["name"] == "cy":
+            raise RuntimeError("boom")
+        return int(record["age"]) > 18  # ValueError for "x": dropped silently
+
+    out = Filter.apply(frame=people, f=predicate, transformation_ctx="adults")
+    assert [r["name"] for r in rows(out)] == ["ann"]
+    assert out.errorsCount() == 1
+    assert "RuntimeError: boom" in out.errorsAsDynamicFrame().toDF().first()["error"]
+
+
+def test_map_adds_fields_and_turns_failures_into_errors(people):
+    from awsglue.transforms import Map
+
+    def add(record):
+        record["n"] = len(record["name"])
+        return None if record["id"] == 3 else record
+
+    out = Map.apply(frame=people, f=add)
+    got = rows(out)
+    assert [(r["id"], r["n"]) for r in got] == [(1, 3), (2, 3)]
+    assert out.toDF().schema["id"].dataType.simpleString() == "bigint"
+    assert out.errorsCount() == 1
+
+
+def test_join_keeps_both_sides_and_prefixes_clashes(spark, glue_context, people):
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Join
+
+    orders = DynamicFrame.fromDF(
+        spark.createDataFrame([(10, 1, "tea"), (11, 1, "cake"), (12, 9, "x")],
+                              "id long, person long, item string"), glue_context, "orders")
+    out = Join.apply(frame1=people, frame2=orders, keys1="id", keys2="person")
+    assert out.toDF().columns == ["id", "name", "age", "address", ".id", "person", "item"]
+    assert sorted(r["item"] for r in out.toDF().collect()) == ["cake", "tea"]
+
+
+def test_union_split_rows_split_fields_and_collection(people):
+    from awsglue.transforms import SelectFromCollection, SplitFields, SplitRows, Union
+
+    assert Union.apply(frame1=people, frame2=people).count() == 6
+    parts = SplitRows.apply(frame=people, comparison_dict={"id": {">": 1, "<=": 2}},
+                            name1="mid", name2="rest")
+    assert sorted(parts.keys()) == ["mid", "rest"]
+    assert [r["id"] for r in rows(parts["mid"])] == [2]
+    assert sorted(r["id"] for r in rows(parts["rest"])) == [1, 3]
+    fields = SplitFields.apply(frame=people, paths=["id", "name"], name1="a", name2="b")
+    assert fields["a"].toDF().columns == ["id", "name"]
+    assert fields["b"].toDF().columns == ["age", "address"]
+    assert SelectFromCollection.apply(dfc=fields, key="nope").count() == 0
+
+
+def test_drop_null_fields_and_unnest(spark, glue_context):
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import DropNullFields, UnnestFrame
+
+    df = spark.createDataFrame([(1, None, (None, "a")), (2, None, (None, None))],
+                               "id long, empty string, s struct<x:string,y:string>")
+    frame = DynamicFrame.fromDF(df, glue_context, "f")
+    assert DropNullFields.apply(frame=frame).toDF().schema.simpleString() == (
+        "struct<id:bigint,s:struct<y:string>>")
+    assert UnnestFrame.apply(frame=frame).toDF().columns == ["id", "empty", "s.x", "s.y"]
+
+
+def test_relationalize_splits_arrays_into_tables(spark, glue_context):
+    from awsglue.dynamicframe import DynamicFrame
+
+    df = spark.createDataFrame(
+        [(1, ["a", "b"], [(1, "x")]), (2, [], None)],
+        "id long, tags array<string>, links array<struct<n:long,u:string>>")
+    tables = DynamicFrame.fromDF(df, glue_context, "t").relationalize("root", "/tmp/unused")
+    assert sorted(tables.keys()) == ["root", "root_links", "root_tags"]
+    root = {r["id"]: r for r in tables["root"].toDF().collect()}
+    tags = tables["root_tags"].toDF()
+    assert tags.columns == ["id", "index", "tags.val"]
+    assert sorted((r["index"], r["tags.val"]) for r in tags.collect()) == [(0, "a"), (1, "b")]
+    assert {r["id"] for r in tags.collect()} == {root[1]["tags"]}
+    assert tables["root_links"].toDF().columns == ["id", "index", "links.val.n", "links.val.u"]
+
+
+def test_map_to_collection_and_repartition(people):
+    from awsglue.transforms import Coalesce, MapToCollection, Repartition, SelectFields
+
+    assert Repartition.apply(frame=people, num_partitions=3).getNumPartitions() == 3
+    assert Coalesce.apply(frame=people, num_partitions=1).getNumPartitions() == 1
+    dfc = people.split_fields(["id"], "ids", "others")
+    mapped = MapToCollection.apply(dfc=dfc, callable=SelectFields, paths=["id"])
+    assert mapped["ids"].toDF().columns == ["id"]
+    assert mapped["others"].toDF().columns == []
+
+
+def test_unsupported_methods_name_the_feature(people):
+    from awsglue._errors import UnsupportedFeatureError
+
+    with pytest.raises(UnsupportedFeatureError, match="DynamicFrame.mergeDynamicFrame is not"):
+        people.mergeDynamicFrame(people, ["id"])
