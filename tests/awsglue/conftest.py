@@ -31,7 +31,8 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from glue_workflow.awsglue_local.runner import local_spark_session
 
     return local_spark_session(
-        master="local[2]", warehouse_dir=tmp_path_factory.mktemp("warehouse"),
+        master="local[2]",
+        warehouse_dir=tmp_path_factory.mktemp("warehouse"),
         shuffle_partitions=1,
     )
 
@@ -42,7 +43,7 @@ def glue_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     home = tmp_path / "home"
     (home / "s3").mkdir(parents=True)
     monkeypatch.setenv("GLUE_WF_HOME", str(home))
-    yield home
+    return home
 
 
 @pytest.fixture

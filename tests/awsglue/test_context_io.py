@@ -10,8 +10,10 @@ import pytest
 
 pytestmark = [
     pytest.mark.spark,
-    pytest.mark.skipif(os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1",
-                       reason="local S3 directory and catalog registry are glue-wf's"),
+    pytest.mark.skipif(
+        os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1",
+        reason="local S3 directory and catalog registry are glue-wf's",
+    ),
 ]
 
 
@@ -25,20 +27,25 @@ def put(home, key, text):
 def test_csv_options_header_separator_quote_and_glue_column_names(glue_home, glue_context):
     put(glue_home, "in/a.csv", 'a;b\n1;"x;y"\n2;"say ""hi"""\n')
     frame = glue_context.create_dynamic_frame.from_options(
-        connection_type="s3", connection_options={"paths": ["s3a://bkt/in/"]}, format="csv",
-        format_options={"withHeader": "true", "separator": ";"})
-    assert [tuple(r) for r in frame.toDF().orderBy("a").collect()] == [
-        (1, "x;y"), (2, 'say "hi"')]
+        connection_type="s3",
+        connection_options={"paths": ["s3a://bkt/in/"]},
+        format="csv",
+        format_options={"withHeader": "true", "separator": ";"},
+    )
+    assert [tuple(r) for r in frame.toDF().orderBy("a").collect()] == [(1, "x;y"), (2, 'say "hi"')]
     plain = glue_context.create_dynamic_frame_from_options(
-        "s3", {"paths": ["s3n://bkt/in/a.csv"]}, "csv", {"separator": ";"})
-    assert plain.toDF().columns == ["col0", "col1"] and plain.count() == 3
+        "s3", {"paths": ["s3n://bkt/in/a.csv"]}, "csv", {"separator": ";"}
+    )
+    assert plain.toDF().columns == ["col0", "col1"]
+    assert plain.count() == 3
 
 
 def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_context, spark):
     from awsglue.dynamicframe import DynamicFrame
 
-    frame = DynamicFrame.fromDF(spark.createDataFrame([(1, "a"), (2, "b")], "n long, k string"),
-                                glue_context, "f")
+    frame = DynamicFrame.fromDF(
+        spark.createDataFrame([(1, "a"), (2, "b")], "n long, k string"), glue_context, "f"
+    )
     sink = {"path": "s3://bkt/out/p/", "partitionKeys": ["k"]}
     glue_context.write_dynamic_frame.from_options(frame, "s3", sink, "parquet")
     glue_context.write_dynamic_frame.from_options(frame, "s3", sink, "glueparquet")
@@ -46,7 +53,8 @@ def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_cont
     assert sorted(p.name for p in out.iterdir()) == ["k=a", "k=b"]
     assert not [p for p in out.rglob("*") if p.name.endswith(".crc") or p.name == "_SUCCESS"]
     back = glue_context.create_dynamic_frame.from_options(
-        "s3", {"paths": ["s3://bkt/out/p/"]}, "parquet")
+        "s3", {"paths": ["s3://bkt/out/p/"]}, "parquet"
+    )
     assert back.count() == 4  # the sink appends
     glue_context.write_dynamic_frame.from_options(frame, "s3", {"path": "s3://bkt/out/j"}, "json")
     lines = [json.loads(line) for p in (out.parent / "j").glob("part-*") for line in p.open()]
@@ -57,13 +65,15 @@ def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_
     from awsglue._errors import UnsupportedFeatureError
 
     empty = glue_context.create_dynamic_frame.from_options(
-        "s3", {"paths": ["s3://bkt/nothing/"]}, "csv")
+        "s3", {"paths": ["s3://bkt/nothing/"]}, "csv"
+    )
     assert empty.count() == 0
     with pytest.raises(UnsupportedFeatureError, match="connection_type 'jdbc' is not supported"):
         glue_context.create_dynamic_frame.from_options("jdbc", {}, "csv")
     with pytest.raises(UnsupportedFeatureError, match=r"csv format option\(s\) bogus"):
         glue_context.create_dynamic_frame.from_options(
-            "s3", {"paths": ["s3://bkt/x"]}, "csv", {"bogus": 1})
+            "s3", {"paths": ["s3://bkt/x"]}, "csv", {"bogus": 1}
+        )
     with pytest.raises(Exception, match="escapes its bucket"):
         glue_context.create_dynamic_frame.from_options("s3", {"paths": ["s3://bkt/../x"]}, "csv")
 
@@ -71,13 +81,16 @@ def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_
 def test_json_path_exclusions_and_recurse(glue_home, glue_context):
     put(glue_home, "j/doc.json", '{"items": [{"v": 1}, {"v": 2}]}')
     frame = glue_context.create_dynamic_frame.from_options(
-        "s3", {"paths": ["s3://bkt/j/"]}, "json", {"jsonPath": "$.items[*]"})
+        "s3", {"paths": ["s3://bkt/j/"]}, "json", {"jsonPath": "$.items[*]"}
+    )
     assert sorted(r["v"] for r in frame.toDF().collect()) == [1, 2]
     put(glue_home, "r/x/a.json", '{"v": 1}\n')
     put(glue_home, "r/y/b.json", '{"v": 2}\n')
     frame = glue_context.create_dynamic_frame.from_options(
-        "s3", {"paths": ["s3://bkt/r/"], "recurse": True,
-               "exclusions": '["s3://bkt/r/y/**"]'}, "json")
+        "s3",
+        {"paths": ["s3://bkt/r/"], "recurse": True, "exclusions": '["s3://bkt/r/y/**"]'},
+        "json",
+    )
     assert [r["v"] for r in frame.toDF().collect()] == [1]
 
 
@@ -85,18 +98,27 @@ def test_catalog_registry_reads_and_fails_clearly(glue_home, glue_context):
     from awsglue._catalog import register_table
 
     put(glue_home, "t/data.csv", "id,name\n1,a\n2,b\n")
-    register_table("db", "people", location="s3://bkt/t/", format="csv",
-                   format_options={"withHeader": True},
-                   columns=[{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}])
-    frame = glue_context.create_dynamic_frame.from_catalog(database="db", table_name="people",
-                                                           push_down_predicate="id > 1")
+    register_table(
+        "db",
+        "people",
+        location="s3://bkt/t/",
+        format="csv",
+        format_options={"withHeader": True},
+        columns=[{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}],
+    )
+    frame = glue_context.create_dynamic_frame.from_catalog(
+        database="db", table_name="people", push_down_predicate="id > 1"
+    )
     assert [r["name"] for r in frame.toDF().collect()] == ["b"]
     legacy = glue_context.create_data_frame.from_catalog(name_space="db", table_name="people")
     assert legacy.count() == 2
     schema = glue_context.get_catalog_schema_as_spark_schema("db", "people")
     assert schema.simpleString() == "struct<id:bigint,name:string>"
-    with pytest.raises(Exception, match=r"table db\.nope is not in the local catalog .*known: "
-                                        r"db\.people"):
+    with pytest.raises(
+        Exception,
+        match=r"table db\.nope is not in the local catalog .*known: "
+        r"db\.people",
+    ):
         glue_context.create_dynamic_frame.from_catalog(database="db", table_name="nope")
     with pytest.raises(Exception, match="exactly one of database= or"):
         glue_context.create_dynamic_frame.from_catalog(table_name="people")
@@ -107,17 +129,24 @@ def test_get_source_and_sink_as_glue_studio_writes_them(glue_home, glue_context)
     source = glue_context.getSource("s3", paths=["s3://bkt/src/"])
     source.setFormat("csv", withHeader=True)
     frame = source.getFrame()
-    sink = glue_context.getSink(path="s3://bkt/dst/", connection_type="s3",
-                                updateBehavior="UPDATE_IN_DATABASE", partitionKeys=[],
-                                enableUpdateCatalog=True, transformation_ctx="sink")
+    sink = glue_context.getSink(
+        path="s3://bkt/dst/",
+        connection_type="s3",
+        updateBehavior="UPDATE_IN_DATABASE",
+        partitionKeys=[],
+        enableUpdateCatalog=True,
+        transformation_ctx="sink",
+    )
     sink.setCatalogInfo(catalogDatabase="db", catalogTableName="dst")
     sink.setFormat("glueparquet", compression="snappy")
     sink.writeFrame(frame)
     table = json.loads((glue_home / "catalog.json").read_text())["databases"]["db"]["dst"]
-    assert table["location"] == "s3://bkt/dst/" and table["format"] == "parquet"
+    assert table["location"] == "s3://bkt/dst/"
+    assert table["format"] == "parquet"
     assert table["columns"] == [{"Name": "id", "Type": "int"}, {"Name": "v", "Type": "string"}]
-    assert glue_context.create_dynamic_frame.from_catalog(
-        database="db", table_name="dst").count() == 1
+    assert (
+        glue_context.create_dynamic_frame.from_catalog(database="db", table_name="dst").count() == 1
+    )
 
 
 def test_purge_s3_path_keeps_files_newer_than_the_retention(glue_home, glue_context):
@@ -143,7 +172,7 @@ def test_job_init_commit_and_context_options(spark, glue_context):
     job.init("j", {"job_bookmark_option": "job-bookmark-enable"})
     job.commit()
     assert job.isInitialized()
-    with pytest.raises(UnsupportedFeatureError, match="GlueContext.forEachBatch"):
+    with pytest.raises(UnsupportedFeatureError, match=r"GlueContext\.forEachBatch"):
         glue_context.forEachBatch(None, None, {})
 
 
@@ -154,15 +183,22 @@ def test_evaluate_data_quality_simple_rules_and_unsupported_ones(spark, glue_con
 
     frame = DynamicFrame.fromDF(
         spark.createDataFrame([(1, "a"), (2, None), (3, "z")], "id long, c string"),
-        glue_context, "f")
-    ruleset = '''Rules = [ RowCount > 2, IsComplete "c", ColumnValues "c" in ["a", "z"],
-                           IsUnique "id", ColumnValues "id" between 0 and 4 ]'''
-    outcomes = {r["Rule"]: r for r in EvaluateDataQuality.apply(
-        frame=frame, ruleset=ruleset).toDF().collect()}
+        glue_context,
+        "f",
+    )
+    ruleset = """Rules = [ RowCount > 2, IsComplete "c", ColumnValues "c" in ["a", "z"],
+                           IsUnique "id", ColumnValues "id" between 0 and 4 ]"""
+    outcomes = {
+        r["Rule"]: r
+        for r in EvaluateDataQuality.apply(frame=frame, ruleset=ruleset).toDF().collect()
+    }
     assert {k: v["Outcome"] for k, v in outcomes.items()} == {
-        "RowCount > 2": "Passed", 'IsComplete "c"': "Failed",
-        'ColumnValues "c" in ["a", "z"]': "Failed", 'IsUnique "id"': "Passed",
-        'ColumnValues "id" between 0 and 4': "Passed"}
+        "RowCount > 2": "Passed",
+        'IsComplete "c"': "Failed",
+        'ColumnValues "c" in ["a", "z"]': "Failed",
+        'IsUnique "id"': "Passed",
+        'ColumnValues "id" between 0 and 4': "Passed",
+    }
     rows = EvaluateDataQuality().process_rows(frame=frame, ruleset=ruleset)["rowLevelOutcomes"]
     results = {r["id"]: r["DataQualityEvaluationResult"] for r in rows.toDF().collect()}
     assert results == {1: "Passed", 2: "Failed", 3: "Passed"}

@@ -12,42 +12,75 @@ def people(spark, glue_context):
     from awsglue.dynamicframe import DynamicFrame
 
     df = spark.createDataFrame(
-        [(1, "ann", "42", ("Oslo", "0150")), (2, "bob", "x", ("Rome", None)),
-         (3, "cy", None, (None, None))],
+        [
+            (1, "ann", "42", ("Oslo", "0150")),
+            (2, "bob", "x", ("Rome", None)),
+            (3, "cy", None, (None, None)),
+        ],
         "id long, name string, age string, address struct<city:string,zip:string>",
     )
     return DynamicFrame.fromDF(df, glue_context, "people")
 
 
 def rows(frame):
-    return [r.asDict(recursive=True) for r in frame.toDF().orderBy(frame.toDF().columns[0]).collect()]
+    return [
+        r.asDict(recursive=True) for r in frame.toDF().orderBy(frame.toDF().columns[0]).collect()
+    ]
 
 
 def test_star_import_exports_exactly_the_22_transforms():
     namespace: dict = {}
     exec("from awsglue.transforms import *", namespace)
     names = sorted(k for k in namespace if not k.startswith("__"))
-    assert names == sorted([
-        "ApplyMapping", "Coalesce", "DropFields", "DropNullFields", "ErrorsAsDynamicFrame",
-        "Filter", "FlatMap", "Join", "Map", "MapToCollection", "Relationalize", "RenameField",
-        "Repartition", "ResolveChoice", "SelectFields", "SelectFromCollection", "Spigot",
-        "SplitFields", "SplitRows", "Union", "Unbox", "UnnestFrame"])
+    assert names == sorted(
+        [
+            "ApplyMapping",
+            "Coalesce",
+            "DropFields",
+            "DropNullFields",
+            "ErrorsAsDynamicFrame",
+            "Filter",
+            "FlatMap",
+            "Join",
+            "Map",
+            "MapToCollection",
+            "Relationalize",
+            "RenameField",
+            "Repartition",
+            "ResolveChoice",
+            "SelectFields",
+            "SelectFromCollection",
+            "Spigot",
+            "SplitFields",
+            "SplitRows",
+            "Union",
+            "Unbox",
+            "UnnestFrame",
+        ]
+    )
 
 
 def test_apply_mapping_keeps_only_mapped_fields_and_counts_failed_casts(people):
     from awsglue.transforms import ApplyMapping
 
-    out = ApplyMapping.apply(frame=people, mappings=[
-        ("id", "long", "key", "string"), ("AGE", "string", "age", "int"),
-        ("address.city", "string", "loc.city", "string"), ("missing", "string", "m", "string"),
-    ], transformation_ctx="map1")
+    out = ApplyMapping.apply(
+        frame=people,
+        mappings=[
+            ("id", "long", "key", "string"),
+            ("AGE", "string", "age", "int"),
+            ("address.city", "string", "loc.city", "string"),
+            ("missing", "string", "m", "string"),
+        ],
+        transformation_ctx="map1",
+    )
     assert out.toDF().columns == ["key", "age", "loc"]
     assert rows(out) == [
         {"key": "1", "age": 42, "loc": {"city": "Oslo"}},
         {"key": "2", "age": None, "loc": {"city": "Rome"}},
         {"key": "3", "age": None, "loc": {"city": None}},
     ]
-    assert out.errorsCount() == 1 and out.stageErrorsCount() == 1
+    assert out.errorsCount() == 1
+    assert out.stageErrorsCount() == 1
     error = out.errorsAsDynamicFrame().toDF().first()
     assert error["transformation_ctx"] == "map1"
     assert error["error"] == "age cannot be cast to int"
@@ -63,10 +96,12 @@ def test_stage_threshold_raises_when_exceeded(people):
 
 def test_select_drop_rename_nested(people):
     assert people.select_fields(["name", "address.zip"]).toDF().schema.simpleString() == (
-        "struct<name:string,address:struct<zip:string>>")
+        "struct<name:string,address:struct<zip:string>>"
+    )
     dropped = people.drop_fields(["age", "address.zip"]).toDF()
     assert dropped.schema.simpleString() == (
-        "struct<id:bigint,name:string,address:struct<city:string>>")
+        "struct<id:bigint,name:string,address:struct<city:string>>"
+    )
     renamed = people.rename_field("address.city", "address.town").toDF()
     assert renamed.schema["address"].dataType.simpleString() == "struct<zip:string,town:string>"
     assert people.rename_field("name", "who").toDF().columns == ["id", "who", "age", "address"]
@@ -115,8 +150,12 @@ def test_join_keeps_both_sides_and_prefixes_clashes(spark, glue_context, people)
     from awsglue.transforms import Join
 
     orders = DynamicFrame.fromDF(
-        spark.createDataFrame([(10, 1, "tea"), (11, 1, "cake"), (12, 9, "x")],
-                              "id long, person long, item string"), glue_context, "orders")
+        spark.createDataFrame(
+            [(10, 1, "tea"), (11, 1, "cake"), (12, 9, "x")], "id long, person long, item string"
+        ),
+        glue_context,
+        "orders",
+    )
     out = Join.apply(frame1=people, frame2=orders, keys1="id", keys2="person")
     assert out.toDF().columns == ["id", "name", "age", "address", ".id", "person", "item"]
     assert sorted(r["item"] for r in out.toDF().collect()) == ["cake", "tea"]
@@ -126,8 +165,9 @@ def test_union_split_rows_split_fields_and_collection(people):
     from awsglue.transforms import SelectFromCollection, SplitFields, SplitRows, Union
 
     assert Union.apply(frame1=people, frame2=people).count() == 6
-    parts = SplitRows.apply(frame=people, comparison_dict={"id": {">": 1, "<=": 2}},
-                            name1="mid", name2="rest")
+    parts = SplitRows.apply(
+        frame=people, comparison_dict={"id": {">": 1, "<=": 2}}, name1="mid", name2="rest"
+    )
     assert sorted(parts.keys()) == ["mid", "rest"]
     assert [r["id"] for r in rows(parts["mid"])] == [2]
     assert sorted(r["id"] for r in rows(parts["rest"])) == [1, 3]
@@ -141,11 +181,14 @@ def test_drop_null_fields_and_unnest(spark, glue_context):
     from awsglue.dynamicframe import DynamicFrame
     from awsglue.transforms import DropNullFields, UnnestFrame
 
-    df = spark.createDataFrame([(1, None, (None, "a")), (2, None, (None, None))],
-                               "id long, empty string, s struct<x:string,y:string>")
+    df = spark.createDataFrame(
+        [(1, None, (None, "a")), (2, None, (None, None))],
+        "id long, empty string, s struct<x:string,y:string>",
+    )
     frame = DynamicFrame.fromDF(df, glue_context, "f")
     assert DropNullFields.apply(frame=frame).toDF().schema.simpleString() == (
-        "struct<id:bigint,s:struct<y:string>>")
+        "struct<id:bigint,s:struct<y:string>>"
+    )
     assert UnnestFrame.apply(frame=frame).toDF().columns == ["id", "empty", "s.x", "s.y"]
 
 
@@ -154,7 +197,8 @@ def test_relationalize_splits_arrays_into_tables(spark, glue_context):
 
     df = spark.createDataFrame(
         [(1, ["a", "b"], [(1, "x")]), (2, [], None)],
-        "id long, tags array<string>, links array<struct<n:long,u:string>>")
+        "id long, tags array<string>, links array<struct<n:long,u:string>>",
+    )
     tables = DynamicFrame.fromDF(df, glue_context, "t").relationalize("root", "/tmp/unused")
     assert sorted(tables.keys()) == ["root", "root_links", "root_tags"]
     root = {r["id"]: r for r in tables["root"].toDF().collect()}
@@ -179,5 +223,5 @@ def test_map_to_collection_and_repartition(people):
 def test_unsupported_methods_name_the_feature(people):
     from awsglue._errors import UnsupportedFeatureError
 
-    with pytest.raises(UnsupportedFeatureError, match="DynamicFrame.mergeDynamicFrame is not"):
+    with pytest.raises(UnsupportedFeatureError, match=r"DynamicFrame\.mergeDynamicFrame is not"):
         people.mergeDynamicFrame(people, ["id"])

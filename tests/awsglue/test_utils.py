@@ -13,8 +13,9 @@ from awsglue.utils import GlueArgumentError, getResolvedOptions
 from glue_workflow.awsglue_local import RUNTIME_DIR
 
 # Behaviour of this runtime beyond what Glue documents (skipped in the Glue image).
-local_only = pytest.mark.skipif(os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1",
-                                reason="glue-wf local runtime behaviour")
+local_only = pytest.mark.skipif(
+    os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1", reason="glue-wf local runtime behaviour"
+)
 
 ALWAYS = {
     "job_bookmark_option": "job-bookmark-disable",
@@ -39,10 +40,12 @@ def test_result_has_always_present_keys_and_requested_ones():
 
 
 def test_script_path_is_skipped_and_unknown_arguments_ignored():
-    got = resolve("--JOB_NAME", "j", "--enable-metrics", "true", "--extra-py-files", "s3://b/x",
-                  "stray")
+    got = resolve(
+        "--JOB_NAME", "j", "--enable-metrics", "true", "--extra-py-files", "s3://b/x", "stray"
+    )
     assert got["JOB_NAME"] == "j"
-    assert "enable_metrics" not in got and "extra_py_files" not in got
+    assert "enable_metrics" not in got
+    assert "extra_py_files" not in got
 
 
 def test_missing_required_arguments_are_named_together():
@@ -57,7 +60,9 @@ def test_dashes_become_underscores():
 
 def test_equals_form_last_occurrence_wins_and_values_stay_strings():
     got = resolve("--n=1", "--n", "2", "--flag", "", "--sp", "a b", options=("n", "flag", "sp"))
-    assert got["n"] == "2" and got["flag"] == "" and got["sp"] == "a b"
+    assert got["n"] == "2"
+    assert got["flag"] == ""
+    assert got["sp"] == "a b"
 
 
 def test_value_starting_with_dash_needs_equals_form():
@@ -76,8 +81,12 @@ def test_prefix_abbreviations_follow_glue_5_and_can_be_disabled():
 
 
 def test_bookmark_option_choices_and_continuation_translation():
-    assert resolve("--JOB_NAME", "j", "--job-bookmark-option", "job-bookmark-enable")[
-        "job_bookmark_option"] == "job-bookmark-enable"
+    assert (
+        resolve("--JOB_NAME", "j", "--job-bookmark-option", "job-bookmark-enable")[
+            "job_bookmark_option"
+        ]
+        == "job-bookmark-enable"
+    )
     got = resolve("--JOB_NAME", "j", "--continuation-option", "continuation-readonly")
     assert got["job_bookmark_option"] == "job-bookmark-pause"
     assert "continuation_option" not in got
@@ -85,15 +94,18 @@ def test_bookmark_option_choices_and_continuation_translation():
         resolve("--JOB_NAME", "j", "--job-bookmark-option", "on")
 
 
-@pytest.mark.parametrize("name", ["job-bookmark-option", "continuation-option",
-                                  "job-bookmark-from", "job-bookmark-to"])
+@pytest.mark.parametrize(
+    "name", ["job-bookmark-option", "continuation-option", "job-bookmark-from", "job-bookmark-to"]
+)
 def test_reserved_names_raise_runtime_error(name):
     with pytest.raises(RuntimeError, match=f"Using reserved arguments --{name}"):
         resolve(options=(name,))
 
 
-@pytest.mark.parametrize("name", ["JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION",
-                                  "encryption-type", "enable-data-lineage"])
+@pytest.mark.parametrize(
+    "name",
+    ["JOB_ID", "JOB_RUN_ID", "SECURITY_CONFIGURATION", "encryption-type", "enable-data-lineage"],
+)
 def test_glue_defined_names_conflict(name):
     with pytest.raises(argparse.ArgumentError, match="conflicting option string"):
         resolve(options=(name,))
@@ -105,19 +117,28 @@ def test_job_run_id_is_available_without_requesting_it():
 
 def test_temp_dirs_are_never_required_and_copied_to_each_other():
     got = resolve(options=("TempDir", "RedshiftTempDir"))
-    assert got["TempDir"] is None and got["RedshiftTempDir"] is None
+    assert got["TempDir"] is None
+    assert got["RedshiftTempDir"] is None
     assert resolve("--TempDir", "s3://b/t", options=())["RedshiftTempDir"] == "s3://b/t"
     assert resolve("--RedshiftTempDir", "s3://b/r", options=())["TempDir"] == "s3://b/r"
 
 
 def test_bookmark_range_rules():
     with pytest.raises(RuntimeError, match="Missing option or value for --job-bookmark-to"):
-        resolve("--job-bookmark-option", "job-bookmark-pause", "--job-bookmark-from", "1",
-                options=())
+        resolve(
+            "--job-bookmark-option", "job-bookmark-pause", "--job-bookmark-from", "1", options=()
+        )
     with pytest.raises(RuntimeError, match="Invalid option"):
         resolve("--job-bookmark-from", "1", "--job-bookmark-to", "2", options=())
-    got = resolve("--job-bookmark-option", "job-bookmark-pause", "--job-bookmark-from", "1",
-                  "--job-bookmark-to", "2", options=())
+    got = resolve(
+        "--job-bookmark-option",
+        "job-bookmark-pause",
+        "--job-bookmark-from",
+        "1",
+        "--job-bookmark-to",
+        "2",
+        options=(),
+    )
     assert (got["job_bookmark_from"], got["job_bookmark_to"]) == ("1", "2")
 
 
@@ -134,9 +155,16 @@ def test_help_flag_does_not_exit():
 
 @local_only
 def test_awsglue_and_utils_import_without_pyspark():
-    code = ("import sys, awsglue; from awsglue.utils import getResolvedOptions; "
-            "assert 'pyspark' not in sys.modules, 'pyspark imported'; print('ok')")
-    out = subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(RUNTIME_DIR)},
-                         capture_output=True, text=True, check=False)
+    code = (
+        "import sys, awsglue; from awsglue.utils import getResolvedOptions; "
+        "assert 'pyspark' not in sys.modules, 'pyspark imported'; print('ok')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(RUNTIME_DIR)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
