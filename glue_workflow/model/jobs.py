@@ -90,8 +90,23 @@ def _check_path(where: str, what: str, value: Any, suffixes: tuple[str, ...] = (
     return str(path)
 
 
-def _check_arguments(where: str, what: str, args: Mapping[str, str]) -> None:
+PYTHON_SHELL_UNSUPPORTED = {
+    "--extra-files": "Python shell jobs do not support --extra-files: use files= (each "
+    "file is uploaded and its S3 URI passed as an argument)",
+    "--job-bookmark-option": "Python shell jobs have no job bookmarks: remove it",
+}
+
+
+def _check_arguments(
+    where: str, what: str, args: Mapping[str, str], *, python_shell: bool = False
+) -> None:
     for key, value in args.items():
+        if python_shell and key in PYTHON_SHELL_UNSUPPORTED:
+            fail(
+                where,
+                "python-shell-argument",
+                f"{what} key {key!r}: " + PYTHON_SHELL_UNSUPPORTED[key],
+            )
         if key in GLUE_RESERVED_ARGUMENTS:
             fail(
                 where,
@@ -187,9 +202,12 @@ class Job:
             check_enum(where, "context argument", name, CONTEXT_ARGUMENTS)
         for what in ("arguments", "non_overridable_arguments", "files", "tags"):
             set_attr(self, what, str_map(where, what, getattr(self, what)))
-        _check_arguments(where, "argument", self.arguments)
-        _check_arguments(where, "non-overridable argument", self.non_overridable_arguments)
-        _check_arguments(where, "files", self.files)
+        shell = self.command == "pythonshell"
+        _check_arguments(where, "argument", self.arguments, python_shell=shell)
+        _check_arguments(
+            where, "non-overridable argument", self.non_overridable_arguments, python_shell=shell
+        )
+        _check_arguments(where, "files", self.files, python_shell=shell)
         set_attr(
             self,
             "files",

@@ -159,6 +159,19 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "extra_py_files= field instead [reserved-argument]",
     ),
     (
+        "pyshell-extra-files",
+        lambda: job("a", arguments={"--extra-files": "s3://b/x.json"}),
+        "PythonShellJob 'a': argument key '--extra-files': Python shell jobs do not support "
+        "--extra-files: use files= (each file is uploaded and its S3 URI passed as an argument) "
+        "[python-shell-argument]",
+    ),
+    (
+        "pyshell-bookmarks",
+        lambda: job("a", arguments={"--job-bookmark-option": "x"}),
+        "PythonShellJob 'a': argument key '--job-bookmark-option': Python shell jobs have no job "
+        "bookmarks: remove it [python-shell-argument]",
+    ),
+    (
         "context-argument",
         lambda: job("a", arguments={"--artifacts_bucket": "b"}),
         "PythonShellJob 'a': argument key '--artifacts_bucket' is filled from the deployment: use "
