@@ -26,8 +26,11 @@ def _call(func: Callable[..., Any], **kwargs: Any) -> Any:
     except ClientError as exc:
         error = exc.response.get("Error", {})
         message = f"{error.get('Code')}: {error.get('Message')}"
-        if "not found" in message.lower() or "does not exist" in message.lower() or \
-                "could not find" in message.lower():
+        if (
+            "not found" in message.lower()
+            or "does not exist" in message.lower()
+            or "could not find" in message.lower()
+        ):
             raise NotFoundError(message) from None
         raise GlueWfError(message) from None
     except BotoCoreError as exc:
@@ -52,15 +55,30 @@ def models_command(settings: Any, as_json: bool) -> None:
     from glue_workflow.clients import client
 
     sm = client(settings, "sagemaker")
-    groups = _paged(sm.list_model_package_groups, "ModelPackageGroupSummaryList",
-                    SortBy="Name", SortOrder="Ascending", MaxResults=100)
+    groups = _paged(
+        sm.list_model_package_groups,
+        "ModelPackageGroupSummaryList",
+        SortBy="Name",
+        SortOrder="Ascending",
+        MaxResults=100,
+    )
     result = []
     for group in groups:
-        packages = _paged(sm.list_model_packages, "ModelPackageSummaryList",
-                          ModelPackageGroupName=group["ModelPackageGroupName"],
-                          SortBy="CreationTime", SortOrder="Descending", MaxResults=100)
-        result.append({"group": group["ModelPackageGroupName"],
-                       "arn": group["ModelPackageGroupArn"], "packages": packages})
+        packages = _paged(
+            sm.list_model_packages,
+            "ModelPackageSummaryList",
+            ModelPackageGroupName=group["ModelPackageGroupName"],
+            SortBy="CreationTime",
+            SortOrder="Descending",
+            MaxResults=100,
+        )
+        result.append(
+            {
+                "group": group["ModelPackageGroupName"],
+                "arn": group["ModelPackageGroupArn"],
+                "packages": packages,
+            }
+        )
     if as_json:
         echo_json(result)
         return
@@ -98,14 +116,18 @@ def approve_command(settings: Any, package: str, reject: bool, description: str 
                 "(e.g. churn-xgb/3); list them with 'glue-wf models'"
             )
         found = [
-            p for p in _paged(sm.list_model_packages, "ModelPackageSummaryList",
-                              ModelPackageGroupName=group, MaxResults=100)
+            p
+            for p in _paged(
+                sm.list_model_packages,
+                "ModelPackageSummaryList",
+                ModelPackageGroupName=group,
+                MaxResults=100,
+            )
             if p.get("ModelPackageVersion") == int(version)
         ]
         if not found:
             raise NotFoundError(
-                f"model package group {group!r} has no version {version}; "
-                "see 'glue-wf models'"
+                f"model package group {group!r} has no version {version}; see 'glue-wf models'"
             )
         package_arn = found[0]["ModelPackageArn"]
     if description is not None and len(description) > 1024:
@@ -127,23 +149,26 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
 
     sm = client(settings, "sagemaker")
     rows = []
-    for summary in _paged(sm.list_endpoints, "Endpoints", SortBy="Name", SortOrder="Ascending",
-                          MaxResults=100):
+    for summary in _paged(
+        sm.list_endpoints, "Endpoints", SortBy="Name", SortOrder="Ascending", MaxResults=100
+    ):
         detail = _call(sm.describe_endpoint, EndpointName=summary["EndpointName"])
         url = None
         if settings.is_local:
             from glue_workflow.local.sagemaker.endpoints import endpoint_url
 
             url = endpoint_url(settings.home, summary["EndpointName"])
-        rows.append({
-            "name": detail["EndpointName"],
-            "status": detail["EndpointStatus"],
-            "config": detail.get("EndpointConfigName"),
-            "arn": detail["EndpointArn"],
-            "url": url,
-            "failure_reason": detail.get("FailureReason"),
-            "last_modified": detail.get("LastModifiedTime"),
-        })
+        rows.append(
+            {
+                "name": detail["EndpointName"],
+                "status": detail["EndpointStatus"],
+                "config": detail.get("EndpointConfigName"),
+                "arn": detail["EndpointArn"],
+                "url": url,
+                "failure_reason": detail.get("FailureReason"),
+                "last_modified": detail.get("LastModifiedTime"),
+            }
+        )
     if as_json:
         echo_json(rows)
         return
@@ -159,15 +184,29 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
 
 @click.command("invoke")
 @click.argument("endpoint")
-@click.option("--content-type", type=click.Choice(["text/csv", "application/json"]),
-              default="text/csv", show_default=True)
-@click.option("--accept", type=click.Choice(["text/csv", "application/json"]), default=None,
-              help="Response type (default: the server's, text/csv).")
-@click.option("--body", "body_path", default="-", show_default=True,
-              help="File holding the request body, or - for stdin.")
+@click.option(
+    "--content-type",
+    type=click.Choice(["text/csv", "application/json"]),
+    default="text/csv",
+    show_default=True,
+)
+@click.option(
+    "--accept",
+    type=click.Choice(["text/csv", "application/json"]),
+    default=None,
+    help="Response type (default: the server's, text/csv).",
+)
+@click.option(
+    "--body",
+    "body_path",
+    default="-",
+    show_default=True,
+    help="File holding the request body, or - for stdin.",
+)
 @with_settings
-def invoke_command(settings: Any, endpoint: str, content_type: str, accept: str | None,
-                   body_path: str) -> None:
+def invoke_command(
+    settings: Any, endpoint: str, content_type: str, accept: str | None, body_path: str
+) -> None:
     """Send one request to an endpoint and print the response body."""
     from pathlib import Path
 
@@ -184,8 +223,7 @@ def invoke_command(settings: Any, endpoint: str, content_type: str, accept: str 
     if not body.strip():
         raise ConfigError("invoke: the request body is empty (pass --body FILE or pipe rows)")
     runtime = client(settings, "sagemaker-runtime")
-    kwargs: dict[str, Any] = {"EndpointName": endpoint, "ContentType": content_type,
-                              "Body": body}
+    kwargs: dict[str, Any] = {"EndpointName": endpoint, "ContentType": content_type, "Body": body}
     if accept:
         kwargs["Accept"] = accept
     response = _call(runtime.invoke_endpoint, **kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -59,15 +60,11 @@ def live(sm: Any, trained: dict[str, Any]) -> Any:
     """Endpoint ``ep-live`` serving the shared trained model; deleted afterwards."""
     url = trained["ModelArtifacts"]["S3ModelArtifacts"]
     for name in ("ep-model", "ep-model-b"):
-        try:
+        with contextlib.suppress(ClientError):  # created by an earlier test
             _model(sm, name, url)
-        except ClientError:
-            pass  # created by an earlier test
     for name, model in (("ep-config", "ep-model"), ("ep-config-b", "ep-model-b")):
-        try:
+        with contextlib.suppress(ClientError):
             _config(sm, name, model)
-        except ClientError:
-            pass
     sm.create_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config")
     try:
         yield sm
@@ -82,7 +79,8 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["ProductionVariants"][0]["DeployedImages"][0]["SpecifiedImage"] == IMAGE
     url = endpoint_url(sm_home, "ep-live")
-    assert url is not None and url.startswith("http://127.0.0.1:")
+    assert url is not None
+    assert url.startswith("http://127.0.0.1:")
     with urllib.request.urlopen(f"{url}/ping", timeout=5) as answer:
         assert answer.status == 200
 
