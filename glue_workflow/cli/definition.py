@@ -97,12 +97,33 @@ def compile_command(settings: Any, out: Path | None) -> None:
     default=None,
     help="Write to FILE instead of stdout.",
 )
-def graph(settings: Any, fmt: str, out: Path | None) -> None:
+@click.option(
+    "--document",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Draw a compiled document (glue-wf compile --out FILE) instead of the definition.",
+)
+def graph(settings: Any, fmt: str, out: Path | None, document: Path | None) -> None:
     """Draw the workflow DAG: jobs, triggers and the job states they watch."""
     from glue_workflow.definition import load_workflow
-    from glue_workflow.graph import from_workflow, render
+    from glue_workflow.graph import from_document, from_workflow, render
 
-    text = render(from_workflow(load_workflow(settings)), fmt)
+    if document is not None:
+        import json
+
+        from glue_workflow.errors import DefinitionError
+
+        try:
+            data = json.loads(document.read_text(encoding="utf-8"))
+            drawn = from_document(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DefinitionError(
+                f"{document} is not a compiled workflow document "
+                f'({{"Workflow", "Jobs", "Triggers"}}): {type(exc).__name__}: {exc}'
+            ) from exc
+    else:
+        drawn = from_workflow(load_workflow(settings))
+    text = render(drawn, fmt)
     if out is None:
         click.echo(text, nl=False)
     else:

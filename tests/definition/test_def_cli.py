@@ -121,3 +121,23 @@ def test_compile_for_aws_fills_resources_from_the_stack(
     assert document["Workflow"]["DefaultRunProperties"]["input_uri"] == (
         "s3://stack-bucket/data/churn.csv"
     )
+
+
+def test_graph_of_document_matches_graph_of_definition(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "doc.json"
+    assert run(project, "compile", "--out", str(target))[0] == 0
+    for fmt in ("mermaid", "dot"):
+        from_model = run(project, "graph", "--format", fmt)[1]
+        from_doc = run(project, "graph", "--format", fmt, "--document", str(target))[1]
+        assert from_doc == from_model
+
+
+def test_graph_of_a_broken_document(project: Path, tmp_path: Path) -> None:
+    target = tmp_path / "doc.json"
+    target.write_text('{"Jobs": []}')
+    code, _, err = run(project, "graph", "--document", str(target))
+    assert code == 1
+    assert err == (
+        f'error: definition: {target} is not a compiled workflow document ({{"Workflow", "Jobs", '
+        "\"Triggers\"}): KeyError: 'Workflow' [definition]\n"
+    )
