@@ -18,7 +18,7 @@ GREEN, RED, GREY, BLUE, PURPLE = "#27ae60", "#d63031", "#e3e6ea", "#2f80ed", "#8
 OK_SCRIPT = """
 import sys, time
 print("prep: preparing", sys.argv[1:])
-time.sleep(1.5)
+time.sleep(3)
 print("prep: done")
 """
 NAP_SCRIPT = """
