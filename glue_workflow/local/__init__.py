@@ -4,6 +4,21 @@
 process from then on, answered by the local handlers (see ``dispatch``).
 """
 
-from glue_workflow.local.dispatch import install, installed_home, uninstall
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from glue_workflow.local.dispatch import install, installed_home, uninstall
 
 __all__ = ["install", "installed_home", "uninstall"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: processes that only need the engine's modules (the detached executor) must
+    # not pay for importing botocore at start-up.
+    if name in __all__:
+        from glue_workflow.local import dispatch
+
+        return getattr(dispatch, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,10 +21,11 @@ import subprocess
 import sys
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.local.environment import job_environment
 from glue_workflow.local.glue.graph import ready_triggers
 from glue_workflow.local.glue.jobproc import (
     JobLaunch,
@@ -35,7 +36,7 @@ from glue_workflow.local.glue.jobproc import (
 )
 from glue_workflow.local.glue.procs import kill_group, process_start_time
 from glue_workflow.local.glue.recovery import abandon_run, new_job_run_id
-from glue_workflow.local.glue.state import GlueState, JobRunRow, now
+from glue_workflow.local.glue.state import GlueState, now
 from glue_workflow.local.store import LocalHome
 
 DEFAULT_TIMEOUT_MINUTES = 2880
@@ -55,22 +56,33 @@ def seconds_per_minute() -> float:
 
 
 @dataclass(kw_only=True)
+class Start:
+    """A job run to start: which job, from which trigger action, which attempt."""
+
+    job: str
+    trigger: str | None
+    action: dict[str, Any]
+    attempt: int = 0
+    previous: str | None = None
+    first_id: str | None = None
+    job_run_id: str = ""
+    started: float = 0.0
+
+
+@dataclass(kw_only=True)
 class Running:
     """A live job process (mutable bookkeeping of the executor loop)."""
 
-    job_run_id: str
-    job_name: str
-    trigger: str | None
-    action: dict[str, Any]
-    attempt: int
-    first_id: str
+    start: Start
     proc: subprocess.Popen[bytes]
     deadline: float
     timeout: int
     fd: int | None = None
     kill_reason: str | None = None
     kill_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Launch = tuple[Start, dict[str, Any], dict[str, str], int]
 
 
 class Executor:
@@ -84,6 +96,10 @@ class Executor:
         self.snapshot: list[dict[str, Any]] = []
         self.workflow: str | None = None
         self.my_start = process_start_time(os.getpid()) or ""
+        self.base_env = job_environment(home.root)
+        # job -> state of its latest job run in this run; triggers fired in this run
+        self.states: dict[str, str] = {}
+        self.fired: set[str] = set()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -107,10 +123,17 @@ class Executor:
             raise SystemExit(f"unknown workflow run {self.run_id}")
         self.workflow = run.workflow
         self.snapshot = run.snapshot
+        for job_run in self.state.job_runs_of_run(self.run_id):  # copies of a resumed run
+            self.states[job_run.job] = job_run.state
+        self.fired = self.state.fired(self.run_id)
         plan = run.plan
         if plan.get("mode") == "resume":
-            for job, origin in plan["jobs"].items():
-                self.start_job(job, origin.get("trigger"), origin.get("action") or {})
+            self.start_jobs(
+                [
+                    Start(job=job, trigger=origin.get("trigger"), action=origin.get("action") or {})
+                    for job, origin in plan["jobs"].items()
+                ]
+            )
         else:
             trigger = next(t for t in self.snapshot if t["Name"] == plan["trigger"])
             self.fire(trigger)
@@ -129,138 +152,151 @@ class Executor:
             )
         job = self.state.get_doc("glue_jobs", row.job)
         if job is None:
-            self.finish(row.id, "ERROR", f"Job {row.job} not found")
+            self.finish(row.id, row.job, "ERROR", f"Job {row.job} not found")
         else:
-            self.launch(
-                row, job, {"Arguments": row.arguments, "Timeout": row.timeout}, first_id=row.id
+            start = Start(
+                job=row.job,
+                trigger=row.trigger,
+                action={"Arguments": row.arguments, "Timeout": row.timeout},
+                job_run_id=row.id,
+                started=row.started,
             )
+            self.launch([(start, job, row.arguments, row.timeout)])
         self.loop()
 
     # -- starting jobs -------------------------------------------------------
     def fire(self, trigger: dict[str, Any]) -> None:
         """Record that ``trigger`` fired in this run (once) and start its actions."""
         assert self.run_id is not None
+        if trigger["Name"] in self.fired:
+            return
         with self.state.write() as conn:
             inserted = conn.execute(
                 "INSERT OR IGNORE INTO glue_run_triggers VALUES (?, ?, ?)",
                 (self.run_id, trigger["Name"], now()),
             ).rowcount
-        if not inserted:
-            return
-        for action in trigger.get("Actions") or []:
-            if action.get("JobName"):
-                self.start_job(str(action["JobName"]), str(trigger["Name"]), dict(action))
+        self.fired.add(trigger["Name"])
+        if inserted:
+            self.start_jobs(
+                [
+                    Start(job=str(a["JobName"]), trigger=str(trigger["Name"]), action=dict(a))
+                    for a in trigger.get("Actions") or []
+                    if a.get("JobName")
+                ]
+            )
 
-    def start_job(
-        self,
-        job_name: str,
-        trigger: str | None,
-        action: dict[str, Any],
-        *,
-        attempt: int = 0,
-        previous: str | None = None,
-        first_id: str | None = None,
-    ) -> None:
-        job_run_id = f"{first_id}_attempt_{attempt}" if first_id else new_job_run_id()
+    def start_jobs(self, starts: list[Start]) -> None:
+        """Record the job runs in one transaction, then start their processes.
+
+        Job definitions are read now (not snapshotted): edits apply to this run.
+        """
         ts = now()
+        launches: list[Launch] = []
+        ended = False
         with self.state.write() as conn:
-            job = self.state.get_doc("glue_jobs", job_name)
-            timeout = int(
-                action.get("Timeout") or (job or {}).get("Timeout") or DEFAULT_TIMEOUT_MINUTES
-            )
-            args = (
-                resolve_arguments(
-                    job,
-                    action.get("Arguments"),
-                    workflow=self.workflow,
-                    run_id=self.run_id,
-                    job_run_id=job_run_id,
-                )
-                if job
-                else dict(action.get("Arguments") or {})
-            )
-            state, error = "RUNNING", None
-            if job is None:
-                state, error = (
-                    "ERROR",
+            for start in starts:
+                if not start.job_run_id:
+                    start.job_run_id = (
+                        f"{start.first_id}_attempt_{start.attempt}"
+                        if start.first_id
+                        else new_job_run_id()
+                    )
+                start.started = ts
+                job = self.state.get_doc("glue_jobs", start.job)
+                state, error, launch = self._admit(conn, start, job)
+                args = launch[2] if launch else dict(start.action.get("Arguments") or {})
+                timeout = launch[3] if launch else 0
+                conn.execute(
+                    _INSERT,
                     (
-                        f"Job {job_name} not found: it was deleted after the workflow was "
-                        "defined; recreate it (glue-wf deploy) and resume the run"
+                        start.job_run_id,
+                        start.job,
+                        self.run_id,
+                        start.trigger,
+                        start.attempt,
+                        start.previous,
+                        state,
+                        ts,
+                        ts,
+                        None if launch else ts,
+                        error,
+                        json.dumps(args),
+                        timeout,
+                        os.getpid() if self.standalone_id else None,
+                        self.my_start if self.standalone_id else None,
+                        json.dumps(_run_doc(job or {})),
                     ),
                 )
-            else:
-                limit = int((job.get("ExecutionProperty") or {}).get("MaxConcurrentRuns") or 1)
-                if self.state.running_count(conn, job_name) >= limit:
-                    state, error = (
-                        "FAILED",
-                        (
-                            f"Job {job_name} exceeded maximum allowed concurrent runs "
-                            f"(ExecutionProperty.MaxConcurrentRuns = {limit})"
-                        ),
-                    )
-            doc = _run_doc(job or {})
-            conn.execute(
-                _INSERT,
-                (
-                    job_run_id,
-                    job_name,
-                    self.run_id,
-                    trigger,
-                    attempt,
-                    previous,
-                    state,
-                    ts,
-                    ts,
-                    None if state == "RUNNING" else ts,
-                    error,
-                    json.dumps(args),
-                    timeout,
-                    os.getpid() if self.standalone_id else None,
-                    self.my_start if self.standalone_id else None,
-                    json.dumps(doc),
-                ),
-            )
-        row = self.state.job_run(job_run_id)
-        assert row is not None
-        if state != "RUNNING" or job is None:
-            self.after_final(row)
-            return
-        self.launch(row, job, action, first_id=first_id or job_run_id, trigger=trigger)
+                self.states[start.job] = state
+                if launch:
+                    launches.append(launch)
+                else:
+                    ended = True
+        self.launch(launches)
+        if ended:
+            self.after_final()
 
-    def launch(
-        self,
-        row: JobRunRow,
-        job: dict[str, Any],
-        action: dict[str, Any],
-        *,
-        first_id: str,
-        trigger: str | None = None,
-    ) -> None:
-        try:
-            proc = start_job_process(
-                self.home, JobLaunch(job_run_id=row.id, job=job, arguments=row.arguments)
+    def _admit(
+        self, conn: Any, start: Start, job: dict[str, Any] | None
+    ) -> tuple[str, str | None, Launch | None]:
+        """RUNNING with its launch, or the final state a job run starts in (ERROR/FAILED)."""
+        if job is None:
+            return (
+                "ERROR",
+                (
+                    f"Job {start.job} not found: it was deleted after the workflow was defined; "
+                    "recreate it (glue-wf deploy) and resume the run"
+                ),
+                None,
             )
-        except (JobLaunchError, OSError) as exc:
-            self.finish(row.id, "FAILED", str(exc))
-            return
-        with self.state.write() as conn:
-            conn.execute(
-                "UPDATE glue_job_runs SET pid = ?, state = 'RUNNING' WHERE id = ?",
-                (proc.pid, row.id),
+        limit = int((job.get("ExecutionProperty") or {}).get("MaxConcurrentRuns") or 1)
+        if self.state.running_count(conn, start.job) >= limit:
+            return (
+                "FAILED",
+                (
+                    f"Job {start.job} exceeded maximum allowed concurrent runs "
+                    f"(ExecutionProperty.MaxConcurrentRuns = {limit})"
+                ),
+                None,
             )
-        entry = Running(
-            job_run_id=row.id,
-            job_name=row.job,
-            trigger=trigger or row.trigger,
-            action=action,
-            attempt=row.attempt,
-            first_id=first_id,
-            proc=proc,
-            timeout=row.timeout,
-            deadline=row.started + row.timeout * seconds_per_minute(),
+        timeout = int(start.action.get("Timeout") or job.get("Timeout") or DEFAULT_TIMEOUT_MINUTES)
+        args = resolve_arguments(
+            job,
+            start.action.get("Arguments"),
+            workflow=self.workflow,
+            run_id=self.run_id,
+            job_run_id=start.job_run_id,
         )
-        self.watch(entry)
-        self.running[row.id] = entry
+        return "RUNNING", None, (start, job, args, timeout)
+
+    def launch(self, launches: list[Launch]) -> None:
+        pids: list[tuple[int, str]] = []
+        failed = False
+        for start, job, args, timeout in launches:
+            try:
+                proc = start_job_process(
+                    self.home,
+                    JobLaunch(job_run_id=start.job_run_id, job=job, arguments=args),
+                    self.base_env,
+                )
+            except (JobLaunchError, OSError) as exc:
+                self.finish(start.job_run_id, start.job, "FAILED", str(exc))
+                failed = True
+                continue
+            pids.append((proc.pid, start.job_run_id))
+            entry = Running(
+                start=start,
+                proc=proc,
+                timeout=timeout,
+                deadline=start.started + timeout * seconds_per_minute(),
+            )
+            self.watch(entry)
+            self.running[start.job_run_id] = entry
+        if pids:
+            with self.state.write() as conn:
+                conn.executemany("UPDATE glue_job_runs SET pid = ? WHERE id = ?", pids)
+        if failed:
+            self.after_final()
 
     def watch(self, entry: Running) -> None:
         try:
@@ -274,7 +310,7 @@ class Executor:
             threading.Thread(target=wait, daemon=True).start()
 
     # -- finishing jobs ------------------------------------------------------
-    def finish(self, job_run_id: str, state: str, error: str | None) -> JobRunRow:
+    def finish(self, job_run_id: str, job: str, state: str, error: str | None) -> None:
         ts = now()
         with self.state.write() as conn:
             conn.execute(
@@ -282,48 +318,48 @@ class Executor:
                 "WHERE id = ?",
                 (state, error, ts, ts, job_run_id),
             )
-        row = self.state.job_run(job_run_id)
-        assert row is not None
-        return row
+        self.states[job] = state
 
     def on_exit(self, entry: Running) -> None:
-        del self.running[entry.job_run_id]
+        start = entry.start
+        del self.running[start.job_run_id]
         if entry.fd is not None:
             os.close(entry.fd)
         code = entry.proc.returncode
         kill_group(entry.proc.pid)  # leftovers of the job's process tree
         if entry.kill_reason == "TIMEOUT":
             state = "TIMEOUT"
-            error = f"Job run timed out after {entry.timeout} minute(s) (Timeout)"
+            error: str | None = f"Job run timed out after {entry.timeout} minute(s) (Timeout)"
         elif entry.kill_reason == "STOPPED":
             state, error = "STOPPED", "Job run stopped on request"
         elif code == 0:
             state, error = "SUCCEEDED", None
         else:
-            state, error = "FAILED", failure_message(self.home, entry.job_run_id, code)
-        row = self.finish(entry.job_run_id, state, error)
-        job = self.state.get_doc("glue_jobs", entry.job_name) or {}
-        retries = int(job.get("MaxRetries") or 0)
-        if state in ("FAILED", "TIMEOUT") and entry.attempt < retries and not self.stopping:
-            self.start_job(
-                entry.job_name,
-                entry.trigger,
-                entry.action,
-                attempt=entry.attempt + 1,
-                previous=entry.job_run_id,
-                first_id=entry.first_id,
-            )
-            return
-        self.after_final(row)
+            state, error = "FAILED", failure_message(self.home, start.job_run_id, code)
+        self.finish(start.job_run_id, start.job, state, error)
+        if state in ("FAILED", "TIMEOUT") and not self.stopping:
+            job = self.state.get_doc("glue_jobs", start.job) or {}
+            if start.attempt < int(job.get("MaxRetries") or 0):
+                self.start_jobs(
+                    [
+                        Start(
+                            job=start.job,
+                            trigger=start.trigger,
+                            action=start.action,
+                            attempt=start.attempt + 1,
+                            previous=start.job_run_id,
+                            first_id=start.first_id or start.job_run_id,
+                        )
+                    ]
+                )
+                return
+        self.after_final()
 
-    def after_final(self, row: JobRunRow) -> None:  # noqa: ARG002 - kept for symmetry
+    def after_final(self) -> None:
         """A job run reached its final state: fire every conditional trigger that now holds."""
         if self.run_id is None or self.stopping:
             return
-        states: dict[str, str] = {}
-        for job_run in self.state.job_runs_of_run(self.run_id):
-            states[job_run.job] = job_run.state  # the latest attempt wins
-        for trigger in ready_triggers(self.snapshot, self.state.fired(self.run_id), states):
+        for trigger in ready_triggers(self.snapshot, self.fired, self.states):
             self.fire(dict(trigger))
 
     # -- the loop ------------------------------------------------------------
@@ -334,10 +370,13 @@ class Executor:
                 due = entry.kill_at if entry.kill_at is not None else entry.deadline
                 timeout = min(timeout, max(0.0, due - now()))
             fds = [self.wake_r] + [e.fd for e in self.running.values() if e.fd is not None]
+            ready: list[int] = []
             with contextlib.suppress(InterruptedError):
-                select.select(fds, [], [], timeout)
-            self.drain()
-            self.check_requests()
+                ready = select.select(fds, [], [], timeout)[0]
+            # the wake pipe carries signals (stop requests); a timeout is the safety net
+            if self.wake_r in ready or not ready:
+                self.drain()
+                self.check_requests()
             self.check_deadlines()
             for entry in list(self.running.values()):
                 if entry.proc.poll() is not None:

@@ -70,7 +70,9 @@ def local_file(home: LocalHome, location: str, what: str) -> Path:
     return path
 
 
-def start_job_process(home: LocalHome, launch: JobLaunch) -> subprocess.Popen[bytes]:
+def start_job_process(
+    home: LocalHome, launch: JobLaunch, base_env: Mapping[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Start the job in its own session (so a timeout or stop can kill its whole tree)."""
     command = launch.job.get("Command") or {}
     kind = command.get("Name")
@@ -85,9 +87,11 @@ def start_job_process(home: LocalHome, launch: JobLaunch) -> subprocess.Popen[by
         if item.strip():
             path = local_file(home, item.strip(), "--extra-py-files entry")
             extra.append(str(path.parent if path.suffix == ".py" else path))
-    env = job_environment(home.root)
+    env = dict(base_env) if base_env is not None else job_environment(home.root)
     if extra:
-        env["PYTHONPATH"] = os.pathsep.join([*extra, env["PYTHONPATH"]])
+        # after glue-wf's own entries: the local runtime stays first, as the contract says
+        parts = env["PYTHONPATH"].split(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join([*parts[:3], *extra, *parts[3:]])
     env["PYTHONUNBUFFERED"] = "1"
     work = home.work_dir / "jobs" / launch.job_run_id
     work.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,180 @@
+"""Local Glue engine benchmarks: trigger latency and fan-out/fan-in overhead.
+
+    .venv/bin/python bench/bench_engine.py [--chain 50] [--fan 100]
+
+1. Trigger latency on a chain of no-op Python shell jobs: for each edge, the
+   dependent job run's StartedOn minus its predecessor's CompletedOn (what Glue's
+   API shows), and the same up to the dependent script's first line (includes
+   interpreter start-up). p50 / p99.
+2. Overhead: N no-op jobs started together by one trigger and joined by an AND
+   trigger into one final job, against the same N + 1 processes (same command line
+   and environment) started by a plain script with the same parallelism.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from glue_workflow.local import install, uninstall
+from glue_workflow.local.environment import job_environment
+
+NOOP = "import sys, time\nopen(sys.argv[sys.argv.index('--mark') + 1], 'a').write(f'{time.time()}\\n')\n"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def wait(glue: Any, workflow: str, run_id: str) -> dict[str, Any]:
+    while True:
+        run = glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
+        if run["Status"] != "RUNNING":
+            return dict(run)
+        time.sleep(0.05)
+
+
+def runs_by_job(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        n["Name"]: n["JobDetails"]["JobRuns"][-1]
+        for n in run["Graph"]["Nodes"]
+        if n["Type"] == "JOB" and n.get("JobDetails")
+    }
+
+
+def job(glue: Any, name: str, script: Path, mark: Path) -> None:
+    glue.create_job(
+        Name=name,
+        Role="r",
+        DefaultArguments={"--mark": str(mark)},
+        Command={"Name": "pythonshell", "ScriptLocation": str(script)},
+    )
+
+
+def cond(name: str) -> dict[str, str]:
+    return {"LogicalOperator": "EQUALS", "JobName": name, "State": "SUCCEEDED"}
+
+
+def bench_chain(glue: Any, work: Path, script: Path, length: int) -> None:
+    glue.create_workflow(Name="chain")
+    names = [f"c{i:03d}" for i in range(length)]
+    for name in names:
+        (work / name).mkdir()
+        job(glue, name, script, work / name / "mark")
+    glue.create_trigger(
+        Name="chain-start", WorkflowName="chain", Type="ON_DEMAND", Actions=[{"JobName": names[0]}]
+    )
+    for prev, name in zip(names, names[1:], strict=False):
+        glue.create_trigger(
+            Name=f"after-{prev}",
+            WorkflowName="chain",
+            Type="CONDITIONAL",
+            StartOnCreation=True,
+            Actions=[{"JobName": name}],
+            Predicate={"Logical": "AND", "Conditions": [cond(prev)]},
+        )
+    started = time.monotonic()
+    run = wait(glue, "chain", glue.start_workflow_run(Name="chain")["RunId"])
+    wall = time.monotonic() - started
+    jobs = runs_by_job(run)
+    api, first_line = [], []
+    for prev, name in zip(names, names[1:], strict=False):
+        completed = jobs[prev]["CompletedOn"].timestamp()
+        api.append((jobs[name]["StartedOn"].timestamp() - completed) * 1000)
+        mark = float((work / name / "mark").read_text().split()[0])
+        first_line.append((mark - completed) * 1000)
+    print(
+        f"## chain of {length} no-op jobs: {wall:.2f} s wall, all "
+        f"{'SUCCEEDED' if all(j['JobRunState'] == 'SUCCEEDED' for j in jobs.values()) else 'NOT OK'}"
+    )
+    print(
+        f"trigger latency (CompletedOn -> dependent StartedOn): p50 {pct(api, 0.5):.1f} ms, "
+        f"p99 {pct(api, 0.99):.1f} ms, max {max(api):.1f} ms"
+    )
+    print(
+        f"to the dependent script's first line (incl. interpreter start): "
+        f"p50 {pct(first_line, 0.5):.1f} ms, p99 {pct(first_line, 0.99):.1f} ms"
+    )
+
+
+def bench_fan(glue: Any, home: Path, work: Path, script: Path, width: int) -> None:
+    glue.create_workflow(Name="fan")
+    names = [f"f{i:03d}" for i in range(width)]
+    for name in [*names, "final"]:
+        job(glue, name, script, work / "fan-marks")
+    glue.create_trigger(
+        Name="fan-start",
+        WorkflowName="fan",
+        Type="ON_DEMAND",
+        Actions=[{"JobName": n} for n in names],
+    )
+    glue.create_trigger(
+        Name="fan-in",
+        WorkflowName="fan",
+        Type="CONDITIONAL",
+        StartOnCreation=True,
+        Actions=[{"JobName": "final"}],
+        Predicate={"Logical": "AND", "Conditions": [cond(n) for n in names]},
+    )
+    started = time.monotonic()
+    run = wait(glue, "fan", glue.start_workflow_run(Name="fan")["RunId"])
+    engine = time.monotonic() - started
+    ok = run["Statistics"]["SucceededActions"] == width + 1
+    # the reference: the same processes, same command line and environment, same parallelism
+    env = job_environment(home)
+    mark = work / "plain-marks"
+    argv = [sys.executable, str(script), "--mark", str(mark)]
+    log = (work / "plain.log").open("ab")
+    # started the way the engine starts jobs (own session, output to a file): on this
+    # kind of host that alone changes start-up cost several-fold, and it is not engine work
+    spawn = {
+        "env": env,
+        "cwd": work,
+        "stdout": log,
+        "stderr": subprocess.STDOUT,
+        "start_new_session": True,
+    }
+    started = time.monotonic()
+    procs = [subprocess.Popen(argv, **spawn) for _ in names]
+    codes = [p.wait() for p in procs]
+    codes.append(subprocess.Popen(argv, **spawn).wait())
+    plain = time.monotonic() - started
+    log.close()
+    ok = ok and not any(codes)
+    print(f"## fan-out/fan-in of {width} no-op jobs + 1 ({'all SUCCEEDED' if ok else 'NOT OK'})")
+    print(
+        f"engine {engine:.2f} s (StartWorkflowRun -> run seen COMPLETED), plain script "
+        f"{plain:.2f} s, ratio {engine / plain:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chain", type=int, default=50)
+    parser.add_argument("--fan", type=int, default=100)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home, work = Path(tmp) / "home", Path(tmp) / "work"
+        work.mkdir()
+        script = work / "noop.py"
+        script.write_text(NOOP)
+        install(home)
+        try:
+            glue = boto3.client("glue", region_name="us-east-1")
+            bench_chain(glue, work, script, args.chain)
+            bench_fan(glue, home, work, script, args.fan)
+        finally:
+            uninstall()
+
+
+if __name__ == "__main__":
+    main()
