@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import argparse
-import statistics
+import itertools
 import subprocess
 import sys
 import tempfile
@@ -27,7 +27,10 @@ import boto3
 from glue_workflow.local import install, uninstall
 from glue_workflow.local.environment import job_environment
 
-NOOP = "import sys, time\nopen(sys.argv[sys.argv.index('--mark') + 1], 'a').write(f'{time.time()}\\n')\n"
+NOOP = (
+    "import sys, time\n"
+    "open(sys.argv[sys.argv.index('--mark') + 1], 'a').write(f'{time.time()}\\n')\n"
+)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -73,7 +76,7 @@ def bench_chain(glue: Any, work: Path, script: Path, length: int) -> None:
     glue.create_trigger(
         Name="chain-start", WorkflowName="chain", Type="ON_DEMAND", Actions=[{"JobName": names[0]}]
     )
-    for prev, name in zip(names, names[1:], strict=False):
+    for prev, name in itertools.pairwise(names):
         glue.create_trigger(
             Name=f"after-{prev}",
             WorkflowName="chain",
@@ -87,14 +90,14 @@ def bench_chain(glue: Any, work: Path, script: Path, length: int) -> None:
     wall = time.monotonic() - started
     jobs = runs_by_job(run)
     api, first_line = [], []
-    for prev, name in zip(names, names[1:], strict=False):
+    for prev, name in itertools.pairwise(names):
         completed = jobs[prev]["CompletedOn"].timestamp()
         api.append((jobs[name]["StartedOn"].timestamp() - completed) * 1000)
         mark = float((work / name / "mark").read_text().split()[0])
         first_line.append((mark - completed) * 1000)
     print(
         f"## chain of {length} no-op jobs: {wall:.2f} s wall, all "
-        f"{'SUCCEEDED' if all(j['JobRunState'] == 'SUCCEEDED' for j in jobs.values()) else 'NOT OK'}"
+        f"{'SUCCEEDED' if all(j['JobRunState'] == 'SUCCEEDED' for j in jobs.values()) else 'NOT OK'}"  # noqa: E501
     )
     print(
         f"trigger latency (CompletedOn -> dependent StartedOn): p50 {pct(api, 0.5):.1f} ms, "
