@@ -8,17 +8,24 @@ import click
 
 from glue_workflow.cli.common import echo_json, json_option, with_settings
 
+verify_option = click.option(
+    "--verify-artifacts",
+    is_flag=True,
+    help="Check every artifact in S3, also those deployed jobs already reference.",
+)
+
 
 @click.command("plan")
 @with_settings
 @json_option
-def plan_command(settings: Any, as_json: bool) -> None:
+@verify_option
+def plan_command(*, settings: Any, as_json: bool, verify_artifacts: bool) -> None:
     """Show what deploy would change (reads only). Empty when in sync."""
     from glue_workflow.deploy import deployer
 
     target = deployer.open_target(settings)
     document = deployer.build(target)
-    plan = deployer.make_plan(target, document)
+    plan = deployer.make_plan(target, document, verify_artifacts=verify_artifacts)
     if as_json:
         echo_json(plan.to_list())
         return
@@ -38,7 +45,8 @@ def plan_command(settings: Any, as_json: bool) -> None:
 @click.command("deploy")
 @with_settings
 @click.option("--dry-run", is_flag=True, help="Show the changes without making them.")
-def deploy_command(settings: Any, dry_run: bool) -> None:
+@verify_option
+def deploy_command(*, settings: Any, dry_run: bool, verify_artifacts: bool) -> None:
     """Create or update the workflow, jobs and triggers; upload scripts.
 
     Never starts a run: use glue-wf run.
@@ -47,7 +55,9 @@ def deploy_command(settings: Any, dry_run: bool) -> None:
 
     target = deployer.open_target(settings)
     document = deployer.build(target)
-    plan = deployer.deploy(target, document, dry_run=dry_run, echo=click.echo)
+    plan = deployer.deploy(
+        target, document, dry_run=dry_run, verify_artifacts=verify_artifacts, echo=click.echo
+    )
     if not plan.empty and not dry_run:
         click.echo(
             f"deployed workflow {plan.workflow_name} ({len(plan.instructions)} change(s)); "
@@ -59,7 +69,7 @@ def deploy_command(settings: Any, dry_run: bool) -> None:
 @with_settings
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
-def destroy_command(settings: Any, yes: bool, dry_run: bool) -> None:
+def destroy_command(*, settings: Any, yes: bool, dry_run: bool) -> None:
     """Delete the workflow and every job and trigger it owns (keeps bucket and roles)."""
     from glue_workflow.deploy import deployer
 

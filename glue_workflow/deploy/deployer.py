@@ -81,14 +81,23 @@ def build(target: Target) -> WorkflowDocument:
     return build_document(target.settings)
 
 
-def read(target: Target, document: WorkflowDocument) -> RemoteState:
+def read(
+    target: Target, document: WorkflowDocument, *, verify_artifacts: bool = False
+) -> RemoteState:
     return read_remote_state(
-        target.glue, target.s3, document, region=target.settings.region, account=target.account
+        target.glue,
+        target.s3,
+        document,
+        region=target.settings.region,
+        account=target.account,
+        verify_artifacts=verify_artifacts,
     )
 
 
-def make_plan(target: Target, document: WorkflowDocument) -> Plan:
-    return plan_deploy(document, read(target, document))
+def make_plan(
+    target: Target, document: WorkflowDocument, *, verify_artifacts: bool = False
+) -> Plan:
+    return plan_deploy(document, read(target, document, verify_artifacts=verify_artifacts))
 
 
 def apply(target: Target, plan: Plan, document: WorkflowDocument | None, echo: Echo) -> None:
@@ -101,9 +110,14 @@ def apply(target: Target, plan: Plan, document: WorkflowDocument | None, echo: E
 
 
 def deploy(
-    target: Target, document: WorkflowDocument, *, dry_run: bool = False, echo: Echo = _silent
+    target: Target,
+    document: WorkflowDocument,
+    *,
+    dry_run: bool = False,
+    verify_artifacts: bool = False,
+    echo: Echo = _silent,
 ) -> Plan:
-    plan = make_plan(target, document)
+    plan = make_plan(target, document, verify_artifacts=verify_artifacts)
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)
     else:

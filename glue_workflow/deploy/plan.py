@@ -212,9 +212,11 @@ def _plan_uploads(document: WorkflowDocument, remote: RemoteState) -> list[Instr
         if artifact.uri in seen:
             continue
         seen.add(artifact.uri)
-        size = remote.objects.get(artifact.uri)
-        if size == len(artifact.content):
-            continue  # content-addressed key of the same size: already there
+        if artifact.uri in remote.objects and remote.objects[artifact.uri] in (
+            None,  # referenced by a deployed job: uploaded before that job was written
+            len(artifact.content),  # content-addressed key of the same size
+        ):
+            continue
         steps.append(
             Instruction(
                 action="upload",

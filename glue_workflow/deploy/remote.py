@@ -3,13 +3,19 @@
 Reads, for any number of nodes: ``GetWorkflow``; ``ListJobs`` and ``ListTriggers``
 filtered by the owner tag (what this workflow owns, including what it no longer
 declares); ``BatchGetJobs`` / ``BatchGetTriggers`` in chunks for the union of
-declared and owned names; one ``ListObjectsV2`` per artifact prefix. ``GetTags`` on
-the workflow only when ownership cannot be told from its owned triggers.
+declared and owned names. ``GetTags`` on the workflow only when ownership cannot be
+told from its owned triggers.
+
+Artifacts: an artifact URI that an owned, deployed job already references is known
+to exist (keys are content-addressed and the executor uploads before it writes the
+job that references them), so only new URIs are checked: ``HeadObject`` for a few,
+one ``ListObjectsV2`` per prefix for many. ``verify_artifacts`` checks them all
+(e.g. after someone emptied the bucket).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +36,8 @@ class RemoteState:
     triggers: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     owned_jobs: frozenset[str] = frozenset()
     owned_triggers: frozenset[str] = frozenset()
-    # s3 URI -> size of every existing object under the artifacts' prefixes
-    objects: Mapping[str, int] = field(default_factory=dict)
+    # s3 URI -> size of existing artifact objects (None: referenced by a deployed job)
+    objects: Mapping[str, int | None] = field(default_factory=dict)
 
 
 def owner_tags(workflow_name: str) -> dict[str, str]:
@@ -49,6 +55,7 @@ def read_remote_state(
     *,
     region: str,
     account: str | None,
+    verify_artifacts: bool = False,
 ) -> RemoteState:
     """Read what exists of ``document``'s workflow (``s3=None``: skip artifacts)."""
     name = document.name
@@ -66,9 +73,16 @@ def read_remote_state(
         owned = any(triggers.get(t, {}).get("WorkflowName") == name for t in owned_triggers)
         if not owned and account:
             owned = glue.get_tags(workflow_arn(region, account, name)).get(OWNER_TAG) == name
-    objects: dict[str, int] = {}
+    objects: dict[str, int | None] = {}
     if s3 is not None:
-        objects = read_artifact_objects(s3, [a.uri for a in document.artifacts])
+        referenced = (
+            set()
+            if verify_artifacts
+            else referenced_uris(job for name, job in jobs.items() if name in owned_jobs)
+        )
+        objects = {a.uri: None for a in document.artifacts if a.uri in referenced}
+        unknown = sorted({a.uri for a in document.artifacts} - referenced)
+        objects.update(read_artifact_objects(s3, unknown))
     return RemoteState(
         workflow_name=name,
         workflow=workflow,
@@ -81,14 +95,39 @@ def read_remote_state(
     )
 
 
-def read_artifact_objects(s3: S3Api, uris: list[str]) -> dict[str, int]:
-    """Sizes of the existing objects among ``uris``: one listing per bucket prefix."""
+def referenced_uris(jobs: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Every s3:// URI a job definition points at (script, arguments, comma lists)."""
+    found: set[str] = set()
+    for job in jobs:
+        values = [str((job.get("Command") or {}).get("ScriptLocation") or "")]
+        for key in ("DefaultArguments", "NonOverridableArguments"):
+            values += [str(v) for v in (job.get(key) or {}).values()]
+        for value in values:
+            found.update(
+                part.strip() for part in value.split(",") if part.strip().startswith("s3://")
+            )
+    return found
+
+
+# Up to this many unknown artifacts: one HeadObject each; more: list their prefix.
+HEAD_LIMIT = 3
+
+
+def read_artifact_objects(s3: S3Api, uris: list[str]) -> dict[str, int | None]:
+    """Sizes of the existing objects among ``uris``."""
+    if len(uris) <= HEAD_LIMIT:
+        sizes: dict[str, int | None] = {}
+        for uri in uris:
+            size = s3.object_size(*split_s3_uri(uri))
+            if size is not None:
+                sizes[uri] = size
+        return sizes
     by_bucket: dict[str, list[str]] = {}
     for uri in uris:
         bucket, key = split_s3_uri(uri)
         by_bucket.setdefault(bucket, []).append(key)
     wanted = set(uris)
-    found: dict[str, int] = {}
+    found: dict[str, int | None] = {}
     for bucket, keys in sorted(by_bucket.items()):
         try:
             listed = s3.list_sizes(bucket, common_prefix(keys))

@@ -70,6 +70,18 @@ class S3Api:
             if not token:
                 return sizes
 
+    def object_size(self, bucket: str, key: str) -> int | None:
+        """HeadObject: the object's size, or None when it (or the bucket) is missing."""
+        try:
+            head = call(
+                "s3:HeadObject",
+                lambda: self.client.head_object(Bucket=bucket, Key=key),
+                policy=self.policy,
+            )
+        except ResourceNotFound:
+            return None
+        return int(head.get("ContentLength", 0))
+
     def put(self, bucket: str, key: str, body: bytes, sha256: str) -> None:
         call(
             "s3:PutObject",

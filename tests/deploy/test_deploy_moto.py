@@ -31,6 +31,7 @@ NO_RUNS = {"glue:StartWorkflowRun", "glue:ResumeWorkflowRun", "glue:StartJobRun"
 @dataclass(frozen=True)
 class Result:
     output: str
+    stdout: str
     exit_code: int
 
 
@@ -44,7 +45,7 @@ def run_cli(args: list[str], code: int = 0) -> Result:
     elif result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     assert exit_code == code, output
-    return Result(output=output, exit_code=exit_code)
+    return Result(output=output, stdout=result.stdout, exit_code=exit_code)
 
 
 class World:
@@ -63,7 +64,7 @@ class World:
         return run_cli([*args, "--project", str(self.project)], code)
 
     def plan(self) -> list[dict[str, Any]]:
-        return json.loads(self.cli("plan", "--json").output)
+        return json.loads(self.cli("plan", "--json").stdout)
 
     @property
     def glue(self) -> Any:
@@ -122,7 +123,7 @@ def test_deploy_plan_change_destroy_scenario(world: World) -> None:
     world.hooks.reset_counts()
     assert "up to date, nothing to do" in world.cli("deploy").output
     assert world.hooks.writes() == {}
-    assert sum(world.hooks.reads().values()) <= 6
+    assert sum(world.hooks.reads().values()) == 5  # Get/List/BatchGet: no S3 read
 
     # One script changes: exactly one upload and one job update.
     world.document = make_document("wf", ("a", "b", "c"), start_type="SCHEDULED",
@@ -234,3 +235,16 @@ def test_interrupted_deploy_converges_on_rerun(world: World, after_call: bool) -
         assert done + world.hooks.mutations == total
         assert world.plan() == []
         assert owned(world.glue, name)["jobs"] == [f"{name}-a", f"{name}-b", f"{name}-c"]
+
+
+def test_verify_artifacts_restores_a_deleted_script(world: World) -> None:
+    world.cli("deploy")
+    uri = world.document.artifacts[0].uri
+    boto3.client("s3").delete_object(Bucket=BUCKET, Key=uri.split("/", 3)[3])
+    world.hooks.reset_counts()
+    assert world.plan() == []  # trusted: a deployed job references it
+    assert "s3:ListObjectsV2" not in world.hooks.calls
+    plan = json.loads(world.cli("plan", "--json", "--verify-artifacts").stdout)
+    assert [(i["action"], i["name"]) for i in plan] == [("upload", uri)]
+    world.cli("deploy", "--verify-artifacts")
+    assert json.loads(world.cli("plan", "--json", "--verify-artifacts").stdout) == []

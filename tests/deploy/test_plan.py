@@ -214,3 +214,11 @@ def test_destroy_deletes_triggers_then_jobs_then_workflow() -> None:
         ("delete", "workflow", "wf"),
     ]
     assert plan_destroy(deployed(doc, workflow_owned=False)).instructions[-1].type == "job"
+
+
+def test_artifact_referenced_by_a_deployed_job_is_not_uploaded_again() -> None:
+    doc = make_document()
+    referenced = deployed(doc, objects={a.uri: None for a in doc.artifacts})
+    assert plan_deploy(doc, referenced).empty
+    missing = deployed(doc, objects={})
+    assert [i.action for i in plan_deploy(doc, missing).instructions] == ["upload", "upload"]
