@@ -22,7 +22,7 @@ def write_model_and_test(tmp_path: Path) -> tuple[Path, Path, np.ndarray, np.nda
     features = rng.normal(size=(400, 3))
     labels = (features[:, 0] + 0.5 * features[:, 1] > 0).astype(int)
     booster = xgb.train(
-        {"objective": "binary:logistic", "max_depth": 3},
+        {"objective": "binary:logistic", "max_depth": 3, "nthread": 1},
         xgb.DMatrix(features[:300], label=labels[:300]),
         num_boost_round=30,
     )
