@@ -1,0 +1,109 @@
+"""glue-wf pipeline-report: what a run produced, from its run properties."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glue_workflow import pipeline_report
+from glue_workflow.config import load_settings
+from glue_workflow.errors import NotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RUN = "wr_1"
+PASSED = {
+    "accuracy": "0.971000",
+    "precision": "0.960000",
+    "recall": "0.980000",
+    "f1": "0.970000",
+    "roc_auc": "0.997000",
+    "evaluation_uri": "s3://b/eval/evaluation.json",
+    "gate_min_accuracy_decision": "passed",
+    "gate_min_accuracy_reason": "accuracy 0.971 >= min_accuracy 0.9",
+    "model_package_group": "churn-xgb",
+    "model_package_version": "2",
+    "model_package_arn": "arn:aws:sagemaker:us-east-1:000000000000:model-package/churn-xgb/2",
+    "model_approval_status": "PendingManualApproval",
+    "deploy_status": "awaiting_approval",
+}
+
+
+class FakeGlue:
+    def __init__(self, runs: dict[str, dict[str, str]]) -> None:
+        self.runs = runs
+
+    def get_workflow_runs(self, **_: Any) -> dict[str, Any]:
+        return {
+            "Runs": [
+                {"WorkflowRunId": rid, "StartedOn": datetime(2026, 1, i + 1, tzinfo=UTC)}
+                for i, rid in enumerate(self.runs)
+            ]
+        }
+
+    def get_workflow_run(self, Name: str, RunId: str, **_: Any) -> dict[str, Any]:
+        return {"Run": {"WorkflowRunId": RunId, "Status": "COMPLETED"}}
+
+    def get_workflow_run_properties(self, Name: str, RunId: str) -> dict[str, Any]:
+        return {"RunProperties": self.runs[RunId]}
+
+
+@pytest.fixture
+def settings() -> Any:
+    return load_settings(PROJECT_ROOT, target="local", env={"GLUE_WF_HOME": "/nonexistent"})
+
+
+def use(monkeypatch: pytest.MonkeyPatch, glue: FakeGlue) -> None:
+    import glue_workflow.clients
+
+    monkeypatch.setattr(glue_workflow.clients, "client", lambda _settings, _service: glue)
+
+
+def test_awaiting_approval_report_says_what_to_do(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, FakeGlue({"wr_0": {}, RUN: PASSED}))
+    report = pipeline_report.build_report(settings, "churn-pipeline")
+    assert report.run_id == RUN  # the latest run
+    lines = report.lines()
+    assert lines[0] == f"run {RUN} of churn-pipeline: COMPLETED"
+    assert "accuracy=0.971000" in lines[1]
+    assert "gate:     passed (accuracy 0.971 >= min_accuracy 0.9)" in lines
+    assert any(
+        line.startswith("model:    churn-xgb version 2 (PendingManualApproval)") for line in lines
+    )
+    assert "deploy:   awaiting_approval endpoint=- config=-" in lines
+    assert "awaits manual approval" in lines[-1]
+    data = report.to_dict()
+    assert data["model_package"]["version"] == "2"
+    assert data["invocation"] is None
+
+
+def test_rejected_run_shows_the_reason(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(
+        monkeypatch,
+        FakeGlue(
+            {
+                RUN: {
+                    "accuracy": "0.93",
+                    "gate_min_accuracy_decision": "rejected",
+                    "rejection_reason": "accuracy 0.93 < 0.999",
+                }
+            }
+        ),
+    )
+    report = pipeline_report.build_report(settings, "churn-pipeline", RUN)
+    assert "rejected: accuracy 0.93 < 0.999" in report.lines()
+    assert report.gate_decision == "rejected"
+
+
+def test_no_runs_is_a_clear_error(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    use(monkeypatch, FakeGlue({}))
+    with pytest.raises(
+        NotFoundError,
+        match=r"workflow 'churn-pipeline' has no runs yet: start "
+        r"one with 'glue-wf run --wait'",
+    ):
+        pipeline_report.build_report(settings, "churn-pipeline")
