@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from glue_workflow import naming
-from glue_workflow.model.dependencies import Condition
+from glue_workflow.model.dependencies import Condition, Dependency
 from glue_workflow.model.triggers import Action, Event, Scheduled
 from glue_workflow.model.workflow import Workflow
 
@@ -34,6 +34,23 @@ class LogicalTrigger:
     @property
     def watched(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.node for c in self.conditions))
+
+
+MAX_DESCRIPTION = 2048  # Glue's limit for trigger descriptions
+
+
+def _describe(nodes: list[str], dependency: Dependency) -> str:
+    text = f"Start {', '.join(nodes)} when {dependency}"
+    if len(text) <= MAX_DESCRIPTION:
+        return text
+    word = "all" if dependency.logical == "AND" else "any"
+    return f"Start {len(nodes)} nodes when {word} of {len(dependency.conditions)} conditions hold"
+
+
+def _origin(nodes: list[str]) -> str:
+    if len(nodes) <= 5:
+        return f"after= of {', '.join(repr(n) for n in nodes)}"
+    return f"after= of {len(nodes)} nodes ({', '.join(repr(n) for n in nodes[:3])}, ...)"
 
 
 def resolve_triggers(workflow: Workflow) -> tuple[LogicalTrigger, ...]:
@@ -85,10 +102,10 @@ def resolve_triggers(workflow: Workflow) -> tuple[LogicalTrigger, ...]:
                 name=naming.dependency_trigger_name(wf, conditions, logical),
                 type="CONDITIONAL",
                 actions=tuple(Action(node=n) for n in names),
-                origin=f"after= of {', '.join(repr(n) for n in names)}",
+                origin=_origin(names),
                 conditions=deps[key].conditions,
                 logical=logical,
-                description=f"Start {', '.join(names)} when {deps[key]}",
+                description=_describe(names, deps[key]),
             )
         )
     return tuple(sorted(result, key=lambda t: t.name))

@@ -15,6 +15,7 @@ from glue_workflow.naming import job_name
 
 MAX_NAME = 255
 RECOMMENDED_MAX_NODES = 100  # above it Glue's resume/stop may error
+DEFAULT_JOBS_PER_TRIGGER = 50  # account quota, adjustable
 
 
 def node_edges(triggers: tuple[LogicalTrigger, ...]) -> dict[str, set[str]]:
@@ -152,10 +153,23 @@ def check_names(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> lis
 
 
 def check_size(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
+    problems = [
+        Problem(
+            where=trigger.origin,
+            rule="trigger-actions",
+            message=f"trigger {trigger.name!r} starts {len(trigger.actions)} jobs; Glue's "
+            f"default quota is {DEFAULT_JOBS_PER_TRIGGER} jobs per trigger (Service Quotas, "
+            "service code glue): raise the quota or split the fan-out",
+            severity="warning",
+        )
+        for trigger in triggers
+        if len(trigger.actions) > DEFAULT_JOBS_PER_TRIGGER
+    ]
     count = len(workflow.nodes) + len(triggers)
     if count <= RECOMMENDED_MAX_NODES:
-        return []
+        return problems
     return [
+        *problems,
         Problem(
             where=f"workflow {workflow.name!r}",
             rule="node-count",
@@ -163,7 +177,7 @@ def check_size(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list
             f"{RECOMMENDED_MAX_NODES}, above which resuming and stopping runs may fail: split "
             "the workflow",
             severity="warning",
-        )
+        ),
     ]
 
 

@@ -247,3 +247,22 @@ def test_compiler_imports_no_boto3() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_wide_fan_out_keeps_descriptions_within_glue_limits(fixed_context: Any) -> None:
+    nodes = [PythonShellJob(name="root", script="jobs/root.py")]
+    nodes += [
+        PythonShellJob(name=f"worker-{i:03d}", script="jobs/w.py", after=succeeded("root"))
+        for i in range(300)
+    ]
+    nodes.append(
+        PythonShellJob(
+            name="join", script="jobs/j.py", after=succeeded(*[n.name for n in nodes[1:]])
+        )
+    )
+    workflow = Workflow(name="wide", nodes=tuple(nodes), max_concurrent_runs=1)
+    document = compile_workflow(workflow, fixed_context(workflow))
+    check_document(document)
+    fan_out = document.trigger("wide-on-root-succeeded")
+    assert fan_out["Description"] == "Start 300 nodes when all of 1 conditions hold"
+    assert len(fan_out["Actions"]) == 300

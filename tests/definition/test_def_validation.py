@@ -425,6 +425,17 @@ def test_more_than_100_graph_nodes_warns() -> None:
     assert check(wf(*nodes))  # a warning does not stop the workflow
 
 
+def test_wide_trigger_warns_about_the_quota() -> None:
+    nodes = [job("root")] + [job(f"w{i}", after=succeeded("root")) for i in range(51)]
+    found = warnings(wf(*nodes))
+    assert found[0] == (
+        "after= of 51 nodes ('w0', 'w1', 'w10', ...): trigger 'wf-on-root-succeeded' starts 51 "
+        "jobs; Glue's "
+        "default quota is 50 jobs per trigger (Service Quotas, service code glue): raise the "
+        "quota or split the fan-out [trigger-actions]"
+    )
+
+
 def test_retries_with_failure_branch_warns() -> None:
     found = warnings(wf(job("a", max_retries=2), job("b", after=failed("a"))))
     assert found == [
