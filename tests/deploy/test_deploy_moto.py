@@ -248,3 +248,23 @@ def test_verify_artifacts_restores_a_deleted_script(world: World) -> None:
     assert [(i["action"], i["name"]) for i in plan] == [("upload", uri)]
     world.cli("deploy", "--verify-artifacts")
     assert json.loads(world.cli("plan", "--json", "--verify-artifacts").stdout) == []
+
+
+def test_bucket_and_roles_come_from_the_infra_stack(world: World) -> None:
+    (world.project / "glue-wf.toml").write_text('[target]\ndefault = "aws"\n')
+    missing = world.cli("plan", code=1)
+    assert "glue-wf infra deploy" in missing.output
+    template = {
+        "Resources": {"Bucket": {"Type": "AWS::S3::Bucket",
+                                 "Properties": {"BucketName": "stack-bucket"}}},
+        "Outputs": {
+            "ArtifactsBucketName": {"Value": {"Ref": "Bucket"}},
+            "GlueJobRoleArn": {"Value": ROLE},
+            "SageMakerExecutionRoleArn": {"Value": SAGEMAKER_ROLE},
+        },
+    }  # fmt: skip
+    boto3.client("cloudformation").create_stack(StackName="glue-wf",
+                                                TemplateBody=json.dumps(template))  # fmt: skip
+    world.document = make_document("wf", ("a",), bucket="stack-bucket")
+    world.cli("deploy")
+    assert boto3.client("s3").list_objects_v2(Bucket="stack-bucket")["KeyCount"] == 1
