@@ -56,3 +56,18 @@ def from_client_error(exc: Exception, *, what: str) -> ApiError:
     if code == "ValidationException" and any(m in message for m in missing):
         status = 404
     return ApiError(status, f"{what}: {message}", code=code)
+
+
+def call(client: Any, what: str, operation: str, **params: Any) -> dict[str, Any]:
+    """``client.<operation>(**params)``; AWS and botocore errors become ``ApiError``."""
+    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+    try:
+        result: dict[str, Any] = getattr(client, operation)(**params)
+    except ClientError as exc:
+        raise from_client_error(exc, what=what) from exc
+    except ParamValidationError as exc:
+        raise ApiError(400, f"{what}: {exc}", code="ParamValidation") from exc
+    except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
+        raise ApiError(502, f"{what}: {exc}", code=type(exc).__name__) from exc
+    return result

@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from glue_workflow.console.errors import ApiError, from_client_error
+from glue_workflow.console.errors import ApiError, call
 
 # SageMaker names: letters, digits, hyphens, alphanumeric at both ends, ≤ 63 chars.
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -52,11 +52,7 @@ class Models:
         self._endpoint_url = endpoint_url
 
     def _call(self, client: Any, what: str, operation: str, **params: Any) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = getattr(client, operation)(**params)
-        except ClientError as exc:
-            raise from_client_error(exc, what=what) from exc
-        return result
+        return call(client, what, operation, **params)
 
     def _pages(self, what: str, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from glue_workflow.console.errors import ApiError, from_client_error
+from glue_workflow.console.errors import ApiError, call
 from glue_workflow.console.graph import NOT_STARTED, STATE_CLASS, graph_view
 from glue_workflow.runs.verdict import judge
 
@@ -52,11 +50,7 @@ class Workflows:
         self._now = now
 
     def _call(self, what: str, operation: str, **params: Any) -> dict[str, Any]:
-        try:
-            result: dict[str, Any] = getattr(self._glue, operation)(**params)
-        except ClientError as exc:
-            raise from_client_error(exc, what=what) from exc
-        return result
+        return call(self._glue, what, operation, **params)
 
     # --- reads -----------------------------------------------------------------------
 
@@ -73,7 +67,12 @@ class Workflows:
                 break
         items = []
         for name in sorted(names):
-            workflow = self._call(f"workflow {name!r}", "get_workflow", Name=name)["Workflow"]
+            try:
+                workflow = self._call(f"workflow {name!r}", "get_workflow", Name=name)["Workflow"]
+            except ApiError as exc:
+                if exc.status == 404:
+                    continue  # deleted since it was listed
+                raise
             last = workflow.get("LastRun") or {}
             items.append(
                 {
