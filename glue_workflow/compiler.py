@@ -203,6 +203,12 @@ def _job_request(
         request["MaxCapacity"] = float(job.max_capacity)
     request["Timeout"] = job.timeout or default_timeout(request["GlueVersion"])
     request["DefaultArguments"] = dict(sorted(args.items()))
+    if job.connections:
+        request["Connections"] = {"Connections": list(job.connections)}
+    if job.security_configuration is not None:
+        request["SecurityConfiguration"] = job.security_configuration
+    if job.notify_delay_after is not None:
+        request["NotificationProperty"] = {"NotifyDelayAfter": job.notify_delay_after}
     if job.non_overridable_arguments:
         request["NonOverridableArguments"] = fill(job.non_overridable_arguments)
     return request

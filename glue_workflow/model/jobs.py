@@ -170,6 +170,9 @@ class Job:
     max_retries: int = 0
     timeout: int | None = None  # minutes; None = Glue's default for the version
     max_concurrent_runs: int = 1
+    connections: tuple[str, ...] = ()  # Glue connection names (VPC, JDBC, ...)
+    security_configuration: str | None = None
+    notify_delay_after: int | None = None  # minutes before a "running late" event
     tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -195,6 +198,7 @@ class Job:
             "context_arguments",
             "extra_py_files",
             "additional_python_modules",
+            "connections",
         ):
             set_attr(self, what, str_tuple(where, what, getattr(self, what)))
         check_property_names(where, "run property", self.reads + self.writes)
@@ -227,6 +231,10 @@ class Job:
         if self.timeout is not None:
             check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
         check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
+        if self.notify_delay_after is not None:
+            check_int(where, "notify_delay_after", self.notify_delay_after, 1, MAX_TIMEOUT_MINUTES)
+        if self.security_configuration is not None:
+            check_text(where, "security_configuration", self.security_configuration, 255)
         if not isinstance(self.jobkit, bool):
             fail(where, "boolean", f"jobkit must be True or False, got {self.jobkit!r}")
 

@@ -158,7 +158,16 @@ def test_scheduled_event_and_explicit_trigger_options(fixed_context: Any) -> Non
             extra_files=["conf/x.json"],
             job_bookmarks=True,
         ),
-        PythonShellJob(name="b", script="jobs/b.py", max_capacity=1.0, library_set="none"),
+        PythonShellJob(
+            name="b",
+            script="jobs/b.py",
+            max_capacity=1.0,
+            library_set="none",
+            connections=["vpc-conn"],
+            security_configuration="kms-at-rest",
+            notify_delay_after=15,
+            additional_python_modules=["scikit-learn==1.5.2"],
+        ),
     )
     trigger = Trigger(
         name="then-b",
@@ -199,6 +208,12 @@ def test_scheduled_event_and_explicit_trigger_options(fixed_context: Any) -> Non
     assert etl["DefaultArguments"]["--job-bookmark-option"] == "job-bookmark-enable"
     assert etl["DefaultArguments"]["--extra-files"].endswith("/x.json")
     assert etl["Timeout"] == 2880  # Glue 4.0 default, always sent explicitly
+    b = document.job("wf-b")
+    assert b["Connections"] == {"Connections": ["vpc-conn"]}
+    assert b["SecurityConfiguration"] == "kms-at-rest"
+    assert b["NotificationProperty"] == {"NotifyDelayAfter": 15}
+    assert b["DefaultArguments"]["--additional-python-modules"] == "scikit-learn==1.5.2"
+    assert b["DefaultArguments"]["library-set"] == "none"
     check_document(document)
     evented = Workflow(
         name="wf",
