@@ -14,7 +14,7 @@ EndpointConfig (and its model) deleted.
 
 Reads ``model_package_arn``, ``endpoint_name``, ``test_uri``; writes
 ``deploy_status`` (deployed|awaiting_approval), ``endpoint_config_name``,
-``deployed_endpoint``, ``smoke_test``.
+``deployed_endpoint``, ``smoke_test``, ``replaced_endpoint_config``.
 """
 
 from __future__ import annotations
@@ -208,6 +208,11 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
     previous = roll_out(
         sm, endpoint, config, ctx.args.get("rollback_alarms", ""), ctx.workflow_name
     )
+    if previous:
+        # Remembered so that a retried attempt (endpoint already moved) still retires it.
+        ctx.put(replaced_endpoint_config=previous)
+    else:
+        previous = ctx.properties().get("replaced_endpoint_config") or None
     final = ops.wait_endpoint_settled(sm, endpoint, timeout=ENDPOINT_TIMEOUT)
     ops.check_endpoint_serves(final, config)
     scores = smoke_test(
@@ -219,7 +224,7 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
         deployed_endpoint=endpoint,
         smoke_test=json.dumps({"rows": len(scores), "scores": [round(s, 6) for s in scores]}),
     )
-    if previous:
+    if previous and previous != config:
         retire(sm, previous)
     print(f"deployed {package_arn} to endpoint {endpoint} on {config}; smoke test scores {scores}")
 

@@ -217,3 +217,30 @@ def test_invalid_endpoint_name_is_rejected_before_any_call(capsys: Any) -> None:
         h.run(deploy, **ARGS)
     assert "endpoint name 'churn_xgb' is not a valid SageMaker name" in exit_message(capsys)
     assert h.calls == []
+
+
+def test_a_retried_attempt_still_retires_the_replaced_config() -> None:
+    # Attempt 1 updated the endpoint and died; attempt 2 finds it already on the new config.
+    h = Harness({**PROPS, "replaced_endpoint_config": "churn-xgb-old"})
+    h.sm.add_response("describe_model_package", package("Approved"))
+    h.sm.add_response(
+        "describe_model",
+        {
+            "ModelName": MODEL,
+            "ExecutionRoleArn": ROLE,
+            "CreationTime": T0,
+            "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/m",
+        },
+    )
+    h.sm.add_response("describe_endpoint_config", config(NEW_CONFIG, MODEL))
+    h.sm.add_response("describe_endpoint", endpoint("InService", NEW_CONFIG))
+    h.sm.add_response("describe_endpoint", endpoint("InService", NEW_CONFIG))
+    stub_smoke(h)
+    h.sm.add_response("describe_endpoint_config", config("churn-xgb-old", "old-model"))
+    h.sm.add_response("delete_endpoint_config", {})
+    h.sm.add_response("delete_model", {})
+    h.run(deploy, **ARGS)
+    h.verify()
+    assert "UpdateEndpoint" not in h.operations()
+    assert "CreateModel" not in h.operations()
+    assert h.requests("DeleteEndpointConfig") == [{"EndpointConfigName": "churn-xgb-old"}]
