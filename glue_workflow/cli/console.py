@@ -52,7 +52,7 @@ def console(settings: Any, port: int, host: str, open_browser: bool) -> None:
         )
     api = build_api(settings)
     try:
-        server = ConsoleServer(api, host, port, quiet=False)
+        server = ConsoleServer(api, host, port)  # quiet: a live page polls every second
     except OSError as exc:
         raise ConfigError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; pick another --port"

@@ -286,7 +286,8 @@ async function viewRun() {
       h("div", { class: "card" }, facts([
         ["Status", h("span", { id: "run-status" }, badge(run.status))],
         ["Verdict", h("span", {}, h("span", { id: "run-verdict" }, badge(run.verdict)), " ",
-          h("span", { class: "muted", id: "verdict-summary" }, run.verdict_summary || ""))],
+          h("span", { class: "muted", id: "verdict-summary" },
+            run.verdict_summary && run.verdict_summary !== run.verdict ? run.verdict_summary : ""))],
         ["Started", fmtTime(run.started_on)], ["Ended", fmtTime(run.completed_on)],
         ["Duration", fmtDur(run.duration_seconds)],
         ["Actions", `${stats.SucceededActions || 0} succeeded, ${stats.FailedActions || 0} failed, ` +
