@@ -39,11 +39,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 def wait(glue: Any, workflow: str, run_id: str) -> dict[str, Any]:
-    while True:
-        run = glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"]
-        if run["Status"] != "RUNNING":
-            return dict(run)
-        time.sleep(0.05)
+    # light polling (no graph) so the follower does not compete with the run for CPU
+    while glue.get_workflow_run(Name=workflow, RunId=run_id)["Run"]["Status"] == "RUNNING":
+        time.sleep(0.2)
+    return dict(glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=True)["Run"])
 
 
 def runs_by_job(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -109,7 +108,7 @@ def bench_chain(glue: Any, work: Path, script: Path, length: int) -> None:
     )
 
 
-def bench_fan(glue: Any, home: Path, work: Path, script: Path, width: int) -> None:
+def bench_fan(glue: Any, home: Path, work: Path, script: Path, width: int, repeat: int) -> None:
     glue.create_workflow(Name="fan")
     names = [f"f{i:03d}" for i in range(width)]
     for name in [*names, "final"]:
@@ -128,34 +127,36 @@ def bench_fan(glue: Any, home: Path, work: Path, script: Path, width: int) -> No
         Actions=[{"JobName": "final"}],
         Predicate={"Logical": "AND", "Conditions": [cond(n) for n in names]},
     )
-    started = time.monotonic()
-    run = wait(glue, "fan", glue.start_workflow_run(Name="fan")["RunId"])
-    engine = time.monotonic() - started
-    ok = run["Statistics"]["SucceededActions"] == width + 1
-    # the reference: the same processes, same command line and environment, same parallelism
     env = job_environment(home)
-    mark = work / "plain-marks"
-    argv = [sys.executable, str(script), "--mark", str(mark)]
+    argv = [sys.executable, str(script), "--mark", str(work / "plain-marks")]
     log = (work / "plain.log").open("ab")
     # started the way the engine starts jobs (own session, output to a file): on this
     # kind of host that alone changes start-up cost several-fold, and it is not engine work
-    spawn = {
+    spawn: dict[str, Any] = {
         "env": env,
         "cwd": work,
         "stdout": log,
         "stderr": subprocess.STDOUT,
         "start_new_session": True,
     }
-    started = time.monotonic()
-    procs = [subprocess.Popen(argv, **spawn) for _ in names]
-    codes = [p.wait() for p in procs]
-    codes.append(subprocess.Popen(argv, **spawn).wait())
-    plain = time.monotonic() - started
+    engine_times, plain_times, ok = [], [], True
+    for _ in range(repeat):  # alternate, keep the best of each: the host is shared
+        started = time.time()
+        run = wait(glue, "fan", glue.start_workflow_run(Name="fan")["RunId"])
+        engine_times.append(run["CompletedOn"].timestamp() - started)
+        ok = ok and run["Statistics"]["SucceededActions"] == width + 1
+        started = time.time()
+        procs = [subprocess.Popen(argv, **spawn) for _ in names]
+        codes = [p.wait() for p in procs]
+        codes.append(subprocess.Popen(argv, **spawn).wait())
+        plain_times.append(time.time() - started)
+        ok = ok and not any(codes)
     log.close()
-    ok = ok and not any(codes)
-    print(f"## fan-out/fan-in of {width} no-op jobs + 1 ({'all SUCCEEDED' if ok else 'NOT OK'})")
+    engine, plain = min(engine_times), min(plain_times)
+    status = "all SUCCEEDED" if ok else "NOT OK"
+    print(f"## fan-out/fan-in of {width} no-op jobs + 1, best of {repeat} ({status})")
     print(
-        f"engine {engine:.2f} s (StartWorkflowRun -> run seen COMPLETED), plain script "
+        f"engine {engine:.2f} s (StartWorkflowRun -> run CompletedOn), plain script "
         f"{plain:.2f} s, ratio {engine / plain:.2f}"
     )
 
@@ -164,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chain", type=int, default=50)
     parser.add_argument("--fan", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home, work = Path(tmp) / "home", Path(tmp) / "work"
@@ -174,7 +176,7 @@ def main() -> None:
         try:
             glue = boto3.client("glue", region_name="us-east-1")
             bench_chain(glue, work, script, args.chain)
-            bench_fan(glue, home, work, script, args.fan)
+            bench_fan(glue, home, work, script, args.fan, args.repeat)
         finally:
             uninstall()
 

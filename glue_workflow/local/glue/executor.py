@@ -378,7 +378,11 @@ class Executor:
                 self.drain()
                 self.check_requests()
             self.check_deadlines()
+            ready_fds = set(ready)
             for entry in list(self.running.values()):
+                # only processes whose pidfd fired (or that have no pidfd) can have exited
+                if entry.fd is not None and entry.fd not in ready_fds and entry.kill_at is None:
+                    continue
                 if entry.proc.poll() is not None:
                     self.on_exit(entry)
 
