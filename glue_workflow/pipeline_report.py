@@ -146,12 +146,23 @@ def build_report(
 
     glue = client(settings, "glue")
     try:
+        glue.get_workflow(Name=workflow, IncludeGraph=False)
+    except ClientError as exc:
+        if "NotFound" in str(exc.response.get("Error", {}).get("Code", "")):
+            raise NotFoundError(
+                f"workflow {workflow!r} is not deployed on the {settings.target} target: "
+                "run 'glue-wf deploy' first"
+            ) from exc
+        raise
+    try:
         run_id = run_id or latest_run_id(glue, workflow)
         run = glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=False)["Run"]
         props = glue.get_workflow_run_properties(Name=workflow, RunId=run_id)["RunProperties"]
     except ClientError as exc:
         if "NotFound" in str(exc.response.get("Error", {}).get("Code", "")):
-            raise NotFoundError(f"workflow {workflow!r} or run {run_id!r}: {exc}") from exc
+            raise NotFoundError(
+                f"run {run_id!r} of workflow {workflow!r} not found: list runs with 'glue-wf runs'"
+            ) from exc
         raise
     invocation = None
     notes: list[str] = []

@@ -35,6 +35,9 @@ class FakeGlue:
     def __init__(self, runs: dict[str, dict[str, str]]) -> None:
         self.runs = runs
 
+    def get_workflow(self, **_: Any) -> dict[str, Any]:
+        return {"Workflow": {"Name": "churn-pipeline"}}
+
     def get_workflow_runs(self, **_: Any) -> dict[str, Any]:
         return {
             "Runs": [
@@ -105,5 +108,17 @@ def test_no_runs_is_a_clear_error(settings: Any, monkeypatch: pytest.MonkeyPatch
         NotFoundError,
         match=r"workflow 'churn-pipeline' has no runs yet: start "
         r"one with 'glue-wf run --wait'",
+    ):
+        pipeline_report.build_report(settings, "churn-pipeline")
+
+
+def test_undeployed_workflow_says_to_deploy(
+    local_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(PROJECT_ROOT, target="local", env={"GLUE_WF_HOME": str(local_home)})
+    with pytest.raises(
+        NotFoundError,
+        match=r"workflow 'churn-pipeline' is not deployed on the "
+        r"local target: run 'glue-wf deploy' first",
     ):
         pipeline_report.build_report(settings, "churn-pipeline")
