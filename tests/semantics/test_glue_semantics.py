@@ -277,6 +277,17 @@ def test_stop_mid_run_kills_running_jobs_and_starts_nothing_more(wf: Harness) ->
     assert run["Statistics"]["StoppedActions"] == 1
 
 
+def test_stop_right_after_start_stops_cleanly(wf: Harness) -> None:
+    w = wf.workflow("w")
+    wf.start(w, wf.job("slow", "sleep"))
+    run_id = wf.run(w)
+    wf.glue.stop_workflow_run(Name=w, RunId=run_id)  # the executor may still be starting
+    run = wf.wait(w, run_id)
+    assert run["Status"] == "STOPPED"
+    assert "ErrorMessage" not in run
+    assert states(run)["slow"] in (None, "STOPPED")
+
+
 def test_stop_of_a_finished_run_is_illegal(wf: Harness) -> None:
     w = wf.workflow("w")
     wf.start(w, wf.job("a", "ok"))

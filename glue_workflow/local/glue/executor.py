@@ -4,7 +4,7 @@
 ``... <home> --job-run <job run id>``.
 
 Event-driven: each job process is watched through a pidfd (or a waiter thread), and
-signals (SIGUSR1 from StopWorkflowRun / BatchStopJobRun) arrive through a wakeup fd;
+signals (SIGURG from StopWorkflowRun / BatchStopJobRun) arrive through a wakeup fd;
 the loop sleeps in ``select`` until one of them, or a job's timeout, is due. A job
 exit is handled at once: state recorded, retry started, or conditional triggers
 evaluated and their actions started.
@@ -104,7 +104,7 @@ class Executor:
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
         signal.set_wakeup_fd(self.wake_w)
-        signal.signal(signal.SIGUSR1, lambda *_: None)
+        signal.signal(signal.SIGURG, lambda *_: None)
         signal.signal(signal.SIGTERM, self._terminate)
 
     def _terminate(self, *_: Any) -> None:
@@ -127,7 +127,10 @@ class Executor:
             self.states[job_run.job] = job_run.state
         self.fired = self.state.fired(self.run_id)
         plan = run.plan
-        if plan.get("mode") == "resume":
+        self.check_requests()  # a stop may have come before this process could be signalled
+        if self.stopping:
+            pass
+        elif plan.get("mode") == "resume":
             self.start_jobs(
                 [
                     Start(job=job, trigger=origin.get("trigger"), action=origin.get("action") or {})
@@ -364,6 +367,7 @@ class Executor:
 
     # -- the loop ------------------------------------------------------------
     def loop(self) -> None:
+        self.check_requests()
         while self.running:
             timeout = IDLE_CHECK_SECONDS
             for entry in self.running.values():

@@ -59,7 +59,9 @@ def spawn_executor(home: Path, args: list[str], log_name: str) -> tuple[int, str
     return proc.pid, process_start_time(proc.pid) or ""
 
 
-def signal_process(pid: int | None, start: str | None, sig: int = signal.SIGUSR1) -> None:
+def signal_process(pid: int | None, start: str | None, sig: int = signal.SIGURG) -> None:
+    """Wake an executor. SIGURG is ignored by default, so an executor still starting
+    up (no handler yet) is not killed by it; it checks for requests once it is ready."""
     if pid is not None and is_alive(pid, start):
         with contextlib.suppress(OSError):
             os.kill(pid, sig)
