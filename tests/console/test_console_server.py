@@ -129,3 +129,16 @@ def test_malformed_request_storm_leaves_the_server_serving(console):
         assert console.get(path).status == 404, path
     assert console.get("/api/workflows").status == 200
     assert console.get("/workflows/demo").status == 200
+
+
+def test_stalled_clients_do_not_block_others(console):
+    stalled = []
+    try:
+        for _ in range(20):
+            sock = socket.create_connection(("127.0.0.1", console.server.port), timeout=5)
+            sock.sendall(b"GET /api/workflows HTTP/1.1\r\nHost: x")  # never finishes
+            stalled.append(sock)
+        assert console.get("/api/workflows").status == 200
+    finally:
+        for sock in stalled:
+            sock.close()
