@@ -210,12 +210,20 @@ def _wait_and_exit(
     from glue_workflow.runs import control, follow_view, view
     from glue_workflow.runs.verdict import RunVerdictError, judge
 
-    if as_json:
-        run = control.follow(target, run_id, timeout=timeout)
-        echo_json(view.status_json(target.workflow, run))
-    else:
-        run = follow_view.follow_live(target, run_id, timeout=timeout)
-        _print_verdict(target, run)
+    try:
+        if as_json:
+            run = control.follow(target, run_id, timeout=timeout)
+            echo_json(view.status_json(target.workflow, run))
+        else:
+            run = follow_view.follow_live(target, run_id, timeout=timeout)
+            _print_verdict(target, run)
+    except KeyboardInterrupt:
+        click.echo(
+            f"stopped following run {run_id}; it keeps running: glue-wf status {run_id} "
+            f"--wait, or glue-wf stop {run_id}",
+            err=True,
+        )
+        raise
     verdict = judge(run)
     if verdict.exit_code(fail_on_rejection=fail_on_rejection):
         flag = " (--fail-on-rejection)" if verdict.outcome == "succeeded" else ""
