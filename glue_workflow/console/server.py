@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import socket
 import sys
 import threading
 import traceback
@@ -52,6 +53,7 @@ class ConsoleServer(ThreadingHTTPServer):
         self.api = api
         self.token = secrets.token_urlsafe(32)
         self.quiet = quiet
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
         super().__init__((host, port), ConsoleHandler)
         self.port = int(self.server_address[1])
         self.bind_host = host
@@ -61,7 +63,7 @@ class ConsoleServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.bind_host in WILDCARD else self.bind_host
-        return f"http://{host}:{self.port}/"
+        return f"http://{f'[{host}]' if ':' in host else host}:{self.port}/"
 
     def handle_error(self, request: Any, client_address: Any) -> None:  # noqa: ARG002
         # A connection that broke mid-request must not print pages of traceback per hit.

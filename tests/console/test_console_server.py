@@ -142,3 +142,24 @@ def test_stalled_clients_do_not_block_others(console):
     finally:
         for sock in stalled:
             sock.close()
+
+
+def test_ipv6_loopback(console):
+    import http.client
+
+    import pytest
+
+    from glue_workflow.console.server import start_background
+
+    try:
+        server = start_background(console.server.api, "::1", 0)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        assert server.url == f"http://[::1]:{server.port}/"
+        conn = http.client.HTTPConnection("::1", server.port, timeout=5)
+        conn.request("GET", "/api/workflows")
+        assert conn.getresponse().status == 200
+    finally:
+        server.shutdown()
+        server.server_close()
