@@ -268,3 +268,44 @@ def test_bucket_and_roles_come_from_the_infra_stack(world: World) -> None:
     world.document = make_document("wf", ("a",), bucket="stack-bucket")
     world.cli("deploy")
     assert boto3.client("s3").list_objects_v2(Bucket="stack-bucket")["KeyCount"] == 1
+
+
+def _v1(name: str) -> WorkflowDocument:
+    return make_document(name, ("a", "b", "c"), start_type="ON_DEMAND")
+
+
+def _v2(name: str) -> WorkflowDocument:
+    """A script change, a start trigger replaced (type), a node removed, one added."""
+    return make_document(name, ("a", "b", "d"), start_type="SCHEDULED",
+                         scripts={"b": b"print('b v2')\n"})  # fmt: skip
+
+
+def test_interrupted_update_converges_on_rerun(world: World) -> None:
+    """Same as above for an update deploy (fault after the call: the harder case)."""
+    world.hooks.fail_after_call = True
+    world.document = _v1("probe")
+    world.cli("deploy")
+    world.document = _v2("probe")
+    world.hooks.mutations = 0
+    world.cli("deploy")
+    total = world.hooks.mutations
+    assert (
+        total == 8
+    )  # 2 uploads, start delete+create, b update, d create, trigger update, c delete
+    for k in range(1, total + 1):
+        name = f"upd{k}"
+        world.document = _v1(name)
+        world.cli("deploy")
+        world.document = _v2(name)
+        world.hooks.mutations = 0
+        world.hooks.fail_at = k
+        assert "InjectedFault" in world.cli("deploy", code=1).output
+        world.hooks.fail_at = None
+        world.cli("deploy")
+        assert world.plan() == []
+        assert owned(world.glue, name) == {
+            "jobs": [f"{name}-a", f"{name}-b", f"{name}-d"],
+            "triggers": [f"{name}-on-a-succeeded", f"{name}-on-b-succeeded", f"{name}-start"],
+        }
+        start = world.glue.get_trigger(Name=f"{name}-start")["Trigger"]
+        assert (start["Type"], start["State"]) == ("SCHEDULED", "ACTIVATED")
