@@ -8,7 +8,6 @@ groups, and completes the run so it can be resumed.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from glue_workflow.local.glue.procs import PID_GRACE_SECONDS, is_alive, kill_group
@@ -84,7 +83,3 @@ def reconcile(state: GlueState) -> None:
                 ),
             )
         kill_group(job_run.pid)
-
-
-def dumps(value: object) -> str:
-    return json.dumps(value)
