@@ -161,7 +161,12 @@ def follow(
 
 
 def latest_run_id(target: RunTarget) -> str:
-    runs = target.glue.runs(target.workflow, 1, graph=False)
+    """The workflow's last run (GetWorkflow's ``LastRun``; else the newest listed run)."""
+    workflow = target.glue.workflow(target.workflow, target.settings.target)
+    last = (workflow.get("LastRun") or {}).get("WorkflowRunId")
+    if last:
+        return str(last)
+    runs = target.glue.runs(target.workflow, 1000, graph=False)
     if not runs:
         raise NotFoundError(
             f"workflow {target.workflow} has no runs on target {target.settings.target}: "

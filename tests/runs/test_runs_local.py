@@ -182,3 +182,14 @@ def test_run_of_an_undeployed_workflow_says_deploy_first(local: Local) -> None:
         "error: workflow 'nope' is not deployed on target local: run "
         "'glue-wf deploy --target local' first"
     ) in result.output
+
+
+def test_status_before_any_run(local: Local) -> None:
+    local.deploy(doc("fresh", ("a",)))
+    result = local.cli("status", "--workflow", "fresh", code=1)
+    assert (
+        "error: workflow fresh has no runs on target local: start one with 'glue-wf run'"
+    ) in result.output
+    assert local.cli("runs", "--workflow", "fresh").stdout == (
+        "workflow fresh has no runs yet: start one with glue-wf run\n"
+    )
