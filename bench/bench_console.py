@@ -30,10 +30,27 @@ def glue_graph(jobs: int) -> dict[str, Any]:
     nodes, edges = [], []
     for i in range(jobs):
         nodes.append({"Type": "JOB", "Name": f"j{i}", "UniqueId": f"j{i}"})
-        nodes.append({"Type": "TRIGGER", "Name": f"t{i}", "UniqueId": f"t{i}", "TriggerDetails": {
-            "Trigger": {"Type": "CONDITIONAL", "Predicate": {"Conditions": [
-                {"JobName": f"j{max(i - 1 - (i % 5 == 4), 0)}", "State": "SUCCEEDED"}]},
-                "Actions": [{"JobName": f"j{i}"}]}}})
+        nodes.append(
+            {
+                "Type": "TRIGGER",
+                "Name": f"t{i}",
+                "UniqueId": f"t{i}",
+                "TriggerDetails": {
+                    "Trigger": {
+                        "Type": "CONDITIONAL",
+                        "Predicate": {
+                            "Conditions": [
+                                {
+                                    "JobName": f"j{max(i - 1 - (i % 5 == 4), 0)}",
+                                    "State": "SUCCEEDED",
+                                }
+                            ]
+                        },
+                        "Actions": [{"JobName": f"j{i}"}],
+                    }
+                },
+            }
+        )
         if i:
             parent = f"j{max(i - 1 - (i % 5 == 4), 0)}"
             edges += [{"SourceId": parent, "DestinationId": f"t{i}"}]
@@ -86,9 +103,11 @@ def main() -> None:
     samples = 30
     via_http = statistics.median(best_ms(http, 1) for _ in range(samples))
     via_boto3 = statistics.median(best_ms(direct, 1) for _ in range(samples))
-    print(f"\nGET /api/workflows/{document.name} (churn pipeline, {len(document.jobs)} jobs): "
-          f"median {via_http:.1f} ms over HTTP vs {via_boto3:.1f} ms for its boto3 calls "
-          f"alone; ratio {via_http / via_boto3:.2f}")
+    print(
+        f"\nGET /api/workflows/{document.name} (churn pipeline, {len(document.jobs)} jobs): "
+        f"median {via_http:.1f} ms over HTTP vs {via_boto3:.1f} ms for its boto3 calls "
+        f"alone; ratio {via_http / via_boto3:.2f}"
+    )
     server.shutdown()
 
 
