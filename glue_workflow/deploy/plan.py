@@ -175,6 +175,7 @@ def _create(kind: Kind, request: Mapping[str, Any], reason: str = "") -> Instruc
         action="create",
         type=kind,
         name=str(request["Name"]),
+        changes={k: {"from": None, "to": v} for k, v in request.items() if k != "Name"},
         request=request,
         activation=activation,
         reason=reason,
