@@ -65,3 +65,28 @@ def test_sitecustomize_is_cheap_and_chains(tmp_path: Path) -> None:
         tmp_path,
     )
     assert out.split() == ["False", "False", "yes"]
+
+
+def test_child_that_imports_glue_wf_itself_still_works(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = job_environment(home, base={"PATH": "/usr/bin:/bin"})
+    # imports glue-wf's dispatch (which imports botocore) before any client exists
+    run(
+        "import glue_workflow.local.dispatch\n"
+        "import boto3\n"
+        "boto3.client('s3').create_bucket(Bucket='implicit')\n",
+        env,
+        tmp_path,
+    )
+    # installs the local target explicitly, as local services' own processes do
+    run(
+        "from glue_workflow.local import install\n"
+        f"install({str(home)!r})\n"
+        "import boto3\n"
+        "s3 = boto3.client('s3')\n"
+        "s3.create_bucket(Bucket='explicit')\n"
+        "s3.create_bucket(Bucket='explicit-2')\n",
+        env,
+        tmp_path,
+    )
+    assert sorted(p.name for p in (home / "s3").iterdir()) == ["explicit", "explicit-2", "implicit"]

@@ -29,8 +29,28 @@ def _install() -> None:
         install(home)
 
 
+def _install_on_first_client(session_module: ModuleType) -> None:
+    """Install the local handlers when the first botocore client is created.
+
+    Not at import time: the process may be importing glue-wf's own dispatch module
+    right now (which imports botocore), and installing needs it complete. If the
+    process installs the local target itself first, this wrapper just steps aside.
+    """
+    session_class = session_module.Session
+    original = session_class.create_client
+
+    def create_client(self: object, *args: object, **kwargs: object) -> object:
+        if session_class.create_client is create_client:
+            session_class.create_client = original
+            _install()
+            return session_class.create_client(self, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    session_class.create_client = create_client
+
+
 class _InstallAfterBotocore:
-    """Meta-path finder: load ``botocore.session`` normally, then install the handlers."""
+    """Meta-path finder: load ``botocore.session`` normally, then arm the installation."""
 
     def find_spec(
         self,
@@ -56,12 +76,7 @@ class _InstallAfterBotocore:
             def exec_module(self, module: ModuleType) -> None:
                 original.exec_module(module)
                 _finder_done()
-                # the import system binds the submodule on its package only after this
-                # returns; installing needs ``botocore.session`` reachable now
-                parent = sys.modules.get("botocore")
-                if parent is not None:
-                    parent.session = module  # type: ignore[attr-defined]
-                _install()
+                _install_on_first_client(module)
 
         spec.loader = _Loader()
         return spec
@@ -87,7 +102,7 @@ def _chain() -> None:
 
 if os.environ.get("GLUE_WF_HOME"):
     if "botocore.session" in sys.modules:
-        _install()
+        _install_on_first_client(sys.modules["botocore.session"])
     else:
         sys.meta_path.insert(0, _finder)
 _chain()
