@@ -67,9 +67,9 @@ class Local:
         assert exit_code == code, output
         return Result(output=output, stdout=result.stdout, exit_code=exit_code)
 
-    def deploy(self, document: WorkflowDocument) -> None:
+    def deploy(self, document: WorkflowDocument) -> str:
         self.document = document
-        self.cli("deploy")
+        return self.cli("deploy").stdout
 
     def status(self, run_id: str, workflow: str) -> dict[str, Any]:
         out = self.cli("status", run_id, "--workflow", workflow, "--json").stdout
@@ -90,7 +90,9 @@ def doc(name: str, nodes: tuple[str, ...], **kwargs: Any) -> WorkflowDocument:
 
 
 def test_run_wait_status_runs_and_logs(local: Local) -> None:
-    local.deploy(doc("tiny", ("a", "b"), scripts={"a": b"print('hello from a')\n"}))
+    out = local.deploy(doc("tiny", ("a", "b"), scripts={"a": b"print('hello from a')\n"}))
+    # No infra step on the local target: the bucket is made before the first write.
+    assert out.startswith("create local bucket glue-wf-local\nupload artifact s3://")
     out = local.cli("run", "--workflow", "tiny", "-p", "min_accuracy=0.5", "--wait").output
     run_id = out.splitlines()[0]
     assert run_id.startswith("wr_")
