@@ -187,7 +187,9 @@ def test_run_of_an_undeployed_workflow_says_deploy_first(local: Local) -> None:
 
 
 def test_status_before_any_run(local: Local) -> None:
-    local.deploy(doc("fresh", ("a",)))
+    local.deploy(doc("fresh", ("a", "b"), start_type="SCHEDULED"))
+    # The local Glue service round-trips what deploy wrote: nothing left to change.
+    assert json.loads(local.cli("plan", "--json").stdout) == []
     result = local.cli("status", "--workflow", "fresh", code=1)
     assert (
         "error: workflow fresh has no runs on target local: start one with 'glue-wf run'"
