@@ -237,12 +237,12 @@ def clean(df: Any, config: dict[str, Any], plan: dict[str, list[str]]) -> Any:
     return staged.withColumn("_reason", reason)
 
 
-def encodings(kept: Any, plan: dict[str, list[str]], mode: str) -> dict[str, dict[str, Any]]:
-    """Per categorical column: binary yes/no → 0/1, else one-hot or index over the
-    sorted distinct values (a small collect of distinct values, not of rows)."""
+def encodings(values_of: dict[str, list[str]], mode: str) -> dict[str, dict[str, Any]]:
+    """Per categorical column (its distinct kept values given): binary yes/no → 0/1,
+    else one-hot or index over the sorted values."""
     result: dict[str, dict[str, Any]] = {}
-    for name in plan["categorical"]:
-        values = sorted(r[0] for r in kept.select(F.col(f"`{name}`")).distinct().collect())
+    for name, distinct in values_of.items():
+        values = sorted(distinct)
         lowered = {v.lower() for v in values}
         if lowered <= set(TRUE_WORDS) | set(FALSE_WORDS) and len(lowered) <= 2:
             mapping = {v: (1 if v.lower() in TRUE_WORDS else 0) for v in values}
@@ -252,6 +252,78 @@ def encodings(kept: Any, plan: dict[str, list[str]], mode: str) -> dict[str, dic
         else:
             result[name] = {"type": "one_hot", "categories": values}
     return result
+
+
+def profile(staged: Any, plan: dict[str, list[str]]) -> dict[str, Any]:
+    """One pass: rows per drop reason and label, null counts, distinct categories kept."""
+    sources = [*plan["numeric"], *plan["categorical"]]
+    aggs = [F.count(F.lit(1)).alias("_n")]
+    aggs += [
+        F.sum(F.col(f"`{c}`").isNull().cast("long")).alias(f"_null{i}")
+        for i, c in enumerate(sources)
+    ]
+    aggs += [
+        F.collect_set(F.col(f"`{c}`")).alias(f"_set{i}") for i, c in enumerate(plan["categorical"])
+    ]
+    groups = staged.groupBy("_reason", "_label").agg(*aggs).collect()
+    reasons: dict[str | None, int] = {}
+    classes: dict[int, int] = {}
+    nulls = dict.fromkeys(sources, 0)
+    values_of: dict[str, set[str]] = {c: set() for c in plan["categorical"]}
+    for row in groups:
+        n = int(row["_n"])
+        reasons[row["_reason"]] = reasons.get(row["_reason"], 0) + n
+        for i, c in enumerate(sources):
+            nulls[c] += int(row[f"_null{i}"] or 0)
+        if row["_reason"] is None:
+            classes[int(row["_label"])] = classes.get(int(row["_label"]), 0) + n
+            for i, c in enumerate(plan["categorical"]):
+                values_of[c].update(row[f"_set{i}"])
+    total = sum(reasons.values())
+    return {
+        "rows": total,
+        "reasons": reasons,
+        "classes": classes,
+        "null_rate": {c: (nulls[c] / total if total else 0.0) for c in sources},
+        "values": {c: sorted(v) for c, v in values_of.items()},
+    }
+
+
+def split_stats(
+    encoded: Any, features: list[dict[str, Any]]
+) -> tuple[dict[str, int], dict[str, Any]]:
+    """One pass: rows per split, and mean/std/min/max of every feature on the train
+    split (one-hot indicators need only their mean: the rest follows from it)."""
+    train = F.col("_split") == "train"
+    aggs = [F.count(F.lit(1)).alias("_n")]
+    for i, entry in enumerate(features):
+        col = F.when(train, F.col(f"`{entry['name']}`").cast("double"))
+        aggs.append(F.mean(col).alias(f"mean{i}"))
+        if entry["kind"] != "one_hot":
+            aggs += [
+                F.stddev_samp(col).alias(f"std{i}"),
+                F.min(col).alias(f"min{i}"),
+                F.max(col).alias(f"max{i}"),
+            ]
+    rows = {r["_split"]: r.asDict() for r in encoded.groupBy("_split").agg(*aggs).collect()}
+    sizes = {split: int(row["_n"]) for split, row in rows.items()}
+    stats = rows.get("train", {})
+    n = sizes.get("train", 0)
+    result: dict[str, Any] = {}
+    for i, entry in enumerate(features):
+        mean = stats.get(f"mean{i}")
+        if entry["kind"] == "one_hot" and mean is not None:
+            std = (mean * (1 - mean) * n / (n - 1)) ** 0.5 if n > 1 else None
+            values = {
+                "mean": mean,
+                "std": std,
+                "min": 0.0 if mean < 1 else 1.0,
+                "max": 1.0 if mean > 0 else 0.0,
+            }
+        else:
+            values = {stat: stats.get(f"{stat}{i}") for stat in ("mean", "std", "min", "max")}
+        result[entry["name"]] = {k: (None if v is None else float(v)) for k, v in values.items()}
+    return sizes, result
 
 
 def feature_columns(
@@ -297,26 +369,6 @@ def write_text(uri: str, text: str) -> None:
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-def baseline_stats(train: Any, features: list[str], null_rates: dict[str, float]) -> dict[str, Any]:
-    aggs = []
-    for i, name in enumerate(features):
-        col = F.col(f"`{name}`").cast("double")
-        aggs += [
-            F.mean(col).alias(f"mean{i}"),
-            F.stddev_samp(col).alias(f"std{i}"),
-            F.min(col).alias(f"min{i}"),
-            F.max(col).alias(f"max{i}"),
-        ]
-    row = train.agg(*aggs).first().asDict()
-    columns = {}
-    for i, name in enumerate(features):
-        columns[name] = {
-            stat: (None if row[f"{stat}{i}"] is None else float(row[f"{stat}{i}"]))
-            for stat in ("mean", "std", "min", "max")
-        }
-    return {"features": columns, "null_rate": null_rates}
 
 
 def put_run_properties(workflow: str, run_id: str, props: dict[str, str]) -> None:
@@ -444,20 +496,13 @@ def _split_and_write(
     input_uri, output, config = request.input_uri, request.output, request.config
     fractions, seed = request.fractions, request.seed
 
-    reasons = {
-        r["_reason"]: int(r["n"])
-        for r in staged.groupBy("_reason").agg(F.count(F.lit(1)).alias("n")).collect()
-    }
-    rows_input = sum(reasons.values())
+    stats = profile(staged, plan)
+    rows_input, reasons, classes = stats["rows"], stats["reasons"], stats["classes"]
     if rows_input == 0:
         raise PreprocessError(f"input {input_uri} is empty (a header but no data rows)")
     dropped = {k: v for k, v in reasons.items() if k is not None}
     counts.update(rows_input=str(rows_input), rows_dropped=str(sum(dropped.values())))
     kept = staged.where(F.col("_reason").isNull())
-    classes = {
-        r["_label"]: int(r["n"])
-        for r in kept.groupBy("_label").agg(F.count(F.lit(1)).alias("n")).collect()
-    }
     if len(classes) < 2:
         only = "no rows" if not classes else f"only label {next(iter(classes))}"
         raise PreprocessError(
@@ -465,7 +510,7 @@ def _split_and_write(
             f"{rows_input} rows read, dropped: {json.dumps(dropped, sort_keys=True)}): "
             "training needs both positive and negative examples"
         )
-    codes = encodings(kept, plan, config["categorical_encoding"])
+    codes = encodings(stats["values"], config["categorical_encoding"])
     features = feature_columns(plan, codes)
     names = [entry["name"] for entry, _ in features]
     bucket = F.pmod(F.xxhash64(F.col("_row_hash"), F.lit(seed)), F.lit(HASH_BUCKETS))
@@ -477,10 +522,7 @@ def _split_and_write(
         F.col("_label").alias("label"),
         *[column.alias(name) for name, (_, column) in zip(names, features)],
     )
-    sizes = {
-        r["_split"]: int(r["n"])
-        for r in encoded.groupBy("_split").agg(F.count(F.lit(1)).alias("n")).collect()
-    }
+    sizes, feature_stats = split_stats(encoded, [entry for entry, _ in features])
     empty = [s for s in SPLITS if not sizes.get(s)]
     if empty:
         raise PreprocessError(
@@ -502,12 +544,7 @@ def _split_and_write(
         )
         uris[f"{name}_uri"] = uri
 
-    null_aggs = [
-        F.avg(F.when(F.col(f"`{c}`").isNull(), 1.0).otherwise(0.0)).alias(c)
-        for c in [*plan["numeric"], *plan["categorical"]]
-    ]
-    null_rates = {k: float(v) for k, v in staged.agg(*null_aggs).first().asDict().items()}
-    baseline = baseline_stats(encoded.where(F.col("_split") == "train"), names, null_rates)
+    baseline: dict[str, Any] = {"features": feature_stats, "null_rate": stats["null_rate"]}
     baseline.update(
         dataset=config["name"], rows=sizes, label_counts={str(k): v for k, v in classes.items()}
     )

@@ -195,6 +195,7 @@ def local_spark_session(
         SparkSession.builder.master(master)
         .appName("glue-wf-local")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.default.parallelism", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -29,7 +30,7 @@ _NO_OPTIONS: Mapping[str, Any] = {}
 # Spark settings for a job process that starts its own context (``SparkContext()``):
 # local master, no UI, UTC like Glue, few shuffle partitions for one-machine data.
 _SUBMIT_DEFAULTS = (
-    "--master local[*] --conf spark.ui.enabled=false "
+    "--master local[*] --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false "
     "--conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=8 "
     "pyspark-shell"
 )
@@ -215,14 +216,20 @@ def _purge(s3_path: str, options: Mapping[str, Any]) -> None:
     hours = float(options.get("retentionPeriod", 168))
     cutoff = time.time() - hours * HOUR
     base = Path(local_path(s3_path))
-    # An S3 prefix matches keys by string prefix: "data/x" covers "data/x1" too.
-    parent, stem = (base, "") if base.is_dir() else (base.parent, base.name)
-    if not parent.is_dir():
-        return
-    for path in sorted(parent.rglob("*")):
-        rel = str(path.relative_to(parent))
-        if path.is_file() and rel.startswith(stem) and path.stat().st_mtime < cutoff:
-            path.unlink()
+    # An S3 prefix matches keys by string prefix: "data/x" also covers "data/x1/...";
+    # "data/x/" covers only what is under the directory.
+    if s3_path.endswith("/") or base.is_dir():
+        roots = [base] if base.is_dir() else []
+    elif base.parent.is_dir():
+        roots = [p for p in base.parent.iterdir() if p.name.startswith(base.name)]
+    else:
+        roots = []
+    for root in roots:
+        files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
+        for path in files:
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
 
 
 class DataSource:

@@ -1,0 +1,303 @@
+"""jobs/preprocess.py: the Spark ETL on the shared churn data and on malformed inputs.
+
+Spark runs share one session (in-process, as the runner's tests mode does); one run
+goes through a subprocess with the local target's environment, as the engine runs it.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from glue_workflow.awsglue_local import RUNTIME_DIR
+
+PROJECT = Path(__file__).resolve().parents[2]
+SCRIPT = PROJECT / "jobs" / "preprocess.py"
+REAL_AWSGLUE = os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1"
+if not REAL_AWSGLUE and str(RUNTIME_DIR) not in sys.path:
+    sys.path.insert(0, str(RUNTIME_DIR))
+local_only = pytest.mark.skipif(REAL_AWSGLUE, reason="uses the glue-wf local target")
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from glue_workflow.awsglue_local.runner import local_spark_session
+
+    return local_spark_session(
+        master="local[2]", shuffle_partitions=1, warehouse_dir=tmp_path_factory.mktemp("warehouse")
+    )
+
+
+@pytest.fixture(scope="module")
+def preprocess() -> Any:
+    spec = importlib.util.spec_from_file_location("preprocess_job", SCRIPT)
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_job(spark: Any, args: dict[str, str]) -> Any:
+    from glue_workflow.awsglue_local.runner import job_argv, run_in_process
+
+    assert spark is not None
+    return run_in_process(job_argv(SCRIPT, args, job_name="churn-pipeline-preprocess"))
+
+
+def read_csv_dir(path: Path) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for part in sorted(path.glob("part-*")):
+        with part.open() as handle:
+            rows.extend(csv.reader(handle))
+    return rows
+
+
+def churn_rows(churn_csv: Path, n: int) -> tuple[list[str], list[list[str]]]:
+    with churn_csv.open() as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return header, [row for _, row in zip(range(n), reader, strict=False)]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+# -- no Spark ------------------------------------------------------------------------
+def test_default_config_matches_the_dataset_file(preprocess):
+    shipped = json.loads((PROJECT / "jobs" / "datasets" / "churn.json").read_text())
+    assert shipped == preprocess.DEFAULT_CONFIG
+
+
+def test_split_fractions_are_validated(preprocess):
+    ok = {
+        "train_fraction": "0.8",
+        "validation_fraction": "0.1",
+        "test_fraction": "0.1",
+        "split_seed": "7",
+    }
+    assert preprocess.split_settings(ok) == ({"train": 0.8, "validation": 0.1, "test": 0.1}, 7)
+    with pytest.raises(preprocess.PreprocessError, match=r"must add up to 1, got 1\.1"):
+        preprocess.split_settings({**ok, "train_fraction": "0.9"})
+    with pytest.raises(preprocess.PreprocessError, match="--test_fraction must be between 0"):
+        preprocess.split_settings({**ok, "test_fraction": "0", "train_fraction": "0.9"})
+    with pytest.raises(preprocess.PreprocessError, match="--split_seed must be an integer"):
+        preprocess.split_settings({**ok, "split_seed": "x"})
+
+
+def test_dataset_config_errors_name_the_key(preprocess):
+    with pytest.raises(preprocess.PreprocessError, match=r"unknown key\(s\) colour"):
+        preprocess.validate_config({"target": "y", "positive_label": "1", "colour": 1}, "c.json")
+    with pytest.raises(preprocess.PreprocessError, match="'target' \\(a string\\) is required"):
+        preprocess.validate_config({"positive_label": "1"}, "c.json")
+
+
+# -- Spark ---------------------------------------------------------------------------
+@pytest.mark.spark
+def test_churn_dataset_in_process(spark, churn_csv, tmp_path):
+    out = tmp_path / "out"
+    outcome = run_job(
+        spark, {"--input_uri": f"file://{churn_csv}", "--output_uri": f"file://{out}/"}
+    )
+    assert outcome.succeeded, outcome.error
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    names = [f["name"] for f in manifest["features"]]
+    assert "customerID" not in names
+    assert "Day_Charge" not in names
+    assert {"Int_l_Plan", "VMail_Plan", "State=PA", "Account_Length"} <= set(names)
+    assert manifest["encodings"]["Int_l_Plan"] == {"type": "binary", "mapping": {"no": 0, "yes": 1}}
+    sizes = {}
+    for split in ("train", "validation", "test"):
+        rows = read_csv_dir(out / split)
+        sizes[split] = len(rows)
+        assert all(len(r) == len(names) + 1 and r[0] in ("0", "1") for r in rows)
+        assert not (out / split / "_SUCCESS").exists()
+    assert sum(sizes.values()) == 5000
+    assert 0.65 < sizes["train"] / 5000 < 0.75
+    assert manifest["rows"] == {"input": 5000, "dropped": {}, **sizes}
+    baseline = json.loads((out / "baseline.json").read_text())
+    assert set(baseline["features"]) == set(names)
+    assert baseline["features"]["Account_Length"]["min"] >= 1.0
+    assert baseline["null_rate"]["State"] == 0.0
+
+
+@pytest.mark.spark
+def test_malformed_rows_are_dropped_counted_and_reported(spark, churn_csv, tmp_path, monkeypatch):
+    header, rows = churn_rows(churn_csv, 60)
+    col = {name: i for i, name in enumerate(header)}
+    rows[0][col["Account_Length"]] = "abc"
+    rows[1][col["Churn"]] = ""
+    rows[2][col["Churn"]] = "maybe"
+    rows[3][col["Day_Mins"]] = ""
+    data = write_csv(tmp_path / "in" / "bad.csv", header, rows)
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class FakeGlue:
+        exceptions = SimpleNamespace(ConcurrentModificationException=RuntimeError)
+
+        def get_workflow_run_properties(self, **kw):
+            calls.append(("get", kw))
+            return {"RunProperties": {"input_uri": f"file://{data}"}}
+
+        def put_workflow_run_properties(self, **kw):
+            calls.append(("put", kw))
+            return {}
+
+    import boto3
+
+    real_client = boto3.client
+    monkeypatch.setattr(
+        boto3,
+        "client",
+        lambda service, *a, **k: FakeGlue() if service == "glue" else real_client(service, *a, **k),
+    )
+    out = tmp_path / "out"
+    outcome = run_job(
+        spark,
+        {
+            "--output_uri": f"file://{out}",
+            "--WORKFLOW_NAME": "wf",
+            "--WORKFLOW_RUN_ID": "wr_1",
+            "--split_seed": "3",
+        },
+    )
+    assert outcome.succeeded, outcome.error
+    assert calls[0] == ("get", {"Name": "wf", "RunId": "wr_1"})
+    put = calls[1][1]
+    props = put["RunProperties"]
+    assert (put["Name"], put["RunId"]) == ("wf", "wr_1")
+    assert props["rows_input"] == "60"
+    assert props["rows_dropped"] == "4"
+    counts = [int(props[f"rows_{s}"]) for s in ("train", "validation", "test")]
+    assert sum(counts) == 56
+    assert all(counts)
+    assert props["train_uri"] == f"file://{out}/train/"
+    assert props["feature_manifest_uri"] == f"file://{out}/feature_manifest.json"
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    assert manifest["rows"]["dropped"] == {
+        "missing_target": 1,
+        "missing_value": 1,
+        "unknown_target": 1,
+        "unparseable_value": 1,
+    }
+    assert all(isinstance(v, str) for v in props.values())
+
+
+@pytest.mark.spark
+def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
+    rows = [
+        [str(i), f"{i * 0.5}", ["red", "green", "blue"][i % 3], "yes" if i % 2 else "no"]
+        for i in range(40)
+    ]
+    data = write_csv(tmp_path / "d.csv", ["id", "x", "colour", "bought"], rows)
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "name": "toy",
+                "target": "bought",
+                "positive_label": "yes",
+                "categorical": ["colour"],
+                "identifiers": ["id"],
+                "categorical_encoding": "index",
+            }
+        )
+    )
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        outcome = run_job(
+            spark,
+            {
+                "--input_uri": str(data),
+                "--output_uri": str(out),
+                "--dataset_config_uri": f"file://{config}",
+            },
+        )
+        assert outcome.succeeded, outcome.error
+        outputs.append(
+            {s: sorted(map(tuple, read_csv_dir(out / s))) for s in ("train", "validation", "test")}
+        )
+    assert outputs[0] == outputs[1]
+    manifest = json.loads((tmp_path / "a" / "feature_manifest.json").read_text())
+    assert [f["name"] for f in manifest["features"]] == ["x", "colour"]
+    assert manifest["encodings"]["colour"] == {
+        "type": "index",
+        "mapping": {"blue": 0, "green": 1, "red": 2},
+    }
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("missing_columns", "input is missing required column(s) Churn, State"),
+        ("header_only", "is empty (a header but no data rows)"),
+        ("no_file", "is empty (no CSV files or no header)"),
+        ("single_class", "target column 'Churn' has a single class after cleaning (only label 1"),
+    ],
+)
+def test_bad_inputs_fail_with_a_clear_message(spark, churn_csv, tmp_path, case, message):
+    header, rows = churn_rows(churn_csv, 20)
+    target = tmp_path / "in.csv"
+    if case == "missing_columns":
+        keep = [i for i, name in enumerate(header) if name not in ("Churn", "State")]
+        write_csv(target, [header[i] for i in keep], [[r[i] for i in keep] for r in rows])
+    elif case == "header_only":
+        write_csv(target, header, [])
+    elif case == "single_class":
+        churn = header.index("Churn")
+        write_csv(target, header, [[*r[:churn], "True", *r[churn + 1 :]] for r in rows])
+    outcome = run_job(
+        spark, {"--input_uri": f"file://{target}", "--output_uri": f"file://{tmp_path}/out"}
+    )
+    assert outcome.exit_code == 1
+    assert "PreprocessError" in outcome.error
+    assert message in outcome.error
+
+
+@pytest.mark.spark
+@local_only
+def test_subprocess_run_like_the_engine_with_local_s3(churn_csv, tmp_path):
+    from glue_workflow.awsglue_local.runner import job_argv, run_subprocess
+    from glue_workflow.local.environment import job_environment
+
+    home = tmp_path / "home"
+    header, rows = churn_rows(churn_csv, 300)
+    write_csv(home / "s3" / "data-bkt" / "raw" / "churn.csv", header, rows)
+    argv = job_argv(
+        SCRIPT,
+        {"--input_uri": "s3://data-bkt/raw/churn.csv", "--artifacts_bucket": "art-bkt"},
+        job_name="churn-pipeline-preprocess",
+        job_run_id="jr_" + "a" * 64,
+    )
+    log = tmp_path / "job.log"
+    outcome = run_subprocess(argv, env=job_environment(home), cwd=tmp_path, log_path=log)
+    assert outcome.succeeded, log.read_text()[-3000:]
+    out = (
+        home
+        / "s3"
+        / "art-bkt"
+        / "glue-wf"
+        / "churn-pipeline-preprocess"
+        / "runs"
+        / ("jr_" + "a" * 64)
+        / "preprocess"
+    )
+    assert sum(len(read_csv_dir(out / s)) for s in ("train", "validation", "test")) == 300
+    assert json.loads((out / "feature_manifest.json").read_text())["rows"]["input"] == 300
