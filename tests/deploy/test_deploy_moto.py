@@ -309,3 +309,22 @@ def test_interrupted_update_converges_on_rerun(world: World) -> None:
         }
         start = world.glue.get_trigger(Name=f"{name}-start")["Trigger"]
         assert (start["Type"], start["State"]) == ("SCHEDULED", "ACTIVATED")
+
+
+def test_foreign_workflow_of_the_same_name_is_left_alone(world: World) -> None:
+    world.glue.create_workflow(Name="wf", Description="someone else's")
+    result = world.cli("deploy", code=1)
+    assert "error: workflow 'wf': already on the target but not owned by workflow 'wf'" in (
+        result.output
+    )
+    assert world.hooks.calls["glue:GetTags"] == 1  # no owned trigger proves it ours
+    assert "would delete" not in world.cli("destroy", "--dry-run").output
+    assert world.glue.get_workflow(Name="wf")["Workflow"]["Description"] == "someone else's"
+
+
+def test_destroy_dry_run_lists_without_deleting(world: World) -> None:
+    world.cli("deploy")
+    out = world.cli("destroy", "--dry-run").output
+    assert "would delete trigger wf-start [destroy]" in out
+    assert "would delete workflow wf [destroy]" in out
+    assert len(owned(world.glue, "wf")["jobs"]) == 3
