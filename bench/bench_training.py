@@ -1,0 +1,138 @@
+"""Training overhead: a local SageMaker training job vs ``xgboost.train``, same run.
+
+    .venv/bin/python bench/bench_training.py [--copies 4] [--rounds 100] [--repeat 3]
+
+The churn data (label first, no header; ``--copies`` times over, for a measurable
+run) is written to a local target's S3 stand-in and trained with the built-in
+XGBoost contract through boto3 (``CreateTrainingJob``). Its time is
+``TrainingEndTime - TrainingStartTime``: reading the channels, training, writing
+and uploading ``model.tar.gz`` and recording status, without the process start
+(interpreter and library imports). The reference does the same work in this
+process: ``pandas.read_csv`` → ``DMatrix`` → ``xgboost.train`` (same parameters,
+same eval sets) → ``save_model`` → tar.gz. Median of ``--repeat`` runs each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CHURN = ROOT.parent / "shared" / "data" / "churn_processed.csv"
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
+
+
+def _data(copies: int) -> tuple[str, str]:
+    import pandas as pd
+
+    frame = pd.read_csv(CHURN)
+    label = frame.pop("Churn").astype(int)
+    for column in ("Int_l_Plan", "VMail_Plan"):
+        frame[column] = (frame[column] == "yes").astype(int)
+    data = pd.concat([label, frame.select_dtypes("number").drop(columns=["customerID"])],
+                     axis=1)
+    data = pd.concat([data] * copies, ignore_index=True)
+    cut = int(len(data) * 0.8)
+    return (data.iloc[:cut].to_csv(header=False, index=False),
+            data.iloc[cut:].to_csv(header=False, index=False))
+
+
+def _reference(train: Path, valid: Path, params: dict[str, object], rounds: int,
+               out: Path) -> float:
+    import numpy as np
+    import pandas as pd
+    import xgboost as xgb
+
+    start = time.perf_counter()
+    matrices = []
+    for path in (train, valid):
+        values = pd.read_csv(path, header=None, dtype=np.float32).to_numpy()
+        matrices.append(xgb.DMatrix(values[:, 1:], label=values[:, 0], nthread=-1))
+    booster = xgb.train(params, matrices[0], num_boost_round=rounds,
+                        evals=[(matrices[0], "train"), (matrices[1], "validation")],
+                        verbose_eval=False)
+    booster.save_model(str(out / "xgboost-model.ubj"))
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(out / "xgboost-model.ubj", arcname="xgboost-model")
+    (out / "model.tar.gz").write_bytes(buffer.getvalue())
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    import boto3
+
+    from glue_workflow.local import install
+
+    train_csv, valid_csv = _data(args.copies)
+    hyper = {"num_round": str(args.rounds), "max_depth": "5", "eta": "0.2",
+             "objective": "binary:logistic", "eval_metric": "auc,logloss"}
+    params = {"max_depth": 5, "eta": 0.2, "objective": "binary:logistic",
+              "eval_metric": ["auc", "logloss"]}
+    with tempfile.TemporaryDirectory() as scratch:
+        home = Path(scratch) / "home"
+        install(home)
+        for name, text in (("train", train_csv), ("validation", valid_csv)):
+            path = home / "s3" / "bench" / name / "part-0.csv"
+            path.parent.mkdir(parents=True)
+            path.write_text(text)
+        sm = boto3.client("sagemaker", region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+        local, wall, reference = [], [], []
+        for i in range(args.repeat):
+            name = f"bench-{i}"
+            started = time.perf_counter()
+            sm.create_training_job(
+                TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/bench",
+                AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+                HyperParameters=hyper,
+                InputDataConfig=[{
+                    "ChannelName": ch, "ContentType": "text/csv",
+                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                    "S3Uri": f"s3://bench/{ch}/"}},
+                } for ch in ("train", "validation")],
+                OutputDataConfig={"S3OutputPath": "s3://bench/out"},
+                ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1,
+                                "VolumeSizeInGB": 5},
+                StoppingCondition={"MaxRuntimeInSeconds": 3600},
+            )
+            while True:
+                job = sm.describe_training_job(TrainingJobName=name)
+                if job["TrainingJobStatus"] not in ("InProgress", "Stopping"):
+                    break
+                time.sleep(0.05)
+            wall.append(time.perf_counter() - started)
+            assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+            local.append((job["TrainingEndTime"] - job["TrainingStartTime"]).total_seconds())
+            out = Path(scratch) / f"ref-{i}"
+            out.mkdir()
+            reference.append(_reference(home / "s3/bench/train/part-0.csv",
+                                        home / "s3/bench/validation/part-0.csv",
+                                        params, args.rounds, out))
+    rows = len(train_csv.splitlines())
+    lo, ref = statistics.median(local), statistics.median(reference)
+    print(f"{rows} training rows x 22 features, {args.rounds} rounds, depth 5, "
+          f"median of {args.repeat}\n")
+    print("| run | seconds |")
+    print("|---|---:|")
+    print(f"| xgboost.train reference (read CSV + train + save + tar.gz) | {ref:.3f} |")
+    print(f"| local training job (TrainingEndTime - TrainingStartTime) | {lo:.3f} |")
+    print(f"| local training job, wall incl. process start and polling | "
+          f"{statistics.median(wall):.3f} |")
+    print(f"\nratio (job / reference, excluding process start): {lo / ref:.2f}")
+
+
+if __name__ == "__main__":
+    main()
