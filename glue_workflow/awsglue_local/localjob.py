@@ -1,0 +1,135 @@
+"""One job run on this machine for ``glue-wf job``: a script, or a defined job with
+its default arguments, as a subprocess in the local target's environment."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.awsglue_local.runner import job_argv, new_job_run_id, run_subprocess
+from glue_workflow.config import Settings
+from glue_workflow.errors import NotFoundError, NotSupportedError
+
+DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default job timeout
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalJob:
+    """What to run: the script file, Glue's job name and kind, default arguments."""
+
+    script: Path
+    name: str
+    spark: bool
+    default_arguments: dict[str, str]
+    timeout_minutes: int
+    workflow_name: str | None = None
+
+
+def resolve_job(
+    settings: Settings,
+    script_or_job: str,
+    *,
+    job_name: str | None = None,
+    pythonshell: bool = False,
+) -> LocalJob:
+    """A script path, or the name of a job of the defined workflow."""
+    path = Path(script_or_job)
+    if path.suffix == ".py" or path.is_file():
+        if not path.is_file():
+            raise NotFoundError(f"job script {script_or_job} not found")
+        return LocalJob(
+            script=path.resolve(),
+            name=job_name or path.stem,
+            spark=not pythonshell,
+            default_arguments={},
+            timeout_minutes=DEFAULT_TIMEOUT_MINUTES,
+        )
+    from glue_workflow.definition import build_document
+    from glue_workflow.local.s3paths import uri_to_path
+    from glue_workflow.local.store import LocalHome
+
+    document = build_document(settings)
+    names = [str(j["Name"]) for j in document.jobs]
+    wanted = script_or_job if script_or_job in names else f"{document.name}-{script_or_job}"
+    if wanted not in names:
+        import difflib
+
+        close = difflib.get_close_matches(script_or_job, names, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        raise NotFoundError(
+            f"no job {script_or_job!r} in workflow {document.name} (jobs: {', '.join(names)})"
+            f"{hint}; or pass a script path such as jobs/preprocess.py"
+        )
+    request = document.job(wanted)
+    # Stage every artifact (scripts, extra files) into the local S3, as deploy does, so
+    # the job's default arguments that point at them resolve.
+    s3_root = LocalHome(settings.home).ensure().s3_root
+    script: Path | None = None
+    location = str(request["Command"]["ScriptLocation"])
+    for artifact in document.artifacts:
+        target = uri_to_path(s3_root, artifact.uri)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(artifact.content)
+        if artifact.uri == location:
+            source = settings.project_root / artifact.source
+            script = source if source.is_file() else target
+    if script is None:
+        script = uri_to_path(s3_root, location)
+    return LocalJob(
+        script=script,
+        name=wanted,
+        spark=request["Command"]["Name"] == "glueetl",
+        default_arguments={
+            str(k): str(v) for k, v in (request.get("DefaultArguments") or {}).items()
+        },
+        timeout_minutes=int(request.get("Timeout") or DEFAULT_TIMEOUT_MINUTES),
+        workflow_name=document.name,
+    )
+
+
+def run_local_job(
+    settings: Settings,
+    script_or_job: str,
+    arguments: Mapping[str, str],
+    *,
+    workflow_run_id: str | None = None,
+    workflow_name: str | None = None,
+    job_name: str | None = None,
+    pythonshell: bool = False,
+) -> int:
+    """Run the job as a subprocess (output on this terminal); its exit code."""
+    if not settings.is_local:
+        raise NotSupportedError(
+            "glue-wf job runs a job on this machine against the local target; use "
+            "--target local (on AWS, start a run with glue-wf run)"
+        )
+    from glue_workflow.local.environment import job_environment
+    from glue_workflow.local.store import LocalHome
+
+    job = resolve_job(settings, script_or_job, job_name=job_name, pythonshell=pythonshell)
+    home = LocalHome(settings.home).ensure()
+    workflow = workflow_name or job.workflow_name
+    if workflow_run_id and not workflow:
+        raise NotSupportedError("--workflow-run-id needs --workflow-name for a script")
+    argv = job_argv(
+        job.script,
+        {**job.default_arguments, **arguments},
+        job_name=job.name,
+        job_run_id=new_job_run_id(),
+        workflow_name=workflow if workflow_run_id else None,
+        workflow_run_id=workflow_run_id,
+        spark=job.spark,
+        temp_dir=f"s3://{settings.bucket}/glue-wf/tmp/" if settings.bucket else None,
+    )
+    env: dict[str, Any] = job_environment(home.root)
+    outcome = run_subprocess(
+        argv, env=env, cwd=settings.project_root, timeout=job.timeout_minutes * 60.0
+    )
+    if outcome.error:
+        import click
+
+        click.echo(f"job {job.name}: {outcome.error}", err=True)
+    return outcome.exit_code

@@ -1,0 +1,83 @@
+"""``glue-wf job``: run one Glue job script locally with the argv Glue would pass."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from glue_workflow.cli.common import with_settings
+
+
+def _parse_args(values: tuple[str, ...]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key.lstrip("-"):
+            raise click.BadParameter(
+                f"{item!r} is not KEY=VALUE (e.g. --arg input_uri=s3://bucket/data.csv)",
+                param_hint="--arg",
+            )
+        parsed[key if key.startswith("--") else f"--{key}"] = value
+    return parsed
+
+
+@click.command("job")
+@click.argument("script_or_job")
+@click.option(
+    "--arg",
+    "arg_values",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A job argument (repeatable); overrides the job's default arguments.",
+)
+@click.option(
+    "--workflow-run-id",
+    default=None,
+    help="Pass --WORKFLOW_NAME/--WORKFLOW_RUN_ID, as in a workflow run.",
+)
+@click.option(
+    "--workflow-name",
+    default=None,
+    help="Workflow name for --workflow-run-id (default: the defined workflow).",
+)
+@click.option(
+    "--job-name", default=None, help="--JOB_NAME for a script (default: the script's file name)."
+)
+@click.option(
+    "--pythonshell", is_flag=True, help="Run a script as a Python shell job (no --JOB_RUN_ID)."
+)
+@with_settings
+def job(
+    *,
+    script_or_job: str,
+    arg_values: tuple[str, ...],
+    workflow_run_id: str | None,
+    workflow_name: str | None,
+    job_name: str | None,
+    pythonshell: bool,
+    settings: Any,
+) -> None:
+    """Run SCRIPT_OR_JOB (a script path or a defined job's name) locally; exit with its code.
+
+    A defined job runs its script with its DefaultArguments (its artifacts are staged
+    into the local S3 first); --arg values override them. The job sees the local
+    target: boto3 clients, s3:// paths and the awsglue runtime all resolve locally.
+    """
+    from glue_workflow.awsglue_local.localjob import run_local_job
+
+    code = run_local_job(
+        settings,
+        script_or_job,
+        _parse_args(arg_values),
+        workflow_run_id=workflow_run_id,
+        workflow_name=workflow_name,
+        job_name=job_name,
+        pythonshell=pythonshell,
+    )
+    # SystemExit passes through click (its Exit would be swallowed in non-standalone mode).
+    raise SystemExit(code)
+
+
+COMMANDS = [job]

@@ -1,0 +1,82 @@
+"""``glue-wf job``: Glue's argv for a script, exit code passed through (no Spark)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from glue_workflow.cli import cli
+
+SCRIPT = """
+import json, sys
+from awsglue.utils import getResolvedOptions
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "name"])
+extra = {}
+if "--WORKFLOW_NAME" in sys.argv:
+    extra = getResolvedOptions(sys.argv, ["WORKFLOW_NAME", "WORKFLOW_RUN_ID"])
+with open("seen.json", "w") as handle:
+    json.dump({"args": args, "extra": extra, "argv": sys.argv[1:]}, handle)
+sys.exit(4 if args["name"] == "fail" else 0)
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "glue-wf.toml").write_text("[workflow]\n")
+    (tmp_path / "hello.py").write_text(SCRIPT)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GLUE_WF_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def test_script_gets_glue_argv_and_workflow_ids(project):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "job",
+            "hello.py",
+            "--arg",
+            "name=ann",
+            "--arg",
+            "--extra=1 2",
+            "--workflow-run-id",
+            "wr_7",
+            "--workflow-name",
+            "wf",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    seen = json.loads((project / "seen.json").read_text())
+    assert seen["args"]["JOB_NAME"] == "hello"
+    assert seen["args"]["name"] == "ann"
+    assert seen["args"]["JOB_RUN_ID"].startswith("jr_")
+    assert seen["args"]["job_bookmark_option"] == "job-bookmark-disable"
+    assert seen["extra"]["WORKFLOW_NAME"] == "wf"
+    assert seen["extra"]["WORKFLOW_RUN_ID"] == "wr_7"
+    assert "--extra" in seen["argv"]
+    assert seen["argv"][seen["argv"].index("--extra") + 1] == "1 2"
+
+
+def test_exit_code_is_the_jobs_and_python_shell_has_no_run_id(project):
+    result = CliRunner().invoke(
+        cli, ["job", "hello.py", "--arg", "name=fail", "--pythonshell", "--job-name", "my-job"]
+    )
+    assert result.exit_code == 4
+    seen = json.loads((project / "seen.json").read_text())
+    assert seen["args"]["JOB_RUN_ID"] is None
+    assert seen["args"]["JOB_NAME"] == "my-job"
+
+
+def test_bad_arguments_and_missing_script(project):
+    result = CliRunner().invoke(cli, ["job", "hello.py", "--arg", "novalue"])
+    assert result.exit_code == 2
+    assert "'novalue' is not KEY=VALUE" in result.output
+    result = CliRunner().invoke(cli, ["job", "missing.py"])
+    assert result.exit_code == 1
+    assert "job script missing.py not found" in str(result.exception)
+    result = CliRunner().invoke(cli, ["job", "hello.py", "--target", "aws"])
+    assert "glue-wf job runs a job on this machine against the local target" in str(
+        result.exception
+    )
