@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.awsglue_local import RUNTIME_DIR
+from glue_workflow.awsglue_local import RUNTIME_DIR, use_local_runtime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -156,7 +156,7 @@ def run_in_process(
     """
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     saved_env, saved_cwd = dict(os.environ), Path.cwd()
-    if str(RUNTIME_DIR) not in sys.path:
+    if use_local_runtime() and str(RUNTIME_DIR) not in sys.path:
         sys.path.insert(0, str(RUNTIME_DIR))
     os.environ.update(env or {})
     sys.argv = list(argv)
@@ -188,7 +188,8 @@ def local_spark_session(
 ) -> Any:
     """A small local SparkSession configured like the test session of the docs."""
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    os.environ["PYTHONPATH"] = runtime_pythonpath(os.environ.get("PYTHONPATH"))
+    if use_local_runtime():  # Spark's Python workers import the runtime too
+        os.environ["PYTHONPATH"] = runtime_pythonpath(os.environ.get("PYTHONPATH"))
     from pyspark.sql import SparkSession
 
     builder = (
