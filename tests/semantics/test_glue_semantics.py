@@ -608,3 +608,21 @@ def test_standalone_job_run_and_its_concurrency_limit(wf: Harness) -> None:
     assert job_run["JobRunState"] == "SUCCEEDED"
     assert "--WORKFLOW_RUN_ID" not in job_run["Arguments"]
     assert [r["Id"] for r in wf.glue.get_job_runs(JobName="slow")["JobRuns"]] == [run_id]
+
+
+def test_standalone_job_run_is_running_then_stopped(wf: Harness) -> None:
+    wf.job("slow", "sleep")
+    run_id = wf.glue.start_job_run(JobName="slow", Arguments={"--seconds": "30"})["JobRunId"]
+    deadline = time.monotonic() + 10
+    while wf.glue.get_job_run(JobName="slow", RunId=run_id)["JobRun"]["JobRunState"] != "RUNNING":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    wf.glue.batch_stop_job_run(JobName="slow", JobRunIds=[run_id])
+    while True:
+        job_run = wf.glue.get_job_run(JobName="slow", RunId=run_id)["JobRun"]
+        if job_run["JobRunState"] not in ("RUNNING", "STOPPING"):
+            break
+        assert time.monotonic() < deadline + 10
+        time.sleep(0.02)
+    assert job_run["JobRunState"] == "STOPPED"
+    assert job_run["Arguments"]["--seconds"] == "30"

@@ -297,7 +297,11 @@ class Executor:
             self.running[start.job_run_id] = entry
         if pids:
             with self.state.write() as conn:
-                conn.executemany("UPDATE glue_job_runs SET pid = ? WHERE id = ?", pids)
+                conn.executemany(
+                    "UPDATE glue_job_runs SET pid = ?, state = CASE state WHEN 'STARTING' "
+                    "THEN 'RUNNING' ELSE state END WHERE id = ?",
+                    pids,
+                )
         if failed:
             self.after_final()
 
