@@ -118,6 +118,20 @@ def latest_run_id(glue: Any, workflow: str) -> str:
     return str(runs[0]["WorkflowRunId"])
 
 
+def pick_rows(lines: list[str], count: int) -> list[str]:
+    """Up to ``count`` label-first rows, alternating labels so both classes show."""
+    by_label: dict[str, list[str]] = {}
+    for line in lines[:1000]:
+        by_label.setdefault(line.split(",", 1)[0], []).append(line)
+    queues = [by_label[label] for label in sorted(by_label, reverse=True)]
+    picked: list[str] = []
+    while len(picked) < count and any(queues):
+        for queue in queues:
+            if queue and len(picked) < count:
+                picked.append(queue.pop(0))
+    return picked
+
+
 def _invoke(settings: Settings, props: dict[str, str], rows: int) -> Invocation:
     from glue_workflow.clients import client
     from glue_workflow.jobkit import sagemaker_ops as ops
@@ -125,7 +139,7 @@ def _invoke(settings: Settings, props: dict[str, str], rows: int) -> Invocation:
     endpoint = props["deployed_endpoint"]
     s3 = client(settings, "s3")
     data = ops.read_s3_bytes(s3, ops.first_object_under(s3, props["test_uri"]))
-    lines = [line for line in data.decode("utf-8").splitlines() if line.strip()][:rows]
+    lines = pick_rows([line for line in data.decode("utf-8").splitlines() if line.strip()], rows)
     labels = tuple(line.split(",", 1)[0] for line in lines)
     features = tuple(line.split(",", 1)[1] for line in lines)
     response = client(settings, "sagemaker-runtime").invoke_endpoint(

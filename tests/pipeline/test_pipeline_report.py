@@ -122,3 +122,9 @@ def test_undeployed_workflow_says_to_deploy(
         r"local target: run 'glue-wf deploy' first",
     ):
         pipeline_report.build_report(settings, "churn-pipeline")
+
+
+def test_invocation_rows_show_both_classes() -> None:
+    lines = ["0,1", "0,2", "0,3", "1,4", "0,5", "1,6"]
+    assert pipeline_report.pick_rows(lines, 3) == ["1,4", "0,1", "1,6"]
+    assert pipeline_report.pick_rows(["0,1"], 3) == ["0,1"]
