@@ -626,3 +626,48 @@ def test_standalone_job_run_is_running_then_stopped(wf: Harness) -> None:
         time.sleep(0.02)
     assert job_run["JobRunState"] == "STOPPED"
     assert job_run["Arguments"]["--seconds"] == "30"
+
+
+def test_script_and_extra_py_files_come_from_local_s3(wf: Harness, tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    import boto3
+
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="artifacts")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("zipped_lib/__init__.py", "VALUE = 'from zip'\n")
+    s3.put_object(Bucket="artifacts", Key="lib/zipped.zip", Body=buffer.getvalue())
+    s3.put_object(Bucket="artifacts", Key="lib/plain_mod.py", Body=b"VALUE = 'from py'\n")
+    out = tmp_path / "out.txt"
+    s3.put_object(
+        Bucket="artifacts",
+        Key="scripts/job.py",
+        Body=(
+            "import sys, zipped_lib, plain_mod\n"
+            f"open({str(out)!r}, 'w').write(zipped_lib.VALUE + ',' + plain_mod.VALUE)\n"
+        ).encode(),
+    )
+    w = wf.workflow("w")
+    wf.glue.create_job(
+        Name="from-s3",
+        Role="r",
+        Command={"Name": "pythonshell", "ScriptLocation": "s3://artifacts/scripts/job.py"},
+        DefaultArguments={
+            "--extra-py-files": "s3://artifacts/lib/zipped.zip,s3://artifacts/lib/plain_mod.py"
+        },
+    )
+    wf.glue.create_job(
+        Name="missing-script",
+        Role="r",
+        Command={"Name": "pythonshell", "ScriptLocation": "s3://artifacts/scripts/nope.py"},
+    )
+    wf.start(w, "from-s3", "missing-script")
+    run = wf.wait(w, wf.run(w))
+    assert states(run) == {"from-s3": "SUCCEEDED", "missing-script": "FAILED"}
+    assert out.read_text() == "from zip,from py"
+    assert job_runs(run, "missing-script")[0]["ErrorMessage"].startswith(
+        "ScriptLocation s3://artifacts/scripts/nope.py not found in the local target at "
+    )
