@@ -671,3 +671,17 @@ def test_script_and_extra_py_files_come_from_local_s3(wf: Harness, tmp_path: Pat
     assert job_runs(run, "missing-script")[0]["ErrorMessage"].startswith(
         "ScriptLocation s3://artifacts/scripts/nope.py not found in the local target at "
     )
+
+
+def test_job_started_outside_the_workflow_fires_none_of_its_triggers(wf: Harness) -> None:
+    w = wf.workflow("w")
+    wf.start(w, wf.job("a", "ok"))
+    wf.on(w, "t", [("a", "SUCCEEDED")], wf.job("b", "ok"))
+    run_id = wf.glue.start_job_run(JobName="a")["JobRunId"]
+    deadline = time.monotonic() + 10
+    while wf.glue.get_job_run(JobName="a", RunId=run_id)["JobRun"]["JobRunState"] != "SUCCEEDED":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.2)
+    assert wf.glue.get_job_runs(JobName="b")["JobRuns"] == []
+    assert wf.glue.get_workflow_runs(Name=w)["Runs"] == []
