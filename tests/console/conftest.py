@@ -73,26 +73,23 @@ class Console:
         return self.request("POST", path, {} if body is None else body, headers=sent)
 
 
-@pytest.fixture
-def console(local_home: Path) -> Iterator[Console]:
+@pytest.fixture(scope="module")
+def console_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
+    """One local-target home, API and server per module (clients are slow to build)."""
     from glue_workflow.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.console.api import ConsoleApi
     from glue_workflow.console.models import Models
     from glue_workflow.console.server import start_background
     from glue_workflow.console.workflows import Workflows
-    from glue_workflow.local import dispatch
+    from glue_workflow.local import install, uninstall
 
-    glue, sagemaker = FakeGlue(), FakeSageMaker()
-    assert dispatch._installation is not None
-    dispatch._installation.services.update(
-        {"glue": glue, "sagemaker": sagemaker, "sagemaker-runtime": FakeRuntime(sagemaker)}
-    )
-    glue.add_workflow("demo", demo_triggers(), {"threshold": "0.9", "mode": "fast"})
+    home = tmp_path_factory.mktemp("console") / "glue-wf-home"
+    install(home)
     settings = load_settings(
-        Path(__file__).resolve().parents[2], target="local", env={"GLUE_WF_HOME": str(local_home)}
+        Path(__file__).resolve().parents[2], target="local", env={"GLUE_WF_HOME": str(home)}
     )
-    logs = local_home / "logs" / "jobs"
+    logs = home / "logs" / "jobs"
     api = ConsoleApi(
         Workflows(client(settings, "glue"), log_path=lambda jr: logs / f"{jr}.log"),
         Models(
@@ -104,10 +101,27 @@ def console(local_home: Path) -> Iterator[Console]:
     )
     server = start_background(api)
     try:
-        yield Console(server, glue, sagemaker, local_home)
+        yield server, home
     finally:
         server.shutdown()
         server.server_close()
+        uninstall()
+
+
+@pytest.fixture
+def console(console_base: tuple[Any, Path]) -> Console:
+    """The module's console over fresh fake Glue / SageMaker services."""
+    from glue_workflow.local import dispatch, install
+
+    server, home = console_base
+    install(home)  # again: a test of another module may have switched homes
+    glue, sagemaker = FakeGlue(), FakeSageMaker()
+    assert dispatch._installation is not None
+    dispatch._installation.services.update(
+        {"glue": glue, "sagemaker": sagemaker, "sagemaker-runtime": FakeRuntime(sagemaker)}
+    )
+    glue.add_workflow("demo", demo_triggers(), {"threshold": "0.9", "mode": "fast"})
+    return Console(server, glue, sagemaker, home)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
