@@ -157,3 +157,10 @@ def test_invalid_expressions_name_the_field_and_fix(expr: str, message: str) -> 
 
 def test_every_five_minutes_is_allowed() -> None:
     assert parse_schedule("cron(0/5 * * * ? *)").minutes == set(range(0, 60, 5))
+
+
+def test_schedules_that_never_or_rarely_fire() -> None:
+    assert parse_schedule("cron(0 0 30 2 ? *)").next_fire(utc(2024, 1, 1)) is None
+    # the fifth Sunday of February: only in leap years starting on a Sunday
+    assert parse_schedule("cron(0 0 ? 2 1#5 *)").next_fire(utc(2024, 1, 1)) == utc(2032, 2, 29)
+    assert parse_schedule("cron(0 0 L-2 * ? *)").next_fire(utc(2024, 2, 1)) == utc(2024, 2, 27)
