@@ -136,7 +136,7 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Debian's chromium driven by Playwright, with a fresh profile (never `playwright install`)."""
     if not CHROMIUM.exists():
