@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.console.errors import ApiError, call
-from glue_workflow.console.graph import NOT_STARTED, STATE_CLASS, graph_view
+from glue_workflow.console.graph import graph_view
 from glue_workflow.runs.verdict import judge
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,254}")
+# Glue names: 1-255 characters, no control characters (the API's single-line pattern).
+_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
+# Job run ids go into a log file name: ids only (jr_<hex>, jr_<hex>_attempt_1).
+_JOB_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,254}")
 MAX_RUNS = 50
 MAX_PROPERTIES = 100
 MAX_LOG_BYTES = 256 * 1024
@@ -21,12 +24,18 @@ RESUMABLE = frozenset({"FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"})
 
 
 def check_id(value: str, what: str) -> str:
-    """Reject names and ids that no Glue resource can have, before any call."""
-    if not _ID.fullmatch(value):
+    """Reject names that no Glue resource can have, before any call."""
+    if not _NAME.fullmatch(value):
         raise ApiError(
-            404,
-            f"no {what} {value!r}: names are 1-255 letters, digits and _ . : - "
-            "starting with a letter or digit",
+            404, f"no {what} {value!r}: Glue names are 1-255 characters without control characters"
+        )
+    return value
+
+
+def check_job_run_id(value: str, job: str) -> str:
+    if not _JOB_RUN_ID.fullmatch(value):
+        raise ApiError(
+            404, f"no run {value!r} of job {job!r}: job run ids are letters, digits, _ and -"
         )
     return value
 
@@ -183,7 +192,7 @@ class Workflows:
         self, job_name: str, job_run_id: str, *, tail: int = MAX_LOG_BYTES
     ) -> dict[str, Any]:
         check_id(job_name, "job")
-        check_id(job_run_id, f"run of job {job_name!r}")
+        check_job_run_id(job_run_id, job_name)
         job_run = self._call(
             f"no run {job_run_id!r} of job {job_name!r}",
             "get_job_run",
@@ -363,4 +372,4 @@ def _string_map(value: Any, field: str) -> dict[str, str]:
     return dict(value)
 
 
-__all__ = ["NOT_STARTED", "STATE_CLASS", "Workflows", "check_id"]
+__all__ = ["Workflows", "check_id", "check_job_run_id"]

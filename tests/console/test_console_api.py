@@ -128,8 +128,13 @@ def test_unknown_names_are_404_with_reason(console):
         "/api/workflows/demo/runs/wr_missing": (
             "no run 'wr_missing' of workflow 'demo': Workflow run wr_missing not found"
         ),
-        "/api/workflows/..%2F..%2Fetc": "no workflow '../../etc': names are 1-255 letters, "
-        "digits and _ . : - starting with a letter or digit",
+        "/api/workflows/..%2F..%2Fetc": "no workflow '../../etc': Workflow ../../etc not found",
+        "/api/workflows/a%0Ab": (
+            "no workflow 'a\\nb': Glue names are 1-255 characters without control characters"
+        ),
+        "/api/jobs/demo-prep/runs/..%2Fx/log": (
+            "no run '../x' of job 'demo-prep': job run ids are letters, digits, _ and -"
+        ),
         "/api/models/nope": (
             "no model package group 'nope': Model Package Group nope does not exist."
         ),
