@@ -377,10 +377,14 @@ class Executor:
             for entry in self.running.values():
                 due = entry.kill_at if entry.kill_at is not None else entry.deadline
                 timeout = min(timeout, max(0.0, due - now()))
-            fds = [self.wake_r] + [e.fd for e in self.running.values() if e.fd is not None]
+            poller = select.poll()  # not select(): no limit on the number of job processes
+            poller.register(self.wake_r, select.POLLIN)
+            for entry in self.running.values():
+                if entry.fd is not None:
+                    poller.register(entry.fd, select.POLLIN)
             ready: list[int] = []
             with contextlib.suppress(InterruptedError):
-                ready = select.select(fds, [], [], timeout)[0]
+                ready = [fd for fd, _ in poller.poll(timeout * 1000)]
             # the wake pipe carries signals (stop requests); a timeout is the safety net
             if self.wake_r in ready or not ready:
                 self.drain()
