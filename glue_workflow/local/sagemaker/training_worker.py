@@ -40,9 +40,10 @@ class _ClientError(Exception):
 class _Stop(Exception):
     """The job was stopped (StopTrainingJob) or ran past MaxRuntimeInSeconds."""
 
-    def __init__(self, secondary: str) -> None:
+    def __init__(self, secondary: str, artifact: str | None = None) -> None:
         super().__init__(secondary)
         self.secondary = secondary
+        self.artifact = artifact
 
 
 class Job:
@@ -94,7 +95,7 @@ class Job:
             print(f"Training job {self.name} completed; model at {artifact}", flush=True)
             return 0
         except _Stop as stop:
-            self.finish("Stopped", stop.secondary, now())
+            self.finish("Stopped", stop.secondary, now(), artifact=stop.artifact)
             print(f"Training job {self.name} stopped ({stop.secondary})", flush=True)
             return 0
         except (_ClientError, hyperparameters.HyperparameterError, channels.ChannelError) as exc:
@@ -198,9 +199,11 @@ class Job:
         )
         if self.stop_requested or time.monotonic() > self.deadline:
             save = self.record.get("HyperParameters", {}).get("save_model_on_termination")
-            if save == "true":
-                self.upload(booster)
-            self.check_stop()
+            artifact = self.upload(booster) if save == "true" else None
+            try:
+                self.check_stop()
+            except _Stop as stop:
+                raise _Stop(stop.secondary, artifact) from None
         at = now()
         metrics = [
             {"MetricName": f"{data}:{metric}", "Value": float(values[-1]), "Timestamp": at}

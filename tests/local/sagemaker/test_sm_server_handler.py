@@ -19,7 +19,7 @@ def handler(tmp_path_factory: pytest.TempPathFactory) -> Handler:
     y = (x[:, 0] > 0.5).astype(int)
     booster = xgb.train({"objective": "binary:logistic", "max_depth": 2},
                         xgb.DMatrix(x, label=y), num_boost_round=5)
-    path = tmp_path_factory.mktemp("model") / "xgboost-model"
+    path = tmp_path_factory.mktemp("model") / "xgboost-model.ubj"
     booster.save_model(str(path))
     return Handler(Model(path))
 
