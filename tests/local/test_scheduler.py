@@ -144,3 +144,24 @@ def test_glue_wf_schedule_until_exits_cleanly(tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["schedule", "--project", str(tmp_path), "--until", "soon"])
     assert bad.exit_code == 2
     assert "'soon' is not an ISO 8601 time" in bad.output
+
+
+def test_glue_wf_schedule_exits_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    import signal
+
+    (tmp_path / "glue-wf.toml").write_text("")
+    glue_wf = Path(sys.executable).parent / "glue-wf"
+    proc = subprocess.Popen(
+        [str(glue_wf), "schedule"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert "scheduler started" in proc.stdout.readline()
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "scheduler stopped" in out
