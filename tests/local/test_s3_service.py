@@ -175,3 +175,18 @@ def test_list_and_delete_buckets(s3) -> None:  # type: ignore[no-untyped-def]
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["bkt", "second"]
     s3.delete_bucket(Bucket="second")
     assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["bkt"]
+
+
+def test_keys_a_file_tree_cannot_hold_are_refused_clearly(s3) -> None:  # type: ignore[no-untyped-def]
+    s3.put_object(Bucket="bkt", Key="a/b", Body=b"x")
+    cases = {
+        "a": "is also the prefix of other objects (a/...)",
+        "a/b/c": "lies under the object 'a/b'",
+        "folder/": "folder-marker keys (empty or ending in '/') are not supported",
+    }
+    for key, message in cases.items():
+        with pytest.raises(ClientError) as info:
+            s3.put_object(Bucket="bkt", Key=key, Body=b"y")
+        assert code(info) == "InvalidArgument"
+        assert message in str(info.value)
+    assert s3.get_object(Bucket="bkt", Key="a/b")["Body"].read() == b"x"

@@ -95,6 +95,27 @@ class ObjectStore:
     def path(self, bucket: str, key: str) -> Path:
         return object_path(self.root, bucket, key)
 
+    def writable_path(self, bucket: str, key: str) -> Path:
+        """The file for a new object; refuses keys a file tree cannot hold."""
+        if not key or key.endswith("/"):
+            raise S3PathError(
+                f"key {key!r}: folder-marker keys (empty or ending in '/') are not supported by "
+                "the local S3 stand-in, whose objects are files; write objects under the prefix"
+            )
+        path = self.path(bucket, key)
+        if path.is_dir():
+            raise S3PathError(
+                f"key {key!r} is also the prefix of other objects ({key}/...): the local S3 "
+                "stand-in stores objects as files, so a key cannot be both"
+            )
+        for parent in path.relative_to(self.bucket_path(bucket).resolve()).parents:
+            if parent != Path(".") and (self.bucket_path(bucket).resolve() / parent).is_file():
+                raise S3PathError(
+                    f"key {key!r} lies under the object {parent.as_posix()!r}: the local S3 "
+                    "stand-in stores objects as files, so a key cannot be both"
+                )
+        return path
+
     def write(
         self,
         bucket: str,
@@ -106,9 +127,7 @@ class ObjectStore:
         etag: str | None = None,
     ) -> ObjectInfo:
         """Write an object atomically; ``etag`` overrides the md5 (multipart ETags)."""
-        path = self.path(bucket, key)
-        if path.is_dir():
-            raise S3PathError(f"key {key!r} is a prefix of other objects in the local S3 store")
+        path = self.writable_path(bucket, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}"
         digest = hashlib.md5(usedforsecurity=False)
@@ -247,7 +266,7 @@ class ObjectStore:
     def create_upload(
         self, bucket: str, key: str, content_type: str, metadata: dict[str, str]
     ) -> str:
-        self.path(bucket, key)  # reject a bad key now, not at completion
+        self.writable_path(bucket, key)  # reject a bad key now, not at completion
         upload_id = uuid.uuid4().hex
         (self.uploads_dir / upload_id).mkdir(parents=True)
         conn = self._db.get()
