@@ -339,7 +339,7 @@ async function viewModel() {
       g.versions.map((v) => h("tr", { "data-version": v.version },
         h("td", { class: "num" }, v.version), h("td", {}, badge(v.approval)), h("td", {}, v.status || "—"),
         h("td", {}, fmtTime(v.created_on)),
-        h("td", { class: "mono" }, Object.entries(v.metrics).map(([k, x]) => h("div", {}, `${k}: ${typeof x === "number" ? +x.toFixed(4) : x}`))),
+        h("td", { class: "mono metrics" }, Object.entries(v.metrics).map(([k, x]) => h("div", {}, `${k}: ${typeof x === "number" ? +x.toFixed(4) : x}`))),
         h("td", { class: "mono" }, v.model_data_url || ""),
         h("td", {}, h("div", { class: "actions" },
           h("button", { type: "button", class: "approve", disabled: v.approval === "Approved", onclick: () => approve(v, "Approved") }, "Approve"),
