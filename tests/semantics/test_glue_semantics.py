@@ -359,8 +359,17 @@ def test_resume_errors(wf: Harness) -> None:
     assert error_code(info) == "IllegalWorkflowStateException"
     wf.glue.stop_workflow_run(Name=w, RunId=run_id)
     wf.wait(w, run_id)
+    stopped = wf.get(w, run_id)
+    with pytest.raises(ClientError) as info:  # as on AWS, a stopped run is not resumable
+        wf.glue.resume_workflow_run(Name=w, RunId=run_id, NodeIds=[node_id(stopped, "slow")])
+    assert error_code(info) == "IllegalWorkflowStateException"
+    assert "only a COMPLETED run can be resumed" in str(info.value)
+    done = wf.workflow("done")
+    wf.start(done, wf.job("quick", "ok"))
+    done_run = wf.run(done)
+    wf.wait(done, done_run)
     with pytest.raises(ClientError) as info:
-        wf.glue.resume_workflow_run(Name=w, RunId=run_id, NodeIds=["wnode_nope"])
+        wf.glue.resume_workflow_run(Name=done, RunId=done_run, NodeIds=["wnode_nope"])
     assert error_code(info) == "InvalidInputException"
     assert "are not job nodes of workflow run" in str(info.value)
 

@@ -208,10 +208,11 @@ class Runs:
         reconcile(self.state)
         name, run_id = str(p["Name"]), str(p["RunId"])
         run = self._run(name, run_id)
-        if run.status not in ("COMPLETED", "STOPPED"):
+        if run.status != "COMPLETED":
+            # As on AWS: only COMPLETED runs resume; a STOPPED run must be started again.
             raise illegal_state(
-                f"Workflow run {run_id} is {run.status}; only a COMPLETED or STOPPED run can be "
-                "resumed"
+                f"Workflow run {run_id} is {run.status}; only a COMPLETED run can be resumed "
+                "(start a new run instead)"
             )
         by_id = {node_id(name, "JOB", job): job for job in jobs_of(run.snapshot)}
         wanted = list(dict.fromkeys(p.get("NodeIds") or []))
