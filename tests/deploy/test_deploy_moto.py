@@ -21,6 +21,8 @@ from motofill import ACCOUNT, MotoGlue
 from wfdocs import BUCKET, ROLE, make_document
 
 from glue_workflow.cli import cli
+from glue_workflow.config import load_settings
+from glue_workflow.deploy import deployer
 from glue_workflow.document import OWNER_TAG, WorkflowDocument
 from glue_workflow.errors import GlueWfError
 
@@ -54,6 +56,7 @@ class World:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, project: Path) -> None:
         self.hooks = MotoGlue(forbidden=set(NO_RUNS))
         self.project = project
+        self._target: Any = None
         self.document: WorkflowDocument = make_document(
             "wf", ("a", "b", "c"), start_type="SCHEDULED"
         )
@@ -69,6 +72,17 @@ class World:
     @property
     def glue(self) -> Any:
         return self.hooks.raw
+
+    def api_deploy(self) -> None:
+        """Deploy through the deployer API (the loops below; the CLI is tested above)."""
+        if self._target is None:
+            settings = load_settings(self.project)
+            self._target = deployer.open_target(settings, session=self.hooks.session())
+        deployer.deploy(self._target, self.document)
+
+    def api_plan(self) -> list[dict[str, Any]]:
+        assert self._target is not None
+        return deployer.make_plan(self._target, self.document).to_list()
 
 
 @pytest.fixture
@@ -226,14 +240,14 @@ def test_interrupted_deploy_converges_on_rerun(world: World, after_call: bool) -
         world.hooks.mutations = 0
         world.hooks.fail_at = k
         world.hooks.fail_after_call = after_call
-        result = world.cli("deploy", code=1)
-        assert "InjectedFault" in result.output
+        with pytest.raises(GlueWfError, match="InjectedFault"):
+            world.api_deploy()
         world.hooks.fail_at = None
         done = world.hooks.mutations - (0 if after_call else 1)
         world.hooks.mutations = 0
-        world.cli("deploy")
+        world.api_deploy()
         assert done + world.hooks.mutations == total
-        assert world.plan() == []
+        assert world.api_plan() == []
         assert owned(world.glue, name)["jobs"] == [f"{name}-a", f"{name}-b", f"{name}-c"]
 
 
@@ -284,10 +298,10 @@ def test_interrupted_update_converges_on_rerun(world: World) -> None:
     """Same as above for an update deploy (fault after the call: the harder case)."""
     world.hooks.fail_after_call = True
     world.document = _v1("probe")
-    world.cli("deploy")
+    world.api_deploy()
     world.document = _v2("probe")
     world.hooks.mutations = 0
-    world.cli("deploy")
+    world.api_deploy()
     total = world.hooks.mutations
     assert (
         total == 8
@@ -295,14 +309,15 @@ def test_interrupted_update_converges_on_rerun(world: World) -> None:
     for k in range(1, total + 1):
         name = f"upd{k}"
         world.document = _v1(name)
-        world.cli("deploy")
+        world.api_deploy()
         world.document = _v2(name)
         world.hooks.mutations = 0
         world.hooks.fail_at = k
-        assert "InjectedFault" in world.cli("deploy", code=1).output
+        with pytest.raises(GlueWfError, match="InjectedFault"):
+            world.api_deploy()
         world.hooks.fail_at = None
-        world.cli("deploy")
-        assert world.plan() == []
+        world.api_deploy()
+        assert world.api_plan() == []
         assert owned(world.glue, name) == {
             "jobs": [f"{name}-a", f"{name}-b", f"{name}-d"],
             "triggers": [f"{name}-on-a-succeeded", f"{name}-on-b-succeeded", f"{name}-start"],
