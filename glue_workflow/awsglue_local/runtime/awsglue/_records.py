@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 ERROR_FIELDS = ("transformation_ctx", "error", "record")
-_OK, _ERROR = 0, 1
 
 
 def error_schema() -> Any:
@@ -23,51 +22,85 @@ def empty_errors(spark: Any) -> Any:
     return spark.createDataFrame([], error_schema())
 
 
-def _tagger(kind: str, f: Callable[[dict[str, Any]], Any], ctx: str) -> Callable[..., Any]:
-    def tag(rows: Any) -> Any:
+def _converter(schema: Any) -> Callable[[Any], dict[str, Any]]:
+    """Row → dict; flat schemas skip the recursive conversion (the common, fast case)."""
+    from pyspark.sql.types import ArrayType, MapType, StructType
+
+    names = list(schema.names)
+    nested = any(isinstance(f.dataType, (StructType, ArrayType, MapType)) for f in schema.fields)
+    if nested:
+        return lambda row: row.asDict(recursive=True)
+    return lambda row: dict(zip(names, row, strict=True))
+
+
+def _worker(
+    kind: str,
+    want: str,
+    f: Callable[[dict[str, Any]], Any],
+    ctx: str,
+    convert: Callable[[Any], dict[str, Any]],
+) -> Callable[..., Any]:
+    """A partition function yielding either the data rows or the error records.
+
+    The two outputs are separate Spark computations: the data path never builds error
+    records, and the error path runs only when errors are counted or shown.
+    """
+    keep_data = want == "data"
+
+    def run(rows: Any) -> Any:
         import json
 
-        def to_json(record: Any) -> str:
-            return json.dumps(record, default=str, sort_keys=True)
-
         for row in rows:
-            record = row.asDict(recursive=True)
+            record = convert(row)
             try:
                 result = f(record)
             except (KeyError, ValueError, TypeError) as exc:
                 if kind == "filter":
                     continue  # Glue drops the record silently
-                yield (_ERROR, (ctx, f"{type(exc).__name__}: {exc}", to_json(record)))
+                if not keep_data:
+                    yield (
+                        ctx,
+                        f"{type(exc).__name__}: {exc}",
+                        json.dumps(record, default=str, sort_keys=True),
+                    )
                 continue
             except Exception as exc:
-                yield (_ERROR, (ctx, f"{type(exc).__name__}: {exc}", to_json(record)))
+                if not keep_data:
+                    yield (
+                        ctx,
+                        f"{type(exc).__name__}: {exc}",
+                        json.dumps(record, default=str, sort_keys=True),
+                    )
                 continue
             if kind == "filter":
-                if result:
-                    yield (_OK, row)
-            elif result is None:
-                yield (_ERROR, (ctx, "map function returned None", to_json(record)))
+                if result and keep_data:
+                    yield row
+                continue
+            problem = None
+            if result is None:
+                problem = "map function returned None"
             elif not isinstance(result, dict):
-                message = f"map function returned {type(result).__name__}, not a dict"
-                yield (_ERROR, (ctx, message, to_json(record)))
-            else:
-                yield (_OK, to_json(result))
+                problem = f"map function returned {type(result).__name__}, not a dict"
+            if keep_data and problem is None:
+                yield json.dumps(result, default=str, sort_keys=True)
+            elif not keep_data and problem is not None:
+                yield (ctx, problem, json.dumps(record, default=str, sort_keys=True))
 
-    return tag
+    return run
 
 
-def _split(tagged: Any) -> tuple[Any, Any]:
-    ok = tagged.filter(lambda item: item[0] == 0).map(lambda item: item[1])
-    errors = tagged.filter(lambda item: item[0] == 1).map(lambda item: item[1])
-    return ok, errors
+def _errors(df: Any, kind: str, f: Callable[[dict[str, Any]], Any], ctx: str) -> Any:
+    run = _worker(kind, "errors", f, ctx, _converter(df.schema))
+    return df.sparkSession.createDataFrame(
+        df.rdd.mapPartitions(run), error_schema(), verifySchema=False
+    )
 
 
 def filter_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any, Any]:
     """(rows where ``f(record)`` is truthy, error records) as DataFrames."""
-    spark = df.sparkSession
-    ok, errors = _split(df.rdd.mapPartitions(_tagger("filter", f, ctx)))
-    data = spark.createDataFrame(ok, df.schema, verifySchema=False)
-    return data, spark.createDataFrame(errors, error_schema(), verifySchema=False)
+    run = _worker("filter", "data", f, ctx, _converter(df.schema))
+    data = df.sparkSession.createDataFrame(df.rdd.mapPartitions(run), df.schema, verifySchema=False)
+    return data, _errors(df, "filter", f, ctx)
 
 
 def map_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any, Any]:
@@ -77,8 +110,8 @@ def map_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any
     from awsglue._types import quote
 
     spark = df.sparkSession
-    ok, errors = _split(df.rdd.mapPartitions(_tagger("map", f, ctx)))
-    error_df = spark.createDataFrame(errors, error_schema(), verifySchema=False)
+    ok = df.rdd.mapPartitions(_worker("map", "data", f, ctx, _converter(df.schema)))
+    error_df = _errors(df, "map", f, ctx)
     if ok.isEmpty():
         return spark.createDataFrame([], StructType([])), error_df
     data = spark.read.json(ok)
