@@ -43,7 +43,8 @@ _register_commands()
 def main() -> None:
     """Console-script entry point."""
     try:
-        cli.main(standalone_mode=False)
+        # Without standalone mode click returns ctx.exit(code) instead of exiting.
+        code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
@@ -58,4 +59,4 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

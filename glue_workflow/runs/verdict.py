@@ -6,7 +6,9 @@ is *handled*: a conditional trigger of the run's graph watches that job for exac
 that state, fired, and its action nodes succeeded (or were handled in turn). A node
 never reached is not a failure. STOPPED and ERROR runs are never success. A gate
 that rejected a model records ``gate_<name>_decision = rejected`` and
-``gate_<name>_reason`` in the run properties; the verdict names it.
+``gate_<name>_reason`` in the run properties; the verdict names it. A gate that could
+not decide (metric missing or not a number) records ``error``: that is an evaluation
+problem, never a handled rejection, so the run fails even when a branch caught it.
 """
 
 from __future__ import annotations
@@ -100,10 +102,11 @@ def _one_line(text: str, limit: int = 200) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def rejections(properties: Mapping[str, str]) -> tuple[Rejection, ...]:
+def rejections(properties: Mapping[str, str], decision: str = "rejected") -> tuple[Rejection, ...]:
+    """Gates whose recorded decision is ``decision`` (``rejected`` or ``error``)."""
     found = []
     for key, value in sorted(properties.items()):
-        if key.startswith("gate_") and key.endswith("_decision") and value == "rejected":
+        if key.startswith("gate_") and key.endswith("_decision") and value == decision:
             gate = key[len("gate_") : -len("_decision")]
             found.append(Rejection(gate=gate, reason=properties.get(f"gate_{gate}_reason", "")))
     return tuple(found)
@@ -145,8 +148,12 @@ def judge(run: Mapping[str, Any]) -> Verdict:
             handled=tuple(handled),
             rejections=rejected,
         )
-    if unhandled:
-        summary = "failed — " + "; ".join(node.describe() for node in unhandled)
+    undecided = rejections(properties, "error")
+    if unhandled or undecided:
+        summary = "failed — " + "; ".join(
+            [node.describe() for node in unhandled]
+            + [f"gate {g.gate} could not decide ({_one_line(g.reason)})" for g in undecided]
+        )
         return Verdict(
             outcome="failed",
             summary=summary,

@@ -33,6 +33,19 @@ def test_handled_failure_without_gate_properties_names_the_branch() -> None:
     assert verdict.summary == (f"succeeded — {WF}-gate FAILED handled by {WF}-on-gate-failed")
 
 
+def test_gate_that_could_not_decide_fails_the_run_even_when_branch_ran() -> None:
+    props = {
+        "gate_min_accuracy_decision": "error",
+        "gate_min_accuracy_reason": "run property 'accuracy' is missing",
+    }
+    verdict = judge(run_answer(REJECTED, properties=props))
+    assert verdict.outcome == "failed"
+    assert verdict.summary == (
+        "failed — gate min_accuracy could not decide (run property 'accuracy' is missing)"
+    )
+    assert verdict.exit_code() == 1
+
+
 def test_failed_reject_branch_makes_the_gate_failure_unhandled() -> None:
     verdict = judge(run_answer({**REJECTED, "reject": "FAILED"}, properties=REJECT_PROPS))
     assert verdict.outcome == "failed"
