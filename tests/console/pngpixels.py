@@ -1,9 +1,11 @@
-"""Read pixels of a PNG screenshot (8-bit RGB/RGBA, non-interlaced) with zlib only."""
+"""Read pixels of a PNG screenshot (8-bit RGB/RGBA, non-interlaced) with zlib only,
+and the colour of each node of the console's graph."""
 
 from __future__ import annotations
 
 import struct
 import zlib
+from typing import Any
 
 
 class Png:
@@ -59,3 +61,30 @@ class Png:
 def close(colour: tuple[int, int, int], hex_colour: str, tolerance: int = 24) -> bool:
     want = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
     return all(abs(a - b) <= tolerance for a, b in zip(colour, want, strict=True))
+
+
+_NODE_BOXES = """() => {
+  const graph = document.querySelector('#graph').getBoundingClientRect();
+  return Array.from(document.querySelectorAll('#graph g.node')).map((n) => {
+    const r = n.getBoundingClientRect();
+    return {name: n.dataset.nodeName, type: n.classList.contains('TRIGGER') ? 'TRIGGER' : 'JOB',
+            x: r.x - graph.x, y: r.y - graph.y, height: r.height};
+  });
+}"""
+
+
+def node_colours(page: Any, *, prefix: str = "", jobs_only: bool = False) -> dict[str, Any]:
+    """Pixel colour inside each node's box (left of its centred label), from a screenshot.
+
+    Boxes come from one script call: the live page redraws the graph every second, so
+    element handles may go stale between calls; positions stay the same.
+    """
+    boxes = page.evaluate(_NODE_BOXES)
+    png = Png(page.locator("#graph").screenshot())
+    return {
+        box["name"].removeprefix(prefix): png.pixel(
+            int(box["x"] + 8), int(box["y"] + box["height"] / 2)
+        )
+        for box in boxes
+        if not jobs_only or box["type"] == "JOB"
+    }

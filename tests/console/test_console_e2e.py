@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pngpixels import Png, close
+from pngpixels import close, node_colours
 
 pytestmark = pytest.mark.browser
 
@@ -96,16 +96,7 @@ def _deploy(settings, tmp_path: Path) -> Path:
 
 
 def _colours(page, wf: str = WF) -> dict[str, tuple[int, int, int]]:
-    graph = page.locator("#graph")
-    origin = graph.bounding_box()
-    png = Png(graph.screenshot())
-    found = {}
-    for node in page.locator("#graph g.node.JOB").all():
-        box = node.bounding_box()
-        found[node.get_attribute("data-node-name").removeprefix(f"{wf}-")] = png.pixel(
-            int(box["x"] - origin["x"] + 8), int(box["y"] - origin["y"] + box["height"] / 2)
-        )
-    return found
+    return node_colours(page, prefix=f"{wf}-", jobs_only=True)
 
 
 def _node(page, job: str, state: str, timeout: float = 60_000) -> None:

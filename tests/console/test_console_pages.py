@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from pngpixels import Png, close
+from pngpixels import close, node_colours
 
 pytestmark = pytest.mark.browser
 
@@ -15,20 +15,6 @@ COLOURS = {
     "not-started": "#e3e6ea",
     "fired": "#f6d365",
 }
-
-
-def node_colours(page) -> dict[str, tuple[int, int, int]]:
-    """Pixel colour inside each node's box (left of its centred label), from a screenshot."""
-    graph = page.locator("#graph")
-    origin = graph.bounding_box()
-    png = Png(graph.screenshot())
-    found = {}
-    for node in page.locator("#graph g.node").all():
-        box = node.bounding_box()
-        x = int(box["x"] - origin["x"] + 8)
-        y = int(box["y"] - origin["y"] + box["height"] / 2)
-        found[node.get_attribute("data-node-name")] = png.pixel(x, y)
-    return found
 
 
 def test_run_graph_colours_nodes_by_state(console, page):
