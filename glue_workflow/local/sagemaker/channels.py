@@ -17,6 +17,7 @@ from glue_workflow.local.s3paths import bucket_dir, check_key, parse_s3_uri
 
 CSV_TYPES = ("text/csv", "csv")
 LIBSVM_TYPES = ("text/libsvm", "libsvm", "text/x-libsvm")
+TMP_PREFIX = ".glue-wf-tmp-"  # files being written into the S3 stand-in
 
 
 class ChannelError(GlueWfError):
@@ -50,7 +51,7 @@ def list_prefix(s3_root: Path, uri: str) -> list[tuple[str, Path]]:
     for path in start.rglob("*"):
         if path.is_file():
             key = path.relative_to(base).as_posix()
-            if key.startswith(loc.key):
+            if key.startswith(loc.key) and not path.name.startswith(TMP_PREFIX):
                 found.append((key, path))
     return sorted(found)
 

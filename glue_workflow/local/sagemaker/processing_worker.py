@@ -21,7 +21,7 @@ from typing import Any
 
 from glue_workflow.local.s3paths import parse_s3_uri, uri_to_path
 from glue_workflow.local.sagemaker import procs
-from glue_workflow.local.sagemaker.channels import list_prefix
+from glue_workflow.local.sagemaker.channels import TMP_PREFIX, list_prefix
 from glue_workflow.local.sagemaker.common import Resources, now
 from glue_workflow.local.sagemaker.processing import (
     CONTAINER_ROOT,
@@ -89,7 +89,9 @@ def upload(home: LocalHome, outputs: list[dict[str, Any]], root: Path) -> None:
             if path.is_file():
                 target = uri_to_path(home.s3_root, f"{base}/{path.relative_to(source).as_posix()}")
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
+                partial = target.with_name(f"{TMP_PREFIX}{os.getpid()}-{target.name}")
+                shutil.copyfile(path, partial)
+                partial.replace(target)  # readers never see a half-written object
                 count += 1
         print(f"Uploaded {count} file(s) from {spec['LocalPath']} to {base}/", flush=True)
 

@@ -230,7 +230,8 @@ class Job:
                 info.uname = info.gname = ""
                 with open(model_path, "rb") as handle:
                     archive.addfile(info, handle)
-            partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+            # The S3 stand-in's temporary-file prefix: never listed as an object.
+            partial = target.with_name(f".glue-wf-tmp-{os.getpid()}-{target.name}")
             partial.write_bytes(buffer.getvalue())
             partial.replace(target)
         return uri
