@@ -48,7 +48,6 @@ _UNSUPPORTED = {
     "begin_transaction": "Lake Formation transactions",
     "commit_transaction": "Lake Formation transactions",
     "cancel_transaction": "Lake Formation transactions",
-    "create_dynamic_frame_from_rdd": None,
 }
 HOUR = 3600.0
 
@@ -111,6 +110,16 @@ class GlueContext(SQLContext):
 
     def create_dynamic_frame_from_catalog(self, *args: Any, **kwargs: Any) -> Any:
         return self.create_dynamic_frame.from_catalog(*args, **kwargs)
+
+    def create_dynamic_frame_from_rdd(
+        self,
+        data: Any,
+        name: str,
+        schema: Any = None,
+        sample_ratio: float | None = None,
+        transformation_ctx: str = "",
+    ) -> Any:
+        return self.create_dynamic_frame.from_rdd(data, name, schema, sample_ratio)
 
     def create_data_frame_from_options(self, *args: Any, **kwargs: Any) -> Any:
         return self.create_data_frame.from_options(*args, **kwargs)
