@@ -57,6 +57,8 @@ def alive(pid: int | None, token: str | None) -> bool:
     """True while ``pid`` runs and is the process started with ``token``."""
     if not pid or not token:
         return False
+    if _exited(pid):
+        return False
     child = _children.get(pid)
     if child is not None:  # our own child: exact, and right even before its exec
         return child.poll() is None
@@ -71,6 +73,16 @@ def alive(pid: int | None, token: str | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def _exited(pid: int) -> bool:
+    """A zombie (exited, not yet reaped: its threads may still be winding down)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # gone (checked below) or no /proc
+    fields = stat.rsplit(")", 1)[-1].split()
+    return bool(fields) and fields[0] in ("Z", "X")
 
 
 def terminate(pid: int | None, token: str | None, *, grace: float = 5.0) -> None:

@@ -187,3 +187,36 @@ def test_dead_server_reads_as_failed_not_a_ghost(live: Any, runtime: Any,
     assert endpoint_url(sm_home, "ep-live") is None
     with pytest.raises(ClientError, match="is not in service"):
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))
+
+
+def test_endpoint_outlives_the_process_that_created_it(sm: Any, runtime: Any, sm_home: Path,
+                                                       trained: dict[str, Any]) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, boto3\n"
+        "from glue_workflow.local import install\n"
+        "install(sys.argv[1])\n"
+        "sm = boto3.client('sagemaker', region_name='us-east-1', aws_access_key_id='x',"
+        " aws_secret_access_key='x')\n"
+        f"sm.create_model(ModelName='ep-survive', ExecutionRoleArn='{ROLE}',"
+        f" PrimaryContainer={{'Image': '{IMAGE}', 'ModelDataUrl': sys.argv[2]}})\n"
+        "sm.create_endpoint_config(EndpointConfigName='ep-survive', ProductionVariants=["
+        "{'VariantName': 'AllTraffic', 'ModelName': 'ep-survive', 'InitialInstanceCount': 1,"
+        " 'InstanceType': 'ml.m5.large'}])\n"
+        "sm.create_endpoint(EndpointName='ep-survive', EndpointConfigName='ep-survive')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(sm_home),
+                    trained["ModelArtifacts"]["S3ModelArtifacts"]], check=True, timeout=120)
+    try:
+        assert sm.describe_endpoint(EndpointName="ep-survive")["EndpointStatus"] == "InService"
+        assert runtime.invoke_endpoint(EndpointName="ep-survive", ContentType="text/csv",
+                                       Body=_rows(1))["Body"].read()
+        pid = _server_pid(sm_home, "ep-survive")
+    finally:
+        sm.delete_endpoint(EndpointName="ep-survive")  # stops a server this process never started
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
