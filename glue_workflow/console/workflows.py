@@ -90,16 +90,27 @@ class Workflows:
                     "created_on": _iso(workflow.get("CreatedOn")),
                     "last_modified_on": _iso(workflow.get("LastModifiedOn")),
                     "max_concurrent_runs": workflow.get("MaxConcurrentRuns"),
-                    "last_run": {
-                        "run_id": last.get("WorkflowRunId"),
-                        "status": last.get("Status"),
-                        "started_on": _iso(last.get("StartedOn")),
-                    }
-                    if last
-                    else None,
+                    "last_run": self._last_run(name, last) if last else None,
                 }
             )
         return {"workflows": items}
+
+    def _last_run(self, name: str, last: Mapping[str, Any]) -> dict[str, Any]:
+        run_id = last.get("WorkflowRunId")
+        # COMPLETED is not success: judge the run on its graph, like the runs list.
+        run = self._call(
+            f"run {run_id!r} of workflow {name!r}",
+            "get_workflow_run",
+            Name=name,
+            RunId=run_id,
+            IncludeGraph=True,
+        )["Run"]
+        return {
+            "run_id": run_id,
+            "status": run.get("Status"),
+            "verdict": judge(run).outcome,
+            "started_on": _iso(run.get("StartedOn")),
+        }
 
     def get(self, name: str) -> dict[str, Any]:
         check_id(name, "workflow")

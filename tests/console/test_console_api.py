@@ -12,6 +12,7 @@ def test_workflows_list_and_graph(console):
     listed = console.get("/api/workflows").json()["workflows"]
     assert [w["name"] for w in listed] == ["demo"]
     assert listed[0]["last_run"]["status"] == "COMPLETED"
+    assert listed[0]["last_run"]["verdict"] == "succeeded"
 
     workflow = console.get("/api/workflows/demo").json()
     assert workflow["default_run_properties"] == {"mode": "fast", "threshold": "0.9"}

@@ -151,12 +151,13 @@ function triggerFacts(n) {
 async function viewWorkflows() {
   const { workflows } = await api("/api/workflows");
   app.replaceChildren(h("h1", {}, "Workflows"), workflows.length ? h("table", {},
-    h("tr", {}, ["Name", "Description", "Last run", "Status", "Started"].map((x) => h("th", {}, x))),
+    h("tr", {}, ["Name", "Description", "Last run", "Status", "Verdict", "Started"].map((x) => h("th", {}, x))),
     workflows.map((w) => h("tr", {},
       h("td", {}, h("a", { href: `/workflows/${enc(w.name)}` }, w.name)),
       h("td", {}, w.description || ""),
       h("td", { class: "mono" }, w.last_run ? h("a", { href: `/workflows/${enc(w.name)}/runs/${enc(w.last_run.run_id)}` }, w.last_run.run_id) : "—"),
       h("td", {}, w.last_run ? badge(w.last_run.status) : "—"),
+      h("td", {}, w.last_run ? badge(w.last_run.verdict) : "—"),
       h("td", {}, w.last_run ? fmtTime(w.last_run.started_on) : "—"))))
     : h("p", { class: "muted" }, "No workflow yet: deploy one with glue-wf deploy."));
 }
