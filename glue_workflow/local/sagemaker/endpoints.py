@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.errors import GlueWfError
-from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.s3paths import S3PathError, uri_to_path
 from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.artifacts import ArtifactError, extract
@@ -29,17 +28,16 @@ from glue_workflow.local.sagemaker.common import (
     Resources,
     arn,
     check_name,
-    check_xgboost_image,
     filter_and_sort,
     now,
     paginate,
     public,
     validation,
 )
-from glue_workflow.local.sagemaker.registry import Registry
+from glue_workflow.local.sagemaker.models import MODEL, Models, not_supported
 from glue_workflow.local.store import LocalHome
 
-MODEL, CONFIG, ENDPOINT = "model", "endpoint-config", "endpoint"
+ENDPOINT = "endpoint"
 SERVER = "glue_workflow.local.sagemaker.server"
 READY_TIMEOUT = 60.0
 BUSY = ("Creating", "Updating")
@@ -47,12 +45,6 @@ BUSY = ("Creating", "Updating")
 
 class _LaunchFailed(GlueWfError):
     """A new server did not become healthy; the message is the FailureReason."""
-
-
-def not_supported(what: str) -> LocalServiceError:
-    return LocalServiceError(
-        "NotSupportedLocally", f"{what} is not supported by the glue-wf local target", 501
-    )
 
 
 def endpoints_dir(home: LocalHome) -> Path:
@@ -86,183 +78,16 @@ def ping(port: int, timeout: float = 2.0) -> bool:
 
 
 class Endpoints:
-    def __init__(self, resources: Resources, registry: Registry) -> None:
+    def __init__(self, resources: Resources, models: Models) -> None:
         self.resources = resources
-        self.registry = registry
+        self.models = models
         self.home = resources.home
-
-    # ---- models ----------------------------------------------------------------------
-
-    def create_model(self, params: dict[str, Any]) -> dict[str, Any]:
-        name = check_name(params["ModelName"], "modelName")
-        containers = params.get("Containers") or []
-        if "PrimaryContainer" in params:
-            containers = [params["PrimaryContainer"]]
-        if len(containers) != 1:
-            raise (
-                not_supported("Inference pipelines (more than one container)")
-                if containers
-                else validation("CreateModel needs PrimaryContainer or Containers")
-            )
-        container = containers[0]
-        if container.get("Mode", "SingleModel") != "SingleModel":
-            raise not_supported("MultiModel containers")
-        if "ModelDataSource" in container:
-            raise not_supported("ModelDataSource (uncompressed model data)")
-        if "ModelPackageName" in container:
-            package = self.registry.package(container["ModelPackageName"])
-            status = package["ModelApprovalStatus"]
-            if status != "Approved":
-                raise validation(
-                    f"Model package {package['ModelPackageArn']} has ModelApprovalStatus "
-                    f"{status}: a versioned model package must be Approved to be deployed "
-                    "(approve it with UpdateModelPackage or 'glue-wf approve')"
-                )
-            spec = (package.get("InferenceSpecification") or {}).get("Containers") or []
-            if not spec:
-                raise validation(
-                    f"Model package {package['ModelPackageArn']} has no InferenceSpecification"
-                )
-            image, data_url = spec[0].get("Image"), spec[0].get("ModelDataUrl")
-        else:
-            image, data_url = container.get("Image"), container.get("ModelDataUrl")
-        check_xgboost_image(image, "Image")
-        if not data_url:
-            raise validation("ModelDataUrl is required: the S3 URI of the model.tar.gz")
-        try:
-            path = uri_to_path(self.home.s3_root, data_url)
-        except S3PathError as exc:
-            raise validation(f"ModelDataUrl: {exc}") from None
-        if not path.is_file():
-            raise validation(
-                f"Could not access model data at {data_url}. Please ensure that the role "
-                "provided has sufficient permissions and that the object exists."
-            )
-        record = {
-            "ModelName": name,
-            "ModelArn": arn("model", name),
-            "PrimaryContainer": container,
-            "ExecutionRoleArn": params.get("ExecutionRoleArn", ""),
-            "CreationTime": now(),
-            "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
-            "_image": image,
-            "_model_data_url": data_url,
-            "_tags": params.get("Tags") or [],
-        }
-        if "Containers" in params:
-            record["Containers"] = params["Containers"]
-            del record["PrimaryContainer"]
-        if not self.resources.insert(MODEL, name.lower(), record):
-            raise validation(f'Cannot create already existing model "{record["ModelArn"]}".')
-        return {"ModelArn": record["ModelArn"]}
-
-    def _model(self, name: str) -> dict[str, Any]:
-        record = self.resources.get(MODEL, name.lower())
-        if record is None:
-            raise validation(f'Could not find model "{arn("model", name)}".')
-        return record
-
-    def describe_model(self, params: dict[str, Any]) -> dict[str, Any]:
-        return public(self._model(params["ModelName"]))
-
-    def delete_model(self, params: dict[str, Any]) -> dict[str, Any]:
-        if not self.resources.delete(MODEL, self._model(params["ModelName"])["ModelName"].lower()):
-            raise validation(f'Could not find model "{arn("model", params["ModelName"])}".')
-        return {}
-
-    def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
-        items = filter_and_sort(
-            self.resources.all(MODEL),
-            params,
-            name_key="ModelName",
-            sort_keys={"Name": "ModelName", "CreationTime": "CreationTime"},
-        )
-        page, token = paginate(items, params)
-        result: dict[str, Any] = {
-            "Models": [{k: r[k] for k in ("ModelName", "ModelArn", "CreationTime")} for r in page]
-        }
-        if token:
-            result["NextToken"] = token
-        return result
-
-    # ---- endpoint configs ------------------------------------------------------------
-
-    def create_config(self, params: dict[str, Any]) -> dict[str, Any]:
-        name = check_name(params["EndpointConfigName"], "endpointConfigName")
-        variants = params["ProductionVariants"]
-        if len(variants) != 1:
-            raise not_supported("Endpoint configs with more than one production variant")
-        for unsupported in ("AsyncInferenceConfig", "ShadowProductionVariants", "ExplainerConfig"):
-            if unsupported in params:
-                raise not_supported(unsupported)
-        if (params.get("DataCaptureConfig") or {}).get(
-            "EnableCapture", True
-        ) and "DataCaptureConfig" in params:
-            raise not_supported("DataCaptureConfig (data capture)")
-        variant = variants[0]
-        check_name(variant.get("VariantName", ""), "productionVariants.1.member.variantName")
-        self._model(variant["ModelName"])
-        if "ServerlessConfig" not in variant and variant.get("InitialInstanceCount", 0) < 1:
-            raise validation(
-                "ProductionVariants[0]: InitialInstanceCount ≥ 1 (or ServerlessConfig)"
-            )
-        record = {
-            "EndpointConfigName": name,
-            "EndpointConfigArn": arn("endpoint-config", name),
-            "ProductionVariants": variants,
-            "CreationTime": now(),
-            "_tags": params.get("Tags") or [],
-        }
-        if "KmsKeyId" in params:
-            record["KmsKeyId"] = params["KmsKeyId"]
-        if not self.resources.insert(CONFIG, name.lower(), record):
-            raise validation(
-                "Cannot create already existing endpoint configuration "
-                f'"{record["EndpointConfigArn"]}".'
-            )
-        return {"EndpointConfigArn": record["EndpointConfigArn"]}
-
-    def _config(self, name: str) -> dict[str, Any]:
-        record = self.resources.get(CONFIG, name.lower())
-        if record is None:
-            raise validation(
-                f'Could not find endpoint configuration "{arn("endpoint-config", name)}".'
-            )
-        return record
-
-    def describe_config(self, params: dict[str, Any]) -> dict[str, Any]:
-        return public(self._config(params["EndpointConfigName"]))
-
-    def delete_config(self, params: dict[str, Any]) -> dict[str, Any]:
-        # As on AWS, a config in use may be deleted: the live server keeps its model.
-        self.resources.delete(
-            CONFIG, self._config(params["EndpointConfigName"])["EndpointConfigName"].lower()
-        )
-        return {}
-
-    def list_configs(self, params: dict[str, Any]) -> dict[str, Any]:
-        items = filter_and_sort(
-            self.resources.all(CONFIG),
-            params,
-            name_key="EndpointConfigName",
-            sort_keys={"Name": "EndpointConfigName", "CreationTime": "CreationTime"},
-        )
-        page, token = paginate(items, params)
-        result: dict[str, Any] = {
-            "EndpointConfigs": [
-                {k: r[k] for k in ("EndpointConfigName", "EndpointConfigArn", "CreationTime")}
-                for r in page
-            ]
-        }
-        if token:
-            result["NextToken"] = token
-        return result
 
     # ---- endpoints -------------------------------------------------------------------
 
     def create_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
         name = check_name(params["EndpointName"], "endpointName")
-        config = self._config(params["EndpointConfigName"])
+        config = self.models.config(params["EndpointConfigName"])
         if "DeploymentConfig" in params:
             self._check_deployment(params["DeploymentConfig"])
         created = now()
@@ -297,7 +122,7 @@ class Endpoints:
     def update_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["EndpointName"]
         current = self._settle(name)
-        config = self._config(params["EndpointConfigName"])
+        config = self.models.config(params["EndpointConfigName"])
         deployment = params.get("DeploymentConfig")
         if deployment is not None:
             self._check_deployment(deployment)

@@ -11,6 +11,7 @@ from botocore.response import StreamingBody
 from glue_workflow.local.dispatch import LocalServiceError, not_supported
 from glue_workflow.local.sagemaker.common import ACCOUNT_ID, Resources
 from glue_workflow.local.sagemaker.endpoints import ENDPOINT, Endpoints
+from glue_workflow.local.sagemaker.models import Models
 from glue_workflow.local.sagemaker.registry import Registry
 from glue_workflow.local.store import LocalHome
 
@@ -21,7 +22,7 @@ class RuntimeService:
     def __init__(self, home: LocalHome) -> None:
         self.home = home
         self.resources = Resources(home)
-        self.endpoints = Endpoints(self.resources, Registry(self.resources))
+        self.endpoints = Endpoints(self.resources, Models(self.resources, Registry(self.resources)))
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         if operation != "InvokeEndpoint":

@@ -8,6 +8,7 @@ from typing import Any
 from glue_workflow.local.dispatch import not_supported
 from glue_workflow.local.sagemaker.common import Resources
 from glue_workflow.local.sagemaker.endpoints import Endpoints
+from glue_workflow.local.sagemaker.models import Models
 from glue_workflow.local.sagemaker.processing import Processing
 from glue_workflow.local.sagemaker.registry import Registry
 from glue_workflow.local.sagemaker.training import Training
@@ -25,7 +26,8 @@ class SageMakerService:
         training = Training(resources)
         processing = Processing(resources)
         registry = Registry(resources)
-        endpoints = Endpoints(resources, registry)
+        models = Models(resources, registry)
+        endpoints = Endpoints(resources, models)
         self._handlers: dict[str, Handler] = {
             "CreateTrainingJob": training.create,
             "DescribeTrainingJob": training.describe,
@@ -44,14 +46,14 @@ class SageMakerService:
             "ListModelPackages": registry.list_packages,
             "UpdateModelPackage": registry.update_package,
             "DeleteModelPackage": registry.delete_package,
-            "CreateModel": endpoints.create_model,
-            "DescribeModel": endpoints.describe_model,
-            "ListModels": endpoints.list_models,
-            "DeleteModel": endpoints.delete_model,
-            "CreateEndpointConfig": endpoints.create_config,
-            "DescribeEndpointConfig": endpoints.describe_config,
-            "ListEndpointConfigs": endpoints.list_configs,
-            "DeleteEndpointConfig": endpoints.delete_config,
+            "CreateModel": models.create_model,
+            "DescribeModel": models.describe_model,
+            "ListModels": models.list_models,
+            "DeleteModel": models.delete_model,
+            "CreateEndpointConfig": models.create_config,
+            "DescribeEndpointConfig": models.describe_config,
+            "ListEndpointConfigs": models.list_configs,
+            "DeleteEndpointConfig": models.delete_config,
             "CreateEndpoint": endpoints.create_endpoint,
             "DescribeEndpoint": endpoints.describe_endpoint,
             "ListEndpoints": endpoints.list_endpoints,

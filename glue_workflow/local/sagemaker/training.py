@@ -97,6 +97,24 @@ class Training:
         except S3PathError as exc:
             raise validation(f"OutputDataConfig.S3OutputPath: {exc}") from None
         channels = params.get("InputDataConfig") or []
+        for unsupported in ("CheckpointConfig", "TensorBoardOutputConfig", "RemoteDebugConfig"):
+            if params.get(unsupported):
+                raise LocalServiceError(
+                    "NotSupportedLocally",
+                    f"{unsupported} is not supported by the glue-wf local target",
+                    501,
+                )
+        for item in channels:
+            if (
+                item.get("InputMode", "File") == "Pipe"
+                or item.get("RecordWrapperType") == "RecordIO"
+            ):
+                raise LocalServiceError(
+                    "NotSupportedLocally",
+                    f"Channel {item['ChannelName']!r}: Pipe input and RecordIO wrapping are "
+                    "not supported by the glue-wf local target; use File mode",
+                    501,
+                )
         names = [c["ChannelName"] for c in channels]
         if len(set(names)) != len(names):
             raise validation(f"InputDataConfig: channel names must be unique, got {names}")
