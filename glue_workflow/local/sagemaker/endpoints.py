@@ -1,4 +1,4 @@
-"""Models, endpoint configs and endpoints; each endpoint is a local inference server.
+"""Endpoints: each one a local inference server process (models: see ``models``).
 
 An endpoint's server is a detached process (``server.py``) on 127.0.0.1 that
 outlives the CLI. Create and Update start a new server and wait until it answers
