@@ -222,6 +222,7 @@ class Processing:
             items,
             params,
             name_key="ProcessingJobName",
+            default_order="Ascending",
             sort_keys={
                 "Name": "ProcessingJobName",
                 "CreationTime": "CreationTime",

@@ -85,6 +85,7 @@ class Registry:
             self.resources.all(GROUP),
             params,
             name_key="ModelPackageGroupName",
+            default_order="Ascending",
             sort_keys={"Name": "ModelPackageGroupName", "CreationTime": "CreationTime"},
         )
         page, token = paginate(items, params)
@@ -229,7 +230,11 @@ class Registry:
 
     def list_packages(self, params: dict[str, Any]) -> dict[str, Any]:
         kind = check_enum(
-            params.get("ModelPackageType", "Both"),
+            # AWS lists unversioned packages unless a group (its versions) or a type is named.
+            params.get(
+                "ModelPackageType",
+                "Versioned" if params.get("ModelPackageGroupName") else "Unversioned",
+            ),
             "modelPackageType",
             ("Versioned", "Unversioned", "Both"),
         )
@@ -245,6 +250,7 @@ class Registry:
             items,
             params,
             name_key="ModelPackageName",
+            default_order="Ascending",  # AWS: CreationTime, Ascending
             sort_keys={"Name": "ModelPackageName", "CreationTime": "CreationTime"},
         )
         page, token = paginate(items, params)

@@ -236,6 +236,7 @@ class Training:
             items,
             params,
             name_key="TrainingJobName",
+            default_order="Ascending",
             sort_keys={
                 "Name": "TrainingJobName",
                 "CreationTime": "CreationTime",

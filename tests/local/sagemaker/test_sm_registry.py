@@ -88,9 +88,9 @@ def test_list_sorted_filtered_and_paginated(sm: Any) -> None:
                                   NextToken=latest["NextToken"])
     assert [p["ModelPackageArn"] for p in rest["ModelPackageSummaryList"]] == [arns[0]]
     assert "NextToken" not in rest
-    ascending = sm.list_model_packages(ModelPackageGroupName="reg-list",
-                                       SortOrder="Ascending")["ModelPackageSummaryList"]
-    assert [p["ModelPackageVersion"] for p in ascending] == [1, 2, 3, 4]
+    default = sm.list_model_packages(ModelPackageGroupName="reg-list")["ModelPackageSummaryList"]
+    assert [p["ModelPackageVersion"] for p in default] == [1, 2, 3, 4]  # CreationTime, Ascending
+    assert sm.list_model_packages()["ModelPackageSummaryList"] == []  # AWS: unversioned only
     pages = list(sm.get_paginator("list_model_packages").paginate(
         ModelPackageGroupName="reg-list", PaginationConfig={"PageSize": 3}))
     assert [len(p["ModelPackageSummaryList"]) for p in pages] == [3, 1]
