@@ -312,7 +312,13 @@ class DynamicFrame:
         # leading dot (".zip" next to "zip").
         clashes = set(left.columns) & set(right.columns)
         renamed = {name: f".{name}" if name in clashes else name for name in right.columns}
-        right = right.select(*[F.col(_q(n)).alias(renamed[n]) for n in right.columns])
+        if clashes:  # untouched names stay plain references: no extra projection
+            right = right.select(
+                *[
+                    F.col(_q(n)).alias(renamed[n]) if n in clashes else F.col(_q(n))
+                    for n in right.columns
+                ]
+            )
         condition = None
         for k1, k2 in zip(keys1, keys2, strict=True):
             term = left[_q(k1)] == right[_q(renamed.get(k2, k2))]
