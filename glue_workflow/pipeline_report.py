@@ -7,6 +7,7 @@ run's test split, so the demo and users see the outcome in one place on either t
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,12 @@ class PipelineReport:
     properties: dict[str, str]
     invocation: Invocation | None = None
     notes: tuple[str, ...] = field(default=())
+    # The package's approval now (it changes after the run: glue-wf approve).
+    approval_now: str | None = None
+
+    @property
+    def approval(self) -> str | None:
+        return self.approval_now or self.properties.get("model_approval_status")
 
     @property
     def metrics(self) -> dict[str, str]:
@@ -58,7 +65,7 @@ class PipelineReport:
             "model_package": {
                 "arn": props.get("model_package_arn"),
                 "version": props.get("model_package_version"),
-                "approval": props.get("model_approval_status"),
+                "approval": self.approval,
             },
             "deploy": {
                 "status": props.get("deploy_status"),
@@ -89,7 +96,7 @@ class PipelineReport:
             out.append(
                 f"model:    {props.get('model_package_group', '')} version "
                 f"{props.get('model_package_version', '?')} "
-                f"({props.get('model_approval_status', '?')}) {props['model_package_arn']}"
+                f"({self.approval or '?'}) {props['model_package_arn']}"
             )
         if props.get("deploy_status"):
             where = props.get("deployed_endpoint") or "-"
@@ -180,21 +187,34 @@ def build_report(
         raise
     invocation = None
     notes: list[str] = []
+    approval_now = None
+    if props.get("model_package_arn"):
+        with contextlib.suppress(ClientError):
+            package = client(settings, "sagemaker").describe_model_package(
+                ModelPackageName=props["model_package_arn"]
+            )
+            approval_now = package.get("ModelApprovalStatus")
     if invoke and props.get("deploy_status") == "deployed" and props.get("deployed_endpoint"):
         try:
             invocation = _invoke(settings, dict(props), INVOKE_ROWS)
         except Exception as exc:  # the report still shows everything else
             notes.append(f"endpoint invocation failed: {exc}")
     elif props.get("deploy_status") == "awaiting_approval":
-        notes.append(
-            "the model package awaits manual approval; approve it, then resume the run from "
-            "the deploy node (docs/pipeline.md)"
-        )
+        resume = f"glue-wf resume {run_id} --node deploy --wait"
+        if approval_now == "Approved":
+            notes.append(f"the package was approved after this run: deploy it with '{resume}'")
+        else:
+            notes.append(
+                "the model package awaits manual approval: approve it with 'glue-wf approve "
+                f"{props.get('model_package_group', 'GROUP')}/"
+                f"{props.get('model_package_version', 'VERSION')}', then '{resume}'"
+            )
     return PipelineReport(
         workflow=workflow,
         run_id=run_id,
         status=str(run.get("Status")),
         properties=dict(props),
         invocation=invocation,
+        approval_now=approval_now,
         notes=tuple(notes),
     )

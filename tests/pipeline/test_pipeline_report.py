@@ -32,8 +32,14 @@ PASSED = {
 
 
 class FakeGlue:
-    def __init__(self, runs: dict[str, dict[str, str]]) -> None:
+    """Glue run state (and the package's approval, standing in for SageMaker)."""
+
+    def __init__(self, runs: dict[str, dict[str, str]], approval: str = "") -> None:
         self.runs = runs
+        self.approval = approval
+
+    def describe_model_package(self, ModelPackageName: str) -> dict[str, Any]:
+        return {"ModelPackageArn": ModelPackageName, "ModelApprovalStatus": self.approval}
 
     def get_workflow(self, **_: Any) -> dict[str, Any]:
         return {"Workflow": {"Name": "churn-pipeline"}}
@@ -78,7 +84,10 @@ def test_awaiting_approval_report_says_what_to_do(
         line.startswith("model:    churn-xgb version 2 (PendingManualApproval)") for line in lines
     )
     assert "deploy:   awaiting_approval endpoint=- config=-" in lines
-    assert "awaits manual approval" in lines[-1]
+    assert lines[-1] == (
+        "note:     the model package awaits manual approval: approve it with 'glue-wf "
+        f"approve churn-xgb/2', then 'glue-wf resume {RUN} --node deploy --wait'"
+    )
     data = report.to_dict()
     assert data["model_package"]["version"] == "2"
     assert data["invocation"] is None
@@ -128,3 +137,15 @@ def test_invocation_rows_show_both_classes() -> None:
     lines = ["0,1", "0,2", "0,3", "1,4", "0,5", "1,6"]
     assert pipeline_report.pick_rows(lines, 3) == ["1,4", "0,1", "1,6"]
     assert pipeline_report.pick_rows(["0,1"], 3) == ["0,1"]
+
+
+def test_approval_after_the_run_shows_and_says_how_to_deploy(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use(monkeypatch, FakeGlue({RUN: PASSED}, approval="Approved"))
+    report = pipeline_report.build_report(settings, "churn-pipeline", RUN)
+    assert report.to_dict()["model_package"]["approval"] == "Approved"
+    assert report.notes == (
+        f"the package was approved after this run: deploy it with 'glue-wf resume {RUN} "
+        "--node deploy --wait'",
+    )
