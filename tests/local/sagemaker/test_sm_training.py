@@ -115,7 +115,14 @@ def test_libsvm_channel_and_stop(sm: Any, sm_home: Path) -> None:
     sm.create_training_job(**training_request(
         "stop-job", [libsvm], {"num_round": "100000", "objective": "binary:logistic"}))
     sm.stop_training_job(TrainingJobName="stop-job")
+    slow = training_request("maxrt-job", [libsvm],
+                            {"num_round": "100000", "objective": "binary:logistic"})
+    slow["StoppingCondition"] = {"MaxRuntimeInSeconds": 1}
+    sm.create_training_job(**slow)
     assert wait_training(sm, "libsvm-job")["TrainingJobStatus"] == "Completed"
+    timed_out = wait_training(sm, "maxrt-job")
+    assert (timed_out["TrainingJobStatus"], timed_out["SecondaryStatus"]) == (
+        "Stopped", "MaxRuntimeExceeded")
     job = wait_training(sm, "stop-job")
     assert job["TrainingJobStatus"] == "Stopped"
     assert "ModelArtifacts" not in job
