@@ -139,16 +139,24 @@ def to_file(path: Path, rows: int, seed: int) -> Path:
 
 
 def to_s3(settings: Settings, uri: str, rows: int, seed: int) -> str:
-    """Write the CSV to ``uri`` on the settings' target, creating the bucket if missing."""
+    """Write the CSV to ``uri`` on the settings' target, creating a local bucket if missing."""
     import tempfile
 
+    with tempfile.TemporaryDirectory(prefix="glue-wf-sample-") as tmp:
+        return upload(settings, to_file(Path(tmp) / "sample.csv", rows, seed), uri)
+
+
+def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -> str:
+    """Copy a local file to ``uri`` on the settings' target (local: bucket created)."""
     from botocore.exceptions import ClientError
 
     from glue_workflow.clients import client
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
-    if not bucket or not key or key.endswith("/"):
-        raise ConfigError(f"--out {uri!r} must be s3://BUCKET/KEY naming an object")
+    if not uri.startswith("s3://") or not bucket or not key or key.endswith("/"):
+        raise ConfigError(f"{option} {uri!r} must be s3://BUCKET/KEY naming an object")
+    if not path.is_file():
+        raise ConfigError(f"{path} is not a file")
     s3 = client(settings, "s3")
     try:
         s3.head_bucket(Bucket=bucket)
@@ -159,10 +167,8 @@ def to_s3(settings: Settings, uri: str, rows: int, seed: int) -> str:
         if not settings.is_local:
             raise ConfigError(
                 f"bucket {bucket!r} does not exist: create it (glue-wf infra deploy makes the "
-                "artifacts bucket) or pass --out with an existing bucket"
+                f"artifacts bucket) or pass {option} with an existing bucket"
             ) from exc
         s3.create_bucket(Bucket=bucket)
-    with tempfile.TemporaryDirectory(prefix="glue-wf-sample-") as tmp:
-        path = to_file(Path(tmp) / "sample.csv", rows, seed)
-        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
+    s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
     return uri

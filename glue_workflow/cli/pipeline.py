@@ -1,7 +1,8 @@
-"""``glue-wf sample-data``: write seeded churn-schema sample data to a file or S3."""
+"""Pipeline data and outcome: ``glue-wf sample-data``, ``upload-data``, ``pipeline-report``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -34,8 +35,6 @@ from glue_workflow.cli.common import echo_json, json_option, with_settings
 @with_settings
 def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
     """Generate churn-schema CSV with a learnable signal (target column Churn)."""
-    from pathlib import Path
-
     from glue_workflow import sample_data as generator
 
     destination = out or f"s3://{settings.bucket}/data/churn.csv"
@@ -45,6 +44,28 @@ def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
         return
     generator.to_s3(settings, destination, rows, seed)
     click.echo(f"wrote {rows} rows to {destination} ({settings.target} target)")
+
+
+@click.command("upload-data")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--to",
+    "uri",
+    default=None,
+    metavar="s3://BUCKET/KEY",
+    help="Destination (default: s3://<bucket>/data/churn.csv, the default input_uri).",
+)
+@with_settings
+def upload_data(path: Path, uri: str | None, settings: Any) -> None:
+    """Copy a local CSV to the target's S3 (on the local target: its local S3).
+
+    Then run on it with: glue-wf run -p input_uri=<the URI> --wait
+    """
+    from glue_workflow.sample_data import upload
+
+    destination = uri or f"s3://{settings.bucket}/data/churn.csv"
+    upload(settings, path, destination, option="--to")
+    click.echo(f"uploaded {path} to {destination} ({settings.target} target)")
 
 
 @click.command("pipeline-report")
@@ -79,4 +100,4 @@ def pipeline_report(
             click.echo(line)
 
 
-COMMANDS = [sample_data, pipeline_report]
+COMMANDS = [sample_data, upload_data, pipeline_report]

@@ -124,3 +124,33 @@ def test_s3_out_must_name_an_object(local_home: Path, monkeypatch: pytest.Monkey
     assert "--out 's3://bucket-only/' must be s3://BUCKET/KEY naming an object" in str(
         result.exception
     )
+
+
+def test_upload_data_copies_a_file_to_the_local_s3(
+    local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glue_workflow.cli import cli
+
+    monkeypatch.setenv("GLUE_WF_HOME", str(local_home))
+    source = tmp_path / "other.csv"
+    source.write_text("a,b\n1,2\n")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "upload-data",
+            str(source),
+            "--to",
+            "s3://my-data/in/other.csv",
+            "--project",
+            str(PROJECT_ROOT),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        f"uploaded {source} to s3://my-data/in/other.csv (local target)"
+    )
+    assert (local_home / "s3" / "my-data" / "in" / "other.csv").read_text() == "a,b\n1,2\n"
+    bad = CliRunner().invoke(
+        cli, ["upload-data", str(source), "--to", "my-data/x.csv", "--project", str(PROJECT_ROOT)]
+    )
+    assert "--to 'my-data/x.csv' must be s3://BUCKET/KEY naming an object" in str(bad.exception)
