@@ -255,3 +255,22 @@ def test_reject_records_the_model_and_the_reason(capsys: Any) -> None:
     assert h.glue.props["rejection_reason"] == reason
     assert f"model rejected: {MODEL}" in capsys.readouterr().out
     assert h.calls == []  # no SageMaker call: nothing registered or deployed
+
+
+def test_reject_fails_when_the_gate_errored_instead_of_rejecting(capsys: Any) -> None:
+    reason = "accuracy is missing"
+    h = Harness(
+        {
+            "gate_min_accuracy_reason": reason,
+            "gate_min_accuracy_decision": "error",
+            "model_artifact_uri": MODEL,
+        }
+    )
+    with pytest.raises(SystemExit):
+        h.run(reject)
+    assert exit_message(capsys) == (
+        "glue-wf job failed: gate min_accuracy did not reject the model (decision 'error'): "
+        "accuracy is missing; nothing is recorded as rejected: fix the gate's inputs and "
+        "resume the run"
+    )
+    assert "rejection_reason" not in h.glue.props
