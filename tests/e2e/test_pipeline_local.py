@@ -6,8 +6,10 @@ One deployed project (a fresh local home) is shared by the cases, in order:
    artifact's own predictions;
 2. ``min_accuracy=0.999``: the gate rejects, register/deploy never start, reject
    succeeds, the verdict says "model rejected";
-3. corrupt input: preprocess FAILED with the reason and nothing downstream; once the
-   data is fixed, ``glue-wf resume`` completes the run, which updates the same endpoint
+3. corrupt input (with ``auto_approve=false``): preprocess FAILED with the reason and
+   nothing downstream; once the data is fixed, ``glue-wf resume`` completes the run,
+   which registers the model for manual approval and deploys nothing; after
+   ``glue-wf approve``, resuming from the deploy node updates the same endpoint
    blue/green: it serves the new config and the previous config is gone.
 The endpoint's server is deleted at the end.
 """
@@ -187,7 +189,7 @@ def test_2_a_model_below_the_bar_is_rejected_not_deployed(project: Project) -> N
     assert endpoint["EndpointConfigName"] == project.state["first_config"]
 
 
-def test_3_corrupt_input_fails_preprocess_then_resume_completes(project: Project) -> None:
+def test_3_corrupt_input_then_resume_then_approve_and_redeploy(project: Project) -> None:
     s3 = project.client("s3")
     bucket = project.settings.bucket
     header, *rows = CHURN_CSV.read_text().splitlines()
@@ -200,7 +202,14 @@ def test_3_corrupt_input_fails_preprocess_then_resume_completes(project: Project
     corrupt = "\n".join(without_churn(line) for line in [header, *rows]) + "\n"
     s3.put_object(Bucket=bucket, Key="data/corrupt.csv", Body=corrupt.encode())
     done = project.cli(
-        "run", "-p", f"input_uri=s3://{bucket}/data/corrupt.csv", "-p", FAST, "--wait"
+        "run",
+        "-p",
+        f"input_uri=s3://{bucket}/data/corrupt.csv",
+        "-p",
+        FAST,
+        "-p",
+        "auto_approve=false",
+        "--wait",
     )
     assert done.returncode == 1
     run_id = project.run_of(done.stdout)
@@ -215,16 +224,34 @@ def test_3_corrupt_input_fails_preprocess_then_resume_completes(project: Project
     s3.upload_file(str(CHURN_CSV), bucket, "data/corrupt.csv")  # the data is fixed
     resumed = project.cli("resume", run_id, "--wait")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    new_run = next(w for w in resumed.stdout.split() if w.startswith("wr_") and w != run_id)
+    second = next(w for w in resumed.stdout.split() if w.startswith("wr_") and w != run_id)
     assert all(
         state == "SUCCEEDED"
-        for node, (state, _) in project.job_states(new_run).items()
+        for node, (state, _) in project.job_states(second).items()
         if node != "reject"
     )
-
-    # The resumed run deployed again: the same endpoint, updated blue/green.
-    props = project.properties(new_run)
+    # auto_approve=false: registered for manual approval, nothing deployed yet.
+    props = project.properties(second)
+    assert props["model_approval_status"] == "PendingManualApproval"
+    assert props["deploy_status"] == "awaiting_approval"
     sm = project.client("sagemaker")
+    assert (
+        sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"]
+        == (project.state["first_config"])
+    )
+    report = project.cli("pipeline-report", second)
+    assert "the model package awaits manual approval" in report.stdout
+
+    # Approve, then resume from deploy: the same endpoint is updated blue/green.
+    approved = project.cli("approve", f"churn-xgb/{props['model_package_version']}")
+    assert approved.returncode == 0, approved.stderr
+    deployed = project.cli("resume", second, "--node", "deploy", "--wait")
+    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
+    third = next(w for w in deployed.stdout.split() if w.startswith("wr_") and w != second)
+    states = project.job_states(third)
+    assert states["deploy"][0] == "SUCCEEDED"
+    props = project.properties(third)
+    assert props["deploy_status"] == "deployed"
     endpoint = sm.describe_endpoint(EndpointName=ENDPOINT)
     assert endpoint["EndpointStatus"] == "InService"
     assert endpoint["EndpointConfigName"] == props["endpoint_config_name"]
