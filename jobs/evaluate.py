@@ -118,7 +118,9 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
             }
         },
         "StoppingCondition": {
-            "MaxRuntimeInSeconds": int(args.get("processing_max_runtime") or DEFAULT_MAX_RUNTIME)
+            "MaxRuntimeInSeconds": ops.seconds_arg(
+                args, "processing_max_runtime", DEFAULT_MAX_RUNTIME
+            )
         },
         "Tags": [
             {"Key": "glue-wf:workflow", "Value": ctx.workflow_name},
@@ -133,8 +135,10 @@ def read_report(s3: object, uri: str) -> dict[str, object]:
         report = json.loads(ops.read_s3_bytes(s3, uri).decode("utf-8"))
     except ValueError as exc:
         raise ops.failure(f"{uri} is not valid JSON: {exc}") from exc
+    if not isinstance(report, dict):
+        raise ops.failure(f"{uri} must hold a JSON object of metrics")
     missing = [m for m in METRICS if not isinstance(report.get(m), (int, float))]
-    if not isinstance(report, dict) or missing:
+    if missing:
         raise ops.failure(f"{uri} lacks metric(s) {', '.join(missing)}")
     return dict(report)
 

@@ -92,7 +92,9 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
             "VolumeSizeInGB": 10,
         },
         "StoppingCondition": {
-            "MaxRuntimeInSeconds": int(args.get("training_max_runtime") or DEFAULT_MAX_RUNTIME)
+            "MaxRuntimeInSeconds": ops.seconds_arg(
+                args, "training_max_runtime", DEFAULT_MAX_RUNTIME
+            )
         },
         "Tags": [
             {"Key": "glue-wf:workflow", "Value": ctx.workflow_name},

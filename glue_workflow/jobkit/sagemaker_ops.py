@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
-from glue_workflow.jobkit.errors import JobFailed
+from glue_workflow.jobkit.errors import JobFailed, JobInputError
 
 NAME_MAX = 63
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -90,6 +90,19 @@ def validate_name(kind: str, name: str) -> str:
             "digits and hyphens, starting and ending with a letter or digit"
         )
     return name
+
+
+def seconds_arg(args: dict[str, str], name: str, default: int) -> int:
+    """A positive whole number of seconds from job argument ``--name`` (else ``default``)."""
+    value = args.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 2419200:
+        raise JobInputError(
+            f"job argument --{name}={value!r} must be a whole number of seconds "
+            "between 1 and 2419200"
+        )
+    return int(value)
 
 
 # ------------------------------------------------------------------------- errors

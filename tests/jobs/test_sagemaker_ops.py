@@ -261,3 +261,14 @@ def test_split_s3_uri_rejects_non_s3() -> None:
     assert ops.split_s3_uri("s3://b/k/x.csv") == ("b", "k/x.csv")
     with pytest.raises(Exception, match=r"'/tmp/x' is not an s3://bucket/key URI"):
         ops.split_s3_uri("/tmp/x")
+
+
+def test_seconds_arguments_are_checked() -> None:
+    assert ops.seconds_arg({}, "training_max_runtime", 3600) == 3600
+    assert ops.seconds_arg({"training_max_runtime": "7200"}, "training_max_runtime", 1) == 7200
+    with pytest.raises(
+        Exception,
+        match=r"job argument --training_max_runtime='1h' must be a "
+        r"whole number of seconds between 1 and 2419200",
+    ):
+        ops.seconds_arg({"training_max_runtime": "1h"}, "training_max_runtime", 1)
