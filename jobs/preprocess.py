@@ -22,6 +22,7 @@ target fail the job with a message naming the problem.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -363,12 +364,26 @@ def write_text(uri: str, text: str) -> None:
             Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
         )
         return
-    import os
-
     path = uri[len("file://") :] if uri.startswith("file://") else uri
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
+
+
+def clear_output(glue_context: Any, output: str) -> None:
+    """Empty the output prefix first: Glue's S3 sink only appends."""
+    if output.startswith(("s3://", "s3a://", "s3n://")):
+        glue_context.purge_s3_path(output, {"retentionPeriod": 0})
+        return
+    import shutil
+
+    base = output[len("file://") :] if output.startswith("file://") else output
+    for name in (*SPLITS, "feature_manifest.json", "baseline.json"):
+        path = os.path.join(base, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
 
 
 def put_run_properties(workflow: str, run_id: str, props: dict[str, str]) -> None:
@@ -529,7 +544,7 @@ def _split_and_write(
             f"split(s) {', '.join(empty)} would be empty ({sum(sizes.values())} usable rows, "
             f"fractions {fractions}): provide more rows or change the fractions"
         )
-    glue_context.purge_s3_path(output, {"retentionPeriod": 0})
+    clear_output(glue_context, output)
     uris: dict[str, str] = {}
     for name in SPLITS:
         uri = f"{output}{name}/"

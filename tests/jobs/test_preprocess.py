@@ -25,6 +25,7 @@ REAL_AWSGLUE = os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1"
 if not REAL_AWSGLUE and str(RUNTIME_DIR) not in sys.path:
     sys.path.insert(0, str(RUNTIME_DIR))
 local_only = pytest.mark.skipif(REAL_AWSGLUE, reason="uses the glue-wf local target")
+SPLIT_NAMES = ("train", "validation", "test")
 
 
 @pytest.fixture(scope="session")
@@ -219,8 +220,8 @@ def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
         )
     )
     outputs = []
-    for name in ("a", "b"):
-        out = tmp_path / name
+    out = tmp_path / "out"
+    for _ in range(2):  # the same output twice: replaced, not appended, and identical
         outcome = run_job(
             spark,
             {
@@ -230,11 +231,10 @@ def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
             },
         )
         assert outcome.succeeded, outcome.error
-        outputs.append(
-            {s: sorted(map(tuple, read_csv_dir(out / s))) for s in ("train", "validation", "test")}
-        )
+        outputs.append({s: sorted(map(tuple, read_csv_dir(out / s))) for s in SPLIT_NAMES})
+    assert sum(len(rows) for rows in outputs[1].values()) == 40
     assert outputs[0] == outputs[1]
-    manifest = json.loads((tmp_path / "a" / "feature_manifest.json").read_text())
+    manifest = json.loads((out / "feature_manifest.json").read_text())
     assert [f["name"] for f in manifest["features"]] == ["x", "colour"]
     assert manifest["encodings"]["colour"] == {
         "type": "index",
