@@ -49,19 +49,24 @@ class _Casts:
         return F.expr(cast_sql)
 
     def errors(self, df: Any, ctx: str) -> Any:
-        from pyspark.sql import functions as F
-
+        """A function building the error frame (None without casts): built only when
+        errors are counted, so the data path pays nothing for it."""
         if not self.failures:
             return None
-        any_failed = " OR ".join(condition for condition, _ in self.failures)
-        message = F.concat_ws(
-            "; ", *[F.when(F.expr(cond), F.lit(text)) for cond, text in self.failures]
-        )
-        return df.where(any_failed).select(
-            F.lit(ctx).alias("transformation_ctx"),
-            message.alias("error"),
-            F.to_json(F.struct(*[F.col(quote(c)) for c in df.columns])).alias("record"),
-        )
+        failures = list(self.failures)
+        return lambda: _error_frame(df, ctx, failures)
+
+
+def _error_frame(df: Any, ctx: str, failures: list[tuple[str, str]]) -> Any:
+    from pyspark.sql import functions as F
+
+    any_failed = " OR ".join(condition for condition, _ in failures)
+    message = F.concat_ws("; ", *[F.when(F.expr(cond), F.lit(text)) for cond, text in failures])
+    return df.where(any_failed).select(
+        F.lit(ctx).alias("transformation_ctx"),
+        message.alias("error"),
+        F.to_json(F.struct(*[F.col(quote(c)) for c in df.columns])).alias("record"),
+    )
 
 
 def apply_mapping(

@@ -100,7 +100,7 @@ def filter_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[
     """(rows where ``f(record)`` is truthy, error records) as DataFrames."""
     run = _worker("filter", "data", f, ctx, _converter(df.schema))
     data = df.sparkSession.createDataFrame(df.rdd.mapPartitions(run), df.schema, verifySchema=False)
-    return data, _errors(df, "filter", f, ctx)
+    return data, lambda: _errors(df, "filter", f, ctx)
 
 
 def map_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any, Any]:
@@ -111,7 +111,7 @@ def map_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any
 
     spark = df.sparkSession
     ok = df.rdd.mapPartitions(_worker("map", "data", f, ctx, _converter(df.schema)))
-    error_df = _errors(df, "map", f, ctx)
+    error_df = lambda: _errors(df, "map", f, ctx)  # noqa: E731 - built only when counted
     if ok.isEmpty():
         return spark.createDataFrame([], StructType([])), error_df
     data = spark.read.json(ok)

@@ -1,9 +1,10 @@
 """``DynamicFrame`` and ``DynamicFrameCollection`` over Spark DataFrames.
 
 A DynamicFrame here wraps one DataFrame (no choice types: a column has one type)
-plus lazily computed error records: rows whose casts failed or whose Filter/Map
-function raised. Error frames are only evaluated by ``errorsCount()`` and friends,
-or when a transform sets a non-zero ``stageThreshold``/``totalThreshold``.
+plus lazily built error records: rows whose casts failed or whose Filter/Map
+function raised. A transform hands over a function that builds their DataFrame; it
+runs only for ``errorsCount()`` and friends, or when a transform sets a non-zero
+``stageThreshold``/``totalThreshold``.
 """
 
 from __future__ import annotations
@@ -102,13 +103,15 @@ class DynamicFrame:
     # -- errors ----------------------------------------------------------------------
     def _error_frames(self) -> list[Any]:
         stage = [self._stage_errors] if self._stage_errors is not None else []
-        return [*self._prior_errors, *stage]
+        return [_materialize(errors) for errors in [*self._prior_errors, *stage]]
 
     def errorsCount(self) -> int:
         return sum(int(frame.count()) for frame in self._error_frames())
 
     def stageErrorsCount(self) -> int:
-        return 0 if self._stage_errors is None else int(self._stage_errors.count())
+        if self._stage_errors is None:
+            return 0
+        return int(_materialize(self._stage_errors).count())
 
     def errorsAsDynamicFrame(self) -> DynamicFrame:
         from awsglue._records import empty_errors
@@ -487,6 +490,11 @@ class DynamicFrameCollection:
             else:
                 frames[key] = result
         return DynamicFrameCollection(frames, self.glue_ctx)
+
+
+def _materialize(errors: Any) -> Any:
+    """Error frames are built on first use: a transform passes a function making one."""
+    return errors() if callable(errors) else errors
 
 
 def _paths(paths: str | Sequence[str]) -> list[str]:
