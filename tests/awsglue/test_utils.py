@@ -168,3 +168,30 @@ def test_awsglue_and_utils_import_without_pyspark():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _python39() -> str | None:
+    import glob
+    import shutil
+
+    return shutil.which("python3.9") or next(
+        iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python")))), None
+    )
+
+
+@local_only
+@pytest.mark.skipif(_python39() is None, reason="no Python 3.9 interpreter")
+def test_utils_runs_on_python_39_like_python_shell_jobs():
+    code = (
+        "from awsglue.utils import getResolvedOptions; "
+        "print(getResolvedOptions(['s', '--JOB_NAME', 'j', '--x=1'], ['JOB_NAME', 'x'])['x'])"
+    )
+    out = subprocess.run(
+        [str(_python39()), "-c", code],
+        env={"PYTHONPATH": str(RUNTIME_DIR)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "1"
