@@ -171,12 +171,14 @@ def test_awsglue_and_utils_import_without_pyspark():
 
 
 def _python39() -> str | None:
+    """A real Python 3.9 interpreter (pyenv's shims need their environment: skip them)."""
     import glob
-    import shutil
 
-    return shutil.which("python3.9") or next(
-        iter(sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python")))), None
-    )
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.9*/bin/python3.9")))
+    for candidate in [*found, "/usr/bin/python3.9", "/usr/local/bin/python3.9"]:
+        if os.path.isfile(candidate):
+            return candidate
+    return None
 
 
 @local_only
