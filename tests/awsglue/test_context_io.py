@@ -204,3 +204,23 @@ def test_evaluate_data_quality_simple_rules_and_unsupported_ones(spark, glue_con
     assert results == {1: "Passed", 2: "Failed", 3: "Passed"}
     with pytest.raises(UnsupportedFeatureError, match="data quality rule type 'CustomSql'"):
         EvaluateDataQuality.apply(frame=frame, ruleset='Rules = [ CustomSql "select 1" ]')
+
+
+def test_spigot_writes_a_sample_and_unbox_parses_json(glue_home, glue_context, spark):
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Spigot, Unbox
+
+    frame = DynamicFrame.fromDF(
+        spark.createDataFrame(
+            [(i, f'{{"a": {i}, "b": "x{i}"}}') for i in range(5)], "id long, payload string"
+        ),
+        glue_context,
+        "f",
+    )
+    passed = Spigot.apply(frame=frame, path="s3://bkt/spigot/", options={"topk": 2})
+    assert passed is frame
+    sample = [line for p in (glue_home / "s3/bkt/spigot").glob("part-*") for line in p.open()]
+    assert len(sample) == 2
+    unboxed = Unbox.apply(frame=frame, path="payload", format="json").toDF()
+    assert unboxed.schema["payload"].dataType.simpleString() == "struct<a:bigint,b:string>"
+    assert unboxed.where("id = 3").first()["payload"]["b"] == "x3"
