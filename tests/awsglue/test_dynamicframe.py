@@ -33,6 +33,13 @@ def rows(frame):
     ]
 
 
+def test_dynamic_frame_is_exported_from_the_package():
+    from awsglue import DynamicFrame as Exported
+    from awsglue.dynamicframe import DynamicFrame
+
+    assert Exported is DynamicFrame
+
+
 def test_star_import_exports_exactly_the_22_transforms():
     namespace: dict = {}
     exec("from awsglue.transforms import *", namespace)
