@@ -235,7 +235,9 @@ def clean(df: Any, config: dict[str, Any], plan: dict[str, list[str]]) -> Any:
         )
     for name in plan["categorical"]:
         reason = reason.when(F.col(f"`{name}`").isNull(), F.lit("missing_value"))
-    return staged.withColumn("_reason", reason)
+    # Keep only what later passes need: the raw texts would double the cached frame.
+    helpers = ["_label_raw", *[f"_raw_{name}" for name in plan["numeric"]]]
+    return staged.withColumn("_reason", reason).drop(*helpers)
 
 
 def encodings(values_of: dict[str, list[str]], mode: str) -> dict[str, dict[str, Any]]:
