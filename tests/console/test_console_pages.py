@@ -50,6 +50,7 @@ def test_unknown_run_page_is_a_404_with_the_reason(console, page):
 def test_forbidden_action_shows_the_reason(console, page):
     run_id = console.glue.add_run("demo", "COMPLETED", {"demo-prep": ["FAILED"]})
     page.goto(f"{console.server.url}workflows/demo/runs/{run_id}")
+    page.locator("#resume-run").wait_for()  # rendered from the COMPLETED state first
     console.glue.runs[run_id]["Status"] = "RUNNING"  # changed behind the page's back
     page.click("#resume-run")
     toast = page.locator("#toast")
