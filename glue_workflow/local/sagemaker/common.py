@@ -20,10 +20,11 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.config import LOCAL_ACCOUNT_ID
 from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.store import LocalHome, ThreadLocalConnections, transaction
 
-ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = LOCAL_ACCOUNT_ID  # one account id for every local ARN
 NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 XGBOOST_VERSION = "3.0-5"
 # Tags under which the 3.0-5 image is published: the plain version and its

@@ -118,7 +118,7 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
     sm.get_waiter("endpoint_deleted").wait(EndpointName="ep-live")
     with pytest.raises(ClientError, match='Could not find endpoint "ep-live"'):
         sm.describe_endpoint(EndpointName="ep-live")
-    with pytest.raises(ClientError, match="Endpoint ep-live of account 123456789012 not found"):
+    with pytest.raises(ClientError, match="Endpoint ep-live of account 000000000000 not found"):
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1")
     sm.create_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config")  # for teardown
 
