@@ -1,4 +1,4 @@
-"""``glue-wf models | approve | endpoints | invoke``: the Model Registry and endpoints.
+"""``glue-wf models | approve | endpoints | invoke | delete-endpoint``: registry, endpoints.
 
 Every command goes through boto3 (``glue_workflow.clients``), so it works the same on
 ``--target local`` and ``--target aws``.
@@ -230,4 +230,120 @@ def invoke_command(
     click.echo(response["Body"].read().decode("utf-8", "replace"))
 
 
-COMMANDS = [models_command, approve_command, endpoints_command, invoke_command]
+@click.command("delete-endpoint")
+@click.argument("name")
+@click.option(
+    "--keep-config",
+    is_flag=True,
+    help="Delete only the endpoint; keep its endpoint config and models.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_settings
+def delete_endpoint_command(settings: Any, name: str, keep_config: bool, yes: bool) -> None:
+    """Delete an endpoint (stopping its server), then its config and models."""
+    import time
+
+    from glue_workflow.clients import client
+    from glue_workflow.errors import NotFoundError, RunError
+
+    sm = client(settings, "sagemaker")
+    try:
+        endpoint = _call(sm.describe_endpoint, EndpointName=name)
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"delete-endpoint: no endpoint named {name!r} ({exc}); list them with "
+            "'glue-wf endpoints'"
+        ) from None
+    config_name = endpoint.get("EndpointConfigName")
+    config: dict[str, Any] | None = None
+    models: list[str] = []  # deleted after the config
+    kept: list[str] = []  # also served by another endpoint's config
+    users: list[str] = []  # other endpoints serving the same config
+    if not keep_config and config_name:
+        config = _describe_config(sm, config_name)
+        others = _other_endpoints(sm, endpoint["EndpointName"])
+        users = [other for other, used in others.items() if used == config_name]
+        if config is not None and not users:
+            busy = {
+                variant["ModelName"]
+                for used in {c for c in others.values() if c and c != config_name}
+                for variant in (_describe_config(sm, used) or {}).get("ProductionVariants", [])
+            }
+            for variant in config.get("ProductionVariants", []):
+                (kept if variant["ModelName"] in busy else models).append(variant["ModelName"])
+    if not yes:
+        what = "" if config is None or users else f", endpoint config {config_name}"
+        what += "".join(f", model {m}" for m in models)
+        click.confirm(f"Delete endpoint {endpoint['EndpointName']}{what}?", abort=True)
+    _call(sm.delete_endpoint, EndpointName=endpoint["EndpointName"])
+    # AWS deletes asynchronously (Deleting, then gone); the local target at once.
+    deadline = time.monotonic() + 900
+    delay = 0.05 if settings.is_local else 5.0
+    while True:
+        try:
+            _call(sm.describe_endpoint, EndpointName=endpoint["EndpointName"])
+        except NotFoundError:
+            break
+        if time.monotonic() > deadline:
+            raise RunError(
+                f"delete-endpoint: {endpoint['EndpointName']} still exists after 15 min; "
+                "check it with 'glue-wf endpoints'"
+            )
+        time.sleep(delay)
+    click.echo(f"deleted endpoint {endpoint['EndpointName']}")
+    if config is None:
+        if not keep_config and config_name:
+            click.echo(f"endpoint config {config_name} was already gone")
+        return
+    if users:
+        click.echo(
+            f"kept endpoint config {config_name} and its models: in use by endpoint(s) "
+            + ", ".join(users)
+        )
+        return
+    _call(sm.delete_endpoint_config, EndpointConfigName=config_name)
+    click.echo(f"deleted endpoint config {config_name}")
+    for model in models:
+        try:
+            _call(sm.delete_model, ModelName=model)
+        except NotFoundError:
+            click.echo(f"model {model} was already gone")
+        else:
+            click.echo(f"deleted model {model}")
+    for model in kept:
+        click.echo(f"kept model {model}: another endpoint's config serves it")
+
+
+def _describe_config(sm: Any, config_name: str) -> dict[str, Any] | None:
+    from glue_workflow.errors import NotFoundError
+
+    try:
+        config: dict[str, Any] = _call(sm.describe_endpoint_config, EndpointConfigName=config_name)
+    except NotFoundError:
+        return None
+    return config
+
+
+def _other_endpoints(sm: Any, endpoint: str) -> dict[str, str | None]:
+    """Every other endpoint and the config it serves."""
+    from glue_workflow.errors import NotFoundError
+
+    others: dict[str, str | None] = {}
+    for summary in _paged(sm.list_endpoints, "Endpoints", MaxResults=100):
+        if summary["EndpointName"] == endpoint:
+            continue
+        try:
+            detail = _call(sm.describe_endpoint, EndpointName=summary["EndpointName"])
+        except NotFoundError:  # deleted meanwhile
+            continue
+        others[summary["EndpointName"]] = detail.get("EndpointConfigName")
+    return others
+
+
+COMMANDS = [
+    models_command,
+    approve_command,
+    endpoints_command,
+    invoke_command,
+    delete_endpoint_command,
+]

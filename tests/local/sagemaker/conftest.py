@@ -24,11 +24,17 @@ def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     install(home)
     frame = churn_frame()
     cut = int(len(frame) * 0.8)
-    put(home, "data/train/part-00000.csv",
-        frame.iloc[:cut].to_csv(header=False, index=False).encode())
+    put(
+        home,
+        "data/train/part-00000.csv",
+        frame.iloc[:cut].to_csv(header=False, index=False).encode(),
+    )
     put(home, "data/train/_SUCCESS", b"")
-    put(home, "data/validation/part-00000.csv",
-        frame.iloc[cut:].to_csv(header=False, index=False).encode())
+    put(
+        home,
+        "data/validation/part-00000.csv",
+        frame.iloc[cut:].to_csv(header=False, index=False).encode(),
+    )
     try:
         yield home
     finally:
@@ -82,12 +88,16 @@ def runtime(sm_home: Path) -> Any:
 @pytest.fixture(scope="session")
 def trained(sm_home: Path) -> dict[str, Any]:
     """One completed training job on the churn slice (shared; ~3 s)."""
-    sm = boto3.client("sagemaker", region_name="us-east-1", aws_access_key_id="x",
-                      aws_secret_access_key="x")
-    request = training_request("churn-train-shared", [
-        channel("train", f"s3://{BUCKET}/data/train/"),
-        channel("validation", f"s3://{BUCKET}/data/validation/"),
-    ])
+    sm = boto3.client(
+        "sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    request = training_request(
+        "churn-train-shared",
+        [
+            channel("train", f"s3://{BUCKET}/data/train/"),
+            channel("validation", f"s3://{BUCKET}/data/validation/"),
+        ],
+    )
     sm.create_training_job(**request)
     started = time.monotonic()
     job = wait_training(sm, "churn-train-shared")

@@ -41,20 +41,25 @@ def channel(name: str, uri: str, content_type: str = "text/csv") -> dict[str, An
     }
 
 
-def training_request(name: str, channels: list[dict[str, Any]],
-                     hyper: dict[str, str] | None = None) -> dict[str, Any]:
+def training_request(
+    name: str, channels: list[dict[str, Any]], hyper: dict[str, str] | None = None
+) -> dict[str, Any]:
     return {
         "TrainingJobName": name,
         "RoleArn": ROLE,
         "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-        "HyperParameters": hyper if hyper is not None else {
-            "num_round": "30", "objective": "binary:logistic", "max_depth": "4", "eta": "0.3",
+        "HyperParameters": hyper
+        if hyper is not None
+        else {
+            "num_round": "30",
+            "objective": "binary:logistic",
+            "max_depth": "4",
+            "eta": "0.3",
             "eval_metric": "auc,logloss",
         },
         "InputDataConfig": channels,
         "OutputDataConfig": {"S3OutputPath": f"s3://{BUCKET}/models"},
-        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1,
-                           "VolumeSizeInGB": 5},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
         "StoppingCondition": {"MaxRuntimeInSeconds": 600},
     }
 

@@ -51,10 +51,15 @@ def test_member_escaping_the_directory_is_refused(tmp_path: Path, name: str) -> 
     assert not (tmp_path / "evil").exists()
 
 
-@pytest.mark.parametrize(("kind", "word"), [
-    (tarfile.SYMTYPE, "link"), (tarfile.LNKTYPE, "link"), (tarfile.CHRTYPE, "special file"),
-    (tarfile.FIFOTYPE, "special file"),
-])
+@pytest.mark.parametrize(
+    ("kind", "word"),
+    [
+        (tarfile.SYMTYPE, "link"),
+        (tarfile.LNKTYPE, "link"),
+        (tarfile.CHRTYPE, "special file"),
+        (tarfile.FIFOTYPE, "special file"),
+    ],
+)
 def test_links_and_devices_are_refused(tmp_path: Path, kind: bytes, word: str) -> None:
     archive = _archive(tmp_path / "m.tar.gz", [_member("xgboost-model", kind, "/etc/passwd")])
     with pytest.raises(ArtifactError, match=f"is a {word}"):

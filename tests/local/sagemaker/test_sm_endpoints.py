@@ -21,14 +21,25 @@ pytestmark = pytest.mark.slow
 
 
 def _model(sm: Any, name: str, url: str) -> None:
-    sm.create_model(ModelName=name, ExecutionRoleArn=ROLE,
-                    PrimaryContainer={"Image": IMAGE, "ModelDataUrl": url})
+    sm.create_model(
+        ModelName=name,
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": url},
+    )
 
 
 def _config(sm: Any, name: str, model: str) -> None:
-    sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": model, "InitialInstanceCount": 1,
-        "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": model,
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+            }
+        ],
+    )
 
 
 def _server_pid(sm_home: Path, endpoint: str) -> int:
@@ -84,25 +95,27 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
     with urllib.request.urlopen(f"{url}/ping", timeout=5) as answer:
         assert answer.status == 200
 
-    single = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
-                                     Body=_rows(1))
+    single = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))
     assert single["ContentType"] == "text/csv"
     assert single["InvokedProductionVariant"] == "AllTraffic"
     assert 0 < float(single["Body"].read()) < 1
-    batch = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
-                                    Body=_rows(100))
+    batch = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(100))
     assert len(batch["Body"].read().decode().split(",")) == 100
     as_json = runtime.invoke_endpoint(
-        EndpointName="ep-live", ContentType="application/json", Accept="application/json",
-        Body=json.dumps({"instances": [[float(v) for v in _rows(1).split(",")]]}))
+        EndpointName="ep-live",
+        ContentType="application/json",
+        Accept="application/json",
+        Body=json.dumps({"instances": [[float(v) for v in _rows(1).split(",")]]}),
+    )
     assert len(json.loads(as_json["Body"].read())["predictions"]) == 1
 
     with pytest.raises(ClientError) as bad:
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1,2,3")
     assert bad.value.response["Error"]["Code"] == "ModelError"
     assert "Feature size of inference data 3 is not consistent" in str(bad.value)
-    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
-                                   Body=_rows(1))["Body"].read()  # still serving
+    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))[
+        "Body"
+    ].read()  # still serving
 
     with pytest.raises(ClientError, match="Cannot create already existing endpoint"):
         sm.create_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config")
@@ -134,8 +147,9 @@ def test_blue_green_update_and_failed_update(live: Any, runtime: Any, sm_home: P
     green = _server_pid(sm_home, "ep-live")
     assert green != blue
     assert not _alive(blue)
-    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
-                                   Body=_rows(1))["Body"].read()
+    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))[
+        "Body"
+    ].read()
 
     put(sm_home, "broken/model.tar.gz", b"this is not a tar.gz")
     _model(sm, "ep-broken", f"s3://{BUCKET}/broken/model.tar.gz")
@@ -146,15 +160,18 @@ def test_blue_green_update_and_failed_update(live: Any, runtime: Any, sm_home: P
     assert after["EndpointConfigName"] == "ep-config-b"
     assert "is not a gzip-compressed tar archive" in after["FailureReason"]
     assert _server_pid(sm_home, "ep-live") == green
-    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv",
-                                   Body=_rows(1))["Body"].read()
+    assert runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))[
+        "Body"
+    ].read()
 
 
 def test_unsafe_or_broken_artifacts_fail_the_endpoint(sm: Any, sm_home: Path) -> None:
     put(sm_home, "evil/model.tar.gz", tar_gz({"../../escape": b"x"}))
     put(sm_home, "pickle/model.tar.gz", tar_gz({"xgboost-model": b"\x80\x04K\x01."}))
-    cases = {"ep-evil": ("evil", "escapes the extraction directory"),
-             "ep-pickle": ("pickle", "pickled models are refused")}
+    cases = {
+        "ep-evil": ("evil", "escapes the extraction directory"),
+        "ep-pickle": ("pickle", "pickled models are refused"),
+    }
     for name, (key, _) in cases.items():
         _model(sm, name, f"s3://{BUCKET}/{key}/model.tar.gz")
         _config(sm, name, name)
@@ -174,8 +191,7 @@ def test_unsafe_or_broken_artifacts_fail_the_endpoint(sm: Any, sm_home: Path) ->
             sm.delete_endpoint(EndpointName=name)
 
 
-def test_dead_server_reads_as_failed_not_a_ghost(live: Any, runtime: Any,
-                                                 sm_home: Path) -> None:
+def test_dead_server_reads_as_failed_not_a_ghost(live: Any, runtime: Any, sm_home: Path) -> None:
     pid = _server_pid(sm_home, "ep-live")
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + 5
@@ -189,8 +205,9 @@ def test_dead_server_reads_as_failed_not_a_ghost(live: Any, runtime: Any,
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))
 
 
-def test_endpoint_outlives_the_process_that_created_it(sm: Any, runtime: Any, sm_home: Path,
-                                                       trained: dict[str, Any]) -> None:
+def test_endpoint_outlives_the_process_that_created_it(
+    sm: Any, runtime: Any, sm_home: Path, trained: dict[str, Any]
+) -> None:
     import subprocess
     import sys
 
@@ -207,12 +224,16 @@ def test_endpoint_outlives_the_process_that_created_it(sm: Any, runtime: Any, sm
         " 'InstanceType': 'ml.m5.large'}])\n"
         "sm.create_endpoint(EndpointName='ep-survive', EndpointConfigName='ep-survive')\n"
     )
-    subprocess.run([sys.executable, "-c", script, str(sm_home),
-                    trained["ModelArtifacts"]["S3ModelArtifacts"]], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", script, str(sm_home), trained["ModelArtifacts"]["S3ModelArtifacts"]],
+        check=True,
+        timeout=120,
+    )
     try:
         assert sm.describe_endpoint(EndpointName="ep-survive")["EndpointStatus"] == "InService"
-        assert runtime.invoke_endpoint(EndpointName="ep-survive", ContentType="text/csv",
-                                       Body=_rows(1))["Body"].read()
+        assert runtime.invoke_endpoint(
+            EndpointName="ep-survive", ContentType="text/csv", Body=_rows(1)
+        )["Body"].read()
         pid = _server_pid(sm_home, "ep-survive")
     finally:
         sm.delete_endpoint(EndpointName="ep-survive")  # stops a server this process never started

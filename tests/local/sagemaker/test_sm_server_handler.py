@@ -17,17 +17,18 @@ def handler(tmp_path_factory: pytest.TempPathFactory) -> Handler:
     rng = np.random.default_rng(0)
     x = rng.random((200, 3))
     y = (x[:, 0] > 0.5).astype(int)
-    booster = xgb.train({"objective": "binary:logistic", "max_depth": 2},
-                        xgb.DMatrix(x, label=y), num_boost_round=5)
+    booster = xgb.train(
+        {"objective": "binary:logistic", "max_depth": 2}, xgb.DMatrix(x, label=y), num_boost_round=5
+    )
     path = tmp_path_factory.mktemp("model") / "xgboost-model.ubj"
     booster.save_model(str(path))
     return Handler(Model(path))
 
 
-def _post(handler: Handler, body: bytes, content_type: str = "text/csv",
-          accept: str = "text/csv") -> tuple[int, bytes, str]:
-    return handler("POST", "/invocations", {"content-type": content_type, "accept": accept},
-                   body)
+def _post(
+    handler: Handler, body: bytes, content_type: str = "text/csv", accept: str = "text/csv"
+) -> tuple[int, bytes, str]:
+    return handler("POST", "/invocations", {"content-type": content_type, "accept": accept}, body)
 
 
 def test_ping(handler: Handler) -> None:
@@ -43,23 +44,36 @@ def test_csv_rows_give_comma_separated_scores(handler: Handler) -> None:
 
 def test_json_instances_and_json_answer(handler: Handler) -> None:
     payload = json.dumps({"instances": [[0.9, 0.1, 0.2], {"features": [0.1, 0.5, 0.5]}]})
-    status, body, media = _post(handler, payload.encode(), "application/json",
-                                "application/json")
+    status, body, media = _post(handler, payload.encode(), "application/json", "application/json")
     assert (status, media) == (200, "application/json")
     scores = [p["score"] for p in json.loads(body)["predictions"]]
     assert scores[0] > 0.5 > scores[1]
 
 
-@pytest.mark.parametrize(("body", "content_type", "status", "message"), [
-    (b"1,2", "text/csv", 400, "Feature size of inference data 2 is not consistent with "
-     "feature size of trained model 3"),
-    (b"a,b,c", "text/csv", 400, "Loading csv data failed"),
-    (b"1,2,3\n1,2", "text/csv", 400, "rows have different numbers of features"),
-    (b"{bad", "application/json", 400, "not valid JSON"),
-    (b"1,2,3", "application/x-parquet", 415, "Content-type application/x-parquet not supported"),
-])
-def test_unscorable_payloads_get_the_reason(handler: Handler, body: bytes, content_type: str,
-                                            status: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "message"),
+    [
+        (
+            b"1,2",
+            "text/csv",
+            400,
+            "Feature size of inference data 2 is not consistent with "
+            "feature size of trained model 3",
+        ),
+        (b"a,b,c", "text/csv", 400, "Loading csv data failed"),
+        (b"1,2,3\n1,2", "text/csv", 400, "rows have different numbers of features"),
+        (b"{bad", "application/json", 400, "not valid JSON"),
+        (
+            b"1,2,3",
+            "application/x-parquet",
+            415,
+            "Content-type application/x-parquet not supported",
+        ),
+    ],
+)
+def test_unscorable_payloads_get_the_reason(
+    handler: Handler, body: bytes, content_type: str, status: int, message: str
+) -> None:
     got, text, _ = _post(handler, body, content_type)
     assert got == status
     assert message in text.decode()
