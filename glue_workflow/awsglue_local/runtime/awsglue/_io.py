@@ -71,11 +71,35 @@ def _check_s3(connection_type: str) -> None:
         )
 
 
-def _format(fmt: str | None, allowed: Sequence[str]) -> str:
+def _checked_format(
+    connection_type: str,
+    connection_options: Mapping[str, Any],
+    known_options: set[str],
+    what: str,
+    fmt: str | None,
+    formats: Sequence[str],
+    format_options: Mapping[str, Any],
+) -> str:
+    """The format's name once the connection and both option sets check out."""
+    _check_s3(connection_type)
+    _check_keys(connection_options, known_options, what)
     name = (fmt or "").lower()
-    if name not in allowed:
-        raise UnsupportedFeatureError(f"format {fmt!r}", f"supported: {', '.join(allowed)}")
+    if name not in formats:
+        raise UnsupportedFeatureError(f"format {fmt!r}", f"supported: {', '.join(formats)}")
+    _check_keys(format_options, _FORMAT_OPTIONS[name], f"{name} format")
     return name
+
+
+def _csv_options(opts: Mapping[str, Any]) -> dict[str, Any]:
+    """Glue's csv separator/quoteChar/escaper as Spark options, for reads and writes."""
+    quote_char = str(opts.get("quoteChar", '"'))
+    return {
+        "sep": str(opts.get("separator", ",")),
+        # quoteChar -1 turns quoting off.
+        "quote": "\u0000" if quote_char == "-1" else quote_char,
+        # Glue has no escape character by default; "" inside quotes is a literal quote.
+        "escape": str(opts.get("escaper") or quote_char),
+    }
 
 
 def _source_files(paths: Sequence[str], exclusions: Sequence[str], recurse: bool) -> list[str]:
@@ -103,10 +127,9 @@ def read(
     format_options: Mapping[str, Any],
 ) -> Any:
     """A DataFrame read as Glue's S3 source would (missing paths give an empty frame)."""
-    _check_s3(connection_type)
-    _check_keys(connection_options, _SOURCE, "s3 source")
-    name = _format(fmt, READ_FORMATS)
-    _check_keys(format_options, _FORMAT_OPTIONS[name], f"{name} format")
+    name = _checked_format(
+        connection_type, connection_options, _SOURCE, "s3 source", fmt, READ_FORMATS, format_options
+    )
     paths = connection_options.get("paths")
     if isinstance(paths, str):
         paths = [paths]
@@ -136,12 +159,8 @@ def read(
 def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
     header = flag(opts.get("withHeader", False), "withHeader")
     skip_first = flag(opts.get("skipFirst", False), "skipFirst")
-    quote_char = str(opts.get("quoteChar", '"'))
     reader = (
-        reader.option("sep", str(opts.get("separator", ",")))
-        .option("quote", "\u0000" if quote_char == "-1" else quote_char)
-        # Glue has no escape character by default; "" inside quotes is a literal quote.
-        .option("escape", str(opts.get("escaper") or quote_char))
+        reader.options(**_csv_options(opts))
         .option("multiLine", flag(opts.get("multiLine", False), "multiLine"))
         .option("header", header or skip_first)
         .option("inferSchema", "true")
@@ -178,10 +197,9 @@ def write(
     format_options: Mapping[str, Any],
 ) -> None:
     """Append ``df`` under ``path`` (Glue's S3 sink only adds files)."""
-    _check_s3(connection_type)
-    _check_keys(connection_options, _SINK, "s3 sink")
-    name = _format(fmt, WRITE_FORMATS)
-    _check_keys(format_options, _FORMAT_OPTIONS[name], f"{name} format")
+    name = _checked_format(
+        connection_type, connection_options, _SINK, "s3 sink", fmt, WRITE_FORMATS, format_options
+    )
     path = connection_options.get("path")
     if not isinstance(path, str) or not path:
         raise GlueRuntimeError("s3 sink needs connection_options={'path': 's3://bucket/prefix/'}")
@@ -199,13 +217,9 @@ def write(
         writer = writer.option("compression", str(compression))
     target = local_path(path)
     if name == "csv":
-        quote_char = str(format_options.get("quoteChar", '"'))
-        writer = (
-            writer.option("header", flag(format_options.get("writeHeader", True), "writeHeader"))
-            .option("sep", str(format_options.get("separator", ",")))
-            .option("quote", "\u0000" if quote_char == "-1" else quote_char)
-            .option("escape", str(format_options.get("escaper") or quote_char))
-        )
+        writer = writer.option(
+            "header", flag(format_options.get("writeHeader", True), "writeHeader")
+        ).options(**_csv_options(format_options))
         writer.csv(target)
     elif name == "json":
         writer.json(target)

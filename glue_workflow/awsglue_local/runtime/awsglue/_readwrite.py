@@ -79,16 +79,27 @@ def write_catalog(
         _catalog.update_columns(database, table_name, columns)
 
 
-class DynamicFrameReader:
-    """``glueContext.create_dynamic_frame``."""
+def _catalog_table(
+    database: str | None, table_name: str | None, kwargs: dict[str, Any], where: str
+) -> tuple[str, str]:
+    """The (database, table) a ``from_catalog`` call names; other keywords are rejected."""
+    db = _database(database, kwargs)
+    _reject(kwargs, where)
+    if not table_name:
+        raise GlueRuntimeError("from_catalog needs table_name=")
+    return db, table_name
+
+
+class _Reader:
+    """Reads for ``glueContext.<api>``; subclasses say what a read DataFrame becomes."""
+
+    _api: str
 
     def __init__(self, glue_context: Any) -> None:
         self._glue_context = glue_context
 
-    def _frame(self, df: Any, name: str) -> Any:
-        from awsglue.dynamicframe import DynamicFrame
-
-        return DynamicFrame(df, self._glue_context, name)
+    def _result(self, df: Any, name: str) -> Any:
+        raise NotImplementedError
 
     def from_options(
         self,
@@ -100,7 +111,7 @@ class DynamicFrameReader:
         push_down_predicate: str = "",
         **kwargs: Any,
     ) -> Any:
-        _reject(kwargs, "create_dynamic_frame.from_options")
+        _reject(kwargs, f"{self._api}.from_options")
         df = read_options(
             self._glue_context,
             connection_type,
@@ -109,7 +120,7 @@ class DynamicFrameReader:
             format_options,
             push_down_predicate,
         )
-        return self._frame(df, transformation_ctx)
+        return self._result(df, transformation_ctx)
 
     def from_catalog(
         self,
@@ -122,143 +133,95 @@ class DynamicFrameReader:
         catalog_id: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        db = _database(database, kwargs)
-        _reject(kwargs, "create_dynamic_frame.from_catalog")
-        if not table_name:
-            raise GlueRuntimeError("from_catalog needs table_name=")
-        df = read_catalog(
-            self._glue_context, db, table_name, push_down_predicate, additional_options
-        )
-        return self._frame(df, transformation_ctx)
+        db, table = _catalog_table(database, table_name, kwargs, f"{self._api}.from_catalog")
+        df = read_catalog(self._glue_context, db, table, push_down_predicate, additional_options)
+        return self._result(df, transformation_ctx)
+
+
+class _Writer:
+    """Writes for ``glueContext.<api>``; subclasses say how to get a frame's DataFrame."""
+
+    _api: str
+
+    def __init__(self, glue_context: Any) -> None:
+        self._glue_context = glue_context
+
+    def _df(self, frame: Any) -> Any:
+        raise NotImplementedError
+
+    def from_options(
+        self,
+        frame: Any,
+        connection_type: str,
+        connection_options: Mapping[str, Any] = _NO_OPTIONS,
+        format: str | None = None,
+        format_options: Mapping[str, Any] = _NO_OPTIONS,
+        transformation_ctx: str = "",
+    ) -> Any:
+        _io.write(self._df(frame), connection_type, connection_options, format, format_options)
+        return frame
+
+    def from_catalog(
+        self,
+        frame: Any,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        additional_options: Mapping[str, Any] = _NO_OPTIONS,
+        catalog_id: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        db, table = _catalog_table(database, table_name, kwargs, f"{self._api}.from_catalog")
+        write_catalog(self._df(frame), db, table, additional_options)
+        return frame
+
+
+class DynamicFrameReader(_Reader):
+    """``glueContext.create_dynamic_frame``."""
+
+    _api = "create_dynamic_frame"
+
+    def _result(self, df: Any, name: str) -> Any:
+        from awsglue.dynamicframe import DynamicFrame
+
+        return DynamicFrame(df, self._glue_context, name)
 
     def from_rdd(
         self, data: Any, name: str, schema: Any = None, sampleRatio: float | None = None
     ) -> Any:
         spark = self._glue_context.spark_session
-        return self._frame(spark.createDataFrame(data, schema, sampleRatio), name)
+        return self._result(spark.createDataFrame(data, schema, sampleRatio), name)
 
     def from_jdbc_conf(self, *args: Any, **kwargs: Any) -> Any:
         raise UnsupportedFeatureError("create_dynamic_frame.from_jdbc_conf (JDBC)")
 
 
-class DynamicFrameWriter:
+class DynamicFrameWriter(_Writer):
     """``glueContext.write_dynamic_frame``."""
 
-    def __init__(self, glue_context: Any) -> None:
-        self._glue_context = glue_context
+    _api = "write_dynamic_frame"
 
-    def from_options(
-        self,
-        frame: Any,
-        connection_type: str,
-        connection_options: Mapping[str, Any] = _NO_OPTIONS,
-        format: str | None = None,
-        format_options: Mapping[str, Any] = _NO_OPTIONS,
-        transformation_ctx: str = "",
-    ) -> Any:
-        _io.write(frame.toDF(), connection_type, connection_options, format, format_options)
-        return frame
-
-    def from_catalog(
-        self,
-        frame: Any,
-        database: str | None = None,
-        table_name: str | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        additional_options: Mapping[str, Any] = _NO_OPTIONS,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        db = _database(database, kwargs)
-        _reject(kwargs, "write_dynamic_frame.from_catalog")
-        if not table_name:
-            raise GlueRuntimeError("from_catalog needs table_name=")
-        write_catalog(frame.toDF(), db, table_name, additional_options)
-        return frame
+    def _df(self, frame: Any) -> Any:
+        return frame.toDF()
 
     def from_jdbc_conf(self, *args: Any, **kwargs: Any) -> Any:
         raise UnsupportedFeatureError("write_dynamic_frame.from_jdbc_conf (JDBC)")
 
 
-class DataFrameReader:
+class DataFrameReader(_Reader):
     """``glueContext.create_data_frame``: the same sources, returning Spark DataFrames."""
 
-    def __init__(self, glue_context: Any) -> None:
-        self._glue_context = glue_context
+    _api = "create_data_frame"
 
-    def from_options(
-        self,
-        connection_type: str,
-        connection_options: Mapping[str, Any] = _NO_OPTIONS,
-        format: str | None = None,
-        format_options: Mapping[str, Any] = _NO_OPTIONS,
-        transformation_ctx: str = "",
-        push_down_predicate: str = "",
-        **kwargs: Any,
-    ) -> Any:
-        _reject(kwargs, "create_data_frame.from_options")
-        return read_options(
-            self._glue_context,
-            connection_type,
-            connection_options,
-            format,
-            format_options,
-            push_down_predicate,
-        )
-
-    def from_catalog(
-        self,
-        database: str | None = None,
-        table_name: str | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        push_down_predicate: str = "",
-        additional_options: Mapping[str, Any] = _NO_OPTIONS,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        db = _database(database, kwargs)
-        _reject(kwargs, "create_data_frame.from_catalog")
-        if not table_name:
-            raise GlueRuntimeError("from_catalog needs table_name=")
-        return read_catalog(
-            self._glue_context, db, table_name, push_down_predicate, additional_options
-        )
+    def _result(self, df: Any, name: str) -> Any:
+        return df
 
 
-class DataFrameWriter:
+class DataFrameWriter(_Writer):
     """``glueContext.write_data_frame``."""
 
-    def __init__(self, glue_context: Any) -> None:
-        self._glue_context = glue_context
+    _api = "write_data_frame"
 
-    def from_options(
-        self,
-        frame: Any,
-        connection_type: str,
-        connection_options: Mapping[str, Any] = _NO_OPTIONS,
-        format: str | None = None,
-        format_options: Mapping[str, Any] = _NO_OPTIONS,
-        transformation_ctx: str = "",
-    ) -> Any:
-        _io.write(frame, connection_type, connection_options, format, format_options)
-        return frame
-
-    def from_catalog(
-        self,
-        frame: Any,
-        database: str | None = None,
-        table_name: str | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        additional_options: Mapping[str, Any] = _NO_OPTIONS,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        db = _database(database, kwargs)
-        _reject(kwargs, "write_data_frame.from_catalog")
-        if not table_name:
-            raise GlueRuntimeError("from_catalog needs table_name=")
-        write_catalog(frame, db, table_name, additional_options)
+    def _df(self, frame: Any) -> Any:
         return frame

@@ -2,120 +2,92 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import inspect
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from awsglue.dynamicframe import DynamicFrame
 from awsglue.transforms.transform import GlueTransform
 
 # Keyword defaults shared by every frame transform.
 _T = dict[str, Any]
 
 
-class ApplyMapping(GlueTransform):
+class _FrameMethod(GlueTransform):
+    """A transform taking ``frame`` and then exactly the parameters of one DynamicFrame
+    method (``class ApplyMapping(_FrameMethod, method="apply_mapping")``), to which it
+    forwards: the method alone declares the keywords, defaults and checks."""
+
+    def __init_subclass__(cls, *, method: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+
+        def call(self: GlueTransform, frame: Any, *args: Any, **keywords: Any) -> Any:
+            return getattr(frame, method)(*args, **keywords)
+
+        # help() and inspect show Glue's parameters rather than *args, **kwargs.
+        signature = inspect.signature(getattr(DynamicFrame, method))
+        self_param, *params = signature.parameters.values()
+        frame = inspect.Parameter("frame", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[self_param, frame, *params], return_annotation=Any
+        )
+        call.__name__, call.__qualname__ = "__call__", f"{cls.__qualname__}.__call__"
+        cls.__call__ = call  # type: ignore[method-assign]
+
+
+class ApplyMapping(_FrameMethod, method="apply_mapping"):
     """Keep only the mapped fields, renamed and cast (null when a cast fails)."""
 
-    def __call__(
-        self,
-        frame: Any,
-        mappings: Sequence[Sequence[str]],
-        case_sensitive: bool = False,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.apply_mapping(
-            mappings, case_sensitive, transformation_ctx, info, stageThreshold, totalThreshold
-        )
 
-
-class Coalesce(GlueTransform):
+class Coalesce(_FrameMethod, method="coalesce"):
     """Reduce the number of partitions."""
 
-    def __call__(
-        self,
-        frame: Any,
-        num_partitions: int,
-        shuffle: bool = False,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.coalesce(
-            num_partitions, shuffle, transformation_ctx, info, stageThreshold, totalThreshold
-        )
 
-
-class DropFields(GlueTransform):
+class DropFields(_FrameMethod, method="drop_fields"):
     """Drop the given (possibly nested) fields."""
 
-    def __call__(
-        self,
-        frame: Any,
-        paths: Sequence[str],
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.drop_fields(paths, transformation_ctx, info, stageThreshold, totalThreshold)
 
-
-class DropNullFields(GlueTransform):
+class DropNullFields(_FrameMethod, method="drop_null_fields"):
     """Drop fields that are null or missing in every record."""
 
-    def __call__(
-        self,
-        frame: Any,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.drop_null_fields(transformation_ctx, info, stageThreshold, totalThreshold)
 
-
-class ErrorsAsDynamicFrame(GlueTransform):
+class ErrorsAsDynamicFrame(_FrameMethod, method="errorsAsDynamicFrame"):
     """The error records accumulated by a frame's transforms, as a frame."""
 
-    def __call__(self, frame: Any) -> Any:
-        return frame.errorsAsDynamicFrame()
 
-
-class Filter(GlueTransform):
+class Filter(_FrameMethod, method="filter"):
     """Keep records for which ``f(record)`` is true."""
 
-    def __call__(
-        self,
-        frame: Any,
-        f: Callable[[dict[str, Any]], Any],
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.filter(f, transformation_ctx, info, stageThreshold, totalThreshold)
 
-
-class Map(GlueTransform):
+class Map(_FrameMethod, method="map"):
     """Replace each record with ``f(record)``."""
 
-    def __call__(
-        self,
-        frame: Any,
-        f: Callable[[dict[str, Any]], Any],
-        preservesPartitioning: bool = False,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.map(
-            f, preservesPartitioning, transformation_ctx, info, stageThreshold, totalThreshold
-        )
+
+class Repartition(_FrameMethod, method="repartition"):
+    """Repartition into ``num_partitions`` partitions."""
 
 
+class ResolveChoice(_FrameMethod, method="resolveChoice"):
+    """Resolve field types: cast/project, make_cols, make_struct, match_catalog."""
+
+
+class SelectFields(_FrameMethod, method="select_fields"):
+    """Keep only the given (possibly nested) fields."""
+
+
+class Spigot(_FrameMethod, method="spigot"):
+    """Write a sample of the frame (``topk``, ``prob``) as JSON and pass it through."""
+
+
+class Unbox(_FrameMethod, method="unbox"):
+    """Parse a JSON string field into a struct."""
+
+
+class UnnestFrame(_FrameMethod, method="unnest"):
+    """Flatten nested structs into top-level fields named ``a.b``."""
+
+
+# Transforms whose parameters differ from their method's (names, order or defaults).
 class Join(GlueTransform):
     """Inner equi-join of two frames; every column of both is kept."""
 
@@ -153,67 +125,6 @@ class RenameField(GlueTransform):
         )
 
 
-class Repartition(GlueTransform):
-    """Repartition into ``num_partitions`` partitions."""
-
-    def __call__(
-        self,
-        frame: Any,
-        num_partitions: int,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.repartition(
-            num_partitions, transformation_ctx, info, stageThreshold, totalThreshold
-        )
-
-
-class ResolveChoice(GlueTransform):
-    """Resolve field types: cast/project, make_cols, make_struct, match_catalog."""
-
-    def __call__(
-        self,
-        frame: Any,
-        specs: Sequence[tuple[str, str]] | None = None,
-        choice: str = "",
-        database: str | None = None,
-        table_name: str | None = None,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-        catalog_id: str | None = None,
-    ) -> Any:
-        return frame.resolveChoice(
-            specs,
-            choice,
-            database,
-            table_name,
-            transformation_ctx,
-            info,
-            stageThreshold,
-            totalThreshold,
-            catalog_id,
-        )
-
-
-class SelectFields(GlueTransform):
-    """Keep only the given (possibly nested) fields."""
-
-    def __call__(
-        self,
-        frame: Any,
-        paths: Sequence[str],
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.select_fields(paths, transformation_ctx, info, stageThreshold, totalThreshold)
-
-
 class Union(GlueTransform):
     """All records of both frames (fields matched by name)."""
 
@@ -227,39 +138,6 @@ class Union(GlueTransform):
         totalThreshold: int = 0,
     ) -> Any:
         return frame1.union(frame2, transformation_ctx, info, stageThreshold, totalThreshold)
-
-
-class Unbox(GlueTransform):
-    """Parse a JSON string field into a struct."""
-
-    def __call__(
-        self,
-        frame: Any,
-        path: str,
-        format: str,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-        **options: Any,
-    ) -> Any:
-        return frame.unbox(
-            path, format, transformation_ctx, info, stageThreshold, totalThreshold, **options
-        )
-
-
-class UnnestFrame(GlueTransform):
-    """Flatten nested structs into top-level fields named ``a.b``."""
-
-    def __call__(
-        self,
-        frame: Any,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.unnest(transformation_ctx, info, stageThreshold, totalThreshold)
 
 
 class Relationalize(GlueTransform):
@@ -279,22 +157,6 @@ class Relationalize(GlueTransform):
         return frame.relationalize(
             name, staging_path, options, transformation_ctx, info, stageThreshold, totalThreshold
         )
-
-
-class Spigot(GlueTransform):
-    """Write a sample of the frame (``topk``, ``prob``) as JSON and pass it through."""
-
-    def __call__(
-        self,
-        frame: Any,
-        path: str,
-        options: Mapping[str, Any] | None = None,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-    ) -> Any:
-        return frame.spigot(path, options, transformation_ctx, info, stageThreshold, totalThreshold)
 
 
 class SplitFields(GlueTransform):
