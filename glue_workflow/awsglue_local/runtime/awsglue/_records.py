@@ -54,17 +54,9 @@ def _worker(
             record = convert(row)
             try:
                 result = f(record)
-            except (KeyError, ValueError, TypeError) as exc:
-                if kind == "filter":
-                    continue  # Glue drops the record silently
-                if not keep_data:
-                    yield (
-                        ctx,
-                        f"{type(exc).__name__}: {exc}",
-                        json.dumps(record, default=str, sort_keys=True),
-                    )
-                continue
             except Exception as exc:
+                if kind == "filter" and isinstance(exc, (KeyError, ValueError, TypeError)):
+                    continue  # Glue drops the record silently
                 if not keep_data:
                     yield (
                         ctx,

@@ -216,12 +216,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        return self._derive(
-            _reshape.unnest(self._df),
-            transformation_ctx,
-            stage=stageThreshold,
-            total=totalThreshold,
-        )
+        df = _reshape.unnest(self._df)
+        return self._derive(df, transformation_ctx, stage=stageThreshold, total=totalThreshold)
 
     def drop_null_fields(
         self,
@@ -230,12 +226,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        return self._derive(
-            _reshape.drop_null_fields(self._df),
-            transformation_ctx,
-            stage=stageThreshold,
-            total=totalThreshold,
-        )
+        df = _reshape.drop_null_fields(self._df)
+        return self._derive(df, transformation_ctx, stage=stageThreshold, total=totalThreshold)
 
     def unbox(
         self,
@@ -349,12 +341,8 @@ class DynamicFrame:
         stageThreshold: int = 0,
         totalThreshold: int = 0,
     ) -> DynamicFrame:
-        return self._derive(
-            self._df.repartition(num_partitions),
-            transformation_ctx,
-            stage=stageThreshold,
-            total=totalThreshold,
-        )
+        df = self._df.repartition(num_partitions)
+        return self._derive(df, transformation_ctx, stage=stageThreshold, total=totalThreshold)
 
     def coalesce(
         self,
