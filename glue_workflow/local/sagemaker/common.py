@@ -14,7 +14,7 @@ import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 from glue_workflow.config import LOCAL_ACCOUNT_ID
 from glue_workflow.local.dispatch import LocalServiceError
+from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.store import LocalHome, ThreadLocalConnections, transaction
 
 ACCOUNT_ID = LOCAL_ACCOUNT_ID  # one account id for every local ARN
@@ -285,6 +286,75 @@ def filter_and_sort(
     )
     key = sort_keys[sort_by]
     return sorted(items, key=lambda i: (i.get(key), i[name_key]), reverse=order == "Descending")
+
+
+# Training and processing jobs: states with a worker process behind them, and how long
+# a new worker gets to record its pid before its job counts as lost.
+ACTIVE_JOB = ("InProgress", "Stopping")
+SPAWN_GRACE = timedelta(seconds=30)
+
+
+def worker_lost(record: dict[str, Any], status_key: str) -> bool:
+    """An active job whose worker process is gone (killed, or the machine restarted)."""
+    if record[status_key] not in ACTIVE_JOB:
+        return False
+    if record["_pid"] is None and now() - record["CreationTime"] < SPAWN_GRACE:
+        return False
+    return not procs.alive(record["_pid"], record["_token"])
+
+
+def start_job(
+    resources: Resources, kind: str, name: str, record: dict[str, Any], *, worker: str
+) -> None:
+    """Record a new training or processing job and start its worker process
+    (``python -m worker <home> <name>``; the record holds ``_token`` and ``_log``).
+
+    A name already in use → ResourceInUse, as AWS answers for both kinds of job.
+    """
+    what = kind.removesuffix("-job")  # "training" / "processing"
+    if not resources.insert(kind, name, record):
+        existing = resources.get(kind, name) or record
+        arn_key = f"{what.capitalize()}JobArn"
+        raise LocalServiceError(
+            "ResourceInUse",
+            f"{what.capitalize()} job names must be unique within an AWS account and region, "
+            f"and a {what} job with this name already exists ({existing[arn_key]})",
+        )
+    pid = procs.spawn(
+        worker,
+        [str(resources.home.root), name],
+        token=record["_token"],
+        log_path=Path(record["_log"]),
+    )
+    resources.update(kind, name, lambda r: {**r, "_pid": pid})
+
+
+def listing(
+    items: list[dict[str, Any]],
+    params: dict[str, Any],
+    *,
+    result_key: str,
+    fields: tuple[str, ...],
+    name_key: str,
+    sort_keys: dict[str, str],
+    default_order: str = "Descending",
+    status_key: str | None = None,
+) -> dict[str, Any]:
+    """A List* answer: ``filter_and_sort``, one ``paginate`` page of summaries (``fields``
+    a record has) under ``result_key``, and NextToken when more follow."""
+    items = filter_and_sort(
+        items,
+        params,
+        name_key=name_key,
+        sort_keys=sort_keys,
+        default_order=default_order,
+        status_key=status_key,
+    )
+    page, token = paginate(items, params)
+    result: dict[str, Any] = {result_key: [{k: r[k] for k in fields if k in r} for r in page]}
+    if token:
+        result["NextToken"] = token
+    return result
 
 
 def public(record: dict[str, Any]) -> dict[str, Any]:

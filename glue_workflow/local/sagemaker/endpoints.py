@@ -28,9 +28,8 @@ from glue_workflow.local.sagemaker.common import (
     Resources,
     arn,
     check_name,
-    filter_and_sort,
+    listing,
     now,
-    paginate,
     public,
     validation,
 )
@@ -185,7 +184,7 @@ class Endpoints:
 
     def list_endpoints(self, params: dict[str, Any]) -> dict[str, Any]:
         items = [self._settle(r["EndpointName"]) for r in self.resources.all(ENDPOINT)]
-        items = filter_and_sort(
+        return listing(
             items,
             params,
             name_key="EndpointName",
@@ -195,13 +194,15 @@ class Endpoints:
                 "Status": "EndpointStatus",
             },
             status_key="EndpointStatus",
+            result_key="Endpoints",
+            fields=(
+                "EndpointName",
+                "EndpointArn",
+                "CreationTime",
+                "LastModifiedTime",
+                "EndpointStatus",
+            ),
         )
-        page, token = paginate(items, params)
-        keys = ("EndpointName", "EndpointArn", "CreationTime", "LastModifiedTime", "EndpointStatus")
-        result: dict[str, Any] = {"Endpoints": [{k: r[k] for k in keys} for r in page]}
-        if token:
-            result["NextToken"] = token
-        return result
 
     # ---- helpers ---------------------------------------------------------------------
 

@@ -11,9 +11,8 @@ from glue_workflow.local.sagemaker.common import (
     arn,
     check_name,
     check_xgboost_image,
-    filter_and_sort,
+    listing,
     now,
-    paginate,
     public,
     validation,
 )
@@ -116,19 +115,14 @@ class Models:
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
-        items = filter_and_sort(
+        return listing(
             self.resources.all(MODEL),
             params,
             name_key="ModelName",
             sort_keys={"Name": "ModelName", "CreationTime": "CreationTime"},
+            result_key="Models",
+            fields=("ModelName", "ModelArn", "CreationTime"),
         )
-        page, token = paginate(items, params)
-        result: dict[str, Any] = {
-            "Models": [{k: r[k] for k in ("ModelName", "ModelArn", "CreationTime")} for r in page]
-        }
-        if token:
-            result["NextToken"] = token
-        return result
 
     # ---- endpoint configs ------------------------------------------------------------
 
@@ -186,19 +180,11 @@ class Models:
         return {}
 
     def list_configs(self, params: dict[str, Any]) -> dict[str, Any]:
-        items = filter_and_sort(
+        return listing(
             self.resources.all(CONFIG),
             params,
             name_key="EndpointConfigName",
             sort_keys={"Name": "EndpointConfigName", "CreationTime": "CreationTime"},
+            result_key="EndpointConfigs",
+            fields=("EndpointConfigName", "EndpointConfigArn", "CreationTime"),
         )
-        page, token = paginate(items, params)
-        result: dict[str, Any] = {
-            "EndpointConfigs": [
-                {k: r[k] for k in ("EndpointConfigName", "EndpointConfigArn", "CreationTime")}
-                for r in page
-            ]
-        }
-        if token:
-            result["NextToken"] = token
-        return result

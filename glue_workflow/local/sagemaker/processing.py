@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,23 @@ from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, parse_s3_uri
 from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.common import (
+    ACTIVE_JOB,
     Resources,
     arn,
     check_name,
     check_xgboost_image,
-    filter_and_sort,
+    listing,
     now,
-    paginate,
     public,
+    start_job,
     validation,
+    worker_lost,
 )
 from glue_workflow.local.store import LocalHome
 
 KIND = "processing-job"
 WORKER = "glue_workflow.local.sagemaker.processing_worker"
 CONTAINER_ROOT = "/opt/ml/processing"
-ACTIVE = ("InProgress", "Stopping")
-SPAWN_GRACE = timedelta(seconds=30)
 _CONTAINER_PATH = re.compile(r"(?<![\w/.-])/opt/ml/processing(?=/|$|[^\w/.-])")
 
 
@@ -144,33 +143,16 @@ class Processing:
         }
         if "ProcessingOutputConfig" in params:
             record["ProcessingOutputConfig"] = params["ProcessingOutputConfig"]
-        if not self.resources.insert(KIND, name, record):
-            existing = self.resources.get(KIND, name) or record
-            raise LocalServiceError(
-                "ResourceInUse",
-                f"Processing job names must be unique within an AWS account and region, and a "
-                f"processing job with this name already exists ({existing['ProcessingJobArn']})",
-            )
-        pid = procs.spawn(
-            WORKER,
-            [str(self.home.root), name],
-            token=record["_token"],
-            log_path=Path(record["_log"]),
-        )
-        self.resources.update(KIND, name, lambda r: {**r, "_pid": pid})
+        start_job(self.resources, KIND, name, record, worker=WORKER)
         return {"ProcessingJobArn": record["ProcessingJobArn"]}
 
     def _settle(self, name: str) -> dict[str, Any] | None:
         record = self.resources.get(KIND, name)
-        if record is None or record["ProcessingJobStatus"] not in ACTIVE:
-            return record
-        if record["_pid"] is None and now() - record["CreationTime"] < SPAWN_GRACE:
-            return record
-        if procs.alive(record["_pid"], record["_token"]):
+        if record is None or not worker_lost(record, "ProcessingJobStatus"):
             return record
 
         def fail(current: dict[str, Any]) -> dict[str, Any] | None:
-            if current["ProcessingJobStatus"] not in ACTIVE:
+            if current["ProcessingJobStatus"] not in ACTIVE_JOB:
                 return None
             reason = (
                 "AlgorithmError: the local processing process exited unexpectedly (killed, "
@@ -218,7 +200,7 @@ class Processing:
 
     def list(self, params: dict[str, Any]) -> dict[str, Any]:
         items = [r for n in list(self.resources.names(KIND)) if (r := self._settle(n))]
-        items = filter_and_sort(
+        return listing(
             items,
             params,
             name_key="ProcessingJobName",
@@ -229,21 +211,15 @@ class Processing:
                 "Status": "ProcessingJobStatus",
             },
             status_key="ProcessingJobStatus",
+            result_key="ProcessingJobSummaries",
+            fields=(
+                "ProcessingJobName",
+                "ProcessingJobArn",
+                "CreationTime",
+                "ProcessingEndTime",
+                "LastModifiedTime",
+                "ProcessingJobStatus",
+                "FailureReason",
+                "ExitMessage",
+            ),
         )
-        page, token = paginate(items, params)
-        keys = (
-            "ProcessingJobName",
-            "ProcessingJobArn",
-            "CreationTime",
-            "ProcessingEndTime",
-            "LastModifiedTime",
-            "ProcessingJobStatus",
-            "FailureReason",
-            "ExitMessage",
-        )
-        result: dict[str, Any] = {
-            "ProcessingJobSummaries": [{k: r[k] for k in keys if k in r} for r in page]
-        }
-        if token:
-            result["NextToken"] = token
-        return result

@@ -13,10 +13,9 @@ from glue_workflow.local.sagemaker.common import (
     check_enum,
     check_name,
     dumps,
-    filter_and_sort,
+    listing,
     loads,
     now,
-    paginate,
     public,
     region,
     validation,
@@ -81,27 +80,21 @@ class Registry:
         return public(self._group(params["ModelPackageGroupName"]))
 
     def list_groups(self, params: dict[str, Any]) -> dict[str, Any]:
-        items = filter_and_sort(
+        return listing(
             self.resources.all(GROUP),
             params,
             name_key="ModelPackageGroupName",
             default_order="Ascending",
             sort_keys={"Name": "ModelPackageGroupName", "CreationTime": "CreationTime"},
+            result_key="ModelPackageGroupSummaryList",
+            fields=(
+                "ModelPackageGroupName",
+                "ModelPackageGroupArn",
+                "ModelPackageGroupDescription",
+                "CreationTime",
+                "ModelPackageGroupStatus",
+            ),
         )
-        page, token = paginate(items, params)
-        keys = (
-            "ModelPackageGroupName",
-            "ModelPackageGroupArn",
-            "ModelPackageGroupDescription",
-            "CreationTime",
-            "ModelPackageGroupStatus",
-        )
-        result: dict[str, Any] = {
-            "ModelPackageGroupSummaryList": [{k: r[k] for k in keys if k in r} for r in page]
-        }
-        if token:
-            result["NextToken"] = token
-        return result
 
     def delete_group(self, params: dict[str, Any]) -> dict[str, Any]:
         group = self._group(params["ModelPackageGroupName"])
@@ -246,30 +239,24 @@ class Registry:
         if params.get("ModelApprovalStatus"):
             status = check_enum(params["ModelApprovalStatus"], "modelApprovalStatus", APPROVAL)
             items = [i for i in items if i["ModelApprovalStatus"] == status]
-        items = filter_and_sort(
+        return listing(
             items,
             params,
             name_key="ModelPackageName",
             default_order="Ascending",  # AWS: CreationTime, Ascending
             sort_keys={"Name": "ModelPackageName", "CreationTime": "CreationTime"},
+            result_key="ModelPackageSummaryList",
+            fields=(
+                "ModelPackageName",
+                "ModelPackageGroupName",
+                "ModelPackageVersion",
+                "ModelPackageArn",
+                "ModelPackageDescription",
+                "CreationTime",
+                "ModelPackageStatus",
+                "ModelApprovalStatus",
+            ),
         )
-        page, token = paginate(items, params)
-        keys = (
-            "ModelPackageName",
-            "ModelPackageGroupName",
-            "ModelPackageVersion",
-            "ModelPackageArn",
-            "ModelPackageDescription",
-            "CreationTime",
-            "ModelPackageStatus",
-            "ModelApprovalStatus",
-        )
-        result: dict[str, Any] = {
-            "ModelPackageSummaryList": [{k: r[k] for k in keys if k in r} for r in page]
-        }
-        if token:
-            result["NextToken"] = token
-        return result
 
     def update_package(self, params: dict[str, Any]) -> dict[str, Any]:
         current = self.package(params["ModelPackageArn"])

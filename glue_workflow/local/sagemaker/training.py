@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,22 @@ from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, parse_s3_uri
 from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.common import (
+    ACTIVE_JOB,
     Resources,
     arn,
     check_enum,
     check_name,
     check_xgboost_image,
-    filter_and_sort,
+    listing,
     now,
-    paginate,
     public,
+    start_job,
     validation,
+    worker_lost,
 )
 
 KIND = "training-job"
 WORKER = "glue_workflow.local.sagemaker.training_worker"
-ACTIVE = ("InProgress", "Stopping")
-# A worker gets this long to record its pid before a Describe calls it lost.
-SPAWN_GRACE = timedelta(seconds=30)
 STATUS_MESSAGES = {
     "Starting": "Launching requested ML instances",
     "Downloading": "Downloading input data",
@@ -147,20 +145,7 @@ class Training:
             "_tags": params.get("Tags") or [],
         }
         transition(record, "Starting")
-        if not self.resources.insert(KIND, name, record):
-            existing = self.resources.get(KIND, name) or record
-            raise LocalServiceError(
-                "ResourceInUse",
-                f"Training job names must be unique within an AWS account and region, and a "
-                f"training job with this name already exists ({existing['TrainingJobArn']})",
-            )
-        pid = procs.spawn(
-            WORKER,
-            [str(self.home.root), name],
-            token=record["_token"],
-            log_path=Path(record["_log"]),
-        )
-        self.resources.update(KIND, name, lambda r: {**r, "_pid": pid})
+        start_job(self.resources, KIND, name, record, worker=WORKER)
         return {"TrainingJobArn": record["TrainingJobArn"]}
 
     def describe(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -173,15 +158,11 @@ class Training:
     def _settle(self, name: str) -> dict[str, Any] | None:
         """The record, marking Failed a job whose worker died (e.g. machine restart)."""
         record = self.resources.get(KIND, name)
-        if record is None or record["TrainingJobStatus"] not in ACTIVE:
-            return record
-        if record["_pid"] is None and now() - record["CreationTime"] < SPAWN_GRACE:
-            return record
-        if procs.alive(record["_pid"], record["_token"]):
+        if record is None or not worker_lost(record, "TrainingJobStatus"):
             return record
 
         def fail(current: dict[str, Any]) -> dict[str, Any] | None:
-            if current["TrainingJobStatus"] not in ACTIVE:
+            if current["TrainingJobStatus"] not in ACTIVE_JOB:
                 return None  # the worker finished meanwhile
             tail = procs.log_tail(Path(current["_log"]), 600)
             reason = (
@@ -232,7 +213,7 @@ class Training:
             record = self._settle(name)
             if record is not None:
                 items.append(record)
-        items = filter_and_sort(
+        return listing(
             items,
             params,
             name_key="TrainingJobName",
@@ -243,20 +224,14 @@ class Training:
                 "Status": "TrainingJobStatus",
             },
             status_key="TrainingJobStatus",
+            result_key="TrainingJobSummaries",
+            fields=(
+                "TrainingJobName",
+                "TrainingJobArn",
+                "CreationTime",
+                "TrainingEndTime",
+                "LastModifiedTime",
+                "TrainingJobStatus",
+                "SecondaryStatus",
+            ),
         )
-        page, token = paginate(items, params)
-        keys = (
-            "TrainingJobName",
-            "TrainingJobArn",
-            "CreationTime",
-            "TrainingEndTime",
-            "LastModifiedTime",
-            "TrainingJobStatus",
-            "SecondaryStatus",
-        )
-        result: dict[str, Any] = {
-            "TrainingJobSummaries": [{k: r[k] for k in keys if k in r} for r in page]
-        }
-        if token:
-            result["NextToken"] = token
-        return result
