@@ -6,12 +6,16 @@ jobs share one code path for both targets.
 
 from __future__ import annotations
 
+import os
+import sys
+from pathlib import Path
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from glue_workflow.config import Settings
+from glue_workflow.errors import ConfigError
 
 # Adaptive retries for throttling; callers retry domain errors (ConcurrentModification…).
 CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 8})
@@ -28,7 +32,26 @@ def session_for(settings: Settings) -> boto3.Session:
             aws_secret_access_key="local",  # noqa: S106 - the local target checks no credentials
             region_name=settings.region,
         )
+    if _local_target_active():
+        raise ConfigError(
+            "--target aws in a process set up for the local target (glue-wf env's "
+            f"sitecustomize with GLUE_WF_HOME={os.environ.get('GLUE_WF_HOME', '')}): every "
+            "AWS call would be answered locally. Open a new shell, or run "
+            "'unset GLUE_WF_HOME PYTHONPATH', then rerun"
+        )
     return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+
+
+def _local_target_active() -> bool:
+    """Whether boto3 clients of this process are (or will be) served by the local target."""
+    from glue_workflow.local.dispatch import installed_home
+    from glue_workflow.local.environment import SITECUSTOMIZE_DIR
+
+    if installed_home() is not None:
+        return True
+    origin = getattr(sys.modules.get("sitecustomize"), "__file__", None)
+    armed = origin is not None and Path(origin).resolve().parent == SITECUSTOMIZE_DIR
+    return armed and bool(os.environ.get("GLUE_WF_HOME"))
 
 
 def client(settings: Settings, service: str, session: boto3.Session | None = None) -> Any:

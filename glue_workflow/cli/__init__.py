@@ -45,7 +45,9 @@ def main() -> None:
     try:
         # Without standalone mode click returns ctx.exit(code) instead of exiting.
         code = cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            sys.exit(130)
         click.echo("aborted", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import botocore.session
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
-from glue_workflow.errors import GlueWfError
+from glue_workflow.errors import GlueWfError, LocalTargetError
 from glue_workflow.local.store import LocalHome
 
 # service name (botocore's hyphenated service id) -> "module:class"
@@ -100,7 +100,13 @@ def install(home: Path | str) -> LocalHome:
     another home switches every later client (and existing ones) to it.
     """
     global _installation, _original_create_client  # noqa: PLW0603 - process-wide by design
-    local_home = LocalHome(Path(home).resolve()).ensure()
+    try:
+        local_home = LocalHome(Path(home).resolve()).ensure()
+    except OSError as exc:
+        raise LocalTargetError(
+            f"cannot use {home} as the local target's state directory ({exc.strerror or exc}): "
+            "set GLUE_WF_HOME (or [target.local] home in glue-wf.toml) to a writable directory"
+        ) from exc
     if _installation is None or _installation.home != local_home:
         _installation = _Installation(local_home)
     if _original_create_client is None:

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from glue_workflow import cli
+from glue_workflow.clients import session_for
+from glue_workflow.config import load_settings
+from glue_workflow.errors import ConfigError, LocalTargetError
+from glue_workflow.local import install, uninstall
+
+
+def _settings(tmp_path: Path, target: str):  # type: ignore[no-untyped-def]
+    (tmp_path / "glue-wf.toml").write_text("")
+    return load_settings(tmp_path, target=target, env={})
+
+
+def test_aws_target_refused_while_local_target_serves_this_process(tmp_path: Path) -> None:
+    install(tmp_path / "home")
+    try:
+        with pytest.raises(ConfigError) as info:
+            session_for(_settings(tmp_path, "aws"))
+    finally:
+        uninstall()
+    assert "--target aws in a process set up for the local target" in str(info.value)
+    assert "unset GLUE_WF_HOME PYTHONPATH" in str(info.value)
+    assert session_for(_settings(tmp_path, "aws")).region_name == "us-east-1"
+
+
+def test_unusable_home_is_a_clear_error(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    with pytest.raises(LocalTargetError) as info:
+        install(not_a_dir)
+    assert f"cannot use {not_a_dir} as the local target's state directory" in str(info.value)
+    assert "set GLUE_WF_HOME" in str(info.value)
+
+
+def test_ctrl_c_exits_130_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted(**_: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise click.exceptions.Abort() from exc
+
+    monkeypatch.setattr(cli.cli, "main", interrupted)
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 130
+    assert capsys.readouterr().err == ""
