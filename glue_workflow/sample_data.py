@@ -147,7 +147,12 @@ def to_s3(settings: Settings, uri: str, rows: int, seed: int) -> str:
 
 
 def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -> str:
-    """Copy a local file to ``uri`` on the settings' target (local: bucket created)."""
+    """Copy a local file to ``uri`` on the settings' target.
+
+    Only the target's own artifacts bucket is created on the local target (it has no
+    infra step); any other bucket must exist, as on AWS, so a typo fails here too.
+    """
+    from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import ClientError
 
     from glue_workflow.clients import client
@@ -164,11 +169,15 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
         code = str(exc.response.get("Error", {}).get("Code", ""))
         if code not in ("404", "NoSuchBucket", "NotFound"):
             raise ConfigError(f"cannot use bucket {bucket!r} on {settings.target}: {exc}") from exc
-        if not settings.is_local:
+        if not (settings.is_local and bucket == settings.bucket):
             raise ConfigError(
-                f"bucket {bucket!r} does not exist: create it (glue-wf infra deploy makes the "
-                f"artifacts bucket) or pass {option} with an existing bucket"
+                f"bucket {bucket!r} does not exist on the {settings.target} target: create it "
+                f"(glue-wf infra deploy makes the artifacts bucket {settings.bucket or ''}) or "
+                f"pass {option} with an existing bucket"
             ) from exc
         s3.create_bucket(Bucket=bucket)
-    s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
+    try:
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
+    except (S3UploadFailedError, ClientError) as exc:
+        raise ConfigError(f"cannot upload {path} to {uri}: {exc}") from exc
     return uri

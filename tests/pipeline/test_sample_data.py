@@ -131,7 +131,10 @@ def test_upload_data_copies_a_file_to_the_local_s3(
 ) -> None:
     from glue_workflow.cli import cli
 
+    import boto3
+
     monkeypatch.setenv("GLUE_WF_HOME", str(local_home))
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="my-data")
     source = tmp_path / "other.csv"
     source.write_text("a,b\n1,2\n")
     result = CliRunner().invoke(

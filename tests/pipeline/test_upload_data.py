@@ -1,0 +1,45 @@
+"""`glue-wf upload-data` on the local target: only the artifacts bucket is implicit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from glue_workflow.cli import cli
+from glue_workflow.local import uninstall
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "glue-wf.toml").write_text('[target.local]\nhome = "state"\n')
+    (tmp_path / "data.csv").write_text("a,b\n1,2\n")
+    yield tmp_path
+    uninstall()
+
+
+def _upload(project: Path, *args: str):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(
+        cli, ["upload-data", str(project / "data.csv"), "--project", str(project), *args]
+    )
+
+
+def test_default_destination_creates_the_local_artifacts_bucket(project: Path) -> None:
+    result = _upload(project)
+    assert result.exit_code == 0, result.output
+    assert (project / "state" / "s3" / "glue-wf-local" / "data" / "churn.csv").is_file()
+
+
+def test_other_missing_bucket_is_an_error_as_on_aws(project: Path) -> None:
+    result = _upload(project, "--to", "s3://nobucket/x.csv")
+    assert result.exit_code == 1
+    assert "bucket 'nobucket' does not exist on the local target" in str(result.exception)
+    assert not (project / "state" / "s3" / "nobucket").exists()
+
+
+def test_key_escaping_the_bucket_is_refused_without_traceback(project: Path) -> None:
+    result = _upload(project, "--to", "s3://glue-wf-local/../x.csv")
+    assert result.exit_code == 1
+    assert "cannot upload" in str(result.exception)
+    assert "escapes its bucket" in str(result.exception)
