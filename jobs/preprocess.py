@@ -592,4 +592,8 @@ def _split_and_write(
 
 
 if __name__ == "__main__":
-    main(sys.argv)
+    try:
+        main(sys.argv)
+    except PreprocessError as exc:
+        # A data or argument problem: one clear line (it becomes the job run's error), no traceback.
+        raise SystemExit(f"glue-wf job failed: preprocess: {exc}") from None

@@ -125,5 +125,12 @@ def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
     lines = [ln.strip() for ln in tail.decode(errors="replace").splitlines() if ln.strip()]
     status = f"exit code {returncode}" if returncode >= 0 else f"killed by signal {-returncode}"
     if lines:
-        return f"{lines[-1][:400]} ({status}; log: {path})"
+        return f"{_shorten(lines[-1])} ({status}; log: {path})"
     return f"job process ended with {status} (log: {path})"
+
+
+def _shorten(line: str, limit: int = 600) -> str:
+    """Keep both ends of a long line: the end usually says how to fix it."""
+    if len(line) <= limit:
+        return line
+    return f"{line[: limit // 2]} … {line[-(limit // 2) :]}"

@@ -1,0 +1,50 @@
+"""A failed job's ErrorMessage: the last line it printed, both ends kept when long."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from glue_workflow.local.glue.jobproc import _shorten
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_long_last_line_keeps_its_fix() -> None:
+    line = "input is missing column(s) Churn (columns: " + "x, " * 400 + "); fix the input"
+    short = _shorten(line)
+    assert len(short) <= 603
+    assert short.startswith("input is missing column(s) Churn")
+    assert short.endswith("); fix the input")
+    assert _shorten("short") == "short"
+
+
+def test_preprocess_argument_error_is_one_line_without_traceback() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "jobs" / "preprocess.py"),
+            "--JOB_NAME",
+            "pre",
+            "--input_uri",
+            "file:///nonexistent.csv",
+            "--output_uri",
+            "file:///tmp/unused",
+            "--train_fraction",
+            "2",
+        ],
+        env={
+            "PYTHONPATH": str(PROJECT_ROOT / "glue_workflow" / "awsglue_local" / "runtime"),
+            "PATH": "/usr/bin:/bin",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "glue-wf job failed: preprocess: --train_fraction must be between 0 and 1 "
+        "(exclusive), got 2"
+    )
