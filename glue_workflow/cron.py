@@ -195,6 +195,26 @@ def parse_schedule(expr: str) -> AwsCron:
     return cron
 
 
+def never_fires(cron: AwsCron, after: datetime) -> str | None:
+    """Why ``cron`` has no fire time after ``after`` (naive = UTC), or None when it fires."""
+    if cron.next_fire(after) is not None:
+        return None
+    dom = cron.day_of_month
+    if dom is not None and dom.days and dom.last_offset is None and not dom.last_weekday:
+        # The longest each month ever gets (February: 29, in leap years).
+        first = min(dom.days)
+        short = [m for m in sorted(cron.months) if calendar.monthrange(2000, m)[1] < first]
+        if len(short) == len(cron.months):
+            names = [calendar.month_name[m] for m in short]
+            subject = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            verb = "has" if len(names) == 1 else "have"
+            return f"{subject} {verb} no day {first}"
+    reference = after.astimezone(UTC) if after.tzinfo is not None else after
+    if max(cron.years) < reference.year:
+        return f"its last year, {max(cron.years)}, is in the past"
+    return f"it has no fire time after {reference:%Y-%m-%d %H:%M} UTC"
+
+
 def _fail(expr: str, field: str, value: str, why: str) -> CronError:
     return CronError(f"schedule {expr!r}: {field} field {value!r}: {why}; allowed: {_HINTS[field]}")
 

@@ -1,18 +1,25 @@
 """Construction-time checks shared by the model's dataclasses.
 
 Each check raises a ``DefinitionError`` holding one ``Problem`` that names where the
-value is, the rule it breaks, the offending value and the fix.
+value is, the rule it breaks, the offending value and the fix. A ``__post_init__``
+runs its independent checks under ``Gather`` so one object reports all its problems
+at once; under ``deferring()`` (``glue-wf validate``) objects record their problems
+instead of raising, so every object of a definition gets checked and whole-graph
+validation still runs.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from types import MappingProxyType
 from typing import Any, NoReturn
 
 from glue_workflow.errors import DefinitionError, Problem
+from glue_workflow.validation.secrets import SECRET_HINT, looks_like_secret
 
 # Node and workflow names become Glue names (``<workflow>-<node>``) and parts of
 # SageMaker names and S3 keys: a conservative alphabet keeps them valid everywhere.
@@ -21,11 +28,56 @@ NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,79}")
 PROPERTY_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 # Job argument keys: Glue wants the ``--`` prefix; the parsed name is what follows.
 ARGUMENT_PATTERN = re.compile(r"--[A-Za-z][A-Za-z0-9_-]{0,252}")
-# Names that look like they carry credentials must never be run properties/arguments:
-# both are logged and shown in the console.
-SECRET_PATTERN = re.compile(
-    r"(?i)(secret|passw(or)?d|passwd|token|api_?key|access_?key|private_?key|credential)"
-)
+# Where construction problems go instead of being raised (see ``deferring``).
+_DEFERRED: ContextVar[list[Problem] | None] = ContextVar("glue_wf_deferred", default=None)
+
+
+@contextmanager
+def deferring() -> Iterator[list[Problem]]:
+    """Within: model objects record their problems in the yielded list and are built anyway.
+
+    For reporting only: an object built here may hold unchecked values.
+    """
+    problems: list[Problem] = []
+    token = _DEFERRED.set(problems)
+    try:
+        yield problems
+    finally:
+        _DEFERRED.reset(token)
+
+
+class Gather:
+    """Run one object's independent checks, then report every problem together."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.failed: set[str] = set()
+
+    @contextmanager
+    def check(self, field: str = "") -> Iterator[None]:
+        """One check (or a group that depends on its first step): record its failure.
+
+        ``field`` names what the check normalises, so later checks can skip it with
+        ``ok(field)`` instead of tripping over the unnormalised value.
+        """
+        try:
+            yield
+        except DefinitionError as exc:
+            self.problems.extend(exc.problems)
+            self.failed.add(field)
+
+    def ok(self, *fields: str) -> bool:
+        """True when none of ``fields`` failed its check."""
+        return self.failed.isdisjoint(fields)
+
+    def done(self) -> None:
+        """Raise the gathered problems (or record them while ``deferring``)."""
+        if not self.problems:
+            return
+        sink = _DEFERRED.get()
+        if sink is None:
+            raise DefinitionError(self.problems)
+        sink.extend(self.problems)
 
 
 def fail(where: str, rule: str, message: str) -> NoReturn:
@@ -70,6 +122,12 @@ def check_int(where: str, what: str, value: Any, low: int, high: int | None = No
     return value
 
 
+def check_bool(where: str, what: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        fail(where, "boolean", f"{what} must be True or False, got {value!r}")
+    return value
+
+
 def check_text(where: str, what: str, value: Any, max_len: int) -> str:
     if not isinstance(value, str):
         fail(where, "string", f"{what} must be a string, got {type(value).__name__}")
@@ -108,22 +166,29 @@ def str_map(where: str, what: str, value: Any) -> Mapping[str, str]:
 
 
 def check_property_names(where: str, what: str, names: Iterable[str]) -> None:
+    gather = Gather()
     for name in names:
-        if not PROPERTY_PATTERN.fullmatch(name):
-            fail(
-                where,
-                "property-name",
-                f"{what} {name!r} is not a valid run property name: use letters, digits "
-                "and '_', starting with a letter or '_' (at most 255 characters)",
-            )
-        if SECRET_PATTERN.search(name):
-            fail(
-                where,
-                "no-secrets",
-                f"{what} {name!r} looks like a secret; run properties are logged and shown "
-                "in the console: keep the secret in AWS Secrets Manager and pass its ARN "
-                "under a neutral name (e.g. 'db_conn_arn') for the job to read",
-            )
+        with gather.check():
+            _check_property_name(where, what, name)
+    if gather.problems:
+        raise DefinitionError(gather.problems)
+
+
+def _check_property_name(where: str, what: str, name: str) -> None:
+    if not PROPERTY_PATTERN.fullmatch(name):
+        fail(
+            where,
+            "property-name",
+            f"{what} {name!r} is not a valid run property name: use letters, digits "
+            "and '_', starting with a letter or '_' (at most 255 characters)",
+        )
+    if looks_like_secret(name):
+        fail(
+            where,
+            "no-secrets",
+            f"{what} {name!r} looks like a secret; run properties are stored and shown "
+            f"in plain text by Glue: {SECRET_HINT}",
+        )
 
 
 def set_attr(obj: object, name: str, value: Any) -> None:

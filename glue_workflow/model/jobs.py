@@ -13,9 +13,11 @@ from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from glue_workflow.errors import DefinitionError
 from glue_workflow.model._base import (
     ARGUMENT_PATTERN,
-    SECRET_PATTERN,
+    Gather,
+    check_bool,
     check_enum,
     check_int,
     check_name,
@@ -27,6 +29,11 @@ from glue_workflow.model._base import (
     str_tuple,
 )
 from glue_workflow.model.dependencies import Dependency
+from glue_workflow.validation.secrets import (
+    SECRET_HINT,
+    looks_like_access_key_id,
+    looks_like_secret,
+)
 
 # Arguments Glue sets itself, or that glue-wf derives from dedicated fields.
 GLUE_RESERVED_ARGUMENTS = frozenset(
@@ -100,51 +107,68 @@ PYTHON_SHELL_UNSUPPORTED = {
 def _check_arguments(
     where: str, what: str, args: Mapping[str, str], *, python_shell: bool = False
 ) -> None:
+    gather = Gather()
     for key, value in args.items():
-        if python_shell and key in PYTHON_SHELL_UNSUPPORTED:
-            fail(
-                where,
-                "python-shell-argument",
-                f"{what} key {key!r}: " + PYTHON_SHELL_UNSUPPORTED[key],
-            )
-        if key in GLUE_RESERVED_ARGUMENTS:
-            fail(
-                where,
-                "reserved-argument",
-                f"{what} key {key!r} is reserved: Glue sets it for every run; remove it",
-            )
-        if key in FIELD_ARGUMENTS or key == "library-set":
-            owner = FIELD_ARGUMENTS.get(key, "library_set")
-            fix = "remove it" if owner.startswith("(") else f"use the {owner}= field instead"
-            fail(where, "reserved-argument", f"{what} key {key!r} is managed by glue-wf: {fix}")
-        if key.lstrip("-") in CONTEXT_ARGUMENTS:
-            fail(
-                where,
-                "reserved-argument",
-                f"{what} key {key!r} is filled from the deployment: use "
-                f"context_arguments=({key.lstrip('-')!r},) instead",
-            )
-        if not ARGUMENT_PATTERN.fullmatch(key):
-            fail(
-                where,
-                "argument-key",
-                f"{what} key {key!r} is not a valid job argument: keys start with '--' then "
-                "a letter, then letters, digits or '_' (e.g. '--input_path')",
-            )
-        if SECRET_PATTERN.search(key):
-            fail(
-                where,
-                "no-secrets",
-                f"{what} key {key!r} looks like a secret; job arguments are logged and "
-                "shown in the console: pass a Secrets Manager ARN under a neutral name",
-            )
-        if value.startswith(("AKIA", "ASIA")) and len(value) == 20 and value.isalnum():
-            fail(
-                where,
-                "no-secrets",
-                f"{what} {key!r} holds what looks like an AWS access key id: never put "
-                "credentials in job arguments; jobs use their IAM role",
-            )
+        with gather.check():
+            _check_argument(where, what, key, value, python_shell=python_shell)
+    if gather.problems:
+        raise DefinitionError(gather.problems)
+
+
+def _check_after(where: str, after: Any) -> None:
+    if after is not None and not isinstance(after, Dependency):
+        fail(
+            where,
+            "after-type",
+            f"after= must be a dependency such as succeeded('train'), got {after!r}",
+        )
+
+
+def _check_argument(where: str, what: str, key: str, value: str, *, python_shell: bool) -> None:
+    if python_shell and key in PYTHON_SHELL_UNSUPPORTED:
+        fail(
+            where,
+            "python-shell-argument",
+            f"{what} key {key!r}: " + PYTHON_SHELL_UNSUPPORTED[key],
+        )
+    if key in GLUE_RESERVED_ARGUMENTS:
+        fail(
+            where,
+            "reserved-argument",
+            f"{what} key {key!r} is reserved: Glue sets it for every run; remove it",
+        )
+    if key in FIELD_ARGUMENTS or key == "library-set":
+        owner = FIELD_ARGUMENTS.get(key, "library_set")
+        fix = "remove it" if owner.startswith("(") else f"use the {owner}= field instead"
+        fail(where, "reserved-argument", f"{what} key {key!r} is managed by glue-wf: {fix}")
+    if key.lstrip("-") in CONTEXT_ARGUMENTS:
+        fail(
+            where,
+            "reserved-argument",
+            f"{what} key {key!r} is filled from the deployment: use "
+            f"context_arguments=({key.lstrip('-')!r},) instead",
+        )
+    if not ARGUMENT_PATTERN.fullmatch(key):
+        fail(
+            where,
+            "argument-key",
+            f"{what} key {key!r} is not a valid job argument: keys start with '--' then "
+            "a letter, then letters, digits or '_' (e.g. '--input_path')",
+        )
+    if looks_like_secret(key):
+        fail(
+            where,
+            "no-secrets",
+            f"{what} key {key!r} looks like a secret; job arguments are logged and "
+            f"shown in the console: {SECRET_HINT}",
+        )
+    if looks_like_access_key_id(value):
+        fail(
+            where,
+            "no-secrets",
+            f"{what} {key!r} holds what looks like an AWS access key id: never put "
+            "credentials in job arguments; jobs use their IAM role",
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,15 +207,15 @@ class Job:
         if type(self) is Job:
             fail("Job", "job-type", "use SparkJob or PythonShellJob, not Job")
         where = f"{self.kind} {self.name!r}"
-        check_name(where, "job name", self.name)
-        set_attr(self, "script", _check_path(where, "script", self.script, (".py",)))
-        check_text(where, "description", self.description, 2048)
-        if self.after is not None and not isinstance(self.after, Dependency):
-            fail(
-                where,
-                "after-type",
-                f"after= must be a dependency such as succeeded('train'), got {self.after!r}",
-            )
+        g = Gather()
+        with g.check():
+            check_name(where, "job name", self.name)
+        with g.check():
+            set_attr(self, "script", _check_path(where, "script", self.script, (".py",)))
+        with g.check():
+            check_text(where, "description", self.description, 2048)
+        with g.check():
+            _check_after(where, self.after)
         for what in (
             "reads",
             "writes",
@@ -200,43 +224,63 @@ class Job:
             "additional_python_modules",
             "connections",
         ):
-            set_attr(self, what, str_tuple(where, what, getattr(self, what)))
-        check_property_names(where, "run property", self.reads + self.writes)
-        for name in self.context_arguments:
-            check_enum(where, "context argument", name, CONTEXT_ARGUMENTS)
+            with g.check(what):
+                set_attr(self, what, str_tuple(where, what, getattr(self, what)))
+        if g.ok("reads", "writes"):
+            with g.check():
+                check_property_names(where, "run property", self.reads + self.writes)
+        for name in self.context_arguments if g.ok("context_arguments") else ():
+            with g.check():
+                check_enum(where, "context argument", name, CONTEXT_ARGUMENTS)
         for what in ("arguments", "non_overridable_arguments", "files", "tags"):
-            set_attr(self, what, str_map(where, what, getattr(self, what)))
+            with g.check(what):
+                set_attr(self, what, str_map(where, what, getattr(self, what)))
         shell = self.command == "pythonshell"
-        _check_arguments(where, "argument", self.arguments, python_shell=shell)
-        _check_arguments(
-            where, "non-overridable argument", self.non_overridable_arguments, python_shell=shell
-        )
-        _check_arguments(where, "files", self.files, python_shell=shell)
-        set_attr(
-            self,
-            "files",
-            MappingProxyType(
-                {k: _check_path(where, f"files[{k!r}]", v) for k, v in self.files.items()}
-            ),
-        )
-        set_attr(
-            self,
-            "extra_py_files",
-            tuple(
-                _check_path(where, "extra_py_files", p, (".py", ".zip", ".whl", ".egg"))
-                for p in self.extra_py_files
-            ),
-        )
-        check_int(where, "max_retries", self.max_retries, 0, MAX_RETRIES)
+        for field_name, what in (
+            ("arguments", "argument"),
+            ("non_overridable_arguments", "non-overridable argument"),
+            ("files", "files"),
+        ):
+            if g.ok(field_name):
+                with g.check(field_name):
+                    _check_arguments(where, what, getattr(self, field_name), python_shell=shell)
+        if g.ok("files"):
+            with g.check():
+                set_attr(
+                    self,
+                    "files",
+                    MappingProxyType(
+                        {k: _check_path(where, f"files[{k!r}]", v) for k, v in self.files.items()}
+                    ),
+                )
+        if g.ok("extra_py_files"):
+            with g.check("extra_py_files"):
+                set_attr(
+                    self,
+                    "extra_py_files",
+                    tuple(
+                        _check_path(where, "extra_py_files", p, (".py", ".zip", ".whl", ".egg"))
+                        for p in self.extra_py_files
+                    ),
+                )
+        with g.check():
+            check_int(where, "max_retries", self.max_retries, 0, MAX_RETRIES)
         if self.timeout is not None:
-            check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
-        check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
+            with g.check():
+                check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
+        with g.check():
+            check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
         if self.notify_delay_after is not None:
-            check_int(where, "notify_delay_after", self.notify_delay_after, 1, MAX_TIMEOUT_MINUTES)
+            with g.check():
+                check_int(
+                    where, "notify_delay_after", self.notify_delay_after, 1, MAX_TIMEOUT_MINUTES
+                )
         if self.security_configuration is not None:
-            check_text(where, "security_configuration", self.security_configuration, 255)
-        if not isinstance(self.jobkit, bool):
-            fail(where, "boolean", f"jobkit must be True or False, got {self.jobkit!r}")
+            with g.check():
+                check_text(where, "security_configuration", self.security_configuration, 255)
+        with g.check():
+            check_bool(where, "jobkit", self.jobkit)
+        g.done()
 
     @property
     def files_and_script(self) -> tuple[str, ...]:
@@ -261,16 +305,38 @@ class SparkJob(Job):
     jobkit: bool = False
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        g = Gather()
+        with g.check():
+            super().__post_init__()
         where = self.where
-        if self.glue_version in GLUE_END_OF_LIFE:
-            fail(
-                where,
-                "glue-end-of-life",
-                f"Glue {self.glue_version} has reached end of life (runs cannot start): "
-                "use glue_version='5.0'",
+        with g.check():
+            if self.glue_version in GLUE_END_OF_LIFE:
+                fail(
+                    where,
+                    "glue-end-of-life",
+                    f"Glue {self.glue_version} has reached end of life (runs cannot start): "
+                    "use glue_version='5.0'",
+                )
+            check_enum(where, "glue_version", self.glue_version, SPARK_GLUE_VERSIONS)
+        with g.check():
+            self._check_capacity(where)
+        if self.execution_class is not None:
+            with g.check():
+                check_enum(where, "execution_class", self.execution_class, ("STANDARD", "FLEX"))
+        with g.check():
+            set_attr(
+                self,
+                "extra_files",
+                tuple(
+                    _check_path(where, "extra_files", p)
+                    for p in str_tuple(where, "extra_files", self.extra_files)
+                ),
             )
-        check_enum(where, "glue_version", self.glue_version, SPARK_GLUE_VERSIONS)
+        with g.check():
+            check_bool(where, "job_bookmarks", self.job_bookmarks)
+        g.done()
+
+    def _check_capacity(self, where: str) -> None:
         if self.max_capacity is not None:
             if self.worker_type is not None or self.number_of_workers is not None:
                 fail(
@@ -285,29 +351,20 @@ class SparkJob(Job):
                     "capacity-range",
                     f"max_capacity must be between 2 and 100 DPU, got {self.max_capacity!r}",
                 )
-        else:
-            if self.worker_type is None or self.number_of_workers is None:
-                fail(
-                    where,
-                    "capacity-missing",
-                    "set worker_type and number_of_workers (e.g. 'G.1X' and 2), or max_capacity",
-                )
-            check_enum(where, "worker_type", self.worker_type, SPARK_WORKER_TYPES)
-            check_int(where, "number_of_workers", self.number_of_workers, 2, 1000)
-        if self.execution_class is not None:
-            check_enum(where, "execution_class", self.execution_class, ("STANDARD", "FLEX"))
-        set_attr(
-            self,
-            "extra_files",
-            tuple(
-                _check_path(where, "extra_files", p)
-                for p in str_tuple(where, "extra_files", self.extra_files)
-            ),
-        )
-        if not isinstance(self.job_bookmarks, bool):
+            return
+        if self.worker_type is None or self.number_of_workers is None:
             fail(
-                where, "boolean", f"job_bookmarks must be True or False, got {self.job_bookmarks!r}"
+                where,
+                "capacity-missing",
+                "set worker_type and number_of_workers (e.g. 'G.1X' and 2), or max_capacity",
             )
+        g = Gather()
+        with g.check():
+            check_enum(where, "worker_type", self.worker_type, SPARK_WORKER_TYPES)
+        with g.check():
+            check_int(where, "number_of_workers", self.number_of_workers, 2, 1000)
+        if g.problems:
+            raise DefinitionError(g.problems)
 
     @property
     def files_and_script(self) -> tuple[str, ...]:
@@ -327,34 +384,42 @@ class PythonShellJob(Job):
     library_set: str = "analytics"
 
     def __post_init__(self) -> None:
-        super().__post_init__()
+        g = Gather()
+        with g.check():
+            super().__post_init__()
         where = self.where
-        if self.python_version in ("2", "3") or self.glue_version in GLUE_END_OF_LIFE:
-            fail(
-                where,
-                "python-shell-version",
-                f"Python shell {self.python_version} on Glue {self.glue_version} has reached "
-                "end of life: use glue_version='3.0', python_version='3.9'",
-            )
-        if (self.glue_version, self.python_version) != ("3.0", "3.9"):
-            fail(
-                where,
-                "python-shell-version",
-                f"Python shell runs Python 3.9 on Glue 3.0; got python_version="
-                f"{self.python_version!r}, glue_version={self.glue_version!r}",
-            )
-        if self.max_capacity not in PYTHON_SHELL_CAPACITIES or isinstance(self.max_capacity, bool):
-            fail(
-                where,
-                "python-shell-capacity",
-                f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
-                f"{self.max_capacity!r}",
-            )
-        check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
-        for path in self.extra_py_files:
-            if path.endswith(".egg"):
+        with g.check():
+            if self.python_version in ("2", "3") or self.glue_version in GLUE_END_OF_LIFE:
                 fail(
                     where,
-                    "python-shell-egg",
-                    f"extra_py_files {path!r}: Python 3.9 shell jobs need .whl, not .egg",
+                    "python-shell-version",
+                    f"Python shell {self.python_version} on Glue {self.glue_version} has "
+                    "reached end of life: use glue_version='3.0', python_version='3.9'",
                 )
+            if (self.glue_version, self.python_version) != ("3.0", "3.9"):
+                fail(
+                    where,
+                    "python-shell-version",
+                    f"Python shell runs Python 3.9 on Glue 3.0; got python_version="
+                    f"{self.python_version!r}, glue_version={self.glue_version!r}",
+                )
+        capacity_ok = self.max_capacity in PYTHON_SHELL_CAPACITIES
+        if not capacity_ok or isinstance(self.max_capacity, bool):
+            with g.check():
+                fail(
+                    where,
+                    "python-shell-capacity",
+                    f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
+                    f"{self.max_capacity!r}",
+                )
+        with g.check():
+            check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
+        for path in self.extra_py_files if isinstance(self.extra_py_files, tuple) else ():
+            if isinstance(path, str) and path.endswith(".egg"):
+                with g.check():
+                    fail(
+                        where,
+                        "python-shell-egg",
+                        f"extra_py_files {path!r}: Python 3.9 shell jobs need .whl, not .egg",
+                    )
+        g.done()

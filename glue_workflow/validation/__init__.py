@@ -4,59 +4,95 @@
 ``check(workflow)`` raises ``DefinitionError`` listing them when any is an error
 and returns the warnings otherwise. Single-object rules already ran when the model
 objects were constructed.
+
+Imports are inside the functions: the model imports ``validation.secrets``, and
+importing this package must not import the model back.
 """
 
 from __future__ import annotations
 
-from glue_workflow.errors import DefinitionError, Problem
-from glue_workflow.model.topology import resolve_triggers
-from glue_workflow.model.workflow import Workflow
-from glue_workflow.validation.graph import (
-    check_cycles,
-    check_names,
-    check_reachability,
-    check_references,
-    check_retries,
-    check_size,
-    node_edges,
-)
-from glue_workflow.validation.jobs import (
-    check_argument_size,
-    check_concurrency,
-    check_placeholders,
-    check_schedule,
-    check_versions,
-)
-from glue_workflow.validation.properties import check_contracts, check_gate_decisions
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from glue_workflow.errors import DefinitionError, GlueWfError, Problem
+
+if TYPE_CHECKING:
+    from glue_workflow.model.workflow import Workflow
 
 
-def validate(workflow: Workflow) -> list[Problem]:
-    """Every broken rule in ``workflow``; errors first, then warnings."""
-    triggers = resolve_triggers(workflow)
-    edges = node_edges(triggers)
-    references = check_references(workflow, triggers)
-    cycles = check_cycles(edges)
-    problems = references + check_names(workflow, triggers) + cycles
-    if not references:
-        start = next(t for t in triggers if t.origin == "start trigger")
-        problems += check_reachability(workflow, start, edges)
-        if not cycles:
-            # Property availability is defined along a DAG only.
-            problems += check_contracts(workflow, edges)
-    problems += check_gate_decisions(workflow)
-    problems += check_concurrency(workflow)
-    problems += check_versions(workflow)
-    problems += check_schedule(workflow)
-    problems += check_placeholders(workflow)
-    problems += check_argument_size(workflow)
-    problems += check_retries(workflow, triggers)
-    problems += check_size(workflow, triggers)
+def validate(
+    workflow: Workflow, *, now: datetime | None = None, tolerant: bool = False
+) -> list[Problem]:
+    """Every broken rule in ``workflow``; errors first, then warnings.
+
+    ``now`` is the reference time for "does the schedule ever fire" (default: the
+    current time). ``tolerant``: the workflow was built while construction problems
+    were being deferred, so a rule that cannot be checked on its unchecked values is
+    skipped instead of crashing (those values are reported already).
+    """
+    from glue_workflow.model.topology import resolve_triggers
+    from glue_workflow.validation.graph import (
+        check_cycles,
+        check_names,
+        check_reachability,
+        check_references,
+        check_retries,
+        check_size,
+        node_edges,
+    )
+    from glue_workflow.validation.jobs import (
+        check_argument_size,
+        check_concurrency,
+        check_placeholders,
+        check_schedule,
+        check_versions,
+    )
+    from glue_workflow.validation.properties import check_contracts, check_gate_decisions
+
+    def run(rule: Callable[[], list[Problem]]) -> list[Problem]:
+        if not tolerant:
+            return rule()
+        try:
+            return rule()
+        except GlueWfError as exc:
+            return list(exc.problems) if isinstance(exc, DefinitionError) else []
+        except Exception:  # values already reported as construction problems
+            return []
+
+    problems: list[Problem] = []
+    try:
+        triggers = resolve_triggers(workflow)
+        edges = node_edges(triggers)
+    except Exception:
+        if not tolerant:
+            raise
+        triggers = None
+    if triggers is not None:
+        references = run(lambda: check_references(workflow, triggers))
+        cycles = run(lambda: check_cycles(edges))
+        problems += references + run(lambda: check_names(workflow, triggers)) + cycles
+        if not references:
+            start = next(t for t in triggers if t.origin == "start trigger")
+            problems += run(lambda: check_reachability(workflow, start, edges))
+            if not cycles:
+                # Property availability is defined along a DAG only.
+                problems += run(lambda: check_contracts(workflow, edges))
+    problems += run(lambda: check_gate_decisions(workflow))
+    problems += run(lambda: check_concurrency(workflow))
+    problems += run(lambda: check_versions(workflow))
+    problems += run(lambda: check_schedule(workflow, now=now))
+    problems += run(lambda: check_placeholders(workflow))
+    problems += run(lambda: check_argument_size(workflow))
+    if triggers is not None:
+        problems += run(lambda: check_retries(workflow, triggers))
+        problems += run(lambda: check_size(workflow, triggers))
     return sorted(problems, key=lambda p: p.severity != "error")
 
 
-def check(workflow: Workflow) -> list[Problem]:
+def check(workflow: Workflow, *, now: datetime | None = None) -> list[Problem]:
     """Raise DefinitionError when ``workflow`` breaks a rule; return the warnings."""
-    problems = validate(workflow)
+    problems = validate(workflow, now=now)
     if any(p.severity == "error" for p in problems):
         raise DefinitionError(problems)
     return problems

@@ -4,6 +4,7 @@ placeholders, argument size."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from glue_workflow.errors import GlueWfError, Problem
 from glue_workflow.model._base import did_you_mean
@@ -56,16 +57,27 @@ def check_versions(workflow: Workflow) -> list[Problem]:
     ]
 
 
-def check_schedule(workflow: Workflow) -> list[Problem]:
+def check_schedule(workflow: Workflow, *, now: datetime | None = None) -> list[Problem]:
+    """The cron expression is valid and fires at least once after ``now`` (default: now)."""
     if not isinstance(workflow.start, Scheduled):
         return []
-    from glue_workflow.cron import parse_schedule  # lazy: croniter is not needed otherwise
+    from glue_workflow.cron import never_fires, parse_schedule
 
     try:
-        parse_schedule(workflow.start.cron)
+        cron = parse_schedule(workflow.start.cron)
     except GlueWfError as exc:
         return [Problem(where="start trigger", rule="cron", message=str(exc))]
-    return []
+    why = never_fires(cron, now or datetime.now(UTC))
+    if why is None:
+        return []
+    return [
+        Problem(
+            where="start trigger",
+            rule="cron-never-fires",
+            message=f"schedule {workflow.start.cron!r} never fires: {why}; fix its "
+            "Day-of-month, Month or Year field",
+        )
+    ]
 
 
 def _placeholders(where: str, values: dict[str, str]) -> list[Problem]:

@@ -188,8 +188,9 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "secret-argument",
         lambda: job("a", arguments={"--db_password": "hunter2"}),
         "PythonShellJob 'a': argument key '--db_password' looks like a secret; job arguments are "
-        "logged and shown in the console: pass a Secrets Manager ARN under a neutral name "
-        "[no-secrets]",
+        "logged and shown in the console: keep the secret in AWS Secrets Manager or SSM "
+        "Parameter Store and pass its ARN or name under a key ending in _arn or _name (e.g. "
+        "db_password_secret_arn) for the job to read at run time [no-secrets]",
     ),
     (
         "access-key-value",
@@ -201,8 +202,9 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "secret-property",
         lambda: wf(job("a"), default_run_properties={"api_token": "x"}),
         "Workflow 'wf': default run property 'api_token' looks like a secret; run properties are "
-        "logged and shown in the console: keep the secret in AWS Secrets Manager and pass its ARN "
-        "under a neutral name (e.g. 'db_conn_arn') for the job to read [no-secrets]",
+        "stored and shown in plain text by Glue: keep the secret in AWS Secrets Manager or SSM "
+        "Parameter Store and pass its ARN or name under a key ending in _arn or _name (e.g. "
+        "db_password_secret_arn) for the job to read at run time [no-secrets]",
     ),
     (
         "property-name",
