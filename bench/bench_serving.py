@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHURN = ROOT.parent / "shared" / "data" / "churn_processed.csv"
 PY = sys.executable
 
-REFERENCE_APP = '''
+REFERENCE_APP = """
 import os
 import flask
 import numpy as np
@@ -58,10 +58,10 @@ def invocations():
         return flask.Response(response=str(exc), status=400)
     return flask.Response(response=",".join(map(str, preds.tolist())), status=200,
                           mimetype="text/csv")
-'''
+"""
 
 
-GUNICORN_CONF = '''
+GUNICORN_CONF = """
 import socket
 
 
@@ -70,7 +70,7 @@ def when_ready(server):
     # header and body writes meet delayed ACKs (~40 ms per request), unfair to it.
     for listener in server.LISTENERS:
         listener.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-'''
+"""
 
 
 # ---- load process ------------------------------------------------------------------------
@@ -154,8 +154,7 @@ class _Run:
     async def connect(self) -> None:
         self.open += 1
         loop = asyncio.get_running_loop()
-        await loop.create_connection(lambda: _Client(self.request, self), "127.0.0.1",
-                                     self.port)
+        await loop.create_connection(lambda: _Client(self.request, self), "127.0.0.1", self.port)
 
     def reconnect(self, _client: _Client) -> None:
         if self.take():
@@ -168,8 +167,9 @@ class _Run:
             self.done.set_result(None)
 
 
-async def _load(port: int, body: bytes, total: int, concurrency: int,
-                seconds: float) -> dict[str, float]:
+async def _load(
+    port: int, body: bytes, total: int, concurrency: int, seconds: float
+) -> dict[str, float]:
     request = (
         f"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
         f"Accept: text/csv\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -237,14 +237,18 @@ def _train(work: Path) -> tuple[Path, list[list[float]]]:
         label = frame.pop("Churn").astype(int)
         for column in ("Int_l_Plan", "VMail_Plan"):
             frame[column] = (frame[column] == "yes").astype(int)
-        features = frame.select_dtypes("number").drop(columns=["customerID"]).to_numpy(
-            dtype=np.float32)
+        features = (
+            frame.select_dtypes("number").drop(columns=["customerID"]).to_numpy(dtype=np.float32)
+        )
     else:  # pragma: no cover - without the shared data set
         rng = np.random.default_rng(0)
         features = rng.random((5000, 22), dtype=np.float32)
         label = (features[:, 0] > 0.5).astype(int)
-    booster = xgb.train({"objective": "binary:logistic", "max_depth": 5, "eta": 0.2},
-                        xgb.DMatrix(features, label=label), num_boost_round=100)
+    booster = xgb.train(
+        {"objective": "binary:logistic", "max_depth": 5, "eta": 0.2},
+        xgb.DMatrix(features, label=label),
+        num_boost_round=100,
+    )
     model_dir = work / "model"
     model_dir.mkdir()
     booster.save_model(str(model_dir / "xgboost-model.ubj"))
@@ -252,13 +256,28 @@ def _train(work: Path) -> tuple[Path, list[list[float]]]:
     return model_dir / "xgboost-model", features[:100].tolist()
 
 
-def _measure(port: int, body: Path, requests: int, concurrency: int,
-             seconds: float) -> dict[str, float]:
+def _measure(
+    port: int, body: Path, requests: int, concurrency: int, seconds: float
+) -> dict[str, float]:
     out = subprocess.run(
-        [PY, __file__, "--load", "--port", str(port), "--body", str(body),
-         "--requests", str(requests), "--concurrency", str(concurrency),
-         "--seconds", str(seconds)],
-        capture_output=True, text=True, check=True,
+        [
+            PY,
+            __file__,
+            "--load",
+            "--port",
+            str(port),
+            "--body",
+            str(body),
+            "--requests",
+            str(requests),
+            "--concurrency",
+            str(concurrency),
+            "--seconds",
+            str(seconds),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     result: dict[str, float] = json.loads(out.stdout)
     return result
@@ -269,8 +288,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=3.0, help="time cap per phase")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="alternating rounds per payload; figures are medians")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds per payload; figures are medians"
+    )
     parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--body", help=argparse.SUPPRESS)
@@ -291,26 +311,66 @@ def main() -> None:
         workers = os.cpu_count() or 1
         servers = {}
         ours_port = _free_port()
-        servers[f"glue-wf server ({workers} processes)"] = (ours_port, subprocess.Popen(
-            [PY, "-m", "glue_workflow.local.sagemaker.server", "--model-dir",
-             str(model.parent), "--port", str(ours_port), "--workers", str(workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers[f"glue-wf server ({workers} processes)"] = (
+            ours_port,
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "glue_workflow.local.sagemaker.server",
+                    "--model-dir",
+                    str(model.parent),
+                    "--port",
+                    str(ours_port),
+                    "--workers",
+                    str(workers),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+        )
         ref_port = _free_port()
         reference = f"Flask + gunicorn ({workers} workers x 4 threads)"  # as the container
-        servers[reference] = (ref_port, subprocess.Popen(
-            [PY, "-m", "gunicorn", "--chdir", str(work), "-c", str(work / "gunicorn_conf.py"),
-             "-w", str(workers), "--threads", "4", "--keep-alive", "60", "-b",
-             f"127.0.0.1:{ref_port}", "--log-level", "warning", "reference_app:app"],
-            env={**os.environ, "BENCH_MODEL": str(model)},
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        servers[reference] = (
+            ref_port,
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "gunicorn",
+                    "--chdir",
+                    str(work),
+                    "-c",
+                    str(work / "gunicorn_conf.py"),
+                    "-w",
+                    str(workers),
+                    "--threads",
+                    "4",
+                    "--keep-alive",
+                    "60",
+                    "-b",
+                    f"127.0.0.1:{ref_port}",
+                    "--log-level",
+                    "warning",
+                    "reference_app:app",
+                ],
+                env={**os.environ, "BENCH_MODEL": str(model)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            ),
+        )
         try:
             for port, proc in servers.values():
                 _wait_ping(port, proc)
-            print(f"requests per phase: ≤ {args.requests} (c=1: ≤ {args.requests // 2}) or "
-                  f"{args.seconds:g} s; median of {args.rounds} alternating rounds; load from a "
-                  "separate process on 127.0.0.1\n")
-            print("| server | payload | p50 ms (c=1) | p99 ms (c=1) | req/s (c=1) "
-                  f"| req/s (c={args.concurrency}) |")
+            print(
+                f"requests per phase: ≤ {args.requests} (c=1: ≤ {args.requests // 2}) or "
+                f"{args.seconds:g} s; median of {args.rounds} alternating rounds; load from a "
+                "separate process on 127.0.0.1\n"
+            )
+            print(
+                "| server | payload | p50 ms (c=1) | p99 ms (c=1) | req/s (c=1) "
+                f"| req/s (c={args.concurrency}) |"
+            )
             print("|---|---|---:|---:|---:|---:|")
             results: dict[tuple[str, str], float] = {}
             for label, body in bodies.items():
@@ -320,23 +380,27 @@ def main() -> None:
                 for _ in range(args.rounds):  # alternate: both see the same machine load
                     for name, (port, _) in servers.items():
                         single = _measure(port, body, args.requests // 2, 1, args.seconds)
-                        loaded = _measure(port, body, args.requests, args.concurrency,
-                                          args.seconds)
+                        loaded = _measure(port, body, args.requests, args.concurrency, args.seconds)
                         runs[name].append((single, loaded))
                 for name, measured in runs.items():
+
                     def med(index: int, key: str, of: list[Any] = measured) -> float:
                         return statistics.median(m[index][key] for m in of)
 
                     results[(name, label)] = med(1, "rps")
-                    print(f"| {name} | {label} | {med(0, 'p50_ms'):.2f} | "
-                          f"{med(0, 'p99_ms'):.2f} | {med(0, 'rps'):.0f} | "
-                          f"{med(1, 'rps'):.0f} |", flush=True)
+                    print(
+                        f"| {name} | {label} | {med(0, 'p50_ms'):.2f} | "
+                        f"{med(0, 'p99_ms'):.2f} | {med(0, 'rps'):.0f} | "
+                        f"{med(1, 'rps'):.0f} |",
+                        flush=True,
+                    )
             ours, ref = list(servers)
             print()
             for label in bodies:
                 ratio = results[(ours, label)] / results[(ref, label)]
-                print(f"throughput ratio {label} (c={args.concurrency}): {ratio:.1f}x the "
-                      "reference")
+                print(
+                    f"throughput ratio {label} (c={args.concurrency}): {ratio:.1f}x the reference"
+                )
         finally:
             for _, proc in servers.values():
                 proc.terminate()

@@ -37,16 +37,18 @@ def _data(copies: int) -> tuple[str, str]:
     label = frame.pop("Churn").astype(int)
     for column in ("Int_l_Plan", "VMail_Plan"):
         frame[column] = (frame[column] == "yes").astype(int)
-    data = pd.concat([label, frame.select_dtypes("number").drop(columns=["customerID"])],
-                     axis=1)
+    data = pd.concat([label, frame.select_dtypes("number").drop(columns=["customerID"])], axis=1)
     data = pd.concat([data] * copies, ignore_index=True)
     cut = int(len(data) * 0.8)
-    return (data.iloc[:cut].to_csv(header=False, index=False),
-            data.iloc[cut:].to_csv(header=False, index=False))
+    return (
+        data.iloc[:cut].to_csv(header=False, index=False),
+        data.iloc[cut:].to_csv(header=False, index=False),
+    )
 
 
-def _reference(train: Path, valid: Path, params: dict[str, object], rounds: int,
-               out: Path) -> float:
+def _reference(
+    train: Path, valid: Path, params: dict[str, object], rounds: int, out: Path
+) -> float:
     import numpy as np
     import pandas as pd
     import xgboost as xgb
@@ -56,9 +58,13 @@ def _reference(train: Path, valid: Path, params: dict[str, object], rounds: int,
     for path in (train, valid):
         values = pd.read_csv(path, header=None, dtype=np.float32).to_numpy()
         matrices.append(xgb.DMatrix(values[:, 1:], label=values[:, 0], nthread=-1))
-    booster = xgb.train(params, matrices[0], num_boost_round=rounds,
-                        evals=[(matrices[0], "train"), (matrices[1], "validation")],
-                        verbose_eval=False)
+    booster = xgb.train(
+        params,
+        matrices[0],
+        num_boost_round=rounds,
+        evals=[(matrices[0], "train"), (matrices[1], "validation")],
+        verbose_eval=False,
+    )
     booster.save_model(str(out / "xgboost-model.ubj"))
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
@@ -72,19 +78,33 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--nthread", type=int, default=1,
-                        help="xgboost threads for both (1: steadier on a shared machine)")
+    parser.add_argument(
+        "--nthread",
+        type=int,
+        default=1,
+        help="xgboost threads for both (1: steadier on a shared machine)",
+    )
     args = parser.parse_args()
     import boto3
 
     from glue_workflow.local import install
 
     train_csv, valid_csv = _data(args.copies)
-    hyper = {"num_round": str(args.rounds), "max_depth": "5", "eta": "0.2",
-             "objective": "binary:logistic", "eval_metric": "auc,logloss",
-             "nthread": str(args.nthread)}
-    params = {"max_depth": 5, "eta": 0.2, "objective": "binary:logistic",
-              "eval_metric": ["auc", "logloss"], "nthread": args.nthread}
+    hyper = {
+        "num_round": str(args.rounds),
+        "max_depth": "5",
+        "eta": "0.2",
+        "objective": "binary:logistic",
+        "eval_metric": "auc,logloss",
+        "nthread": str(args.nthread),
+    }
+    params = {
+        "max_depth": 5,
+        "eta": 0.2,
+        "objective": "binary:logistic",
+        "eval_metric": ["auc", "logloss"],
+        "nthread": args.nthread,
+    }
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch) / "home"
         install(home)
@@ -92,24 +112,34 @@ def main() -> None:
             path = home / "s3" / "bench" / name / "part-0.csv"
             path.parent.mkdir(parents=True)
             path.write_text(text)
-        sm = boto3.client("sagemaker", region_name="us-east-1", aws_access_key_id="x",
-                          aws_secret_access_key="x")
+        sm = boto3.client(
+            "sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+        )
         local, wall, reference = [], [], []
         for i in range(args.repeat):
             name = f"bench-{i}"
             started = time.perf_counter()
             sm.create_training_job(
-                TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/bench",
+                TrainingJobName=name,
+                RoleArn="arn:aws:iam::123456789012:role/bench",
                 AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
                 HyperParameters=hyper,
-                InputDataConfig=[{
-                    "ChannelName": ch, "ContentType": "text/csv",
-                    "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                                    "S3Uri": f"s3://bench/{ch}/"}},
-                } for ch in ("train", "validation")],
+                InputDataConfig=[
+                    {
+                        "ChannelName": ch,
+                        "ContentType": "text/csv",
+                        "DataSource": {
+                            "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"s3://bench/{ch}/"}
+                        },
+                    }
+                    for ch in ("train", "validation")
+                ],
                 OutputDataConfig={"S3OutputPath": "s3://bench/out"},
-                ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1,
-                                "VolumeSizeInGB": 5},
+                ResourceConfig={
+                    "InstanceType": "ml.m5.large",
+                    "InstanceCount": 1,
+                    "VolumeSizeInGB": 5,
+                },
                 StoppingCondition={"MaxRuntimeInSeconds": 3600},
             )
             while True:
@@ -122,23 +152,35 @@ def main() -> None:
             local.append((job["TrainingEndTime"] - job["TrainingStartTime"]).total_seconds())
             out = Path(scratch) / f"ref-{i}"
             out.mkdir()
-            reference.append(_reference(home / "s3/bench/train/part-0.csv",
-                                        home / "s3/bench/validation/part-0.csv",
-                                        params, args.rounds, out))
+            reference.append(
+                _reference(
+                    home / "s3/bench/train/part-0.csv",
+                    home / "s3/bench/validation/part-0.csv",
+                    params,
+                    args.rounds,
+                    out,
+                )
+            )
     rows = len(train_csv.splitlines())
     lo, ref = statistics.median(local), statistics.median(reference)
-    print(f"{rows} training rows x 22 features, {args.rounds} rounds, depth 5, "
-          f"nthread {args.nthread}, median of {args.repeat}\n")
+    print(
+        f"{rows} training rows x 22 features, {args.rounds} rounds, depth 5, "
+        f"nthread {args.nthread}, median of {args.repeat}\n"
+    )
     print("| run | seconds |")
     print("|---|---:|")
     print(f"| xgboost.train reference (read CSV + train + save + tar.gz) | {ref:.3f} |")
     print(f"| local training job (TrainingEndTime - TrainingStartTime) | {lo:.3f} |")
-    print(f"| local training job, wall incl. process start and polling | "
-          f"{statistics.median(wall):.3f} |")
+    print(
+        f"| local training job, wall incl. process start and polling | "
+        f"{statistics.median(wall):.3f} |"
+    )
     pairs = [j / r for j, r in zip(local, reference, strict=True)]
     print(f"\nratio of medians (job / reference, excluding process start): {lo / ref:.2f}")
-    print(f"median of paired ratios (each job run right before its reference): "
-          f"{statistics.median(pairs):.2f}  (all: {', '.join(f'{p:.2f}' for p in pairs)})")
+    print(
+        f"median of paired ratios (each job run right before its reference): "
+        f"{statistics.median(pairs):.2f}  (all: {', '.join(f'{p:.2f}' for p in pairs)})"
+    )
 
 
 if __name__ == "__main__":
