@@ -62,7 +62,17 @@ def _options(kwargs: dict[str, Any]) -> Any:
     )
 
 
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
 def _confirm(question: str) -> bool:
+    if not _interactive():
+        from glue_workflow.errors import InfraError
+
+        raise InfraError(f"{question} needs an answer and there is no terminal: pass --yes")
     return click.confirm(question, default=False)
 
 

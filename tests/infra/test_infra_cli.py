@@ -18,7 +18,19 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS")
 
 
 def run(*args: str, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), input=input)
+    """Invoke the CLI; with ``input`` it answers as a person at a terminal would."""
+    if input is None:
+        return CliRunner().invoke(cli, list(args))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("glue_workflow.cli.infra._interactive", lambda: True)
+        return CliRunner().invoke(cli, list(args), input=input)
+
+
+def test_confirmation_without_a_terminal_asks_for_yes(aws: Any) -> None:
+    deployed(aws)
+    result = run("infra", "destroy", *AWS)
+    assert result.exit_code == 1
+    assert "needs an answer and there is no terminal: pass --yes" in str(result.exception)
 
 
 def deployed(aws: Any) -> dict[str, str]:
