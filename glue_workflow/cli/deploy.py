@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -44,20 +45,26 @@ def plan_command(*, settings: Any, as_json: bool, verify_artifacts: bool) -> Non
 
 @click.command("deploy")
 @with_settings
+@json_option
 @click.option("--dry-run", is_flag=True, help="Show the changes without making them.")
 @verify_option
-def deploy_command(*, settings: Any, dry_run: bool, verify_artifacts: bool) -> None:
+def deploy_command(*, settings: Any, as_json: bool, dry_run: bool, verify_artifacts: bool) -> None:
     """Create or update the workflow, jobs and triggers; upload scripts.
 
-    Never starts a run: use glue-wf run.
+    Never starts a run: use glue-wf run. With --json, stdout is the executed plan (the
+    list 'plan --json' prints; [] when in sync) and progress goes to stderr.
     """
     from glue_workflow.deploy import deployer
 
+    echo = _progress(as_json)
     target = deployer.open_target(settings)
     document = deployer.build(target)
     plan = deployer.deploy(
-        target, document, dry_run=dry_run, verify_artifacts=verify_artifacts, echo=click.echo
+        target, document, dry_run=dry_run, verify_artifacts=verify_artifacts, echo=echo
     )
+    if as_json:
+        echo_json(plan.to_list())
+        return
     if not plan.empty and not dry_run:
         click.echo(
             f"deployed workflow {plan.workflow_name} ({len(plan.instructions)} change(s)); "
@@ -67,12 +74,17 @@ def deploy_command(*, settings: Any, dry_run: bool, verify_artifacts: bool) -> N
 
 @click.command("destroy")
 @with_settings
+@json_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
-def destroy_command(*, settings: Any, yes: bool, dry_run: bool) -> None:
-    """Delete the workflow and every job and trigger it owns (keeps bucket and roles)."""
+def destroy_command(*, settings: Any, as_json: bool, yes: bool, dry_run: bool) -> None:
+    """Delete the workflow and every job and trigger it owns (keeps bucket and roles).
+
+    With --json, stdout is the executed plan (as 'plan --json'); progress goes to stderr.
+    """
     from glue_workflow.deploy import deployer
 
+    echo = _progress(as_json)
     target = deployer.open_target(settings)
     document = deployer.build(target)
     if not (yes or dry_run):
@@ -80,12 +92,23 @@ def destroy_command(*, settings: Any, yes: bool, dry_run: bool) -> None:
             f"delete workflow {document.name} and every job and trigger it owns "
             f"on target {settings.target}?",
             abort=True,
+            err=as_json,
         )
-    plan = deployer.destroy(target, document, dry_run=dry_run, echo=click.echo)
+    plan = deployer.destroy(target, document, dry_run=dry_run, echo=echo)
+    if as_json:
+        echo_json(plan.to_list())
+        return
     if not plan.empty and not dry_run:
         click.echo(
             f"destroyed workflow {plan.workflow_name} ({len(plan.instructions)} deletion(s))"
         )
+
+
+def _progress(as_json: bool) -> Callable[[str], None]:
+    """Where progress lines go: stdout, or stderr when stdout carries JSON."""
+    if as_json:
+        return lambda line: click.echo(line, err=True)
+    return click.echo
 
 
 def _short(value: Any, limit: int = 120) -> str:

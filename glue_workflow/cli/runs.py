@@ -15,6 +15,25 @@ workflow_option = click.option(
     default=None,
     help="Workflow name (default: the one the project's definition declares).",
 )
+
+
+def _parse_property_options(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    """``-p KEY=VALUE`` pairs → dict; a malformed pair is a usage error (exit 2)."""
+    parsed: dict[str, str] = {}
+    for pair in values:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(
+                f"{pair!r} is not KEY=VALUE with a non-empty KEY (e.g. -p min_accuracy=0.8)",
+                ctx=ctx,
+                param=param,
+            )
+        parsed[key.strip()] = value
+    return parsed
+
+
 fail_on_rejection_option = click.option(
     "--fail-on-rejection",
     is_flag=True,
@@ -31,8 +50,10 @@ fail_on_rejection_option = click.option(
     "properties",
     multiple=True,
     metavar="KEY=VALUE",
+    callback=_parse_property_options,
     help="Run property for this run, over the workflow's defaults (repeatable).",
 )
+@json_option
 @click.option("--wait", is_flag=True, help="Follow the run until it ends; exit with its verdict.")
 @click.option(
     "--timeout",
@@ -46,22 +67,31 @@ def run_command(
     *,
     settings: Any,
     workflow: str | None,
-    properties: tuple[str, ...],
+    properties: dict[str, str],
+    as_json: bool,
     wait: bool,
     timeout: float | None,
     fail_on_rejection: bool,
 ) -> None:
-    """Start a workflow run (StartWorkflowRun); print its run id."""
+    """Start a workflow run (StartWorkflowRun); print its run id.
+
+    With --json: {"RunId": ...}; with --wait as well, the final status JSON (as status --json).
+    """
     from glue_workflow.runs import control
 
-    parsed = control.parse_properties(properties)
+    control.check_properties(properties)  # before loading the definition: fail fast
     target = control.open_runs(settings, workflow=workflow)
-    run_id, warnings = control.start(target, parsed)
+    run_id, warnings = control.start(target, properties)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
-    click.echo(run_id)
+    if as_json and wait:
+        click.echo(f"started run {run_id}", err=True)
+    elif as_json:
+        echo_json({"Workflow": target.workflow, "RunId": run_id, "Warnings": warnings})
+    else:
+        click.echo(run_id)
     if wait:
-        _wait_and_exit(target, run_id, timeout, fail_on_rejection)
+        _wait_and_exit(target, run_id, timeout, fail_on_rejection, as_json=as_json)
 
 
 @click.command("status")
@@ -126,6 +156,7 @@ def runs_command(*, settings: Any, workflow: str | None, as_json: bool, limit: i
 @click.command("resume")
 @with_settings
 @workflow_option
+@json_option
 @click.argument("run_id")
 @click.option(
     "--node",
@@ -142,13 +173,18 @@ def resume_command(
     *,
     settings: Any,
     workflow: str | None,
+    as_json: bool,
     run_id: str,
     nodes: tuple[str, ...],
     wait: bool,
     timeout: float | None,
     fail_on_rejection: bool,
 ) -> None:
-    """Resume a completed run from failed nodes (ResumeWorkflowRun); print the new run id."""
+    """Resume a completed run from failed nodes (ResumeWorkflowRun); print the new run id.
+
+    With --json: {"RunId", "PreviousRunId", "Selected", "Restarted"}; with --wait as
+    well, the new run's final status JSON.
+    """
     from glue_workflow.runs import control
 
     target = control.open_runs(settings, workflow=workflow)
@@ -158,9 +194,20 @@ def resume_command(
         f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)",
         err=True,
     )
-    click.echo(resumed.run_id)
+    if as_json and not wait:
+        echo_json(
+            {
+                "Workflow": target.workflow,
+                "RunId": resumed.run_id,
+                "PreviousRunId": run_id,
+                "Selected": list(resumed.selected),
+                "Restarted": list(resumed.restarted),
+            }
+        )
+    elif not as_json:
+        click.echo(resumed.run_id)
     if wait:
-        _wait_and_exit(target, resumed.run_id, timeout, fail_on_rejection)
+        _wait_and_exit(target, resumed.run_id, timeout, fail_on_rejection, as_json=as_json)
 
 
 @click.command("stop")
@@ -257,7 +304,10 @@ def _print_verdict(target: Any, run: dict[str, Any]) -> None:
 
     verdict = judge(run)
     click.echo(f"verdict: {verdict.summary}")
-    if not target.settings.is_local:
+    if target.settings.is_local:
+        url = view.local_console_url(target.workflow, str(run.get("WorkflowRunId")))
+        click.echo(f"console: run 'glue-wf console', then open {url}")
+    else:
         click.echo(f"console: {view.console_url(target.settings.region, target.workflow)}")
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 from glue_workflow.console.errors import ApiError, call
 from glue_workflow.console.graph import graph_view
+from glue_workflow.errors import GlueWfError
+from glue_workflow.runs.control import active_run_ids, check_properties, concurrent_runs_message
 from glue_workflow.runs.verdict import judge
 
 # Glue names: 1-255 characters, no control characters (the API's single-line pattern).
@@ -266,11 +268,28 @@ class Workflows:
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
         check_id(name, "workflow")
         properties = _string_map(body.get("run_properties", {}), "run_properties")
-        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
+        try:  # the CLI's rule (glue-wf run): no secrets in run properties
+            check_properties(properties)
+        except GlueWfError as exc:
+            raise ApiError(400, str(exc), code="SecretRunProperty") from exc
+        workflow = self._call(f"no workflow {name!r}", "get_workflow", Name=name)["Workflow"]
         params: dict[str, Any] = {"Name": name}
         if properties:
             params["RunProperties"] = properties
-        result = self._call(f"starting a run of workflow {name!r}", "start_workflow_run", **params)
+        try:
+            result = self._call(
+                f"starting a run of workflow {name!r}", "start_workflow_run", **params
+            )
+        except ApiError as exc:
+            if exc.code != "ConcurrentRunsExceededException":
+                raise
+            runs = self._call(
+                f"runs of workflow {name!r}", "get_workflow_runs", Name=name, IncludeGraph=False
+            ).get("Runs", [])
+            message = concurrent_runs_message(
+                name, active_run_ids(runs), workflow.get("MaxConcurrentRuns")
+            )
+            raise ApiError(409, message, code=exc.code) from exc
         return {"workflow": name, "run_id": result["RunId"]}
 
     def stop(self, name: str, run_id: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,28 +12,11 @@ from typing import Any
 
 from glue_workflow import clients
 from glue_workflow.config import Settings
-from glue_workflow.deploy.awscall import RetryPolicy
+from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
-from glue_workflow.runs.glue_api import GlueRunsApi
+from glue_workflow.runs.glue_api import ConcurrentRunsExceeded, GlueRunsApi, not_deployed
 from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
 from glue_workflow.runs.verdict import judge
-
-# Keys that look like they carry secrets: run properties are logged and visible.
-SECRET_WORDS = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "secrets",
-        "token",
-        "credential",
-        "credentials",
-        "apikey",
-    }
-)
-SECRET_PHRASES = ("api_key", "private_key", "access_key", "secret_key", "auth_token")
-AWS_ACCESS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,35 +51,57 @@ def open_runs(
 # -- start ---------------------------------------------------------------------------------
 
 
-def looks_secret(key: str) -> bool:
-    normal = re.sub(r"[^a-z0-9]+", "_", key.lower())
-    if normal.endswith(("_name", "_arn", "_id", "_ref", "_uri")):
-        return False  # a reference to a secret, not the secret
-    return bool(SECRET_WORDS & set(normal.split("_"))) or any(p in normal for p in SECRET_PHRASES)
+class SecretRunPropertyError(ConfigError):
+    """A run property whose key or value looks like a secret."""
 
 
-def parse_properties(pairs: Sequence[str]) -> dict[str, str]:
-    """``KEY=VALUE`` strings → dict; rejects malformed pairs and secret-looking ones."""
-    properties: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"run property {pair!r} is not KEY=VALUE (e.g. -p min_accuracy=0.8)")
+def check_properties(properties: Mapping[str, str]) -> None:
+    """Refuse keys longer than Glue allows and secret-looking keys or values.
+
+    Run properties are stored and shown in plain text by Glue. Every start path (CLI,
+    console) goes through here; the name rule is the definition validator's, so what
+    ``run`` accepts ``validate`` accepts as a default too.
+    """
+    from glue_workflow.validation.secrets import (
+        SECRET_HINT,
+        looks_like_access_key_id,
+        looks_like_secret,
+    )
+
+    for key, value in properties.items():
         if len(key) > 255:
             raise ConfigError(f"run property key {key[:40]!r}... is longer than 255 characters")
-        if looks_secret(key) or AWS_ACCESS_KEY_ID.search(value):
-            raise ConfigError(
+        if looks_like_secret(key) or looks_like_access_key_id(str(value)):
+            raise SecretRunPropertyError(
                 f"run property {key!r} looks like a secret: run properties are stored and "
-                "shown in plain text by Glue; keep the secret in Secrets Manager and pass "
-                "its name under a neutral key instead (e.g. -p db_secret_name=...)"
+                f"shown in plain text by Glue; {SECRET_HINT}"
             )
-        properties[key] = value
-    return properties
+
+
+def concurrent_runs_message(workflow: str, active: Sequence[str], limit: Any = None) -> str:
+    """What to do when StartWorkflowRun is refused for too many concurrent runs."""
+    ids = ", ".join(active) if active else "none listed yet"
+    first = active[0] if active else "RUN_ID"
+    cap = f" ({limit})" if limit else ""
+    return (
+        f"workflow {workflow} already has its maximum of concurrent runs{cap} active "
+        f"(active: {ids}): wait for it to finish (glue-wf status {first} --wait), stop it "
+        f"(glue-wf stop {first}), or raise max_concurrent_runs in the workflow definition "
+        "and deploy"
+    )
+
+
+def active_run_ids(runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [
+        str(r.get("WorkflowRunId"))
+        for r in runs
+        if r.get("Status") in ("RUNNING", "STOPPING") and r.get("WorkflowRunId")
+    ]
 
 
 def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[str]]:
     """Start a run; returns (run id, warnings about unknown property keys)."""
+    check_properties(properties)
     workflow = target.glue.workflow(target.workflow, target.settings.target)
     defaults = workflow.get("DefaultRunProperties") or {}
     warnings = []
@@ -105,7 +109,13 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
         close = difflib.get_close_matches(key, list(defaults), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         warnings.append(f"run property {key!r} is not one of the workflow's defaults{hint}")
-    return target.glue.start(target.workflow, properties), warnings
+    try:
+        return target.glue.start(target.workflow, properties), warnings
+    except ConcurrentRunsExceeded as exc:
+        active = active_run_ids(target.glue.runs(target.workflow, 100, graph=False))
+        raise RunError(
+            concurrent_runs_message(target.workflow, active, workflow.get("MaxConcurrentRuns"))
+        ) from exc
 
 
 # -- follow --------------------------------------------------------------------------------
@@ -180,7 +190,10 @@ def get_run(target: RunTarget, run_id: str | None) -> dict[str, Any]:
 
 
 def history(target: RunTarget, limit: int) -> list[dict[str, Any]]:
-    return target.glue.runs(target.workflow, limit, graph=True)
+    try:
+        return target.glue.runs(target.workflow, limit, graph=True)
+    except ResourceNotFound as exc:
+        raise not_deployed(target.workflow, target.settings.target) from exc
 
 
 # -- resume, stop ----------------------------------------------------------------------------
@@ -196,6 +209,17 @@ class Resumed:
 def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
     """ResumeWorkflowRun from ``nodes`` (job or node names), by default the unhandled failures."""
     run = target.glue.run(target.workflow, run_id)
+    status = run.get("Status")
+    if status in ("RUNNING", "STOPPING"):
+        raise RunError(
+            f"run {run_id} is {status}: wait for it to finish (glue-wf status {run_id} "
+            f"--wait) or stop it (glue-wf stop {run_id})"
+        )
+    if status == "STOPPED":
+        raise RunError(
+            f"run {run_id} was STOPPED: Glue cannot resume a stopped run; start a new run "
+            "with glue-wf run"
+        )
     rows = [r for r in node_rows(run) if r.type == "JOB"]
     by_name = {r.name: r for r in rows}
     if nodes:
@@ -205,8 +229,8 @@ def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
         selected = [r for r in rows if r.state in FAILED_STATES and r.name in unhandled]
         if not selected:
             raise RunError(
-                f"run {run_id} has no failed, timed-out or stopped job node left unhandled "
-                "to resume from; name nodes explicitly with --node NAME"
+                f"run {run_id} is {status} with no failed, timed-out or stopped job node left "
+                "unhandled to resume from; to rerun nodes anyway, name them with --node NAME"
             )
     missing = [r.name for r in selected if r.state is None]
     if missing:

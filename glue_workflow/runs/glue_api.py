@@ -7,8 +7,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy, call
+from botocore.exceptions import ClientError
+
+from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy, call, error_code
 from glue_workflow.errors import NotFoundError, RunError
+
+
+class ConcurrentRunsExceeded(RunError):
+    """StartWorkflowRun refused: the workflow already runs its MaxConcurrentRuns runs."""
+
+
+def not_deployed(name: str, target: str) -> NotFoundError:
+    return NotFoundError(
+        f"workflow {name!r} is not deployed on target {target}: run "
+        f"'glue-wf deploy --target {target}' first"
+    )
+
+
+def no_such_run(name: str, run_id: str) -> NotFoundError:
+    return NotFoundError(f"no run {run_id!r} of workflow {name!r}: list runs with 'glue-wf runs'")
+
+
+def _aws_code(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return error_code(cause) if isinstance(cause, ClientError) else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,17 +53,19 @@ class GlueRunsApi:
         try:
             found: dict[str, Any] = self._call("GetWorkflow", Name=name)["Workflow"]
         except ResourceNotFound as exc:
-            raise NotFoundError(
-                f"workflow {name!r} is not deployed on target {target}: run "
-                f"'glue-wf deploy --target {target}' first"
-            ) from exc
+            raise not_deployed(name, target) from exc
         return found
 
     def start(self, name: str, properties: Mapping[str, str]) -> str:
         params: dict[str, Any] = {"Name": name}
         if properties:
             params["RunProperties"] = dict(properties)
-        return str(self._call("StartWorkflowRun", **params)["RunId"])
+        try:
+            return str(self._call("StartWorkflowRun", **params)["RunId"])
+        except RunError as exc:
+            if _aws_code(exc) == "ConcurrentRunsExceededException":
+                raise ConcurrentRunsExceeded(str(exc)) from exc
+            raise
 
     def run(self, name: str, run_id: str) -> dict[str, Any]:
         try:
@@ -49,9 +73,7 @@ class GlueRunsApi:
                 "GetWorkflowRun", Name=name, RunId=run_id, IncludeGraph=True
             )["Run"]
         except ResourceNotFound as exc:
-            raise NotFoundError(
-                f"no run {run_id!r} of workflow {name!r}: list runs with 'glue-wf runs'"
-            ) from exc
+            raise no_such_run(name, run_id) from exc
         return found
 
     def runs(self, name: str, limit: int, *, graph: bool = True) -> list[dict[str, Any]]:
@@ -80,7 +102,10 @@ class GlueRunsApi:
         return str(answer["RunId"]), list(answer.get("NodeIds") or [])
 
     def stop(self, name: str, run_id: str) -> None:
-        self._call("StopWorkflowRun", Name=name, RunId=run_id)
+        try:
+            self._call("StopWorkflowRun", Name=name, RunId=run_id)
+        except ResourceNotFound as exc:
+            raise no_such_run(name, run_id) from exc
 
 
 def _snake(operation: str) -> str:

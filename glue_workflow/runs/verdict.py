@@ -167,6 +167,10 @@ def judge(run: Mapping[str, Any]) -> Verdict:
     ]
     if handled and not rejected:
         parts += [f"{n.job} {n.state} handled by {n.handled_by}" for n in handled]
+    if properties.get("deploy_status") == "awaiting_approval":
+        # Registered as PendingManualApproval: nothing was deployed yet; say where to approve.
+        package = properties.get("model_package_arn") or "unknown"
+        parts.append(f"model registered, awaiting approval (package {package})")
     summary = "succeeded" + (" — " + "; ".join(parts) if parts else "")
     return Verdict(
         outcome="succeeded", summary=summary, handled=tuple(handled), rejections=rejected

@@ -261,6 +261,12 @@ class FakeGlue:
         self, Name: str, RunProperties: dict[str, str] | None = None
     ) -> dict[str, Any]:
         wf = self._workflow(Name)
+        limit = wf.get("MaxConcurrentRuns")
+        active = [r for r in self.runs.values() if r["Name"] == Name and r["Status"] == "RUNNING"]
+        if limit and len(active) >= limit:  # as Glue: a limit of active runs per workflow
+            raise LocalServiceError(
+                "ConcurrentRunsExceededException", f"Concurrent runs exceeded for workflow: {Name}"
+            )
         props = {**wf["DefaultRunProperties"], **(RunProperties or {})}
         first = wf["triggers"][0]["Actions"][0]["JobName"]
         run_id = self.add_run(

@@ -179,6 +179,34 @@ def test_start_run_with_properties(console):
     assert console.post("/api/workflows/nope/runs").status == 404
 
 
+def test_start_run_refuses_secret_properties_like_the_cli(console):
+    before = dict(console.glue.runs)
+    bad = console.post("/api/workflows/demo/runs", {"run_properties": {"password": "x"}})
+    assert bad.status == 400
+    assert bad.json()["error"]["code"] == "SecretRunProperty"
+    assert bad.json()["error"]["message"] == (
+        "run property 'password' looks like a secret: run properties are stored and shown in "
+        "plain text by Glue; keep the secret in AWS Secrets Manager or SSM Parameter Store and "
+        "pass its ARN or name under a key ending in _arn or _name (e.g. "
+        "db_password_secret_arn) for the job to read at run time"
+    )
+    assert console.glue.runs == before  # no run started
+    ok = {"run_properties": {"db_password_secret_arn": "arn:aws:secretsmanager:x"}}
+    assert console.post("/api/workflows/demo/runs", ok).status == 201
+
+
+def test_start_run_over_the_concurrency_limit_names_the_active_run(console):
+    console.glue.workflows["demo"]["MaxConcurrentRuns"] = 1
+    live = console.post("/api/workflows/demo/runs").json()["run_id"]
+    refused = console.post("/api/workflows/demo/runs")
+    assert refused.status == 409
+    assert refused.json()["error"]["message"] == (
+        f"workflow demo already has its maximum of concurrent runs (1) active (active: {live}): "
+        f"wait for it to finish (glue-wf status {live} --wait), stop it (glue-wf stop {live}), "
+        "or raise max_concurrent_runs in the workflow definition and deploy"
+    )
+
+
 def test_stop_and_resume_rules(console):
     live = console.glue.add_run("demo", "RUNNING", {"demo-prep": ["RUNNING"]})
     resume = console.post(f"/api/workflows/demo/runs/{live}/resume")

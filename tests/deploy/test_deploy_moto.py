@@ -149,7 +149,8 @@ def test_deploy_plan_change_destroy_scenario(world: World) -> None:
     ]
     assert list(plan[1]["changes"]) == ["Command"]
     world.hooks.reset_counts()
-    world.cli("deploy")
+    # --json: stdout is exactly the executed plan (plan --json's list).
+    assert json.loads(world.cli("deploy", "--json").stdout) == plan
     assert world.hooks.writes() == {"s3:PutObject": 1, "glue:UpdateJob": 1}
     script = glue.get_job(JobName="wf-b")["Job"]["Command"]["ScriptLocation"]
     assert script == world.document.artifacts[1].uri

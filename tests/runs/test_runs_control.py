@@ -37,23 +37,94 @@ def get_run(stubber: Stubber, run: dict[str, Any]) -> None:
                          {"Name": WF, "RunId": "wr_1", "IncludeGraph": True})  # fmt: skip
 
 
-def test_parse_properties() -> None:
-    assert control.parse_properties(["min_accuracy=0.8", "note=a=b", "empty="]) == {
-        "min_accuracy": "0.8", "note": "a=b", "empty": ""}  # fmt: skip
-    with pytest.raises(ConfigError, match=r"^run property 'oops' is not KEY=VALUE"):
-        control.parse_properties(["oops"])
+SECRET_MESSAGE = (
+    "run property {key!r} looks like a secret: run properties are stored and shown in plain "
+    "text by Glue; keep the secret in AWS Secrets Manager or SSM Parameter Store and pass "
+    "its ARN or name under a key ending in _arn or _name (e.g. db_password_secret_arn) for "
+    "the job to read at run time"
+)
+
+
+def test_start_refuses_secret_properties_before_any_call(
+    aws: tuple[control.RunTarget, Stubber],
+) -> None:
+    target, _stubber = aws  # no stubbed response: a call would fail the test
     for key in ("db_password", "API-KEY", "github_token", "aws_secret_access_key"):
-        with pytest.raises(ConfigError) as err:
-            control.parse_properties([f"{key}=x"])
-        assert str(err.value) == (
-            f"run property {key!r} looks like a secret: run properties are stored and shown "
-            "in plain text by Glue; keep the secret in Secrets Manager and pass its name "
-            "under a neutral key instead (e.g. -p db_secret_name=...)"
-        )
-    with pytest.raises(ConfigError, match="looks like a secret"):
-        control.parse_properties(["note=AKIAABCDEFGHIJKLMNOP"])
-    assert control.parse_properties(["db_secret_name=prod/db", "max_tokens_ratio=1"]) == {
-        "db_secret_name": "prod/db", "max_tokens_ratio": "1"}  # fmt: skip
+        with pytest.raises(control.SecretRunPropertyError) as err:
+            control.start(target, {key: "x"})
+        assert str(err.value) == SECRET_MESSAGE.format(key=key)
+    with pytest.raises(ConfigError, match="'note' looks like a secret"):
+        control.start(target, {"note": "AKIAABCDEFGHIJKLMNOP"})
+
+
+def test_secret_references_are_accepted_like_validate_does() -> None:
+    # What the hint suggests must pass: the same rule as the definition validator's.
+    from glue_workflow.validation.secrets import looks_like_secret
+
+    for key in ("db_password_secret_arn", "db_secret_name", "tokenizer"):
+        control.check_properties({key: "prod/db"})
+        assert not looks_like_secret(key)
+
+
+def test_concurrent_runs_exceeded_names_the_active_runs(
+    aws: tuple[control.RunTarget, Stubber],
+) -> None:
+    target, stubber = aws
+    stubber.add_response("get_workflow", {"Workflow": {"Name": WF, "MaxConcurrentRuns": 1}})
+    stubber.add_client_error("start_workflow_run",
+                             service_error_code="ConcurrentRunsExceededException",
+                             service_message="Concurrent runs exceeded for workflow")  # fmt: skip
+    stubber.add_response("get_workflow_runs", {"Runs": [
+        {"Name": WF, "WorkflowRunId": "wr_old", "Status": "COMPLETED"},
+        {"Name": WF, "WorkflowRunId": "wr_live", "Status": "RUNNING"},
+    ]})  # fmt: skip
+    with pytest.raises(RunError) as err:
+        control.start(target, {})
+    assert str(err.value) == (
+        f"workflow {WF} already has its maximum of concurrent runs (1) active (active: "
+        "wr_live): wait for it to finish (glue-wf status wr_live --wait), stop it "
+        "(glue-wf stop wr_live), or raise max_concurrent_runs in the workflow definition "
+        "and deploy"
+    )
+
+
+def test_history_and_stop_of_missing_things(aws: tuple[control.RunTarget, Stubber]) -> None:
+    target, stubber = aws
+    stubber.add_client_error("get_workflow_runs", service_error_code="EntityNotFoundException",
+                             service_message="Workflow not found")  # fmt: skip
+    with pytest.raises(NotFoundError) as err:
+        control.history(target, 20)
+    assert str(err.value) == (
+        f"workflow {WF!r} is not deployed on target aws: run 'glue-wf deploy --target aws' first"
+    )
+    stubber.add_client_error("stop_workflow_run", service_error_code="EntityNotFoundException",
+                             service_message="Workflow run not found")  # fmt: skip
+    with pytest.raises(NotFoundError) as stop_err:
+        control.stop(target, "wr_nope")
+    assert str(stop_err.value) == (
+        f"no run 'wr_nope' of workflow {WF!r}: list runs with 'glue-wf runs'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("RUNNING", "run wr_1 is RUNNING: wait for it to finish (glue-wf status wr_1 --wait) "
+                    "or stop it (glue-wf stop wr_1)"),
+        ("STOPPING", "run wr_1 is STOPPING: wait for it to finish (glue-wf status wr_1 --wait) "
+                     "or stop it (glue-wf stop wr_1)"),
+        ("STOPPED", "run wr_1 was STOPPED: Glue cannot resume a stopped run; start a new run "
+                    "with glue-wf run"),
+    ],
+)  # fmt: skip
+def test_resume_checks_the_run_status_first(
+    aws: tuple[control.RunTarget, Stubber], status: str, message: str
+) -> None:
+    target, stubber = aws
+    get_run(stubber, run_answer({"preprocess": "FAILED"}, status=status))
+    with pytest.raises(RunError) as err:
+        control.resume(target, "wr_1", [])
+    assert str(err.value) == message
 
 
 def test_start_warns_about_unknown_property(aws: tuple[control.RunTarget, Stubber]) -> None:
@@ -101,8 +172,12 @@ def test_resume_named_node_and_errors(aws: tuple[control.RunTarget, Stubber]) ->
         "nodes with a run attempt)"
     )
     get_run(stubber, run_answer(HAPPY))
-    with pytest.raises(RunError, match="no failed, timed-out or stopped job node left"):
+    with pytest.raises(RunError) as nothing:
         control.resume(target, "wr_1", [])
+    assert str(nothing.value) == (
+        "run wr_1 is COMPLETED with no failed, timed-out or stopped job node left unhandled "
+        "to resume from; to rerun nodes anyway, name them with --node NAME"
+    )
 
 
 def test_missing_run_and_illegal_state(aws: tuple[control.RunTarget, Stubber]) -> None:

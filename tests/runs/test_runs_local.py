@@ -97,7 +97,10 @@ def test_run_wait_status_runs_and_logs(local: Local) -> None:
     run_id = out.splitlines()[0]
     assert run_id.startswith("wr_")
     assert "tiny-a SUCCEEDED (attempt 0)" in out
-    assert out.rstrip().endswith("verdict: succeeded")
+    assert out.endswith(
+        "verdict: succeeded\nconsole: run 'glue-wf console', then open "
+        f"http://127.0.0.1:8321/workflows/tiny/runs/{run_id}\n"
+    )
 
     status = local.status(run_id, "tiny")
     assert {"RunId", "Status", "Verdict", "Statistics", "RunProperties", "Nodes"} <= set(status)
@@ -112,7 +115,11 @@ def test_run_wait_status_runs_and_logs(local: Local) -> None:
 
     human = local.cli("status", "--workflow", "tiny").output  # latest run by default
     assert run_id in human
-    assert "console:" not in human  # the Glue console link is for the aws target
+    # No Glue console locally: the local console's page of the run instead.
+    assert (
+        "console: run 'glue-wf console', then open "
+        f"http://127.0.0.1:8321/workflows/tiny/runs/{run_id}"
+    ) in human
 
     history = json.loads(local.cli("runs", "--workflow", "tiny", "--json").stdout)
     assert [(h["RunId"], h["Verdict"]) for h in history] == [(run_id, "succeeded")]
@@ -153,11 +160,17 @@ def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: 
     assert (nodes["flaky-b"], nodes["flaky-c"]) == ("FAILED", None)  # c never reached
 
     marker.write_text("ok")
-    resumed = local.cli("resume", run_id, "--workflow", "flaky", "--wait")
-    new_id = resumed.stdout.splitlines()[0]
+    resumed = local.cli("resume", run_id, "--workflow", "flaky", "--json")
+    answer = json.loads(resumed.stdout)
+    new_id = answer["RunId"]
     assert new_id.startswith("wr_")
     assert new_id != run_id
+    assert (answer["PreviousRunId"], answer["Selected"]) == (run_id, ["flaky-b"])
+    assert "flaky-b" in answer["Restarted"]
     assert "resuming from flaky-b" in resumed.output
+    final = json.loads(local.cli("status", new_id, "--workflow", "flaky", "--wait",
+                                 "--json").stdout)  # fmt: skip
+    assert (final["RunId"], final["Verdict"]) == (new_id, "succeeded")
     status = local.status(new_id, "flaky")
     assert status["PreviousRunId"] == run_id
     assert status["Verdict"] == "succeeded"
@@ -165,25 +178,40 @@ def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: 
 
     missing = local.cli("resume", run_id, "--workflow", "flaky", "--node", "bb", code=1)
     assert "error: no job node 'bb' in this run: did you mean 'b'?" in missing.output
+    nothing = local.cli("resume", new_id, "--workflow", "flaky", code=1)
+    assert f"error: run {new_id} is COMPLETED with no failed, timed-out or stopped" in (
+        nothing.output
+    )
 
 
 def test_stop_ends_a_run_stopped(local: Local) -> None:
     local.deploy(doc("slow", ("a",), scripts={"a": SLOW}))
     run_id = local.cli("run", "--workflow", "slow").stdout.strip()
+    busy = local.cli("resume", run_id, "--workflow", "slow", code=1)
+    assert busy.output.endswith(
+        f"error: run {run_id} is RUNNING: wait for it to finish (glue-wf status {run_id} "
+        f"--wait) or stop it (glue-wf stop {run_id})\n"
+    )
     assert local.cli("stop", run_id, "--workflow", "slow").output.startswith(
         f"stopping run {run_id}"
     )
     result = local.cli("status", run_id, "--workflow", "slow", "--wait", "--timeout", "30",
                        code=1)  # fmt: skip
     assert f"error: run {run_id}: stopped before completing" in result.output
+    stopped = local.cli("resume", run_id, "--workflow", "slow", code=1)
+    assert stopped.output.endswith(
+        f"error: run {run_id} was STOPPED: Glue cannot resume a stopped run; start a new run "
+        "with glue-wf run\n"
+    )
 
 
 def test_run_of_an_undeployed_workflow_says_deploy_first(local: Local) -> None:
-    result = local.cli("run", "--workflow", "nope", code=1)
-    assert (
-        "error: workflow 'nope' is not deployed on target local: run "
-        "'glue-wf deploy --target local' first"
-    ) in result.output
+    for command in ("run", "runs"):
+        result = local.cli(command, "--workflow", "nope", code=1)
+        assert result.output.endswith(
+            "error: workflow 'nope' is not deployed on target local: run "
+            "'glue-wf deploy --target local' first\n"
+        )
 
 
 def test_status_before_any_run(local: Local) -> None:
@@ -197,3 +225,14 @@ def test_status_before_any_run(local: Local) -> None:
     assert local.cli("runs", "--workflow", "fresh").stdout == (
         "workflow fresh has no runs yet: start one with glue-wf run\n"
     )
+    stop = local.cli("stop", "wr_nope", "--workflow", "fresh", code=1)
+    assert stop.output.endswith(
+        "error: no run 'wr_nope' of workflow 'fresh': list runs with 'glue-wf runs'\n"
+    )
+
+    # --json: stdout is the executed plan, as plan --json lists it; progress on stderr.
+    assert json.loads(local.cli("deploy", "--json").stdout) == []
+    destroyed = json.loads(local.cli("destroy", "--yes", "--json").stdout)
+    assert {(i["action"], i["type"]) for i in destroyed} >= {
+        ("delete", "workflow"), ("delete", "job"), ("delete", "trigger")}  # fmt: skip
+    assert json.loads(local.cli("destroy", "--yes", "--json").stdout) == []

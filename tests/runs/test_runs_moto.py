@@ -80,6 +80,30 @@ def test_run_status_runs_stop_on_moto(monkeypatch: pytest.MonkeyPatch, tmp_path:
         assert "error: run property 'db_password' looks like a secret" in output
         _, output = invoke(tmp_path, "status", "wr_nope", "--workflow", "wf", code=1)
         assert "error: no run 'wr_nope' of workflow 'wf'" in output
+        _, output = invoke(tmp_path, "stop", "wr_nope", "--workflow", "wf", code=1)
+        assert output.endswith(
+            "error: no run 'wr_nope' of workflow 'wf': list runs with 'glue-wf runs'\n"
+        )
+        _, output = invoke(tmp_path, "runs", "--workflow", "nope", code=1)
+        assert output.endswith(
+            "error: workflow 'nope' is not deployed on target aws: run "
+            "'glue-wf deploy --target aws' first\n"
+        )
+
+        stdout, _ = invoke(tmp_path, "run", "--workflow", "wf", "--json")
+        started = json.loads(stdout)
+        assert set(started) == {"Workflow", "RunId", "Warnings"}
+        assert (started["Workflow"], started["Warnings"]) == ("wf", [])
+        assert started["RunId"].startswith("wr_")
+
+
+@pytest.mark.parametrize("pair", ["noequals", "=x", " =x"])
+def test_malformed_property_is_a_usage_error(tmp_path: Path, pair: str) -> None:
+    _, output = invoke(tmp_path, "run", "--workflow", "wf", "-p", pair, code=2)
+    assert (
+        f"Invalid value for '-p' / '--property': {pair!r} is not KEY=VALUE with a non-empty "
+        "KEY (e.g. -p min_accuracy=0.8)"
+    ) in output
 
 
 def test_live_table_on_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -126,3 +126,14 @@ def test_node_rows_show_last_attempt_and_trigger_firing() -> None:
         "ErrorMessage",
         "JobRunId",
     ]
+
+
+def test_registered_model_awaiting_approval_is_named_and_still_success() -> None:
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/3"
+    props = {"deploy_status": "awaiting_approval", "model_package_arn": arn}
+    verdict = judge(run_answer(HAPPY, properties=props))
+    assert verdict.summary == f"succeeded — model registered, awaiting approval (package {arn})"
+    assert verdict.exit_code() == 0
+    assert verdict.exit_code(fail_on_rejection=True) == 0
+    deployed = judge(run_answer(HAPPY, properties={**props, "deploy_status": "deployed"}))
+    assert deployed.summary == "succeeded"
