@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from glue_workflow.model._base import (
     PROPERTY_PATTERN,
+    Gather,
     check_enum,
     check_int,
     check_name,
@@ -25,7 +26,7 @@ from glue_workflow.model._base import (
     set_attr,
 )
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.model.jobs import PythonShellJob
+from glue_workflow.model.jobs import PythonShellJob, _check_after
 from glue_workflow.naming import gate_property
 
 GATE_SCRIPT = "jobs/gate.py"
@@ -99,23 +100,31 @@ class Gate:
 
     def __post_init__(self) -> None:
         where = f"Gate {self.name!r}"
-        check_name(where, "gate name", self.name)
-        check_text(where, "description", self.description, 2048)
+        g = Gather()
+        with g.check():
+            check_name(where, "gate name", self.name)
+        with g.check():
+            check_text(where, "description", self.description, 2048)
         given: object = self.conditions
         if isinstance(given, str) or not hasattr(given, "__iter__"):
             given = (given,)
         assert hasattr(given, "__iter__")
         set_attr(self, "conditions", tuple(given))
-        if not self.conditions:
-            fail(where, "gate-condition", "a gate needs at least one condition")
-        set_attr(self, "parsed", tuple(GateCondition.parse(c, where) for c in self.conditions))
-        decision = self.decision or self.name.replace("-", "_")
-        check_property_names(where, "decision", (decision,))
-        set_attr(self, "decision", decision)
-        check_enum(where, "require", self.require, ("all", "any"))
-        check_int(where, "timeout", self.timeout, 1, 10080)
-        if self.after is not None and not isinstance(self.after, Dependency):
-            fail(where, "after-type", f"after= must be a dependency, got {self.after!r}")
+        with g.check():
+            if not self.conditions:
+                fail(where, "gate-condition", "a gate needs at least one condition")
+            set_attr(self, "parsed", tuple(GateCondition.parse(c, where) for c in self.conditions))
+        with g.check():
+            decision = self.decision or str(self.name).replace("-", "_")
+            check_property_names(where, "decision", (decision,))
+            set_attr(self, "decision", decision)
+        with g.check():
+            check_enum(where, "require", self.require, ("all", "any"))
+        with g.check():
+            check_int(where, "timeout", self.timeout, 1, 10080)
+        with g.check():
+            _check_after(where, self.after)
+        g.done()
 
     @property
     def where(self) -> str:

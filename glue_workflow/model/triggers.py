@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from glue_workflow.model._base import (
+    Gather,
+    check_bool,
     check_int,
     check_name,
     check_text,
@@ -32,7 +34,10 @@ class OnDemand:
     description: str = ""
 
     def __post_init__(self) -> None:
-        check_text("start trigger", "description", self.description, 2048)
+        g = Gather()
+        with g.check():
+            check_text("start trigger", "description", self.description, 2048)
+        g.done()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,19 +51,25 @@ class Scheduled:
 
     def __post_init__(self) -> None:
         where = "start trigger"
-        check_text(where, "description", self.description, 2048)
-        if not isinstance(self.cron, str) or not self.cron.strip():
-            fail(
-                where,
-                "cron",
-                f"cron must be a string like 'cron(15 12 * * ? *)', got {self.cron!r}",
-            )
-        expr = self.cron.strip()
-        if not expr.startswith("cron("):
-            expr = f"cron({expr})"
-        set_attr(self, "cron", expr)
-        if not isinstance(self.active, bool):
-            fail(where, "boolean", f"active must be True or False, got {self.active!r}")
+        g = Gather()
+        with g.check():
+            check_text(where, "description", self.description, 2048)
+        with g.check():
+            set_attr(self, "cron", _normal_cron(where, self.cron))
+        with g.check():
+            check_bool(where, "active", self.active)
+        g.done()
+
+
+def _normal_cron(where: str, cron: Any) -> str:
+    if not isinstance(cron, str) or not cron.strip():
+        fail(
+            where,
+            "cron",
+            f"cron must be a string like 'cron(15 12 * * ? *)', got {cron!r}",
+        )
+    expr = cron.strip()
+    return expr if expr.startswith("cron(") else f"cron({expr})"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,10 +83,15 @@ class Event:
 
     def __post_init__(self) -> None:
         where = "start trigger"
-        check_text(where, "description", self.description, 2048)
-        check_int(where, "batch_size", self.batch_size, 1, 100)
+        g = Gather()
+        with g.check():
+            check_text(where, "description", self.description, 2048)
+        with g.check():
+            check_int(where, "batch_size", self.batch_size, 1, 100)
         if self.batch_window is not None:
-            check_int(where, "batch_window", self.batch_window, 1, 900)
+            with g.check():
+                check_int(where, "batch_window", self.batch_window, 1, 900)
+        g.done()
 
 
 StartTrigger = OnDemand | Scheduled | Event
@@ -91,14 +107,20 @@ class Action:
     notify_delay_after: int | None = None  # minutes
 
     def __post_init__(self) -> None:
-        set_attr(self, "node", node_name(self.node, "Action"))
+        g = Gather()
+        with g.check():
+            set_attr(self, "node", node_name(self.node, "Action"))
         where = f"action {self.node!r}"
-        set_attr(self, "arguments", str_map(where, "arguments", self.arguments))
-        _check_arguments(where, "argument", self.arguments)
+        with g.check():
+            set_attr(self, "arguments", str_map(where, "arguments", self.arguments))
+            _check_arguments(where, "argument", self.arguments)
         if self.timeout is not None:
-            check_int(where, "timeout", self.timeout, 1, 10080)
+            with g.check():
+                check_int(where, "timeout", self.timeout, 1, 10080)
         if self.notify_delay_after is not None:
-            check_int(where, "notify_delay_after", self.notify_delay_after, 1, 10080)
+            with g.check():
+                check_int(where, "notify_delay_after", self.notify_delay_after, 1, 10080)
+        g.done()
 
 
 def as_action(value: Any, where: str) -> Action:
@@ -117,24 +139,38 @@ class Trigger:
 
     def __post_init__(self) -> None:
         where = f"Trigger {self.name!r}"
-        check_name(where, "trigger name", self.name)
-        check_text(where, "description", self.description, 2048)
-        if not isinstance(self.when, Dependency):
-            fail(
-                where,
-                "when-type",
-                "when= must be a dependency such as succeeded('train'); the start trigger "
-                "is Workflow(start=OnDemand() | Scheduled(...) | Event(...))",
-            )
-        if isinstance(self.actions, (str, Action)) or not hasattr(self.actions, "__iter__"):
-            set_attr(self, "actions", (self.actions,))
-        actions = tuple(as_action(a, where) for a in self.actions)
-        if not actions:
-            fail(where, "no-actions", "a trigger needs at least one action (a node to start)")
-        names = [a.node for a in actions]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            fail(where, "duplicate", f"actions start {', '.join(map(repr, dupes))} more than once")
-        set_attr(self, "actions", actions)
-        if not isinstance(self.active, bool):
-            fail(where, "boolean", f"active must be True or False, got {self.active!r}")
+        g = Gather()
+        with g.check():
+            check_name(where, "trigger name", self.name)
+        with g.check():
+            check_text(where, "description", self.description, 2048)
+        with g.check():
+            _check_when(self.when, where)
+        with g.check():
+            set_attr(self, "actions", _check_actions(self.actions, where))
+        with g.check():
+            check_bool(where, "active", self.active)
+        g.done()
+
+
+def _check_when(when: Any, where: str) -> None:
+    if not isinstance(when, Dependency):
+        fail(
+            where,
+            "when-type",
+            "when= must be a dependency such as succeeded('train'); the start trigger "
+            "is Workflow(start=OnDemand() | Scheduled(...) | Event(...))",
+        )
+
+
+def _check_actions(given: Any, where: str) -> tuple[Action, ...]:
+    if isinstance(given, (str, Action)) or not hasattr(given, "__iter__"):
+        given = (given,)
+    actions = tuple(as_action(a, where) for a in given)
+    if not actions:
+        fail(where, "no-actions", "a trigger needs at least one action (a node to start)")
+    names = [a.node for a in actions]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        fail(where, "duplicate", f"actions start {', '.join(map(repr, dupes))} more than once")
+    return actions

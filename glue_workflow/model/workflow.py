@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from glue_workflow.errors import DefinitionError
 from glue_workflow.model._base import (
+    Gather,
     check_int,
     check_name,
     check_property_names,
@@ -47,71 +49,31 @@ class Workflow:
 
     def __post_init__(self) -> None:
         where = f"Workflow {self.name!r}"
-        check_name(where, "workflow name", self.name)
-        check_text(where, "description", self.description, 120_000)
-        if isinstance(self.nodes, (Job, Gate)) or not hasattr(self.nodes, "__iter__"):
-            fail(where, "nodes", "nodes= must be a list of SparkJob/PythonShellJob/Gate")
-        nodes = tuple(self.nodes)
-        if not nodes:
-            fail(where, "nodes", "a workflow needs at least one node")
-        seen: set[str] = set()
-        for node in nodes:
-            if not isinstance(node, (Job, Gate)):
-                fail(
-                    where,
-                    "node-type",
-                    f"nodes must be SparkJob, PythonShellJob or Gate objects, got {node!r}",
-                )
-            if node.name in seen:
-                fail(where, "duplicate-node", f"two nodes are named {node.name!r}: rename one")
-            seen.add(node.name)
-        set_attr(self, "nodes", nodes)
-        if not isinstance(self.start, (OnDemand, Scheduled, Event)):
-            fail(
-                where,
-                "start-trigger",
-                f"start= must be OnDemand(), Scheduled(cron=...) or Event(...), got "
-                f"{self.start!r}: a workflow has exactly one start trigger",
-            )
-        if isinstance(self.triggers, Trigger):
-            set_attr(self, "triggers", (self.triggers,))
-        triggers = tuple(self.triggers)
-        for trigger in triggers:
-            if not isinstance(trigger, Trigger):
-                fail(
-                    where,
-                    "trigger-type",
-                    f"triggers= holds conditional Trigger objects only, got {trigger!r}; "
-                    "the start trigger goes in start=",
-                )
-        names = [t.name for t in triggers]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            fail(where, "duplicate-trigger", f"two triggers are named {dupes[0]!r}: rename one")
-        set_attr(self, "triggers", triggers)
-        props = str_map(where, "default_run_properties", self.default_run_properties)
-        check_property_names(where, "default run property", props)
-        set_attr(self, "default_run_properties", props)
-        params = str_tuple(where, "start_parameters", self.start_parameters)
-        check_property_names(where, "start parameter", params)
-        set_attr(self, "start_parameters", params)
+        g = Gather()
+        with g.check():
+            check_name(where, "workflow name", self.name)
+        with g.check():
+            check_text(where, "description", self.description, 120_000)
+        with g.check("nodes"):
+            set_attr(self, "nodes", _check_nodes(where, self.nodes))
+        with g.check():
+            _check_start(where, self.start)
+        with g.check("triggers"):
+            set_attr(self, "triggers", _check_triggers(where, self.triggers))
+        with g.check("default_run_properties"):
+            props = str_map(where, "default_run_properties", self.default_run_properties)
+            set_attr(self, "default_run_properties", props)
+            check_property_names(where, "default run property", props)
+        with g.check("start_parameters"):
+            params = str_tuple(where, "start_parameters", self.start_parameters)
+            set_attr(self, "start_parameters", params)
+            check_property_names(where, "start parameter", params)
         if self.max_concurrent_runs is not None:
-            check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
-        tags = str_map(where, "tags", self.tags)
-        for key in tags:
-            if key.startswith(RESERVED_TAG_PREFIX):
-                fail(
-                    where,
-                    "reserved-tag",
-                    f"tag {key!r}: keys starting with {RESERVED_TAG_PREFIX!r} are set by glue-wf",
-                )
-        if len(tags) > MAX_TAGS - 2:
-            fail(
-                where,
-                "tag-count",
-                f"{len(tags)} tags; at most {MAX_TAGS - 2} (glue-wf adds 2 of Glue's {MAX_TAGS})",
-            )
-        set_attr(self, "tags", tags)
+            with g.check():
+                check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
+        with g.check("tags"):
+            set_attr(self, "tags", _check_tags(where, self.tags))
+        g.done()
 
     @property
     def node_names(self) -> tuple[str, ...]:
@@ -129,3 +91,78 @@ class Workflow:
     def jobs(self) -> tuple[Job, ...]:
         """Every node as the Glue job it compiles to (gates become Python shell jobs)."""
         return tuple(n.as_job() if isinstance(n, Gate) else n for n in self.nodes)
+
+
+def _check_nodes(where: str, value: object) -> tuple[Node, ...]:
+    if isinstance(value, (Job, Gate)) or not isinstance(value, Iterable):
+        fail(where, "nodes", "nodes= must be a list of SparkJob/PythonShellJob/Gate")
+    nodes = tuple(value)
+    if not nodes:
+        fail(where, "nodes", "a workflow needs at least one node")
+    g = Gather()
+    seen: set[str] = set()
+    for node in nodes:
+        if not isinstance(node, (Job, Gate)):
+            with g.check():
+                fail(
+                    where,
+                    "node-type",
+                    f"nodes must be SparkJob, PythonShellJob or Gate objects, got {node!r}",
+                )
+        elif node.name in seen:
+            with g.check():
+                fail(where, "duplicate-node", f"two nodes are named {node.name!r}: rename one")
+        else:
+            seen.add(node.name)
+    if g.problems:
+        raise DefinitionError(g.problems)
+    return nodes
+
+
+def _check_start(where: str, start: object) -> None:
+    if not isinstance(start, (OnDemand, Scheduled, Event)):
+        fail(
+            where,
+            "start-trigger",
+            f"start= must be OnDemand(), Scheduled(cron=...) or Event(...), got "
+            f"{start!r}: a workflow has exactly one start trigger",
+        )
+
+
+def _check_triggers(where: str, value: object) -> tuple[Trigger, ...]:
+    if isinstance(value, Trigger):
+        return (value,)
+    if not isinstance(value, Iterable) or isinstance(value, str):
+        fail(where, "trigger-type", f"triggers= must be a list of Trigger objects, got {value!r}")
+    triggers = tuple(value)
+    for trigger in triggers:
+        if not isinstance(trigger, Trigger):
+            fail(
+                where,
+                "trigger-type",
+                f"triggers= holds conditional Trigger objects only, got {trigger!r}; "
+                "the start trigger goes in start=",
+            )
+    names = [t.name for t in triggers]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        fail(where, "duplicate-trigger", f"two triggers are named {dupes[0]!r}: rename one")
+    return triggers
+
+
+def _check_tags(where: str, value: object) -> Mapping[str, str]:
+    tags = str_map(where, "tags", value)
+    for key in tags:
+        if key.startswith(RESERVED_TAG_PREFIX):
+            fail(
+                where,
+                "reserved-tag",
+                f"tag {key!r}: keys starting with {RESERVED_TAG_PREFIX!r} are set by glue-wf",
+            )
+    if len(tags) > MAX_TAGS - 2:
+        fail(
+            where,
+            "tag-count",
+            f"{len(tags)} tags; at most {MAX_TAGS - 2} (glue-wf adds 2 of Glue's {MAX_TAGS})",
+        )
+    return tags
