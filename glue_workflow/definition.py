@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import traceback
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -76,20 +77,44 @@ def load_workflow(settings: Settings) -> Workflow:
     return value
 
 
-def validate_definition(settings: Settings) -> tuple[Workflow, list[Problem]]:
+def validate_definition(
+    settings: Settings, *, now: datetime | None = None
+) -> tuple[Workflow | None, list[Problem]]:
     """The workflow and every problem (errors and warnings), offline.
 
     Beyond the model and graph rules: every referenced file exists, and the compiled
     requests (with placeholder deployment values) satisfy the Glue service model.
+    Model objects are built with their problems deferred, so one run reports the
+    problems of every object and of the graph. When the definition cannot be loaded
+    at all, the workflow is None and the load error is among the problems.
+    ``now``: the reference time for schedules (default: the current time).
     """
     from glue_workflow.artifacts import missing_files
+    from glue_workflow.model._base import deferring
     from glue_workflow.validation import validate
 
-    workflow = load_workflow(settings)
-    problems = validate(workflow) + missing_files(workflow, settings.project_root)
+    with deferring() as deferred:
+        try:
+            workflow = load_workflow(settings)
+        except DefinitionError as exc:
+            return None, _errors_first([*deferred, *exc.problems])
+        except GlueWfError as exc:
+            load = Problem(where=str(settings.definition), rule="load", message=str(exc))
+            return None, _errors_first([*deferred, load])
+    tolerant = bool(deferred)
+    problems = [*deferred, *validate(workflow, now=now, tolerant=tolerant)]
+    try:
+        problems += missing_files(workflow, settings.project_root)
+    except Exception:
+        if not tolerant:
+            raise
     if not any(p.severity == "error" for p in problems):
         problems += _request_problems(workflow)
-    return workflow, problems
+    return workflow, _errors_first(problems)
+
+
+def _errors_first(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.severity != "error")
 
 
 def _request_problems(workflow: Workflow) -> list[Problem]:

@@ -24,7 +24,7 @@ def validate(settings: Any, as_json: bool) -> None:
     if as_json:
         echo_json(
             {
-                "workflow": workflow.name,
+                "workflow": workflow.name if workflow is not None else None,
                 "valid": not errors,
                 "problems": [
                     {"severity": p.severity, "where": p.where, "rule": p.rule, "message": p.message}
@@ -37,10 +37,14 @@ def validate(settings: Any, as_json: bool) -> None:
         return
     for problem in warnings:
         click.echo(f"warning: {problem}", err=True)
-    if errors:
+    if errors or workflow is None:
         raise DefinitionError(errors)
+    from glue_workflow.model.topology import resolve_triggers
+
+    # Glue's workflow graph (and its 100-node guidance) counts jobs and triggers.
+    jobs, triggers = len(workflow.nodes), len(resolve_triggers(workflow))
     click.echo(
-        f"{workflow.name}: valid ({len(workflow.nodes)} nodes, "
+        f"{workflow.name}: valid ({jobs} jobs, {triggers} triggers: {jobs + triggers} nodes, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''})"
     )
 

@@ -27,6 +27,25 @@ workflow = Workflow(
 """
 
 
+# A construction-time problem (secret-looking default), a graph problem (typo in
+# after=) and a schedule problem (every minute): all three must be reported.
+THREE_KINDS = """
+from glue_workflow.model import PythonShellJob, Scheduled, Workflow, succeeded
+
+workflow = Workflow(
+    name="wf",
+    max_concurrent_runs=1,
+    start=Scheduled(cron="cron(* * * * ? *)"),
+    default_run_properties={"db_password": "x"},
+    nodes=(
+        PythonShellJob(name="train", script="jobs/train.py"),
+        PythonShellJob(name="evaluate", script="jobs/evaluate.py", after=succeeded("trian")),
+        PythonShellJob(name="report", script="jobs/report.py", max_capacity=2, timeout=0),
+    ),
+)
+"""
+
+
 def run(project: Path, *args: str) -> tuple[int, str, str]:
     """Exit code, stdout, stderr as the console script shows them (``error: ...``)."""
     result = CliRunner().invoke(cli, [*args, "--project", str(project)])
@@ -41,7 +60,7 @@ def run(project: Path, *args: str) -> tuple[int, str, str]:
 def test_validate_ok(project: Path) -> None:
     code, out, _ = run(project, "validate")
     assert code == 0
-    assert out == "churn-pipeline: valid (7 nodes, 0 warnings)\n"
+    assert out == "churn-pipeline: valid (7 jobs, 7 triggers: 14 nodes, 0 warnings)\n"
 
 
 def test_validate_json(project: Path) -> None:
@@ -141,3 +160,48 @@ def test_graph_of_a_broken_document(project: Path, tmp_path: Path) -> None:
         f'error: definition: {target} is not a compiled workflow document ({{"Workflow", "Jobs", '
         "\"Triggers\"}): KeyError: 'Workflow' [definition]\n"
     )
+
+
+def test_validate_reports_construction_graph_and_schedule_problems(
+    tmp_path: Path, make_project: object
+) -> None:
+    project = make_project(tmp_path / "p", THREE_KINDS)  # type: ignore[operator]
+    code, out, err = run(project, "validate")
+    assert code == 1
+    assert out == ""
+    for expected in (
+        "Workflow 'wf': default run property 'db_password' looks like a secret",
+        "after= of 'evaluate': refers to node 'trian', which is not in workflow 'wf' (did "
+        "you mean 'train'?)",
+        "start trigger: schedule 'cron(* * * * ? *)': fires every 1 minute(s)",
+        "PythonShellJob 'report': timeout must be between 1 and 10080, got 0 [timeout-range]",
+        "PythonShellJob 'report': max_capacity must be 0.0625 or 1 DPU for a Python shell "
+        "job, got 2 [python-shell-capacity]",
+    ):
+        assert expected in err, (expected, err)
+
+
+def test_validate_json_when_the_definition_does_not_load(
+    tmp_path: Path, make_project: object
+) -> None:
+    project = make_project(tmp_path / "p", "import nosuchmodule\n")  # type: ignore[operator]
+    code, out, _ = run(project, "validate", "--json")
+    assert code == 1
+    document = json.loads(out)
+    assert document["valid"] is False
+    assert document["workflow"] is None
+    [problem] = document["problems"]
+    assert problem["severity"] == "error"
+    assert "importing workflow definition" in problem["message"]
+    assert "ModuleNotFoundError: No module named 'nosuchmodule'" in problem["message"]
+
+
+def test_validate_json_lists_construction_problems(tmp_path: Path, make_project: object) -> None:
+    project = make_project(tmp_path / "p", THREE_KINDS)  # type: ignore[operator]
+    code, out, _ = run(project, "validate", "--json")
+    assert code == 1
+    document = json.loads(out)
+    assert document["valid"] is False
+    assert document["workflow"] == "wf"
+    rules = {p["rule"] for p in document["problems"]}
+    assert {"no-secrets", "cron", "timeout-range", "python-shell-capacity"} <= rules
