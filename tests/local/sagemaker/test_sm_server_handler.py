@@ -93,3 +93,38 @@ def test_pickled_model_is_never_loaded(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps({"not": "a booster"}))
     with pytest.raises(ModelLoadError, match="pickled models are refused"):
         Model(path)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"0.9,0.1,0.2\n0.1,0.5,0.5",  # the C reader's case
+        b"0.9,0.1,0.2\r\n0.1,0.5,0.5\r\n",
+        b"0.9,0.1,0.2\n\n0.1,0.5,0.5\n",  # a blank line: the exact parser's case
+        b" 0.9, 0.1 ,0.2\n0.1,0.5,5e-1",
+        b"0.9,0.1,0.2\n0.1,,0.5",  # an empty field is a missing value
+    ],
+)
+def test_every_csv_path_scores_as_the_booster(handler: Handler, body: bytes) -> None:
+    rows = []
+    for line in body.decode().splitlines():
+        if line.strip():
+            rows.append([float(v) if v.strip() else np.nan for v in line.split(",")])
+    expected = handler.model.booster.inplace_predict(
+        np.asarray(rows, dtype=np.float32), validate_features=False
+    )
+    status, answer, _ = _post(handler, body)
+    assert status == 200, answer
+    assert answer.decode() == ",".join(map(str, expected.tolist()))
+
+
+def test_direct_prediction_matches_inplace_predict(handler: Handler) -> None:
+    model = handler.model
+    rows = np.random.default_rng(1).random((50, 3), dtype=np.float32)
+    rows[3, 1] = np.nan
+    assert model._dense is not None  # the fast path is active with the pinned xgboost
+    assert np.array_equal(
+        model.predict(rows), model.booster.inplace_predict(rows, validate_features=False)
+    )
+    as_float64 = rows.astype(np.float64)  # not float32: the public call answers
+    assert np.allclose(model.predict(as_float64), model.predict(rows))
