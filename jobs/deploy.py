@@ -119,7 +119,8 @@ def roll_out(sm: Any, endpoint: str, config: str, alarms: str, workflow: str) ->
         raise ops.failure(
             f"endpoint {endpoint} is {current.get('EndpointStatus')} "
             f"({ops.failure_reason(current)}): only an InService endpoint is updated; "
-            "delete it (aws sagemaker delete-endpoint) and rerun to recreate it"
+            f"delete it (glue-wf delete-endpoint {endpoint}, or aws sagemaker delete-endpoint "
+            f"--endpoint-name {endpoint}) and rerun to recreate it"
         )
     print(f"updating endpoint {endpoint}: {previous} -> {config} (blue/green)")
     sm.update_endpoint(

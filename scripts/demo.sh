@@ -26,6 +26,18 @@ step "1/4 Sample data: $ROWS churn rows (seed $SEED) into the local S3 at the wo
 step "2/4 Deploy the workflow (jobs, triggers, scripts) to the local target"
 "$GLUE_WF" deploy
 
+# A local endpoint whose server died with the machine reads back as Failed; the deploy
+# node only updates InService endpoints, so remove a failed one before running again.
+endpoint_status=$("$GLUE_WF" endpoints --json 2>/dev/null | .venv/bin/python -c '
+import json, sys
+for e in json.load(sys.stdin):
+    if e.get("name") == "churn-xgb":
+        print(e.get("status", ""))' || true)
+if [[ "$endpoint_status" == "Failed" ]]; then
+  echo "demo: endpoint churn-xgb is Failed (its server stopped); deleting it to recreate it"
+  "$GLUE_WF" delete-endpoint churn-xgb --yes
+fi
+
 step "3/4 Run it: preprocess -> train -> evaluate -> gate -> register -> deploy"
 status=0
 "$GLUE_WF" run --wait || status=$?
