@@ -15,8 +15,11 @@ import click
 from glue_workflow.cli.common import echo_json, json_option, with_settings
 
 
-def _call(func: Callable[..., Any], **kwargs: Any) -> Any:
-    """Call a boto3 operation; AWS errors become glue-wf errors (message, exit 1)."""
+def _call(func: Callable[..., Any], *, hint: str = "", **kwargs: Any) -> Any:
+    """Call a boto3 operation; AWS errors become glue-wf errors (message, exit 1).
+
+    ``hint`` is appended to not-found errors: where to look for the right name.
+    """
     from botocore.exceptions import BotoCoreError, ClientError
 
     from glue_workflow.errors import GlueWfError, NotFoundError
@@ -31,7 +34,7 @@ def _call(func: Callable[..., Any], **kwargs: Any) -> Any:
             or "does not exist" in message.lower()
             or "could not find" in message.lower()
         ):
-            raise NotFoundError(message) from None
+            raise NotFoundError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
         raise GlueWfError(message) from None
     except BotoCoreError as exc:
         raise GlueWfError(str(exc)) from None
@@ -40,7 +43,7 @@ def _call(func: Callable[..., Any], **kwargs: Any) -> Any:
 def _paged(func: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     while True:
-        page = _call(func, **kwargs)
+        page = _call(func, hint="see 'glue-wf models'", **kwargs)
         items.extend(page.get(key, []))
         if not page.get("NextToken"):
             return items
@@ -136,7 +139,7 @@ def approve_command(settings: Any, package: str, reject: bool, description: str 
     kwargs: dict[str, Any] = {"ModelPackageArn": package_arn, "ModelApprovalStatus": status}
     if description is not None:
         kwargs["ApprovalDescription"] = description
-    _call(sm.update_model_package, **kwargs)
+    _call(sm.update_model_package, hint="list the packages with 'glue-wf models'", **kwargs)
     click.echo(f"{package_arn}: {status}")
 
 
@@ -226,7 +229,9 @@ def invoke_command(
     kwargs: dict[str, Any] = {"EndpointName": endpoint, "ContentType": content_type, "Body": body}
     if accept:
         kwargs["Accept"] = accept
-    response = _call(runtime.invoke_endpoint, **kwargs)
+    response = _call(
+        runtime.invoke_endpoint, hint="list the endpoints with 'glue-wf endpoints'", **kwargs
+    )
     click.echo(response["Body"].read().decode("utf-8", "replace"))
 
 

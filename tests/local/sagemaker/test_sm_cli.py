@@ -231,3 +231,18 @@ def test_delete_endpoint_keeps_config_when_asked_or_shared(
         for name in ("keep-a", "keep-b"):
             with contextlib.suppress(ClientError):
                 sm.delete_endpoint(EndpointName=name)
+
+
+def test_unknown_names_point_at_the_listing_commands(run: Any) -> None:
+    missing = run("invoke", "nope", "--body", "-", stdin="1,2\n")
+    assert missing.exit_code == 1
+    assert str(missing.exception) == (
+        "ValidationError: Endpoint nope of account 000000000000 not found; "
+        "list the endpoints with 'glue-wf endpoints'"
+    )
+    no_group = run("approve", "no-such-group/1")
+    assert no_group.exit_code == 1
+    assert str(no_group.exception) == (
+        "ValidationException: ModelPackageGroup no-such-group does not exist; "
+        "see 'glue-wf models'"
+    )
