@@ -129,9 +129,9 @@ def test_s3_out_must_name_an_object(local_home: Path, monkeypatch: pytest.Monkey
 def test_upload_data_copies_a_file_to_the_local_s3(
     local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from glue_workflow.cli import cli
-
     import boto3
+
+    from glue_workflow.cli import cli
 
     monkeypatch.setenv("GLUE_WF_HOME", str(local_home))
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="my-data")
