@@ -210,6 +210,95 @@ def failure_reason(description: dict[str, Any]) -> str:
     return str(reason).strip() or "SageMaker gave no FailureReason"
 
 
+@dataclass(frozen=True)
+class _JobKind:
+    """What differs between SageMaker training and processing jobs for these helpers."""
+
+    label: str  # "training" | "processing"
+    api: str  # the operation suffix: training_job | processing_job
+    name_key: str  # TrainingJobName | ProcessingJobName
+    status_key: str  # TrainingJobStatus | ProcessingJobStatus
+
+
+_TRAINING = _JobKind("training", "training_job", "TrainingJobName", "TrainingJobStatus")
+_PROCESSING = _JobKind("processing", "processing_job", "ProcessingJobName", "ProcessingJobStatus")
+
+
+def _start_or_attach(
+    sm: Any,
+    kind: _JobKind,
+    *,
+    workflow: str,
+    run_id: str,
+    node: str,
+    build_request: Callable[[str], dict[str, Any]],
+) -> tuple[str, bool]:
+    describe = getattr(sm, f"describe_{kind.api}")
+    create = getattr(sm, f"create_{kind.api}")
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
+        existing = describe_or_none(describe, **{kind.name_key: name})
+        if existing is None:
+            try:
+                create(**build_request(name))
+            except ClientError as exc:
+                # Another attempt created it between our describe and create: attach.
+                if error_code(exc) != "ResourceInUse":
+                    raise
+                _log(f"{kind.label} job {name} appeared concurrently; attaching")
+                return name, True
+            _log(f"started {kind.label} job {name}")
+            return name, False
+        status = existing.get(kind.status_key)
+        if status in TRAINING_BAD:
+            _log(
+                f"{kind.label} job {name} of an earlier attempt ended {status}; starting a new one"
+            )
+            continue
+        _log(f"attaching to {kind.label} job {name} of an earlier attempt ({status})")
+        return name, True
+    raise failure(
+        f"{MAX_ATTEMPTS} {kind.label} jobs already failed for node {node!r} of run {run_id}: "
+        "not starting another; fix the cause and resume the run"
+    )
+
+
+def _wait_job(
+    sm: Any,
+    kind: _JobKind,
+    name: str,
+    *,
+    policy: PollPolicy,
+    sleep: Callable[[float], None],
+) -> dict[str, Any]:
+    describe = getattr(sm, f"describe_{kind.api}")
+    sleep(policy.initial)  # a job just created is never done at once: first look after a beat
+    first = describe(**{kind.name_key: name})
+    max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
+
+    def show(description: dict[str, Any]) -> None:
+        secondary = description.get("SecondaryStatus")
+        _log(
+            f"{kind.label} job {name}: {description.get(kind.status_key)}"
+            + (f" ({secondary})" if secondary else "")
+        )
+
+    final: dict[str, Any] = poll(
+        lambda: describe(**{kind.name_key: name}),
+        status_of=lambda d: str(d.get(kind.status_key)),
+        done=TRAINING_DONE + TRAINING_BAD,
+        what=f"{kind.label} job {name}",
+        timeout=deadline_seconds(max_runtime),
+        policy=policy,
+        sleep=sleep,
+        on_change=show,
+    )
+    status = final.get(kind.status_key)
+    if status != "Completed":
+        raise failure(f"{kind.label} job {name} {status}: {failure_reason(final)}")
+    return final
+
+
 def start_or_attach_training_job(
     sm: Any,
     *,
@@ -224,29 +313,8 @@ def start_or_attach_training_job(
     node's earlier attempt and is attached to (no duplicate training); a Failed or
     Stopped one belongs to an earlier failed attempt, so the next name is tried.
     """
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
-        existing = describe_or_none(sm.describe_training_job, TrainingJobName=name)
-        if existing is None:
-            try:
-                sm.create_training_job(**build_request(name))
-            except ClientError as exc:
-                # Another attempt created it between our describe and create: attach.
-                if error_code(exc) != "ResourceInUse":
-                    raise
-                _log(f"training job {name} appeared concurrently; attaching")
-                return name, True
-            _log(f"started training job {name}")
-            return name, False
-        status = existing.get("TrainingJobStatus")
-        if status in TRAINING_BAD:
-            _log(f"training job {name} of an earlier attempt ended {status}; starting a new one")
-            continue
-        _log(f"attaching to training job {name} of an earlier attempt ({status})")
-        return name, True
-    raise failure(
-        f"{MAX_ATTEMPTS} training jobs already failed for node {node!r} of run {run_id}: "
-        "not starting another; fix the cause and resume the run"
+    return _start_or_attach(
+        sm, _TRAINING, workflow=workflow, run_id=run_id, node=node, build_request=build_request
     )
 
 
@@ -258,33 +326,7 @@ def wait_training_job(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a training job; return its description if Completed, else fail with the reason."""
-    sleep(policy.initial)  # a job just created is never done at once: first look after a beat
-    first = sm.describe_training_job(TrainingJobName=name)
-    max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
-
-    def show(description: dict[str, Any]) -> None:
-        _log(
-            f"training job {name}: {description.get('TrainingJobStatus')}"
-            f" ({description.get('SecondaryStatus', '')})"
-        )
-
-    final = poll(
-        lambda: sm.describe_training_job(TrainingJobName=name),
-        status_of=lambda d: str(d.get("TrainingJobStatus")),
-        done=TRAINING_DONE + TRAINING_BAD,
-        what=f"training job {name}",
-        timeout=deadline_seconds(max_runtime),
-        policy=policy,
-        sleep=sleep,
-        on_change=show,
-    )
-    status = final.get("TrainingJobStatus")
-    if status != "Completed":
-        raise failure(f"training job {name} {status}: {failure_reason(final)}")
-    return final
-
-
-# --------------------------------------------------------------- processing jobs
+    return _wait_job(sm, _TRAINING, name, policy=policy, sleep=sleep)
 
 
 def start_or_attach_processing_job(
@@ -296,27 +338,8 @@ def start_or_attach_processing_job(
     build_request: Callable[[str], dict[str, Any]],
 ) -> tuple[str, bool]:
     """Like ``start_or_attach_training_job`` for processing jobs."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
-        existing = describe_or_none(sm.describe_processing_job, ProcessingJobName=name)
-        if existing is None:
-            try:
-                sm.create_processing_job(**build_request(name))
-            except ClientError as exc:
-                if error_code(exc) != "ResourceInUse":
-                    raise
-                return name, True
-            _log(f"started processing job {name}")
-            return name, False
-        status = existing.get("ProcessingJobStatus")
-        if status in TRAINING_BAD:
-            _log(f"processing job {name} of an earlier attempt ended {status}; starting a new one")
-            continue
-        _log(f"attaching to processing job {name} of an earlier attempt ({status})")
-        return name, True
-    raise failure(
-        f"{MAX_ATTEMPTS} processing jobs already failed for node {node!r} of run {run_id}: "
-        "not starting another; fix the cause and resume the run"
+    return _start_or_attach(
+        sm, _PROCESSING, workflow=workflow, run_id=run_id, node=node, build_request=build_request
     )
 
 
@@ -328,23 +351,7 @@ def wait_processing_job(
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a processing job; return its description if Completed, else fail with the reason."""
-    sleep(policy.initial)
-    first = sm.describe_processing_job(ProcessingJobName=name)
-    max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
-    final = poll(
-        lambda: sm.describe_processing_job(ProcessingJobName=name),
-        status_of=lambda d: str(d.get("ProcessingJobStatus")),
-        done=TRAINING_DONE + TRAINING_BAD,
-        what=f"processing job {name}",
-        timeout=deadline_seconds(max_runtime),
-        policy=policy,
-        sleep=sleep,
-        on_change=lambda d: _log(f"processing job {name}: {d.get('ProcessingJobStatus')}"),
-    )
-    status = final.get("ProcessingJobStatus")
-    if status != "Completed":
-        raise failure(f"processing job {name} {status}: {failure_reason(final)}")
-    return final
+    return _wait_job(sm, _PROCESSING, name, policy=policy, sleep=sleep)
 
 
 # --------------------------------------------------------------------- endpoints
