@@ -90,20 +90,32 @@ def _artifact(bucket: str, workflow: str, source: str, filename: str, content: b
     )
 
 
+def source_path(source: str, project_root: Path) -> Path:
+    """Where a source lives: the installed package for glue-wf's own job scripts
+    (``glue_workflow/scripts/...``), else the project."""
+    if naming.is_packaged(source):
+        return PACKAGE_DIR.parent / source
+    return project_root / source
+
+
 def missing_files(workflow: Workflow, project_root: Path) -> list[Problem]:
     """A problem per referenced project file that does not exist."""
     problems = []
     for job in workflow.jobs:
         for source in job.files_and_script:
-            if not (project_root / source).is_file():
-                problems.append(
-                    Problem(
-                        where=f"{job.kind} {job.name!r}",
-                        rule="file-missing",
-                        message=f"file {source!r} does not exist under {project_root}: "
-                        "create it or fix the path in the definition",
-                    )
-                )
+            path = source_path(source, project_root)
+            if path.is_file():
+                continue
+            message = (
+                f"glue-wf's own job script {path} is missing from the installed package: "
+                "reinstall glue-wf"
+                if naming.is_packaged(source)
+                else f"file {source!r} does not exist under {project_root}: create it or fix "
+                "the path in the definition"
+            )
+            problems.append(
+                Problem(where=f"{job.kind} {job.name!r}", rule="file-missing", message=message)
+            )
     return problems
 
 
@@ -117,6 +129,7 @@ def collect_artifacts(workflow: Workflow, project_root: Path, bucket: str) -> tu
         if source == naming.JOBKIT_SOURCE:
             filename, content = build_jobkit_wheel()
         else:
-            filename, content = artifact_filename(source), (project_root / source).read_bytes()
+            filename = artifact_filename(source)
+            content = source_path(source, project_root).read_bytes()
         artifacts.append(_artifact(bucket, workflow.name, source, filename, content))
     return tuple(artifacts)

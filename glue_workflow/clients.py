@@ -27,6 +27,12 @@ def session_for(settings: Settings) -> boto3.Session:
         from glue_workflow.local import install
 
         install(settings.home)
+        from glue_workflow.local.spark.settings import record  # for the engine's Spark jobs
+
+        record(settings.home, settings.warm_spark)
+        if settings.spark_master:
+            # Read by the local Glue engine when it starts a Spark job (local/glue/sparkcluster.py)
+            os.environ["GLUE_WF_SPARK_MASTER"] = settings.spark_master
         return boto3.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the local target checks no credentials
@@ -44,10 +50,11 @@ def session_for(settings: Settings) -> boto3.Session:
 
 def _local_target_active() -> bool:
     """Whether boto3 clients of this process are (or will be) served by the local target."""
+    from glue_workflow.local import guard
     from glue_workflow.local.dispatch import installed_home
     from glue_workflow.local.environment import SITECUSTOMIZE_DIR
 
-    if installed_home() is not None:
+    if installed_home() is not None or guard.armed():
         return True
     origin = getattr(sys.modules.get("sitecustomize"), "__file__", None)
     armed = origin is not None and Path(origin).resolve().parent == SITECUSTOMIZE_DIR

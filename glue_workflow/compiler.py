@@ -16,16 +16,19 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from glue_workflow import __version__, naming
+from glue_workflow.cache_config import CACHE_ARGUMENT, cache_argument
 from glue_workflow.document import MANAGED_BY_TAG, OWNER_TAG, Artifact, WorkflowDocument
 from glue_workflow.errors import DefinitionError, Problem
-from glue_workflow.model.jobs import Job, PythonShellJob, SparkJob
+from glue_workflow.model.jobs import Job, PythonShellJob, SparkJob, training_arguments
 from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
-from glue_workflow.model.triggers import Action
+from glue_workflow.model.triggers import Action, Event
 from glue_workflow.model.workflow import Workflow
 
 MANAGED_BY = "glue-wf"
 _PLACEHOLDER = re.compile(r"\{(bucket|region|workflow)\}")
 PRODUCERS_ARGUMENT = "--glue_wf_producers"
+# The node's declared reads/writes, enforced by the job library at run time.
+CONTRACT_ARGUMENT = "--glue_wf_contract"
 UriFn = Callable[[str, str], str]
 FillFn = Callable[[Mapping[str, str]], dict[str, str]]
 
@@ -40,6 +43,8 @@ class CompileContext:
     region: str
     xgboost_image_uri: str
     artifacts: tuple[Artifact, ...] = ()
+    # the role EventBridge assumes to notify Glue (needed by Event(pattern=...) only)
+    events_role_arn: str | None = None
 
     def artifact(self, source: str, where: str) -> Artifact:
         for artifact in self.artifacts:
@@ -112,7 +117,50 @@ def compile_workflow(workflow: Workflow, context: CompileContext) -> WorkflowDoc
         jobs=tuple(jobs),
         triggers=tuple(trigger_requests),
         artifacts=tuple(referenced[k] for k in sorted(referenced)),
+        event_rules=_event_rules(workflow, context, {**workflow.tags, **owner}),
     )
+
+
+def _event_rules(
+    workflow: Workflow, context: CompileContext, tags: Mapping[str, str]
+) -> tuple[dict[str, Any], ...]:
+    """The EventBridge rule + target Glue documents for event-started workflows.
+
+    AWS Glue Developer Guide, "Starting an AWS Glue workflow with an Amazon EventBridge
+    event" (starting-workflow-eventbridge.html): a rule on the default bus whose target
+    is the workflow's ARN, with a role EventBridge assumes that may ``glue:notifyEvent``.
+    """
+    start = workflow.start
+    if not isinstance(start, Event) or start.pattern is None:
+        return ()
+    if not context.events_role_arn:
+        raise DefinitionError(
+            [
+                Problem(
+                    where="start trigger",
+                    rule="events-role",
+                    message="Event(pattern=...) deploys an EventBridge rule whose target needs "
+                    "the role EventBridge assumes: deploy the infra stack (glue-wf infra "
+                    "deploy: output EventsRoleArn) or set events_role_arn in [target.aws] "
+                    "of glue-wf.toml (or GLUE_WF_EVENTS_ROLE_ARN)",
+                )
+            ]
+        )
+    account = context.glue_role_arn.split(":")[4] if context.glue_role_arn.count(":") >= 5 else ""
+    wf = workflow.name
+    rule = {
+        "Name": naming.event_rule_name(wf),
+        "EventPattern": json.dumps(start.pattern, sort_keys=True, separators=(",", ":")),
+        "State": "ENABLED",
+        "Description": f"Starts Glue workflow {wf} (managed by glue-wf)",
+        "Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())],
+    }
+    target = {
+        "Id": naming.EVENT_TARGET_ID,
+        "Arn": naming.regional_arn("glue", context.region, account, f"workflow/{wf}"),
+        "RoleArn": context.events_role_arn,
+    }
+    return ({"Rule": rule, "Targets": [target]},)
 
 
 def _producers(workflow: Workflow) -> dict[str, str]:
@@ -158,6 +206,10 @@ def _job_request(
     py_files += [uri(p, where) for p in job.extra_py_files]
     if py_files:
         args["--extra-py-files"] = ",".join(py_files)
+    if job.jobkit:
+        args[CACHE_ARGUMENT] = cache_argument(
+            job, wf, context.bucket, lambda source: context.artifact(source, where).sha256
+        )
     if job.additional_python_modules:
         args["--additional-python-modules"] = ",".join(job.additional_python_modules)
     if job.reads:
@@ -166,6 +218,11 @@ def _job_request(
             sort_keys=True,
             separators=(",", ":"),
         )
+    args[CONTRACT_ARGUMENT] = json.dumps(
+        {"node": job.name, "reads": list(job.reads), "writes": list(job.writes)},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
     request: dict[str, Any] = {
         "Name": naming.job_name(wf, job.name),
         "Description": job.description or f"{wf} node {job.name}",
@@ -194,6 +251,7 @@ def _job_request(
             request["ExecutionClass"] = job.execution_class
     elif isinstance(job, PythonShellJob):
         args["library-set"] = job.library_set
+        args.update(training_arguments(job))
         request["Command"] = {
             "Name": "pythonshell",
             "ScriptLocation": script,
@@ -268,6 +326,29 @@ def artifact_sources(workflow: Workflow) -> tuple[str, ...]:
         if job.jobkit:
             sources.add(naming.JOBKIT_SOURCE)
     return tuple(sorted(sources))
+
+
+def placeholder_context(workflow: Workflow, bucket: str) -> CompileContext:
+    """A context whose artifacts are empty placeholders: compile without reading files."""
+    digest = "0" * 64
+    role = f"arn:aws:iam::000000000000:role/{bucket}"
+    return CompileContext(
+        bucket=bucket,
+        glue_role_arn=role,
+        sagemaker_role_arn=role,
+        region="us-east-1",
+        xgboost_image_uri="000000000000.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:x",
+        events_role_arn=role,
+        artifacts=tuple(
+            Artifact(
+                source=source,
+                uri=naming.artifact_uri(bucket, workflow.name, digest, artifact_filename(source)),
+                sha256=digest,
+                content=b"",
+            )
+            for source in artifact_sources(workflow)
+        ),
+    )
 
 
 def artifact_filename(source: str) -> str:

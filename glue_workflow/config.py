@@ -8,6 +8,7 @@ the ``[target.<name>]`` table of ``glue-wf.toml``; built-in defaults.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,9 +31,11 @@ _ENV_KEYS = {
     "bucket": "GLUE_WF_BUCKET",
     "glue_role_arn": "GLUE_WF_GLUE_ROLE_ARN",
     "sagemaker_role_arn": "GLUE_WF_SAGEMAKER_ROLE_ARN",
+    "events_role_arn": "GLUE_WF_EVENTS_ROLE_ARN",
     "profile": "AWS_PROFILE",
     "endpoint_url": "AWS_ENDPOINT_URL",
     "stack_name": "GLUE_WF_STACK_NAME",
+    "spark_master": "GLUE_WF_SPARK_MASTER",
 }
 _TARGET_KEYS = frozenset(
     {
@@ -40,12 +43,25 @@ _TARGET_KEYS = frozenset(
         "bucket",
         "glue_role_arn",
         "sagemaker_role_arn",
+        "events_role_arn",
         "region",
         "profile",
         "endpoint_url",
         "stack_name",
+        "spark_master",
     }
 )
+# [target.local] only: the warm Spark of local Glue Spark jobs (docs/local-target.md)
+_WARM_SPARK_KEYS = frozenset({"warm_spark", "warm_spark_memory", "warm_spark_idle_seconds"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class WarmSpark:
+    """Keep a JVM alive between local Spark job runs; its heap cap and idle timeout."""
+
+    enabled: bool = True
+    memory: str = "1g"
+    idle_seconds: int = 600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +80,10 @@ class Settings:
     profile: str | None = None
     endpoint_url: str | None = None
     stack_name: str = "glue-wf"
+    # the role EventBridge assumes to start an event-started workflow (Event(pattern=...))
+    events_role_arn: str | None = None
+    warm_spark: WarmSpark = WarmSpark()
+    spark_master: str | None = None  # local Spark jobs on this cluster (local target only)
 
     @property
     def is_local(self) -> bool:
@@ -155,16 +175,18 @@ def load_settings(
             "(--target, GLUE_WF_TARGET or [target] default in glue-wf.toml)"
         )
     table = _table(targets, chosen, f"{where} [target]")
-    unknown = sorted(set(table) - _TARGET_KEYS)
+    known = _TARGET_KEYS | (_WARM_SPARK_KEYS if chosen == "local" else frozenset())
+    unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(
             f"{where} [target.{chosen}]: unknown setting(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(_TARGET_KEYS))}"
+            f"known: {', '.join(sorted(known))}"
         )
     values: dict[str, str | None] = {
         key: _str_or_none(table.get(key), f"{where} [target.{chosen}] {key}")
         for key in _TARGET_KEYS
     }
+    warm = _warm_spark(table, f"{where} [target.{chosen}]")
     for key, env_name in _ENV_KEYS.items():
         if env.get(env_name):
             values[key] = env[env_name]
@@ -184,10 +206,40 @@ def load_settings(
         region=region,
         bucket=values["bucket"] or (LOCAL_DEFAULT_BUCKET if local else None),
         glue_role_arn=values["glue_role_arn"]
-        or (f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/glue-wf-glue-job" if local else None),
+        or (_local_role(region, "glue-wf-glue-job") if local else None),
         sagemaker_role_arn=values["sagemaker_role_arn"]
-        or (f"arn:aws:iam::{LOCAL_ACCOUNT_ID}:role/glue-wf-sagemaker" if local else None),
+        or (_local_role(region, "glue-wf-sagemaker") if local else None),
         profile=None if local else values["profile"],
         endpoint_url=None if local else values["endpoint_url"],
         stack_name=values["stack_name"] or "glue-wf",
+        events_role_arn=values["events_role_arn"]
+        or (_local_role(region, "glue-wf-events") if local else None),
+        warm_spark=warm,
+        spark_master=values["spark_master"] if local else None,
     )
+
+
+def _warm_spark(table: Mapping[str, Any], where: str) -> WarmSpark:
+    default = WarmSpark()
+    enabled = table.get("warm_spark", default.enabled)
+    memory = table.get("warm_spark_memory", default.memory)
+    idle = table.get("warm_spark_idle_seconds", default.idle_seconds)
+    if not isinstance(enabled, bool):
+        raise ConfigError(f"{where} warm_spark must be true or false, not {enabled!r}")
+    if not isinstance(memory, str) or not re.fullmatch(r"[1-9][0-9]*[mMgG]", memory):
+        raise ConfigError(
+            f'{where} warm_spark_memory must be a JVM heap size such as "1g" or '
+            f'"512m", not {memory!r}'
+        )
+    if isinstance(idle, bool) or not isinstance(idle, int) or idle < 1:
+        raise ConfigError(
+            f"{where} warm_spark_idle_seconds must be a whole number of seconds >= 1, not {idle!r}"
+        )
+    return WarmSpark(enabled=enabled, memory=memory, idle_seconds=idle)
+
+
+def _local_role(region: str, name: str) -> str:
+    """A built-in role of the local target, in the partition of its region."""
+    from glue_workflow.naming import arn, local_partition
+
+    return arn(local_partition(region), "iam", "", LOCAL_ACCOUNT_ID, f"role/{name}")

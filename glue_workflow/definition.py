@@ -42,17 +42,35 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except GlueWfError:
         raise
-    except Exception as exc:
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
-        line = f" line {frames[-1].lineno}" if frames else ""
+    except SystemExit as exc:
+        # sys.exit() is a BaseException: uncaught, it would end validate/compile/deploy
+        # with the module's code (often 0: a silent "success" that checked nothing).
         raise DefinitionError(
-            f"importing workflow definition {path} failed at{line or ' import'}: "
+            [
+                Problem(
+                    where=f"{path}{_line(exc, path) or ''}",
+                    rule="import-exit",
+                    message=f"the definition called sys.exit({exc.code!r}) while being "
+                    "imported, so no workflow was loaded: move script code under "
+                    "'if __name__ == \"__main__\":' or remove the sys.exit() call",
+                )
+            ]
+        ) from exc
+    except Exception as exc:
+        raise DefinitionError(
+            f"importing workflow definition {path} failed at{_line(exc, path) or ' import'}: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
     finally:
         if added:
             sys.path.remove(root)
     return module
+
+
+def _line(exc: BaseException, path: Path) -> str:
+    """`` line N``: the deepest frame of ``exc`` in the definition file, else ``""``."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == str(path)]
+    return f" line {frames[-1].lineno}" if frames else ""
 
 
 def load_workflow(settings: Settings) -> Workflow:
@@ -114,38 +132,17 @@ def validate_definition(
 
 
 def _errors_first(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: p.severity != "error")
+    from glue_workflow.validation import once
+
+    return sorted(once(problems), key=lambda p: p.severity != "error")
 
 
 def _request_problems(workflow: Workflow) -> list[Problem]:
     """Service-model problems of the compiled requests, without reading any file."""
-    from glue_workflow.compiler import (
-        CompileContext,
-        artifact_filename,
-        artifact_sources,
-        compile_workflow,
-    )
-    from glue_workflow.document import Artifact
-    from glue_workflow.naming import artifact_uri
+    from glue_workflow.compiler import compile_workflow, placeholder_context
     from glue_workflow.servicemodel import request_problems
 
-    bucket, digest = "glue-wf-validate", "0" * 64
-    context = CompileContext(
-        bucket=bucket,
-        glue_role_arn="arn:aws:iam::000000000000:role/glue-wf-validate",
-        sagemaker_role_arn="arn:aws:iam::000000000000:role/glue-wf-validate",
-        region="us-east-1",
-        xgboost_image_uri="000000000000.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:x",
-        artifacts=tuple(
-            Artifact(
-                source=source,
-                uri=artifact_uri(bucket, workflow.name, digest, artifact_filename(source)),
-                sha256=digest,
-                content=b"",
-            )
-            for source in artifact_sources(workflow)
-        ),
-    )
+    context = placeholder_context(workflow, "glue-wf-validate")
     document = compile_workflow(workflow, context)
     problems = request_problems("glue", "CreateWorkflow", document.workflow)
     for job in document.jobs:
@@ -174,6 +171,7 @@ def build_document(settings: Settings) -> WorkflowDocument:
         region=settings.region,
         xgboost_image_uri=xgboost_image_uri(settings.region),
         artifacts=collect_artifacts(workflow, settings.project_root, bucket),
+        events_role_arn=settings.events_role_arn,
     )
     document = compile_workflow(workflow, context)
     problems = check_document_rules(document.to_dict())

@@ -37,17 +37,22 @@ class WorkflowDocument:
     jobs: tuple[dict[str, Any], ...]
     triggers: tuple[dict[str, Any], ...]
     artifacts: tuple[Artifact, ...] = ()
+    # EventBridge rules starting the workflow: {"Rule": PutRule request, "Targets": [...]}
+    event_rules: tuple[dict[str, Any], ...] = ()
 
     @property
     def name(self) -> str:
         return str(self.workflow["Name"])
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        result: dict[str, Any] = {
             "Workflow": self.workflow,
             "Jobs": list(self.jobs),
             "Triggers": list(self.triggers),
         }
+        if self.event_rules:
+            result["EventRules"] = list(self.event_rules)
+        return result
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"

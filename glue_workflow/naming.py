@@ -6,11 +6,18 @@ Names are deterministic functions of the definition (never of time or randomness
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable
 
+# Computed by jobs on Glue too, where only the job library is installed: defined there.
+from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX as ERROR_PROPERTY_PREFIX  # noqa: PLC0414
+from glue_workflow.jobkit.failure import error_property as error_property  # noqa: PLC0414
+from glue_workflow.jobkit.failure import node_of_job as node_of_job  # noqa: PLC0414
+
 ARTIFACTS_PREFIX = "glue-wf"
 START_TRIGGER_SUFFIX = "start"
+EVENT_TARGET_ID = "glue-workflow"  # the Id of the one target of an event rule
 DIGEST_CHARS = 16  # artifact key prefix: enough to never collide for one workflow
 
 
@@ -19,15 +26,22 @@ def job_name(workflow: str, node: str) -> str:
     return f"{workflow}-{node}"
 
 
-def node_of_job(workflow: str, job: str) -> str:
-    """Inverse of :func:`job_name` (the job name itself when it is not one of ours)."""
-    prefix = f"{workflow}-"
-    return job[len(prefix) :] if job.startswith(prefix) else job
-
-
 def start_trigger_name(workflow: str) -> str:
     """The single start trigger: ``<workflow>-start``."""
     return f"{workflow}-{START_TRIGGER_SUFFIX}"
+
+
+def event_rule_name(workflow: str) -> str:
+    """The EventBridge rule that starts an event-started workflow: ``glue-wf-<workflow>``.
+
+    Rule names are at most 64 characters ``[.-_A-Za-z0-9]`` (PutRule, API reference):
+    longer workflow names keep a readable head and a digest of the whole name.
+    """
+    name = f"glue-wf-{workflow}"
+    if len(name) <= 64:
+        return name
+    digest = hashlib.sha256(workflow.encode()).hexdigest()[:8]
+    return f"{name[:55]}-{digest}"
 
 
 def named_trigger_name(workflow: str, trigger: str) -> str:
@@ -85,3 +99,102 @@ JOBKIT_DISTRIBUTION = "glue_wf_jobkit"
 
 def jobkit_filename(version: str) -> str:
     return f"{JOBKIT_DISTRIBUTION}-{version}-py3-none-any.whl"
+
+
+# -------------------------------------------------------------- ARNs and console links
+
+# AWS Management Console host per partition. The console has no entry in botocore's
+# partition data. Sources: "AWS Management Console endpoints" (AWS General Reference,
+# https://docs.aws.amazon.com/general/latest/gr/mgmt-console.html) for aws;
+# https://<region>.console.amazonaws.cn for China and https://console.amazonaws-us-gov.com
+# for GovCloud (US) ("Accessing the AWS GovCloud (US) Regions", GovCloud User Guide).
+_CONSOLE_HOSTS = {
+    "aws": "https://{region}.console.aws.amazon.com",
+    "aws-cn": "https://{region}.console.amazonaws.cn",
+    "aws-us-gov": "https://console.amazonaws-us-gov.com",
+}
+
+
+@functools.lru_cache(maxsize=64)
+def partition(region: str) -> str:
+    """The ARN partition of ``region`` (``aws``, ``aws-cn``, ``aws-us-gov``, ...).
+
+    From botocore's partition data (``Session.get_partition_for_region``), so a new
+    region of an existing partition needs no change here.
+    """
+    import botocore.session
+    from botocore.exceptions import UnknownRegionError
+
+    from glue_workflow.errors import ConfigError
+
+    try:
+        return str(botocore.session.get_session().get_partition_for_region(region))
+    except UnknownRegionError:
+        raise ConfigError(
+            f"unknown AWS region {region!r}: botocore knows no partition for it; set "
+            "region in glue-wf.toml (or AWS_REGION) to a region such as us-east-1"
+        ) from None
+
+
+def local_partition(region: str) -> str:
+    """The partition the local target gives ARNs: ``region``'s, ``aws`` when unknown
+    (the local target accepts any region name; AWS would refuse it before any ARN)."""
+    from glue_workflow.errors import ConfigError
+
+    try:
+        return partition(region)
+    except ConfigError:
+        return "aws"
+
+
+def arn(partition_name: str, service: str, region: str, account: str, resource: str) -> str:
+    """``arn:<partition>:<service>:<region>:<account>:<resource>``."""
+    return f"arn:{partition_name}:{service}:{region}:{account}:{resource}"
+
+
+def regional_arn(service: str, region: str, account: str, resource: str) -> str:
+    """An ARN in ``region``'s partition."""
+    return arn(partition(region), service, region, account, resource)
+
+
+def iam_role_arn(region: str, account: str, name: str) -> str:
+    """A role's ARN (IAM is global within the partition of ``region``)."""
+    return arn(partition(region), "iam", "", account, f"role/{name}")
+
+
+def console_url(region: str, path: str, fragment: str = "") -> str:
+    """A page of the AWS Management Console of ``region``'s partition.
+
+    ``console_url("us-east-1", "glue/home", "/v2/...")`` →
+    ``https://us-east-1.console.aws.amazon.com/glue/home?region=us-east-1#/v2/...``.
+    """
+    from glue_workflow.errors import NotSupportedError
+
+    name = partition(region)
+    host = _CONSOLE_HOSTS.get(name)
+    if host is None:
+        raise NotSupportedError(
+            f"console links for partition {name!r} (region {region}): glue-wf knows the "
+            f"console hosts of {', '.join(_CONSOLE_HOSTS)} only"
+        )
+    url = f"{host.format(region=region)}/{path.lstrip('/')}?region={region}"
+    return f"{url}#{fragment}" if fragment else url
+
+
+# Job scripts shipped inside the glue-wf package (not in the user's project): their
+# source names start here and are read from the installed package at deploy time.
+PACKAGED_SCRIPTS = "glue_workflow/scripts/"
+
+
+def is_packaged(source: str) -> bool:
+    return source.startswith(PACKAGED_SCRIPTS)
+
+
+def drift_property(decision: str, what: str) -> str:
+    """Run property a drift check records: ``drift_<decision>_<what>``."""
+    return f"drift_{decision}_{what}"
+
+
+def cache_prefix(workflow: str, node: str) -> str:
+    """S3 key prefix of a node's step-cache entries: ``glue-wf/<workflow>/cache/<node>/``."""
+    return f"{ARTIFACTS_PREFIX}/{workflow}/cache/{node}/"

@@ -1,4 +1,4 @@
-"""What a churn-pipeline run produced: metrics, gate decision, model version, endpoint.
+"""What an ML pipeline run produced: metrics, gate decision, model version, endpoint.
 
 Reads the run's properties (the jobs' contract, see docs/pipeline.md) through the
 target's Glue client, and optionally invokes the deployed endpoint with rows of the
@@ -15,7 +15,7 @@ from glue_workflow.config import Settings
 from glue_workflow.errors import NotFoundError
 
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
-GATE = "min_accuracy"
+GATE_PREFIX, DECISION_SUFFIX = "gate_", "_decision"  # naming.gate_property
 INVOKE_ROWS = 3
 
 
@@ -47,51 +47,67 @@ class PipelineReport:
         return {m: self.properties[m] for m in METRICS if m in self.properties}
 
     @property
-    def gate_decision(self) -> str | None:
-        return self.properties.get(f"gate_{GATE}_decision")
+    def gates(self) -> list[tuple[str, str, str]]:
+        """``(gate decision name, decision, reason)`` of every gate that recorded one."""
+        found = []
+        for key in sorted(self.properties):
+            if key.startswith(GATE_PREFIX) and key.endswith(DECISION_SUFFIX):
+                name = key[len(GATE_PREFIX) : -len(DECISION_SUFFIX)]
+                reason = self.properties.get(f"{GATE_PREFIX}{name}_reason", "")
+                found.append((name, self.properties[key], reason))
+        return found
 
     def to_dict(self) -> dict[str, Any]:
+        """``pipeline-report --json``: PascalCase keys, as every --json output (docs/json.md)."""
         props = self.properties
         return {
-            "workflow": self.workflow,
-            "run_id": self.run_id,
-            "status": self.status,
-            "metrics": self.metrics,
-            "evaluation_uri": props.get("evaluation_uri"),
-            "gate": {
-                "decision": self.gate_decision,
-                "reason": props.get(f"gate_{GATE}_reason"),
+            "Workflow": self.workflow,
+            "RunId": self.run_id,
+            "Status": self.status,
+            "Metrics": self.metrics,
+            "EvaluationUri": props.get("evaluation_uri"),
+            "DataQuality": {
+                "Summary": props.get("data_quality"),
+                "Report": props.get("data_quality_uri"),
             },
-            "model_package": {
-                "arn": props.get("model_package_arn"),
-                "version": props.get("model_package_version"),
-                "approval": self.approval,
+            "Gates": [
+                {"Name": name, "Decision": decision, "Reason": reason}
+                for name, decision, reason in self.gates
+            ],
+            "ModelPackage": {
+                "Arn": props.get("model_package_arn"),
+                "Version": props.get("model_package_version"),
+                "ApprovalStatus": self.approval,
             },
-            "deploy": {
-                "status": props.get("deploy_status"),
-                "endpoint": props.get("deployed_endpoint"),
-                "endpoint_config": props.get("endpoint_config_name"),
+            "Deploy": {
+                "Status": props.get("deploy_status"),
+                "Endpoint": props.get("deployed_endpoint"),
+                "EndpointConfig": props.get("endpoint_config_name"),
             },
-            "rejection_reason": props.get("rejection_reason"),
-            "invocation": None
+            "RejectionReason": props.get("rejection_reason"),
+            "Invocation": None
             if self.invocation is None
             else {
-                "endpoint": self.invocation.endpoint,
-                "labels": list(self.invocation.labels),
-                "scores": list(self.invocation.scores),
+                "Endpoint": self.invocation.endpoint,
+                "Labels": list(self.invocation.labels),
+                "Scores": list(self.invocation.scores),
             },
-            "notes": list(self.notes),
+            "Notes": list(self.notes),
         }
 
     def lines(self) -> list[str]:
         props = self.properties
         out = [f"run {self.run_id} of {self.workflow}: {self.status}"]
+        if props.get("data_quality"):
+            out.append(f"data:     {props['data_quality']}")
+            if props.get("data_quality_uri"):
+                out.append(f"          report {props['data_quality_uri']}")
         if self.metrics:
             out.append("metrics:  " + "  ".join(f"{k}={v}" for k, v in self.metrics.items()))
         if props.get("evaluation_uri"):
             out.append(f"report:   {props['evaluation_uri']}")
-        if self.gate_decision:
-            out.append(f"gate:     {self.gate_decision} ({props.get(f'gate_{GATE}_reason', '')})")
+        for name, decision, reason in self.gates:
+            out.append(f"gate:     {name}: {decision} ({reason})")
         if props.get("model_package_arn"):
             out.append(
                 f"model:    {props.get('model_package_group', '')} version "
@@ -113,6 +129,15 @@ class PipelineReport:
                 out.append(f"          churn probability {score:.4f} (actual label {label})")
         out.extend(f"note:     {n}" for n in self.notes)
         return out
+
+
+def data_quality_line(props: dict[str, str]) -> str | None:
+    """The preprocess data-quality summary of a run, for ``status``."""
+    summary = props.get("data_quality")
+    if not summary:
+        return None
+    where = props.get("data_quality_uri")
+    return f"data quality: {summary}" + (f" (report {where})" if where else "")
 
 
 def latest_run_id(glue: Any, workflow: str) -> str:
@@ -164,12 +189,13 @@ def build_report(
     from botocore.exceptions import ClientError
 
     from glue_workflow.clients import client
+    from glue_workflow.jobkit.aws_errors import is_not_found
 
     glue = client(settings, "glue")
     try:
         glue.get_workflow(Name=workflow, IncludeGraph=False)
     except ClientError as exc:
-        if "NotFound" in str(exc.response.get("Error", {}).get("Code", "")):
+        if is_not_found(exc):
             raise NotFoundError(
                 f"workflow {workflow!r} is not deployed on the {settings.target} target: "
                 "run 'glue-wf deploy' first"
@@ -180,7 +206,7 @@ def build_report(
         run = glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=False)["Run"]
         props = glue.get_workflow_run_properties(Name=workflow, RunId=run_id)["RunProperties"]
     except ClientError as exc:
-        if "NotFound" in str(exc.response.get("Error", {}).get("Code", "")):
+        if is_not_found(exc):
             raise NotFoundError(
                 f"run {run_id!r} of workflow {workflow!r} not found: list runs with 'glue-wf runs'"
             ) from exc

@@ -156,6 +156,7 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
     from botocore.exceptions import ClientError
 
     from glue_workflow.clients import client
+    from glue_workflow.jobkit.aws_errors import is_not_found
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     if not uri.startswith("s3://") or not bucket or not key or key.endswith("/"):
@@ -166,8 +167,7 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
     try:
         s3.head_bucket(Bucket=bucket)
     except ClientError as exc:
-        code = str(exc.response.get("Error", {}).get("Code", ""))
-        if code not in ("404", "NoSuchBucket", "NotFound"):
+        if not is_not_found(exc):
             raise ConfigError(f"cannot use bucket {bucket!r} on {settings.target}: {exc}") from exc
         if not (settings.is_local and bucket == settings.bucket):
             raise ConfigError(

@@ -215,4 +215,8 @@ def check_document(document: WorkflowDocument) -> None:
         problems += request_problems("glue", "CreateJob", job)
     for trigger in document.triggers:
         problems += request_problems("glue", "CreateTrigger", trigger)
+    for rule in document.event_rules:  # and the EventBridge rule against EventBridge's
+        problems += request_problems("events", "PutRule", rule["Rule"])
+        put_targets = {"Rule": rule["Rule"]["Name"], "Targets": rule["Targets"]}
+        problems += request_problems("events", "PutTargets", put_targets)
     _raise(problems)

@@ -29,7 +29,7 @@ from botocore.exceptions import ClientError
 from glue_workflow.jobkit import JobContext, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
 
-NODE = "deploy"
+NODE = "deploy"  # the node name when the job runs outside a workflow
 REQUIRED_ARGS = ("sagemaker_role_arn",)
 VARIANT = "AllTraffic"  # blue/green needs the same variant name across configs
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
@@ -66,7 +66,7 @@ def ensure_model(sm: Any, name: str, package_arn: str, role: str, workflow: str)
 
 
 def ensure_endpoint_config(
-    sm: Any, name: str, model: str, instance_type: str, workflow: str
+    sm: Any, name: str, model: str, instance_type: str, workflow: str, *, count: int = 1
 ) -> None:
     if ops.describe_or_none(sm.describe_endpoint_config, EndpointConfigName=name) is not None:
         return
@@ -76,7 +76,7 @@ def ensure_endpoint_config(
             {
                 "VariantName": VARIANT,
                 "ModelName": model,
-                "InitialInstanceCount": 1,
+                "InitialInstanceCount": count,
                 "InstanceType": instance_type,
                 "InitialVariantWeight": 1.0,
             }
@@ -201,11 +201,12 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
             "--model-approval-status Approved), then resume this run from the deploy node"
         )
         return
-    model = ops.resource_name(workflow=ctx.workflow_name, run_id=ctx.run_id, node=NODE)
+    model = ops.resource_name(workflow=ctx.workflow_name, run_id=ctx.run_id, node=ctx.node or NODE)
     config = ops.scoped_name(endpoint, ctx.run_id)
     instance_type = ctx.args.get("endpoint_instance_type") or DEFAULT_INSTANCE_TYPE
     ensure_model(sm, model, package_arn, ctx.args["sagemaker_role_arn"], ctx.workflow_name)
-    ensure_endpoint_config(sm, config, model, instance_type, ctx.workflow_name)
+    count = ops.count_arg(ctx.args, "endpoint_instance_count", 1)
+    ensure_endpoint_config(sm, config, model, instance_type, ctx.workflow_name, count=count)
     previous = roll_out(
         sm, endpoint, config, ctx.args.get("rollback_alarms", ""), ctx.workflow_name
     )

@@ -4,10 +4,14 @@ Glue's Python shell is Python 3.9 and XGBoost 3 needs 3.10+, so the scoring runs
 a SageMaker Processing job in the same XGBoost image, executing the project's
 ``jobs/evaluation/evaluate_model.py`` (``--evaluation_script_uri``). It writes
 ``evaluation.json`` (accuracy, precision, recall, F1, ROC AUC, confusion matrix,
-threshold); this job copies the headline metrics into run properties.
+threshold, threshold table), ``statistics.json`` (SageMaker's model-quality layout),
+``feature_importance.json`` and ``explainability.json`` (Clarify's layout); this job
+copies the headline metrics and the files' URIs into run properties.
 
-Reads run properties ``model_artifact_uri`` (train) and ``test_uri`` (preprocess);
-writes ``evaluation_uri``, ``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``.
+Reads run properties ``model_artifact_uri`` (train), ``test_uri`` and, when present,
+``feature_manifest_uri`` (preprocess: the feature names); writes ``evaluation_uri``,
+``model_quality_uri``, ``feature_importance_uri``, ``explainability_uri``,
+``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from glue_workflow.jobkit import JobContext, JobInputError, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
 
-NODE = "evaluate"
+NODE = "evaluate"  # the node name when the job runs outside a workflow
 REQUIRED_ARGS = (
     "artifacts_bucket",
     "sagemaker_role_arn",
@@ -29,6 +33,12 @@ REQUIRED_ARGS = (
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 BASE = "/opt/ml/processing"
 SCRIPT_NAME = "evaluate_model.py"
+# Output files beside evaluation.json, by the run property naming each.
+REPORTS = {
+    "model_quality_uri": "statistics.json",
+    "feature_importance_uri": "feature_importance.json",
+    "explainability_uri": "explainability.json",
+}
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 DEFAULT_MAX_RUNTIME = 1800
 
@@ -48,7 +58,7 @@ def s3_input(name: str, uri: str, local_path: str) -> dict[str, object]:
 
 def output_prefix(ctx: JobContext) -> str:
     bucket = ctx.args["artifacts_bucket"]
-    return f"s3://{bucket}/glue-wf/{ctx.workflow_name}/runs/{ctx.run_id}/{NODE}"
+    return f"s3://{bucket}/glue-wf/{ctx.workflow_name}/runs/{ctx.run_id}/{ctx.node or NODE}"
 
 
 def checked_inputs(ctx: JobContext) -> dict[str, str]:
@@ -60,7 +70,7 @@ def checked_inputs(ctx: JobContext) -> dict[str, str]:
             f"--evaluation_script_uri {script_uri!r} must point at {SCRIPT_NAME} "
             "(the compiler uploads jobs/evaluation/evaluate_model.py)"
         )
-    threshold = ctx.properties().get("threshold", "").strip() or "0.5"
+    threshold = dict(ctx.properties()).get("threshold", "").strip() or "0.5"
     try:
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(threshold)
@@ -68,7 +78,9 @@ def checked_inputs(ctx: JobContext) -> dict[str, str]:
         raise JobInputError(
             f"run property threshold={threshold!r} must be a number between 0 and 1"
         ) from None
-    return {**inputs, "script_uri": script_uri, "threshold": threshold}
+    # optional: feature names in the reports when the node declares it in reads=
+    manifest = ctx.properties().optional("feature_manifest_uri").strip()
+    return {**inputs, "script_uri": script_uri, "threshold": threshold, "manifest_uri": manifest}
 
 
 def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[str, object]:
@@ -76,6 +88,15 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
     args = ctx.args
     script_uri = inputs["script_uri"]
     threshold = inputs["threshold"]
+    channels = [
+        s3_input("code", script_uri, f"{BASE}/input/code"),
+        s3_input("model", inputs["model_artifact_uri"], f"{BASE}/model"),
+        s3_input("test", inputs["test_uri"], f"{BASE}/test"),
+    ]
+    manifest_args: list[str] = []
+    if inputs.get("manifest_uri"):
+        channels.append(s3_input("manifest", inputs["manifest_uri"], f"{BASE}/manifest"))
+        manifest_args = ["--manifest-dir", f"{BASE}/manifest"]
     return {
         "ProcessingJobName": name,
         "RoleArn": args["sagemaker_role_arn"],
@@ -91,13 +112,10 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
                 f"{BASE}/evaluation",
                 "--threshold",
                 threshold,
+                *manifest_args,
             ],
         },
-        "ProcessingInputs": [
-            s3_input("code", script_uri, f"{BASE}/input/code"),
-            s3_input("model", inputs["model_artifact_uri"], f"{BASE}/model"),
-            s3_input("test", inputs["test_uri"], f"{BASE}/test"),
-        ],
+        "ProcessingInputs": channels,
         "ProcessingOutputConfig": {
             "Outputs": [
                 {
@@ -112,7 +130,7 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
         },
         "ProcessingResources": {
             "ClusterConfig": {
-                "InstanceCount": 1,
+                "InstanceCount": ops.count_arg(args, "processing_instance_count", 1),
                 "InstanceType": args.get("processing_instance_type") or DEFAULT_INSTANCE_TYPE,
                 "VolumeSizeInGB": 10,
             }
@@ -154,14 +172,20 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
         sm,
         workflow=ctx.workflow_name,
         run_id=ctx.run_id,
-        node=NODE,
+        node=ctx.node or NODE,
         build_request=lambda job_name: build_request(ctx, job_name, inputs),
     )
     ops.wait_processing_job(sm, name)
     evaluation_uri = f"{output_prefix(ctx)}/evaluation.json"
     report = read_report(ctx.client("s3"), evaluation_uri)
     metrics = {m: f"{float(report[m]):.6f}" for m in METRICS}  # type: ignore[arg-type]
-    ctx.put(evaluation_uri=evaluation_uri, **metrics)
+    # optional outputs: written where the node declares them in writes=
+    reports = {
+        prop: f"{output_prefix(ctx)}/{name}"
+        for prop, name in REPORTS.items()
+        if ctx.contract.declares_write(ctx.contract.name(prop))
+    }
+    ctx.put(evaluation_uri=evaluation_uri, **reports, **metrics)
     print(
         f"processing job {name} Completed ({'attached' if attached else 'started'}); "
         f"{evaluation_uri}: " + ", ".join(f"{m}={metrics[m]}" for m in METRICS)

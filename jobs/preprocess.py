@@ -1,22 +1,24 @@
 """Spark ETL (Glue 5.0, glueetl): raw tabular CSV → SageMaker XGBoost CSV channels.
 
-Reads the CSV at ``--input_uri`` (or the run property ``input_uri``), cleans and
-encodes it with Spark as a dataset config describes (``--dataset_config_uri``, a JSON
-file; default: the churn schema below, kept identical to jobs/datasets/churn.json),
-splits it deterministically by row hash into train / validation / test, and writes:
+Reads every CSV file under ``--input_uri`` (or the run property ``input_uri``), checks
+it against the data contract ``--dataset_config_uri`` (docs/data-contract.md), cleans
+and encodes it with Spark, splits it deterministically by a hash of the raw row into
+train / validation / test, and writes:
 
     <out>/train/ <out>/validation/ <out>/test/   CSV, label first, no header
     <out>/feature_manifest.json                  feature names, order, encodings
-    <out>/baseline.json                          per-feature mean/std/min/max/null rate
+    <out>/baseline.json                          per-feature mean/std/min/max/null rate,
+                                                 numeric histograms (quantile bins)
+    <out>/data_quality.json                      the contract's checks and the decision
 
 ``<out>`` is ``--output_uri`` or ``s3://<--artifacts_bucket>/glue-wf/<workflow>/runs/
-<run id>/preprocess/``. In a workflow run the URIs and row counts go to run properties.
-Optional arguments: ``--train_fraction`` (0.7), ``--validation_fraction`` (0.15),
-``--test_fraction`` (0.15), ``--split_seed`` (42).
+<run id>/<node>/``. In a workflow run the URIs, row counts and the data-quality
+summary go to run properties (on failure too). Optional arguments:
+``--train_fraction`` (0.7), ``--validation_fraction`` (0.15), ``--test_fraction``
+(0.15), ``--split_seed`` (42), ``--train_files`` (objects the train split is written as:
+one or more per training instance).
 
-Rows with a missing or unknown target, or a missing or unparseable feature value, are
-dropped and counted; missing required columns, an empty input or a single-class
-target fail the job with a message naming the problem.
+The contract modules (jobs/etl/*.py) ship with ``--extra-py-files``.
 """
 
 from __future__ import annotations
@@ -25,42 +27,60 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
+import traceback
+from dataclasses import dataclass, field
 from typing import Any
+
+try:
+    import etl_contract  # noqa: F401  (shipped with --extra-py-files)
+except ImportError:  # run from the source tree: tests, glue-wf job jobs/preprocess.py
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "etl"))
 
 from awsglue.context import GlueContext
 from awsglue.job import Job
-from awsglue.transforms import ResolveChoice
 from awsglue.utils import getResolvedOptions
+from etl_contract import (
+    Columns,
+    Contract,
+    PreprocessError,
+    dq_rules,
+    load_contract,
+    ruleset,
+)
+from etl_features import encodings, feature_columns, histograms, profile, split_stats
+from etl_output import clear_output, dump, read_text, tidy_channel, write_text
+from etl_quality import (
+    action,
+    classify,
+    describe,
+    evaluate,
+    examples,
+    label_summary,
+    policy_failures,
+    read_text_frame,
+    rule_counts,
+    stage,
+)
+from etl_scan import inspect
 from pyspark.context import SparkContext
 from pyspark.sql import functions as F
 
-DEFAULT_CONFIG: dict[str, Any] = {
-    "name": "churn",
-    "target": "Churn",
-    "positive_label": "True",
-    "negative_label": "False",
-    "categorical": ["State", "Int_l_Plan", "VMail_Plan"],
-    "categorical_encoding": "one_hot",
-    "identifiers": ["customerID"],
-    "drop": ["Day_Charge", "Eve_Charge", "Night_Charge", "Intl_Charge"],
-    "numeric": None,
-}
-CONFIG_KEYS = set(DEFAULT_CONFIG)
+from glue_workflow.jobkit import JobFailed, run_job  # shipped with jobkit=True
+from glue_workflow.jobkit.contract import Contract as PropertyContract
+from glue_workflow.jobkit.failure import node_of_job
+
+__all__ = ["PreprocessError", "main"]
+
+NODE = "preprocess"  # the node name outside a workflow run (e.g. glue-wf job preprocess)
 DEFAULT_SPLIT = {
     "train_fraction": "0.7",
     "validation_fraction": "0.15",
     "test_fraction": "0.15",
     "split_seed": "42",
 }
-TRUE_WORDS = ("true", "t", "yes", "y", "1", "1.0")
-FALSE_WORDS = ("false", "f", "no", "n", "0", "0.0")
 SPLITS = ("train", "validation", "test")
+OUTPUTS = (*SPLITS, "feature_manifest.json", "baseline.json", "data_quality.json")
 HASH_BUCKETS = 1_000_000
-
-
-class PreprocessError(Exception):
-    """The input or the configuration cannot be processed; the message says why."""
 
 
 # -- arguments ----------------------------------------------------------------------
@@ -100,294 +120,16 @@ def split_settings(values: dict[str, str]) -> tuple[dict[str, float], int]:
     return fractions, seed
 
 
-# -- dataset config -----------------------------------------------------------------
-def read_text(uri: str) -> str:
-    if uri.startswith(("s3://", "s3a://", "s3n://")):
-        import boto3
-
-        bucket, _, key = uri.split("://", 1)[1].partition("/")
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
-        return str(body.read().decode("utf-8"))
-    path = uri[len("file://") :] if uri.startswith("file://") else uri
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
-
-
-def load_config(uri: str | None) -> dict[str, Any]:
+def load_config(uri: str | None) -> Contract:
     if not uri:
-        return dict(DEFAULT_CONFIG)
-    try:
-        config = json.loads(read_text(uri))
-    except json.JSONDecodeError as exc:
-        raise PreprocessError(f"dataset config {uri} is not valid JSON: {exc}") from None
-    return validate_config(config, uri)
-
-
-def validate_config(config: Any, where: str) -> dict[str, Any]:
-    if not isinstance(config, dict):
-        raise PreprocessError(f"dataset config {where} must be a JSON object")
-    unknown = sorted(set(config) - CONFIG_KEYS)
-    if unknown:
         raise PreprocessError(
-            f"dataset config {where}: unknown key(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(CONFIG_KEYS))}"
+            "no dataset contract: pass --dataset_config_uri (a JSON dataset config, "
+            "see docs/data-contract.md; the workflow node ships it with files=)"
         )
-    merged = {
-        **DEFAULT_CONFIG,
-        "numeric": None,
-        "drop": [],
-        "identifiers": [],
-        "categorical": [],
-        "negative_label": None,
-        **config,
-    }
-    for key in ("target", "positive_label"):
-        if key not in config or not isinstance(config[key], str) or not config[key]:
-            raise PreprocessError(f"dataset config {where}: {key!r} (a string) is required")
-    for key in ("categorical", "identifiers", "drop"):
-        value = merged[key]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise PreprocessError(f"dataset config {where}: {key!r} must be a list of names")
-    numeric = merged["numeric"]
-    if numeric is not None and (
-        not isinstance(numeric, list) or not all(isinstance(v, str) for v in numeric)
-    ):
-        raise PreprocessError(
-            f"dataset config {where}: 'numeric' must be a list of names "
-            "or null (all remaining columns)"
-        )
-    if merged["categorical_encoding"] not in ("one_hot", "index"):
-        raise PreprocessError(
-            f"dataset config {where}: categorical_encoding must be "
-            f"'one_hot' or 'index', got {merged['categorical_encoding']!r}"
-        )
-    return merged
+    return load_contract(read_text(uri), uri)
 
 
-# -- cleaning -----------------------------------------------------------------------
-def plan_columns(config: dict[str, Any], columns: list[str]) -> dict[str, list[str]]:
-    """Which input columns are features of which kind; fails on missing required ones."""
-    target = config["target"]
-    categorical = list(config["categorical"])
-    excluded = {target, *config["identifiers"], *config["drop"], *categorical}
-    numeric = (
-        list(config["numeric"])
-        if config["numeric"] is not None
-        else [c for c in columns if c not in excluded]
-    )
-    required = [target, *categorical, *numeric]
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise PreprocessError(
-            f"input is missing required column(s) {', '.join(missing)} "
-            f"(input columns: {', '.join(columns)}); fix the input or the dataset config"
-        )
-    if not numeric and not categorical:
-        raise PreprocessError("no feature columns left after dropping identifiers and drops")
-    return {"numeric": numeric, "categorical": categorical}
-
-
-def _label_words(label: str) -> tuple[str, ...]:
-    low = label.strip().lower()
-    if low in TRUE_WORDS:
-        return TRUE_WORDS
-    if low in FALSE_WORDS:
-        return FALSE_WORDS
-    return (low,)
-
-
-def clean(df: Any, config: dict[str, Any], plan: dict[str, list[str]]) -> Any:
-    """String-typed input → label (0/1), numeric doubles, trimmed categoricals, and
-    ``_reason``: why a row is dropped (null when kept)."""
-    target = config["target"]
-
-    def text(name: str) -> Any:
-        value = F.trim(F.col(f"`{name}`").cast("string"))
-        return F.when(value == "", None).otherwise(value)
-
-    label_raw = F.lower(text(target))
-    positive = _label_words(config["positive_label"])
-    negative = _label_words(config["negative_label"]) if config["negative_label"] else None
-    label = F.when(label_raw.isin(*positive), F.lit(1))
-    label = (
-        label.when(label_raw.isin(*negative), F.lit(0))
-        if negative
-        else label.when(label_raw.isNotNull(), F.lit(0))
-    )
-    columns = [label.alias("_label"), label_raw.alias("_label_raw")]
-    reason = F.when(F.col("_label_raw").isNull(), F.lit("missing_target")).when(
-        F.col("_label").isNull(), F.lit("unknown_target")
-    )
-    for name in plan["numeric"]:
-        raw = text(name)
-        columns.append(raw.alias(f"_raw_{name}"))
-        columns.append(F.expr(f"try_cast(trim(cast(`{name}` AS string)) AS double)").alias(name))
-    for name in plan["categorical"]:
-        columns.append(text(name).alias(name))
-    columns.append(
-        F.xxhash64(*[F.col(f"`{c}`").cast("string") for c in df.columns]).alias("_row_hash")
-    )
-    staged = df.select(*columns)
-    for name in plan["numeric"]:
-        raw, value = F.col(f"`_raw_{name}`"), F.col(f"`{name}`")
-        reason = reason.when(raw.isNull(), F.lit("missing_value")).when(
-            value.isNull() | F.isnan(value), F.lit("unparseable_value")
-        )
-    for name in plan["categorical"]:
-        reason = reason.when(F.col(f"`{name}`").isNull(), F.lit("missing_value"))
-    # Keep only what later passes need: the raw texts would double the cached frame.
-    helpers = ["_label_raw", *[f"_raw_{name}" for name in plan["numeric"]]]
-    return staged.withColumn("_reason", reason).drop(*helpers)
-
-
-def encodings(values_of: dict[str, list[str]], mode: str) -> dict[str, dict[str, Any]]:
-    """Per categorical column (its distinct kept values given): binary yes/no → 0/1,
-    else one-hot or index over the sorted values."""
-    result: dict[str, dict[str, Any]] = {}
-    for name, distinct in values_of.items():
-        values = sorted(distinct)
-        lowered = {v.lower() for v in values}
-        if lowered <= set(TRUE_WORDS) | set(FALSE_WORDS) and len(lowered) <= 2:
-            mapping = {v: (1 if v.lower() in TRUE_WORDS else 0) for v in values}
-            result[name] = {"type": "binary", "mapping": mapping}
-        elif mode == "index":
-            result[name] = {"type": "index", "mapping": {v: i for i, v in enumerate(values)}}
-        else:
-            result[name] = {"type": "one_hot", "categories": values}
-    return result
-
-
-def profile(staged: Any, plan: dict[str, list[str]]) -> dict[str, Any]:
-    """One pass: rows per drop reason and label, null counts, distinct categories kept."""
-    sources = [*plan["numeric"], *plan["categorical"]]
-    aggs = [F.count(F.lit(1)).alias("_n")]
-    aggs += [
-        F.sum(F.col(f"`{c}`").isNull().cast("long")).alias(f"_null{i}")
-        for i, c in enumerate(sources)
-    ]
-    aggs += [
-        F.collect_set(F.col(f"`{c}`")).alias(f"_set{i}") for i, c in enumerate(plan["categorical"])
-    ]
-    groups = staged.groupBy("_reason", "_label").agg(*aggs).collect()
-    reasons: dict[str | None, int] = {}
-    classes: dict[int, int] = {}
-    nulls = dict.fromkeys(sources, 0)
-    values_of: dict[str, set[str]] = {c: set() for c in plan["categorical"]}
-    for row in groups:
-        n = int(row["_n"])
-        reasons[row["_reason"]] = reasons.get(row["_reason"], 0) + n
-        for i, c in enumerate(sources):
-            nulls[c] += int(row[f"_null{i}"] or 0)
-        if row["_reason"] is None:
-            classes[int(row["_label"])] = classes.get(int(row["_label"]), 0) + n
-            for i, c in enumerate(plan["categorical"]):
-                values_of[c].update(row[f"_set{i}"])
-    total = sum(reasons.values())
-    return {
-        "rows": total,
-        "reasons": reasons,
-        "classes": classes,
-        "null_rate": {c: (nulls[c] / total if total else 0.0) for c in sources},
-        "values": {c: sorted(v) for c, v in values_of.items()},
-    }
-
-
-def split_stats(
-    encoded: Any, features: list[dict[str, Any]]
-) -> tuple[dict[str, int], dict[str, Any]]:
-    """One pass: rows per split, and mean/std/min/max of every feature on the train
-    split (one-hot indicators need only their mean: the rest follows from it)."""
-    train = F.col("_split") == "train"
-    aggs = [F.count(F.lit(1)).alias("_n")]
-    for i, entry in enumerate(features):
-        col = F.when(train, F.col(f"`{entry['name']}`").cast("double"))
-        aggs.append(F.mean(col).alias(f"mean{i}"))
-        if entry["kind"] != "one_hot":
-            aggs += [
-                F.stddev_samp(col).alias(f"std{i}"),
-                F.min(col).alias(f"min{i}"),
-                F.max(col).alias(f"max{i}"),
-            ]
-    rows = {r["_split"]: r.asDict() for r in encoded.groupBy("_split").agg(*aggs).collect()}
-    sizes = {split: int(row["_n"]) for split, row in rows.items()}
-    stats = rows.get("train", {})
-    n = sizes.get("train", 0)
-    result: dict[str, Any] = {}
-    for i, entry in enumerate(features):
-        mean = stats.get(f"mean{i}")
-        if entry["kind"] == "one_hot" and mean is not None:
-            std = (mean * (1 - mean) * n / (n - 1)) ** 0.5 if n > 1 else None
-            values = {
-                "mean": mean,
-                "std": std,
-                "min": 0.0 if mean < 1 else 1.0,
-                "max": 1.0 if mean > 0 else 0.0,
-            }
-        else:
-            values = {stat: stats.get(f"{stat}{i}") for stat in ("mean", "std", "min", "max")}
-        result[entry["name"]] = {k: (None if v is None else float(v)) for k, v in values.items()}
-    return sizes, result
-
-
-def feature_columns(
-    plan: dict[str, list[str]], codes: dict[str, dict[str, Any]]
-) -> list[tuple[dict[str, Any], Any]]:
-    """(manifest entry, Column) for every output feature, in output order."""
-    out: list[tuple[dict[str, Any], Any]] = []
-    for name in plan["numeric"]:
-        out.append(({"name": name, "source": name, "kind": "numeric"}, F.col(f"`{name}`")))
-    for name in plan["categorical"]:
-        code = codes[name]
-        col = F.col(f"`{name}`")
-        if code["type"] == "one_hot":
-            for value in code["categories"]:
-                entry = {
-                    "name": f"{name}={value}",
-                    "source": name,
-                    "kind": "one_hot",
-                    "value": value,
-                }
-                out.append((entry, F.when(col == F.lit(value), 1).otherwise(0)))
-        else:
-            expr = F.lit(None)
-            for value, number in code["mapping"].items():
-                expr = F.when(col == F.lit(value), F.lit(number)).otherwise(expr)
-            out.append(({"name": name, "source": name, "kind": code["type"]}, expr))
-    return out
-
-
-# -- outputs ------------------------------------------------------------------------
-def write_text(uri: str, text: str) -> None:
-    if uri.startswith(("s3://", "s3a://", "s3n://")):
-        import boto3
-
-        bucket, _, key = uri.split("://", 1)[1].partition("/")
-        boto3.client("s3").put_object(
-            Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
-        )
-        return
-    path = uri[len("file://") :] if uri.startswith("file://") else uri
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
-def clear_output(glue_context: Any, output: str) -> None:
-    """Empty the output prefix first: Glue's S3 sink only appends."""
-    if output.startswith(("s3://", "s3a://", "s3n://")):
-        glue_context.purge_s3_path(output, {"retentionPeriod": 0})
-        return
-    import shutil
-
-    base = output[len("file://") :] if output.startswith("file://") else output
-    for name in (*SPLITS, "feature_manifest.json", "baseline.json"):
-        path = os.path.join(base, name)
-        if os.path.isdir(path):
-            shutil.rmtree(path)
-        elif os.path.exists(path):
-            os.remove(path)
-
-
+# -- run properties -----------------------------------------------------------------
 def put_run_properties(workflow: str, run_id: str, props: dict[str, str]) -> None:
     import boto3
 
@@ -408,7 +150,57 @@ def get_run_properties(workflow: str, run_id: str) -> dict[str, str]:
     return dict(response.get("RunProperties") or {})
 
 
+def file_count(value: str | None) -> int | None:
+    """``--train_files``: how many objects the train split is written as (default:
+    as Spark partitions it). Set it to the training node's instance_count or more."""
+    if value is None or not value.strip():
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= 10_000:
+        raise PreprocessError(
+            f"--train_files={value!r} must be a whole number from 1 to 10000 (one file or more "
+            "per training instance)"
+        )
+    return count
+
+
 # -- the job ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Request:
+    """What one run processes: input, output prefix, data contract, split."""
+
+    input_uri: str
+    output: str
+    contract: Contract
+    fractions: dict[str, float]
+    seed: int
+    train_files: int | None = None  # objects under train/ (one per training instance)
+
+
+@dataclass
+class Report:
+    """The data-quality report, filled in as the run learns things."""
+
+    body: dict[str, Any] = field(default_factory=dict)
+    props: dict[str, str] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)  # the profile pass, for the writer
+
+    def summary(self) -> str:
+        rows = self.body.get("rows") or {}
+        if self.body.get("decision") == "failed":
+            text = f"failed: {self.body.get('reason', '')}"
+        else:
+            dropped = rows.get("dropped_by_reason") or {}
+            detail = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
+            text = f"passed: {rows.get('read', 0)} rows read, {rows.get('dropped', 0)} dropped" + (
+                f" ({detail})" if detail else ""
+            )
+        return text if len(text) <= 480 else text[:477] + "..."
+
+
 def main(argv: list[str]) -> dict[str, str]:
     args = getResolvedOptions(argv, ["JOB_NAME"])
     opts = optional_args(
@@ -420,17 +212,27 @@ def main(argv: list[str]) -> dict[str, str]:
             "output_uri",
             "artifacts_bucket",
             "dataset_config_uri",
+            "train_files",
+            "glue_wf_contract",
+            "property_names",
             *DEFAULT_SPLIT,
         ],
     )
     workflow, run_id = opts.get("WORKFLOW_NAME"), opts.get("WORKFLOW_RUN_ID")
-    run_props = get_run_properties(workflow, run_id) if workflow and run_id else {}
-    input_uri = opts.get("input_uri") or run_props.get("input_uri")
+    # The node's declared reads/writes, enforced as the job library does for shell jobs.
+    node = PropertyContract.from_args(
+        opts, node_of_job(workflow, args["JOB_NAME"]) if workflow else NODE
+    )
+    input_uri = opts.get("input_uri")
+    if not input_uri and workflow and run_id:
+        node.check_read(node.name("input_uri"))
+        input_uri = get_run_properties(workflow, run_id).get(node.name("input_uri"))
     if not input_uri:
         raise PreprocessError(
             "no input: pass --input_uri s3://bucket/key.csv or set the run property input_uri"
         )
     fractions, seed = split_settings({k: opts.get(k, v) for k, v in DEFAULT_SPLIT.items()})
+    train_files = file_count(opts.get("train_files"))
     output = opts.get("output_uri")
     if not output:
         bucket = opts.get("artifacts_bucket")
@@ -438,100 +240,194 @@ def main(argv: list[str]) -> dict[str, str]:
             raise PreprocessError("no output location: pass --output_uri or --artifacts_bucket")
         owner = workflow or args["JOB_NAME"]
         run_name = run_id or args.get("JOB_RUN_ID") or "manual"
-        output = f"s3://{bucket}/glue-wf/{owner}/runs/{run_name}/preprocess/"
+        output = f"s3://{bucket}/glue-wf/{owner}/runs/{run_name}/{node.node}/"
     output = output.rstrip("/") + "/"
-    config = load_config(opts.get("dataset_config_uri"))
-
-    sc = SparkContext.getOrCreate()
-    glue_context = GlueContext(sc)
-    logger = glue_context.get_logger()
-    job = Job(glue_context)
-    job.init(args["JOB_NAME"], args)
-    counts: dict[str, str] = {}
+    report, report_uri = Report(), f"{output}data_quality.json"
+    report.body.update(input=input_uri, split_seed=seed)
     try:
+        glue_context, job = _start(args)
+        contract = load_config(opts.get("dataset_config_uri"))
+        report.body.update(dataset=contract.name, contract=contract.as_dict())
         request = Request(
-            input_uri=input_uri, output=output, config=config, fractions=fractions, seed=seed
+            input_uri=input_uri,
+            output=output,
+            contract=contract,
+            fractions=fractions,
+            seed=seed,
+            train_files=train_files,
         )
-        result = process(glue_context, request, counts)
-    except PreprocessError:
-        if workflow and run_id and counts:
-            put_run_properties(workflow, run_id, counts)
+        clear_output(glue_context, output, list(OUTPUTS))
+        result = process(glue_context, request, report)
+    except PreprocessError as exc:
+        report.body.update(decision="failed", reason=str(exc))
+        _finish(report, report_uri, node, workflow, run_id)
         raise
+    except Exception as exc:  # a Spark/JVM error: reported too, as its first line
+        report.body.update(decision="failed", reason=one_line(exc))
+        _finish(report, report_uri, node, workflow, run_id)
+        raise
+    report.body["decision"] = "passed"
+    result.update(_finish(report, report_uri, node, workflow, run_id))
     if workflow and run_id:
-        put_run_properties(workflow, run_id, result)
-    logger.info(f"preprocess wrote {json.dumps(result, sort_keys=True)}")
+        publish(node, workflow, run_id, result)
+    glue_context.get_logger().info(f"preprocess wrote {json.dumps(result, sort_keys=True)}")
     job.commit()
     return result
 
 
-@dataclass(frozen=True, kw_only=True)
-class Request:
-    """What one run processes: input, output prefix, dataset config, split."""
+def _start(args: dict[str, Any]) -> tuple[Any, Any]:
+    sc = SparkContext.getOrCreate()
+    # No _SUCCESS marker in a SageMaker channel prefix (the channels are tidied too).
+    sc._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+    glue_context = GlueContext(sc)
+    job = Job(glue_context)
+    job.init(args["JOB_NAME"], args)
+    return glue_context, job
 
-    input_uri: str
-    output: str
-    config: dict[str, Any]
-    fractions: dict[str, float]
-    seed: int
+
+def _finish(
+    report: Report, uri: str, node: PropertyContract, workflow: str | None, run_id: str | None
+) -> dict[str, str]:
+    """Write the report; on failure also publish its summary (success adds it to the
+    run's other properties)."""
+    write_text(uri, dump(report.body))
+    props = {**report.props, "data_quality": report.summary(), "data_quality_uri": uri}
+    if report.body.get("decision") == "failed" and workflow and run_id:
+        publish(node, workflow, run_id, props)
+    return props
 
 
-def process(glue_context: Any, request: Request, counts: dict[str, str]) -> dict[str, str]:
-    """Read, clean, encode, split and write; ``counts`` gets row counts as they are known."""
+# What training needs from this job: the node must declare them. Every other output
+# (row counts, the baseline, the data-quality summary) is written where declared.
+REQUIRED_WRITES = ("train_uri", "validation_uri", "test_uri")
+
+
+def publish(node: PropertyContract, workflow: str, run_id: str, props: dict[str, str]) -> None:
+    """Write run properties under the workflow's names, as the node's writes= allow."""
+    named = {}
+    for key, value in props.items():
+        name = node.name(key)
+        if key in REQUIRED_WRITES:
+            node.check_write(name)
+        if node.declares_write(name):
+            named[name] = value
+    if named:
+        put_run_properties(workflow, run_id, named)
+
+
+def process(glue_context: Any, request: Request, report: Report) -> dict[str, str]:
+    """Check, read, clean, encode, split and write."""
     from pyspark import StorageLevel
 
-    input_uri, config = request.input_uri, request.config
-
-    frame = glue_context.create_dynamic_frame.from_options(
-        connection_type="s3",
-        connection_options={"paths": [input_uri]},
-        format="csv",
-        format_options={"withHeader": True},
-        transformation_ctx="raw",
-    )
-    # Glue reads mixed columns as choice types: make every column a string, then parse.
-    frame = ResolveChoice.apply(frame=frame, choice="cast:string", transformation_ctx="strings")
-    df = frame.toDF()
-    if not df.columns:
-        raise PreprocessError(f"input {input_uri} is empty (no CSV files or no header)")
-    plan = plan_columns(config, df.columns)
-    staged = clean(df, config, plan).persist(StorageLevel.MEMORY_AND_DISK)
+    contract, input_uri = request.contract, request.input_uri
+    found = inspect(contract, input_uri)
+    report.body["skipped_files"] = [{"uri": u, "why": why} for u, why in found.skipped]
+    report.body["files"] = [s.as_dict() for s in found.files]
+    columns = found.columns
+    report.body["columns"] = {
+        "numeric": list(columns.numeric),
+        "categorical": list(columns.categorical),
+        "ignored": list(columns.ignored),
+    }
+    rules = dq_rules(contract, columns)
+    report.body["ruleset"] = ruleset(rules)
+    report.body["labels"] = label_summary(contract)
+    spark = glue_context.spark_session
+    staged = stage(read_text_frame(spark, found.groups, contract), contract, columns, request.seed)
+    outcomes = evaluate(glue_context, staged, rules)
+    classified = classify(outcomes, contract, columns, rules).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        return _split_and_write(glue_context, staged, request, plan, counts)
+        _judge(classified, request, columns, rules, report)
+        return _split_and_write(glue_context, classified, request, columns, report)
     finally:
-        staged.unpersist()
+        classified.unpersist()
+
+
+def _judge(
+    classified: Any, request: Request, columns: Columns, rules: list[Any], report: Report
+) -> None:
+    """Counts per rule and reason, examples, and the contract's volume gates."""
+    contract = request.contract
+    stats = profile(classified, columns)
+    report.stats.update(stats)
+    total, classes = stats["rows"], stats["classes"]
+    failing = rule_counts(classified, rules)
+    drops = [
+        (reason, column, count, examples(classified, reason, column))
+        for (reason, column), count in sorted(stats["drops"].items(), key=lambda kv: -kv[1])
+    ]
+    dropped = sum(count for _, _, count, _ in drops)
+    by_reason: dict[str, int] = {}
+    for reason, _, count, _ in drops:
+        by_reason[reason] = by_reason.get(reason, 0) + count
+    report.body["rules"] = [
+        {"rule": r.text, "reason": r.reason, "column": r.column, "failed_rows": failing[r.text]}
+        for r in rules
+    ]
+    report.body["drops"] = [
+        {
+            "reason": reason,
+            "column": column,
+            "rows": count,
+            "examples": values,
+            "action": action(contract, reason),
+        }
+        for reason, column, count, values in drops
+    ]
+    report.body["rows"] = {
+        "read": total,
+        "kept": total - dropped,
+        "dropped": dropped,
+        "dropped_by_reason": by_reason,
+    }
+    report.props.update(rows_input=str(total), rows_dropped=str(dropped))
+    if total == 0:
+        raise PreprocessError(f"input {request.input_uri} is empty (a header but no data rows)")
+    detail = "; ".join(describe(*d) for d in drops[:8])
+    refused = policy_failures(contract, drops)
+    if refused:
+        raise PreprocessError(
+            f"the data contract refuses {'; '.join(refused[:5])} "
+            f"({total} rows read); fix the input (malformed rows and thousands separators "
+            "are always refused; other reasons follow the config's on_invalid)"
+        )
+    if dropped / total > contract.max_dropped_fraction:
+        raise PreprocessError(
+            f"{dropped} of {total} rows ({dropped / total:.1%}) would be dropped, more than "
+            f"max_dropped_fraction {contract.max_dropped_fraction:g}: {detail}"
+        )
+    if len(classes) < 2:
+        only = "no rows" if not classes else f"only label {next(iter(classes))}"
+        raise PreprocessError(
+            f"target column {contract.target!r} has a single class after cleaning ({only}; "
+            f"{total} rows read, {dropped} dropped"
+            + (f": {detail}" if detail else "")
+            + "): training needs both positive and negative examples"
+        )
 
 
 def _split_and_write(
     glue_context: Any,
-    staged: Any,
+    classified: Any,
     request: Request,
-    plan: dict[str, list[str]],
-    counts: dict[str, str],
+    columns: Columns,
+    report: Report,
 ) -> dict[str, str]:
     from awsglue.dynamicframe import DynamicFrame
 
-    input_uri, output, config = request.input_uri, request.output, request.config
+    output, contract = request.output, request.contract
     fractions, seed = request.fractions, request.seed
-
-    stats = profile(staged, plan)
-    rows_input, reasons, classes = stats["rows"], stats["reasons"], stats["classes"]
-    if rows_input == 0:
-        raise PreprocessError(f"input {input_uri} is empty (a header but no data rows)")
-    dropped = {k: v for k, v in reasons.items() if k is not None}
-    counts.update(rows_input=str(rows_input), rows_dropped=str(sum(dropped.values())))
-    kept = staged.where(F.col("_reason").isNull())
-    if len(classes) < 2:
-        only = "no rows" if not classes else f"only label {next(iter(classes))}"
-        raise PreprocessError(
-            f"target column {config['target']!r} has a single class after cleaning ({only}; "
-            f"{rows_input} rows read, dropped: {json.dumps(dropped, sort_keys=True)}): "
-            "training needs both positive and negative examples"
-        )
-    codes = encodings(stats["values"], config["categorical_encoding"])
-    features = feature_columns(plan, codes)
+    stats = report.stats
+    codes = encodings(stats["values"], contract.encoding_mode)
+    features = feature_columns(columns, codes)
     names = [entry["name"] for entry, _ in features]
-    bucket = F.pmod(F.xxhash64(F.col("_row_hash"), F.lit(seed)), F.lit(HASH_BUCKETS))
-    u = bucket / F.lit(float(HASH_BUCKETS))
+    kept = classified.where(F.col("_reason").isNull()).select(
+        "_label",
+        "_row_hash",
+        *[F.col(f"_num_{i}").alias(n) for i, n in enumerate(columns.numeric)],
+        *[F.col(f"`{n}`") for n in columns.categorical],
+    )
+    u = F.pmod(F.col("_row_hash"), F.lit(HASH_BUCKETS)) / F.lit(float(HASH_BUCKETS))
     cut1, cut2 = fractions["train"], fractions["train"] + fractions["validation"]
     split = F.when(u < cut1, "train").when(u < cut2, "validation").otherwise("test")
     encoded = kept.select(
@@ -539,18 +435,28 @@ def _split_and_write(
         F.col("_label").alias("label"),
         *[column.alias(name) for name, (_, column) in zip(names, features)],
     )
-    sizes, feature_stats = split_stats(encoded, [entry for entry, _ in features])
-    empty = [s for s in SPLITS if not sizes.get(s)]
-    if empty:
+    sizes, labels, feature_stats = split_stats(encoded, [entry for entry, _ in features])
+    report.body["splits"] = {
+        s: {"rows": sizes[s], "labels": {str(k): v for k, v in labels[s].items()}} for s in SPLITS
+    }
+    small = [
+        f"{s} {sizes[s]} rows" + ("" if min(labels[s].values()) else " (single class)")
+        for s in SPLITS
+        if sizes[s] < contract.min_rows or not min(labels[s].values())
+    ]
+    if small:
         raise PreprocessError(
-            f"split(s) {', '.join(empty)} would be empty ({sum(sizes.values())} usable rows, "
-            f"fractions {fractions}): provide more rows or change the fractions"
+            f"split(s) too small or single-class: {', '.join(small)} (min_rows "
+            f"{contract.min_rows} per split, both labels in each; {sum(sizes.values())} usable "
+            f"rows, fractions {fractions}): provide more rows or change the fractions"
         )
-    clear_output(glue_context, output)
     uris: dict[str, str] = {}
     for name in SPLITS:
         uri = f"{output}{name}/"
         part = encoded.where(F.col("_split") == name).drop("_split")
+        if name == "train" and request.train_files:
+            # ShardedByS3Key deals objects to training instances: one or more per instance.
+            part = part.repartition(request.train_files)
         glue_context.write_dynamic_frame.from_options(
             frame=DynamicFrame.fromDF(part, glue_context, name),
             connection_type="s3",
@@ -559,41 +465,67 @@ def _split_and_write(
             format_options={"writeHeader": False},
             transformation_ctx=f"write_{name}",
         )
+        tidy_channel(uri)
         uris[f"{name}_uri"] = uri
 
-    baseline: dict[str, Any] = {"features": feature_stats, "null_rate": stats["null_rate"]}
+    classes = stats["classes"]
+    dropped = report.body["rows"]["dropped_by_reason"]
+    baseline: dict[str, Any] = {
+        "features": feature_stats,
+        "null_rate": stats["null_rate"],
+        # numeric columns in quantile bins: what a DriftCheck computes PSI against
+        "histograms": histograms(encoded, list(columns.numeric)),
+    }
     baseline.update(
-        dataset=config["name"], rows=sizes, label_counts={str(k): v for k, v in classes.items()}
+        dataset=contract.name, rows=sizes, label_counts={str(k): v for k, v in classes.items()}
     )
     manifest = {
-        "dataset": config["name"],
-        "target": config["target"],
-        "positive_label": config["positive_label"],
+        "dataset": contract.name,
+        "target": contract.target,
+        "positive_label": list(contract.positive),
         "label_column": 0,
         "format": "text/csv; label first, no header",
         "features": [entry for entry, _ in features],
         "encodings": codes,
-        "identifiers": config["identifiers"],
-        "dropped_columns": config["drop"],
-        "split": {**fractions, "seed": seed, "method": "xxhash64 of the raw row"},
-        "rows": {"input": rows_input, "dropped": dropped, **sizes},
+        "identifiers": list(contract.identifiers),
+        "dropped_columns": list(contract.drop),
+        "ignored_columns": list(columns.ignored),
+        "split": {**fractions, "seed": seed, "method": "xxhash64 of the raw row's text by column"},
+        "rows": {"input": stats["rows"], "dropped": dropped, **sizes},
     }
     manifest_uri, baseline_uri = f"{output}feature_manifest.json", f"{output}baseline.json"
-    write_text(manifest_uri, json.dumps(manifest, indent=2, sort_keys=True))
-    write_text(baseline_uri, json.dumps(baseline, indent=2, sort_keys=True))
+    write_text(manifest_uri, dump(manifest))
+    write_text(baseline_uri, dump(baseline))
     return {
         **uris,
         "feature_manifest_uri": manifest_uri,
         "baseline_uri": baseline_uri,
-        "rows_input": str(rows_input),
+        "rows_input": str(stats["rows"]),
         "rows_dropped": str(sum(dropped.values())),
         **{f"rows_{s}": str(sizes[s]) for s in SPLITS},
     }
 
 
-if __name__ == "__main__":
+def one_line(exc: BaseException) -> str:
+    """The first line of an error (Spark's carry a JVM stack trace after it)."""
+    text = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {text}"[:500]
+
+
+def _run() -> None:
     try:
         main(sys.argv)
     except PreprocessError as exc:
-        # A data or argument problem: one clear line (it becomes the job run's error), no traceback.
-        raise SystemExit(f"glue-wf job failed: preprocess: {exc}") from None
+        # A data or argument problem: one clear line, no traceback.
+        raise JobFailed(f"preprocess: {exc}") from None
+    except JobFailed:
+        raise
+    except Exception as exc:  # Spark/JVM errors: the trace goes to the log only
+        traceback.print_exc()
+        raise JobFailed(f"preprocess: {one_line(exc)}") from None
+
+
+if __name__ == "__main__":
+    # run_job records the reason in the run property glue_wf_error_preprocess (Glue's own
+    # job run message does not carry it), prints it and exits 1.
+    run_job(_run)

@@ -2,14 +2,17 @@
 
 Runs on the gate's SUCCEEDED branch. Creates the model package group if missing,
 then a package version with the inference container (the training image and the
-model artifact), the evaluation report as ModelMetrics (with its sha256 digest) and
-metadata linking the workflow run, training job and data. Approval is ``Approved``
+model artifact), the evaluation as ModelMetrics (model quality: ``statistics.json`` in
+SageMaker's model-quality layout; explainability: ``explainability.json`` in Clarify's
+layout; each with its sha256 digest) and metadata linking the workflow run, training
+job, input data and data-quality report (the model's lineage). Approval is ``Approved``
 when run property ``auto_approve`` is true, else ``PendingManualApproval``.
 The create is idempotent per run and node (ClientToken), so a retry does not add
 a second version.
 
 Reads ``model_artifact_uri``, ``evaluation_uri``, ``training_job_name``,
-``model_package_group``, ``auto_approve``; writes ``model_package_arn``,
+``model_package_group``, ``auto_approve`` and, when present, ``model_quality_uri``,
+``explainability_uri`` (evaluate) and the data-quality report's URI; writes ``model_package_arn``,
 ``model_package_version``, ``model_approval_status``.
 """
 
@@ -22,13 +25,17 @@ from typing import Any
 from glue_workflow.jobkit import JobContext, JobInputError, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
 
-NODE = "register"
+NODE = "register"  # the node name when the job runs outside a workflow
 TRUE = ("true", "yes", "1")
 FALSE = ("false", "no", "0")
 INFERENCE_INSTANCE_TYPES = ["ml.t2.medium", "ml.m5.large", "ml.m5.xlarge"]
 TRANSFORM_INSTANCE_TYPES = ["ml.m5.large", "ml.m5.xlarge"]
-# Metadata values are limited to 256 characters; keys to 128.
+# Metadata values are limited to 256 characters; keys to 128; at most 50 entries
+# (CustomerMetadataMap in botocore's SageMaker service model: min 1, max 50 entries).
 METADATA_VALUE_MAX = 256
+# The data-quality report of the run, first property found (preprocess's baseline last).
+DATA_QUALITY_PROPERTIES = ("data_quality_uri", "data_quality_report_uri", "baseline_uri")
+METADATA_ENTRIES_MAX = 50
 
 
 def approval_status(value: str) -> str:
@@ -54,21 +61,43 @@ def ensure_group(sm: Any, group: str, workflow: str) -> None:
 
 
 def metadata(ctx: JobContext, found: dict[str, str]) -> dict[str, str]:
-    props = ctx.properties()
     values = {
         "glue-wf-workflow": ctx.workflow_name,
         "glue-wf-run-id": ctx.run_id,
         "training-job": found["training_job_name"],
-        "input-uri": props.get("input_uri", ""),
-        "train-uri": props.get("train_uri", ""),
-        "test-uri": props.get("test_uri", ""),
-        "accuracy": props.get("accuracy", ""),
+        "evaluation-uri": found["evaluation_uri"],
     }
+    # Every other property the node declares in reads= (data URIs, metrics) is recorded.
+    props = ctx.properties()
+    for name, value in sorted(props.items()):
+        if name not in found and len(values) < METADATA_ENTRIES_MAX:
+            values[name.replace("_", "-")[:128]] = value
+    # lineage: the run's data-quality report under one key, whichever property holds it
+    values["data-quality-uri"] = next(
+        (props.optional(p) for p in DATA_QUALITY_PROPERTIES if props.optional(p).strip()), ""
+    )
     return {k: v[:METADATA_VALUE_MAX] for k, v in values.items() if v}
 
 
+def metric_file(uri: str, digest: str) -> dict[str, str]:
+    return {"ContentType": "application/json", "S3Uri": uri, "ContentDigest": f"sha256:{digest}"}
+
+
+def model_metrics(reports: dict[str, tuple[str, str]]) -> dict[str, object]:
+    """ModelMetrics from {"quality" | "explainability": (uri, sha256)}."""
+    metrics: dict[str, object] = {"ModelQuality": {"Statistics": metric_file(*reports["quality"])}}
+    if "explainability" in reports:
+        metrics["Explainability"] = {"Report": metric_file(*reports["explainability"])}
+    return metrics
+
+
 def build_request(
-    ctx: JobContext, found: dict[str, str], *, image: str, digest: str, status: str
+    ctx: JobContext,
+    found: dict[str, str],
+    *,
+    image: str,
+    reports: dict[str, tuple[str, str]],
+    status: str,
 ) -> dict[str, object]:
     """The CreateModelPackage request (versioned: group name, no package name)."""
     return {
@@ -83,18 +112,10 @@ def build_request(
             "SupportedRealtimeInferenceInstanceTypes": INFERENCE_INSTANCE_TYPES,
             "SupportedTransformInstanceTypes": TRANSFORM_INSTANCE_TYPES,
         },
-        "ModelMetrics": {
-            "ModelQuality": {
-                "Statistics": {
-                    "ContentType": "application/json",
-                    "S3Uri": found["evaluation_uri"],
-                    "ContentDigest": f"sha256:{digest}",
-                }
-            }
-        },
+        "ModelMetrics": model_metrics(reports),
         "ModelApprovalStatus": status,
         "CustomerMetadataProperties": metadata(ctx, found),
-        "ClientToken": ops.client_token(ctx.run_id, NODE),
+        "ClientToken": ops.client_token(ctx.run_id, ctx.node or NODE),
     }
 
 
@@ -119,11 +140,19 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
         )
     # Serve with the image that trained the model (the same XGBoost version).
     image = str(training["AlgorithmSpecification"]["TrainingImage"])
-    report = ops.read_s3_bytes(ctx.client("s3"), found["evaluation_uri"])
-    digest = hashlib.sha256(report).hexdigest()
+    props = ctx.properties()
+    # An evaluation without the model-quality file (an older evaluate) attaches its report.
+    uris = {"quality": props.optional("model_quality_uri") or found["evaluation_uri"]}
+    if props.optional("explainability_uri"):
+        uris["explainability"] = props["explainability_uri"]
+    s3 = ctx.client("s3")
+    reports = {
+        key: (uri, hashlib.sha256(ops.read_s3_bytes(s3, uri)).hexdigest())
+        for key, uri in uris.items()
+    }
     ensure_group(sm, group, ctx.workflow_name)
     created = sm.create_model_package(
-        **build_request(ctx, found, image=image, digest=digest, status=status)
+        **build_request(ctx, found, image=image, reports=reports, status=status)
     )
     arn = str(created["ModelPackageArn"])
     package = sm.describe_model_package(ModelPackageName=arn)

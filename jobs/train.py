@@ -19,7 +19,7 @@ from typing import Any
 from glue_workflow.jobkit import JobContext, JobInputError, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
 
-NODE = "train"
+NODE = "train"  # the node name when the job runs outside a workflow
 REQUIRED_ARGS = ("artifacts_bucket", "sagemaker_role_arn", "xgboost_image_uri")
 # Hyperparameter run properties: name -> (default, parser that validates the value).
 HYPERPARAMETERS = {
@@ -52,14 +52,22 @@ def hyperparameters(properties: dict[str, str]) -> dict[str, str]:
     return chosen
 
 
-def channel(name: str, uri: str) -> dict[str, object]:
+def instance_count(args: dict[str, str]) -> int:
+    """``--training_instance_count`` (the node's ``instance_count``), default 1."""
+    return ops.count_arg(args, "training_instance_count", 1)
+
+
+def channel(name: str, uri: str, *, sharded: bool = False) -> dict[str, object]:
+    """An S3Prefix CSV channel. ``sharded``: each instance gets about 1/n of the objects
+    (ShardedByS3Key, SageMaker API Reference S3DataSource), so n instances train on n
+    disjoint parts of the data instead of n copies of it."""
     return {
         "ChannelName": name,
         "DataSource": {
             "S3DataSource": {
                 "S3DataType": "S3Prefix",
                 "S3Uri": uri,
-                "S3DataDistributionType": "FullyReplicated",
+                "S3DataDistributionType": "ShardedByS3Key" if sharded else "FullyReplicated",
             }
         },
         "ContentType": "text/csv",
@@ -71,6 +79,7 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
     """The CreateTrainingJob request for ``name`` (no secrets: roles and URIs only)."""
     args = ctx.args
     bucket = args["artifacts_bucket"]
+    count = instance_count(args)
     return {
         "TrainingJobName": name,
         "RoleArn": args["sagemaker_role_arn"],
@@ -78,17 +87,22 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
             "TrainingImage": args["xgboost_image_uri"],
             "TrainingInputMode": "File",
         },
-        "HyperParameters": hyperparameters(ctx.properties()),
+        # Only the hyperparameters the node declares in reads= are visible.
+        "HyperParameters": hyperparameters(dict(ctx.properties())),
         "InputDataConfig": [
-            channel("train", inputs["train_uri"]),
+            # Validation stays whole on every instance: metrics are then the same
+            # figures a single instance reports.
+            channel("train", inputs["train_uri"], sharded=count > 1),
             channel("validation", inputs["validation_uri"]),
         ],
         "OutputDataConfig": {
-            "S3OutputPath": f"s3://{bucket}/glue-wf/{ctx.workflow_name}/runs/{ctx.run_id}/{NODE}"
+            "S3OutputPath": (
+                f"s3://{bucket}/glue-wf/{ctx.workflow_name}/runs/{ctx.run_id}/{ctx.node or NODE}"
+            )
         },
         "ResourceConfig": {
             "InstanceType": args.get("training_instance_type") or DEFAULT_INSTANCE_TYPE,
-            "InstanceCount": 1,
+            "InstanceCount": count,
             "VolumeSizeInGB": 10,
         },
         "StoppingCondition": {
@@ -103,19 +117,36 @@ def build_request(ctx: JobContext, name: str, inputs: dict[str, str]) -> dict[st
     }
 
 
+def warn_few_objects(s3: Any, uri: str, count: int) -> None:
+    """SageMaker accepts fewer train objects than instances (the extra ones get no data
+    and are billed idle: API Reference, S3DataSource ShardedByS3Key); say so in the log."""
+    bucket, _, prefix = uri.removeprefix("s3://").partition("/")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix, MaxKeys=count)
+    found = [o for o in listed.get("Contents", []) if int(o.get("Size", 0)) > 0]
+    if len(found) < count:
+        print(
+            f"warning: {uri} holds {len(found)} data object(s) for {count} training "
+            f"instances: {count - len(found)} instance(s) will get no data (ShardedByS3Key). "
+            "Write at least one file per instance from the ETL, or lower instance_count."
+        )
+
+
 def main(argv: list[str] | None = None, session: Any = None) -> None:
     """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
     ctx = JobContext.from_argv(
         sys.argv if argv is None else argv, required=REQUIRED_ARGS, session=session
     )
     inputs = ctx.require("train_uri", "validation_uri")
-    hyperparameters(ctx.properties())  # fail on a bad value before touching SageMaker
+    hyperparameters(dict(ctx.properties()))  # fail on a bad value before touching SageMaker
+    count = instance_count(ctx.args)
+    if count > 1:
+        warn_few_objects(ctx.client("s3"), inputs["train_uri"], count)
     sm = ctx.client("sagemaker")
     name, attached = ops.start_or_attach_training_job(
         sm,
         workflow=ctx.workflow_name,
         run_id=ctx.run_id,
-        node=NODE,
+        node=ctx.node or NODE,
         build_request=lambda job_name: build_request(ctx, job_name, inputs),
     )
     final = ops.wait_training_job(sm, name)

@@ -31,8 +31,8 @@ step "2/4 Deploy the workflow (jobs, triggers, scripts) to the local target"
 endpoint_status=$("$GLUE_WF" endpoints --json 2>/dev/null | .venv/bin/python -c '
 import json, sys
 for e in json.load(sys.stdin):
-    if e.get("name") == "churn-xgb":
-        print(e.get("status", ""))' || true)
+    if e.get("EndpointName") == "churn-xgb":
+        print(e.get("EndpointStatus", ""))' || true)
 if [[ "$endpoint_status" == "Failed" ]]; then
   echo "demo: endpoint churn-xgb is Failed (its server stopped); deleting it to recreate it"
   "$GLUE_WF" delete-endpoint churn-xgb --yes

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from churndata import CHURN_CSV
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
-CHURN_CSV = SHARED_DATA / "churn_processed.csv"
+# Every test has its own local home, so a warm Spark per home would only leave JVMs
+# behind; set for the whole session, so module fixtures (set up before the per-test
+# fixture below) start none either. tests/local/test_warm_spark.py turns it on.
+os.environ["GLUE_WF_WARM_SPARK"] = "0"
 
 
 @pytest.fixture(autouse=True)
 def _aws_isolation(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    """Dummy credentials, a fixed region, no profile or endpoint from the environment."""
+) -> Iterator[None]:
+    """Dummy credentials, a fixed region, no profile or endpoint from the environment;
+    a local target a test installed (a CLI call on the local target does) ends with it."""
     for name in (
         "AWS_PROFILE",
         "AWS_ENDPOINT_URL",
@@ -29,6 +34,9 @@ def _aws_isolation(
         "GLUE_WF_SAGEMAKER_ROLE_ARN",
     ):
         monkeypatch.delenv(name, raising=False)
+    # Every test has its own local home, so a warm Spark per home would only leave JVMs
+    # behind; tests/local/test_warm_spark.py turns it on and stops it.
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "0")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
@@ -38,6 +46,14 @@ def _aws_isolation(
     monkeypatch.setenv(
         "AWS_SHARED_CREDENTIALS_FILE", str(tmp_path_factory.getbasetemp() / "no-aws-credentials")
     )
+    from glue_workflow.local import uninstall
+    from glue_workflow.local.dispatch import installed_home
+
+    # only what the test itself installed: a module fixture's installation stays
+    before = installed_home()
+    yield
+    if before is None and installed_home() is not None:
+        uninstall()
 
 
 @pytest.fixture
@@ -55,6 +71,4 @@ def local_home(tmp_path: Path) -> Iterator[Path]:
 
 @pytest.fixture
 def churn_csv() -> Path:
-    if not CHURN_CSV.is_file():
-        pytest.skip(f"shared dataset missing: {CHURN_CSV}")
     return CHURN_CSV

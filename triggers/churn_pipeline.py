@@ -13,6 +13,7 @@ the target's artifacts bucket at compile time.
 from __future__ import annotations
 
 from glue_workflow.model import (
+    Cache,
     Gate,
     OnDemand,
     PythonShellJob,
@@ -32,10 +33,22 @@ preprocess = SparkJob(
     worker_type="G.1X",
     number_of_workers=2,
     timeout=60,
+    jobkit=True,  # run_job records a failure's reason in the run properties
     context_arguments=("artifacts_bucket",),
-    # The dataset schema (columns, target, encodings) ships with the workflow.
+    # The data contract (columns, labels, checks) ships with the workflow, the ETL's
+    # contract modules with --extra-py-files.
     files={"--dataset_config_uri": "jobs/datasets/churn.json"},
+    extra_py_files=(
+        "jobs/etl/etl_contract.py",
+        "jobs/etl/etl_scan.py",
+        "jobs/etl/etl_quality.py",
+        "jobs/etl/etl_features.py",
+        "jobs/etl/etl_output.py",
+    ),
     reads=("input_uri",),
+    # Served from the step cache while the script, the dataset config and every
+    # object under input_uri are unchanged (glue-wf run --no-cache to force a run).
+    cache=Cache(expire_after="30d", inputs=("input_uri",)),
     writes=(
         "train_uri",
         "validation_uri",
@@ -47,6 +60,8 @@ preprocess = SparkJob(
         "rows_train",
         "rows_validation",
         "rows_test",
+        "data_quality",
+        "data_quality_uri",
     ),
 )
 
@@ -60,6 +75,7 @@ train = PythonShellJob(
     timeout=180,
     context_arguments=SAGEMAKER,
     reads=("train_uri", "validation_uri", "num_round", "max_depth", "eta", "objective"),
+    cache=Cache(expire_after="30d"),  # reuses the original training job on a hit
     writes=("training_job_name", "model_artifact_uri", "training_metrics"),
 )
 
@@ -71,8 +87,20 @@ evaluate = PythonShellJob(
     timeout=90,
     context_arguments=SAGEMAKER,
     files={"--evaluation_script_uri": "jobs/evaluation/evaluate_model.py"},
-    reads=("model_artifact_uri", "test_uri"),
-    writes=("evaluation_uri", "accuracy", "precision", "recall", "f1", "roc_auc"),
+    reads=("model_artifact_uri", "test_uri", "feature_manifest_uri"),
+    cache=Cache(expire_after="30d"),
+    writes=(
+        "evaluation_uri",
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "roc_auc",
+        # SageMaker model-quality layout, feature importance, Clarify-style report
+        "model_quality_uri",
+        "feature_importance_uri",
+        "explainability_uri",
+    ),
 )
 
 gate = Gate(
@@ -95,7 +123,19 @@ register = PythonShellJob(
         "training_job_name",
         "model_package_group",
         "auto_approve",
+        # attached as ModelMetrics (model quality, explainability)
+        "model_quality_uri",
+        "explainability_uri",
+        # recorded in the package's metadata (lineage)
+        "input_uri",
+        "train_uri",
+        "test_uri",
+        "accuracy",
+        "data_quality_uri",
+        "feature_manifest_uri",
     ),
+    # A hit reuses the model package version the original run registered (if it exists).
+    cache=Cache(expire_after="30d"),
     writes=("model_package_arn", "model_package_version", "model_approval_status"),
 )
 
@@ -107,7 +147,15 @@ deploy = PythonShellJob(
     timeout=120,
     context_arguments=SAGEMAKER,
     reads=("model_package_arn", "endpoint_name", "test_uri"),
-    writes=("deploy_status", "endpoint_config_name", "deployed_endpoint"),
+    # Served only while the endpoint is still InService on the recorded config.
+    cache=Cache(expire_after="30d"),
+    writes=(
+        "deploy_status",
+        "endpoint_config_name",
+        "deployed_endpoint",
+        "smoke_test",
+        "replaced_endpoint_config",
+    ),
 )
 
 reject = PythonShellJob(
@@ -117,7 +165,8 @@ reject = PythonShellJob(
     after=failed(gate),
     timeout=15,
     context_arguments=("artifacts_bucket",),
-    reads=("gate_min_accuracy_reason", "model_artifact_uri"),
+    arguments={"--gate_decision": gate.decision},  # which gate's decision to record
+    reads=("gate_min_accuracy_reason", "gate_min_accuracy_decision", "model_artifact_uri"),
     writes=("rejected_model_uri", "rejection_reason"),
 )
 

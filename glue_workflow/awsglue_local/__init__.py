@@ -14,6 +14,18 @@ RUNTIME_DIR: Path = Path(__file__).resolve().parent / "runtime"
 # Set inside the official Glue image (infra/docker/run-spark-tests.sh): the real awsglue
 # is installed there and this runtime must stay off the path.
 REAL_AWSGLUE_ENV = "GLUE_WF_REAL_AWSGLUE"
+# Spark settings of a local job's JVM (its own, or the warm Spark's): local master, no
+# UI, UTC like Glue, few shuffle partitions for one-machine data.
+SPARK_SUBMIT_CONF = (
+    "--conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false "
+    "--conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=8"
+)
+
+
+def spark_submit_args(memory: str | None = None) -> str:
+    """``PYSPARK_SUBMIT_ARGS`` for a local job's JVM (``memory``: its heap cap)."""
+    heap = f" --driver-memory {memory}" if memory else ""
+    return f"--master local[*]{heap} {SPARK_SUBMIT_CONF} pyspark-shell"
 
 
 def use_local_runtime() -> bool:
@@ -21,4 +33,10 @@ def use_local_runtime() -> bool:
     return os.environ.get(REAL_AWSGLUE_ENV) != "1"
 
 
-__all__ = ["REAL_AWSGLUE_ENV", "RUNTIME_DIR", "use_local_runtime"]
+__all__ = [
+    "REAL_AWSGLUE_ENV",
+    "RUNTIME_DIR",
+    "SPARK_SUBMIT_CONF",
+    "spark_submit_args",
+    "use_local_runtime",
+]

@@ -125,6 +125,12 @@ def run_local_job(
         temp_dir=f"s3://{settings.bucket}/glue-wf/tmp/" if settings.bucket else None,
     )
     env: dict[str, Any] = job_environment(home.root)
+    if job.spark:  # attach to the local home's warm Spark, as the engine's Spark jobs do
+        from glue_workflow.local.spark.control import spark_job_environment
+        from glue_workflow.local.spark.settings import record
+
+        record(home.root, settings.warm_spark)
+        env.update(spark_job_environment(home.root, env))
     outcome = run_subprocess(
         argv, env=env, cwd=settings.project_root, timeout=job.timeout_minutes * 60.0
     )

@@ -171,7 +171,10 @@ def run_in_process(
         if code is None or code == 0:
             return JobOutcome(exit_code=0)
         exit_code = code if isinstance(code, int) else 1
-        return JobOutcome(exit_code=exit_code, error=None if isinstance(code, int) else str(code))
+        # run_job's JobExit carries the one-line reason it printed; SystemExit("text")
+        # is a reason too (Python prints it and exits 1).
+        reason = getattr(exc, "reason", None) if isinstance(code, int) else str(code)
+        return JobOutcome(exit_code=exit_code, error=reason)
     except Exception as exc:
         traceback.print_exc()
         first_line = (str(exc).strip().splitlines() or [""])[0]

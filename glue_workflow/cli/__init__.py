@@ -17,8 +17,51 @@ import click
 from glue_workflow import __version__
 from glue_workflow.errors import GlueWfError
 
+# ``glue-wf --help`` lists the commands in these groups, in this order.
+SECTIONS = {
+    "Definition": ("init", "validate", "compile", "graph", "test"),
+    "Deploy": ("plan", "deploy", "destroy"),
+    "Runs": (
+        "run",
+        "status",
+        "runs",
+        "resume",
+        "stop",
+        "logs",
+        "job",
+        "pipeline-report",
+        "cache",
+        "events",
+    ),
+    "Models and endpoints": ("models", "approve", "endpoints", "invoke", "delete-endpoint"),
+    "Local target": ("sample-data", "upload-data", "env", "schedule", "console", "local"),
+    "Infrastructure (AWS)": ("infra",),
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class SectionedGroup(click.Group):
+    """A group whose help lists its commands by section (``SECTIONS``)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = {
+            name: cmd
+            for name in self.list_commands(ctx)
+            if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+        }
+        placed = {name for names in SECTIONS.values() for name in names}
+        sections = [*SECTIONS.items(), ("Other", tuple(sorted(set(commands) - placed)))]
+        limit = formatter.width - 6 - max((len(n) for n in commands), default=0)
+        for title, names in sections:
+            rows = [(n, commands[n].get_short_help_str(limit)) for n in names if n in commands]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+@click.group(
+    cls=SectionedGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="glue-wf")
 def cli() -> None:
     """Define, deploy, run and watch ML pipelines on AWS Glue workflows.

@@ -30,11 +30,40 @@ def with_settings(func: F) -> F:
         default=None,
         help="Project directory holding glue-wf.toml (default: nearest one above cwd).",
     )
+    @click.option("--region", default=None, help="AWS region (over AWS_REGION and glue-wf.toml).")
+    @click.option(
+        "--profile", default=None, help="AWS named profile, --target aws (over AWS_PROFILE)."
+    )
+    @click.option(
+        "--endpoint-url",
+        default=None,
+        metavar="URL",
+        help="Send AWS requests to URL, --target aws (over AWS_ENDPOINT_URL).",
+    )
     @functools.wraps(func)
-    def wrapper(*args: Any, target: str | None, project: Path | None, **kwargs: Any) -> Any:
+    def wrapper(
+        *args: Any,
+        target: str | None,
+        project: Path | None,
+        region: str | None,
+        profile: str | None,
+        endpoint_url: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        import os
+
         from glue_workflow.config import load_settings
 
-        kwargs["settings"] = load_settings(project, target=target)
+        # The options win over the environment, which wins over glue-wf.toml.
+        given = {"AWS_REGION": region, "AWS_PROFILE": profile, "AWS_ENDPOINT_URL": endpoint_url}
+        env = {**os.environ, **{k: v for k, v in given.items() if v}}
+        settings = load_settings(project, target=target, env=env)
+        if settings.is_local and (profile or endpoint_url):
+            option = "--profile" if profile else "--endpoint-url"
+            raise click.UsageError(
+                f"{option} applies to --target aws only: the local target never reaches AWS"
+            )
+        kwargs["settings"] = settings
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]

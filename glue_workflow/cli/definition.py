@@ -19,15 +19,21 @@ def validate(settings: Any, as_json: bool) -> None:
     from glue_workflow.errors import DefinitionError
 
     workflow, problems = validate_definition(settings)
+    if workflow is not None and not settings.is_local:
+        from glue_workflow.infra.guard import definition_problems
+
+        # --target aws: also the names the deployed infra stack's IAM policy would deny
+        defaults = dict(workflow.default_run_properties)
+        problems = [*problems, *definition_problems(settings, workflow.name, defaults)]
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     if as_json:
         echo_json(
             {
-                "workflow": workflow.name if workflow is not None else None,
-                "valid": not errors,
-                "problems": [
-                    {"severity": p.severity, "where": p.where, "rule": p.rule, "message": p.message}
+                "Workflow": workflow.name if workflow is not None else None,
+                "Valid": not errors,
+                "Problems": [
+                    {"Severity": p.severity, "Where": p.where, "Rule": p.rule, "Message": p.message}
                     for p in problems
                 ],
             }

@@ -38,7 +38,7 @@ def plan_command(*, settings: Any, as_json: bool, verify_artifacts: bool) -> Non
         for name, change in sorted(instruction.changes.items()):
             if instruction.action == "update":
                 click.echo(
-                    f"    {name}: {_short(change.get('from'))} -> {_short(change.get('to'))}"
+                    f"    {name}: {_short(change.get('From'))} -> {_short(change.get('To'))}"
                 )
     click.echo(f"{len(plan.instructions)} change(s); apply with: glue-wf deploy")
 

@@ -13,6 +13,22 @@ from glue_workflow.cli.common import echo_json, json_option, with_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _parse_allow(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for pair in values:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(
+                f"{pair!r} is not PROPERTY=NAME (e.g. --allow endpoint_name=churn-canary)",
+                ctx=ctx,
+                param=param,
+            )
+        pairs.append((key.strip(), value.strip()))
+    return tuple(pairs)
+
+
 def _stack_options(func: F) -> F:
     """Options that set the template's parameters."""
     options = [
@@ -22,10 +38,13 @@ def _stack_options(func: F) -> F:
             help="Workflow the roles serve (default: the name in the definition).",
         ),
         click.option(
-            "--resource-prefix",
-            default=None,
-            help="Lower-case name prefix of the SageMaker resources the roles may manage "
-            "(default: the workflow name up to its first '-').",
+            "--allow",
+            "allow",
+            multiple=True,
+            metavar="PROPERTY=NAME",
+            callback=_parse_allow,
+            help="Also allow this endpoint_name or model_package_group beyond the "
+            "workflow's defaults, for runs started with -p PROPERTY=NAME (repeatable).",
         ),
         click.option(
             "--bucket-name",
@@ -55,7 +74,7 @@ def _options(kwargs: dict[str, Any]) -> Any:
 
     return StackOptions(
         workflow_name=kwargs["workflow_name"],
-        resource_prefix=kwargs["resource_prefix"],
+        allow=kwargs["allow"],
         bucket_name=kwargs["bucket_name"],
         kms_key_arn=kwargs["kms_key_arn"],
         template=kwargs["template"],
@@ -99,11 +118,17 @@ def plan_command(settings: Any, keep: bool, as_json: bool, **kwargs: Any) -> Non
     if as_json:
         echo_json(
             {
-                "stack": plan.stack_name,
-                "change_set_type": plan.change_set_type,
-                "change_set_id": plan.change_set_id if keep else None,
-                "changes": [row.as_dict() for row in plan.changes],
-                "no_changes": plan.empty,
+                "StackName": plan.stack_name,
+                "ChangeSetType": plan.change_set_type,
+                "ChangeSetId": plan.change_set_id if keep else None,
+                "Changes": [row.as_dict() for row in plan.changes],
+                "SageMakerScopes": {
+                    key: value.split(",")
+                    for key, value in (
+                        plan.parameters.scope_arns if plan.parameters else {}
+                    ).items()
+                },
+                "NoChanges": plan.empty,
             }
         )
         return
@@ -157,7 +182,7 @@ def outputs_command(settings: Any, as_json: bool) -> None:
     ctx = open_context(settings, click.echo)
     stack = run_outputs(ctx)
     if as_json:
-        echo_json({"stack": stack.name, "status": stack.status, "outputs": stack.outputs})
+        echo_json({"StackName": stack.name, "StackStatus": stack.status, "Outputs": stack.outputs})
         return
     click.echo(f"stack {stack.name}: {stack.status}")
     click.echo(render_outputs(stack))

@@ -9,15 +9,15 @@ import click
 from glue_workflow.cli.common import with_settings
 
 
-def _parse_args(values: tuple[str, ...]) -> dict[str, str]:
+def _parse_args(values: tuple[str, ...], option: str = "--arg") -> dict[str, str]:
     parsed: dict[str, str] = {}
     for item in values:
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key.lstrip("-"):
             raise click.BadParameter(
-                f"{item!r} is not KEY=VALUE (e.g. --arg input_uri=s3://bucket/data.csv)",
-                param_hint="--arg",
+                f"{item!r} is not KEY=VALUE (e.g. {option} input_uri=s3://bucket/data.csv)",
+                param_hint=option,
             )
         parsed[key if key.startswith("--") else f"--{key}"] = value
     return parsed
@@ -31,6 +31,20 @@ def _parse_args(values: tuple[str, ...]) -> dict[str, str]:
     multiple=True,
     metavar="KEY=VALUE",
     help="A job argument (repeatable); overrides the job's default arguments.",
+)
+@click.option(
+    "-p",
+    "--property",
+    "property_values",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A run property the job sees (repeatable); over --from-run's and the defaults.",
+)
+@click.option(
+    "--from-run",
+    default=None,
+    metavar="RUN_ID",
+    help="Start from the run properties of an earlier run (an id, a prefix, or 'latest').",
 )
 @click.option(
     "--workflow-run-id",
@@ -53,6 +67,8 @@ def job(
     *,
     script_or_job: str,
     arg_values: tuple[str, ...],
+    property_values: tuple[str, ...],
+    from_run: str | None,
     workflow_run_id: str | None,
     workflow_name: str | None,
     job_name: str | None,
@@ -64,9 +80,28 @@ def job(
     A defined job runs its script with its DefaultArguments (its artifacts are staged
     into the local S3 first); --arg values override them. The job sees the local
     target: boto3 clients, s3:// paths and the awsglue runtime all resolve locally.
+
+    With -p or --from-run the job runs in a workflow run of its own holding those run
+    properties (over the workflow's defaults); what it writes is printed at the end.
     """
     from glue_workflow.awsglue_local.localjob import run_local_job
 
+    properties = {k.lstrip("-"): v for k, v in _parse_args(property_values, "-p").items()}
+    if (properties or from_run) and workflow_run_id:
+        raise click.UsageError("use -p/--from-run or --workflow-run-id, not both")
+    if properties or from_run:
+        from glue_workflow.cli.job_session import run_with_properties
+
+        code = run_with_properties(
+            settings,
+            script_or_job,
+            _parse_args(arg_values),
+            properties,
+            from_run=from_run,
+            job_name=job_name,
+            pythonshell=pythonshell,
+        )
+        raise SystemExit(code)
     code = run_local_job(
         settings,
         script_or_job,

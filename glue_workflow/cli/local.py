@@ -25,7 +25,10 @@ def env_command(settings: Any) -> None:
 
     if not settings.is_local:
         raise ConfigError("glue-wf env describes the local target; drop --target aws")
-    for key, value in sorted(exports(settings.home).items()):
+    values = exports(settings.home)
+    if settings.spark_master:  # runs started by any process use the configured cluster
+        values["GLUE_WF_SPARK_MASTER"] = settings.spark_master
+    for key, value in sorted(values.items()):
         click.echo(f"export {key}={shlex.quote(value)}")
 
 
@@ -77,7 +80,16 @@ def schedule_command(
             "SCHEDULED triggers itself (activate them with glue-wf deploy)"
         )
     deadline = _utc(until)
-    scheduler = Scheduler(client(settings, "glue"), workflows=workflows, log=click.echo)
+    from glue_workflow.local.dispatch import install
+    from glue_workflow.local.glue.service import GlueService
+
+    glue_service = GlueService(install(settings.home))
+    scheduler = Scheduler(
+        client(settings, "glue"),
+        workflows=workflows,
+        log=click.echo,
+        close_windows=glue_service.events.flush_due,
+    )
     click.echo(f"scheduler started for {settings.home} (UTC); Ctrl-C to stop")
     try:
         starts = scheduler.run(until=deadline, once=once)
@@ -87,4 +99,51 @@ def schedule_command(
     click.echo(f"scheduler exiting: {len(starts)} start(s)")
 
 
-COMMANDS = [env_command, schedule_command]
+@click.group("local")
+def local_group() -> None:
+    """The local target's long-lived processes (the warm Spark of local Spark jobs)."""
+
+
+@local_group.command("status")
+@with_settings
+def local_status(settings: Any) -> None:
+    """Show whether the warm Spark runs, its JVM and the job run holding it."""
+    from glue_workflow.local.spark.control import ask
+
+    _require_local(settings, "status")
+    status = ask(settings.home, "status")
+    if status is None:
+        click.echo(f"warm Spark: not running for {settings.home}")
+        return
+    holder = status.get("job_run_id") or "-"
+    click.echo(
+        f"warm Spark: pid {status['pid']}, JVM pid {status.get('jvm_pid') or '-'} "
+        f"({status['state']}; job run {holder}; {status['runs']} run(s); heap cap "
+        f"{status['memory']}; stops after {status['idle_seconds']} s idle)"
+    )
+
+
+@local_group.command("stop")
+@with_settings
+def local_stop(settings: Any) -> None:
+    """Stop the warm Spark (a Spark job run holding it fails, as a lost executor would)."""
+    from glue_workflow.local.spark.control import stop
+
+    _require_local(settings, "stop")
+    status = stop(settings.home)
+    if status is None:
+        click.echo("warm Spark: not running")
+    elif status.get("job_run_id"):
+        click.echo(f"warm Spark stopped; job run {status['job_run_id']} lost its Spark")
+    else:
+        click.echo("warm Spark stopped")
+
+
+def _require_local(settings: Any, command: str) -> None:
+    from glue_workflow.errors import ConfigError
+
+    if not settings.is_local:
+        raise ConfigError(f"glue-wf local {command} manages the local target; drop --target aws")
+
+
+COMMANDS = [env_command, schedule_command, local_group]

@@ -77,27 +77,48 @@ def upload_data(path: Path, uri: str | None, settings: Any) -> None:
     show_default=True,
     help="Invoke the deployed endpoint with rows of the run's test split.",
 )
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Also write a self-contained HTML report (charts inline) to this file.",
+)
 @json_option
 @with_settings
 def pipeline_report(
-    run_id: str | None, workflow: str | None, invoke: bool, as_json: bool, settings: Any
+    *,
+    run_id: str | None,
+    workflow: str | None,
+    invoke: bool,
+    html_file: Path | None,
+    as_json: bool,
+    settings: Any,
 ) -> None:
-    """Show a pipeline run's metrics, gate decision, model version and endpoint answer.
+    """Show a pipeline run's metrics, evaluation, gate decision, model version and endpoint.
 
     RUN_ID defaults to the workflow's latest run.
     """
+    from glue_workflow.clients import client
+    from glue_workflow.model_quality import run_evaluation
     from glue_workflow.pipeline_report import build_report
+    from glue_workflow.report_evaluation import evaluation_lines, html_report
 
     if workflow is None:
         from glue_workflow.definition import load_workflow
 
         workflow = load_workflow(settings).name
     report = build_report(settings, workflow, run_id, invoke=invoke)
+    evaluation = run_evaluation(client(settings, "s3"), report.properties)
+    if html_file is not None:
+        html_file.write_text(html_report(report, evaluation), encoding="utf-8")
     if as_json:
-        echo_json(report.to_dict())
+        echo_json({**report.to_dict(), "Evaluation": evaluation.to_dict()})
     else:
-        for line in report.lines():
+        for line in [*report.lines(), *evaluation_lines(evaluation)]:
             click.echo(line)
+    if html_file is not None and not as_json:
+        click.echo(f"html:     {html_file}")
 
 
 COMMANDS = [sample_data, upload_data, pipeline_report]

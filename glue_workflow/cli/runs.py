@@ -63,6 +63,20 @@ fail_on_rejection_option = click.option(
     help="With --wait: give up waiting after this long (the run continues).",
 )
 @fail_on_rejection_option
+@click.option("--no-cache", is_flag=True, help="Run every cached node (forced misses).")
+@click.option(
+    "--rerun-from",
+    metavar="NODE",
+    default=None,
+    help="Serve every node upstream of NODE from an earlier run; run NODE and what follows.",
+)
+@click.option(
+    "--of",
+    "of_run",
+    metavar="RUN_ID",
+    default=None,
+    help="With --rerun-from: the earlier run (default: the latest successful one).",
+)
 def run_command(
     *,
     settings: Any,
@@ -72,6 +86,9 @@ def run_command(
     wait: bool,
     timeout: float | None,
     fail_on_rejection: bool,
+    no_cache: bool = False,
+    rerun_from: str | None = None,
+    of_run: str | None = None,
 ) -> None:
     """Start a workflow run (StartWorkflowRun); print its run id.
 
@@ -81,7 +98,16 @@ def run_command(
 
     control.check_properties(properties)  # before loading the definition: fail fast
     target = control.open_runs(settings, workflow=workflow)
+    given = set(properties)
+    if no_cache or rerun_from or of_run:
+        from glue_workflow.cli.cache import cache_run_properties
+
+        properties = cache_run_properties(
+            settings, target, properties, no_cache=no_cache, rerun_from=rerun_from, of=of_run
+        )
     run_id, warnings = control.start(target, properties)
+    added = [f"run property {k!r} " for k in set(properties) - given]  # set by glue-wf
+    warnings = [w for w in warnings if not any(w.startswith(a) for a in added)]
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json and wait:
@@ -112,14 +138,18 @@ def status_command(
     timeout: float | None,
     fail_on_rejection: bool,
 ) -> None:
-    """Node-by-node status and verdict of a run (default: the latest)."""
+    """Node-by-node status and verdict of a run (default: the latest).
+
+    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    """
     from glue_workflow.runs import control, view
+    from glue_workflow.runs.failure_report import run_failures
 
     target = control.open_runs(settings, workflow=workflow)
     if wait:
         _wait_and_exit(
             target,
-            run_id or control.latest_run_id(target),
+            control.resolve_run_id(target, run_id),
             timeout,
             fail_on_rejection,
             as_json=as_json,
@@ -127,7 +157,7 @@ def status_command(
         return
     run = control.get_run(target, run_id)
     if as_json:
-        echo_json(view.status_json(target.workflow, run))
+        echo_json(view.status_json(target.workflow, run, failures=run_failures(target, run)))
         return
     _print_run(target, run)
 
@@ -182,12 +212,14 @@ def resume_command(
 ) -> None:
     """Resume a completed run from failed nodes (ResumeWorkflowRun); print the new run id.
 
+    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
     With --json: {"RunId", "PreviousRunId", "Selected", "Restarted"}; with --wait as
     well, the new run's final status JSON.
     """
     from glue_workflow.runs import control
 
     target = control.open_runs(settings, workflow=workflow)
+    run_id = control.resolve_run_id(target, run_id)
     resumed = control.resume(target, run_id, nodes)
     click.echo(
         f"resuming from {', '.join(resumed.selected)} "
@@ -215,10 +247,14 @@ def resume_command(
 @workflow_option
 @click.argument("run_id")
 def stop_command(*, settings: Any, workflow: str | None, run_id: str) -> None:
-    """Stop a running workflow run (StopWorkflowRun)."""
+    """Stop a running workflow run (StopWorkflowRun).
+
+    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    """
     from glue_workflow.runs import control
 
     target = control.open_runs(settings, workflow=workflow)
+    run_id = control.resolve_run_id(target, run_id)
     control.stop(target, run_id)
     click.echo(f"stopping run {run_id}; follow with: glue-wf status {run_id} --wait")
 
@@ -228,12 +264,33 @@ def stop_command(*, settings: Any, workflow: str | None, run_id: str) -> None:
 @workflow_option
 @click.argument("run_id")
 @click.argument("node")
-def logs_command(*, settings: Any, workflow: str | None, run_id: str, node: str) -> None:
-    """A node's job log: the file on the local target, the CloudWatch location on AWS."""
+@click.option(
+    "-f",
+    "--follow",
+    is_flag=True,
+    help="Keep printing as the job writes, until its job run ends (on AWS: CloudWatch Logs).",
+)
+def logs_command(
+    *, settings: Any, workflow: str | None, run_id: str, node: str, follow: bool
+) -> None:
+    """A node's job log: the file on the local target, the CloudWatch location on AWS.
+
+    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    """
     from glue_workflow.errors import NotFoundError
     from glue_workflow.runs import control
 
     target = control.open_runs(settings, workflow=workflow)
+    run_id = control.resolve_run_id(target, run_id)
+    if follow:
+        from glue_workflow.runs.follow_logs import follow as follow_log
+
+        def write(data: bytes) -> None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+
+        follow_log(target, run_id, node, write)
+        return
     location = control.log_location(target, run_id, node)
     if location.path is None:
         click.echo(location.describe())
@@ -255,12 +312,13 @@ def _wait_and_exit(
     as_json: bool = False,
 ) -> None:
     from glue_workflow.runs import control, follow_view, view
+    from glue_workflow.runs.failure_report import run_failures
     from glue_workflow.runs.verdict import RunVerdictError, judge
 
     try:
         if as_json:
             run = control.follow(target, run_id, timeout=timeout)
-            echo_json(view.status_json(target.workflow, run))
+            echo_json(view.status_json(target.workflow, run, failures=run_failures(target, run)))
         else:
             run = follow_view.follow_live(target, run_id, timeout=timeout)
             _print_verdict(target, run)
@@ -278,7 +336,9 @@ def _wait_and_exit(
 
 
 def _print_run(target: Any, run: dict[str, Any]) -> None:
+    from glue_workflow.pipeline_report import data_quality_line
     from glue_workflow.runs import view
+    from glue_workflow.runs.cache_view import job_notes
     from glue_workflow.runs.follow_view import wide_console
     from glue_workflow.runs.graph import node_rows
 
@@ -294,16 +354,29 @@ def _print_run(target: Any, run: dict[str, Any]) -> None:
             f"{k.removesuffix('Actions').lower()} {v}" for k, v in sorted(stats.items()) if v
         )
         console.print(f"actions: {counts or 'none'}", highlight=False)
-    console.print(view.node_table(node_rows(run), view_now()))
+    notes = job_notes(run, target.workflow)
+    console.print(view.node_table(node_rows(run), view_now(), notes, wrap=not console.is_terminal))
+    quality = data_quality_line(run.get("WorkflowRunProperties") or {})
+    if quality:
+        console.print(quality, highlight=False, soft_wrap=True)
     _print_verdict(target, run)
 
 
 def _print_verdict(target: Any, run: dict[str, Any]) -> None:
     from glue_workflow.runs import view
+    from glue_workflow.runs.cache_view import notes as cache_notes
+    from glue_workflow.runs.failure_report import run_failures
     from glue_workflow.runs.verdict import judge
 
     verdict = judge(run)
     click.echo(f"verdict: {verdict.summary}")
+    for node, note in cache_notes(run).items():  # in full: the table's column is cut
+        click.echo(f"cache {node}: {note}")
+    where = "" if target.settings.is_local else " --target aws"
+    for failure in run_failures(target, run):
+        for line in failure.lines():
+            click.echo(line)
+        click.echo(f"  glue-wf logs {run.get('WorkflowRunId')} {failure.node}{where}")
     if target.settings.is_local:
         url = view.local_console_url(target.workflow, str(run.get("WorkflowRunId")))
         click.echo(f"console: run 'glue-wf console', then open {url}")

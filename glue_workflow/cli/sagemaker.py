@@ -23,17 +23,14 @@ def _call(func: Callable[..., Any], *, hint: str = "", **kwargs: Any) -> Any:
     from botocore.exceptions import BotoCoreError, ClientError
 
     from glue_workflow.errors import GlueWfError, NotFoundError
+    from glue_workflow.jobkit.aws_errors import is_not_found
 
     try:
         return func(**kwargs)
     except ClientError as exc:
         error = exc.response.get("Error", {})
         message = f"{error.get('Code')}: {error.get('Message')}"
-        if (
-            "not found" in message.lower()
-            or "does not exist" in message.lower()
-            or "could not find" in message.lower()
-        ):
+        if is_not_found(exc):
             raise NotFoundError(f"{message.rstrip('.')}; {hint}" if hint else message) from None
         raise GlueWfError(message) from None
     except BotoCoreError as exc:
@@ -54,8 +51,13 @@ def _paged(func: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, 
 @with_settings
 @json_option
 def models_command(settings: Any, as_json: bool) -> None:
-    """List Model Registry groups and their model package versions."""
+    """List Model Registry groups and their model package versions, with lineage.
+
+    Each version names the workflow run, training job, input data and data-quality
+    report that produced it and the endpoints serving it (``--json``: ``lineage``).
+    """
     from glue_workflow.clients import client
+    from glue_workflow.lineage import package_lineage, serving_endpoints
 
     sm = client(settings, "sagemaker")
     groups = _paged(
@@ -66,6 +68,7 @@ def models_command(settings: Any, as_json: bool) -> None:
         MaxResults=100,
     )
     result = []
+    serving = _call(serving_endpoints, sm=sm) if groups else {}
     for group in groups:
         packages = _paged(
             sm.list_model_packages,
@@ -75,11 +78,18 @@ def models_command(settings: Any, as_json: bool) -> None:
             SortOrder="Descending",
             MaxResults=100,
         )
+        for package in packages:
+            described = _call(
+                sm.describe_model_package,
+                hint="see 'glue-wf models'",
+                ModelPackageName=package["ModelPackageArn"],
+            )
+            package["lineage"] = package_lineage(described, serving)
         result.append(
             {
-                "group": group["ModelPackageGroupName"],
-                "arn": group["ModelPackageGroupArn"],
-                "packages": packages,
+                "ModelPackageGroupName": group["ModelPackageGroupName"],
+                "ModelPackageGroupArn": group["ModelPackageGroupArn"],
+                "ModelPackageSummaryList": packages,
             }
         )
     if as_json:
@@ -89,14 +99,20 @@ def models_command(settings: Any, as_json: bool) -> None:
         click.echo("no model package groups")
         return
     for entry in result:
-        click.echo(f"{entry['group']}  ({len(entry['packages'])} version(s))")
-        for package in entry["packages"]:
+        packages = entry["ModelPackageSummaryList"]
+        click.echo(f"{entry['ModelPackageGroupName']}  ({len(packages)} version(s))")
+        for package in packages:
             created = package["CreationTime"].strftime("%Y-%m-%d %H:%M:%S")
             click.echo(
                 f"  v{package.get('ModelPackageVersion', '?'):<4} "
                 f"{package.get('ModelApprovalStatus', ''):<22} {created}  "
                 f"{package['ModelPackageArn']}"
             )
+            lineage = package["lineage"]
+            if lineage.get("run_id"):
+                click.echo(f"        from run {lineage['run_id']} of {lineage['workflow']}")
+            for served in lineage["endpoints"]:
+                click.echo(f"        served by {served['endpoint']} ({served['status']})")
 
 
 @click.command("approve")
@@ -163,13 +179,13 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
             url = endpoint_url(settings.home, summary["EndpointName"])
         rows.append(
             {
-                "name": detail["EndpointName"],
-                "status": detail["EndpointStatus"],
-                "config": detail.get("EndpointConfigName"),
-                "arn": detail["EndpointArn"],
-                "url": url,
-                "failure_reason": detail.get("FailureReason"),
-                "last_modified": detail.get("LastModifiedTime"),
+                "EndpointName": detail["EndpointName"],
+                "EndpointStatus": detail["EndpointStatus"],
+                "EndpointConfigName": detail.get("EndpointConfigName"),
+                "EndpointArn": detail["EndpointArn"],
+                "Url": url,
+                "FailureReason": detail.get("FailureReason"),
+                "LastModifiedTime": detail.get("LastModifiedTime"),
             }
         )
     if as_json:
@@ -179,10 +195,13 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
         click.echo("no endpoints")
         return
     for row in rows:
-        where = f"  {row['url']}" if row["url"] else ""
-        click.echo(f"{row['name']:<30} {row['status']:<12} {row['config']}{where}")
-        if row["failure_reason"]:
-            click.echo(f"  reason: {row['failure_reason']}")
+        where = f"  {row['Url']}" if row["Url"] else ""
+        click.echo(
+            f"{row['EndpointName']:<30} {row['EndpointStatus']:<12} "
+            f"{row['EndpointConfigName']}{where}"
+        )
+        if row["FailureReason"]:
+            click.echo(f"  reason: {row['FailureReason']}")
 
 
 @click.command("invoke")

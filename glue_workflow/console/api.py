@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from glue_workflow.config import Settings
 from glue_workflow.console.errors import ApiError
+from glue_workflow.console.insights import Insights
 from glue_workflow.console.models import Models
 from glue_workflow.console.workflows import MAX_LOG_BYTES, MAX_RUNS, Workflows
 
@@ -60,7 +61,8 @@ class ConsoleApi:
     def __init__(self, workflows: Workflows, models: Models) -> None:
         self.workflows = workflows
         self.models = models
-        wf, md = workflows, models
+        self.insights = Insights(workflows, models)
+        wf, md, ins = workflows, models, self.insights
         seg = r"([^/]+)"
         table: list[tuple[str, str, Handler, int]] = [
             ("GET", "/api/workflows", lambda _: wf.list(), 200),
@@ -73,6 +75,24 @@ class ConsoleApi:
             ),
             ("POST", f"/api/workflows/{seg}/runs", lambda r: wf.start(r.args[0], r.body), 201),
             ("GET", f"/api/workflows/{seg}/runs/{seg}", lambda r: wf.run(*r.args), 200),
+            (
+                "GET",
+                f"/api/workflows/{seg}/runs/{seg}/evaluation",
+                lambda r: ins.run_evaluation(*r.args),
+                200,
+            ),
+            (
+                "GET",
+                f"/api/workflows/{seg}/trend",
+                lambda r: ins.trend(r.args[0], r.integer("limit", MAX_RUNS, 1, 1000)),
+                200,
+            ),
+            (
+                "GET",
+                f"/api/workflows/{seg}/compare/{seg}/{seg}",
+                lambda r: ins.compare(*r.args),
+                200,
+            ),
             ("POST", f"/api/workflows/{seg}/runs/{seg}/stop", lambda r: wf.stop(*r.args), 202),
             (
                 "POST",
@@ -91,6 +111,7 @@ class ConsoleApi:
             ),
             ("GET", "/api/models", lambda _: md.groups(), 200),
             ("GET", f"/api/models/{seg}", lambda r: md.group(r.args[0]), 200),
+            ("GET", f"/api/models/{seg}/versions/{seg}", lambda r: ins.version(*r.args), 200),
             (
                 "POST",
                 f"/api/models/{seg}/versions/{seg}/approval",
@@ -139,7 +160,7 @@ def build_api(settings: Settings) -> ConsoleApi:
         log_path = _local_log_path(settings.home)
         endpoint_url = _local_endpoint_url(settings.home)
     return ConsoleApi(
-        Workflows(client(settings, "glue", session), log_path=log_path),
+        Workflows(client(settings, "glue", session), log_path=log_path, region=settings.region),
         Models(
             client(settings, "sagemaker", session),
             client(settings, "sagemaker-runtime", session),

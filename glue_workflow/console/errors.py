@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from glue_workflow.errors import GlueWfError
+from glue_workflow.jobkit.aws_errors import is_not_found_answer
 
 # AWS error code -> HTTP status the console answers with.
 _STATUS_BY_CODE = {
@@ -52,8 +53,7 @@ def from_client_error(exc: Exception, *, what: str) -> ApiError:
     message = str(error.get("Message", exc))
     status = _STATUS_BY_CODE.get(code, 502)
     # SageMaker reports a missing endpoint/package as a ValidationException.
-    missing = ("not find", "not found", "does not exist")
-    if code == "ValidationException" and any(m in message for m in missing):
+    if is_not_found_answer(code, message):
         status = 404
     return ApiError(status, f"{what}: {message}", code=code)
 

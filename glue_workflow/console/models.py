@@ -51,6 +51,14 @@ class Models:
         self._s3 = s3
         self._endpoint_url = endpoint_url
 
+    @property
+    def sagemaker(self) -> Any:
+        return self._sm
+
+    @property
+    def s3(self) -> Any:
+        return self._s3
+
     def _call(self, client: Any, what: str, operation: str, **params: Any) -> dict[str, Any]:
         return call(client, what, operation, **params)
 
@@ -118,7 +126,7 @@ class Models:
                 "describe_model_package",
                 ModelPackageName=summary["ModelPackageArn"],
             )
-            versions.append(self._version_view(package))
+            versions.append(self.version_view(package))
         return {
             "name": name,
             "description": group.get("ModelPackageGroupDescription"),
@@ -127,7 +135,21 @@ class Models:
             "versions": versions,
         }
 
-    def _version_view(self, package: Mapping[str, Any]) -> dict[str, Any]:
+    def package(self, group: str, version: str) -> dict[str, Any]:
+        """The described package of ``group``'s ``version``; 404 naming what is missing."""
+        arn = self._package_arn(group, version)
+        return self._call(
+            self._sm, f"model package {arn}", "describe_model_package", ModelPackageName=arn
+        )
+
+    def _package_arn(self, group: str, version: str) -> str:
+        check_name(group, "model package group")
+        for summary in self._versions(group):
+            if str(summary.get("ModelPackageVersion")) == version:
+                return str(summary["ModelPackageArn"])
+        raise ApiError(404, f"model package group {group!r} has no version {version!r}")
+
+    def version_view(self, package: Mapping[str, Any]) -> dict[str, Any]:
         containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
         quality = (package.get("ModelMetrics") or {}).get("ModelQuality") or {}
         source = (quality.get("Statistics") or {}).get("S3Uri")
@@ -172,12 +194,7 @@ class Models:
         description = body.get("description", "")
         if not isinstance(description, str) or len(description) > 1024:
             raise ApiError(400, "description must be a string of at most 1024 characters")
-        for summary in self._versions(group):
-            if str(summary.get("ModelPackageVersion")) == version:
-                arn = summary["ModelPackageArn"]
-                break
-        else:
-            raise ApiError(404, f"model package group {group!r} has no version {version!r}")
+        arn = self._package_arn(group, version)
         params: dict[str, Any] = {"ModelPackageArn": arn, "ModelApprovalStatus": status}
         if description:
             params["ApprovalDescription"] = description

@@ -18,8 +18,10 @@ _PAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"/workflows"), "workflows"),
     (re.compile(f"/workflows/{_SEG}"), "workflow"),
     (re.compile(f"/workflows/{_SEG}/runs/{_SEG}"), "run"),
+    (re.compile(f"/workflows/{_SEG}/compare/{_SEG}/{_SEG}"), "compare"),
     (re.compile(r"/models"), "models"),
     (re.compile(f"/models/{_SEG}"), "model"),
+    (re.compile(f"/models/{_SEG}/versions/{_SEG}"), "version"),
     (re.compile(r"/endpoints"), "endpoints"),
     (re.compile(f"/endpoints/{_SEG}"), "endpoint"),
 ]
@@ -66,6 +68,14 @@ def page_for(api: ConsoleApi, path: str, *, token: str) -> str:
         elif view == "run":
             api.workflows.run(args[0], args[1])
             data, title = {"workflow": args[0], "run": args[1]}, f"{args[0]} · {args[1]}"
+        elif view == "compare":
+            api.workflows.run(args[0], args[1])
+            api.workflows.run(args[0], args[2])
+            data = {"workflow": args[0], "a": args[1], "b": args[2]}
+            title = f"{args[0]} · {args[1]} vs {args[2]}"
+        elif view == "version":
+            api.models.package(args[0], args[1])
+            data, title = {"group": args[0], "version": args[1]}, f"{args[0]} v{args[1]}"
         elif view == "model":
             api.models.group(args[0])
             data, title = {"group": args[0]}, args[0]

@@ -11,7 +11,10 @@ from typing import Any
 from glue_workflow.console.errors import ApiError, call
 from glue_workflow.console.graph import graph_view
 from glue_workflow.errors import GlueWfError
+from glue_workflow.runs.cache_view import job_notes
 from glue_workflow.runs.control import active_run_ids, check_properties, concurrent_runs_message
+from glue_workflow.runs.failure_report import NodeFailure, aws_failures, failed_rows, local_failures
+from glue_workflow.runs.failures import log_groups
 from glue_workflow.runs.verdict import judge
 
 # Glue names: 1-255 characters, no control characters (the API's single-line pattern).
@@ -46,6 +49,9 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else None
 
 
+FailureViews = list[dict[str, Any]]  # ("list" is a method name inside Workflows)
+
+
 class Workflows:
     """The Glue half of the console API."""
 
@@ -54,11 +60,17 @@ class Workflows:
         glue: Any,
         *,
         log_path: Callable[[str], Path] | None,
+        region: str = "",
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._glue = glue
-        self._log_path = log_path
+        self._log_path = log_path  # the local target's job logs; None on AWS
+        self._region = region
         self._now = now
+
+    @property
+    def glue(self) -> Any:
+        return self._glue
 
     def _call(self, what: str, operation: str, **params: Any) -> dict[str, Any]:
         return call(self._glue, what, operation, **params)
@@ -107,10 +119,12 @@ class Workflows:
             RunId=run_id,
             IncludeGraph=True,
         )["Run"]
+        verdict = judge(run)
         return {
             "run_id": run_id,
             "status": run.get("Status"),
-            "verdict": judge(run).outcome,
+            "verdict": verdict.label,
+            "rejections": [{"gate": r.gate, "reason": r.reason} for r in verdict.rejections],
             "started_on": _iso(run.get("StartedOn")),
         }
 
@@ -159,7 +173,7 @@ class Workflows:
             "run_id": run.get("WorkflowRunId"),
             "previous_run_id": run.get("PreviousRunId"),
             "status": run.get("Status"),
-            "verdict": verdict.outcome,
+            "verdict": verdict.label,
             "verdict_summary": verdict.summary,
             "rejections": [{"gate": r.gate, "reason": r.reason} for r in verdict.rejections],
             "started_on": _iso(started),
@@ -192,9 +206,15 @@ class Workflows:
             RunId=run_id,
         ).get("RunProperties", {})
         # Jobs put properties while the run goes on: judge with the fresh ones.
-        view = self._summary({**raw, "WorkflowRunProperties": dict(properties)})
+        fresh = {**raw, "WorkflowRunProperties": dict(properties)}
+        view = self._summary(fresh)
         view["workflow"] = name
         view["graph"] = graph_view(raw.get("Graph"), workflow=name, with_runs=True, now=self._now())
+        view["failures"] = self._failures(fresh, view["graph"])
+        notes = job_notes(fresh, name)  # step cache: "cached (from run X)" / "ran: why"
+        for node in view["graph"].get("nodes") or []:
+            if node.get("name") in notes:
+                node["cache"] = notes[node["name"]]
         view["resumable_node_ids"] = (
             _failed_node_ids(raw) if raw.get("Status") == "COMPLETED" else []
         )
@@ -213,11 +233,12 @@ class Workflows:
             RunId=job_run_id,
         )["JobRun"]
         if self._log_path is None:
+            job = self._call(f"no job {job_name!r}", "get_job", JobName=job_name)["Job"]
+            groups = log_groups(job, job_run.get("Arguments"))
             raise ApiError(
                 501,
-                f"job run logs are shown for the local target only; on AWS read log group "
-                f"{job_run.get('LogGroupName') or '/aws-glue/python-jobs/output'} "
-                f"stream {job_run_id} in CloudWatch Logs",
+                f"job run logs are shown for the local target only; on AWS read log groups "
+                f"{groups.output} and {groups.error}, stream {job_run_id}, in CloudWatch Logs",
             )
         path = self._log_path(job_run_id)
         if not path.is_file():
@@ -241,6 +262,36 @@ class Workflows:
             "truncated": size > tail,
             "text": data.decode("utf-8", errors="replace"),
         }
+
+    def _failures(self, run: Mapping[str, Any], graph: Mapping[str, Any]) -> FailureViews:
+        """The failed job nodes with the reason status shows, their logs and console page.
+
+        Each one also goes on its graph node (``failure``), and its reason replaces the
+        failed last attempt's ``error`` (Glue's, kept as ``glue_error``).
+        """
+        rows = failed_rows(run)
+        if not rows:
+            return []
+        if self._log_path is not None:
+            failures = local_failures(run, self._log_path)
+        else:
+            names = sorted({row.name for row in rows})
+            answer = self._call("jobs of the run", "batch_get_jobs", JobNames=names)
+            jobs = {str(j["Name"]): j for j in answer.get("Jobs") or []}
+            failures = aws_failures(run, jobs, self._region)
+        items = [_failure_view(f) for f in failures]
+        by_job = {f.job: item for f, item in zip(failures, items, strict=True)}
+        for node in graph.get("nodes") or []:
+            item = by_job.get(str(node.get("name")))
+            if item is None:
+                continue
+            node["failure"] = item
+            last = next(
+                (r for r in node.get("runs") or [] if r.get("id") == item["job_run_id"]), None
+            )
+            if last is not None:
+                last["glue_error"], last["error"] = last.get("error"), item["reason"]
+        return items
 
     def job(self, name: str) -> dict[str, Any]:
         check_id(name, "job")
@@ -403,3 +454,18 @@ def _string_map(value: Any, field: str) -> dict[str, str]:
 
 
 __all__ = ["Workflows", "check_id", "check_job_run_id"]
+
+
+def _failure_view(failure: NodeFailure) -> dict[str, Any]:
+    groups = failure.log_groups
+    return {
+        "node": failure.node,
+        "job": failure.job,
+        "state": failure.state,
+        "reason": failure.reason,
+        "glue_error": failure.glue_error_message,
+        "job_run_id": failure.job_run_id,
+        "log_groups": None if groups is None else {"output": groups.output, "error": groups.error},
+        "log_file": failure.log_file,
+        "console_url": failure.console_url,
+    }

@@ -32,6 +32,7 @@ from glue_workflow.errors import (
     NotFoundError,
     NotSupportedError,
 )
+from glue_workflow.jobkit import aws_errors
 
 T = TypeVar("T")
 
@@ -55,9 +56,6 @@ IAM_PROPAGATION_MARKERS = (
     "not authorized to perform: iam:passrole",
     "not authorized to perform: sts:assumerole",
 )
-NOT_FOUND_CODES = frozenset(
-    {"EntityNotFoundException", "NoSuchEntity", "NoSuchKey", "NoSuchBucket", "404", "NotFound"}
-)
 ACCESS_DENIED_CODES = frozenset(
     {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "403"}
 )
@@ -73,7 +71,7 @@ class AwsCallError(GlueWfError):
 
 
 class ResourceNotFound(AwsCallError, NotFoundError):
-    """The named Glue/S3/IAM resource does not exist."""
+    """The named resource does not exist (``glue_workflow.jobkit.aws_errors`` decides)."""
 
 
 class ResourceConflict(AwsCallError, DeployError):
@@ -110,12 +108,17 @@ NO_RETRY = RetryPolicy(max_attempts=1, iam_deadline=0.0)
 
 
 def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", "Unknown"))
+    return aws_errors.error_code(exc) or "Unknown"
 
 
 def error_message(exc: ClientError) -> str:
     error = exc.response.get("Error", {})
     return str(error.get("Message") or exc.response.get("Message") or exc)
+
+
+def is_not_found(exc: ClientError) -> bool:
+    """True when ``exc`` says the resource does not exist (AWS's codes and messages)."""
+    return aws_errors.is_not_found(exc)
 
 
 def is_iam_propagation(exc: ClientError) -> bool:
@@ -201,7 +204,7 @@ def translate(
     tail = f" ({hint})" if hint else ""
     retried = f" after {attempts} attempts" if attempts > 1 else ""
     text = f"{operation} failed{retried}: {code}: {message}"
-    if code in NOT_FOUND_CODES:
+    if aws_errors.is_not_found_answer(code, message):
         return ResourceNotFound(text + tail, operation=operation, code=code)
     if code in {"AlreadyExistsException", "ConcurrentModificationException"}:
         return ResourceConflict(

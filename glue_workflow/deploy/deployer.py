@@ -13,6 +13,7 @@ from typing import Any
 from glue_workflow import clients
 from glue_workflow.config import LOCAL_ACCOUNT_ID, Settings
 from glue_workflow.deploy.awscall import RetryPolicy
+from glue_workflow.deploy.event_rules import EventsDeployApi
 from glue_workflow.deploy.execute import DisplayExecutor, Echo, Executor
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.plan import Plan, plan_deploy, plan_destroy
@@ -35,6 +36,7 @@ class Target:
     s3: S3Api
     iam: IamApi | None  # None on the local target (no IAM there)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
+    events: EventsDeployApi | None = None  # the rule of an event-started workflow
 
     @property
     def account(self) -> str | None:
@@ -72,6 +74,7 @@ def open_target(
         if settings.is_local
         else IamApi(client=clients.client(settings, "iam", session), policy=policy),
         policy=policy,
+        events=EventsDeployApi(client=clients.client(settings, "events", session), policy=policy),
     )
 
 
@@ -91,6 +94,7 @@ def read(
         region=target.settings.region,
         account=target.account,
         verify_artifacts=verify_artifacts,
+        events=target.events,
     )
 
 
@@ -106,7 +110,9 @@ def apply(target: Target, plan: Plan, document: WorkflowDocument | None, echo: E
         return
     if document is not None and any(i.action != "delete" for i in plan.instructions):
         preflight(target, document, echo)
-    Executor(glue=target.glue, s3=target.s3, echo=echo, policy=target.policy).execute(plan)
+    Executor(
+        glue=target.glue, s3=target.s3, echo=echo, policy=target.policy, events=target.events
+    ).execute(plan)
 
 
 def deploy(
@@ -130,7 +136,12 @@ def destroy(
 ) -> Plan:
     """Delete what the workflow owns; the bucket, its artifacts and the roles stay."""
     remote = read_remote_state(
-        target.glue, None, document, region=target.settings.region, account=target.account
+        target.glue,
+        None,
+        document,
+        region=target.settings.region,
+        account=target.account,
+        events=target.events,
     )
     plan = plan_destroy(remote)
     if dry_run:

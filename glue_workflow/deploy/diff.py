@@ -71,14 +71,14 @@ def changes(
     *,
     clearable: Iterable[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """``{field: {"from": remote, "to": desired}}`` for every field that differs."""
+    """``{field: {"From": remote, "To": desired}}`` for every field that differs."""
     found: dict[str, dict[str, Any]] = {}
     for name in fields:
         if name in desired and not same(desired[name], remote.get(name), name):
-            found[name] = {"from": remote.get(name), "to": desired[name]}
+            found[name] = {"From": remote.get(name), "To": desired[name]}
     for name in clearable:
         if name not in desired and _is_set(remote.get(name)):
-            found[name] = {"from": remote.get(name), "to": None}
+            found[name] = {"From": remote.get(name), "To": None}
     return found
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy
+from glue_workflow.deploy.event_rules import EventsDeployApi
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.plan import ACTIVATED, ACTIVE_STATES, Instruction, Plan
 from glue_workflow.deploy.store_api import S3Api, split_s3_uri
@@ -48,6 +49,7 @@ class Executor:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     # polls of GetTrigger while a trigger is CREATING/UPDATING/...
     settle_attempts: int = 20
+    events: EventsDeployApi | None = None  # EventBridge: the rule of event-started workflows
 
     def execute(self, plan: Plan) -> None:
         for instruction in plan.instructions:
@@ -108,6 +110,22 @@ class Executor:
 
     def _deactivate_trigger(self, step: Instruction) -> None:
         self._reconcile(step)
+
+    # -- EventBridge rule ---------------------------------------------------------------
+
+    def _events(self) -> EventsDeployApi:
+        if self.events is None:
+            raise DeployError("the plan writes an EventBridge rule but no EventBridge client")
+        return self.events
+
+    def _create_rule(self, step: Instruction) -> None:
+        self._events().put(step.request, None)
+
+    def _update_rule(self, step: Instruction) -> None:
+        self._events().put(step.request, step.request.get("current"))
+
+    def _delete_rule(self, step: Instruction) -> None:
+        self._events().delete(step.name)
 
     def _reconcile(self, step: Instruction) -> None:
         """Read State, then StartTrigger/StopTrigger until it matches the desired one."""

@@ -19,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from glue_workflow import naming
 from glue_workflow.deploy.diff import CLEARABLE_JOB_FIELDS, changes
+from glue_workflow.deploy.event_rules import desired_rule, is_owned, rule_changes
 from glue_workflow.deploy.glue_api import (
     JOB_UPDATE_FIELDS,
     TRIGGER_UPDATE_FIELDS,
@@ -30,7 +32,7 @@ from glue_workflow.document import OWNER_TAG, Artifact, WorkflowDocument
 from glue_workflow.errors import DeployError
 
 Action = Literal["upload", "create", "update", "delete", "activate", "deactivate"]
-Kind = Literal["artifact", "workflow", "job", "trigger"]
+Kind = Literal["artifact", "workflow", "job", "trigger", "rule"]
 
 ACTIVE_STATES = frozenset({"ACTIVATED", "ACTIVATING"})
 ACTIVATED = "ACTIVATED"
@@ -57,13 +59,13 @@ class Instruction:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "action": self.action,
-            "type": self.type,
-            "name": self.name,
-            "changes": dict(self.changes),
+            "Action": self.action,
+            "Type": self.type,
+            "Name": self.name,
+            "Changes": dict(self.changes),
         }
         if self.reason:
-            data["reason"] = self.reason
+            data["Reason"] = self.reason
         return data
 
     def describe(self) -> str:
@@ -136,21 +138,34 @@ def plan_deploy(document: WorkflowDocument, remote: RemoteState) -> Plan:
         for job in sorted(remote.owned_jobs - set(desired_jobs))
         if job in remote.jobs
     ]
+    rule_deletes, rule_writes = _plan_event_rule(document, remote)
     ordered = (
         *uploads,
         *workflow,
+        *rule_deletes,  # events stop reaching the workflow before its triggers change
         *trigger_deletes,
         *job_writes,
         *trigger_writes,
         *trigger_states,
+        *rule_writes,  # events flow only once the EVENT trigger is active
         *job_deletes,
     )
     return Plan(workflow_name=name, instructions=tuple(ordered))
 
 
 def plan_destroy(remote: RemoteState) -> Plan:
-    """Delete everything the workflow owns (triggers, then jobs, then the workflow)."""
-    steps: list[Instruction] = [
+    """Delete everything the workflow owns (its event rule, triggers, jobs, workflow)."""
+    steps: list[Instruction] = []
+    if is_owned(remote.event_rule, remote.workflow_name):
+        steps.append(
+            Instruction(
+                action="delete",
+                type="rule",
+                name=naming.event_rule_name(remote.workflow_name),
+                reason="destroy",
+            )
+        )
+    steps += [
         Instruction(action="delete", type="trigger", name=t, reason="destroy")
         for t in sorted(remote.owned_triggers)
         if t in remote.triggers
@@ -175,7 +190,7 @@ def _create(kind: Kind, request: Mapping[str, Any], reason: str = "") -> Instruc
         action="create",
         type=kind,
         name=str(request["Name"]),
-        changes={k: {"from": None, "to": v} for k, v in request.items() if k != "Name"},
+        changes={k: {"From": None, "To": v} for k, v in request.items() if k != "Name"},
         request=request,
         activation=activation,
         reason=reason,
@@ -197,6 +212,8 @@ def _check_ownership(document: WorkflowDocument, remote: RemoteState) -> None:
         for t in document.triggers
         if t["Name"] in remote.triggers and t["Name"] not in remote.owned_triggers
     ]
+    if document.event_rules and remote.event_rule and not is_owned(remote.event_rule, name):
+        conflicts.append(f"EventBridge rule {remote.event_rule['Rule']['Name']!r}")
     if conflicts:
         raise OwnershipConflict(
             f"{', '.join(conflicts)}: already on the target but not owned by workflow "
@@ -251,6 +268,41 @@ def _plan_workflow(document: WorkflowDocument, remote: RemoteState) -> list[Inst
     ]
 
 
+def _plan_event_rule(
+    document: WorkflowDocument, remote: RemoteState
+) -> tuple[list[Instruction], list[Instruction]]:
+    """(deletes, writes) for the workflow's EventBridge rule (see deploy.event_rules)."""
+    desired, current = desired_rule(document), remote.event_rule
+    if desired is None:
+        if is_owned(current, document.name):
+            name = naming.event_rule_name(document.name)
+            return [
+                Instruction(action="delete", type="rule", name=name, reason="no longer declared")
+            ], []
+        return [], []
+    name = str(desired["Rule"]["Name"])
+    if current is None:
+        create = Instruction(
+            action="create",
+            type="rule",
+            name=name,
+            changes={k: {"from": None, "to": v} for k, v in desired.items()},
+            request=desired,
+        )
+        return [], [create]
+    diff = rule_changes(desired, current)
+    if not diff:
+        return [], []
+    update = Instruction(
+        action="update",
+        type="rule",
+        name=name,
+        changes=diff,
+        request={**desired, "current": current},
+    )
+    return [], [update]
+
+
 def _plan_trigger(
     request: Mapping[str, Any],
     remote: RemoteState,
@@ -264,7 +316,7 @@ def _plan_trigger(
         writes.append(_create("trigger", request))
         return
     replaced = {
-        key: {"from": current.get(key), "to": request.get(key)}
+        key: {"From": current.get(key), "To": request.get(key)}
         for key in ("Type", "WorkflowName")
         if request.get(key) != current.get(key)
     }
@@ -301,7 +353,7 @@ def _plan_trigger(
                 action=action,
                 type="trigger",
                 name=name,
-                changes={"State": {"from": state, "to": activation}},
+                changes={"State": {"From": state, "To": activation}},
                 request=request,
                 activation=activation,
             )

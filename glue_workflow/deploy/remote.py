@@ -19,7 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from glue_workflow import naming
 from glue_workflow.deploy.awscall import ResourceNotFound
+from glue_workflow.deploy.event_rules import EventsDeployApi, read_event_rule
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.store_api import S3Api, common_prefix, split_s3_uri
 from glue_workflow.document import OWNER_TAG, WorkflowDocument
@@ -38,6 +40,8 @@ class RemoteState:
     owned_triggers: frozenset[str] = frozenset()
     # s3 URI -> size of existing artifact objects (None: referenced by a deployed job)
     objects: Mapping[str, int | None] = field(default_factory=dict)
+    # the workflow's EventBridge rule, {"Rule", "Targets", "Tags"} (deploy.event_rules)
+    event_rule: Mapping[str, Any] | None = None
 
 
 def owner_tags(workflow_name: str) -> dict[str, str]:
@@ -45,7 +49,9 @@ def owner_tags(workflow_name: str) -> dict[str, str]:
 
 
 def workflow_arn(region: str, account: str, name: str) -> str:
-    return f"arn:aws:glue:{region}:{account}:workflow/{name}"
+    from glue_workflow.naming import regional_arn
+
+    return regional_arn("glue", region, account, f"workflow/{name}")
 
 
 def read_remote_state(
@@ -56,6 +62,7 @@ def read_remote_state(
     region: str,
     account: str | None,
     verify_artifacts: bool = False,
+    events: EventsDeployApi | None = None,
 ) -> RemoteState:
     """Read what exists of ``document``'s workflow (``s3=None``: skip artifacts)."""
     name = document.name
@@ -92,6 +99,12 @@ def read_remote_state(
         owned_jobs=owned_jobs,
         owned_triggers=owned_triggers,
         objects=objects,
+        # only an event-started workflow (declared or deployed) can have a rule: a
+        # plain redeploy makes no EventBridge call
+        event_rule=read_event_rule(events, name)
+        if document.event_rules
+        or triggers.get(naming.start_trigger_name(name), {}).get("Type") == "EVENT"
+        else None,
     )
 
 

@@ -20,10 +20,10 @@ class ChangeRow:
 
     def as_dict(self) -> dict[str, str]:
         return {
-            "action": self.action,
-            "logical_id": self.logical_id,
-            "type": self.resource_type,
-            "replacement": self.replacement,
+            "Action": self.action,
+            "LogicalResourceId": self.logical_id,
+            "ResourceType": self.resource_type,
+            "Replacement": self.replacement,
         }
 
 

@@ -21,13 +21,9 @@ from glue_workflow.infra.destroy import execute_destroy, prepare_destroy
 from glue_workflow.infra.outputs import OUTPUT_KEYS, stack_outputs
 from glue_workflow.infra.plan import Plan, StackNeedsRecreateError, create_plan, discard_plan
 from glue_workflow.infra.progress import Waiting
+from glue_workflow.infra.scopes import PolicyScopes, derive_scopes
 from glue_workflow.infra.stacks import CloudFormation, StackEvent, StackInfo
-from glue_workflow.infra.template import (
-    StackParameters,
-    default_resource_prefix,
-    read_template,
-    template_path,
-)
+from glue_workflow.infra.template import StackParameters, read_template, template_path
 
 Echo = Callable[[str], None]
 Confirm = Callable[[str], bool]
@@ -38,7 +34,8 @@ class StackOptions:
     """Command-line choices for the template's parameters (None: derive or keep)."""
 
     workflow_name: str | None = None
-    resource_prefix: str | None = None
+    # extra names per run property (endpoint_name, model_package_group) to allow
+    allow: tuple[tuple[str, str], ...] = ()
     bucket_name: str | None = None
     kms_key_arn: str | None = None
     template: Path | None = None
@@ -65,6 +62,14 @@ class InfraContext:
 
         return clients.client(self.settings, "s3", self.session)
 
+    @cached_property
+    def account(self) -> str:
+        """The caller's account: the stack's, whose ARNs the policies name."""
+        from glue_workflow import clients
+
+        sts = clients.client(self.settings, "sts", self.session)
+        return str(sts.get_caller_identity()["Account"])
+
     def show_event(self, event: StackEvent) -> None:
         self.echo(event.line())
 
@@ -79,26 +84,44 @@ def open_context(settings: Settings, echo: Echo, *, session: Any = None) -> Infr
     )
 
 
-def workflow_name(settings: Settings, options: StackOptions) -> str:
-    """``--workflow-name``, else the name in the workflow definition."""
-    if options.workflow_name:
-        return options.workflow_name
+def workflow_defaults(settings: Settings, options: StackOptions) -> tuple[str, dict[str, str]]:
+    """The workflow's name (``--workflow-name`` first) and its default run properties."""
     from glue_workflow.definition import load_workflow
 
     try:
-        return load_workflow(settings).name
+        workflow = load_workflow(settings)
     except Exception as exc:  # the definition is user code: any failure is reported
         raise ConfigError(
-            f"cannot read the workflow name from {settings.definition}: {exc}; fix the "
-            "definition or pass --workflow-name"
+            f"cannot read the workflow from {settings.definition}: {exc}; the roles are "
+            "scoped to its name and default run properties: fix the definition"
         ) from exc
+    return options.workflow_name or workflow.name, dict(workflow.default_run_properties)
 
 
-def stack_parameters(settings: Settings, options: StackOptions) -> StackParameters:
-    name = workflow_name(settings, options)
+def policy_scopes(settings: Settings, options: StackOptions) -> PolicyScopes:
+    """What the roles will allow: derived from the workflow plus ``--allow`` names."""
+    from glue_workflow.infra.scopes import NAMED_RESOURCES
+
+    name, defaults = workflow_defaults(settings, options)
+    extra: dict[str, list[str]] = {}
+    for prop, value in options.allow:
+        if prop not in NAMED_RESOURCES:
+            raise ConfigError(
+                f"--allow {prop}={value}: only {', '.join(NAMED_RESOURCES)} name SageMaker "
+                "resources the roles are scoped to"
+            )
+        extra.setdefault(prop, []).append(value)
+    return derive_scopes(name, defaults, extra)
+
+
+def stack_parameters(ctx: InfraContext, options: StackOptions) -> StackParameters:
+    from glue_workflow.naming import partition
+
+    scopes = policy_scopes(ctx.settings, options)
+    region = ctx.settings.region
     return StackParameters(
-        workflow_name=name,
-        resource_prefix=options.resource_prefix or default_resource_prefix(name),
+        workflow_name=scopes.workflow_name,
+        scope_arns=scopes.arns(partition=partition(region), region=region, account=ctx.account),
         bucket_name=options.bucket_name,
         kms_key_arn=options.kms_key_arn,
     )
@@ -116,10 +139,18 @@ def describe_plan(plan: Plan) -> str:
     if plan.empty:
         return f"stack {plan.stack_name}: no changes (the deployed stack matches the template)"
     verb = "create" if plan.change_set_type == "CREATE" else "update"
-    return (
+    text = (
         f"stack {plan.stack_name}: change set to {verb} it ({len(plan.changes)} "
         f"resource change(s)):\n{render_table(plan.changes)}"
     )
+    if plan.parameters and plan.parameters.scope_arns:
+        lines = [
+            f"SageMaker resources the Glue job role of {plan.parameters.workflow_name} may use:"
+        ]
+        for key, arns in plan.parameters.scope_arns.items():
+            lines += [f"  {key}:", *(f"    {arn}" for arn in arns.split(",") if arn)]
+        text += "\n" + "\n".join(lines)
+    return text
 
 
 def run_deploy(
@@ -193,8 +224,8 @@ def render_outputs(stack: StackInfo) -> str:
 
 
 def _plan(ctx: InfraContext, options: StackOptions) -> Plan:
-    parameters = stack_parameters(ctx.settings, options)
     body = read_template(template_path(ctx.settings, options.template))
+    parameters = stack_parameters(ctx, options)
     return create_plan(
         ctx.cf,
         stack_name=ctx.settings.stack_name,

@@ -15,6 +15,7 @@ OUTPUT_KEYS = {
     "glue_role_arn": "GlueJobRoleArn",
     "sagemaker_role_arn": "SageMakerExecutionRoleArn",
 }
+EVENTS_ROLE_OUTPUT = "EventsRoleArn"
 USABLE_STATES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE"})
 
 
@@ -66,6 +67,8 @@ def fill_from_stack(settings: Settings, session: Any) -> Settings:
         bucket=pick("bucket"),
         glue_role_arn=pick("glue_role_arn"),
         sagemaker_role_arn=pick("sagemaker_role_arn"),
+        # optional: only event-started workflows need it (compile says so when missing)
+        events_role_arn=settings.events_role_arn or found.get(EVENTS_ROLE_OUTPUT) or None,
     )
     result.require_aws_resources()  # raises naming what is still missing and the fix
     return result

@@ -43,6 +43,7 @@ class Plan:
     change_set_type: str  # CREATE | UPDATE
     change_set_id: str | None
     changes: tuple[ChangeRow, ...] = ()
+    parameters: StackParameters | None = None  # what the change set was created with
 
     @property
     def empty(self) -> bool:
@@ -124,6 +125,7 @@ def create_plan(
         change_set_type=kind,
         change_set_id=change_set_id,
         changes=change_rows(described.get("Changes", [])),
+        parameters=parameters,
     )
     if described.get("Status") == "FAILED":
         reason = str(described.get("StatusReason") or "no reason given")

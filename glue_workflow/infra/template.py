@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from glue_workflow.config import Settings
@@ -17,7 +18,6 @@ CAPABILITIES = ("CAPABILITY_IAM",)  # the template creates IAM roles (with gener
 
 # Same rules as the template's AllowedPattern, checked before any AWS call.
 _WORKFLOW_NAME = re.compile(r"[A-Za-z0-9_-]{1,200}")
-_RESOURCE_PREFIX = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _KMS_KEY_ARN = re.compile(r"arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+")
 
@@ -27,7 +27,8 @@ class StackParameters:
     """Values for the template's parameters; ``None`` keeps the stack's current value."""
 
     workflow_name: str
-    resource_prefix: str
+    # SageMaker*Arns parameter -> comma-delimited ARN patterns (see infra/scopes.py)
+    scope_arns: Mapping[str, str] = field(default_factory=dict)
     bucket_name: str | None = None
     kms_key_arn: str | None = None
 
@@ -38,14 +39,6 @@ class StackParameters:
             "workflow name",
             "--workflow-name",
             "1-200 letters, digits, '-' or '_'",
-        )
-        _check(
-            _RESOURCE_PREFIX,
-            self.resource_prefix,
-            "resource prefix",
-            "--resource-prefix",
-            "1-63 lower-case letters, digits or '-', starting with a letter or digit "
-            "(SageMaker ARNs are lower case)",
         )
         if self.bucket_name is not None:
             _check(
@@ -70,7 +63,7 @@ class StackParameters:
         On create, unset values fall back to the template's defaults (a generated
         bucket name, SSE-S3).
         """
-        fixed = {"WorkflowName": self.workflow_name, "ResourcePrefix": self.resource_prefix}
+        fixed = {"WorkflowName": self.workflow_name, **self.scope_arns}
         optional = {"BucketName": self.bucket_name, "KmsKeyArn": self.kms_key_arn}
         params: list[dict[str, object]] = [
             {"ParameterKey": key, "ParameterValue": value} for key, value in fixed.items()
@@ -86,15 +79,6 @@ class StackParameters:
 def _check(pattern: re.Pattern[str], value: str, what: str, option: str, rule: str) -> None:
     if not pattern.fullmatch(value):
         raise ConfigError(f"invalid {what} {value!r} ({option}): use {rule}")
-
-
-def default_resource_prefix(workflow_name: str) -> str:
-    """The workflow name up to its first '-', lower-cased: ``churn-pipeline`` → ``churn``.
-
-    It covers the names the pipeline gives SageMaker resources
-    (``churn-pipeline-train-…``) and the run-property defaults (``churn-xgb``).
-    """
-    return workflow_name.split("-", 1)[0].lower()
 
 
 def template_path(settings: Settings, override: Path | None = None) -> Path:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from glue_workflow.jobkit.args import resolve_options
+from glue_workflow.jobkit.contract import Contract, RunProperties
 from glue_workflow.jobkit.errors import JobInputError
 
 PRODUCERS_ARGUMENT = "glue_wf_producers"
@@ -34,6 +35,14 @@ class JobContext:
         except ValueError:
             producers = {}
         self.producers: dict[str, str] = producers if isinstance(producers, dict) else {}
+        job = self.job_name or ""
+        prefix = f"{self.workflow_name}-"
+        # The node name (jobs are named <workflow>-<node>): resource names use it.
+        self.node: str = (
+            job[len(prefix) :] if self.workflow_name and job.startswith(prefix) else job
+        )
+        self.contract = Contract.from_args(self.args, self.node)
+        self.node = self.contract.node or self.node
 
     @classmethod
     def from_argv(
@@ -66,16 +75,19 @@ class JobContext:
             )
         return self.workflow_name, self.run_id
 
-    def properties(self) -> dict[str, str]:
-        """The current run properties of this job's workflow run."""
+    def properties(self) -> RunProperties:
+        """The current run properties of this job's workflow run that its node may read.
+
+        Keys are the script's names (see ``contract``); reading an undeclared one fails.
+        """
         name, run_id = self._run()
         response = self.client("glue").get_workflow_run_properties(Name=name, RunId=run_id)
-        return dict(response.get("RunProperties") or {})
+        return RunProperties(response.get("RunProperties") or {}, self.contract)
 
     def require(self, *names: str) -> dict[str, str]:
         """The named run properties; a JobInputError names any missing one's producer."""
         props = self.properties()
-        missing = [n for n in names if n not in props]
+        missing = [self.contract.name(n) for n in names if n not in props]
         if missing:
             details = "; ".join(
                 "{!r} (expected from {})".format(
@@ -106,7 +118,9 @@ class JobContext:
                     f"run property {key!r} must be a string (or a number), "
                     f"got {type(value).__name__}"
                 )
-            values[key] = str(value)
+            name = self.contract.name(key)
+            self.contract.check_write(name)
+            values[name] = str(value)
         name, run_id = self._run()
         glue = self.client("glue")
         for attempt in range(PUT_ATTEMPTS):

@@ -1,4 +1,4 @@
-"""Metric gate evaluation (used by ``jobs/gate.py``).
+"""Metric gate evaluation (used by ``glue_workflow/scripts/gate.py``).
 
 Three outcomes, recorded as ``gate_<name>_decision``:
 ``passed`` (job SUCCEEDED), ``rejected`` (job FAILED: the model is not good enough)

@@ -1,23 +1,41 @@
-"""``run_job``: the one-line failure contract of every job script."""
+"""``run_job``: the one-line failure contract of every job script (shell and Spark)."""
 
 from __future__ import annotations
 
 import sys
 from typing import Any, Callable
 
-from glue_workflow.jobkit.errors import JobFailed, JobInputError
+from glue_workflow.jobkit.args import parse_arguments
+from glue_workflow.jobkit.cache import begin as begin_cache_step
+from glue_workflow.jobkit.errors import JobExit, JobFailed, JobInputError
+from glue_workflow.jobkit.failure import exception_reason, one_line_reason, record_failure
+
+INPUT_ERROR = "glue-wf job input error: "
+JOB_FAILED = "glue-wf job failed: "
 
 
 def run_job(main: Callable[[], Any]) -> None:
-    """Call ``main()``; a JobInputError/JobFailed prints one line and exits 1.
+    """Call ``main()`` unless the step cache serves it; on failure record the reason, exit 1.
 
-    Anything else propagates with its traceback: it is a bug, not a user error.
+    A JobInputError/JobFailed prints one line and exits 1 (``JobExit``). Anything else
+    propagates with its traceback: it is a bug, not a user error. Either way the
+    one-line reason first goes into the run property ``glue_wf_error_<node>`` (see
+    ``failure``): on Glue the job run itself only says "Command failed with exit code 1".
     """
     try:
-        main()
-    except JobInputError as exc:
-        print(f"glue-wf job input error: {exc}", file=sys.stderr, flush=True)
-        sys.exit(1)
-    except JobFailed as exc:
-        print(f"glue-wf job failed: {exc}", file=sys.stderr, flush=True)
-        sys.exit(1)
+        # Step caching and --rerun-from (see ``cache``): a served step skips main().
+        step = begin_cache_step()
+        if step is None or not step.served:
+            main()
+            if step is not None:
+                step.finish()
+    except (JobInputError, JobFailed) as exc:
+        prefix = INPUT_ERROR if isinstance(exc, JobInputError) else JOB_FAILED
+        line = one_line_reason(prefix + str(exc), parse_arguments(sys.argv))
+        # Recorded first: a warning about recording must not be the log's last line.
+        record_failure(line)
+        print(line, file=sys.stderr, flush=True)
+        raise JobExit(line) from None
+    except Exception as exc:
+        record_failure(exception_reason(exc))
+        raise

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from botocore.exceptions import ClientError
 
+from glue_workflow.jobkit import aws_errors
 from glue_workflow.jobkit.errors import JobFailed, JobInputError
 
 NAME_MAX = 63
@@ -105,22 +106,34 @@ def seconds_arg(args: dict[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def count_arg(args: dict[str, str], name: str, default: int) -> int:
+    """A positive instance count from job argument ``--name`` (else ``default``).
+
+    Upper bounds are the account's quotas, which SageMaker itself checks.
+    """
+    value = args.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise JobInputError(f"job argument --{name}={value!r} must be a whole number >= 1")
+    return int(value)
+
+
 # ------------------------------------------------------------------------- errors
 
 
 def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+    return aws_errors.error_code(exc)
 
 
 def is_not_found(exc: ClientError) -> bool:
-    """SageMaker reports a missing resource as ValidationException "Could not find ..."."""
-    code = error_code(exc)
-    message = str(exc.response.get("Error", {}).get("Message", ""))
-    if code in ("ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"):
-        return True
-    return code == "ValidationException" and (
-        "could not find" in message.lower() or "does not exist" in message.lower()
-    )
+    """True when ``exc`` says the resource does not exist.
+
+    SageMaker answers a missing resource with ValidationException and a message per
+    resource kind (e.g. DescribeTrainingJob: "Requested resource not found."); the
+    codes and messages are in ``glue_workflow.jobkit.aws_errors``.
+    """
+    return aws_errors.is_not_found(exc)
 
 
 def describe_or_none(

@@ -1,7 +1,8 @@
 """Answer boto3 calls from local handlers, through botocore's own event system.
 
-``install(home)`` wraps ``botocore.session.Session.create_client`` so that every
-client of a served service created afterwards gets two handlers:
+``install(home)`` arms the local target's guard (``glue_workflow.local.guard``): every
+client created afterwards refuses to send requests off the machine, and every client of
+a served service gets two handlers:
 
 * ``before-parameter-build`` (registered last) stashes the call's parameters in the
   request context, after botocore's own handlers have adjusted them;
@@ -12,22 +13,26 @@ client of a served service created afterwards gets two handlers:
 Errors are returned as AWS does (``{"Error": {"Code", "Message"}}`` with an HTTP
 status), so callers get the modelled ``ClientError`` subclasses. Operations a service
 does not implement fail with code ``NotSupportedLocally``: never a silent success.
+Answers honour the client's response parser settings (``glue_workflow.local.wire``).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import botocore.session
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from glue_workflow.errors import GlueWfError, LocalTargetError
+from glue_workflow.local import guard
+from glue_workflow.local.environment import SDK_ENVIRONMENT
 from glue_workflow.local.store import LocalHome
+from glue_workflow.local.wire import ScalarParsers, as_parsed, client_parsers
 
 # service name (botocore's hyphenated service id) -> "module:class"
 SERVICES: dict[str, str] = {
@@ -35,6 +40,10 @@ SERVICES: dict[str, str] = {
     "s3": "glue_workflow.local.s3.service:S3Service",
     "sagemaker": "glue_workflow.local.sagemaker.service:SageMakerService",
     "sagemaker-runtime": "glue_workflow.local.sagemaker.runtime:RuntimeService",
+    "sts": "glue_workflow.local.sts:StsService",
+    "iam": "glue_workflow.local.iam:IamService",
+    "cloudwatch-logs": "glue_workflow.local.logs.service:LogsService",
+    "eventbridge": "glue_workflow.local.events.service:EventsService",
 }
 _PARAMS_KEY = "glue_wf_local_params"
 
@@ -85,7 +94,6 @@ class _Installation:
 
 
 _installation: _Installation | None = None
-_original_create_client: Callable[..., Any] | None = None
 
 
 def installed_home() -> Path | None:
@@ -96,10 +104,11 @@ def installed_home() -> Path | None:
 def install(home: Path | str) -> LocalHome:
     """Serve glue / s3 / sagemaker / sagemaker-runtime calls from ``home`` (idempotent).
 
-    Affects clients created after the call, in this process. Installing again with
-    another home switches every later client (and existing ones) to it.
+    Affects clients created after the call, in this process; every client created from
+    then on refuses to send a request off the machine. Installing again with another
+    home switches every later client (and existing ones) to it.
     """
-    global _installation, _original_create_client  # noqa: PLW0603 - process-wide by design
+    global _installation  # noqa: PLW0603 - process-wide by design
     try:
         local_home = LocalHome(Path(home).resolve()).ensure()
     except OSError as exc:
@@ -109,42 +118,46 @@ def install(home: Path | str) -> LocalHome:
         ) from exc
     if _installation is None or _installation.home != local_home:
         _installation = _Installation(local_home)
-    if _original_create_client is None:
-        _original_create_client = botocore.session.Session.create_client
-        botocore.session.Session.create_client = _create_client  # type: ignore[method-assign]
+    os.environ.update(SDK_ENVIRONMENT)  # SDK telemetry off for this process too
+    guard.arm(route)
     return local_home
 
 
 def uninstall() -> None:
     """Restore plain botocore for clients created from now on (tests)."""
-    global _installation, _original_create_client  # noqa: PLW0603 - process-wide by design
-    if _original_create_client is not None:
-        botocore.session.Session.create_client = _original_create_client  # type: ignore[method-assign]
-    _original_create_client = None
+    global _installation  # noqa: PLW0603 - process-wide by design
+    guard.disarm()
     _installation = None
 
 
-def _create_client(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-    assert _original_create_client is not None
-    client = _original_create_client(self, *args, **kwargs)
+def route(client: Any) -> bool:
+    """``guard``'s router: attach the local handlers if the client's service is served."""
     service = client.meta.service_model.service_id.hyphenize()
-    if service in SERVICES and _installation is not None:
-        attach(client, service)
-    return client
+    if service not in SERVICES or _installation is None:
+        return False
+    attach(client, service)
+    return True
 
 
 def attach(client: Any, service: str) -> None:
     """Route one existing client's calls for ``service`` to the local target."""
+    parsers = client_parsers(client)
+
+    def answer(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, Any]:
+        return _answer(model, context, parsers)
+
     events = client.meta.events
     events.register_last(f"before-parameter-build.{service}", _stash_params)
-    events.register(f"before-call.{service}", _answer)
+    events.register(f"before-call.{service}", answer)
 
 
 def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     context[_PARAMS_KEY] = params
 
 
-def _answer(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+def _answer(
+    model: Any, context: dict[str, Any], parsers: Callable[[str], ScalarParsers]
+) -> tuple[AWSResponse, dict[str, Any]]:
     installation = _installation
     service = model.service_model.service_id.hyphenize()
     request_id = str(uuid.uuid4())
@@ -160,6 +173,8 @@ def _answer(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse,
     except LocalServiceError as error:
         return _error_response(url, request_id, error)
     status = int(parsed.pop("_status", 200))
+    protocol = getattr(model.service_model, "resolved_protocol", model.service_model.protocol)
+    parsed = as_parsed(parsed, model.output_shape, protocol, parsers(protocol))
     headers = HTTPHeaders()
     headers["x-amzn-requestid"] = request_id
     parsed["ResponseMetadata"] = {

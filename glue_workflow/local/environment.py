@@ -3,7 +3,8 @@
 ``PYTHONPATH`` gets the directory holding glue-wf's ``sitecustomize`` (which installs
 the local handlers in the child when botocore is first imported) and the local
 ``awsglue`` runtime; ``GLUE_WF_HOME`` names the state directory; region and dummy
-credentials keep botocore from looking for a real account.
+credentials keep botocore from looking for a real account; the SageMaker Python SDK's
+telemetry (sent over its own HTTP stack, not botocore) is turned off.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from pathlib import Path
 SITECUSTOMIZE_DIR = Path(__file__).resolve().parent / "sitecustomize"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding glue_workflow/
 DEFAULT_REGION = "us-east-1"
+# The SageMaker Python SDK (v2 and sagemaker-core) reads its admin defaults from this
+# file; it sets TelemetryOptOut. Source: "Configuring and using defaults with the
+# SageMaker Python SDK" (sagemaker.readthedocs.io, overview.html), sagemaker/config/config.py.
+SDK_DEFAULTS_FILE = Path(__file__).resolve().parent / "sagemaker-sdk-defaults.yaml"
+SDK_ENVIRONMENT = {"SAGEMAKER_ADMIN_CONFIG_OVERRIDE": str(SDK_DEFAULTS_FILE)}
 # variables that would send a child's clients somewhere else, or to a real account
 _DROPPED = (
     "AWS_PROFILE",
@@ -49,6 +55,7 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
     env.pop("AWS_SESSION_TOKEN", None)
     env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env.update(SDK_ENVIRONMENT)
     return env
 
 
@@ -64,4 +71,4 @@ def exports(home: Path) -> dict[str, str]:
     )
 
 
-__all__ = ["exports", "job_environment", "local_paths"]
+__all__ = ["SDK_ENVIRONMENT", "exports", "job_environment", "local_paths"]

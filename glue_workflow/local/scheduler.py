@@ -3,8 +3,9 @@
 A foreground loop over a Glue client: it re-reads the triggers regularly (so
 deploys, activations and schedule edits take effect), sleeps until the next fire
 time, and calls StartWorkflowRun for the trigger's workflow. Only ACTIVATED triggers
-fire, as on AWS. EVENT triggers cannot fire locally (no EventBridge); they are
-reported once.
+fire, as on AWS. EVENT triggers start on EventBridge events (the local EventBridge
+delivers them); each tick also closes their expired batch windows (``close_windows``),
+so a batch waiting for its window starts on time while the scheduler runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from botocore.exceptions import ClientError
 from glue_workflow.cron import AwsCron, CronError, parse_schedule
 
 RESCAN_SECONDS = 30.0
+WINDOW_TICK_SECONDS = 1.0  # how late an expired EVENT batch window may close
 
 
 def utcnow() -> datetime:
@@ -48,6 +50,7 @@ class Scheduler:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         log: Callable[[str], None] = print,
+        close_windows: Callable[[], list[str]] | None = None,
     ) -> None:
         self.glue = glue
         self.workflows = workflows
@@ -57,6 +60,8 @@ class Scheduler:
         self._cursor: dict[str, datetime] = {}  # trigger -> time after which to look
         self._crons: dict[tuple[str, str], AwsCron | None] = {}
         self._reported: set[str] = set()
+        self.close_windows = close_windows
+        self._evented = False  # an activated EVENT trigger was seen on the last scan
 
     def scheduled(self) -> list[tuple[dict[str, Any], AwsCron]]:
         """Activated SCHEDULED triggers of a workflow (of the selected workflows)."""
@@ -66,7 +71,7 @@ class Scheduler:
                 workflow = trigger.get("WorkflowName")
                 if not workflow or (self.workflows and workflow not in self.workflows):
                     continue
-                self._report_unschedulable(trigger)
+                self._report_event_trigger(trigger)
                 if trigger["Type"] != "SCHEDULED" or trigger.get("State") != "ACTIVATED":
                     continue
                 cron = self._cron(trigger)
@@ -74,14 +79,17 @@ class Scheduler:
                     found.append((trigger, cron))
         return found
 
-    def _report_unschedulable(self, trigger: dict[str, Any]) -> None:
+    def _report_event_trigger(self, trigger: dict[str, Any]) -> None:
         name = trigger["Name"]
-        if trigger["Type"] == "EVENT" and name not in self._reported:
+        if trigger["Type"] != "EVENT" or trigger.get("State") != "ACTIVATED":
+            return
+        self._evented = True
+        if name not in self._reported:
             self._reported.add(name)
             self.log(
-                f"note: EVENT trigger {name} of workflow {trigger['WorkflowName']} will not "
-                "fire: EventBridge events are not supported by the local target; start the "
-                "workflow with glue-wf run"
+                f"note: EVENT trigger {name} of workflow {trigger['WorkflowName']} starts "
+                "on EventBridge events (PutEvents, glue-wf events put); this scheduler "
+                "closes its batch windows"
             )
 
     def _cron(self, trigger: dict[str, Any]) -> AwsCron | None:
@@ -98,6 +106,7 @@ class Scheduler:
         """Start every workflow whose schedule fired by ``now``; return the next fire time."""
         starts: list[Start] = []
         upcoming: list[datetime] = []
+        self._evented = False
         for trigger, cron in self.scheduled():
             name = trigger["Name"]
             cursor = self._cursor.setdefault(name, now)
@@ -109,6 +118,10 @@ class Scheduler:
                 due = cron.next_fire(now)
             if due is not None:
                 upcoming.append(due)
+        if self._evented and self.close_windows is not None:
+            for run_id in self.close_windows():
+                self.log(f"batch window closed: started run {run_id}")
+            upcoming.append(now + timedelta(seconds=WINDOW_TICK_SECONDS))
         return starts, min(upcoming) if upcoming else None
 
     def _start(self, trigger: dict[str, Any], due: datetime) -> Start:

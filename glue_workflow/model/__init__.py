@@ -1,9 +1,10 @@
 """The workflow definition model: frozen, keyword-only dataclasses validated on
 construction. Whole-graph rules live in ``glue_workflow.validation``.
 
-    from glue_workflow.model import Workflow, SparkJob, PythonShellJob, Gate, succeeded
+    from glue_workflow.model import Workflow, SparkJob, PythonShellJob, Gate, DriftCheck, succeeded
 """
 
+from glue_workflow.model.cache import Cache
 from glue_workflow.model.dependencies import (
     LISTENABLE_STATES,
     Condition,
@@ -16,6 +17,7 @@ from glue_workflow.model.dependencies import (
     succeeded,
     timed_out,
 )
+from glue_workflow.model.drift import DRIFT_SCRIPT, DriftCheck
 from glue_workflow.model.gates import GATE_SCRIPT, Gate, GateCondition
 from glue_workflow.model.jobs import CONTEXT_ARGUMENTS, Job, PythonShellJob, SparkJob
 from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
@@ -24,12 +26,15 @@ from glue_workflow.model.workflow import PLACEHOLDERS, Node, Workflow
 
 __all__ = [
     "CONTEXT_ARGUMENTS",
+    "DRIFT_SCRIPT",
     "GATE_SCRIPT",
     "LISTENABLE_STATES",
     "PLACEHOLDERS",
     "Action",
+    "Cache",
     "Condition",
     "Dependency",
+    "DriftCheck",
     "Event",
     "Gate",
     "GateCondition",

@@ -1,7 +1,8 @@
 """Gates: a metric condition over run properties, as a small Python shell job.
 
 Glue triggers watch job states only, so ``accuracy >= min_accuracy`` becomes a gate
-job (``jobs/gate.py``) that reads the properties, records its decision as
+job shipped inside glue-wf (``glue_workflow/scripts/gate.py``, so any project can
+use it without a copy) that reads the properties, records its decision as
 ``gate_<decision>_decision`` / ``gate_<decision>_reason`` and ends SUCCEEDED (pass)
 or FAILED (reject); the branches are ordinary triggers on those states.
 """
@@ -27,9 +28,9 @@ from glue_workflow.model._base import (
 )
 from glue_workflow.model.dependencies import Dependency
 from glue_workflow.model.jobs import PythonShellJob, _check_after
-from glue_workflow.naming import gate_property
+from glue_workflow.naming import PACKAGED_SCRIPTS, gate_property
 
-GATE_SCRIPT = "jobs/gate.py"
+GATE_SCRIPT = f"{PACKAGED_SCRIPTS}gate.py"
 OPERATORS = (">=", "<=", "==", "!=", ">", "<")
 _CONDITION = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|==|!=|>|<)\s*(\S+)\s*")
 
@@ -142,6 +143,11 @@ class Gate:
         return (gate_property(self.decision, "decision"), gate_property(self.decision, "reason"))
 
     @property
+    def writes_on_failure(self) -> tuple[str, ...]:
+        """A gate records its decision and reason before it fails (reject or error)."""
+        return self.writes
+
+    @property
     def summary(self) -> str:
         joiner = " and " if self.require == "all" else " or "
         return f"gate {self.decision}: pass when " + joiner.join(str(c) for c in self.parsed)
@@ -164,5 +170,9 @@ class Gate:
                 "--gate_require": self.require,
             },
             timeout=self.timeout,
-            library_set="none",
+            # The gate calls Glue through boto3. AWS lists boto3 among the libraries of
+            # the Python 3.9 shell's "analytics" set ("Supported libraries for Python
+            # shell jobs", docs.aws.amazon.com/glue/latest/dg/add-job-python.html); it
+            # documents nothing for "none" but "Do not install the common library set".
+            library_set="analytics",
         )

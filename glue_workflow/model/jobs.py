@@ -7,6 +7,7 @@ runs (``after=``; no ``after`` and no explicit trigger = started by the start tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -28,6 +29,7 @@ from glue_workflow.model._base import (
     str_map,
     str_tuple,
 )
+from glue_workflow.model.cache import Cache, as_cache, check_cache_job
 from glue_workflow.model.dependencies import Dependency
 from glue_workflow.validation.secrets import (
     SECRET_HINT,
@@ -55,13 +57,16 @@ FIELD_ARGUMENTS = {
     "--job-bookmark-option": "job_bookmarks",
     "--TempDir": "(set by glue-wf)",
     "--glue_wf_producers": "(set by glue-wf)",
+    "--glue_wf_contract": "(set by glue-wf)",
     "--job-language": "(set by glue-wf)",
+    "--glue_wf_cache": "cache",
 }
 # Values the compiler fills from the deployment context (contract: names are fixed).
 CONTEXT_ARGUMENTS = ("artifacts_bucket", "sagemaker_role_arn", "xgboost_image_uri")
 
 GLUE_END_OF_LIFE = ("0.9", "1.0")
 GLUE_END_OF_SUPPORT = ("2.0",)
+FLEX_UNSUPPORTED = ("0.9", "1.0", "2.0")  # Flex: glueetl on Glue 3.0+ only
 SPARK_GLUE_VERSIONS = ("2.0", "3.0", "4.0", "5.0", "5.1", "6.0")
 SPARK_WORKER_TYPES = (
     "G.1X",
@@ -198,6 +203,7 @@ class Job:
     security_configuration: str | None = None
     notify_delay_after: int | None = None  # minutes before a "running late" event
     tags: Mapping[str, str] = field(default_factory=dict)
+    cache: Cache | bool | None = None  # step caching (model/cache.py); True = Cache()
 
     @property
     def where(self) -> str:
@@ -280,6 +286,16 @@ class Job:
                 check_text(where, "security_configuration", self.security_configuration, 255)
         with g.check():
             check_bool(where, "jobkit", self.jobkit)
+        with g.check():
+            set_attr(self, "cache", as_cache(where, self.cache))
+            if isinstance(self.cache, Cache) and g.ok("reads", "arguments"):
+                check_cache_job(
+                    where,
+                    self.cache,
+                    reads=self.reads,
+                    arguments=self.arguments,
+                    jobkit=self.jobkit,
+                )
         g.done()
 
     @property
@@ -323,6 +339,7 @@ class SparkJob(Job):
         if self.execution_class is not None:
             with g.check():
                 check_enum(where, "execution_class", self.execution_class, ("STANDARD", "FLEX"))
+                _check_flex(where, self.execution_class, self.glue_version)
         with g.check():
             set_attr(
                 self,
@@ -371,6 +388,19 @@ class SparkJob(Job):
         return (*super().files_and_script, *self.extra_files)
 
 
+def _check_flex(where: str, execution_class: str, glue_version: str) -> None:
+    # "Only jobs with AWS Glue version 3.0 and above and command type glueetl will be
+    # allowed to set ExecutionClass to FLEX" (Glue API reference, Job.ExecutionClass:
+    # https://docs.aws.amazon.com/glue/latest/webapi/API_Job.html).
+    if execution_class == "FLEX" and glue_version in FLEX_UNSUPPORTED:
+        fail(
+            where,
+            "flex-glue-version",
+            f"execution_class='FLEX' needs Glue 3.0 or later; this job uses Glue "
+            f"{glue_version}: set glue_version='5.0' or drop execution_class",
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class PythonShellJob(Job):
     """A Python shell job (``pythonshell``): Glue 3.0, Python 3.9, 0.0625 or 1 DPU."""
@@ -382,12 +412,26 @@ class PythonShellJob(Job):
     python_version: str = "3.9"
     max_capacity: float = 0.0625
     library_set: str = "analytics"
+    execution_class: str | None = None  # refused: Flex is for Spark jobs only
+    # The SageMaker training job the node starts (its ResourceConfig): compiled into
+    # --training_instance_type / --training_instance_count for the node's script.
+    instance_type: str | None = None
+    instance_count: int | None = None
 
     def __post_init__(self) -> None:
         g = Gather()
         with g.check():
             super().__post_init__()
         where = self.where
+        if self.execution_class is not None:
+            with g.check():
+                fail(
+                    where,
+                    "flex-python-shell",
+                    f"execution_class={self.execution_class!r}: Python shell jobs have no "
+                    "execution class (Flex is for Spark glueetl jobs on Glue 3.0+, Glue API "
+                    "Job.ExecutionClass): drop execution_class",
+                )
         with g.check():
             if self.python_version in ("2", "3") or self.glue_version in GLUE_END_OF_LIFE:
                 fail(
@@ -414,6 +458,8 @@ class PythonShellJob(Job):
                 )
         with g.check():
             check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
+        with g.check():
+            _check_training_resources(self)
         for path in self.extra_py_files if isinstance(self.extra_py_files, tuple) else ():
             if isinstance(path, str) and path.endswith(".egg"):
                 with g.check():
@@ -423,3 +469,45 @@ class PythonShellJob(Job):
                         f"extra_py_files {path!r}: Python 3.9 shell jobs need .whl, not .egg",
                     )
         g.done()
+
+
+# SageMaker ResourceConfig.InstanceType names: "ml.<family>.<size>" (API Reference,
+# ResourceConfig: e.g. ml.m5.xlarge, ml.c5.2xlarge, ml.p3.2xlarge).
+INSTANCE_TYPE_PATTERN = re.compile(r"^ml\.[a-z0-9-]+\.[a-z0-9]+$")
+TRAINING_ARGUMENTS = ("--training_instance_type", "--training_instance_count")
+
+
+def _check_training_resources(job: PythonShellJob) -> None:
+    where = job.where
+    if job.instance_type is not None and (
+        not isinstance(job.instance_type, str) or not INSTANCE_TYPE_PATTERN.match(job.instance_type)
+    ):
+        fail(
+            where,
+            "instance-type",
+            f"instance_type={job.instance_type!r} is not a SageMaker instance type: use "
+            "e.g. 'ml.m5.xlarge' (ResourceConfig.InstanceType)",
+        )
+    if job.instance_count is not None:
+        # ResourceConfig.InstanceCount; more instances than the account's quota fail at
+        # CreateTrainingJob (ResourceLimitExceeded), not here.
+        check_int(where, "instance_count", job.instance_count, 1)
+    if job.instance_type is not None or job.instance_count is not None:
+        both = [a for a in TRAINING_ARGUMENTS if a in job.arguments]
+        if both:
+            fail(
+                where,
+                "instance-argument",
+                f"arguments {both} and instance_type/instance_count set the same thing: "
+                "keep instance_type/instance_count and drop the arguments",
+            )
+
+
+def training_arguments(job: PythonShellJob) -> dict[str, str]:
+    """The job arguments ``instance_type`` / ``instance_count`` compile into."""
+    args: dict[str, str] = {}
+    if job.instance_type is not None:
+        args["--training_instance_type"] = job.instance_type
+    if job.instance_count is not None:
+        args["--training_instance_count"] = str(job.instance_count)
+    return args

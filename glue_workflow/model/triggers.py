@@ -8,10 +8,12 @@ timeouts, or to start nodes from the same predicate under a chosen name.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from glue_workflow.eventpattern import PATTERN_MAX, PatternError, check_pattern
 from glue_workflow.model._base import (
     Gather,
     check_bool,
@@ -24,6 +26,7 @@ from glue_workflow.model._base import (
 )
 from glue_workflow.model.dependencies import Dependency, node_name
 from glue_workflow.model.jobs import _check_arguments
+from glue_workflow.model.schedule import refuse_rate
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -69,16 +72,24 @@ def _normal_cron(where: str, cron: Any) -> str:
             f"cron must be a string like 'cron(15 12 * * ? *)', got {cron!r}",
         )
     expr = cron.strip()
+    if expr.lower().startswith("rate("):
+        refuse_rate(where, expr)
     return expr if expr.startswith("cron(") else f"cron({expr})"
 
 
 @dataclass(frozen=True, kw_only=True)
 class Event:
-    """Start a run from EventBridge events: after ``batch_size`` events or the window."""
+    """Start a run from EventBridge events: after ``batch_size`` events or the window.
+
+    ``pattern`` is the EventBridge event pattern of the rule glue-wf deploys to send
+    matching events to the workflow; without it only the trigger is deployed (route
+    events to the workflow with a rule of your own).
+    """
 
     type: ClassVar[str] = "EVENT"
     batch_size: int = 1
-    batch_window: int | None = None  # seconds, 1-900
+    batch_window: int | None = None  # seconds, 1-900 (Glue's default: 900)
+    pattern: Mapping[str, Any] | None = None
     description: str = ""
 
     def __post_init__(self) -> None:
@@ -91,7 +102,24 @@ class Event:
         if self.batch_window is not None:
             with g.check():
                 check_int(where, "batch_window", self.batch_window, 1, 900)
+        if self.pattern is not None:
+            with g.check():
+                set_attr(self, "pattern", _event_pattern(where, self.pattern))
         g.done()
+
+
+def _event_pattern(where: str, pattern: Any) -> dict[str, Any]:
+    try:
+        check_pattern(pattern)
+        # a rule's pattern is at most 4096 characters (EventBridge quotas: "Event pattern")
+        text = json.dumps(pattern, sort_keys=True, separators=(",", ":"))
+    except (PatternError, TypeError, ValueError) as exc:
+        fail(where, "pattern", f"pattern is not a valid EventBridge event pattern: {exc}")
+    if len(text) > PATTERN_MAX:
+        fail(
+            where, "pattern", f"pattern is {len(text)} characters; EventBridge allows {PATTERN_MAX}"
+        )
+    return dict(json.loads(text))
 
 
 StartTrigger = OnDemand | Scheduled | Event

@@ -18,11 +18,14 @@ from glue_workflow.model._base import (
     str_map,
     str_tuple,
 )
+from glue_workflow.model.drift import DriftCheck
 from glue_workflow.model.gates import Gate
 from glue_workflow.model.jobs import Job
 from glue_workflow.model.triggers import Event, OnDemand, Scheduled, Trigger
+from glue_workflow.validation.secrets import looks_like_secret_property, secret_property_message
 
-Node = Job | Gate
+Node = Job | Gate | DriftCheck
+PACKAGED_NODES = (Gate, DriftCheck)  # nodes that compile to a job glue-wf provides
 MAX_TAGS = 50
 RESERVED_TAG_PREFIX = "glue-wf:"  # ownership tags the compiler adds
 PLACEHOLDERS = ("bucket", "region", "workflow")  # resolved by the compiler
@@ -64,6 +67,9 @@ class Workflow:
             props = str_map(where, "default_run_properties", self.default_run_properties)
             set_attr(self, "default_run_properties", props)
             check_property_names(where, "default run property", props)
+        if g.ok("default_run_properties"):
+            with g.check():
+                _check_secret_values(where, self.default_run_properties)
         with g.check("start_parameters"):
             params = str_tuple(where, "start_parameters", self.start_parameters)
             set_attr(self, "start_parameters", params)
@@ -89,25 +95,27 @@ class Workflow:
 
     @property
     def jobs(self) -> tuple[Job, ...]:
-        """Every node as the Glue job it compiles to (gates become Python shell jobs)."""
-        return tuple(n.as_job() if isinstance(n, Gate) else n for n in self.nodes)
+        """Every node as the Glue job it compiles to (gates and drift checks become
+        Python shell jobs)."""
+        return tuple(n.as_job() if isinstance(n, PACKAGED_NODES) else n for n in self.nodes)
 
 
 def _check_nodes(where: str, value: object) -> tuple[Node, ...]:
-    if isinstance(value, (Job, Gate)) or not isinstance(value, Iterable):
-        fail(where, "nodes", "nodes= must be a list of SparkJob/PythonShellJob/Gate")
+    if isinstance(value, (Job, *PACKAGED_NODES)) or not isinstance(value, Iterable):
+        fail(where, "nodes", "nodes= must be a list of SparkJob/PythonShellJob/Gate/DriftCheck")
     nodes = tuple(value)
     if not nodes:
         fail(where, "nodes", "a workflow needs at least one node")
     g = Gather()
     seen: set[str] = set()
     for node in nodes:
-        if not isinstance(node, (Job, Gate)):
+        if not isinstance(node, (Job, *PACKAGED_NODES)):
             with g.check():
                 fail(
                     where,
                     "node-type",
-                    f"nodes must be SparkJob, PythonShellJob or Gate objects, got {node!r}",
+                    "nodes must be SparkJob, PythonShellJob, Gate or DriftCheck objects, "
+                    f"got {node!r}",
                 )
         elif node.name in seen:
             with g.check():
@@ -117,6 +125,22 @@ def _check_nodes(where: str, value: object) -> tuple[Node, ...]:
     if g.problems:
         raise DefinitionError(g.problems)
     return nodes
+
+
+def _check_secret_values(where: str, props: Mapping[str, str]) -> None:
+    """A secret-shaped value is refused as ``glue-wf run -p`` refuses it (one rule)."""
+    g = Gather()
+    for key, value in props.items():
+        if looks_like_secret_property(key, value):
+            with g.check():
+                fail(
+                    where,
+                    "no-secrets",
+                    "default "
+                    + secret_property_message(key, "its value is shaped like an AWS access key id"),
+                )
+    if g.problems:
+        raise DefinitionError(g.problems)
 
 
 def _check_start(where: str, start: object) -> None:

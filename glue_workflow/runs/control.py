@@ -14,6 +14,7 @@ from glue_workflow import clients
 from glue_workflow.config import Settings
 from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
+from glue_workflow.infra.guard import check_run_properties
 from glue_workflow.runs.glue_api import ConcurrentRunsExceeded, GlueRunsApi, not_deployed
 from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
 from glue_workflow.runs.verdict import judge
@@ -62,20 +63,23 @@ def check_properties(properties: Mapping[str, str]) -> None:
     console) goes through here; the name rule is the definition validator's, so what
     ``run`` accepts ``validate`` accepts as a default too.
     """
+    from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX, is_error_property
     from glue_workflow.validation.secrets import (
-        SECRET_HINT,
-        looks_like_access_key_id,
-        looks_like_secret,
+        looks_like_secret_property,
+        secret_property_message,
     )
 
     for key, value in properties.items():
         if len(key) > 255:
             raise ConfigError(f"run property key {key[:40]!r}... is longer than 255 characters")
-        if looks_like_secret(key) or looks_like_access_key_id(str(value)):
-            raise SecretRunPropertyError(
-                f"run property {key!r} looks like a secret: run properties are stored and "
-                f"shown in plain text by Glue; {SECRET_HINT}"
+        if is_error_property(key):
+            raise ConfigError(
+                f"run property {key!r} is reserved: names starting with "
+                f"{ERROR_PROPERTY_PREFIX!r} hold a failed node's reason, written by the job "
+                "itself; pass another name"
             )
+        if looks_like_secret_property(key, str(value)):
+            raise SecretRunPropertyError(secret_property_message(key))
 
 
 def concurrent_runs_message(workflow: str, active: Sequence[str], limit: Any = None) -> str:
@@ -104,6 +108,7 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
     check_properties(properties)
     workflow = target.glue.workflow(target.workflow, target.settings.target)
     defaults = workflow.get("DefaultRunProperties") or {}
+    check_run_properties(target.settings, target.workflow, defaults, properties)
     warnings = []
     for key in sorted(set(properties) - set(defaults)):
         close = difflib.get_close_matches(key, list(defaults), n=1)
@@ -185,8 +190,35 @@ def latest_run_id(target: RunTarget) -> str:
     return str(runs[0]["WorkflowRunId"])
 
 
+LATEST = "latest"
+RUN_ID_PREFIX = "wr_"  # Glue's run ids: "wr_" + hex digits
+
+
+def resolve_run_id(target: RunTarget, given: str | None) -> str:
+    """``None`` or ``latest``: the last run; an id starting with ``wr_``: that run; else a
+    unique prefix of the hex part of one of the workflow's run ids (``glue-wf status 3f2a``)."""
+    if given is None or given == LATEST:
+        return latest_run_id(target)
+    if given.startswith(RUN_ID_PREFIX):
+        return given
+    ids = [str(r["WorkflowRunId"]) for r in target.glue.runs(target.workflow, 1000, graph=False)]
+    matches = [i for i in ids if i.removeprefix(RUN_ID_PREFIX).startswith(given)]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise NotFoundError(
+            f"no run of workflow {target.workflow} on target {target.settings.target} has an "
+            f"id starting with {given!r}: see 'glue-wf runs' (or use 'latest')"
+        )
+    shown = ", ".join(m[:16] + "…" for m in matches[:5])
+    raise NotFoundError(
+        f"run id prefix {given!r} matches {len(matches)} runs of workflow {target.workflow} "
+        f"({shown}): give more characters"
+    )
+
+
 def get_run(target: RunTarget, run_id: str | None) -> dict[str, Any]:
-    return target.glue.run(target.workflow, run_id or latest_run_id(target))
+    return target.glue.run(target.workflow, resolve_run_id(target, run_id))
 
 
 def history(target: RunTarget, limit: int) -> list[dict[str, Any]]:

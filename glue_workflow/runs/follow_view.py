@@ -10,6 +10,7 @@ from rich.live import Live
 from rich.text import Text
 
 from glue_workflow.runs import control, view
+from glue_workflow.runs.cache_view import job_notes
 from glue_workflow.runs.graph import node_rows
 
 
@@ -41,7 +42,7 @@ def follow_live(
             f"{view.format_duration(view.run_duration(run, now))}",
             style="bold",
         )
-        return Group(header, view.node_table(node_rows(run), now))
+        return Group(header, view.node_table(node_rows(run), now, job_notes(run, target.workflow)))
 
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         return control.follow(
@@ -71,7 +72,7 @@ def _follow_lines(
                 seen[row.name] = key
                 stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
                 error = (
-                    f"  {' '.join(row.error_message.split())[:160]}" if row.error_message else ""
+                    f"  {view.shorten_words(row.error_message, 160)}" if row.error_message else ""
                 )
                 console.print(
                     f"{stamp} {row.name} {row.state} (attempt {row.attempt}){error}",
@@ -79,5 +80,10 @@ def _follow_lines(
                 )
 
     run = control.follow(target, run_id, timeout=timeout, poll=poll, on_update=report)
-    console.print(view.node_table(node_rows(run), dt.datetime.now(dt.UTC)))
+    notes = job_notes(run, target.workflow)
+    console.print(
+        view.node_table(
+            node_rows(run), dt.datetime.now(dt.UTC), notes, wrap=not console.is_terminal
+        )
+    )
     return run

@@ -101,6 +101,13 @@ class GlueRunsApi:
         answer = self._call("ResumeWorkflowRun", Name=name, RunId=run_id, NodeIds=list(node_ids))
         return str(answer["RunId"]), list(answer.get("NodeIds") or [])
 
+    def jobs(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The definitions of the named jobs (BatchGetJobs); missing ones are left out."""
+        if not names:
+            return {}
+        answer = self._call("BatchGetJobs", JobNames=sorted(set(names)))
+        return {str(job["Name"]): dict(job) for job in answer.get("Jobs") or []}
+
     def stop(self, name: str, run_id: str) -> None:
         try:
             self._call("StopWorkflowRun", Name=name, RunId=run_id)

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from glue_workflow.runs.failures import preferred_message
+
 FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR"})
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 
@@ -27,7 +29,8 @@ class NodeRow:
     started_on: dt.datetime | None = None
     completed_on: dt.datetime | None = None
     attempt: int | None = None
-    error_message: str | None = None
+    error_message: str | None = None  # the reason the job recorded, else Glue's message
+    glue_error_message: str | None = None  # the job run's own ErrorMessage
     job_run_id: str | None = None
     log_group: str | None = None
 
@@ -46,6 +49,7 @@ class NodeRow:
             "CompletedOn": self.completed_on,
             "Attempt": self.attempt,
             "ErrorMessage": self.error_message,
+            "GlueErrorMessage": self.glue_error_message,
             "JobRunId": self.job_run_id,
         }
 
@@ -104,6 +108,18 @@ def trigger_fired(run: Mapping[str, Any], trigger: Mapping[str, Any]) -> bool:
     return True
 
 
+def error_message(run: Mapping[str, Any], job: str, last: Mapping[str, Any]) -> str | None:
+    """A job node's error: the reason its failed last attempt recorded, else Glue's."""
+    state = last.get("JobRunState")
+    return preferred_message(
+        run.get("WorkflowRunProperties") or {},
+        str(run.get("Name") or ""),
+        job,
+        None if state is None else str(state),
+        last.get("ErrorMessage"),
+    )
+
+
 def node_rows(run: Mapping[str, Any]) -> list[NodeRow]:
     """Rows in graph order: jobs by start time, never-reached and triggers after."""
     rows: list[NodeRow] = []
@@ -126,7 +142,8 @@ def node_rows(run: Mapping[str, Any]) -> list[NodeRow]:
                     started_on=last.get("StartedOn"),
                     completed_on=last.get("CompletedOn"),
                     attempt=int(last.get("Attempt") or 0),
-                    error_message=last.get("ErrorMessage"),
+                    error_message=error_message(run, name, last),
+                    glue_error_message=last.get("ErrorMessage"),
                     job_run_id=last.get("Id"),
                     log_group=last.get("LogGroupName"),
                 )

@@ -21,6 +21,7 @@ from glue_workflow.errors import RunError
 from glue_workflow.runs.graph import (
     ACTIVE_STATES,
     FAILED_STATES,
+    error_message,
     graph_nodes,
     job_runs_of,
     job_states,
@@ -70,6 +71,19 @@ class Verdict:
     def finished(self) -> bool:
         return self.outcome != "running"
 
+    @property
+    def label(self) -> str:
+        """What run lists show: the outcome, or ``rejected`` when a gate rejected the model
+        (the run itself succeeded: the rejection branch handled it)."""
+        return "rejected" if self.outcome == "succeeded" and self.rejections else self.outcome
+
+    @property
+    def short_summary(self) -> str:
+        """The summary led by the label (``rejected — model rejected by gate ...``)."""
+        if self.label == self.outcome:
+            return self.summary
+        return self.label + self.summary.removeprefix(self.outcome)
+
     def exit_code(self, *, fail_on_rejection: bool = False) -> int:
         """0 when nothing is unhandled (and, with the flag, nothing was rejected)."""
         if self.outcome != "succeeded":
@@ -81,6 +95,7 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         return {
             "Outcome": self.outcome,
+            "Label": self.label,
             "Summary": self.summary,
             "Unhandled": [_node_json(n) for n in self.unhandled],
             "Handled": [_node_json(n) for n in self.handled],
@@ -98,17 +113,26 @@ def _node_json(node: NodeOutcome) -> dict[str, Any]:
 
 
 def _one_line(text: str, limit: int = 200) -> str:
+    """One line of at most ``limit`` characters, cut between words."""
     line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 3]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "..."
 
 
-def rejections(properties: Mapping[str, str], decision: str = "rejected") -> tuple[Rejection, ...]:
-    """Gates whose recorded decision is ``decision`` (``rejected`` or ``error``)."""
+def rejections(
+    properties: Mapping[str, str], decision: str = "rejected", kind: str = "gate"
+) -> tuple[Rejection, ...]:
+    """Gates (``kind="drift"``: drift checks) whose recorded decision is ``decision``
+    (``rejected``/``drifted`` or ``error``)."""
     found = []
+    prefix = f"{kind}_"
     for key, value in sorted(properties.items()):
-        if key.startswith("gate_") and key.endswith("_decision") and value == decision:
-            gate = key[len("gate_") : -len("_decision")]
-            found.append(Rejection(gate=gate, reason=properties.get(f"gate_{gate}_reason", "")))
+        if key.startswith(prefix) and key.endswith("_decision") and value == decision:
+            name = key[len(prefix) : -len("_decision")]
+            reason = properties.get(f"{prefix}{name}_reason", "")
+            found.append(Rejection(gate=name, reason=reason))
     return tuple(found)
 
 
@@ -149,10 +173,16 @@ def judge(run: Mapping[str, Any]) -> Verdict:
             rejections=rejected,
         )
     undecided = rejections(properties, "error")
-    if unhandled or undecided:
+    # A drift check that could not compare (input unusable) is a failure, like a gate error.
+    undecided_drift = rejections(properties, "error", kind="drift")
+    if unhandled or undecided or undecided_drift:
         summary = "failed — " + "; ".join(
             [node.describe() for node in unhandled]
             + [f"gate {g.gate} could not decide ({_one_line(g.reason)})" for g in undecided]
+            + [
+                f"drift check {d.gate} could not compare ({_one_line(d.reason)})"
+                for d in undecided_drift
+            ]
         )
         return Verdict(
             outcome="failed",
@@ -165,7 +195,12 @@ def judge(run: Mapping[str, Any]) -> Verdict:
         f"model rejected by gate {r.gate}" + (f" ({_one_line(r.reason)})" if r.reason else "")
         for r in rejected
     ]
-    if handled and not rejected:
+    drifted = rejections(properties, "drifted", kind="drift")
+    parts += [
+        f"data drift found by {d.gate}" + (f" ({_one_line(d.reason)})" if d.reason else "")
+        for d in drifted
+    ]
+    if handled and not rejected and not drifted:
         parts += [f"{n.job} {n.state} handled by {n.handled_by}" for n in handled]
     if properties.get("deploy_status") == "awaiting_approval":
         # Registered as PendingManualApproval: nothing was deployed yet; say where to approve.
@@ -182,8 +217,9 @@ def _error_messages(run: Mapping[str, Any]) -> dict[str, str]:
     for node in graph_nodes(run):
         if node.get("Type") == "JOB":
             last = last_attempt(job_runs_of(node))
-            if last is not None and last.get("ErrorMessage"):
-                found[str(node.get("Name"))] = str(last["ErrorMessage"])
+            message = None if last is None else error_message(run, str(node.get("Name")), last)
+            if message:
+                found[str(node.get("Name"))] = message
     return found
 
 

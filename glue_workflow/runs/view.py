@@ -10,6 +10,9 @@ from urllib.parse import quote
 from rich.table import Table
 from rich.text import Text
 
+from glue_workflow import naming
+from glue_workflow.runs.cache_view import notes as cache_notes
+from glue_workflow.runs.failure_report import NodeFailure
 from glue_workflow.runs.graph import NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
@@ -29,10 +32,10 @@ STATE_STYLES = {
 
 
 def console_url(region: str, workflow: str) -> str:
-    """The Glue console page of a workflow (its Runs tab lists this run)."""
-    return (
-        f"https://{region}.console.aws.amazon.com/glue/home?region={region}"
-        f"#/v2/etl-configuration/workflows/view/{workflow}"
+    """The Glue console page of a workflow (its Runs tab lists this run), on the
+    console of ``region``'s partition."""
+    return naming.console_url(
+        region, "glue/home", f"/v2/etl-configuration/workflows/view/{workflow}"
     )
 
 
@@ -71,7 +74,25 @@ def run_duration(run: Mapping[str, Any], now: dt.datetime | None = None) -> floa
     return max(0.0, float((end - started).total_seconds()))
 
 
-def node_table(rows: Sequence[NodeRow], now: dt.datetime | None = None) -> Table:
+def shorten_words(text: str, limit: int) -> str:
+    """``text`` on one line, at most ``limit`` characters, cut between words (``…``)."""
+    line = " ".join(str(text).split())
+    if len(line) <= limit:
+        return line
+    head = line[: limit - 1].rsplit(" ", 1)[0] if " " in line[: limit - 1] else line[: limit - 1]
+    return head + "…"
+
+
+def node_table(
+    rows: Sequence[NodeRow],
+    now: dt.datetime | None = None,
+    notes: Mapping[str, str] | None = None,
+    *,
+    wrap: bool = False,
+) -> Table:
+    """The run's nodes, one line each. ``notes``: job name -> step-cache explanation
+    (``cache_view.job_notes``); ``wrap`` (output that is not a terminal) wraps the error
+    between words instead of cutting it at the terminal's edge."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     width = max([len(row.name) for row in rows] + [4])
     table.add_column("node", no_wrap=True, min_width=width)
@@ -84,7 +105,12 @@ def node_table(rows: Sequence[NodeRow], now: dt.datetime | None = None) -> Table
     ):
         table.add_column(column, no_wrap=True, min_width=size)
     # One line per node: the full message is in `status --json` and `logs`.
-    table.add_column("error", no_wrap=True, overflow="ellipsis", max_width=70)
+    if wrap:
+        table.add_column("error", overflow="fold", max_width=70)
+    else:
+        table.add_column("error", no_wrap=True, overflow="ellipsis", max_width=70)
+    if notes:
+        table.add_column("cache", no_wrap=True, overflow="ellipsis", max_width=70)
     for row in rows:
         state = row.state or "-"
         table.add_row(
@@ -94,14 +120,19 @@ def node_table(rows: Sequence[NodeRow], now: dt.datetime | None = None) -> Table
             "" if row.attempt is None else str(row.attempt),
             format_time(row.started_on),
             format_duration(row.duration(now)),
-            " ".join((row.error_message or "").split())[:160],
+            shorten_words(row.error_message or "", 160),
+            *((notes.get(row.name, ""),) if notes else ()),
         )
     return table
 
 
 def status_json(
-    workflow: str, run: Mapping[str, Any], verdict: Verdict | None = None
+    workflow: str,
+    run: Mapping[str, Any],
+    verdict: Verdict | None = None,
+    failures: Sequence[NodeFailure] = (),
 ) -> dict[str, Any]:
+    """``status --json``; ``failures``: the failed nodes with logs and console links."""
     verdict = verdict or judge(run)
     return {
         "Workflow": workflow,
@@ -117,6 +148,8 @@ def status_json(
         "Statistics": run.get("Statistics") or {},
         "RunProperties": run.get("WorkflowRunProperties") or {},
         "Nodes": [row.to_json() for row in node_rows(run)],
+        "Failures": [failure.to_json() for failure in failures],
+        "Cache": cache_notes(run),
     }
 
 
@@ -130,8 +163,9 @@ def history_json(workflow: str, runs: Sequence[Mapping[str, Any]]) -> list[dict[
                 "RunId": run.get("WorkflowRunId"),
                 "PreviousRunId": run.get("PreviousRunId"),
                 "Status": run.get("Status"),
-                "Verdict": verdict.summary,
+                "Verdict": verdict.short_summary,
                 "Outcome": verdict.outcome,
+                "Label": verdict.label,
                 "StartedOn": run.get("StartedOn"),
                 "CompletedOn": run.get("CompletedOn"),
                 "DurationSeconds": run_duration(run, dt.datetime.now(dt.UTC)),
@@ -149,8 +183,8 @@ def history_table(items: Sequence[Mapping[str, Any]]) -> Table:
     table.add_column("verdict", overflow="fold")
     for item in items:
         started = item.get("StartedOn")
-        outcome = str(item.get("Outcome"))
-        style = {"succeeded": "green", "running": "cyan"}.get(outcome, "red")
+        label = str(item.get("Label") or item.get("Outcome"))
+        style = {"succeeded": "green", "running": "cyan", "rejected": "yellow"}.get(label, "red")
         table.add_row(
             str(item.get("RunId")),
             started.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if started else "",

@@ -32,6 +32,11 @@ def validate(
     skipped instead of crashing (those values are reported already).
     """
     from glue_workflow.model.topology import resolve_triggers
+    from glue_workflow.validation.branches import (
+        check_failure_reads,
+        check_inactive,
+        check_predicates,
+    )
     from glue_workflow.validation.graph import (
         check_cycles,
         check_names,
@@ -48,7 +53,11 @@ def validate(
         check_schedule,
         check_versions,
     )
-    from glue_workflow.validation.properties import check_contracts, check_gate_decisions
+    from glue_workflow.validation.properties import (
+        check_contracts,
+        check_gate_decisions,
+        check_reserved,
+    )
 
     def run(rule: Callable[[], list[Problem]]) -> list[Problem]:
         if not tolerant:
@@ -72,13 +81,17 @@ def validate(
         references = run(lambda: check_references(workflow, triggers))
         cycles = run(lambda: check_cycles(edges))
         problems += references + run(lambda: check_names(workflow, triggers)) + cycles
+        problems += run(lambda: check_predicates(triggers))
         if not references:
             start = next(t for t in triggers if t.origin == "start trigger")
             problems += run(lambda: check_reachability(workflow, start, edges))
+            problems += run(lambda: check_inactive(workflow, triggers))
+            problems += run(lambda: check_failure_reads(workflow, triggers))
             if not cycles:
                 # Property availability is defined along a DAG only.
                 problems += run(lambda: check_contracts(workflow, edges))
     problems += run(lambda: check_gate_decisions(workflow))
+    problems += run(lambda: check_reserved(workflow))
     problems += run(lambda: check_concurrency(workflow))
     problems += run(lambda: check_versions(workflow))
     problems += run(lambda: check_schedule(workflow, now=now))
@@ -87,7 +100,12 @@ def validate(
     if triggers is not None:
         problems += run(lambda: check_retries(workflow, triggers))
         problems += run(lambda: check_size(workflow, triggers))
-    return sorted(problems, key=lambda p: p.severity != "error")
+    return sorted(once(problems), key=lambda p: p.severity != "error")
+
+
+def once(problems: list[Problem]) -> list[Problem]:
+    """Each problem once, in first-seen order (two rules may find the same fault)."""
+    return list(dict.fromkeys(problems))
 
 
 def check(workflow: Workflow, *, now: datetime | None = None) -> list[Problem]:
@@ -98,4 +116,4 @@ def check(workflow: Workflow, *, now: datetime | None = None) -> list[Problem]:
     return problems
 
 
-__all__ = ["check", "validate"]
+__all__ = ["check", "once", "validate"]

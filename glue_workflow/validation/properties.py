@@ -7,8 +7,10 @@ import graphlib
 from collections.abc import Mapping
 
 from glue_workflow.errors import Problem
+from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX, error_property, is_error_property
 from glue_workflow.model._base import did_you_mean
 from glue_workflow.model.workflow import Workflow
+from glue_workflow.validation.cache_names import is_cache_property, reserved_cache_property
 
 
 def available_properties(workflow: Workflow, edges: Mapping[str, set[str]]) -> dict[str, int]:
@@ -55,10 +57,15 @@ def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[P
     bits = {prop: 1 << index for index, prop in enumerate(_bit_order(workflow))}
     known = given | set(writers)
     problems = []
+    # Written by the job library when a node fails (glue_wf_error_<node>), never declared.
+    system = {error_property(n): n for n in workflow.node_names}
     for node in workflow.nodes:
         upstream = available.get(node.name, 0)
         for prop in node.reads:
-            if prop in given or (upstream & bits.get(prop, 0)):
+            if prop in given or prop in system or (upstream & bits.get(prop, 0)):
+                continue
+            if is_error_property(prop):
+                problems.append(_unknown_error_property(node.name, prop, system))
                 continue
             if prop in writers:
                 others = ", ".join(repr(w) for w in writers[prop])
@@ -90,18 +97,62 @@ def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[P
 
 
 def check_gate_decisions(workflow: Workflow) -> list[Problem]:
+    """Gate and drift decisions have one writer (reported once per pair of nodes)."""
     seen: dict[str, str] = {}
     problems = []
+    clashed: set[tuple[str, str]] = set()
     for node in workflow.nodes:
         for prop in node.writes:
-            if prop.startswith("gate_") and prop in seen and seen[prop] != node.name:
+            kind = "gate" if prop.startswith("gate_") else "drift check"
+            other = seen.get(prop)
+            if prop.startswith(("gate_", "drift_")) and other not in (None, node.name):
+                if (node.name, str(other)) in clashed:
+                    continue
+                clashed.add((node.name, str(other)))
                 problems.append(
                     Problem(
                         where=f"node {node.name!r}",
                         rule="gate-decision",
-                        message=f"writes {prop!r}, which node {seen[prop]!r} records too: "
-                        "gate decisions must have one writer; give each gate its own decision=",
+                        message=f"writes {prop!r}, which node {other!r} records too: "
+                        f"{kind} decisions must have one writer; give each {kind} its own "
+                        "decision=",
                     )
                 )
             seen.setdefault(prop, node.name)
+    return problems
+
+
+def _unknown_error_property(node: str, prop: str, system: Mapping[str, str]) -> Problem:
+    return Problem(
+        where=f"node {node!r}",
+        rule="property-contract",
+        message=f"reads run property {prop!r}, but no node of the workflow is named "
+        f"{prop[len(ERROR_PROPERTY_PREFIX) :]!r}{did_you_mean(prop, set(system))}: "
+        f"{ERROR_PROPERTY_PREFIX}<node> holds the failure reason of node <node>",
+    )
+
+
+def check_reserved(workflow: Workflow) -> list[Problem]:
+    """``glue_wf_error_*`` is written by failing jobs only: no definition may declare it."""
+    problems = []
+    declared = [
+        (f"node {node.name!r}", "writes", prop) for node in workflow.nodes for prop in node.writes
+    ]
+    where = f"workflow {workflow.name!r}"
+    declared += [(where, "default_run_properties", p) for p in workflow.default_run_properties]
+    declared += [(where, "start_parameters", p) for p in workflow.start_parameters]
+    for place, what, prop in declared:
+        if is_cache_property(prop):
+            problems.append(reserved_cache_property(place, what, prop))
+        elif is_error_property(prop):
+            problems.append(
+                Problem(
+                    where=place,
+                    rule="reserved-property",
+                    message=f"{what} declares run property {prop!r}, but names starting with "
+                    f"{ERROR_PROPERTY_PREFIX!r} are reserved: a failing job records its reason "
+                    f"there itself; rename the property (reading "
+                    f"{ERROR_PROPERTY_PREFIX}<node> in reads= is allowed)",
+                )
+            )
     return problems

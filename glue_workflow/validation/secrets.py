@@ -1,68 +1,39 @@
 """The one rule for names that look like they carry a secret.
 
-Run properties, job arguments and start-time parameters are stored and shown in plain
-text by Glue (console, logs, ``GetWorkflowRun``), so a name that says it holds a
-credential is refused everywhere: the definition, ``glue-wf run -p`` and the console.
-A name that *refers* to a secret (ends in ``_arn``, ``_name``, ``_id`` or ``_ref``) is
-accepted: that is what ``SECRET_HINT`` tells users to write instead.
+It lives in the job library (``glue_workflow.jobkit.secrets``) because jobs apply it on
+Glue's Python 3.9 shell too, to the failure reasons they record; this module is where
+the definition, run control and the console import it from.
 """
 
 from __future__ import annotations
 
-import itertools
-import re
-
-# S105 is silenced below: this is advice text, not a password.
-SECRET_HINT = (
-    "keep the secret in AWS Secrets Manager or SSM Parameter Store and pass its ARN or "  # noqa: S105
-    "name under a key ending in _arn or _name (e.g. db_password_secret_arn) for the job "
-    "to read at run time"
+from glue_workflow.jobkit.secrets import (
+    SECRET_HINT,
+    looks_like_access_key_id,
+    looks_like_secret,
+    redact,
 )
 
-# Words that say "this value is a credential" wherever they appear inside a word.
-_SECRET_STEMS = (
-    "password",
-    "passwd",
-    "passphrase",
-    "secret",
-    "credential",
-    "apikey",
-    "privatekey",
-    "accesskey",
-)
-# Short words refused only as whole words ("token" yes, "tokenizer" no).
-_SECRET_WORDS = frozenset({"pwd", "token", "tokens"})
-# Adjacent word pairs that name a credential.
-_SECRET_PAIRS = frozenset(
-    {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"), ("auth", "key")}
-)
-# A last word that makes the name a reference to a secret, not the secret itself.
-_REFERENCE_SUFFIXES = frozenset({"arn", "name", "id", "ref"})
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+__all__ = [
+    "SECRET_HINT",
+    "looks_like_access_key_id",
+    "looks_like_secret",
+    "looks_like_secret_property",
+    "redact",
+    "secret_property_message",
+]
 
 
-def _words(name: str) -> list[str]:
-    return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if w]
+def looks_like_secret_property(key: str, value: str) -> bool:
+    """The run-property rule, the same for ``run -p``, the console and the definition's
+    default run properties: a secret-looking name or an access-key-shaped value."""
+    return looks_like_secret(key) or looks_like_access_key_id(value)
 
 
-def looks_like_secret(name: str) -> bool:
-    """True when ``name`` (a run property, argument key or parameter) names a credential."""
-    words = _words(name)
-    if not words:
-        return False
-    pairs = set(itertools.pairwise(words))
-    if ("access", "key") in pairs or "accesskey" in words:
-        return True  # an AWS access key id is itself a credential, even "..._id"
-    if words[-1] in _REFERENCE_SUFFIXES and len(words) > 1:
-        return False
+def secret_property_message(key: str, why: str = "") -> str:
+    """Why a run property is refused (``why``: a detail in parentheses), and the fix."""
+    detail = f" ({why})" if why else ""
     return (
-        any(stem in word for word in words for stem in _SECRET_STEMS)
-        or bool(_SECRET_WORDS.intersection(words))
-        or bool(_SECRET_PAIRS & pairs)
+        f"run property {key!r} looks like a secret{detail}: run properties are stored and "
+        f"shown in plain text by Glue; {SECRET_HINT}"
     )
-
-
-def looks_like_access_key_id(value: str) -> bool:
-    """True when ``value`` contains what looks like an AWS access key id."""
-    return bool(_AWS_ACCESS_KEY_ID.search(value))

@@ -11,8 +11,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from awsanswers import not_found
 from botocore.response import StreamingBody
 
+from glue_workflow.config import LOCAL_ACCOUNT_ID
 from glue_workflow.local.dispatch import LocalServiceError
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
@@ -20,7 +22,15 @@ _ids = itertools.count(1)
 
 
 def _missing(what: str) -> LocalServiceError:
+    # Glue publishes no exact message for a missing workflow, run or job run: the code is
+    # AWS's (EntityNotFoundException, 400); the local target's wording is used.
     return LocalServiceError("EntityNotFoundException", f"{what} not found")
+
+
+def _aws_not_found(operation: str, name: str) -> LocalServiceError:
+    """AWS's own not-found answer (tests/awsanswers.py) for the local account."""
+    answer = not_found(operation, name, account=LOCAL_ACCOUNT_ID)
+    return LocalServiceError(answer.code, answer.message, answer.status)
 
 
 def demo_triggers(workflow: str = "demo") -> list[dict[str, Any]]:
@@ -63,6 +73,7 @@ class FakeGlue:
         self.workflows: dict[str, dict[str, Any]] = {}
         self.runs: dict[str, dict[str, Any]] = {}  # run id -> run (with "job_runs": {job: [..]})
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.job_arguments: dict[str, dict[str, str]] = {}  # job -> extra DefaultArguments
 
     # --- test set-up -------------------------------------------------------------------
 
@@ -239,7 +250,7 @@ class FakeGlue:
 
     def op_GetJob(self, JobName: str) -> dict[str, Any]:
         if not JobName.startswith("demo-"):
-            raise _missing(f"Job {JobName}")
+            raise _aws_not_found("get_job", JobName)
         return {
             "Job": {
                 "Name": JobName,
@@ -251,7 +262,7 @@ class FakeGlue:
                     "PythonVersion": "3.9",
                     "ScriptLocation": f"s3://b/{JobName}.py",
                 },
-                "DefaultArguments": {"--mode": "x"},
+                "DefaultArguments": {"--mode": "x", **self.job_arguments.get(JobName, {})},
                 "Timeout": 60,
                 "MaxRetries": 1,
             }
@@ -299,7 +310,15 @@ class FakeSageMaker:
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.endpoints: dict[str, dict[str, Any]] = {}
 
-    def add_version(self, group: str, approval: str, metrics_uri: str | None = None) -> str:
+    def add_version(
+        self,
+        group: str,
+        approval: str,
+        metrics_uri: str | None = None,
+        *,
+        explainability_uri: str | None = None,
+        metadata: dict[str, str] | None = None,
+    ) -> str:
         versions = self.groups.setdefault(group, [])
         version = len(versions) + 1
         arn = f"arn:aws:sagemaker:us-east-1:000000000000:model-package/{group}/{version}"
@@ -318,13 +337,17 @@ class FakeSageMaker:
                     }
                 ]
             },
-            "CustomerMetadataProperties": {"workflow_run_id": "wr_1"},
+            "CustomerMetadataProperties": metadata or {"workflow_run_id": "wr_1"},
         }
         if metrics_uri:
             package["ModelMetrics"] = {
                 "ModelQuality": {
                     "Statistics": {"S3Uri": metrics_uri, "ContentType": "application/json"}
                 }
+            }
+        if explainability_uri:
+            package.setdefault("ModelMetrics", {})["Explainability"] = {
+                "Report": {"S3Uri": explainability_uri, "ContentType": "application/json"}
             }
         versions.append(package)
         return arn
@@ -345,9 +368,7 @@ class FakeSageMaker:
         if operation == "DescribeModelPackageGroup":
             name = params["ModelPackageGroupName"]
             if name not in self.groups:
-                raise LocalServiceError(
-                    "ValidationException", f"Model Package Group {name} does not exist."
-                )
+                raise _aws_not_found("describe_model_package_group", name)
             return {
                 "ModelPackageGroupName": name,
                 "ModelPackageGroupArn": f"arn:{name}",
@@ -358,9 +379,7 @@ class FakeSageMaker:
         if operation == "ListModelPackages":
             name = params["ModelPackageGroupName"]
             if name not in self.groups:
-                raise LocalServiceError(
-                    "ValidationException", f"Model Package Group {name} does not exist."
-                )
+                raise _aws_not_found("describe_model_package_group", name)
             items = sorted(self.groups[name], key=lambda p: -p["ModelPackageVersion"])
             return {
                 "ModelPackageSummaryList": [
@@ -383,7 +402,7 @@ class FakeSageMaker:
                 for p in versions:
                     if p["ModelPackageArn"] == params["ModelPackageName"]:
                         return dict(p)
-            raise LocalServiceError("ValidationException", "ModelPackage does not exist.")
+            raise _aws_not_found("describe_model_package", params["ModelPackageName"])
         if operation == "UpdateModelPackage":
             for versions in self.groups.values():
                 for p in versions:
@@ -391,7 +410,7 @@ class FakeSageMaker:
                         p["ModelApprovalStatus"] = params["ModelApprovalStatus"]
                         p["ApprovalDescription"] = params.get("ApprovalDescription")
                         return {"ModelPackageArn": p["ModelPackageArn"]}
-            raise LocalServiceError("ValidationException", "ModelPackage does not exist.")
+            raise _aws_not_found("describe_model_package", params["ModelPackageArn"])
         if operation == "ListEndpoints":
             return {
                 "Endpoints": [
@@ -408,12 +427,34 @@ class FakeSageMaker:
         if operation == "DescribeEndpoint":
             name = params["EndpointName"]
             if name not in self.endpoints:
-                raise LocalServiceError("ValidationException", f'Could not find endpoint "{name}".')
+                raise _aws_not_found("describe_endpoint", name)
             return dict(self.endpoints[name])
+        if operation == "DescribeEndpointConfig":
+            # deploy's shape: one variant whose model runs the package.
+            for name, endpoint in self.endpoints.items():
+                if endpoint["EndpointConfigName"] == params["EndpointConfigName"]:
+                    model = f"{name}-model"
+                    return {
+                        "EndpointConfigName": params["EndpointConfigName"],
+                        "ProductionVariants": [{"VariantName": "AllTraffic", "ModelName": model}],
+                    }
+            raise _aws_not_found("describe_endpoint_config", params["EndpointConfigName"])
+        if operation == "DescribeModel":
+            for name, endpoint in self.endpoints.items():
+                if params["ModelName"] == f"{name}-model":
+                    package = endpoint.get("package_arn")
+                    return {
+                        "ModelName": params["ModelName"],
+                        "Containers": [{"ModelPackageName": package}] if package else [],
+                    }
+            raise _aws_not_found("describe_model", params["ModelName"])
         raise LocalServiceError("NotSupportedLocally", f"fake sagemaker: {operation}", 501)
 
-    def add_endpoint(self, name: str, status: str = "InService") -> None:
+    def add_endpoint(
+        self, name: str, status: str = "InService", *, package_arn: str | None = None
+    ) -> None:
         self.endpoints[name] = {
+            "package_arn": package_arn,
             "EndpointName": name,
             "EndpointArn": f"arn:{name}",
             "EndpointConfigName": f"{name}-cfg-1",
@@ -434,9 +475,7 @@ class FakeRuntime:
             raise LocalServiceError("NotSupportedLocally", f"fake runtime: {operation}", 501)
         name = params["EndpointName"]
         if name not in self.sagemaker.endpoints:
-            raise LocalServiceError(
-                "ValidationException", f"Endpoint {name} of account 000000000000 not found."
-            )
+            raise _aws_not_found("invoke_endpoint", name)
         body = params["Body"]
         lines = (body if isinstance(body, bytes) else body.read()).decode().splitlines()
         if any(

@@ -137,9 +137,13 @@ def test_unknown_names_are_404_with_reason(console):
             "no run '../x' of job 'demo-prep': job run ids are letters, digits, _ and -"
         ),
         "/api/models/nope": (
-            "no model package group 'nope': Model Package Group nope does not exist."
+            "no model package group 'nope': ModelPackageGroup "
+            "arn:aws:sagemaker:us-east-1:000000000000:model-package-group/nope does not exist."
         ),
-        "/api/endpoints/nope": "no endpoint 'nope': Could not find endpoint \"nope\".",
+        "/api/endpoints/nope": (
+            "no endpoint 'nope': Could not find endpoint "
+            '"arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".'
+        ),
         "/api/nothing": "no API route GET /api/nothing (see docs/console.md)",
     }
     for path, message in cases.items():
@@ -334,4 +338,22 @@ def test_job_definition(console):
     assert (job["timeout_minutes"], job["max_retries"]) == (60, 1)
     missing = console.get("/api/jobs/other")
     assert missing.status == 404
-    assert missing.json()["error"]["message"] == "no job 'other': Job other not found"
+    assert missing.json()["error"]["message"] == "no job 'other': Job not found."
+
+
+def test_run_graph_carries_the_step_cache_decisions(console):
+    record = '{"decision": "cached", "run": "wr_0001"}'
+    why = '{"decision": "ran", "why": "read num_round changed 100 -> 200"}'
+    run_id = console.glue.add_run(
+        "demo",
+        "COMPLETED",
+        {"demo-prep": ["SUCCEEDED"], "demo-fit": ["SUCCEEDED"]},
+        properties={"glue_wf_cache_prep": record, "glue_wf_cache_fit": why},
+    )
+    nodes = {
+        n["name"]: n
+        for n in console.get(f"/api/workflows/demo/runs/{run_id}").json()["graph"]["nodes"]
+    }
+    assert nodes["demo-prep"]["cache"] == "cached (from run wr_0001)"
+    assert nodes["demo-fit"]["cache"] == "ran: read num_round changed 100 -> 200"
+    assert "cache" not in nodes["demo-alert"]

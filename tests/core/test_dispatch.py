@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.httpsession
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
@@ -74,9 +76,11 @@ def test_botocore_still_validates_requests(fake_glue: type[_FakeGlue]) -> None:
 
 
 def test_uninstall_restores_botocore(tmp_path: Path) -> None:
-    original = dispatch.botocore.session.Session.create_client
+    original = botocore.session.Session.create_client
+    original_send = botocore.httpsession.URLLib3Session.send
     dispatch.install(tmp_path)
     assert dispatch.installed_home() == tmp_path.resolve()
     dispatch.uninstall()
-    assert dispatch.botocore.session.Session.create_client is original
+    assert botocore.session.Session.create_client is original
+    assert botocore.httpsession.URLLib3Session.send is original_send
     assert dispatch.installed_home() is None

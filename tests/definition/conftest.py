@@ -22,6 +22,11 @@ SCRIPTS = (
     "jobs/deploy.py",
     "jobs/reject.py",
     "jobs/evaluation/evaluate_model.py",
+    "jobs/etl/etl_contract.py",
+    "jobs/etl/etl_scan.py",
+    "jobs/etl/etl_quality.py",
+    "jobs/etl/etl_features.py",
+    "jobs/etl/etl_output.py",
 )
 TOML = """\
 [workflow]
@@ -52,7 +57,6 @@ def make_project(root: Path, definition: str | None = None) -> Path:
         path = root / script
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"raise SystemExit('{script}: not written')\n")
-    (root / "jobs" / "gate.py").write_text((PROJECT_ROOT / "jobs" / "gate.py").read_text())
     (root / "jobs" / "datasets").mkdir(exist_ok=True)
     (root / "jobs" / "datasets" / "churn.json").write_text('{"target": "Churn"}\n')
     return root

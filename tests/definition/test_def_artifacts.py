@@ -70,3 +70,23 @@ def test_missing_script_names_the_file(project: Path, make_project: Any) -> None
         f"PythonShellJob 'train': file 'jobs/train.py' does not exist under {project}: "
         "create it or fix the path in the definition [file-missing]"
     )
+
+
+def test_packaged_drift_script_comes_from_glue_wf_not_the_project(tmp_path: Path) -> None:
+    import glue_workflow
+    from glue_workflow.model import DRIFT_SCRIPT, DriftCheck, Workflow
+
+    workflow = Workflow(
+        name="wf",
+        max_concurrent_runs=1,
+        start_parameters=("input_uri", "baseline_uri"),
+        nodes=(DriftCheck(name="drift"),),
+    )
+    empty_project = tmp_path / "empty"
+    empty_project.mkdir()
+    artifacts = {a.source: a for a in collect_artifacts(workflow, empty_project, "bkt")}
+    assert sorted(artifacts) == ["glue_workflow/jobkit", DRIFT_SCRIPT]
+    script = artifacts[DRIFT_SCRIPT]
+    packaged = Path(glue_workflow.__file__).parent / "scripts" / "drift_check.py"
+    assert script.content == packaged.read_bytes()
+    assert script.uri == f"s3://bkt/glue-wf/wf/artifacts/{script.sha256[:16]}/drift_check.py"

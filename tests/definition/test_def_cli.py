@@ -66,7 +66,7 @@ def test_validate_ok(project: Path) -> None:
 def test_validate_json(project: Path) -> None:
     code, out, _ = run(project, "validate", "--json")
     assert code == 0
-    assert json.loads(out) == {"problems": [], "valid": True, "workflow": "churn-pipeline"}
+    assert json.loads(out) == {"Problems": [], "Valid": True, "Workflow": "churn-pipeline"}
 
 
 def test_validate_lists_every_problem(tmp_path: Path, make_project: object) -> None:
@@ -81,8 +81,8 @@ def test_validate_lists_every_problem(tmp_path: Path, make_project: object) -> N
     code, out, _ = run(project, "validate", "--json")
     assert code == 1
     report = json.loads(out)
-    assert report["valid"] is False
-    assert {p["rule"] for p in report["problems"]} == {"unknown-node", "file-missing"}
+    assert report["Valid"] is False
+    assert {p["Rule"] for p in report["Problems"]} == {"unknown-node", "file-missing"}
 
 
 def test_compile_to_stdout_and_file(project: Path, tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_compile_to_stdout_and_file(project: Path, tmp_path: Path) -> None:
     target = tmp_path / "doc.json"
     code, _, err = run(project, "compile", "--out", str(target))
     assert code == 0
-    assert err == f"wrote {target} (7 jobs, 7 triggers, 10 artifacts)\n"
+    assert err == f"wrote {target} (7 jobs, 7 triggers, 15 artifacts)\n"
     assert target.read_text() == out
 
 
@@ -188,12 +188,12 @@ def test_validate_json_when_the_definition_does_not_load(
     code, out, _ = run(project, "validate", "--json")
     assert code == 1
     document = json.loads(out)
-    assert document["valid"] is False
-    assert document["workflow"] is None
-    [problem] = document["problems"]
-    assert problem["severity"] == "error"
-    assert "importing workflow definition" in problem["message"]
-    assert "ModuleNotFoundError: No module named 'nosuchmodule'" in problem["message"]
+    assert document["Valid"] is False
+    assert document["Workflow"] is None
+    [problem] = document["Problems"]
+    assert problem["Severity"] == "error"
+    assert "importing workflow definition" in problem["Message"]
+    assert "ModuleNotFoundError: No module named 'nosuchmodule'" in problem["Message"]
 
 
 def test_validate_json_lists_construction_problems(tmp_path: Path, make_project: object) -> None:
@@ -201,7 +201,7 @@ def test_validate_json_lists_construction_problems(tmp_path: Path, make_project:
     code, out, _ = run(project, "validate", "--json")
     assert code == 1
     document = json.loads(out)
-    assert document["valid"] is False
-    assert document["workflow"] == "wf"
-    rules = {p["rule"] for p in document["problems"]}
+    assert document["Valid"] is False
+    assert document["Workflow"] == "wf"
+    rules = {p["Rule"] for p in document["Problems"]}
     assert {"no-secrets", "cron", "timeout-range", "python-shell-capacity"} <= rules

@@ -281,3 +281,37 @@ def test_wide_fan_out_keeps_descriptions_within_glue_limits(fixed_context: Any) 
     fan_out = document.trigger("wide-on-root-succeeded")
     assert fan_out["Description"] == "Start 300 nodes when all of 1 conditions hold"
     assert len(fan_out["Actions"]) == 300
+
+
+def test_training_resources_compile_into_the_train_jobs_arguments(fixed_context: Any) -> None:
+    workflow = Workflow(
+        name="wf",
+        max_concurrent_runs=1,
+        nodes=(
+            PythonShellJob(
+                name="train", script="jobs/train.py", instance_type="ml.m5.xlarge", instance_count=4
+            ),
+            PythonShellJob(name="other", script="jobs/other.py", after=succeeded("train")),
+        ),
+    )
+    document = compile_workflow(workflow, fixed_context(workflow))
+    args = document.job("wf-train")["DefaultArguments"]
+    assert args["--training_instance_type"] == "ml.m5.xlarge"
+    assert args["--training_instance_count"] == "4"
+    assert "--training_instance_count" not in document.job("wf-other")["DefaultArguments"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"instance_type": "m5.xlarge"}, "instance_type='m5.xlarge' is not a SageMaker instance"),
+        ({"instance_count": 0}, "instance_count"),
+        (
+            {"instance_count": 2, "arguments": {"--training_instance_count": "2"}},
+            "set the same thing",
+        ),
+    ],
+)
+def test_training_resources_are_checked(fields: dict[str, Any], message: str) -> None:
+    with pytest.raises(DefinitionError, match=message):
+        PythonShellJob(name="train", script="jobs/train.py", **fields)

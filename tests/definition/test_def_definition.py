@@ -87,7 +87,7 @@ def test_build_document(project: Path) -> None:
     document = build_document(load_settings(project))
     assert document.name == "churn-pipeline"
     sources = {a.source for a in document.artifacts}
-    assert "jobs/gate.py" in sources
+    assert "glue_workflow/scripts/gate.py" in sources
     assert "glue_workflow/jobkit" in sources
     uris = {a.uri for a in document.artifacts}
     assert document.job("churn-pipeline-train")["Command"]["ScriptLocation"] in uris

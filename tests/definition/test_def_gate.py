@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from glue_workflow.jobkit.gate import evaluate, parse_conditions
 
-GATE = Path(__file__).resolve().parents[2] / "jobs" / "gate.py"
+GATE = Path(__file__).resolve().parents[2] / "glue_workflow" / "scripts" / "gate.py"
 CONDITIONS = [{"metric": "accuracy", "op": ">=", "property": "min_accuracy"}]
 
 
@@ -130,3 +130,10 @@ def test_gate_job_evaluation_error_is_distinct(
         "missing from the run properties (accuracy is expected from node 'evaluate' (job "
         "wf-evaluate))\n"
     )
+
+
+def test_gate_job_runs_with_the_library_set_that_provides_boto3() -> None:
+    from glue_workflow.model import Gate
+
+    job = Gate(name="gate", decision="min_accuracy", conditions=("accuracy >= 0.9",)).as_job()
+    assert job.library_set == "analytics"

@@ -3,15 +3,10 @@ evaluation error, each showing its own message in the run graph."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-GLUE_WF = Path(sys.executable).with_name("glue-wf")
+from local_cli import glue_wf, node_line
 
 DEFINITION = """
 from glue_workflow.model import Gate, PythonShellJob, Workflow, failed, succeeded
@@ -58,22 +53,7 @@ def gated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (project / "jobs").mkdir()
     (project / "jobs" / "metrics.py").write_text(METRICS)
     (project / "jobs" / "report.py").write_text(REPORT)
-    shutil.copy(ROOT / "jobs" / "gate.py", project / "jobs" / "gate.py")
     return project
-
-
-def glue_wf(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(GLUE_WF), *args, "--project", str(project), "--target", "local"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-
-
-def node_line(output: str, node: str) -> str:
-    return next(line for line in output.splitlines() if line.startswith(node + " "))
 
 
 @pytest.mark.e2e

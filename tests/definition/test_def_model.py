@@ -87,7 +87,7 @@ def test_gate_properties() -> None:
     gate = Gate(name="gate", decision="min_accuracy", conditions="accuracy >= min_accuracy")
     assert gate.reads == ("accuracy", "min_accuracy")
     assert gate.writes == ("gate_min_accuracy_decision", "gate_min_accuracy_reason")
-    assert gate.as_job().script == "jobs/gate.py"
+    assert gate.as_job().script == "glue_workflow/scripts/gate.py"
     assert Gate(name="my-gate", conditions=["auc > 0.5"]).decision == "my_gate"
 
 

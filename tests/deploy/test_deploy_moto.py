@@ -114,7 +114,7 @@ def owned(glue: Any, workflow: str) -> dict[str, list[str]]:
 
 def test_deploy_plan_change_destroy_scenario(world: World) -> None:
     first = world.plan()
-    assert [(i["action"], i["type"]) for i in first][:4] == [
+    assert [(i["Action"], i["Type"]) for i in first][:4] == [
         ("upload", "artifact"), ("upload", "artifact"), ("upload", "artifact"),
         ("create", "workflow"),
     ]  # fmt: skip
@@ -143,11 +143,11 @@ def test_deploy_plan_change_destroy_scenario(world: World) -> None:
     world.document = make_document("wf", ("a", "b", "c"), start_type="SCHEDULED",
                                    scripts={"b": b"print('b v2')\n"})  # fmt: skip
     plan = world.plan()
-    assert [(i["action"], i["type"], i["name"]) for i in plan] == [
+    assert [(i["Action"], i["Type"], i["Name"]) for i in plan] == [
         ("upload", "artifact", world.document.artifacts[1].uri),
         ("update", "job", "wf-b"),
     ]
-    assert list(plan[1]["changes"]) == ["Command"]
+    assert list(plan[1]["Changes"]) == ["Command"]
     world.hooks.reset_counts()
     # --json: stdout is exactly the executed plan (plan --json's list).
     assert json.loads(world.cli("deploy", "--json").stdout) == plan
@@ -175,7 +175,7 @@ def test_deploy_never_starts_a_run_or_an_on_demand_trigger(world: World) -> None
     assert glue.get_trigger(Name="wf-start")["Trigger"]["State"] == "CREATED"
     # Drift: conditional trigger deactivated by hand → deploy reactivates just that one.
     glue.stop_trigger(Name="wf-on-a-succeeded")
-    assert [i["action"] for i in world.plan()] == ["activate"]
+    assert [i["Action"] for i in world.plan()] == ["activate"]
     world.cli("deploy")
     assert world.hooks.calls["glue:StartTrigger"] == 1
     assert glue.get_trigger(Name="wf-on-a-succeeded")["Trigger"]["State"] == "ACTIVATED"
@@ -260,7 +260,7 @@ def test_verify_artifacts_restores_a_deleted_script(world: World) -> None:
     assert world.plan() == []  # trusted: a deployed job references it
     assert "s3:ListObjectsV2" not in world.hooks.calls
     plan = json.loads(world.cli("plan", "--json", "--verify-artifacts").stdout)
-    assert [(i["action"], i["name"]) for i in plan] == [("upload", uri)]
+    assert [(i["Action"], i["Name"]) for i in plan] == [("upload", uri)]
     world.cli("deploy", "--verify-artifacts")
     assert json.loads(world.cli("plan", "--json", "--verify-artifacts").stdout) == []
 

@@ -81,14 +81,14 @@ def test_changed_script_is_one_upload_and_one_full_job_update() -> None:
     ]
     update = plan.instructions[1]
     assert list(update.changes) == ["Command"]
-    assert update.changes["Command"]["to"]["ScriptLocation"] == changed.artifacts[1].uri
+    assert update.changes["Command"]["To"]["ScriptLocation"] == changed.artifacts[1].uri
     # UpdateJob always carries the whole definition.
     assert update.request == changed.job("wf-b")
     assert plan.to_list()[1] == {
-        "action": "update",
-        "type": "job",
-        "name": "wf-b",
-        "changes": {"Command": update.changes["Command"]},
+        "Action": "update",
+        "Type": "job",
+        "Name": "wf-b",
+        "Changes": {"Command": update.changes["Command"]},
     }
 
 
@@ -96,7 +96,7 @@ def test_removed_default_argument_is_a_change() -> None:
     doc = make_document(extra_args={"a": {"--extra": "1"}})
     plan = plan_deploy(make_document(), deployed(doc))
     assert actions(plan) == [("update", "job", "wf-a")]
-    assert plan.instructions[0].changes["DefaultArguments"]["to"] == {
+    assert plan.instructions[0].changes["DefaultArguments"]["To"] == {
         "--artifacts_bucket": "artifacts-bucket"
     }
 
@@ -150,7 +150,7 @@ def test_start_trigger_type_change_is_delete_then_create() -> None:
         ("create", "trigger", "wf-start"),
     ]
     delete, create = plan.instructions
-    assert delete.changes == {"Type": {"from": "ON_DEMAND", "to": "SCHEDULED"}}
+    assert delete.changes == {"Type": {"From": "ON_DEMAND", "To": "SCHEDULED"}}
     assert create.reason == "replace: Type changed"
     assert create.activation == "ACTIVATED"
 
@@ -174,8 +174,8 @@ def test_deactivated_conditional_trigger_is_activated() -> None:
     state = replace(state, triggers={**state.triggers, "wf-on-a-succeeded": trigger})
     plan = plan_deploy(doc, state)
     assert plan.to_list() == [{
-        "action": "activate", "type": "trigger", "name": "wf-on-a-succeeded",
-        "changes": {"State": {"from": "DEACTIVATED", "to": "ACTIVATED"}},
+        "Action": "activate", "Type": "trigger", "Name": "wf-on-a-succeeded",
+        "Changes": {"State": {"From": "DEACTIVATED", "To": "ACTIVATED"}},
     }]  # fmt: skip
 
 
@@ -197,9 +197,9 @@ def test_workflow_property_change_is_an_update() -> None:
     new = replace(doc, workflow={**doc.workflow, "DefaultRunProperties": {"min_accuracy": "0.8"}})
     plan = plan_deploy(new, deployed(doc))
     assert plan.to_list() == [{
-        "action": "update", "type": "workflow", "name": "wf",
-        "changes": {"DefaultRunProperties": {"from": {"min_accuracy": "0.9"},
-                                             "to": {"min_accuracy": "0.8"}}},
+        "Action": "update", "Type": "workflow", "Name": "wf",
+        "Changes": {"DefaultRunProperties": {"From": {"min_accuracy": "0.9"},
+                                             "To": {"min_accuracy": "0.8"}}},
     }]  # fmt: skip
 
 

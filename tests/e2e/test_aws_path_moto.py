@@ -4,7 +4,8 @@ moto executes no workflow run, so the run is driven here node by node the way Gl
 would: each Python shell job's ``main`` gets the argv Glue builds (the deployed job's
 DefaultArguments plus ``--WORKFLOW_NAME``/``--WORKFLOW_RUN_ID``/``--JOB_NAME``) and
 talks to moto's Glue, S3 and SageMaker. Where moto cannot execute, before-call hooks
-stand in: preprocess (Spark) is replaced by its outputs, the Processing job's
+stand in: moto's SageMaker not-found answers become AWS's (tests/awsanswers.py),
+preprocess (Spark) is replaced by its outputs, the Processing job's
 ``evaluation.json`` is written when it is created, ``InvokeEndpoint`` answers one
 score per row and ``UpdateEndpoint`` (not in moto) swaps the config. Every SageMaker
 request is recorded and its shape, names and roles asserted.
@@ -27,6 +28,7 @@ moto = pytest.importorskip("moto")
 pytestmark = pytest.mark.e2e
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jobs"))
+from awsanswers import use_aws_not_found_answers  # noqa: E402
 from jobhelpers import load_job  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +58,8 @@ class AwsRun:
         self.session = boto3.Session(region_name="us-east-1")
         self.requests: list[tuple[str, dict[str, Any]]] = []
         events = self.session.events
+        # moto's wording for a missing SageMaker resource is not AWS's: answer with AWS's.
+        use_aws_not_found_answers(events, account=ACCOUNT, region="us-east-1")
         events.register("before-parameter-build.sagemaker", self._record)
         events.register("before-parameter-build.sagemaker-runtime", self._record)
         events.register("after-call.sagemaker.CreateProcessingJob", self._write_evaluation)
@@ -75,9 +79,14 @@ class AwsRun:
         request = self._last["CreateProcessingJob"]
         out = request["ProcessingOutputConfig"]["Outputs"][0]["S3Output"]["S3Uri"]
         bucket, _, prefix = out.removeprefix("s3://").partition("/")
-        boto3.client("s3", region_name="us-east-1").put_object(
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.put_object(
             Bucket=bucket, Key=f"{prefix}/evaluation.json", Body=json.dumps(REPORT).encode()
         )
+        # the reports the evaluation script writes beside it (register attaches them)
+        for name in ("statistics.json", "feature_importance.json", "explainability.json"):
+            body = json.dumps({"report": name}).encode()
+            s3.put_object(Bucket=bucket, Key=f"{prefix}/{name}", Body=body)
 
     def _invoke(self, params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
         import io
@@ -212,7 +221,8 @@ def test_deploy_and_run_on_aws_makes_the_expected_sagemaker_requests(
     assert package["ModelPackageGroupName"] == "churn-xgb"
     assert package["ModelApprovalStatus"] == "Approved"
     assert package["InferenceSpecification"]["Containers"][0]["Image"] == image
-    digest = hashlib.sha256(json.dumps(REPORT).encode()).hexdigest()
+    # model quality is statistics.json, SageMaker's layout, written beside evaluation.json
+    digest = hashlib.sha256(json.dumps({"report": "statistics.json"}).encode()).hexdigest()
     assert package["ModelMetrics"]["ModelQuality"]["Statistics"]["ContentDigest"] == (
         f"sha256:{digest}"
     )

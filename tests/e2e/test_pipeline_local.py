@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from churndata import CHURN_CSV
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHURN_CSV = PROJECT_ROOT.parent / "shared" / "data" / "churn_processed.csv"
 GLUE_WF = str(Path(sys.executable).parent / "glue-wf")
 WORKFLOW = "churn-pipeline"
 ENDPOINT = "churn-xgb"
@@ -95,8 +95,6 @@ class Project:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
-    if not CHURN_CSV.is_file():
-        pytest.skip(f"shared dataset missing: {CHURN_CSV}")
     from glue_workflow.config import load_settings
     from glue_workflow.local import uninstall
 

@@ -10,7 +10,9 @@ moto executes change sets, but (as of 5.2.5):
 - an UPDATE change set that changes nothing is not recognised when parameters are
   passed with UsePreviousValue or left at their defaults (AWS marks such a change
   set FAILED: "didn't contain changes");
-- nothing ever fails, so failures cannot be observed.
+- nothing ever fails, so failures cannot be observed;
+- DescribeStacks renders a CommaDelimitedList parameter as a Python list
+  (``['a', 'b']``) where AWS returns the value as passed (``a,b``).
 
 ``MotoCloudFormation`` fills these gaps with an ``after-call`` handler on
 ExecuteChangeSet registered on the boto3 session the code under test uses (the
@@ -67,6 +69,17 @@ class MotoCloudFormation:
         )
         session.events.register("after-call.cloudformation.ExecuteChangeSet", self._complete)
         session.events.register("after-call.cloudformation.CreateChangeSet", self._no_changes)
+        session.events.register("after-call.cloudformation.DescribeStacks", self._list_values)
+
+    def _list_values(self, parsed: dict[str, Any], **_: Any) -> None:
+        """AWS semantics: a CommaDelimitedList parameter's value reads back as passed."""
+        import ast
+
+        for stack in parsed.get("Stacks", []):
+            for parameter in stack.get("Parameters", []):
+                value = parameter.get("ParameterValue", "")
+                if value.startswith("[") and value.endswith("]"):
+                    parameter["ParameterValue"] = ",".join(ast.literal_eval(value))
 
     def _no_changes(self, parsed: dict[str, Any], **_: Any) -> None:
         """AWS semantics: an UPDATE change set with nothing to change is FAILED."""
@@ -78,10 +91,10 @@ class MotoCloudFormation:
             return
         stack = change_set.stack
         declared = change_set.template_dict.get("Parameters", {})
-        resolved = {key: str(spec.get("Default", "")) for key, spec in declared.items()}
-        resolved.update({key: str(value) for key, value in change_set.parameters.items()})
+        resolved = {key: _text(spec.get("Default", "")) for key, spec in declared.items()}
+        resolved.update({key: _text(value) for key, value in change_set.parameters.items()})
         current = {
-            key: str(value) for key, value in stack.stack_parameters.items() if key in declared
+            key: _text(value) for key, value in stack.stack_parameters.items() if key in declared
         }
         if stack.template_dict == change_set.template_dict and current == resolved:
             change_set.status = "FAILED"
@@ -130,6 +143,11 @@ class MotoCloudFormation:
             return
         stack.events.append(final)
         _apply_bucket_properties(stack, self.bucket_policies)
+
+
+def _text(value: Any) -> str:
+    """A parameter value as CloudFormation compares it (lists: comma-delimited)."""
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _resources(stack: Any) -> list[tuple[str, Any]]:

@@ -38,7 +38,7 @@ def deployed(aws: Any) -> dict[str, str]:
     assert result.exit_code == 0, result.output + repr(result.exception)
     outputs = run("infra", "outputs", *AWS, "--json")
     assert outputs.exit_code == 0, outputs.output
-    return dict(json.loads(outputs.output)["outputs"])
+    return dict(json.loads(outputs.output)["Outputs"])
 
 
 def test_local_target_needs_no_infra() -> None:
@@ -58,14 +58,15 @@ def test_plan_json_reads_the_workflow_name_from_the_definition(aws: Any) -> None
 
     assert result.exit_code == 0, result.output + repr(result.exception)
     plan = json.loads(result.output)
-    assert plan["stack"] == "glue-wf"
-    assert plan["change_set_type"] == "CREATE"
-    assert plan["no_changes"] is False
-    assert {c["logical_id"] for c in plan["changes"]} == {
+    assert plan["StackName"] == "glue-wf"
+    assert plan["ChangeSetType"] == "CREATE"
+    assert plan["NoChanges"] is False
+    assert {c["LogicalResourceId"] for c in plan["Changes"]} == {
         "ArtifactsBucket",
         "ArtifactsBucketPolicy",
         "GlueJobRole",
         "SageMakerExecutionRole",
+        "EventsRole",
     }
     parameters = aws.client("cloudformation").list_stacks()["StackSummaries"]
     assert [s["StackStatus"] for s in parameters] in ([], ["DELETE_COMPLETE"])
@@ -75,7 +76,7 @@ def test_plan_table_and_deploy_and_outputs(aws: Any) -> None:
     plan = run("infra", "plan", *AWS, "--workflow-name", "churn-pipeline")
     assert plan.exit_code == 0, plan.output
     assert plan.output.splitlines()[:3] == [
-        "stack glue-wf: change set to create it (4 resource change(s)):",
+        "stack glue-wf: change set to create it (5 resource change(s)):",
         "Action  Logical ID              Type                   Replacement",
         "------  ----------------------  ---------------------  -----------",
     ]
@@ -153,17 +154,22 @@ def test_destroy_of_empty_bucket_asks_first(aws: Any) -> None:
     assert "DELETE_COMPLETE" in accepted.output
 
 
-def test_unreadable_definition_asks_for_workflow_name(aws: Any, tmp_path: Path) -> None:
+def test_unreadable_definition_is_named(aws: Any, tmp_path: Path) -> None:
     (tmp_path / "glue-wf.toml").write_text('[workflow]\ndefinition = "triggers/missing.py"\n')
 
-    result = run("infra", "plan", "--target", "aws", "--project", str(tmp_path))
+    template = str(PROJECT_ROOT / "infra" / "template.yaml")
+    result = run(
+        "infra", "plan", "--target", "aws", "--project", str(tmp_path), "--template", template
+    )
 
     assert result.exit_code == 1
     message = str(result.exception)
     assert message.startswith(
-        f"cannot read the workflow name from {tmp_path / 'triggers' / 'missing.py'}: "
+        f"cannot read the workflow from {tmp_path / 'triggers' / 'missing.py'}: "
     )
-    assert message.endswith("; fix the definition or pass --workflow-name")
+    assert message.endswith(
+        "; the roles are scoped to its name and default run properties: fix the definition"
+    )
 
 
 def test_missing_template_is_named(aws: Any, tmp_path: Path) -> None:

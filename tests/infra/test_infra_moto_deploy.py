@@ -56,10 +56,11 @@ def test_deploy_creates_bucket_and_roles_as_declared(
         "ArtifactsBucketName",
         "GlueJobRoleArn",
         "SageMakerExecutionRoleArn",
+        "EventsRoleArn",
     }
     assert aws.cfn.executed == ["CREATE"]
     text = "\n".join(lines)
-    assert "change set to create it (4 resource change(s))" in text
+    assert "change set to create it (5 resource change(s))" in text
     assert "Add     ArtifactsBucket" in text
     assert "CREATE_COMPLETE              GlueJobRole (AWS::IAM::Role)" in text
 
@@ -96,10 +97,24 @@ def test_deploy_creates_bucket_and_roles_as_declared(
     assert by_sid["WorkflowObjects"]["Resource"] == (
         f"arn:aws:s3:::{bucket}/glue-wf/churn-pipeline/*"
     )
-    assert (
-        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/churn*"
-        in (by_sid["SageMakerHosting"]["Resource"])
-    )
+    sagemaker = "arn:aws:sagemaker:us-east-1:123456789012"
+    # Scoped to the names the churn workflow uses, not to a "churn" prefix.
+    assert by_sid["SageMakerHosting"]["Resource"] == [
+        f"{sagemaker}:model/churn-pipeline-*",
+        f"{sagemaker}:endpoint-config/churn-xgb-*",
+        f"{sagemaker}:endpoint/churn-xgb",
+    ]
+    assert by_sid["SageMakerJobs"]["Resource"] == [
+        f"{sagemaker}:training-job/churn-pipeline-*",
+        f"{sagemaker}:processing-job/churn-pipeline-*",
+    ]
+    assert by_sid["SageMakerModelRegistry"]["Resource"] == [
+        f"{sagemaker}:model-package-group/churn-xgb",
+        f"{sagemaker}:model-package/churn-xgb/*",
+    ]
+    assert len(by_sid["SageMakerTagOnCreate"]["Resource"]) == 7
+    # Glue is documented to send no aws:SourceAccount: its trust has no condition.
+    assert "Condition" not in role["AssumeRolePolicyDocument"]["Statement"][0]
     assert "BucketKmsKey" not in by_sid  # SSE-S3 by default
 
 
@@ -142,14 +157,16 @@ def test_changed_parameter_plans_an_update(aws: Any, aws_settings: Any, no_wait:
     # An explicit bucket name: moto's bucket update provider needs BucketName present.
     first = StackOptions(workflow_name="churn-pipeline", bucket_name="churn-artifacts")
     deploy(aws, aws_settings, no_wait, first)
-    changed = StackOptions(workflow_name="churn-pipeline", resource_prefix="churnx")
+    changed = StackOptions(workflow_name="churn-pipeline", allow=(("endpoint_name", "canary"),))
     plan = run_plan(context(aws, aws_settings, no_wait, []), changed)
 
     assert plan.change_set_type == "UPDATE"
     assert not plan.empty
     stack, _ = deploy(aws, aws_settings, no_wait, changed)
     assert stack.status == "UPDATE_COMPLETE"
-    assert stack.parameters["ResourcePrefix"] == "churnx"
+    assert stack.parameters["SageMakerHostingArns"].split(",")[-1] == (
+        "arn:aws:sagemaker:us-east-1:123456789012:endpoint/canary"
+    )
     assert stack.parameters["BucketName"] == "churn-artifacts"  # kept (UsePreviousValue)
     assert stack.outputs["ArtifactsBucketName"] == "churn-artifacts"
     assert aws.cfn.executed == ["CREATE", "UPDATE"]
@@ -164,6 +181,7 @@ def test_plan_of_new_stack_leaves_nothing_behind(aws: Any, aws_settings: Any, no
         ("Add", "ArtifactsBucketPolicy"),
         ("Add", "GlueJobRole"),
         ("Add", "SageMakerExecutionRole"),
+        ("Add", "EventsRole"),
     ]
     cf = aws.client("cloudformation")
     live = [s for s in cf.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]
@@ -268,14 +286,17 @@ def test_declined_deploy_deletes_the_change_set(aws: Any, aws_settings: Any, no_
     ] == []
 
 
-def test_invalid_resource_prefix_is_refused_before_any_call(
+def test_allow_of_a_property_that_names_no_resource_is_refused(
     aws: Any, aws_settings: Any, no_wait: Any
 ) -> None:
     with pytest.raises(
         ConfigError,
-        match=(r"invalid resource prefix 'Churn' \(--resource-prefix\): use 1-63 lower-case"),
+        match=(
+            r"^--allow input_uri=s3://b/x: only endpoint_name, model_package_group name "
+            r"SageMaker resources the roles are scoped to$"
+        ),
     ):
         run_plan(
             context(aws, aws_settings, no_wait, []),
-            StackOptions(workflow_name="churn-pipeline", resource_prefix="Churn"),
+            StackOptions(allow=(("input_uri", "s3://b/x"),)),
         )

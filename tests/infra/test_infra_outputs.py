@@ -42,8 +42,15 @@ def test_fills_every_unset_value_from_the_outputs(
     assert filled.bucket == outputs["ArtifactsBucketName"]
     assert filled.glue_role_arn == outputs["GlueJobRoleArn"]
     assert filled.sagemaker_role_arn == outputs["SageMakerExecutionRoleArn"]
+    assert filled.events_role_arn == outputs["EventsRoleArn"]
     assert (
-        dataclasses.replace(filled, bucket=None, glue_role_arn=None, sagemaker_role_arn=None)
+        dataclasses.replace(
+            filled,
+            bucket=None,
+            glue_role_arn=None,
+            sagemaker_role_arn=None,
+            events_role_arn=None,
+        )
         == aws_settings
     )
 

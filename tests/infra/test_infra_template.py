@@ -211,20 +211,25 @@ def test_every_action_exists_in_the_service_authorization_reference() -> None:
     assert unknown == []
 
 
-def test_trust_policies_name_one_service_and_this_account() -> None:
+def test_trust_policies_use_only_conditions_the_service_is_documented_to_send() -> None:
+    """SageMaker documents aws:SourceAccount for its execution roles (SageMaker Developer
+    Guide, "Cross-service confused deputy prevention"); Glue documents no such key for
+    its service role ("Step 2: Create an IAM role for AWS Glue"), so Glue's trust has
+    no condition that would fail on every job run."""
     template = load_template()
     expected = {
-        "GlueJobRole": "glue.amazonaws.com",
-        "SageMakerExecutionRole": "sagemaker.amazonaws.com",
+        "GlueJobRole": ("glue.amazonaws.com", None),
+        "SageMakerExecutionRole": (
+            "sagemaker.amazonaws.com",
+            {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        ),
     }
-    for logical_id, service in expected.items():
+    for logical_id, (service, condition) in expected.items():
         trust = template["Resources"][logical_id]["Properties"]["AssumeRolePolicyDocument"]
         (statement,) = trust["Statement"]
         assert statement["Principal"] == {"Service": service}
         assert statement["Action"] == "sts:AssumeRole"
-        assert statement["Condition"] == {
-            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-        }
+        assert statement.get("Condition") == condition
 
 
 def test_pass_role_is_only_the_sagemaker_role_to_sagemaker() -> None:
@@ -263,6 +268,21 @@ def test_outputs_are_the_contract_names() -> None:
         "ArtifactsBucketName",
         "GlueJobRoleArn",
         "SageMakerExecutionRoleArn",
+        "EventsRoleArn",
+    }
+
+
+def test_events_role_lets_eventbridge_notify_this_workflow_only() -> None:
+    role = load_template()["Resources"]["EventsRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "events.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    (policy,) = role["Policies"]
+    (statement,) = policy["PolicyDocument"]["Statement"]
+    assert statement["Action"] == "glue:notifyEvent"
+    assert statement["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:workflow/"
+        "${WorkflowName}"
     }
 
 
@@ -277,7 +297,7 @@ def test_every_permission_has_a_comment_saying_why() -> None:
         if not starts_statement:
             continue
         above = index - 1
-        while lines[above].strip() in ("- !If", "- UseKms"):
+        while lines[above].strip() in ("- !If", "- UseKms", "- HasModelRegistry"):
             above -= 1
         if not lines[above].strip().startswith("#"):
             missing.append(f"line {index + 1}: {stripped}")

@@ -22,7 +22,7 @@ from glue_workflow.infra.progress import (
     root_causes,
 )
 from glue_workflow.infra.stacks import CloudFormation, StackInfo
-from glue_workflow.infra.template import StackParameters, default_resource_prefix
+from glue_workflow.infra.template import StackParameters
 
 STACK_ID = "arn:aws:cloudformation:us-east-1:123456789012:stack/glue-wf/abc"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -251,28 +251,29 @@ def test_change_set_type_by_stack_state() -> None:
 
 
 def test_parameters_keep_previous_optional_values_on_update() -> None:
-    params = StackParameters(workflow_name="churn-pipeline", resource_prefix="churn")
+    params = StackParameters(
+        workflow_name="churn-pipeline", scope_arns={"SageMakerJobArns": "arn:a,arn:b"}
+    )
     assert params.to_request(updating=False) == [
         {"ParameterKey": "WorkflowName", "ParameterValue": "churn-pipeline"},
-        {"ParameterKey": "ResourcePrefix", "ParameterValue": "churn"},
+        {"ParameterKey": "SageMakerJobArns", "ParameterValue": "arn:a,arn:b"},
     ]
     assert params.to_request(updating=True)[2:] == [
         {"ParameterKey": "BucketName", "UsePreviousValue": True},
         {"ParameterKey": "KmsKeyArn", "UsePreviousValue": True},
     ]
-    assert default_resource_prefix("Churn-Pipeline") == "churn"
 
 
 def test_bad_kms_key_is_refused() -> None:
     with pytest.raises(ConfigError) as bad:
-        StackParameters(workflow_name="w", resource_prefix="w", kms_key_arn="alias/mine")
+        StackParameters(workflow_name="w", kms_key_arn="alias/mine")
     assert str(bad.value) == (
         "invalid KMS key ARN 'alias/mine' (--kms-key-arn): use "
         "arn:aws:kms:<region>:<account>:key/<key id>"
     )
 
 
-PARAMS = StackParameters(workflow_name="churn-pipeline", resource_prefix="churn")
+PARAMS = StackParameters(workflow_name="churn-pipeline")
 CHANGE_SET_ID = "arn:aws:cloudformation:us-east-1:123456789012:changeSet/glue-wf-1/x"
 
 

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+from awsanswers import add_not_found
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
@@ -36,6 +37,8 @@ PRODUCERS = {
 
 def load_job(name: str) -> ModuleType:
     path = PROJECT_ROOT / "jobs" / f"{name}.py"
+    if not path.is_file():  # a job script that ships inside the package (the gate)
+        path = PROJECT_ROOT / "glue_workflow" / "scripts" / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"glue_wf_job_{name}", path)
     assert spec
     assert spec.loader
@@ -131,8 +134,9 @@ def body(data: bytes) -> StreamingBody:
     return StreamingBody(io.BytesIO(data), len(data))
 
 
-def not_found(stub: Stubber, method: str, what: str) -> None:
-    stub.add_client_error(method, "ValidationException", f"Could not find {what}.", 400)
+def not_found(stub: Stubber, method: str, name: str = "missing") -> None:
+    """AWS's own answer to ``method`` on a missing resource (see tests/awsanswers.py)."""
+    add_not_found(stub, method, name)
 
 
 def exit_message(capsys: Any) -> str:

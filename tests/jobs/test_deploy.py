@@ -60,11 +60,11 @@ def config(name: str, model: str) -> dict[str, Any]:
 
 def stub_model_and_config(h: Harness) -> None:
     h.sm.add_response("describe_model_package", package("Approved"))
-    missing(h.sm, "describe_model", "model")
+    missing(h.sm, "describe_model")
     h.sm.add_response(
         "create_model", {"ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/m"}
     )
-    missing(h.sm, "describe_endpoint_config", "endpoint configuration")
+    missing(h.sm, "describe_endpoint_config")
     h.sm.add_response(
         "create_endpoint_config",
         {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c"},
@@ -102,7 +102,7 @@ def test_pending_package_is_not_deployed_and_says_so(capsys: Any) -> None:
 def test_first_deploy_creates_model_config_and_endpoint_then_smoke_tests() -> None:
     h = Harness(PROPS)
     stub_model_and_config(h)
-    missing(h.sm, "describe_endpoint", "endpoint")
+    missing(h.sm, "describe_endpoint")
     h.sm.add_response(
         "create_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"}
     )
@@ -200,7 +200,7 @@ def test_failed_endpoint_is_not_updated(capsys: Any) -> None:
 def test_smoke_test_checks_one_score_per_row(capsys: Any) -> None:
     h = Harness(PROPS)
     stub_model_and_config(h)
-    missing(h.sm, "describe_endpoint", "endpoint")
+    missing(h.sm, "describe_endpoint")
     h.sm.add_response(
         "create_endpoint", {"EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e"}
     )

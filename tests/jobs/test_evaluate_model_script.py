@@ -126,3 +126,105 @@ def test_missing_test_data_is_a_clear_failure(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert f"evaluation failed: no test data files under {empty}" in done.stderr
+
+
+def test_statistics_follow_sagemakers_model_quality_layout(tmp_path: Path) -> None:
+    from glue_workflow.model_quality import SCALARS, layout_problems, parse_model_quality
+
+    model_dir, test_dir, labels, scores = write_model_and_test(tmp_path)
+    manifest_dir = tmp_path / "manifest"
+    manifest_dir.mkdir()
+    names = ["tenure", "charges", "plan=b"]
+    (manifest_dir / "feature_manifest.json").write_text(
+        json.dumps({"features": [{"name": n} for n in names]})
+    )
+    out = tmp_path / "evaluation"
+    done = run_script(
+        "--model-dir",
+        str(model_dir),
+        "--test-dir",
+        str(test_dir),
+        "--output-dir",
+        str(out),
+        "--manifest-dir",
+        str(manifest_dir),
+    )
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((out / "statistics.json").read_text())
+    assert layout_problems(doc) == []
+    assert list(doc) == ["binary_classification_metrics"]
+    body = doc["binary_classification_metrics"]
+    # Actual label -> predicted label -> count, as SageMaker's documented example.
+    predicted = (scores >= 0.5).astype(int)
+    assert body["confusion_matrix"] == {
+        "0": {
+            "0": int(((labels == 0) & (predicted == 0)).sum()),
+            "1": int(((labels == 0) & (predicted == 1)).sum()),
+        },
+        "1": {
+            "0": int(((labels == 1) & (predicted == 0)).sum()),
+            "1": int(((labels == 1) & (predicted == 1)).sum()),
+        },
+    }
+    report = json.loads((out / "evaluation.json").read_text())
+    assert body["accuracy"]["value"] == pytest.approx(report["accuracy"])
+    assert body["auc"]["value"] == pytest.approx(report["roc_auc"])
+    assert set(SCALARS) <= set(body)
+    # 100 test rows: below Model Monitor's 200-sample minimum, no standard deviation.
+    assert body["accuracy"]["standard_deviation"] == "NaN"
+    roc = body["receiver_operating_characteristic_curve"]
+    assert (roc["false_positive_rates"][0], roc["true_positive_rates"][0]) == (0.0, 0.0)
+    assert (roc["false_positive_rates"][-1], roc["true_positive_rates"][-1]) == (1.0, 1.0)
+    recalls = body["precision_recall_curve"]["recalls"]
+    assert recalls == sorted(recalls)
+    assert recalls[-1] == 1.0
+    quality = parse_model_quality(doc)
+    assert quality.tn + quality.fp + quality.fn + quality.tp == 100
+    table = report["threshold_table"]
+    assert [r["threshold"] for r in table][:3] == [0.05, 0.1, 0.15]
+    at_half = next(r for r in table if r["threshold"] == 0.5)
+    assert at_half["tp"] == quality.tp
+    assert at_half["fp"] == quality.fp
+    importance = json.loads((out / "feature_importance.json").read_text())
+    assert importance["features"][0]["name"] == "tenure"  # label = f0 + 0.5 f1
+    assert {f["name"] for f in importance["features"]} == set(names)
+    clarify = json.loads((out / "explainability.json").read_text())
+    shap = clarify["explanations"]["kernel_shap"]["label0"]["global_shap_values"]
+    assert set(shap) == set(names)
+    assert shap["tenure"] > shap["plan=b"]
+
+
+def test_standard_deviation_from_200_rows_and_a_manifest_mismatch(tmp_path: Path) -> None:
+    model_dir, test_dir, _labels, _scores = write_model_and_test(tmp_path)
+    # 300 rows: Model Monitor's rule gives a standard deviation from 200 samples on.
+    extra = np.loadtxt(test_dir / "part-00001.csv", delimiter=",")
+    np.savetxt(test_dir / "part-00002.csv", np.vstack([extra, extra]), delimiter=",", fmt="%.6f")
+    out = tmp_path / "evaluation"
+    done = run_script(
+        "--model-dir", str(model_dir), "--test-dir", str(test_dir), "--output-dir", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    body = json.loads((out / "statistics.json").read_text())["binary_classification_metrics"]
+    assert isinstance(body["accuracy"]["standard_deviation"], float)
+    names = [
+        f["name"] for f in json.loads((out / "feature_importance.json").read_text())["features"]
+    ]
+    assert sorted(names) == ["feature_0", "feature_1", "feature_2"]
+    manifest_dir = tmp_path / "manifest"
+    manifest_dir.mkdir()
+    (manifest_dir / "feature_manifest.json").write_text(json.dumps({"features": [{"name": "a"}]}))
+    bad = run_script(
+        "--model-dir",
+        str(model_dir),
+        "--test-dir",
+        str(test_dir),
+        "--output-dir",
+        str(tmp_path / "o2"),
+        "--manifest-dir",
+        str(manifest_dir),
+    )
+    assert bad.returncode == 1
+    assert (
+        f"evaluation failed: {manifest_dir / 'feature_manifest.json'} names 1 features but the "
+        "test data has 3: the manifest and the test split come from different preprocess runs"
+    ) in bad.stderr

@@ -64,7 +64,7 @@ EVAL_PROPS = {"model_artifact_uri": MODEL, "test_uri": "s3://b/runs/1/test/"}
 
 def test_evaluate_runs_a_processing_job_and_records_the_metrics() -> None:
     h = Harness(EVAL_PROPS)
-    missing(h.sm, "describe_processing_job", "processing job")
+    missing(h.sm, "describe_processing_job")
     h.sm.add_response("create_processing_job", {"ProcessingJobArn": "arn:x"})
     h.sm.add_response("describe_processing_job", processing("InProgress"))
     h.sm.add_response("describe_processing_job", processing("Completed"))
@@ -109,7 +109,7 @@ def test_evaluate_runs_a_processing_job_and_records_the_metrics() -> None:
 
 def test_evaluation_crash_fails_with_the_exit_message(capsys: Any) -> None:
     h = Harness(EVAL_PROPS)
-    missing(h.sm, "describe_processing_job", "processing job")
+    missing(h.sm, "describe_processing_job")
     h.sm.add_response("create_processing_job", {"ProcessingJobArn": "arn:x"})
     failed = processing("Failed", ExitMessage="evaluation failed: no test data files")
     h.sm.add_response("describe_processing_job", failed)
@@ -176,7 +176,7 @@ def stub_register(h: Harness, *, group_exists: bool, approval: str) -> bytes:
             },
         )
     else:
-        missing(h.sm, "describe_model_package_group", "model package group")
+        missing(h.sm, "describe_model_package_group")
         h.sm.add_response("create_model_package_group", {"ModelPackageGroupArn": "arn:g"})
     h.sm.add_response("create_model_package", {"ModelPackageArn": PACKAGE_ARN})
     h.sm.add_response(
@@ -250,7 +250,7 @@ def test_register_rejects_a_bad_auto_approve(capsys: Any) -> None:
 def test_reject_records_the_model_and_the_reason(capsys: Any) -> None:
     reason = "accuracy 0.93 < min_accuracy 0.999"
     h = Harness({"gate_min_accuracy_reason": reason, "model_artifact_uri": MODEL})
-    h.run(reject)
+    h.run(reject, gate_decision="min_accuracy")
     assert h.glue.props["rejected_model_uri"] == MODEL
     assert h.glue.props["rejection_reason"] == reason
     assert f"model rejected: {MODEL}" in capsys.readouterr().out
@@ -267,10 +267,85 @@ def test_reject_fails_when_the_gate_errored_instead_of_rejecting(capsys: Any) ->
         }
     )
     with pytest.raises(SystemExit):
-        h.run(reject)
+        h.run(reject, gate_decision="min_accuracy")
     assert exit_message(capsys) == (
         "glue-wf job failed: gate min_accuracy did not reject the model (decision 'error'): "
         "accuracy is missing; nothing is recorded as rejected: fix the gate's inputs and "
         "resume the run"
     )
     assert "rejection_reason" not in h.glue.props
+
+
+def test_evaluate_passes_the_manifest_and_records_every_report_uri() -> None:
+    manifest = "s3://b/runs/1/preprocess/feature_manifest.json"
+    h = Harness({**EVAL_PROPS, "feature_manifest_uri": manifest})
+    missing(h.sm, "describe_processing_job")
+    h.sm.add_response("create_processing_job", {"ProcessingJobArn": "arn:x"})
+    h.sm.add_response("describe_processing_job", processing("InProgress"))
+    h.sm.add_response("describe_processing_job", processing("Completed"))
+    h.s3.add_response("get_object", {"Body": body(json.dumps(REPORT).encode())})
+    h.run(evaluate, **EVAL_ARGS)
+    (request,) = h.requests("CreateProcessingJob")
+    inputs = {i["InputName"]: i["S3Input"] for i in request["ProcessingInputs"]}
+    assert inputs["manifest"]["S3Uri"] == manifest
+    assert inputs["manifest"]["LocalPath"] == "/opt/ml/processing/manifest"
+    args = request["AppSpecification"]["ContainerArguments"]
+    assert args[-2:] == ["--manifest-dir", "/opt/ml/processing/manifest"]
+    assert h.glue.props["model_quality_uri"] == f"{EVAL_PREFIX}/statistics.json"
+    assert h.glue.props["feature_importance_uri"] == f"{EVAL_PREFIX}/feature_importance.json"
+    assert h.glue.props["explainability_uri"] == f"{EVAL_PREFIX}/explainability.json"
+
+
+def test_register_attaches_model_quality_and_explainability_with_lineage() -> None:
+    stats_uri = f"{EVAL_PREFIX}/statistics.json"
+    explain_uri = f"{EVAL_PREFIX}/explainability.json"
+    h = Harness(
+        {
+            **REG_PROPS,
+            "auto_approve": "true",
+            "model_quality_uri": stats_uri,
+            "explainability_uri": explain_uri,
+            "baseline_uri": "s3://b/runs/1/preprocess/baseline.json",
+        }
+    )
+    stub_register(h, group_exists=True, approval="Approved")
+    # stub_register queued the statistics read; the explainability report is read next.
+    explain = b'{"explanations": {}}'
+    h.s3.add_response("get_object", {"Body": body(explain)})
+    h.run(register)
+    (request,) = h.requests("CreateModelPackage")
+    metrics = request["ModelMetrics"]
+    assert metrics["ModelQuality"]["Statistics"]["S3Uri"] == stats_uri
+    assert metrics["Explainability"] == {
+        "Report": {
+            "ContentType": "application/json",
+            "S3Uri": explain_uri,
+            "ContentDigest": "sha256:" + hashlib.sha256(explain).hexdigest(),
+        }
+    }
+    meta = request["CustomerMetadataProperties"]
+    assert meta["data-quality-uri"] == "s3://b/runs/1/preprocess/baseline.json"
+    assert meta["evaluation-uri"] == REG_PROPS["evaluation_uri"]
+
+
+def test_reject_finds_its_gate_from_the_declared_reads(capsys: Any) -> None:
+    reason = "rejected: f1 0.41 < 0.6"
+    h = Harness({"gate_f1_floor_reason": reason, "model_artifact_uri": MODEL})
+    contract = {
+        "node": "keep_aside",
+        "reads": ["gate_f1_floor_reason", "model_artifact_uri"],
+        "writes": ["rejected_model_uri", "rejection_reason"],
+    }
+    h.run(reject, glue_wf_contract=json.dumps(contract))
+    assert h.glue.props["rejection_reason"] == reason
+
+
+def test_reject_without_a_gate_says_how_to_name_it(capsys: Any) -> None:
+    h = Harness({"model_artifact_uri": MODEL})
+    with pytest.raises(SystemExit):
+        h.run(reject)
+    assert exit_message(capsys) == (
+        "glue-wf job input error: node 'reject' does not say which gate it handles: set "
+        "arguments={'--gate_decision': '<the gate's decision name>'} on it (or declare "
+        "exactly one gate_<decision>_reason in its reads=)"
+    )

@@ -26,15 +26,7 @@ if not REAL_AWSGLUE and str(RUNTIME_DIR) not in sys.path:
     sys.path.insert(0, str(RUNTIME_DIR))
 local_only = pytest.mark.skipif(REAL_AWSGLUE, reason="uses the glue-wf local target")
 SPLIT_NAMES = ("train", "validation", "test")
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from glue_workflow.awsglue_local.runner import local_spark_session
-
-    return local_spark_session(
-        master="local[2]", shuffle_partitions=1, warehouse_dir=tmp_path_factory.mktemp("warehouse")
-    )
+CHURN_CONTRACT = str(PROJECT / "jobs" / "datasets" / "churn.json")
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +44,7 @@ def run_job(spark: Any, args: dict[str, str]) -> Any:
     from glue_workflow.awsglue_local.runner import job_argv, run_in_process
 
     assert spark is not None
+    args = {"--dataset_config_uri": CHURN_CONTRACT, **args}
     return run_in_process(job_argv(SCRIPT, args, job_name="churn-pipeline-preprocess"))
 
 
@@ -80,11 +73,6 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 # -- no Spark ------------------------------------------------------------------------
-def test_default_config_matches_the_dataset_file(preprocess):
-    shipped = json.loads((PROJECT / "jobs" / "datasets" / "churn.json").read_text())
-    assert shipped == preprocess.DEFAULT_CONFIG
-
-
 def test_split_fractions_are_validated(preprocess):
     ok = {
         "train_fraction": "0.8",
@@ -101,11 +89,11 @@ def test_split_fractions_are_validated(preprocess):
         preprocess.split_settings({**ok, "split_seed": "x"})
 
 
-def test_dataset_config_errors_name_the_key(preprocess):
-    with pytest.raises(preprocess.PreprocessError, match=r"unknown key\(s\) colour"):
-        preprocess.validate_config({"target": "y", "positive_label": "1", "colour": 1}, "c.json")
-    with pytest.raises(preprocess.PreprocessError, match="'target' \\(a string\\) is required"):
-        preprocess.validate_config({"positive_label": "1"}, "c.json")
+def test_a_contract_is_required(preprocess):
+    with pytest.raises(
+        preprocess.PreprocessError, match="no dataset contract: pass --dataset_config_uri"
+    ):
+        preprocess.load_config(None)
 
 
 # -- Spark ---------------------------------------------------------------------------
@@ -135,11 +123,25 @@ def test_churn_dataset_in_process(spark, churn_csv, tmp_path):
     assert set(baseline["features"]) == set(names)
     assert baseline["features"]["Account_Length"]["min"] >= 1.0
     assert baseline["null_rate"]["State"] == 0.0
+    # quantile-binned numeric histograms of the train split: a drift check's PSI baseline
+    histogram = baseline["histograms"]["Account_Length"]
+    assert histogram["edges"] == sorted(histogram["edges"])
+    assert histogram["edges"][0] == baseline["features"]["Account_Length"]["min"]
+    assert histogram["edges"][-1] == baseline["features"]["Account_Length"]["max"]
+    assert len(histogram["counts"]) == len(histogram["edges"]) - 1 == 10
+    assert sum(histogram["counts"]) == sizes["train"]
+    assert max(histogram["counts"]) < 0.2 * sizes["train"]  # quantile bins: about a tenth each
+    assert "State" not in baseline["histograms"]  # categorical: compared by its shares
+
+    from glue_workflow.jobkit.drift_baseline import HISTOGRAM, load_baseline
+
+    loaded, _notes = load_baseline(baseline, manifest)
+    assert loaded["Account_Length"].method == HISTOGRAM
 
 
 @pytest.mark.spark
 def test_malformed_rows_are_dropped_counted_and_reported(spark, churn_csv, tmp_path, monkeypatch):
-    header, rows = churn_rows(churn_csv, 60)
+    header, rows = churn_rows(churn_csv, 100)
     col = {name: i for i, name in enumerate(header)}
     rows[0][col["Account_Length"]] = "abc"
     rows[1][col["Churn"]] = ""
@@ -182,20 +184,30 @@ def test_malformed_rows_are_dropped_counted_and_reported(spark, churn_csv, tmp_p
     put = calls[1][1]
     props = put["RunProperties"]
     assert (put["Name"], put["RunId"]) == ("wf", "wr_1")
-    assert props["rows_input"] == "60"
+    assert props["rows_input"] == "100"
     assert props["rows_dropped"] == "4"
     counts = [int(props[f"rows_{s}"]) for s in ("train", "validation", "test")]
-    assert sum(counts) == 56
+    assert sum(counts) == 96
     assert all(counts)
     assert props["train_uri"] == f"file://{out}/train/"
     assert props["feature_manifest_uri"] == f"file://{out}/feature_manifest.json"
     manifest = json.loads((out / "feature_manifest.json").read_text())
     assert manifest["rows"]["dropped"] == {
-        "missing_target": 1,
+        "missing_label": 1,
         "missing_value": 1,
-        "unknown_target": 1,
-        "unparseable_value": 1,
+        "unknown_label": 1,
+        "non_numeric": 1,
     }
+    assert props["data_quality"] == (
+        "passed: 100 rows read, 4 dropped (missing_label 1, missing_value 1, non_numeric 1, "
+        "unknown_label 1)"
+    )
+    assert props["data_quality_uri"] == f"file://{out}/data_quality.json"
+    report = json.loads((out / "data_quality.json").read_text())
+    assert report["decision"] == "passed"
+    drops = {(d["reason"], d["column"]): (d["rows"], d["examples"]) for d in report["drops"]}
+    assert drops[("non_numeric", "Account_Length")] == (1, ["abc"])
+    assert drops[("unknown_label", "Churn")] == (1, ["maybe"])
     assert all(isinstance(v, str) for v in props.values())
 
 
@@ -203,7 +215,7 @@ def test_malformed_rows_are_dropped_counted_and_reported(spark, churn_csv, tmp_p
 def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
     rows = [
         [str(i), f"{i * 0.5}", ["red", "green", "blue"][i % 3], "yes" if i % 2 else "no"]
-        for i in range(40)
+        for i in range(120)
     ]
     data = write_csv(tmp_path / "d.csv", ["id", "x", "colour", "bought"], rows)
     config = tmp_path / "config.json"
@@ -213,6 +225,7 @@ def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
                 "name": "toy",
                 "target": "bought",
                 "positive_label": "yes",
+                "negative_label": "no",
                 "categorical": ["colour"],
                 "identifiers": ["id"],
                 "categorical_encoding": "index",
@@ -232,7 +245,7 @@ def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
         )
         assert outcome.succeeded, outcome.error
         outputs.append({s: sorted(map(tuple, read_csv_dir(out / s))) for s in SPLIT_NAMES})
-    assert sum(len(rows) for rows in outputs[1].values()) == 40
+    assert sum(len(rows) for rows in outputs[1].values()) == 120
     assert outputs[0] == outputs[1]
     manifest = json.loads((out / "feature_manifest.json").read_text())
     assert [f["name"] for f in manifest["features"]] == ["x", "colour"]
@@ -271,6 +284,30 @@ def test_bad_inputs_fail_with_a_clear_message(spark, churn_csv, tmp_path, case, 
     assert message in outcome.error
 
 
+def test_train_files_is_checked(preprocess):
+    assert preprocess.file_count(None) is None
+    assert preprocess.file_count("4") == 4
+    with pytest.raises(preprocess.PreprocessError, match=r"--train_files='0' must be a whole"):
+        preprocess.file_count("0")
+
+
+@pytest.mark.spark
+def test_train_split_is_written_as_train_files_objects(spark, churn_csv, tmp_path):
+    out = tmp_path / "out"
+    outcome = run_job(
+        spark,
+        {
+            "--input_uri": f"file://{churn_csv}",
+            "--output_uri": f"file://{out}/",
+            "--train_files": "3",
+        },
+    )
+    assert outcome.succeeded, outcome.error
+    parts = sorted((out / "train").glob("part-*"))
+    assert len(parts) == 3
+    assert all(p.stat().st_size > 0 for p in parts)
+
+
 @pytest.mark.spark
 @local_only
 def test_subprocess_run_like_the_engine_with_local_s3(churn_csv, tmp_path):
@@ -282,7 +319,11 @@ def test_subprocess_run_like_the_engine_with_local_s3(churn_csv, tmp_path):
     write_csv(home / "s3" / "data-bkt" / "raw" / "churn.csv", header, rows)
     argv = job_argv(
         SCRIPT,
-        {"--input_uri": "s3://data-bkt/raw/churn.csv", "--artifacts_bucket": "art-bkt"},
+        {
+            "--input_uri": "s3://data-bkt/raw/churn.csv",
+            "--artifacts_bucket": "art-bkt",
+            "--dataset_config_uri": CHURN_CONTRACT,
+        },
         job_name="churn-pipeline-preprocess",
         job_run_id="jr_" + "a" * 64,
     )
@@ -301,3 +342,24 @@ def test_subprocess_run_like_the_engine_with_local_s3(churn_csv, tmp_path):
     )
     assert sum(len(read_csv_dir(out / s)) for s in ("train", "validation", "test")) == 300
     assert json.loads((out / "feature_manifest.json").read_text())["rows"]["input"] == 300
+
+
+@pytest.mark.spark
+def test_reading_an_undeclared_run_property_fails_naming_it_and_the_node(spark):
+    # The node's reads= (compiled into --glue_wf_contract) do not include input_uri.
+    contract = {"node": "prep", "reads": [], "writes": ["train_uri"]}
+    outcome = run_job(
+        spark,
+        {
+            "--WORKFLOW_NAME": "churn-pipeline",
+            "--WORKFLOW_RUN_ID": "wr_1",
+            "--artifacts_bucket": "b",
+            "--glue_wf_contract": json.dumps(contract),
+        },
+    )
+    assert not outcome.succeeded
+    assert outcome.error == (
+        "glue-wf job failed: node 'prep' reads run property 'input_uri', which it does not "
+        "declare: add 'input_uri' to reads= of node 'prep' in the workflow definition "
+        "(declared reads: none)"
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 import pytest
+from awsanswers import add_not_found
 from botocore.stub import Stubber
 
 from glue_workflow.jobkit import sagemaker_ops as ops
@@ -47,8 +48,8 @@ def minimal_request(name: str) -> dict[str, Any]:
     }
 
 
-def not_found(stub: Stubber, method: str, what: str) -> None:
-    stub.add_client_error(method, "ValidationException", f"Could not find {what}", 400)
+def not_found(stub: Stubber, method: str, name: str = "missing") -> None:
+    add_not_found(stub, method, name)
 
 
 # ------------------------------------------------------------------------- names
@@ -100,7 +101,7 @@ def test_validate_name_states_the_rule() -> None:
 def test_creates_the_training_job_when_none_exists(sm: Any) -> None:
     name = ops.resource_name(workflow="wf", run_id=RUN, node="train")
     with Stubber(sm) as stub:
-        not_found(stub, "describe_training_job", "training job")
+        not_found(stub, "describe_training_job")
         stub.add_response(
             "create_training_job",
             {"TrainingJobArn": "arn:aws:sagemaker:us-east-1:1:training-job/x"},
@@ -135,7 +136,7 @@ def test_retry_after_a_failed_training_job_starts_the_next_attempt(sm: Any) -> N
             training_description(first, "Failed", FailureReason="boom"),
             {"TrainingJobName": first},
         )
-        not_found(stub, "describe_training_job", "training job")
+        not_found(stub, "describe_training_job")
         stub.add_response(
             "create_training_job", {"TrainingJobArn": "arn:x"}, minimal_request(second)
         )
@@ -147,7 +148,7 @@ def test_retry_after_a_failed_training_job_starts_the_next_attempt(sm: Any) -> N
 def test_concurrent_create_is_attached_not_duplicated(sm: Any) -> None:
     name = ops.resource_name(workflow="wf", run_id=RUN, node="train")
     with Stubber(sm) as stub:
-        not_found(stub, "describe_training_job", "training job")
+        not_found(stub, "describe_training_job")
         stub.add_client_error("create_training_job", "ResourceInUse", "exists", 400)
         assert ops.start_or_attach_training_job(
             sm, workflow="wf", run_id=RUN, node="train", build_request=minimal_request

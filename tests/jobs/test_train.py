@@ -52,7 +52,7 @@ def _fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_starts_training_with_the_contract_request_and_records_the_model(capsys: Any) -> None:
     h = Harness(PROPS)
-    missing(h.sm, "describe_training_job", "training job")
+    missing(h.sm, "describe_training_job")
     h.sm.add_response("create_training_job", {"TrainingJobArn": "arn:x"})
     h.sm.add_response("describe_training_job", described("InProgress"))
     h.sm.add_response("describe_training_job", described("InProgress"))
@@ -110,7 +110,7 @@ def test_a_retried_attempt_reuses_its_training_job() -> None:
 
 def test_failure_reason_is_the_job_error(capsys: Any) -> None:
     h = Harness(PROPS)
-    missing(h.sm, "describe_training_job", "training job")
+    missing(h.sm, "describe_training_job")
     h.sm.add_response("create_training_job", {"TrainingJobArn": "arn:x"})
     h.sm.add_response("describe_training_job", described("InProgress"))
     h.sm.add_response(
@@ -154,3 +154,41 @@ def test_missing_job_argument_is_named(capsys: Any) -> None:
     with pytest.raises(SystemExit):
         h.run(train, artifacts_bucket=BUCKET, sagemaker_role_arn=ROLE)
     assert "missing job argument(s) --xgboost_image_uri" in exit_message(capsys)
+
+
+def test_instance_count_shards_the_train_channel(capsys: Any) -> None:
+    h = Harness(PROPS)
+    h.s3.add_response(
+        "list_objects_v2",
+        {"Contents": [{"Key": "runs/1/train/part-0.csv", "Size": 10}], "KeyCount": 1},
+        {"Bucket": "b", "Prefix": "runs/1/train/", "MaxKeys": 3},
+    )
+    missing(h.sm, "describe_training_job")
+    h.sm.add_response("create_training_job", {"TrainingJobArn": "arn:x"})
+    h.sm.add_response("describe_training_job", described("InProgress"))
+    h.sm.add_response("describe_training_job", described("Completed"))
+    h.run(train, **ARGS, training_instance_count="3", training_instance_type="ml.c5.2xlarge")
+    h.verify()
+    (request,) = h.requests("CreateTrainingJob")
+    assert request["ResourceConfig"] == {
+        "InstanceType": "ml.c5.2xlarge",
+        "InstanceCount": 3,
+        "VolumeSizeInGB": 10,
+    }
+    sources = {
+        c["ChannelName"]: c["DataSource"]["S3DataSource"]["S3DataDistributionType"]
+        for c in request["InputDataConfig"]
+    }
+    assert sources == {"train": "ShardedByS3Key", "validation": "FullyReplicated"}
+    assert (
+        "warning: s3://b/runs/1/train/ holds 1 data object(s) for 3 training instances: 2 "
+        "instance(s) will get no data (ShardedByS3Key)."
+    ) in capsys.readouterr().out
+
+
+def test_bad_instance_count_is_rejected_before_sagemaker(capsys: Any) -> None:
+    h = Harness(PROPS)
+    with pytest.raises(SystemExit):
+        h.run(train, **ARGS, training_instance_count="two")
+    assert "--training_instance_count='two' must be a whole number >= 1" in exit_message(capsys)
+    assert h.calls == []

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from glue_workflow.local.environment import SITECUSTOMIZE_DIR, job_environment
 
-
-def run(code: str, env: dict[str, str], cwd: Path) -> str:
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+RunChild = Callable[[str, dict[str, str], Path], str]  # the run_child fixture
 
 
-def test_plain_boto3_in_a_subprocess_uses_the_local_target(tmp_path: Path) -> None:
+def test_plain_boto3_in_a_subprocess_uses_the_local_target(
+    tmp_path: Path, run_child: RunChild
+) -> None:
     home = tmp_path / "home"
     env = job_environment(
         home,
@@ -37,7 +26,7 @@ def test_plain_boto3_in_a_subprocess_uses_the_local_target(tmp_path: Path) -> No
     assert "AWS_ENDPOINT_URL" not in env
     assert env["GLUE_WF_HOME"] == str(home.resolve())
     assert env["PYTHONPATH"].split(":")[0] == str(SITECUSTOMIZE_DIR)
-    out = run(
+    out = run_child(
         "import boto3\n"
         "s3 = boto3.client('s3')\n"
         "s3.create_bucket(Bucket='made-by-child')\n"
@@ -50,14 +39,14 @@ def test_plain_boto3_in_a_subprocess_uses_the_local_target(tmp_path: Path) -> No
     assert (home / "s3" / "made-by-child" / "k").read_bytes() == b"hi"
 
 
-def test_sitecustomize_is_cheap_and_chains(tmp_path: Path) -> None:
+def test_sitecustomize_is_cheap_and_chains(tmp_path: Path, run_child: RunChild) -> None:
     other = tmp_path / "other"
     other.mkdir()
     (other / "sitecustomize.py").write_text("import os\nos.environ['CHAINED'] = 'yes'\n")
     env = job_environment(
         tmp_path / "home", base={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(other)}
     )
-    out = run(
+    out = run_child(
         "import os, sys\n"
         "print('botocore' in sys.modules, 'glue_workflow' in sys.modules, os.environ['CHAINED'])\n"
         "import awsglue.utils\n",
@@ -67,11 +56,11 @@ def test_sitecustomize_is_cheap_and_chains(tmp_path: Path) -> None:
     assert out.split() == ["False", "False", "yes"]
 
 
-def test_child_that_imports_glue_wf_itself_still_works(tmp_path: Path) -> None:
+def test_child_that_imports_glue_wf_itself_still_works(tmp_path: Path, run_child: RunChild) -> None:
     home = tmp_path / "home"
     env = job_environment(home, base={"PATH": "/usr/bin:/bin"})
     # imports glue-wf's dispatch (which imports botocore) before any client exists
-    run(
+    run_child(
         "import glue_workflow.local.dispatch\n"
         "import boto3\n"
         "boto3.client('s3').create_bucket(Bucket='implicit')\n",
@@ -79,7 +68,7 @@ def test_child_that_imports_glue_wf_itself_still_works(tmp_path: Path) -> None:
         tmp_path,
     )
     # installs the local target explicitly, as local services' own processes do
-    run(
+    run_child(
         "from glue_workflow.local import install\n"
         f"install({str(home)!r})\n"
         "import boto3\n"

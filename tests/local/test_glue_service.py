@@ -57,7 +57,8 @@ def test_missing_entities_raise_entity_not_found(glue: Any) -> None:
         "EntityNotFoundException",
         "Workflow nope not found",
     )
-    assert fail(glue.get_job, JobName="nope") == ("EntityNotFoundException", "Job nope not found")
+    # GetJob answers as AWS does, naming no job (docs/aws-parity.md)
+    assert fail(glue.get_job, JobName="nope") == ("EntityNotFoundException", "Job not found.")
     assert fail(glue.get_trigger, Name="nope") == (
         "EntityNotFoundException",
         "Trigger nope not found",

@@ -72,7 +72,13 @@ def test_fires_activated_schedules_on_their_cron(glue: Any) -> None:
         Actions=[{"JobName": "j"}],
     )
     glue.create_workflow(Name="evented")
-    glue.create_trigger(Name="ev", WorkflowName="evented", Type="EVENT", Actions=[{"JobName": "j"}])
+    glue.create_trigger(
+        Name="ev",
+        WorkflowName="evented",
+        Type="EVENT",
+        Actions=[{"JobName": "j"}],
+        StartOnCreation=True,
+    )
     clock = FakeClock(datetime(2026, 1, 1, 0, 3, 30, tzinfo=UTC))
     lines: list[str] = []
     scheduler = Scheduler(glue, clock=clock, sleep=clock.sleep, log=lines.append)
@@ -85,9 +91,12 @@ def test_fires_activated_schedules_on_their_cron(glue: Any) -> None:
         "2026-01-01 00:05 UTC cron(0/5 * * * ? *): started workflow wf run wr_" in ln
         for ln in lines
     )
-    assert any("EVENT trigger ev of workflow evented will not fire" in ln for ln in lines)
+    assert any(
+        "EVENT trigger ev of workflow evented starts on EventBridge events" in ln for ln in lines
+    )
     # it re-reads triggers at least every 30 s, so edits and activations take effect
     assert max(clock.sleeps) <= 30
+    assert glue.get_workflow_runs(Name="evented")["Runs"] == []  # no event, no run
 
 
 def test_once_exits_after_the_first_start_and_reports_refusals(glue: Any) -> None:
@@ -165,3 +174,29 @@ def test_glue_wf_schedule_exits_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "scheduler stopped" in out
+
+
+def test_closes_event_batch_windows_while_an_event_trigger_is_active(glue: Any) -> None:
+    glue.create_workflow(Name="evented")
+    glue.create_trigger(
+        Name="ev",
+        WorkflowName="evented",
+        Type="EVENT",
+        Actions=[{"JobName": "j"}],
+        StartOnCreation=True,
+    )
+    closes: list[int] = []
+
+    def close_windows() -> list[str]:
+        closes.append(1)
+        return ["wr_started"] if len(closes) == 2 else []
+
+    clock = FakeClock(datetime(2026, 1, 1, 0, 0, tzinfo=UTC))
+    lines: list[str] = []
+    scheduler = Scheduler(
+        glue, clock=clock, sleep=clock.sleep, log=lines.append, close_windows=close_windows
+    )
+    scheduler.run(until=datetime(2026, 1, 1, 0, 0, 5, tzinfo=UTC))
+    assert len(closes) >= 4  # about every second
+    assert max(clock.sleeps) <= 1
+    assert "batch window closed: started run wr_started" in lines

@@ -79,7 +79,7 @@ def test_awaiting_approval_report_says_what_to_do(
     lines = report.lines()
     assert lines[0] == f"run {RUN} of churn-pipeline: COMPLETED"
     assert "accuracy=0.971000" in lines[1]
-    assert "gate:     passed (accuracy 0.971 >= min_accuracy 0.9)" in lines
+    assert "gate:     min_accuracy: passed (accuracy 0.971 >= min_accuracy 0.9)" in lines
     assert any(
         line.startswith("model:    churn-xgb version 2 (PendingManualApproval)") for line in lines
     )
@@ -89,8 +89,15 @@ def test_awaiting_approval_report_says_what_to_do(
         f"approve churn-xgb/2', then 'glue-wf resume {RUN} --node deploy --wait'"
     )
     data = report.to_dict()
-    assert data["model_package"]["version"] == "2"
-    assert data["invocation"] is None
+    assert data["ModelPackage"]["Version"] == "2"
+    assert data["Invocation"] is None
+    assert data["Gates"] == [
+        {
+            "Name": "min_accuracy",
+            "Decision": "passed",
+            "Reason": "accuracy 0.971 >= min_accuracy 0.9",
+        }
+    ]
 
 
 def test_rejected_run_shows_the_reason(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -108,7 +115,7 @@ def test_rejected_run_shows_the_reason(settings: Any, monkeypatch: pytest.Monkey
     )
     report = pipeline_report.build_report(settings, "churn-pipeline", RUN)
     assert "rejected: accuracy 0.93 < 0.999" in report.lines()
-    assert report.gate_decision == "rejected"
+    assert report.gates == [("min_accuracy", "rejected", "")]
 
 
 def test_no_runs_is_a_clear_error(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,8 +151,37 @@ def test_approval_after_the_run_shows_and_says_how_to_deploy(
 ) -> None:
     use(monkeypatch, FakeGlue({RUN: PASSED}, approval="Approved"))
     report = pipeline_report.build_report(settings, "churn-pipeline", RUN)
-    assert report.to_dict()["model_package"]["approval"] == "Approved"
+    assert report.to_dict()["ModelPackage"]["ApprovalStatus"] == "Approved"
     assert report.notes == (
         f"the package was approved after this run: deploy it with 'glue-wf resume {RUN} "
         "--node deploy --wait'",
+    )
+
+
+def test_data_quality_summary_is_shown(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    failed = {
+        "data_quality": "failed: 30 of 200 rows (15.0%) would be dropped, more than "
+        "max_dropped_fraction 0.05: non_numeric in 'age': 30 (e.g. 'unknown')",
+        "data_quality_uri": "s3://b/runs/wr_1/preprocess/data_quality.json",
+        "rows_input": "200",
+    }
+    use(monkeypatch, FakeGlue({RUN: failed}))
+    report = pipeline_report.build_report(settings, "churn-pipeline", RUN)
+    lines = report.lines()
+    assert lines[1] == f"data:     {failed['data_quality']}"
+    assert lines[2] == "          report s3://b/runs/wr_1/preprocess/data_quality.json"
+    assert report.to_dict()["DataQuality"] == {
+        "Summary": failed["data_quality"],
+        "Report": failed["data_quality_uri"],
+    }
+
+
+def test_status_line_of_the_data_quality_summary() -> None:
+    assert pipeline_report.data_quality_line({}) is None
+    props = {
+        "data_quality": "passed: 5000 rows read, 0 dropped",
+        "data_quality_uri": "s3://b/d.json",
+    }
+    assert pipeline_report.data_quality_line(props) == (
+        "data quality: passed: 5000 rows read, 0 dropped (report s3://b/d.json)"
     )

@@ -7,13 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
+from churndata import SHARED_CSV as CHURN_CSV
 from click.testing import CliRunner
 
 from glue_workflow import sample_data
 from glue_workflow.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CHURN_CSV = PROJECT_ROOT.parent / "shared" / "data" / "churn_processed.csv"
 
 
 def rows_of(data: bytes) -> list[dict[str, str]]:

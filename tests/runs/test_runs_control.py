@@ -57,6 +57,15 @@ def test_start_refuses_secret_properties_before_any_call(
         control.start(target, {"note": "AKIAABCDEFGHIJKLMNOP"})
 
 
+def test_start_refuses_reserved_failure_reason_properties() -> None:
+    with pytest.raises(ConfigError) as err:
+        control.check_properties({"glue_wf_error_train": "x"})
+    assert str(err.value) == (
+        "run property 'glue_wf_error_train' is reserved: names starting with 'glue_wf_error_' "
+        "hold a failed node's reason, written by the job itself; pass another name"
+    )
+
+
 def test_secret_references_are_accepted_like_validate_does() -> None:
     # What the hint suggests must pass: the same rule as the definition validator's.
     from glue_workflow.validation.secrets import looks_like_secret

@@ -233,6 +233,6 @@ def test_status_before_any_run(local: Local) -> None:
     # --json: stdout is the executed plan, as plan --json lists it; progress on stderr.
     assert json.loads(local.cli("deploy", "--json").stdout) == []
     destroyed = json.loads(local.cli("destroy", "--yes", "--json").stdout)
-    assert {(i["action"], i["type"]) for i in destroyed} >= {
+    assert {(i["Action"], i["Type"]) for i in destroyed} >= {
         ("delete", "workflow"), ("delete", "job"), ("delete", "trigger")}  # fmt: skip
     assert json.loads(local.cli("destroy", "--yes", "--json").stdout) == []

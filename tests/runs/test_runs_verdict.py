@@ -26,6 +26,12 @@ def test_gate_rejection_is_handled_and_named() -> None:
     ]
     assert verdict.exit_code() == 0
     assert verdict.exit_code(fail_on_rejection=True) == 1
+    # Run lists and the console say "rejected", not a plain "succeeded".
+    assert verdict.label == "rejected"
+    assert verdict.short_summary == (
+        "rejected — model rejected by gate min_accuracy (accuracy 0.8123 < min_accuracy 0.9)"
+    )
+    assert judge(run_answer(HAPPY)).label == "succeeded"
 
 
 def test_handled_failure_without_gate_properties_names_the_branch() -> None:
@@ -44,6 +50,20 @@ def test_gate_that_could_not_decide_fails_the_run_even_when_branch_ran() -> None
         "failed — gate min_accuracy could not decide (run property 'accuracy' is missing)"
     )
     assert verdict.exit_code() == 1
+
+
+def test_drift_check_that_could_not_compare_fails_the_run_even_when_branch_ran() -> None:
+    props = {"drift_batch_decision": "error", "drift_batch_reason": "batch has no rows"}
+    verdict = judge(run_answer(REJECTED, properties=props))
+    assert verdict.outcome == "failed"
+    assert verdict.summary == "failed — drift check batch could not compare (batch has no rows)"
+
+
+def test_drift_found_and_handled_is_named_in_the_verdict() -> None:
+    props = {"drift_batch_decision": "drifted", "drift_batch_reason": "PSI 0.41 on State"}
+    verdict = judge(run_answer(REJECTED, properties=props))
+    assert verdict.outcome == "succeeded"
+    assert verdict.summary == "succeeded — data drift found by batch (PSI 0.41 on State)"
 
 
 def test_failed_reject_branch_makes_the_gate_failure_unhandled() -> None:
@@ -124,6 +144,7 @@ def test_node_rows_show_last_attempt_and_trigger_firing() -> None:
         "CompletedOn",
         "Attempt",
         "ErrorMessage",
+        "GlueErrorMessage",
         "JobRunId",
     ]
 

@@ -465,6 +465,20 @@ def test_job_arguments_precedence_and_glue_arguments(wf: Harness, tmp_path: Path
     etl_args = dict(zip(etl[::2], etl[1::2], strict=True))
     assert etl_args["--JOB_RUN_ID"] == job_runs(run, "etl")[0]["Id"]
     assert etl_args["--JOB_ID"].startswith("j_")
+    # GetJobRun: only what the run was started with (the action's Arguments and the
+    # workflow's two), not the job's defaults nor the run's own Glue arguments
+    started_with = {
+        "--b": "action",
+        "--c": "action",
+        "--d": "new",
+        "--WORKFLOW_NAME": "w",
+        "--WORKFLOW_RUN_ID": run_id,
+    }
+    for job in ("shell", "etl"):
+        job_run = job_runs(run, job)[0]
+        assert job_run["Arguments"] == started_with
+        got = wf.glue.get_job_run(JobName=job, RunId=job_run["Id"])["JobRun"]
+        assert got["Arguments"] == started_with
 
 
 # -- snapshot: triggers frozen at run start, job definitions live -----------------

@@ -80,6 +80,45 @@ function propsTable(props) {
 }
 function showError(e) { toast(e.message, true); }
 
+// A gate that rejected the run's model makes it "rejected" everywhere, with the reason.
+function rejectedReason(r) {
+  return (r.rejections || []).map((x) => `gate ${x.gate}: ${x.reason || "rejected"}`).join("; ");
+}
+function verdictBadge(r) {
+  const reason = rejectedReason(r);
+  if (!reason) return badge(r.verdict);
+  return h("span", { class: "verdict-rejected", title: reason }, badge("rejected"), " ",
+    h("span", { class: "muted rejection-reason" }, reason));
+}
+// Charts are SVG drawn by the server; parsed as XML (no script runs) and adopted.
+function chart(svgText) {
+  const doc = new DOMParser().parseFromString(svgText, "image/svg+xml");
+  return document.importNode(doc.documentElement, true);
+}
+function num(x, digits) { return x === null || x === undefined ? "—" : (+x).toFixed(digits === undefined ? 4 : digits); }
+function evaluationBox(payload) {
+  const ev = payload.evaluation, charts = payload.charts || {};
+  const order = ["roc", "pr", "confusion", "importance"];
+  const items = order.filter((k) => charts[k]).map((k) => h("figure", { class: "chart-box", "data-chart-name": k }, chart(charts[k])));
+  const parts = [h("div", { class: "charts", id: "charts" }, items)];
+  if (!items.length) parts.push(h("p", { class: "muted" }, "No model-quality data."));
+  for (const p of ev.problems || []) parts.push(h("div", { class: "message" }, p));
+  const q = ev.quality;
+  if (q) {
+    const keys = ["accuracy", "precision", "recall", "f1", "auc", "true_negative_rate", "false_positive_rate"];
+    parts.push(h("table", { class: "metrics-table", id: "quality-metrics" }, h("tr", {}, keys.map((k) => h("th", {}, k))),
+      h("tr", {}, keys.map((k) => h("td", { class: "num" }, num(q.metrics[k]))))));
+  }
+  if ((ev.threshold_table || []).length) {
+    const cols = ["threshold", "precision", "recall", "f1", "accuracy", "false_positive_rate", "tp", "fp", "tn", "fn"];
+    parts.push(h("h3", {}, "Threshold table"), h("table", { id: "threshold-table" },
+      h("tr", {}, cols.map((c) => h("th", {}, c))),
+      ev.threshold_table.map((row) => h("tr", { class: row.threshold === ev.threshold ? "current" : "" },
+        cols.map((c) => h("td", { class: "num" }, ["tp", "fp", "tn", "fn"].includes(c) ? row[c] : num(row[c], c === "threshold" ? 2 : 3)))))));
+  }
+  return h("div", { class: "card", id: "evaluation" }, h("h2", {}, "Evaluation"), parts);
+}
+
 // ---- the DAG ----------------------------------------------------------------------------
 
 function drawGraph(graph, opts) {
@@ -157,7 +196,7 @@ async function viewWorkflows() {
       h("td", {}, w.description || ""),
       h("td", { class: "mono" }, w.last_run ? h("a", { href: `/workflows/${enc(w.name)}/runs/${enc(w.last_run.run_id)}` }, w.last_run.run_id) : "—"),
       h("td", {}, w.last_run ? badge(w.last_run.status) : "—"),
-      h("td", {}, w.last_run ? badge(w.last_run.verdict) : "—"),
+      h("td", {}, w.last_run ? verdictBadge(w.last_run) : "—"),
       h("td", {}, w.last_run ? fmtTime(w.last_run.started_on) : "—"))))
     : h("p", { class: "muted" }, "No workflow yet: deploy one with glue-wf deploy."));
 }
@@ -168,7 +207,7 @@ function runsTable(wf, runs) {
     h("tr", {}, ["Run", "Status", "Verdict", "Started", "Duration", "Run properties", "Resumed from"].map((x) => h("th", {}, x))),
     runs.map((r) => h("tr", { "data-run-id": r.run_id },
       h("td", { class: "mono" }, h("a", { href: `/workflows/${enc(wf)}/runs/${enc(r.run_id)}` }, r.run_id)),
-      h("td", {}, badge(r.status)), h("td", {}, badge(r.verdict)),
+      h("td", {}, badge(r.status)), h("td", {}, verdictBadge(r)),
       h("td", {}, fmtTime(r.started_on)), h("td", { class: "num" }, fmtDur(r.duration_seconds)),
       h("td", { class: "num" }, Object.keys(r.run_properties || {}).length),
       h("td", { class: "mono" }, r.previous_run_id || ""))));
@@ -219,10 +258,12 @@ async function viewWorkflow() {
   };
   const graphBox = h("div", { class: "graph-col" }, drawGraph(w.graph, { withRuns: false, onSelect: select }));
   const runsBox = h("div", {}, runsTable(wf, runs.runs));
+  const trendBox = h("div", { id: "trend-box" });
   app.replaceChildren(h("h1", {}, "Workflow ", h("span", { class: "mono" }, w.name)),
     w.description ? h("p", {}, w.description) : "",
     h("div", { class: "row" }, graphBox, h("div", { class: "grow" }, detail, startForm(wf, w.default_run_properties))),
-    h("h2", {}, "Runs (newest first)"), runsBox);
+    h("h2", {}, "Runs (newest first)"), runsBox, trendBox);
+  loadTrend(wf, trendBox);
   const refresh = async () => {
     try {
       const fresh = await api(`/api/workflows/${enc(wf)}/runs`);
@@ -232,14 +273,78 @@ async function viewWorkflow() {
   pollTimer = setInterval(refresh, 3000);
 }
 
+async function loadTrend(wf, box) {
+  let t;
+  try { t = await api(`/api/workflows/${enc(wf)}/trend`); } catch (e) { box.replaceChildren(h("div", { class: "message" }, e.message)); return; }
+  if (!t.runs.length) { box.replaceChildren(); return; }
+  const ids = t.runs.map((r) => r.run_id);
+  const pick = (id, sel) => h("select", { id }, ids.map((x, i) => h("option", { value: x, selected: i === sel }, x)));
+  const a = pick("compare-a", Math.min(1, ids.length - 1)), b = pick("compare-b", 0);
+  const dqKeys = [...new Set(t.runs.flatMap((r) => Object.keys(r.data_quality)))].sort();
+  box.replaceChildren(h("h2", {}, "Runs over time"),
+    h("div", { class: "card" }, t.chart ? h("div", { id: "trend-chart" }, chart(t.chart)) : h("p", { class: "muted" }, "No run has metrics yet."),
+      t.gate_metrics.length ? h("p", { class: "muted" }, `Gate metrics: ${t.gate_metrics.join(", ")}`) : ""),
+    h("table", { id: "trend" }, h("tr", {}, ["Run", "Verdict", "Started", ...t.metrics, ...dqKeys, "Model"].map((x) => h("th", {}, x))),
+      t.runs.map((r) => h("tr", { "data-run-id": r.run_id, "data-verdict": r.verdict },
+        h("td", { class: "mono" }, h("a", { href: `/workflows/${enc(wf)}/runs/${enc(r.run_id)}` }, r.run_id)),
+        h("td", {}, verdictBadge(r)), h("td", {}, fmtTime(r.started_on)),
+        t.metrics.map((m) => h("td", { class: "num", "data-metric": m }, num(r.metrics[m]))),
+        dqKeys.map((k) => h("td", { class: "num" }, r.data_quality[k] || "—")),
+        h("td", {}, r.model_package_version ? h("a", { href: `/models/${enc(r.model_package_group)}/versions/${enc(r.model_package_version)}` }, `v${r.model_package_version}`) : "—")))),
+    ids.length > 1 ? h("div", { class: "actions", id: "compare-form" }, "Compare ", a, " with ", b,
+      h("button", { type: "button", id: "compare", onclick: () => { window.location.href = `/workflows/${enc(wf)}/compare/${enc(a.value)}/${enc(b.value)}`; } }, "Compare")) : "");
+}
+
+async function viewCompare() {
+  const wf = data.workflow;
+  const c = await api(`/api/workflows/${enc(wf)}/compare/${enc(data.a)}/${enc(data.b)}`);
+  const runLink = (r) => h("a", { class: "mono", href: `/workflows/${enc(wf)}/runs/${enc(r.run_id)}` }, r.run_id);
+  const head = (r, side) => h("div", { class: "card grow", id: `run-${side}` }, h("h2", {}, side.toUpperCase(), " · ", runLink(r)),
+    facts([["Status", badge(r.status)], ["Verdict", verdictBadge(r)], ["Started", fmtTime(r.started_on)], ["Duration", fmtDur(r.duration_seconds)]]));
+  const delta = (d) => d === null || d === undefined ? "—" : (d > 0 ? "+" : "") + (+d.toFixed(6));
+  app.replaceChildren(h("h1", {}, h("a", { href: `/workflows/${enc(wf)}` }, wf), " · compare"),
+    h("div", { class: "row" }, head(c.a, "a"), head(c.b, "b")),
+    h("h2", {}, "Metrics"), h("table", { id: "metrics-diff" }, h("tr", {}, ["Metric", "A", "B", "B − A"].map((x) => h("th", {}, x))),
+      c.metrics.map((m) => h("tr", { "data-name": m.name, class: m.delta ? "changed" : "" }, h("td", { class: "mono" }, m.name),
+        h("td", { class: "num" }, m.a === null ? "—" : m.a), h("td", { class: "num" }, m.b === null ? "—" : m.b), h("td", { class: "num delta" }, delta(m.delta))))),
+    h("h2", {}, "Node durations"), h("table", { id: "nodes-diff" }, h("tr", {}, ["Node", "A", "B", "B − A"].map((x) => h("th", {}, x))),
+      c.nodes.map((n) => h("tr", { "data-node": n.node }, h("td", { class: "mono" }, n.node),
+        h("td", {}, fmtDur(n.a_seconds), " ", badge(n.a_state)), h("td", {}, fmtDur(n.b_seconds), " ", badge(n.b_state)),
+        h("td", { class: "num" }, n.delta === null ? "—" : (n.delta > 0 ? "+" : "") + n.delta.toFixed(1) + " s")))),
+    h("h2", {}, "Run properties"), h("table", { id: "props-diff" }, h("tr", {}, ["Property", "A", "B"].map((x) => h("th", {}, x))),
+      c.properties.map((p) => h("tr", { "data-name": p.name, class: p.changed ? "changed" : "" }, h("td", { class: "mono" }, p.name),
+        h("td", { class: "mono" }, p.a === null ? "—" : p.a), h("td", { class: "mono" }, p.b === null ? "—" : p.b)))));
+}
+
+function runLinks(wf, props) {
+  const links = [];
+  if (props.model_package_group && props.model_package_version) {
+    links.push(["Model version", h("a", { id: "model-link", href: `/models/${enc(props.model_package_group)}/versions/${enc(props.model_package_version)}` },
+      `${props.model_package_group} v${props.model_package_version}`)]);
+  }
+  if (props.deployed_endpoint) links.push(["Endpoint", h("a", { id: "endpoint-link", href: `/endpoints/${enc(props.deployed_endpoint)}` }, props.deployed_endpoint)]);
+  if (props.training_job_name) links.push(["Training job", h("span", { class: "mono" }, props.training_job_name)]);
+  if (props.input_uri) links.push(["Input data", h("span", { class: "mono" }, props.input_uri)]);
+  return links;
+}
+
 async function viewRun() {
   const wf = data.workflow, runId = data.run;
   let selected = null, run = null;
   const head = h("div", {}), graphBox = h("div", {}), detail = h("div", { class: "card", id: "node-detail" });
-  const logBox = h("div", { id: "log-box" }), propsBox = h("div", {});
+  const logBox = h("div", { id: "log-box" }), propsBox = h("div", {}), evalBox = h("div", {});
   graphBox.className = "graph-col";
   app.replaceChildren(head, legend(), h("div", { class: "row" }, graphBox,
-    h("div", { class: "grow" }, detail, logBox)), h("h2", {}, "Run properties"), propsBox);
+    h("div", { class: "grow" }, detail, logBox)), evalBox, h("h2", {}, "Run properties"), propsBox);
+  let evalShown = null;
+  const showEvaluation = async () => {
+    const props = run.run_properties || {};
+    const key = `${props.model_quality_uri || ""}|${props.evaluation_uri || ""}`;
+    if (key === "|" || key === evalShown) return;
+    evalShown = key;
+    try { evalBox.replaceChildren(evaluationBox(await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}/evaluation`))); }
+    catch (e) { evalBox.replaceChildren(h("div", { class: "message" }, e.message)); }
+  };
 
   let openLog = null;
   const showLog = async (jobName, jobRunId) => {
@@ -274,7 +379,16 @@ async function viewRun() {
       h("td", { class: "num" }, fmtDur(jr.duration_seconds)),
       h("td", { class: "mono" }, jr.error || ""),
       h("td", {}, h("button", { class: "secondary view-log", type: "button", onclick: () => showLog(n.name, jr.id) }, "View log"))));
-    detail.replaceChildren(h("h2", {}, n.name, " ", badge(n.state_class)),
+    const f = n.failure;  // the reason the job recorded (Glue's own message on AWS says little)
+    const failure = f ? h("div", { class: "card failure" }, facts([
+      ["Reason", h("span", { class: "mono", id: "failure-reason" }, f.reason || "")],
+      ...(f.glue_error && f.glue_error !== f.reason ? [["Glue says", h("span", { class: "mono" }, f.glue_error)]] : []),
+      ...(f.log_groups ? [["Logs", h("span", { class: "mono" }, `${f.log_groups.output}, ${f.log_groups.error} (stream ${f.job_run_id})`)]] : []),
+      ...(f.log_file ? [["Log", h("span", { class: "mono" }, f.log_file)]] : []),
+      ...(f.console_url ? [["AWS console", h("a", { href: f.console_url, target: "_blank", rel: "noopener" }, "job run")]] : []),
+    ])) : "";
+    const cache = n.cache ? h("p", { class: "muted", id: "cache-note" }, "Step cache: ", h("span", { class: "mono" }, n.cache)) : "";
+    detail.replaceChildren(h("h2", {}, n.name, " ", badge(n.state_class)), cache, failure,
       rows.length ? h("table", {}, h("tr", {}, ["Attempt", "State", "Started", "Ended", "Duration", "Error", ""].map((x) => h("th", {}, x))), rows)
         : h("p", { class: "muted" }, "Not started in this run."),
       run.status === "COMPLETED" && rows.length ? h("div", { class: "actions" },
@@ -286,13 +400,14 @@ async function viewRun() {
       h("h1", {}, h("a", { href: `/workflows/${enc(wf)}` }, wf), " · ", h("span", { class: "mono" }, runId)),
       h("div", { class: "card" }, facts([
         ["Status", h("span", { id: "run-status" }, badge(run.status))],
-        ["Verdict", h("span", {}, h("span", { id: "run-verdict" }, badge(run.verdict)), " ",
+        ["Verdict", h("span", {}, h("span", { id: "run-verdict" }, verdictBadge(run)), " ",
           h("span", { class: "muted", id: "verdict-summary" },
             run.verdict_summary && run.verdict_summary !== run.verdict ? run.verdict_summary : ""))],
         ["Started", fmtTime(run.started_on)], ["Ended", fmtTime(run.completed_on)],
         ["Duration", fmtDur(run.duration_seconds)],
         ["Actions", `${stats.SucceededActions || 0} succeeded, ${stats.FailedActions || 0} failed, ` +
           `${stats.TimeoutActions || 0} timed out, ${stats.StoppedActions || 0} stopped, ${stats.RunningActions || 0} running of ${stats.TotalActions || 0}`],
+        ...runLinks(wf, run.run_properties || {}),
         ...(run.previous_run_id ? [["Resumed from", h("a", { class: "mono", href: `/workflows/${enc(wf)}/runs/${enc(run.previous_run_id)}` }, run.previous_run_id)]] : []),
         ...(run.error ? [["Error", run.error]] : []),
       ]),
@@ -309,6 +424,7 @@ async function viewRun() {
     try { run = await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}`); }
     catch (e) { showError(e); return; }
     render();
+    await showEvaluation();
     if (openLog && pollTimer) await showLog(...openLog);  // follow a log while the run goes on
     if (!run.live && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   };
@@ -338,13 +454,34 @@ async function viewModel() {
     g.description ? h("p", {}, g.description) : "",
     h("table", { id: "versions" }, h("tr", {}, ["Version", "Approval", "Status", "Created", "Metrics", "Model", ""].map((x) => h("th", {}, x))),
       g.versions.map((v) => h("tr", { "data-version": v.version },
-        h("td", { class: "num" }, v.version), h("td", {}, badge(v.approval)), h("td", {}, v.status || "—"),
+        h("td", { class: "num" }, h("a", { href: `/models/${enc(name)}/versions/${enc(v.version)}` }, v.version)),
+        h("td", {}, badge(v.approval)), h("td", {}, v.status || "—"),
         h("td", {}, fmtTime(v.created_on)),
         h("td", { class: "mono metrics" }, Object.entries(v.metrics).map(([k, x]) => h("div", {}, `${k}: ${typeof x === "number" ? +x.toFixed(4) : x}`))),
         h("td", { class: "mono" }, v.model_data_url || ""),
         h("td", {}, h("div", { class: "actions" },
           h("button", { type: "button", class: "approve", disabled: v.approval === "Approved", onclick: () => approve(v, "Approved") }, "Approve"),
           h("button", { type: "button", class: "danger reject", disabled: v.approval === "Rejected", onclick: () => approve(v, "Rejected") }, "Reject")))))));
+}
+
+async function viewVersion() {
+  const group = data.group, version = data.version;
+  const v = await api(`/api/models/${enc(group)}/versions/${enc(version)}`);
+  const l = v.lineage;
+  const mono = (x) => x ? h("span", { class: "mono" }, x) : "—";
+  const runLink = l.workflow && l.run_id ? h("a", { id: "lineage-run", class: "mono", href: `/workflows/${enc(l.workflow)}/runs/${enc(l.run_id)}` }, l.run_id) : "—";
+  const endpoints = l.endpoints.length ? h("ul", { id: "lineage-endpoints" }, l.endpoints.map((e) => h("li", {},
+    h("a", { href: `/endpoints/${enc(e.endpoint)}` }, e.endpoint), " ", badge(e.status), ` variant ${e.variant} · config ${e.endpoint_config}`)))
+    : h("span", { class: "muted", id: "lineage-endpoints" }, "not served by any endpoint");
+  app.replaceChildren(h("h1", {}, h("a", { href: `/models/${enc(group)}` }, group), " · version ", h("span", { class: "mono" }, v.version)),
+    h("div", { class: "row" },
+      h("div", { class: "card grow" }, h("h2", {}, "Version"), facts([["Approval", badge(v.approval)], ["Status", v.status || "—"],
+        ["Created", fmtTime(v.created_on)], ["ARN", mono(v.arn)], ["Model data", mono(v.model_data_url)], ["Image", mono(v.image)]])),
+      h("div", { class: "card grow", id: "lineage" }, h("h2", {}, "Lineage"), facts([
+        ["Workflow", l.workflow ? h("a", { href: `/workflows/${enc(l.workflow)}` }, l.workflow) : "—"], ["Run", runLink],
+        ["Training job", mono(l.training_job)], ["Input data", mono(l.input_uri)], ["Data quality", mono(l.data_quality_uri)],
+        ["Evaluation", mono(l.evaluation_uri)], ["Served by", endpoints]]))),
+    evaluationBox(v));
 }
 
 async function viewEndpoints() {
@@ -378,7 +515,7 @@ async function viewEndpoint() {
 }
 
 const VIEWS = { workflows: viewWorkflows, workflow: viewWorkflow, run: viewRun, models: viewModels,
-  model: viewModel, endpoints: viewEndpoints, endpoint: viewEndpoint };
+  model: viewModel, version: viewVersion, compare: viewCompare, endpoints: viewEndpoints, endpoint: viewEndpoint };
 const view = VIEWS[data.view];
 if (view) {
   view().catch((e) => app.replaceChildren(h("div", { class: "message" }, e.message)));

@@ -97,6 +97,7 @@ class Executor:
         self.workflow: str | None = None
         self.my_start = process_start_time(os.getpid()) or ""
         self.base_env = job_environment(home.root)
+        self.gateway: Any = None  # ShellGateway, started with the first Python shell job
         # job -> state of its latest job run in this run; triggers fired in this run
         self.states: dict[str, str] = {}
         self.fired: set[str] = set()
@@ -106,6 +107,14 @@ class Executor:
         signal.set_wakeup_fd(self.wake_w)
         signal.signal(signal.SIGURG, lambda *_: None)
         signal.signal(signal.SIGTERM, self._terminate)
+
+    def gateway_url(self) -> str:
+        """The loopback gateway that answers this executor's Python shell jobs."""
+        if self.gateway is None:
+            from glue_workflow.local.glue.shellgateway import ShellGateway  # imports botocore
+
+            self.gateway = ShellGateway(self.home.root)
+        return str(self.gateway.url)
 
     def _terminate(self, *_: Any) -> None:
         self.stopping = True
@@ -227,7 +236,7 @@ class Executor:
                         timeout,
                         os.getpid() if self.standalone_id else None,
                         self.my_start if self.standalone_id else None,
-                        json.dumps(_run_doc(job or {})),
+                        json.dumps(self._run_doc(start, job or {})),
                     ),
                 )
                 self.states[start.job] = state
@@ -272,6 +281,25 @@ class Executor:
         )
         return "RUNNING", None, (start, job, args, timeout)
 
+    def _run_doc(self, start: Start, job: dict[str, Any]) -> dict[str, Any]:
+        """The JobRun fields GetJobRun shows beyond the row's own.
+
+        ``Arguments`` are what the run was started with, never merged with the job's
+        DefaultArguments (the merge is what the job process receives, see ``_admit``):
+        "For this job run, they replace the default arguments set in the job
+        definition itself" (StartJobRun API reference). A trigger action starts the
+        run with its own Arguments, and a workflow adds ``--WORKFLOW_NAME`` and
+        ``--WORKFLOW_RUN_ID`` as run arguments (Glue developer guide on workflow run
+        properties: jobs read them with getResolvedOptions). No public GetJobRun
+        transcript of a workflow-started run was found; that the two show among the
+        Arguments follows from their being arguments of the run.
+        """
+        arguments = dict(start.action.get("Arguments") or {})
+        if self.workflow and self.run_id:
+            arguments["--WORKFLOW_NAME"] = self.workflow
+            arguments["--WORKFLOW_RUN_ID"] = self.run_id
+        return {**_job_settings(job), "Arguments": arguments}
+
     def launch(self, launches: list[Launch]) -> None:
         pids: list[tuple[int, str]] = []
         failed = False
@@ -281,6 +309,7 @@ class Executor:
                     self.home,
                     JobLaunch(job_run_id=start.job_run_id, job=job, arguments=args),
                     self.base_env,
+                    gateway=self.gateway_url,
                 )
             except (JobLaunchError, OSError) as exc:
                 self.finish(start.job_run_id, start.job, "FAILED", str(exc))
@@ -455,7 +484,7 @@ class Executor:
             )
 
 
-def _run_doc(job: dict[str, Any]) -> dict[str, Any]:
+def _job_settings(job: dict[str, Any]) -> dict[str, Any]:
     """Static JobRun fields copied from the job definition."""
     keys = ("GlueVersion", "MaxCapacity", "WorkerType", "NumberOfWorkers", "ExecutionClass")
     return {k: job[k] for k in keys if job.get(k) is not None}

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.local.environment import job_environment
+from glue_workflow.awsglue_local import RUNTIME_DIR
+from glue_workflow.errors import LocalTargetError
+from glue_workflow.jobkit.failure import shorten as _shorten
+from glue_workflow.local.environment import PACKAGE_ROOT, SITECUSTOMIZE_DIR, job_environment
+from glue_workflow.local.glue import sparkcluster
 from glue_workflow.local.glue.logs import job_log_path
+from glue_workflow.local.interpreters import project_env, project_python, shell_python
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, uri_to_path
+from glue_workflow.local.spark.control import spark_job_environment
 from glue_workflow.local.store import LocalHome
+
+# The Python shell job's site hook (see shellsite/__init__.py).
+SITE_DIR = Path(__file__).resolve().parent / "shellsite"
 
 SUPPORTED_COMMANDS = ("glueetl", "pythonshell")
 
@@ -71,9 +79,19 @@ def local_file(home: LocalHome, location: str, what: str) -> Path:
 
 
 def start_job_process(
-    home: LocalHome, launch: JobLaunch, base_env: Mapping[str, str] | None = None
+    home: LocalHome,
+    launch: JobLaunch,
+    base_env: Mapping[str, str] | None = None,
+    *,
+    gateway: Callable[[], str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start the job in its own session (so a timeout or stop can kill its whole tree)."""
+    """Start the job in its own session (so a timeout or stop can kill its whole tree).
+
+    A Spark job runs under the project's interpreter with the local awsglue runtime.
+    A Python shell job runs as Glue's Python shell does: under the interpreter of its
+    PythonVersion, with only its script, its ``--extra-py-files`` and that interpreter's
+    libraries; its AWS calls go to ``gateway()`` (the executor's loopback gateway).
+    """
     command = launch.job.get("Command") or {}
     kind = command.get("Name")
     if kind not in SUPPORTED_COMMANDS:
@@ -82,25 +100,51 @@ def start_job_process(
             f"(supported: {', '.join(SUPPORTED_COMMANDS)})"
         )
     script = local_file(home, str(command.get("ScriptLocation", "")), "ScriptLocation")
-    extra: list[str] = []
-    for item in (launch.arguments.get("--extra-py-files") or "").split(","):
-        if item.strip():
-            path = local_file(home, item.strip(), "--extra-py-files entry")
-            extra.append(str(path.parent if path.suffix == ".py" else path))
+    extra = _extra_py_files(home, launch.arguments)
     env = dict(base_env) if base_env is not None else job_environment(home.root)
-    if extra:
-        # after glue-wf's own entries: the local runtime stays first, as the contract says
-        parts = env["PYTHONPATH"].split(os.pathsep)
-        env["PYTHONPATH"] = os.pathsep.join([*parts[:3], *extra, *parts[3:]])
+    env = project_env(env)
+    header = ""
+    try:
+        if kind == "pythonshell":
+            if gateway is None:
+                raise JobLaunchError("a Python shell job needs its executor's gateway")
+            shell = shell_python(str(command.get("PythonVersion") or "3.9"))
+            executable = shell.executable
+            header = f"glue-wf: Python shell job under Python {shell.version} ({shell.note})\n"
+            env = _shell_environment(env, extra, gateway())
+        else:
+            executable = project_python()
+            # [target.local] warm_spark; the warm Spark gets no job's own entries
+            warm = spark_job_environment(home.root, env)
+            if extra:
+                # after glue-wf's own entries: the local runtime stays first, as the contract says
+                parts = env["PYTHONPATH"].split(os.pathsep)
+                env["PYTHONPATH"] = os.pathsep.join([*parts[:3], *extra, *parts[3:]])
+            if sparkcluster.configured_master(env) is None:
+                env.update(warm)  # a cluster's application bypasses the warm Spark
+            # spark_master: the job drives an application on that cluster (no-op unset)
+            env, header = sparkcluster.submit_environment(
+                env,
+                launch.job,
+                runtime_dir=RUNTIME_DIR,
+                cache_dir=home.work_dir / "spark-cluster",
+                py_files=extra,
+                app_name=f"{launch.job.get('Name')} {launch.job_run_id}",
+                python=executable,
+            )
+    except LocalTargetError as exc:
+        raise JobLaunchError(str(exc)) from exc
     env["PYTHONUNBUFFERED"] = "1"
     work = home.work_dir / "jobs" / launch.job_run_id
     work.mkdir(parents=True, exist_ok=True)
     log_path = job_log_path(home.root, launch.job_run_id)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, str(script)]
+    argv = [executable, str(script)]
     for key, value in launch.arguments.items():
         argv += [key, value]
     with log_path.open("ab") as log:
+        log.write(header.encode())
+        log.flush()
         return subprocess.Popen(
             argv,
             cwd=work,
@@ -110,6 +154,37 @@ def start_job_process(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def _extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:
+    """Local paths of ``--extra-py-files``: a .py file's directory, a .whl/.zip itself."""
+    extra: list[str] = []
+    for item in (arguments.get("--extra-py-files") or "").split(","):
+        if item.strip():
+            path = local_file(home, item.strip(), "--extra-py-files entry")
+            extra.append(str(path.parent if path.suffix == ".py" else path))
+    return extra
+
+
+def _shell_environment(env: Mapping[str, str], extra: list[str], gateway: str) -> dict[str, str]:
+    """What a Python shell job sees: the shell's site hook, ``awsglue.utils`` and its
+    ``--extra-py-files``.
+
+    No glue-wf source tree, no caller's PYTHONPATH: the job
+    library comes from the uploaded wheel, as Glue installs it, so a packaging fault
+    fails here as it would there.
+    """
+    result = {k: v for k, v in env.items() if k not in ("GLUE_WF_HOME", "PYTHONPATH")}
+    # awsglue.utils (getResolvedOptions) is part of Glue's Python shell environment
+    result["PYTHONPATH"] = os.pathsep.join([str(SITE_DIR), str(RUNTIME_DIR), *extra])
+    result["GLUE_WF_SHELL_GATEWAY"] = gateway
+    # A source checkout is hidden whole; an installed glue-wf shares its site-packages with
+    # boto3, so only the wheel's place first on PYTHONPATH keeps the job to its own copy.
+    installed = PACKAGE_ROOT.name in ("site-packages", "dist-packages")
+    hidden = [str(SITECUSTOMIZE_DIR)] if installed else [str(PACKAGE_ROOT), str(SITECUSTOMIZE_DIR)]
+    result["GLUE_WF_SHELL_HIDE"] = os.pathsep.join(hidden)
+    result["PYTHONNOUSERSITE"] = "1"
+    return result
 
 
 def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
@@ -127,10 +202,3 @@ def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
     if lines:
         return f"{_shorten(lines[-1])} ({status}; log: {path})"
     return f"job process ended with {status} (log: {path})"
-
-
-def _shorten(line: str, limit: int = 600) -> str:
-    """Keep both ends of a long line: the end usually says how to fix it."""
-    if len(line) <= limit:
-        return line
-    return f"{line[: limit // 2]} … {line[-(limit // 2) :]}"

@@ -42,12 +42,17 @@ def is_alive(pid: int | None, start: str | None) -> bool:
 
 
 def spawn_executor(home: Path, args: list[str], log_name: str) -> tuple[int, str]:
-    """Start ``python -m glue_workflow.local.glue.executor <home> <args>`` in its own session."""
+    """Start ``python -m glue_workflow.local.glue.executor <home> <args>`` in its own session.
+
+    Under the project's interpreter, whoever calls (the AWS CLI, another Python)."""
+    from glue_workflow.local.interpreters import project_python
+
     log_dir = home / "logs" / "executor"
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"{log_name}.log").open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "glue_workflow.local.glue.executor", str(home), *args],
+            [project_python(), "-m", "glue_workflow.local.glue.executor", str(home), *args],
+            env=_executor_env(home),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -57,6 +62,14 @@ def spawn_executor(home: Path, args: list[str], log_name: str) -> tuple[int, str
     # reap it when it exits so it does not linger as a zombie of a long-lived caller
     threading.Thread(target=proc.wait, daemon=True, name=f"reap-{proc.pid}").start()
     return proc.pid, process_start_time(proc.pid) or ""
+
+
+def _executor_env(home: Path) -> dict[str, str]:
+    """The local-target environment: the project's interpreter finds glue_workflow in it."""
+    from glue_workflow.local.environment import job_environment
+    from glue_workflow.local.interpreters import project_env
+
+    return project_env(job_environment(home))
 
 
 def signal_process(pid: int | None, start: str | None, sig: int = signal.SIGURG) -> None:

@@ -9,6 +9,7 @@ from glue_workflow.local.glue.errors import (
     already_exists,
     entity_not_found,
     invalid_input,
+    job_not_found,
     not_supported_feature,
 )
 from glue_workflow.local.glue.state import GlueState, now, to_datetime
@@ -110,6 +111,12 @@ class Resources:
         if doc is None:
             raise entity_not_found(f"Job {name} not found")
         return doc
+
+    def get_job(self, p: dict[str, Any]) -> dict[str, Any]:
+        doc = self.state.get_doc("glue_jobs", str(p["JobName"]))
+        if doc is None:
+            raise job_not_found()  # GetJob's own answer names no job, as on AWS
+        return {"Job": api_doc(doc)}
 
     def create_job(self, p: dict[str, Any]) -> dict[str, Any]:
         name = str(p["Name"])

@@ -7,11 +7,13 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from glue_workflow.local.glue.capacity import run_settings
 from glue_workflow.local.glue.errors import (
     concurrent_runs,
     entity_not_found,
     illegal_state,
     invalid_input,
+    not_supported_feature,
 )
 from glue_workflow.local.glue.graph import (
     build_graph,
@@ -67,6 +69,8 @@ class Runs:
             out["CompletedOn"] = to_datetime(run.completed)
         if run.error:
             out["ErrorMessage"] = run.error
+        if run.plan.get("event_batch"):  # started by an EVENT trigger (see eventstart)
+            out["StartingEventBatchCondition"] = dict(run.plan["event_batch"])
         if include_graph:
             by_job: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for job_run in job_runs:
@@ -143,6 +147,16 @@ class Runs:
         plan = {"mode": "start", "trigger": starts[0]["Name"]}
         self._insert_run(name, workflow, run_id, properties, triggers, plan, None)
         return {"RunId": run_id}
+
+    def start_event_run(self, name: str, properties: dict[str, str], plan: dict[str, Any]) -> str:
+        """A run started by an EVENT trigger's batch (``eventstart``): its id."""
+        reconcile(self.state)
+        workflow = self.resources.workflow(name)
+        run_id = new_run_id()
+        self._insert_run(
+            name, workflow, run_id, properties, self.state.triggers_of(name), plan, None
+        )
+        return run_id
 
     def _insert_run(  # noqa: PLR0917
         self,
@@ -283,6 +297,11 @@ class Runs:
         job = self.resources.job(name)
         from glue_workflow.local.glue.jobproc import resolve_arguments
 
+        if p.get("JobRunId"):
+            raise not_supported_feature("StartJobRun with JobRunId (retrying a previous job run)")
+        if p.get("JobRunQueuingEnabled"):
+            raise not_supported_feature("Job run queuing (JobRunQueuingEnabled)")
+        settings = run_settings(job, p)
         job_run_id = new_job_run_id()
         args = resolve_arguments(
             job, p.get("Arguments"), workflow=None, run_id=None, job_run_id=job_run_id
@@ -296,8 +315,10 @@ class Runs:
                     f"concurrent runs (ExecutionProperty.MaxConcurrentRuns = {limit})"
                 )
             ts = now()
-            keys = ("GlueVersion", "MaxCapacity", "WorkerType", "NumberOfWorkers")
-            doc = {k: job[k] for k in keys if job.get(k) is not None}
+            # GetJobRun's Arguments are the run's own, not merged with the job's defaults
+            # ("For this job run, they replace the default arguments set in the job
+            # definition itself", StartJobRun API reference); the launch uses the merge
+            doc = {**settings, "Arguments": dict(p.get("Arguments") or {})}
             conn.execute(
                 "INSERT INTO glue_job_runs (id, job, run_id, trigger, attempt, state, started, "
                 "modified, arguments, timeout, doc) VALUES (?, ?, NULL, ?, 0, 'STARTING', ?, ?, "

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from glue_workflow.local.dispatch import not_supported
-from glue_workflow.local.glue.resources import Resources, api_doc
+from glue_workflow.local.glue.eventstart import EventStarts
+from glue_workflow.local.glue.resources import Resources
 from glue_workflow.local.glue.runs import Runs
 from glue_workflow.local.glue.state import GlueState
 from glue_workflow.local.store import LocalHome
@@ -24,6 +25,7 @@ class GlueService:
         self.state = GlueState(home)
         self.resources = Resources(self.state)
         self.runs = Runs(self.state, self.resources)
+        self.events = EventStarts(self.state, self.runs.start_event_run)
         r, runs = self.resources, self.runs
         self._ops: dict[str, Handler] = {
             "CreateWorkflow": r.create_workflow,
@@ -33,7 +35,7 @@ class GlueService:
             "ListWorkflows": r.list_workflows,
             "BatchGetWorkflows": runs.batch_get_workflows,
             "CreateJob": r.create_job,
-            "GetJob": lambda p: {"Job": api_doc(r.job(str(p["JobName"])))},
+            "GetJob": r.get_job,
             "UpdateJob": r.update_job,
             "DeleteJob": r.delete_job,
             "ListJobs": r.list_jobs,

@@ -20,6 +20,7 @@ from urllib.parse import quote, unquote
 from botocore.response import StreamingBody
 
 from glue_workflow.local.dispatch import LocalServiceError, not_supported
+from glue_workflow.local.s3.notifications import BucketNotifications
 from glue_workflow.local.s3.objects import (
     DEFAULT_CONTENT_TYPE,
     ObjectInfo,
@@ -34,14 +35,23 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _CHUNK = 1024 * 1024
 
 
-def _no_bucket(bucket: str) -> LocalServiceError:
-    return LocalServiceError("NoSuchBucket", f"The specified bucket does not exist: {bucket}", 404)
+# S3's answers for a missing bucket or key (S3 API reference, "Error responses":
+# https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList).
+# AWS's error body also carries BucketName / Key elements; the message names neither.
 
 
-def _no_key(bucket: str, key: str) -> LocalServiceError:
-    return LocalServiceError(
-        "NoSuchKey", f"The specified key does not exist: s3://{bucket}/{key}", 404
-    )
+def _no_bucket(bucket: str) -> LocalServiceError:  # noqa: ARG001 - AWS's message names no bucket
+    return LocalServiceError("NoSuchBucket", "The specified bucket does not exist", 404)
+
+
+def _no_key(bucket: str, key: str) -> LocalServiceError:  # noqa: ARG001 - nor a key
+    return LocalServiceError("NoSuchKey", "The specified key does not exist.", 404)
+
+
+def _not_found_head() -> LocalServiceError:
+    """HeadObject / HeadBucket: a HEAD answer has no body, so botocore reports the HTTP
+    status as the code ("404") and its reason phrase as the message ("Not Found")."""
+    return LocalServiceError("404", "Not Found", 404)
 
 
 def _body_chunks(body: Any) -> Iterator[bytes]:
@@ -61,6 +71,7 @@ class S3Service:
 
     def __init__(self, home: LocalHome) -> None:
         self.store = ObjectStore(home)
+        self.notifications = BucketNotifications(home)
         self._ops: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "CreateBucket": self.create_bucket,
             "HeadBucket": self.head_bucket,
@@ -77,6 +88,10 @@ class S3Service:
             "UploadPart": self.upload_part,
             "CompleteMultipartUpload": self.complete_multipart_upload,
             "AbortMultipartUpload": self.abort_multipart_upload,
+            "PutBucketNotificationConfiguration": lambda p: self.notifications.put(
+                self._bucket(p), dict(p.get("NotificationConfiguration") or {})
+            ),
+            "GetBucketNotificationConfiguration": lambda p: self.notifications.get(self._bucket(p)),
         }
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +126,7 @@ class S3Service:
 
     def head_bucket(self, params: dict[str, Any]) -> dict[str, Any]:
         if not self.store.bucket_exists(str(params["Bucket"])):
-            raise LocalServiceError("404", "Not Found", 404)
+            raise _not_found_head()
         return {}
 
     def list_buckets(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: ARG002
@@ -131,6 +146,7 @@ class S3Service:
             else:
                 leftover.unlink()
         path.rmdir()
+        self.notifications.forget(bucket)
         return {"_status": 204}
 
     # -- objects -------------------------------------------------------------
@@ -144,6 +160,7 @@ class S3Service:
             content_type=str(params.get("ContentType") or DEFAULT_CONTENT_TYPE),
             metadata=dict(params.get("Metadata") or {}),
         )
+        self.notifications.object_created(bucket, key, info.size, info.etag, "PutObject")
         return {"ETag": info.etag}
 
     def _info(self, params: dict[str, Any]) -> tuple[str, str, ObjectInfo]:
@@ -169,7 +186,7 @@ class S3Service:
         try:
             _, _, info = self._info(params)
         except LocalServiceError as exc:
-            raise LocalServiceError("404", "Not Found", 404) from exc
+            raise _not_found_head() from exc
         return self._object_fields(info)
 
     def get_object(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -235,6 +252,7 @@ class S3Service:
                 else src.content_type,
                 metadata=dict(params.get("Metadata") or {}) if replace else src.metadata,
             )
+        self.notifications.object_created(bucket, key, info.size, info.etag, "CopyObject")
         return {"CopyObjectResult": {"ETag": info.etag, "LastModified": info.last_modified}}
 
     def list_objects_v2(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -382,6 +400,9 @@ class S3Service:
             etag=etag,
         )
         self.store.drop_upload(upload_id)
+        self.notifications.object_created(
+            upload["bucket"], upload["key"], info.size, info.etag, "CompleteMultipartUpload"
+        )
         return {
             "Location": f"s3://{upload['bucket']}/{upload['key']}",
             "Bucket": upload["bucket"],

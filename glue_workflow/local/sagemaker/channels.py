@@ -1,9 +1,10 @@
-"""Training channels: the files under an S3 prefix, read as the XGBoost algorithm does.
+"""Training channels: an S3 prefix laid out as SageMaker lays it out for the container.
 
-``text/csv``: no header, label in the first column (weights in the second with
-``csv_weights=1``). ``text/libsvm`` (the algorithm's default): ``label idx:value ...``.
-Hadoop side files (``_SUCCESS``, ``.crc``; names starting with ``_`` or ``.``) and
-empty files are skipped, as Spark writes them next to its part files.
+In File mode SageMaker copies every object under a channel's ``S3Uri`` (``S3Prefix``)
+to ``/opt/ml/input/data/<channel>/``, each at its key below the prefix's last ``/``
+(``s3://b/data/train/part-0.csv`` -> ``train/part-0.csv``), side files such as
+Spark's ``_SUCCESS`` included. ``stage`` builds that directory from symlinks into the
+S3 stand-in; ``xgb_input`` then reads it as the XGBoost container does.
 """
 
 from __future__ import annotations
@@ -15,22 +16,38 @@ from typing import Any
 from glue_workflow.errors import GlueWfError
 from glue_workflow.local.s3paths import bucket_dir, check_key, parse_s3_uri
 
-CSV_TYPES = ("text/csv", "csv")
-LIBSVM_TYPES = ("text/libsvm", "libsvm", "text/x-libsvm")
 TMP_PREFIX = ".glue-wf-tmp-"  # files being written into the S3 stand-in
+CONTAINER_DATA_DIR = "/opt/ml/input/data"  # SM_CHANNEL_<NAME> = <this>/<name>
+
+# The content types the XGBoost container's channel validation accepts, compared as
+# exact strings (sagemaker_xgboost_container/data_utils.py VALID_CONTENT_TYPES,
+# algorithm_mode/channel_validation.py; sagemaker_algorithm_toolkit/channel_validation.py
+# Channel.validate): "text/csv; label_size=1" is not among them.
+CSV_TYPES = ("csv", "text/csv")
+LIBSVM_TYPES = ("libsvm", "text/libsvm", "text/x-libsvm")
+NOT_LOCAL_TYPES = (
+    "parquet",
+    "recordio-protobuf",
+    "application/x-parquet",
+    "application/x-recordio-protobuf",
+)
+DEFAULT_CONTENT_TYPE = "text/libsvm"  # channel_validation: set_default_content_type
 
 
 class ChannelError(GlueWfError):
-    """A channel is missing, empty, of an unsupported type, or its data is malformed."""
+    """Bad channel data or configuration: the message is the container's UserError."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Channel:
     name: str
     uri: str
-    content_type: str  # "csv" | "libsvm"
-    files: tuple[Path, ...]
-    keys: tuple[str, ...]
+    content_type: str  # as configured (or the algorithm's default)
+    objects: tuple[tuple[str, Path], ...]  # (path below the channel directory, data)
+
+    @property
+    def container_path(self) -> str:
+        return f"{CONTAINER_DATA_DIR}/{self.name}"
 
 
 def list_prefix(s3_root: Path, uri: str) -> list[tuple[str, Path]]:
@@ -56,27 +73,42 @@ def list_prefix(s3_root: Path, uri: str) -> list[tuple[str, Path]]:
     return sorted(found)
 
 
+def relative_key(prefix: str, key: str) -> str:
+    """Where SageMaker puts object ``key`` of a download of ``prefix``: the key below
+    the prefix's last ``/`` (an exact key: its name)."""
+    strip = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
+    return key[len(strip) :] if key.startswith(strip) else Path(key).name
+
+
 def content_type_of(channel: dict[str, Any]) -> str:
-    raw = str(channel.get("ContentType") or "text/libsvm")
-    base = raw.split(";", maxsplit=1)[0].strip().lower()
-    if base in CSV_TYPES:
-        if "label_size" in raw and "label_size=1" not in raw.replace(" ", ""):
-            raise ChannelError(
-                f"Channel {channel['ChannelName']!r}: only label_size=1 is supported for "
-                f"text/csv (got {raw!r})"
-            )
-        return "csv"
-    if base in LIBSVM_TYPES:
-        return "libsvm"
-    raise ChannelError(
-        f"Channel {channel['ChannelName']!r}: content type {raw!r} is not supported by the "
-        "local target; use text/csv (label first, no header) or text/libsvm"
-    )
+    return str(channel.get("ContentType") or DEFAULT_CONTENT_TYPE)
+
+
+def check_config(channel: dict[str, Any]) -> None:
+    """The container's channel validation: the ContentType must be one it lists."""
+    name = channel["ChannelName"]
+    content_type = content_type_of(channel)
+    if content_type in NOT_LOCAL_TYPES:
+        raise ChannelError(
+            f"Channel {name!r}: ContentType {content_type} is accepted by the XGBoost "
+            "container but not supported by the glue-wf local target; use text/csv "
+            "(label first, no header) or text/libsvm"
+        )
+    if content_type not in CSV_TYPES + LIBSVM_TYPES:
+        # inputdataconfig.json's entry for the channel, as the container prints it
+        value = {
+            "ContentType": content_type,
+            "TrainingInputMode": "File",
+            "S3DistributionType": _source(channel).get("S3DataDistributionType")
+            or "FullyReplicated",
+            "RecordWrapperType": channel.get("RecordWrapperType") or "None",
+        }
+        raise ChannelError(f"Channel configuration for '{name}' channel is not supported: {value}")
 
 
 def resolve(s3_root: Path, channel: dict[str, Any]) -> Channel:
     name = channel["ChannelName"]
-    source = (channel.get("DataSource") or {}).get("S3DataSource")
+    source = _source(channel)
     if not source:
         raise ChannelError(f"Channel {name!r}: only S3DataSource is supported locally")
     if source.get("S3DataType", "S3Prefix") != "S3Prefix":
@@ -86,112 +118,26 @@ def resolve(s3_root: Path, channel: dict[str, Any]) -> Channel:
         )
     if channel.get("CompressionType", "None") not in ("None", None):
         raise ChannelError(f"Channel {name!r}: CompressionType Gzip is not supported locally")
-    uri = source["S3Uri"]
-    objects = [
-        (key, path)
-        for key, path in list_prefix(s3_root, uri)
-        if not key.rsplit("/", 1)[-1].startswith(("_", ".")) and path.stat().st_size > 0
-    ]
-    if not objects:
-        raise ChannelError(
-            f"Channel {name!r}: no data found under {uri} (write the data there first, "
-            "or fix the S3Uri)"
-        )
-    bucket = parse_s3_uri(uri).bucket
+    uri = str(source["S3Uri"])
+    prefix = parse_s3_uri(uri).key
     return Channel(
         name=name,
         uri=uri,
         content_type=content_type_of(channel),
-        files=tuple(path for _, path in objects),
-        keys=tuple(f"s3://{bucket}/{key}" for key, _ in objects),
+        objects=tuple((relative_key(prefix, key), path) for key, path in list_prefix(s3_root, uri)),
     )
 
 
-def load(channel: Channel, *, csv_weights: bool = False) -> Any:
-    """An ``xgboost.DMatrix`` of the channel's files, concatenated in key order."""
-    import numpy as np
-    import xgboost as xgb
-
-    if channel.content_type == "csv":
-        parts = [_read_csv(channel, path) for path in channel.files]
-        widths = {p.shape[1] for p in parts}
-        if len(widths) > 1:
-            raise ChannelError(
-                f"Channel {channel.name!r}: files under {channel.uri} have different column "
-                f"counts {sorted(widths)}"
-            )
-        data = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        first = 2 if csv_weights else 1
-        if data.shape[1] <= first:
-            raise ChannelError(
-                f"Channel {channel.name!r}: CSV rows need a label"
-                f"{', a weight' if csv_weights else ''} and at least one feature column"
-            )
-        label = data[:, 0]
-        if np.isnan(label).any():
-            row = int(np.flatnonzero(np.isnan(label))[0]) + 1
-            raise ChannelError(
-                f"Channel {channel.name!r}: row {row} has no label (first column is empty)"
-            )
-        weight = data[:, 1] if csv_weights else None
-        return xgb.DMatrix(data[:, first:], label=label, weight=weight, nthread=-1)
-    return _read_libsvm(channel)
+def stage(channel: Channel, root: Path) -> Path:
+    """``root/<channel>``: the channel as SageMaker downloads it (symlinks to the data)."""
+    target = root / channel.name
+    target.mkdir(parents=True, exist_ok=True)
+    for relative, path in channel.objects:
+        link = target / relative
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(path.resolve())
+    return target
 
 
-def _read_csv(channel: Channel, path: Path) -> Any:
-    import numpy as np
-    import pandas as pd
-
-    try:
-        frame = pd.read_csv(path, header=None, dtype=np.float32, engine="c", skip_blank_lines=True)
-    except pd.errors.EmptyDataError:
-        raise ChannelError(f"Channel {channel.name!r}: {path.name} is empty") from None
-    except (ValueError, pd.errors.ParserError) as exc:
-        detail = str(exc).strip().splitlines()[-1]
-        if (
-            "could not convert" in detail
-            or "Unable to parse" in detail
-            or "cannot safely" in detail
-        ):
-            detail += " (CSV must be numeric, label first, no header row)"
-        raise ChannelError(
-            f"Channel {channel.name!r}: malformed CSV in {_key_hint(channel, path)}: {detail}"
-        ) from None
-    return frame.to_numpy()
-
-
-def _read_libsvm(channel: Channel) -> Any:
-    import numpy as np
-    import scipy.sparse  # type: ignore[import-untyped]
-    import xgboost as xgb
-    from sklearn.datasets import load_svmlight_file
-
-    matrices, labels = [], []
-    for path in channel.files:
-        try:
-            x, y = load_svmlight_file(str(path), zero_based=True)
-        except ValueError as exc:
-            raise ChannelError(
-                f"Channel {channel.name!r}: malformed libsvm data in "
-                f"{_key_hint(channel, path)}: {exc} (expected 'label index:value ...'; "
-                "for CSV data set ContentType text/csv)"
-            ) from None
-        matrices.append(x)
-        labels.append(y)
-    width = max(m.shape[1] for m in matrices)
-    matrices = [m if m.shape[1] == width else _pad(m, width) for m in matrices]
-    x = scipy.sparse.vstack(matrices).tocsr()
-    return xgb.DMatrix(x, label=np.concatenate(labels))
-
-
-def _pad(matrix: Any, width: int) -> Any:
-    import scipy.sparse
-
-    matrix = matrix.tocsr()
-    return scipy.sparse.csr_matrix(
-        (matrix.data, matrix.indices, matrix.indptr), shape=(matrix.shape[0], width)
-    )
-
-
-def _key_hint(channel: Channel, path: Path) -> str:
-    return channel.keys[channel.files.index(path)]
+def _source(channel: dict[str, Any]) -> dict[str, Any]:
+    return dict((channel.get("DataSource") or {}).get("S3DataSource") or {})

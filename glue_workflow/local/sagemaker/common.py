@@ -57,11 +57,66 @@ def region() -> str:
 
 def arn(resource: str, name: str) -> str:
     """SageMaker ARNs carry the resource name in lower case."""
-    return f"arn:aws:sagemaker:{region()}:{ACCOUNT_ID}:{resource}/{name.lower()}"
+    return sagemaker_arn(f"{resource}/{name.lower()}")
+
+
+def sagemaker_arn(resource: str) -> str:
+    """A SageMaker ARN in the local region's partition (aws-cn in cn-north-1, ...)."""
+    from glue_workflow.naming import arn as build_arn
+    from glue_workflow.naming import local_partition
+
+    return build_arn(local_partition(region()), "sagemaker", region(), ACCOUNT_ID, resource)
 
 
 def validation(message: str) -> LocalServiceError:
     return LocalServiceError("ValidationException", message, 400)
+
+
+# ---- "not found" answers ---------------------------------------------------------------
+# SageMaker answers a missing resource with ValidationException (HTTP 400) and these
+# messages; glue_workflow.jobkit.aws_errors recognises each. Sources: docs/aws-parity.md.
+
+
+def training_job_not_found() -> LocalServiceError:
+    """DescribeTrainingJob / StopTrainingJob: the message names nothing (aws/aws-sdk#165,
+    aws/amazon-sagemaker-examples#2360; ACK sagemaker-controller generator.yaml)."""
+    return validation("Requested resource not found.")
+
+
+def processing_job_not_found(name: str) -> LocalServiceError:
+    """DescribeProcessingJob / StopProcessingJob (prefix "Could not find requested job":
+    ACK sagemaker-controller generator.yaml; "... with name <name>": its TransformJob entry)."""
+    return validation(f"Could not find requested job with name {name}")
+
+
+def model_not_found(name: str) -> LocalServiceError:
+    """DescribeModel / DeleteModel / CreateEndpointConfig naming a missing model
+    (aws/amazon-sagemaker-examples traceback: 'Could not find model "arn:...".')."""
+    return validation(f'Could not find model "{arn("model", name)}".')
+
+
+def endpoint_config_not_found(name: str) -> LocalServiceError:
+    """DescribeEndpointConfig / DeleteEndpointConfig / CreateEndpoint naming a missing config
+    (ACK sagemaker-controller generator.yaml; aws/sagemaker-python-sdk#6063)."""
+    return validation(f'Could not find endpoint configuration "{arn("endpoint-config", name)}".')
+
+
+def endpoint_not_found(name: str) -> LocalServiceError:
+    """DescribeEndpoint / DeleteEndpoint / UpdateEndpoint (aws/amazon-sagemaker-examples#2402:
+    'Could not find endpoint "arn:aws:sagemaker:us-west-2:...:endpoint/<name>".')."""
+    return validation(f'Could not find endpoint "{arn("endpoint", name)}".')
+
+
+def model_package_group_not_found(name: str) -> LocalServiceError:
+    """DescribeModelPackageGroup and the calls naming a missing group (ACK code-generator
+    sagemaker test: "ModelPackageGroup arn:aws:sagemaker:... does not exist.")."""
+    return validation(f"ModelPackageGroup {arn('model-package-group', name)} does not exist.")
+
+
+def model_package_not_found(package_arn: str) -> LocalServiceError:
+    """DescribeModelPackage / UpdateModelPackage / DeleteModelPackage (ACK
+    sagemaker-controller generator.yaml: ValidationException ending "does not exist.")."""
+    return validation(f"ModelPackage {package_arn} does not exist.")
 
 
 def check_name(value: Any, field: str) -> str:
@@ -88,7 +143,10 @@ def check_enum(value: Any, field: str, allowed: tuple[str, ...]) -> str:
 @cache
 def _xgboost_registries() -> dict[str, str]:
     """region -> ECR account of the SageMaker XGBoost image (sagemaker-core's table)."""
-    spec = find_spec("sagemaker.core")
+    try:  # a caller's Python (the AWS CLI, an SDK-only virtualenv) may lack sagemaker
+        spec = find_spec("sagemaker.core")
+    except ModuleNotFoundError:
+        return {}
     if spec is None or not spec.submodule_search_locations:
         return {}
     table = Path(next(iter(spec.submodule_search_locations))) / "image_uri_config/xgboost.json"

@@ -28,6 +28,7 @@ from glue_workflow.local.sagemaker.common import (
     Resources,
     arn,
     check_name,
+    endpoint_not_found,
     listing,
     now,
     public,
@@ -209,7 +210,7 @@ class Endpoints:
     def _endpoint(self, name: str) -> dict[str, Any]:
         record = self.resources.get(ENDPOINT, name.lower())
         if record is None:
-            raise validation(f'Could not find endpoint "{name}".')
+            raise endpoint_not_found(name)
         return record
 
     def _settle(self, name: str) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from glue_workflow.local.sagemaker.common import (
     arn,
     check_name,
     check_xgboost_image,
+    endpoint_config_not_found,
     listing,
+    model_not_found,
     now,
     public,
     validation,
@@ -103,7 +105,7 @@ class Models:
     def model(self, name: str) -> dict[str, Any]:
         record = self.resources.get(MODEL, name.lower())
         if record is None:
-            raise validation(f'Could not find model "{arn("model", name)}".')
+            raise model_not_found(name)
         return record
 
     def describe_model(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -111,7 +113,7 @@ class Models:
 
     def delete_model(self, params: dict[str, Any]) -> dict[str, Any]:
         if not self.resources.delete(MODEL, self.model(params["ModelName"])["ModelName"].lower()):
-            raise validation(f'Could not find model "{arn("model", params["ModelName"])}".')
+            raise model_not_found(params["ModelName"])
         return {}
 
     def list_models(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -164,9 +166,7 @@ class Models:
     def config(self, name: str) -> dict[str, Any]:
         record = self.resources.get(CONFIG, name.lower())
         if record is None:
-            raise validation(
-                f'Could not find endpoint configuration "{arn("endpoint-config", name)}".'
-            )
+            raise endpoint_config_not_found(name)
         return record
 
     def describe_config(self, params: dict[str, Any]) -> dict[str, Any]:

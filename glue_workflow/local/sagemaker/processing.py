@@ -25,6 +25,7 @@ from glue_workflow.local.sagemaker.common import (
     check_xgboost_image,
     listing,
     now,
+    processing_job_not_found,
     public,
     start_job,
     validation,
@@ -173,14 +174,14 @@ class Processing:
         name = params["ProcessingJobName"]
         record = self._settle(name)
         if record is None:
-            raise validation(f"Could not find requested job with name {name}")
+            raise processing_job_not_found(name)
         return public(record)
 
     def stop(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ProcessingJobName"]
         record = self._settle(name)
         if record is None:
-            raise validation(f"Could not find requested job with name {name}")
+            raise processing_job_not_found(name)
         if record["ProcessingJobStatus"] != "InProgress":
             raise validation(
                 f"The request was rejected because the processing job is in status "

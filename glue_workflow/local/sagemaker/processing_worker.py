@@ -21,7 +21,7 @@ from typing import Any
 
 from glue_workflow.local.s3paths import parse_s3_uri, uri_to_path
 from glue_workflow.local.sagemaker import procs
-from glue_workflow.local.sagemaker.channels import TMP_PREFIX, list_prefix
+from glue_workflow.local.sagemaker.channels import TMP_PREFIX, list_prefix, relative_key
 from glue_workflow.local.sagemaker.common import Resources, now
 from glue_workflow.local.sagemaker.processing import (
     CONTAINER_ROOT,
@@ -64,16 +64,13 @@ def download(home: LocalHome, inputs: list[dict[str, Any]], root: Path) -> None:
         target = Path(to_local(source["LocalPath"], root))
         target.mkdir(parents=True, exist_ok=True)
         prefix = parse_s3_uri(uri).key
-        # Objects keep their path below the prefix's last "/" (an exact key: its name).
-        strip = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
         found = list_prefix(home.s3_root, uri)
         if not found:
             raise FileNotFoundError(
                 f"ProcessingInput {item.get('InputName')!r}: no object under {uri}"
             )
         for key, path in found:
-            relative = key[len(strip) :] if key.startswith(strip) else Path(key).name
-            destination = target / relative
+            destination = target / relative_key(prefix, key)
             destination.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, destination)
         print(f"Downloaded {len(found)} object(s) from {uri} to {source['LocalPath']}", flush=True)

@@ -12,7 +12,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -35,16 +34,27 @@ def spawn(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> int:
-    """Run ``python -m module args... --token token`` detached; output to ``log_path``."""
+    """Run ``python -m module args... --token token`` detached; output to ``log_path``.
+
+    Under the project's interpreter and environment, whoever made the call (a script in
+    a virtualenv that has only an AWS SDK, the AWS CLI): workers need XGBoost and glue-wf.
+    """
+    from glue_workflow.local.environment import job_environment
+    from glue_workflow.local.interpreters import project_env, project_python
+
     _reap()
+    child_env = project_env(env if env is not None else os.environ)
+    home = child_env.get("GLUE_WF_HOME")
+    if home:
+        child_env = job_environment(Path(home), child_env)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", module, *args, "--token", token],
+            [project_python(), "-m", module, *args, "--token", token],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env=dict(env) if env is not None else None,
+            env=child_env,
             cwd=cwd,
             start_new_session=True,
             close_fds=True,

@@ -7,7 +7,6 @@ from typing import Any
 
 from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.sagemaker.common import (
-    ACCOUNT_ID,
     Resources,
     arn,
     check_enum,
@@ -15,9 +14,11 @@ from glue_workflow.local.sagemaker.common import (
     dumps,
     listing,
     loads,
+    model_package_group_not_found,
+    model_package_not_found,
     now,
     public,
-    region,
+    sagemaker_arn,
     validation,
 )
 
@@ -73,7 +74,7 @@ class Registry:
         name = name_or_arn.rsplit("/", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
         record = self.resources.get(GROUP, name.lower())
         if record is None:
-            raise validation(f"ModelPackageGroup {name} does not exist.")
+            raise model_package_group_not_found(name)
         return record
 
     def describe_group(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -161,10 +162,7 @@ class Registry:
                 "ModelPackageName": group_name,
                 "ModelPackageGroupName": group_name,
                 "ModelPackageVersion": version,
-                "ModelPackageArn": (
-                    f"arn:aws:sagemaker:{region()}:{ACCOUNT_ID}:model-package/"
-                    f"{group_name.lower()}/{version}"
-                ),
+                "ModelPackageArn": sagemaker_arn(f"model-package/{group_name.lower()}/{version}"),
                 "CreationTime": created,
                 "LastModifiedTime": created,
                 "ModelPackageStatus": "Completed",
@@ -208,14 +206,13 @@ class Registry:
             group, _, raw = name_or_arn.partition("/")
             version = int(raw)
         else:
-            raise validation(
-                f"ModelPackage {name_or_arn} does not exist. (The local target names versioned "
-                "packages by ARN, arn:aws:sagemaker:<region>:<account>:model-package/<group>/"
-                "<version>)"
+            # An unversioned package name: the local target has none of those.
+            raise model_package_not_found(
+                name_or_arn if name_or_arn.startswith("arn:") else arn("model-package", name_or_arn)
             )
         record = self.resources.get(PACKAGE, _key(group, version))
         if record is None:
-            raise validation(f"ModelPackage {name_or_arn} does not exist.")
+            raise model_package_not_found(arn("model-package", f"{group}/{version}"))
         return record
 
     def describe_package(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class RuntimeService:
     def invoke(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["EndpointName"]
         if self.resources.get(ENDPOINT, name.lower()) is None:
+            # AWS's answer (aws/amazon-sagemaker-examples#293, #559; docs/aws-parity.md)
             raise LocalServiceError(
                 "ValidationError", f"Endpoint {name} of account {ACCOUNT_ID} not found.", 400
             )

@@ -10,6 +10,7 @@ from typing import Any
 from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, parse_s3_uri
 from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker.channels import list_prefix
 from glue_workflow.local.sagemaker.common import (
     ACTIVE_JOB,
     Resources,
@@ -20,7 +21,9 @@ from glue_workflow.local.sagemaker.common import (
     listing,
     now,
     public,
+    region,
     start_job,
+    training_job_not_found,
     validation,
     worker_lost,
 )
@@ -37,6 +40,27 @@ STATUS_MESSAGES = {
     "Stopped": "The training job was stopped",
     "MaxRuntimeExceeded": "Training job exceeded the MaxRuntimeInSeconds provided",
 }
+
+
+def _check_objects_exist(s3_root: Path, channel: dict[str, Any], role: str) -> None:
+    """CreateTrainingJob refuses an S3Prefix with no object under it: SageMaker's
+    ValidationException as quoted in public tracebacks (e.g. kedro-org/kedro's
+    SageMaker deployment guide, tfawserr matches in hashicorp/terraform-provider-aws)."""
+    uri = str(((channel.get("DataSource") or {}).get("S3DataSource") or {}).get("S3Uri") or "")
+    if not is_s3_uri(uri):
+        return
+    try:
+        found = list_prefix(s3_root, uri)
+    except S3PathError:
+        return
+    if not found:
+        bucket = parse_s3_uri(uri).bucket
+        raise validation(
+            f'No S3 objects found under S3 URL "{uri}" given in input data source. Please '
+            f"ensure that the bucket exists in the selected region ({region()}), that "
+            f'objects exist under that S3 prefix, and that the role "{role}" has '
+            f'"s3:ListBucket" permissions on bucket "{bucket}".'
+        )
 
 
 def log_path(logs_dir: Path, name: str) -> Path:
@@ -116,6 +140,8 @@ class Training:
         names = [c["ChannelName"] for c in channels]
         if len(set(names)) != len(names):
             raise validation(f"InputDataConfig: channel names must be unique, got {names}")
+        for item in channels:
+            _check_objects_exist(self.home.s3_root, item, str(params["RoleArn"]))
         created = now()
         record: dict[str, Any] = {
             "TrainingJobName": name,
@@ -152,7 +178,7 @@ class Training:
         name = params["TrainingJobName"]
         record = self._settle(name)
         if record is None:
-            raise validation(f"Requested resource not found: Could not find training job {name!r}")
+            raise training_job_not_found()
         return public(record)
 
     def _settle(self, name: str) -> dict[str, Any] | None:
@@ -182,7 +208,7 @@ class Training:
         name = params["TrainingJobName"]
         record = self._settle(name)
         if record is None:
-            raise validation(f"Requested resource not found: Could not find training job {name!r}")
+            raise training_job_not_found()
         if record["TrainingJobStatus"] != "InProgress":
             raise validation(
                 f"The request was rejected because the training job is in status "

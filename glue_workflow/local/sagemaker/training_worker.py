@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.local.s3paths import uri_to_path
-from glue_workflow.local.sagemaker import channels, hyperparameters
+from glue_workflow.local.sagemaker import channels, hyperparameters, training_hosts, xgb_input
 from glue_workflow.local.sagemaker.common import Resources, now
 from glue_workflow.local.sagemaker.training import KIND, transition
 from glue_workflow.local.store import LocalHome
@@ -35,6 +35,14 @@ KNOWN_CHANNELS = ("train", "validation")
 
 class _ClientError(Exception):
     """Bad input: becomes ``ClientError: <message>``."""
+
+
+class _AlgorithmError(Exception):
+    """A failure of the algorithm: becomes ``AlgorithmError: <message>``."""
+
+
+class _Reason(Exception):
+    """A failure whose FailureReason is already complete (a host's reason)."""
 
 
 class _Stop(Exception):
@@ -84,10 +92,15 @@ class Job:
             # _ready: SIGTERM is handled from now on (see Training.stop).
             self.set_status("Downloading", TrainingStartTime=started, _ready=True)
             self.check_stop()
-            params, dtrain, dvalid = self.prepare()
-            self.check_stop()
-            self.set_status("Training")
-            booster, metrics = self.train(params, dtrain, dvalid)
+            params, train, valid = self.resolve_channels()
+            if self.instance_count > 1:
+                self.set_status("Training")
+                booster, metrics = self.train_cluster(train, valid)
+            else:
+                dtrain, dvalid = self.read(params, train, valid)
+                self.check_stop()
+                self.set_status("Training")
+                booster, metrics = self.train(params, dtrain, dvalid)
             self.set_status("Uploading")
             artifact = self.upload(booster)
             end = now()
@@ -100,6 +113,10 @@ class Job:
             return 0
         except (_ClientError, hyperparameters.HyperparameterError, channels.ChannelError) as exc:
             return self.fail(f"ClientError: {exc}")
+        except _AlgorithmError as exc:
+            return self.fail(f"AlgorithmError: {exc}")
+        except _Reason as exc:
+            return self.fail(str(exc))
         except Exception as exc:
             traceback.print_exc()
             return self.fail(f"AlgorithmError: {type(exc).__name__}: {exc}")
@@ -131,40 +148,92 @@ class Job:
             fields["FailureReason"] = reason
         self.set_status(secondary, **fields)
 
-    def prepare(self) -> tuple[hyperparameters.TrainingParams, Any, Any]:
+    @property
+    def instance_count(self) -> int:
+        return int(self.record["ResourceConfig"].get("InstanceCount", 1))
+
+    @property
+    def configs(self) -> dict[str, dict[str, Any]]:
+        return {c["ChannelName"]: c for c in self.record.get("InputDataConfig") or []}
+
+    def resolve_channels(
+        self,
+    ) -> tuple[hyperparameters.TrainingParams, channels.Channel, channels.Channel | None]:
         params = hyperparameters.parse(self.record.get("HyperParameters") or {})
-        configs = {c["ChannelName"]: c for c in self.record.get("InputDataConfig") or []}
-        unknown = sorted(set(configs) - set(KNOWN_CHANNELS))
-        if unknown:
-            raise _ClientError(
-                f"Channel(s) {', '.join(unknown)} not supported by the XGBoost algorithm; "
-                "use 'train' and optionally 'validation'"
-            )
+        configs = self.configs
+        # The container's channel validation, its order and messages
+        # (sagemaker_algorithm_toolkit/channel_validation.py Channels.validate).
         if "train" not in configs:
-            raise _ClientError(
-                "Channel 'train' is required (InputDataConfig names no channel 'train')"
-            )
+            raise _ClientError("Missing required channel: train")
+        for name, config in configs.items():
+            if name not in KNOWN_CHANNELS:
+                raise _ClientError(f"Extraneous channel found: {name}")
+            channels.check_config(config)
         if params.early_stopping_rounds and "validation" not in configs:
             raise _ClientError("early_stopping_rounds requires a 'validation' channel to watch")
         s3_root = self.home.s3_root
         train = channels.resolve(s3_root, configs["train"])
-        print(f"Reading channel train: {len(train.files)} file(s) under {train.uri}", flush=True)
-        dtrain = channels.load(train, csv_weights=params.csv_weights)
-        dvalid = None
-        if "validation" in configs:
-            valid = channels.resolve(s3_root, configs["validation"])
-            print(
-                f"Reading channel validation: {len(valid.files)} file(s) under {valid.uri}",
-                flush=True,
-            )
-            dvalid = channels.load(valid, csv_weights=params.csv_weights)
-            if dvalid.num_col() != dtrain.num_col() and train.content_type == "csv":
-                raise _ClientError(
-                    f"Channel 'validation' has {dvalid.num_col()} feature columns, 'train' has "
-                    f"{dtrain.num_col()}"
+        valid = (
+            channels.resolve(s3_root, configs["validation"]) if "validation" in configs else None
+        )
+        for channel in (train, valid):
+            if channel is not None:
+                print(
+                    f"Reading channel {channel.name}: {len(channel.objects)} object(s) under "
+                    f"{channel.uri}",
+                    flush=True,
                 )
-        print(f"Train matrix: {dtrain.num_row()} rows x {dtrain.num_col()} features", flush=True)
-        return params, dtrain, dvalid
+        return params, train, valid
+
+    def read(
+        self,
+        params: hyperparameters.TrainingParams,
+        train: channels.Channel,
+        valid: channels.Channel | None,
+    ) -> tuple[Any, Any]:
+        with tempfile.TemporaryDirectory(dir=self.home.work_dir) as scratch:
+            dtrain, dvalid = xgb_input.read(
+                train, valid, Path(scratch), csv_weights=params.csv_weights
+            )
+        print(f"Train matrix has {dtrain.num_row()} rows", flush=True)
+        if dvalid is not None:
+            print(f"Validation matrix has {dvalid.num_row()} rows", flush=True)
+        return dtrain, dvalid
+
+    def train_cluster(
+        self, train: channels.Channel, valid: channels.Channel | None
+    ) -> tuple[Any, list[dict[str, Any]]]:
+        """``InstanceCount`` hosts training together (training_hosts)."""
+        import xgboost as xgb
+
+        hosts = training_hosts.plan(self.instance_count, train, valid, self.configs)
+        with tempfile.TemporaryDirectory(dir=self.home.work_dir) as scratch:
+            try:
+                outcome = training_hosts.train_cluster(
+                    hosts,
+                    dict(self.record.get("HyperParameters") or {}),
+                    Path(scratch),
+                    should_stop=lambda: self.stop_requested or time.monotonic() > self.deadline,
+                )
+            except training_hosts.ClusterError as exc:
+                raise _Reason(str(exc)) from None
+            if outcome is None:
+                # The hosts were ended mid-training: no model to save on termination.
+                self.check_stop()
+                raise _Stop("Stopped")
+            model_path, result = outcome
+            booster = xgb.Booster(model_file=str(model_path))
+        return booster, self.final_metrics(result)
+
+    @staticmethod
+    def final_metrics(result: dict[str, Any]) -> list[dict[str, Any]]:
+        at = now()
+        metrics = [
+            {"MetricName": f"{data}:{metric}", "Value": float(values[-1]), "Timestamp": at}
+            for data, metric_log in result.items()
+            for metric, values in metric_log.items()
+        ]
+        return metrics[:40]
 
     def train(
         self, params: hyperparameters.TrainingParams, dtrain: Any, dvalid: Any
@@ -177,26 +246,17 @@ class Job:
             """Log each round like the algorithm and honour Stop / MaxRuntimeInSeconds."""
 
             def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:  # noqa: ARG002
-                parts = [
-                    f"{data}-{metric}:{values[-1]:.5f}"
-                    for data, metric_log in evals_log.items()
-                    for metric, values in metric_log.items()
-                ]
-                print(f"[{epoch}]\t" + "\t".join(parts), flush=True)
+                print(training_hosts.round_line(epoch, evals_log), flush=True)
                 return job.stop_requested or time.monotonic() > job.deadline
 
-        evals = [(dtrain, "train")] + ([(dvalid, "validation")] if dvalid is not None else [])
+        evals = training_hosts.evaluation_sets(dtrain, dvalid)
         result: dict[str, Any] = {}
-        booster = xgb.train(
-            params.params,
-            dtrain,
-            num_boost_round=params.num_round,
-            evals=evals,
-            evals_result=result,
-            early_stopping_rounds=params.early_stopping_rounds,
-            callbacks=[Progress()],
-            verbose_eval=False,
-        )
+        try:
+            booster = training_hosts.boost(
+                params, params.params, dtrain, evals=evals, callback=Progress(), result=result
+            )
+        except xgb.core.XGBoostError as exc:
+            raise _AlgorithmError(training_hosts.train_failure(exc)) from None
         if self.stop_requested or time.monotonic() > self.deadline:
             save = self.record.get("HyperParameters", {}).get("save_model_on_termination")
             artifact = self.upload(booster) if save == "true" else None
@@ -204,13 +264,7 @@ class Job:
                 self.check_stop()
             except _Stop as stop:
                 raise _Stop(stop.secondary, artifact) from None
-        at = now()
-        metrics = [
-            {"MetricName": f"{data}:{metric}", "Value": float(values[-1]), "Timestamp": at}
-            for data, metric_log in result.items()
-            for metric, values in metric_log.items()
-        ]
-        return booster, metrics[:40]
+        return booster, self.final_metrics(result)
 
     def upload(self, booster: Any) -> str:
         output = self.record["OutputDataConfig"]["S3OutputPath"].rstrip("/")

@@ -1,9 +1,12 @@
 """Installs the glue-wf local target in any Python process started with GLUE_WF_HOME set.
 
 Kept cheap: nothing heavy is imported at interpreter start. A meta-path hook waits for
-``botocore.session`` to be imported and installs the local handlers right after, so a
-job that never uses boto3 pays nothing. Another ``sitecustomize`` later on
-``sys.path`` (a virtualenv's, a distribution's) still runs.
+``botocore.session`` to be imported and arms the local target's guard right after,
+before any client can exist: from then on every client refuses to send requests off
+the machine, and the first client to be created installs the local handlers under the
+guard's lock (threads creating their first clients at once all wait for it). A job
+that never uses boto3 pays nothing. Another ``sitecustomize`` later on ``sys.path`` (a
+virtualenv's, a distribution's) still runs.
 """
 
 from __future__ import annotations
@@ -16,37 +19,29 @@ import sys
 from collections.abc import Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
+from typing import Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TARGET = "botocore.session"
 
 
-def _install() -> None:
-    home = os.environ.get("GLUE_WF_HOME")
-    if home:
-        from glue_workflow.local import install
+def _arm() -> None:
+    """Guard every client from now on; install the local handlers with the first one.
 
-        install(home)
-
-
-def _install_on_first_client(session_module: ModuleType) -> None:
-    """Install the local handlers when the first botocore client is created.
-
-    Not at import time: the process may be importing glue-wf's own dispatch module
-    right now (which imports botocore), and installing needs it complete. If the
-    process installs the local target itself first, this wrapper just steps aside.
+    Installing itself waits for the first client: the process may be importing
+    glue-wf's own dispatch module right now (which imports botocore), and installing
+    needs it complete. An installation the process makes itself takes precedence.
     """
-    session_class = session_module.Session
-    original = session_class.create_client
+    home = os.environ["GLUE_WF_HOME"]
+    from glue_workflow.local import guard
 
-    def create_client(self: object, *args: object, **kwargs: object) -> object:
-        if session_class.create_client is create_client:
-            session_class.create_client = original
-            _install()
-            return session_class.create_client(self, *args, **kwargs)
-        return original(self, *args, **kwargs)
+    def route(client: Any) -> bool:
+        from glue_workflow.local import dispatch
 
-    session_class.create_client = create_client
+        dispatch.install(home)  # replaces this router with dispatch.route
+        return dispatch.route(client)
+
+    guard.arm(route, replace=False)
 
 
 class _InstallAfterBotocore:
@@ -76,7 +71,7 @@ class _InstallAfterBotocore:
             def exec_module(self, module: ModuleType) -> None:
                 original.exec_module(module)
                 _finder_done()
-                _install_on_first_client(module)
+                _arm()
 
         spec.loader = _Loader()
         return spec
@@ -102,7 +97,7 @@ def _chain() -> None:
 
 if os.environ.get("GLUE_WF_HOME"):
     if "botocore.session" in sys.modules:
-        _install_on_first_client(sys.modules["botocore.session"])
+        _arm()
     else:
         sys.meta_path.insert(0, _finder)
 _chain()

@@ -11,15 +11,13 @@ from typing import Any
 
 import boto3
 import pytest
-from sm_helpers import BUCKET, CHURN_CSV, channel, churn_frame, put, training_request, wait_training
+from sm_helpers import BUCKET, channel, churn_frame, put, training_request, wait_training
 
 
 @pytest.fixture(scope="session")
 def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from glue_workflow.local import install, uninstall
 
-    if not CHURN_CSV.is_file():
-        pytest.skip(f"shared dataset missing: {CHURN_CSV}")
     home = tmp_path_factory.mktemp("sm") / "home"
     install(home)
     frame = churn_frame()
@@ -29,7 +27,6 @@ def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "data/train/part-00000.csv",
         frame.iloc[:cut].to_csv(header=False, index=False).encode(),
     )
-    put(home, "data/train/_SUCCESS", b"")
     put(
         home,
         "data/validation/part-00000.csv",

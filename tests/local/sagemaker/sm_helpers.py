@@ -7,7 +7,8 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
-CHURN_CSV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "churn_processed.csv"
+from churndata import CHURN_CSV
+
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 BUCKET = "sm-test"

@@ -40,8 +40,8 @@ def test_models_and_approve(sm: Any, run: Any) -> None:
     )["ModelPackageArn"]
     listed = run("models", "--json")
     assert listed.exit_code == 0, listed.output
-    group = next(g for g in json.loads(listed.output) if g["group"] == "cli-group")
-    assert group["packages"][0]["ModelApprovalStatus"] == "PendingManualApproval"
+    group = next(g for g in json.loads(listed.output) if g["ModelPackageGroupName"] == "cli-group")
+    assert group["ModelPackageSummaryList"][0]["ModelApprovalStatus"] == "PendingManualApproval"
     approved = run("approve", "cli-group/1", "--description", "looks good")
     assert approved.exit_code == 0, approved.output
     assert approved.output.strip() == f"{arn}: Approved"
@@ -85,9 +85,9 @@ def test_endpoints_and_invoke(sm: Any, run: Any, trained: dict[str, Any], tmp_pa
     try:
         listed = run("endpoints", "--json")
         assert listed.exit_code == 0, listed.output
-        row = next(e for e in json.loads(listed.output) if e["name"] == "cli-endpoint")
-        assert row["status"] == "InService"
-        assert row["url"].startswith("http://127.0.0.1:")
+        row = next(e for e in json.loads(listed.output) if e["EndpointName"] == "cli-endpoint")
+        assert row["EndpointStatus"] == "InService"
+        assert row["Url"].startswith("http://127.0.0.1:")
         assert "cli-endpoint" in run("endpoints").output
         from sm_helpers import churn_frame
 
@@ -165,7 +165,8 @@ def test_delete_endpoint_unknown(run: Any) -> None:
     assert result.exit_code == 1
     assert str(result.exception) == (
         "delete-endpoint: no endpoint named 'no-such-endpoint' (ValidationException: Could "
-        "not find endpoint \"no-such-endpoint\".); list them with 'glue-wf endpoints'"
+        'not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/no-such-endpoint".)'
+        "; list them with 'glue-wf endpoints'"
     )
 
 
@@ -243,6 +244,7 @@ def test_unknown_names_point_at_the_listing_commands(run: Any) -> None:
     no_group = run("approve", "no-such-group/1")
     assert no_group.exit_code == 1
     assert str(no_group.exception) == (
-        "ValidationException: ModelPackageGroup no-such-group does not exist; "
+        "ValidationException: ModelPackageGroup arn:aws:sagemaker:us-east-1:000000000000:"
+        "model-package-group/no-such-group does not exist; "
         "see 'glue-wf models'"
     )

@@ -129,7 +129,8 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
         time.sleep(0.05)
     assert not _alive(pid)
     sm.get_waiter("endpoint_deleted").wait(EndpointName="ep-live")
-    with pytest.raises(ClientError, match='Could not find endpoint "ep-live"'):
+    gone = r'Could not find endpoint "arn:aws:sagemaker:[a-z0-9-]+:000000000000:endpoint/ep-live"'
+    with pytest.raises(ClientError, match=gone):
         sm.describe_endpoint(EndpointName="ep-live")
     with pytest.raises(ClientError, match="Endpoint ep-live of account 000000000000 not found"):
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1")

@@ -47,8 +47,13 @@ def test_group_lifecycle_and_duplicate(sm: Any) -> None:
     assert dup.value.response["Error"]["Code"] == "ValidationException"
     assert "Model Package Group already exists" in str(dup.value)
     sm.delete_model_package_group(ModelPackageGroupName="reg-life")
-    with pytest.raises(ClientError, match="ModelPackageGroup reg-life does not exist"):
+    with pytest.raises(ClientError) as gone:
         sm.describe_model_package_group(ModelPackageGroupName="reg-life")
+    # AWS's answer names the group by ARN (docs/aws-parity.md)
+    assert gone.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": f"ModelPackageGroup {arn['ModelPackageGroupArn']} does not exist.",
+    }
 
 
 def test_versions_metrics_metadata_and_approval(sm: Any) -> None:

@@ -75,36 +75,68 @@ def test_artifact_loads_in_a_separate_process_with_same_predictions(
     assert ((theirs > 0) & (theirs < 1)).all()
 
 
-def test_bad_inputs_fail_the_job_with_the_reason(sm: Any, sm_home: Path) -> None:
-    put(sm_home, "bad/csv/part-0.csv", b"1,2.0,3.0\n0,abc,4.0\n")
-    put(sm_home, "bad/ragged/part-0.csv", b"1,2.0,3.0\n0,1.0,4.0,5.0\n")
+def test_bad_inputs_fail_the_job_with_the_containers_reason(sm: Any, sm_home: Path) -> None:
+    good = churn_frame().head(50).to_csv(header=False, index=False).encode()
+    put(sm_home, "bad/success/part-00000.csv", good)
+    put(sm_home, "bad/success/_SUCCESS", b"")
+    put(sm_home, "bad/hidden/part-00000.csv", good)
+    put(sm_home, "bad/hidden/.part-00000.csv.crc", b"crc")
+    put(sm_home, "bad/empty/part-00000.csv", good)
+    put(sm_home, "bad/empty/part-00001.csv", b"")
+    put(sm_home, "ok/header/part-00000.csv", b"churn,calls,minutes\n" + good)
     cases = {  # all jobs run at once: each is its own background process
-        "bad-csv": ([channel("train", f"s3://{BUCKET}/bad/csv/")], None),
-        "bad-ragged": ([channel("train", f"s3://{BUCKET}/bad/ragged/")], None),
+        "bad-success": ([channel("train", f"s3://{BUCKET}/bad/success/")], None),
+        "bad-hidden": ([channel("train", f"s3://{BUCKET}/bad/hidden/")], None),
+        "bad-empty-file": ([channel("train", f"s3://{BUCKET}/bad/empty/")], None),
         "bad-channel": ([VALID], None),
-        "bad-empty": ([channel("train", f"s3://{BUCKET}/nothing/here/")], None),
+        "bad-extra": ([TRAIN, channel("test", f"s3://{BUCKET}/data/train/")], None),
+        "bad-type": (
+            [channel("train", f"s3://{BUCKET}/data/train/", "text/csv;label_size=1")],
+            None,
+        ),
         "bad-hyper": ([TRAIN], {"num_round": "10", "eta": "2"}),
+        "ok-header": ([channel("train", f"s3://{BUCKET}/ok/header/")], None),
     }
     for name, (channels, hyper) in cases.items():
         sm.create_training_job(**training_request(name, channels, hyper))
     reasons = {}
     for name in cases:
         job = wait_training(sm, name)
-        assert job["TrainingJobStatus"] == "Failed"
-        assert job["SecondaryStatusTransitions"][-1]["Status"] == "Failed"
-        reasons[name] = job["FailureReason"]
-    assert reasons["bad-csv"].startswith(
-        f"ClientError: Channel 'train': malformed CSV in s3://{BUCKET}/bad/csv/part-0.csv"
+        reasons[name] = job.get("FailureReason")
+    no_delimiter = (
+        "ClientError: Could not determine delimiter on line :\nCould not determine delimiter"
     )
-    assert "label first, no header" in reasons["bad-csv"]
-    assert "Expected 3 fields in line 2, saw 4" in reasons["bad-ragged"]
-    assert reasons["bad-channel"] == (
-        "ClientError: Channel 'train' is required (InputDataConfig names no channel 'train')"
+    assert reasons["bad-success"] == no_delimiter
+    assert reasons["bad-empty-file"] == no_delimiter
+    assert reasons["bad-hidden"] == (
+        "ClientError: Hidden file found in the data path! Remove that before training."
     )
-    assert reasons["bad-empty"].startswith(
-        f"ClientError: Channel 'train': no data found under s3://{BUCKET}"
+    assert reasons["bad-channel"] == "ClientError: Missing required channel: train"
+    assert reasons["bad-extra"] == "ClientError: Extraneous channel found: test"
+    assert reasons["bad-type"].startswith(
+        "ClientError: Channel configuration for 'train' channel is not supported: "
+        "{'ContentType': 'text/csv;label_size=1'"
     )
     assert reasons["bad-hyper"] == "ClientError: Hyperparameter eta: value 2 not in range [0, 1]"
+    # A header row is read as a data row by the container: the job trains, the log warns.
+    assert reasons["ok-header"] is None
+    assert sm.describe_training_job(TrainingJobName="ok-header")["TrainingJobStatus"] == "Completed"
+    log = (sm_home / "logs" / "sagemaker" / "TrainingJobs" / "ok-header.log").read_text()
+    assert "Train matrix has 51 rows" in log
+    assert "is not numeric. The XGBoost container reads it as a data row" in log
+
+
+def test_prefix_without_objects_is_refused_at_create(sm: Any) -> None:
+    request = training_request("no-data", [channel("train", f"s3://{BUCKET}/nothing/here/")])
+    with pytest.raises(ClientError) as caught:
+        sm.create_training_job(**request)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert caught.value.response["Error"]["Message"] == (
+        f'No S3 objects found under S3 URL "s3://{BUCKET}/nothing/here/" given in input data '
+        "source. Please ensure that the bucket exists in the selected region (us-east-1), that "
+        f'objects exist under that S3 prefix, and that the role "{request["RoleArn"]}" has '
+        f'"s3:ListBucket" permissions on bucket "{BUCKET}".'
+    )
 
 
 def test_duplicate_name_and_bad_requests(sm: Any, trained: dict[str, Any]) -> None:
@@ -115,8 +147,13 @@ def test_duplicate_name_and_bad_requests(sm: Any, trained: dict[str, Any]) -> No
     request["AlgorithmSpecification"]["TrainingImage"] = "python:3.11"
     with pytest.raises(ClientError, match="is not supported by the glue-wf local target"):
         sm.create_training_job(**request)
-    with pytest.raises(ClientError, match="Could not find training job 'nope'"):
+    with pytest.raises(ClientError) as missing:
         sm.describe_training_job(TrainingJobName="nope")
+    # AWS's exact answer (docs/aws-parity.md), which the train job must recognise
+    assert missing.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "Requested resource not found.",
+    }
 
 
 def test_libsvm_channel_and_stop(sm: Any, sm_home: Path) -> None:

@@ -6,6 +6,7 @@ jobs use ``getResolvedOptions`` only. Spark-backed names load on first access.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 __all__ = ["DynamicFrame"]
@@ -17,3 +18,10 @@ def __getattr__(name: str) -> Any:
 
         return DynamicFrame
     raise AttributeError(f"module 'awsglue' has no attribute {name!r}")
+
+
+# A Spark job the local engine started with a warm Spark attaches before any context.
+if os.environ.get("GLUE_WF_WARM_SPARK_ADDRESS"):
+    from awsglue import _warm
+
+    _warm.attach()

@@ -13,7 +13,7 @@ from typing import Any
 
 from pyspark.sql import SparkSession, SQLContext
 
-from awsglue import _catalog, _io
+from awsglue import _catalog, _io, _warm
 from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
 from awsglue._paths import local_path
 from awsglue._readwrite import (
@@ -23,19 +23,15 @@ from awsglue._readwrite import (
     DynamicFrameWriter,
     write_catalog,
 )
+from glue_workflow.awsglue_local import spark_submit_args
 
 __all__ = ["GlueContext"]
 
 _NO_OPTIONS: Mapping[str, Any] = {}
-# Spark settings for a job process that starts its own context (``SparkContext()``):
-# local master, no UI, UTC like Glue, few shuffle partitions for one-machine data.
-_SUBMIT_DEFAULTS = (
-    "--master local[*] --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false "
-    "--conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=8 "
-    "pyspark-shell"
-)
+# A job process that starts its own context (``SparkContext()``) gets glue-wf's local
+# Spark settings; one attached to the warm Spark (awsglue._warm) uses its JVM's.
 if "PYSPARK_SUBMIT_ARGS" not in os.environ and SparkSession.getActiveSession() is None:
-    os.environ["PYSPARK_SUBMIT_ARGS"] = _SUBMIT_DEFAULTS
+    os.environ["PYSPARK_SUBMIT_ARGS"] = spark_submit_args()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 _IGNORED_CONTEXT_OPTIONS = {"minPartitions", "targetPartitions"}
@@ -89,6 +85,10 @@ class GlueContext(SQLContext):
         else:
             session = SparkSession.builder.getOrCreate()
         super().__init__(sparkContext, session)
+        group = _warm.job_group()
+        if group is not None:
+            # the warm Spark cancels this group when the run ends (stop, timeout, kill)
+            sparkContext.setJobGroup(group, "glue-wf job run", interruptOnCancel=True)
         self._glue_logger = GlueLogger()
         self.spark_session = session
         self.create_dynamic_frame = DynamicFrameReader(self)

@@ -1,9 +1,10 @@
 """A subset of DQDL (Data Quality Definition Language): parse and evaluate rules.
 
 Supported rule types: RowCount, ColumnCount, IsComplete, Completeness, ColumnExists,
-IsUnique, Uniqueness, IsPrimaryKey, ColumnValues (in [...], between, comparisons,
-matches). Any other rule type, ``where`` clause or ``with threshold`` raises an error
-naming it, rather than passing silently.
+IsUnique, Uniqueness, IsPrimaryKey, ColumnValues (in [...] / not in [...] with the NULL,
+EMPTY and WHITESPACES_ONLY keywords, between, comparisons, = NULL / != NULL, matches).
+Any other rule type, ``where`` clause or ``with threshold`` raises an error naming it,
+rather than passing silently.
 """
 
 from __future__ import annotations
@@ -123,15 +124,20 @@ def row_condition(rule: Rule) -> Any:
     if not cond:
         raise GlueRuntimeError(f"data quality rule {rule.text!r} needs a condition")
     op = cond[0].lower()
+    # DQDL: every ColumnValues rule fails NULL rows except the negated ones (!=, not in),
+    # which pass them (docs.aws.amazon.com/glue/latest/dg/dqdl-rule-types-ColumnValues.html).
+    if op == "not" and len(cond) == 3 and cond[1].lower() == "in" and cond[2].startswith("["):
+        return ~_in_list(col, cond[2])
     if op == "in" and len(cond) == 2 and cond[1].startswith("["):
-        values = [_literal(v.strip()) for v in _split_top(cond[1][1:-1]) if v.strip()]
-        return F.coalesce(col.isin(values), F.lit(False))
+        return _in_list(col, cond[1])
     if op == "matches" and len(cond) == 2:
         return F.coalesce(col.rlike(str(_literal(cond[1]))), F.lit(False))
     if op == "between" and len(cond) == 4:
         low, high = _literal(cond[1]), _literal(cond[3])
         return F.coalesce((col > F.lit(low)) & (col < F.lit(high)), F.lit(False))
     if len(cond) == 2 and op in (">", ">=", "<", "<=", "=", "!="):
+        if cond[1].upper() == "NULL" and op in ("=", "!="):
+            return col.isNull() if op == "=" else col.isNotNull()
         value = F.lit(_literal(cond[1]))
         term = {
             ">": col > value,
@@ -141,5 +147,27 @@ def row_condition(rule: Rule) -> Any:
             "=": col == value,
             "!=": col != value,
         }[op]
-        return F.coalesce(term, F.lit(False))
+        return F.coalesce(term, F.lit(op == "!="))
     raise UnsupportedFeatureError(f"ColumnValues condition {' '.join(cond)!r}")
+
+
+def _in_list(col: Any, listed: str) -> Any:
+    """True for values in a DQDL list; the keywords NULL, EMPTY ("") and
+    WHITESPACES_ONLY stand for those values; never null."""
+    from pyspark.sql import functions as F
+
+    items = [v.strip() for v in _split_top(listed[1:-1]) if v.strip()]
+    keywords = {v.upper() for v in items if not v.startswith('"')} & {
+        "NULL",
+        "EMPTY",
+        "WHITESPACES_ONLY",
+    }
+    values = [_literal(v) for v in items if v.startswith('"') or v.upper() not in keywords]
+    term = F.coalesce(col.isin(values), F.lit(False)) if values else F.lit(False)
+    if "NULL" in keywords:
+        term = term | col.isNull()
+    if "EMPTY" in keywords:
+        term = term | F.coalesce(col.cast("string") == F.lit(""), F.lit(False))
+    if "WHITESPACES_ONLY" in keywords:
+        term = term | F.coalesce(col.cast("string").rlike(r"^\s+$"), F.lit(False))
+    return term

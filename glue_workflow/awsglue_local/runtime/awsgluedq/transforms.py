@@ -10,6 +10,8 @@ from awsgluedq._dqdl import Rule, check_number, parse_ruleset, row_condition
 __all__ = ["EvaluateDataQuality"]
 
 _NO_OPTIONS: Mapping[str, Any] = {}
+# (Rule, Outcome, FailureReason, EvaluatedMetrics): one row of ruleOutcomes.
+Outcome = tuple[str, str, str | None, dict[str, float]]
 
 
 class EvaluateDataQuality:
@@ -46,7 +48,7 @@ class EvaluateDataQuality:
         rules = parse_ruleset(ruleset)
         df = frame.toDF()
         glue_ctx = frame.glue_ctx
-        outcomes = [_evaluate(rule, df) for rule in rules]
+        outcomes = _evaluate_all(rules, df)
         schema = StructType(
             [
                 StructField("Rule", StringType()),
@@ -79,47 +81,55 @@ class EvaluateDataQuality:
         )
 
 
-def _evaluate(rule: Rule, df: Any) -> tuple[str, str, str | None, dict[str, float]]:
+def _evaluate_all(rules: list[Rule], df: Any) -> list[Outcome]:
+    """Every rule's outcome from one aggregation pass over the frame."""
     from pyspark.sql import functions as F
 
-    name = rule.column
+    aggs = [F.count(F.lit(1)).alias("n")]
+    for i, rule in enumerate(rules):
+        name = rule.column
+        if name is None or rule.kind == "ColumnExists" or name not in df.columns:
+            continue
+        col = F.col("`" + name.replace("`", "``") + "`")
+        if rule.kind in ("IsComplete", "Completeness"):
+            aggs.append(F.count(col).alias(f"c{i}"))
+        elif rule.kind in ("IsUnique", "Uniqueness", "IsPrimaryKey"):
+            aggs += [F.countDistinct(col).alias(f"d{i}"), F.count(col).alias(f"c{i}")]
+        else:  # ColumnValues
+            aggs.append(F.sum(F.when(row_condition(rule), 1).otherwise(0)).alias(f"p{i}"))
+    row = df.agg(*aggs).first().asDict()
+    return [_outcome_of(i, rule, df.columns, row) for i, rule in enumerate(rules)]
+
+
+def _outcome_of(i: int, rule: Rule, columns: list[str], row: dict[str, Any]) -> Outcome:
+    name, n = rule.column, int(row["n"])
     metric_name = f"Column.{name}.{rule.kind}" if name else f"Dataset.*.{rule.kind}"
     if rule.kind == "ColumnExists":
-        ok = name in df.columns
+        ok = name in columns
         return rule.text, _outcome(ok), None if ok else f"column {name!r} is missing", {}
-    if name is not None and name not in df.columns:
+    if name is not None and name not in columns:
         return rule.text, "Failed", f"column {name!r} is missing", {}
     if rule.kind == "RowCount":
-        value = float(df.count())
+        value = float(n)
         ok = check_number(value, rule.condition, rule.text)
     elif rule.kind == "ColumnCount":
-        value = float(len(df.columns))
+        value = float(len(columns))
         ok = check_number(value, rule.condition, rule.text)
     elif rule.kind in ("IsComplete", "Completeness"):
-        row = df.agg(F.count(F.lit(1)).alias("n"), F.count(F.col(f"`{name}`")).alias("c")).first()
-        value = float(row["c"]) / row["n"] if row["n"] else 1.0
+        value = float(row[f"c{i}"]) / n if n else 1.0
         ok = (
             value == 1.0
             if rule.kind == "IsComplete"
             else check_number(value, rule.condition, rule.text)
         )
     elif rule.kind in ("IsUnique", "Uniqueness", "IsPrimaryKey"):
-        row = df.agg(
-            F.count(F.lit(1)).alias("n"),
-            F.countDistinct(F.col(f"`{name}`")).alias("d"),
-            F.count(F.col(f"`{name}`")).alias("c"),
-        ).first()
-        value = float(row["d"]) / row["n"] if row["n"] else 1.0
+        value = float(row[f"d{i}"]) / n if n else 1.0
         if rule.kind == "Uniqueness":
             ok = check_number(value, rule.condition, rule.text)
         else:
-            ok = value == 1.0 and (rule.kind == "IsUnique" or row["c"] == row["n"])
+            ok = value == 1.0 and (rule.kind == "IsUnique" or row[f"c{i}"] == n)
     else:  # ColumnValues
-        row = df.agg(
-            F.count(F.lit(1)).alias("n"),
-            F.sum(F.when(row_condition(rule), 1).otherwise(0)).alias("p"),
-        ).first()
-        value = float(row["p"] or 0) / row["n"] if row["n"] else 1.0
+        value = float(row[f"p{i}"] or 0) / n if n else 1.0
         ok = value == 1.0
     reason = None if ok else f"value {value:g} does not satisfy {rule.text}"
     return rule.text, _outcome(ok), reason, {metric_name: value}

@@ -1,0 +1,97 @@
+"""Attach a local Spark job process to the local engine's warm Spark.
+
+When the engine started the job with ``GLUE_WF_WARM_SPARK_ADDRESS``, the first import of
+``awsglue`` asks that address for a JVM and sets PySpark's gateway variables
+(``PYSPARK_GATEWAY_PORT``/``PYSPARK_GATEWAY_SECRET``), so the script's ``SparkContext()``
+is a fresh context in the warm JVM instead of a JVM of its own. The connection stays open
+for the life of this process: when it closes (exit, stop, timeout, kill -9) the warm
+Spark cancels this run's Spark jobs, stops its context and resets the JVM for the next
+run. No JVM free (another Spark job holds it) or no answer: the job starts its own JVM,
+as without a warm Spark. Standard library only: ``awsglue`` is imported by Python shell
+jobs too (under Python 3.9), where this never runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sys
+import time
+from typing import Any
+
+ADDRESS_ENV = "GLUE_WF_WARM_SPARK_ADDRESS"
+CONNECT_SECONDS = 30.0  # the warm Spark process may still be starting (a loaded machine)
+LEASE_SECONDS = 180.0  # its JVM may still be starting, or resetting after the last run
+
+_lease: socket.socket | None = None
+_job_group: str | None = None
+
+
+def _job_run_id(argv: list[str]) -> str:
+    for index, value in enumerate(argv[:-1]):
+        if value == "--JOB_RUN_ID":
+            return str(argv[index + 1])
+    return f"glue-wf-job-{os.getpid()}"
+
+
+def _connect(address: str) -> socket.socket:
+    deadline = time.monotonic() + CONNECT_SECONDS
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            # "@name": Linux's abstract socket namespace
+            sock.connect("\0" + address[1:] if address.startswith("@") else address)
+            return sock
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.05)
+
+
+def attach() -> None:
+    """Lease a warm JVM for this process (once); on any failure, leave Spark cold."""
+    global _lease, _job_group
+    address = os.environ.pop(ADDRESS_ENV, None)
+    if not address or _lease is not None or "PYSPARK_GATEWAY_PORT" in os.environ:
+        return
+    run_id = _job_run_id(sys.argv)
+    request = {
+        "op": "lease",
+        "job_run_id": run_id,
+        "pid": os.getpid(),
+        # what Spark's Python workers of this run need (its --extra-py-files, its home)
+        "env": {k: os.environ[k] for k in ("PYTHONPATH", "GLUE_WF_HOME") if k in os.environ},
+        "cwd": os.getcwd(),
+    }
+    sock = None
+    try:
+        sock = _connect(address)
+        sock.settimeout(LEASE_SECONDS)
+        sock.sendall(json.dumps(request).encode() + b"\n")
+        answer: Any = json.loads(sock.makefile("rb").readline() or b"{}")
+    except (OSError, ValueError) as exc:
+        if sock is not None:
+            sock.close()
+        _say(f"warm Spark unavailable ({exc}); starting a JVM of its own")
+        return
+    if "port" not in answer:
+        sock.close()
+        _say(f"{answer.get('error', 'no warm JVM free')}; starting a JVM of its own")
+        return
+    sock.settimeout(None)
+    os.environ["PYSPARK_GATEWAY_PORT"] = str(answer["port"])
+    os.environ["PYSPARK_GATEWAY_SECRET"] = str(answer["secret"])
+    _lease, _job_group = sock, run_id
+    _say(f"Spark job attached to the warm Spark (JVM pid {answer.get('pid')})")
+
+
+def job_group() -> str | None:
+    """The Spark job group of this run when attached (cancelled when the run ends)."""
+    return _job_group
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"glue-wf: {message}\n")
+    sys.stderr.flush()

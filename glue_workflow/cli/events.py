@@ -1,0 +1,106 @@
+"""``glue-wf events put | list``: send an EventBridge event by hand; see where events went."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from glue_workflow.cli.common import echo_json, with_settings
+
+
+@click.group("events")
+def events_group() -> None:
+    """EventBridge events that start event-started workflows (Event(pattern=...))."""
+
+
+@events_group.command("put")
+@with_settings
+@click.option("--source", required=True, help="The event's source, e.g. aws.s3 or my.app.")
+@click.option(
+    "--detail-type", required=True, help='The event\'s detail-type, e.g. "Object Created".'
+)
+@click.option(
+    "--detail", default="{}", show_default=True, help="The event's detail: a JSON object."
+)
+@click.option(
+    "--resource", "resources", multiple=True, help="An ARN the event is about (repeatable)."
+)
+def put_command(
+    settings: Any, source: str, detail_type: str, detail: str, resources: tuple[str, ...]
+) -> None:
+    """Put one event on the default bus (PutEvents); rules matching it deliver it."""
+    from glue_workflow.clients import client
+
+    try:
+        parsed = json.loads(detail)
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"not JSON ({exc}); pass a JSON object, e.g. '{{\"key\": 1}}'", param_hint="--detail"
+        ) from exc
+    if not isinstance(parsed, dict):
+        raise click.BadParameter(f"must be a JSON object, got {detail!r}", param_hint="--detail")
+    entry: dict[str, Any] = {"Source": source, "DetailType": detail_type, "Detail": detail}
+    if resources:
+        entry["Resources"] = list(resources)
+    answer = client(settings, "events").put_events(Entries=[entry])
+    result = answer["Entries"][0]
+    if "ErrorCode" in result:
+        raise click.ClickException(
+            f"EventBridge refused the event: {result['ErrorCode']}: {result['ErrorMessage']}"
+        )
+    click.echo(f"event {result['EventId']} put on the default bus")
+    if settings.is_local:
+        _echo_local_deliveries(settings, result["EventId"])
+
+
+def _echo_local_deliveries(settings: Any, event_id: str) -> None:
+    from glue_workflow.local.dispatch import install
+    from glue_workflow.local.events.store import EventsState
+
+    for entry in EventsState(install(settings.home)).recent(50):
+        if entry["event"]["id"] != event_id:
+            continue
+        if not entry["deliveries"]:
+            click.echo("no enabled rule matched it")
+        for delivery in entry["deliveries"]:
+            click.echo(_describe(delivery))
+
+
+def _describe(delivery: dict[str, Any]) -> str:
+    text = f"rule {delivery['rule']} -> {delivery['target']}: "
+    if delivery.get("error"):
+        return text + f"not delivered ({delivery['error']})"
+    runs = delivery.get("runs") or []
+    if runs:
+        return text + "started run " + ", ".join(runs)
+    return text + "delivered (waiting for its batch)"
+
+
+@events_group.command("list")
+@with_settings
+@click.option("--limit", default=20, show_default=True, help="How many recent events.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_command(settings: Any, limit: int, as_json: bool) -> None:
+    """Recent events put on the local bus and where each went (local target)."""
+    from glue_workflow.errors import ConfigError
+    from glue_workflow.local.dispatch import install
+    from glue_workflow.local.events.store import EventsState
+
+    if not settings.is_local:
+        raise ConfigError("glue-wf events list reads the local bus; on AWS use CloudWatch metrics")
+    recent = EventsState(install(settings.home)).recent(limit)
+    if as_json:
+        echo_json(recent)
+        return
+    if not recent:
+        click.echo("no events yet")
+    for entry in recent:
+        event = entry["event"]
+        click.echo(f"{event['time']} {event['id']} {event['source']} / {event['detail-type']}")
+        for delivery in entry["deliveries"]:
+            click.echo("  " + _describe(delivery))
+
+
+COMMANDS = [events_group]

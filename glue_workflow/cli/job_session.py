@@ -1,0 +1,67 @@
+"""``glue-wf job ... -p K=V [--from-run RUN]``: one job with chosen run properties."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from glue_workflow.config import Settings
+from glue_workflow.errors import NotSupportedError
+
+
+def start_properties(settings: Settings, from_run: str | None) -> tuple[str, dict[str, str]]:
+    """The defined workflow's name and the properties a job session starts from."""
+    from glue_workflow.definition import build_document
+
+    document = build_document(settings)
+    properties = dict(document.workflow.get("DefaultRunProperties") or {})
+    if from_run:
+        from glue_workflow.runs import control
+
+        target = control.open_runs(settings)
+        run = target.glue.run(target.workflow, control.resolve_run_id(target, from_run))
+        properties.update(run.get("WorkflowRunProperties") or {})
+    return document.name, properties
+
+
+def run_with_properties(
+    settings: Settings,
+    script_or_job: str,
+    arguments: Mapping[str, str],
+    properties: Mapping[str, str],
+    *,
+    from_run: str | None,
+    job_name: str | None,
+    pythonshell: bool,
+) -> int:
+    if not settings.is_local:
+        raise NotSupportedError(
+            "glue-wf job runs a job on this machine against the local target; use "
+            "--target local (on AWS, start a run with glue-wf run)"
+        )
+    from glue_workflow.awsglue_local.localjob import run_local_job
+    from glue_workflow.local.glue.job_session import close_session, open_session
+
+    workflow, start = start_properties(settings, from_run)
+    start.update(properties)
+    run_id = open_session(settings.home, workflow, start)
+    code: Any = 1
+    try:
+        code = run_local_job(
+            settings,
+            script_or_job,
+            arguments,
+            workflow_run_id=run_id,
+            workflow_name=workflow,
+            job_name=job_name,
+            pythonshell=pythonshell,
+        )
+    finally:
+        final = close_session(settings.home, run_id)
+    written = {k: v for k, v in final.items() if start.get(k) != v}
+    click.echo(f"run properties written: {len(written)}", err=True)
+    for key in sorted(written):
+        click.echo(f"  {key}={written[key]}", err=True)
+    return int(code)

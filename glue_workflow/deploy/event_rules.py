@@ -1,0 +1,108 @@
+"""The EventBridge rule that starts an event-started workflow: read, plan, apply.
+
+AWS Glue Developer Guide, "Starting an AWS Glue workflow with an Amazon EventBridge
+event": the workflow's EVENT trigger consumes events that a rule on the default bus
+sends to the workflow's ARN, with a role EventBridge assumes (``glue:notifyEvent``).
+
+The rule has a deterministic name (``naming.event_rule_name``) and carries the owner
+tag: deploy reads that one name, creates / updates / deletes it only when owned, and
+orders it around the triggers: a new rule after the EVENT trigger is active, a removed
+rule before the triggers go (events stop first). ``PutRule`` is an upsert; targets
+are replaced with ``PutTargets`` and stale ids removed with ``RemoveTargets``;
+``DeleteRule`` needs the targets removed first ("Rule can't be deleted since it has
+targets.").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from glue_workflow import naming
+from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy, call
+from glue_workflow.document import OWNER_TAG, WorkflowDocument
+
+RULE_FIELDS = ("EventPattern", "State", "Description")
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventsDeployApi:
+    """Rule and target CRUD on one EventBridge client."""
+
+    client: Any = field(repr=False)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:
+        fn = getattr(self.client, method)
+        result: dict[str, Any] = call(
+            f"events:{operation}", lambda: fn(**params), policy=self.policy
+        )
+        return result
+
+    def read(self, name: str) -> dict[str, Any] | None:
+        """``{"Rule", "Targets", "Tags"}`` of rule ``name``, or None when it does not exist."""
+        try:
+            rule = self._call("DescribeRule", "describe_rule", Name=name)
+        except ResourceNotFound:
+            return None
+        rule = {k: v for k, v in rule.items() if k != "ResponseMetadata"}
+        targets = self._call("ListTargetsByRule", "list_targets_by_rule", Rule=name)
+        tags = self._call("ListTagsForResource", "list_tags_for_resource", ResourceARN=rule["Arn"])
+        return {
+            "Rule": rule,
+            "Targets": list(targets.get("Targets") or []),
+            "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []},
+        }
+
+    def put(self, desired: Mapping[str, Any], current: Mapping[str, Any] | None) -> None:
+        self._call("PutRule", "put_rule", **desired["Rule"])
+        self._call(
+            "PutTargets", "put_targets", Rule=desired["Rule"]["Name"], Targets=desired["Targets"]
+        )
+        wanted = {t["Id"] for t in desired["Targets"]}
+        stale = sorted({t["Id"] for t in (current or {}).get("Targets") or []} - wanted)
+        if stale:
+            self._call("RemoveTargets", "remove_targets", Rule=desired["Rule"]["Name"], Ids=stale)
+
+    def delete(self, name: str) -> None:
+        current = self.read(name)
+        if current is None:
+            return
+        ids = [t["Id"] for t in current["Targets"]]
+        if ids:
+            self._call("RemoveTargets", "remove_targets", Rule=name, Ids=ids)
+        self._call("DeleteRule", "delete_rule", Name=name)
+
+
+def read_event_rule(api: EventsDeployApi | None, workflow: str) -> dict[str, Any] | None:
+    """The workflow's rule as the target holds it (None: absent or no EventBridge)."""
+    return None if api is None else api.read(naming.event_rule_name(workflow))
+
+
+def is_owned(current: Mapping[str, Any] | None, workflow: str) -> bool:
+    return current is not None and current.get("Tags", {}).get(OWNER_TAG) == workflow
+
+
+def rule_changes(desired: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """Field-level changes from ``current`` to ``desired`` (patterns compared as JSON)."""
+    diff: dict[str, Any] = {}
+    for key in RULE_FIELDS:
+        want, have = desired["Rule"].get(key), current["Rule"].get(key)
+        if key == "EventPattern" and want and have and json.loads(want) == json.loads(have):
+            continue
+        if want != have:
+            diff[key] = {"from": have, "to": want}
+    want_targets = sorted(desired["Targets"], key=lambda t: t["Id"])
+    have_targets = sorted(
+        ({k: t.get(k) for k in ("Id", "Arn", "RoleArn") if t.get(k)} for t in current["Targets"]),
+        key=lambda t: str(t["Id"]),
+    )
+    if want_targets != have_targets:
+        diff["Targets"] = {"from": have_targets, "to": want_targets}
+    return diff
+
+
+def desired_rule(document: WorkflowDocument) -> dict[str, Any] | None:
+    return document.event_rules[0] if document.event_rules else None

@@ -1,0 +1,172 @@
+"""The SageMaker names a workflow's Glue job role may act on, derived from the workflow.
+
+The template's SageMaker statements are scoped to exactly the resources the workflow
+creates: training/processing jobs and models named by the job library
+(``<workflow>-<node>-<hash>``), the endpoint and endpoint configs of its
+``endpoint_name`` and the model package group of its ``model_package_group``. These
+scopes are a pure function of the workflow's name and default run properties; glue-wf
+turns them into ARN lists (the template's ``SageMaker*Arns`` parameters) and reads them
+back from a deployed stack to tell, before a run starts, whether a name would be denied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import Any
+
+from glue_workflow.errors import ConfigError
+from glue_workflow.jobkit.sagemaker_ops import MAX_ATTEMPTS, NAME_MAX, _slug, scoped_name
+from glue_workflow.naming import ARTIFACTS_PREFIX, arn
+
+# The job library's naming rules (slug, length, suffixes) are imported above so the
+# scopes follow them exactly.
+# Template parameters holding the ARN patterns of each group of SageMaker statements.
+JOBS_PARAMETER = "SageMakerJobArns"
+REGISTRY_PARAMETER = "SageMakerRegistryArns"
+HOSTING_PARAMETER = "SageMakerHostingArns"
+SCOPE_PARAMETERS = (JOBS_PARAMETER, REGISTRY_PARAMETER, HOSTING_PARAMETER)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NamedResource:
+    """A run property that names a SageMaker resource, and what the role does with it."""
+
+    prop: str
+    kind: str  # what the message calls it
+    parameter: str  # the template parameter granting it
+    actions: tuple[str, ...]  # the permissions the job needs on it (from the template)
+
+    def paths(self, name: str) -> tuple[str, ...]:
+        """The ARN resource parts (after ``<account>:``) a job builds from ``name``."""
+        lower = name.lower()  # SageMaker ARNs carry names lower-cased
+        if self.prop == "endpoint_name":
+            # deploy: the endpoint itself and one endpoint config per run
+            return (f"endpoint/{lower}", f"endpoint-config/{scoped_name(name, 'run').lower()}")
+        return (f"model-package-group/{lower}", f"model-package/{lower}/1")
+
+
+ENDPOINT = NamedResource(
+    prop="endpoint_name",
+    kind="SageMaker endpoint",
+    parameter=HOSTING_PARAMETER,
+    actions=("sagemaker:CreateEndpoint", "sagemaker:UpdateEndpoint", "sagemaker:DescribeEndpoint"),
+)
+MODEL_PACKAGE_GROUP = NamedResource(
+    prop="model_package_group",
+    kind="model package group",
+    parameter=REGISTRY_PARAMETER,
+    actions=(
+        "sagemaker:CreateModelPackageGroup",
+        "sagemaker:DescribeModelPackageGroup",
+        "sagemaker:CreateModelPackage",
+    ),
+)
+# Run properties whose value names a SageMaker resource the Glue job role acts on.
+NAMED_RESOURCES: Mapping[str, NamedResource] = {r.prop: r for r in (ENDPOINT, MODEL_PACKAGE_GROUP)}
+
+
+# Run property holding the input dataset's S3 URI, read by the Glue job role.
+INPUT_PROPERTY = "input_uri"
+
+
+def readable_prefixes(bucket: str, workflow: str) -> tuple[str, str]:
+    """Where the Glue job role may read objects: the template's ReadInputData
+    (``data/*``) and WorkflowObjects (``glue-wf/<workflow>/*``) statements."""
+    return f"s3://{bucket}/data/", f"s3://{bucket}/{ARTIFACTS_PREFIX}/{workflow}/"
+
+
+def job_name_prefix(workflow: str) -> str:
+    """A prefix of every name ``resource_name`` gives a node's jobs and models.
+
+    ``resource_name`` keeps ``<slug(workflow)>-<slug(node)>`` up to what its hash and
+    attempt suffix leave of 63 characters; the longest suffix bounds the prefix.
+    """
+    slug = _slug(workflow).lower()
+    if not slug:
+        raise ConfigError(
+            f"workflow name {workflow!r} has no letter or digit: SageMaker names derive "
+            "from it, rename the workflow"
+        )
+    longest_suffix = len(f"-{'0' * 12}-a{MAX_ATTEMPTS}")
+    head = slug[: NAME_MAX - longest_suffix].rstrip("-")
+    return head + "-" if head == slug else head
+
+
+@dataclass(frozen=True, kw_only=True)
+class PolicyScopes:
+    """What the Glue job role may touch in SageMaker, as ARN resource patterns."""
+
+    workflow_name: str
+    patterns: Mapping[str, tuple[str, ...]]  # template parameter -> resource parts
+
+    def arns(self, *, partition: str, region: str, account: str) -> dict[str, str]:
+        """The template's ``SageMaker*Arns`` parameter values (comma-delimited lists)."""
+        return {
+            key: ",".join(arn(partition, "sagemaker", region, account, p) for p in paths)
+            for key, paths in self.patterns.items()
+        }
+
+    def allows(self, parameter: str, path: str) -> bool:
+        return any(fnmatchcase(path, pattern) for pattern in self.patterns.get(parameter, ()))
+
+    def names(self, resource: NamedResource) -> list[str]:
+        """The names of ``resource``'s kind the scopes allow, for messages."""
+        head = resource.paths("x")[0].rsplit("/", 1)[0] + "/"
+        patterns = self.patterns.get(resource.parameter, ())
+        return sorted(p[len(head) :] for p in patterns if p.startswith(head))
+
+
+def derive_scopes(
+    workflow_name: str,
+    default_run_properties: Mapping[str, str],
+    extra: Mapping[str, Iterable[str]] | None = None,
+) -> PolicyScopes:
+    """The scopes a workflow needs: its job prefix, and every name its defaults (and
+    ``extra`` names per run property) give an endpoint or a model package group."""
+    prefix = job_name_prefix(workflow_name)
+    patterns: dict[str, list[str]] = {
+        JOBS_PARAMETER: [f"training-job/{prefix}*", f"processing-job/{prefix}*"],
+        REGISTRY_PARAMETER: [],
+        HOSTING_PARAMETER: [f"model/{prefix}*"],
+    }
+    for prop, resource in NAMED_RESOURCES.items():
+        names = [default_run_properties[prop]] if default_run_properties.get(prop) else []
+        names += list((extra or {}).get(prop, ()))
+        for name in dict.fromkeys(names):
+            lower = name.lower()
+            if resource is ENDPOINT:
+                config = scoped_name(name, "run").lower().rsplit("-", 1)[0]
+                patterns[HOSTING_PARAMETER] += [f"endpoint-config/{config}-*", f"endpoint/{lower}"]
+            else:
+                patterns[REGISTRY_PARAMETER] += [
+                    f"model-package-group/{lower}",
+                    f"model-package/{lower}/*",
+                ]
+    return PolicyScopes(
+        workflow_name=workflow_name,
+        patterns={key: tuple(dict.fromkeys(value)) for key, value in patterns.items()},
+    )
+
+
+def scopes_of_document(
+    document: Any, extra: Mapping[str, Iterable[str]] | None = None
+) -> PolicyScopes:
+    """:func:`derive_scopes` of a compiled ``WorkflowDocument``."""
+    defaults = document.workflow.get("DefaultRunProperties") or {}
+    return derive_scopes(document.name, defaults, extra)
+
+
+def scopes_from_parameters(
+    workflow_name: str, parameters: Mapping[str, str]
+) -> PolicyScopes | None:
+    """The scopes a deployed stack grants (None: its template has no such parameters)."""
+    if not all(key in parameters for key in SCOPE_PARAMETERS):
+        return None
+    patterns = {}
+    for key in SCOPE_PARAMETERS:
+        arns = [a.strip() for a in parameters[key].split(",") if a.strip()]
+        # arn:<partition>:sagemaker:<region>:<account>:<resource part>
+        patterns[key] = tuple(a.split(":", 5)[5] for a in arns if a.count(":") >= 5)
+    return PolicyScopes(workflow_name=workflow_name, patterns=patterns)

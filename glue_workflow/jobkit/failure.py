@@ -1,0 +1,116 @@
+"""A job's failure reason, recorded where ``status`` can read it on AWS too.
+
+On Glue a failed Python shell job run's ``ErrorMessage`` is only "Command failed with
+exit code 1" (awslabs/aws-glue-libs#221): the reason is in CloudWatch Logs alone. So
+before it exits, every job puts its one-line reason into the workflow run property
+``glue_wf_error_<node>`` (PutWorkflowRunProperties); ``status``, ``run --wait``, ``runs``
+and the console prefer it to the job run's own message, on both targets.
+
+Runs on Glue's Python shell 3.9 and in Spark jobs (stdlib + boto3 only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from glue_workflow.jobkit.args import parse_arguments
+from glue_workflow.jobkit.context import JobContext
+from glue_workflow.jobkit.secrets import looks_like_secret, redact
+
+ERROR_PROPERTY_PREFIX = "glue_wf_error_"
+# Glue's run property keys: 1-255 characters, single line (PutWorkflowRunProperties,
+# https://docs.aws.amazon.com/glue/latest/webapi/API_PutWorkflowRunProperties.html).
+PROPERTY_KEY_MAX = 255
+REASON_MAX = 600  # characters kept of a long reason: both ends (the end says the fix)
+
+
+def node_of_job(workflow: str, job: str) -> str:
+    """The node name of Glue job ``job`` in ``workflow`` (``<workflow>-<node>``).
+
+    The inverse of ``glue_workflow.naming.job_name``, here because jobs need it on Glue,
+    where only the job library is installed; a job name that is not ours is its own node.
+    """
+    prefix = workflow + "-"
+    return job[len(prefix) :] if job.startswith(prefix) and len(job) > len(prefix) else job
+
+
+def error_property(node: str) -> str:
+    """``glue_wf_error_<node>``, within Glue's 255-character key limit.
+
+    Node names of a definition are at most 80 characters; a longer (foreign) job name
+    is cut and suffixed with a digest so distinct names keep distinct keys.
+    """
+    return node_property(ERROR_PROPERTY_PREFIX, node)
+
+
+def node_property(prefix: str, node: str) -> str:
+    """``<prefix><node>`` as a run property key, single-line and at most 255 characters."""
+    node = " ".join(node.split())  # keys are single-line
+    key = prefix + node
+    if len(key) <= PROPERTY_KEY_MAX:
+        return key
+    digest = hashlib.sha256(node.encode("utf-8")).hexdigest()[:12]
+    keep = PROPERTY_KEY_MAX - len(prefix) - len(digest) - 1
+    return f"{prefix}{node[:keep]}_{digest}"
+
+
+def is_error_property(name: str) -> bool:
+    return name.startswith(ERROR_PROPERTY_PREFIX)
+
+
+def shorten(line: str, limit: int = REASON_MAX) -> str:
+    """Keep both ends of a long line: the end usually says how to fix it."""
+    if len(line) <= limit:
+        return line
+    return f"{line[: limit // 2]} … {line[-(limit // 2) :]}"
+
+
+def one_line_reason(text: str, args: Mapping[str, str] | None = None) -> str:
+    """``text`` as one line, trimmed at both ends, with secrets removed.
+
+    ``args``: the job's arguments; the values of those whose names look like secrets
+    are removed wherever they appear.
+    """
+    secret_values = tuple(v for k, v in (args or {}).items() if v and looks_like_secret(k))
+    line = " ".join(str(text).split())
+    return shorten(redact(line, secret_values))
+
+
+def exception_reason(exc: BaseException) -> str:
+    """What a traceback's last line says: ``Type: first line of the message``."""
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def record_failure(
+    reason: str, argv: Sequence[str] | None = None, *, session: Any = None
+) -> str | None:
+    """Put ``reason`` into the run property ``glue_wf_error_<node>``; the key, or None.
+
+    Nothing is recorded outside a workflow run (no ``--WORKFLOW_NAME`` /
+    ``--WORKFLOW_RUN_ID``). A failure to record is reported on stderr and swallowed:
+    the job is failing already, and its own error must be what surfaces.
+    """
+    args = parse_arguments(sys.argv if argv is None else argv)
+    workflow, run_id = args.get("WORKFLOW_NAME"), args.get("WORKFLOW_RUN_ID")
+    job = args.get("JOB_NAME")
+    if not workflow or not run_id or not job:
+        return None
+    key = error_property(node_of_job(workflow, job))
+    value = one_line_reason(reason, args)
+    try:
+        JobContext(args, session=session).put(**{key: value})
+    except Exception as exc:  # the job's own error must surface, not this one
+        detail = one_line_reason(exception_reason(exc), args)
+        print(
+            f"glue-wf: could not record the failure reason in run property {key} "
+            f"({detail}); status shows the job run's own error message instead",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    return key

@@ -1,0 +1,94 @@
+"""The one rule for names that look like they carry a secret (Python 3.9, stdlib only).
+
+Run properties, job arguments and start-time parameters are stored and shown in plain
+text by Glue (console, logs, ``GetWorkflowRun``), so a name that says it holds a
+credential is refused everywhere: the definition, ``glue-wf run -p``, the console, and
+the failure reasons jobs record. A name that *refers* to a secret (ends in ``_arn``,
+``_name``, ``_id`` or ``_ref``) is accepted: that is what ``SECRET_HINT`` tells users
+to write instead. It lives in the job library because jobs apply it on Glue too.
+"""
+
+from __future__ import annotations
+
+import re
+
+# S105 is silenced below: this is advice text, not a password.
+SECRET_HINT = (
+    "keep the secret in AWS Secrets Manager or SSM Parameter Store and pass its ARN or "  # noqa: S105
+    "name under a key ending in _arn or _name (e.g. db_password_secret_arn) for the job "
+    "to read at run time"
+)
+
+# Words that say "this value is a credential" wherever they appear inside a word.
+_SECRET_STEMS = (
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "credential",
+    "apikey",
+    "privatekey",
+    "accesskey",
+)
+# Short words refused only as whole words ("token" yes, "tokenizer" no).
+_SECRET_WORDS = frozenset({"pwd", "token", "tokens"})
+# Adjacent word pairs that name a credential.
+_SECRET_PAIRS = frozenset(
+    {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"), ("auth", "key")}
+)
+# A last word that makes the name a reference to a secret, not the secret itself.
+_REFERENCE_SUFFIXES = frozenset({"arn", "name", "id", "ref"})
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
+
+
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", _CAMEL.sub("_", name).lower()) if w]
+
+
+def looks_like_secret(name: str) -> bool:
+    """True when ``name`` (a run property, argument key or parameter) names a credential."""
+    words = _words(name)
+    if not words:
+        return False
+    pairs = set(zip(words, words[1:]))
+    if ("access", "key") in pairs or "accesskey" in words:
+        return True  # an AWS access key id is itself a credential, even "..._id"
+    if words[-1] in _REFERENCE_SUFFIXES and len(words) > 1:
+        return False
+    return (
+        any(stem in word for word in words for stem in _SECRET_STEMS)
+        or bool(_SECRET_WORDS.intersection(words))
+        or bool(_SECRET_PAIRS & pairs)
+    )
+
+
+def looks_like_access_key_id(value: str) -> bool:
+    """True when ``value`` contains what looks like an AWS access key id."""
+    return bool(_AWS_ACCESS_KEY_ID.search(value))
+
+
+REDACTED = "[redacted]"
+# ``name=value`` / ``name: value`` / ``"name": "value"`` inside free text.
+_ASSIGNMENT = re.compile(
+    r"""(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;)}\]]+)"""
+)
+
+
+def redact(text: str, secret_values: tuple[str, ...] = ()) -> str:
+    """``text`` without what the rule above calls a secret.
+
+    Removes AWS access key ids, the value of any ``name=value`` / ``name: value`` pair
+    whose name looks like a secret, and every occurrence of ``secret_values`` (e.g. the
+    values of job arguments whose names look like secrets).
+    """
+    for value in sorted({v for v in secret_values if len(v) >= 4}, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    text = _AWS_ACCESS_KEY_ID.sub(REDACTED, text)
+
+    def _pair(match: re.Match[str]) -> str:
+        if not looks_like_secret(match.group("key")):
+            return match.group(0)
+        return match.group("key") + match.group("sep") + REDACTED
+
+    return _ASSIGNMENT.sub(_pair, text)

@@ -1,0 +1,103 @@
+"""The executor's loopback gateway that answers its Python shell jobs' AWS calls.
+
+A Python shell job runs under Glue's Python (3.9, with the boto3 Glue provides) and
+sees only its script, its ``--extra-py-files`` and the standard library, so the local
+target cannot be served inside it. Its botocore validates each request, then posts the
+operation here (``shellsite/glue_wf_shell_bridge.py``); the gateway answers it with a
+client of this process, where the local target is installed. Training workers and
+endpoint servers such calls start therefore run under the project's interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from botocore import xform_name
+from botocore.exceptions import ClientError
+
+from glue_workflow.local.dispatch import SERVICES, install, not_supported
+from glue_workflow.local.glue.shellsite.glue_wf_shell_bridge import decode, encode
+
+
+class ShellGateway:
+    """One gateway per executor process, started with its first Python shell job."""
+
+    def __init__(self, home: Path) -> None:
+        install(home)
+        import boto3
+
+        self._session = boto3.session.Session()
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._token = secrets.token_hex(16)
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                if self.path != f"/{gateway._token}":
+                    self.send_error(403, "unknown gateway token")
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                request = json.loads(self.rfile.read(length))
+                status, parsed = gateway.answer(
+                    str(request["service"]), str(request["operation"]), request["params"]
+                )
+                body = json.dumps({"status": status, "parsed": encode(parsed)}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_: Any) -> None:
+                return  # the executor log is for runs, not for every call
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, daemon=True, name="shell-gateway"
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/{self._token}"
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._session.client(service)  # type: ignore[call-overload]
+            return self._clients[service]
+
+    def answer(
+        self, service: str, operation: str, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        """``(HTTP status, parsed response or {"Error": ...})`` for one call."""
+        if service not in SERVICES:
+            error = not_supported(service, operation)
+            return error.status, {"Error": {"Code": error.code, "Message": error.message}}
+        client = self._client(service)
+        try:
+            parsed = getattr(client, xform_name(operation))(**decode(params))
+        except ClientError as exc:
+            meta = exc.response.get("ResponseMetadata", {})
+            return int(meta.get("HTTPStatusCode", 400)), {
+                "Error": dict(exc.response.get("Error", {})),
+                "ResponseMetadata": {"RequestId": meta.get("RequestId", "")},
+            }
+        except Exception as exc:  # the job gets it as an AWS-style error
+            return 500, {"Error": {"Code": "InternalFailure", "Message": f"{exc}"}}
+        return int(parsed.get("ResponseMetadata", {}).get("HTTPStatusCode", 200)), parsed
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+__all__ = ["ShellGateway"]

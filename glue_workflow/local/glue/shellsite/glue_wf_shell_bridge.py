@@ -1,0 +1,130 @@
+"""A Python shell job's boto3 calls, answered by its local executor over loopback.
+
+The job's own botocore (on Python 3.9, the version Glue's Python shell provides)
+builds and validates every request from its service model, then a ``before-call``
+handler sends the operation and its parameters to the executor's gateway, which
+answers it from the local target, and returns the answer as botocore's parsed
+response: the same mechanism botocore's Stubber uses. A ``before-send`` handler
+refuses anything that would still reach the network. Python 3.9 compatible; the
+wire format (``encode``/``decode``) is shared with the gateway.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+_PARAMS_KEY = "glue_wf_shell_params"
+TIMEOUT_SECONDS = 900.0
+
+
+def encode(value: Any) -> Any:
+    """JSON-able form of request/response values (bytes, streams, datetimes tagged)."""
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, datetime.datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, (bytes, bytearray)):
+        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+    if hasattr(value, "read"):  # file-like request bodies and response streams
+        data = value.read()
+        return encode(data.encode() if isinstance(data, str) else data)
+    return value
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__datetime__"}:
+            return datetime.datetime.fromisoformat(value["__datetime__"])
+        if set(value) == {"__bytes__"}:
+            return base64.b64decode(value["__bytes__"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def arm(url: str) -> None:
+    """Route every botocore session created from now on to the gateway at ``url``."""
+    import botocore.session
+
+    session_class = botocore.session.Session
+    original = session_class.__init__
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        events = self.get_component("event_emitter")
+        events.register_last("before-parameter-build", _stash_params)
+        events.register("before-call", lambda **kw: _answer(url, **kw))
+        events.register_last("before-send", _refuse)
+
+    session_class.__init__ = __init__  # type: ignore[method-assign]
+
+
+def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+    context[_PARAMS_KEY] = params
+
+
+def _refuse(request: Any, **_: Any) -> None:
+    raise RuntimeError(
+        f"the local target refused to send {request.method} {request.url}: a local Python "
+        "shell job's AWS calls are answered by its executor, never sent"
+    )
+
+
+def _answer(url: str, model: Any, context: dict[str, Any], **_: Any) -> Any:
+    from botocore.awsrequest import AWSResponse, HTTPHeaders
+    from botocore.response import StreamingBody
+
+    service = model.service_model.service_name
+    body = json.dumps(
+        {
+            "service": service,
+            "operation": model.name,
+            "params": encode(context.get(_PARAMS_KEY) or {}),
+        }
+    ).encode()
+    request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 - http loopback
+    request.add_header("Content-Type", "application/json")
+    # the gateway is on loopback: never through a proxy the environment names
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=TIMEOUT_SECONDS) as reply:
+            answer = json.loads(reply.read())
+    except (urllib.error.URLError, OSError) as exc:
+        answer = {
+            "status": 503,
+            "parsed": {
+                "Error": {
+                    "Code": "LocalTargetUnavailable",
+                    "Message": f"the local executor's gateway at {url} did not answer "
+                    f"{service}:{model.name} ({exc}); the job outlived its executor",
+                }
+            },
+        }
+    status = int(answer["status"])
+    parsed = decode(answer["parsed"])
+    if status < 300 and model.has_streaming_output:
+        member = model.output_shape.serialization.get("payload")
+        data = parsed.get(member) or b""
+        parsed[member] = StreamingBody(io.BytesIO(data), len(data))
+    headers = HTTPHeaders()
+    request_id = str(parsed.get("ResponseMetadata", {}).get("RequestId", ""))
+    headers["x-amzn-requestid"] = request_id
+    if "Error" in parsed:
+        headers["x-amzn-errortype"] = parsed["Error"].get("Code", "")
+        parsed.setdefault("Message", parsed["Error"].get("Message", ""))
+    parsed["ResponseMetadata"] = {
+        "RequestId": request_id,
+        "HTTPStatusCode": status,
+        "HTTPHeaders": dict(headers),
+        "RetryAttempts": 0,
+    }
+    return AWSResponse(f"https://{service}.local.glue-wf/", status, headers, None), parsed

@@ -1,0 +1,1 @@
+"""CloudWatch Logs reads served from the log files the local engine keeps."""

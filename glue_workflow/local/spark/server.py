@@ -1,0 +1,296 @@
+"""The warm Spark process of one local home (``python -m glue_workflow.local.spark.server``).
+
+It keeps one JVM (PySpark's gateway, started as a job's own would be, heap capped) and
+leases it to one Spark job run at a time over a Unix socket. A lease answers the gateway
+port and secret; it ends when the job's connection closes, however the job ended. Then
+this run's job group is cancelled, its ``SparkContext`` stopped (cancelling the rest of
+its work, dropping its temp views, cached tables, UDFs, conf and Hadoop settings), the
+default/active sessions cleared, Hadoop's FileSystem cache closed and the JVM's system
+properties restored, so nothing of one run reaches the next. The JVM is replaced after
+``RUNS_PER_JVM`` runs or if it died; the process exits after ``idle_seconds`` unused, on
+``stop`` or on SIGTERM, and its JVM with it (the JVM also exits when this process dies:
+it watches the stdin pipe PySpark gives it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.awsglue_local import spark_submit_args
+from glue_workflow.config import WarmSpark
+from glue_workflow.local.spark.control import running
+from glue_workflow.local.spark.settings import address, load, socket_address, spark_dir
+
+RUNS_PER_JVM = 25  # bounds what a long-lived JVM accumulates (metaspace, threads)
+LEASE_WAIT_SECONDS = 150.0  # a lease waits this long for a starting/resetting JVM
+STOP_GRACE_SECONDS = 10.0
+
+
+@dataclass
+class Jvm:
+    """One warm JVM: its gateway, process, state and the system properties to restore."""
+
+    gateway: Any = None
+    proc: Any = None
+    state: str = "starting"  # starting | ready | leased | resetting | failed | stopped
+    error: str = ""
+    runs: int = 0
+    properties: Any = None
+    holder: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def pid(self) -> int | None:
+        return int(self.proc.pid) if self.proc is not None else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def launch(settings: WarmSpark) -> Jvm:
+    """Start a JVM with PySpark's gateway, as a job's ``SparkContext()`` would."""
+    os.environ["PYSPARK_SUBMIT_ARGS"] = spark_submit_args(settings.memory)
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.java_gateway import launch_gateway
+
+    gateway = launch_gateway()  # type: ignore[no-untyped-call]
+    jvm = Jvm(gateway=gateway, proc=gateway.proc)
+    jvm.properties = gateway.jvm.java.lang.System.getProperties().clone()
+    return jvm
+
+
+def prepare(jvm: Jvm, request: dict[str, Any]) -> None:
+    """What this run's context must see: its Python workers' PYTHONPATH and home.
+
+    Spark reads ``spark.*`` JVM system properties as a new ``SparkConf``'s defaults;
+    they are restored from the snapshot when the lease ends.
+    """
+    system = jvm.gateway.jvm.java.lang.System
+    for name, value in (request.get("env") or {}).items():
+        system.setProperty(f"spark.executorEnv.{name}", str(value))
+
+
+def reset(jvm: Jvm, job_group: str) -> None:
+    """End the leased run's Spark state (see the module docstring)."""
+    java = jvm.gateway.jvm
+    module = java.java.lang.Class.forName("org.apache.spark.SparkContext$")
+    active = module.getField("MODULE$").get(None).getActive()  # private[spark] in Scala
+    if active.isDefined():
+        context = active.get()
+        context.cancelJobGroup(job_group)
+        context.stop()
+    java.org.apache.spark.sql.SparkSession.clearDefaultSession()
+    java.org.apache.spark.sql.SparkSession.clearActiveSession()
+    java.org.apache.hadoop.fs.FileSystem.closeAll()
+    java.java.lang.System.setProperties(jvm.properties.clone())
+
+
+def shutdown(jvm: Jvm) -> None:
+    """Stop the JVM: close its stdin (it exits on EOF), kill it if it lingers."""
+    jvm.state = "stopped"
+    if jvm.proc is None:
+        return
+    with contextlib.suppress(Exception):  # the connection may be gone with the JVM
+        jvm.gateway.shutdown()
+    try:
+        if jvm.proc.stdin is not None:
+            jvm.proc.stdin.close()
+        jvm.proc.wait(STOP_GRACE_SECONDS)
+    except (OSError, subprocess.TimeoutExpired):
+        jvm.proc.kill()
+        jvm.proc.wait()
+
+
+class WarmSparkServer:
+    def __init__(self, home: Path, settings: WarmSpark) -> None:
+        self.home = home
+        self.settings = settings
+        self.cond = threading.Condition()
+        self.jvm = Jvm()
+        self.last_used = time.monotonic()
+        self.stopping = False
+        self.runs = 0
+
+    # -- the JVM's life ------------------------------------------------------
+    def start_jvm(self) -> None:
+        with self.cond:
+            self.jvm = jvm = Jvm()
+        try:
+            started = launch(self.settings)
+        except Exception as exc:
+            with self.cond:
+                jvm.state, jvm.error = "failed", f"warm JVM failed to start: {exc}"
+                self.cond.notify_all()
+            log(jvm.error)
+            return
+        with self.cond:
+            if self.stopping:
+                shutdown(started)
+                return
+            self.jvm = started
+            started.state = "ready"
+            self.cond.notify_all()
+        log(f"JVM pid {started.pid} ready (heap cap {self.settings.memory})")
+
+    def lease(self, conn: socket.socket, request: dict[str, Any]) -> None:
+        group = str(request.get("job_run_id") or "glue-wf")
+        deadline = time.monotonic() + LEASE_WAIT_SECONDS
+        with self.cond:
+            while self.jvm.state in ("starting", "resetting") and not self.stopping:
+                if not self.cond.wait(max(0.0, deadline - time.monotonic())):
+                    break
+            jvm = self.jvm
+            if self.stopping or jvm.state != "ready":
+                reason = jvm.error or f"warm JVM {jvm.state}"
+                if jvm.state == "leased":
+                    reason = f"warm JVM busy with job run {jvm.holder.get('job_run_id')}"
+                answer(conn, {"error": "warm Spark stopping" if self.stopping else reason})
+                return
+            jvm.state, jvm.holder = "leased", dict(request)
+        try:
+            prepare(jvm, request)
+            params = jvm.gateway.java_parameters
+            answer(conn, {"port": params.port, "secret": params.auth_token, "pid": jvm.pid})
+            log(f"JVM pid {jvm.pid} leased to {group} (pid {request.get('pid')})")
+            conn.settimeout(None)
+            while conn.recv(4096):  # until the job's process closes it, however it ends
+                pass
+        except OSError:
+            pass
+        finally:
+            self.release(jvm, group)
+
+    def release(self, jvm: Jvm, group: str) -> None:
+        with self.cond:
+            jvm.state = "resetting"
+        healthy = jvm.alive() and not self.stopping
+        if healthy:
+            try:
+                reset(jvm, group)
+            except Exception as exc:
+                log(f"JVM pid {jvm.pid} reset failed, replacing it: {exc}")
+                healthy = False
+        jvm.runs += 1
+        log(f"JVM pid {jvm.pid} released by {group} ({jvm.runs} run(s))")
+        if healthy and jvm.runs < RUNS_PER_JVM:
+            with self.cond:
+                jvm.state, jvm.holder = "ready", {}
+                self.last_used = time.monotonic()
+                self.cond.notify_all()
+            return
+        shutdown(jvm)
+        with self.cond:
+            self.last_used = time.monotonic()
+            if self.stopping:
+                self.cond.notify_all()
+                return
+        self.start_jvm()
+
+    # -- requests ------------------------------------------------------------
+    def handle(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(10)
+                request = json.loads(conn.makefile("rb").readline() or b"{}")
+            except (OSError, ValueError):
+                return
+            op = request.get("op")
+            if op == "lease":
+                self.lease(conn, request)
+            elif op == "status":
+                answer(conn, self.status())
+            elif op == "stop":
+                status = self.status()
+                with self.cond:
+                    self.stopping = True
+                    self.cond.notify_all()
+                answer(conn, status)
+            else:
+                answer(conn, {"error": f"unknown op {op!r}"})
+
+    def status(self) -> dict[str, Any]:
+        with self.cond:
+            jvm = self.jvm
+            return {
+                "pid": os.getpid(),
+                "jvm_pid": jvm.pid,
+                "state": jvm.state,
+                "job_run_id": jvm.holder.get("job_run_id"),
+                "runs": jvm.runs,
+                "memory": self.settings.memory,
+                "idle_seconds": self.settings.idle_seconds,
+            }
+
+    def idle(self) -> bool:
+        with self.cond:
+            unused = time.monotonic() - self.last_used
+            return self.jvm.state in ("ready", "failed") and unused > self.settings.idle_seconds
+
+    def serve(self, listener: socket.socket) -> None:
+        threading.Thread(target=self.start_jvm, daemon=True).start()
+        listener.settimeout(0.5)
+        while not self.stopping:
+            if self.idle():
+                log(f"idle for {self.settings.idle_seconds} s: stopping")
+                break
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
+        listener.close()
+        with self.cond:
+            self.stopping = True
+            jvm = self.jvm
+        shutdown(jvm)
+        log("stopped")
+
+
+def answer(conn: socket.socket, message: dict[str, Any]) -> None:
+    conn.sendall(json.dumps(message).encode() + b"\n")
+
+
+def log(message: str) -> None:
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    sys.stdout.write(f"{stamp} warm-spark: {message}\n")
+    sys.stdout.flush()
+
+
+def main(argv: list[str]) -> int:
+    home = Path(argv[0]).resolve()
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    where = address(home)
+    if not where.startswith("@"):  # a socket file: stale unless a server answers on it
+        Path(where).parent.mkdir(parents=True, exist_ok=True)
+        if running(home):
+            return 0
+        Path(where).unlink(missing_ok=True)
+    try:
+        listener.bind(socket_address(where))
+    except OSError:
+        return 0  # another warm Spark serves this home already
+    listener.listen(16)
+    server = WarmSparkServer(home, load(home))
+    signal.signal(signal.SIGTERM, lambda *_: setattr(server, "stopping", True))
+    work = spark_dir(home) / "work"  # the JVM's working directory (spark-warehouse etc.)
+    work.mkdir(parents=True, exist_ok=True)
+    os.chdir(work)
+    log(f"serving {home} (pid {os.getpid()})")
+    server.serve(listener)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

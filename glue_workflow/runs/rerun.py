@@ -1,0 +1,148 @@
+"""``glue-wf run --rerun-from NODE [--of RUN_ID]``: the run properties that make it so.
+
+Every node upstream of NODE is served from the earlier run: its recorded outputs (its
+declared writes, read from that run's properties) start the new run, and the run
+property ``glue_wf_rerun`` tells each job whether it is reused (ends SUCCEEDED at
+once) or must run (a forced cache miss). The jobs decide (``jobkit.cache``), so it
+works on AWS and locally alike. Reuse is refused, with the reason, when the earlier
+run did not finish an upstream node, lacks one of its outputs, or an upstream node's
+shipped files changed since.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from glue_workflow import naming
+from glue_workflow.errors import ConfigError, RunError
+from glue_workflow.jobkit.cache import CACHE_PROPERTY_PREFIX, RERUN_PROPERTY, files_digest
+from glue_workflow.model._base import did_you_mean
+from glue_workflow.model.topology import resolve_triggers
+from glue_workflow.model.workflow import Workflow
+from glue_workflow.runs.graph import job_states
+from glue_workflow.runs.verdict import judge
+
+
+class RerunError(RunError):
+    """The earlier run cannot serve the nodes upstream of the rerun node."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RerunPlan:
+    node: str
+    of: str
+    reuse: tuple[str, ...]  # upstream: served from the earlier run
+    rerun: tuple[str, ...]  # the node and everything downstream: forced misses
+    properties: Mapping[str, str]  # start properties of the new run
+
+
+def upstream_and_downstream(workflow: Workflow, node: str) -> tuple[set[str], set[str]]:
+    """Nodes that must finish before ``node`` can start, and ``node`` with its descendants."""
+    parents: dict[str, set[str]] = {}
+    children: dict[str, set[str]] = {}
+    for trigger in resolve_triggers(workflow):
+        for action in trigger.actions:
+            for watched in trigger.watched:
+                parents.setdefault(action.node, set()).add(watched)
+                children.setdefault(watched, set()).add(action.node)
+
+    def closure(start: str, edges: Mapping[str, set[str]]) -> set[str]:
+        found: set[str] = set()
+        todo = [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), set()):
+                if nxt not in found:
+                    found.add(nxt)
+                    todo.append(nxt)
+        return found
+
+    down = closure(node, children) | {node}
+    return closure(node, parents) - down, down
+
+
+def latest_successful(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    for run in runs:  # newest first
+        if run.get("Status") == "COMPLETED" and judge(run).outcome == "succeeded":
+            return run
+    return None
+
+
+def plan(
+    workflow: Workflow,
+    node: str,
+    earlier: Mapping[str, Any],
+    deployed_jobs: Mapping[str, Mapping[str, Any]],
+) -> RerunPlan:
+    """The plan for rerunning from ``node`` against ``earlier`` (a GetWorkflowRun answer).
+
+    ``deployed_jobs``: the deployed job definitions (BatchGetJobs), to compare each
+    upstream node's shipped files with what the earlier run recorded.
+    """
+    names = set(workflow.node_names)
+    if node not in names:
+        raise ConfigError(
+            f"--rerun-from {node!r}: workflow {workflow.name!r} has no such node"
+            f"{did_you_mean(node, names)}"
+        )
+    run_id = str(earlier.get("WorkflowRunId"))
+    if earlier.get("Status") != "COMPLETED":
+        raise RerunError(
+            f"--rerun-from: run {run_id} is {earlier.get('Status')}, not COMPLETED: wait for "
+            "it to finish, or pass --of with a completed run"
+        )
+    up, down = upstream_and_downstream(workflow, node)
+    states = job_states(earlier)
+    props = dict(earlier.get("WorkflowRunProperties") or {})
+    by_name = {n.name: n for n in workflow.nodes}
+    copied: dict[str, str] = {}
+    for name in sorted(up):
+        job = naming.job_name(workflow.name, name)
+        state = states.get(job)
+        if state != "SUCCEEDED":
+            raise RerunError(
+                f"--rerun-from {node}: upstream node {name} "
+                + ("did not run" if state is None else f"ended {state}")
+                + f" in run {run_id}, so it has no outputs to reuse: rerun from {name} "
+                "(or pass --of with a run where it succeeded)"
+            )
+        missing = [w for w in by_name[name].writes if w not in props]
+        if missing:
+            raise RerunError(
+                f"--rerun-from {node}: run {run_id} lacks output(s) {', '.join(missing)} of "
+                f"upstream node {name}: rerun from {name}"
+            )
+        _check_unchanged(name, job, run_id, props, deployed_jobs.get(job))
+        copied.update({w: props[w] for w in by_name[name].writes})
+    marker = {"from": node, "of": run_id, "reuse": sorted(up), "rerun": sorted(down)}
+    copied[RERUN_PROPERTY] = json.dumps(marker, sort_keys=True, separators=(",", ":"))
+    return RerunPlan(
+        node=node, of=run_id, reuse=tuple(sorted(up)), rerun=tuple(sorted(down)), properties=copied
+    )
+
+
+def _check_unchanged(
+    name: str, job: str, run_id: str, props: Mapping[str, str], deployed: Mapping[str, Any] | None
+) -> None:
+    """A cached upstream node's shipped files must be what the earlier run ran."""
+    if deployed is None:
+        raise RerunError(
+            f"--rerun-from: upstream node {name} (job {job}) is not deployed: glue-wf deploy"
+        )
+    raw = (deployed.get("DefaultArguments") or {}).get("--glue_wf_cache")
+    recorded = props.get(CACHE_PROPERTY_PREFIX + name)
+    if not raw or not recorded:
+        return  # not cached: nothing recorded to compare (see docs/caching.md)
+    try:
+        now = files_digest(json.loads(raw).get("files") or {})
+        then = json.loads(recorded).get("files")
+    except (ValueError, AttributeError):
+        return
+    if then and now != then:
+        raise RerunError(
+            f"--rerun-from: the script or shipped files of upstream node {name} changed since "
+            f"run {run_id}: its outputs were made by the old code and cannot be reused; rerun "
+            f"from {name}"
+        )

@@ -1,0 +1,1 @@
+"""Job scripts shipped inside glue-wf (uploaded by deploy like a project's scripts)."""

@@ -1,0 +1,1 @@
+"""Project templates for ``glue-wf init`` (files ending ``.tmpl``; see ``scaffold``)."""

@@ -1,0 +1,418 @@
+"""The data contract of the ETL: a dataset config, validated, and what it implies.
+
+A dataset config (JSON, see docs/data-contract.md) declares the target and its labels,
+the feature columns, and how strictly the input is checked: header matching, extra
+columns, encoding and delimiter, what happens to invalid values, and the volume gates.
+This module is pure Python (no Spark): it validates the config, resolves a file's
+header against it, and writes the Glue Data Quality (DQDL) ruleset the job evaluates.
+
+Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+class PreprocessError(Exception):
+    """The input or the configuration cannot be processed; the message says why."""
+
+
+MATCH_MODES = ("exact", "trim", "trim_ignore_case")
+# Why a row is dropped (or the job fails): the row-level reasons, in precedence order.
+POLICY_REASONS = ("missing_label", "unknown_label", "missing_value", "non_numeric", "non_finite")
+ALWAYS_FAIL = ("malformed_row", "thousands_separator")
+DEFAULTS: dict[str, Any] = {
+    "name": None,
+    "negative_label": None,
+    "label_match": "trim",
+    "categorical": [],
+    "categorical_encoding": "one_hot",
+    "identifiers": [],
+    "drop": [],
+    "numeric": None,
+    "extra_columns": "refuse",
+    "header_match": "exact",
+    "column_order": "by_name",
+    "encoding": "utf-8",
+    "delimiter": ",",
+    "quote": '"',
+    "on_invalid": {},
+    "max_dropped_fraction": 0.05,
+    "min_rows": 10,
+    "scan_max_bytes": 256 * 1024 * 1024,
+}
+REQUIRED = ("target", "positive_label")
+KNOWN = set(DEFAULTS) | set(REQUIRED)
+# A decimal literal, or a spelling Spark reads as NaN/Infinity (counted as non_finite).
+# Anchored, so DQDL's "matches" gives the same answer whether it searches or matches.
+NUMBER_PATTERN = r"^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
+THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([,' ][0-9]{3})+([.][0-9]*)?$"
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A validated dataset config."""
+
+    name: str
+    target: str
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    label_match: str
+    categorical: tuple[str, ...]
+    encoding_mode: str
+    identifiers: tuple[str, ...]
+    drop: tuple[str, ...]
+    numeric: tuple[str, ...] | None
+    extra_columns: str
+    header_match: str
+    column_order: str
+    encoding: str
+    delimiter: str
+    quote: str
+    on_invalid: dict[str, str]
+    max_dropped_fraction: float
+    min_rows: int
+    scan_max_bytes: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "target": self.target,
+            "positive_label": list(self.positive),
+            "negative_label": list(self.negative),
+            "label_match": self.label_match,
+            "categorical": list(self.categorical),
+            "categorical_encoding": self.encoding_mode,
+            "identifiers": list(self.identifiers),
+            "drop": list(self.drop),
+            "numeric": None if self.numeric is None else list(self.numeric),
+            "extra_columns": self.extra_columns,
+            "header_match": self.header_match,
+            "column_order": self.column_order,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "quote": self.quote,
+            "on_invalid": dict(self.on_invalid),
+            "max_dropped_fraction": self.max_dropped_fraction,
+            "min_rows": self.min_rows,
+            "scan_max_bytes": self.scan_max_bytes,
+        }
+
+
+def load_contract(text: str, where: str) -> Contract:
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PreprocessError(f"dataset config {where} is not valid JSON: {exc}") from None
+    return validate_config(config, where)
+
+
+def _names(config: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = config[key]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise PreprocessError(f"dataset config {where}: {key!r} must be a list of column names")
+    return tuple(value)
+
+
+def _labels(config: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = config[key]
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise PreprocessError(
+            f"dataset config {where}: {key!r} must be a label (a string) or a list of labels"
+        )
+    return tuple(values)
+
+
+def _choice(config: dict[str, Any], key: str, options: tuple[str, ...], where: str) -> str:
+    value = config[key]
+    if value not in options:
+        raise PreprocessError(
+            f"dataset config {where}: {key!r} must be one of {', '.join(map(repr, options))}, "
+            f"got {value!r}"
+        )
+    return str(value)
+
+
+def validate_config(config: Any, where: str) -> Contract:
+    if not isinstance(config, dict):
+        raise PreprocessError(f"dataset config {where} must be a JSON object")
+    unknown = sorted(set(config) - KNOWN)
+    if unknown:
+        raise PreprocessError(
+            f"dataset config {where}: unknown key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(KNOWN))}"
+        )
+    for key in REQUIRED:
+        if key not in config or not config[key]:
+            raise PreprocessError(f"dataset config {where}: {key!r} is required")
+    if not isinstance(config["target"], str):
+        raise PreprocessError(f"dataset config {where}: 'target' must be a column name")
+    merged = {**DEFAULTS, **config}
+    if merged["negative_label"] is None:
+        raise PreprocessError(
+            f"dataset config {where}: 'negative_label' is required (a label or a list): "
+            "values that are neither positive nor negative labels are counted as unknown_label"
+        )
+    positive, negative = (
+        _labels(merged, "positive_label", where),
+        _labels(merged, "negative_label", where),
+    )
+    label_match = _choice(merged, "label_match", MATCH_MODES, where)
+    both = {normalise(v, label_match) for v in positive} & {
+        normalise(v, label_match) for v in negative
+    }
+    if both:
+        raise PreprocessError(
+            f"dataset config {where}: label(s) {', '.join(sorted(both))} are both positive "
+            f"and negative (after label_match {label_match!r})"
+        )
+    numeric = None if merged["numeric"] is None else _names(merged, "numeric", where)
+    on_invalid = merged["on_invalid"]
+    if not isinstance(on_invalid, dict):
+        raise PreprocessError(f"dataset config {where}: 'on_invalid' must be an object")
+    bad = sorted(set(on_invalid) - set(POLICY_REASONS))
+    if bad:
+        raise PreprocessError(
+            f"dataset config {where}: on_invalid: unknown reason(s) {', '.join(bad)}; "
+            f"known: {', '.join(POLICY_REASONS)}"
+        )
+    for reason, action in on_invalid.items():
+        if action not in ("drop", "fail"):
+            raise PreprocessError(
+                f"dataset config {where}: on_invalid.{reason} must be 'drop' or 'fail', "
+                f"got {action!r}"
+            )
+    fraction = merged["max_dropped_fraction"]
+    if (
+        isinstance(fraction, bool)
+        or not isinstance(fraction, (int, float))
+        or not (0 <= fraction <= 1)
+    ):
+        raise PreprocessError(
+            f"dataset config {where}: 'max_dropped_fraction' must be a number from 0 to 1"
+        )
+    for key in ("min_rows", "scan_max_bytes"):
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise PreprocessError(f"dataset config {where}: {key!r} must be a positive integer")
+    encoding = merged["encoding"]
+    try:
+        codecs.lookup(str(encoding))
+    except LookupError:
+        raise PreprocessError(
+            f"dataset config {where}: unknown 'encoding' {encoding!r} "
+            "(use a Java/Python charset name such as 'utf-8', 'iso-8859-1', 'windows-1252')"
+        ) from None
+    for key in ("delimiter", "quote"):
+        if not isinstance(merged[key], str) or len(merged[key]) != 1:
+            raise PreprocessError(f"dataset config {where}: {key!r} must be one character")
+    if merged["name"] is not None and not isinstance(merged["name"], str):
+        raise PreprocessError(f"dataset config {where}: 'name' must be a string")
+    return Contract(
+        name=str(merged["name"] or config["target"]),
+        target=config["target"],
+        positive=positive,
+        negative=negative,
+        label_match=label_match,
+        categorical=_names(merged, "categorical", where),
+        encoding_mode=_choice(merged, "categorical_encoding", ("one_hot", "index"), where),
+        identifiers=_names(merged, "identifiers", where),
+        drop=_names(merged, "drop", where),
+        numeric=numeric,
+        extra_columns=_choice(merged, "extra_columns", ("refuse", "ignore"), where),
+        header_match=_choice(merged, "header_match", MATCH_MODES, where),
+        column_order=_choice(merged, "column_order", ("by_name", "refuse"), where),
+        encoding=str(encoding),
+        delimiter=merged["delimiter"],
+        quote=merged["quote"],
+        on_invalid={r: str(on_invalid.get(r, "drop")) for r in POLICY_REASONS},
+        max_dropped_fraction=float(fraction),
+        min_rows=int(merged["min_rows"]),
+        scan_max_bytes=int(merged["scan_max_bytes"]),
+    )
+
+
+def normalise(value: str, mode: str) -> str:
+    if mode == "exact":
+        return value
+    if mode == "trim":
+        return value.strip()
+    return value.strip().casefold()
+
+
+# -- columns --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Columns:
+    """What the input's columns are to the contract."""
+
+    names: tuple[str, ...]  # every input column, by its contract name, in file order
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    ignored: tuple[str, ...]  # extra columns ignored per ``extra_columns: ignore``
+
+
+def resolve_header(contract: Contract, header: list[str], where: str) -> tuple[str, ...]:
+    """A file's header as contract names (after the declared header_match only);
+    refuses duplicate names."""
+    mode = contract.header_match
+    declared = [
+        contract.target,
+        *contract.categorical,
+        *(contract.numeric or ()),
+        *contract.identifiers,
+        *contract.drop,
+    ]
+    by_key = {normalise(name, mode): name for name in declared}
+    names = [by_key.get(normalise(h, mode), normalise(h, mode)) for h in header]
+    seen: dict[str, int] = {}
+    dupes: list[str] = []
+    for i, name in enumerate(names):
+        if name in seen:
+            dupes.append(f"{header[i]!r} (columns {seen[name] + 1} and {i + 1})")
+        seen.setdefault(name, i)
+    if dupes:
+        hint = "" if mode == "exact" else f" after header_match {mode!r}"
+        raise PreprocessError(
+            f"{where}: duplicate column name(s){hint}: {', '.join(dupes)}; "
+            "rename or remove the duplicates"
+        )
+    return tuple(names)
+
+
+def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> Columns:
+    """Feature columns by kind; fails on missing required or (per config) extra ones."""
+    excluded = {contract.target, *contract.identifiers, *contract.drop, *contract.categorical}
+    numeric = (
+        contract.numeric
+        if contract.numeric is not None
+        else tuple(c for c in names if c not in excluded)
+    )
+    required = [contract.target, *contract.categorical, *numeric]
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise PreprocessError(
+            f"input is missing required column(s) {', '.join(missing)}"
+            f"{_near_matches(missing, raw, contract.header_match)} "
+            f"(input columns: {', '.join(raw)}); fix the input or the dataset config"
+        )
+    known = set(required) | set(contract.identifiers) | set(contract.drop)
+    extra = tuple(c for c in names if c not in known)
+    if extra and contract.extra_columns == "refuse":
+        raise PreprocessError(
+            f"input has column(s) the dataset config does not declare: {', '.join(extra)}; "
+            'list them under "drop" (or "identifiers"), or set "extra_columns": "ignore"'
+        )
+    if not numeric and not contract.categorical:
+        raise PreprocessError("no feature columns left after dropping identifiers and drops")
+    return Columns(
+        names=names, numeric=tuple(numeric), categorical=contract.categorical, ignored=extra
+    )
+
+
+def _near_matches(missing: list[str], raw: list[str], mode: str) -> str:
+    hints: list[str] = []
+    loose = {normalise(r, "trim_ignore_case"): r for r in raw}
+    for name in missing:
+        same = loose.get(normalise(name, "trim_ignore_case"))
+        if same is not None:
+            hints.append(f'{same!r} for {name!r} (matches with "header_match": "trim_ignore_case")')
+            continue
+        close = difflib.get_close_matches(name, raw, n=2, cutoff=0.6)
+        if close:
+            hints.append(f"{' or '.join(map(repr, close))} for {name!r}")
+    if not hints:
+        return ""
+    del mode
+    return f"; near matches: {'; '.join(hints)}"
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """Files that share one header (the same names in the same order)."""
+
+    uris: tuple[str, ...]
+    names: tuple[str, ...]  # contract names, in the files' column order
+
+
+def check_groups(contract: Contract, headers: list[tuple[str, tuple[str, ...]]]) -> list[FileGroup]:
+    """Group files by header; other column sets are refused, other orders are read by
+    name (or refused with column_order 'refuse')."""
+    first_uri, first = headers[0]
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for uri, names in headers:
+        if set(names) != set(first):
+            missing = sorted(set(first) - set(names))
+            extra = sorted(set(names) - set(first))
+            raise PreprocessError(
+                f"file {uri} has other columns than {first_uri}"
+                + (f": lacks {', '.join(missing)}" if missing else "")
+                + (f"; has {', '.join(extra)}" if extra else "")
+                + "; every file under the input prefix must have the same header"
+            )
+        if names != first and contract.column_order == "refuse":
+            raise PreprocessError(
+                f"file {uri} has its columns in another order than {first_uri} "
+                '("column_order": "refuse"); reorder the file, or set "column_order": '
+                '"by_name" to read each file by its header names'
+            )
+        groups.setdefault(names, []).append(uri)
+    return [FileGroup(uris=tuple(uris), names=names) for names, uris in groups.items()]
+
+
+# -- labels -------------------------------------------------------------------------
+def label_values(contract: Contract) -> tuple[list[str], list[str]]:
+    """Declared labels after label_match normalisation (positive, negative)."""
+    return (
+        sorted({normalise(v, contract.label_match) for v in contract.positive}),
+        sorted({normalise(v, contract.label_match) for v in contract.negative}),
+    )
+
+
+# -- Glue Data Quality ----------------------------------------------------------------
+def dq_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+@dataclass(frozen=True)
+class DqRule:
+    text: str
+    reason: str
+    column: str
+
+
+def dq_rules(contract: Contract, columns: Columns) -> list[DqRule]:
+    """The row-level DQDL rules of the contract, in the precedence of drop reasons.
+
+    They run on a frame of trimmed text (empty text is null) whose target column holds
+    the label after label_match: IsComplete and ColumnValues are row-level rule types,
+    so Glue Data Quality reports, per row, which of them failed.
+    """
+    positive, negative = label_values(contract)
+    target = dq_quote(contract.target)
+    labels = ",".join(dq_quote(v) for v in [*positive, *negative])
+    rules = [
+        DqRule(f"IsComplete {target}", "missing_label", contract.target),
+        DqRule(f"ColumnValues {target} in [{labels}]", "unknown_label", contract.target),
+    ]
+    for name in [*columns.numeric, *columns.categorical]:
+        rules.append(DqRule(f"IsComplete {dq_quote(name)}", "missing_value", name))
+    for name in columns.numeric:
+        rules.append(
+            DqRule(
+                f"ColumnValues {dq_quote(name)} matches {dq_quote(NUMBER_PATTERN)}",
+                "non_numeric",
+                name,
+            )
+        )
+    return rules
+
+
+def ruleset(rules: list[DqRule]) -> str:
+    return "Rules = [\n    " + ",\n    ".join(r.text for r in rules) + "\n]"

@@ -1,0 +1,104 @@
+"""Where the ETL writes: JSON documents, output purging, clean SageMaker channels.
+
+SageMaker's XGBoost container reads every object under a channel prefix as data: a
+``_SUCCESS`` marker, a checksum file or an empty object breaks or skews training, so
+each channel is tidied after Spark writes it and must end up holding data files only.
+
+Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+from typing import Any
+
+from etl_contract import PreprocessError
+from etl_scan import hidden, is_s3, local, split_s3
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by None (JSON has no NaN/Infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def dump(document: Any) -> str:
+    return json.dumps(finite(document), indent=2, sort_keys=True, allow_nan=False)
+
+
+def write_text(uri: str, text: str) -> None:
+    if is_s3(uri):
+        import boto3
+
+        bucket, key = split_s3(uri)
+        boto3.client("s3").put_object(
+            Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
+        )
+        return
+    path = local(uri)
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def read_text(uri: str) -> str:
+    if is_s3(uri):
+        import boto3
+
+        bucket, key = split_s3(uri)
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
+        return str(body.read().decode("utf-8"))
+    with open(local(uri), encoding="utf-8") as handle:
+        return handle.read()
+
+
+def clear_output(glue_context: Any, output: str, names: list[str]) -> None:
+    """Empty the output prefix first: Glue's S3 sink only appends."""
+    if is_s3(output):
+        glue_context.purge_s3_path(output, {"retentionPeriod": 0})
+        return
+    base = local(output)
+    for name in names:
+        path = os.path.join(base, name)
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        elif os.path.exists(path):
+            os.remove(path)
+
+
+def tidy_channel(uri: str) -> int:
+    """Delete markers, hidden and empty files under a channel prefix; the number of
+    data files left (at least one, else the channel is unusable)."""
+    kept = 0
+    if is_s3(uri):
+        import boto3
+
+        s3 = boto3.client("s3")
+        bucket, prefix = split_s3(uri)
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        for page in pages:
+            for obj in page.get("Contents") or []:
+                name = obj["Key"][len(prefix) :]
+                if int(obj["Size"]) == 0 or any(hidden(p) for p in name.split("/") if p):
+                    s3.delete_object(Bucket=bucket, Key=obj["Key"])
+                else:
+                    kept += 1
+    else:
+        for root, _, files in os.walk(local(uri)):
+            for name in files:
+                path = os.path.join(root, name)
+                if hidden(name) or os.path.getsize(path) == 0:
+                    os.remove(path)
+                else:
+                    kept += 1
+    if not kept:
+        raise PreprocessError(f"channel {uri} holds no data file after writing")
+    return kept

@@ -1,0 +1,225 @@
+"""Spark side of the data contract: read every file by its header, evaluate the
+contract's Glue Data Quality rules row by row, and decide why each row is dropped.
+
+Every column is read as text with an explicit schema (no type inference), so the same
+CSV gives the same values, the same row key and the same split on Glue and locally.
+
+Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from etl_contract import (
+    ALWAYS_FAIL,
+    THOUSANDS_PATTERN,
+    Columns,
+    Contract,
+    DqRule,
+    FileGroup,
+    PreprocessError,
+    label_values,
+    normalise,
+    ruleset,
+)
+
+CORRUPT = "_corrupt_record"
+EXAMPLES = 3
+
+
+def spark_path(uri: str) -> str:
+    """The path Spark reads: s3:// as is on Glue (EMRFS); the glue-wf local runtime
+    stands the S3 bucket directories in for S3, and maps the URI to its file."""
+    try:
+        from awsglue._paths import local_path  # only the local runtime has it
+    except ImportError:
+        return uri
+    return str(local_path(uri))
+
+
+def check_charset(spark: Any, contract: Contract) -> None:
+    """Spark decodes with Java's charsets: a name only Python knows would fail the read
+    with a JVM error."""
+    charset = spark.sparkContext._jvm.java.nio.charset.Charset
+    try:
+        supported = bool(charset.isSupported(contract.encoding))
+    except Exception:  # IllegalCharsetNameException
+        supported = False
+    if not supported:
+        raise PreprocessError(
+            f"dataset config: encoding {contract.encoding!r} is not a Java charset, which "
+            "Spark needs to read the files; use a name such as 'utf-8', 'iso-8859-1', "
+            "'windows-1252' or 'utf-16'"
+        )
+
+
+def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> Any:
+    """All files as one frame of text columns, matched by name (never by position)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    check_charset(spark, contract)
+    frames = []
+    for group in groups:
+        positional = [f"_c{i}" for i in range(len(group.names))]
+        schema = StructType(
+            [StructField(c, StringType()) for c in positional]
+            + [StructField(CORRUPT, StringType())]
+        )
+        df = (
+            spark.read.schema(schema)
+            .option("header", True)
+            .option("multiLine", True)  # quoted fields may hold newlines
+            .option("sep", contract.delimiter)
+            .option("quote", contract.quote)
+            .option("escape", contract.quote)  # RFC 4180: a doubled quote is a quote
+            .option("encoding", contract.encoding)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", CORRUPT)
+            .csv([spark_path(u) for u in group.uris])
+        )
+        renamed = [F.col(p).alias(n) for p, n in zip(positional, group.names)]
+        frames.append(df.select(*renamed, F.col(CORRUPT)))
+    result = frames[0]
+    for frame in frames[1:]:
+        result = result.unionByName(frame)
+    return result
+
+
+def _text(name: str) -> Any:
+    from pyspark.sql import functions as F
+
+    value = F.regexp_replace(F.col(f"`{name}`"), r"^\s+|\s+$", "")
+    return F.when(value == "", None).otherwise(value)
+
+
+def stage(raw: Any, contract: Contract, columns: Columns, seed: int) -> Any:
+    """Trimmed text per feature (empty = null), the label after label_match, the row
+    key hash, and the corrupt-record marker."""
+    from pyspark.sql import functions as F
+
+    label = F.col(f"`{contract.target}`")
+    if contract.label_match != "exact":
+        label = _text(contract.target)
+    if contract.label_match == "trim_ignore_case":
+        label = F.lower(label)
+    key = [
+        F.coalesce(_text(name), F.lit("\u0000")) for name in sorted(columns.names)
+    ]  # the raw row's values by column name: independent of file column order
+    return raw.select(
+        label.alias(contract.target),
+        *[_text(n).alias(n) for n in (*columns.numeric, *columns.categorical)],
+        F.xxhash64(F.lit(seed), *key).alias("_row_hash"),
+        F.col(CORRUPT).isNotNull().alias("_malformed"),
+    )
+
+
+def evaluate(glue_context: Any, staged: Any, rules: list[DqRule]) -> Any:
+    """Glue Data Quality's row-level outcomes of the contract's rules."""
+    from awsglue.dynamicframe import DynamicFrame
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    frame = DynamicFrame.fromDF(staged, glue_context, "contract_input")
+    results = EvaluateDataQuality().process_rows(
+        frame=frame,
+        ruleset=ruleset(rules),
+        publishing_options={
+            "dataQualityEvaluationContext": "preprocess_contract",
+            "enableDataQualityCloudWatchMetrics": False,
+            "enableDataQualityResultsPublishing": False,
+        },
+        additional_options={"performanceTuning.caching": "CACHE_NOTHING"},
+    )
+    return results["rowLevelOutcomes"].toDF()
+
+
+def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[DqRule]) -> Any:
+    """Adds ``_label`` (0/1), the parsed numeric columns, and ``_reason``/``_column``:
+    the first reason a row is dropped, in precedence order (null when kept)."""
+    from pyspark.sql import functions as F
+
+    failed = F.col("DataQualityRulesFail")
+    positive, _ = label_values(contract)
+    reason = F.when(F.col("_malformed"), F.lit("malformed_row"))
+    column = F.when(F.col("_malformed"), F.lit(None).cast("string"))
+    for rule in rules:
+        hit = F.array_contains(failed, rule.text)
+        kind = F.lit(rule.reason)
+        if rule.reason == "non_numeric":
+            bad = F.col(f"`{rule.column}`").rlike(THOUSANDS_PATTERN)
+            kind = F.when(bad, F.lit("thousands_separator")).otherwise(F.lit("non_numeric"))
+        reason = reason.when(hit, kind)
+        column = column.when(hit, F.lit(rule.column))
+    parsed = {
+        name: F.expr(f"try_cast(`{name}` AS double)").alias(f"_num_{i}")
+        for i, name in enumerate(columns.numeric)
+    }
+    for i, name in enumerate(columns.numeric):
+        value = F.col(f"_num_{i}")
+        non_finite = F.isnan(value) | value.isin(float("inf"), float("-inf"))
+        reason = reason.when(non_finite, F.lit("non_finite"))
+        column = column.when(non_finite, F.lit(name))
+    label = F.col(f"`{contract.target}`")
+    staged = outcomes.select(
+        "*",
+        F.when(label.isin(*positive), F.lit(1)).otherwise(F.lit(0)).alias("_label"),
+        *parsed.values(),
+    )
+    return staged.withColumn("_reason", reason).withColumn("_column", column)
+
+
+def rule_counts(classified: Any, rules: list[DqRule]) -> dict[str, int]:
+    """Rows failing each DQDL rule (a row can fail several)."""
+    from pyspark.sql import functions as F
+
+    aggs = [
+        F.sum(F.array_contains(F.col("DataQualityRulesFail"), r.text).cast("long")).alias(f"r{i}")
+        for i, r in enumerate(rules)
+    ]
+    row = classified.agg(*aggs).first()
+    return {r.text: int(row[f"r{i}"] or 0) for i, r in enumerate(rules)}
+
+
+def examples(classified: Any, reason: str, column: str | None) -> list[str]:
+    """Up to three distinct offending values of one (reason, column)."""
+    from pyspark.sql import functions as F
+
+    if column is None:
+        return []
+    where = (F.col("_reason") == reason) & (F.col("_column") == column)
+    rows = classified.where(where).select(F.col(f"`{column}`")).distinct().limit(EXAMPLES)
+    return [str(r[0]) for r in rows.collect()]
+
+
+def label_summary(contract: Contract) -> dict[str, Any]:
+    positive, negative = label_values(contract)
+    return {"positive": positive, "negative": negative, "match": contract.label_match}
+
+
+def describe(reason: str, column: str | None, count: int, values: list[str]) -> str:
+    where = f" in {column!r}" if column else ""
+    shown = f" (e.g. {', '.join(repr(v) for v in values)})" if values else ""
+    return f"{reason}{where}: {count}{shown}"
+
+
+def action(contract: Contract, reason: str) -> str:
+    """What the contract does with rows failing for ``reason``: drop or fail."""
+    return "fail" if reason in ALWAYS_FAIL else contract.on_invalid.get(reason, "drop")
+
+
+def policy_failures(
+    contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]
+) -> list[str]:
+    """The drop reasons the contract refuses outright, described."""
+    return [
+        describe(reason, column, count, values)
+        for reason, column, count, values in drops
+        if count and action(contract, reason) == "fail"
+    ]
+
+
+def normalised_labels(contract: Contract) -> str:
+    return ", ".join(
+        repr(normalise(v, contract.label_match)) for v in (*contract.positive, *contract.negative)
+    )

@@ -1,0 +1,320 @@
+"""Checks on the raw bytes of the input files, before Spark parses them.
+
+Spark's CSV reader misreads some inputs without a word (a wrong delimiter gives one
+wide column, a bad byte becomes U+FFFD) and fails on others with a JVM stack trace
+(more than 20480 columns). This pass lists the files under the input prefix, then
+streams each one (at most ``scan_max_bytes`` of it, in 1 MiB chunks) through an
+incremental decoder and Python's csv reader: it finds the header, a byte-order mark,
+undecodable bytes (file and byte offset), a wrong delimiter, and records whose field
+count differs from the header's (line number). Memory stays bounded by the chunk size
+and the longest record.
+
+Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from etl_contract import (
+    DELIMITERS,
+    Columns,
+    Contract,
+    FileGroup,
+    PreprocessError,
+    check_groups,
+    plan_columns,
+    resolve_header,
+)
+
+CHUNK = 1024 * 1024
+MAX_FIELD = 16 * 1024 * 1024  # one field longer than this is an unclosed quote
+# Spark's CSV reader stops at 20480 columns (univocity maxColumns) with a JVM error.
+MAX_COLUMNS = 20480
+BOMS = {
+    codecs.BOM_UTF8: "UTF-8",
+    codecs.BOM_UTF16_LE: "UTF-16 LE",
+    codecs.BOM_UTF16_BE: "UTF-16 BE",
+}
+EXAMPLES = 5
+
+
+def is_s3(uri: str) -> bool:
+    return uri.startswith(("s3://", "s3a://", "s3n://"))
+
+
+def split_s3(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri.split("://", 1)[1].partition("/")
+    return bucket, key
+
+
+def local(uri: str) -> str:
+    return uri[len("file://") :] if uri.startswith("file://") else uri
+
+
+def hidden(name: str) -> bool:
+    """Spark and Hadoop skip files whose name starts with _ or . (_SUCCESS, .crc)."""
+    return name.startswith(("_", "."))
+
+
+@dataclass(frozen=True)
+class InputFile:
+    uri: str
+    size: int
+
+
+def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
+    """The data files under ``uri`` (one object/file, or a prefix/directory), and the
+    skipped ones with why (markers, hidden files, empty files)."""
+    found: list[InputFile] = []
+    if is_s3(uri):
+        import boto3
+
+        bucket, key = split_s3(uri)
+        s3 = boto3.client("s3")
+        scheme = uri.split("://", 1)[0]
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+        for page in pages:
+            for obj in page.get("Contents") or []:
+                name = obj["Key"]
+                # A key "data/churn.csv" must not pull in "data/churn.csv.bak/...".
+                if key and not key.endswith("/") and name != key and not name.startswith(key + "/"):
+                    continue
+                found.append(InputFile(f"{scheme}://{bucket}/{name}", int(obj["Size"])))
+    else:
+        path = local(uri)
+        if os.path.isfile(path):
+            found.append(InputFile(uri, os.path.getsize(path)))
+        elif os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not hidden(d))
+                for name in sorted(files):
+                    full = os.path.join(root, name)
+                    found.append(InputFile(full, os.path.getsize(full)))
+    files: list[InputFile] = []
+    skipped: list[tuple[str, str]] = []
+    for item in sorted(found, key=lambda f: f.uri):
+        parts = item.uri.split("://", 1)[-1].split("/")
+        if item.uri.endswith("/"):
+            continue  # an S3 "folder" marker
+        if any(hidden(p) for p in parts[1:] if p):
+            skipped.append((item.uri, "hidden or marker file (name starts with _ or .)"))
+        elif item.size == 0:
+            skipped.append((item.uri, "empty file"))
+        else:
+            files.append(item)
+    return files, skipped
+
+
+def chunks(item: InputFile, limit: int) -> Iterator[bytes]:
+    """The first ``limit`` bytes of a file, streamed in chunks."""
+    if is_s3(item.uri):
+        import boto3
+
+        bucket, key = split_s3(item.uri)
+        end = min(item.size, limit) - 1
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{end}")
+        for chunk in body["Body"].iter_chunks(CHUNK):
+            yield chunk
+        return
+    with open(local(item.uri), "rb") as handle:
+        left = limit
+        while left > 0:
+            chunk = handle.read(min(CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+            yield chunk
+
+
+@dataclass(frozen=True)
+class ScannedFile:
+    uri: str
+    size: int
+    header: tuple[str, ...]
+    bom: bool
+    crlf: bool
+    records: int  # data records read by the scan
+    blank_lines: int
+    complete: bool  # the whole file was scanned (else the first scan_max_bytes)
+
+    def as_dict(self) -> dict:  # type: ignore[type-arg]
+        return {
+            "uri": self.uri,
+            "bytes": self.size,
+            "columns": len(self.header),
+            "bom": self.bom,
+            "line_endings": "CRLF" if self.crlf else "LF",
+            "records_scanned": self.records,
+            "blank_lines": self.blank_lines,
+            "scanned": "whole file" if self.complete else f"first {self.size} bytes",
+        }
+
+
+class _Decoded:
+    """Text lines of a byte stream; a decoding error names the byte offset and line."""
+
+    def __init__(self, item: InputFile, contract: Contract) -> None:
+        self.item, self.contract = item, contract
+        self.bom = False
+        self.crlf = False
+        self.truncated = item.size > contract.scan_max_bytes
+
+    def lines(self) -> Iterator[str]:
+        contract, item = self.contract, self.item
+        encoding = contract.encoding
+        decoder: Any = None
+        offset, newlines, pending = 0, 0, ""
+        for chunk in chunks(item, contract.scan_max_bytes):
+            if decoder is None:
+                decoder = self._decoder(chunk)
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                buffered = len(decoder.getstate()[0])
+                start = max(0, exc.start - buffered)
+                at = offset - buffered + exc.start
+                line = newlines + chunk[:start].count(b"\n") + 1
+                bad = exc.object[exc.start : exc.end]
+                raise PreprocessError(
+                    f"file {item.uri} is not valid {encoding}: byte(s) {bad.hex(' ')} at "
+                    f"byte offset {at} (line {line}); re-save it as UTF-8, or declare its "
+                    'encoding in the dataset config, e.g. "encoding": "windows-1252"'
+                ) from None
+            offset += len(chunk)
+            newlines += chunk.count(b"\n")
+            if not self.crlf and "\r\n" in text:
+                self.crlf = True
+            pieces = (pending + text).split("\n")
+            pending = pieces.pop()
+            for piece in pieces:
+                yield piece + "\n"
+        if pending and not self.truncated:
+            yield pending  # the last line may lack a newline
+
+    def _decoder(self, first: bytes) -> Any:
+        encoding = self.contract.encoding
+        for bom, what in BOMS.items():
+            if first.startswith(bom):
+                if what == "UTF-8" and codecs.lookup(encoding).name == "utf-8":
+                    self.bom = True
+                    return codecs.getincrementaldecoder("utf-8-sig")("strict")
+                if what != "UTF-8" and not codecs.lookup(encoding).name.startswith("utf-16"):
+                    raise PreprocessError(
+                        f"file {self.item.uri} starts with a {what} byte-order mark: it is "
+                        f'{what}, not {encoding}; re-save it as UTF-8 or declare "encoding": '
+                        '"utf-16"'
+                    )
+        return codecs.getincrementaldecoder(encoding)("strict")
+
+
+def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
+    """Header and record structure of one file; raises PreprocessError naming the file."""
+    source = _Decoded(item, contract)
+    csv.field_size_limit(MAX_FIELD)
+    reader = csv.reader(
+        source.lines(), delimiter=contract.delimiter, quotechar=contract.quote, doublequote=True
+    )
+    header: list[str] | None = None
+    records, blanks, bad, start = 0, 0, 0, 1
+    examples: list[str] = []
+    last_bad = False
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if not row:
+                blanks += 1
+                continue
+            if header is None:
+                header = row
+                _check_header(item, contract, header, line)
+                continue
+            records += 1
+            last_bad = len(row) != len(header)
+            if last_bad:
+                bad += 1
+                if len(examples) < EXAMPLES:
+                    examples.append(f"line {line}: {len(row)} fields")
+    except csv.Error as exc:
+        if not source.truncated:
+            raise PreprocessError(
+                f"file {item.uri} line {reader.line_num}: cannot parse the CSV ({exc}); "
+                "look for an unclosed quote"
+            ) from None
+    if header is None:
+        raise PreprocessError(f"file {item.uri} has no header row (only blank lines)")
+    if source.truncated and last_bad:
+        bad -= 1  # the scan stopped inside the last record it read
+        examples = examples[:bad]
+    if bad:
+        more = f" and {bad - 1} more" if bad > 1 else ""
+        raise PreprocessError(
+            f"file {item.uri}: {bad} row(s) have a field count other than the header's "
+            f"{len(header)} ({'; '.join(examples)}{more}); check the quoting, the "
+            f"delimiter {contract.delimiter!r} and unquoted separators inside values"
+        )
+    return ScannedFile(
+        uri=item.uri,
+        size=item.size,
+        header=tuple(header),
+        bom=source.bom,
+        crlf=source.crlf,
+        records=records,
+        blank_lines=blanks,
+        complete=not source.truncated,
+    )
+
+
+def _check_header(item: InputFile, contract: Contract, header: list[str], line: int) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise PreprocessError(
+            f"file {item.uri}: the header (line {line}) has {len(header)} columns; Spark "
+            f"reads at most {MAX_COLUMNS}: check the delimiter {contract.delimiter!r}"
+        )
+    if len(header) > 1:
+        return
+    text = header[0] if header else ""
+    counts = {d: len(re.findall(re.escape(d), text)) for d in DELIMITERS}
+    better = max(
+        (d for d in DELIMITERS if d != contract.delimiter), key=lambda d: counts[d], default=None
+    )
+    if better is not None and counts[better] > 0:
+        shown = "\\t" if better == "\t" else better
+        raise PreprocessError(
+            f"file {item.uri}: the header has one column with delimiter "
+            f"{contract.delimiter!r} but {counts[better] + 1} with {shown!r}: the file looks "
+            f'{_name(better)}-separated; set "delimiter": "{shown}" in the dataset config'
+        )
+
+
+def _name(delimiter: str) -> str:
+    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delimiter]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """What the raw files say, before Spark reads them."""
+
+    files: list[ScannedFile]
+    skipped: list[tuple[str, str]]
+    columns: Columns
+    groups: list[FileGroup]
+
+
+def inspect(contract: Contract, uri: str) -> Inspection:
+    """List, scan and match every input file against the contract."""
+    files, skipped = list_inputs(uri)
+    if not files:
+        why = f" (skipped: {', '.join(u for u, _ in skipped)})" if skipped else ""
+        raise PreprocessError(f"input {uri} is empty (no CSV files or no header){why}")
+    scanned = [scan_file(item, contract) for item in files]
+    headers = [(s.uri, resolve_header(contract, list(s.header), f"file {s.uri}")) for s in scanned]
+    columns = plan_columns(contract, headers[0][1], list(scanned[0].header))
+    groups = check_groups(contract, headers)
+    return Inspection(files=scanned, skipped=skipped, columns=columns, groups=groups)

@@ -1,0 +1,262 @@
+"""The local EventBridge: rules, targets, PutEvents, and Glue EVENT triggers batching."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from glue_workflow.local.glue.eventstart import EVENT_IDS_PROPERTY
+from glue_workflow.local.glue.service import GlueService
+from glue_workflow.local.store import LocalHome
+
+WORKFLOW_ARN = "arn:aws:glue:us-east-1:000000000000:workflow/wf"
+PATTERN = {"source": ["my.app"], "detail": {"key": [{"prefix": "input/"}]}}
+
+
+@pytest.fixture
+def events(local_home: Path) -> Any:
+    return boto3.client("events", region_name="us-east-1")
+
+
+@pytest.fixture
+def glue(local_home: Path, tmp_path: Path) -> Any:
+    client = boto3.client("glue", region_name="us-east-1")
+    script = tmp_path / "ok.py"
+    script.write_text("print('ok')\n")
+    client.create_job(
+        Name="j",
+        Role="r",
+        Command={"Name": "pythonshell", "ScriptLocation": str(script)},
+        ExecutionProperty={"MaxConcurrentRuns": 10},
+    )
+    return client
+
+
+def event_workflow(glue: Any, batching: dict[str, int] | None = None) -> None:
+    glue.create_workflow(Name="wf")
+    request: dict[str, Any] = {
+        "Name": "wf-start",
+        "WorkflowName": "wf",
+        "Type": "EVENT",
+        "Actions": [{"JobName": "j"}],
+    }
+    if batching:
+        request["EventBatchingCondition"] = batching
+    glue.create_trigger(**request)
+    glue.start_trigger(Name="wf-start")
+
+
+def route(events: Any) -> None:
+    events.put_rule(Name="start-wf", EventPattern=json.dumps(PATTERN))
+    events.put_targets(
+        Rule="start-wf",
+        Targets=[
+            {"Id": "glue", "Arn": WORKFLOW_ARN, "RoleArn": "arn:aws:iam::000000000000:role/ev"}
+        ],
+    )
+
+
+def put(events: Any, key: str, source: str = "my.app") -> dict[str, Any]:
+    answer = events.put_events(
+        Entries=[{"Source": source, "DetailType": "Thing", "Detail": json.dumps({"key": key})}]
+    )
+    return dict(answer["Entries"][0])
+
+
+def wait_runs(glue: Any, count: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        runs = glue.get_workflow_runs(Name="wf")["Runs"]
+        if len(runs) >= count and all(r["Status"] == "COMPLETED" for r in runs):
+            return list(runs)
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} completed runs")
+
+
+def test_rules_and_targets_crud_as_eventbridge(events: Any) -> None:
+    arn = events.put_rule(
+        Name="r", EventPattern='{"source": ["a"]}', Tags=[{"Key": "k", "Value": "v"}]
+    )
+    assert arn["RuleArn"] == "arn:aws:events:us-east-1:000000000000:rule/r"
+    described = events.describe_rule(Name="r")
+    assert (described["Name"], described["State"], described["EventBusName"]) == (
+        "r",
+        "ENABLED",
+        "default",
+    )
+    assert events.list_tags_for_resource(ResourceARN=arn["RuleArn"])["Tags"] == [
+        {"Key": "k", "Value": "v"}
+    ]
+    events.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": WORKFLOW_ARN}])
+    assert [t["Id"] for t in events.list_targets_by_rule(Rule="r")["Targets"]] == ["t"]
+    assert [r["Name"] for r in events.list_rules(NamePrefix="r")["Rules"]] == ["r"]
+    with pytest.raises(ClientError) as caught:
+        events.delete_rule(Name="r")
+    assert caught.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "Rule can't be deleted since it has targets.",
+    }
+    events.remove_targets(Rule="r", Ids=["t"])
+    events.delete_rule(Name="r")
+    with pytest.raises(
+        events.exceptions.ResourceNotFoundException,
+        match=r"DescribeRule operation: Rule r does not exist on EventBus default\.$",
+    ):
+        events.describe_rule(Name="r")
+    with pytest.raises(events.exceptions.ResourceNotFoundException):
+        events.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": WORKFLOW_ARN}])
+
+
+def test_put_rule_refuses_invalid_patterns(events: Any) -> None:
+    with pytest.raises(events.exceptions.InvalidEventPatternException) as caught:
+        events.put_rule(Name="r", EventPattern='{"source": "aws.s3"}')
+    assert caught.value.response["Error"]["Message"].startswith(
+        "Event pattern is not valid. Reason: "
+    )
+    with pytest.raises(ClientError, match="EventPattern or ScheduleExpression must be specified"):
+        events.put_rule(Name="r")
+
+
+def test_put_events_answers_each_entry(events: Any) -> None:
+    answer = events.put_events(
+        Entries=[
+            {"Source": "a", "DetailType": "t", "Detail": "{}"},
+            {"Source": "a", "DetailType": "t", "Detail": "[1]"},
+            {"DetailType": "t", "Detail": "{}"},
+        ]
+    )
+    assert answer["FailedEntryCount"] == 2
+    first, second, third = answer["Entries"]
+    assert "EventId" in first
+    assert second == {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+    assert third["ErrorCode"] == "InvalidArgument"
+    assert (
+        third["ErrorMessage"]
+        == "Parameter Source is not valid. Reason: Source is a required argument."
+    )
+
+
+def test_a_matching_event_starts_the_workflow_with_its_event_id(events: Any, glue: Any) -> None:
+    event_workflow(glue)
+    route(events)
+    assert "EventId" in put(events, "output/x.csv")  # no match: no run
+    assert "EventId" in put(events, "input/x.csv", source="other.app")
+    assert glue.get_workflow_runs(Name="wf")["Runs"] == []
+    event_id = put(events, "input/x.csv")["EventId"]
+    (run,) = wait_runs(glue, 1)
+    assert json.loads(run["WorkflowRunProperties"][EVENT_IDS_PROPERTY]) == [event_id]
+    assert run["StartingEventBatchCondition"] == {"BatchSize": 1}
+    properties = glue.get_workflow_run_properties(Name="wf", RunId=run["WorkflowRunId"])
+    assert json.loads(properties["RunProperties"][EVENT_IDS_PROPERTY]) == [event_id]
+
+
+def test_a_batch_starts_after_batch_size_events(events: Any, glue: Any) -> None:
+    event_workflow(glue, {"BatchSize": 3, "BatchWindow": 900})
+    route(events)
+    ids = [put(events, f"input/{i}.csv")["EventId"] for i in range(2)]
+    assert glue.get_workflow_runs(Name="wf")["Runs"] == []
+    ids.append(put(events, "input/2.csv")["EventId"])
+    (run,) = wait_runs(glue, 1)
+    assert json.loads(run["WorkflowRunProperties"][EVENT_IDS_PROPERTY]) == ids
+    assert run["StartingEventBatchCondition"] == {"BatchSize": 3}
+    put(events, "input/3.csv")  # the batch condition reset: a new batch begins
+    assert len(glue.get_workflow_runs(Name="wf")["Runs"]) == 1
+
+
+def test_a_batch_starts_when_its_window_expires(events: Any, glue: Any, local_home: Path) -> None:
+    event_workflow(glue, {"BatchSize": 5, "BatchWindow": 1})
+    route(events)
+    first = put(events, "input/a.csv")["EventId"]
+    service = GlueService(LocalHome(local_home))
+    assert service.events.flush_due() == []  # the window is still open
+    assert service.events.pending("wf") == [first]
+    time.sleep(1.1)
+    (run_id,) = service.events.flush_due()
+    (run,) = wait_runs(glue, 1)
+    assert run["WorkflowRunId"] == run_id
+    assert run["StartingEventBatchCondition"] == {"BatchWindow": 1}
+    assert json.loads(run["WorkflowRunProperties"][EVENT_IDS_PROPERTY]) == [first]
+    assert service.events.pending("wf") == []
+
+
+def test_events_for_an_inactive_trigger_are_dropped(events: Any, glue: Any) -> None:
+    event_workflow(glue)
+    glue.stop_trigger(Name="wf-start")
+    route(events)
+    put(events, "input/x.csv")
+    assert glue.get_workflow_runs(Name="wf")["Runs"] == []
+
+
+def test_s3_object_created_starts_the_workflow(events: Any, glue: Any) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="data")
+    event_workflow(glue)
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": ["data"]}, "object": {"key": [{"prefix": "input/"}]}},
+    }
+    events.put_rule(Name="start-wf", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="start-wf", Targets=[{"Id": "glue", "Arn": WORKFLOW_ARN}])
+    s3.put_object(Bucket="data", Key="input/before.csv", Body=b"a")  # notifications off
+    assert glue.get_workflow_runs(Name="wf")["Runs"] == []
+    s3.put_bucket_notification_configuration(
+        Bucket="data", NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+    assert "EventBridgeConfiguration" in s3.get_bucket_notification_configuration(Bucket="data")
+    s3.put_object(Bucket="data", Key="other/x.csv", Body=b"a")
+    s3.put_object(Bucket="data", Key="input/x.csv", Body=b"abc")
+    (run,) = wait_runs(glue, 1)
+    assert len(json.loads(run["WorkflowRunProperties"][EVENT_IDS_PROPERTY])) == 1
+
+
+def test_unserved_notification_destinations_fail_clearly(local_home: Path) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="data")
+    with pytest.raises(ClientError, match="TopicConfigurations are not supported"):
+        s3.put_bucket_notification_configuration(
+            Bucket="data",
+            NotificationConfiguration={
+                "TopicConfigurations": [
+                    {
+                        "TopicArn": "arn:aws:sns:us-east-1:000000000000:t",
+                        "Events": ["s3:ObjectCreated:*"],
+                    }
+                ]
+            },
+        )
+
+
+def test_glue_wf_events_put_and_list(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from glue_workflow.cli import cli
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "glue-wf.toml").write_text('[target.local]\nhome = ".state"\n')
+    runner = CliRunner()
+    from glue_workflow.local.dispatch import install
+
+    install(project / ".state")
+    events = boto3.client("events", region_name="us-east-1")
+    events.put_rule(Name="r", EventPattern=json.dumps({"source": ["my.app"]}))
+    events.put_targets(Rule="r", Targets=[{"Id": "t", "Arn": WORKFLOW_ARN}])
+    args = ["--project", str(project), "--source", "my.app", "--detail-type", "Thing"]
+    result = runner.invoke(cli, ["events", "put", *args, "--detail", '{"key": "input/a"}'])
+    assert result.exit_code == 0, result.output
+    assert "put on the default bus" in result.output
+    # the workflow does not exist: delivery fails, and says why
+    assert f"rule r -> {WORKFLOW_ARN}: not delivered (EntityNotFoundException" in result.output
+    bad = runner.invoke(cli, ["events", "put", *args, "--detail", "[1]"])
+    assert bad.exit_code == 2
+    assert "must be a JSON object" in bad.output
+    listed = runner.invoke(cli, ["events", "list", "--project", str(project)])
+    assert listed.exit_code == 0, listed.output
+    assert "my.app / Thing" in listed.output

@@ -1,0 +1,192 @@
+"""Small CSV inputs for the ETL's data contract: a clean binary-classification dataset
+and one file (or prefix) per kind of damage users produce.
+
+``python tests/jobs/malformed_csv.py OUT_DIR`` writes every case under OUT_DIR (one
+directory per case holding ``input/`` and ``contract.json``); the tests call
+:func:`write_case` for the case they need.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HEADER = ["id", "age", "income", "colour", "bought"]
+CONTRACT: dict[str, Any] = {
+    "name": "shop",
+    "target": "bought",
+    "positive_label": "yes",
+    "negative_label": "no",
+    "categorical": ["colour"],
+    "numeric": ["age", "income"],
+    "identifiers": ["id"],
+    "min_rows": 5,
+}
+ROWS = 200
+
+
+def clean_rows(n: int = ROWS) -> list[list[str]]:
+    colours = ["red", "green", "blue"]
+    return [
+        [
+            str(i),
+            str(18 + i % 50),
+            f"{1000 + (i * 37) % 900}.5",
+            colours[i % 3],
+            "yes" if i % 2 else "no",
+        ]
+        for i in range(n)
+    ]
+
+
+def to_csv(header: list[str], rows: list[list[str]], delimiter: str = ",", eol: str = "\n") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator=eol)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _with(rows: list[list[str]], column: str, values: dict[int, str]) -> list[list[str]]:
+    index = HEADER.index(column)
+    changed = [list(r) for r in rows]
+    for row, value in values.items():
+        changed[row][index] = value
+    return changed
+
+
+def _reorder(
+    header: list[str], rows: list[list[str]], order: list[str]
+) -> tuple[list[str], list[list[str]]]:
+    idx = [header.index(c) for c in order]
+    return order, [[r[i] for i in idx] for r in rows]
+
+
+# Each case: files to write (relative name -> bytes) and contract overrides.
+Case = tuple[dict[str, bytes], dict[str, Any]]
+
+
+def _one(text: str, **contract: Any) -> Case:
+    return {"data.csv": text.encode("utf-8")}, contract
+
+
+def _cases() -> dict[str, Callable[[], Case]]:
+    rows = clean_rows()
+    good = to_csv(HEADER, rows)
+    reordered = to_csv(*_reorder(HEADER, rows[100:], ["bought", "colour", "id", "income", "age"]))
+    quoted = _with(rows, "colour", {3: "red, dark\nish", 4: 'blue "navy"'})
+    latin = to_csv(HEADER, _with(rows, "colour", {7: "rosé"})).encode("latin-1")
+    wide = to_csv(HEADER, rows).splitlines(keepends=True)
+    wide.insert(12, ",".join(["1"] * 40) + "\n")  # line 13 of the file
+    return {
+        "good": lambda: _one(good),
+        "bom": lambda: ({"data.csv": b"\xef\xbb\xbf" + good.encode()}, {}),
+        "crlf": lambda: _one(to_csv(HEADER, rows, eol="\r\n")),
+        "quoted_newlines": lambda: _one(to_csv(HEADER, quoted)),
+        "latin1": lambda: ({"data.csv": latin}, {}),
+        "latin1_declared": lambda: ({"data.csv": latin}, {"encoding": "iso-8859-1"}),
+        "utf16": lambda: ({"data.csv": good.encode("utf-16")}, {}),
+        "semicolon": lambda: _one(to_csv(HEADER, rows, delimiter=";")),
+        "semicolon_declared": lambda: _one(to_csv(HEADER, rows, delimiter=";"), delimiter=";"),
+        "thousands": lambda: _one(
+            to_csv(HEADER, _with(rows, "income", {5: "1,234.5", 9: "2,000"}))
+        ),
+        "wide_row": lambda: _one("".join(wide)),
+        "missing_column": lambda: _one(to_csv(*_drop_column(HEADER, rows, "income"))),
+        "header_case": lambda: _one(to_csv(["id", "Age ", "income", "colour", "bought"], rows)),
+        "header_case_allowed": lambda: _one(
+            to_csv(["id", "Age ", "income", "colour", "bought"], rows),
+            header_match="trim_ignore_case",
+        ),
+        "extra_column": lambda: _one(to_csv([*HEADER, "notes"], [[*r, "x"] for r in rows])),
+        "extra_column_ignored": lambda: _one(
+            to_csv([*HEADER, "notes"], [[*r, "x"] for r in rows]), extra_columns="ignore"
+        ),
+        "duplicate_header": lambda: _one(to_csv(["id", "age", "income", "colour", "age"], rows)),
+        "two_files_reordered": lambda: (
+            {"part-1.csv": to_csv(HEADER, rows[:100]).encode(), "part-2.csv": reordered.encode()},
+            {},
+        ),
+        "two_files_reordered_refused": lambda: (
+            {"part-1.csv": to_csv(HEADER, rows[:100]).encode(), "part-2.csv": reordered.encode()},
+            {"column_order": "refuse"},
+        ),
+        "two_files_other_columns": lambda: (
+            {
+                "part-1.csv": to_csv(HEADER, rows[:100]).encode(),
+                "part-2.csv": to_csv(*_drop_column(HEADER, rows[100:], "id")).encode(),
+            },
+            {},
+        ),
+        "markers": lambda: (
+            {
+                "part-1.csv": to_csv(HEADER, rows).encode(),
+                "_SUCCESS": b"",
+                "empty.csv": b"",
+                ".part-1.csv.crc": b"\x00\x01",
+            },
+            {},
+        ),
+        "text_in_numeric": lambda: _one(
+            to_csv(HEADER, _with(rows, "age", {1: "abc", 2: "n/a", 3: "abc"}))
+        ),
+        "text_in_numeric_many": lambda: _one(
+            to_csv(HEADER, _with(rows, "age", dict.fromkeys(range(0, 60, 2), "unknown")))
+        ),
+        "text_in_numeric_refused": lambda: _one(
+            to_csv(HEADER, _with(rows, "age", {1: "abc"})), on_invalid={"non_numeric": "fail"}
+        ),
+        "non_finite": lambda: _one(
+            to_csv(HEADER, _with(rows, "income", {1: "inf", 2: "NaN", 3: "1e400", 4: "-Infinity"}))
+        ),
+        "non_finite_refused": lambda: _one(
+            to_csv(HEADER, _with(rows, "income", {1: "inf"})), on_invalid={"non_finite": "fail"}
+        ),
+        "labels": lambda: _one(
+            to_csv(HEADER, _with(rows, "bought", {1: " yes ", 3: "Yes", 5: "maybe"}))
+        ),
+        "labels_ignore_case": lambda: _one(
+            to_csv(HEADER, _with(rows, "bought", {1: " yes ", 3: "Yes", 5: "maybe"})),
+            label_match="trim_ignore_case",
+        ),
+        "labels_refused": lambda: _one(
+            to_csv(HEADER, _with(rows, "bought", {5: "maybe"})),
+            on_invalid={"unknown_label": "fail"},
+        ),
+        "tiny": lambda: _one(to_csv(HEADER, rows[:12])),
+    }
+
+
+def _drop_column(
+    header: list[str], rows: list[list[str]], column: str
+) -> tuple[list[str], list[list[str]]]:
+    i = header.index(column)
+    return [h for h in header if h != column], [r[:i] + r[i + 1 :] for r in rows]
+
+
+CASES = tuple(_cases())
+
+
+def write_case(name: str, root: Path, **contract: Any) -> tuple[Path, Path]:
+    """Write case ``name`` under ``root``: (the input prefix, the contract JSON)."""
+    files, overrides = _cases()[name]()
+    prefix = root / name / "input"
+    for rel, data in files.items():
+        path = prefix / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    config = root / name / "contract.json"
+    config.write_text(json.dumps({**CONTRACT, **overrides, **contract}, indent=2))
+    return prefix, config
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "malformed-csv")
+    for case in CASES:
+        write_case(case, target)
+    print(f"wrote {len(CASES)} cases under {target}")

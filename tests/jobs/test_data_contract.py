@@ -1,0 +1,251 @@
+"""The ETL's data contract before Spark: config validation, the raw-byte scan (encoding,
+BOM, delimiter, field counts), header matching and multi-file consistency. Each case
+is a small file from tests/jobs/malformed_csv.py; each test pins the message."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from malformed_csv import CASES, CONTRACT, write_case
+
+PROJECT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT / "jobs" / "etl"))
+
+import etl_contract  # noqa: E402
+import etl_scan  # noqa: E402
+
+
+def inspect(tmp_path: Path, case: str, **contract: Any) -> etl_scan.Inspection:
+    prefix, config = write_case(case, tmp_path, **contract)
+    parsed = etl_contract.load_contract(config.read_text(), str(config))
+    return etl_scan.inspect(parsed, str(prefix))
+
+
+def refused(tmp_path: Path, case: str, **contract: Any) -> str:
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        inspect(tmp_path, case, **contract)
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_generator_writes_every_case(tmp_path):
+    for case in CASES:
+        prefix, config = write_case(case, tmp_path)
+        assert any(p.is_file() for p in prefix.rglob("*"))
+        assert json.loads(config.read_text())["target"] == "bought"
+
+
+@pytest.mark.parametrize(
+    "case", ["good", "bom", "crlf", "quoted_newlines", "latin1_declared", "semicolon_declared"]
+)
+def test_accepted_formats(tmp_path, case):
+    found = inspect(tmp_path, case)
+    (scanned,) = found.files
+    assert scanned.header == ("id", "age", "income", "colour", "bought")
+    assert scanned.records == 200
+    assert scanned.complete
+    assert scanned.bom == (case == "bom")
+    assert scanned.crlf == (case == "crlf")
+    assert found.columns.numeric == ("age", "income")
+
+
+def test_non_utf8_byte_names_file_and_offset(tmp_path):
+    message = refused(tmp_path, "latin1")
+    prefix = tmp_path / "latin1" / "input" / "data.csv"
+    offset = (prefix.read_bytes()).index(b"\xe9")
+    assert message == (
+        f"file {prefix} is not valid utf-8: byte(s) e9 at byte offset {offset} "
+        "(line 9); re-save it as UTF-8, or declare its encoding in the dataset config, e.g. "
+        '"encoding": "windows-1252"'
+    )
+
+
+def test_utf16_file_is_named_as_such(tmp_path):
+    assert "starts with a UTF-16 LE byte-order mark" in refused(tmp_path, "utf16")
+
+
+def test_wrong_delimiter_is_detected_with_a_suggestion(tmp_path):
+    message = refused(tmp_path, "semicolon")
+    assert message.endswith(
+        "the header has one column with delimiter ',' but 5 with ';': the file looks "
+        'semicolon-separated; set "delimiter": ";" in the dataset config'
+    )
+
+
+def test_absurd_field_count_names_the_line(tmp_path):
+    message = refused(tmp_path, "wide_row")
+    assert "1 row(s) have a field count other than the header's 5 (line 13: 40 fields)" in message
+
+
+def test_unquoted_thousands_separator_breaks_field_count(tmp_path):
+    prefix, config = write_case("good", tmp_path)
+    data = prefix / "data.csv"
+    data.write_text(data.read_text().replace("1037.5", "1,037.5", 1))
+    parsed = etl_contract.load_contract(config.read_text(), str(config))
+    with pytest.raises(etl_contract.PreprocessError, match=r"line 3: 6 fields"):
+        etl_scan.inspect(parsed, str(prefix))
+
+
+def test_missing_column_lists_near_matches(tmp_path):
+    assert refused(tmp_path, "missing_column").startswith(
+        "input is missing required column(s) income (input columns: id, age, colour, bought)"
+    )
+    message = refused(tmp_path, "header_case")
+    assert message.startswith(
+        "input is missing required column(s) age; near matches: 'Age ' for 'age' "
+        '(matches with "header_match": "trim_ignore_case")'
+    )
+
+
+def test_header_normalised_only_when_configured(tmp_path):
+    found = inspect(tmp_path, "header_case_allowed")
+    assert found.groups[0].names == ("id", "age", "income", "colour", "bought")
+
+
+def test_extra_columns_refused_or_ignored(tmp_path):
+    assert refused(tmp_path, "extra_column") == (
+        "input has column(s) the dataset config does not declare: notes; list them under "
+        '"drop" (or "identifiers"), or set "extra_columns": "ignore"'
+    )
+    assert inspect(tmp_path, "extra_column_ignored").columns.ignored == ("notes",)
+
+
+def test_duplicate_header_refused(tmp_path):
+    assert "duplicate column name(s): 'age' (columns 2 and 5)" in refused(
+        tmp_path, "duplicate_header"
+    )
+
+
+def test_files_with_other_column_order_are_read_by_name_or_refused(tmp_path):
+    found = inspect(tmp_path, "two_files_reordered")
+    assert [g.names for g in found.groups] == [
+        ("id", "age", "income", "colour", "bought"),
+        ("bought", "colour", "id", "income", "age"),
+    ]
+    assert "has its columns in another order than" in refused(
+        tmp_path, "two_files_reordered_refused"
+    )
+    message = refused(tmp_path, "two_files_other_columns")
+    assert message.endswith(
+        "part-2.csv has other columns than "
+        f"{tmp_path}/two_files_other_columns/input/part-1.csv: lacks id; every file under "
+        "the input prefix must have the same header"
+    )
+
+
+def test_markers_hidden_and_empty_files_are_skipped(tmp_path):
+    found = inspect(tmp_path, "markers")
+    assert [Path(f.uri).name for f in found.files] == ["part-1.csv"]
+    assert sorted((Path(u).name, why) for u, why in found.skipped) == [
+        (".part-1.csv.crc", "hidden or marker file (name starts with _ or .)"),
+        ("_SUCCESS", "hidden or marker file (name starts with _ or .)"),
+        ("empty.csv", "empty file"),
+    ]
+
+
+def test_scan_is_bounded_and_ignores_the_cut_record(tmp_path):
+    found = inspect(tmp_path, "quoted_newlines", scan_max_bytes=1000)
+    (scanned,) = found.files
+    assert not scanned.complete
+    assert 0 < scanned.records < 200
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"negative_label": None}, "'negative_label' is required"),
+        ({"on_invalid": {"typo": "drop"}}, "on_invalid: unknown reason(s) typo"),
+        ({"on_invalid": {"non_finite": "keep"}}, "on_invalid.non_finite must be 'drop' or 'fail'"),
+        ({"encoding": "klingon"}, "unknown 'encoding' 'klingon'"),
+        ({"max_dropped_fraction": 2}, "'max_dropped_fraction' must be a number from 0 to 1"),
+        ({"header_match": "fuzzy"}, "'header_match' must be one of 'exact', 'trim'"),
+        ({"negative_label": "YES", "label_match": "trim_ignore_case"}, "both positive and neg"),
+        ({"colour": 1}, "unknown key(s) colour"),
+    ],
+)
+def test_contract_errors_name_the_key(change, message):
+    config = {**CONTRACT, **change}
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_contract.validate_config(config, "c.json")
+    assert str(info.value).startswith("dataset config c.json: ")
+    assert message in str(info.value)
+
+
+def test_dqdl_ruleset_of_the_contract():
+    contract = etl_contract.validate_config(CONTRACT, "c.json")
+    columns = etl_contract.plan_columns(
+        contract,
+        ("id", "age", "income", "colour", "bought"),
+        ["id", "age", "income", "colour", "bought"],
+    )
+    rules = etl_contract.dq_rules(contract, columns)
+    assert [r.text for r in rules[:4]] == [
+        'IsComplete "bought"',
+        'ColumnValues "bought" in ["yes","no"]',
+        'IsComplete "age"',
+        'IsComplete "income"',
+    ]
+    assert rules[-1].text.startswith('ColumnValues "income" matches "^[+-]?')
+    assert etl_contract.ruleset(rules).startswith("Rules = [\n    IsComplete")
+
+
+def test_shipped_churn_contract_is_valid():
+    text = (PROJECT / "jobs" / "datasets" / "churn.json").read_text()
+    contract = etl_contract.load_contract(text, "churn.json")
+    assert contract.numeric is not None
+    assert len(contract.numeric) == 17
+    assert contract.extra_columns == "refuse"
+
+
+def test_channels_keep_only_data_files_local(tmp_path):
+    import etl_output
+
+    channel = tmp_path / "train"
+    channel.mkdir()
+    (channel / "part-00000.csv").write_text("1,2.0\n")
+    (channel / "part-00001.csv").write_text("")
+    (channel / "_SUCCESS").write_text("")
+    (channel / ".part-00000.csv.crc").write_bytes(b"\x00")
+    assert etl_output.tidy_channel(str(channel) + "/") == 1
+    assert [p.name for p in channel.iterdir()] == ["part-00000.csv"]
+    (channel / "part-00000.csv").write_text("")
+    with pytest.raises(etl_output.PreprocessError, match="holds no data file after writing"):
+        etl_output.tidy_channel(str(channel) + "/")
+
+
+def test_channels_keep_only_data_files_s3_and_listing_skips_markers():
+    import boto3
+    import etl_output
+    from moto import mock_aws
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bkt")
+        for key, body in {
+            "out/train/part-0.csv": b"1,2\n",
+            "out/train/part-1.csv": b"",
+            "out/train/_SUCCESS": b"",
+            "data/in.csv": b"a,b\n1,2\n",
+            "data/in.csv.bak": b"a,b\n",
+            "data/_SUCCESS": b"",
+        }.items():
+            s3.put_object(Bucket="bkt", Key=key, Body=body)
+        assert etl_output.tidy_channel("s3://bkt/out/train/") == 1
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="bkt", Prefix="out/")["Contents"]]
+        assert keys == ["out/train/part-0.csv"]
+        files, skipped = etl_scan.list_inputs("s3://bkt/data/in.csv")
+        assert [f.uri for f in files] == ["s3://bkt/data/in.csv"]
+        files, skipped = etl_scan.list_inputs("s3://bkt/data/")
+        assert [f.uri for f in files] == ["s3://bkt/data/in.csv", "s3://bkt/data/in.csv.bak"]
+        assert skipped == [
+            ("s3://bkt/data/_SUCCESS", "hidden or marker file (name starts with _ or .)")
+        ]
+        contract = etl_contract.validate_config(CONTRACT, "c.json")
+        scanned = etl_scan.scan_file(files[0], contract)
+        assert scanned.header == ("a", "b")
+        assert scanned.records == 1

@@ -1,0 +1,204 @@
+"""jobs/preprocess.py against its data contract, in Spark: each damaged input from
+tests/jobs/malformed_csv.py either passes with the damage counted in the data-quality
+report, or fails the job with one line that names the column, the count and examples."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from malformed_csv import write_case
+from test_preprocess import read_csv_dir, run_job
+
+SPLITS = ("train", "validation", "test")
+
+
+def run_case(spark: Any, tmp_path: Path, case: str, **contract: Any) -> tuple[Any, Path]:
+    prefix, config = write_case(case, tmp_path, **contract)
+    out = tmp_path / case / "out"
+    outcome = run_job(
+        spark,
+        {
+            "--input_uri": str(prefix),
+            "--output_uri": str(out),
+            "--dataset_config_uri": str(config),
+        },
+    )
+    return outcome, out
+
+
+def failure(spark: Any, tmp_path: Path, case: str, **contract: Any) -> str:
+    outcome, out = run_case(spark, tmp_path, case, **contract)
+    assert outcome.exit_code == 1
+    assert outcome.error.startswith("glue-wf job failed: preprocess: ")
+    assert "\n" not in outcome.error
+    report = json.loads((out / "data_quality.json").read_text())
+    assert report["decision"] == "failed"
+    assert outcome.error.endswith(report["reason"])
+    assert not (out / "train").exists()
+    return str(report["reason"])
+
+
+def splits(out: Path) -> dict[str, list[tuple[str, ...]]]:
+    return {s: sorted(map(tuple, read_csv_dir(out / s))) for s in SPLITS}
+
+
+def strict_json(path: Path) -> Any:
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"{path.name} holds {name}: not valid JSON")
+
+    return json.loads(path.read_text(), parse_constant=refuse)
+
+
+@pytest.mark.spark
+def test_formats_and_file_layouts_split_identically(spark, tmp_path):
+    reference = None
+    for case in ("good", "bom", "crlf", "two_files_reordered", "markers"):
+        outcome, out = run_case(spark, tmp_path, case)
+        assert outcome.succeeded, (case, outcome.error)
+        got = splits(out)
+        assert sum(map(len, got.values())) == 200
+        reference = reference or got
+        assert got == reference, case  # hash of the raw row's text by column name
+        for split in SPLITS:
+            names = sorted(p.name for p in (out / split).iterdir())
+            assert names
+            assert all(n.startswith("part-") and (out / split / n).stat().st_size for n in names)
+            assert all(row[0] in ("0", "1") for row in read_csv_dir(out / split))  # no header
+    report = strict_json(out / "data_quality.json")
+    assert [Path(s["uri"]).name for s in report["skipped_files"]] == [
+        ".part-1.csv.crc",
+        "_SUCCESS",
+        "empty.csv",
+    ]
+
+
+@pytest.mark.spark
+def test_quoted_newlines_and_declared_encoding(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "quoted_newlines")
+    assert outcome.succeeded, outcome.error
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    assert manifest["rows"]["input"] == 200
+    assert "red, dark\nish" in manifest["encodings"]["colour"]["categories"]
+    outcome, out = run_case(spark, tmp_path, "latin1_declared")
+    assert outcome.succeeded, outcome.error
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    assert "rosé" in manifest["encodings"]["colour"]["categories"]
+
+
+@pytest.mark.spark
+def test_text_in_numeric_column_counted_with_examples(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "text_in_numeric")
+    assert outcome.succeeded, outcome.error
+    report = strict_json(out / "data_quality.json")
+    (drop,) = report["drops"]
+    assert (drop["reason"], drop["column"], drop["rows"], drop["action"]) == (
+        "non_numeric",
+        "age",
+        3,
+        "drop",
+    )
+    assert sorted(drop["examples"]) == ["abc", "n/a"]
+    rule = next(r for r in report["rules"] if r["rule"].startswith('ColumnValues "age" matches'))
+    assert rule["failed_rows"] == 3
+    assert report["rows"] == {
+        "read": 200,
+        "kept": 197,
+        "dropped": 3,
+        "dropped_by_reason": {"non_numeric": 3},
+    }
+
+
+@pytest.mark.spark
+def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
+    assert failure(spark, tmp_path, "text_in_numeric_many") == (
+        "30 of 200 rows (15.0%) would be dropped, more than max_dropped_fraction 0.05: "
+        "non_numeric in 'age': 30 (e.g. 'unknown')"
+    )
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        (
+            "text_in_numeric_refused",
+            "the data contract refuses non_numeric in 'age': 1 (e.g. 'abc')",
+        ),
+        ("non_finite_refused", "the data contract refuses non_finite in 'income': 1 (e.g. 'inf')"),
+        ("labels_refused", "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe')"),
+        ("thousands", "the data contract refuses thousands_separator in 'income': 2 (e.g. '"),
+        ("tiny", "split(s) too small or single-class: "),
+    ],
+)
+def test_refusals_name_column_count_and_examples(spark, tmp_path, case, message):
+    assert failure(spark, tmp_path, case).startswith(message)
+
+
+@pytest.mark.spark
+def test_non_finite_values_never_reach_training_data_or_baseline(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "non_finite")
+    assert outcome.succeeded, outcome.error
+    report = strict_json(out / "data_quality.json")
+    assert report["rows"]["dropped_by_reason"] == {"non_finite": 4}
+    (drop,) = report["drops"]
+    assert drop["column"] == "income"
+    baseline = strict_json(out / "baseline.json")
+    assert math.isfinite(baseline["features"]["income"]["max"])
+    for split in SPLITS:
+        for row in read_csv_dir(out / split):
+            assert all(math.isfinite(float(v)) for v in row[:3])
+
+
+@pytest.mark.spark
+def test_labels_match_after_declared_normalisation_only(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "labels")
+    assert outcome.succeeded, outcome.error
+    drop = strict_json(out / "data_quality.json")["drops"][0]
+    assert (drop["reason"], drop["rows"], sorted(drop["examples"])) == (
+        "unknown_label",
+        2,
+        ["Yes", "maybe"],
+    )
+    outcome, out = run_case(spark, tmp_path, "labels_ignore_case")
+    assert outcome.succeeded, outcome.error
+    assert strict_json(out / "data_quality.json")["rows"]["dropped"] == 1
+
+
+@pytest.mark.spark
+def test_scan_refusal_is_one_line_and_reported(spark, tmp_path):
+    message = failure(spark, tmp_path, "semicolon")
+    assert message.endswith('set "delimiter": ";" in the dataset config')
+
+
+@pytest.mark.spark
+def test_a_charset_only_python_knows_is_refused_before_spark_reads(spark, tmp_path):
+    message = failure(spark, tmp_path, "good", encoding="utf-8-sig")
+    assert message.startswith("dataset config: encoding 'utf-8-sig' is not a Java charset")
+
+
+@pytest.mark.spark
+def test_spark_errors_reach_the_user_as_one_line(spark, tmp_path, monkeypatch):
+    import etl_quality
+
+    def jvm_failure(*_: Any) -> Any:
+        raise RuntimeError(
+            "An error occurred while calling o97.csv.\n: org.apache.spark.SparkException: "
+            "boom\n\tat org.apache.spark.sql.execution.datasources.DataSource.resolve(x.scala:1)"
+        )
+
+    monkeypatch.setattr(etl_quality, "read_text_frame", jvm_failure)
+    outcome, _ = run_case(spark, tmp_path, "good")
+    assert outcome.exit_code == 1
+    assert outcome.error == (
+        "glue-wf job failed: preprocess: RuntimeError: An error occurred while calling o97.csv."
+    )
+
+
+@pytest.mark.spark
+def test_bad_field_count_past_the_scan_window_is_still_refused(spark, tmp_path):
+    message = failure(spark, tmp_path, "wide_row", scan_max_bytes=100)
+    assert message.startswith("the data contract refuses malformed_row: 1 ")

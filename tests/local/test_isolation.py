@@ -1,0 +1,256 @@
+"""The local target never sends a request off the machine: routing and the guard."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import boto3
+import botocore.session
+import pytest
+
+from glue_workflow.local import install, uninstall
+from glue_workflow.local.environment import exports, job_environment
+from glue_workflow.local.guard import RequestRefusedError, is_loopback
+
+HOW = (
+    "run it against AWS with --target aws from a shell without glue-wf env, or give the "
+    "client a loopback endpoint_url (http://127.0.0.1:PORT) of a server on this machine"
+)
+
+
+THREADED_FIRST_CLIENTS = """
+import json, threading
+import boto3, botocore.session
+
+N = 32
+barrier = threading.Barrier(N)
+results = [None] * N
+
+def make(i):
+    kind = i % 3
+    if kind == 0:
+        return boto3.client("s3")
+    if kind == 1:
+        return boto3.Session().client("s3")
+    return botocore.session.get_session().create_client("s3", region_name="us-east-1")
+
+def work(i):
+    barrier.wait()
+    try:
+        s3 = make(i)
+        s3.create_bucket(Bucket=f"thread-{i}")
+        s3.head_bucket(Bucket=f"thread-{i}")
+        results[i] = "ok"
+    except Exception as exc:
+        results[i] = f"{type(exc).__name__}: {exc}"
+
+threads = [threading.Thread(target=work, args=(i,)) for i in range(N)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+print(json.dumps(results))
+"""
+
+
+RunChild = Callable[[str, dict[str, str], Path], str]  # the run_child fixture
+
+
+def test_first_clients_of_32_threads_are_all_answered_locally(
+    tmp_path: Path, run_child: RunChild
+) -> None:
+    home = tmp_path / "home"
+    env = job_environment(home, base={"PATH": "/usr/bin:/bin"})
+    assert json.loads(run_child(THREADED_FIRST_CLIENTS, env, tmp_path)) == ["ok"] * 32
+    made = sorted(p.name for p in (home / "s3").iterdir())
+    assert made == sorted(f"thread-{i}" for i in range(32))
+
+
+def test_client_with_a_non_loopback_endpoint_is_refused(local_home: Path) -> None:
+    s3 = boto3.client("s3", endpoint_url="https://s3.eu-west-1.amazonaws.com")
+    with pytest.raises(RequestRefusedError) as info:
+        s3.get_object(Bucket="b", Key="k")
+    assert str(info.value) == (
+        "the local target refused to send GetObject to https://s3.eu-west-1.amazonaws.com/b/k: "
+        "the client was created with endpoint_url=https://s3.eu-west-1.amazonaws.com, not on "
+        f"this machine, and a request off this machine could reach a real AWS account; {HOW}"
+    )
+
+
+def test_service_not_served_locally_is_refused(local_home: Path) -> None:
+    dynamodb = botocore.session.get_session().create_client("dynamodb", region_name="us-east-1")
+    with pytest.raises(RequestRefusedError) as info:
+        dynamodb.list_tables()
+    assert str(info.value) == (
+        "the local target refused to send ListTables to https://dynamodb.us-east-1.amazonaws.com/: "
+        "dynamodb is not served by the local target, and a request off this machine could "
+        f"reach a real AWS account; {HOW}"
+    )
+
+
+def test_client_created_before_install_is_refused_below_the_client(tmp_path: Path) -> None:
+    early = boto3.client("s3", region_name="us-east-1")
+    install(tmp_path / "home")
+    try:
+        with pytest.raises(RequestRefusedError) as info:
+            early.list_buckets()
+    finally:
+        uninstall()
+    assert str(info.value).startswith(
+        "the local target refused to send a request to https://s3.amazonaws.com/: botocore "
+        "was about to send it from a client created before the local target was installed"
+    )
+
+
+class _Buckets(BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        body = (
+            b'<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Buckets><Bucket>'
+            b"<Name>on-loopback</Name><CreationDate>2024-01-01T00:00:00.000Z</CreationDate>"
+            b"</Bucket></Buckets></ListAllMyBucketsResult>"
+        )
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+@pytest.fixture
+def loopback_server() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _Buckets)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_loopback_endpoint_is_reached(local_home: Path, loopback_server: str) -> None:
+    _Buckets.seen = []
+    s3 = boto3.client("s3", endpoint_url=loopback_server)
+    assert [b["Name"] for b in s3.list_buckets()["Buckets"]] == ["on-loopback"]
+    assert _Buckets.seen
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [
+        ("http://127.0.0.1:80/", True),
+        ("http://127.8.0.3/", True),
+        ("http://localhost:9000/x", True),
+        ("http://[::1]:8080/", True),
+        ("http://[::ffff:127.0.0.1]/", True),
+        ("https://s3.amazonaws.com/", False),
+        ("http://169.254.169.254/latest/", False),
+        ("http://localhost.evil.example/", False),
+        ("http://10.0.0.1/", False),
+    ],
+)
+def test_loopback_urls(url: str, loopback: bool) -> None:
+    assert is_loopback(url) is loopback
+
+
+def test_guard_is_active_under_glue_wf_env(tmp_path: Path, run_child: RunChild) -> None:
+    env = {"PATH": "/usr/bin:/bin", **exports(tmp_path / "home")}
+    out = run_child(
+        "import boto3\n"
+        "try:\n"
+        "    boto3.client('dynamodb').list_tables()\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n",
+        env,
+        tmp_path,
+    )
+    assert out.startswith(
+        "RequestRefusedError the local target refused to send ListTables to "
+        "https://dynamodb.us-east-1.amazonaws.com/: dynamodb is not served by the local target"
+    )
+
+
+JOB_SCRIPT = """
+import boto3
+boto3.client("s3").put_object(Bucket="scripts", Key="reached", Body=b"1")
+boto3.client("dynamodb").list_tables()
+"""
+
+
+def test_guard_is_active_in_a_local_job(local_home: Path) -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="scripts")
+    s3.put_object(Bucket="scripts", Key="job.py", Body=JOB_SCRIPT.encode())
+    glue = boto3.client("glue")
+    glue.create_job(
+        Name="reach-out",
+        Role="arn:aws:iam::123456789012:role/glue",
+        Command={
+            "Name": "pythonshell",
+            "ScriptLocation": "s3://scripts/job.py",
+            "PythonVersion": "3.9",
+        },
+    )
+    run_id = glue.start_job_run(JobName="reach-out")["JobRunId"]
+    deadline = time.monotonic() + 90
+    while True:
+        run = glue.get_job_run(JobName="reach-out", RunId=run_id)["JobRun"]
+        if run["JobRunState"] not in ("STARTING", "RUNNING", "STOPPING", "WAITING"):
+            break
+        assert time.monotonic() < deadline, run
+        time.sleep(0.2)
+    assert run["JobRunState"] == "FAILED"
+    # Under the project's Python the guard refuses the request; under Glue's Python 3.9
+    # every call goes to the executor's loopback gateway, which does not serve dynamodb.
+    assert run["ErrorMessage"].startswith(
+        (
+            "glue_workflow.local.guard.RequestRefusedError: the local target refused to send "
+            "ListTables to https://dynamodb.us-east-1.amazonaws.com/",
+            "botocore.exceptions.ClientError: An error occurred (NotSupportedLocally) when "
+            "calling the ListTables operation: dynamodb:ListTables is not supported",
+        )
+    )
+    # the job's own S3 client was answered locally before the refusal
+    assert s3.get_object(Bucket="scripts", Key="reached")["Body"].read() == b"1"
+
+
+def test_credential_lookup_on_instance_metadata_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("AWS_EC2_METADATA_DISABLED", raising=False)
+    install(tmp_path / "home")
+    try:
+        with pytest.raises(RequestRefusedError) as info:
+            botocore.session.get_session().create_client("s3", region_name="us-east-1")
+    finally:
+        uninstall()
+    assert str(info.value).startswith(
+        "the local target refused to send a request to http://169.254.169.254/latest/api/token: "
+        "botocore found no credentials and asked the instance metadata service; the local "
+        "target checks none, so set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to any value"
+    )
+
+
+def test_client_pinned_to_its_own_aws_endpoint_is_answered_locally(local_home: Path) -> None:
+    # the SageMaker SDK creates STS with endpoint_url=https://sts.<region>.amazonaws.com
+    sts = boto3.client(
+        "sts", region_name="us-east-1", endpoint_url="https://sts.us-east-1.amazonaws.com"
+    )
+    assert sts.get_caller_identity()["Account"] == "000000000000"
+    other_region = boto3.client(
+        "sts", region_name="us-east-1", endpoint_url="https://sts.eu-west-1.amazonaws.com"
+    )
+    with pytest.raises(RequestRefusedError):
+        other_region.get_caller_identity()

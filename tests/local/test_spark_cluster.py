@@ -1,0 +1,276 @@
+"""Local Glue Spark jobs on a real Spark standalone cluster (a master and two workers
+started from the project's own pyspark on 127.0.0.1), against the local-mode run."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glue_workflow.local.glue import sparkcluster
+
+PROJECT = Path(__file__).resolve().parents[2]
+CHURN_CSV = PROJECT.parent / "shared" / "data" / "churn_processed.csv"
+WORKER_MEMORY_MB = 1024
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _spark_json(ui: str) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{ui}/json", timeout=5) as response:
+        result: dict[str, Any] = json.loads(response.read())
+        return result
+
+
+# -- no Spark ------------------------------------------------------------------------
+def test_master_urls_are_checked() -> None:
+    assert sparkcluster.configured_master({}) is None
+    assert sparkcluster.configured_master({"GLUE_WF_SPARK_MASTER": "yarn"}) == "yarn"
+    k8s = "k8s://https://10.0.0.1:6443"
+    assert sparkcluster.configured_master({"GLUE_WF_SPARK_MASTER": k8s}) == k8s
+    with pytest.raises(sparkcluster.SparkClusterError, match=r"spark_master='spark://host' is not"):
+        sparkcluster.configured_master({"GLUE_WF_SPARK_MASTER": "spark://host"})
+
+
+def test_glue_worker_types_size_executors_and_yarn_is_not_capped(tmp_path: Path) -> None:
+    job = {"WorkerType": "G.2X", "NumberOfWorkers": 5}
+    assert sparkcluster.glue_sizing(job) == (5, 8, 32768, "5 x G.2X")
+    assert sparkcluster.glue_sizing({"MaxCapacity": 3.0}) == (3, 4, 16384, "3 DPU")
+    runtime = tmp_path / "runtime" / "awsglue"
+    runtime.mkdir(parents=True)
+    (runtime / "__init__.py").write_text("")
+    env, note = sparkcluster.submit_environment(
+        {"GLUE_WF_SPARK_MASTER": "yarn"},
+        job,
+        runtime_dir=tmp_path / "runtime",
+        cache_dir=tmp_path / "cache",
+        py_files=[],
+        app_name="wf-preprocess jr_1",
+        python="/usr/bin/python3",
+    )
+    args = env["PYSPARK_SUBMIT_ARGS"]
+    assert args.startswith("--master yarn --py-files ")
+    assert "spark.executor.instances=5" in args
+    assert "spark.executor.memory=32768m" in args
+    assert "'spark.app.name=wf-preprocess jr_1'" in args
+    assert (
+        note == "glue-wf: Spark job on cluster yarn: 5 x G.2X: 5 executor(s) x 8 cores, 32768 MB\n"
+    )
+
+
+def test_spark_master_setting_and_its_environment_override(tmp_path: Path) -> None:
+    from glue_workflow.config import load_settings
+
+    (tmp_path / "glue-wf.toml").write_text(
+        '[target.local]\nspark_master = "spark://10.0.0.5:7077"\n'
+        '[target.aws]\nspark_master = "yarn"\n'
+    )
+    assert load_settings(tmp_path, env={}).spark_master == "spark://10.0.0.5:7077"
+    env = {"GLUE_WF_SPARK_MASTER": "yarn"}
+    assert load_settings(tmp_path, env=env).spark_master == "yarn"
+    assert load_settings(tmp_path, target="aws", env={}).spark_master is None  # local only
+
+
+def test_glue_wf_env_exports_the_spark_master(tmp_path: Path, monkeypatch: Any) -> None:
+    from click.testing import CliRunner
+
+    from glue_workflow.cli import cli
+
+    monkeypatch.delenv("GLUE_WF_SPARK_MASTER", raising=False)
+    (tmp_path / "glue-wf.toml").write_text('[target.local]\nspark_master = "yarn"\n')
+    result = CliRunner().invoke(cli, ["env", "--project", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "export GLUE_WF_SPARK_MASTER=yarn\n" in result.output
+
+
+# -- a real standalone cluster ---------------------------------------------------------
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    import pyspark
+
+    spark_home = Path(pyspark.__file__).parent
+    spark_class = spark_home / "bin" / "spark-class"
+    if shutil.which("java") is None or not spark_class.is_file():
+        pytest.skip("needs java and pyspark's bin/spark-class")
+    work = tmp_path_factory.mktemp("spark-cluster")
+    env = {
+        **os.environ,
+        "SPARK_HOME": str(spark_home),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "SPARK_WORKER_DIR": str(work / "worker"),
+        "SPARK_NO_DAEMONIZE": "1",
+    }
+    port, ui_port = _free_port(), _free_port()
+    master = f"spark://127.0.0.1:{port}"
+    ui = f"http://127.0.0.1:{ui_port}"
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, *args: str) -> None:
+        log = (work / f"{name}.log").open("wb")
+        procs.append(
+            subprocess.Popen(
+                [str(spark_class), *args],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
+
+    try:
+        start(
+            "master",
+            "org.apache.spark.deploy.master.Master",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--webui-port",
+            str(ui_port),
+        )
+        for i in (1, 2):
+            start(
+                f"worker{i}",
+                "org.apache.spark.deploy.worker.Worker",
+                master,
+                "--host",
+                "127.0.0.1",
+                "--cores",
+                "1",
+                "--memory",
+                f"{WORKER_MEMORY_MB}m",
+                "--webui-port",
+                str(_free_port()),
+                "--work-dir",
+                str(work / f"worker{i}"),
+            )
+        deadline = time.monotonic() + 120
+        while True:
+            with contextlib.suppress(OSError, ValueError):
+                alive = [w for w in _spark_json(ui)["workers"] if w["state"] == "ALIVE"]
+                if len(alive) == 2:
+                    break
+            if time.monotonic() > deadline:
+                logs = "\n".join(p.read_text()[-1500:] for p in work.glob("*.log"))
+                pytest.fail(f"Spark standalone cluster did not come up:\n{logs}")
+            time.sleep(1)
+        yield {"master": master, "ui": ui}
+    finally:
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def _run_preprocess(home: Path, run_id: str, env_extra: dict[str, str], out: str) -> str:
+    from glue_workflow.local.environment import job_environment
+    from glue_workflow.local.glue.jobproc import JobLaunch, start_job_process
+    from glue_workflow.local.glue.logs import job_log_path
+    from glue_workflow.local.store import LocalHome
+
+    job = {
+        "Name": "churn-preprocess",
+        "Command": {"Name": "glueetl", "ScriptLocation": "s3://scripts/preprocess.py"},
+        "WorkerType": "G.1X",
+        "NumberOfWorkers": 3,
+    }
+    launch = JobLaunch(
+        job_run_id=run_id,
+        job=job,
+        arguments={
+            "--JOB_NAME": "churn-preprocess",
+            "--JOB_ID": "j_" + run_id[3:],
+            "--JOB_RUN_ID": run_id,
+            "--input_uri": "s3://data/raw/churn.csv",
+            "--output_uri": out,
+            "--artifacts_bucket": "art",
+            "--dataset_config_uri": "s3://scripts/churn.json",
+            # the data-contract modules ship with the script, as deploy uploads them
+            "--extra-py-files": ",".join(
+                f"s3://scripts/{p.name}" for p in sorted((PROJECT / "jobs" / "etl").glob("*.py"))
+            ),
+        },
+    )
+    env = {**job_environment(home), **env_extra}
+    proc = start_job_process(LocalHome(home), launch, env)
+    assert proc.wait(timeout=600) == 0, job_log_path(home, run_id).read_text()[-4000:]
+    return job_log_path(home, run_id).read_text()
+
+
+def _rows(directory: Path) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for part in sorted(directory.glob("part-*")):
+        with part.open() as handle:
+            rows.extend(csv.reader(handle))
+    return sorted(rows)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_preprocess_on_a_standalone_cluster_equals_local_mode(
+    cluster: dict[str, str], tmp_path: Path
+) -> None:
+    if not CHURN_CSV.is_file():
+        pytest.skip(f"shared dataset missing: {CHURN_CSV}")
+    from glue_workflow.local import install, uninstall
+
+    home = tmp_path / "home"
+    install(home)
+    uninstall()
+    (home / "s3" / "scripts").mkdir(parents=True)
+    shutil.copy(PROJECT / "jobs" / "preprocess.py", home / "s3" / "scripts" / "preprocess.py")
+    scripts = home / "s3" / "scripts"
+    shutil.copy(PROJECT / "jobs" / "datasets" / "churn.json", scripts / "churn.json")
+    for module in (PROJECT / "jobs" / "etl").glob("*.py"):
+        shutil.copy(module, home / "s3" / "scripts" / module.name)
+    lines = CHURN_CSV.read_text().splitlines(keepends=True)[:401]
+    (home / "s3" / "data" / "raw").mkdir(parents=True)
+    (home / "s3" / "data" / "raw" / "churn.csv").write_text("".join(lines))
+
+    cluster_run = "jr_" + "c" * 64
+    log = _run_preprocess(
+        home,
+        cluster_run,
+        {"GLUE_WF_SPARK_MASTER": cluster["master"], "GLUE_WF_SPARK_MASTER_UI": cluster["ui"]},
+        "s3://art/cluster/",
+    )
+    # 3 x G.1X asks 3 executors of 4 cores / 16 GB; two 1-core / 1 GB workers give 2.
+    assert (
+        f"glue-wf: Spark job on cluster {cluster['master']}: 3 x G.1X: 2 executor(s) x 1 "
+        f"cores, {WORKER_MEMORY_MB} MB (Glue: 3 x 4 cores, 16384 MB; capped by the cluster)"
+    ) in log
+    state = _spark_json(cluster["ui"])
+    apps = state.get("completedapps", []) + state.get("activeapps", [])
+    assert f"churn-preprocess {cluster_run}" in [a["name"] for a in apps]
+
+    _run_preprocess(home, "jr_" + "l" * 64, {}, "s3://art/local/")
+    for split in ("train", "validation", "test"):
+        on_cluster = _rows(home / "s3" / "art" / "cluster" / split)
+        assert on_cluster, split
+        assert on_cluster == _rows(home / "s3" / "art" / "local" / split)
+    for name in ("feature_manifest.json", "baseline.json"):
+        assert json.loads((home / "s3" / "art" / "cluster" / name).read_text()) == json.loads(
+            (home / "s3" / "art" / "local" / name).read_text()
+        )

@@ -1,0 +1,166 @@
+"""The warm Spark: local Spark job runs attach to a kept JVM, isolated from each other."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from glue_workflow.local.glue.logs import job_log_path
+from glue_workflow.local.spark import control
+
+pytestmark = pytest.mark.spark
+
+# Each run prints what it can see of earlier runs, then leaves state behind: a temp
+# view, a global temp view, a cached table, a UDF, a SQL conf, a Hadoop setting and a
+# JVM system property. A fresh context per run must see none of them.
+PROBE = """
+import sys
+from awsglue.context import GlueContext
+from pyspark.context import SparkContext
+
+sc = SparkContext.getOrCreate()
+glue = GlueContext(sc)
+spark = glue.spark_session
+views = sorted(t.name for t in spark.catalog.listTables())
+globals_ = sorted(t.name for t in spark.catalog.listTables("global_temp"))
+udfs = [f.name for f in spark.catalog.listFunctions() if f.name == "leaky_udf"]
+conf = spark.conf.get("spark.glue_wf.leak", "unset")
+hadoop = sc._jsc.hadoopConfiguration().get("glue.wf.leak") or "unset"
+prop = sc._jvm.java.lang.System.getProperty("glue.wf.leak") or "unset"
+gateway = "attached" if sc._gateway.proc is None else "own JVM"
+print(f"SEEN views={views} globals={globals_} udfs={udfs} conf={conf} hadoop={hadoop} "
+      f"prop={prop} gateway={gateway} sum={spark.range(100).groupBy().sum().first()[0]}")
+df = spark.range(10)
+df.createOrReplaceTempView("leaky_view")
+df.createOrReplaceGlobalTempView("leaky_global")
+spark.catalog.cacheTable("leaky_view")
+spark.udf.register("leaky_udf", lambda x: x)
+spark.conf.set("spark.glue_wf.leak", "yes")
+sc._jsc.hadoopConfiguration().set("glue.wf.leak", "yes")
+sc._jvm.java.lang.System.setProperty("glue.wf.leak", "yes")
+if "--sleep" in sys.argv:
+    print("LONG JOB STARTED", flush=True)
+    spark.range(10**12).selectExpr("sum(id * id)").collect()
+"""
+
+
+@pytest.fixture(scope="module")
+def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One local home (and so one warm Spark) for the module: its JVM starts once."""
+    from glue_workflow.local import install, uninstall
+
+    home = tmp_path_factory.mktemp("warm") / "glue-wf-home"
+    install(home)
+    try:
+        yield home
+    finally:
+        control.stop(home)  # no JVM left behind
+        uninstall()
+    assert not control.running(home)
+
+
+@pytest.fixture
+def warm_glue(warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    client = boto3.client("glue")
+    client.delete_job(JobName="probe")
+    client.create_job(
+        Name="probe",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        GlueVersion="5.0",
+        ExecutionProperty={"MaxConcurrentRuns": 2},
+    )
+    return client
+
+
+def _wait(glue: Any, run_id: str, timeout: float = 240) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        run = glue.get_job_run(JobName="probe", RunId=run_id)["JobRun"]
+        if run["JobRunState"] not in ("STARTING", "RUNNING", "STOPPING"):
+            return dict(run)
+        assert time.monotonic() < deadline, f"run still {run['JobRunState']}"
+        time.sleep(0.1)
+
+
+def _seen(home: Path, run_id: str) -> str:
+    log = job_log_path(home, run_id).read_text()
+    return next(line for line in log.splitlines() if line.startswith("SEEN"))
+
+
+def _wait_for_log(home: Path, run_id: str, text: str, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    path = job_log_path(home, run_id)
+    while not (path.is_file() and text in path.read_text()):
+        assert time.monotonic() < deadline, f"{text!r} not in {path}"
+        time.sleep(0.1)
+
+
+def test_runs_share_the_jvm_but_no_state(warm_glue: Any, warm_home: Path) -> None:
+    clean = (
+        "SEEN views=[] globals=[] udfs=[] conf=unset hadoop=unset prop=unset "
+        "gateway=attached sum=4950"
+    )
+    first = warm_glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(warm_glue, first)["JobRunState"] == "SUCCEEDED"
+    before = _ready(warm_home)
+    second = warm_glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(warm_glue, second)["JobRunState"] == "SUCCEEDED"
+    assert _seen(warm_home, first) == clean
+    assert _seen(warm_home, second) == clean
+    after = _ready(warm_home)
+    assert (after["jvm_pid"], after["runs"]) == (before["jvm_pid"], before["runs"] + 1)
+
+
+def test_a_killed_job_has_its_spark_work_cancelled(warm_glue: Any, warm_home: Path) -> None:
+    run_id = warm_glue.start_job_run(JobName="probe", Arguments={"--sleep": "1"})["JobRunId"]
+    _wait_for_log(warm_home, run_id, "LONG JOB STARTED")
+    status = control.ask(warm_home, "status")
+    assert status is not None
+    assert status["job_run_id"] == run_id
+    job_pid = _job_pid(warm_home, run_id)
+    os.kill(job_pid, signal.SIGKILL)
+    assert _wait(warm_glue, run_id)["JobRunState"] == "FAILED"
+    _ready(warm_home)  # the endless Spark job was cancelled and the JVM reset
+    after = warm_glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(warm_glue, after)["JobRunState"] == "SUCCEEDED"
+    assert "gateway=attached" in _seen(warm_home, after)
+
+
+def test_a_second_concurrent_run_starts_its_own_jvm(warm_glue: Any, warm_home: Path) -> None:
+    holder = warm_glue.start_job_run(JobName="probe", Arguments={"--sleep": "1"})["JobRunId"]
+    _wait_for_log(warm_home, holder, "LONG JOB STARTED")
+    other = warm_glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(warm_glue, other)["JobRunState"] == "SUCCEEDED"
+    assert "gateway=own JVM" in _seen(warm_home, other)
+    assert f"warm JVM busy with job run {holder}" in job_log_path(warm_home, other).read_text()
+    warm_glue.batch_stop_job_run(JobName="probe", JobRunIds=[holder])
+    assert _wait(warm_glue, holder)["JobRunState"] == "STOPPED"
+
+
+def _ready(home: Path) -> dict[str, Any]:
+    """The warm Spark's status once its JVM is free (a run's reset follows its exit)."""
+    deadline = time.monotonic() + 120
+    while (status := control.ask(home, "status")) is None or status["state"] != "ready":
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)
+    return status
+
+
+def _job_pid(home: Path, run_id: str) -> int:
+    from glue_workflow.local.glue.state import GlueState
+    from glue_workflow.local.store import LocalHome
+
+    state = GlueState(LocalHome(home))
+    row = state.conn.execute("SELECT pid FROM glue_job_runs WHERE id = ?", (run_id,)).fetchone()
+    return int(row["pid"])

@@ -1,0 +1,71 @@
+"""[target.local] warm_spark settings: parsed, checked, handed to the engine via the home."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from glue_workflow.cli import cli
+from glue_workflow.config import WarmSpark, load_settings
+from glue_workflow.errors import ConfigError
+from glue_workflow.local.spark import control, settings
+
+
+def _project(tmp_path: Path, toml: str) -> Path:
+    (tmp_path / "glue-wf.toml").write_text(toml)
+    return tmp_path
+
+
+def test_warm_spark_defaults_and_settings(tmp_path: Path) -> None:
+    assert load_settings(_project(tmp_path, ""), env={}).warm_spark == WarmSpark()
+    toml = (
+        '[target.local]\nwarm_spark = false\nwarm_spark_memory = "512m"\n'
+        "warm_spark_idle_seconds = 30\n"
+    )
+    got = load_settings(_project(tmp_path, toml), env={}).warm_spark
+    assert got == WarmSpark(enabled=False, memory="512m", idle_seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('warm_spark = "no"', "warm_spark must be true or false, not 'no'"),
+        ('warm_spark_memory = "lots"', 'warm_spark_memory must be a JVM heap size such as "1g"'),
+        ("warm_spark_idle_seconds = 0", "warm_spark_idle_seconds must be a whole number"),
+    ],
+)
+def test_bad_warm_spark_settings_are_refused(tmp_path: Path, line: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        load_settings(_project(tmp_path, f"[target.local]\n{line}\n"), env={})
+
+
+def test_warm_spark_is_a_local_setting_only(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"\[target.aws\]: unknown setting\(s\) warm_spark"):
+        load_settings(
+            _project(tmp_path, "[target.aws]\nwarm_spark = false\n"), target="aws", env={}
+        )
+
+
+def test_the_engine_reads_the_recorded_settings_and_the_switch(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert settings.load(home, env={}) == WarmSpark()  # nothing recorded: defaults
+    settings.record(home, WarmSpark(enabled=False, memory="2g", idle_seconds=5))
+    assert settings.load(home, env={}) == WarmSpark(enabled=False, memory="2g", idle_seconds=5)
+    on = settings.load(home, env={"GLUE_WF_WARM_SPARK": "1"})
+    assert on == WarmSpark(enabled=True, memory="2g", idle_seconds=5)
+    # off: a Spark job gets no warm Spark address and none is started
+    assert control.spark_job_environment(home, {}) == {}
+    assert not control.running(home)
+
+
+def test_local_status_and_stop_without_a_warm_spark(tmp_path: Path) -> None:
+    project = _project(tmp_path, "")
+    runner = CliRunner()
+    env = {"GLUE_WF_HOME": str(tmp_path / "home")}
+    status = runner.invoke(cli, ["local", "status", "--project", str(project)], env=env)
+    assert status.exit_code == 0, status.output
+    assert status.output.startswith("warm Spark: not running for ")
+    stop = runner.invoke(cli, ["local", "stop", "--project", str(project)], env=env)
+    assert (stop.exit_code, stop.output) == (0, "warm Spark: not running\n")

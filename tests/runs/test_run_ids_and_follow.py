@@ -1,0 +1,139 @@
+"""Run ids as users type them (latest, prefixes) and following a job's log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from glue_workflow.errors import NotFoundError
+from glue_workflow.runs.control import resolve_run_id
+from glue_workflow.runs.follow_logs import follow_cloudwatch, follow_file
+
+A = "wr_" + "ab12" * 16
+B = "wr_" + "ab34" * 16
+C = "wr_" + "cd56" * 16
+
+
+class _Glue:
+    def workflow(self, name: str, target: str) -> dict[str, Any]:
+        return {"Name": name, "LastRun": {"WorkflowRunId": C}}
+
+    def runs(self, name: str, limit: int, graph: bool) -> list[dict[str, Any]]:
+        return [{"WorkflowRunId": i} for i in (C, B, A)]
+
+
+TARGET: Any = SimpleNamespace(
+    workflow="wf", glue=_Glue(), settings=SimpleNamespace(target="local")
+)
+
+
+def test_latest_and_unique_prefixes_resolve() -> None:
+    assert resolve_run_id(TARGET, None) == C
+    assert resolve_run_id(TARGET, "latest") == C
+    assert resolve_run_id(TARGET, "cd") == C
+    assert resolve_run_id(TARGET, "ab12") == A
+    assert resolve_run_id(TARGET, "wr_anything") == "wr_anything"  # a full id: no lookup
+    assert resolve_run_id(TARGET, "ab34a") == B
+    assert resolve_run_id(TARGET, A) == A
+
+
+def test_ambiguous_and_unknown_prefixes_say_what_to_do() -> None:
+    with pytest.raises(NotFoundError) as caught:
+        resolve_run_id(TARGET, "ab")
+    assert str(caught.value) == (
+        "run id prefix 'ab' matches 2 runs of workflow wf (wr_ab34ab34ab34a…, "
+        "wr_ab12ab12ab12a…): give more characters"
+    )
+    with pytest.raises(NotFoundError) as caught:
+        resolve_run_id(TARGET, "ff")
+    assert str(caught.value) == (
+        "no run of workflow wf on target local has an id starting with 'ff': see "
+        "'glue-wf runs' (or use 'latest')"
+    )
+
+
+def test_follow_file_prints_what_is_appended_until_the_job_ends(tmp_path: Path) -> None:
+    log = tmp_path / "job.log"
+    lines = iter([b"starting\n", b"working\n", b"done\n"])
+    out: list[bytes] = []
+
+    def ended() -> bool:  # the job writes a line between polls, then ends
+        line = next(lines, None)
+        if line is None:
+            return True
+        with log.open("ab") as handle:
+            handle.write(line)
+        return False
+
+    follow_file(log, ended, out.append, poll=0)
+    assert b"".join(out) == b"starting\nworking\ndone\n"
+
+
+def test_follow_cloudwatch_reads_forward_until_the_job_ends() -> None:
+    logs = boto3.client("logs", region_name="us-east-1")
+    stub = Stubber(logs)
+    request = {"logGroupName": "/aws-glue/jobs/output", "logStreamName": "jr_1"}
+    # A stream that does not exist yet (the job has not logged): CloudWatch Logs answers
+    # ResourceNotFoundException "The specified log stream does not exist." (GetLogEvents,
+    # CloudWatch Logs API Reference, Errors).
+    stub.add_client_error(
+        "get_log_events",
+        "ResourceNotFoundException",
+        "The specified log stream does not exist.",
+        400,
+        expected_params={**request, "startFromHead": True},
+    )
+    stub.add_response(
+        "get_log_events",
+        {
+            "events": [{"timestamp": 1, "message": "one\n"}, {"timestamp": 2, "message": "two"}],
+            "nextForwardToken": "f/2",
+            "nextBackwardToken": "b/1",
+        },
+        {**request, "startFromHead": True},
+    )
+    # At the end of the stream GetLogEvents returns the token it was given.
+    stub.add_response(
+        "get_log_events",
+        {"events": [], "nextForwardToken": "f/2", "nextBackwardToken": "b/2"},
+        {**request, "startFromHead": True, "nextToken": "f/2"},
+    )
+    states = iter([False, True])
+    out: list[bytes] = []
+    with stub:
+        follow_cloudwatch(
+            logs, "/aws-glue/jobs/output", "jr_1", lambda: next(states), out.append, poll=0
+        )
+    stub.assert_no_pending_responses()
+    assert b"".join(out) == b"one\ntwo\n"
+
+
+def test_messages_are_cut_between_words() -> None:
+    from glue_workflow.runs.view import shorten_words
+
+    text = "ModuleNotFoundError: No module named 'botocore' (exit code 1; log: /tmp/x.log)"
+    assert shorten_words(text, 200) == text
+    assert shorten_words(text, 40) == "ModuleNotFoundError: No module named…"
+    assert shorten_words("a" * 50, 10) == "a" * 9 + "…"
+
+
+def test_the_node_table_wraps_errors_when_not_a_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from glue_workflow.runs.graph import NodeRow
+    from glue_workflow.runs.view import node_table
+
+    reason = "glue-wf job failed: " + " ".join(f"word{i}" for i in range(18))  # > 70, < 160
+    row = NodeRow(unique_id="1", name="wf-train", type="JOB", state="FAILED", error_message=reason)
+    out = io.StringIO()
+    Console(file=out, width=120, force_terminal=False).print(node_table([row], wrap=True))
+    text = " ".join(out.getvalue().split())
+    assert "…" not in text
+    assert all(w in text.split() for w in [f"word{i}" for i in range(18)])

@@ -1,0 +1,168 @@
+"""--rerun-from planning on the shipped pipeline, and the cache explanations status shows.
+
+Earlier runs are produced by the scenario engine (a GetWorkflowRun-shaped answer)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glue_workflow.errors import ConfigError, DefinitionError
+from glue_workflow.jobkit.cache import RERUN_PROPERTY, files_digest
+from glue_workflow.model import Cache, PythonShellJob, SparkJob, Workflow
+from glue_workflow.runs import cache_view
+from glue_workflow.runs.rerun import RerunError, plan, upstream_and_downstream
+from glue_workflow.testing import fails, run_scenario, succeeds
+from glue_workflow.validation import check
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from triggers.churn_pipeline import workflow as churn
+
+WRITES = {
+    node.name: succeeds({w: f"{node.name}-{w}" for w in node.writes})
+    for node in churn.nodes
+    if node.name not in ("gate", "reject")
+}
+FILES = {"jobs/train.py": "a" * 64}
+
+
+def earlier_run(**outcomes: Any) -> dict[str, Any]:
+    return dict(run_scenario(churn, {**WRITES, **outcomes}).run)
+
+
+def deployed(files: dict[str, str] | None = None) -> dict[str, dict[str, Any]]:
+    config = {"cache": True, "files": files or FILES}
+    return {
+        f"churn-pipeline-{n}": {"DefaultArguments": {"--glue_wf_cache": json.dumps(config)}}
+        for n in churn.node_names
+    }
+
+
+def test_upstream_and_downstream_of_train() -> None:
+    up, down = upstream_and_downstream(churn, "train")
+    assert up == {"preprocess"}
+    assert down == {"train", "evaluate", "gate", "register", "deploy", "reject"}
+    up, down = upstream_and_downstream(churn, "register")
+    assert up == {"preprocess", "train", "evaluate", "gate"}
+    assert down == {"register", "deploy"}
+
+
+def test_plan_copies_upstream_outputs_and_marks_the_run() -> None:
+    result = plan(churn, "train", earlier_run(), deployed())
+    assert result.reuse == ("preprocess",)
+    assert result.rerun == ("deploy", "evaluate", "gate", "register", "reject", "train")
+    preprocess = next(n for n in churn.nodes if n.name == "preprocess")
+    assert {k for k in result.properties if k != RERUN_PROPERTY} == set(preprocess.writes)
+    assert result.properties["train_uri"] == "preprocess-train_uri"
+    assert json.loads(result.properties[RERUN_PROPERTY]) == {
+        "from": "train",
+        "of": "wr_scenario",
+        "reuse": ["preprocess"],
+        "rerun": ["deploy", "evaluate", "gate", "register", "reject", "train"],
+    }
+
+
+def test_unknown_node_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError, match=r"has no such node \(did you mean 'train'\?\)"):
+        plan(churn, "trian", earlier_run(), deployed())
+
+
+def test_upstream_node_that_failed_in_the_earlier_run_cannot_be_reused() -> None:
+    with pytest.raises(RerunError) as caught:
+        plan(churn, "evaluate", earlier_run(train=fails()), deployed())
+    assert str(caught.value) == (
+        "--rerun-from evaluate: upstream node train ended FAILED in run wr_scenario, so it "
+        "has no outputs to reuse: rerun from train (or pass --of with a run where it succeeded)"
+    )
+
+
+def test_earlier_run_lacking_an_output_is_refused() -> None:
+    run = earlier_run()
+    del run["WorkflowRunProperties"]["model_artifact_uri"]
+    with pytest.raises(RerunError, match=r"lacks output\(s\) model_artifact_uri of upstream node"):
+        plan(churn, "evaluate", run, deployed())
+
+
+def test_changed_upstream_code_makes_reuse_unsafe() -> None:
+    run = earlier_run()
+    record = {"decision": "ran", "why": "no earlier entry", "files": files_digest(FILES)}
+    run["WorkflowRunProperties"]["glue_wf_cache_train"] = json.dumps(record)
+    plan(churn, "evaluate", run, deployed())  # same files: fine
+    with pytest.raises(RerunError, match="shipped files of upstream node train changed"):
+        plan(churn, "evaluate", run, deployed({"jobs/train.py": "b" * 64}))
+
+
+def test_run_not_completed_is_refused() -> None:
+    run = earlier_run()
+    run["Status"] = "RUNNING"
+    with pytest.raises(RerunError, match="is RUNNING, not COMPLETED"):
+        plan(churn, "train", run, deployed())
+
+
+def test_status_notes_read_the_cache_decisions() -> None:
+    props = {
+        "glue_wf_cache_preprocess": json.dumps({"decision": "cached", "run": "wr_1"}),
+        "glue_wf_cache_train": json.dumps(
+            {"decision": "ran", "why": "read num_round changed 100 -> 200"}
+        ),
+        "glue_wf_cache_gate": json.dumps(
+            {"decision": "reused", "run": "wr_1", "why": "upstream of --rerun-from register"}
+        ),
+        "glue_wf_cache_bad": "not json",
+    }
+    notes = cache_view.notes({"WorkflowRunProperties": props})
+    assert notes == {
+        "gate": "reused from run wr_1 (upstream of --rerun-from register)",
+        "preprocess": "cached (from run wr_1)",
+        "train": "ran: read num_round changed 100 -> 200",
+    }
+    jobs = cache_view.job_notes({"WorkflowRunProperties": props}, "churn-pipeline")
+    assert jobs["churn-pipeline-train"] == "ran: read num_round changed 100 -> 200"
+
+
+def test_cache_model_errors_name_the_fix() -> None:
+    with pytest.raises(DefinitionError, match="expire_after='30 days' is not a duration"):
+        Cache(expire_after="30 days")
+    with pytest.raises(DefinitionError, match="cache= needs the job library"):
+        SparkJob(name="etl", script="jobs/etl.py", cache=True)
+    with pytest.raises(DefinitionError, match="cache inputs name 'data_uri'"):
+        PythonShellJob(name="t", script="jobs/t.py", cache=Cache(inputs=("data_uri",)))
+    with pytest.raises(DefinitionError, match="cache= must be True, False or Cache"):
+        PythonShellJob(name="t", script="jobs/t.py", cache="yes")  # type: ignore[arg-type]
+    assert Cache(expire_after="2w").expire_seconds == 1209600
+    assert PythonShellJob(name="t", script="jobs/t.py", cache=True).cache == Cache()
+
+
+@pytest.mark.parametrize("name", ["glue_wf_cache_train", "glue_wf_no_cache", "glue_wf_rerun"])
+def test_cache_property_names_are_reserved(name: str) -> None:
+    job = PythonShellJob(name="t", script="jobs/t.py", writes=(name,))
+    with pytest.raises(DefinitionError, match=f"declares run property '{name}'.*reserved"):
+        check(Workflow(name="wf", nodes=(job,)))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--of", "wr_1"], "--of RUN_ID needs --rerun-from NODE: which node to rerun from"),
+        (
+            ["--no-cache", "-p", "glue_wf_rerun=x"],
+            "run property 'glue_wf_rerun' is reserved: use glue-wf run --no-cache / --rerun-from",
+        ),
+    ],
+)
+def test_run_refuses_misused_cache_options(
+    args: list[str], message: str, monkeypatch: pytest.MonkeyPatch, local_home: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from glue_workflow.cli import cli
+
+    monkeypatch.setenv("GLUE_WF_HOME", str(local_home))  # uninstalled after the test
+    project = str(Path(__file__).resolve().parents[2])
+    result = CliRunner().invoke(cli, ["run", "--project", project, "--target", "local", *args])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception) == message

@@ -1,0 +1,64 @@
+"""``glue-wf job NAME -p K=V [--from-run RUN]``: one job alone, with chosen run properties."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from glue_workflow.scaffold import init_project
+
+GLUE_WF = [sys.executable, "-c", "from glue_workflow.cli import main; main()"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    root = tmp_path / "counting"
+    init_project(root, "minimal")
+    env = {**os.environ, "GLUE_WF_HOME": str(tmp_path / "home"), "GLUE_WF_TARGET": "local"}
+    return root, env
+
+
+def glue_wf(project: tuple[Path, dict[str, str]], *args: str) -> subprocess.CompletedProcess[str]:
+    root, env = project
+    return subprocess.run(
+        [*GLUE_WF, *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_a_job_runs_alone_with_given_properties(project: tuple[Path, dict[str, str]]) -> None:
+    done = glue_wf(project, "job", "count", "-p", "items=a,b,c,d")
+    assert done.returncode == 0, done.stderr
+    assert "4 items" in done.stdout
+    assert done.stderr.splitlines()[-2:] == ["run properties written: 1", "  item_count=4"]
+    # The session's run is gone: the workflow's history is untouched.
+    runs = glue_wf(project, "runs", "--json")
+    assert "wr_" not in runs.stdout
+
+
+def test_the_contract_holds_for_a_job_run_alone(project: tuple[Path, dict[str, str]]) -> None:
+    root, _ = project
+    script = root / "jobs" / "report.py"
+    script.write_text(script.read_text().replace("ctx.put(summary=summary)", 'ctx.put(other="x")'))
+    done = glue_wf(project, "job", "report", "-p", "item_count=2")
+    assert done.returncode == 1
+    assert (
+        "glue-wf job failed: node 'report' writes run property 'other', which it does not "
+        "declare: add 'other' to writes= of node 'report' in the workflow definition "
+        "(declared writes: summary)"
+    ) in done.stderr
+
+
+def test_from_run_starts_from_an_earlier_runs_properties(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    assert glue_wf(project, "deploy").returncode == 0
+    ran = glue_wf(project, "run", "--wait", "-p", "items=x,y")
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    done = glue_wf(project, "job", "report", "--from-run", "latest", "-p", "item_count=9")
+    assert done.returncode == 0, done.stderr
+    assert "the run had 9 items" in done.stdout
+    assert "  summary=the run had 9 items" in done.stderr.splitlines()
