@@ -86,7 +86,7 @@ def main() -> int:
     args = parser.parse_args()
     home = Path(tempfile.mkdtemp(prefix="glue-wf-bench-cache-"))
     env = {**os.environ, "GLUE_WF_HOME": str(home), "GLUE_WF_TARGET": "local"}
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
 
     settings = load_settings(ROOT, target="local", env=env)

@@ -75,7 +75,7 @@ def main() -> None:
         topo = best_ms(lambda p=preds: list(TopologicalSorter(p).static_order()))
         print(f"| {2 * jobs} | {layout:.2f} | {topo:.3f} | {layout / topo:.0f} |")
 
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.console.api import build_api
     from glue_workflow.console.server import start_background

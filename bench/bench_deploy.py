@@ -33,9 +33,9 @@ from moto import mock_aws  # noqa: E402
 from motofill import ACCOUNT, MotoGlue, is_read  # noqa: E402
 from wfdocs import make_document  # noqa: E402
 
+from glue_workflow.aws.retry import RetryPolicy  # noqa: E402
 from glue_workflow.config import load_settings  # noqa: E402
 from glue_workflow.deploy import deployer  # noqa: E402
-from glue_workflow.deploy.awscall import RetryPolicy  # noqa: E402
 from glue_workflow.document import Artifact, WorkflowDocument  # noqa: E402
 
 BUCKET = "bench-artifacts"

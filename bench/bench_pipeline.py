@@ -113,7 +113,7 @@ def cold_spark_seconds(env: dict[str, str]) -> float:
 
 def timed_run(env: dict[str, str], settings: Any, label: str) -> tuple[float, bool]:
     """One ``glue-wf run --wait``, printed per node; (wall seconds, succeeded)."""
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
 
     started = time.perf_counter()
     ran = cli(env, "run", "--wait")
@@ -155,7 +155,7 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="glue-wf-bench-"))
     env = {**os.environ, "GLUE_WF_HOME": str(home), "GLUE_WF_TARGET": "local"}
     env["GLUE_WF_WARM_SPARK"] = "0" if args.no_warm_spark else "1"
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.local.spark import control
 

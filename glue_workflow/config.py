@@ -19,7 +19,7 @@ from glue_workflow.errors import ConfigError
 
 CONFIG_FILE = "glue-wf.toml"
 TARGETS = ("local", "aws")
-Target = Literal["local", "aws"]
+TargetName = Literal["local", "aws"]
 
 LOCAL_ACCOUNT_ID = "000000000000"
 LOCAL_DEFAULT_BUCKET = "glue-wf-local"
@@ -71,7 +71,7 @@ class Settings:
     project_root: Path
     definition: Path  # the Python file that defines the workflow
     attribute: str  # the module attribute holding the Workflow
-    target: Target
+    target: TargetName
     home: Path  # local target state directory (used by --target local only)
     region: str
     bucket: str | None
@@ -92,25 +92,6 @@ class Settings:
     @property
     def jobs_dir(self) -> Path:
         return self.project_root / "jobs"
-
-    def require_aws_resources(self) -> tuple[str, str, str]:
-        """Bucket, Glue role ARN and SageMaker role ARN, or a ConfigError naming the fix."""
-        missing = [
-            env
-            for env, value in (
-                ("GLUE_WF_BUCKET", self.bucket),
-                ("GLUE_WF_GLUE_ROLE_ARN", self.glue_role_arn),
-                ("GLUE_WF_SAGEMAKER_ROLE_ARN", self.sagemaker_role_arn),
-            )
-            if not value
-        ]
-        if missing:
-            raise ConfigError(
-                f"target {self.target!r} has no {', '.join(missing)}: set them in the "
-                f"[target.{self.target}] table of {CONFIG_FILE} or in the environment, or "
-                "create them with 'glue-wf infra deploy' (see infra/README.md)"
-            )
-        return str(self.bucket), str(self.glue_role_arn), str(self.sagemaker_role_arn)
 
 
 def find_project_root(start: Path | None = None) -> Path:

@@ -155,6 +155,7 @@ def _request_problems(workflow: Workflow) -> list[Problem]:
 def build_document(settings: Settings) -> WorkflowDocument:
     """Load, validate, collect artifacts, resolve the image, compile, check requests."""
     from glue_workflow.artifacts import collect_artifacts
+    from glue_workflow.aws.target import Target
     from glue_workflow.compiler import CompileContext, compile_workflow
     from glue_workflow.images import xgboost_image_uri
     from glue_workflow.servicemodel import check_document
@@ -163,7 +164,7 @@ def build_document(settings: Settings) -> WorkflowDocument:
 
     workflow = load_workflow(settings)
     check(workflow)
-    bucket, glue_role, sagemaker_role = settings.require_aws_resources()
+    bucket, glue_role, sagemaker_role = Target.from_settings(settings).deploy_resources()
     context = CompileContext(
         bucket=bucket,
         glue_role_arn=glue_role,

@@ -165,7 +165,7 @@ def pick_rows(lines: list[str], count: int) -> list[str]:
 
 
 def _invoke(settings: Settings, props: dict[str, str], rows: int) -> Invocation:
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.jobkit import sagemaker_ops as ops
 
     endpoint = props["deployed_endpoint"]
@@ -188,7 +188,7 @@ def build_report(
     """The report of ``run_id`` (default: the latest run), invoking the endpoint if deployed."""
     from botocore.exceptions import ClientError
 
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.jobkit.aws_errors import is_not_found
 
     glue = client(settings, "glue")

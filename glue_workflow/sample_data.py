@@ -155,8 +155,9 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
     from boto3.exceptions import S3UploadFailedError
     from botocore.exceptions import ClientError
 
-    from glue_workflow.clients import client
-    from glue_workflow.jobkit.aws_errors import is_not_found
+    from glue_workflow.aws.clients import client
+    from glue_workflow.aws.errors import ResourceNotFound
+    from glue_workflow.aws.retry import call
 
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     if not uri.startswith("s3://") or not bucket or not key or key.endswith("/"):
@@ -165,17 +166,15 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
         raise ConfigError(f"{path} is not a file")
     s3 = client(settings, "s3")
     try:
-        s3.head_bucket(Bucket=bucket)
-    except ClientError as exc:
-        if not is_not_found(exc):
-            raise ConfigError(f"cannot use bucket {bucket!r} on {settings.target}: {exc}") from exc
+        call("s3:HeadBucket", lambda: s3.head_bucket(Bucket=bucket), base=ConfigError)
+    except ResourceNotFound as exc:
         if not (settings.is_local and bucket == settings.bucket):
             raise ConfigError(
                 f"bucket {bucket!r} does not exist on the {settings.target} target: create it "
-                f"(glue-wf infra deploy makes the artifacts bucket {settings.bucket or ''}) or "
-                f"pass {option} with an existing bucket"
+                "(glue-wf infra deploy makes the artifacts bucket) or pass "
+                f"{option} with an existing bucket"
             ) from exc
-        s3.create_bucket(Bucket=bucket)
+        call("s3:CreateBucket", lambda: s3.create_bucket(Bucket=bucket), base=ConfigError)
     try:
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
     except (S3UploadFailedError, ClientError) as exc:

@@ -135,9 +135,10 @@ def init_project(directory: Path, template: str = "ml", *, name: str | None = No
 def seed_local_data(project: Path, relative: str) -> str:
     """Put the project's sample data at the workflow's default input on the local target."""
     from glue_workflow import sample_data
+    from glue_workflow.aws.target import Target
     from glue_workflow.config import load_settings
 
     settings = load_settings(project, target="local")
-    uri = f"s3://{settings.bucket}/{relative}"
+    uri = Target.from_settings(settings).s3_uri(relative)
     sample_data.upload(settings, project / relative, uri)
     return uri

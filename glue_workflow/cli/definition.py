@@ -70,14 +70,9 @@ def compile_command(settings: Any, out: Path | None) -> None:
     environment is read from the `glue-wf infra deploy` stack's outputs.
     """
     from glue_workflow.definition import build_document
+    from glue_workflow.infra.outputs import fill_from_stack
 
-    if not settings.is_local and not (
-        settings.bucket and settings.glue_role_arn and settings.sagemaker_role_arn
-    ):
-        from glue_workflow.clients import session_for
-        from glue_workflow.infra.outputs import fill_from_stack
-
-        settings = fill_from_stack(settings, session_for(settings))
+    settings = fill_from_stack(settings, None)  # the stack is read only if needed
     document = build_document(settings)
     text = document.to_json()
     if out is None:

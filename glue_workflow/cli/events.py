@@ -31,7 +31,7 @@ def put_command(
     settings: Any, source: str, detail_type: str, detail: str, resources: tuple[str, ...]
 ) -> None:
     """Put one event on the default bus (PutEvents); rules matching it deliver it."""
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
 
     try:
         parsed = json.loads(detail)

@@ -70,7 +70,7 @@ def schedule_command(
     Only ACTIVATED triggers fire, as on AWS. Ctrl-C stops the scheduler; runs it
     started keep going.
     """
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.errors import ConfigError
     from glue_workflow.local.scheduler import Scheduler
 

@@ -9,6 +9,16 @@ import click
 
 from glue_workflow.cli.common import echo_json, json_option, with_settings
 
+DEFAULT_INPUT_KEY = "data/churn.csv"  # the churn workflow's default input_uri
+
+
+def default_input(settings: Any) -> str:
+    """The workflow's default input_uri in the target's bucket (from the stack on AWS)."""
+    from glue_workflow.aws.target import BUCKET_ONLY
+    from glue_workflow.infra.outputs import resolve_target
+
+    return resolve_target(settings, needs=BUCKET_ONLY).s3_uri(DEFAULT_INPUT_KEY)
+
 
 @click.command("sample-data")
 @click.option(
@@ -37,7 +47,7 @@ def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
     """Generate churn-schema CSV with a learnable signal (target column Churn)."""
     from glue_workflow import sample_data as generator
 
-    destination = out or f"s3://{settings.bucket}/data/churn.csv"
+    destination = out or default_input(settings)
     if not destination.startswith("s3://"):
         path = generator.to_file(Path(destination), rows, seed)
         click.echo(f"wrote {rows} rows to {path}")
@@ -63,7 +73,7 @@ def upload_data(path: Path, uri: str | None, settings: Any) -> None:
     """
     from glue_workflow.sample_data import upload
 
-    destination = uri or f"s3://{settings.bucket}/data/churn.csv"
+    destination = uri or default_input(settings)
     upload(settings, path, destination, option="--to")
     click.echo(f"uploaded {path} to {destination} ({settings.target} target)")
 
@@ -99,7 +109,7 @@ def pipeline_report(
 
     RUN_ID defaults to the workflow's latest run.
     """
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.model_quality import run_evaluation
     from glue_workflow.pipeline_report import build_report
     from glue_workflow.report_evaluation import evaluation_lines, html_report

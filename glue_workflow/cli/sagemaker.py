@@ -1,6 +1,6 @@
 """``glue-wf models | approve | endpoints | invoke | delete-endpoint``: registry, endpoints.
 
-Every command goes through boto3 (``glue_workflow.clients``), so it works the same on
+Every command goes through boto3 (``glue_workflow.aws.clients``), so it works the same on
 ``--target local`` and ``--target aws``.
 """
 
@@ -56,7 +56,7 @@ def models_command(settings: Any, as_json: bool) -> None:
     Each version names the workflow run, training job, input data and data-quality
     report that produced it and the endpoints serving it (``--json``: ``lineage``).
     """
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.lineage import package_lineage, serving_endpoints
 
     sm = client(settings, "sagemaker")
@@ -122,7 +122,7 @@ def models_command(settings: Any, as_json: bool) -> None:
 @with_settings
 def approve_command(settings: Any, package: str, reject: bool, description: str | None) -> None:
     """Approve (or --reject) a model package: its ARN, or GROUP/VERSION."""
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.errors import ConfigError, NotFoundError
 
     sm = client(settings, "sagemaker")
@@ -164,7 +164,7 @@ def approve_command(settings: Any, package: str, reject: bool, description: str 
 @json_option
 def endpoints_command(settings: Any, as_json: bool) -> None:
     """List SageMaker endpoints (with their local URLs on the local target)."""
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
 
     sm = client(settings, "sagemaker")
     rows = []
@@ -232,7 +232,7 @@ def invoke_command(
     """Send one request to an endpoint and print the response body."""
     from pathlib import Path
 
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.errors import ConfigError
 
     if body_path == "-":
@@ -267,7 +267,7 @@ def delete_endpoint_command(settings: Any, name: str, keep_config: bool, yes: bo
     """Delete an endpoint (stopping its server), then its config and models."""
     import time
 
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.errors import NotFoundError, RunError
 
     sm = client(settings, "sagemaker")

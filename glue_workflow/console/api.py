@@ -150,8 +150,8 @@ class ConsoleApi:
 
 
 def build_api(settings: Settings) -> ConsoleApi:
-    """The API over the settings' target, with clients from ``glue_workflow.clients``."""
-    from glue_workflow.clients import client, session_for
+    """The API over the settings' target, with clients from ``glue_workflow.aws.clients``."""
+    from glue_workflow.aws.clients import client, session_for
 
     session = session_for(settings)
     log_path: Callable[[str], Path] | None = None

@@ -6,13 +6,12 @@ checked only when the plan has writes, so a no-op redeploy makes reads only.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from glue_workflow import clients
+from glue_workflow.aws import clients
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import LOCAL_ACCOUNT_ID, Settings
-from glue_workflow.deploy.awscall import RetryPolicy
 from glue_workflow.deploy.event_rules import EventsDeployApi
 from glue_workflow.deploy.execute import DisplayExecutor, Echo, Executor
 from glue_workflow.deploy.glue_api import GlueDeployApi
@@ -21,6 +20,7 @@ from glue_workflow.deploy.remote import RemoteState, read_remote_state
 from glue_workflow.deploy.store_api import IamApi, S3Api, split_s3_uri
 from glue_workflow.document import WorkflowDocument
 from glue_workflow.errors import DeployError
+from glue_workflow.infra.outputs import fill_from_stack
 
 
 def _silent(_: str) -> None:
@@ -28,7 +28,7 @@ def _silent(_: str) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Target:
+class DeployTarget:
     """Resolved settings and the facades of one target."""
 
     settings: Settings
@@ -49,24 +49,16 @@ class Target:
 
 def resolve_settings(settings: Settings, session: Any) -> Settings:
     """Fill bucket/roles from the infra stack on AWS (contract 8), or fail clearly."""
-    if settings.is_local:
-        return settings
-    try:
-        outputs = importlib.import_module("glue_workflow.infra.outputs")
-    except ImportError:  # infra support not installed: the settings must name them
-        settings.require_aws_resources()
-        return settings
-    filled: Settings = outputs.fill_from_stack(settings, session)
-    return filled
+    return fill_from_stack(settings, session)
 
 
 def open_target(
     settings: Settings, *, session: Any = None, policy: RetryPolicy | None = None
-) -> Target:
+) -> DeployTarget:
     session = session or clients.session_for(settings)
     settings = resolve_settings(settings, session)
     policy = policy or RetryPolicy()
-    return Target(
+    return DeployTarget(
         settings=settings,
         glue=GlueDeployApi(client=clients.client(settings, "glue", session), policy=policy),
         s3=S3Api(client=clients.client(settings, "s3", session), policy=policy),
@@ -78,14 +70,14 @@ def open_target(
     )
 
 
-def build(target: Target) -> WorkflowDocument:
+def build(target: DeployTarget) -> WorkflowDocument:
     from glue_workflow.definition import build_document
 
     return build_document(target.settings)
 
 
 def read(
-    target: Target, document: WorkflowDocument, *, verify_artifacts: bool = False
+    target: DeployTarget, document: WorkflowDocument, *, verify_artifacts: bool = False
 ) -> RemoteState:
     return read_remote_state(
         target.glue,
@@ -99,12 +91,12 @@ def read(
 
 
 def make_plan(
-    target: Target, document: WorkflowDocument, *, verify_artifacts: bool = False
+    target: DeployTarget, document: WorkflowDocument, *, verify_artifacts: bool = False
 ) -> Plan:
     return plan_deploy(document, read(target, document, verify_artifacts=verify_artifacts))
 
 
-def apply(target: Target, plan: Plan, document: WorkflowDocument | None, echo: Echo) -> None:
+def apply(target: DeployTarget, plan: Plan, document: WorkflowDocument | None, echo: Echo) -> None:
     if plan.empty:
         echo(f"workflow {plan.workflow_name}: up to date, nothing to do")
         return
@@ -116,7 +108,7 @@ def apply(target: Target, plan: Plan, document: WorkflowDocument | None, echo: E
 
 
 def deploy(
-    target: Target,
+    target: DeployTarget,
     document: WorkflowDocument,
     *,
     dry_run: bool = False,
@@ -132,7 +124,7 @@ def deploy(
 
 
 def destroy(
-    target: Target, document: WorkflowDocument, *, dry_run: bool = False, echo: Echo = _silent
+    target: DeployTarget, document: WorkflowDocument, *, dry_run: bool = False, echo: Echo = _silent
 ) -> Plan:
     """Delete what the workflow owns; the bucket, its artifacts and the roles stay."""
     remote = read_remote_state(
@@ -151,7 +143,7 @@ def destroy(
     return plan
 
 
-def preflight(target: Target, document: WorkflowDocument, echo: Echo) -> None:
+def preflight(target: DeployTarget, document: WorkflowDocument, echo: Echo) -> None:
     """Before the first write: the bucket exists (local: is created), the roles exist."""
     settings = target.settings
     buckets = {split_s3_uri(a.uri)[0] for a in document.artifacts}
@@ -188,7 +180,7 @@ def preflight(target: Target, document: WorkflowDocument, echo: Echo) -> None:
 
 
 __all__ = [
-    "Target",
+    "DeployTarget",
     "apply",
     "build",
     "deploy",

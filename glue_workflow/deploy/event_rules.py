@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glue_workflow import naming
-from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy, call
+from glue_workflow.aws.errors import ResourceNotFound
+from glue_workflow.aws.paginate import items
+from glue_workflow.aws.retry import RetryPolicy, request
 from glue_workflow.document import OWNER_TAG, WorkflowDocument
 
 RULE_FIELDS = ("EventPattern", "State", "Description")
@@ -34,37 +36,31 @@ class EventsDeployApi:
     client: Any = field(repr=False)
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
-    def _call(self, operation: str, method: str, **params: Any) -> dict[str, Any]:
-        fn = getattr(self.client, method)
-        result: dict[str, Any] = call(
-            f"events:{operation}", lambda: fn(**params), policy=self.policy
-        )
-        return result
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        return request(self.client, operation, policy=self.policy, **params)
 
     def read(self, name: str) -> dict[str, Any] | None:
         """``{"Rule", "Targets", "Tags"}`` of rule ``name``, or None when it does not exist."""
         try:
-            rule = self._call("DescribeRule", "describe_rule", Name=name)
+            rule = self._call("DescribeRule", Name=name)
         except ResourceNotFound:
             return None
         rule = {k: v for k, v in rule.items() if k != "ResponseMetadata"}
-        targets = self._call("ListTargetsByRule", "list_targets_by_rule", Rule=name)
-        tags = self._call("ListTagsForResource", "list_tags_for_resource", ResourceARN=rule["Arn"])
+        targets = items(self.client, "ListTargetsByRule", "Targets", policy=self.policy, Rule=name)
+        tags = self._call("ListTagsForResource", ResourceARN=rule["Arn"])
         return {
             "Rule": rule,
-            "Targets": list(targets.get("Targets") or []),
+            "Targets": targets,
             "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []},
         }
 
     def put(self, desired: Mapping[str, Any], current: Mapping[str, Any] | None) -> None:
-        self._call("PutRule", "put_rule", **desired["Rule"])
-        self._call(
-            "PutTargets", "put_targets", Rule=desired["Rule"]["Name"], Targets=desired["Targets"]
-        )
+        self._call("PutRule", **desired["Rule"])
+        self._call("PutTargets", Rule=desired["Rule"]["Name"], Targets=desired["Targets"])
         wanted = {t["Id"] for t in desired["Targets"]}
         stale = sorted({t["Id"] for t in (current or {}).get("Targets") or []} - wanted)
         if stale:
-            self._call("RemoveTargets", "remove_targets", Rule=desired["Rule"]["Name"], Ids=stale)
+            self._call("RemoveTargets", Rule=desired["Rule"]["Name"], Ids=stale)
 
     def delete(self, name: str) -> None:
         current = self.read(name)
@@ -72,8 +68,8 @@ class EventsDeployApi:
             return
         ids = [t["Id"] for t in current["Targets"]]
         if ids:
-            self._call("RemoveTargets", "remove_targets", Rule=name, Ids=ids)
-        self._call("DeleteRule", "delete_rule", Name=name)
+            self._call("RemoveTargets", Rule=name, Ids=ids)
+        self._call("DeleteRule", Name=name)
 
 
 def read_event_rule(api: EventsDeployApi | None, workflow: str) -> dict[str, Any] | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy
+from glue_workflow.aws.errors import ResourceNotFound
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.deploy.event_rules import EventsDeployApi
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.plan import ACTIVATED, ACTIVE_STATES, Instruction, Plan

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy, call
+from glue_workflow.aws.errors import ResourceNotFound
+from glue_workflow.aws.paginate import items
+from glue_workflow.aws.retry import RetryPolicy, request
 
 # BatchGetJobs/BatchGetTriggers document no maximum; 25 is BatchGetWorkflows' limit
 # and keeps each response small.
@@ -71,11 +73,7 @@ class GlueDeployApi:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
-        method = getattr(self.client, _snake(operation))
-        result: dict[str, Any] = call(
-            f"glue:{operation}", lambda: method(**params), policy=self.policy
-        )
-        return result
+        return request(self.client, operation, policy=self.policy, **params)
 
     # -- reads -------------------------------------------------------------------------
 
@@ -97,17 +95,8 @@ class GlueDeployApi:
         return self._list("ListTriggers", "TriggerNames", dict(tags))
 
     def _list(self, operation: str, key: str, tags: dict[str, str]) -> list[str]:
-        names: list[str] = []
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"Tags": tags}
-            if token:
-                params["NextToken"] = token
-            page = self._call(operation, **params)
-            names.extend(page.get(key) or [])
-            token = page.get("NextToken")
-            if not token:
-                return sorted(set(names))
+        names = items(self.client, operation, key, policy=self.policy, Tags=tags)
+        return sorted(set(names))
 
     def batch_get_jobs(self, names: Iterable[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -167,12 +156,3 @@ class GlueDeployApi:
 
     def stop_trigger(self, name: str) -> None:
         self._call("StopTrigger", Name=name)
-
-
-def _snake(operation: str) -> str:
-    out = []
-    for index, char in enumerate(operation):
-        if char.isupper() and index:
-            out.append("_")
-        out.append(char.lower())
-    return "".join(out)

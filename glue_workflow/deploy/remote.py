@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glue_workflow import naming
-from glue_workflow.deploy.awscall import ResourceNotFound
+from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.deploy.event_rules import EventsDeployApi, read_event_rule
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.store_api import S3Api, common_prefix, split_s3_uri

@@ -6,7 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from glue_workflow.deploy.awscall import AccessDenied, ResourceNotFound, RetryPolicy, call
+from glue_workflow.aws.errors import AccessDenied, ResourceNotFound
+from glue_workflow.aws.paginate import items
+from glue_workflow.aws.retry import RetryPolicy, call
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -53,22 +55,15 @@ class S3Api:
 
     def list_sizes(self, bucket: str, prefix: str) -> dict[str, int]:
         """Every key under ``prefix`` with its size (one call per 1000 keys)."""
-        sizes: dict[str, int] = {}
-        token: str | None = None
-        while True:
-            params: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
-            if token:
-                params["ContinuationToken"] = token
-            page = call(
-                "s3:ListObjectsV2",
-                lambda params=params: self.client.list_objects_v2(**params),  # type: ignore[misc]
-                policy=self.policy,
-            )
-            for item in page.get("Contents") or []:
-                sizes[item["Key"]] = int(item.get("Size", 0))
-            token = page.get("NextContinuationToken") if page.get("IsTruncated") else None
-            if not token:
-                return sizes
+        listed = items(
+            self.client,
+            "list_objects_v2",
+            "Contents",
+            policy=self.policy,
+            Bucket=bucket,
+            Prefix=prefix,
+        )
+        return {item["Key"]: int(item.get("Size", 0)) for item in listed}
 
     def object_size(self, bucket: str, key: str) -> int | None:
         """HeadObject: the object's size, or None when it (or the bucket) is missing."""

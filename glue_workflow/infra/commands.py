@@ -52,20 +52,20 @@ class InfraContext:
 
     @cached_property
     def cf(self) -> CloudFormation:
-        from glue_workflow import clients
+        from glue_workflow.aws import clients
 
         return CloudFormation(clients.client(self.settings, "cloudformation", self.session))
 
     @cached_property
     def s3(self) -> Any:
-        from glue_workflow import clients
+        from glue_workflow.aws import clients
 
         return clients.client(self.settings, "s3", self.session)
 
     @cached_property
     def account(self) -> str:
         """The caller's account: the stack's, whose ARNs the policies name."""
-        from glue_workflow import clients
+        from glue_workflow.aws import clients
 
         sts = clients.client(self.settings, "sts", self.session)
         return str(sts.get_caller_identity()["Account"])
@@ -77,7 +77,7 @@ class InfraContext:
 def open_context(settings: Settings, echo: Echo, *, session: Any = None) -> InfraContext:
     """Refuse the local target; otherwise a context on the AWS session."""
     require_aws_target(settings)
-    from glue_workflow import clients
+    from glue_workflow.aws import clients
 
     return InfraContext(
         settings=settings, session=session or clients.session_for(settings), echo=echo

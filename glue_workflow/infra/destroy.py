@@ -7,10 +7,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from glue_workflow.aws.errors import error_code, error_message
 from glue_workflow.errors import InfraError
 from glue_workflow.infra.apply import delete_and_follow
 from glue_workflow.infra.progress import EventSink, Waiting
-from glue_workflow.infra.stacks import CloudFormation, StackInfo, error_code, error_message
+from glue_workflow.infra.stacks import CloudFormation, StackInfo
 
 BUCKET_LOGICAL_ID = "ArtifactsBucket"
 DELETE_BATCH = 1000  # DeleteObjects' per-request limit

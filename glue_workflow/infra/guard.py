@@ -131,7 +131,7 @@ def scopes_for_run(
     from glue_workflow.infra.scopes import scopes_from_parameters
 
     if session is None:
-        from glue_workflow import clients
+        from glue_workflow.aws import clients
 
         session = clients.session_for(settings)
     try:

@@ -8,11 +8,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from glue_workflow.aws.errors import error_message
 from glue_workflow.document import MANAGED_BY_TAG, OWNER_TAG
 from glue_workflow.errors import InfraError
 from glue_workflow.infra.changes import ChangeRow, change_rows
 from glue_workflow.infra.progress import Waiting
-from glue_workflow.infra.stacks import CloudFormation, StackInfo, error_message
+from glue_workflow.infra.stacks import CloudFormation, StackInfo
 from glue_workflow.infra.template import CAPABILITIES, StackParameters
 
 # How CloudFormation says a change set would change nothing (change set / UpdateStack).

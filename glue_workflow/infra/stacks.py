@@ -1,29 +1,23 @@
-"""A narrow CloudFormation facade: typed stack views, throttling retries, error text.
+"""A narrow CloudFormation facade: typed stack views, retries, error text.
 
-Only throttling is retried here (with exponential backoff); every other AWS error is
-translated into an ``InfraError`` that names the stack and the failing call.
+Calls are retried by glue-wf's one policy (``glue_workflow.aws.retry``); every other
+AWS error is translated into an ``InfraError`` that names the stack and the failing
+call.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from glue_workflow.errors import ConfigError, InfraError
-
-T = TypeVar("T")
-
-THROTTLING_CODES = frozenset(
-    {"Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequestsException"}
-)
-MAX_ATTEMPTS = 6
-BASE_DELAY = 0.5  # seconds; doubled per attempt, capped at MAX_DELAY
-MAX_DELAY = 20.0
+from glue_workflow.aws.errors import error_code, error_message, operation_name, translate_botocore
+from glue_workflow.aws.paginate import pages
+from glue_workflow.aws.retry import DEFAULT_POLICY, RetryPolicy, retrying
+from glue_workflow.errors import InfraError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,14 +57,6 @@ class StackEvent:
         return f"{text}: {self.reason}" if self.reason else text
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def error_message(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Message", "")) or str(exc)
-
-
 def is_missing_stack(exc: ClientError) -> bool:
     """DescribeStacks' answer for a stack that does not exist (a ValidationError)."""
     return error_code(exc) == "ValidationError" and "does not exist" in error_message(exc)
@@ -79,43 +65,23 @@ def is_missing_stack(exc: ClientError) -> bool:
 class CloudFormation:
     """The CloudFormation calls glue-wf makes, with retries and error translation."""
 
-    def __init__(
-        self,
-        client: Any,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = MAX_ATTEMPTS,
-    ) -> None:
+    def __init__(self, client: Any, *, policy: RetryPolicy = DEFAULT_POLICY) -> None:
         self._client = client
-        self._sleep = sleep
-        self._max_attempts = max_attempts
+        self._policy = policy
 
     @property
     def region(self) -> str:
         return str(self._client.meta.region_name)
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        """Call ``operation`` (snake_case), retrying throttling with backoff."""
+        """Call ``operation`` (snake_case) under the retry policy; AWS errors propagate."""
         method = getattr(self._client, operation)
-        delay = BASE_DELAY
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                response: dict[str, Any] = method(**params)
-                return response
-            except ClientError as exc:
-                if error_code(exc) not in THROTTLING_CODES or attempt == self._max_attempts:
-                    raise
-            except NoCredentialsError as exc:
-                raise ConfigError(
-                    "no AWS credentials found for --target aws: configure them (aws "
-                    "configure, AWS_PROFILE, or the profile key of [target.aws] in "
-                    "glue-wf.toml)"
-                ) from exc
-            except BotoCoreError as exc:  # endpoint unreachable, bad region, ...
-                raise InfraError(f"CloudFormation {operation} failed: {exc}") from exc
-            self._sleep(delay)
-            delay = min(delay * 2, MAX_DELAY)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            response: dict[str, Any] = retrying(lambda: method(**params), policy=self._policy)
+        except BotoCoreError as exc:  # no credentials, endpoint unreachable, bad region, ...
+            name = operation_name(self._client, operation)
+            raise translate_botocore(exc, name, base=InfraError) from exc
+        return response
 
     def fail(self, what: str, exc: ClientError) -> InfraError:
         return InfraError(f"{what} failed ({error_code(exc)}): {error_message(exc)}")
@@ -198,17 +164,7 @@ class CloudFormation:
                 raise self.fail("deleting the change set", exc) from exc
 
     def _pages(self, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
-        token: str | None = None
-        while True:
-            extra = {"NextToken": token} if token else {}
-            try:
-                page = self.call(operation, **params, **extra)
-            except ClientError as exc:
-                raise self.fail(operation.replace("_", " "), exc) from exc
-            yield page
-            token = page.get("NextToken")
-            if not token:
-                return
+        return pages(self._client, operation, policy=self._policy, base=InfraError, **params)
 
 
 def _stack_info(raw: dict[str, Any]) -> StackInfo:

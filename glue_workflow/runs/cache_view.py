@@ -14,7 +14,8 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from glue_workflow import clients, naming
+from glue_workflow import naming
+from glue_workflow.aws import clients
 from glue_workflow.errors import NotFoundError
 from glue_workflow.jobkit import cache_store
 from glue_workflow.jobkit.cache import CACHE_PROPERTY_PREFIX, cache_property

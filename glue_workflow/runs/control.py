@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from glue_workflow import clients
+from glue_workflow.aws import clients
+from glue_workflow.aws.errors import ResourceNotFound
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import Settings
-from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
 from glue_workflow.runs.glue_api import ConcurrentRunsExceeded, GlueRunsApi, not_deployed

@@ -88,7 +88,7 @@ def follow(target: RunTarget, run_id: str, node: str, write: Write) -> LogLocati
     if location.path is not None:
         follow_file(location.path, ended, write)
     else:
-        from glue_workflow import clients
+        from glue_workflow.aws import clients
 
         logs = clients.client(target.settings, "logs")
         group = f"{location.log_group or '/aws-glue/jobs'}/output"

@@ -9,7 +9,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from glue_workflow.deploy.awscall import ResourceNotFound, RetryPolicy, call, error_code
+from glue_workflow.aws.errors import ResourceNotFound, error_code
+from glue_workflow.aws.paginate import items
+from glue_workflow.aws.retry import RetryPolicy, request
 from glue_workflow.errors import NotFoundError, RunError
 
 
@@ -39,15 +41,9 @@ class GlueRunsApi:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def _call(self, operation: str, hint: str = "", **params: Any) -> dict[str, Any]:
-        method = getattr(self.client, _snake(operation))
-        result: dict[str, Any] = call(
-            f"glue:{operation}",
-            lambda: method(**params),
-            policy=self.policy,
-            base=RunError,
-            hint=hint,
+        return request(
+            self.client, operation, policy=self.policy, base=RunError, hint=hint, **params
         )
-        return result
 
     def workflow(self, name: str, target: str) -> dict[str, Any]:
         try:
@@ -78,21 +74,17 @@ class GlueRunsApi:
 
     def runs(self, name: str, limit: int, *, graph: bool = True) -> list[dict[str, Any]]:
         """Up to ``limit`` runs, newest first."""
-        found: list[dict[str, Any]] = []
-        token: str | None = None
-        while len(found) < limit:
-            params: dict[str, Any] = {
-                "Name": name,
-                "IncludeGraph": graph,
-                "MaxResults": min(1000, max(limit, 1)),
-            }
-            if token:
-                params["NextToken"] = token
-            page = self._call("GetWorkflowRuns", **params)
-            found.extend(page.get("Runs") or [])
-            token = page.get("NextToken")
-            if not token:
-                break
+        found: list[dict[str, Any]] = items(
+            self.client,
+            "get_workflow_runs",
+            "Runs",
+            limit=limit,
+            policy=self.policy,
+            base=RunError,
+            Name=name,
+            IncludeGraph=graph,
+            MaxResults=min(1000, max(limit, 1)),
+        )
         epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
         found.sort(key=lambda r: r.get("StartedOn") or epoch, reverse=True)
         return found[:limit]
@@ -113,9 +105,3 @@ class GlueRunsApi:
             self._call("StopWorkflowRun", Name=name, RunId=run_id)
         except ResourceNotFound as exc:
             raise no_such_run(name, run_id) from exc
-
-
-def _snake(operation: str) -> str:
-    return "".join(
-        f"_{c.lower()}" if c.isupper() and i else c.lower() for i, c in enumerate(operation)
-    )

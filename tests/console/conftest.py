@@ -76,7 +76,7 @@ class Console:
 @pytest.fixture(scope="module")
 def console_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
     """One local-target home, API and server per module (clients are slow to build)."""
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.console.api import ConsoleApi
     from glue_workflow.console.models import Models

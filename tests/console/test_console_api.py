@@ -252,7 +252,7 @@ def test_stop_and_resume_rules(console):
 
 
 def test_models_metrics_and_approval(console):
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
 
     settings = load_settings(None, target="local", env={"GLUE_WF_HOME": str(console.home)})

@@ -37,7 +37,7 @@ print("fit: trained")
 
 
 def _deploy(settings, tmp_path: Path) -> Path:
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
 
     s3, glue = client(settings, "s3"), client(settings, "glue")
     s3.create_bucket(Bucket=BUCKET)

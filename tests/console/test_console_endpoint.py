@@ -38,7 +38,7 @@ def _model_tar(tmp_path: Path) -> bytes:
 
 @pytest.fixture
 def endpoint_console(local_home: Path, tmp_path: Path):
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.console.api import build_api
     from glue_workflow.console.server import start_background

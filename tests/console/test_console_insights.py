@@ -38,7 +38,7 @@ def statistics_doc() -> dict[str, Any]:
 
 
 def put(console: Any, key: str, doc: Any) -> str:
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
 
     settings = load_settings(

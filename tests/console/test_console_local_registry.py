@@ -14,7 +14,7 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def registry_console(local_home: Path):
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.console.api import build_api
     from glue_workflow.console.server import start_background

@@ -37,7 +37,7 @@ def _glue_wf(home: Path, *args: str) -> None:
 
 @pytest.fixture
 def pipeline_console(local_home: Path):
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
     from glue_workflow.console.api import build_api
     from glue_workflow.console.server import start_background

@@ -58,14 +58,6 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
         load_settings(root, env={})
 
 
-def test_missing_aws_resources_point_at_infra(tmp_path: Path) -> None:
-    settings = load_settings(_project(tmp_path), target="aws", env={})
-    with pytest.raises(ConfigError) as info:
-        settings.require_aws_resources()
-    assert "GLUE_WF_BUCKET, GLUE_WF_GLUE_ROLE_ARN, GLUE_WF_SAGEMAKER_ROLE_ARN" in str(info.value)
-    assert "glue-wf infra deploy" in str(info.value)
-
-
 def test_project_root_is_found_upwards(tmp_path: Path) -> None:
     root = _project(tmp_path)
     nested = root / "a" / "b"

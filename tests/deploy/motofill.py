@@ -195,6 +195,6 @@ class MotoGlue:
 
 @contextmanager
 def patched_session(monkeypatch: Any, hooks: MotoGlue) -> Iterator[MotoGlue]:
-    """Make glue_workflow.clients hand out sessions carrying ``hooks``."""
-    monkeypatch.setattr("glue_workflow.clients.session_for", lambda settings: hooks.session())
+    """Make glue_workflow.aws.clients hand out sessions carrying ``hooks``."""
+    monkeypatch.setattr("glue_workflow.aws.clients.session_for", lambda settings: hooks.session())
     yield hooks

@@ -50,7 +50,7 @@ def event_document(
 
 
 @pytest.fixture
-def aws_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[deployer.Target]:
+def aws_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[deployer.DeployTarget]:
     (tmp_path / "glue-wf.toml").write_text(
         '[target]\ndefault = "aws"\n[target.aws]\nregion = "us-east-1"\n'
         f'bucket = "{BUCKET}"\nglue_role_arn = "{ROLE}"\n'
@@ -63,7 +63,9 @@ def aws_target(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[depl
         yield deployer.open_target(load_settings(tmp_path), session=hooks.session())
 
 
-def test_deploy_creates_the_rule_and_target_glue_documents(aws_target: deployer.Target) -> None:
+def test_deploy_creates_the_rule_and_target_glue_documents(
+    aws_target: deployer.DeployTarget,
+) -> None:
     document = event_document()
     plan = deployer.deploy(aws_target, document)
     kinds = [(i.action, i.type) for i in plan.instructions]
@@ -102,7 +104,7 @@ def test_deploy_creates_the_rule_and_target_glue_documents(aws_target: deployer.
     assert events.list_rules(NamePrefix="glue-wf-wf")["Rules"] == []
 
 
-def test_a_rule_no_longer_declared_is_deleted(aws_target: deployer.Target) -> None:
+def test_a_rule_no_longer_declared_is_deleted(aws_target: deployer.DeployTarget) -> None:
     deployer.deploy(aws_target, event_document())
     on_demand = make_document("wf", ("a", "b"))
     plan = deployer.deploy(aws_target, on_demand)
@@ -112,7 +114,9 @@ def test_a_rule_no_longer_declared_is_deleted(aws_target: deployer.Target) -> No
     assert events.list_rules(NamePrefix="glue-wf-wf")["Rules"] == []
 
 
-def test_a_rule_owned_by_someone_else_is_never_taken_over(aws_target: deployer.Target) -> None:
+def test_a_rule_owned_by_someone_else_is_never_taken_over(
+    aws_target: deployer.DeployTarget,
+) -> None:
     events = boto3.client("events", region_name="us-east-1")
     events.put_rule(Name="glue-wf-wf", EventPattern='{"source": ["x"]}')
     with pytest.raises(DeployError, match="EventBridge rule 'glue-wf-wf'"):

@@ -11,7 +11,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 from wfdocs import make_document
 
-from glue_workflow.deploy.awscall import RetryPolicy
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.deploy.execute import DisplayExecutor, Executor
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.plan import Instruction, Plan

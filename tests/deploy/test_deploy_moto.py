@@ -60,7 +60,9 @@ class World:
         self.document: WorkflowDocument = make_document(
             "wf", ("a", "b", "c"), start_type="SCHEDULED"
         )
-        monkeypatch.setattr("glue_workflow.clients.session_for", lambda _s: self.hooks.session())
+        monkeypatch.setattr(
+            "glue_workflow.aws.clients.session_for", lambda _s: self.hooks.session()
+        )
         monkeypatch.setattr("glue_workflow.deploy.deployer.build", lambda _t: self.document)
 
     def cli(self, *args: str, code: int = 0) -> Any:

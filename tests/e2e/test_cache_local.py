@@ -27,7 +27,7 @@ CACHED = ("preprocess", "train", "evaluate", "register", "deploy")
 
 
 def test_cache_and_rerun_from_on_the_shipped_pipeline(tmp_path: Path) -> None:
-    from glue_workflow.clients import client
+    from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings
 
     env = {**os.environ, "GLUE_WF_HOME": str(tmp_path / "home"), "GLUE_WF_TARGET": "local"}

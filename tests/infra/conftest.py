@@ -249,7 +249,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsDouble]:
     """In-process moto with the completion hooks; glue-wf's sessions get the hooks too."""
     from moto import mock_aws
 
-    from glue_workflow import clients
+    from glue_workflow.aws import clients
 
     hooks = MotoCloudFormation()
     with mock_aws():

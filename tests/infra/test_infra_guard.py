@@ -58,7 +58,7 @@ def test_local_run_start_refuses_before_starting(tmp_path: Path) -> None:
     import boto3
     from botocore.stub import Stubber
 
-    from glue_workflow.deploy.awscall import RetryPolicy
+    from glue_workflow.aws.retry import RetryPolicy
     from glue_workflow.runs import control
     from glue_workflow.runs.glue_api import GlueRunsApi
 

@@ -93,7 +93,7 @@ class Project:
         )
 
     def client(self, service: str) -> Any:
-        from glue_workflow.clients import client
+        from glue_workflow.aws.clients import client
 
         return client(self.settings, service)
 

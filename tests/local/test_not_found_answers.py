@@ -13,8 +13,8 @@ import pytest
 from awsanswers import not_found
 from botocore.exceptions import ClientError
 
+from glue_workflow.aws.errors import ResourceNotFound, translate
 from glue_workflow.config import LOCAL_ACCOUNT_ID
-from glue_workflow.deploy import awscall
 from glue_workflow.jobkit import aws_errors
 
 REGION = "us-east-1"
@@ -79,7 +79,7 @@ def test_missing_resources_answer_as_aws_does(
     )
     assert response["ResponseMetadata"]["HTTPStatusCode"] == expected.status
     assert aws_errors.is_not_found(info.value)
-    assert isinstance(awscall.translate(info.value, method), awscall.ResourceNotFound)
+    assert isinstance(translate(info.value, method), ResourceNotFound)
 
 
 def test_referenced_missing_resources_use_the_same_answers(clients: dict[str, Any]) -> None:

@@ -65,9 +65,9 @@ def settings() -> Any:
 
 
 def use(monkeypatch: pytest.MonkeyPatch, glue: FakeGlue) -> None:
-    import glue_workflow.clients
+    import glue_workflow.aws.clients
 
-    monkeypatch.setattr(glue_workflow.clients, "client", lambda _settings, _service: glue)
+    monkeypatch.setattr(glue_workflow.aws.clients, "client", lambda _settings, _service: glue)
 
 
 def test_awaiting_approval_report_says_what_to_do(

@@ -12,8 +12,8 @@ from botocore.config import Config
 from botocore.stub import ANY, Stubber
 from rungraphs import HAPPY, WF, run_answer
 
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import load_settings
-from glue_workflow.deploy.awscall import RetryPolicy
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
 from glue_workflow.runs import control
 from glue_workflow.runs.glue_api import GlueRunsApi

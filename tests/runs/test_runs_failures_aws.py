@@ -16,10 +16,10 @@ from botocore.stub import Stubber
 from click.testing import CliRunner
 from rungraphs import WF, run_answer
 
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.cli import cli
 from glue_workflow.config import load_settings
 from glue_workflow.console.workflows import Workflows
-from glue_workflow.deploy.awscall import RetryPolicy
 from glue_workflow.runs import control, view
 from glue_workflow.runs.failure_report import run_failures
 from glue_workflow.runs.failures import log_groups

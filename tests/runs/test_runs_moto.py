@@ -48,7 +48,7 @@ def test_run_status_runs_stop_on_moto(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("AWS_REGION", "eu-west-1")
     with mock_aws():
         hooks = MotoGlue(region="eu-west-1")
-        monkeypatch.setattr("glue_workflow.clients.session_for", lambda _s: hooks.session())
+        monkeypatch.setattr("glue_workflow.aws.clients.session_for", lambda _s: hooks.session())
         glue = boto3.client("glue", region_name="eu-west-1")
         glue.create_workflow(Name="wf", DefaultRunProperties={"min_accuracy": "0.9"})
 

@@ -6,7 +6,7 @@ import click
 import pytest
 
 from glue_workflow import cli
-from glue_workflow.clients import session_for
+from glue_workflow.aws.clients import session_for
 from glue_workflow.config import load_settings
 from glue_workflow.errors import ConfigError, LocalTargetError
 from glue_workflow.local import install, uninstall

@@ -2,7 +2,7 @@
 
 Each message is AWS's own (tests/awsanswers.py, sources in docs/aws-parity.md); the
 classifier is shared by the jobs (glue_workflow.jobkit) and the deployer/CLI/console
-(glue_workflow.deploy.awscall), so both layers are checked here.
+(glue_workflow.aws.errors), so both layers are checked here.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from awsanswers import not_found
 from botocore.exceptions import ClientError
 
-from glue_workflow.deploy import awscall
+from glue_workflow.aws.errors import ResourceNotFound, translate
 from glue_workflow.jobkit import aws_errors
 from glue_workflow.jobkit import sagemaker_ops as ops
 
@@ -56,8 +56,8 @@ def test_every_real_not_found_answer_is_recognised(operation: str, name: str) ->
     exc = client_error(answer.code, answer.message, answer.status)
     assert aws_errors.is_not_found(exc)
     assert ops.is_not_found(exc)  # the jobs' view
-    translated = awscall.translate(exc, f"x:{operation}")
-    assert isinstance(translated, awscall.ResourceNotFound)  # the deployer's and CLI's view
+    translated = translate(exc, f"x:{operation}")
+    assert isinstance(translated, ResourceNotFound)  # the deployer's and CLI's view
 
 
 def test_the_training_job_message_is_exactly_awss() -> None:
@@ -93,7 +93,7 @@ def test_glue_missing_entities_key_on_the_code_whatever_the_message() -> None:
 def test_other_answers_are_not_taken_for_missing(code: str, message: str) -> None:
     exc = client_error(code, message)
     assert not aws_errors.is_not_found(exc)
-    assert not isinstance(awscall.translate(exc, "x:Op"), awscall.ResourceNotFound)
+    assert not isinstance(translate(exc, "x:Op"), ResourceNotFound)
 
 
 def test_an_error_without_a_body_is_not_missing() -> None:

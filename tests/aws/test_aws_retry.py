@@ -10,13 +10,13 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from glue_workflow.deploy.awscall import (
+from glue_workflow.aws.errors import (
     AccessDenied,
     NotSupportedByTarget,
     ResourceConflict,
     ResourceNotFound,
-    RetryPolicy,
 )
+from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.deploy.glue_api import GlueDeployApi
 from glue_workflow.deploy.store_api import IamApi, S3Api, common_prefix, role_name
 from glue_workflow.errors import DeployError, NotFoundError
