@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from glue_workflow.jobkit.aws_errors import is_not_found
+from glue_workflow.aws.errors import ResourceNotFound
+from glue_workflow.aws.paginate import items
+from glue_workflow.aws.retry import request
+from glue_workflow.errors import GlueWfError
 
 # CustomerMetadataProperties keys jobs/register.py writes → lineage fields.
 METADATA = {
@@ -30,35 +31,26 @@ METADATA = {
 MAX_ENDPOINTS = 100
 
 
-def _or_none(func: Any, **params: Any) -> dict[str, Any] | None:
+def _or_none(sm: Any, operation: str, **params: Any) -> dict[str, Any] | None:
     """The answer, or None when the resource went away between list and describe."""
     try:
-        answer: dict[str, Any] = func(**params)
-    except ClientError as exc:
-        if is_not_found(exc):  # SageMaker's not-found ValidationException messages too
-            return None
-        raise
-    return answer
+        return request(sm, operation, base=GlueWfError, **params)
+    except ResourceNotFound:  # SageMaker's not-found ValidationException messages too
+        return None
 
 
 def serving_endpoints(sm: Any) -> dict[str, list[dict[str, Any]]]:
     """Model package ARN → the endpoints (and variants) whose models run it."""
-    names: list[str] = []
-    token: str | None = None
-    while len(names) < MAX_ENDPOINTS:
-        page = sm.list_endpoints(**({"NextToken": token} if token else {}))
-        names.extend(str(e["EndpointName"]) for e in page.get("Endpoints", []))
-        token = page.get("NextToken")
-        if not token:
-            break
+    listed = items(sm, "list_endpoints", "Endpoints", limit=MAX_ENDPOINTS, base=GlueWfError)
+    names = [str(e["EndpointName"]) for e in listed]
     serving: dict[str, list[dict[str, Any]]] = {}
     models: dict[str, list[str]] = {}
     for name in sorted(names):
-        endpoint = _or_none(sm.describe_endpoint, EndpointName=name)
+        endpoint = _or_none(sm, "describe_endpoint", EndpointName=name)
         if endpoint is None:
             continue
         config_name = str(endpoint.get("EndpointConfigName", ""))
-        config = _or_none(sm.describe_endpoint_config, EndpointConfigName=config_name)
+        config = _or_none(sm, "describe_endpoint_config", EndpointConfigName=config_name)
         for variant in (config or {}).get("ProductionVariants") or []:
             model = str(variant.get("ModelName", ""))
             if model not in models:
@@ -77,7 +69,7 @@ def serving_endpoints(sm: Any) -> dict[str, list[dict[str, Any]]]:
 
 
 def _model_packages(sm: Any, model: str) -> list[str]:
-    described = _or_none(sm.describe_model, ModelName=model) if model else None
+    described = _or_none(sm, "describe_model", ModelName=model) if model else None
     if described is None:
         return []
     containers = list(described.get("Containers") or [])

@@ -5,7 +5,7 @@ botocore knows each operation's tokens (``NextToken``, S3's ``KeyMarker`` +
 requests are retried by botocore's adaptive mode (``glue_workflow.aws.clients``);
 the domain retries of ``call`` do not apply to them because a failed paginator cannot
 be resumed, and list operations meet neither concurrent edits nor IAM propagation.
-Operations without a paginator (GetWorkflowRuns has none) page by ``NextToken`` with
+Operations botocore has no paginator for page by ``NextToken``, with
 each request retried by the policy.
 """
 

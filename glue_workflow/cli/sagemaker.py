@@ -37,14 +37,11 @@ def _call(func: Callable[..., Any], *, hint: str = "", **kwargs: Any) -> Any:
         raise GlueWfError(str(exc)) from None
 
 
-def _paged(func: Callable[..., Any], key: str, **kwargs: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    while True:
-        page = _call(func, hint="see 'glue-wf models'", **kwargs)
-        items.extend(page.get(key, []))
-        if not page.get("NextToken"):
-            return items
-        kwargs["NextToken"] = page["NextToken"]
+def _paged(sm: Any, method: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+    from glue_workflow.aws.paginate import items
+    from glue_workflow.errors import GlueWfError
+
+    return items(sm, method, key, base=GlueWfError, hint="see 'glue-wf models'", **kwargs)
 
 
 @click.command("models")
@@ -61,7 +58,8 @@ def models_command(settings: Any, as_json: bool) -> None:
 
     sm = client(settings, "sagemaker")
     groups = _paged(
-        sm.list_model_package_groups,
+        sm,
+        "list_model_package_groups",
         "ModelPackageGroupSummaryList",
         SortBy="Name",
         SortOrder="Ascending",
@@ -71,7 +69,8 @@ def models_command(settings: Any, as_json: bool) -> None:
     serving = _call(serving_endpoints, sm=sm) if groups else {}
     for group in groups:
         packages = _paged(
-            sm.list_model_packages,
+            sm,
+            "list_model_packages",
             "ModelPackageSummaryList",
             ModelPackageGroupName=group["ModelPackageGroupName"],
             SortBy="CreationTime",
@@ -137,7 +136,8 @@ def approve_command(settings: Any, package: str, reject: bool, description: str 
         found = [
             p
             for p in _paged(
-                sm.list_model_packages,
+                sm,
+                "list_model_packages",
                 "ModelPackageSummaryList",
                 ModelPackageGroupName=group,
                 MaxResults=100,
@@ -169,7 +169,7 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
     sm = client(settings, "sagemaker")
     rows = []
     for summary in _paged(
-        sm.list_endpoints, "Endpoints", SortBy="Name", SortOrder="Ascending", MaxResults=100
+        sm, "list_endpoints", "Endpoints", SortBy="Name", SortOrder="Ascending", MaxResults=100
     ):
         detail = _call(sm.describe_endpoint, EndpointName=summary["EndpointName"])
         url = None
@@ -353,7 +353,7 @@ def _other_endpoints(sm: Any, endpoint: str) -> dict[str, str | None]:
     from glue_workflow.errors import NotFoundError
 
     others: dict[str, str | None] = {}
-    for summary in _paged(sm.list_endpoints, "Endpoints", MaxResults=100):
+    for summary in _paged(sm, "list_endpoints", "Endpoints", MaxResults=100):
         if summary["EndpointName"] == endpoint:
             continue
         try:

@@ -60,14 +60,34 @@ def from_client_error(exc: Exception, *, what: str) -> ApiError:
 
 def call(client: Any, what: str, operation: str, **params: Any) -> dict[str, Any]:
     """``client.<operation>(**params)``; AWS and botocore errors become ``ApiError``."""
-    from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         result: dict[str, Any] = getattr(client, operation)(**params)
-    except ClientError as exc:
-        raise from_client_error(exc, what=what) from exc
-    except ParamValidationError as exc:
-        raise ApiError(400, f"{what}: {exc}", code="ParamValidation") from exc
-    except BotoCoreError as exc:  # no credentials, endpoint unreachable, ...
-        raise ApiError(502, f"{what}: {exc}", code=type(exc).__name__) from exc
+    except (ClientError, BotoCoreError) as exc:
+        raise _from_botocore(exc, what) from exc
     return result
+
+
+def listed(
+    client: Any, what: str, operation: str, key: str, *, limit: int | None = None, **params: Any
+) -> list[Any]:
+    """The ``key`` items of every page (``glue_workflow.aws.paginate``), up to ``limit``."""
+    from glue_workflow.aws.paginate import items
+
+    try:
+        return items(client, operation, key, limit=limit, base=GlueWfError, **params)
+    except GlueWfError as exc:  # translated by glue_workflow.aws: answer for its cause
+        cause = exc.__cause__
+        raise _from_botocore(cause if isinstance(cause, Exception) else exc, what) from exc
+
+
+def _from_botocore(exc: Exception, what: str) -> ApiError:
+    from botocore.exceptions import ClientError, ParamValidationError
+
+    if isinstance(exc, ClientError):
+        return from_client_error(exc, what=what)
+    if isinstance(exc, ParamValidationError):
+        return ApiError(400, f"{what}: {exc}", code="ParamValidation")
+    # no credentials, endpoint unreachable, ...
+    return ApiError(502, f"{what}: {exc}", code=type(exc).__name__)

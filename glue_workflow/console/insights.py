@@ -15,6 +15,7 @@ from glue_workflow.charts import TrendPoint, evaluation_charts, trend_svg
 from glue_workflow.console.errors import ApiError, call
 from glue_workflow.console.models import Models
 from glue_workflow.console.workflows import MAX_RUNS, Workflows
+from glue_workflow.errors import GlueWfError
 from glue_workflow.lineage import package_lineage, serving_endpoints
 from glue_workflow.model_quality import load_evaluation, run_evaluation
 
@@ -91,13 +92,9 @@ class Insights:
         return view
 
     def _serving(self) -> dict[str, list[dict[str, Any]]]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
             return serving_endpoints(self.models.sagemaker)
-        except ClientError as exc:
-            raise ApiError(502, f"listing the endpoints serving models: {exc}") from exc
-        except BotoCoreError as exc:
+        except GlueWfError as exc:  # AWS's answer, translated by glue_workflow.aws
             raise ApiError(502, f"listing the endpoints serving models: {exc}") from exc
 
     # --- runs over time ----------------------------------------------------------------

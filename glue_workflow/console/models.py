@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from glue_workflow.console.errors import ApiError, call
+from glue_workflow.console.errors import ApiError, call, listed
 
 # SageMaker names: letters, digits, hyphens, alphanumeric at both ends, ≤ 63 chars.
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
@@ -63,16 +63,7 @@ class Models:
         return call(client, what, operation, **params)
 
     def _pages(self, what: str, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            page = self._call(
-                self._sm, what, operation, **params, **({"NextToken": token} if token else {})
-            )
-            items.extend(page.get(key, []))
-            token = page.get("NextToken")
-            if not token or len(items) >= MAX_VERSIONS:
-                return items
+        return listed(self._sm, what, operation, key, limit=MAX_VERSIONS, **params)
 
     # --- model registry ----------------------------------------------------------------
 

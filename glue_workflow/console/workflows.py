@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.console.errors import ApiError, call
+from glue_workflow.console.errors import ApiError, call, listed
 from glue_workflow.console.graph import graph_view
 from glue_workflow.errors import GlueWfError
 from glue_workflow.runs.cache_view import job_notes
@@ -78,16 +78,7 @@ class Workflows:
     # --- reads -----------------------------------------------------------------------
 
     def list(self) -> dict[str, Any]:
-        names: list[str] = []
-        token: str | None = None
-        while True:
-            page = self._call(
-                "listing workflows", "list_workflows", **({"NextToken": token} if token else {})
-            )
-            names.extend(page.get("Workflows", []))
-            token = page.get("NextToken")
-            if not token:
-                break
+        names: list[str] = listed(self._glue, "listing workflows", "list_workflows", "Workflows")
         items = []
         for name in sorted(names):
             try:
@@ -146,17 +137,16 @@ class Workflows:
     def runs(self, name: str, limit: int = MAX_RUNS) -> dict[str, Any]:
         check_id(name, "workflow")
         self._call(f"no workflow {name!r}", "get_workflow", Name=name)
-        runs: list[dict[str, Any]] = []
-        token: str | None = None
-        while len(runs) < limit:
-            params: dict[str, Any] = {"Name": name, "IncludeGraph": True, "MaxResults": limit}
-            if token:
-                params["NextToken"] = token
-            page = self._call(f"runs of workflow {name!r}", "get_workflow_runs", **params)
-            runs.extend(page.get("Runs", []))
-            token = page.get("NextToken")
-            if not token:
-                break
+        runs: list[dict[str, Any]] = listed(
+            self._glue,
+            f"runs of workflow {name!r}",
+            "get_workflow_runs",
+            "Runs",
+            limit=limit,
+            Name=name,
+            IncludeGraph=True,
+            MaxResults=limit,
+        )
         runs.sort(key=lambda r: _iso(r.get("StartedOn")) or "", reverse=True)
         return {"workflow": name, "runs": [self._summary(r) for r in runs[:limit]]}
 

@@ -244,7 +244,7 @@ def test_unknown_names_point_at_the_listing_commands(run: Any) -> None:
     no_group = run("approve", "no-such-group/1")
     assert no_group.exit_code == 1
     assert str(no_group.exception) == (
-        "ValidationException: ModelPackageGroup arn:aws:sagemaker:us-east-1:000000000000:"
-        "model-package-group/no-such-group does not exist; "
-        "see 'glue-wf models'"
+        "sagemaker:ListModelPackages failed: ValidationException: ModelPackageGroup "
+        "arn:aws:sagemaker:us-east-1:000000000000:model-package-group/no-such-group does "
+        "not exist. (see 'glue-wf models')"
     )
