@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glue_workflow.config import Settings
-from glue_workflow.errors import NotFoundError
+from glue_workflow.errors import GlueWfError, NotFoundError, RunError
 
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 GATE_PREFIX, DECISION_SUFFIX = "gate_", "_decision"  # naming.gate_property
@@ -141,7 +141,11 @@ def data_quality_line(props: dict[str, str]) -> str | None:
 
 
 def latest_run_id(glue: Any, workflow: str) -> str:
-    runs = glue.get_workflow_runs(Name=workflow, IncludeGraph=False, MaxResults=10).get("Runs", [])
+    from glue_workflow.aws.retry import request
+
+    runs = request(
+        glue, "get_workflow_runs", base=RunError, Name=workflow, IncludeGraph=False, MaxResults=10
+    ).get("Runs", [])
     if not runs:
         raise NotFoundError(
             f"workflow {workflow!r} has no runs yet: start one with 'glue-wf run --wait'"
@@ -186,38 +190,38 @@ def build_report(
     settings: Settings, workflow: str, run_id: str | None = None, *, invoke: bool = True
 ) -> PipelineReport:
     """The report of ``run_id`` (default: the latest run), invoking the endpoint if deployed."""
-    from botocore.exceptions import ClientError
-
     from glue_workflow.aws.clients import client
-    from glue_workflow.jobkit.aws_errors import is_not_found
+    from glue_workflow.aws.errors import ResourceNotFound
+    from glue_workflow.aws.retry import request
 
     glue = client(settings, "glue")
     try:
-        glue.get_workflow(Name=workflow, IncludeGraph=False)
-    except ClientError as exc:
-        if is_not_found(exc):
-            raise NotFoundError(
-                f"workflow {workflow!r} is not deployed on the {settings.target} target: "
-                "run 'glue-wf deploy' first"
-            ) from exc
-        raise
+        request(glue, "get_workflow", base=RunError, Name=workflow, IncludeGraph=False)
+    except ResourceNotFound as exc:
+        raise NotFoundError(
+            f"workflow {workflow!r} is not deployed on the {settings.target} target: "
+            "run 'glue-wf deploy' first"
+        ) from exc
     try:
         run_id = run_id or latest_run_id(glue, workflow)
-        run = glue.get_workflow_run(Name=workflow, RunId=run_id, IncludeGraph=False)["Run"]
-        props = glue.get_workflow_run_properties(Name=workflow, RunId=run_id)["RunProperties"]
-    except ClientError as exc:
-        if is_not_found(exc):
-            raise NotFoundError(
-                f"run {run_id!r} of workflow {workflow!r} not found: list runs with 'glue-wf runs'"
-            ) from exc
-        raise
+        run = request(
+            glue, "get_workflow_run", base=RunError, Name=workflow, RunId=run_id, IncludeGraph=False
+        )["Run"]
+        props = request(
+            glue, "get_workflow_run_properties", base=RunError, Name=workflow, RunId=run_id
+        )["RunProperties"]
+    except ResourceNotFound as exc:
+        raise NotFoundError(
+            f"run {run_id!r} of workflow {workflow!r} not found: list runs with 'glue-wf runs'"
+        ) from exc
     invocation = None
     notes: list[str] = []
     approval_now = None
     if props.get("model_package_arn"):
-        with contextlib.suppress(ClientError):
-            package = client(settings, "sagemaker").describe_model_package(
-                ModelPackageName=props["model_package_arn"]
+        sm = client(settings, "sagemaker")
+        with contextlib.suppress(GlueWfError):  # the report still shows everything else
+            package = request(
+                sm, "describe_model_package", ModelPackageName=props["model_package_arn"]
             )
             approval_now = package.get("ModelApprovalStatus")
     if invoke and props.get("deploy_status") == "deployed" and props.get("deployed_endpoint"):
