@@ -213,19 +213,20 @@ def parse_importance(doc: Any, *, where: str = "feature_importance.json") -> tup
 
 def read_json(s3: Any, uri: str) -> Any:
     """The JSON object at an ``s3://`` URI (at most 4 MiB), or ``EvaluationError``."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError
+
+    from glue_workflow.aws.retry import request
 
     match = _S3_URI.fullmatch(uri)
     if not match:
         raise EvaluationError(f"not an s3:// URI: {uri}")
     try:
-        obj = s3.get_object(Bucket=match[1], Key=match[2], Range=f"bytes=0-{MAX_REPORT_BYTES - 1}")
+        obj = request(
+            s3, "get_object", Bucket=match[1], Key=match[2], Range=f"bytes=0-{MAX_REPORT_BYTES - 1}"
+        )
         raw = obj["Body"].read()
-    except ClientError as exc:
-        raise EvaluationError(
-            f"cannot read {uri}: {exc.response['Error'].get('Message', exc)}"
-        ) from None
-    except BotoCoreError as exc:
+    # AWS's answer (translated by glue_workflow.aws), or a failure reading the body
+    except (GlueWfError, BotoCoreError) as exc:
         raise EvaluationError(f"cannot read {uri}: {exc}") from None
     try:
         return json.loads(raw)

@@ -1,8 +1,8 @@
 """Which AWS error answers mean "the resource does not exist".
 
-The one classifier for the job library and the rest of glue-wf (the deployer, the CLI
-and the console import it from here). Runs on Glue's Python shell (Python 3.9,
-stdlib + botocore): no 3.10+ syntax or APIs.
+The one classifier for the job library and the rest of glue-wf (``glue_workflow.aws.
+errors`` builds its ``ResourceNotFound`` on it). Runs on Glue's Python shell (Python
+3.9, stdlib + botocore): no 3.10+ syntax or APIs, no import from outside jobkit.
 
 Glue, S3 and IAM name a missing resource with a dedicated error code. SageMaker does
 not: a Describe/Delete of a missing training job, processing job, model, endpoint
