@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.stub import Stubber
 
 from glue_workflow.aws.errors import AccessDenied
@@ -15,16 +12,7 @@ from glue_workflow.aws.paginate import items, pages
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.errors import InfraError, RunError
 
-NO_BOTOCORE_RETRY = Config(retries={"total_max_attempts": 1})
 TAGS = {"glue-wf:workflow": "wf"}
-
-
-@pytest.fixture
-def glue() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("glue", region_name="us-east-1", config=NO_BOTOCORE_RETRY)
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def test_every_page_is_read_with_its_token(glue: tuple[Any, Stubber]) -> None:
@@ -81,14 +69,13 @@ def test_an_operation_without_paginator_pages_by_next_token(glue: tuple[Any, Stu
     assert sleeps == [0.5]
 
 
-def test_cloudformation_pages_of_the_facade_fail_as_infra_errors() -> None:
+def test_cloudformation_pages_of_the_facade_fail_as_infra_errors(stubbed: Any) -> None:
     from glue_workflow.infra.stacks import CloudFormation
 
-    client = boto3.client("cloudformation", region_name="us-east-1", config=NO_BOTOCORE_RETRY)
-    with Stubber(client) as stubber:
-        stubber.add_client_error("list_stack_resources", "ValidationError", "Stack x is gone")
-        with pytest.raises(InfraError) as gone:
-            CloudFormation(client).resources("x")
+    client, stubber = stubbed("cloudformation")
+    stubber.add_client_error("list_stack_resources", "ValidationError", "Stack x is gone")
+    with pytest.raises(InfraError) as gone:
+        CloudFormation(client).resources("x")
     assert str(gone.value) == (
         "cloudformation:ListStackResources failed: ValidationError: Stack x is gone"
     )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
     EndpointConnectionError,
@@ -23,17 +21,6 @@ from glue_workflow.aws.errors import (
 )
 from glue_workflow.aws.retry import NO_RETRY, RetryPolicy, attempts_of, request, retrying
 from glue_workflow.errors import ConfigError, DeployError, InfraError, RunError
-
-# botocore's own retries off: every stubbed answer reaches the policy.
-NO_BOTOCORE_RETRY = Config(retries={"total_max_attempts": 1})
-
-
-@pytest.fixture
-def glue() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.client("glue", region_name="us-east-1", config=NO_BOTOCORE_RETRY)
-    with Stubber(client) as stubber:
-        yield client, stubber
-        stubber.assert_no_pending_responses()
 
 
 def policy(sleeps: list[float], **kwargs: Any) -> RetryPolicy:
