@@ -56,6 +56,8 @@ class RetryPolicy:
     max_delay: float = 15.0
     # IAM propagation usually settles within seconds, occasionally a minute or two.
     iam_deadline: float = 60.0
+    # which of ``retryable``'s reasons are retried
+    reasons: frozenset[str] = frozenset({"throttling", "concurrency", "iam"})
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False, compare=False)
     rng: Callable[[], float] = field(default=random.random, repr=False, compare=False)
 
@@ -67,6 +69,9 @@ class RetryPolicy:
 
 DEFAULT_POLICY = RetryPolicy()
 NO_RETRY = RetryPolicy(max_attempts=1, iam_deadline=0.0)
+# For callers that wait on their own (CloudFormation stack operations): a permission
+# error there is the user's to fix, not IAM propagation to sit out.
+THROTTLING_ONLY = RetryPolicy(max_attempts=6, max_delay=20.0, reasons=frozenset({"throttling"}))
 
 
 def retryable(exc: ClientError) -> str | None:
@@ -151,6 +156,8 @@ def request(
 
 
 def _may_retry(reason: str, attempt: int, started: float, policy: RetryPolicy) -> bool:
+    if reason not in policy.reasons:
+        return False
     if reason == "iam":
         return (
             time.monotonic() - started < policy.iam_deadline

@@ -1,8 +1,8 @@
 """A narrow CloudFormation facade: typed stack views, retries, error text.
 
-Calls are retried by glue-wf's one policy (``glue_workflow.aws.retry``); every other
-AWS error is translated into an ``InfraError`` that names the stack and the failing
-call.
+Throttling is retried by glue-wf's one policy (``glue_workflow.aws.retry``,
+``THROTTLING_ONLY``); every other AWS error is translated into an ``InfraError`` that
+names the stack and the failing call.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from glue_workflow.aws.errors import error_code, error_message, operation_name, translate_botocore
 from glue_workflow.aws.paginate import pages
-from glue_workflow.aws.retry import DEFAULT_POLICY, RetryPolicy, retrying
+from glue_workflow.aws.retry import THROTTLING_ONLY, RetryPolicy, retrying
 from glue_workflow.errors import InfraError
 
 
@@ -65,7 +65,7 @@ def is_missing_stack(exc: ClientError) -> bool:
 class CloudFormation:
     """The CloudFormation calls glue-wf makes, with retries and error translation."""
 
-    def __init__(self, client: Any, *, policy: RetryPolicy = DEFAULT_POLICY) -> None:
+    def __init__(self, client: Any, *, policy: RetryPolicy = THROTTLING_ONLY) -> None:
         self._client = client
         self._policy = policy
 

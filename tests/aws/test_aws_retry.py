@@ -102,3 +102,19 @@ def test_botocore_errors_before_any_answer(
     translated = translate_botocore(error, "cloudformation:DescribeStacks", base=InfraError)  # type: ignore[arg-type]
     assert type(translated) is kind
     assert str(translated) == text
+
+
+def test_a_policy_retries_only_its_reasons(glue: tuple[Any, Stubber]) -> None:
+    client, stubber = glue
+    sleeps: list[float] = []
+    only_throttling = policy(sleeps, reasons=frozenset({"throttling"}))
+    stubber.add_client_error(
+        "create_job", "AccessDeniedException", "not authorized to perform: iam:PassRole"
+    )
+    with pytest.raises(DeployError, match="iam:PassRole"):
+        request(client, "create_job", policy=only_throttling, Name="j", Role="r", Command={})
+    assert sleeps == []  # not sat out as IAM propagation
+    stubber.add_client_error("create_job", "ThrottlingException", "Rate exceeded")
+    stubber.add_response("create_job", {"Name": "j"})
+    request(client, "create_job", policy=only_throttling, Name="j", Role="r", Command={})
+    assert sleeps == [0.5]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from botocore.exceptions import NoCredentialsError
 from botocore.stub import Stubber
 
-from glue_workflow.aws.retry import RetryPolicy
+from glue_workflow.aws.retry import THROTTLING_ONLY
 from glue_workflow.errors import ConfigError, InfraError
 from glue_workflow.infra.changes import change_rows, render_table
 from glue_workflow.infra.plan import StackNeedsRecreateError, change_set_type
@@ -34,7 +35,7 @@ def stubbed() -> Iterator[tuple[Stubber, CloudFormation, list[float]]]:
     client = boto3.client("cloudformation", region_name="us-east-1")
     sleeps: list[float] = []
     with Stubber(client) as stubber:
-        policy = RetryPolicy(sleep=sleeps.append, rng=lambda: 1.0)  # no jitter: exact delays
+        policy = replace(THROTTLING_ONLY, sleep=sleeps.append, rng=lambda: 1.0)  # exact delays
         yield stubber, CloudFormation(client, policy=policy), sleeps
         stubber.assert_no_pending_responses()
 
