@@ -47,16 +47,11 @@ class DeployTarget:
         return parts[4] if len(parts) > 4 and parts[4] else None
 
 
-def resolve_settings(settings: Settings, session: Any) -> Settings:
-    """Fill bucket/roles from the infra stack on AWS (contract 8), or fail clearly."""
-    return fill_from_stack(settings, session)
-
-
 def open_target(
     settings: Settings, *, session: Any = None, policy: RetryPolicy | None = None
 ) -> DeployTarget:
     session = session or clients.session_for(settings)
-    settings = resolve_settings(settings, session)
+    settings = fill_from_stack(settings, session)  # bucket/roles from the stack (contract 8)
     policy = policy or RetryPolicy()
     return DeployTarget(
         settings=settings,
@@ -189,5 +184,4 @@ __all__ = [
     "open_target",
     "preflight",
     "read",
-    "resolve_settings",
 ]
