@@ -99,7 +99,7 @@ def roll_out(
         return None
     if current.get("EndpointStatus") in ops.ENDPOINT_BUSY:
         # Never stack updates: let the one in flight finish first.
-        current = ops.wait_endpoint_settled(sm, endpoint, timeout=ENDPOINT_TIMEOUT)
+        current = ops.wait_endpoint_settled(sm, endpoint, timeout=ENDPOINT_TIMEOUT, log=log)
     previous = str(current.get("EndpointConfigName") or "") or None
     if previous == config:
         log(f"endpoint {endpoint} already uses {config} (an earlier attempt)")

@@ -128,7 +128,7 @@ def promote(
             sm, name, name, stage.instance_type, workflow, count=stage.instance_count
         )
         rollout.roll_out(sm, endpoint, name, "", workflow, log=log)
-        final = ops.wait_endpoint_settled(sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT)
+        final = ops.wait_endpoint_settled(sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT, log=log)
         ops.check_endpoint_serves(final, name)
     except JobFailed as exc:
         raise PromotionError(f"promote: {exc}") from None
@@ -188,7 +188,7 @@ def _roll_back(sm: Any, endpoint: str, new: str, previous: str | None, *, log: L
             EndpointConfigName=previous,
             DeploymentConfig=rollout.deployment_config(),
         )
-        final = ops.wait_endpoint_settled(sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT)
+        final = ops.wait_endpoint_settled(sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT, log=log)
         ops.check_endpoint_serves(final, previous)
         rollout.retire(sm, new, log=log)
     except (JobFailed, ClientError) as exc:
