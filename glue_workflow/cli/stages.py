@@ -34,10 +34,17 @@ def aws_errors() -> Iterator[None]:
 @with_settings
 @json_option
 def stages_command(settings: Any, as_json: bool) -> None:
-    """List the deployment stages declared in glue-wf.toml ([stages.<name>])."""
+    """List the deployment stages of glue-wf.toml and the model package each one serves."""
+    from glue_workflow.clients import client
     from glue_workflow.stages.config import as_dict
+    from glue_workflow.stages.records import serves
 
     rows = [dict(as_dict(stage)) for stage in settings.stages]
+    if rows:
+        sm = client(settings, "sagemaker")
+        with aws_errors():
+            for row in rows:
+                row["serving"] = serves(sm, row["endpoint"])
     if as_json:
         echo_json(rows)
         return
@@ -45,11 +52,12 @@ def stages_command(settings: Any, as_json: bool) -> None:
         click.echo("no stages: declare them as [stages.<name>] tables in glue-wf.toml")
         return
     for row in rows:
-        approval = "  manual approval required" if row["approval_required"] else ""
+        approval = ", manual approval required" if row["approval_required"] else ""
         click.echo(
             f"{row['stage']:<10} {row['endpoint']:<30} "
             f"{row['instance_count']} x {row['instance_type']}{approval}"
         )
+        click.echo(f"           serving {row['serving'] or 'nothing (not deployed)'}")
 
 
 @click.command("promote")

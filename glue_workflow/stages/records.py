@@ -136,9 +136,38 @@ def promotions(
 def package_stages(
     sm: Any, package_arn: str, serving: list[Mapping[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """Where a model version is promoted and approved: for ``glue-wf models`` and the console."""
+    """Where a model version is promoted and approved: for ``glue-wf models`` and the console.
+
+    ``serving`` is the package's lineage endpoints when the caller has them; without it
+    each promoted endpoint is asked whether it still serves the package.
+    """
     tags = list_tags(sm, package_arn)
+    if serving is None:
+        endpoints = {
+            decode(v).get("endpoint", "") for k, v in tags.items() if k.startswith(STAGE_TAG)
+        }
+        serving = [{"endpoint": e} for e in sorted(endpoints) if e and serves(sm, e) == package_arn]
     return {"promotions": promotions(tags, serving), "approvals": approvals(tags)}
+
+
+def serves(sm: Any, endpoint: str) -> str | None:
+    """The model package ARN an endpoint's config serves, if any (None: no such endpoint)."""
+    from glue_workflow.jobkit.sagemaker_ops import describe_or_none
+
+    described = describe_or_none(sm.describe_endpoint, EndpointName=endpoint)
+    if not described or not described.get("EndpointConfigName"):
+        return None
+    config = describe_or_none(
+        sm.describe_endpoint_config, EndpointConfigName=described["EndpointConfigName"]
+    )
+    for variant in (config or {}).get("ProductionVariants") or []:
+        model = describe_or_none(sm.describe_model, ModelName=variant.get("ModelName", ""))
+        containers = list((model or {}).get("Containers") or [])
+        containers.append((model or {}).get("PrimaryContainer") or {})
+        for container in containers:
+            if container.get("ModelPackageName"):
+                return str(container["ModelPackageName"])
+    return None
 
 
 def record_approval(sm: Any, sts: Any, package_arn: str, stage: str) -> dict[str, str]:

@@ -153,6 +153,22 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
         )
         assert config["ProductionVariants"][0]["InstanceType"] == "ml.m5.xlarge"
         assert {p["stage"] for p in _stages_of(run, v2)["promotions"]} == {"dev", "prod"}
+        listed = run("stages", "--json")
+        assert listed.exit_code == 0, listed.output
+        assert {r["stage"]: r["serving"] for r in json.loads(listed.stdout)} == {
+            "dev": v2,
+            "qa": None,
+            "prod": v2,
+        }
+        # the console's view: asks the endpoints itself
+        from glue_workflow.stages.records import package_stages
+
+        view = package_stages(sm, v2)
+        assert {(p["stage"], p["current"]) for p in view["promotions"]} == {
+            ("dev", True),
+            ("prod", True),
+        }
+        assert [p["current"] for p in package_stages(sm, v1)["promotions"]] == [False]
         revoked = run("approve", "--stage", "prod", "--reject", "promo/2")
         assert revoked.output.strip() == f"{v2}: approval for stage prod revoked"
     finally:
