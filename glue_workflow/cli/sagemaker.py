@@ -140,7 +140,11 @@ def models_command(settings: Any, as_json: bool) -> None:
 def approve_command(
     settings: Any, package: str, reject: bool, description: str | None, stage: str | None
 ) -> None:
-    """Approve (or --reject) a model package: its ARN, or GROUP/VERSION."""
+    """Approve (or --reject) a model package: its ARN, or GROUP/VERSION.
+
+    With --stage STAGE, record instead the manual approval that 'glue-wf promote
+    --to STAGE' requires where the stage has approval_required (docs/stages.md).
+    """
     from glue_workflow.clients import client
     from glue_workflow.errors import ConfigError
     from glue_workflow.stages.packages import resolve_package_arn
