@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from glue_workflow.cli.common import echo_json, json_option, with_settings
-from glue_workflow.cli.stages import stage_lines
+from glue_workflow.cli.stages import stage_lines, stages_json
 
 
 def _call(func: Callable[..., Any], *, hint: str = "", **kwargs: Any) -> Any:
@@ -56,7 +56,7 @@ def models_command(settings: Any, as_json: bool) -> None:
 
     Each version names the workflow run, training job, input data and data-quality
     report that produced it and the endpoints serving it (``--json``: ``lineage``), and
-    the stages it was promoted to or approved for (``--json``: ``stages``).
+    the stages it was promoted to or approved for (``--json``: ``Stages``).
     """
     from glue_workflow.clients import client
     from glue_workflow.lineage import package_lineage, serving_endpoints
@@ -88,11 +88,13 @@ def models_command(settings: Any, as_json: bool) -> None:
                 ModelPackageName=package["ModelPackageArn"],
             )
             package["lineage"] = package_lineage(described, serving)
-            package["stages"] = _call(
-                package_stages,
-                sm=sm,
-                package_arn=package["ModelPackageArn"],
-                serving=package["lineage"]["endpoints"],
+            package["Stages"] = stages_json(
+                _call(
+                    package_stages,
+                    sm=sm,
+                    package_arn=package["ModelPackageArn"],
+                    serving=package["lineage"]["endpoints"],
+                )
             )
         result.append(
             {
@@ -122,7 +124,7 @@ def models_command(settings: Any, as_json: bool) -> None:
                 click.echo(f"        from run {lineage['run_id']} of {lineage['workflow']}")
             for served in lineage["endpoints"]:
                 click.echo(f"        served by {served['endpoint']} ({served['status']})")
-            for line in stage_lines(package["stages"]):
+            for line in stage_lines(package["Stages"]):
                 click.echo(f"        {line}")
 
 

@@ -36,15 +36,24 @@ def aws_errors() -> Iterator[None]:
 def stages_command(settings: Any, as_json: bool) -> None:
     """List the deployment stages of glue-wf.toml and the model package each one serves."""
     from glue_workflow.clients import client
-    from glue_workflow.stages.config import as_dict
     from glue_workflow.stages.records import serves
 
-    rows = [dict(as_dict(stage)) for stage in settings.stages]
+    rows = [
+        {
+            "Stage": stage.name,
+            "EndpointName": stage.endpoint,
+            "InstanceType": stage.instance_type,
+            "InstanceCount": stage.instance_count,
+            "ApprovalRequired": stage.approval_required,
+            "SmokeTestUri": stage.smoke_test_uri,
+        }
+        for stage in settings.stages
+    ]
     if rows:
         sm = client(settings, "sagemaker")
         with aws_errors():
             for row in rows:
-                row["serving"] = serves(sm, row["endpoint"])
+                row["ServingModelPackageArn"] = serves(sm, str(row["EndpointName"]))
     if as_json:
         echo_json(rows)
         return
@@ -52,12 +61,14 @@ def stages_command(settings: Any, as_json: bool) -> None:
         click.echo("no stages: declare them as [stages.<name>] tables in glue-wf.toml")
         return
     for row in rows:
-        approval = ", manual approval required" if row["approval_required"] else ""
+        approval = ", manual approval required" if row["ApprovalRequired"] else ""
         click.echo(
-            f"{row['stage']:<10} {row['endpoint']:<30} "
-            f"{row['instance_count']} x {row['instance_type']}{approval}"
+            f"{row['Stage']:<10} {row['EndpointName']:<30} "
+            f"{row['InstanceCount']} x {row['InstanceType']}{approval}"
         )
-        click.echo(f"           serving {row['serving'] or 'nothing (not deployed)'}")
+        click.echo(
+            f"           serving {row['ServingModelPackageArn'] or 'nothing (not deployed)'}"
+        )
 
 
 @click.command("promote")
@@ -82,8 +93,6 @@ def promote_command(
     previous config. A promotion that passes is recorded as the package tag
     glue-wf:stage:STAGE (shown by 'glue-wf models').
     """
-    from dataclasses import asdict
-
     from glue_workflow.clients import client
     from glue_workflow.config import CONFIG_FILE
     from glue_workflow.errors import ConfigError
@@ -117,7 +126,19 @@ def promote_command(
             clients, arn, stage, role_arn=settings.sagemaker_role_arn, sample=sample, log=log
         )
     if as_json:
-        echo_json(asdict(done))
+        echo_json(
+            {
+                "ModelPackageArn": done.package_arn,
+                "Stage": done.stage,
+                "EndpointName": done.endpoint,
+                "EndpointConfigName": done.endpoint_config,
+                "PreviousEndpointConfigName": done.previous_config,
+                "SmokeTestScores": list(done.scores),
+                "PromotedAt": done.at,
+                "PromotedBy": done.by,
+                "User": done.user,
+            }
+        )
         return
     click.echo(
         f"promoted {done.package_arn} to {done.stage}: endpoint {done.endpoint} on "
@@ -148,17 +169,39 @@ def approve_stage(
     click.echo(f"{package_arn}: approved for stage {stage.name} ({tag['Value']})")
 
 
+def stages_json(view: dict[str, Any]) -> dict[str, Any]:
+    """``package_stages`` in the CLI's JSON key style (docs/json.md)."""
+    return {
+        "Promotions": [
+            {
+                "Stage": row["stage"],
+                "EndpointName": row["endpoint"],
+                "EndpointConfigName": row["endpoint_config"],
+                "PromotedAt": row["at"],
+                "PromotedBy": row["by"],
+                "User": row["user"],
+                "Current": row["current"],
+            }
+            for row in view["promotions"]
+        ],
+        "Approvals": {
+            stage: {"ApprovedAt": f.get("at"), "ApprovedBy": f.get("by"), "User": f.get("user")}
+            for stage, f in view["approvals"].items()
+        },
+    }
+
+
 def stage_lines(stages: dict[str, Any]) -> list[str]:
-    """``glue-wf models`` lines: where a version was promoted, and its stage approvals."""
+    """``glue-wf models`` lines (from ``stages_json``): promotions and stage approvals."""
     lines = []
-    for row in stages.get("promotions", []):
-        state = "serving" if row["current"] else "since replaced"
+    for row in stages["Promotions"]:
+        state = "serving" if row["Current"] else "since replaced"
         lines.append(
-            f"promoted to {row['stage']} ({row['endpoint']}, {state}) at {row['at']} "
-            f"by {row['by']} ({row['user']})"
+            f"promoted to {row['Stage']} ({row['EndpointName']}, {state}) at "
+            f"{row['PromotedAt']} by {row['PromotedBy']} ({row['User']})"
         )
-    for stage, fields in sorted(stages.get("approvals", {}).items()):
-        lines.append(f"approved for {stage} at {fields.get('at')} by {fields.get('by')}")
+    for stage, fields in sorted(stages["Approvals"].items()):
+        lines.append(f"approved for {stage} at {fields['ApprovedAt']} by {fields['ApprovedBy']}")
     return lines
 
 

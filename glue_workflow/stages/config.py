@@ -13,7 +13,6 @@ Each stage is one SageMaker endpoint a model package is promoted to::
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,13 +125,3 @@ def find_stage(stages: tuple[Stage, ...], name: str, where: str) -> Stage:
         "or use one of those"
     )
 
-
-def as_dict(stage: Stage) -> Mapping[str, Any]:
-    return {
-        "stage": stage.name,
-        "endpoint": stage.endpoint,
-        "instance_type": stage.instance_type,
-        "instance_count": stage.instance_count,
-        "approval_required": stage.approval_required,
-        "smoke_test_uri": stage.smoke_test_uri,
-    }

@@ -70,7 +70,7 @@ def _stages_of(run: Any, arn: str) -> dict[str, Any]:
     assert listed.exit_code == 0, listed.output
     group = next(g for g in json.loads(listed.output) if g["ModelPackageGroupName"] == "promo")
     package = next(p for p in group["ModelPackageSummaryList"] if p["ModelPackageArn"] == arn)
-    stages: dict[str, Any] = package["stages"]
+    stages: dict[str, Any] = package["Stages"]
     return stages
 
 
@@ -92,10 +92,10 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
         first = run("promote", "promo/1", "--to", "dev", "--json")
         assert first.exit_code == 0, first.output
         done = json.loads(first.stdout)
-        assert (done["endpoint"], done["previous_config"]) == ("promo-dev", None)
-        assert len(done["scores"]) == 5
-        assert all(0 < s < 1 for s in done["scores"])
-        v1_config = done["endpoint_config"]
+        assert (done["EndpointName"], done["PreviousEndpointConfigName"]) == ("promo-dev", None)
+        assert len(done["SmokeTestScores"]) == 5
+        assert all(0 < s < 1 for s in done["SmokeTestScores"])
+        v1_config = done["EndpointConfigName"]
         assert sm.describe_endpoint(EndpointName="promo-dev")["EndpointConfigName"] == v1_config
 
         # the next version replaces it blue/green; the old config and model are retired
@@ -106,12 +106,12 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
         assert v2_config != v1_config
         with pytest.raises(ClientError):
             sm.describe_endpoint_config(EndpointConfigName=v1_config)
-        promoted = _stages_of(run, v2)["promotions"]
-        assert [(p["stage"], p["endpoint"], p["current"]) for p in promoted] == [
+        promoted = _stages_of(run, v2)["Promotions"]
+        assert [(p["Stage"], p["EndpointName"], p["Current"]) for p in promoted] == [
             ("dev", "promo-dev", True)
         ]
-        assert promoted[0]["by"] == "arn:aws:iam::000000000000:root"
-        assert [p["current"] for p in _stages_of(run, v1)["promotions"]] == [False]
+        assert promoted[0]["PromotedBy"] == "arn:aws:iam::000000000000:root"
+        assert [p["Current"] for p in _stages_of(run, v1)["Promotions"]] == [False]
         text = run("models").output
         assert "promoted to dev (promo-dev, serving) at " in text
         assert "promoted to dev (promo-dev, since replaced) at " in text
@@ -128,7 +128,7 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
         after = sm.describe_endpoint(EndpointName="promo-dev")
         assert (after["EndpointStatus"], after["EndpointConfigName"]) == ("InService", v2_config)
         assert run("invoke", "promo-dev", "--body", str(tmp_path / "good.csv")).exit_code == 0
-        assert [p["current"] for p in _stages_of(run, v1)["promotions"]] == [False]
+        assert [p["Current"] for p in _stages_of(run, v1)["Promotions"]] == [False]
 
         # a first deployment that fails its smoke test leaves no endpoint behind
         failed = run("promote", "promo/1", "--to", "qa", "--sample", str(tmp_path / "bad.csv"))
@@ -145,17 +145,20 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
         approved = run("approve", "--stage", "prod", "promo/2")
         assert approved.exit_code == 0, approved.output
         assert approved.output.startswith(f"{v2}: approved for stage prod (at=")
-        assert _stages_of(run, v2)["approvals"]["prod"]["by"] == "arn:aws:iam::000000000000:root"
+        assert (
+            _stages_of(run, v2)["Approvals"]["prod"]["ApprovedBy"]
+            == "arn:aws:iam::000000000000:root"
+        )
         prod = run("promote", "promo/2", "--to", "prod")
         assert prod.exit_code == 0, prod.output
         config = sm.describe_endpoint_config(
             EndpointConfigName=sm.describe_endpoint(EndpointName="promo-prod")["EndpointConfigName"]
         )
         assert config["ProductionVariants"][0]["InstanceType"] == "ml.m5.xlarge"
-        assert {p["stage"] for p in _stages_of(run, v2)["promotions"]} == {"dev", "prod"}
+        assert {p["Stage"] for p in _stages_of(run, v2)["Promotions"]} == {"dev", "prod"}
         listed = run("stages", "--json")
         assert listed.exit_code == 0, listed.output
-        assert {r["stage"]: r["serving"] for r in json.loads(listed.stdout)} == {
+        assert {r["Stage"]: r["ServingModelPackageArn"] for r in json.loads(listed.stdout)} == {
             "dev": v2,
             "qa": None,
             "prod": v2,
