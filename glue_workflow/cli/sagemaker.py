@@ -152,14 +152,14 @@ def approve_command(
     from glue_workflow.stages.packages import resolve_package_arn
 
     sm = client(settings, "sagemaker")
-    package_arn = _call(
-        resolve_package_arn, hint="see 'glue-wf models'", sm=sm, package=package, command="approve"
-    )
     if stage is not None:
         from glue_workflow.cli.stages import approve_stage
 
-        approve_stage(settings, sm, package_arn, stage, revoke=reject)
+        approve_stage(settings, sm, package, stage, revoke=reject)
         return
+    package_arn = _call(
+        resolve_package_arn, hint="see 'glue-wf models'", sm=sm, package=package, command="approve"
+    )
     if description is not None and len(description) > 1024:
         raise ConfigError("approve: --description is limited to 1024 characters")
     status = "Rejected" if reject else "Approved"

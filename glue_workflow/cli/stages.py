@@ -146,17 +146,17 @@ def promote_command(
     )
 
 
-def approve_stage(
-    settings: Any, sm: Any, package_arn: str, stage_name: str, *, revoke: bool
-) -> None:
+def approve_stage(settings: Any, sm: Any, package: str, stage_name: str, *, revoke: bool) -> None:
     """``glue-wf approve --stage STAGE``: record (or revoke) a stage's manual approval."""
     from glue_workflow.clients import client
     from glue_workflow.config import CONFIG_FILE
     from glue_workflow.stages.config import find_stage
+    from glue_workflow.stages.packages import resolve_package_arn
     from glue_workflow.stages.records import record_approval, revoke_approval
 
     stage = find_stage(settings.stages, stage_name, str(settings.project_root / CONFIG_FILE))
     with aws_errors():
+        package_arn = resolve_package_arn(sm, package, command="approve")
         if revoke:
             had = revoke_approval(sm, package_arn, stage.name)
             click.echo(
