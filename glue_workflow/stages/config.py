@@ -124,4 +124,3 @@ def find_stage(stages: tuple[Stage, ...], name: str, where: str) -> Stage:
         f"unknown stage {name!r}: {where} declares {declared}; add [stages.{name}] "
         "or use one of those"
     )
-

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import getpass
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -106,7 +106,7 @@ def approvals(tags: Mapping[str, str]) -> dict[str, dict[str, str]]:
 
 
 def promotions(
-    tags: Mapping[str, str], serving: list[Mapping[str, Any]] | None = None
+    tags: Mapping[str, str], serving: Sequence[Mapping[str, Any]] | None = None
 ) -> list[dict[str, Any]]:
     """The package's promotions, by stage; ``serving`` (lineage endpoints) marks live ones.
 
@@ -134,7 +134,7 @@ def promotions(
 
 
 def package_stages(
-    sm: Any, package_arn: str, serving: list[Mapping[str, Any]] | None = None
+    sm: Any, package_arn: str, serving: Sequence[Mapping[str, Any]] | None = None
 ) -> dict[str, Any]:
     """Where a model version is promoted and approved: for ``glue-wf models`` and the console.
 
