@@ -12,6 +12,7 @@ are removed. Only a promotion that passed is recorded, as a tag on the package.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -128,7 +129,9 @@ def promote(
             sm, name, name, stage.instance_type, workflow, count=stage.instance_count
         )
         rollout.roll_out(sm, endpoint, name, "", workflow, log=log)
-        final = ops.wait_endpoint_settled(sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT, log=log)
+        final = ops.wait_endpoint_settled(
+            sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT, log=log, sleep=_sleep
+        )
         ops.check_endpoint_serves(final, name)
     except JobFailed as exc:
         raise PromotionError(f"promote: {exc}") from None
@@ -188,7 +191,9 @@ def _roll_back(sm: Any, endpoint: str, new: str, previous: str | None, *, log: L
             EndpointConfigName=previous,
             DeploymentConfig=rollout.deployment_config(),
         )
-        final = ops.wait_endpoint_settled(sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT, log=log)
+        final = ops.wait_endpoint_settled(
+            sm, endpoint, timeout=rollout.ENDPOINT_TIMEOUT, log=log, sleep=_sleep
+        )
         ops.check_endpoint_serves(final, previous)
         rollout.retire(sm, new, log=log)
     except (JobFailed, ClientError) as exc:
@@ -210,4 +215,9 @@ def _wait_gone(sm: Any, endpoint: str) -> None:
         done=("Gone",),
         what=f"deleting endpoint {endpoint}",
         timeout=900.0,
+        sleep=_sleep,
     )
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)  # looked up at each call, so tests can make waits instant

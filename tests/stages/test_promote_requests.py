@@ -315,3 +315,41 @@ def test_tag_values_keep_to_the_characters_sagemaker_allows() -> None:
     )
     long = records.Caller(arn="a" * 400, user="u")
     assert len(records.approval_tag("prod", at="t", by=long)["Value"]) == 256
+
+
+def test_first_deployment_failing_its_smoke_test_deletes_the_endpoint() -> None:
+    s = Stubs()
+    new = names(DEV, PACKAGE)
+    s.sm.add_response("describe_model_package", package())
+    s.sm.add_response("list_tags", {"Tags": []})
+    add_not_found(s.sm, "describe_endpoint", "churn-dev")
+    add_not_found(s.sm, "describe_model", new)
+    s.sm.add_response("create_model", {"ModelArn": "arn:aws:sagemaker:us-east-1:1:model/m"})
+    add_not_found(s.sm, "describe_endpoint_config", new)
+    s.sm.add_response(
+        "create_endpoint_config", {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:1:ec/c"}
+    )
+    add_not_found(s.sm, "describe_endpoint", "churn-dev")
+    s.sm.add_response(
+        "create_endpoint",
+        {"EndpointArn": "arn:aws:sagemaker:us-east-1:1:endpoint/churn-dev"},
+        {"EndpointName": "churn-dev", "EndpointConfigName": new, "Tags": ANY},
+    )
+    s.sm.add_response("describe_endpoint", endpoint(new) | {"EndpointName": "churn-dev"})
+    s.runtime.add_response("invoke_endpoint", answer(b"not,a,number\n"))
+    s.sm.add_response("delete_endpoint", {}, {"EndpointName": "churn-dev"})
+    s.sm.add_response(
+        "describe_endpoint", endpoint(new, "Deleting") | {"EndpointName": "churn-dev"}
+    )
+    add_not_found(s.sm, "describe_endpoint", "churn-dev")
+    s.sm.add_response("describe_endpoint_config", config(new, new), {"EndpointConfigName": new})
+    s.sm.add_response("delete_endpoint_config", {}, {"EndpointConfigName": new})
+    s.sm.add_response("delete_model", {}, {"ModelName": new})
+    with pytest.raises(PromotionError) as info:
+        promote(s.bundle(), PACKAGE, DEV, role_arn=ROLE, sample=ROWS, log=lambda _l: None)
+    s.verify()
+    assert str(info.value) == (
+        "promote: smoke test of endpoint churn-dev failed: endpoint churn-dev answered a "
+        "non-numeric body: 'not,a,number\\n'; deleted endpoint churn-dev, which this "
+        "promotion had created"
+    )
