@@ -134,6 +134,7 @@ def promote(
         )
         ops.check_endpoint_serves(final, name)
     except JobFailed as exc:
+        _discard_unused(sm, endpoint, name, previous, log=log)
         raise PromotionError(f"promote: {exc}") from None
     try:
         scores = rollout.invoke_rows(clients.runtime, endpoint, rows)
@@ -202,6 +203,19 @@ def _roll_back(sm: Any, endpoint: str, new: str, previous: str | None, *, log: L
             f"endpoints' and update it back to endpoint config {previous} by hand"
         )
     return f"rolled back endpoint {endpoint} to its previous endpoint config {previous} (InService)"
+
+
+def _discard_unused(sm: Any, endpoint: str, new: str, previous: str | None, *, log: Log) -> None:
+    """Delete the new config and model if the endpoint never took them (SageMaker rolled the
+    update back, or the endpoint could not be updated); best effort, the failure is reported."""
+    if new == previous:
+        return
+    try:
+        current = ops.describe_or_none(sm.describe_endpoint, EndpointName=endpoint)
+        if (current or {}).get("EndpointConfigName") != new:
+            rollout.retire(sm, new, log=log)
+    except ClientError as exc:
+        log(f"could not delete the unused endpoint config {new}: {_reason(exc)}")
 
 
 def _wait_gone(sm: Any, endpoint: str) -> None:

@@ -353,3 +353,34 @@ def test_first_deployment_failing_its_smoke_test_deletes_the_endpoint() -> None:
         "non-numeric body: 'not,a,number\\n'; deleted endpoint churn-dev, which this "
         "promotion had created"
     )
+
+
+def test_update_sagemaker_rolled_back_fails_and_removes_the_unused_config() -> None:
+    s = Stubs()
+    new = names(PROD, PACKAGE)
+    s.sm.add_response("describe_model_package", package())
+    s.sm.add_response("list_tags", {"Tags": [APPROVAL]})
+    s.sm.add_response("describe_endpoint", endpoint(OLD))
+    s.sm.add_response(
+        "describe_model",
+        {
+            "ModelName": new,
+            "ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/{new}",
+            "CreationTime": T0,
+        },
+    )
+    s.sm.add_response("describe_endpoint_config", config(new, new))
+    s.sm.add_response("describe_endpoint", endpoint(OLD))
+    s.sm.add_response("update_endpoint", {"EndpointArn": endpoint(OLD)["EndpointArn"]})
+    reason = "Instance failed health check; rolled back to the previous configuration"
+    s.sm.add_response("describe_endpoint", endpoint(OLD) | {"FailureReason": reason})
+    s.sm.add_response("describe_endpoint", endpoint(OLD) | {"FailureReason": reason})
+    s.sm.add_response("describe_endpoint_config", config(new, new), {"EndpointConfigName": new})
+    s.sm.add_response("delete_endpoint_config", {}, {"EndpointConfigName": new})
+    s.sm.add_response("delete_model", {}, {"ModelName": new})
+    with pytest.raises(PromotionError) as info:
+        promote(s.bundle(), PACKAGE, PROD, role_arn=ROLE, sample=ROWS, log=lambda _l: None)
+    s.verify()  # no InvokeEndpoint, no AddTags
+    assert str(info.value) == (
+        f"promote: endpoint churn-prod is InService on config {OLD}, not the new {new}: {reason}"
+    )
