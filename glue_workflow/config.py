@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from glue_workflow.errors import ConfigError
+from glue_workflow.stages.config import Stage, parse_stages
 
 CONFIG_FILE = "glue-wf.toml"
 TARGETS = ("local", "aws")
@@ -84,6 +85,7 @@ class Settings:
     events_role_arn: str | None = None
     warm_spark: WarmSpark = WarmSpark()
     spark_master: str | None = None  # local Spark jobs on this cluster (local target only)
+    stages: tuple[Stage, ...] = ()  # [stages.<name>]: where packages are promoted
 
     @property
     def is_local(self) -> bool:
@@ -197,6 +199,7 @@ def load_settings(
         or (_local_role(region, "glue-wf-events") if local else None),
         warm_spark=warm,
         spark_master=values["spark_master"] if local else None,
+        stages=parse_stages(data.get("stages"), where),
     )
 
 

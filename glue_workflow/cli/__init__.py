@@ -33,7 +33,15 @@ SECTIONS = {
         "cache",
         "events",
     ),
-    "Models and endpoints": ("models", "approve", "endpoints", "invoke", "delete-endpoint"),
+    "Models and endpoints": (
+        "models",
+        "approve",
+        "stages",
+        "promote",
+        "endpoints",
+        "invoke",
+        "delete-endpoint",
+    ),
     "Local target": ("sample-data", "upload-data", "env", "schedule", "console", "local"),
     "Infrastructure (AWS)": ("infra",),
 }

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from glue_workflow.cli.common import echo_json, json_option, with_settings
+from glue_workflow.cli.stages import stage_lines, stages_json
 
 
 def _call(func: Callable[..., Any], *, hint: str = "", **kwargs: Any) -> Any:
@@ -51,10 +52,12 @@ def models_command(settings: Any, as_json: bool) -> None:
     """List Model Registry groups and their model package versions, with lineage.
 
     Each version names the workflow run, training job, input data and data-quality
-    report that produced it and the endpoints serving it (``--json``: ``lineage``).
+    report that produced it and the endpoints serving it (``--json``: ``lineage``), and
+    the stages it was promoted to or approved for (``--json``: ``Stages``).
     """
     from glue_workflow.aws.clients import client
     from glue_workflow.lineage import package_lineage, serving_endpoints
+    from glue_workflow.stages.records import package_stages
 
     sm = client(settings, "sagemaker")
     groups = _paged(
@@ -84,6 +87,14 @@ def models_command(settings: Any, as_json: bool) -> None:
                 ModelPackageName=package["ModelPackageArn"],
             )
             package["lineage"] = package_lineage(described, serving)
+            package["Stages"] = stages_json(
+                _call(
+                    package_stages,
+                    sm=sm,
+                    package_arn=package["ModelPackageArn"],
+                    serving=package["lineage"]["endpoints"],
+                )
+            )
         result.append(
             {
                 "ModelPackageGroupName": group["ModelPackageGroupName"],
@@ -112,43 +123,42 @@ def models_command(settings: Any, as_json: bool) -> None:
                 click.echo(f"        from run {lineage['run_id']} of {lineage['workflow']}")
             for served in lineage["endpoints"]:
                 click.echo(f"        served by {served['endpoint']} ({served['status']})")
+            for line in stage_lines(package["Stages"]):
+                click.echo(f"        {line}")
 
 
 @click.command("approve")
 @click.argument("package")
 @click.option("--reject", is_flag=True, help="Set Rejected instead of Approved.")
 @click.option("--description", default=None, help="ApprovalDescription (≤ 1024 characters).")
+@click.option(
+    "--stage",
+    default=None,
+    metavar="STAGE",
+    help="Record (with --reject: revoke) the manual approval to promote to STAGE instead.",
+)
 @with_settings
-def approve_command(settings: Any, package: str, reject: bool, description: str | None) -> None:
-    """Approve (or --reject) a model package: its ARN, or GROUP/VERSION."""
+def approve_command(
+    settings: Any, package: str, reject: bool, description: str | None, stage: str | None
+) -> None:
+    """Approve (or --reject) a model package: its ARN, or GROUP/VERSION.
+
+    With --stage STAGE, record instead the manual approval that 'glue-wf promote
+    --to STAGE' requires where the stage has approval_required (docs/stages.md).
+    """
     from glue_workflow.aws.clients import client
-    from glue_workflow.errors import ConfigError, NotFoundError
+    from glue_workflow.errors import ConfigError
+    from glue_workflow.stages.packages import resolve_package_arn
 
     sm = client(settings, "sagemaker")
-    package_arn = package
-    if not package.startswith("arn:"):
-        group, _, version = package.rpartition("/")
-        if not group or not version.isdigit():
-            raise ConfigError(
-                f"approve: {package!r} is neither a model package ARN nor GROUP/VERSION "
-                "(e.g. churn-xgb/3); list them with 'glue-wf models'"
-            )
-        found = [
-            p
-            for p in _paged(
-                sm,
-                "list_model_packages",
-                "ModelPackageSummaryList",
-                ModelPackageGroupName=group,
-                MaxResults=100,
-            )
-            if p.get("ModelPackageVersion") == int(version)
-        ]
-        if not found:
-            raise NotFoundError(
-                f"model package group {group!r} has no version {version}; see 'glue-wf models'"
-            )
-        package_arn = found[0]["ModelPackageArn"]
+    if stage is not None:
+        from glue_workflow.cli.stages import approve_stage
+
+        approve_stage(settings, sm, package, stage, revoke=reject)
+        return
+    package_arn = _call(
+        resolve_package_arn, hint="see 'glue-wf models'", sm=sm, package=package, command="approve"
+    )
     if description is not None and len(description) > 1024:
         raise ConfigError("approve: --description is limited to 1024 characters")
     status = "Rejected" if reject else "Approved"

@@ -83,9 +83,11 @@ class Insights:
             },
         )
         serving = self._serving()
+        lineage = package_lineage(package, serving)
         view.update(
             group=group,
-            lineage=package_lineage(package, serving),
+            lineage=lineage,
+            stages=self._stages(str(package.get("ModelPackageArn")), lineage["endpoints"]),
             evaluation=evaluation.to_dict(),
             charts=evaluation_charts(evaluation.quality, evaluation.importance),
         )
@@ -96,6 +98,18 @@ class Insights:
             return serving_endpoints(self.models.sagemaker)
         except GlueWfError as exc:  # AWS's answer, translated by glue_workflow.aws
             raise ApiError(502, f"listing the endpoints serving models: {exc}") from exc
+
+    def _stages(self, arn: str, serving: list[dict[str, Any]]) -> dict[str, Any]:
+        """Where the version was promoted (docs/stages.md); the page still shows without it."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from glue_workflow.errors import GlueWfError
+        from glue_workflow.stages.records import package_stages
+
+        try:
+            return package_stages(self.models.sagemaker, arn, serving)
+        except (ClientError, BotoCoreError, GlueWfError) as exc:
+            return {"promotions": [], "approvals": {}, "error": f"reading its tags: {exc}"}
 
     # --- runs over time ----------------------------------------------------------------
 

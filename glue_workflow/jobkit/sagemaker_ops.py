@@ -377,6 +377,7 @@ def wait_endpoint_settled(
     timeout: float = 3600.0,
     policy: PollPolicy = DEFAULT_POLL,
     sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = _log,
 ) -> dict[str, Any]:
     """Wait until an endpoint is no longer Creating/Updating/...; return its description."""
     sleep(policy.initial)
@@ -388,7 +389,7 @@ def wait_endpoint_settled(
         timeout=timeout,
         policy=policy,
         sleep=sleep,
-        on_change=lambda d: _log(f"endpoint {name}: {d.get('EndpointStatus')}"),
+        on_change=lambda d: log(f"endpoint {name}: {d.get('EndpointStatus')}"),
     )
 
 

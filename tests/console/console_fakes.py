@@ -309,6 +309,7 @@ class FakeSageMaker:
     def __init__(self) -> None:
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.endpoints: dict[str, dict[str, Any]] = {}
+        self.tags: dict[str, list[dict[str, str]]] = {}  # resource ARN -> ListTags' Tags
 
     def add_version(
         self,
@@ -448,6 +449,8 @@ class FakeSageMaker:
                         "Containers": [{"ModelPackageName": package}] if package else [],
                     }
             raise _aws_not_found("describe_model", params["ModelName"])
+        if operation == "ListTags":
+            return {"Tags": list(self.tags.get(params["ResourceArn"], []))}
         raise LocalServiceError("NotSupportedLocally", f"fake sagemaker: {operation}", 501)
 
     def add_endpoint(

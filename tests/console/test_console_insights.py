@@ -157,6 +157,28 @@ def test_model_version_has_lineage_charts_and_metrics(console: Any, seeded) -> N
     )
 
 
+def test_model_version_shows_where_it_is_promoted(console: Any, seeded) -> None:
+    assert console.get("/api/models/churn-xgb/versions/1").json()["stages"] == {
+        "promotions": [],
+        "approvals": {},
+    }
+    console.sagemaker.tags[seeded["arn"]] = [
+        {
+            "Key": "glue-wf:stage:prod",
+            "Value": "endpoint=churn-xgb config=churn-xgb-cfg-1 at=2026-01-02T03:04:05Z "
+            "by=arn:aws:iam::000000000000:root user=alice",
+        },
+        {"Key": "glue-wf:stage:dev", "Value": "endpoint=churn-dev config=c at=t by=b user=u"},
+        {"Key": "glue-wf:approval:prod", "Value": "at=2026-01-01T00:00:00Z by=b user=bob"},
+    ]
+    stages = console.get("/api/models/churn-xgb/versions/1").json()["stages"]
+    assert [(p["stage"], p["endpoint"], p["current"]) for p in stages["promotions"]] == [
+        ("dev", "churn-dev", False),
+        ("prod", "churn-xgb", True),
+    ]
+    assert stages["approvals"] == {"prod": {"at": "2026-01-01T00:00:00Z", "by": "b", "user": "bob"}}
+
+
 def test_trend_marks_the_rejected_run_with_the_gate_reason(console: Any, seeded) -> None:
     t = console.get("/api/workflows/demo/trend").json()
     assert t["gate_metrics"] == ["accuracy"]
@@ -212,8 +234,13 @@ def _path_points(d: str) -> list[tuple[float, float]]:
 @pytest.mark.browser
 def test_version_page_and_comparison_draw_the_data(console: Any, seeded, page) -> None:
     base = f"http://{console.host}"
+    console.sagemaker.tags[seeded["arn"]] = [
+        {"Key": "glue-wf:stage:prod", "Value": "endpoint=churn-xgb config=c at=t by=arn:x user=u"}
+    ]
     page.goto(f"{base}/models/churn-xgb/versions/1")
     page.wait_for_selector("svg.chart-roc path.curve")
+    stages = page.locator("#version-stages li").first
+    assert stages.inner_text().startswith("prod → churn-xgb serving · promoted")
     roc = page.locator("svg.chart-roc path.curve")
     points = _path_points(roc.get_attribute("d"))
     assert len(points) == len(ROC_FPR) == int(roc.get_attribute("data-points"))

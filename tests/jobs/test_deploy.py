@@ -23,7 +23,6 @@ TEST_CSV = b"1,0.5,3,2\n0,0.1,1,0\n1,0.9,2,2\n"
 @pytest.fixture(autouse=True)
 def _fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deploy.ops.time, "sleep", lambda _s: None)
-    monkeypatch.setattr(deploy.time, "sleep", lambda _s: None)
 
 
 def package(status: str) -> dict[str, Any]:

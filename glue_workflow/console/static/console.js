@@ -473,6 +473,12 @@ async function viewVersion() {
   const endpoints = l.endpoints.length ? h("ul", { id: "lineage-endpoints" }, l.endpoints.map((e) => h("li", {},
     h("a", { href: `/endpoints/${enc(e.endpoint)}` }, e.endpoint), " ", badge(e.status), ` variant ${e.variant} · config ${e.endpoint_config}`)))
     : h("span", { class: "muted", id: "lineage-endpoints" }, "not served by any endpoint");
+  const st = v.stages || { promotions: [], approvals: {} };
+  const stages = st.promotions.length || Object.keys(st.approvals).length ? h("ul", { id: "version-stages" },
+    st.promotions.map((p) => h("li", {}, `${p.stage} → `, h("a", { href: `/endpoints/${enc(p.endpoint)}` }, p.endpoint),
+      " ", badge(p.current ? "serving" : "replaced"), ` · promoted ${fmtTime(p.at)} by ${p.by}`)),
+    Object.entries(st.approvals).map(([s, a]) => h("li", {}, `approved for ${s} ${fmtTime(a.at)} by ${a.by}`)))
+    : h("span", { class: "muted", id: "version-stages" }, st.error || "not promoted to any stage");
   app.replaceChildren(h("h1", {}, h("a", { href: `/models/${enc(group)}` }, group), " · version ", h("span", { class: "mono" }, v.version)),
     h("div", { class: "row" },
       h("div", { class: "card grow" }, h("h2", {}, "Version"), facts([["Approval", badge(v.approval)], ["Status", v.status || "—"],
@@ -480,7 +486,7 @@ async function viewVersion() {
       h("div", { class: "card grow", id: "lineage" }, h("h2", {}, "Lineage"), facts([
         ["Workflow", l.workflow ? h("a", { href: `/workflows/${enc(l.workflow)}` }, l.workflow) : "—"], ["Run", runLink],
         ["Training job", mono(l.training_job)], ["Input data", mono(l.input_uri)], ["Data quality", mono(l.data_quality_uri)],
-        ["Evaluation", mono(l.evaluation_uri)], ["Served by", endpoints]]))),
+        ["Evaluation", mono(l.evaluation_uri)], ["Served by", endpoints], ["Stages", stages]]))),
     evaluationBox(v));
 }
 

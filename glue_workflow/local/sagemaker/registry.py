@@ -38,7 +38,7 @@ _METRIC_SECTIONS = {
 }
 
 
-def _key(group: str, version: int) -> str:
+def package_key(group: str, version: int) -> str:
     return f"{group.lower()}/{version:08d}"
 
 
@@ -193,7 +193,7 @@ class Registry:
                 record["ApprovalDescription"] = params.get("ApprovalDescription", "")
             conn.execute(
                 "INSERT INTO sm_resources (kind, name, created, data) VALUES (?, ?, ?, ?)",
-                (PACKAGE, _key(group_name, version), created.timestamp(), dumps(record)),
+                (PACKAGE, package_key(group_name, version), created.timestamp(), dumps(record)),
             )
         return {"ModelPackageArn": record["ModelPackageArn"]}
 
@@ -210,7 +210,7 @@ class Registry:
             raise model_package_not_found(
                 name_or_arn if name_or_arn.startswith("arn:") else arn("model-package", name_or_arn)
             )
-        record = self.resources.get(PACKAGE, _key(group, version))
+        record = self.resources.get(PACKAGE, package_key(group, version))
         if record is None:
             raise model_package_not_found(arn("model-package", f"{group}/{version}"))
         return record
@@ -293,14 +293,14 @@ class Registry:
             record["LastModifiedBy"] = {}
             return record
 
-        key = _key(current["ModelPackageGroupName"], current["ModelPackageVersion"])
+        key = package_key(current["ModelPackageGroupName"], current["ModelPackageVersion"])
         self.resources.update(PACKAGE, key, change)
         return {"ModelPackageArn": current["ModelPackageArn"]}
 
     def delete_package(self, params: dict[str, Any]) -> dict[str, Any]:
         current = self.package(params["ModelPackageName"])
         self.resources.delete(
-            PACKAGE, _key(current["ModelPackageGroupName"], current["ModelPackageVersion"])
+            PACKAGE, package_key(current["ModelPackageGroupName"], current["ModelPackageVersion"])
         )
         return {}
 

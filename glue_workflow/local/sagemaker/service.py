@@ -11,6 +11,7 @@ from glue_workflow.local.sagemaker.endpoints import Endpoints
 from glue_workflow.local.sagemaker.models import Models
 from glue_workflow.local.sagemaker.processing import Processing
 from glue_workflow.local.sagemaker.registry import Registry
+from glue_workflow.local.sagemaker.tags import Tags
 from glue_workflow.local.sagemaker.training import Training
 from glue_workflow.local.store import LocalHome
 
@@ -18,7 +19,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 class SageMakerService:
-    """Training, processing, Model Registry, models, endpoint configs and endpoints."""
+    """Training, processing, Model Registry, models, endpoint configs, endpoints, tags."""
 
     def __init__(self, home: LocalHome) -> None:
         self.home = home
@@ -28,6 +29,7 @@ class SageMakerService:
         registry = Registry(resources)
         models = Models(resources, registry)
         endpoints = Endpoints(resources, models)
+        tags = Tags(resources, registry)
         self._handlers: dict[str, Handler] = {
             "CreateTrainingJob": training.create,
             "DescribeTrainingJob": training.describe,
@@ -59,6 +61,9 @@ class SageMakerService:
             "ListEndpoints": endpoints.list_endpoints,
             "UpdateEndpoint": endpoints.update_endpoint,
             "DeleteEndpoint": endpoints.delete_endpoint,
+            "AddTags": tags.add_tags,
+            "ListTags": tags.list_tags,
+            "DeleteTags": tags.delete_tags,
         }
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Promotion of model packages across deployment stages (dev -> qa -> prod)."""
