@@ -217,7 +217,7 @@ def test_stop_and_resume_rules(console):
     assert resume.status == 409
     assert resume.json()["error"]["message"] == (
         f"run {live} of workflow 'demo' is RUNNING: only a COMPLETED run can be resumed; "
-        "wait for it to finish"
+        f"wait for it to finish (glue-wf status {live} --wait) or stop it (glue-wf stop {live})"
     )
     assert console.post(f"/api/workflows/demo/runs/{live}/stop").status == 202
     assert console.glue.runs[live]["Status"] == "STOPPED"
@@ -230,7 +230,9 @@ def test_stop_and_resume_rules(console):
     clean = console.glue.add_run("demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"]})
     nothing = console.post(f"/api/workflows/demo/runs/{clean}/resume")
     assert nothing.status == 409
-    assert "has no failed, timed-out or stopped job node to resume from" in nothing.text
+    assert "has no failed, timed-out or stopped job node left unhandled to resume from" in (
+        nothing.text
+    )
 
     failed = console.glue.add_run(
         "demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED"]}
@@ -244,11 +246,14 @@ def test_stop_and_resume_rules(console):
     never = console.post(f"/api/workflows/demo/runs/{failed}/resume", {"node_ids": ["demo-alert"]})
     assert never.status == 409
     assert never.json()["error"]["message"] == (
-        f"job node 'demo-alert' never ran in run {failed}: resume only from nodes that ran"
+        f"cannot resume run {failed} from demo-alert: never ran in that run (Glue resumes only "
+        "nodes with a run attempt)"
     )
     unknown = console.post(f"/api/workflows/demo/runs/{failed}/resume", {"node_ids": ["x"]})
     assert unknown.status == 404
-    assert "has no job node 'x'; its job nodes are demo-alert, demo-fit, demo-prep" in unknown.text
+    assert "no job node 'x' in this run: job nodes: demo-alert, demo-fit, demo-prep" in (
+        unknown.text
+    )
 
 
 def test_models_metrics_and_approval(console):
