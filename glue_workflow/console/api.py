@@ -158,20 +158,17 @@ class ConsoleApi:
 def build_api(settings: Settings) -> ConsoleApi:
     """The API over the settings' target, with clients from ``glue_workflow.clients``."""
     from glue_workflow.clients import client, session_for
+    from glue_workflow.services.endpoints import local_urls
 
     session = session_for(settings)
-    log_path: Callable[[str], Path] | None = None
-    endpoint_url: Callable[[str], str | None] | None = None
-    if settings.is_local:
-        log_path = _local_log_path(settings.home)
-        endpoint_url = _local_endpoint_url(settings.home)
+    log_path = _local_log_path(settings.home) if settings.is_local else None
     return ConsoleApi(
         Workflows(client(settings, "glue", session), settings=settings, log_path=log_path),
         Models(
             client(settings, "sagemaker", session),
             client(settings, "sagemaker-runtime", session),
             client(settings, "s3", session),
-            endpoint_url=endpoint_url,
+            endpoint_url=local_urls(settings),
         ),
     )
 
@@ -186,15 +183,3 @@ def _local_log_path(home: Path) -> Callable[[str], Path]:
         return path
 
     return log_path
-
-
-def _local_endpoint_url(home: Path) -> Callable[[str], str | None]:
-    def endpoint_url(name: str) -> str | None:
-        try:
-            from glue_workflow.local.sagemaker.endpoints import endpoint_url as url_of
-        except ImportError:
-            return None
-        url: str | None = url_of(home, name)
-        return url
-
-    return endpoint_url

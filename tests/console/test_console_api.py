@@ -136,13 +136,16 @@ def test_unknown_names_are_404_with_reason(console):
         "/api/jobs/demo-prep/runs/..%2Fx/log": (
             "no run '../x' of job 'demo-prep': job run ids are letters, digits, _ and -"
         ),
+        # The Model Registry and endpoint services' messages: the same as glue-wf's.
         "/api/models/nope": (
-            "no model package group 'nope': ModelPackageGroup "
-            "arn:aws:sagemaker:us-east-1:000000000000:model-package-group/nope does not exist."
+            "ValidationException: ModelPackageGroup "
+            "arn:aws:sagemaker:us-east-1:000000000000:model-package-group/nope does not exist; "
+            "see 'glue-wf models'"
         ),
         "/api/endpoints/nope": (
-            "no endpoint 'nope': Could not find endpoint "
-            '"arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".'
+            "ValidationException: Could not find endpoint "
+            '"arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope"; '
+            "list the endpoints with 'glue-wf endpoints'"
         ),
         "/api/nothing": "no API route GET /api/nothing (see docs/console.md)",
     }
@@ -313,7 +316,8 @@ def test_models_metrics_and_approval(console):
     missing = console.post("/api/models/churn-xgb/versions/9/approval", {"status": "Rejected"})
     assert missing.status == 404
     assert (
-        missing.json()["error"]["message"] == "model package group 'churn-xgb' has no version '9'"
+        missing.json()["error"]["message"]
+        == "model package group 'churn-xgb' has no version 9; see 'glue-wf models'"
     )
 
 
