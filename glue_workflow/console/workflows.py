@@ -214,14 +214,22 @@ class Workflows:
         # Jobs put properties while the run goes on: judge with the fresh ones.
         fresh = {**raw, "WorkflowRunProperties": dict(properties)}
         view = self._summary(fresh)
+        state = run_status(name, fresh)
         view["workflow"] = name
-        view["graph"] = graph_view(raw.get("Graph"), workflow=name, with_runs=True, now=self._now())
+        view["graph"] = graph_view(
+            raw.get("Graph"),
+            workflow=name,
+            with_runs=True,
+            now=self._now(),
+            fired_triggers=[
+                r.name for r in state.nodes if r.type == "TRIGGER" and r.state == "FIRED"
+            ],
+        )
         view["failures"] = self._failures(fresh, view["graph"])
         notes = job_notes(fresh, name)  # step cache: "cached (from run X)" / "ran: why"
         for node in view["graph"].get("nodes") or []:
             if node.get("name") in notes:
                 node["cache"] = notes[node["name"]]
-        state = run_status(name, fresh)
         view["resumable_node_ids"] = [row.unique_id for row in state.resume_candidates]
         view["live"] = state.live
         return view
