@@ -150,21 +150,8 @@ class Workflows:
         }
 
     def runs(self, name: str, limit: int = MAX_RUNS) -> dict[str, Any]:
-        check_id(name, "workflow")
-        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
-        runs: list[dict[str, Any]] = []
-        token: str | None = None
-        while len(runs) < limit:
-            params: dict[str, Any] = {"Name": name, "IncludeGraph": True, "MaxResults": limit}
-            if token:
-                params["NextToken"] = token
-            page = self._call(f"runs of workflow {name!r}", "get_workflow_runs", **params)
-            runs.extend(page.get("Runs", []))
-            token = page.get("NextToken")
-            if not token:
-                break
-        runs.sort(key=lambda r: _iso(r.get("StartedOn")) or "", reverse=True)
-        return {"workflow": name, "runs": [self._summary(r) for r in runs[:limit]]}
+        runs = control.history(self._runs(name), limit)  # newest first, as glue-wf runs
+        return {"workflow": name, "runs": [self._summary(r) for r in runs]}
 
     def _summary(self, run: Mapping[str, Any]) -> dict[str, Any]:
         state = run_status(str(run.get("Name") or ""), run)  # what glue-wf status says
@@ -191,17 +178,10 @@ class Workflows:
         }
 
     def _get_run(self, name: str, run_id: str) -> dict[str, Any]:
-        check_id(name, "workflow")
         check_id(run_id, f"run of workflow {name!r}")
-        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
-        run: dict[str, Any] = self._call(
-            f"no run {run_id!r} of workflow {name!r}",
-            "get_workflow_run",
-            Name=name,
-            RunId=run_id,
-            IncludeGraph=True,
-        )["Run"]
-        return run
+        target = self._runs(name)
+        target.glue.workflow(name, self._settings.target)  # a missing workflow says so
+        return target.glue.run(name, run_id)
 
     def run(self, name: str, run_id: str) -> dict[str, Any]:
         raw = self._get_run(name, run_id)

@@ -125,9 +125,13 @@ def test_job_log_tail_and_missing_log(console):
 def test_unknown_names_are_404_with_reason(console):
     cases = {
         "/api/workflows/nope": "no workflow 'nope': Workflow nope not found",
-        "/api/workflows/nope/runs": "no workflow 'nope': Workflow nope not found",
+        # Run control's messages: the same as glue-wf runs / status.
+        "/api/workflows/nope/runs": (
+            "workflow 'nope' is not deployed on target local: run 'glue-wf deploy --target "
+            "local' first"
+        ),
         "/api/workflows/demo/runs/wr_missing": (
-            "no run 'wr_missing' of workflow 'demo': Workflow run wr_missing not found"
+            "no run 'wr_missing' of workflow 'demo': list runs with 'glue-wf runs'"
         ),
         "/api/workflows/..%2F..%2Fetc": "no workflow '../../etc': Workflow ../../etc not found",
         "/api/workflows/a%0Ab": (
