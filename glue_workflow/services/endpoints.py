@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from glue_workflow.config import Settings
-from glue_workflow.errors import NotFoundError, RunError
+from glue_workflow.errors import GlueWfError, NotFoundError, RunError
 from glue_workflow.services.sagemaker_calls import MAX_RESULTS, call, paged
 
 HINT = "list the endpoints with 'glue-wf endpoints'"
@@ -147,7 +147,12 @@ class Endpoints:
         params: dict[str, Any] = {"EndpointName": name, "ContentType": content_type, "Body": body}
         if accept:
             params["Accept"] = accept
-        answer = call(self.runtime.invoke_endpoint, hint=HINT, **params)
+        try:
+            answer = call(self.runtime.invoke_endpoint, hint=HINT, **params)
+        except NotFoundError:
+            raise
+        except GlueWfError as exc:  # e.g. ModelError: the model refused the input
+            raise GlueWfError(f"invoking endpoint {name!r}: {exc}") from exc.__cause__
         data = answer["Body"].read() if max_bytes is None else answer["Body"].read(max_bytes)
         return Invocation(body=bytes(data), content_type=answer.get("ContentType"))
 

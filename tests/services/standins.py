@@ -142,7 +142,7 @@ class EndpointStandIn:
 
 
 class RuntimeStandIn:
-    """Scores each CSV line with its number of fields / 10."""
+    """Scores each CSV line with its number of fields / 10; refuses non-numbers."""
 
     def __init__(self, endpoints: EndpointStandIn) -> None:
         self.endpoints = endpoints
@@ -153,5 +153,15 @@ class RuntimeStandIn:
             raise self.endpoints._not_found("endpoint", name)
         body = params["Body"]
         lines = (body if isinstance(body, bytes) else body.read()).decode().splitlines()
+        if any(
+            not field.strip().replace(".", "").isdigit() for ln in lines for field in ln.split(",")
+        ):
+            # SageMaker's answer when the model's container rejects the input (HTTP 424).
+            raise LocalServiceError(
+                "ModelError",
+                'Received client error (400) from primary with message "could not convert '
+                'string to float"',
+                424,
+            )
         out = "\n".join(str(len(line.split(",")) / 10) for line in lines).encode()
         return {"Body": StreamingBody(io.BytesIO(out), len(out)), "ContentType": "text/csv"}

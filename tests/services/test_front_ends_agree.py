@@ -316,6 +316,16 @@ def test_endpoint_lists_invocations_and_deletes_agree(fronts: FrontEnds) -> None
         "POST", "/api/endpoints/churn-xgb/invocations", {"csv": "1,2,3\n4,5\n"}
     )
     assert scored_cli.data.strip() == scored_page.data["body"] == "0.3\n0.2"
+    refused_cli = fronts.cli("invoke", "churn-xgb", stdin="a,b\n")
+    refused_page = fronts.console("POST", "/api/endpoints/churn-xgb/invocations", {"csv": "a,b"})
+    assert (
+        refused_cli.data
+        == refused_page.data
+        == (
+            "invoking endpoint 'churn-xgb': ModelError: Received client error (400) from primary "
+            'with message "could not convert string to float"'
+        )
+    )
 
     deleted = fronts.cli("delete-endpoint", "churn-xgb-canary", "--yes")
     assert deleted.data.splitlines() == [
