@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from glue_workflow.errors import GlueWfError
+from botocore.exceptions import ClientError
+
+from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, NotSupportedError
 from glue_workflow.jobkit.aws_errors import is_not_found_answer
+from glue_workflow.runs.control import SecretRunPropertyError
+from glue_workflow.runs.glue_api import ConcurrentRunsExceeded
+from glue_workflow.runs.resume import NothingToResume, RunStateError
 
 # AWS error code -> HTTP status the console answers with.
 _STATUS_BY_CODE = {
@@ -60,13 +65,6 @@ def from_client_error(exc: Exception, *, what: str) -> ApiError:
 
 def from_product_error(exc: GlueWfError) -> ApiError:
     """The answer to an error of a service shared with the CLI (same message)."""
-    from botocore.exceptions import ClientError
-
-    from glue_workflow.errors import ConfigError, NotFoundError, NotSupportedError
-    from glue_workflow.runs.control import SecretRunPropertyError
-    from glue_workflow.runs.glue_api import ConcurrentRunsExceeded
-    from glue_workflow.runs.resume import NothingToResume, RunStateError
-
     if isinstance(exc, ApiError):
         return exc
     message = str(exc)
