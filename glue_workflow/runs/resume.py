@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_workflow.errors import NotFoundError, RunError
 from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
-from glue_workflow.runs.verdict import judge
+from glue_workflow.runs.verdict import Verdict, judge
 
 if TYPE_CHECKING:
     from glue_workflow.runs.control import RunTarget
@@ -44,11 +44,14 @@ def job_rows(run: Mapping[str, Any]) -> list[NodeRow]:
     return [r for r in node_rows(run) if r.type == "JOB"]
 
 
-def resume_candidates(run: Mapping[str, Any]) -> tuple[NodeRow, ...]:
-    """The job nodes a resume of ``run`` restarts by default (none unless COMPLETED)."""
+def resume_candidates(
+    run: Mapping[str, Any], verdict: Verdict | None = None
+) -> tuple[NodeRow, ...]:
+    """The job nodes a resume of ``run`` restarts by default (none unless COMPLETED);
+    ``verdict``: ``judge(run)`` when the caller has it."""
     if run.get("Status") != "COMPLETED":
         return ()
-    unhandled = {n.job for n in judge(run).unhandled}
+    unhandled = {n.job for n in (verdict or judge(run)).unhandled}
     return tuple(r for r in job_rows(run) if r.state in FAILED_STATES and r.name in unhandled)
 
 

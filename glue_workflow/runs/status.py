@@ -47,11 +47,12 @@ class RunStatus:
 
 def run_status(workflow: str, run: Mapping[str, Any]) -> RunStatus:
     """``run``: a GetWorkflowRun(IncludeGraph=True) answer, with fresh run properties."""
+    verdict = judge(run)
     return RunStatus(
         workflow=workflow,
         run_id=str(run.get("WorkflowRunId")),
         status=str(run.get("Status")),
-        verdict=judge(run),
+        verdict=verdict,
         nodes=tuple(node_rows(run)),
-        resume_candidates=resume_candidates(run),
+        resume_candidates=resume_candidates(run, verdict),
     )
