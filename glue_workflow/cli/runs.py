@@ -216,11 +216,11 @@ def resume_command(
     With --json: {"RunId", "PreviousRunId", "Selected", "Restarted"}; with --wait as
     well, the new run's final status JSON.
     """
-    from glue_workflow.runs import control
+    from glue_workflow.runs import control, resume
 
     target = control.open_runs(settings, workflow=workflow)
     run_id = control.resolve_run_id(target, run_id)
-    resumed = control.resume(target, run_id, nodes)
+    resumed = resume.resume(target, run_id, nodes)
     click.echo(
         f"resuming from {', '.join(resumed.selected)} "
         f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)",
@@ -332,7 +332,7 @@ def _wait_and_exit(
     verdict = judge(run)
     if verdict.exit_code(fail_on_rejection=fail_on_rejection):
         flag = " (--fail-on-rejection)" if verdict.outcome == "succeeded" else ""
-        raise RunVerdictError(f"run {run_id}: {verdict.summary}{flag}")
+        raise RunVerdictError(f"run {run_id}: {verdict.short_summary}{flag}")
 
 
 def _print_run(target: Any, run: dict[str, Any]) -> None:
@@ -366,10 +366,11 @@ def _print_verdict(target: Any, run: dict[str, Any]) -> None:
     from glue_workflow.runs import view
     from glue_workflow.runs.cache_view import notes as cache_notes
     from glue_workflow.runs.failure_report import run_failures
+    from glue_workflow.runs.resume import resume_candidates
     from glue_workflow.runs.verdict import judge
 
     verdict = judge(run)
-    click.echo(f"verdict: {verdict.summary}")
+    click.echo(f"verdict: {verdict.short_summary}")
     for node, note in cache_notes(run).items():  # in full: the table's column is cut
         click.echo(f"cache {node}: {note}")
     where = "" if target.settings.is_local else " --target aws"
@@ -377,6 +378,10 @@ def _print_verdict(target: Any, run: dict[str, Any]) -> None:
         for line in failure.lines():
             click.echo(line)
         click.echo(f"  glue-wf logs {run.get('WorkflowRunId')} {failure.node}{where}")
+    candidates = resume_candidates(run)
+    if candidates:
+        names = ", ".join(row.name for row in candidates)
+        click.echo(f"resume: glue-wf resume {run.get('WorkflowRunId')}{where} restarts {names}")
     if target.settings.is_local:
         url = view.local_console_url(target.workflow, str(run.get("WorkflowRunId")))
         click.echo(f"console: run 'glue-wf console', then open {url}")

@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from glue_workflow.config import Settings
-from glue_workflow.console.errors import ApiError
+from glue_workflow.console.errors import ApiError, from_product_error
 from glue_workflow.console.insights import Insights
 from glue_workflow.console.models import Models
 from glue_workflow.console.workflows import MAX_LOG_BYTES, MAX_RUNS, Workflows
+from glue_workflow.errors import GlueWfError
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -143,7 +144,12 @@ class ConsoleApi:
                 allowed.append(route.method)
                 continue
             args = tuple(unquote(g) for g in match.groups())
-            return route.status, route.handler(Call(args=args, query=query, body=body))
+            try:
+                return route.status, route.handler(Call(args=args, query=query, body=body))
+            except ApiError:
+                raise
+            except GlueWfError as exc:  # from a service shared with the CLI
+                raise from_product_error(exc) from exc
         if allowed:
             raise ApiError(405, f"{method} is not allowed on {path}; use {', '.join(allowed)}")
         raise ApiError(404, f"no API route {method} {path} (see docs/console.md)")
@@ -152,20 +158,17 @@ class ConsoleApi:
 def build_api(settings: Settings) -> ConsoleApi:
     """The API over the settings' target, with clients from ``glue_workflow.aws.clients``."""
     from glue_workflow.aws.clients import client, session_for
+    from glue_workflow.services.endpoints import local_urls
 
     session = session_for(settings)
-    log_path: Callable[[str], Path] | None = None
-    endpoint_url: Callable[[str], str | None] | None = None
-    if settings.is_local:
-        log_path = _local_log_path(settings.home)
-        endpoint_url = _local_endpoint_url(settings.home)
+    log_path = _local_log_path(settings.home) if settings.is_local else None
     return ConsoleApi(
-        Workflows(client(settings, "glue", session), log_path=log_path, region=settings.region),
+        Workflows(client(settings, "glue", session), settings=settings, log_path=log_path),
         Models(
             client(settings, "sagemaker", session),
             client(settings, "sagemaker-runtime", session),
             client(settings, "s3", session),
-            endpoint_url=endpoint_url,
+            endpoint_url=local_urls(settings),
         ),
     )
 
@@ -180,15 +183,3 @@ def _local_log_path(home: Path) -> Callable[[str], Path]:
         return path
 
     return log_path
-
-
-def _local_endpoint_url(home: Path) -> Callable[[str], str | None]:
-    def endpoint_url(name: str) -> str | None:
-        try:
-            from glue_workflow.local.sagemaker.endpoints import endpoint_url as url_of
-        except ImportError:
-            return None
-        url: str | None = url_of(home, name)
-        return url
-
-    return endpoint_url

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from glue_workflow.errors import GlueWfError
+from botocore.exceptions import ClientError
+
+from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, NotSupportedError
 from glue_workflow.jobkit.aws_errors import is_not_found_answer
+from glue_workflow.runs.control import SecretRunPropertyError
+from glue_workflow.runs.glue_api import ConcurrentRunsExceeded
+from glue_workflow.runs.resume import NothingToResume, RunStateError
 
 # AWS error code -> HTTP status the console answers with.
 _STATUS_BY_CODE = {
@@ -56,6 +61,29 @@ def from_client_error(exc: Exception, *, what: str) -> ApiError:
     if is_not_found_answer(code, message):
         status = 404
     return ApiError(status, f"{what}: {message}", code=code)
+
+
+def from_product_error(exc: GlueWfError) -> ApiError:
+    """The answer to an error of a service shared with the CLI (same message)."""
+    if isinstance(exc, ApiError):
+        return exc
+    message = str(exc)
+    for kind, status, code in (
+        (NothingToResume, 409, "NothingToResume"),
+        (RunStateError, 409, "IllegalWorkflowState"),
+        (ConcurrentRunsExceeded, 409, "ConcurrentRunsExceededException"),
+        (SecretRunPropertyError, 400, "SecretRunProperty"),
+        (NotFoundError, 404, None),
+        (ConfigError, 400, None),
+        (NotSupportedError, 501, None),
+    ):
+        if isinstance(exc, kind):
+            return ApiError(status, message, code=code)
+    cause = exc.__cause__
+    if isinstance(cause, ClientError):
+        translated = from_client_error(cause, what="")
+        return ApiError(translated.status, message, code=translated.code)
+    return ApiError(502, message, code=type(exc).__name__)
 
 
 def call(client: Any, what: str, operation: str, **params: Any) -> dict[str, Any]:

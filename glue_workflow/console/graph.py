@@ -8,7 +8,7 @@ uncrossed for the small graphs Glue workflows are (≤ 100 nodes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -188,11 +188,13 @@ def graph_view(
     workflow: str,
     with_runs: bool,
     now: datetime | None = None,
+    fired_triggers: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The console's view of a Glue graph: placed nodes, labelled edges, canvas size.
 
     ``with_runs`` adds each job node's attempts and state class (a run's graph); a
-    trigger node then records whether it fired in this run (a job run names it).
+    trigger node then records whether it fired in this run: ``fired_triggers`` (the
+    run status's rule, as ``glue-wf status`` shows), else any job run naming it.
     """
     graph = graph or {}
     raw_nodes = list(graph.get("Nodes") or [])
@@ -235,6 +237,7 @@ def graph_view(
             fired.update(str(r["TriggerName"]) for r in runs if r.get("TriggerName"))
         nodes.append(view)
     if with_runs:
+        fired = set(fired) if fired_triggers is None else set(fired_triggers)
         for view in nodes:
             if view["type"] == "TRIGGER":
                 view["state_class"] = "fired" if view["name"] in fired else NOT_STARTED

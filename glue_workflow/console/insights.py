@@ -34,11 +34,6 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def display_verdict(run: Mapping[str, Any]) -> str:
-    """The run's verdict, ``rejected`` when a gate rejected its model."""
-    return "rejected" if run.get("rejections") else str(run.get("verdict"))
-
-
 def data_quality(properties: Mapping[str, str]) -> dict[str, str]:
     return {
         k: v
@@ -202,7 +197,7 @@ def _run_head(run: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "run_id": run["run_id"],
         "status": run["status"],
-        "verdict": display_verdict(run),
+        "verdict": run["verdict"],  # the run status's label, as everywhere
         "verdict_summary": run["verdict_summary"],
         "rejections": run["rejections"],
         "started_on": run["started_on"],

@@ -1,4 +1,4 @@
-"""Model Registry and endpoints, read and driven through the SageMaker API (the CLI's calls)."""
+"""Model Registry and endpoints for the console: views over the services the CLI uses."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from glue_workflow.console.errors import ApiError, call, listed
+from glue_workflow.console.errors import ApiError
+from glue_workflow.services.endpoints import Endpoint, Endpoints
+from glue_workflow.services.registry import APPROVAL_STATUSES, MAX_DESCRIPTION, ModelGroup, Registry
 
 # SageMaker names: letters, digits, hyphens, alphanumeric at both ends, ≤ 63 chars.
 _NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 _S3_URI = re.compile(r"s3://([^/]+)/(.+)")
-APPROVAL = ("Approved", "Rejected", "PendingManualApproval")
 MAX_METRICS_BYTES = 64 * 1024
 MAX_CSV_BYTES = 1024 * 1024
-MAX_VERSIONS = 100
 
 
 def check_name(value: str, what: str) -> str:
@@ -47,9 +47,9 @@ class Models:
         endpoint_url: Callable[[str], str | None] | None,
     ) -> None:
         self._sm = sagemaker
-        self._runtime = runtime
         self._s3 = s3
-        self._endpoint_url = endpoint_url
+        self.registry = Registry(sagemaker)
+        self.endpoints_service = Endpoints(sagemaker, runtime, url_of=endpoint_url)
 
     @property
     def sagemaker(self) -> Any:
@@ -59,86 +59,31 @@ class Models:
     def s3(self) -> Any:
         return self._s3
 
-    def _call(self, client: Any, what: str, operation: str, **params: Any) -> dict[str, Any]:
-        return call(client, what, operation, **params)
-
-    def _pages(self, what: str, operation: str, key: str, **params: Any) -> list[dict[str, Any]]:
-        return listed(self._sm, what, operation, key, limit=MAX_VERSIONS, **params)
-
     # --- model registry ----------------------------------------------------------------
 
     def groups(self) -> dict[str, Any]:
-        groups = self._pages(
-            "listing model package groups",
-            "list_model_package_groups",
-            "ModelPackageGroupSummaryList",
-        )
-        items = []
-        for group in sorted(groups, key=lambda g: str(g.get("ModelPackageGroupName"))):
-            name = str(group["ModelPackageGroupName"])
-            versions = self._versions(name)
-            latest = versions[0] if versions else None
-            items.append(
-                {
-                    "name": name,
-                    "description": group.get("ModelPackageGroupDescription"),
-                    "status": group.get("ModelPackageGroupStatus"),
-                    "created_on": _iso(group.get("CreationTime")),
-                    "versions": len(versions),
-                    "latest_version": latest.get("ModelPackageVersion") if latest else None,
-                    "latest_approval": latest.get("ModelApprovalStatus") if latest else None,
-                }
-            )
-        return {"groups": items}
-
-    def _versions(self, group: str) -> list[dict[str, Any]]:
-        return self._pages(
-            f"no model package group {group!r}",
-            "list_model_packages",
-            "ModelPackageSummaryList",
-            ModelPackageGroupName=group,
-            SortBy="CreationTime",
-            SortOrder="Descending",
-        )
+        return {"groups": [_group_summary(g) for g in self.registry.groups()]}
 
     def group(self, name: str) -> dict[str, Any]:
         check_name(name, "model package group")
-        group = self._call(
-            self._sm,
-            f"no model package group {name!r}",
-            "describe_model_package_group",
-            ModelPackageGroupName=name,
-        )
-        versions = []
-        for summary in self._versions(name):
-            package = self._call(
-                self._sm,
-                f"model package {summary['ModelPackageArn']}",
-                "describe_model_package",
-                ModelPackageName=summary["ModelPackageArn"],
-            )
-            versions.append(self.version_view(package))
+        group = self.registry.group(name)
         return {
             "name": name,
-            "description": group.get("ModelPackageGroupDescription"),
-            "status": group.get("ModelPackageGroupStatus"),
-            "created_on": _iso(group.get("CreationTime")),
-            "versions": versions,
+            "description": group.description,
+            "status": group.status,
+            "created_on": _iso(group.created),
+            "versions": [self.version_view(self.registry.describe(v.arn)) for v in group.versions],
         }
 
     def package(self, group: str, version: str) -> dict[str, Any]:
         """The described package of ``group``'s ``version``; 404 naming what is missing."""
-        arn = self._package_arn(group, version)
-        return self._call(
-            self._sm, f"model package {arn}", "describe_model_package", ModelPackageName=arn
-        )
+        return self.registry.describe(self._package_arn(group, version))
 
     def _package_arn(self, group: str, version: str) -> str:
         check_name(group, "model package group")
-        for summary in self._versions(group):
-            if str(summary.get("ModelPackageVersion")) == version:
-                return str(summary["ModelPackageArn"])
-        raise ApiError(404, f"model package group {group!r} has no version {version!r}")
+        if not version.isdigit():
+            raise ApiError(404, f"model package group {group!r} has no version {version!r}")
+        return self.registry.package_arn(group, int(version))
 
     def version_view(self, package: Mapping[str, Any]) -> dict[str, Any]:
         containers = (package.get("InferenceSpecification") or {}).get("Containers") or []
@@ -180,49 +125,27 @@ class Models:
     def set_approval(self, group: str, version: str, body: Mapping[str, Any]) -> dict[str, Any]:
         check_name(group, "model package group")
         status = body.get("status")
-        if status not in APPROVAL:
-            raise ApiError(400, f"status must be one of {', '.join(APPROVAL)}, got {status!r}")
+        if status not in APPROVAL_STATUSES:
+            raise ApiError(
+                400, f"status must be one of {', '.join(APPROVAL_STATUSES)}, got {status!r}"
+            )
         description = body.get("description", "")
-        if not isinstance(description, str) or len(description) > 1024:
-            raise ApiError(400, "description must be a string of at most 1024 characters")
+        if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+            raise ApiError(
+                400, f"description must be a string of at most {MAX_DESCRIPTION} characters"
+            )
         arn = self._package_arn(group, version)
-        params: dict[str, Any] = {"ModelPackageArn": arn, "ModelApprovalStatus": status}
-        if description:
-            params["ApprovalDescription"] = description
-        self._call(self._sm, f"updating {arn}", "update_model_package", **params)
-        return {"arn": arn, "version": int(version), "approval": status}
+        change = self.registry.set_approval(arn, str(status), description or None)
+        return {"arn": change.arn, "version": int(version), "approval": change.approval}
 
     # --- endpoints ---------------------------------------------------------------------
 
     def endpoints(self) -> dict[str, Any]:
-        endpoints = self._pages(
-            "listing endpoints", "list_endpoints", "Endpoints", SortBy="Name", SortOrder="Ascending"
-        )
-        return {"endpoints": [self.endpoint(str(e["EndpointName"])) for e in endpoints]}
+        return {"endpoints": [_endpoint_view(e) for e in self.endpoints_service.describe_all()]}
 
     def endpoint(self, name: str) -> dict[str, Any]:
         check_name(name, "endpoint")
-        endpoint = self._call(
-            self._sm, f"no endpoint {name!r}", "describe_endpoint", EndpointName=name
-        )
-        return {
-            "name": name,
-            "arn": endpoint.get("EndpointArn"),
-            "status": endpoint.get("EndpointStatus"),
-            "config": endpoint.get("EndpointConfigName"),
-            "failure_reason": endpoint.get("FailureReason"),
-            "created_on": _iso(endpoint.get("CreationTime")),
-            "last_modified_on": _iso(endpoint.get("LastModifiedTime")),
-            "variants": [
-                {
-                    "name": v.get("VariantName"),
-                    "weight": v.get("CurrentWeight"),
-                    "instances": v.get("CurrentInstanceCount"),
-                }
-                for v in endpoint.get("ProductionVariants") or []
-            ],
-            "url": self._endpoint_url(name) if self._endpoint_url else None,
-        }
+        return _endpoint_view(self.endpoints_service.describe(name))
 
     def invoke(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
         check_name(name, "endpoint")
@@ -236,17 +159,41 @@ class Models:
         payload = csv.strip().encode("utf-8")
         if len(payload) > MAX_CSV_BYTES:
             raise ApiError(413, f"csv is {len(payload)} bytes; at most {MAX_CSV_BYTES}")
-        result = self._call(
-            self._runtime,
-            f"invoking endpoint {name!r}",
-            "invoke_endpoint",
-            EndpointName=name,
-            ContentType="text/csv",
-            Accept="text/csv",
-            Body=payload,
+        answer = self.endpoints_service.invoke(
+            name, payload, content_type="text/csv", accept="text/csv", max_bytes=MAX_CSV_BYTES
         )
-        text = result["Body"].read(MAX_CSV_BYTES).decode("utf-8", errors="replace")
-        return {"endpoint": name, "content_type": result.get("ContentType"), "body": text}
+        text = answer.body.decode("utf-8", errors="replace")
+        return {"endpoint": name, "content_type": answer.content_type, "body": text}
+
+
+def _group_summary(group: ModelGroup) -> dict[str, Any]:
+    latest = group.latest
+    return {
+        "name": group.name,
+        "description": group.description,
+        "status": group.status,
+        "created_on": _iso(group.created),
+        "versions": len(group.versions),
+        "latest_version": latest.version if latest else None,
+        "latest_approval": latest.approval if latest else None,
+    }
+
+
+def _endpoint_view(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "name": endpoint.name,
+        "arn": endpoint.arn,
+        "status": endpoint.status,
+        "config": endpoint.config,
+        "failure_reason": endpoint.failure_reason,
+        "created_on": _iso(endpoint.created),
+        "last_modified_on": _iso(endpoint.last_modified),
+        "variants": [
+            {"name": v.name, "weight": v.weight, "instances": v.instances}
+            for v in endpoint.variants
+        ],
+        "url": endpoint.url,
+    }
 
 
 def _flatten(value: Any, prefix: str, out: dict[str, Any]) -> None:

@@ -23,8 +23,9 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from glue_workflow.console.api import ConsoleApi
-from glue_workflow.console.errors import ApiError
+from glue_workflow.console.errors import ApiError, from_product_error
 from glue_workflow.console.pages import error_page, page_for
+from glue_workflow.errors import GlueWfError
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -119,6 +120,8 @@ class ConsoleHandler(BaseHTTPRequestHandler):
                 raise ApiError(405, f"{method} is not allowed on page {path}; pages are GET only")
         except ApiError as exc:
             self._error(exc, is_api, method)
+        except GlueWfError as exc:  # from a service shared with the CLI (pages call them)
+            self._error(from_product_error(exc), is_api, method)
         except Exception as exc:  # the server answers, whatever the bug
             traceback.print_exc(file=sys.stderr)
             self._error(

@@ -8,14 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.config import Settings
 from glue_workflow.console.errors import ApiError, call, listed
 from glue_workflow.console.graph import graph_view
-from glue_workflow.errors import GlueWfError
+from glue_workflow.runs import control, resume
 from glue_workflow.runs.cache_view import job_notes
-from glue_workflow.runs.control import active_run_ids, check_properties, concurrent_runs_message
 from glue_workflow.runs.failure_report import NodeFailure, aws_failures, failed_rows, local_failures
 from glue_workflow.runs.failures import log_groups
-from glue_workflow.runs.verdict import judge
+from glue_workflow.runs.glue_api import GlueRunsApi
+from glue_workflow.runs.status import RunStatus, run_status
 
 # Glue names: 1-255 characters, no control characters (the API's single-line pattern).
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,255}")
@@ -24,8 +25,6 @@ _JOB_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,254}")
 MAX_RUNS = 50
 MAX_PROPERTIES = 100
 MAX_LOG_BYTES = 256 * 1024
-# Node states a "resume from failed nodes" restarts (their last attempt did not succeed).
-RESUMABLE = frozenset({"FAILED", "ERROR", "TIMEOUT", "STOPPED", "EXPIRED"})
 
 
 def check_id(value: str, what: str) -> str:
@@ -59,13 +58,14 @@ class Workflows:
         self,
         glue: Any,
         *,
+        settings: Settings,
         log_path: Callable[[str], Path] | None,
-        region: str = "",
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._glue = glue
+        self._settings = settings
         self._log_path = log_path  # the local target's job logs; None on AWS
-        self._region = region
+        self._region = settings.region
         self._now = now
 
     @property
@@ -74,6 +74,12 @@ class Workflows:
 
     def _call(self, what: str, operation: str, **params: Any) -> dict[str, Any]:
         return call(self._glue, what, operation, **params)
+
+    def _runs(self, name: str) -> control.RunTarget:
+        """Run control of workflow ``name``: the calls and rules ``glue-wf`` uses."""
+        check_id(name, "workflow")
+        api = GlueRunsApi(client=self._glue)
+        return control.RunTarget(settings=self._settings, workflow=name, glue=api)
 
     # --- reads -----------------------------------------------------------------------
 
@@ -110,12 +116,12 @@ class Workflows:
             RunId=run_id,
             IncludeGraph=True,
         )["Run"]
-        verdict = judge(run)
+        state = run_status(name, run)
         return {
             "run_id": run_id,
             "status": run.get("Status"),
-            "verdict": verdict.label,
-            "rejections": [{"gate": r.gate, "reason": r.reason} for r in verdict.rejections],
+            "verdict": state.label,
+            "rejections": _rejections(state),
             "started_on": _iso(run.get("StartedOn")),
         }
 
@@ -135,23 +141,11 @@ class Workflows:
         }
 
     def runs(self, name: str, limit: int = MAX_RUNS) -> dict[str, Any]:
-        check_id(name, "workflow")
-        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
-        runs: list[dict[str, Any]] = listed(
-            self._glue,
-            f"runs of workflow {name!r}",
-            "get_workflow_runs",
-            "Runs",
-            limit=limit,
-            Name=name,
-            IncludeGraph=True,
-            MaxResults=limit,
-        )
-        runs.sort(key=lambda r: _iso(r.get("StartedOn")) or "", reverse=True)
-        return {"workflow": name, "runs": [self._summary(r) for r in runs[:limit]]}
+        runs = control.history(self._runs(name), limit)  # newest first, as glue-wf runs
+        return {"workflow": name, "runs": [self._summary(r) for r in runs]}
 
     def _summary(self, run: Mapping[str, Any]) -> dict[str, Any]:
-        verdict = judge(run)  # the CLI's rule: COMPLETED is not success
+        state = run_status(str(run.get("Name") or ""), run)  # what glue-wf status says
         started, completed = run.get("StartedOn"), run.get("CompletedOn")
         end = completed if isinstance(completed, datetime) else self._now()
         duration = (
@@ -163,9 +157,9 @@ class Workflows:
             "run_id": run.get("WorkflowRunId"),
             "previous_run_id": run.get("PreviousRunId"),
             "status": run.get("Status"),
-            "verdict": verdict.label,
-            "verdict_summary": verdict.summary,
-            "rejections": [{"gate": r.gate, "reason": r.reason} for r in verdict.rejections],
+            "verdict": state.label,
+            "verdict_summary": state.summary,
+            "rejections": _rejections(state),
             "started_on": _iso(started),
             "completed_on": _iso(completed),
             "duration_seconds": duration,
@@ -175,17 +169,10 @@ class Workflows:
         }
 
     def _get_run(self, name: str, run_id: str) -> dict[str, Any]:
-        check_id(name, "workflow")
         check_id(run_id, f"run of workflow {name!r}")
-        self._call(f"no workflow {name!r}", "get_workflow", Name=name)
-        run: dict[str, Any] = self._call(
-            f"no run {run_id!r} of workflow {name!r}",
-            "get_workflow_run",
-            Name=name,
-            RunId=run_id,
-            IncludeGraph=True,
-        )["Run"]
-        return run
+        target = self._runs(name)
+        target.glue.workflow(name, self._settings.target)  # a missing workflow says so
+        return target.glue.run(name, run_id)
 
     def run(self, name: str, run_id: str) -> dict[str, Any]:
         raw = self._get_run(name, run_id)
@@ -198,17 +185,24 @@ class Workflows:
         # Jobs put properties while the run goes on: judge with the fresh ones.
         fresh = {**raw, "WorkflowRunProperties": dict(properties)}
         view = self._summary(fresh)
+        state = run_status(name, fresh)
         view["workflow"] = name
-        view["graph"] = graph_view(raw.get("Graph"), workflow=name, with_runs=True, now=self._now())
+        view["graph"] = graph_view(
+            raw.get("Graph"),
+            workflow=name,
+            with_runs=True,
+            now=self._now(),
+            fired_triggers=[
+                r.name for r in state.nodes if r.type == "TRIGGER" and r.state == "FIRED"
+            ],
+        )
         view["failures"] = self._failures(fresh, view["graph"])
         notes = job_notes(fresh, name)  # step cache: "cached (from run X)" / "ran: why"
         for node in view["graph"].get("nodes") or []:
             if node.get("name") in notes:
                 node["cache"] = notes[node["name"]]
-        view["resumable_node_ids"] = (
-            _failed_node_ids(raw) if raw.get("Status") == "COMPLETED" else []
-        )
-        view["live"] = raw.get("Status") in ("RUNNING", "STOPPING")
+        view["resumable_node_ids"] = [row.unique_id for row in state.resume_candidates]
+        view["live"] = state.live
         return view
 
     def job_log(
@@ -307,127 +301,37 @@ class Workflows:
     # --- actions ---------------------------------------------------------------------
 
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        check_id(name, "workflow")
         properties = _string_map(body.get("run_properties", {}), "run_properties")
-        try:  # the CLI's rule (glue-wf run): no secrets in run properties
-            check_properties(properties)
-        except GlueWfError as exc:
-            raise ApiError(400, str(exc), code="SecretRunProperty") from exc
-        workflow = self._call(f"no workflow {name!r}", "get_workflow", Name=name)["Workflow"]
-        params: dict[str, Any] = {"Name": name}
-        if properties:
-            params["RunProperties"] = properties
-        try:
-            result = self._call(
-                f"starting a run of workflow {name!r}", "start_workflow_run", **params
-            )
-        except ApiError as exc:
-            if exc.code != "ConcurrentRunsExceededException":
-                raise
-            runs = self._call(
-                f"runs of workflow {name!r}", "get_workflow_runs", Name=name, IncludeGraph=False
-            ).get("Runs", [])
-            message = concurrent_runs_message(
-                name, active_run_ids(runs), workflow.get("MaxConcurrentRuns")
-            )
-            raise ApiError(409, message, code=exc.code) from exc
-        return {"workflow": name, "run_id": result["RunId"]}
+        run_id, warnings = control.start(self._runs(name), properties)
+        return {"workflow": name, "run_id": run_id, "warnings": warnings}
 
     def stop(self, name: str, run_id: str) -> dict[str, Any]:
-        run = self._get_run(name, run_id)
-        status = run.get("Status")
-        if status != "RUNNING":
-            raise ApiError(
-                409,
-                f"run {run_id} of workflow {name!r} is {status}: only a RUNNING run can be stopped",
-                code="IllegalWorkflowState",
-            )
-        self._call(f"stopping run {run_id}", "stop_workflow_run", Name=name, RunId=run_id)
+        check_id(run_id, f"run of workflow {name!r}")
+        control.stop(self._runs(name), run_id)
         return {"workflow": name, "run_id": run_id, "status": "STOPPING"}
 
     def resume(self, name: str, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        run = self._get_run(name, run_id)
-        status = run.get("Status")
-        if status != "COMPLETED":
-            hint = (
-                "wait for it to finish"
-                if status in ("RUNNING", "STOPPING")
-                else "start a new run instead"
-            )
-            raise ApiError(
-                409,
-                f"run {run_id} of workflow {name!r} is {status}: only a COMPLETED run can be "
-                f"resumed; {hint}",
-                code="IllegalWorkflowState",
-            )
+        check_id(run_id, f"run of workflow {name!r}")
         requested = body.get("node_ids")
-        if requested is None:
-            node_ids = _failed_node_ids(run)
-            if not node_ids:
-                raise ApiError(
-                    409,
-                    f"run {run_id} of workflow {name!r} has no failed, timed-out "
-                    "or stopped job node to resume from",
-                    code="NothingToResume",
-                )
-        else:
-            node_ids = _node_ids(requested, run, run_id)
-        result = self._call(
-            f"resuming run {run_id}",
-            "resume_workflow_run",
-            Name=name,
-            RunId=run_id,
-            NodeIds=node_ids,
-        )
+        if requested is not None and (
+            not isinstance(requested, list)
+            or not requested
+            or not all(isinstance(i, str) for i in requested)
+        ):
+            raise ApiError(
+                400, "node_ids must be a non-empty list of job node ids (graph UniqueId)"
+            )
+        resumed = resume.resume(self._runs(name), run_id, requested or [])
         return {
             "workflow": name,
             "previous_run_id": run_id,
-            "run_id": result["RunId"],
-            "node_ids": list(result.get("NodeIds", node_ids)),
+            "run_id": resumed.run_id,
+            "node_ids": list(resumed.restarted_ids or resumed.selected_ids),
         }
 
 
-def _job_nodes(run: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return [n for n in (run.get("Graph") or {}).get("Nodes", []) if n.get("Type") == "JOB"]
-
-
-def _failed_node_ids(run: Mapping[str, Any]) -> list[str]:
-    failed = []
-    for node in _job_nodes(run):
-        runs = (node.get("JobDetails") or {}).get("JobRuns") or []
-        if runs:
-            last = max(runs, key=lambda r: int(r.get("Attempt", 0) or 0))
-            if last.get("JobRunState") in RESUMABLE:
-                failed.append(str(node["UniqueId"]))
-    return failed
-
-
-def _node_ids(requested: Any, run: Mapping[str, Any], run_id: str) -> list[str]:
-    if (
-        not isinstance(requested, list)
-        or not requested
-        or not all(isinstance(i, str) for i in requested)
-    ):
-        raise ApiError(400, "node_ids must be a non-empty list of job node ids (graph UniqueId)")
-    jobs = {str(n["UniqueId"]): n for n in _job_nodes(run)}
-    by_name = {str(n.get("Name")): i for i, n in jobs.items()}
-    chosen = []
-    for item in requested:
-        node_id = item if item in jobs else by_name.get(item)
-        if node_id is None:
-            raise ApiError(
-                404,
-                f"run {run_id} has no job node {item!r}; its job nodes are "
-                f"{', '.join(sorted(by_name)) or 'none'}",
-            )
-        if not (jobs[node_id].get("JobDetails") or {}).get("JobRuns"):
-            raise ApiError(
-                409,
-                f"job node {jobs[node_id].get('Name')!r} never ran in run "
-                f"{run_id}: resume only from nodes that ran",
-            )
-        chosen.append(node_id)
-    return chosen
+def _rejections(state: RunStatus) -> list[dict[str, str]]:
+    return [{"gate": r.gate, "reason": r.reason} for r in state.verdict.rejections]
 
 
 def _string_map(value: Any, field: str) -> dict[str, str]:

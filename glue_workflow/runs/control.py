@@ -16,8 +16,14 @@ from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import Settings
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
-from glue_workflow.runs.glue_api import ConcurrentRunsExceeded, GlueRunsApi, not_deployed
-from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
+from glue_workflow.runs.glue_api import (
+    ConcurrentRunsExceeded,
+    GlueRunsApi,
+    aws_code,
+    not_deployed,
+)
+from glue_workflow.runs.graph import node_rows
+from glue_workflow.runs.resume import RunStateError, find_node
 from glue_workflow.runs.verdict import judge
 
 
@@ -119,7 +125,7 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
         return target.glue.start(target.workflow, properties), warnings
     except ConcurrentRunsExceeded as exc:
         active = active_run_ids(target.glue.runs(target.workflow, 100, graph=False))
-        raise RunError(
+        raise ConcurrentRunsExceeded(
             concurrent_runs_message(target.workflow, active, workflow.get("MaxConcurrentRuns"))
         ) from exc
 
@@ -229,73 +235,21 @@ def history(target: RunTarget, limit: int) -> list[dict[str, Any]]:
         raise not_deployed(target.workflow, target.settings.target) from exc
 
 
-# -- resume, stop ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Resumed:
-    run_id: str
-    selected: tuple[str, ...]  # the job nodes asked for
-    restarted: tuple[str, ...]  # what Glue reports as restarted
-
-
-def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
-    """ResumeWorkflowRun from ``nodes`` (job or node names), by default the unhandled failures."""
-    run = target.glue.run(target.workflow, run_id)
-    status = run.get("Status")
-    if status in ("RUNNING", "STOPPING"):
-        raise RunError(
-            f"run {run_id} is {status}: wait for it to finish (glue-wf status {run_id} "
-            f"--wait) or stop it (glue-wf stop {run_id})"
-        )
-    if status == "STOPPED":
-        raise RunError(
-            f"run {run_id} was STOPPED: Glue cannot resume a stopped run; start a new run "
-            "with glue-wf run"
-        )
-    rows = [r for r in node_rows(run) if r.type == "JOB"]
-    by_name = {r.name: r for r in rows}
-    if nodes:
-        selected = [_find_node(target.workflow, by_name, name) for name in nodes]
-    else:
-        unhandled = {n.job for n in judge(run).unhandled}
-        selected = [r for r in rows if r.state in FAILED_STATES and r.name in unhandled]
-        if not selected:
-            raise RunError(
-                f"run {run_id} is {status} with no failed, timed-out or stopped job node left "
-                "unhandled to resume from; to rerun nodes anyway, name them with --node NAME"
-            )
-    missing = [r.name for r in selected if r.state is None]
-    if missing:
-        raise RunError(
-            f"cannot resume run {run_id} from {', '.join(missing)}: never ran in that run "
-            "(Glue resumes only nodes with a run attempt)"
-        )
-    new_id, restarted_ids = target.glue.resume(
-        target.workflow, run_id, [r.unique_id for r in selected]
-    )
-    names_by_id = {r.unique_id: r.name for r in rows}
-    return Resumed(
-        run_id=new_id,
-        selected=tuple(r.name for r in selected),
-        restarted=tuple(names_by_id.get(i, i) for i in restarted_ids),
-    )
-
-
-def _find_node(workflow: str, by_name: Mapping[str, NodeRow], name: str) -> NodeRow:
-    for candidate in (name, f"{workflow}-{name}"):
-        if candidate in by_name:
-            return by_name[candidate]
-    short = {job.removeprefix(f"{workflow}-"): job for job in by_name}
-    close = difflib.get_close_matches(name, [*short, *by_name], n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    raise NotFoundError(
-        f"no job node {name!r} in this run: {hint}job nodes: {', '.join(sorted(by_name))}"
-    )
+# -- stop ----------------------------------------------------------------------------------
 
 
 def stop(target: RunTarget, run_id: str) -> None:
-    target.glue.stop(target.workflow, run_id)
+    """StopWorkflowRun; Glue refuses a run that is not RUNNING: say what state it is in."""
+    try:
+        target.glue.stop(target.workflow, run_id)
+    except RunError as exc:
+        if aws_code(exc) != "IllegalWorkflowStateException":
+            raise
+        status = target.glue.run(target.workflow, run_id).get("Status")
+        raise RunStateError(
+            f"run {run_id} of workflow {target.workflow!r} is {status}: only a RUNNING run "
+            "can be stopped"
+        ) from exc
 
 
 # -- logs ------------------------------------------------------------------------------------
@@ -324,7 +278,7 @@ class LogLocation:
 def log_location(target: RunTarget, run_id: str, node: str) -> LogLocation:
     run = target.glue.run(target.workflow, run_id)
     rows = {r.name: r for r in node_rows(run) if r.type == "JOB"}
-    row = _find_node(target.workflow, rows, node)
+    row = find_node(target.workflow, rows, node)
     if row.job_run_id is None:
         raise NotFoundError(f"node {row.name} did not run in run {run_id}: no log")
     if target.settings.is_local:

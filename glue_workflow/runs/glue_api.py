@@ -30,7 +30,8 @@ def no_such_run(name: str, run_id: str) -> NotFoundError:
     return NotFoundError(f"no run {run_id!r} of workflow {name!r}: list runs with 'glue-wf runs'")
 
 
-def _aws_code(exc: BaseException) -> str | None:
+def aws_code(exc: BaseException) -> str | None:
+    """The AWS error code behind a translated error (its ClientError cause), if any."""
     cause = exc.__cause__
     return error_code(cause) if isinstance(cause, ClientError) else None
 
@@ -59,7 +60,7 @@ class GlueRunsApi:
         try:
             return str(self._call("StartWorkflowRun", **params)["RunId"])
         except RunError as exc:
-            if _aws_code(exc) == "ConcurrentRunsExceededException":
+            if aws_code(exc) == "ConcurrentRunsExceededException":
                 raise ConcurrentRunsExceeded(str(exc)) from exc
             raise
 

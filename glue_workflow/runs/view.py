@@ -13,7 +13,8 @@ from rich.text import Text
 from glue_workflow import naming
 from glue_workflow.runs.cache_view import notes as cache_notes
 from glue_workflow.runs.failure_report import NodeFailure
-from glue_workflow.runs.graph import NodeRow, node_rows
+from glue_workflow.runs.graph import NodeRow
+from glue_workflow.runs.status import run_status
 from glue_workflow.runs.verdict import Verdict, judge
 
 STATE_STYLES = {
@@ -133,21 +134,24 @@ def status_json(
     failures: Sequence[NodeFailure] = (),
 ) -> dict[str, Any]:
     """``status --json``; ``failures``: the failed nodes with logs and console links."""
-    verdict = verdict or judge(run)
+    state = run_status(workflow, run)
+    verdict = verdict or state.verdict
     return {
         "Workflow": workflow,
         "RunId": run.get("WorkflowRunId"),
         "PreviousRunId": run.get("PreviousRunId"),
         "Status": run.get("Status"),
-        "Verdict": verdict.summary,
+        "Verdict": verdict.short_summary,
         "Outcome": verdict.outcome,
+        "Label": verdict.label,
         "VerdictDetails": verdict.to_json(),
         "StartedOn": run.get("StartedOn"),
         "CompletedOn": run.get("CompletedOn"),
         "ErrorMessage": run.get("ErrorMessage"),
         "Statistics": run.get("Statistics") or {},
         "RunProperties": run.get("WorkflowRunProperties") or {},
-        "Nodes": [row.to_json() for row in node_rows(run)],
+        "Nodes": [row.to_json() for row in state.nodes],
+        "ResumeCandidates": [row.name for row in state.resume_candidates],
         "Failures": [failure.to_json() for failure in failures],
         "Cache": cache_notes(run),
     }

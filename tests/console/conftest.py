@@ -91,7 +91,9 @@ def console_base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any
     )
     logs = home / "logs" / "jobs"
     api = ConsoleApi(
-        Workflows(client(settings, "glue"), log_path=lambda jr: logs / f"{jr}.log"),
+        Workflows(
+            client(settings, "glue"), settings=settings, log_path=lambda jr: logs / f"{jr}.log"
+        ),
         Models(
             client(settings, "sagemaker"),
             client(settings, "sagemaker-runtime"),

@@ -125,9 +125,13 @@ def test_job_log_tail_and_missing_log(console):
 def test_unknown_names_are_404_with_reason(console):
     cases = {
         "/api/workflows/nope": "no workflow 'nope': Workflow nope not found",
-        "/api/workflows/nope/runs": "no workflow 'nope': Workflow nope not found",
+        # Run control's messages: the same as glue-wf runs / status.
+        "/api/workflows/nope/runs": (
+            "workflow 'nope' is not deployed on target local: run 'glue-wf deploy --target "
+            "local' first"
+        ),
         "/api/workflows/demo/runs/wr_missing": (
-            "no run 'wr_missing' of workflow 'demo': Workflow run wr_missing not found"
+            "no run 'wr_missing' of workflow 'demo': list runs with 'glue-wf runs'"
         ),
         "/api/workflows/..%2F..%2Fetc": "no workflow '../../etc': Workflow ../../etc not found",
         "/api/workflows/a%0Ab": (
@@ -136,13 +140,16 @@ def test_unknown_names_are_404_with_reason(console):
         "/api/jobs/demo-prep/runs/..%2Fx/log": (
             "no run '../x' of job 'demo-prep': job run ids are letters, digits, _ and -"
         ),
+        # The Model Registry and endpoint services' messages: the same as glue-wf's.
         "/api/models/nope": (
-            "no model package group 'nope': ModelPackageGroup "
-            "arn:aws:sagemaker:us-east-1:000000000000:model-package-group/nope does not exist."
+            "ValidationException: ModelPackageGroup "
+            "arn:aws:sagemaker:us-east-1:000000000000:model-package-group/nope does not exist; "
+            "see 'glue-wf models'"
         ),
         "/api/endpoints/nope": (
-            "no endpoint 'nope': Could not find endpoint "
-            '"arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".'
+            "ValidationException: Could not find endpoint "
+            '"arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope"; '
+            "list the endpoints with 'glue-wf endpoints'"
         ),
         "/api/nothing": "no API route GET /api/nothing (see docs/console.md)",
     }
@@ -217,7 +224,7 @@ def test_stop_and_resume_rules(console):
     assert resume.status == 409
     assert resume.json()["error"]["message"] == (
         f"run {live} of workflow 'demo' is RUNNING: only a COMPLETED run can be resumed; "
-        "wait for it to finish"
+        f"wait for it to finish (glue-wf status {live} --wait) or stop it (glue-wf stop {live})"
     )
     assert console.post(f"/api/workflows/demo/runs/{live}/stop").status == 202
     assert console.glue.runs[live]["Status"] == "STOPPED"
@@ -230,7 +237,9 @@ def test_stop_and_resume_rules(console):
     clean = console.glue.add_run("demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"]})
     nothing = console.post(f"/api/workflows/demo/runs/{clean}/resume")
     assert nothing.status == 409
-    assert "has no failed, timed-out or stopped job node to resume from" in nothing.text
+    assert "has no failed, timed-out or stopped job node left unhandled to resume from" in (
+        nothing.text
+    )
 
     failed = console.glue.add_run(
         "demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"], "demo-fit": ["FAILED"]}
@@ -244,11 +253,14 @@ def test_stop_and_resume_rules(console):
     never = console.post(f"/api/workflows/demo/runs/{failed}/resume", {"node_ids": ["demo-alert"]})
     assert never.status == 409
     assert never.json()["error"]["message"] == (
-        f"job node 'demo-alert' never ran in run {failed}: resume only from nodes that ran"
+        f"cannot resume run {failed} from demo-alert: never ran in that run (Glue resumes only "
+        "nodes with a run attempt)"
     )
     unknown = console.post(f"/api/workflows/demo/runs/{failed}/resume", {"node_ids": ["x"]})
     assert unknown.status == 404
-    assert "has no job node 'x'; its job nodes are demo-alert, demo-fit, demo-prep" in unknown.text
+    assert "no job node 'x' in this run: job nodes: demo-alert, demo-fit, demo-prep" in (
+        unknown.text
+    )
 
 
 def test_models_metrics_and_approval(console):
@@ -308,7 +320,8 @@ def test_models_metrics_and_approval(console):
     missing = console.post("/api/models/churn-xgb/versions/9/approval", {"status": "Rejected"})
     assert missing.status == 404
     assert (
-        missing.json()["error"]["message"] == "model package group 'churn-xgb' has no version '9'"
+        missing.json()["error"]["message"]
+        == "model package group 'churn-xgb' has no version 9; see 'glue-wf models'"
     )
 
 

@@ -153,7 +153,8 @@ def test_model_version_has_lineage_charts_and_metrics(console: Any, seeded) -> N
     missing = console.get("/api/models/churn-xgb/versions/9")
     assert missing.status == 404
     assert (
-        missing.json()["error"]["message"] == "model package group 'churn-xgb' has no version '9'"
+        missing.json()["error"]["message"]
+        == "model package group 'churn-xgb' has no version 9; see 'glue-wf models'"
     )
 
 

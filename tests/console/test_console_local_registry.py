@@ -94,4 +94,5 @@ def test_no_endpoint_is_a_404(registry_console):
     assert _json(registry_console, "/api/endpoints") == (200, {"endpoints": []})
     status, error = _json(registry_console, "/api/endpoints/churn-xgb")
     assert status == 404
-    assert error["error"]["message"].startswith("no endpoint 'churn-xgb': ")
+    assert error["error"]["message"].startswith("ValidationException: Could not find endpoint")
+    assert error["error"]["message"].endswith("; list the endpoints with 'glue-wf endpoints'")

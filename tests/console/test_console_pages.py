@@ -43,7 +43,7 @@ def test_unknown_run_page_is_a_404_with_the_reason(console, page):
     response = page.goto(f"{console.server.url}workflows/demo/runs/wr_nope")
     assert response.status == 404
     assert page.locator(".reason").inner_text() == (
-        "no run 'wr_nope' of workflow 'demo': Workflow run wr_nope not found"
+        "no run 'wr_nope' of workflow 'demo': list runs with 'glue-wf runs'"
     )
 
 
@@ -57,7 +57,8 @@ def test_forbidden_action_shows_the_reason(console, page):
     toast.wait_for(state="visible")
     assert toast.inner_text() == (
         f"run {run_id} of workflow 'demo' is RUNNING: only a COMPLETED run can be resumed; "
-        "wait for it to finish"
+        f"wait for it to finish (glue-wf status {run_id} --wait) or stop it "
+        f"(glue-wf stop {run_id})"
     )
 
 

@@ -170,7 +170,7 @@ def test_1_churn_data_trains_registers_and_serves_the_model(project: Project) ->
 def test_2_a_model_below_the_bar_is_rejected_not_deployed(project: Project) -> None:
     done = project.cli("run", "-p", "min_accuracy=0.999", "-p", FAST, "--wait")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "verdict: succeeded — model rejected by gate min_accuracy" in done.stdout
+    assert "verdict: rejected — model rejected by gate min_accuracy" in done.stdout
     run_id = project.run_of(done.stdout)
     states = project.job_states(run_id)
     assert states["gate"][0] == "FAILED"

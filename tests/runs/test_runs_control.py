@@ -15,7 +15,7 @@ from rungraphs import HAPPY, WF, run_answer
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import load_settings
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
-from glue_workflow.runs import control
+from glue_workflow.runs import control, resume
 from glue_workflow.runs.glue_api import GlueRunsApi
 from glue_workflow.runs.view import console_url, format_duration
 
@@ -118,12 +118,17 @@ def test_history_and_stop_of_missing_things(aws: tuple[control.RunTarget, Stubbe
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        ("RUNNING", "run wr_1 is RUNNING: wait for it to finish (glue-wf status wr_1 --wait) "
+        ("RUNNING", f"run wr_1 of workflow {WF!r} is RUNNING: only a COMPLETED run can be "
+                    "resumed; wait for it to finish (glue-wf status wr_1 --wait) "
                     "or stop it (glue-wf stop wr_1)"),
-        ("STOPPING", "run wr_1 is STOPPING: wait for it to finish (glue-wf status wr_1 --wait) "
+        ("STOPPING", f"run wr_1 of workflow {WF!r} is STOPPING: only a COMPLETED run can be "
+                     "resumed; wait for it to finish (glue-wf status wr_1 --wait) "
                      "or stop it (glue-wf stop wr_1)"),
-        ("STOPPED", "run wr_1 was STOPPED: Glue cannot resume a stopped run; start a new run "
-                    "with glue-wf run"),
+        # glue-semantics.md §8: only a COMPLETED run can be resumed, never a stopped one.
+        ("STOPPED", f"run wr_1 of workflow {WF!r} is STOPPED: only a COMPLETED run can be "
+                    "resumed; start a new run instead (glue-wf run)"),
+        ("ERROR", f"run wr_1 of workflow {WF!r} is ERROR: only a COMPLETED run can be "
+                  "resumed; start a new run instead (glue-wf run)"),
     ],
 )  # fmt: skip
 def test_resume_checks_the_run_status_first(
@@ -132,7 +137,7 @@ def test_resume_checks_the_run_status_first(
     target, stubber = aws
     get_run(stubber, run_answer({"preprocess": "FAILED"}, status=status))
     with pytest.raises(RunError) as err:
-        control.resume(target, "wr_1", [])
+        resume.resume(target, "wr_1", [])
     assert str(err.value) == message
 
 
@@ -159,10 +164,11 @@ def test_resume_defaults_to_unhandled_failures(aws: tuple[control.RunTarget, Stu
         {"RunId": "wr_2", "NodeIds": ["wnode_evaluate", "wnode_gate"]},
         {"Name": WF, "RunId": "wr_1", "NodeIds": ["wnode_evaluate"]},
     )
-    resumed = control.resume(target, "wr_1", [])
-    assert resumed == control.Resumed(
+    resumed = resume.resume(target, "wr_1", [])
+    assert resumed == resume.Resumed(
         run_id="wr_2", selected=(f"{WF}-evaluate",),
         restarted=(f"{WF}-evaluate", f"{WF}-gate"),
+        selected_ids=("wnode_evaluate",), restarted_ids=("wnode_evaluate", "wnode_gate"),
     )  # fmt: skip
 
 
@@ -172,20 +178,21 @@ def test_resume_named_node_and_errors(aws: tuple[control.RunTarget, Stubber]) ->
     get_run(stubber, run)
     stubber.add_response("resume_workflow_run", {"RunId": "wr_3", "NodeIds": ["wnode_train"]},
                          {"Name": WF, "RunId": "wr_1", "NodeIds": ["wnode_train"]})  # fmt: skip
-    assert control.resume(target, "wr_1", ["train"]).run_id == "wr_3"
+    assert resume.resume(target, "wr_1", ["train"]).run_id == "wr_3"
     get_run(stubber, run)
     with pytest.raises(RunError) as err:
-        control.resume(target, "wr_1", ["deploy"])
+        resume.resume(target, "wr_1", ["deploy"])
     assert str(err.value) == (
         f"cannot resume run wr_1 from {WF}-deploy: never ran in that run (Glue resumes only "
         "nodes with a run attempt)"
     )
     get_run(stubber, run_answer(HAPPY))
     with pytest.raises(RunError) as nothing:
-        control.resume(target, "wr_1", [])
+        resume.resume(target, "wr_1", [])
     assert str(nothing.value) == (
-        "run wr_1 is COMPLETED with no failed, timed-out or stopped job node left unhandled "
-        "to resume from; to rerun nodes anyway, name them with --node NAME"
+        f"run wr_1 of workflow {WF!r} has no failed, timed-out or stopped job node left "
+        "unhandled to resume from; to rerun nodes anyway, name them (glue-wf resume --node "
+        "NAME, or a node's 'Resume from this node' in the console)"
     )
 
 
@@ -199,10 +206,11 @@ def test_missing_run_and_illegal_state(aws: tuple[control.RunTarget, Stubber]) -
     stubber.add_client_error("stop_workflow_run",
                              service_error_code="IllegalWorkflowStateException",
                              service_message="Workflow run is not RUNNING")  # fmt: skip
-    with pytest.raises(RunError) as stop_err:
+    get_run(stubber, run_answer(HAPPY, status="STOPPED"))  # to say which state it is in
+    with pytest.raises(resume.RunStateError) as stop_err:
         control.stop(target, "wr_1")
     assert str(stop_err.value) == (
-        "glue:StopWorkflowRun failed: IllegalWorkflowStateException: Workflow run is not RUNNING"
+        f"run wr_1 of workflow {WF!r} is STOPPED: only a RUNNING run can be stopped"
     )
 
 

@@ -160,7 +160,7 @@ def test_status_command_on_aws(
 
 
 def test_console_api_shows_the_same(aws: tuple[control.RunTarget, Stubber]) -> None:
-    _, stubber = aws
+    target, stubber = aws
     client = stubber.client
     run = failed_train_run()
     stubber.add_response("get_workflow", {"Workflow": {"Name": WF}}, {"Name": WF})
@@ -171,7 +171,7 @@ def test_console_api_shows_the_same(aws: tuple[control.RunTarget, Stubber]) -> N
                          {"Name": WF, "RunId": "wr_1"})  # fmt: skip
     stubber.add_response("batch_get_jobs", {"Jobs": [TRAIN_JOB], "JobsNotFound": []},
                          {"JobNames": [f"{WF}-train"]})  # fmt: skip
-    answer = Workflows(client, log_path=None, region="eu-west-1").run(WF, "wr_1")
+    answer = Workflows(client, settings=target.settings, log_path=None).run(WF, "wr_1")
     assert answer["verdict_summary"] == f"failed — {WF}-train FAILED: {REASON}"
     assert answer["failures"] == [
         {

@@ -132,19 +132,21 @@ def test_gate_rejection_is_success_unless_flagged(local: Local) -> None:
     local.deploy(doc("gated", ("a", "gate"), scripts={"gate": GATE}, handlers={"gate": "reject"}))
     out = local.cli("run", "--workflow", "gated", "--wait").output
     assert (
-        "verdict: succeeded — model rejected by gate min_accuracy (accuracy 0.5 < min_accuracy 0.9)"
+        "verdict: rejected — model rejected by gate min_accuracy (accuracy 0.5 < min_accuracy 0.9)"
     ) in out
     run_id = out.splitlines()[0]
     flagged = local.cli("status", run_id, "--workflow", "gated", "--wait", "--fail-on-rejection",
                         code=1)  # fmt: skip
     assert flagged.output.rstrip().endswith(
-        f"error: run {run_id}: succeeded — model rejected by gate min_accuracy "
+        f"error: run {run_id}: rejected — model rejected by gate min_accuracy "
         "(accuracy 0.5 < min_accuracy 0.9) (--fail-on-rejection)"
     )
     nodes = {n["Name"]: n["State"] for n in local.status(run_id, "gated")["Nodes"]}
     assert nodes["gated-gate"] == "FAILED"
     assert nodes["gated-reject"] == "SUCCEEDED"
     assert nodes["gated-on-gate-failed"] == "FIRED"
+    # The rejection was handled: nothing failed, so resume has nothing to restart.
+    assert local.status(run_id, "gated")["ResumeCandidates"] == []
 
 
 def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: Path) -> None:
@@ -158,6 +160,7 @@ def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: 
     )
     nodes = {n["Name"]: n["State"] for n in local.status(run_id, "flaky")["Nodes"]}
     assert (nodes["flaky-b"], nodes["flaky-c"]) == ("FAILED", None)  # c never reached
+    assert local.status(run_id, "flaky")["ResumeCandidates"] == ["flaky-b"]
 
     marker.write_text("ok")
     resumed = local.cli("resume", run_id, "--workflow", "flaky", "--json")
@@ -179,9 +182,9 @@ def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: 
     missing = local.cli("resume", run_id, "--workflow", "flaky", "--node", "bb", code=1)
     assert "error: no job node 'bb' in this run: did you mean 'b'?" in missing.output
     nothing = local.cli("resume", new_id, "--workflow", "flaky", code=1)
-    assert f"error: run {new_id} is COMPLETED with no failed, timed-out or stopped" in (
-        nothing.output
-    )
+    assert (
+        f"error: run {new_id} of workflow 'flaky' has no failed, timed-out or stopped"
+    ) in nothing.output
 
 
 def test_stop_ends_a_run_stopped(local: Local) -> None:
@@ -189,8 +192,9 @@ def test_stop_ends_a_run_stopped(local: Local) -> None:
     run_id = local.cli("run", "--workflow", "slow").stdout.strip()
     busy = local.cli("resume", run_id, "--workflow", "slow", code=1)
     assert busy.output.endswith(
-        f"error: run {run_id} is RUNNING: wait for it to finish (glue-wf status {run_id} "
-        f"--wait) or stop it (glue-wf stop {run_id})\n"
+        f"error: run {run_id} of workflow 'slow' is RUNNING: only a COMPLETED run can be "
+        f"resumed; wait for it to finish (glue-wf status {run_id} --wait) or stop it "
+        f"(glue-wf stop {run_id})\n"
     )
     assert local.cli("stop", run_id, "--workflow", "slow").output.startswith(
         f"stopping run {run_id}"
@@ -200,8 +204,12 @@ def test_stop_ends_a_run_stopped(local: Local) -> None:
     assert f"error: run {run_id}: stopped before completing" in result.output
     stopped = local.cli("resume", run_id, "--workflow", "slow", code=1)
     assert stopped.output.endswith(
-        f"error: run {run_id} was STOPPED: Glue cannot resume a stopped run; start a new run "
-        "with glue-wf run\n"
+        f"error: run {run_id} of workflow 'slow' is STOPPED: only a COMPLETED run can be "
+        "resumed; start a new run instead (glue-wf run)\n"
+    )
+    again = local.cli("stop", run_id, "--workflow", "slow", code=1)
+    assert again.output.endswith(
+        f"error: run {run_id} of workflow 'slow' is STOPPED: only a RUNNING run can be stopped\n"
     )
 
 

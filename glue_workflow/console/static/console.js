@@ -80,12 +80,13 @@ function propsTable(props) {
 }
 function showError(e) { toast(e.message, true); }
 
-// A gate that rejected the run's model makes it "rejected" everywhere, with the reason.
+// The verdict is the server's label (the CLI's): "rejected" when a gate rejected the
+// run's model and its branch handled it, shown with the gate's reason.
 function rejectedReason(r) {
   return (r.rejections || []).map((x) => `gate ${x.gate}: ${x.reason || "rejected"}`).join("; ");
 }
 function verdictBadge(r) {
-  const reason = rejectedReason(r);
+  const reason = r.verdict === "rejected" ? rejectedReason(r) : "";
   if (!reason) return badge(r.verdict);
   return h("span", { class: "verdict-rejected", title: reason }, badge("rejected"), " ",
     h("span", { class: "muted rejection-reason" }, reason));
