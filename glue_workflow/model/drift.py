@@ -26,7 +26,8 @@ from glue_workflow.model._base import (
     str_tuple,
 )
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.model.jobs import PYTHON_SHELL_CAPACITIES, PythonShellJob, _check_after
+from glue_workflow.model.job_arguments import check_after
+from glue_workflow.model.jobs import PYTHON_SHELL_CAPACITIES, PythonShellJob
 from glue_workflow.naming import PACKAGED_SCRIPTS, drift_property
 
 DRIFT_SCRIPT = f"{PACKAGED_SCRIPTS}drift_check.py"
@@ -114,7 +115,7 @@ class DriftCheck:
                     f"{self.max_capacity!r}",
                 )
         with g.check():
-            _check_after(where, self.after)
+            check_after(where, self.after)
         g.done()
 
     @property

@@ -27,7 +27,8 @@ from glue_workflow.model._base import (
     set_attr,
 )
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.model.jobs import PythonShellJob, _check_after
+from glue_workflow.model.job_arguments import check_after
+from glue_workflow.model.jobs import PythonShellJob
 from glue_workflow.naming import PACKAGED_SCRIPTS, gate_property
 
 GATE_SCRIPT = f"{PACKAGED_SCRIPTS}gate.py"
@@ -124,7 +125,7 @@ class Gate:
         with g.check():
             check_int(where, "timeout", self.timeout, 1, 10080)
         with g.check():
-            _check_after(where, self.after)
+            check_after(where, self.after)
         g.done()
 
     @property

@@ -25,7 +25,7 @@ from glue_workflow.model._base import (
     str_map,
 )
 from glue_workflow.model.dependencies import Dependency, node_name
-from glue_workflow.model.jobs import _check_arguments
+from glue_workflow.model.job_arguments import check_arguments
 from glue_workflow.model.schedule import refuse_rate
 
 
@@ -141,7 +141,7 @@ class Action:
         where = f"action {self.node!r}"
         with g.check():
             set_attr(self, "arguments", str_map(where, "arguments", self.arguments))
-            _check_arguments(where, "argument", self.arguments)
+            check_arguments(where, "argument", self.arguments)
         if self.timeout is not None:
             with g.check():
                 check_int(where, "timeout", self.timeout, 1, 10080)

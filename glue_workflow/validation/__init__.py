@@ -4,9 +4,6 @@
 ``check(workflow)`` raises ``DefinitionError`` listing them when any is an error
 and returns the warnings otherwise. Single-object rules already ran when the model
 objects were constructed.
-
-Imports are inside the functions: the model imports ``validation.secrets``, and
-importing this package must not import the model back.
 """
 
 from __future__ import annotations

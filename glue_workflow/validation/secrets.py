@@ -1,39 +1,7 @@
-"""The one rule for names that look like they carry a secret.
-
-It lives in the job library (``glue_workflow.jobkit.secrets``) because jobs apply it on
-Glue's Python 3.9 shell too, to the failure reasons they record; this module is where
-the definition, run control and the console import it from.
-"""
+"""The run-property rule, re-exported: it lives with the model (``glue_workflow.model.secrets``)."""
 
 from __future__ import annotations
 
-from glue_workflow.jobkit.secrets import (
-    SECRET_HINT,
-    looks_like_access_key_id,
-    looks_like_secret,
-    redact,
-)
+from glue_workflow.model.secrets import looks_like_secret_property, secret_property_message
 
-__all__ = [
-    "SECRET_HINT",
-    "looks_like_access_key_id",
-    "looks_like_secret",
-    "looks_like_secret_property",
-    "redact",
-    "secret_property_message",
-]
-
-
-def looks_like_secret_property(key: str, value: str) -> bool:
-    """The run-property rule, the same for ``run -p``, the console and the definition's
-    default run properties: a secret-looking name or an access-key-shaped value."""
-    return looks_like_secret(key) or looks_like_access_key_id(value)
-
-
-def secret_property_message(key: str, why: str = "") -> str:
-    """Why a run property is refused (``why``: a detail in parentheses), and the fix."""
-    detail = f" ({why})" if why else ""
-    return (
-        f"run property {key!r} looks like a secret{detail}: run properties are stored and "
-        f"shown in plain text by Glue; {SECRET_HINT}"
-    )
+__all__ = ["looks_like_secret_property", "secret_property_message"]
