@@ -6,7 +6,6 @@ checked only when the plan has writes, so a no-op redeploy makes reads only.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,13 +50,9 @@ def resolve_settings(settings: Settings, session: Any) -> Settings:
     """Fill bucket/roles from the infra stack on AWS (contract 8), or fail clearly."""
     if settings.is_local:
         return settings
-    try:
-        outputs = importlib.import_module("glue_workflow.infra.outputs")
-    except ImportError:  # infra support not installed: the settings must name them
-        settings.require_aws_resources()
-        return settings
-    filled: Settings = outputs.fill_from_stack(settings, session)
-    return filled
+    from glue_workflow.infra.outputs import fill_from_stack  # CloudFormation only on AWS
+
+    return fill_from_stack(settings, session)
 
 
 def open_target(
