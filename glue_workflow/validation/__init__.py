@@ -34,7 +34,7 @@ def validate(
         check_inactive,
         check_predicates,
     )
-    from glue_workflow.validation.graph import (
+    from glue_workflow.validation.graph_rules import (
         check_cycles,
         check_names,
         check_reachability,

@@ -25,7 +25,6 @@ from typing import Any
 
 from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
 from glue_workflow.local.environment import job_environment
-from glue_workflow.local.glue.graph import ready_triggers
 from glue_workflow.local.glue.jobproc import (
     JobLaunch,
     JobLaunchError,
@@ -44,6 +43,7 @@ from glue_workflow.local.glue.jobrun_records import (
 from glue_workflow.local.glue.procs import kill_group, process_start_time
 from glue_workflow.local.glue.recovery import abandon_run, new_job_run_id
 from glue_workflow.local.glue.state import GlueState, now
+from glue_workflow.local.glue.workflow_graph import ready_triggers
 from glue_workflow.local.store import LocalHome
 
 KILL_GRACE_SECONDS = 2.0
