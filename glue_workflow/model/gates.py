@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from glue_workflow.glue_defaults import MAX_TIMEOUT_MINUTES
 from glue_workflow.model._base import (
     PROPERTY_PATTERN,
     Gather,
@@ -123,7 +124,7 @@ class Gate:
         with g.check():
             check_enum(where, "require", self.require, ("all", "any"))
         with g.check():
-            check_int(where, "timeout", self.timeout, 1, 10080)
+            check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
         with g.check():
             check_after(where, self.after)
         g.done()

@@ -11,9 +11,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from glue_workflow.errors import DefinitionError
+from glue_workflow.glue_defaults import MAX_TIMEOUT_MINUTES
 from glue_workflow.model._base import (
     Gather,
     check_bool,
@@ -54,7 +55,6 @@ SPARK_WORKER_TYPES = (
 )
 PYTHON_SHELL_CAPACITIES = (0.0625, 1.0)
 LIBRARY_SETS = ("analytics", "none")
-MAX_TIMEOUT_MINUTES = 10080  # 7 days
 MAX_RETRIES = 10
 
 
@@ -270,6 +270,16 @@ class SparkJob(Job):
         return (*super().files_and_script, *self.extra_files)
 
 
+def check_python_shell_capacity(where: str, max_capacity: Any) -> None:
+    """Python shell jobs run on 0.0625 or 1 DPU."""
+    if max_capacity not in PYTHON_SHELL_CAPACITIES or isinstance(max_capacity, bool):
+        fail(
+            where,
+            "python-shell-capacity",
+            f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got {max_capacity!r}",
+        )
+
+
 def _check_flex(where: str, execution_class: str, glue_version: str) -> None:
     # "Only jobs with AWS Glue version 3.0 and above and command type glueetl will be
     # allowed to set ExecutionClass to FLEX" (Glue API reference, Job.ExecutionClass:
@@ -329,15 +339,8 @@ class PythonShellJob(Job):
                     f"Python shell runs Python 3.9 on Glue 3.0; got python_version="
                     f"{self.python_version!r}, glue_version={self.glue_version!r}",
                 )
-        capacity_ok = self.max_capacity in PYTHON_SHELL_CAPACITIES
-        if not capacity_ok or isinstance(self.max_capacity, bool):
-            with g.check():
-                fail(
-                    where,
-                    "python-shell-capacity",
-                    f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
-                    f"{self.max_capacity!r}",
-                )
+        with g.check():
+            check_python_shell_capacity(where, self.max_capacity)
         with g.check():
             check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
         with g.check():
