@@ -19,6 +19,7 @@ from glue_workflow import __version__, naming
 from glue_workflow.cache_config import CACHE_ARGUMENT, cache_argument
 from glue_workflow.document import MANAGED_BY_TAG, OWNER_TAG, Artifact, WorkflowDocument
 from glue_workflow.errors import DefinitionError, Problem
+from glue_workflow.glue_defaults import default_timeout
 from glue_workflow.model.jobs import Job, PythonShellJob, SparkJob, training_arguments
 from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
 from glue_workflow.model.triggers import Action, Event
@@ -60,11 +61,6 @@ class CompileContext:
                 )
             ]
         )
-
-
-def default_timeout(glue_version: str) -> int:
-    """Glue's default job timeout (minutes): 2880 up to Glue 4.0, 480 from 5.0."""
-    return 480 if float(glue_version) >= 5.0 else 2880
 
 
 def resolve_placeholders(value: str, workflow: str, context: CompileContext) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from glue_workflow.errors import ConfigError
-from glue_workflow.stages.config import Stage, parse_stages
+from glue_workflow.stage_config import Stage, parse_stages
 
 CONFIG_FILE = "glue-wf.toml"
 TARGETS = ("local", "aws")

@@ -11,9 +11,13 @@ import hashlib
 from collections.abc import Iterable
 
 # Computed by jobs on Glue too, where only the job library is installed: defined there.
+from glue_workflow.jobkit.drift import DRIFT_PREFIX as DRIFT_PREFIX  # noqa: PLC0414
+from glue_workflow.jobkit.drift import drift_property as drift_property  # noqa: PLC0414
 from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX as ERROR_PROPERTY_PREFIX  # noqa: PLC0414
 from glue_workflow.jobkit.failure import error_property as error_property  # noqa: PLC0414
 from glue_workflow.jobkit.failure import node_of_job as node_of_job  # noqa: PLC0414
+from glue_workflow.jobkit.gate import GATE_PREFIX as GATE_PREFIX  # noqa: PLC0414
+from glue_workflow.jobkit.gate import gate_property as gate_property  # noqa: PLC0414
 
 ARTIFACTS_PREFIX = "glue-wf"
 START_TRIGGER_SUFFIX = "start"
@@ -85,11 +89,6 @@ def artifact_uri(bucket: str, workflow: str, sha256: str, filename: str) -> str:
 def temp_dir_uri(bucket: str, workflow: str) -> str:
     """Spark jobs' ``--TempDir``."""
     return f"s3://{bucket}/{ARTIFACTS_PREFIX}/{workflow}/temp/"
-
-
-def gate_property(gate: str, what: str) -> str:
-    """Run property a gate records: ``gate_<gate>_decision`` / ``gate_<gate>_reason``."""
-    return f"gate_{gate}_{what}"
 
 
 # The job library archive: a pure-Python wheel (Python shell 3.9 takes .whl).
@@ -188,11 +187,6 @@ PACKAGED_SCRIPTS = "glue_workflow/scripts/"
 
 def is_packaged(source: str) -> bool:
     return source.startswith(PACKAGED_SCRIPTS)
-
-
-def drift_property(decision: str, what: str) -> str:
-    """Run property a drift check records: ``drift_<decision>_<what>``."""
-    return f"drift_{decision}_{what}"
 
 
 def cache_prefix(workflow: str, node: str) -> str:

@@ -118,7 +118,7 @@ def init_project(directory: Path, template: str = "ml", *, name: str | None = No
         written.append(rel)
     sample = None
     if template == "ml":
-        from glue_workflow import sample_data
+        from glue_workflow.demo import sample_data
 
         sample_data.to_file(directory / SAMPLE_DATA, SAMPLE_ROWS, SAMPLE_SEED)
         written.append(SAMPLE_DATA)
@@ -134,9 +134,9 @@ def init_project(directory: Path, template: str = "ml", *, name: str | None = No
 
 def seed_local_data(project: Path, relative: str) -> str:
     """Put the project's sample data at the workflow's default input on the local target."""
-    from glue_workflow import sample_data
     from glue_workflow.aws.target import Target
     from glue_workflow.config import load_settings
+    from glue_workflow.demo import sample_data
 
     settings = load_settings(project, target="local")
     uri = Target.from_settings(settings).s3_uri(relative)

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from churndata import CHURN_CSV
 
+from glue_workflow.awsglue_local import RUNTIME_DIR, use_local_runtime
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+# Job scripts import awsglue as on Glue: the local runtime, except inside the official
+# Glue image (GLUE_WF_REAL_AWSGLUE=1), where the real library is installed.
+if use_local_runtime() and str(RUNTIME_DIR) not in sys.path:
+    sys.path.insert(0, str(RUNTIME_DIR))
 # Every test has its own local home, so a warm Spark per home would only leave JVMs
 # behind; set for the whole session, so module fixtures (set up before the per-test
 # fixture below) start none either. tests/local/test_warm_spark.py turns it on.

@@ -8,7 +8,7 @@ from pathlib import Path
 import churndata
 import pytest
 
-from glue_workflow import sample_data
+from glue_workflow.demo import sample_data
 
 
 def test_a_plain_clone_gets_generated_churn_data(

@@ -14,6 +14,9 @@ RUNTIME_DIR: Path = Path(__file__).resolve().parent / "runtime"
 # Set inside the official Glue image (infra/docker/run-spark-tests.sh): the real awsglue
 # is installed there and this runtime must stay off the path.
 REAL_AWSGLUE_ENV = "GLUE_WF_REAL_AWSGLUE"
+# The runtime's GlueContext applies this as PYSPARK_SUBMIT_ARGS in a job process that
+# starts its own Spark (awsglue/context.py reads it; the runtime imports nothing of ours).
+SUBMIT_ARGS_ENV = "GLUE_WF_SPARK_SUBMIT_ARGS"
 # Spark settings of a local job's JVM (its own, or the warm Spark's): local master, no
 # UI, UTC like Glue, few shuffle partitions for one-machine data.
 SPARK_SUBMIT_CONF = (
@@ -37,6 +40,7 @@ __all__ = [
     "REAL_AWSGLUE_ENV",
     "RUNTIME_DIR",
     "SPARK_SUBMIT_CONF",
+    "SUBMIT_ARGS_ENV",
     "spark_submit_args",
     "use_local_runtime",
 ]

@@ -1,15 +1,13 @@
 """The ``glue-wf`` command line.
 
-Each module of this package defines ``COMMANDS: list[click.Command]``; they are
-collected here. Command modules import only click at module level and load heavy
+Each command module of this package defines ``COMMANDS: list[click.Command]``; they
+are collected here. Command modules import only click at module level and load heavy
 dependencies inside the command, so ``glue-wf --help`` stays fast.
 Exit codes: 0 success, 1 failure (a ``GlueWfError``: message on stderr), 2 usage.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 
 import click
@@ -79,12 +77,26 @@ def cli() -> None:
 
 
 def _register_commands() -> None:
-    package = importlib.import_module(__name__)
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name == "common":
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for command in getattr(module, "COMMANDS", []):
+    from glue_workflow.cli import (
+        cache,
+        console,
+        definition,
+        deploy,
+        events,
+        infra,
+        init,
+        job,
+        local,
+        pipeline,
+        runs,
+        sagemaker,
+        stages,
+        testing,
+    )
+
+    modules = (cache, console, definition, deploy, events, infra, init, job, local, pipeline)
+    for module in (*modules, runs, sagemaker, stages, testing):
+        for command in module.COMMANDS:
             cli.add_command(command)
 
 

@@ -111,7 +111,7 @@ def compile_command(settings: Any, out: Path | None) -> None:
 def graph(settings: Any, fmt: str, out: Path | None, document: Path | None) -> None:
     """Draw the workflow DAG: jobs, triggers and the job states they watch."""
     from glue_workflow.definition import load_workflow
-    from glue_workflow.graph import from_document, from_workflow, render
+    from glue_workflow.diagram import from_document, from_workflow, render
 
     if document is not None:
         import json

@@ -84,7 +84,7 @@ def job(
     With -p or --from-run the job runs in a workflow run of its own holding those run
     properties (over the workflow's defaults); what it writes is printed at the end.
     """
-    from glue_workflow.awsglue_local.localjob import run_local_job
+    from glue_workflow.cli.local_job import run_local_job
 
     properties = {k.lstrip("-"): v for k, v in _parse_args(property_values, "-p").items()}
     if (properties or from_run) and workflow_run_id:

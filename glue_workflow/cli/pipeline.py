@@ -45,7 +45,7 @@ def default_input(settings: Any) -> str:
 @with_settings
 def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
     """Generate churn-schema CSV with a learnable signal (target column Churn)."""
-    from glue_workflow import sample_data as generator
+    from glue_workflow.demo import sample_data as generator
 
     destination = out or default_input(settings)
     if not destination.startswith("s3://"):
@@ -71,7 +71,7 @@ def upload_data(path: Path, uri: str | None, settings: Any) -> None:
 
     Then run on it with: glue-wf run -p input_uri=<the URI> --wait
     """
-    from glue_workflow.sample_data import upload
+    from glue_workflow.demo.sample_data import upload
 
     destination = uri or default_input(settings)
     upload(settings, path, destination, option="--to")
@@ -110,9 +110,9 @@ def pipeline_report(
     RUN_ID defaults to the workflow's latest run.
     """
     from glue_workflow.aws.clients import client
+    from glue_workflow.demo.pipeline_report import build_report
+    from glue_workflow.demo.report_evaluation import evaluation_lines, html_report
     from glue_workflow.model_quality import run_evaluation
-    from glue_workflow.pipeline_report import build_report
-    from glue_workflow.report_evaluation import evaluation_lines, html_report
 
     if workflow is None:
         from glue_workflow.definition import load_workflow

@@ -336,7 +336,7 @@ def _wait_and_exit(
 
 
 def _print_run(target: Any, run: dict[str, Any]) -> None:
-    from glue_workflow.pipeline_report import data_quality_line
+    from glue_workflow.demo.pipeline_report import data_quality_line
     from glue_workflow.runs import view
     from glue_workflow.runs.cache_view import job_notes
     from glue_workflow.runs.follow_view import wide_console

@@ -94,7 +94,7 @@ def promote_command(
     from glue_workflow.aws.clients import client
     from glue_workflow.config import CONFIG_FILE
     from glue_workflow.errors import ConfigError
-    from glue_workflow.stages.config import find_stage
+    from glue_workflow.stage_config import find_stage
     from glue_workflow.stages.packages import resolve_package_arn
     from glue_workflow.stages.promote import Clients, promote
 
@@ -148,7 +148,7 @@ def approve_stage(settings: Any, sm: Any, package: str, stage_name: str, *, revo
     """``glue-wf approve --stage STAGE``: record (or revoke) a stage's manual approval."""
     from glue_workflow.aws.clients import client
     from glue_workflow.config import CONFIG_FILE
-    from glue_workflow.stages.config import find_stage
+    from glue_workflow.stage_config import find_stage
     from glue_workflow.stages.packages import resolve_package_arn
     from glue_workflow.stages.records import record_approval, revoke_approval
 

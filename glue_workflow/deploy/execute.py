@@ -58,10 +58,30 @@ class Executor:
             self.apply(instruction)
 
     def apply(self, step: Instruction) -> None:
-        handler = getattr(self, f"_{step.action}_{step.type}", None)
+        handler = self._handlers().get((step.action, step.type))
         if handler is None:
             raise DeployError(f"cannot {step.action} a {step.type} (internal plan error)")
         handler(step)
+
+    def _handlers(self) -> dict[tuple[str, str], Callable[[Instruction], None]]:
+        """(action, resource type) -> the method that applies it."""
+        return {
+            ("upload", "artifact"): self._upload_artifact,
+            ("create", "workflow"): self._create_workflow,
+            ("update", "workflow"): self._update_workflow,
+            ("delete", "workflow"): self._delete_workflow,
+            ("create", "job"): self._create_job,
+            ("update", "job"): self._update_job,
+            ("delete", "job"): self._delete_job,
+            ("create", "trigger"): self._create_trigger,
+            ("update", "trigger"): self._update_trigger,
+            ("delete", "trigger"): self._delete_trigger,
+            ("activate", "trigger"): self._activate_trigger,
+            ("deactivate", "trigger"): self._deactivate_trigger,
+            ("create", "rule"): self._create_rule,
+            ("update", "rule"): self._update_rule,
+            ("delete", "rule"): self._delete_rule,
+        }
 
     # -- artifacts ---------------------------------------------------------------------
 

@@ -22,8 +22,24 @@ from glue_workflow.jobkit.drift_scan import FeatureScan, read_csv, scan
 from glue_workflow.jobkit.errors import JobInputError
 
 PASSED, DRIFTED, ERROR = "passed", "drifted", "error"
+DRIFT_PREFIX = "drift_"
 EPSILON = 1e-4  # share floor: PSI is infinite for an empty bin otherwise
-__all__ = ["DRIFTED", "ERROR", "PASSED", "evaluate", "properties", "psi", "read_csv"]
+__all__ = [
+    "DRIFTED",
+    "DRIFT_PREFIX",
+    "ERROR",
+    "PASSED",
+    "drift_property",
+    "evaluate",
+    "properties",
+    "psi",
+    "read_csv",
+]
+
+
+def drift_property(name: str, what: str) -> str:
+    """Run property a drift check records: ``drift_<name>_<what>``."""
+    return f"{DRIFT_PREFIX}{name}_{what}"
 
 
 def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
@@ -131,13 +147,13 @@ def properties(name: str, report: dict[str, Any], report_uri: str) -> dict[str, 
     """The run properties a drift check records (``drift_<name>_...``)."""
     value = report.get("max_psi_value")
     return {
-        f"drift_{name}_decision": report["decision"],
-        f"drift_{name}_reason": report["reason"][:2000],
-        f"drift_{name}_max_psi": "" if value is None else f"{value:.4f}",
-        f"drift_{name}_max_psi_feature": report.get("max_psi_feature") or "",
-        f"drift_{name}_drifted": ",".join(report.get("drifted") or []),
+        drift_property(name, "decision"): report["decision"],
+        drift_property(name, "reason"): report["reason"][:2000],
+        drift_property(name, "max_psi"): "" if value is None else f"{value:.4f}",
+        drift_property(name, "max_psi_feature"): report.get("max_psi_feature") or "",
+        drift_property(name, "drifted"): ",".join(report.get("drifted") or []),
         # per feature: {"feature": psi}, compact (null: no usable values)
-        f"drift_{name}_psi": json.dumps(
+        drift_property(name, "psi"): json.dumps(
             {
                 e["feature"]: (None if e.get("psi") is None else round(e["psi"], 4))
                 for e in report.get("features") or []
@@ -145,5 +161,5 @@ def properties(name: str, report: dict[str, Any], report_uri: str) -> dict[str, 
             sort_keys=True,
             separators=(",", ":"),
         ),
-        f"drift_{name}_report_uri": report_uri,
+        drift_property(name, "report_uri"): report_uri,
     }

@@ -26,6 +26,12 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "!=": operator.ne,
 }
 PASSED, REJECTED, ERROR = "passed", "rejected", "error"
+GATE_PREFIX = "gate_"
+
+
+def gate_property(gate: str, what: str) -> str:
+    """Run property a gate records: ``gate_<gate>_decision`` / ``gate_<gate>_reason``."""
+    return f"{GATE_PREFIX}{gate}_{what}"
 
 
 class GateDecision:

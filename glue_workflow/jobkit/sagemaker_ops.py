@@ -30,6 +30,9 @@ NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 CLIENT_TOKEN_MAX = 36
 # A Glue retry of a node makes at most this many SageMaker jobs for one run and node.
 MAX_ATTEMPTS = 20
+# StoppingCondition.MaxRuntimeInSeconds when a request leaves it out: one day (SageMaker
+# API reference, StoppingCondition)
+DEFAULT_MAX_RUNTIME_SECONDS = 86400
 
 TRAINING_DONE = ("Completed",)
 TRAINING_BAD = ("Failed", "Stopped")
@@ -228,13 +231,26 @@ class _JobKind:
     """What differs between SageMaker training and processing jobs for these helpers."""
 
     label: str  # "training" | "processing"
-    api: str  # the operation suffix: training_job | processing_job
+    describe: str  # the client's describe method
+    create: str  # the client's create method
     name_key: str  # TrainingJobName | ProcessingJobName
     status_key: str  # TrainingJobStatus | ProcessingJobStatus
 
 
-_TRAINING = _JobKind("training", "training_job", "TrainingJobName", "TrainingJobStatus")
-_PROCESSING = _JobKind("processing", "processing_job", "ProcessingJobName", "ProcessingJobStatus")
+_TRAINING = _JobKind(
+    "training",
+    "describe_training_job",
+    "create_training_job",
+    "TrainingJobName",
+    "TrainingJobStatus",
+)
+_PROCESSING = _JobKind(
+    "processing",
+    "describe_processing_job",
+    "create_processing_job",
+    "ProcessingJobName",
+    "ProcessingJobStatus",
+)
 
 
 def _start_or_attach(
@@ -246,8 +262,8 @@ def _start_or_attach(
     node: str,
     build_request: Callable[[str], dict[str, Any]],
 ) -> tuple[str, bool]:
-    describe = getattr(sm, f"describe_{kind.api}")
-    create = getattr(sm, f"create_{kind.api}")
+    describe = getattr(sm, kind.describe)
+    create = getattr(sm, kind.create)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         name = resource_name(workflow=workflow, run_id=run_id, node=node, attempt=attempt)
         existing = describe_or_none(describe, **{kind.name_key: name})
@@ -284,10 +300,12 @@ def _wait_job(
     policy: PollPolicy,
     sleep: Callable[[float], None],
 ) -> dict[str, Any]:
-    describe = getattr(sm, f"describe_{kind.api}")
+    describe = getattr(sm, kind.describe)
     sleep(policy.initial)  # a job just created is never done at once: first look after a beat
     first = describe(**{kind.name_key: name})
-    max_runtime = int(first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", 86400))
+    max_runtime = int(
+        first.get("StoppingCondition", {}).get("MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME_SECONDS)
+    )
 
     def show(description: dict[str, Any]) -> None:
         secondary = description.get("SecondaryStatus")

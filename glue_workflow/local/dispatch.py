@@ -18,7 +18,6 @@ Answers honour the client's response parser settings (``glue_workflow.local.wire
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 import uuid
@@ -34,17 +33,6 @@ from glue_workflow.local.environment import SDK_ENVIRONMENT
 from glue_workflow.local.store import LocalHome
 from glue_workflow.local.wire import ScalarParsers, as_parsed, client_parsers
 
-# service name (botocore's hyphenated service id) -> "module:class"
-SERVICES: dict[str, str] = {
-    "glue": "glue_workflow.local.glue.service:GlueService",
-    "s3": "glue_workflow.local.s3.service:S3Service",
-    "sagemaker": "glue_workflow.local.sagemaker.service:SageMakerService",
-    "sagemaker-runtime": "glue_workflow.local.sagemaker.runtime:RuntimeService",
-    "sts": "glue_workflow.local.sts:StsService",
-    "iam": "glue_workflow.local.iam:IamService",
-    "cloudwatch-logs": "glue_workflow.local.logs.service:LogsService",
-    "eventbridge": "glue_workflow.local.events.service:EventsService",
-}
 _PARAMS_KEY = "glue_wf_local_params"
 
 
@@ -75,6 +63,68 @@ def not_supported(service: str, operation: str) -> LocalServiceError:
     )
 
 
+def _glue(home: LocalHome) -> LocalService:
+    from glue_workflow.local.glue.service import GlueService
+
+    return GlueService(home)
+
+
+def _s3(home: LocalHome) -> LocalService:
+    from glue_workflow.local.s3.service import S3Service
+
+    return S3Service(home)
+
+
+def _sagemaker(home: LocalHome) -> LocalService:
+    from glue_workflow.local.sagemaker.service import SageMakerService
+
+    return SageMakerService(home)
+
+
+def _sagemaker_runtime(home: LocalHome) -> LocalService:
+    from glue_workflow.local.sagemaker.runtime import RuntimeService
+
+    return RuntimeService(home)
+
+
+def _sts(home: LocalHome) -> LocalService:
+    from glue_workflow.local.sts import StsService
+
+    return StsService(home)
+
+
+def _iam(home: LocalHome) -> LocalService:
+    from glue_workflow.local.iam import IamService
+
+    return IamService(home)
+
+
+def _logs(home: LocalHome) -> LocalService:
+    from glue_workflow.local.logs.service import LogsService
+
+    return LogsService(home)
+
+
+def _events(home: LocalHome) -> LocalService:
+    from glue_workflow.local.events.service import EventsService
+
+    return EventsService(home)
+
+
+# service name (botocore's hyphenated service id) -> its local service's factory; each
+# imports its service on first use, so a process pays only for the services it calls.
+SERVICES: dict[str, Callable[[LocalHome], LocalService]] = {
+    "glue": _glue,
+    "s3": _s3,
+    "sagemaker": _sagemaker,
+    "sagemaker-runtime": _sagemaker_runtime,
+    "sts": _sts,
+    "iam": _iam,
+    "cloudwatch-logs": _logs,
+    "eventbridge": _events,
+}
+
+
 class _Installation:
     def __init__(self, home: LocalHome) -> None:
         self.home = home
@@ -85,10 +135,7 @@ class _Installation:
         with self.lock:
             found = self.services.get(name)
             if found is None:
-                module_name, _, class_name = SERVICES[name].partition(":")
-                module = importlib.import_module(module_name)
-                factory: Callable[[LocalHome], LocalService] = getattr(module, class_name)
-                found = factory(self.home)
+                found = SERVICES[name](self.home)
                 self.services[name] = found
             return found
 

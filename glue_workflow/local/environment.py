@@ -13,6 +13,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from glue_workflow.awsglue_local import RUNTIME_DIR, SUBMIT_ARGS_ENV, spark_submit_args
+
 SITECUSTOMIZE_DIR = Path(__file__).resolve().parent / "sitecustomize"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding glue_workflow/
 DEFAULT_REGION = "us-east-1"
@@ -35,8 +37,6 @@ _DROPPED = (
 
 def local_paths() -> list[str]:
     """The PYTHONPATH entries glue-wf adds, first to last."""
-    from glue_workflow.awsglue_local import RUNTIME_DIR  # lazy: owned by the runtime package
-
     return [str(SITECUSTOMIZE_DIR), str(RUNTIME_DIR), str(PACKAGE_ROOT)]
 
 
@@ -49,6 +49,7 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     ours = local_paths()
     env["PYTHONPATH"] = os.pathsep.join(ours + [p for p in existing if p not in ours])
     env["GLUE_WF_HOME"] = str(Path(home).resolve())
+    env.setdefault(SUBMIT_ARGS_ENV, spark_submit_args())
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
     env["AWS_ACCESS_KEY_ID"] = "local"

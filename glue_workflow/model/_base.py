@@ -19,7 +19,7 @@ from types import MappingProxyType
 from typing import Any, NoReturn
 
 from glue_workflow.errors import DefinitionError, Problem
-from glue_workflow.validation.secrets import SECRET_HINT, looks_like_secret
+from glue_workflow.model.secrets import SECRET_HINT, looks_like_secret
 
 # Node and workflow names become Glue names (``<workflow>-<node>``) and parts of
 # SageMaker names and S3 keys: a conservative alphabet keeps them valid everywhere.

@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from glue_workflow.glue_defaults import MAX_TIMEOUT_MINUTES
 from glue_workflow.model._base import (
     PROPERTY_PATTERN,
     Gather,
@@ -26,7 +27,8 @@ from glue_workflow.model._base import (
     str_tuple,
 )
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.model.jobs import PYTHON_SHELL_CAPACITIES, PythonShellJob, _check_after
+from glue_workflow.model.job_arguments import check_after
+from glue_workflow.model.jobs import PythonShellJob, check_python_shell_capacity
 from glue_workflow.naming import PACKAGED_SCRIPTS, drift_property
 
 DRIFT_SCRIPT = f"{PACKAGED_SCRIPTS}drift_check.py"
@@ -104,17 +106,11 @@ class DriftCheck:
             check_property_names(where, "decision", (decision,))
             set_attr(self, "decision", decision)
         with g.check():
-            check_int(where, "timeout", self.timeout, 1, 10080)
-        if self.max_capacity not in PYTHON_SHELL_CAPACITIES:
-            with g.check():
-                fail(
-                    where,
-                    "python-shell-capacity",
-                    f"max_capacity must be 0.0625 or 1 DPU (a Python shell job), got "
-                    f"{self.max_capacity!r}",
-                )
+            check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
         with g.check():
-            _check_after(where, self.after)
+            check_python_shell_capacity(where, self.max_capacity)
+        with g.check():
+            check_after(where, self.after)
         g.done()
 
     @property

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from glue_workflow.glue_defaults import MAX_TIMEOUT_MINUTES
 from glue_workflow.model._base import (
     PROPERTY_PATTERN,
     Gather,
@@ -27,7 +28,8 @@ from glue_workflow.model._base import (
     set_attr,
 )
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.model.jobs import PythonShellJob, _check_after
+from glue_workflow.model.job_arguments import check_after
+from glue_workflow.model.jobs import PythonShellJob
 from glue_workflow.naming import PACKAGED_SCRIPTS, gate_property
 
 GATE_SCRIPT = f"{PACKAGED_SCRIPTS}gate.py"
@@ -122,9 +124,9 @@ class Gate:
         with g.check():
             check_enum(where, "require", self.require, ("all", "any"))
         with g.check():
-            check_int(where, "timeout", self.timeout, 1, 10080)
+            check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
         with g.check():
-            _check_after(where, self.after)
+            check_after(where, self.after)
         g.done()
 
     @property

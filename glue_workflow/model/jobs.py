@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from types import MappingProxyType
 from typing import Any, ClassVar
 
 from glue_workflow.errors import DefinitionError
+from glue_workflow.glue_defaults import MAX_TIMEOUT_MINUTES
 from glue_workflow.model._base import (
-    ARGUMENT_PATTERN,
     Gather,
     check_bool,
     check_enum,
@@ -31,38 +30,12 @@ from glue_workflow.model._base import (
 )
 from glue_workflow.model.cache import Cache, as_cache, check_cache_job
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.validation.secrets import (
-    SECRET_HINT,
-    looks_like_access_key_id,
-    looks_like_secret,
+from glue_workflow.model.job_arguments import (
+    CONTEXT_ARGUMENTS,
+    check_after,
+    check_arguments,
+    check_path,
 )
-
-# Arguments Glue sets itself, or that glue-wf derives from dedicated fields.
-GLUE_RESERVED_ARGUMENTS = frozenset(
-    {
-        "--JOB_NAME",
-        "--JOB_ID",
-        "--JOB_RUN_ID",
-        "--WORKFLOW_NAME",
-        "--WORKFLOW_RUN_ID",
-        "--conf",
-        "--debug",
-        "--mode",
-    }
-)
-FIELD_ARGUMENTS = {
-    "--extra-py-files": "extra_py_files",
-    "--extra-files": "extra_files",
-    "--additional-python-modules": "additional_python_modules",
-    "--job-bookmark-option": "job_bookmarks",
-    "--TempDir": "(set by glue-wf)",
-    "--glue_wf_producers": "(set by glue-wf)",
-    "--glue_wf_contract": "(set by glue-wf)",
-    "--job-language": "(set by glue-wf)",
-    "--glue_wf_cache": "cache",
-}
-# Values the compiler fills from the deployment context (contract: names are fixed).
-CONTEXT_ARGUMENTS = ("artifacts_bucket", "sagemaker_role_arn", "xgboost_image_uri")
 
 GLUE_END_OF_LIFE = ("0.9", "1.0")
 GLUE_END_OF_SUPPORT = ("2.0",)
@@ -82,98 +55,7 @@ SPARK_WORKER_TYPES = (
 )
 PYTHON_SHELL_CAPACITIES = (0.0625, 1.0)
 LIBRARY_SETS = ("analytics", "none")
-MAX_TIMEOUT_MINUTES = 10080  # 7 days
 MAX_RETRIES = 10
-
-
-def _check_path(where: str, what: str, value: Any, suffixes: tuple[str, ...] = ()) -> str:
-    if not isinstance(value, str) or not value:
-        fail(where, "path", f"{what} must be a project-relative path, got {value!r}")
-    path = PurePosixPath(value)
-    if path.is_absolute() or ".." in path.parts or "\\" in value:
-        fail(
-            where,
-            "path",
-            f"{what} {value!r} must be a relative path inside the project using '/' "
-            "(e.g. 'jobs/train.py')",
-        )
-    if suffixes and path.suffix not in suffixes:
-        fail(where, "path", f"{what} {value!r} must end with {' or '.join(suffixes)}")
-    return str(path)
-
-
-PYTHON_SHELL_UNSUPPORTED = {
-    "--extra-files": "Python shell jobs do not support --extra-files: use files= (each "
-    "file is uploaded and its S3 URI passed as an argument)",
-    "--job-bookmark-option": "Python shell jobs have no job bookmarks: remove it",
-}
-
-
-def _check_arguments(
-    where: str, what: str, args: Mapping[str, str], *, python_shell: bool = False
-) -> None:
-    gather = Gather()
-    for key, value in args.items():
-        with gather.check():
-            _check_argument(where, what, key, value, python_shell=python_shell)
-    if gather.problems:
-        raise DefinitionError(gather.problems)
-
-
-def _check_after(where: str, after: Any) -> None:
-    if after is not None and not isinstance(after, Dependency):
-        fail(
-            where,
-            "after-type",
-            f"after= must be a dependency such as succeeded('train'), got {after!r}",
-        )
-
-
-def _check_argument(where: str, what: str, key: str, value: str, *, python_shell: bool) -> None:
-    if python_shell and key in PYTHON_SHELL_UNSUPPORTED:
-        fail(
-            where,
-            "python-shell-argument",
-            f"{what} key {key!r}: " + PYTHON_SHELL_UNSUPPORTED[key],
-        )
-    if key in GLUE_RESERVED_ARGUMENTS:
-        fail(
-            where,
-            "reserved-argument",
-            f"{what} key {key!r} is reserved: Glue sets it for every run; remove it",
-        )
-    if key in FIELD_ARGUMENTS or key == "library-set":
-        owner = FIELD_ARGUMENTS.get(key, "library_set")
-        fix = "remove it" if owner.startswith("(") else f"use the {owner}= field instead"
-        fail(where, "reserved-argument", f"{what} key {key!r} is managed by glue-wf: {fix}")
-    if key.lstrip("-") in CONTEXT_ARGUMENTS:
-        fail(
-            where,
-            "reserved-argument",
-            f"{what} key {key!r} is filled from the deployment: use "
-            f"context_arguments=({key.lstrip('-')!r},) instead",
-        )
-    if not ARGUMENT_PATTERN.fullmatch(key):
-        fail(
-            where,
-            "argument-key",
-            f"{what} key {key!r} is not a valid job argument: keys start with '--' then "
-            "a letter, then letters, digits or '_' (e.g. '--input_path')",
-        )
-    if looks_like_secret(key):
-        fail(
-            where,
-            "no-secrets",
-            f"{what} key {key!r} looks like a secret; job arguments are logged and "
-            f"shown in the console: {SECRET_HINT}",
-        )
-    if looks_like_access_key_id(value):
-        fail(
-            where,
-            "no-secrets",
-            f"{what} {key!r} holds what looks like an AWS access key id: never put "
-            "credentials in job arguments; jobs use their IAM role",
-        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,11 +99,11 @@ class Job:
         with g.check():
             check_name(where, "job name", self.name)
         with g.check():
-            set_attr(self, "script", _check_path(where, "script", self.script, (".py",)))
+            set_attr(self, "script", check_path(where, "script", self.script, (".py",)))
         with g.check():
             check_text(where, "description", self.description, 2048)
         with g.check():
-            _check_after(where, self.after)
+            check_after(where, self.after)
         for what in (
             "reads",
             "writes",
@@ -249,14 +131,14 @@ class Job:
         ):
             if g.ok(field_name):
                 with g.check(field_name):
-                    _check_arguments(where, what, getattr(self, field_name), python_shell=shell)
+                    check_arguments(where, what, getattr(self, field_name), python_shell=shell)
         if g.ok("files"):
             with g.check():
                 set_attr(
                     self,
                     "files",
                     MappingProxyType(
-                        {k: _check_path(where, f"files[{k!r}]", v) for k, v in self.files.items()}
+                        {k: check_path(where, f"files[{k!r}]", v) for k, v in self.files.items()}
                     ),
                 )
         if g.ok("extra_py_files"):
@@ -265,7 +147,7 @@ class Job:
                     self,
                     "extra_py_files",
                     tuple(
-                        _check_path(where, "extra_py_files", p, (".py", ".zip", ".whl", ".egg"))
+                        check_path(where, "extra_py_files", p, (".py", ".zip", ".whl", ".egg"))
                         for p in self.extra_py_files
                     ),
                 )
@@ -345,7 +227,7 @@ class SparkJob(Job):
                 self,
                 "extra_files",
                 tuple(
-                    _check_path(where, "extra_files", p)
+                    check_path(where, "extra_files", p)
                     for p in str_tuple(where, "extra_files", self.extra_files)
                 ),
             )
@@ -386,6 +268,16 @@ class SparkJob(Job):
     @property
     def files_and_script(self) -> tuple[str, ...]:
         return (*super().files_and_script, *self.extra_files)
+
+
+def check_python_shell_capacity(where: str, max_capacity: Any) -> None:
+    """Python shell jobs run on 0.0625 or 1 DPU."""
+    if max_capacity not in PYTHON_SHELL_CAPACITIES or isinstance(max_capacity, bool):
+        fail(
+            where,
+            "python-shell-capacity",
+            f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got {max_capacity!r}",
+        )
 
 
 def _check_flex(where: str, execution_class: str, glue_version: str) -> None:
@@ -447,15 +339,8 @@ class PythonShellJob(Job):
                     f"Python shell runs Python 3.9 on Glue 3.0; got python_version="
                     f"{self.python_version!r}, glue_version={self.glue_version!r}",
                 )
-        capacity_ok = self.max_capacity in PYTHON_SHELL_CAPACITIES
-        if not capacity_ok or isinstance(self.max_capacity, bool):
-            with g.check():
-                fail(
-                    where,
-                    "python-shell-capacity",
-                    f"max_capacity must be 0.0625 or 1 DPU for a Python shell job, got "
-                    f"{self.max_capacity!r}",
-                )
+        with g.check():
+            check_python_shell_capacity(where, self.max_capacity)
         with g.check():
             check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
         with g.check():

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from glue_workflow.eventpattern import PATTERN_MAX, PatternError, check_pattern
+from glue_workflow.glue_defaults import MAX_TIMEOUT_MINUTES
 from glue_workflow.model._base import (
     Gather,
     check_bool,
@@ -25,7 +26,7 @@ from glue_workflow.model._base import (
     str_map,
 )
 from glue_workflow.model.dependencies import Dependency, node_name
-from glue_workflow.model.jobs import _check_arguments
+from glue_workflow.model.job_arguments import check_arguments
 from glue_workflow.model.schedule import refuse_rate
 
 
@@ -141,13 +142,15 @@ class Action:
         where = f"action {self.node!r}"
         with g.check():
             set_attr(self, "arguments", str_map(where, "arguments", self.arguments))
-            _check_arguments(where, "argument", self.arguments)
+            check_arguments(where, "argument", self.arguments)
         if self.timeout is not None:
             with g.check():
-                check_int(where, "timeout", self.timeout, 1, 10080)
+                check_int(where, "timeout", self.timeout, 1, MAX_TIMEOUT_MINUTES)
         if self.notify_delay_after is not None:
             with g.check():
-                check_int(where, "notify_delay_after", self.notify_delay_after, 1, 10080)
+                check_int(
+                    where, "notify_delay_after", self.notify_delay_after, 1, MAX_TIMEOUT_MINUTES
+                )
         g.done()
 
 

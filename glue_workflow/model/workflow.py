@@ -21,8 +21,8 @@ from glue_workflow.model._base import (
 from glue_workflow.model.drift import DriftCheck
 from glue_workflow.model.gates import Gate
 from glue_workflow.model.jobs import Job
+from glue_workflow.model.secrets import looks_like_secret_property, secret_property_message
 from glue_workflow.model.triggers import Event, OnDemand, Scheduled, Trigger
-from glue_workflow.validation.secrets import looks_like_secret_property, secret_property_message
 
 Node = Job | Gate | DriftCheck
 PACKAGED_NODES = (Gate, DriftCheck)  # nodes that compile to a job glue-wf provides

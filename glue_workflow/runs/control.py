@@ -71,7 +71,7 @@ def check_properties(properties: Mapping[str, str]) -> None:
     ``run`` accepts ``validate`` accepts as a default too.
     """
     from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX, is_error_property
-    from glue_workflow.validation.secrets import (
+    from glue_workflow.model.secrets import (
         looks_like_secret_property,
         secret_property_message,
     )

@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from glue_workflow.jobkit import JobContext, JobFailed, JobInputError, run_job
-from glue_workflow.jobkit.drift import PASSED, evaluate, properties, read_csv
+from glue_workflow.jobkit.drift import PASSED, drift_property, evaluate, properties, read_csv
 from glue_workflow.jobkit.drift_baseline import load_baseline
 
 PROPERTY_PREFIX = "property:"
@@ -114,7 +114,12 @@ def main() -> None:
             max_missing_increase=max_missing,
         )
     except (JobInputError, ValueError) as exc:
-        ctx.put(**{f"drift_{name}_decision": "error", f"drift_{name}_reason": f"error: {exc}"})
+        ctx.put(
+            **{
+                drift_property(name, "decision"): "error",
+                drift_property(name, "reason"): f"error: {exc}",
+            }
+        )
         raise JobInputError(prefix + f"error: {exc}") from None
     report.update(baseline_uri=baseline_uri, batch_uri=batch_uri, not_checked=notes)
     owner = ctx.workflow_name or "manual"

@@ -12,7 +12,7 @@ Runs on Glue Python shell 3.9 (stdlib + boto3 + glue_workflow.jobkit).
 from __future__ import annotations
 
 from glue_workflow.jobkit import JobContext, JobFailed, JobInputError, run_job
-from glue_workflow.jobkit.gate import ERROR, PASSED, evaluate, parse_conditions
+from glue_workflow.jobkit.gate import ERROR, PASSED, evaluate, gate_property, parse_conditions
 
 
 def main() -> None:
@@ -26,8 +26,8 @@ def main() -> None:
     decision = evaluate(conditions, props, require)
     ctx.put(
         **{
-            f"gate_{name}_decision": decision.decision,
-            f"gate_{name}_reason": decision.reason,
+            gate_property(name, "decision"): decision.decision,
+            gate_property(name, "reason"): decision.reason,
         }
     )
     message = f"gate {name}: {decision.reason}"

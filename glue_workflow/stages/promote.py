@@ -23,8 +23,8 @@ from glue_workflow.errors import ConfigError, RunError
 from glue_workflow.jobkit import endpoint_deploy as rollout
 from glue_workflow.jobkit import sagemaker_ops as ops
 from glue_workflow.jobkit.errors import JobFailed
+from glue_workflow.stage_config import Stage
 from glue_workflow.stages import records
-from glue_workflow.stages.config import Stage
 
 Log = Callable[[str], None]
 

@@ -2,7 +2,7 @@
 
 The workflow is compiled as for a deployment (the same CreateTrigger requests), its
 triggers become the documents the local Glue engine snapshots at run start, and the
-engine's own trigger evaluation (``local.glue.graph.ready_triggers``) decides what
+engine's own trigger evaluation (``local.glue.workflow_graph.ready_triggers``) decides what
 starts after each job run ends; retries follow each job's MaxRetries as Glue's do.
 Nothing is executed: each node's job run ends as its mocked ``Outcome`` says. The
 run is judged by the same verdict ``glue-wf run --wait`` prints.
@@ -19,7 +19,7 @@ from typing import Any
 from glue_workflow import naming
 from glue_workflow.compiler import compile_workflow, placeholder_context
 from glue_workflow.errors import ConfigError
-from glue_workflow.local.glue.graph import build_graph, ready_triggers, start_triggers
+from glue_workflow.local.glue.workflow_graph import build_graph, ready_triggers, start_triggers
 from glue_workflow.model._base import did_you_mean
 from glue_workflow.model.workflow import Workflow
 from glue_workflow.runs.verdict import Verdict, judge

@@ -4,21 +4,42 @@
 ``check(workflow)`` raises ``DefinitionError`` listing them when any is an error
 and returns the warnings otherwise. Single-object rules already ran when the model
 objects were constructed.
-
-Imports are inside the functions: the model imports ``validation.secrets``, and
-importing this package must not import the model back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from glue_workflow.errors import DefinitionError, GlueWfError, Problem
-
-if TYPE_CHECKING:
-    from glue_workflow.model.workflow import Workflow
+from glue_workflow.model.topology import resolve_triggers
+from glue_workflow.model.workflow import Workflow
+from glue_workflow.validation.branches import (
+    check_failure_reads,
+    check_inactive,
+    check_predicates,
+)
+from glue_workflow.validation.graph_rules import (
+    check_cycles,
+    check_names,
+    check_reachability,
+    check_references,
+    check_retries,
+    check_size,
+    node_edges,
+)
+from glue_workflow.validation.jobs import (
+    check_argument_size,
+    check_concurrency,
+    check_placeholders,
+    check_schedule,
+    check_versions,
+)
+from glue_workflow.validation.properties import (
+    check_contracts,
+    check_gate_decisions,
+    check_reserved,
+)
 
 
 def validate(
@@ -31,33 +52,6 @@ def validate(
     were being deferred, so a rule that cannot be checked on its unchecked values is
     skipped instead of crashing (those values are reported already).
     """
-    from glue_workflow.model.topology import resolve_triggers
-    from glue_workflow.validation.branches import (
-        check_failure_reads,
-        check_inactive,
-        check_predicates,
-    )
-    from glue_workflow.validation.graph import (
-        check_cycles,
-        check_names,
-        check_reachability,
-        check_references,
-        check_retries,
-        check_size,
-        node_edges,
-    )
-    from glue_workflow.validation.jobs import (
-        check_argument_size,
-        check_concurrency,
-        check_placeholders,
-        check_schedule,
-        check_versions,
-    )
-    from glue_workflow.validation.properties import (
-        check_contracts,
-        check_gate_decisions,
-        check_reserved,
-    )
 
     def run(rule: Callable[[], list[Problem]]) -> list[Problem]:
         if not tolerant:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from glue_workflow.errors import Problem
 from glue_workflow.model.topology import LogicalTrigger
 from glue_workflow.model.workflow import Workflow
-from glue_workflow.validation.graph import node_edges, reachable
+from glue_workflow.validation.graph_rules import node_edges, reachable
 
 # States after which a job may not have written its run properties.
 UNFINISHED_STATES = ("FAILED", "TIMEOUT", "STOPPED")

@@ -10,6 +10,7 @@ from glue_workflow.errors import Problem
 from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX, error_property, is_error_property
 from glue_workflow.model._base import did_you_mean
 from glue_workflow.model.workflow import Workflow
+from glue_workflow.naming import DRIFT_PREFIX, GATE_PREFIX
 from glue_workflow.validation.cache_names import is_cache_property, reserved_cache_property
 
 
@@ -103,9 +104,9 @@ def check_gate_decisions(workflow: Workflow) -> list[Problem]:
     clashed: set[tuple[str, str]] = set()
     for node in workflow.nodes:
         for prop in node.writes:
-            kind = "gate" if prop.startswith("gate_") else "drift check"
+            kind = "gate" if prop.startswith(GATE_PREFIX) else "drift check"
             other = seen.get(prop)
-            if prop.startswith(("gate_", "drift_")) and other not in (None, node.name):
+            if prop.startswith((GATE_PREFIX, DRIFT_PREFIX)) and other not in (None, node.name):
                 if (node.name, str(other)) in clashed:
                     continue
                 clashed.add((node.name, str(other)))

@@ -8,18 +8,13 @@ runtime's own additions are skipped.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from glue_workflow.awsglue_local import RUNTIME_DIR
-
 REAL_AWSGLUE = os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1"
-if not REAL_AWSGLUE and str(RUNTIME_DIR) not in sys.path:
-    sys.path.insert(0, str(RUNTIME_DIR))
 
 local_runtime_only = pytest.mark.skipif(
     REAL_AWSGLUE, reason="tests a glue-wf local runtime addition, absent from real Glue"

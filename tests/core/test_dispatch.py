@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,10 +34,7 @@ class _FakeGlue:
 
 @pytest.fixture
 def fake_glue(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[type[_FakeGlue]]:
-    module = type(sys)("fake_glue_service")
-    module.FakeGlue = _FakeGlue  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "fake_glue_service", module)
-    monkeypatch.setitem(dispatch.SERVICES, "glue", "fake_glue_service:FakeGlue")
+    monkeypatch.setitem(dispatch.SERVICES, "glue", _FakeGlue)
     _FakeGlue.calls = []
     dispatch.install(tmp_path / "home")
     try:

@@ -12,6 +12,8 @@ import pytest
 from botocore.stub import Stubber
 
 from glue_workflow.charts import TrendPoint, confusion_svg, importance_svg, roc_svg, trend_svg
+from glue_workflow.demo.pipeline_report import PipelineReport
+from glue_workflow.demo.report_evaluation import evaluation_lines, html_report
 from glue_workflow.lineage import package_lineage, serving_endpoints
 from glue_workflow.model_quality import (
     Evaluation,
@@ -21,8 +23,6 @@ from glue_workflow.model_quality import (
     parse_importance,
     parse_model_quality,
 )
-from glue_workflow.pipeline_report import PipelineReport
-from glue_workflow.report_evaluation import evaluation_lines, html_report
 
 
 def _m(value: float) -> dict[str, Any]:

@@ -34,11 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def shipped() -> Workflow:
-    sys.path.insert(0, str(ROOT))
-    try:
-        from triggers.churn_pipeline import workflow
-    finally:
-        sys.path.remove(str(ROOT))
+    from triggers.churn_pipeline import workflow
+
     return workflow
 
 

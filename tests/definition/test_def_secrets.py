@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from glue_workflow.validation.secrets import (
+from glue_workflow.model.secrets import (
     SECRET_HINT,
     looks_like_access_key_id,
     looks_like_secret,

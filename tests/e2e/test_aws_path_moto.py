@@ -27,7 +27,6 @@ from click.testing import CliRunner
 moto = pytest.importorskip("moto")
 pytestmark = pytest.mark.e2e
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "jobs"))
 from awsanswers import use_aws_not_found_answers  # noqa: E402
 from jobhelpers import load_job  # noqa: E402
 

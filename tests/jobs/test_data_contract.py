@@ -5,7 +5,6 @@ is a small file from tests/jobs/malformed_csv.py; each test pins the message."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from malformed_csv import CASES, CONTRACT, write_case
 
 PROJECT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT / "jobs" / "etl"))
 
 import etl_contract  # noqa: E402
 import etl_scan  # noqa: E402

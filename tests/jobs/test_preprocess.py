@@ -17,13 +17,9 @@ from typing import Any
 
 import pytest
 
-from glue_workflow.awsglue_local import RUNTIME_DIR
-
 PROJECT = Path(__file__).resolve().parents[2]
 SCRIPT = PROJECT / "jobs" / "preprocess.py"
 REAL_AWSGLUE = os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1"
-if not REAL_AWSGLUE and str(RUNTIME_DIR) not in sys.path:
-    sys.path.insert(0, str(RUNTIME_DIR))
 local_only = pytest.mark.skipif(REAL_AWSGLUE, reason="uses the glue-wf local target")
 SPLIT_NAMES = ("train", "validation", "test")
 CHURN_CONTRACT = str(PROJECT / "jobs" / "datasets" / "churn.json")

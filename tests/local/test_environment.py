@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from glue_workflow.awsglue_local import SUBMIT_ARGS_ENV, spark_submit_args
 from glue_workflow.local.environment import SITECUSTOMIZE_DIR, job_environment
 
 RunChild = Callable[[str, dict[str, str], Path], str]  # the run_child fixture
@@ -79,3 +80,25 @@ def test_child_that_imports_glue_wf_itself_still_works(tmp_path: Path, run_child
         tmp_path,
     )
     assert sorted(p.name for p in (home / "s3").iterdir()) == ["explicit", "explicit-2", "implicit"]
+
+
+def test_a_job_starting_its_own_spark_gets_the_local_settings(
+    tmp_path: Path, run_child: RunChild
+) -> None:
+    """The runtime imports nothing of glue-wf: the settings come in the environment."""
+    code = (
+        "import os, sys\n"
+        "import awsglue.context\n"
+        "print(os.environ.get('PYSPARK_SUBMIT_ARGS'))\n"
+        "print(os.environ.get('SPARK_LOCAL_IP'))\n"
+        "print('glue_workflow' in sys.modules)\n"
+    )
+    env = job_environment(tmp_path / "home", base={"PATH": "/usr/bin:/bin"})
+    assert env[SUBMIT_ARGS_ENV] == spark_submit_args()
+    lines = run_child(code, env, tmp_path).splitlines()
+    assert lines == [spark_submit_args(), "127.0.0.1", "False"]
+    # explicit settings (a Spark cluster's) win
+    env = job_environment(
+        tmp_path / "home", base={"PATH": "/usr/bin:/bin", "PYSPARK_SUBMIT_ARGS": "mine"}
+    )
+    assert run_child(code, env, tmp_path).splitlines()[0] == "mine"

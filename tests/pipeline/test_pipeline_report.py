@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from glue_workflow import pipeline_report
 from glue_workflow.config import load_settings
+from glue_workflow.demo import pipeline_report
 from glue_workflow.errors import NotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ import pytest
 from churndata import SHARED_CSV as CHURN_CSV
 from click.testing import CliRunner
 
-from glue_workflow import sample_data
+from glue_workflow.demo import sample_data
 from glue_workflow.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

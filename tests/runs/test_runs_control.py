@@ -68,7 +68,7 @@ def test_start_refuses_reserved_failure_reason_properties() -> None:
 
 def test_secret_references_are_accepted_like_validate_does() -> None:
     # What the hint suggests must pass: the same rule as the definition validator's.
-    from glue_workflow.validation.secrets import looks_like_secret
+    from glue_workflow.model.secrets import looks_like_secret
 
     for key in ("db_password_secret_arn", "db_secret_name", "tokenizer"):
         control.check_properties({key: "prod/db"})

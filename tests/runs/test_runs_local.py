@@ -8,7 +8,6 @@ node (stop).
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+# The hand-written documents live beside the deploy tests.
+from wfdocs import make_document
+
 from glue_workflow.cli import cli
 from glue_workflow.config import LOCAL_DEFAULT_BUCKET
 from glue_workflow.document import WorkflowDocument
 from glue_workflow.errors import GlueWfError
-
-# The hand-written documents live beside the deploy tests.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
-from wfdocs import make_document
 
 GATE = b"""import sys, boto3
 from awsglue.utils import getResolvedOptions

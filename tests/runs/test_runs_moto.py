@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from pathlib import Path
 
 import boto3
 import pytest
 from click.testing import CliRunner
 from moto import mock_aws
+from motofill import MotoGlue
 from rich.console import Console
 from rungraphs import HAPPY, WF, run_answer
+from wfdocs import ROLE
 
 from glue_workflow.cli import cli
 from glue_workflow.errors import GlueWfError
 from glue_workflow.runs import control, follow_view
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deploy"))
-from motofill import MotoGlue
-from wfdocs import ROLE
 
 SM_ROLE = ROLE.replace("glue-job", "sagemaker")
 

@@ -5,7 +5,6 @@ Earlier runs are produced by the scenario engine (a GetWorkflowRun-shaped answer
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,6 @@ from glue_workflow.runs import cache_view
 from glue_workflow.runs.rerun import RerunError, plan, upstream_and_downstream
 from glue_workflow.testing import fails, run_scenario, succeeds
 from glue_workflow.validation import check
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from triggers.churn_pipeline import workflow as churn
 
 WRITES = {

@@ -18,8 +18,8 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from glue_workflow.jobkit import endpoint_deploy
+from glue_workflow.stage_config import Stage
 from glue_workflow.stages import records
-from glue_workflow.stages.config import Stage
 from glue_workflow.stages.promote import Clients, PromotionError, names, promote
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

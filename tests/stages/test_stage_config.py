@@ -8,7 +8,7 @@ import pytest
 
 from glue_workflow.config import load_settings
 from glue_workflow.errors import ConfigError
-from glue_workflow.stages.config import Stage, find_stage
+from glue_workflow.stage_config import Stage, find_stage
 
 GOOD = """
 [stages.dev]

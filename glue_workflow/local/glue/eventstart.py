@@ -23,8 +23,8 @@ import json
 from typing import Any
 
 from glue_workflow.local.glue.errors import entity_not_found
-from glue_workflow.local.glue.graph import start_triggers
 from glue_workflow.local.glue.state import GlueState, now
+from glue_workflow.local.glue.workflow_graph import start_triggers
 from glue_workflow.local.store import ThreadLocalConnections, transaction
 
 SCHEMA = """

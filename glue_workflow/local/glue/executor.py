@@ -17,16 +17,14 @@ import json
 import os
 import select
 import signal
-import subprocess
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
 from glue_workflow.local.environment import job_environment
-from glue_workflow.local.glue.graph import ready_triggers
 from glue_workflow.local.glue.jobproc import (
     JobLaunch,
     JobLaunchError,
@@ -34,55 +32,23 @@ from glue_workflow.local.glue.jobproc import (
     resolve_arguments,
     start_job_process,
 )
+from glue_workflow.local.glue.jobrun_records import (
+    INSERT_JOB_RUN,
+    Launch,
+    Running,
+    Start,
+    run_doc,
+    seconds_per_minute,
+)
 from glue_workflow.local.glue.procs import kill_group, process_start_time
 from glue_workflow.local.glue.recovery import abandon_run, new_job_run_id
 from glue_workflow.local.glue.state import GlueState, now
+from glue_workflow.local.glue.workflow_graph import ready_triggers
 from glue_workflow.local.store import LocalHome
 
-DEFAULT_TIMEOUT_MINUTES = 2880
 KILL_GRACE_SECONDS = 2.0
 # Safety net only: stop requests also arrive as a signal.
 IDLE_CHECK_SECONDS = 1.0
-_INSERT = (
-    "INSERT INTO glue_job_runs (id, job, run_id, trigger, attempt, previous_run_id, state, "
-    "started, modified, completed, error, arguments, timeout, pid, executor_pid, "
-    "executor_start, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
-)
-
-
-def seconds_per_minute() -> float:
-    """Wall-clock seconds per Glue timeout minute (60; smaller only to test timeouts fast)."""
-    return float(os.environ.get("GLUE_WF_LOCAL_SECONDS_PER_MINUTE", "60"))
-
-
-@dataclass(kw_only=True)
-class Start:
-    """A job run to start: which job, from which trigger action, which attempt."""
-
-    job: str
-    trigger: str | None
-    action: dict[str, Any]
-    attempt: int = 0
-    previous: str | None = None
-    first_id: str | None = None
-    job_run_id: str = ""
-    started: float = 0.0
-
-
-@dataclass(kw_only=True)
-class Running:
-    """A live job process (mutable bookkeeping of the executor loop)."""
-
-    start: Start
-    proc: subprocess.Popen[bytes]
-    deadline: float
-    timeout: int
-    fd: int | None = None
-    kill_reason: str | None = None
-    kill_at: float | None = None
-
-
-Launch = tuple[Start, dict[str, Any], dict[str, str], int]
 
 
 class Executor:
@@ -219,7 +185,7 @@ class Executor:
                 args = launch[2] if launch else dict(start.action.get("Arguments") or {})
                 timeout = launch[3] if launch else 0
                 conn.execute(
-                    _INSERT,
+                    INSERT_JOB_RUN,
                     (
                         start.job_run_id,
                         start.job,
@@ -236,7 +202,9 @@ class Executor:
                         timeout,
                         os.getpid() if self.standalone_id else None,
                         self.my_start if self.standalone_id else None,
-                        json.dumps(self._run_doc(start, job or {})),
+                        json.dumps(
+                            run_doc(start, job or {}, workflow=self.workflow, run_id=self.run_id)
+                        ),
                     ),
                 )
                 self.states[start.job] = state
@@ -280,25 +248,6 @@ class Executor:
             job_run_id=start.job_run_id,
         )
         return "RUNNING", None, (start, job, args, timeout)
-
-    def _run_doc(self, start: Start, job: dict[str, Any]) -> dict[str, Any]:
-        """The JobRun fields GetJobRun shows beyond the row's own.
-
-        ``Arguments`` are what the run was started with, never merged with the job's
-        DefaultArguments (the merge is what the job process receives, see ``_admit``):
-        "For this job run, they replace the default arguments set in the job
-        definition itself" (StartJobRun API reference). A trigger action starts the
-        run with its own Arguments, and a workflow adds ``--WORKFLOW_NAME`` and
-        ``--WORKFLOW_RUN_ID`` as run arguments (Glue developer guide on workflow run
-        properties: jobs read them with getResolvedOptions). No public GetJobRun
-        transcript of a workflow-started run was found; that the two show among the
-        Arguments follows from their being arguments of the run.
-        """
-        arguments = dict(start.action.get("Arguments") or {})
-        if self.workflow and self.run_id:
-            arguments["--WORKFLOW_NAME"] = self.workflow
-            arguments["--WORKFLOW_RUN_ID"] = self.run_id
-        return {**_job_settings(job), "Arguments": arguments}
 
     def launch(self, launches: list[Launch]) -> None:
         pids: list[tuple[int, str]] = []
@@ -482,12 +431,6 @@ class Executor:
                 "AND status IN ('RUNNING', 'STOPPING')",
                 (status, now(), self.run_id),
             )
-
-
-def _job_settings(job: dict[str, Any]) -> dict[str, Any]:
-    """Static JobRun fields copied from the job definition."""
-    keys = ("GlueVersion", "MaxCapacity", "WorkerType", "NumberOfWorkers", "ExecutionClass")
-    return {k: job[k] for k in keys if job.get(k) is not None}
 
 
 def main(argv: list[str]) -> int:

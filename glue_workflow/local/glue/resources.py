@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from glue_workflow.cron import CronError, parse_schedule
+from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
 from glue_workflow.local.glue.errors import (
     already_exists,
     entity_not_found,
@@ -17,7 +18,6 @@ from glue_workflow.local.glue.state import GlueState, now, to_datetime
 TRIGGER_TYPES = ("SCHEDULED", "CONDITIONAL", "ON_DEMAND", "EVENT")
 START_TYPES = ("SCHEDULED", "ON_DEMAND", "EVENT")
 LISTENABLE_STATES = ("SUCCEEDED", "STOPPED", "FAILED", "TIMEOUT")
-DEFAULT_TIMEOUT_MINUTES = 2880
 _TIMESTAMPS = ("CreatedOn", "LastModifiedOn")
 _TABLES = {"workflow": "glue_workflows", "job": "glue_jobs", "trigger": "glue_triggers"}
 

@@ -7,6 +7,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
 from glue_workflow.local.glue.capacity import run_settings
 from glue_workflow.local.glue.errors import (
     concurrent_runs,
@@ -15,7 +16,11 @@ from glue_workflow.local.glue.errors import (
     invalid_input,
     not_supported_feature,
 )
-from glue_workflow.local.glue.graph import (
+from glue_workflow.local.glue.procs import signal_process, spawn_executor
+from glue_workflow.local.glue.recovery import new_job_run_id, new_run_id, reconcile
+from glue_workflow.local.glue.resources import Resources, api_doc, page
+from glue_workflow.local.glue.state import GlueState, JobRunRow, RunRow, now, to_datetime
+from glue_workflow.local.glue.workflow_graph import (
     build_graph,
     downstream,
     jobs_of,
@@ -23,10 +28,6 @@ from glue_workflow.local.glue.graph import (
     start_triggers,
     triggers_watching,
 )
-from glue_workflow.local.glue.procs import signal_process, spawn_executor
-from glue_workflow.local.glue.recovery import new_job_run_id, new_run_id, reconcile
-from glue_workflow.local.glue.resources import DEFAULT_TIMEOUT_MINUTES, Resources, api_doc, page
-from glue_workflow.local.glue.state import GlueState, JobRunRow, RunRow, now, to_datetime
 
 _STAT_KEYS = {
     "SUCCEEDED": "SucceededActions",

@@ -21,13 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.config import LOCAL_ACCOUNT_ID
+from glue_workflow.images import XGBOOST_VERSION
+from glue_workflow.jobkit.sagemaker_ops import (
+    DEFAULT_MAX_RUNTIME_SECONDS as DEFAULT_MAX_RUNTIME_SECONDS,  # noqa: PLC0414
+)
 from glue_workflow.local.dispatch import LocalServiceError
 from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.store import LocalHome, ThreadLocalConnections, transaction
 
 ACCOUNT_ID = LOCAL_ACCOUNT_ID  # one account id for every local ARN
 NAME_RE = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
-XGBOOST_VERSION = "3.0-5"
 # Tags under which the 3.0-5 image is published: the plain version and its
 # framework-qualified alias (same image digest in SageMaker's ECR repositories).
 XGBOOST_TAGS = (XGBOOST_VERSION, f"{XGBOOST_VERSION}-cpu-py3")

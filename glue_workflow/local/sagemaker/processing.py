@@ -19,6 +19,7 @@ from glue_workflow.local.s3paths import S3PathError, is_s3_uri, parse_s3_uri
 from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.common import (
     ACTIVE_JOB,
+    DEFAULT_MAX_RUNTIME_SECONDS,
     Resources,
     arn,
     check_name,
@@ -132,7 +133,8 @@ class Processing:
             "ProcessingJobStatus": "InProgress",
             "ProcessingInputs": inputs,
             "ProcessingResources": params["ProcessingResources"],
-            "StoppingCondition": params.get("StoppingCondition") or {"MaxRuntimeInSeconds": 86400},
+            "StoppingCondition": params.get("StoppingCondition")
+            or {"MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME_SECONDS},
             "AppSpecification": app,
             "Environment": params.get("Environment") or {},
             "RoleArn": params["RoleArn"],

@@ -22,7 +22,7 @@ from typing import Any
 from glue_workflow.local.s3paths import parse_s3_uri, uri_to_path
 from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.channels import TMP_PREFIX, list_prefix, relative_key
-from glue_workflow.local.sagemaker.common import Resources, now
+from glue_workflow.local.sagemaker.common import DEFAULT_MAX_RUNTIME_SECONDS, Resources, now
 from glue_workflow.local.sagemaker.processing import (
     CONTAINER_ROOT,
     KIND,
@@ -147,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     if command[0] in PYTHONS:
         command[0] = sys.executable
     print(f"Running {command} ({CONTAINER_ROOT} is {root})", flush=True)
-    deadline = time.monotonic() + int(record["StoppingCondition"].get("MaxRuntimeInSeconds", 86400))
+    deadline = time.monotonic() + int(
+        record["StoppingCondition"].get("MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME_SECONDS)
+    )
     with open(log, "ab") as out:
         try:
             child = subprocess.Popen(

@@ -13,6 +13,7 @@ from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.channels import list_prefix
 from glue_workflow.local.sagemaker.common import (
     ACTIVE_JOB,
+    DEFAULT_MAX_RUNTIME_SECONDS,
     Resources,
     arn,
     check_enum,
@@ -155,7 +156,8 @@ class Training:
             "OutputDataConfig": params["OutputDataConfig"],
             "ResourceConfig": params.get("ResourceConfig")
             or {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 10},
-            "StoppingCondition": params.get("StoppingCondition") or {"MaxRuntimeInSeconds": 86400},
+            "StoppingCondition": params.get("StoppingCondition")
+            or {"MaxRuntimeInSeconds": DEFAULT_MAX_RUNTIME_SECONDS},
             "Environment": params.get("Environment") or {},
             "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
             "EnableInterContainerTrafficEncryption": bool(

@@ -25,7 +25,7 @@ from typing import Any
 
 from glue_workflow.local.s3paths import uri_to_path
 from glue_workflow.local.sagemaker import channels, hyperparameters, training_hosts, xgb_input
-from glue_workflow.local.sagemaker.common import Resources, now
+from glue_workflow.local.sagemaker.common import DEFAULT_MAX_RUNTIME_SECONDS, Resources, now
 from glue_workflow.local.sagemaker.training import KIND, transition
 from glue_workflow.local.store import LocalHome
 
@@ -65,7 +65,7 @@ class Job:
         self.record = record
         self.stop_requested = False
         self.deadline = time.monotonic() + int(
-            record["StoppingCondition"].get("MaxRuntimeInSeconds", 86400)
+            record["StoppingCondition"].get("MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME_SECONDS)
         )
 
     def set_status(self, secondary: str, **fields: Any) -> None:

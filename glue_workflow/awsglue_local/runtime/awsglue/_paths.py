@@ -1,19 +1,24 @@
 """Map ``s3://``/``s3a://``/``s3n://`` URIs to the local target's S3 directory.
 
-The local target's home comes from ``GLUE_WF_HOME`` (default ``.glue-wf`` in the
-working directory), the same variable the local engine gives every job process, so
-Spark and boto3 see the same objects. ``file://`` URIs and plain paths pass through.
+The runtime's one adapter to the local target: the local runner names the target's
+home in ``GLUE_WF_HOME`` (default ``.glue-wf`` in the working directory) for every job
+process, and objects live under ``<home>/s3/<bucket>/<key>`` there, so Spark and boto3
+see the same objects. ``file://`` URIs and plain paths pass through.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from glue_workflow.local.s3paths import is_s3_uri, uri_to_path
+from awsglue._errors import GlueRuntimeError
 
 HOME_ENV = "GLUE_WF_HOME"
 DEFAULT_HOME = ".glue-wf"
+S3_SCHEMES = ("s3://", "s3a://", "s3n://")
+# S3's bucket naming rule (docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html)
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 def s3_root() -> Path:
@@ -22,19 +27,27 @@ def s3_root() -> Path:
 
 def local_path(uri: str) -> str:
     """The local filesystem path standing for ``uri`` (an S3 URI, file:// URI or path)."""
-    if is_s3_uri(uri):
-        return str(uri_to_path(s3_root(), uri))
+    for scheme in S3_SCHEMES:
+        if uri.startswith(scheme):
+            bucket, _, key = uri[len(scheme) :].partition("/")
+            return str(_object_path(bucket, key, uri))
     if uri.startswith("file://"):
         return uri[len("file://") :]
     return uri
 
 
-def to_s3_uri(path: Path) -> str | None:
-    """The S3 URI of a file under the local S3 directory, or None when outside it."""
-    root = s3_root()
-    try:
-        rel = path.resolve().relative_to(root)
-    except ValueError:
-        return None
-    bucket, *key = rel.parts
-    return f"s3://{bucket}/{'/'.join(key)}"
+def _object_path(bucket: str, key: str, uri: str) -> Path:
+    """The file for ``bucket``/``key``; never outside the bucket's directory."""
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise GlueRuntimeError(
+            f"invalid bucket name {bucket!r} in {uri!r}: 3-63 lowercase letters, digits, "
+            "dots and hyphens, starting and ending alphanumeric"
+        )
+    base = (s3_root() / bucket).resolve()
+    path = (base / key).resolve()
+    if "\x00" in key or key.startswith("/") or (path != base and base not in path.parents):
+        raise GlueRuntimeError(
+            f"S3 key {key!r} in {uri!r} escapes its bucket ('..' segment or leading '/'): "
+            "use a relative key without '..'"
+        )
+    return path

@@ -23,15 +23,21 @@ from awsglue._readwrite import (
     DynamicFrameWriter,
     write_catalog,
 )
-from glue_workflow.awsglue_local import spark_submit_args
 
 __all__ = ["GlueContext"]
 
 _NO_OPTIONS: Mapping[str, Any] = {}
-# A job process that starts its own context (``SparkContext()``) gets glue-wf's local
-# Spark settings; one attached to the warm Spark (awsglue._warm) uses its JVM's.
-if "PYSPARK_SUBMIT_ARGS" not in os.environ and SparkSession.getActiveSession() is None:
-    os.environ["PYSPARK_SUBMIT_ARGS"] = spark_submit_args()
+# A job process that starts its own context (``SparkContext()``) gets the local Spark
+# settings its runner passed in this variable; one attached to the warm Spark
+# (awsglue._warm) uses its JVM's, and explicit PYSPARK_SUBMIT_ARGS win.
+SUBMIT_ARGS_ENV = "GLUE_WF_SPARK_SUBMIT_ARGS"
+_submit_args = os.environ.get(SUBMIT_ARGS_ENV)
+if (
+    _submit_args
+    and "PYSPARK_SUBMIT_ARGS" not in os.environ
+    and SparkSession.getActiveSession() is None
+):
+    os.environ["PYSPARK_SUBMIT_ARGS"] = _submit_args
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 _IGNORED_CONTEXT_OPTIONS = {"minPartitions", "targetPartitions"}

@@ -11,8 +11,7 @@ from typing import Any
 from glue_workflow.awsglue_local.runner import job_argv, new_job_run_id, run_subprocess
 from glue_workflow.config import Settings
 from glue_workflow.errors import NotFoundError, NotSupportedError
-
-DEFAULT_TIMEOUT_MINUTES = 2880  # Glue's default job timeout
+from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
 
 
 @dataclass(frozen=True, kw_only=True)

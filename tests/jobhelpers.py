@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 
 from glue_workflow.jobkit import run_job
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = "churn-pipeline"
 RUN_ID = "wr_" + "0123456789abcdef" * 4
 ROLE = "arn:aws:iam::123456789012:role/glue-wf-sagemaker"

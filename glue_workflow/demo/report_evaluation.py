@@ -15,7 +15,7 @@ from glue_workflow.charts import evaluation_charts
 from glue_workflow.model_quality import Evaluation
 
 if TYPE_CHECKING:
-    from glue_workflow.pipeline_report import PipelineReport
+    from glue_workflow.demo.pipeline_report import PipelineReport
 
 HEADLINE = ("accuracy", "precision", "recall", "f1", "auc")
 TOP_FEATURES = 8

@@ -13,9 +13,10 @@ from typing import Any
 
 from glue_workflow.config import Settings
 from glue_workflow.errors import GlueWfError, NotFoundError, RunError
+from glue_workflow.naming import GATE_PREFIX, gate_property
 
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
-GATE_PREFIX, DECISION_SUFFIX = "gate_", "_decision"  # naming.gate_property
+DECISION_SUFFIX = "_decision"  # of naming.gate_property(gate, "decision")
 INVOKE_ROWS = 3
 
 
@@ -53,7 +54,7 @@ class PipelineReport:
         for key in sorted(self.properties):
             if key.startswith(GATE_PREFIX) and key.endswith(DECISION_SUFFIX):
                 name = key[len(GATE_PREFIX) : -len(DECISION_SUFFIX)]
-                reason = self.properties.get(f"{GATE_PREFIX}{name}_reason", "")
+                reason = self.properties.get(gate_property(name, "reason"), "")
                 found.append((name, self.properties[key], reason))
         return found
 
