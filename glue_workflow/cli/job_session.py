@@ -41,8 +41,8 @@ def run_with_properties(
             "glue-wf job runs a job on this machine against the local target; use "
             "--target local (on AWS, start a run with glue-wf run)"
         )
-    from glue_workflow.local.glue.job_session import close_session, open_session
     from glue_workflow.cli.local_job import run_local_job
+    from glue_workflow.local.glue.job_session import close_session, open_session
 
     workflow, start = start_properties(settings, from_run)
     start.update(properties)
