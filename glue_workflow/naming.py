@@ -181,6 +181,16 @@ def console_url(region: str, path: str, fragment: str = "") -> str:
     return f"{url}#{fragment}" if fragment else url
 
 
+def notification_topic_name(stack_name: str) -> str:
+    """The SNS topic the infra stack creates for run verdicts (``ToSns()``)."""
+    return f"{stack_name}-notifications"
+
+
+def workflow_console_url(region: str, workflow: str) -> str:
+    """The Glue console page of a workflow (its Runs tab lists each run)."""
+    return console_url(region, "glue/home", f"/v2/etl-configuration/workflows/view/{workflow}")
+
+
 # Job scripts shipped inside the glue-wf package (not in the user's project): their
 # source names start here and are read from the installed package at deploy time.
 PACKAGED_SCRIPTS = "glue_workflow/scripts/"

@@ -44,6 +44,7 @@ SERVICES: dict[str, str] = {
     "iam": "glue_workflow.local.iam:IamService",
     "cloudwatch-logs": "glue_workflow.local.logs.service:LogsService",
     "eventbridge": "glue_workflow.local.events.service:EventsService",
+    "sns": "glue_workflow.local.sns:SnsService",
 }
 _PARAMS_KEY = "glue_wf_local_params"
 

@@ -34,9 +34,7 @@ STATE_STYLES = {
 def console_url(region: str, workflow: str) -> str:
     """The Glue console page of a workflow (its Runs tab lists this run), on the
     console of ``region``'s partition."""
-    return naming.console_url(
-        region, "glue/home", f"/v2/etl-configuration/workflows/view/{workflow}"
-    )
+    return naming.workflow_console_url(region, workflow)
 
 
 LOCAL_CONSOLE = "http://127.0.0.1:8321"  # glue-wf console's default host and port

@@ -8,8 +8,9 @@ import pytest
 
 pytestmark = pytest.mark.spark
 # Error types and messages of this runtime (the real library raises its own).
-local_only = pytest.mark.skipif(os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1",
-                                reason="glue-wf local runtime error types")
+local_only = pytest.mark.skipif(
+    os.environ.get("GLUE_WF_REAL_AWSGLUE") == "1", reason="glue-wf local runtime error types"
+)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from clientenv import client_venv, glue_wf_env
 
 pytestmark = pytest.mark.e2e
 
+
 # `aws s3 ls/cp (down)/sync (down)/rm` ask botocore for raw timestamps; the local S3
 # answers datetimes, which the CLI's parser refuses. Fixed with response parsing that
 # honours the client's parser settings (glue_workflow/local/dispatch.py).

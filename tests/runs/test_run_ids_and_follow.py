@@ -27,9 +27,7 @@ class _Glue:
         return [{"WorkflowRunId": i} for i in (C, B, A)]
 
 
-TARGET: Any = SimpleNamespace(
-    workflow="wf", glue=_Glue(), settings=SimpleNamespace(target="local")
-)
+TARGET: Any = SimpleNamespace(workflow="wf", glue=_Glue(), settings=SimpleNamespace(target="local"))
 
 
 def test_latest_and_unique_prefixes_resolve() -> None:
