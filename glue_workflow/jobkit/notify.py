@@ -123,12 +123,13 @@ def wait_settled(
 ) -> dict[str, Any]:
     """Poll ``read()`` (GetWorkflowRun with its graph) until the run settles.
 
-    Settled must be seen on two reads in a row (the second ``CONFIRM_SECONDS`` later):
+    Reads back off from 1 s to ``poll_seconds``. Settled must be seen on two reads in a row (the second ``CONFIRM_SECONDS`` later):
     a new job run can appear between two reads of a graph that momentarily shows
     nothing active.
     """
     last_wait = ""
     calm = False
+    delay = 1.0  # short runs (and the local target) settle fast: back off to poll_seconds
     while True:
         run = without_job(read(), own_job)
         if run.get("Status") in ("STOPPING", "STOPPED"):
@@ -140,7 +141,8 @@ def wait_settled(
         if waiting is not None and waiting != last_wait:
             log(f"notifier: waiting for {waiting}")
             last_wait = waiting
-        sleep(min(poll_seconds, CONFIRM_SECONDS) if calm else poll_seconds)
+        sleep(min(poll_seconds, CONFIRM_SECONDS) if calm else delay)
+        delay = min(poll_seconds, delay * 2)
 
 
 def verdict_label(verdict: Any, properties: Mapping[str, str]) -> str:

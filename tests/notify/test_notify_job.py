@@ -87,7 +87,7 @@ def test_wait_settled_reads_until_settled_twice_in_a_row() -> None:
         log=logged.append,
     )
     assert answers == []
-    assert sleeps == [10, 3.0]
+    assert sleeps == [1.0, 3.0]
     assert logged == ["notifier: waiting for job churn-pipeline-preprocess (RUNNING)"]
     assert NOTIFIER not in {n["Name"] for n in run["Graph"]["Nodes"]}
 
