@@ -123,9 +123,9 @@ def wait_settled(
 ) -> dict[str, Any]:
     """Poll ``read()`` (GetWorkflowRun with its graph) until the run settles.
 
-    Reads back off from 1 s to ``poll_seconds``. Settled must be seen on two reads in a row (the second ``CONFIRM_SECONDS`` later):
-    a new job run can appear between two reads of a graph that momentarily shows
-    nothing active.
+    Reads back off from 1 s to ``poll_seconds``. Settled must be seen on two reads in
+    a row (the second ``CONFIRM_SECONDS`` later): a new job run can appear between two
+    reads of a graph that momentarily shows nothing active.
     """
     last_wait = ""
     calm = False
