@@ -20,6 +20,7 @@ from glue_workflow.model.dependencies import (
 from glue_workflow.model.drift import DRIFT_SCRIPT, DriftCheck
 from glue_workflow.model.gates import GATE_SCRIPT, Gate, GateCondition
 from glue_workflow.model.jobs import CONTEXT_ARGUMENTS, Job, PythonShellJob, SparkJob
+from glue_workflow.model.notify import ToEventBridge, ToSns
 from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
 from glue_workflow.model.triggers import Action, Event, OnDemand, Scheduled, Trigger
 from glue_workflow.model.workflow import PLACEHOLDERS, Node, Workflow
@@ -45,6 +46,8 @@ __all__ = [
     "PythonShellJob",
     "Scheduled",
     "SparkJob",
+    "ToEventBridge",
+    "ToSns",
     "Trigger",
     "Workflow",
     "all_of",

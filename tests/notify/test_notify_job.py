@@ -201,3 +201,27 @@ def test_a_refused_entry_fails_the_notifier_with_eventbridges_reason() -> None:
     assert str(caught.value) == (
         "EventBridge refused the verdict event on bus default: AccessDeniedException denied"
     )
+
+
+def test_moto_accepts_both_requests() -> None:
+    from moto import mock_aws
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.sns.models import sns_backends
+
+    with mock_aws():
+        events, sns = clients()
+        topic = sns.create_topic(Name="glue-wf-notifications")["TopicArn"]
+        sent = publish(
+            MESSAGE,
+            [
+                {"type": "eventbridge", "bus": "default", "on": ALL},
+                {"type": "sns", "topic_arn": topic, "on": ALL},
+            ],
+            {"events": events, "sns": sns}.__getitem__,
+        )
+        assert sent == ["eventbridge:default", f"sns:{topic}"]
+        [(_, body, subject, *_)] = (
+            sns_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].topics[topic].sent_notifications
+        )
+        assert json.loads(body) == MESSAGE
+        assert subject == "glue-wf churn-pipeline run wr_1: failed"
