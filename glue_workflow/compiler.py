@@ -202,8 +202,11 @@ def _job_request(
         "sagemaker_role_arn": context.sagemaker_role_arn,
         "xgboost_image_uri": context.xgboost_image_uri,
         "notify_topic_arn": context.notify_topic_arn or "",
-        "console_url": context.console_url or naming.workflow_console_url(context.region, wf),
     }
+    if "console_url" in job.context_arguments:  # a console link needs the region's partition
+        context_values["console_url"] = context.console_url or naming.workflow_console_url(
+            context.region, wf
+        )
     if "notify_topic_arn" in job.context_arguments and not context.notify_topic_arn:
         raise DefinitionError(
             [

@@ -141,10 +141,7 @@ class Notifier:
     timeout: int = 2880  # minutes: the notifier lives as long as the run
     poll_seconds: int = 10
     name: str = NOTIFIER_NODE
-    after: None = None
     description: str = "Publishes the run's verdict (glue-wf notify=)"
-    reads: tuple[str, ...] = ()
-    writes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = "Workflow notify="
@@ -156,14 +153,6 @@ class Notifier:
         with g.check():
             check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
         g.done()
-
-    @property
-    def where(self) -> str:
-        return f"Notifier {self.name!r}"
-
-    @property
-    def writes_on_failure(self) -> tuple[str, ...]:
-        return ()
 
     @property
     def needs_topic(self) -> bool:
