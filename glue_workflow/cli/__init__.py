@@ -32,6 +32,8 @@ SECTIONS = {
         "pipeline-report",
         "cache",
         "events",
+        "notifications",
+        "report",
     ),
     "Models and endpoints": ("models", "approve", "endpoints", "invoke", "delete-endpoint"),
     "Local target": ("sample-data", "upload-data", "env", "schedule", "console", "local"),
