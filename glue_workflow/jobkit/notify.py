@@ -158,7 +158,10 @@ def build_message(run: Mapping[str, Any], workflow: str, console_url: str) -> di
     """The notification (EventBridge ``detail``, SNS message) for a settled run."""
     verdict_module, _ = _verdict_module()
     status = str(run.get("Status") or "RUNNING")
-    judged = verdict_module.judge({**run, "Status": "COMPLETED" if status == "RUNNING" else status})
+    # The run is still RUNNING while the notifier runs: judge it as the COMPLETED run it
+    # becomes; a run being stopped is judged as stopped.
+    final = {"RUNNING": "COMPLETED", "STOPPING": "STOPPED"}.get(status, status)
+    judged = verdict_module.judge({**run, "Status": final})
     properties = dict(run.get("WorkflowRunProperties") or {})
     failed_node = reason = None
     if judged.unhandled:

@@ -225,3 +225,9 @@ def test_moto_accepts_both_requests() -> None:
         )
         assert json.loads(body) == MESSAGE
         assert subject == "glue-wf churn-pipeline run wr_1: failed"
+
+
+def test_a_run_being_stopped_is_judged_stopped() -> None:
+    run = without_job(with_notifier(run_answer({"preprocess": "RUNNING"})), NOTIFIER)
+    message = build_message({**run, "Status": "STOPPING"}, WF, CONSOLE)
+    assert (message["verdict"], message["summary"]) == ("stopped", "stopped before completing")
