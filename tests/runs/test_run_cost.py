@@ -214,3 +214,15 @@ def _processing(name: str) -> dict[str, Any]:
         "ProcessingStartTime": T0 + dt.timedelta(minutes=5),
         "ProcessingEndTime": T0 + dt.timedelta(minutes=9),
     }
+
+
+def test_local_flex_job_runs_report_dpu_seconds_as_glue() -> None:
+    from glue_workflow.local.glue.state import flex_dpu_seconds
+
+    flex = {"ExecutionClass": "FLEX", "WorkerType": "G.2X", "NumberOfWorkers": 3}
+    assert flex_dpu_seconds({**flex, "ExecutionTime": 100}) == 600.0
+    assert flex_dpu_seconds({**flex, "ExecutionClass": "STANDARD", "ExecutionTime": 100}) is None
+    assert glue_dpu_seconds({**flex, "ExecutionTime": 100, "DPUSeconds": 600.0}, RATES) == (
+        600.0,
+        "DPUSeconds",
+    )
