@@ -29,22 +29,23 @@ def load_rates(settings: Any) -> Any:
 
 @click.command("report")
 @with_settings
-@click.argument("run_id")
+@click.argument("run_id", required=False)
 @click.option("--workflow", default=None, help="Workflow name (default: the definition's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def report_command(settings: Any, run_id: str, workflow: str | None, as_json: bool) -> None:
-    """Cost and latency of run RUN_ID: per node lag, start-up, run time and attempts,
-    Glue DPU-hours, SageMaker instance-hours and an estimated cost."""
+def report_command(settings: Any, run_id: str | None, workflow: str | None, as_json: bool) -> None:
+    """Cost and latency of run RUN_ID (an id, a unique prefix or latest; default: the
+    latest run): per node lag, start-up, run time and attempts, Glue DPU-hours,
+    SageMaker instance-hours and an estimated cost."""
     import datetime as dt
 
     from glue_workflow import clients
-    from glue_workflow.runs.control import open_runs
+    from glue_workflow.runs.control import get_run, open_runs
     from glue_workflow.runs.cost import run_cost
     from glue_workflow.runs.cost_sources import sagemaker_usage
 
     rates = load_rates(settings)
     target = open_runs(settings, workflow=workflow)
-    run = target.glue.run(target.workflow, run_id)
+    run = get_run(target, run_id)
     sm = clients.client(settings, "sagemaker")
     usage = sagemaker_usage(sm, run, target.workflow, rates, dt.datetime.now(dt.UTC))
     report = run_cost(run, target.workflow, usage, rates)
