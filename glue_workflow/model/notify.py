@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from glue_workflow.model._base import Gather, check_int, check_text, fail, set_attr, str_tuple
 from glue_workflow.model.jobs import PythonShellJob
@@ -26,8 +26,6 @@ NOTIFIER_NODE = "notify-verdict"  # reserved node name
 # What a message can say (``verdict`` in the message): the run's verdict label.
 VERDICTS = ("succeeded", "rejected", "failed", "awaiting_approval", "stopped", "error")
 DEFAULT_ON = ("succeeded", "rejected", "failed", "awaiting_approval")
-EVENT_SOURCE = "glue-wf"
-EVENT_DETAIL_TYPE = "Glue-wf Workflow Run Verdict"
 # SNS topic ARN: arn:<partition>:sns:<region>:<account>:<name> (SNS API Reference, Publish)
 _SNS_ARN_PREFIX = "arn:"
 # EventBridge bus name or ARN: 1-256 characters (PutEventsRequestEntry.EventBusName)
@@ -132,8 +130,6 @@ def check_notify(where: str, value: object) -> tuple[Notification, ...]:
 @dataclass(frozen=True, kw_only=True)
 class Notifier:
     """The packaged verdict-notifier node (built by ``Workflow(notify=[...])``)."""
-
-    kind: ClassVar[str] = "Notifier"
 
     targets: tuple[Notification, ...]
     retries: Mapping[str, int]  # Glue job name -> MaxRetries, for jobs that retry
