@@ -27,9 +27,26 @@ def sha256(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
+# The verdict rule, shared by ``glue-wf status`` and the verdict notifier job
+# (``verdict_notifier``): these modules import only the standard library and each other.
+VERDICT_MODULES = (
+    "errors.py",
+    "naming.py",
+    "runs/__init__.py",
+    "runs/failures.py",
+    "runs/graph.py",
+    "runs/verdict.py",
+    "verdict_notifier.py",
+)
+
+
 def _jobkit_files() -> list[tuple[str, bytes]]:
-    """``glue_workflow/__init__.py`` and every ``.py`` under ``glue_workflow/jobkit/``."""
-    files = [("glue_workflow/__init__.py", (PACKAGE_DIR / "__init__.py").read_bytes())]
+    """``glue_workflow/__init__.py``, every ``.py`` under ``glue_workflow/jobkit/`` and
+    the verdict modules."""
+    files = [
+        (f"glue_workflow/{name}", (PACKAGE_DIR / name).read_bytes())
+        for name in ("__init__.py", *VERDICT_MODULES)
+    ]
     jobkit = PACKAGE_DIR / "jobkit"
     for path in sorted(jobkit.rglob("*.py")):
         if "__pycache__" in path.parts:

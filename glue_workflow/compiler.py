@@ -46,6 +46,10 @@ class CompileContext:
     artifacts: tuple[Artifact, ...] = ()
     # the role EventBridge assumes to notify Glue (needed by Event(pattern=...) only)
     events_role_arn: str | None = None
+    # the SNS topic ToSns() publishes to by default (infra output NotificationsTopicArn)
+    notify_topic_arn: str | None = None
+    # the page a notification links to, ``{run_id}`` filled per run; default: Glue console
+    console_url: str | None = None
 
     def artifact(self, source: str, where: str) -> Artifact:
         for artifact in self.artifacts:
@@ -193,7 +197,24 @@ def _job_request(
         "artifacts_bucket": context.bucket,
         "sagemaker_role_arn": context.sagemaker_role_arn,
         "xgboost_image_uri": context.xgboost_image_uri,
+        "notify_topic_arn": context.notify_topic_arn or "",
     }
+    if "console_url" in job.context_arguments:  # a console link needs the region's partition
+        context_values["console_url"] = context.console_url or naming.workflow_console_url(
+            context.region, wf
+        )
+    if "notify_topic_arn" in job.context_arguments and not context.notify_topic_arn:
+        raise DefinitionError(
+            [
+                Problem(
+                    where=where,
+                    rule="notify-topic",
+                    message="ToSns() without topic_arn publishes to the topic the infra stack "
+                    "creates: deploy it (glue-wf infra deploy: output NotificationsTopicArn) "
+                    "or pass ToSns(topic_arn=...)",
+                )
+            ]
+        )
     for name in job.context_arguments:
         args[f"--{name}"] = context_values[name]
     for key, path in job.files.items():
@@ -335,6 +356,7 @@ def placeholder_context(workflow: Workflow, bucket: str) -> CompileContext:
         region="us-east-1",
         xgboost_image_uri="000000000000.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:x",
         events_role_arn=role,
+        notify_topic_arn="arn:aws:sns:us-east-1:000000000000:glue-wf-notifications",
         artifacts=tuple(
             Artifact(
                 source=source,

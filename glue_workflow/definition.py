@@ -152,6 +152,27 @@ def _request_problems(workflow: Workflow) -> list[Problem]:
     return problems
 
 
+def notify_topic_arn(settings: Settings, glue_role_arn: str) -> str:
+    """The notifications topic of the infra stack (template: ``<stack>-notifications``),
+    in the Glue role's account."""
+    from glue_workflow import naming
+
+    account = glue_role_arn.split(":")[4] if glue_role_arn.count(":") >= 5 else ""
+    name = naming.notification_topic_name(settings.stack_name)
+    return naming.arn(
+        naming.local_partition(settings.region), "sns", settings.region, account, name
+    )
+
+
+def _run_console_url(settings: Settings, workflow: str) -> str | None:
+    """Locally, the run's page in ``glue-wf console``; on AWS the compiler's default."""
+    if not settings.is_local:
+        return None
+    from glue_workflow.naming import local_console_url
+
+    return local_console_url(workflow, "RUNID").replace("RUNID", "{run_id}")
+
+
 def build_document(settings: Settings) -> WorkflowDocument:
     """Load, validate, collect artifacts, resolve the image, compile, check requests."""
     from glue_workflow.artifacts import collect_artifacts
@@ -173,6 +194,8 @@ def build_document(settings: Settings) -> WorkflowDocument:
         xgboost_image_uri=xgboost_image_uri(settings.region),
         artifacts=collect_artifacts(workflow, settings.project_root, bucket),
         events_role_arn=settings.events_role_arn,
+        notify_topic_arn=notify_topic_arn(settings, glue_role),
+        console_url=_run_console_url(settings, workflow.name),
     )
     document = compile_workflow(workflow, context)
     problems = check_document_rules(document.to_dict())

@@ -180,6 +180,16 @@ def console_url(region: str, path: str, fragment: str = "") -> str:
     return f"{url}#{fragment}" if fragment else url
 
 
+def notification_topic_name(stack_name: str) -> str:
+    """The SNS topic the infra stack creates for run verdicts (``ToSns()``)."""
+    return f"{stack_name}-notifications"
+
+
+def workflow_console_url(region: str, workflow: str) -> str:
+    """The Glue console page of a workflow (its Runs tab lists each run)."""
+    return console_url(region, "glue/home", f"/v2/etl-configuration/workflows/view/{workflow}")
+
+
 # Job scripts shipped inside the glue-wf package (not in the user's project): their
 # source names start here and are read from the installed package at deploy time.
 PACKAGED_SCRIPTS = "glue_workflow/scripts/"
@@ -192,3 +202,13 @@ def is_packaged(source: str) -> bool:
 def cache_prefix(workflow: str, node: str) -> str:
     """S3 key prefix of a node's step-cache entries: ``glue-wf/<workflow>/cache/<node>/``."""
     return f"{ARTIFACTS_PREFIX}/{workflow}/cache/{node}/"
+
+
+LOCAL_CONSOLE = "http://127.0.0.1:8321"  # glue-wf console's default host and port
+
+
+def local_console_url(workflow: str, run_id: str) -> str:
+    """The run's page in the local console (``glue-wf console`` with its defaults)."""
+    from urllib.parse import quote
+
+    return f"{LOCAL_CONSOLE}/workflows/{quote(workflow, safe='')}/runs/{quote(run_id, safe='')}"

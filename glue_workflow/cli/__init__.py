@@ -30,6 +30,8 @@ SECTIONS = {
         "pipeline-report",
         "cache",
         "events",
+        "notifications",
+        "report",
     ),
     "Models and endpoints": (
         "models",
@@ -87,15 +89,17 @@ def _register_commands() -> None:
         init,
         job,
         local,
+        notifications,
         pipeline,
+        report,
         runs,
         sagemaker,
         stages,
         testing,
     )
 
-    modules = (cache, console, definition, deploy, events, infra, init, job, local, pipeline)
-    for module in (*modules, runs, sagemaker, stages, testing):
+    modules = (cache, console, definition, deploy, events, infra, init, job, local, notifications)
+    for module in (*modules, pipeline, report, runs, sagemaker, stages, testing):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -383,7 +383,9 @@ def _print_verdict(target: Any, run: dict[str, Any]) -> None:
         names = ", ".join(row.name for row in candidates)
         click.echo(f"resume: glue-wf resume {run.get('WorkflowRunId')}{where} restarts {names}")
     if target.settings.is_local:
-        url = view.local_console_url(target.workflow, str(run.get("WorkflowRunId")))
+        from glue_workflow.naming import local_console_url
+
+        url = local_console_url(target.workflow, str(run.get("WorkflowRunId")))
         click.echo(f"console: run 'glue-wf console', then open {url}")
     else:
         click.echo(f"console: {view.console_url(target.settings.region, target.workflow)}")

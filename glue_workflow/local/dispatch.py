@@ -111,6 +111,12 @@ def _events(home: LocalHome) -> LocalService:
     return EventsService(home)
 
 
+def _sns(home: LocalHome) -> LocalService:
+    from glue_workflow.local.sns import SnsService
+
+    return SnsService(home)
+
+
 # service name (botocore's hyphenated service id) -> its local service's factory; each
 # imports its service on first use, so a process pays only for the services it calls.
 SERVICES: dict[str, Callable[[LocalHome], LocalService]] = {
@@ -122,6 +128,7 @@ SERVICES: dict[str, Callable[[LocalHome], LocalService]] = {
     "iam": _iam,
     "cloudwatch-logs": _logs,
     "eventbridge": _events,
+    "sns": _sns,
 }
 
 

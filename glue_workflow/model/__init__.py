@@ -21,6 +21,7 @@ from glue_workflow.model.drift import DRIFT_SCRIPT, DriftCheck
 from glue_workflow.model.gates import GATE_SCRIPT, Gate, GateCondition
 from glue_workflow.model.job_arguments import CONTEXT_ARGUMENTS
 from glue_workflow.model.jobs import Job, PythonShellJob, SparkJob
+from glue_workflow.model.notify import ToEventBridge, ToSns
 from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
 from glue_workflow.model.triggers import Action, Event, OnDemand, Scheduled, Trigger
 from glue_workflow.model.workflow import PLACEHOLDERS, Node, Workflow
@@ -46,6 +47,8 @@ __all__ = [
     "PythonShellJob",
     "Scheduled",
     "SparkJob",
+    "ToEventBridge",
+    "ToSns",
     "Trigger",
     "Workflow",
     "all_of",

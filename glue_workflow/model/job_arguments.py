@@ -41,7 +41,13 @@ FIELD_ARGUMENTS = {
     "--glue_wf_cache": "cache",
 }
 # Values the compiler fills from the deployment context (contract: names are fixed).
-CONTEXT_ARGUMENTS = ("artifacts_bucket", "sagemaker_role_arn", "xgboost_image_uri")
+CONTEXT_ARGUMENTS = (
+    "artifacts_bucket",
+    "sagemaker_role_arn",
+    "xgboost_image_uri",
+    "notify_topic_arn",  # the infra stack's notifications topic (model/notify.py)
+    "console_url",  # the run's console page, with {run_id} to fill (model/notify.py)
+)
 
 
 def check_path(where: str, what: str, value: Any, suffixes: tuple[str, ...] = ()) -> str:

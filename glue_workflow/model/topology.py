@@ -60,6 +60,8 @@ def resolve_triggers(workflow: Workflow) -> tuple[LogicalTrigger, ...]:
     start_nodes = [
         n.name for n in workflow.nodes if n.after is None and n.name not in explicit_targets
     ]
+    if workflow.notifier is not None:  # watches the run from its start (model/notify.py)
+        start_nodes.append(workflow.notifier.name)
     start = workflow.start
     result = [
         LogicalTrigger(

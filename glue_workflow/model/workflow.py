@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from glue_workflow import naming
 from glue_workflow.errors import DefinitionError
 from glue_workflow.model._base import (
     Gather,
@@ -21,6 +22,7 @@ from glue_workflow.model._base import (
 from glue_workflow.model.drift import DriftCheck
 from glue_workflow.model.gates import Gate
 from glue_workflow.model.jobs import Job
+from glue_workflow.model.notify import NOTIFIER_NODE, Notification, Notifier, check_notify
 from glue_workflow.model.secrets import looks_like_secret_property, secret_property_message
 from glue_workflow.model.triggers import Event, OnDemand, Scheduled, Trigger
 
@@ -49,6 +51,8 @@ class Workflow:
     start_parameters: tuple[str, ...] = ()
     max_concurrent_runs: int | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    # publish each run's verdict (model/notify.py): ToEventBridge(), ToSns()
+    notify: tuple[Notification, ...] = ()
 
     def __post_init__(self) -> None:
         where = f"Workflow {self.name!r}"
@@ -79,7 +83,31 @@ class Workflow:
                 check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)
         with g.check("tags"):
             set_attr(self, "tags", _check_tags(where, self.tags))
+        with g.check():
+            set_attr(self, "notify", check_notify(where, self.notify))
+            if self.notify and g.ok("nodes") and NOTIFIER_NODE in self.node_names:
+                fail(
+                    where,
+                    "reserved-node",
+                    f"node name {NOTIFIER_NODE!r} is the verdict notifier notify= adds: "
+                    "rename the node",
+                )
         g.done()
+
+    @property
+    def notifier(self) -> Notifier | None:
+        """The packaged node that publishes each run's verdict, when ``notify`` is set."""
+        if not self.notify:
+            return None
+        jobs = (n.as_job() if isinstance(n, PACKAGED_NODES) else n for n in self.nodes)
+        return Notifier(
+            targets=self.notify,
+            retries={
+                naming.job_name(self.name, j.name): j.max_retries for j in jobs if j.max_retries
+            },
+            # one notifier run per workflow run: as many at once as the workflow allows
+            max_concurrent_runs=self.max_concurrent_runs or Notifier.max_concurrent_runs,
+        )
 
     @property
     def node_names(self) -> tuple[str, ...]:
@@ -97,7 +125,9 @@ class Workflow:
     def jobs(self) -> tuple[Job, ...]:
         """Every node as the Glue job it compiles to (gates and drift checks become
         Python shell jobs)."""
-        return tuple(n.as_job() if isinstance(n, PACKAGED_NODES) else n for n in self.nodes)
+        jobs = tuple(n.as_job() if isinstance(n, PACKAGED_NODES) else n for n in self.nodes)
+        notifier = self.notifier
+        return jobs if notifier is None else (*jobs, notifier.as_job())
 
 
 def _check_nodes(where: str, value: object) -> tuple[Node, ...]:

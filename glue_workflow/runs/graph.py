@@ -62,7 +62,7 @@ def graph_nodes(run: Mapping[str, Any]) -> list[dict[str, Any]]:
 def last_attempt(job_runs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
     if not job_runs:
         return None
-    epoch = dt.datetime.min.replace(tzinfo=dt.UTC)
+    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)  # noqa: UP017 - Python 3.9 (verdict notifier job)
     return max(
         job_runs,
         key=lambda r: (int(r.get("Attempt") or 0), r.get("StartedOn") or epoch),
@@ -154,7 +154,7 @@ def node_rows(run: Mapping[str, Any]) -> list[NodeRow]:
             rows.append(NodeRow(unique_id=unique_id, name=name, type=kind, state=state))
         else:
             rows.append(NodeRow(unique_id=unique_id, name=name, type=kind, state=None))
-    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    far = dt.datetime.max.replace(tzinfo=dt.timezone.utc)  # noqa: UP017 - Python 3.9 (verdict notifier job)
     return sorted(
         rows,
         key=lambda r: (r.type != "JOB", r.started_on is None, r.started_on or far, r.name),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from rich.table import Table
 from rich.text import Text
@@ -35,17 +34,7 @@ STATE_STYLES = {
 def console_url(region: str, workflow: str) -> str:
     """The Glue console page of a workflow (its Runs tab lists this run), on the
     console of ``region``'s partition."""
-    return naming.console_url(
-        region, "glue/home", f"/v2/etl-configuration/workflows/view/{workflow}"
-    )
-
-
-LOCAL_CONSOLE = "http://127.0.0.1:8321"  # glue-wf console's default host and port
-
-
-def local_console_url(workflow: str, run_id: str) -> str:
-    """The run's page in the local console (``glue-wf console`` with its defaults)."""
-    return f"{LOCAL_CONSOLE}/workflows/{quote(workflow, safe='')}/runs/{quote(run_id, safe='')}"
+    return naming.workflow_console_url(region, workflow)
 
 
 def format_duration(seconds: float | None) -> str:

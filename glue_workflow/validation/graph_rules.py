@@ -29,6 +29,8 @@ def node_edges(triggers: tuple[LogicalTrigger, ...]) -> dict[str, set[str]]:
 
 def check_references(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
     names = set(workflow.node_names)
+    if workflow.notifier is not None:  # the packaged verdict notifier (model/notify.py)
+        names.add(workflow.notifier.name)
     problems = []
     for trigger in triggers:
         where = f"{trigger.origin}"

@@ -250,8 +250,8 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "context-typo",
         lambda: job("a", context_arguments=["artifact_bucket"]),
         "PythonShellJob 'a': context argument 'artifact_bucket' is not one of 'artifacts_bucket', "
-        "'sagemaker_role_arn', 'xgboost_image_uri' (did you mean 'artifacts_bucket'?) "
-        "[context-argument-value]",
+        "'sagemaker_role_arn', 'xgboost_image_uri', 'notify_topic_arn', 'console_url' "
+        "(did you mean 'artifacts_bucket'?) [context-argument-value]",
     ),
     (
         "gate-syntax",

@@ -67,6 +67,7 @@ def test_plan_json_reads_the_workflow_name_from_the_definition(aws: Any) -> None
         "GlueJobRole",
         "SageMakerExecutionRole",
         "EventsRole",
+        "NotificationsTopic",
     }
     parameters = aws.client("cloudformation").list_stacks()["StackSummaries"]
     assert [s["StackStatus"] for s in parameters] in ([], ["DELETE_COMPLETE"])
@@ -76,7 +77,7 @@ def test_plan_table_and_deploy_and_outputs(aws: Any) -> None:
     plan = run("infra", "plan", *AWS, "--workflow-name", "churn-pipeline")
     assert plan.exit_code == 0, plan.output
     assert plan.output.splitlines()[:3] == [
-        "stack glue-wf: change set to create it (5 resource change(s)):",
+        "stack glue-wf: change set to create it (6 resource change(s)):",
         "Action  Logical ID              Type                   Replacement",
         "------  ----------------------  ---------------------  -----------",
     ]

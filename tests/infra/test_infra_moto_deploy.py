@@ -57,10 +57,11 @@ def test_deploy_creates_bucket_and_roles_as_declared(
         "GlueJobRoleArn",
         "SageMakerExecutionRoleArn",
         "EventsRoleArn",
+        "NotificationsTopicArn",
     }
     assert aws.cfn.executed == ["CREATE"]
     text = "\n".join(lines)
-    assert "change set to create it (5 resource change(s))" in text
+    assert "change set to create it (6 resource change(s))" in text
     assert "Add     ArtifactsBucket" in text
     assert "CREATE_COMPLETE              GlueJobRole (AWS::IAM::Role)" in text
 
@@ -182,6 +183,7 @@ def test_plan_of_new_stack_leaves_nothing_behind(aws: Any, aws_settings: Any, no
         ("Add", "GlueJobRole"),
         ("Add", "SageMakerExecutionRole"),
         ("Add", "EventsRole"),
+        ("Add", "NotificationsTopic"),
     ]
     cf = aws.client("cloudformation")
     live = [s for s in cf.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"]

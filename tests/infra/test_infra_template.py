@@ -269,6 +269,7 @@ def test_outputs_are_the_contract_names() -> None:
         "GlueJobRoleArn",
         "SageMakerExecutionRoleArn",
         "EventsRoleArn",
+        "NotificationsTopicArn",
     }
 
 

@@ -79,10 +79,10 @@ def test_python_shell_job_imports_the_job_library_only_from_the_uploaded_wheel(
     path = json.loads(log.strip().splitlines()[-1])
     assert str(PACKAGE_ROOT) not in path  # the source tree is not importable
 
-    # glue_workflow.naming is in the source tree but not in the job library wheel
-    code, log = _run_shell_job(local_home, "from glue_workflow import naming\n", "jr_wheel_bad")
+    # glue_workflow.compiler is in the source tree but not in the job library wheel
+    code, log = _run_shell_job(local_home, "from glue_workflow import compiler\n", "jr_wheel_bad")
     assert code == 1
-    assert "ImportError: cannot import name 'naming' from 'glue_workflow'" in log
+    assert "ImportError: cannot import name 'compiler' from 'glue_workflow'" in log
 
 
 def _bare_python(tmp_path: Path) -> tuple[Path, str]:

@@ -75,11 +75,20 @@ class ShellGateway:
                 self._clients[service] = self._session.client(service)  # type: ignore[call-overload]
             return self._clients[service]
 
+    def _service_id(self, service: str) -> str:
+        """The bridge sends botocore's service name (``events``, ``logs``); the local
+        target serves by service id (``eventbridge``, ``cloudwatch-logs``)."""
+        try:
+            model = self._session._session.get_service_model(service)
+        except Exception:  # an unknown service: refused below
+            return service
+        return str(model.service_id.hyphenize())
+
     def answer(
         self, service: str, operation: str, params: dict[str, Any]
     ) -> tuple[int, dict[str, Any]]:
         """``(HTTP status, parsed response or {"Error": ...})`` for one call."""
-        if service not in SERVICES:
+        if service not in SERVICES and self._service_id(service) not in SERVICES:
             error = not_supported(service, operation)
             return error.status, {"Error": {"Code": error.code, "Message": error.message}}
         client = self._client(service)

@@ -145,7 +145,25 @@ class JobRunRow:
         if self.error:
             out["ErrorMessage"] = self.error
         out.update(self.doc)
+        dpu_seconds = flex_dpu_seconds(out)
+        if dpu_seconds is not None and self.completed is not None:
+            out["DPUSeconds"] = dpu_seconds
         return out
+
+
+# Glue API JobRun.DPUSeconds: "set for either job runs with execution class FLEX or when
+# Auto Scaling is enabled ... the total time each executor ran ... multiplied by a DPU
+# factor (1 for G.1X, 2 for G.2X, or 0.25 for G.025X workers)". The local target does
+# not scale, so every worker runs the whole ExecutionTime.
+WORKER_DPU = {"G.025X": 0.25, "G.1X": 1.0, "G.2X": 2.0, "G.4X": 4.0, "G.8X": 8.0}
+
+
+def flex_dpu_seconds(job_run: dict[str, Any]) -> float | None:
+    """``DPUSeconds`` of a finished FLEX job run, as Glue reports it (else None)."""
+    factor = WORKER_DPU.get(str(job_run.get("WorkerType")))
+    if job_run.get("ExecutionClass") != "FLEX" or factor is None:
+        return None
+    return float(job_run["ExecutionTime"]) * factor * int(job_run.get("NumberOfWorkers") or 0)
 
 
 @dataclass(frozen=True, kw_only=True)
