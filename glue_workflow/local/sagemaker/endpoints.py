@@ -34,6 +34,7 @@ from glue_workflow.local.sagemaker.common import (
     public,
     validation,
 )
+from glue_workflow.local.sagemaker.connections import Limits, LimitsError
 from glue_workflow.local.sagemaker.models import MODEL, Models, not_supported
 from glue_workflow.local.store import LocalHome
 
@@ -63,6 +64,14 @@ def endpoint_url(home: Path | LocalHome, endpoint_name: str) -> str | None:
     if not procs.alive(server.get("pid"), server.get("token")):
         return None
     return f"http://127.0.0.1:{server['port']}"
+
+
+def stop_grace() -> float:
+    """How long a server may take to drain before it is killed (its limits' grace)."""
+    try:
+        return Limits.from_env().stop_grace
+    except LimitsError:  # the server refuses to start with these: nothing to drain
+        return Limits().stop_grace
 
 
 def ping(port: int, timeout: float = 2.0) -> bool:
@@ -167,7 +176,8 @@ class Endpoints:
         if self._set(name, **fields) is None:
             procs.terminate(server["pid"], server["token"])
         old = current.get("_server") or {}
-        procs.terminate(old.get("pid"), old.get("token"))  # after the switch: blue goes
+        # After the switch: blue drains (answers every request it has started) and goes.
+        procs.terminate(old.get("pid"), old.get("token"), grace=stop_grace())
         if old.get("dir"):
             shutil.rmtree(old["dir"], ignore_errors=True)
         return {"EndpointArn": current["EndpointArn"]}
@@ -179,7 +189,7 @@ class Endpoints:
         record = self._endpoint(params["EndpointName"])
         self.resources.delete(ENDPOINT, record["EndpointName"].lower())
         server = record.get("_server") or {}
-        procs.terminate(server.get("pid"), server.get("token"))
+        procs.terminate(server.get("pid"), server.get("token"), grace=stop_grace())
         shutil.rmtree(endpoints_dir(self.home) / record["EndpointName"].lower(), ignore_errors=True)
         return {}
 

@@ -242,3 +242,74 @@ def test_endpoint_outlives_the_process_that_created_it(
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+def test_update_drains_the_old_server(live: Any, runtime: Any, sm_home: Path) -> None:
+    """A request the old server had started is answered across the switch, and callers
+    of InvokeEndpoint see no failure while the endpoint moves to the new server."""
+    import socket
+    import threading
+
+    sm = live
+    old_url = endpoint_url(sm_home, "ep-live")
+    assert old_url is not None
+    old_port, old_pid = int(old_url.rsplit(":", 1)[1]), _server_pid(sm_home, "ep-live")
+    row = _rows(1).encode()
+    request = (
+        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        + f"Content-Length: {len(row)}\r\n\r\n".encode()
+        + row
+    )
+    started = socket.create_connection(("127.0.0.1", old_port), timeout=30)
+    started.sendall(request[:-2])  # under way when the switch comes
+
+    failures: list[str] = []
+    answered = [0]
+    stop = threading.Event()
+
+    def invoke() -> None:
+        while not stop.is_set():
+            try:
+                runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=row)
+                answered[0] += 1
+            except ClientError as exc:
+                failures.append(str(exc))
+
+    callers = [threading.Thread(target=invoke) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    update = threading.Thread(
+        target=sm.update_endpoint,
+        kwargs={"EndpointName": "ep-live", "EndpointConfigName": "ep-config-b"},
+    )
+    update.start()
+    try:
+        deadline = time.monotonic() + 120  # hang guard
+        while endpoint_url(sm_home, "ep-live") in (old_url, None):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        while True:  # the old server stops listening once its linger is over
+            assert time.monotonic() < deadline
+            try:
+                socket.create_connection(("127.0.0.1", old_port), timeout=30).close()
+            except ConnectionRefusedError:
+                break
+            time.sleep(0.02)
+        assert _alive(old_pid)  # still draining: it owes the started request an answer
+        started.sendall(request[-2:])
+        answer = b""
+        while chunk := started.recv(65536):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK")
+        assert b"Connection: close" in answer
+        assert 0 < float(answer.split(b"\r\n\r\n", 1)[1]) < 1
+        update.join(timeout=120)
+        assert not update.is_alive()
+    finally:
+        stop.set()
+        for caller in callers:
+            caller.join(timeout=60)
+    assert not _alive(old_pid)
+    assert failures == []
+    assert answered[0] > 0
+    assert sm.describe_endpoint(EndpointName="ep-live")["EndpointConfigName"] == "ep-config-b"
