@@ -23,14 +23,12 @@ Then, with the clients stopped, the endpoint's connection handling:
 from __future__ import annotations
 
 import argparse
-import io
 import multiprocessing
 import os
 import select
 import socket
 import statistics
 import sys
-import tarfile
 import tempfile
 import threading
 import time
@@ -39,11 +37,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_serving import _train
+from bench_endpoint_start import KW, local_model
 
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
-ROLE = "arn:aws:iam::123456789012:role/bench"
-KW = {"region_name": "us-east-1", "aws_access_key_id": "x", "aws_secret_access_key": "x"}
 NAME = "switch"
 
 Record = tuple[float, float, str]  # (started, seconds, error or "")
@@ -172,45 +167,19 @@ def main() -> None:
     args = parser.parse_args()
     import boto3
 
-    from glue_workflow.local import install
+    from glue_workflow.local.sagemaker import spares
     from glue_workflow.local.sagemaker.connections import Limits
     from glue_workflow.local.sagemaker.endpoints import endpoint_url
+    from glue_workflow.local.store import LocalHome
 
     if args.request_timeout:
         os.environ[Limits.ENV["request_timeout"]] = str(args.request_timeout)
     limits = Limits.from_env()
     with tempfile.TemporaryDirectory() as scratch:
-        work = Path(scratch)
-        model_path, rows = _train(work)
-        home = work / "home"
-        install(home)
-        buffer = io.BytesIO()
-        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-            archive.add(model_path, arcname="xgboost-model")
-        target = home / "s3" / "bench" / "model" / "model.tar.gz"
-        target.parent.mkdir(parents=True)
-        target.write_bytes(buffer.getvalue())
-        sm = boto3.client("sagemaker", **KW)
         configs = ["blue", "green"]
-        for config in configs:
-            sm.create_model(
-                ModelName=config,
-                ExecutionRoleArn=ROLE,
-                PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://bench/model/model.tar.gz"},
-            )
-            sm.create_endpoint_config(
-                EndpointConfigName=config,
-                ProductionVariants=[
-                    {
-                        "VariantName": "AllTraffic",
-                        "ModelName": config,
-                        "InitialInstanceCount": 1,
-                        "InstanceType": "ml.m5.large",
-                    }
-                ],
-            )
+        home, _, row = local_model(Path(scratch), configs)
+        sm = boto3.client("sagemaker", **KW)
         sm.create_endpoint(EndpointName=NAME, EndpointConfigName="blue")
-        row = ",".join(str(v) for v in rows[0])
         spawn = multiprocessing.get_context("spawn")
         ready, stop, out = spawn.Semaphore(0), spawn.Event(), spawn.Queue()
         procs = [
@@ -269,6 +238,7 @@ def main() -> None:
         _stalled(port, args.stalled, limits.idle_timeout, limits.request_timeout)
         _flood(port, args.flood)
         sm.delete_endpoint(EndpointName=NAME)
+        spares.stop_all(LocalHome(home))
     print(f"load average: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 

@@ -11,6 +11,7 @@ Failed, never as a ghost InService endpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import shutil
@@ -22,7 +23,7 @@ from typing import Any
 
 from glue_workflow.errors import GlueWfError
 from glue_workflow.local.s3paths import S3PathError, uri_to_path
-from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker import procs, spares
 from glue_workflow.local.sagemaker.artifacts import ArtifactError, extract
 from glue_workflow.local.sagemaker.common import (
     Resources,
@@ -66,11 +67,19 @@ def endpoint_url(home: Path | LocalHome, endpoint_name: str) -> str | None:
     return f"http://127.0.0.1:{server['port']}"
 
 
+def limits() -> Limits:
+    """The endpoint servers' limits, from this process's environment."""
+    try:
+        return Limits.from_env()
+    except LimitsError as exc:
+        raise _LaunchFailed(str(exc)) from None
+
+
 def stop_grace() -> float:
     """How long a server may take to drain before it is killed (its limits' grace)."""
     try:
         return Limits.from_env().stop_grace
-    except LimitsError:  # the server refuses to start with these: nothing to drain
+    except LimitsError:  # no server started with these: nothing to drain
         return Limits().stop_grace
 
 
@@ -304,6 +313,7 @@ class Endpoints:
                 f"Could not find model {variant['ModelName']!r} of endpoint "
                 f"configuration {config['EndpointConfigName']!r}"
             )
+        server_limits = limits()  # refused here, before anything is extracted or started
         deploy_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         workdir = endpoints_dir(self.home) / endpoint.lower() / deploy_id
         try:
@@ -316,18 +326,29 @@ class Endpoints:
             raise _LaunchFailed(f"Failed to extract model data archive: {exc}") from None
         ready = workdir / "ready.json"
         log = self.home.logs_dir / "sagemaker" / "Endpoints" / endpoint / f"{deploy_id}.log"
-        token = procs.new_token()
-        pid = procs.spawn(
-            SERVER,
-            ["--model-dir", str(workdir / "model"), "--ready-file", str(ready)],
-            token=token,
-            log_path=log,
-        )
+        assignment = {
+            "model_dir": str(workdir / "model"),
+            "ready_file": str(ready),
+            "log": str(log),
+            "limits": dataclasses.asdict(server_limits),
+        }
+        spare = spares.claim(self.home, assignment)
+        if spare is not None:
+            pid, token = spare
+        else:
+            token = procs.new_token()
+            pid = procs.spawn(
+                SERVER,
+                ["--model-dir", str(workdir / "model"), "--ready-file", str(ready)],
+                token=token,
+                log_path=log,
+            )
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if ready.is_file():
                 port = int(json.loads(ready.read_text())["port"])
                 if ping(port):
+                    spares.ensure(self.home)  # so that the next deploy starts warm
                     return {
                         "pid": pid,
                         "token": token,

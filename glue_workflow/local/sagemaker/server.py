@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from glue_workflow.errors import GlueWfError
+from glue_workflow.local.sagemaker import spares
 from glue_workflow.local.sagemaker.connections import Connections, Deferred, HttpProtocol, Limits
 from glue_workflow.local.sagemaker.scoring import Model, PayloadError, encode
 
@@ -109,6 +110,27 @@ def _media(value: str) -> str:
     return value.split(";", 1)[0].strip().lower()
 
 
+def _import_xgboost_core() -> None:
+    """Import xgboost without its scikit-learn and pandas integrations.
+
+    ``xgboost.compat`` imports both (and scikit-learn imports scipy.stats) whenever they
+    are installed: about 85 % of xgboost's import time, which is most of an endpoint's
+    start. The server scores numpy arrays with a Booster and uses neither; hidden for
+    the import only, they stay importable afterwards.
+    """
+    if "xgboost" in sys.modules:
+        return
+    hidden = [name for name in ("sklearn", "pandas") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail
+    try:
+        import xgboost  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+
+
 async def serve(
     model_dir: Path,
     ready_file: Path | None,
@@ -123,6 +145,7 @@ async def serve(
     from glue_workflow.local.sagemaker.artifacts import model_file
 
     limits = limits or Limits.from_env()
+    _import_xgboost_core()
     model = Model(model_file(model_dir))
     loop = asyncio.get_running_loop()
     threads = max(1, min(4, os.cpu_count() or 1))
@@ -186,9 +209,21 @@ async def serve(
     print("stopped", flush=True)
 
 
+def _log_to(path: Path) -> None:
+    """Send this process's output to ``path`` from now on (a claimed spare's deploy log)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="glue-wf-inference-server")
-    parser.add_argument("--model-dir", type=Path, required=True)
+    parser.add_argument("--model-dir", type=Path)
+    parser.add_argument("--spare", type=Path, help=argparse.SUPPRESS)  # see spares
     parser.add_argument("--ready-file", type=Path)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
@@ -201,6 +236,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--token", default="")  # identifies the process (see procs)
     args = parser.parse_args(argv)
+    limits = None
+    if args.spare is not None:
+        _import_xgboost_core()  # what makes a spare worth having
+        work = spares.wait_for_work(args.spare, args.token)
+        if work is None:
+            return 0
+        _log_to(Path(work["log"]))
+        args.model_dir, args.ready_file = Path(work["model_dir"]), Path(work["ready_file"])
+        limits = Limits(**work["limits"])
+    elif args.model_dir is None:
+        parser.error("--model-dir is required")
     try:
         asyncio.run(
             serve(
@@ -210,6 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.port,
                 workers=1 if args.parent else max(1, args.workers),
                 parent=args.parent,
+                limits=limits,
             )
         )
     except GlueWfError as exc:

@@ -40,10 +40,11 @@ def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _stop_all_servers(home: Path) -> None:
-    from glue_workflow.local.sagemaker import procs
+    from glue_workflow.local.sagemaker import procs, spares
     from glue_workflow.local.sagemaker.common import Resources
     from glue_workflow.local.store import LocalHome
 
+    spares.stop_all(LocalHome(home))
     resources = Resources(LocalHome(home))
     for kind in ("endpoint", "training-job", "processing-job"):
         for record in resources.all(kind):

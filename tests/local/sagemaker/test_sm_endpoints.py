@@ -313,3 +313,36 @@ def test_update_drains_the_old_server(live: Any, runtime: Any, sm_home: Path) ->
     assert failures == []
     assert answered[0] > 0
     assert sm.describe_endpoint(EndpointName="ep-live")["EndpointConfigName"] == "ep-config-b"
+
+
+def test_the_next_deploy_claims_the_spare_server(live: Any, runtime: Any, sm_home: Path) -> None:
+    """After a launch a spare server (xgboost imported) waits; the next deploy serves from it."""
+    from glue_workflow.local.sagemaker.spares import spares_dir
+    from glue_workflow.local.store import LocalHome
+
+    folder = spares_dir(LocalHome(sm_home))
+    deadline = time.monotonic() + 120  # hang guard
+    while not list(folder.glob("*.json")):
+        assert time.monotonic() < deadline, "no spare server listed itself"
+        time.sleep(0.05)
+    spare = json.loads(next(folder.glob("*.json")).read_text())
+    live.update_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config-b")
+    assert live.describe_endpoint(EndpointName="ep-live")["EndpointStatus"] == "InService"
+    assert _server_pid(sm_home, "ep-live") == spare["pid"]
+    assert (
+        0
+        < float(
+            runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))[
+                "Body"
+            ].read()
+        )
+        < 1
+    )
+    from glue_workflow.local.sagemaker.common import Resources
+
+    record = Resources(LocalHome(sm_home)).get("endpoint", "ep-live")
+    assert record is not None
+    assert "serving" in Path(record["_server"]["log"]).read_text()  # its deploy's own log
+    others = [*folder.glob("*.json"), *folder.glob("*.starting")]
+    assert [json.loads(p.read_text())["pid"] for p in others] != [spare["pid"]]
+    assert others  # the one after it is on its way
