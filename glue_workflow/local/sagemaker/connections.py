@@ -98,6 +98,10 @@ class Limits:
             values[field] = value
         return cls(**values)
 
+    def as_env(self) -> dict[str, str]:
+        """The environment variables that give another server process these limits."""
+        return {variable: str(getattr(self, field)) for field, variable in self.ENV.items()}
+
     @property
     def stop_grace(self) -> float:
         """How long a stopping server may take: linger + drain + a margin."""

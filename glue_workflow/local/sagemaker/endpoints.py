@@ -135,6 +135,7 @@ class Endpoints:
                 is None
             ):
                 procs.terminate(server["pid"], server["token"])  # deleted meanwhile
+            spares.ensure(self.home)  # so that the next deploy starts warm
         return {"EndpointArn": record["EndpointArn"]}
 
     def update_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -189,6 +190,7 @@ class Endpoints:
         procs.terminate(old.get("pid"), old.get("token"), grace=stop_grace())
         if old.get("dir"):
             shutil.rmtree(old["dir"], ignore_errors=True)
+        spares.ensure(self.home)  # so that the next deploy starts warm
         return {"EndpointArn": current["EndpointArn"]}
 
     def describe_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -348,7 +350,6 @@ class Endpoints:
             if ready.is_file():
                 port = int(json.loads(ready.read_text())["port"])
                 if ping(port):
-                    spares.ensure(self.home)  # so that the next deploy starts warm
                     return {
                         "pid": pid,
                         "token": token,

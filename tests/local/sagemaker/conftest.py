@@ -14,6 +14,12 @@ import pytest
 from sm_helpers import BUCKET, channel, churn_frame, put, training_request, wait_training
 
 
+@pytest.fixture(autouse=True)
+def _spares_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spare endpoint servers on: one home for the session, stopped at its end."""
+    monkeypatch.setenv("GLUE_WF_ENDPOINT_SPARE", "1")
+
+
 @pytest.fixture(scope="session")
 def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from glue_workflow.local import install, uninstall
