@@ -235,6 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     limits = None
     if args.spare is not None:
+        spares.announce(args.spare, args.token)
         _import_xgboost_core()  # what makes a spare worth having
         work = spares.wait_for_work(args.spare, args.token)
         if work is None:

@@ -59,13 +59,19 @@ def ensure(home: LocalHome) -> None:
             return
         entry.unlink(missing_ok=True)
     token = procs.new_token()
-    pid = procs.spawn(
+    procs.spawn(
         SERVER,
         ["--spare", str(folder)],
         token=token,
         log_path=home.logs_dir / "sagemaker" / "Endpoints" / "_spares" / f"{token}.log",
     )
-    (folder / f"{token}.starting").write_text(json.dumps({"pid": pid, "token": token}))
+
+
+def announce(folder: Path, token: str) -> None:
+    """In the spare, first thing: say it is starting (``ensure`` starts no second one)."""
+    partial = folder / f"{token}.starting.partial"
+    partial.write_text(json.dumps({"pid": os.getpid(), "token": token}))
+    partial.replace(folder / f"{token}.starting")
 
 
 def claim(home: LocalHome, assignment: dict[str, Any]) -> tuple[int, str] | None:

@@ -343,6 +343,8 @@ def test_the_next_deploy_claims_the_spare_server(live: Any, runtime: Any, sm_hom
     record = Resources(LocalHome(sm_home)).get("endpoint", "ep-live")
     assert record is not None
     assert "serving" in Path(record["_server"]["log"]).read_text()  # its deploy's own log
+    while not [*folder.glob("*.json"), *folder.glob("*.starting")]:  # the next one
+        assert time.monotonic() < deadline, "no spare started after the claim"
+        time.sleep(0.05)
     others = [*folder.glob("*.json"), *folder.glob("*.starting")]
-    assert [json.loads(p.read_text())["pid"] for p in others] != [spare["pid"]]
-    assert others  # the one after it is on its way
+    assert spare["pid"] not in [json.loads(p.read_text())["pid"] for p in others]
