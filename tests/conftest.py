@@ -21,6 +21,8 @@ if use_local_runtime() and str(RUNTIME_DIR) not in sys.path:
 # behind; set for the whole session, so module fixtures (set up before the per-test
 # fixture below) start none either. tests/local/test_warm_spark.py turns it on.
 os.environ["GLUE_WF_WARM_SPARK"] = "0"
+# Likewise a spare endpoint server per home (tests/local/sagemaker turns it on).
+os.environ["GLUE_WF_ENDPOINT_SPARE"] = "0"
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +46,7 @@ def _aws_isolation(
     # Every test has its own local home, so a warm Spark per home would only leave JVMs
     # behind; tests/local/test_warm_spark.py turns it on and stops it.
     monkeypatch.setenv("GLUE_WF_WARM_SPARK", "0")
+    monkeypatch.setenv("GLUE_WF_ENDPOINT_SPARE", "0")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")

@@ -11,6 +11,7 @@ Failed, never as a ghost InService endpoint.
 
 from __future__ import annotations
 
+import dataclasses
 import http.client
 import json
 import shutil
@@ -22,7 +23,7 @@ from typing import Any
 
 from glue_workflow.errors import GlueWfError
 from glue_workflow.local.s3paths import S3PathError, uri_to_path
-from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker import procs, spares
 from glue_workflow.local.sagemaker.artifacts import ArtifactError, extract
 from glue_workflow.local.sagemaker.common import (
     Resources,
@@ -34,6 +35,7 @@ from glue_workflow.local.sagemaker.common import (
     public,
     validation,
 )
+from glue_workflow.local.sagemaker.connections import Limits, LimitsError
 from glue_workflow.local.sagemaker.models import MODEL, Models, not_supported
 from glue_workflow.local.store import LocalHome
 
@@ -63,6 +65,22 @@ def endpoint_url(home: Path | LocalHome, endpoint_name: str) -> str | None:
     if not procs.alive(server.get("pid"), server.get("token")):
         return None
     return f"http://127.0.0.1:{server['port']}"
+
+
+def limits() -> Limits:
+    """The endpoint servers' limits, from this process's environment."""
+    try:
+        return Limits.from_env()
+    except LimitsError as exc:
+        raise _LaunchFailed(str(exc)) from None
+
+
+def stop_grace() -> float:
+    """How long a server may take to drain before it is killed (its limits' grace)."""
+    try:
+        return Limits.from_env().stop_grace
+    except LimitsError:  # no server started with these: nothing to drain
+        return Limits().stop_grace
 
 
 def ping(port: int, timeout: float = 2.0) -> bool:
@@ -117,6 +135,7 @@ class Endpoints:
                 is None
             ):
                 procs.terminate(server["pid"], server["token"])  # deleted meanwhile
+            spares.ensure(self.home)  # so that the next deploy starts warm
         return {"EndpointArn": record["EndpointArn"]}
 
     def update_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -167,9 +186,11 @@ class Endpoints:
         if self._set(name, **fields) is None:
             procs.terminate(server["pid"], server["token"])
         old = current.get("_server") or {}
-        procs.terminate(old.get("pid"), old.get("token"))  # after the switch: blue goes
+        # After the switch: blue drains (answers every request it has started) and goes.
+        procs.terminate(old.get("pid"), old.get("token"), grace=stop_grace())
         if old.get("dir"):
             shutil.rmtree(old["dir"], ignore_errors=True)
+        spares.ensure(self.home)  # so that the next deploy starts warm
         return {"EndpointArn": current["EndpointArn"]}
 
     def describe_endpoint(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +200,7 @@ class Endpoints:
         record = self._endpoint(params["EndpointName"])
         self.resources.delete(ENDPOINT, record["EndpointName"].lower())
         server = record.get("_server") or {}
-        procs.terminate(server.get("pid"), server.get("token"))
+        procs.terminate(server.get("pid"), server.get("token"), grace=stop_grace())
         shutil.rmtree(endpoints_dir(self.home) / record["EndpointName"].lower(), ignore_errors=True)
         return {}
 
@@ -294,6 +315,7 @@ class Endpoints:
                 f"Could not find model {variant['ModelName']!r} of endpoint "
                 f"configuration {config['EndpointConfigName']!r}"
             )
+        server_limits = limits()  # refused here, before anything is extracted or started
         deploy_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
         workdir = endpoints_dir(self.home) / endpoint.lower() / deploy_id
         try:
@@ -306,13 +328,23 @@ class Endpoints:
             raise _LaunchFailed(f"Failed to extract model data archive: {exc}") from None
         ready = workdir / "ready.json"
         log = self.home.logs_dir / "sagemaker" / "Endpoints" / endpoint / f"{deploy_id}.log"
-        token = procs.new_token()
-        pid = procs.spawn(
-            SERVER,
-            ["--model-dir", str(workdir / "model"), "--ready-file", str(ready)],
-            token=token,
-            log_path=log,
-        )
+        assignment = {
+            "model_dir": str(workdir / "model"),
+            "ready_file": str(ready),
+            "log": str(log),
+            "limits": dataclasses.asdict(server_limits),
+        }
+        spare = spares.claim(self.home, assignment)
+        if spare is not None:
+            pid, token = spare
+        else:
+            token = procs.new_token()
+            pid = procs.spawn(
+                SERVER,
+                ["--model-dir", str(workdir / "model"), "--ready-file", str(ready)],
+                token=token,
+                log_path=log,
+            )
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if ready.is_file():

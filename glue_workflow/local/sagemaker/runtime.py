@@ -19,6 +19,8 @@ TIMEOUT = 60.0  # SageMaker's own invocation timeout
 
 
 class RuntimeService:
+    """InvokeEndpoint: one HTTP request to the endpoint's server, per call."""
+
     def __init__(self, home: LocalHome) -> None:
         self.home = home
         self.resources = Resources(home)
@@ -66,23 +68,18 @@ class RuntimeService:
             "Content-Type": params.get("ContentType") or "text/csv",
             "Accept": params.get("Accept") or "text/csv",
         }
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=TIMEOUT)
-            try:
-                conn.request("POST", "/invocations", body=body, headers=headers)
-                response = conn.getresponse()
-                data = response.read()
-                status = response.status
-                content_type = response.getheader("Content-Type", "text/csv")
-            finally:
-                conn.close()
-        except OSError as exc:
-            raise LocalServiceError(
-                "ModelNotReadyException",
-                f"Endpoint {name}: the local inference server did not answer: {exc}",
-                400,
-            ) from None
+        status, data, content_type, retry_after = self._post(name, int(port), body, headers)
         variant = record["ProductionVariants"][0]["VariantName"]
+        if status == 503 and retry_after is not None:
+            # The server's connection cap: SageMaker answers an endpoint over its
+            # concurrency with ThrottlingException, HTTP 400, and no message
+            # (APIReference CommonErrors; opensearch-project/ml-commons#2429); the SDK
+            # retries it. This one says why and when to retry.
+            raise LocalServiceError(
+                "ThrottlingException",
+                f"Endpoint {name}: {data.decode('utf-8', 'replace')} (Retry-After: {retry_after})",
+                400,
+            )
         if status != 200:
             text = data.decode("utf-8", "replace")
             raise LocalServiceError(
@@ -97,3 +94,54 @@ class RuntimeService:
             "ContentType": content_type,
             "InvokedProductionVariant": variant,
         }
+
+    def _post(
+        self, name: str, port: int, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes, str, str | None]:
+        """POST /invocations; across a blue/green switch, to the server now serving.
+
+        A request that finds the old server gone (refused, or reset before any answer)
+        is sent again to the new one: after a switch the old server only finishes what
+        it had started, and scoring has no side effects, so a resend cannot double work.
+        """
+        for attempt in range(3):
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+                try:
+                    conn.request("POST", "/invocations", body=body, headers=headers)
+                    response = conn.getresponse()
+                    data = response.read()
+                    return (
+                        response.status,
+                        data,
+                        response.getheader("Content-Type", "text/csv"),
+                        response.getheader("Retry-After"),
+                    )
+                finally:
+                    conn.close()
+            except TimeoutError:
+                # SageMaker's answer when the container does not answer within 60 s
+                # (aws/sagemaker-python-sdk#1119).
+                raise LocalServiceError(
+                    "ModelError",
+                    'Received server error (0) from primary with message "Your invocation '
+                    "timed out while waiting for a response from container primary. Review "
+                    'the latency metrics for each container, resolve the issue, and try again."',
+                    424,
+                ) from None
+            except (OSError, http.client.HTTPException) as exc:
+                moved = self._serving_port(name)
+                if moved is not None and moved != port and attempt < 2:
+                    port = moved
+                    continue
+                raise LocalServiceError(
+                    "ModelNotReadyException",
+                    f"Endpoint {name}: the local inference server did not answer: {exc}",
+                    429,
+                ) from None
+        raise AssertionError("unreachable")
+
+    def _serving_port(self, name: str) -> int | None:
+        record = self.resources.get(ENDPOINT, name.lower()) or {}
+        port = (record.get("_server") or {}).get("port")
+        return int(port) if port else None

@@ -14,6 +14,12 @@ import pytest
 from sm_helpers import BUCKET, channel, churn_frame, put, training_request, wait_training
 
 
+@pytest.fixture(autouse=True)
+def _spares_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spare endpoint servers on: one home for the session, stopped at its end."""
+    monkeypatch.setenv("GLUE_WF_ENDPOINT_SPARE", "1")
+
+
 @pytest.fixture(scope="session")
 def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from glue_workflow.local import install, uninstall
@@ -40,10 +46,11 @@ def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _stop_all_servers(home: Path) -> None:
-    from glue_workflow.local.sagemaker import procs
+    from glue_workflow.local.sagemaker import procs, spares
     from glue_workflow.local.sagemaker.common import Resources
     from glue_workflow.local.store import LocalHome
 
+    spares.stop_all(LocalHome(home))
     resources = Resources(LocalHome(home))
     for kind in ("endpoint", "training-job", "processing-job"):
         for record in resources.all(kind):

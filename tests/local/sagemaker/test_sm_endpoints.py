@@ -242,3 +242,109 @@ def test_endpoint_outlives_the_process_that_created_it(
     while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not _alive(pid)
+
+
+def test_update_drains_the_old_server(live: Any, runtime: Any, sm_home: Path) -> None:
+    """A request the old server had started is answered across the switch, and callers
+    of InvokeEndpoint see no failure while the endpoint moves to the new server."""
+    import socket
+    import threading
+
+    sm = live
+    old_url = endpoint_url(sm_home, "ep-live")
+    assert old_url is not None
+    old_port, old_pid = int(old_url.rsplit(":", 1)[1]), _server_pid(sm_home, "ep-live")
+    row = _rows(1).encode()
+    request = (
+        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        + f"Content-Length: {len(row)}\r\n\r\n".encode()
+        + row
+    )
+    started = socket.create_connection(("127.0.0.1", old_port), timeout=30)
+    started.sendall(request[:-2])  # under way when the switch comes
+
+    failures: list[str] = []
+    answered = [0]
+    stop = threading.Event()
+
+    def invoke() -> None:
+        while not stop.is_set():
+            try:
+                runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=row)
+                answered[0] += 1
+            except ClientError as exc:
+                failures.append(str(exc))
+
+    callers = [threading.Thread(target=invoke) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    update = threading.Thread(
+        target=sm.update_endpoint,
+        kwargs={"EndpointName": "ep-live", "EndpointConfigName": "ep-config-b"},
+    )
+    update.start()
+    try:
+        deadline = time.monotonic() + 120  # hang guard
+        while endpoint_url(sm_home, "ep-live") in (old_url, None):
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        while True:  # the old server stops listening once its linger is over
+            assert time.monotonic() < deadline
+            try:
+                socket.create_connection(("127.0.0.1", old_port), timeout=30).close()
+            except ConnectionRefusedError:
+                break
+            time.sleep(0.02)
+        assert _alive(old_pid)  # still draining: it owes the started request an answer
+        started.sendall(request[-2:])
+        answer = b""
+        while chunk := started.recv(65536):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK")
+        assert b"Connection: close" in answer
+        assert 0 < float(answer.split(b"\r\n\r\n", 1)[1]) < 1
+        update.join(timeout=120)
+        assert not update.is_alive()
+    finally:
+        stop.set()
+        for caller in callers:
+            caller.join(timeout=60)
+    assert not _alive(old_pid)
+    assert failures == []
+    assert answered[0] > 0
+    assert sm.describe_endpoint(EndpointName="ep-live")["EndpointConfigName"] == "ep-config-b"
+
+
+def test_the_next_deploy_claims_the_spare_server(live: Any, runtime: Any, sm_home: Path) -> None:
+    """After a launch a spare server (xgboost imported) waits; the next deploy serves from it."""
+    from glue_workflow.local.sagemaker.spares import spares_dir
+    from glue_workflow.local.store import LocalHome
+
+    folder = spares_dir(LocalHome(sm_home))
+    deadline = time.monotonic() + 120  # hang guard
+    while not list(folder.glob("*.json")):
+        assert time.monotonic() < deadline, "no spare server listed itself"
+        time.sleep(0.05)
+    spare = json.loads(next(folder.glob("*.json")).read_text())
+    live.update_endpoint(EndpointName="ep-live", EndpointConfigName="ep-config-b")
+    assert live.describe_endpoint(EndpointName="ep-live")["EndpointStatus"] == "InService"
+    assert _server_pid(sm_home, "ep-live") == spare["pid"]
+    assert (
+        0
+        < float(
+            runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(1))[
+                "Body"
+            ].read()
+        )
+        < 1
+    )
+    from glue_workflow.local.sagemaker.common import Resources
+
+    record = Resources(LocalHome(sm_home)).get("endpoint", "ep-live")
+    assert record is not None
+    assert "serving" in Path(record["_server"]["log"]).read_text()  # its deploy's own log
+    while not [*folder.glob("*.json"), *folder.glob("*.starting")]:  # the next one
+        assert time.monotonic() < deadline, "no spare started after the claim"
+        time.sleep(0.05)
+    others = [*folder.glob("*.json"), *folder.glob("*.starting")]
+    assert spare["pid"] not in [json.loads(p.read_text())["pid"] for p in others]

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import xgboost as xgb
 
-from glue_workflow.local.sagemaker.server import Handler, Model, ModelLoadError
+from glue_workflow.local.sagemaker.scoring import Model, ModelLoadError
+from glue_workflow.local.sagemaker.server import Handler
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,149 @@
+"""A spare endpoint server per local home: started ahead, claimed by the next deploy.
+
+Most of a new endpoint's start is a new interpreter importing numpy and xgboost. After
+each endpoint launch the local target starts one spare server process that does that
+much and waits; the next CreateEndpoint or UpdateEndpoint in the same home claims it
+and hands it the model, so only the model load remains before ``/ping`` answers (as
+Glue's warm pools keep Spark started). ``GLUE_WF_ENDPOINT_SPARE=0`` turns it off.
+
+Hand-over, without polling: the spare lists itself as ``<token>.json`` in
+``spares_dir`` and holds a FIFO open; a claimer renames the listing away (only one
+rename wins), writes the assignment (model directory, ready file, log, limits) into
+the FIFO, and the spare serves it. An unclaimed spare exits after ``SPARE_IDLE``
+seconds, or soon after its home's state directory is gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import time
+from pathlib import Path
+from typing import Any
+
+from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.store import LocalHome
+
+SERVER = "glue_workflow.local.sagemaker.server"
+SPARE_IDLE = 600.0  # seconds an unclaimed spare waits before it exits
+SWITCH = "GLUE_WF_ENDPOINT_SPARE"
+
+
+def spares_dir(home: LocalHome) -> Path:
+    return home.work_dir / "sagemaker" / "spares"
+
+
+def enabled() -> bool:
+    return os.environ.get(SWITCH, "1").strip() != "0"
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        info: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return info
+
+
+def ensure(home: LocalHome) -> None:
+    """Start a spare unless one is starting or waiting in ``home`` (or spares are off)."""
+    if not enabled():
+        return
+    folder = spares_dir(home)
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in [*folder.glob("*.json"), *folder.glob("*.starting")]:
+        info = _read(entry)
+        if info and procs.alive(info.get("pid"), info.get("token")):
+            return
+        entry.unlink(missing_ok=True)
+    token = procs.new_token()
+    procs.spawn(
+        SERVER,
+        ["--spare", str(folder)],
+        token=token,
+        log_path=home.logs_dir / "sagemaker" / "Endpoints" / "_spares" / f"{token}.log",
+    )
+
+
+def announce(folder: Path, token: str) -> None:
+    """In the spare, first thing: say it is starting (``ensure`` starts no second one)."""
+    partial = folder / f"{token}.starting.partial"
+    partial.write_text(json.dumps({"pid": os.getpid(), "token": token}))
+    partial.replace(folder / f"{token}.starting")
+
+
+def claim(home: LocalHome, assignment: dict[str, Any]) -> tuple[int, str] | None:
+    """Hand ``assignment`` to a waiting spare: its ``(pid, token)``, or None if none."""
+    if not enabled():
+        return None
+    folder = spares_dir(home)
+    for entry in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        taken = entry.with_suffix(".taken")
+        try:
+            entry.rename(taken)  # atomic: one claimer wins
+        except FileNotFoundError:
+            continue
+        info = _read(taken)
+        taken.unlink(missing_ok=True)
+        if not info or not procs.alive(info.get("pid"), info.get("token")):
+            continue
+        try:
+            fd = os.open(info["fifo"], os.O_WRONLY | os.O_NONBLOCK)
+        except OSError:  # the spare is gone (no reader)
+            continue
+        try:
+            os.write(fd, json.dumps(assignment).encode() + b"\n")
+        finally:
+            os.close(fd)
+        return int(info["pid"]), str(info["token"])
+    return None
+
+
+def stop_all(home: LocalHome) -> None:
+    """Stop every spare of ``home`` (tests, uninstall)."""
+    folder = spares_dir(home)
+    for entry in [*folder.glob("*.json"), *folder.glob("*.starting")] if folder.is_dir() else []:
+        info = _read(entry) or {}
+        entry.unlink(missing_ok=True)
+        procs.terminate(info.get("pid"), info.get("token"), grace=2)
+
+
+def wait_for_work(folder: Path, token: str) -> dict[str, Any] | None:
+    """In the spare: list itself, then block until claimed; None when retired unclaimed."""
+    fifo = folder / f"{token}.fifo"
+    listed = folder / f"{token}.json"
+    with contextlib.suppress(FileNotFoundError):
+        fifo.unlink()
+    os.mkfifo(fifo, 0o600)
+    fd = os.open(fifo, os.O_RDWR)  # a writer of its own: no EOF while nobody writes
+    partial = folder / f"{token}.json.partial"
+    partial.write_text(json.dumps({"pid": os.getpid(), "token": token, "fifo": str(fifo)}))
+    partial.replace(listed)
+    (folder / f"{token}.starting").unlink(missing_ok=True)
+    deadline = time.monotonic() + SPARE_IDLE
+    data = b""
+    try:
+        while b"\n" not in data:
+            readable, _, _ = select.select([fd], [], [], 5.0)
+            if readable:
+                data += os.read(fd, 65536)
+                continue
+            if not folder.is_dir():  # the home is gone
+                return None
+            if time.monotonic() > deadline:
+                try:
+                    listed.rename(listed.with_suffix(".retired"))
+                except FileNotFoundError:  # claimed meanwhile: the assignment is coming
+                    if time.monotonic() < deadline + 60:
+                        continue
+                else:
+                    listed.with_suffix(".retired").unlink(missing_ok=True)
+                return None
+    finally:
+        os.close(fd)
+        with contextlib.suppress(FileNotFoundError):
+            fifo.unlink()
+    work: dict[str, Any] = json.loads(data.split(b"\n", 1)[0])
+    return work
