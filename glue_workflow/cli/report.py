@@ -38,7 +38,7 @@ def report_command(settings: Any, run_id: str | None, workflow: str | None, as_j
     SageMaker instance-hours and an estimated cost."""
     import datetime as dt
 
-    from glue_workflow import clients
+    from glue_workflow.aws import clients
     from glue_workflow.runs.control import get_run, open_runs
     from glue_workflow.runs.cost import run_cost
     from glue_workflow.runs.cost_sources import sagemaker_usage
