@@ -61,7 +61,7 @@ def glue_graph(jobs: int) -> dict[str, Any]:
 def main() -> None:
     from graphlib import TopologicalSorter
 
-    from glue_workflow.console.graph import graph_view
+    from glue_workflow.console.graph_layout import graph_view
 
     print("## Console\n")
     print("| nodes | layout ms | topological sort ms | ratio |")

@@ -34,7 +34,7 @@ VERDICT_MODULES = (
     "naming.py",
     "runs/__init__.py",
     "runs/failures.py",
-    "runs/graph.py",
+    "runs/run_nodes.py",
     "runs/verdict.py",
     "verdict_notifier.py",
 )

@@ -57,7 +57,8 @@ def _py39_dataclasses() -> Iterator[None]:
 
 def _verdict_module() -> Any:
     with _py39_dataclasses():
-        from glue_workflow.runs import graph, verdict
+        from glue_workflow.runs import run_nodes as graph
+        from glue_workflow.runs import verdict
     return verdict, graph
 
 

@@ -340,7 +340,7 @@ def _print_run(target: Any, run: dict[str, Any]) -> None:
     from glue_workflow.runs import view
     from glue_workflow.runs.cache_view import job_notes
     from glue_workflow.runs.follow_view import wide_console
-    from glue_workflow.runs.graph import node_rows
+    from glue_workflow.runs.run_nodes import node_rows
 
     console = wide_console()
     stats = run.get("Statistics") or {}

@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, NotSupportedError
 from glue_workflow.jobkit.aws_errors import is_not_found_answer
 from glue_workflow.runs.control import SecretRunPropertyError
-from glue_workflow.runs.glue_api import ConcurrentRunsExceeded
+from glue_workflow.runs.glue_run_calls import ConcurrentRunsExceeded
 from glue_workflow.runs.resume import NothingToResume, RunStateError
 
 # AWS error code -> HTTP status the console answers with.

@@ -10,12 +10,12 @@ from typing import Any
 
 from glue_workflow.config import Settings
 from glue_workflow.console.errors import ApiError, call, listed
-from glue_workflow.console.graph import graph_view
+from glue_workflow.console.graph_layout import graph_view
 from glue_workflow.runs import control, resume
 from glue_workflow.runs.cache_view import job_notes
 from glue_workflow.runs.failure_report import NodeFailure, aws_failures, failed_rows, local_failures
 from glue_workflow.runs.failures import log_groups
-from glue_workflow.runs.glue_api import GlueRunsApi
+from glue_workflow.runs.glue_run_calls import GlueRunsApi
 from glue_workflow.runs.status import RunStatus, run_status
 
 # Glue names: 1-255 characters, no control characters (the API's single-line pattern).

@@ -14,7 +14,7 @@ from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import LOCAL_ACCOUNT_ID, Settings
 from glue_workflow.deploy.event_rules import EventsDeployApi
 from glue_workflow.deploy.execute import DisplayExecutor, Echo, Executor
-from glue_workflow.deploy.glue_api import GlueDeployApi
+from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
 from glue_workflow.deploy.plan import Plan, plan_deploy, plan_destroy
 from glue_workflow.deploy.remote import RemoteState, read_remote_state
 from glue_workflow.deploy.store_api import IamApi, S3Api, split_s3_uri

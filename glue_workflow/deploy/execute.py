@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.deploy.event_rules import EventsDeployApi
-from glue_workflow.deploy.glue_api import GlueDeployApi
+from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
 from glue_workflow.deploy.plan import ACTIVATED, ACTIVE_STATES, Instruction, Plan
 from glue_workflow.deploy.store_api import S3Api, split_s3_uri
 from glue_workflow.errors import DeployError

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from glue_workflow import naming
 from glue_workflow.deploy.diff import CLEARABLE_JOB_FIELDS, changes
 from glue_workflow.deploy.event_rules import desired_rule, is_owned, rule_changes
-from glue_workflow.deploy.glue_api import (
+from glue_workflow.deploy.glue_deploy_calls import (
     JOB_UPDATE_FIELDS,
     TRIGGER_UPDATE_FIELDS,
     WORKFLOW_UPDATE_FIELDS,

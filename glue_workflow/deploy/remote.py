@@ -22,7 +22,7 @@ from typing import Any
 from glue_workflow import naming
 from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.deploy.event_rules import EventsDeployApi, read_event_rule
-from glue_workflow.deploy.glue_api import GlueDeployApi
+from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
 from glue_workflow.deploy.store_api import S3Api, common_prefix, split_s3_uri
 from glue_workflow.document import OWNER_TAG, WorkflowDocument
 

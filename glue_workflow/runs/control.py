@@ -16,14 +16,14 @@ from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import Settings
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
-from glue_workflow.runs.glue_api import (
+from glue_workflow.runs.glue_run_calls import (
     ConcurrentRunsExceeded,
     GlueRunsApi,
     aws_code,
     not_deployed,
 )
-from glue_workflow.runs.graph import node_rows
 from glue_workflow.runs.resume import RunStateError, find_node
+from glue_workflow.runs.run_nodes import node_rows
 from glue_workflow.runs.verdict import judge
 
 

@@ -26,7 +26,7 @@ from importlib import resources
 from typing import Any
 
 from glue_workflow.errors import ConfigError
-from glue_workflow.runs.graph import graph_nodes, job_runs_of, trigger_of
+from glue_workflow.runs.run_nodes import graph_nodes, job_runs_of, trigger_of
 
 RATE_KINDS = ("training", "processing", "hosting")
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from glue_workflow.jobkit.sagemaker_ops import MAX_ATTEMPTS, resource_name
 from glue_workflow.runs.cost import Rates, SageMakerCost, sagemaker_cost
-from glue_workflow.runs.graph import graph_nodes, job_runs_of
+from glue_workflow.runs.run_nodes import graph_nodes, job_runs_of
 
 
 def _describe(call: Any, **params: Any) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_workflow.naming import node_of_job
 from glue_workflow.runs.failures import LogGroups, job_run_console_url, log_groups
-from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
+from glue_workflow.runs.run_nodes import FAILED_STATES, NodeRow, node_rows
 
 if TYPE_CHECKING:
     from glue_workflow.runs.control import RunTarget

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.runs.control import LogLocation, RunTarget, log_location
-from glue_workflow.runs.graph import node_rows
+from glue_workflow.runs.run_nodes import node_rows
 
 ENDED = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"})
 Write = Callable[[bytes], None]

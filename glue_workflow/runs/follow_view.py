@@ -11,7 +11,7 @@ from rich.text import Text
 
 from glue_workflow.runs import control, view
 from glue_workflow.runs.cache_view import job_notes
-from glue_workflow.runs.graph import node_rows
+from glue_workflow.runs.run_nodes import node_rows
 
 
 def wide_console() -> Console:

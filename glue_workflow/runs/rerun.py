@@ -22,7 +22,7 @@ from glue_workflow.jobkit.cache import CACHE_PROPERTY_PREFIX, RERUN_PROPERTY, fi
 from glue_workflow.model._base import did_you_mean
 from glue_workflow.model.topology import resolve_triggers
 from glue_workflow.model.workflow import Workflow
-from glue_workflow.runs.graph import job_states
+from glue_workflow.runs.run_nodes import job_states
 from glue_workflow.runs.verdict import judge
 
 

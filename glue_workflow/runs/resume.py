@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from glue_workflow.errors import NotFoundError, RunError
-from glue_workflow.runs.graph import FAILED_STATES, NodeRow, node_rows
+from glue_workflow.runs.run_nodes import FAILED_STATES, NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
 if TYPE_CHECKING:

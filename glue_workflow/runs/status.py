@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from glue_workflow.runs.graph import NodeRow, node_rows
 from glue_workflow.runs.resume import resume_candidates
+from glue_workflow.runs.run_nodes import NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
 

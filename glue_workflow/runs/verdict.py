@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from glue_workflow.errors import RunError
-from glue_workflow.runs.graph import (
+from glue_workflow.runs.run_nodes import (
     ACTIVE_STATES,
     FAILED_STATES,
     error_message,

@@ -12,7 +12,7 @@ from rich.text import Text
 from glue_workflow import naming
 from glue_workflow.runs.cache_view import notes as cache_notes
 from glue_workflow.runs.failure_report import NodeFailure
-from glue_workflow.runs.graph import NodeRow
+from glue_workflow.runs.run_nodes import NodeRow
 from glue_workflow.runs.status import run_status
 from glue_workflow.runs.verdict import Verdict, judge
 

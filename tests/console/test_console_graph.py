@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glue_workflow.console.graph import JOB_SIZE, LAYER_HEIGHT, MARGIN, graph_view, layout
+from glue_workflow.console.graph_layout import JOB_SIZE, LAYER_HEIGHT, MARGIN, graph_view, layout
 
 
 def _edges(*pairs: str) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from wfdocs import make_document
 
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.deploy.execute import DisplayExecutor, Executor
-from glue_workflow.deploy.glue_api import GlueDeployApi
+from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
 from glue_workflow.deploy.plan import Instruction, Plan
 from glue_workflow.errors import DeployError
 

@@ -17,7 +17,7 @@ from glue_workflow.aws.errors import (
     ResourceNotFound,
 )
 from glue_workflow.aws.retry import RetryPolicy
-from glue_workflow.deploy.glue_api import GlueDeployApi
+from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
 from glue_workflow.deploy.store_api import IamApi, S3Api, common_prefix, role_name
 from glue_workflow.errors import DeployError, NotFoundError
 

@@ -60,7 +60,7 @@ def test_local_run_start_refuses_before_starting(tmp_path: Path) -> None:
 
     from glue_workflow.aws.retry import RetryPolicy
     from glue_workflow.runs import control
-    from glue_workflow.runs.glue_api import GlueRunsApi
+    from glue_workflow.runs.glue_run_calls import GlueRunsApi
 
     settings = load_settings(PROJECT_ROOT, target="local")
     client = boto3.client("glue", region_name="us-east-1")

@@ -125,7 +125,7 @@ def test_the_node_table_wraps_errors_when_not_a_terminal() -> None:
 
     from rich.console import Console
 
-    from glue_workflow.runs.graph import NodeRow
+    from glue_workflow.runs.run_nodes import NodeRow
     from glue_workflow.runs.view import node_table
 
     reason = "glue-wf job failed: " + " ".join(f"word{i}" for i in range(18))  # > 70, < 160

@@ -16,7 +16,7 @@ from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import load_settings
 from glue_workflow.errors import ConfigError, NotFoundError, RunError
 from glue_workflow.runs import control, resume
-from glue_workflow.runs.glue_api import GlueRunsApi
+from glue_workflow.runs.glue_run_calls import GlueRunsApi
 from glue_workflow.runs.view import console_url, format_duration
 
 

@@ -23,8 +23,8 @@ from glue_workflow.console.workflows import Workflows
 from glue_workflow.runs import control, view
 from glue_workflow.runs.failure_report import run_failures
 from glue_workflow.runs.failures import log_groups
-from glue_workflow.runs.glue_api import GlueRunsApi
-from glue_workflow.runs.graph import node_rows
+from glue_workflow.runs.glue_run_calls import GlueRunsApi
+from glue_workflow.runs.run_nodes import node_rows
 from glue_workflow.runs.verdict import judge
 
 GLUE_SAYS = "Command failed with exit code 1"  # awslabs/aws-glue-libs#221

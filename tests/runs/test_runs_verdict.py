@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rungraphs import HAPPY, REJECT_PROPS, REJECTED, WF, run_answer
 
-from glue_workflow.runs.graph import node_rows
+from glue_workflow.runs.run_nodes import node_rows
 from glue_workflow.runs.verdict import judge
 
 
