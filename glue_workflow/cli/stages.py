@@ -94,8 +94,8 @@ def promote_command(
     from glue_workflow.aws.clients import client
     from glue_workflow.config import CONFIG_FILE
     from glue_workflow.errors import ConfigError
+    from glue_workflow.services.registry import Registry
     from glue_workflow.stage_config import find_stage
-    from glue_workflow.stages.packages import resolve_package_arn
     from glue_workflow.stages.promote import Clients, promote
 
     stage = find_stage(settings.stages, stage_name, str(settings.project_root / CONFIG_FILE))
@@ -119,7 +119,7 @@ def promote_command(
     )
     log = (lambda line: click.echo(line, err=True)) if as_json else click.echo
     with aws_errors():
-        arn = resolve_package_arn(clients.sm, package, command="promote")
+        arn = Registry(clients.sm).resolve(package, command="promote")
         done = promote(
             clients, arn, stage, role_arn=settings.sagemaker_role_arn, sample=sample, log=log
         )
@@ -148,13 +148,13 @@ def approve_stage(settings: Any, sm: Any, package: str, stage_name: str, *, revo
     """``glue-wf approve --stage STAGE``: record (or revoke) a stage's manual approval."""
     from glue_workflow.aws.clients import client
     from glue_workflow.config import CONFIG_FILE
+    from glue_workflow.services.registry import Registry
     from glue_workflow.stage_config import find_stage
-    from glue_workflow.stages.packages import resolve_package_arn
     from glue_workflow.stages.records import record_approval, revoke_approval
 
     stage = find_stage(settings.stages, stage_name, str(settings.project_root / CONFIG_FILE))
     with aws_errors():
-        package_arn = resolve_package_arn(sm, package, command="approve")
+        package_arn = Registry(sm).resolve(package, command="approve")
         if revoke:
             had = revoke_approval(sm, package_arn, stage.name)
             click.echo(

@@ -99,14 +99,15 @@ class Registry:
                 return found.arn
         raise NotFoundError(f"model package group {group!r} has no version {version}; {HINT}")
 
-    def resolve(self, package: str) -> str:
-        """A package ARN, or ``GROUP/VERSION`` (e.g. ``churn-xgb/3``) → its ARN."""
+    def resolve(self, package: str, command: str = "approve") -> str:
+        """A package ARN, or ``GROUP/VERSION`` (e.g. ``churn-xgb/3``) → its ARN (an ARN is
+        returned as given: SageMaker checks it); ``command`` prefixes a malformed one."""
         if package.startswith("arn:"):
             return package
         group, _, version = package.rpartition("/")
         if not group or not version.isdigit():
             raise ConfigError(
-                f"approve: {package!r} is neither a model package ARN nor GROUP/VERSION "
+                f"{command}: {package!r} is neither a model package ARN nor GROUP/VERSION "
                 "(e.g. churn-xgb/3); list them with 'glue-wf models'"
             )
         return self.package_arn(group, int(version))
