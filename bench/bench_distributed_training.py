@@ -14,6 +14,7 @@ the model quality holds.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tarfile
 import tempfile
@@ -115,7 +116,8 @@ def main() -> None:
             "sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
         )
         print(
-            f"{args.rows} training rows x {FEATURES} features in 4 objects, {args.rounds} rounds\n"
+            f"{args.rows} training rows x {FEATURES} features in 4 objects, {args.rounds} rounds; "
+            f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
         )
         print("| instances | seconds | rows/s | test AUC |")
         print("|---:|---:|---:|---:|")
@@ -124,6 +126,7 @@ def main() -> None:
             seconds = (job["TrainingEndTime"] - job["TrainingStartTime"]).total_seconds()
             auc = _auc(home, job, test, Path(scratch))
             print(f"| {count} | {seconds:.1f} | {args.rows / seconds:,.0f} | {auc:.4f} |")
+        print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

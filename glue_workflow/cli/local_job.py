@@ -4,14 +4,19 @@ its default arguments, as a subprocess in the local target's environment."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glue_workflow.awsglue_local.runner import job_argv, new_job_run_id, run_subprocess
 from glue_workflow.config import Settings
 from glue_workflow.errors import NotFoundError, NotSupportedError
 from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
+
+if TYPE_CHECKING:
+    from glue_workflow.local.store import LocalHome
+
+CAPACITY_KEYS = ("WorkerType", "NumberOfWorkers", "MaxCapacity")  # size a cluster application
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +29,7 @@ class LocalJob:
     default_arguments: dict[str, str]
     timeout_minutes: int
     workflow_name: str | None = None
+    capacity: dict[str, Any] = field(default_factory=dict)  # WorkerType, NumberOfWorkers, ...
 
 
 def resolve_job(
@@ -86,6 +92,7 @@ def resolve_job(
         },
         timeout_minutes=int(request.get("Timeout") or DEFAULT_TIMEOUT_MINUTES),
         workflow_name=document.name,
+        capacity={k: request[k] for k in CAPACITY_KEYS if k in request},
     )
 
 
@@ -113,23 +120,20 @@ def run_local_job(
     workflow = workflow_name or job.workflow_name
     if workflow_run_id and not workflow:
         raise NotSupportedError("--workflow-run-id needs --workflow-name for a script")
+    job_run_id = new_job_run_id()
     argv = job_argv(
         job.script,
         {**job.default_arguments, **arguments},
         job_name=job.name,
-        job_run_id=new_job_run_id(),
+        job_run_id=job_run_id,
         workflow_name=workflow if workflow_run_id else None,
         workflow_run_id=workflow_run_id,
         spark=job.spark,
         temp_dir=f"s3://{settings.bucket}/glue-wf/tmp/" if settings.bucket else None,
     )
     env: dict[str, Any] = job_environment(home.root)
-    if job.spark:  # attach to the local home's warm Spark, as the engine's Spark jobs do
-        from glue_workflow.local.spark.control import spark_job_environment
-        from glue_workflow.local.spark.settings import record
-
-        record(home.root, settings.warm_spark)
-        env.update(spark_job_environment(home.root, env))
+    if job.spark:
+        env = _spark_environment(settings, home, job, job_run_id, env)
     outcome = run_subprocess(
         argv, env=env, cwd=settings.project_root, timeout=job.timeout_minutes * 60.0
     )
@@ -138,3 +142,37 @@ def run_local_job(
 
         click.echo(f"job {job.name}: {outcome.error}", err=True)
     return outcome.exit_code
+
+
+def _spark_environment(
+    settings: Settings, home: LocalHome, job: LocalJob, job_run_id: str, env: dict[str, Any]
+) -> dict[str, Any]:
+    """As the engine's Spark jobs: an application on ``spark_master`` when one is
+    configured, else attached to the local home's warm Spark."""
+    import sys
+
+    from glue_workflow.awsglue_local import RUNTIME_DIR
+    from glue_workflow.local.glue import sparkcluster
+
+    if settings.spark_master:
+        env[sparkcluster.MASTER_ENV] = settings.spark_master
+    if sparkcluster.configured_master(env) is None:
+        from glue_workflow.local.spark.control import spark_job_environment
+        from glue_workflow.local.spark.settings import record
+
+        record(home.root, settings.warm_spark)
+        env.update(spark_job_environment(home.root, env))
+        return env
+    env, header = sparkcluster.submit_environment(
+        env,
+        job.capacity,
+        runtime_dir=RUNTIME_DIR,
+        cache_dir=home.work_dir / "spark-cluster",
+        py_files=[],
+        app_name=f"{job.name} {job_run_id}",
+        python=sys.executable,
+    )
+    import click
+
+    click.echo(header.rstrip(), err=True)
+    return env

@@ -80,3 +80,37 @@ def test_bad_arguments_and_missing_script(project):
     assert "glue-wf job runs a job on this machine against the local target" in str(
         result.exception
     )
+
+
+ENV_SCRIPT = """
+import json, os
+names = ("PYSPARK_SUBMIT_ARGS", "GLUE_WF_SPARK_MASTER")
+with open("env.json", "w") as handle:
+    json.dump({k: os.environ.get(k) for k in names}, handle)
+"""
+
+
+def test_spark_master_runs_a_script_as_an_application_on_that_cluster(project, monkeypatch):
+    monkeypatch.delenv("GLUE_WF_SPARK_MASTER", raising=False)
+    (project / "glue-wf.toml").write_text('[workflow]\n[target.local]\nspark_master = "yarn"\n')
+    (project / "env_job.py").write_text(ENV_SCRIPT)
+    result = CliRunner().invoke(cli, ["job", "env_job.py"])
+    assert result.exit_code == 0, result.output
+    seen = json.loads((project / "env.json").read_text())
+    assert seen["GLUE_WF_SPARK_MASTER"] == "yarn"
+    args = seen["PYSPARK_SUBMIT_ARGS"]
+    assert args.startswith("--master yarn --py-files ")
+    assert "'spark.app.name=env_job jr_" in args
+    assert "spark.executor.instances=2" in args  # a script: Glue's default 2 DPU
+    assert "glue-wf: Spark job on cluster yarn: 2 DPU: 2 executor(s) x 4 cores, 16384 MB" in (
+        result.output
+    )
+
+
+def test_a_bad_spark_master_fails_before_the_job_starts(project, monkeypatch):
+    monkeypatch.setenv("GLUE_WF_SPARK_MASTER", "spark://nohost")
+    (project / "env_job.py").write_text(ENV_SCRIPT)
+    result = CliRunner().invoke(cli, ["job", "env_job.py"])
+    assert result.exit_code == 1
+    assert "spark_master='spark://nohost' is not a Spark master URL" in str(result.exception)
+    assert not (project / "env.json").exists()

@@ -3,15 +3,9 @@ started from the project's own pyspark on 127.0.0.1), against the local-mode run
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,12 +18,6 @@ from glue_workflow.local.glue import sparkcluster
 PROJECT = Path(__file__).resolve().parents[2]
 CHURN_CSV = PROJECT.parent / "shared" / "data" / "churn_processed.csv"
 WORKER_MEMORY_MB = 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _spark_json(ui: str) -> dict[str, Any]:
@@ -102,86 +90,13 @@ def test_glue_wf_env_exports_the_spark_master(tmp_path: Path, monkeypatch: Any) 
 # -- a real standalone cluster ---------------------------------------------------------
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    import pyspark
+    from glue_workflow.local.glue.standalone import spark_class, standalone_cluster
 
-    spark_home = Path(pyspark.__file__).parent
-    spark_class = spark_home / "bin" / "spark-class"
-    if shutil.which("java") is None or not spark_class.is_file():
+    if spark_class() is None:
         pytest.skip("needs java and pyspark's bin/spark-class")
     work = tmp_path_factory.mktemp("spark-cluster")
-    env = {
-        **os.environ,
-        "SPARK_HOME": str(spark_home),
-        "SPARK_LOCAL_IP": "127.0.0.1",
-        "SPARK_WORKER_DIR": str(work / "worker"),
-        "SPARK_NO_DAEMONIZE": "1",
-    }
-    port, ui_port = _free_port(), _free_port()
-    master = f"spark://127.0.0.1:{port}"
-    ui = f"http://127.0.0.1:{ui_port}"
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> None:
-        log = (work / f"{name}.log").open("wb")
-        procs.append(
-            subprocess.Popen(
-                [str(spark_class), *args],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        )
-
-    try:
-        start(
-            "master",
-            "org.apache.spark.deploy.master.Master",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--webui-port",
-            str(ui_port),
-        )
-        for i in (1, 2):
-            start(
-                f"worker{i}",
-                "org.apache.spark.deploy.worker.Worker",
-                master,
-                "--host",
-                "127.0.0.1",
-                "--cores",
-                "1",
-                "--memory",
-                f"{WORKER_MEMORY_MB}m",
-                "--webui-port",
-                str(_free_port()),
-                "--work-dir",
-                str(work / f"worker{i}"),
-            )
-        deadline = time.monotonic() + 120
-        while True:
-            with contextlib.suppress(OSError, ValueError):
-                alive = [w for w in _spark_json(ui)["workers"] if w["state"] == "ALIVE"]
-                if len(alive) == 2:
-                    break
-            if time.monotonic() > deadline:
-                logs = "\n".join(p.read_text()[-1500:] for p in work.glob("*.log"))
-                pytest.fail(f"Spark standalone cluster did not come up:\n{logs}")
-            time.sleep(1)
-        yield {"master": master, "ui": ui}
-    finally:
-        for proc in procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    with standalone_cluster(work, workers=2, cores=1, memory_mb=WORKER_MEMORY_MB) as running:
+        yield {"master": running.master, "ui": running.ui}
 
 
 def _run_preprocess(home: Path, run_id: str, env_extra: dict[str, str], out: str) -> str:
