@@ -5,7 +5,7 @@ local mode and on a 2-worker Spark standalone cluster on the same machine.
         [--modes local,cluster] [--worker-memory-mb 2048] [--local-memory 4g] [--data-dir DIR]
         [--keep-data]
 
-The input is the project's sample-data generator (``glue_workflow.sample_data``, seed 7):
+The input is the project's sample-data generator (``glue_workflow.demo.sample_data``, seed 7):
 the largest size is written once; each smaller size is its first rows (the generator is
 a stream, so those bytes are what ``glue-wf sample-data --rows N`` writes). Each run is
 ``glue-wf job jobs/preprocess.py`` as a user runs it (a new process, its own JVM, the
@@ -49,7 +49,7 @@ class Result:
 
 def inputs(data_dir: Path, sizes: list[int]) -> dict[int, Path]:
     """One CSV per size: the largest generated, the others its first rows."""
-    from glue_workflow.sample_data import write_csv
+    from glue_workflow.demo.sample_data import write_csv
 
     data_dir.mkdir(parents=True, exist_ok=True)
 
