@@ -259,12 +259,13 @@ async function viewWorkflow() {
   };
   const graphBox = h("div", { class: "graph-col" }, drawGraph(w.graph, { withRuns: false, onSelect: select }));
   const runsBox = h("div", {}, runsTable(wf, runs.runs));
-  const trendBox = h("div", { id: "trend-box" });
+  const trendBox = h("div", { id: "trend-box" }), notesBox = h("div", {});
   app.replaceChildren(h("h1", {}, "Workflow ", h("span", { class: "mono" }, w.name)),
     w.description ? h("p", {}, w.description) : "",
     h("div", { class: "row" }, graphBox, h("div", { class: "grow" }, detail, startForm(wf, w.default_run_properties))),
-    h("h2", {}, "Runs (newest first)"), runsBox, trendBox);
+    h("h2", {}, "Runs (newest first)"), runsBox, trendBox, notesBox);
   loadTrend(wf, trendBox);
+  loadNotifications(wf, notesBox);
   const refresh = async () => {
     try {
       const fresh = await api(`/api/workflows/${enc(wf)}/runs`);
@@ -334,9 +335,18 @@ async function viewRun() {
   let selected = null, run = null;
   const head = h("div", {}), graphBox = h("div", {}), detail = h("div", { class: "card", id: "node-detail" });
   const logBox = h("div", { id: "log-box" }), propsBox = h("div", {}), evalBox = h("div", {});
+  const reportBox = h("div", {});
   graphBox.className = "graph-col";
   app.replaceChildren(head, legend(), h("div", { class: "row" }, graphBox,
-    h("div", { class: "grow" }, detail, logBox)), evalBox, h("h2", {}, "Run properties"), propsBox);
+    h("div", { class: "grow" }, detail, logBox)), evalBox, reportBox, h("h2", {}, "Run properties"), propsBox);
+  let reportShown = null;  // the report reads SageMaker: once while live, once when done
+  const showReport = async () => {
+    const phase = run.live ? "live" : "done";
+    if (reportShown === phase) return;
+    reportShown = phase;
+    try { reportBox.replaceChildren(runReportBox(await api(`/api/workflows/${enc(wf)}/runs/${enc(runId)}/report`))); }
+    catch (e) { reportBox.replaceChildren(h("div", { class: "message" }, e.message)); }
+  };
   let evalShown = null;
   const showEvaluation = async () => {
     const props = run.run_properties || {};
@@ -426,6 +436,7 @@ async function viewRun() {
     catch (e) { showError(e); return; }
     render();
     await showEvaluation();
+    await showReport();
     if (openLog && pollTimer) await showLog(...openLog);  // follow a log while the run goes on
     if (!run.live && pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   };
@@ -522,7 +533,8 @@ async function viewEndpoint() {
 }
 
 const VIEWS = { workflows: viewWorkflows, workflow: viewWorkflow, run: viewRun, models: viewModels,
-  model: viewModel, version: viewVersion, compare: viewCompare, endpoints: viewEndpoints, endpoint: viewEndpoint };
+  model: viewModel, version: viewVersion, compare: viewCompare, endpoints: viewEndpoints, endpoint: viewEndpoint,
+  notifications: viewNotifications };
 const view = VIEWS[data.view];
 if (view) {
   view().catch((e) => app.replaceChildren(h("div", { class: "message" }, e.message)));
