@@ -48,6 +48,7 @@ def _shell(title: str, body: str, *, view: str, data: dict[str, str], token: str
 </header>
 <main id="app">{body}</main>
 <div id="toast" role="status" aria-live="polite" hidden></div>
+<script src="/static/models.js"></script>
 <script src="/static/reports.js"></script>
 <script src="/static/console.js"></script>
 </body>
