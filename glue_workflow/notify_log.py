@@ -14,6 +14,12 @@ from typing import Any
 from glue_workflow.local.store import LocalHome
 from glue_workflow.verdict_notifier import EVENT_DETAIL_TYPE, EVENT_SOURCE
 
+# Where the messages are on AWS, where nothing is recorded for glue-wf to list.
+ON_AWS = (
+    "on AWS the verdicts go to EventBridge (source glue-wf) and the stack's SNS topic: "
+    "subscribe to the topic (aws sns subscribe) or add an EventBridge rule"
+)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Notification:

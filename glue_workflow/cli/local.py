@@ -101,32 +101,40 @@ def schedule_command(
 
 @click.group("local")
 def local_group() -> None:
-    """The local target's long-lived processes (the warm Spark of local Spark jobs)."""
+    """The local target's long-lived helper processes: the warm Spark of local Spark jobs
+    and the spare endpoint servers (started ahead for the next endpoint deploy)."""
 
 
 @local_group.command("status")
 @with_settings
 def local_status(settings: Any) -> None:
-    """Show whether the warm Spark runs, its JVM and the job run holding it."""
+    """Show whether the warm Spark runs (its JVM, the job run holding it) and the spare
+    endpoint servers waiting for a deploy."""
+    from glue_workflow.local.sagemaker import spares
     from glue_workflow.local.spark.control import ask
 
     _require_local(settings, "status")
     status = ask(settings.home, "status")
     if status is None:
         click.echo(f"warm Spark: not running for {settings.home}")
-        return
-    holder = status.get("job_run_id") or "-"
-    click.echo(
-        f"warm Spark: pid {status['pid']}, JVM pid {status.get('jvm_pid') or '-'} "
-        f"({status['state']}; job run {holder}; {status['runs']} run(s); heap cap "
-        f"{status['memory']}; stops after {status['idle_seconds']} s idle)"
-    )
+    else:
+        holder = status.get("job_run_id") or "-"
+        click.echo(
+            f"warm Spark: pid {status['pid']}, JVM pid {status.get('jvm_pid') or '-'} "
+            f"({status['state']}; job run {holder}; {status['runs']} run(s); heap cap "
+            f"{status['memory']}; stops after {status['idle_seconds']} s idle)"
+        )
+    found = spares.running(_home(settings))
+    shown = ", ".join(f"pid {s.pid} ({s.state})" for s in found) or "none"
+    click.echo(f"spare endpoint servers: {shown}")
 
 
 @local_group.command("stop")
 @with_settings
 def local_stop(settings: Any) -> None:
-    """Stop the warm Spark (a Spark job run holding it fails, as a lost executor would)."""
+    """Stop the warm Spark (a Spark job run holding it fails, as a lost executor would)
+    and the spare endpoint servers; endpoints in service keep serving."""
+    from glue_workflow.local.sagemaker import spares
     from glue_workflow.local.spark.control import stop
 
     _require_local(settings, "stop")
@@ -137,6 +145,18 @@ def local_stop(settings: Any) -> None:
         click.echo(f"warm Spark stopped; job run {status['job_run_id']} lost its Spark")
     else:
         click.echo("warm Spark stopped")
+    stopped = spares.stop_all(_home(settings))
+    click.echo(
+        f"spare endpoint servers: {stopped} stopped"
+        if stopped
+        else "spare endpoint servers: none running"
+    )
+
+
+def _home(settings: Any) -> Any:
+    from glue_workflow.local.store import LocalHome
+
+    return LocalHome(settings.home.resolve())
 
 
 def _require_local(settings: Any, command: str) -> None:

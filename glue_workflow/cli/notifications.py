@@ -13,13 +13,10 @@ from glue_workflow.cli.common import echo_json, with_settings
 def _local(settings: Any, what: str) -> Any:
     from glue_workflow.errors import ConfigError
     from glue_workflow.local.dispatch import install
+    from glue_workflow.notify_log import ON_AWS
 
     if not settings.is_local:
-        raise ConfigError(
-            f"glue-wf notifications {what} works on the local target; on AWS the verdicts go to "
-            "EventBridge (source glue-wf) and the stack's SNS topic: subscribe to the topic "
-            "(aws sns subscribe) or add an EventBridge rule"
-        )
+        raise ConfigError(f"glue-wf notifications {what} works on the local target; {ON_AWS}")
     return install(settings.home)
 
 

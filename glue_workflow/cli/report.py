@@ -9,24 +9,6 @@ import click
 from glue_workflow.cli.common import echo_json, with_settings
 
 
-def load_rates(settings: Any) -> Any:
-    """The shipped rate table with ``[cost.rates]`` of glue-wf.toml over it."""
-    import tomllib
-
-    from glue_workflow.errors import ConfigError
-    from glue_workflow.runs.cost import shipped_rates, with_overrides
-
-    rates = shipped_rates()
-    path = settings.project_root / "glue-wf.toml"
-    if not path.is_file():
-        return rates
-    try:
-        table = tomllib.loads(path.read_text()).get("cost", {}).get("rates", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    return with_overrides(rates, table, f"{path} [cost.rates]") if table else rates
-
-
 @click.command("report")
 @with_settings
 @click.argument("run_id", required=False)
@@ -36,19 +18,12 @@ def report_command(settings: Any, run_id: str | None, workflow: str | None, as_j
     """Cost and latency of run RUN_ID (an id, a unique prefix or latest; default: the
     latest run): per node lag, start-up, run time and attempts, Glue DPU-hours,
     SageMaker instance-hours and an estimated cost."""
-    import datetime as dt
-
     from glue_workflow.aws import clients
-    from glue_workflow.runs.control import get_run, open_runs
-    from glue_workflow.runs.cost import run_cost
-    from glue_workflow.runs.cost_sources import sagemaker_usage
+    from glue_workflow.runs.control import open_runs
+    from glue_workflow.runs.cost_report import run_report
 
-    rates = load_rates(settings)
     target = open_runs(settings, workflow=workflow)
-    run = get_run(target, run_id)
-    sm = clients.client(settings, "sagemaker")
-    usage = sagemaker_usage(sm, run, target.workflow, rates, dt.datetime.now(dt.UTC))
-    report = run_cost(run, target.workflow, usage, rates)
+    report = run_report(target, run_id, clients.client(settings, "sagemaker"))
     if as_json:
         echo_json(report.to_json())
         return

@@ -18,6 +18,7 @@ from glue_workflow.config import Settings
 from glue_workflow.console.errors import ApiError, from_product_error
 from glue_workflow.console.insights import Insights
 from glue_workflow.console.models import Models
+from glue_workflow.console.reports import MAX_NOTIFICATIONS, Reports
 from glue_workflow.console.workflows import MAX_LOG_BYTES, MAX_RUNS, Workflows
 from glue_workflow.errors import GlueWfError
 
@@ -63,7 +64,8 @@ class ConsoleApi:
         self.workflows = workflows
         self.models = models
         self.insights = Insights(workflows, models)
-        wf, md, ins = workflows, models, self.insights
+        self.reports = Reports(workflows, models.sagemaker)
+        wf, md, ins, rep = workflows, models, self.insights, self.reports
         seg = r"([^/]+)"
         table: list[tuple[str, str, Handler, int]] = [
             ("GET", "/api/workflows", lambda _: wf.list(), 200),
@@ -80,6 +82,21 @@ class ConsoleApi:
                 "GET",
                 f"/api/workflows/{seg}/runs/{seg}/evaluation",
                 lambda r: ins.run_evaluation(*r.args),
+                200,
+            ),
+            (
+                "GET",
+                f"/api/workflows/{seg}/runs/{seg}/report",
+                lambda r: rep.run_report(*r.args),
+                200,
+            ),
+            (
+                "GET",
+                "/api/notifications",
+                lambda r: rep.notifications(
+                    r.query.get("workflow") or None,
+                    r.integer("limit", MAX_RUNS, 1, MAX_NOTIFICATIONS),
+                ),
                 200,
             ),
             (

@@ -23,6 +23,7 @@ _PAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(f"/models/{_SEG}"), "model"),
     (re.compile(f"/models/{_SEG}/versions/{_SEG}"), "version"),
     (re.compile(r"/endpoints"), "endpoints"),
+    (re.compile(r"/notifications"), "notifications"),
     (re.compile(f"/endpoints/{_SEG}"), "endpoint"),
 ]
 
@@ -43,10 +44,12 @@ def _shell(title: str, body: str, *, view: str, data: dict[str, str], token: str
 <header class="top">
   <a class="brand" href="/workflows">glue-wf console</a>
   <nav><a href="/workflows">Workflows</a><a href="/models">Models</a>
-    <a href="/endpoints">Endpoints</a></nav>
+    <a href="/endpoints">Endpoints</a><a href="/notifications">Notifications</a></nav>
 </header>
 <main id="app">{body}</main>
 <div id="toast" role="status" aria-live="polite" hidden></div>
+<script src="/static/models.js"></script>
+<script src="/static/reports.js"></script>
 <script src="/static/console.js"></script>
 </body>
 </html>
@@ -84,7 +87,10 @@ def page_for(api: ConsoleApi, path: str, *, token: str) -> str:
             data, title = {"endpoint": args[0]}, args[0]
         body = '<p class="loading">Loading…</p>'
         return _shell(title, body, view=view, data=data, token=token)
-    raise ApiError(404, f"no page at {path}; the console has /workflows, /models and /endpoints")
+    raise ApiError(
+        404,
+        f"no page at {path}; the console has /workflows, /models, /endpoints and /notifications",
+    )
 
 
 def error_page(status: int, message: str) -> str:

@@ -72,10 +72,17 @@ class Workflows:
     def glue(self) -> Any:
         return self._glue
 
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def now(self) -> datetime:
+        return self._now()
+
     def _call(self, what: str, operation: str, **params: Any) -> dict[str, Any]:
         return call(self._glue, what, operation, **params)
 
-    def _runs(self, name: str) -> control.RunTarget:
+    def run_target(self, name: str) -> control.RunTarget:
         """Run control of workflow ``name``: the calls and rules ``glue-wf`` uses."""
         check_id(name, "workflow")
         api = GlueRunsApi(client=self._glue)
@@ -141,7 +148,7 @@ class Workflows:
         }
 
     def runs(self, name: str, limit: int = MAX_RUNS) -> dict[str, Any]:
-        runs = control.history(self._runs(name), limit)  # newest first, as glue-wf runs
+        runs = control.history(self.run_target(name), limit)  # newest first, as glue-wf runs
         return {"workflow": name, "runs": [self._summary(r) for r in runs]}
 
     def _summary(self, run: Mapping[str, Any]) -> dict[str, Any]:
@@ -170,7 +177,7 @@ class Workflows:
 
     def _get_run(self, name: str, run_id: str) -> dict[str, Any]:
         check_id(run_id, f"run of workflow {name!r}")
-        target = self._runs(name)
+        target = self.run_target(name)
         target.glue.workflow(name, self._settings.target)  # a missing workflow says so
         return target.glue.run(name, run_id)
 
@@ -302,12 +309,12 @@ class Workflows:
 
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
         properties = _string_map(body.get("run_properties", {}), "run_properties")
-        run_id, warnings = control.start(self._runs(name), properties)
+        run_id, warnings = control.start(self.run_target(name), properties)
         return {"workflow": name, "run_id": run_id, "warnings": warnings}
 
     def stop(self, name: str, run_id: str) -> dict[str, Any]:
         check_id(run_id, f"run of workflow {name!r}")
-        control.stop(self._runs(name), run_id)
+        control.stop(self.run_target(name), run_id)
         return {"workflow": name, "run_id": run_id, "status": "STOPPING"}
 
     def resume(self, name: str, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -321,7 +328,7 @@ class Workflows:
             raise ApiError(
                 400, "node_ids must be a non-empty list of job node ids (graph UniqueId)"
             )
-        resumed = resume.resume(self._runs(name), run_id, requested or [])
+        resumed = resume.resume(self.run_target(name), run_id, requested or [])
         return {
             "workflow": name,
             "previous_run_id": run_id,

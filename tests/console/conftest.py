@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from console_fakes import FakeGlue, FakeRuntime, FakeSageMaker, demo_triggers
+from console_fakes import FakeGlue, FakeSageMaker, demo_triggers
+from fake_runtime import FakeRuntime
 
 
 @dataclass

@@ -6,13 +6,11 @@ They hold exactly the state a test sets up, so the console's API can be tested b
 
 from __future__ import annotations
 
-import io
 import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from awsanswers import not_found
-from botocore.response import StreamingBody
 
 from glue_workflow.config import LOCAL_ACCOUNT_ID
 from glue_workflow.local.dispatch import LocalServiceError
@@ -117,6 +115,8 @@ class FakeGlue:
                         "CompletedOn": None if running else start + timedelta(seconds=5),
                         "TriggerName": self._trigger_of(workflow, job),
                         "ErrorMessage": f"{job} broke" if state == "FAILED" else None,
+                        "MaxCapacity": 0.0625,  # a Python shell job's
+                        "ExecutionTime": None if running else 4,  # 1 s of start-up
                     }
                 )
         self.runs[run_id] = {
@@ -310,6 +310,7 @@ class FakeSageMaker:
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.endpoints: dict[str, dict[str, Any]] = {}
         self.tags: dict[str, list[dict[str, str]]] = {}  # resource ARN -> ListTags' Tags
+        self.jobs: dict[str, dict[str, Any]] = {}  # name -> DescribeTraining/ProcessingJob
 
     def add_version(
         self,
@@ -449,6 +450,13 @@ class FakeSageMaker:
                         "Containers": [{"ModelPackageName": package}] if package else [],
                     }
             raise _aws_not_found("describe_model", params["ModelName"])
+        if operation in ("DescribeTrainingJob", "DescribeProcessingJob"):
+            key = operation.removeprefix("Describe") + "Name"
+            job = self.jobs.get(params[key])
+            if job is None or key not in job:
+                snake = "describe_training_job" if "Training" in key else "describe_processing_job"
+                raise _aws_not_found(snake, params[key])
+            return dict(job)
         if operation == "ListTags":
             return {"Tags": list(self.tags.get(params["ResourceArn"], []))}
         raise LocalServiceError("NotSupportedLocally", f"fake sagemaker: {operation}", 501)
@@ -464,34 +472,4 @@ class FakeSageMaker:
             "EndpointStatus": status,
             "CreationTime": T0,
             "LastModifiedTime": T0,
-        }
-
-
-class FakeRuntime:
-    """Scores a CSV by echoing one probability per line (0.25 per field, capped at 1)."""
-
-    def __init__(self, sagemaker: FakeSageMaker) -> None:
-        self.sagemaker = sagemaker
-
-    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        if operation != "InvokeEndpoint":
-            raise LocalServiceError("NotSupportedLocally", f"fake runtime: {operation}", 501)
-        name = params["EndpointName"]
-        if name not in self.sagemaker.endpoints:
-            raise _aws_not_found("invoke_endpoint", name)
-        body = params["Body"]
-        lines = (body if isinstance(body, bytes) else body.read()).decode().splitlines()
-        if any(
-            not line.replace(",", "").replace(".", "").replace("-", "").isdigit() for line in lines
-        ):
-            raise LocalServiceError(
-                "ModelError",
-                "Received client error (400) from primary: could not convert string to float",
-                424,
-            )
-        out = "\n".join(str(min(1.0, 0.25 * len(line.split(",")))) for line in lines).encode()
-        return {
-            "Body": StreamingBody(io.BytesIO(out), len(out)),
-            "ContentType": "text/csv",
-            "InvokedProductionVariant": "AllTraffic",
         }

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from pngpixels import close, node_colours
 
+from glue_workflow.runs.cost import shipped_rates
+
 pytestmark = pytest.mark.browser
+RATES = shipped_rates()
 
 COLOURS = {
     "succeeded": "#27ae60",
@@ -36,6 +39,13 @@ def test_run_graph_colours_nodes_by_state(console, page):
     rows = page.locator("#node-detail tr[data-job-run-id]")
     assert rows.count() == 2
     assert "demo-fit broke" in rows.nth(0).inner_text()
+    # the cost and latency report (glue-wf report): four 0.0625-DPU attempts, a minute each
+    page.locator("#run-report").wait_for()
+    attempts = page.locator("#report-nodes tr[data-node] td:nth-child(2)").all_inner_texts()
+    assert attempts == ["1", "2", "1"]  # alert, fit, prep
+    dpu_hours = 4 * 60 * 0.0625 / 3600
+    assert page.locator("#report-total").inner_text() == f"${dpu_hours * RATES.dpu_hour:.4f}"
+    assert f"list prices of {RATES.date}" in page.locator("#report-rates").inner_text()
     assert page.js_errors == []
 
 
@@ -74,4 +84,36 @@ def test_models_approve_and_endpoint_invoke(console, page):
     page.click("#invoke")
     page.locator("#invoke-result").wait_for(state="visible")
     assert page.locator("#invoke-result").inner_text() == "0.5\n1.0"
+    assert page.js_errors == []
+
+
+def test_notifications_page_links_each_verdict_to_its_run(console, page):
+    import json
+
+    import boto3
+
+    from glue_workflow.verdict_notifier import EVENT_DETAIL_TYPE, EVENT_SOURCE
+
+    run_id = console.glue.add_run("demo", "COMPLETED", {"demo-prep": ["FAILED"]})
+    detail = {"workflow": "demo", "runId": run_id, "verdict": "failed"}
+    detail |= {"failedNode": "prep", "reason": "no input rows"}
+    boto3.client("events", region_name="us-east-1").put_events(
+        Entries=[
+            {"Source": EVENT_SOURCE, "DetailType": EVENT_DETAIL_TYPE, "Detail": json.dumps(detail)}
+        ]
+    )
+    page.goto(f"{console.server.url}notifications")
+    row = page.locator(f'#notifications tr[data-run-id="{run_id}"]')
+    row.wait_for()
+    assert row.locator("td").all_inner_texts()[1:] == [
+        "demo",
+        run_id,
+        "failed",
+        "prep",
+        "no input rows",
+        "eventbridge",
+    ]
+    row.locator(f"a[href='/workflows/demo/runs/{run_id}']").click()
+    page.locator("#run-verdict").wait_for()
+    assert page.locator("#run-verdict").inner_text() == "failed"
     assert page.js_errors == []

@@ -339,3 +339,29 @@ def test_endpoint_lists_invocations_and_deletes_agree(fronts: FrontEnds) -> None
     gone_page = fronts.console("POST", "/api/endpoints/churn-xgb-canary/invocations", {"csv": "1"})
     assert not gone_cli.ok
     assert gone_cli.data == gone_page.data
+
+
+def test_cost_reports_agree(fronts: FrontEnds) -> None:
+    with (fronts.project / "glue-wf.toml").open("a") as toml:
+        toml.write("\n[cost.rates]\ndpu_hour = 0.5\n")  # read by both, at each request
+    run = _scenario(fronts, train=fails("xgboost ran out of memory"))
+    for node in run["Graph"]["Nodes"]:
+        for job_run in (node.get("JobDetails") or {}).get("JobRuns", []):
+            job_run.update(MaxCapacity=0.0625, ExecutionTime=90)  # as Glue reports them
+    run_id = fronts.glue.add(run, "COMPLETED")
+
+    cli = fronts.cli("report", run_id, "--workflow", WF, "--json")
+    page = fronts.console("GET", f"/api/workflows/{WF}/runs/{run_id}/report")
+    assert cli.ok
+    assert page.ok
+    assert cli.data == page.data
+    assert cli.data["RunId"] == run_id
+    assert f"{WF}-train" in {n["Node"] for n in cli.data["Nodes"]}
+    assert cli.data["Rates"]["Overridden"] == ["dpu_hour"]
+    # preprocess and train, 90 s at 0.0625 DPU each, at the overridden USD 0.5 per DPU-hour
+    assert cli.data["EstimatedCost"] == pytest.approx(2 * 90 * 0.0625 / 3600 * 0.5, abs=1e-6)
+
+    missing_cli = fronts.cli("report", "wr_nope", "--workflow", WF)
+    missing_page = fronts.console("GET", f"/api/workflows/{WF}/runs/wr_nope/report")
+    assert not missing_cli.ok
+    assert missing_cli.data == missing_page.data

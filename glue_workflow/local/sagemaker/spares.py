@@ -20,6 +20,7 @@ import json
 import os
 import select
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -101,13 +102,41 @@ def claim(home: LocalHome, assignment: dict[str, Any]) -> tuple[int, str] | None
     return None
 
 
-def stop_all(home: LocalHome) -> None:
-    """Stop every spare of ``home`` (tests, uninstall)."""
+def _listings(home: LocalHome) -> list[Path]:
+    """Unclaimed spares: waiting (``.json``) or still importing (``.starting``)."""
     folder = spares_dir(home)
-    for entry in [*folder.glob("*.json"), *folder.glob("*.starting")] if folder.is_dir() else []:
+    if not folder.is_dir():
+        return []
+    return sorted([*folder.glob("*.json"), *folder.glob("*.starting")])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spare:
+    pid: int
+    state: str  # "waiting" for a deploy to claim it, or "starting"
+
+
+def running(home: LocalHome) -> list[Spare]:
+    """The unclaimed spares of ``home`` that are alive (a claimed one is an endpoint's)."""
+    found = []
+    for entry in _listings(home):
+        info = _read(entry) or {}
+        if procs.alive(info.get("pid"), info.get("token")):
+            state = "waiting" if entry.suffix == ".json" else "starting"
+            found.append(Spare(pid=int(info["pid"]), state=state))
+    return found
+
+
+def stop_all(home: LocalHome) -> int:
+    """Stop every unclaimed spare of ``home``; how many were alive."""
+    stopped = 0
+    for entry in _listings(home):
         info = _read(entry) or {}
         entry.unlink(missing_ok=True)
+        if procs.alive(info.get("pid"), info.get("token")):
+            stopped += 1
         procs.terminate(info.get("pid"), info.get("token"), grace=2)
+    return stopped
 
 
 def wait_for_work(folder: Path, token: str) -> dict[str, Any] | None:

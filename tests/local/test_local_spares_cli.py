@@ -1,0 +1,71 @@
+"""``glue-wf local status | stop`` and the spare endpoint servers of the home."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from glue_workflow.cli import cli
+from glue_workflow.local.sagemaker import spares
+from glue_workflow.local.store import LocalHome
+
+WAITING, STARTING, GONE = "a" * 32, "b" * 32, "c" * 32
+
+
+def _spare(folder: Path, token: str, suffix: str) -> subprocess.Popen[bytes]:
+    """A process listed as a spare would list itself (its token on its command line)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", token], start_new_session=True
+    )
+    (folder / f"{token}{suffix}").write_text(json.dumps({"pid": proc.pid, "token": token}))
+    return proc
+
+
+@pytest.fixture
+def listed(tmp_path: Path) -> Iterator[tuple[Path, list[subprocess.Popen[bytes]]]]:
+    home = tmp_path / "home"
+    folder = spares.spares_dir(LocalHome(home))
+    folder.mkdir(parents=True)
+    procs = [_spare(folder, WAITING, ".json"), _spare(folder, STARTING, ".starting")]
+    gone = _spare(folder, GONE, ".json")
+    gone.kill()
+    gone.wait()  # a listing left by a spare that died: neither shown nor counted
+    try:
+        yield home, procs
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+def _glue_wf(tmp_path: Path, home: Path, *args: str) -> str:
+    (tmp_path / "glue-wf.toml").write_text("")
+    result = CliRunner().invoke(
+        cli, [*args, "--project", str(tmp_path)], env={"GLUE_WF_HOME": str(home)}
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_status_lists_the_live_spares_and_stop_stops_them(
+    tmp_path: Path, listed: tuple[Path, list[subprocess.Popen[bytes]]]
+) -> None:
+    home, (waiting, starting) = listed
+    status = _glue_wf(tmp_path, home, "local", "status").splitlines()
+    assert status[1] == (
+        f"spare endpoint servers: pid {waiting.pid} (waiting), pid {starting.pid} (starting)"
+    )
+
+    stopped = _glue_wf(tmp_path, home, "local", "stop")
+    assert stopped == "warm Spark: not running\nspare endpoint servers: 2 stopped\n"
+    assert [p.wait(timeout=10) for p in (waiting, starting)] == [-15, -15]  # SIGTERM
+    assert list(spares.spares_dir(LocalHome(home)).iterdir()) == []
+    again = _glue_wf(tmp_path, home, "local", "stop")
+    assert again == "warm Spark: not running\nspare endpoint servers: none running\n"
+    assert _glue_wf(tmp_path, home, "local", "status").endswith("\nspare endpoint servers: none\n")
