@@ -59,13 +59,8 @@ def _aws_isolation(
     from glue_workflow.local import uninstall
     from glue_workflow.local.dispatch import installed_home
 
-    # only what the test itself installed: a module fixture's installation stays, but
-    # the local SageMaker tests' shared home never outlives their directory
+    # only what the test itself installed: a module fixture's installation stays
     before = installed_home()
-    shared = os.environ.get("GLUE_WF_TEST_SHARED_HOME")
-    if before is not None and shared and Path(before).resolve() == Path(shared).resolve():
-        uninstall()
-        before = None
     yield
     if before is None and installed_home() is not None:
         uninstall()

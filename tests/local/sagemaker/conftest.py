@@ -4,7 +4,6 @@ that stops every endpoint server the tests started (no leaked processes)."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,8 +26,6 @@ def sm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
     home = tmp_path_factory.mktemp("sm") / "home"
     install(home)
-    # tests/conftest.py uninstalls this home before any test outside this directory
-    os.environ["GLUE_WF_TEST_SHARED_HOME"] = str(home)
     frame = churn_frame()
     cut = int(len(frame) * 0.8)
     put(
@@ -74,15 +71,6 @@ def _stop_all_servers(home: Path) -> None:
             continue
         if str(ready).encode() in cmdline:
             os.kill(pid, signal.SIGTERM)
-
-
-@pytest.fixture(autouse=True)
-def _sm_home_installed(sm_home: Path) -> None:
-    """Every test here runs with the shared home installed (a test elsewhere may have
-    replaced or removed the installation in between)."""
-    from glue_workflow.local import install
-
-    install(sm_home)
 
 
 @pytest.fixture
