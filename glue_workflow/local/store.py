@@ -93,3 +93,21 @@ class ThreadLocalConnections:
                 conn.executescript(self._schema)
             self._local.conn = conn
         return conn
+
+
+class TableState:
+    """A local service's typed access to its tables (``schema``) in the home's database,
+    one connection per thread."""
+
+    def __init__(self, home: LocalHome, schema: str) -> None:
+        self.home = home
+        self._db = ThreadLocalConnections(home.db_path, schema)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self._db.get()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        with transaction(self.conn) as conn:
+            yield conn

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from glue_workflow.local.store import LocalHome, ThreadLocalConnections, transaction
+from glue_workflow.local.store import LocalHome, TableState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events_rules (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -26,21 +24,11 @@ CREATE TABLE IF NOT EXISTS events_log (
 """
 
 
-class EventsState:
+class EventsState(TableState):
     """Typed access to the ``events_*`` tables."""
 
     def __init__(self, home: LocalHome) -> None:
-        self.home = home
-        self._db = ThreadLocalConnections(home.db_path, SCHEMA)
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self._db.get()
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        with transaction(self.conn) as conn:
-            yield conn
+        super().__init__(home, SCHEMA)
 
     def rule(self, name: str) -> dict[str, Any] | None:
         row = self.conn.execute("SELECT doc FROM events_rules WHERE name = ?", (name,)).fetchone()

@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from glue_workflow.local.store import LocalHome, ThreadLocalConnections, transaction
+from glue_workflow.local.store import LocalHome, TableState
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS glue_workflows (name TEXT PRIMARY KEY, doc TEXT NOT NULL);
@@ -201,21 +199,11 @@ class RunRow:
         )
 
 
-class GlueState:
+class GlueState(TableState):
     """Typed access to the ``glue_*`` tables."""
 
     def __init__(self, home: LocalHome) -> None:
-        self.home = home
-        self._db = ThreadLocalConnections(home.db_path, SCHEMA)
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        return self._db.get()
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        with transaction(self.conn) as conn:
-            yield conn
+        super().__init__(home, SCHEMA)
 
     # -- definitions ---------------------------------------------------------
     def get_doc(self, table: str, name: str) -> dict[str, Any] | None:
