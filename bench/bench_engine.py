@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +26,8 @@ import boto3
 
 from glue_workflow.local import install, uninstall
 from glue_workflow.local.environment import job_environment
+from glue_workflow.local.glue.jobproc import shell_environment
+from glue_workflow.local.interpreters import shell_python
 
 NOOP = (
     "import sys, time\n"
@@ -136,8 +138,9 @@ def bench_fan(glue: Any, home: Path, work: Path, script: Path, width: int, repea
         Actions=[{"JobName": "final"}],
         Predicate={"Logical": "AND", "Conditions": [cond(n) for n in names]},
     )
-    env = job_environment(home)
-    argv = [sys.executable, str(script), "--mark", str(work / "plain-marks")]
+    # the interpreter and environment the engine gives a Python shell job (no AWS call)
+    env = shell_environment(job_environment(home), [], "http://127.0.0.1:9/unused")
+    argv = [shell_python("3.9").executable, str(script), "--mark", str(work / "plain-marks")]
     log = (work / "plain.log").open("ab")
     # started the way the engine starts jobs (own session, output to a file): on this
     # kind of host that alone changes start-up cost several-fold, and it is not engine work
@@ -181,6 +184,9 @@ def main() -> None:
         work.mkdir()
         script = work / "noop.py"
         script.write_text(NOOP)
+        # the bench's own client; the local target checks no credentials
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
         install(home)
         try:
             glue = boto3.client("glue", region_name="us-east-1")

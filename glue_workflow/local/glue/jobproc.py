@@ -111,7 +111,7 @@ def start_job_process(
             shell = shell_python(str(command.get("PythonVersion") or "3.9"))
             executable = shell.executable
             header = f"glue-wf: Python shell job under Python {shell.version} ({shell.note})\n"
-            env = _shell_environment(env, extra, gateway())
+            env = shell_environment(env, extra, gateway())
         else:
             executable = project_python()
             # [target.local] warm_spark; the warm Spark gets no job's own entries
@@ -166,7 +166,7 @@ def _extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:
     return extra
 
 
-def _shell_environment(env: Mapping[str, str], extra: list[str], gateway: str) -> dict[str, str]:
+def shell_environment(env: Mapping[str, str], extra: list[str], gateway: str) -> dict[str, str]:
     """What a Python shell job sees: the shell's site hook, ``awsglue.utils`` and its
     ``--extra-py-files``.
 

@@ -15,8 +15,6 @@ import base64
 import datetime
 import io
 import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 _PARAMS_KEY = "glue_wf_shell_params"
@@ -51,11 +49,9 @@ def decode(value: Any) -> Any:
     return value
 
 
-def arm(url: str) -> None:
-    """Route every botocore session created from now on to the gateway at ``url``."""
-    import botocore.session
-
-    session_class = botocore.session.Session
+def route(module: Any, url: str) -> None:
+    """Send the calls of every Session of ``module`` (``botocore.session``) to ``url``."""
+    session_class = module.Session
     original = session_class.__init__
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -65,7 +61,7 @@ def arm(url: str) -> None:
         events.register("before-call", lambda **kw: _answer(url, **kw))
         events.register_last("before-send", _refuse)
 
-    session_class.__init__ = __init__  # type: ignore[method-assign]
+    session_class.__init__ = __init__
 
 
 def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -80,6 +76,9 @@ def _refuse(request: Any, **_: Any) -> None:
 
 
 def _answer(url: str, model: Any, context: dict[str, Any], **_: Any) -> Any:
+    import urllib.error  # here, not at start-up: urllib.request imports http and ssl
+    import urllib.request
+
     from botocore.awsrequest import AWSResponse, HTTPHeaders
     from botocore.response import StreamingBody
 

@@ -8,7 +8,6 @@ library only from the wheel deploy uploaded, as on Glue. Python 3.9 compatible.
 from __future__ import annotations
 
 import importlib.machinery
-import importlib.util
 import os
 import sys
 
@@ -31,13 +30,84 @@ def _chain() -> None:
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", others)
     if spec is None or spec.loader is None or spec.origin == __file__:
         return
-    module = importlib.util.module_from_spec(spec)
+    from importlib.util import module_from_spec  # only now: in 3.9 it imports typing
+
+    module = module_from_spec(spec)
     spec.loader.exec_module(module)
 
 
-_chain()
-if os.environ.get("GLUE_WF_SHELL_GATEWAY"):
-    _hide_source()
+class _ArmOnImport:
+    """A meta-path finder for ``botocore.session`` that routes its Session class (see
+    glue_wf_shell_bridge.py) as the module executes, before any session can exist: a job
+    that makes no AWS call does not pay for importing botocore at start-up."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.busy = False
+
+    def find_spec(self, name: str, *_: object) -> object:  # (name, path, target)
+        if name != "botocore.session" or self.busy:
+            return None
+        from importlib.util import find_spec
+
+        self.busy = True
+        try:
+            spec = find_spec(name)  # the regular finders
+        finally:
+            self.busy = False
+        if spec is not None and spec.loader is not None:
+            spec.loader = _RoutingLoader(spec.loader, self)  # type: ignore[assignment]
+        return spec
+
+
+class _RoutingLoader:
+    def __init__(self, inner: object, finder: _ArmOnImport) -> None:
+        self.inner, self.finder = inner, finder
+
+    def create_module(self, spec: object) -> object:
+        return self.inner.create_module(spec)  # type: ignore[attr-defined]
+
+    def exec_module(self, module: object) -> None:
+        self.inner.exec_module(module)  # type: ignore[attr-defined]
+        _route(module, self.finder.url)
+        try:  # noqa: SIM105 - no contextlib import at start-up
+            sys.meta_path.remove(self.finder)  # type: ignore[arg-type]
+        except ValueError:
+            pass
+
+    def __getattr__(self, name: str) -> object:  # get_source etc., for tracebacks
+        return getattr(self.inner, name)
+
+
+def _route(module: object, url: str) -> None:
     import glue_wf_shell_bridge  # type: ignore[import-not-found]  # beside this file
 
-    glue_wf_shell_bridge.arm(os.environ["GLUE_WF_SHELL_GATEWAY"])
+    glue_wf_shell_bridge.route(module, url)
+
+
+def _arm(url: str) -> None:
+    loaded = sys.modules.get("botocore.session")  # e.g. by a chained sitecustomize
+    if loaded is not None:
+        _route(loaded, url)
+    else:
+        sys.meta_path.insert(0, _ArmOnImport(url))  # type: ignore[arg-type]
+
+
+def _main() -> None:
+    _chain()
+    if os.environ.get("GLUE_WF_SHELL_GATEWAY"):
+        _hide_source()
+        _arm(os.environ["GLUE_WF_SHELL_GATEWAY"])
+
+
+try:
+    _main()
+except BaseException as exc:  # fail closed: without the hook, calls would go to AWS
+    if os.environ.get("GLUE_WF_SHELL_GATEWAY"):
+        sys.stderr.write(
+            f"glue-wf: the local Python shell job's site hook failed ({exc!r}); the job "
+            "stops rather than let its AWS calls leave this machine\n"
+        )
+        sys.stderr.flush()
+        os._exit(70)
+    raise

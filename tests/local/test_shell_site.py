@@ -1,0 +1,105 @@
+"""The Python shell job's site hook (local/glue/shellsite): botocore routed to the
+executor's gateway only when the job imports it, and a hook that fails stops the job
+instead of letting its calls reach AWS."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from glue_workflow.local.glue.jobproc import SITE_DIR
+from glue_workflow.local.interpreters import shell_python
+
+DEAD_GATEWAY = "http://127.0.0.1:9/token"  # discard port: nothing answers
+
+
+def _run(code: str, tmp_path: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": os.pathsep.join([str(tmp_path), str(SITE_DIR)]),
+        "GLUE_WF_SHELL_GATEWAY": DEAD_GATEWAY,
+        "PYTHONNOUSERSITE": "1",
+        **extra,
+    }
+    python = shell_python("3.9").executable
+    return subprocess.run(
+        [python, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_a_job_that_makes_no_aws_call_does_not_import_botocore(tmp_path: Path) -> None:
+    done = _run("import sys; print(sorted(m for m in sys.modules if 'boto' in m))", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+CALL = """
+import boto3
+client = boto3.client("glue", region_name="us-east-1", aws_access_key_id="x",
+                      aws_secret_access_key="y")
+try:
+    client.get_workflow(Name="wf")
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+def test_botocore_imported_later_is_routed_to_the_gateway(tmp_path: Path) -> None:
+    done = _run(CALL, tmp_path)
+    assert done.returncode == 0, done.stderr
+    # the dead gateway's answer, not a connection to glue.us-east-1.amazonaws.com
+    assert done.stdout.startswith(
+        "ClientError An error occurred (LocalTargetUnavailable) when calling the GetWorkflow "
+        f"operation: the local executor's gateway at {DEAD_GATEWAY} did not answer glue:GetWorkflow"
+    ), done.stdout
+
+
+def test_botocore_loaded_before_the_hook_is_routed_too(tmp_path: Path) -> None:
+    # a virtualenv's own sitecustomize (chained by the hook) that imports botocore first
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "sitecustomize.py").write_text("import botocore.session\n")
+    env_path = os.pathsep.join([str(SITE_DIR), str(tmp_path / "other")])
+    done = _run(CALL, tmp_path, PYTHONPATH=env_path)
+    assert done.returncode == 0, done.stderr
+    assert "(LocalTargetUnavailable)" in done.stdout, done.stdout
+
+
+def test_a_failing_site_hook_stops_the_job_instead_of_calling_aws(tmp_path: Path) -> None:
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "sitecustomize.py").write_text("raise RuntimeError('broken venv')\n")
+    env_path = os.pathsep.join([str(SITE_DIR), str(tmp_path / "other")])
+    done = _run(CALL, tmp_path, PYTHONPATH=env_path)
+    assert done.returncode == 70
+    assert done.stdout == ""
+    assert done.stderr.startswith(
+        "glue-wf: the local Python shell job's site hook failed (RuntimeError('broken venv')); "
+        "the job stops rather than let its AWS calls leave this machine"
+    )
+
+
+@pytest.mark.parametrize("gateway", ["", None])
+def test_without_a_gateway_the_hook_does_nothing(tmp_path: Path, gateway: str | None) -> None:
+    extra = {"GLUE_WF_SHELL_GATEWAY": gateway} if gateway is not None else {}
+    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(SITE_DIR), **extra}
+    python = shell_python("3.9").executable
+    done = subprocess.run(
+        [python, "-c", "import sys; print(len(sys.meta_path))"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    plain = subprocess.run(
+        [python, "-c", "import sys; print(len(sys.meta_path))"],
+        env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == plain.stdout
