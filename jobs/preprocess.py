@@ -36,8 +36,6 @@ try:
 except ImportError:  # run from the source tree: tests, glue-wf job jobs/preprocess.py
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "etl"))
 
-from awsglue.context import GlueContext
-from awsglue.job import Job
 from awsglue.utils import getResolvedOptions
 from etl_contract import (
     Columns,
@@ -47,7 +45,6 @@ from etl_contract import (
     load_contract,
     ruleset,
 )
-from etl_features import encodings, feature_columns, histograms, profile, split_stats
 from etl_output import clear_output, dump, read_text, tidy_channel, write_text
 from etl_quality import (
     action,
@@ -62,9 +59,9 @@ from etl_quality import (
     stage,
 )
 from etl_scan import inspect
-from pyspark.context import SparkContext
-from pyspark.sql import functions as F
 
+# Spark (pyspark, awsglue.context, etl_features) is imported where it is used: a run the
+# step cache serves never imports pyspark nor leases the warm Spark's JVM.
 from glue_workflow.jobkit import JobFailed, run_job  # shipped with jobkit=True
 from glue_workflow.jobkit.contract import Contract as PropertyContract
 from glue_workflow.jobkit.failure import node_of_job
@@ -276,6 +273,10 @@ def main(argv: list[str]) -> dict[str, str]:
 
 
 def _start(args: dict[str, Any]) -> tuple[Any, Any]:
+    from awsglue.context import GlueContext
+    from awsglue.job import Job
+    from pyspark.context import SparkContext
+
     sc = SparkContext.getOrCreate()
     # No _SUCCESS marker in a SageMaker channel prefix (the channels are tidied too).
     sc._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
@@ -347,6 +348,8 @@ def _judge(
     classified: Any, request: Request, columns: Columns, rules: list[Any], report: Report
 ) -> None:
     """Counts per rule and reason, examples, and the contract's volume gates."""
+    from etl_features import profile
+
     contract = request.contract
     stats = profile(classified, columns)
     report.stats.update(stats)
@@ -414,6 +417,8 @@ def _split_and_write(
     report: Report,
 ) -> dict[str, str]:
     from awsglue.dynamicframe import DynamicFrame
+    from etl_features import encodings, feature_columns, histograms, split_stats
+    from pyspark.sql import functions as F
 
     output, contract = request.output, request.contract
     fractions, seed = request.fractions, request.seed

@@ -177,6 +177,15 @@ def install(home: Path | str) -> LocalHome:
     return local_home
 
 
+def prepare(*names: str) -> None:
+    """Create these local services now: a process about to serve them pays for their
+    imports and set-up before the first call rather than during it."""
+    installation = _installation
+    if installation is not None:
+        for name in names:
+            installation.service(name)
+
+
 def uninstall() -> None:
     """Restore plain botocore for clients created from now on (tests)."""
     global _installation  # noqa: PLW0603 - process-wide by design

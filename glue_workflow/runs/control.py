@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +147,17 @@ class PollPolicy:
     def for_target(cls, settings: Settings) -> PollPolicy:
         return cls(first=0.5, cap=3.0) if settings.is_local else cls(first=2.0, cap=15.0)
 
+    @classmethod
+    def for_run(cls, settings: Settings, run_id: str) -> PollPolicy:
+        """``for_target``; locally the sleeps also end as the run's executor exits, so
+        the follower sees the end of the run at once, not a poll interval later."""
+        policy = cls.for_target(settings)
+        if not settings.is_local:
+            return policy
+        from glue_workflow.local.glue.runwatch import RunWaiter, executor_of
+
+        return replace(policy, sleep=RunWaiter(executor_of(settings.home, run_id)))
+
 
 def follow(
     target: RunTarget,
@@ -157,7 +168,7 @@ def follow(
     on_update: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Poll GetWorkflowRun until the run ends (or ``timeout`` seconds pass)."""
-    poll = poll or PollPolicy.for_target(target.settings)
+    poll = poll or PollPolicy.for_run(target.settings, run_id)
     deadline = None if timeout is None else poll.clock() + timeout
     delay = poll.first
     last_seen: tuple[Any, ...] | None = None

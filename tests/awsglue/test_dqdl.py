@@ -69,3 +69,27 @@ def test_rule_outcomes_come_from_one_pass(spark, glue_context):
         'IsPrimaryKey "id"': ("Passed", {"Column.id.IsPrimaryKey": 1.0}),
         'ColumnExists "zz"': ("Failed", {}),
     }
+
+
+@pytest.mark.spark
+def test_rule_outcomes_cost_no_spark_job_until_read(spark, glue_context):
+    """A job that uses only the row-level outcomes (as preprocess does) does not pay for
+    the rule outcomes' aggregation pass; reading them runs it."""
+    from awsglue.dynamicframe import DynamicFrame
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    df = spark.createDataFrame([(1, "a"), (2, None)], "id long, c string")
+    frame = DynamicFrame.fromDF(df, glue_context, "f")
+    tracker = spark.sparkContext.statusTracker()
+    spark.sparkContext.setJobGroup("dq-lazy", "rule outcomes laziness")
+    try:
+        results = EvaluateDataQuality().process_rows(
+            frame=frame, ruleset='Rules = [ IsComplete "c", RowCount > 1 ]'
+        )
+        results["rowLevelOutcomes"]
+        assert tracker.getJobIdsForGroup("dq-lazy") == []
+        outcomes = {r["Rule"]: r["Outcome"] for r in results["ruleOutcomes"].toDF().collect()}
+    finally:
+        spark.sparkContext.setJobGroup("", "")
+    assert tracker.getJobIdsForGroup("dq-lazy") != []
+    assert outcomes == {'IsComplete "c"': "Failed", "RowCount > 1": "Passed"}

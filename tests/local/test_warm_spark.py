@@ -164,3 +164,44 @@ def _job_pid(home: Path, run_id: str) -> int:
     state = GlueState(LocalHome(home))
     row = state.conn.execute("SELECT pid FROM glue_job_runs WHERE id = ?", (run_id,)).fetchone()
     return int(row["pid"])
+
+
+NO_SPARK = """
+import sys
+from awsglue.utils import getResolvedOptions
+
+getResolvedOptions(sys.argv, ["JOB_NAME"])
+print(f"PYSPARK imported={'pyspark' in sys.modules}")
+"""
+
+
+def test_a_run_that_never_imports_pyspark_never_leases_the_jvm(
+    warm_glue: Any, warm_home: Path, tmp_path: Path
+) -> None:
+    """A Spark job the step cache serves imports awsglue but not pyspark: no lease, so
+    the warm JVM stays free and no reset follows."""
+    first = warm_glue.start_job_run(JobName="probe")["JobRunId"]  # the warm Spark is up
+    assert _wait(warm_glue, first)["JobRunState"] == "SUCCEEDED"
+    before = _ready(warm_home)
+    script = tmp_path / "no_spark.py"
+    script.write_text(NO_SPARK)
+    warm_glue.update_job(
+        JobName="probe",
+        JobUpdate={
+            "Role": "r",
+            "Command": {"Name": "glueetl", "ScriptLocation": str(script)},
+            "GlueVersion": "5.0",
+        },
+    )
+    run_id = warm_glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(warm_glue, run_id)["JobRunState"] == "SUCCEEDED"
+    log = job_log_path(warm_home, run_id).read_text()
+    assert "PYSPARK imported=False" in log
+    assert "warm Spark" not in log
+    after = control.ask(warm_home, "status")
+    assert after is not None
+    assert (after["state"], after["jvm_pid"], after["runs"]) == (
+        "ready",
+        before["jvm_pid"],
+        before["runs"],
+    )

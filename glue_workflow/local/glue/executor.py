@@ -49,6 +49,8 @@ from glue_workflow.local.store import LocalHome
 KILL_GRACE_SECONDS = 2.0
 # Safety net only: stop requests also arrive as a signal.
 IDLE_CHECK_SECONDS = 1.0
+# What Python shell jobs call most (run properties, artifacts, training and models).
+SHELL_SERVICES = ("glue", "s3", "sagemaker")
 
 
 class Executor:
@@ -64,6 +66,7 @@ class Executor:
         self.my_start = process_start_time(os.getpid()) or ""
         self.base_env = job_environment(home.root)
         self.gateway: Any = None  # ShellGateway, started with the first Python shell job
+        self.gateway_lock = threading.Lock()
         # job -> state of its latest job run in this run; triggers fired in this run
         self.states: dict[str, str] = {}
         self.fired: set[str] = set()
@@ -76,11 +79,36 @@ class Executor:
 
     def gateway_url(self) -> str:
         """The loopback gateway that answers this executor's Python shell jobs."""
-        if self.gateway is None:
-            from glue_workflow.local.glue.shellgateway import ShellGateway  # imports botocore
+        with self.gateway_lock:
+            if self.gateway is None:
+                from glue_workflow.local.glue.shellgateway import ShellGateway  # botocore
 
-            self.gateway = ShellGateway(self.home.root)
-        return str(self.gateway.url)
+                self.gateway = ShellGateway(self.home.root)
+            return str(self.gateway.url)
+
+    def prepare_gateway(self) -> None:
+        """Start the gateway and its clients in the background when the run has Python
+        shell jobs: botocore's import and service models load while the first jobs run,
+        not when the first shell job waits for its first answer."""
+        names = {
+            str(action["JobName"])
+            for trigger in self.snapshot
+            for action in trigger.get("Actions") or []
+            if action.get("JobName")
+        }
+        kinds = {
+            ((self.state.get_doc("glue_jobs", name) or {}).get("Command") or {}).get("Name")
+            for name in names
+        }
+        if "pythonshell" not in kinds:
+            return
+
+        def prepare() -> None:
+            with contextlib.suppress(Exception):  # the first shell job retries it in earnest
+                self.gateway_url()
+                self.gateway.prepare(SHELL_SERVICES)
+
+        threading.Thread(target=prepare, daemon=True, name="gateway-prepare").start()
 
     def _terminate(self, *_: Any) -> None:
         self.stopping = True
@@ -101,6 +129,7 @@ class Executor:
         for job_run in self.state.job_runs_of_run(self.run_id):  # copies of a resumed run
             self.states[job_run.job] = job_run.state
         self.fired = self.state.fired(self.run_id)
+        self.prepare_gateway()
         plan = run.plan
         self.check_requests()  # a stop may have come before this process could be signalled
         if self.stopping:
@@ -467,4 +496,10 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Every state change is committed by now: skip the interpreter's teardown (about
+    # 0.2 s of finalising objects), which `glue-wf run --wait`, waiting on this exit,
+    # would otherwise wait out.
+    os._exit(code)

@@ -20,7 +20,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from glue_workflow.local.dispatch import SERVICES, install, not_supported
+from glue_workflow.local.dispatch import SERVICES, install, not_supported, prepare
 from glue_workflow.local.glue.shellsite.glue_wf_shell_bridge import decode, encode
 
 
@@ -74,6 +74,12 @@ class ShellGateway:
             if service not in self._clients:
                 self._clients[service] = self._session.client(service)  # type: ignore[call-overload]
             return self._clients[service]
+
+    def prepare(self, services: tuple[str, ...]) -> None:
+        """Create the clients and local services of ``services`` before any call."""
+        for service in services:
+            self._client(service)
+        prepare(*services)
 
     def _service_id(self, service: str) -> str:
         """The bridge sends botocore's service name (``events``, ``logs``); the local

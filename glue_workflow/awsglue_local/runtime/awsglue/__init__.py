@@ -20,8 +20,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'awsglue' has no attribute {name!r}")
 
 
-# A Spark job the local engine started with a warm Spark attaches before any context.
+# A Spark job the local engine started with a warm Spark attaches before any context:
+# as pyspark is first imported (a run that never imports it, e.g. one the step cache
+# serves, never holds the warm JVM).
 if os.environ.get("GLUE_WF_WARM_SPARK_ADDRESS"):
     from awsglue import _warm
 
-    _warm.attach()
+    _warm.attach_before_pyspark()

@@ -1,18 +1,20 @@
 """Attach a local Spark job process to the local engine's warm Spark.
 
-When the engine started the job with ``GLUE_WF_WARM_SPARK_ADDRESS``, the first import of
-``awsglue`` asks that address for a JVM and sets PySpark's gateway variables
-(``PYSPARK_GATEWAY_PORT``/``PYSPARK_GATEWAY_SECRET``), so the script's ``SparkContext()``
-is a fresh context in the warm JVM instead of a JVM of its own. The connection stays open
-for the life of this process: when it closes (exit, stop, timeout, kill -9) the warm
-Spark cancels this run's Spark jobs, stops its context and resets the JVM for the next
-run. No JVM free (another Spark job holds it) or no answer: the job starts its own JVM,
-as without a warm Spark. Standard library only: ``awsglue`` is imported by Python shell
-jobs too (under Python 3.9), where this never runs.
+When the engine started the job with ``GLUE_WF_WARM_SPARK_ADDRESS`` and the job imports
+``awsglue``, its first import of ``pyspark`` asks that address for a JVM and sets
+PySpark's gateway variables (``PYSPARK_GATEWAY_PORT``/``PYSPARK_GATEWAY_SECRET``), so
+the script's ``SparkContext()`` is a fresh context in the warm JVM instead of a JVM of
+its own. The connection stays open for the life of this process: when it closes (exit,
+stop, timeout, kill -9) the warm Spark cancels this run's Spark jobs, stops its context
+and resets the JVM for the next run. No JVM free (another Spark job holds it) or no
+answer: the job starts its own JVM, as without a warm Spark. Standard library only:
+``awsglue`` is imported by Python shell jobs too (under Python 3.9), where this never
+runs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -85,6 +87,24 @@ def attach() -> None:
     os.environ["PYSPARK_GATEWAY_SECRET"] = str(answer["secret"])
     _lease, _job_group = sock, run_id
     _say(f"Spark job attached to the warm Spark (JVM pid {answer.get('pid')})")
+
+
+class _AttachOnImport:
+    """A meta-path finder that only attaches, as ``pyspark`` is first imported."""
+
+    def find_spec(self, name: str, *_: object) -> None:  # (name, path, target)
+        if name == "pyspark":
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(self)
+            attach()
+
+
+def attach_before_pyspark() -> None:
+    """Attach now if pyspark is already imported, else as it is first imported."""
+    if "pyspark" in sys.modules:
+        attach()
+    else:
+        sys.meta_path.insert(0, _AttachOnImport())
 
 
 def job_group() -> str | None:

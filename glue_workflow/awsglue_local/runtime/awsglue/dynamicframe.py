@@ -432,14 +432,28 @@ class DynamicFrame:
 
 
 class DynamicFrameCollection:
-    """A dict of named DynamicFrames (the result of split and relationalize)."""
+    """A dict of named DynamicFrames (the result of split and relationalize).
 
-    def __init__(self, dynamic_frames: Mapping[str, DynamicFrame], glue_ctx: Any) -> None:
+    A frame may be given as a zero-argument callable: it is built on first access, so
+    an output nobody reads (e.g. EvaluateDataQuality's ruleOutcomes when a job uses only
+    the row-level outcomes) costs no Spark action."""
+
+    def __init__(
+        self,
+        dynamic_frames: Mapping[str, DynamicFrame | Callable[[], DynamicFrame]],
+        glue_ctx: Any,
+    ) -> None:
         self._frames = dict(dynamic_frames)
         self.glue_ctx = glue_ctx
 
+    def _frame(self, key: str) -> DynamicFrame:
+        frame = self._frames[key]
+        if not isinstance(frame, DynamicFrame):
+            frame = self._frames[key] = frame()
+        return frame
+
     def __getitem__(self, key: str) -> DynamicFrame:
-        return self._frames[key]
+        return self._frame(key)
 
     def __len__(self) -> int:
         return len(self._frames)
@@ -451,11 +465,11 @@ class DynamicFrameCollection:
         return self._frames.keys()
 
     def values(self) -> Any:
-        return self._frames.values()
+        return [self._frame(key) for key in self._frames]
 
     def select(self, key: str, transformation_ctx: str = "") -> DynamicFrame:
         if key in self._frames:
-            return self._frames[key]
+            return self._frame(key)
         from pyspark.sql.types import StructType
 
         spark = self.glue_ctx.spark_session
@@ -464,15 +478,15 @@ class DynamicFrameCollection:
     def map(
         self, callable: Callable[..., DynamicFrame], transformation_ctx: str = ""
     ) -> DynamicFrameCollection:
-        frames = {key: callable(frame, transformation_ctx) for key, frame in self._frames.items()}
+        frames = {key: callable(self._frame(key), transformation_ctx) for key in self._frames}
         return DynamicFrameCollection(frames, self.glue_ctx)
 
     def flatmap(
         self, f: Callable[..., Any], transformation_ctx: str = ""
     ) -> DynamicFrameCollection:
-        frames: dict[str, DynamicFrame] = {}
-        for key, frame in self._frames.items():
-            result = f(frame, transformation_ctx)
+        frames: dict[str, DynamicFrame | Callable[[], DynamicFrame]] = {}
+        for key in self._frames:
+            result = f(self._frame(key), transformation_ctx)
             if isinstance(result, DynamicFrameCollection):
                 frames.update({f"{key}_{k}": v for k, v in result._frames.items()})
             else:

@@ -48,19 +48,25 @@ class EvaluateDataQuality:
         rules = parse_ruleset(ruleset)
         df = frame.toDF()
         glue_ctx = frame.glue_ctx
-        outcomes = _evaluate_all(rules, df)
-        schema = StructType(
-            [
-                StructField("Rule", StringType()),
-                StructField("Outcome", StringType()),
-                StructField("FailureReason", StringType()),
-                StructField("EvaluatedMetrics", MapType(StringType(), DoubleType())),
-            ]
-        )
-        rule_df = df.sparkSession.createDataFrame(outcomes, schema)
-        failed = [o[0] for o in outcomes if o[1] == "Failed"]
-        if failed:
-            glue_ctx.get_logger().warn(f"data quality rules failed: {'; '.join(failed)}")
+
+        def rule_outcomes() -> DynamicFrame:
+            # built when read: one aggregation pass that a job using only the row-level
+            # outcomes never pays for
+            outcomes = _evaluate_all(rules, df)
+            schema = StructType(
+                [
+                    StructField("Rule", StringType()),
+                    StructField("Outcome", StringType()),
+                    StructField("FailureReason", StringType()),
+                    StructField("EvaluatedMetrics", MapType(StringType(), DoubleType())),
+                ]
+            )
+            failed = [o[0] for o in outcomes if o[1] == "Failed"]
+            if failed:
+                glue_ctx.get_logger().warn(f"data quality rules failed: {'; '.join(failed)}")
+            rule_df = df.sparkSession.createDataFrame(outcomes, schema)
+            return DynamicFrame(rule_df, glue_ctx, "ruleOutcomes")
+
         row_rules = [r for r in rules if r.kind in ("IsComplete", "ColumnValues")]
         passes = [F.when(row_condition(r), F.lit(r.text)) for r in row_rules]
         fails = [F.when(~row_condition(r), F.lit(r.text)) for r in row_rules]
@@ -74,7 +80,7 @@ class EvaluateDataQuality:
         )
         return DynamicFrameCollection(
             {
-                "ruleOutcomes": DynamicFrame(rule_df, glue_ctx, "ruleOutcomes"),
+                "ruleOutcomes": rule_outcomes,
                 "rowLevelOutcomes": DynamicFrame(rows, glue_ctx, "rowLevelOutcomes"),
             },
             glue_ctx,
