@@ -52,10 +52,10 @@ from etl_quality import (
     describe,
     evaluate,
     examples,
+    for_cache,
     label_summary,
     policy_failures,
     read_text_frame,
-    rule_counts,
     stage,
 )
 from etl_scan import inspect
@@ -336,7 +336,8 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     spark = glue_context.spark_session
     staged = stage(read_text_frame(spark, found.groups, contract), contract, columns, request.seed)
     outcomes = evaluate(glue_context, staged, rules)
-    classified = classify(outcomes, contract, columns, rules).persist(StorageLevel.MEMORY_AND_DISK)
+    classified = for_cache(classify(outcomes, contract, columns, rules), contract, columns, rules)
+    classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         _judge(classified, request, columns, rules, report)
         return _split_and_write(glue_context, classified, request, columns, report)
@@ -351,10 +352,10 @@ def _judge(
     from etl_features import profile
 
     contract = request.contract
-    stats = profile(classified, columns)
+    stats = profile(classified, columns, len(rules))
     report.stats.update(stats)
     total, classes = stats["rows"], stats["classes"]
-    failing = rule_counts(classified, rules)
+    failing = {r.text: stats["rule_failures"][i] for i, r in enumerate(rules)}
     drops = [
         (reason, column, count, examples(classified, reason, column))
         for (reason, column), count in sorted(stats["drops"].items(), key=lambda kv: -kv[1])
@@ -440,7 +441,8 @@ def _split_and_write(
         F.col("_label").alias("label"),
         *[column.alias(name) for name, (_, column) in zip(names, features)],
     )
-    sizes, labels, feature_stats = split_stats(encoded, [entry for entry, _ in features])
+    entries = [entry for entry, _ in features]
+    sizes, labels, feature_stats, cuts = split_stats(encoded, entries, list(columns.numeric))
     report.body["splits"] = {
         s: {"rows": sizes[s], "labels": {str(k): v for k, v in labels[s].items()}} for s in SPLITS
     }
@@ -479,7 +481,7 @@ def _split_and_write(
         "features": feature_stats,
         "null_rate": stats["null_rate"],
         # numeric columns in quantile bins: what a DriftCheck computes PSI against
-        "histograms": histograms(encoded, list(columns.numeric)),
+        "histograms": histograms(encoded, cuts),
     }
     baseline.update(
         dataset=contract.name, rows=sizes, label_counts={str(k): v for k, v in classes.items()}

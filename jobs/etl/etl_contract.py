@@ -339,6 +339,9 @@ class FileGroup:
 
     uris: tuple[str, ...]
     names: tuple[str, ...]  # contract names, in the files' column order
+    # Spark must parse the files whole (a record may span lines: one task per file);
+    # else it splits them by line and parses the pieces in parallel
+    multiline: bool = True
 
 
 def check_groups(contract: Contract, headers: list[tuple[str, tuple[str, ...]]]) -> list[FileGroup]:

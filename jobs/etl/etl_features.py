@@ -33,10 +33,12 @@ def encodings(values_of: dict[str, list[str]], mode: str) -> dict[str, dict[str,
     return result
 
 
-def profile(classified: Any, columns: Columns) -> dict[str, Any]:
-    """One pass: rows per drop reason/column and label, null counts, kept categories."""
+def profile(classified: Any, columns: Columns, rules: int = 0) -> dict[str, Any]:
+    """One pass: rows per drop reason/column and label, null counts, kept categories,
+    and rows failing each of the ``rules`` data-quality rules (``_rule<i>`` flags)."""
     sources = [*columns.numeric, *columns.categorical]
     aggs = [F.count(F.lit(1)).alias("_n")]
+    aggs += [F.sum(F.col(f"_rule{i}").cast("long")).alias(f"_fail{i}") for i in range(rules)]
     aggs += [
         F.sum(F.col(f"`{c}`").isNull().cast("long")).alias(f"_null{i}")
         for i, c in enumerate(sources)
@@ -49,10 +51,13 @@ def profile(classified: Any, columns: Columns) -> dict[str, Any]:
     classes: dict[int, int] = {}
     nulls = dict.fromkeys(sources, 0)
     values_of: dict[str, set[str]] = {c: set() for c in columns.categorical}
+    failing = [0] * rules
     total = 0
     for row in groups:
         n = int(row["_n"])
         total += n
+        for i in range(rules):
+            failing[i] += int(row[f"_fail{i}"] or 0)
         for i, c in enumerate(sources):
             nulls[c] += int(row[f"_null{i}"] or 0)
         if row["_reason"] is not None:
@@ -68,6 +73,7 @@ def profile(classified: Any, columns: Columns) -> dict[str, Any]:
         "classes": classes,
         "null_rate": {c: (nulls[c] / total if total else 0.0) for c in sources},
         "values": {c: sorted(v) for c, v in values_of.items()},
+        "rule_failures": failing,  # by rule index
     }
 
 
@@ -94,16 +100,26 @@ def feature_columns(
     return out
 
 
+BINS = 10
+# percentile_approx's accuracy: relative rank error 1/1000, as approxQuantile(..., 0.001)
+QUANTILE_ACCURACY = 1000
+
+
 def split_stats(
-    encoded: Any, features: list[dict[str, Any]]
-) -> tuple[dict[str, int], dict[str, dict[int, int]], dict[str, Any]]:
-    """One pass: rows and labels per split, and mean/std/min/max of every feature on
-    the train split (one-hot indicators need only their mean: the rest follows)."""
+    encoded: Any, features: list[dict[str, Any]], binned: list[str] | None = None
+) -> tuple[dict[str, int], dict[str, dict[int, int]], dict[str, Any], dict[str, list[float]]]:
+    """One pass: rows and labels per split, mean/std/min/max of every feature on the
+    train split (one-hot indicators need only their mean: the rest follows), and the
+    train split's deciles of each ``binned`` column (the histograms' cut points)."""
     train = F.col("_split") == "train"
     aggs = [
         F.count(F.lit(1)).alias("_n"),
         F.sum(F.col("label").cast("long")).alias("_pos"),
     ]
+    probabilities = [i / BINS for i in range(1, BINS)]
+    for i, name in enumerate(binned or []):
+        value = F.when(train, F.col(f"`{name}`").cast("double"))
+        aggs.append(F.percentile_approx(value, probabilities, QUANTILE_ACCURACY).alias(f"q{i}"))
     for i, entry in enumerate(features):
         col = F.when(train, F.col(f"`{entry['name']}`").cast("double"))
         aggs.append(F.mean(col).alias(f"mean{i}"))
@@ -122,6 +138,7 @@ def split_stats(
         for split in SPLITS
     }
     stats = rows.get("train", {})
+    cuts = {name: sorted(set(stats.get(f"q{i}") or [])) for i, name in enumerate(binned or [])}
     n = sizes["train"]
     result: dict[str, Any] = {}
     for i, entry in enumerate(features):
@@ -137,20 +154,19 @@ def split_stats(
         else:
             values = {stat: stats.get(f"{stat}{i}") for stat in ("mean", "std", "min", "max")}
         result[entry["name"]] = {k: (None if v is None else float(v)) for k, v in values.items()}
-    return sizes, labels, result
+    return sizes, labels, result, cuts
 
 
-def histograms(encoded: Any, names: list[str], bins: int = 10) -> dict[str, Any]:
-    """The train split's distribution of each numeric column in ``bins`` quantile bins:
-    ``{column: {"edges": [min, cut1, ..., max], "counts": [...]}}``, the baseline a
-    drift check computes PSI against. A value ``v`` is in bin ``j`` when
-    ``cut_j <= v < cut_{j+1}`` (ties collapse bins). Two passes over the train split."""
-    if not names:
+def histograms(encoded: Any, cuts: dict[str, list[float]]) -> dict[str, Any]:
+    """The train split's distribution of each numeric column in quantile bins, given
+    its cut points (``split_stats``): ``{column: {"edges": [min, cut1, ..., max],
+    "counts": [...]}}``, the baseline a drift check computes PSI against. A value ``v``
+    is in bin ``j`` when ``cut_j <= v < cut_{j+1}`` (ties collapse bins). One pass over
+    the train split."""
+    if not cuts:
         return {}
+    names = list(cuts)
     train = encoded.where(F.col("_split") == "train")
-    probabilities = [i / bins for i in range(1, bins)]
-    quantiles = train.approxQuantile(list(names), probabilities, 0.001)
-    cuts = {name: sorted(set(q)) for name, q in zip(names, quantiles)}
     aggs = []
     for i, name in enumerate(names):
         value = F.col(f"`{name}`").cast("double")

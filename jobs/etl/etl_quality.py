@@ -70,7 +70,8 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
         df = (
             spark.read.schema(schema)
             .option("header", True)
-            .option("multiLine", True)  # quoted fields may hold newlines
+            # a quoted field may hold a line break: then each file is parsed whole
+            .option("multiLine", group.multiline)
             .option("sep", contract.delimiter)
             .option("quote", contract.quote)
             .option("escape", contract.quote)  # RFC 4180: a doubled quote is a quote
@@ -87,10 +88,17 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
     return result
 
 
+# What Java's regex \s matches: a value is trimmed of these at both ends.
+WHITESPACE = " \t\n\u000b\f\r"
+
+
 def _text(name: str) -> Any:
+    """The trimmed value, null when empty (trim with a character set: no regex per
+    value, which dominated the cost of a pass)."""
     from pyspark.sql import functions as F
 
-    value = F.regexp_replace(F.col(f"`{name}`"), r"^\s+|\s+$", "")
+    column = "`" + name.replace("`", "``") + "`"
+    value = F.expr(f"trim(BOTH '{WHITESPACE}' FROM {column})")
     return F.when(value == "", None).otherwise(value)
 
 
@@ -169,16 +177,23 @@ def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[Dq
     return staged.withColumn("_reason", reason).withColumn("_column", column)
 
 
-def rule_counts(classified: Any, rules: list[DqRule]) -> dict[str, int]:
-    """Rows failing each DQDL rule (a row can fail several)."""
+def for_cache(classified: Any, contract: Contract, columns: Columns, rules: list[DqRule]) -> Any:
+    """The columns the later passes read, and no more. Each row's rule arrays hold the
+    text of every rule it passed or failed (1M rows of them would not fit a 1 GB heap's
+    cache): they become one flag per rule, counted by ``etl_features.profile``."""
     from pyspark.sql import functions as F
 
-    aggs = [
-        F.sum(F.array_contains(F.col("DataQualityRulesFail"), r.text).cast("long")).alias(f"r{i}")
-        for i, r in enumerate(rules)
-    ]
-    row = classified.agg(*aggs).first()
-    return {r.text: int(row[f"r{i}"] or 0) for i, r in enumerate(rules)}
+    failed = F.col("DataQualityRulesFail")
+    texts = dict.fromkeys([contract.target, *columns.numeric, *columns.categorical])
+    return classified.select(
+        "_reason",
+        "_column",
+        "_label",
+        "_row_hash",
+        *[f"_num_{i}" for i in range(len(columns.numeric))],
+        *[F.col(f"`{name}`") for name in texts],  # null counts, examples, categories
+        *[F.array_contains(failed, r.text).alias(f"_rule{i}") for i, r in enumerate(rules)],
+    )
 
 
 def examples(classified: Any, reason: str, column: str | None) -> list[str]:

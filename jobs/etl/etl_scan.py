@@ -19,7 +19,7 @@ import csv
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from etl_contract import (
@@ -141,6 +141,7 @@ class ScannedFile:
     bom: bool
     crlf: bool
     records: int  # data records read by the scan
+    multiline_records: int  # records with a quoted line break (spanning lines)
     blank_lines: int
     complete: bool  # the whole file was scanned (else the first scan_max_bytes)
 
@@ -152,6 +153,7 @@ class ScannedFile:
             "bom": self.bom,
             "line_endings": "CRLF" if self.crlf else "LF",
             "records_scanned": self.records,
+            "multiline_records": self.multiline_records,
             "blank_lines": self.blank_lines,
             "scanned": "whole file" if self.complete else f"first {self.size} bytes",
         }
@@ -222,7 +224,7 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         source.lines(), delimiter=contract.delimiter, quotechar=contract.quote, doublequote=True
     )
     header: list[str] | None = None
-    records, blanks, bad, start = 0, 0, 0, 1
+    records, blanks, bad, start, spanning = 0, 0, 0, 1, 0
     examples: list[str] = []
     last_bad = False
     try:
@@ -236,6 +238,8 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                 _check_header(item, contract, header, line)
                 continue
             records += 1
+            if reader.line_num != line:  # a quoted field holds a line break
+                spanning += 1
             last_bad = len(row) != len(header)
             if last_bad:
                 bad += 1
@@ -266,6 +270,7 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         bom=source.bom,
         crlf=source.crlf,
         records=records,
+        multiline_records=spanning,
         blank_lines=blanks,
         complete=not source.truncated,
     )
@@ -316,5 +321,17 @@ def inspect(contract: Contract, uri: str) -> Inspection:
     scanned = [scan_file(item, contract) for item in files]
     headers = [(s.uri, resolve_header(contract, list(s.header), f"file {s.uri}")) for s in scanned]
     columns = plan_columns(contract, headers[0][1], list(scanned[0].header))
-    groups = check_groups(contract, headers)
+    by_line = {s.uri for s in scanned if line_by_line(s, contract)}
+    groups = [
+        replace(group, multiline=not set(group.uris) <= by_line)
+        for group in check_groups(contract, headers)
+    ]
     return Inspection(files=scanned, skipped=skipped, columns=columns, groups=groups)
+
+
+def line_by_line(scanned: ScannedFile, contract: Contract) -> bool:
+    """Whether Spark may split the file by line: scanned whole with no record spanning
+    lines, no byte-order mark, and an encoding whose line break is the byte 0x0A (Hadoop
+    splits the bytes before decoding). Else it reads the file whole, in one task."""
+    ascii_newline = "\n".encode(contract.encoding) == b"\n"
+    return scanned.complete and not scanned.multiline_records and not scanned.bom and ascii_newline

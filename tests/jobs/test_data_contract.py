@@ -50,6 +50,10 @@ def test_accepted_formats(tmp_path, case):
     assert scanned.bom == (case == "bom")
     assert scanned.crlf == (case == "crlf")
     assert found.columns.numeric == ("age", "income")
+    # Spark splits a file by line (parallel) unless a record spans lines or a BOM leads
+    assert (scanned.multiline_records > 0) == (case == "quoted_newlines")
+    (group,) = found.groups
+    assert group.multiline == (case in ("quoted_newlines", "bom"))
 
 
 def test_non_utf8_byte_names_file_and_offset(tmp_path):
@@ -151,6 +155,16 @@ def test_scan_is_bounded_and_ignores_the_cut_record(tmp_path):
     (scanned,) = found.files
     assert not scanned.complete
     assert 0 < scanned.records < 200
+    assert found.groups[0].multiline  # the unscanned rest may hold line breaks
+
+
+def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
+    (prefix := tmp_path / "in").mkdir()
+    (prefix / "a.csv").write_bytes("id,age,income,colour,bought\n1,2,3,red,yes\n".encode("utf-16"))
+    parsed = etl_contract.load_contract(json.dumps({**CONTRACT, "encoding": "utf-16"}), "t")
+    found = etl_scan.inspect(parsed, str(prefix))
+    assert found.files[0].multiline_records == 0
+    assert found.groups[0].multiline
 
 
 @pytest.mark.parametrize(

@@ -202,3 +202,15 @@ def test_spark_errors_reach_the_user_as_one_line(spark, tmp_path, monkeypatch):
 def test_bad_field_count_past_the_scan_window_is_still_refused(spark, tmp_path):
     message = failure(spark, tmp_path, "wide_row", scan_max_bytes=100)
     assert message.startswith("the data contract refuses malformed_row: 1 ")
+
+
+@pytest.mark.spark
+def test_values_are_trimmed_of_what_a_regex_whitespace_matches(spark):
+    """Trimming uses a character set (no regex per value): the same six characters as
+    Java's \\s, at both ends only; a value of only those is null."""
+    import etl_quality
+
+    values = [" a\t", "\n\r b c \x0b\f", "\t \n", "", "x", None, "\u00a0y"]
+    df = spark.createDataFrame([(v,) for v in values], "v string")
+    got = [r[0] for r in df.select(etl_quality._text("v")).collect()]
+    assert got == ["a", "b c", None, None, "x", None, "\u00a0y"]

@@ -68,12 +68,9 @@ class EvaluateDataQuality:
             return DynamicFrame(rule_df, glue_ctx, "ruleOutcomes")
 
         row_rules = [r for r in rules if r.kind in ("IsComplete", "ColumnValues")]
-        passes = [F.when(row_condition(r), F.lit(r.text)) for r in row_rules]
-        fails = [F.when(~row_condition(r), F.lit(r.text)) for r in row_rules]
+        passed, failed = _row_outcomes(row_rules)
         rows = df.select(
-            "*",
-            F.filter(F.array(*passes), lambda x: x.isNotNull()).alias("DataQualityRulesPass"),
-            F.filter(F.array(*fails), lambda x: x.isNotNull()).alias("DataQualityRulesFail"),
+            "*", passed.alias("DataQualityRulesPass"), failed.alias("DataQualityRulesFail")
         ).withColumn(
             "DataQualityEvaluationResult",
             F.when(F.size("DataQualityRulesFail") > 0, "Failed").otherwise("Passed"),
@@ -85,6 +82,28 @@ class EvaluateDataQuality:
             },
             glue_ctx,
         )
+
+
+def _row_outcomes(rules: list[Rule]) -> tuple[Any, Any]:
+    """The arrays of rules each row passes and fails, in ruleset order. A row passing
+    every rule (most rows) gets constant arrays: the per-element filter, which Spark
+    evaluates without code generation, runs only for rows failing some rule."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    ok = [row_condition(r) for r in rules]  # never null
+    pairs = list(zip(ok, rules, strict=True))
+    passes = F.filter(F.array(*[F.when(c, F.lit(r.text)) for c, r in pairs]), F.isnotnull)
+    fails = F.filter(F.array(*[F.when(~c, F.lit(r.text)) for c, r in pairs]), F.isnotnull)
+    if not rules:
+        return passes, fails
+    every = reduce(lambda a, b: a & b, ok)
+    constant = F.array(*[F.lit(r.text) for r in rules])
+    return (
+        F.when(every, constant).otherwise(passes),
+        F.when(every, F.array().cast("array<string>")).otherwise(fails),
+    )
 
 
 def _evaluate_all(rules: list[Rule], df: Any) -> list[Outcome]:
