@@ -16,6 +16,7 @@ from moto import mock_aws
 
 from glue_workflow.jobkit import JobExit, run_job
 from glue_workflow.jobkit import cache as jc
+from glue_workflow.local import uninstall
 
 BUCKET = "artifacts-bucket"
 STORE = f"s3://{BUCKET}/glue-wf/{WORKFLOW}/cache/train/"
@@ -44,6 +45,7 @@ class Session:
 
 @pytest.fixture
 def s3() -> Iterator[Any]:
+    uninstall()  # moto, not a local home another directory's session fixture installed
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket=BUCKET)

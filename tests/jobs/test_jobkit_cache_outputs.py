@@ -11,12 +11,14 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from glue_workflow.jobkit.cache_outputs import missing_output
+from glue_workflow.local import uninstall
 
 PACKAGE = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-xgb/3"
 
 
 @pytest.fixture
 def clients() -> Iterator[tuple[Any, Any, Stubber]]:
+    uninstall()  # moto, not a local home another directory's session fixture installed
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
         s3.create_bucket(Bucket="bkt-outputs")

@@ -92,6 +92,9 @@ def runtime(sm_home: Path) -> Any:
 @pytest.fixture(scope="session")
 def trained(sm_home: Path) -> dict[str, Any]:
     """One completed training job on the churn slice (shared; ~3 s)."""
+    from glue_workflow.local import install
+
+    install(sm_home)  # first requested by any test, after whatever that test installed
     sm = boto3.client(
         "sagemaker", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
     )
