@@ -14,6 +14,7 @@ Runs on Glue's Python shell (Python 3.9, stdlib + boto3): no 3.10+ syntax or API
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import time
 from collections.abc import Iterable
@@ -170,6 +171,21 @@ class PollPolicy:
 
 
 DEFAULT_POLL = PollPolicy()
+# The longest wait between two describes, in seconds (default 20: AWS's describe APIs
+# are rate limited). The local target sets 0.2: a local describe costs milliseconds,
+# and a long sleep past the moment a job or endpoint settles is the node's idle time.
+POLL_ENV = "GLUE_WF_POLL_SECONDS"
+
+
+def default_poll() -> PollPolicy:
+    """``DEFAULT_POLL``, capped at ``GLUE_WF_POLL_SECONDS`` when that is set (0 < s <= 20)."""
+    try:
+        cap = float(os.environ.get(POLL_ENV) or DEFAULT_POLL.cap)
+    except ValueError:
+        return DEFAULT_POLL
+    if not 0 < cap <= DEFAULT_POLL.cap:
+        return DEFAULT_POLL
+    return PollPolicy(initial=min(DEFAULT_POLL.initial, cap), factor=DEFAULT_POLL.factor, cap=cap)
 
 
 def deadline_seconds(max_runtime: int, *, slack: float = 900.0) -> float:
@@ -184,7 +200,7 @@ def poll(
     done: tuple[str, ...],
     what: str,
     timeout: float,
-    policy: PollPolicy = DEFAULT_POLL,
+    policy: PollPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     on_change: Callable[[dict[str, Any]], None] | None = None,
@@ -196,7 +212,7 @@ def poll(
     """
     deadline = clock() + timeout
     last_status = None
-    for delay in policy.delays():
+    for delay in (policy or default_poll()).delays():
         description = describe()
         status = status_of(description)
         if status != last_status and on_change is not None:
@@ -297,10 +313,11 @@ def _wait_job(
     kind: _JobKind,
     name: str,
     *,
-    policy: PollPolicy,
+    policy: PollPolicy | None,
     sleep: Callable[[float], None],
 ) -> dict[str, Any]:
     describe = getattr(sm, kind.describe)
+    policy = policy or default_poll()
     sleep(policy.initial)  # a job just created is never done at once: first look after a beat
     first = describe(**{kind.name_key: name})
     max_runtime = int(
@@ -353,7 +370,7 @@ def wait_training_job(
     sm: Any,
     name: str,
     *,
-    policy: PollPolicy = DEFAULT_POLL,
+    policy: PollPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a training job; return its description if Completed, else fail with the reason."""
@@ -378,7 +395,7 @@ def wait_processing_job(
     sm: Any,
     name: str,
     *,
-    policy: PollPolicy = DEFAULT_POLL,
+    policy: PollPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Wait for a processing job; return its description if Completed, else fail with the reason."""
@@ -393,11 +410,12 @@ def wait_endpoint_settled(
     name: str,
     *,
     timeout: float = 3600.0,
-    policy: PollPolicy = DEFAULT_POLL,
+    policy: PollPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     log: Callable[[str], None] = _log,
 ) -> dict[str, Any]:
     """Wait until an endpoint is no longer Creating/Updating/...; return its description."""
+    policy = policy or default_poll()
     sleep(policy.initial)
     return poll(
         lambda: sm.describe_endpoint(EndpointName=name),

@@ -23,6 +23,9 @@ DEFAULT_REGION = "us-east-1"
 # SageMaker Python SDK" (sagemaker.readthedocs.io, overview.html), sagemaker/config/config.py.
 SDK_DEFAULTS_FILE = Path(__file__).resolve().parent / "sagemaker-sdk-defaults.yaml"
 SDK_ENVIRONMENT = {"SAGEMAKER_ADMIN_CONFIG_OVERRIDE": str(SDK_DEFAULTS_FILE)}
+# jobkit.sagemaker_ops.POLL_ENV (not imported: the job library costs this module 25 ms)
+POLL_ENV = "GLUE_WF_POLL_SECONDS"
+LOCAL_POLL_SECONDS = "0.2"
 # variables that would send a child's clients somewhere else, or to a real account
 _DROPPED = (
     "AWS_PROFILE",
@@ -56,6 +59,8 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
     env.pop("AWS_SESSION_TOKEN", None)
     env["AWS_EC2_METADATA_DISABLED"] = "true"
+    # jobkit's waits for SageMaker jobs and endpoints: a local describe costs milliseconds
+    env.setdefault(POLL_ENV, LOCAL_POLL_SECONDS)
     env.update(SDK_ENVIRONMENT)
     return env
 

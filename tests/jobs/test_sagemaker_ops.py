@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -273,3 +275,18 @@ def test_seconds_arguments_are_checked() -> None:
         r"whole number of seconds between 1 and 2419200",
     ):
         ops.seconds_arg({"training_max_runtime": "1h"}, "training_max_runtime", 1)
+
+
+def test_the_local_target_caps_the_waits_between_describes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from glue_workflow.local import environment
+
+    assert environment.POLL_ENV == ops.POLL_ENV
+    env = environment.job_environment(Path("/tmp/home"), base={})
+    monkeypatch.setenv(ops.POLL_ENV, env[ops.POLL_ENV])
+    delays = list(itertools.islice(ops.default_poll().delays(), 4))
+    assert delays == [0.2, 0.2, 0.2, 0.2]
+    for unusable in ("", "abc", "0", "-1", "60"):
+        monkeypatch.setenv(ops.POLL_ENV, unusable)
+        assert ops.default_poll() == ops.DEFAULT_POLL  # AWS's: 0.5 s growing to 20 s
