@@ -330,8 +330,10 @@ def inspect(contract: Contract, uri: str) -> Inspection:
 
 
 def line_by_line(scanned: ScannedFile, contract: Contract) -> bool:
-    """Whether Spark may split the file by line: scanned whole with no record spanning
-    lines, no byte-order mark, and an encoding whose line break is the byte 0x0A (Hadoop
-    splits the bytes before decoding). Else it reads the file whole, in one task."""
+    """Whether Spark may split the file by line: no record spanning lines in what the
+    scan read, no byte-order mark, and an encoding whose line break is the byte 0x0A
+    (Hadoop splits the bytes before decoding). Else it reads the file whole, in one
+    task. Past ``scan_max_bytes`` a record with a quoted line break would be cut in
+    two malformed rows, which the contract always refuses: loud, never silent."""
     ascii_newline = "\n".encode(contract.encoding) == b"\n"
-    return scanned.complete and not scanned.multiline_records and not scanned.bom and ascii_newline
+    return not scanned.multiline_records and not scanned.bom and ascii_newline

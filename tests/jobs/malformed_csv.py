@@ -88,6 +88,10 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "bom": lambda: ({"data.csv": b"\xef\xbb\xbf" + good.encode()}, {}),
         "crlf": lambda: _one(to_csv(HEADER, rows, eol="\r\n")),
         "quoted_newlines": lambda: _one(to_csv(HEADER, quoted)),
+        # a quoted line break only in the last record: past a small scan_max_bytes
+        "late_quoted_newline": lambda: _one(
+            to_csv(HEADER, _with(rows, "colour", {len(rows) - 1: "red, dark\nish"}))
+        ),
         "latin1": lambda: ({"data.csv": latin}, {}),
         "latin1_declared": lambda: ({"data.csv": latin}, {"encoding": "iso-8859-1"}),
         "utf16": lambda: ({"data.csv": good.encode("utf-16")}, {}),

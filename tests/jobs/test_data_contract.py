@@ -155,7 +155,7 @@ def test_scan_is_bounded_and_ignores_the_cut_record(tmp_path):
     (scanned,) = found.files
     assert not scanned.complete
     assert 0 < scanned.records < 200
-    assert found.groups[0].multiline  # the unscanned rest may hold line breaks
+    assert found.groups[0].multiline  # the scanned part holds quoted line breaks
 
 
 def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):

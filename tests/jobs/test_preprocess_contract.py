@@ -214,3 +214,13 @@ def test_values_are_trimmed_of_what_a_regex_whitespace_matches(spark):
     df = spark.createDataFrame([(v,) for v in values], "v string")
     got = [r[0] for r in df.select(etl_quality._text("v")).collect()]
     assert got == ["a", "b c", None, None, "x", None, "\u00a0y"]
+
+
+@pytest.mark.spark
+def test_a_quoted_line_break_past_the_scan_is_refused_not_misread(spark, tmp_path):
+    """The scan saw no record spanning lines, so Spark splits the file by line; the
+    record past scan_max_bytes breaks into two malformed rows, always refused."""
+    reason = failure(spark, tmp_path, "late_quoted_newline", scan_max_bytes=1000)
+    assert reason.startswith("the data contract refuses malformed_row: 2")
+    outcome, _ = run_case(spark, tmp_path / "whole", "late_quoted_newline")
+    assert outcome.succeeded, outcome.error  # scanned whole: read whole, the record kept
