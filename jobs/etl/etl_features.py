@@ -33,12 +33,12 @@ def encodings(values_of: dict[str, list[str]], mode: str) -> dict[str, dict[str,
     return result
 
 
-def profile(classified: Any, columns: Columns, rules: int = 0) -> dict[str, Any]:
+def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str, Any]:
     """One pass: rows per drop reason/column and label, null counts, kept categories,
-    and rows failing each of the ``rules`` data-quality rules (``_rule<i>`` flags)."""
+    and rows failing each of the ``rule_count`` data-quality rules (``_rule<i>`` flags)."""
     sources = [*columns.numeric, *columns.categorical]
     aggs = [F.count(F.lit(1)).alias("_n")]
-    aggs += [F.sum(F.col(f"_rule{i}").cast("long")).alias(f"_fail{i}") for i in range(rules)]
+    aggs += [F.sum(F.col(f"_rule{i}").cast("long")).alias(f"_fail{i}") for i in range(rule_count)]
     aggs += [
         F.sum(F.col(f"`{c}`").isNull().cast("long")).alias(f"_null{i}")
         for i, c in enumerate(sources)
@@ -51,12 +51,12 @@ def profile(classified: Any, columns: Columns, rules: int = 0) -> dict[str, Any]
     classes: dict[int, int] = {}
     nulls = dict.fromkeys(sources, 0)
     values_of: dict[str, set[str]] = {c: set() for c in columns.categorical}
-    failing = [0] * rules
+    failing = [0] * rule_count
     total = 0
     for row in groups:
         n = int(row["_n"])
         total += n
-        for i in range(rules):
+        for i in range(rule_count):
             failing[i] += int(row[f"_fail{i}"] or 0)
         for i, c in enumerate(sources):
             nulls[c] += int(row[f"_null{i}"] or 0)

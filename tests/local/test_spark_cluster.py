@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,16 +13,11 @@ from typing import Any
 import pytest
 
 from glue_workflow.local.glue import sparkcluster
+from glue_workflow.local.glue.standalone import StandaloneCluster, spark_class, standalone_cluster
 
 PROJECT = Path(__file__).resolve().parents[2]
 CHURN_CSV = PROJECT.parent / "shared" / "data" / "churn_processed.csv"
 WORKER_MEMORY_MB = 1024
-
-
-def _spark_json(ui: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{ui}/json", timeout=5) as response:
-        result: dict[str, Any] = json.loads(response.read())
-        return result
 
 
 # -- no Spark ------------------------------------------------------------------------
@@ -89,14 +83,12 @@ def test_glue_wf_env_exports_the_spark_master(tmp_path: Path, monkeypatch: Any) 
 
 # -- a real standalone cluster ---------------------------------------------------------
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    from glue_workflow.local.glue.standalone import spark_class, standalone_cluster
-
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StandaloneCluster]:
     if spark_class() is None:
         pytest.skip("needs java and pyspark's bin/spark-class")
     work = tmp_path_factory.mktemp("spark-cluster")
     with standalone_cluster(work, workers=2, cores=1, memory_mb=WORKER_MEMORY_MB) as running:
-        yield {"master": running.master, "ui": running.ui}
+        yield running
 
 
 def _run_preprocess(home: Path, run_id: str, env_extra: dict[str, str], out: str) -> str:
@@ -168,15 +160,15 @@ def test_preprocess_on_a_standalone_cluster_equals_local_mode(
     log = _run_preprocess(
         home,
         cluster_run,
-        {"GLUE_WF_SPARK_MASTER": cluster["master"], "GLUE_WF_SPARK_MASTER_UI": cluster["ui"]},
+        cluster.environment(),
         "s3://art/cluster/",
     )
     # 3 x G.1X asks 3 executors of 4 cores / 16 GB; two 1-core / 1 GB workers give 2.
     assert (
-        f"glue-wf: Spark job on cluster {cluster['master']}: 3 x G.1X: 2 executor(s) x 1 "
+        f"glue-wf: Spark job on cluster {cluster.master}: 3 x G.1X: 2 executor(s) x 1 "
         f"cores, {WORKER_MEMORY_MB} MB (Glue: 3 x 4 cores, 16384 MB; capped by the cluster)"
     ) in log
-    state = _spark_json(cluster["ui"])
+    state = cluster.state()
     apps = state.get("completedapps", []) + state.get("activeapps", [])
     assert f"churn-preprocess {cluster_run}" in [a["name"] for a in apps]
 
