@@ -76,8 +76,8 @@ DEFAULT_SPLIT = {
     "split_seed": "42",
 }
 SPLITS = ("train", "validation", "test")
+CODEGEN_MAX_FIELDS = 4000
 OUTPUTS = (*SPLITS, "feature_manifest.json", "baseline.json", "data_quality.json")
-HASH_BUCKETS = 1_000_000
 
 
 # -- arguments ----------------------------------------------------------------------
@@ -281,6 +281,10 @@ def _start(args: dict[str, Any]) -> tuple[Any, Any]:
     # No _SUCCESS marker in a SageMaker channel prefix (the channels are tidied too).
     sc._jsc.hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
     glue_context = GlueContext(sc)
+    # The statistics and the classified rows are wider than Spark's default 100 fields
+    # for whole-stage code generation: past it each row goes through interpreted
+    # projections, several times slower (bench/README.md, "ETL").
+    glue_context.spark_session.conf.set("spark.sql.codegen.maxFields", str(CODEGEN_MAX_FIELDS))
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     return glue_context, job
@@ -318,6 +322,7 @@ def publish(node: PropertyContract, workflow: str, run_id: str, props: dict[str,
 
 def process(glue_context: Any, request: Request, report: Report) -> dict[str, str]:
     """Check, read, clean, encode, split and write."""
+    from etl_features import split_code
     from pyspark import StorageLevel
 
     contract, input_uri = request.contract, request.input_uri
@@ -337,6 +342,7 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     staged = stage(read_text_frame(spark, found.groups, contract), contract, columns, request.seed)
     outcomes = evaluate(glue_context, staged, rules)
     classified = for_cache(classify(outcomes, contract, columns, rules), contract, columns, rules)
+    classified = classified.withColumn("_split", split_code(request.fractions))
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         _judge(classified, request, columns, rules, report)
@@ -408,41 +414,7 @@ def _judge(
             + (f": {detail}" if detail else "")
             + "): training needs both positive and negative examples"
         )
-
-
-def _split_and_write(
-    glue_context: Any,
-    classified: Any,
-    request: Request,
-    columns: Columns,
-    report: Report,
-) -> dict[str, str]:
-    from awsglue.dynamicframe import DynamicFrame
-    from etl_features import encodings, feature_columns, histograms, split_stats
-    from pyspark.sql import functions as F
-
-    output, contract = request.output, request.contract
-    fractions, seed = request.fractions, request.seed
-    stats = report.stats
-    codes = encodings(stats["values"], contract.encoding_mode)
-    features = feature_columns(columns, codes)
-    names = [entry["name"] for entry, _ in features]
-    kept = classified.where(F.col("_reason").isNull()).select(
-        "_label",
-        "_row_hash",
-        *[F.col(f"_num_{i}").alias(n) for i, n in enumerate(columns.numeric)],
-        *[F.col(f"`{n}`") for n in columns.categorical],
-    )
-    u = F.pmod(F.col("_row_hash"), F.lit(HASH_BUCKETS)) / F.lit(float(HASH_BUCKETS))
-    cut1, cut2 = fractions["train"], fractions["train"] + fractions["validation"]
-    split = F.when(u < cut1, "train").when(u < cut2, "validation").otherwise("test")
-    encoded = kept.select(
-        split.alias("_split"),
-        F.col("_label").alias("label"),
-        *[column.alias(name) for name, (_, column) in zip(names, features)],
-    )
-    entries = [entry for entry, _ in features]
-    sizes, labels, feature_stats, cuts = split_stats(encoded, entries, list(columns.numeric))
+    sizes, labels = stats["sizes"], stats["labels"]
     report.body["splits"] = {
         s: {"rows": sizes[s], "labels": {str(k): v for k, v in labels[s].items()}} for s in SPLITS
     }
@@ -455,25 +427,69 @@ def _split_and_write(
         raise PreprocessError(
             f"split(s) too small or single-class: {', '.join(small)} (min_rows "
             f"{contract.min_rows} per split, both labels in each; {sum(sizes.values())} usable "
-            f"rows, fractions {fractions}): provide more rows or change the fractions"
+            f"rows, fractions {request.fractions}): provide more rows or change the fractions"
         )
-    uris: dict[str, str] = {}
-    for name in SPLITS:
-        uri = f"{output}{name}/"
-        part = encoded.where(F.col("_split") == name).drop("_split")
+
+
+def _split_and_write(
+    glue_context: Any,
+    classified: Any,
+    request: Request,
+    columns: Columns,
+    report: Report,
+) -> dict[str, str]:
+    """Encode the kept rows, then write the three splits and compute the train split's
+    statistics together: four independent Spark actions over the cached rows."""
+    from awsglue.dynamicframe import DynamicFrame
+    from etl_features import encodings, feature_columns, train_stats
+    from etl_output import concurrently
+    from pyspark.sql import functions as F
+
+    output, contract = request.output, request.contract
+    fractions, seed = request.fractions, request.seed
+    stats = report.stats
+    sizes = stats["sizes"]
+    codes = encodings(stats["values"], contract.encoding_mode)
+    features = feature_columns(columns, codes)
+    names = [entry["name"] for entry, _ in features]
+    kept = classified.where(F.col("_reason").isNull()).select(
+        "_label",
+        "_split",
+        *[F.col(f"_num_{i}").alias(n) for i, n in enumerate(columns.numeric)],
+        *[F.col(f"`{n}`") for n in columns.categorical],
+    )
+    encoded = kept.select(
+        "_split",
+        F.col("_label").alias("label"),
+        *[column.alias(name) for name, (_, column) in zip(names, features)],
+    )
+    entries = [entry for entry, _ in features]
+
+    def write(code: int, name: str) -> None:
+        part = encoded.where(F.col("_split") == code).drop("_split")
         if name == "train" and request.train_files:
             # ShardedByS3Key deals objects to training instances: one or more per instance.
             part = part.repartition(request.train_files)
         glue_context.write_dynamic_frame.from_options(
             frame=DynamicFrame.fromDF(part, glue_context, name),
             connection_type="s3",
-            connection_options={"path": uri},
+            connection_options={"path": f"{output}{name}/"},
             format="csv",
             format_options={"writeHeader": False},
             transformation_ctx=f"write_{name}",
         )
-        tidy_channel(uri)
-        uris[f"{name}_uri"] = uri
+
+    train = encoded.where(F.col("_split") == 0)
+    (feature_stats, histograms), *_ = concurrently(
+        [
+            lambda: train_stats(train, entries, sizes["train"], stats["cuts"]),
+            *[(lambda c=code, n=name: write(c, n)) for code, name in enumerate(SPLITS)],
+        ]
+    )
+    uris: dict[str, str] = {}
+    for name in SPLITS:
+        tidy_channel(f"{output}{name}/")
+        uris[f"{name}_uri"] = f"{output}{name}/"
 
     classes = stats["classes"]
     dropped = report.body["rows"]["dropped_by_reason"]
@@ -481,7 +497,7 @@ def _split_and_write(
         "features": feature_stats,
         "null_rate": stats["null_rate"],
         # numeric columns in quantile bins: what a DriftCheck computes PSI against
-        "histograms": histograms(encoded, cuts),
+        "histograms": histograms,
     }
     baseline.update(
         dataset=contract.name, rows=sizes, label_counts={str(k): v for k, v in classes.items()}

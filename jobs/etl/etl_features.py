@@ -33,11 +33,28 @@ def encodings(values_of: dict[str, list[str]], mode: str) -> dict[str, dict[str,
     return result
 
 
+HASH_BUCKETS = 1_000_000
+BINS = 10
+# percentile_approx's accuracy: relative rank error 1/1000, as approxQuantile(..., 0.001)
+QUANTILE_ACCURACY = 1000
+
+
+def split_code(fractions: dict[str, float]) -> Any:
+    """Each row's split as its index in ``SPLITS``, from a hash of its raw text: the
+    same row lands in the same split on every run with the same seed."""
+    u = F.pmod(F.col("_row_hash"), F.lit(HASH_BUCKETS)) / F.lit(float(HASH_BUCKETS))
+    cut1, cut2 = fractions["train"], fractions["train"] + fractions["validation"]
+    return F.when(u < cut1, 0).when(u < cut2, 1).otherwise(2).cast("byte")
+
+
 def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str, Any]:
-    """One pass: rows per drop reason/column and label, null counts, kept categories,
-    and rows failing each of the ``rule_count`` data-quality rules (``_rule<i>`` flags)."""
+    """One pass over the classified rows (with their ``_split`` code): rows per drop
+    reason/column, kept rows per split and label, null counts, kept categories, rows
+    failing each of the ``rule_count`` data-quality rules (``_rule<i>`` flags), and the
+    train split's deciles of each numeric column (the baseline histograms' cut points)."""
     sources = [*columns.numeric, *columns.categorical]
-    aggs = [F.count(F.lit(1)).alias("_n")]
+    train = F.col("_reason").isNull() & (F.col("_split") == 0)
+    aggs = [F.count(F.lit(1)).alias("_n"), F.sum(F.col("_label")).alias("_pos")]
     aggs += [F.sum(F.col(f"_rule{i}").cast("long")).alias(f"_fail{i}") for i in range(rule_count)]
     aggs += [
         F.sum(F.col(f"`{c}`").isNull().cast("long")).alias(f"_null{i}")
@@ -46,12 +63,21 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
     aggs += [
         F.collect_set(F.col(f"`{c}`")).alias(f"_set{i}") for i, c in enumerate(columns.categorical)
     ]
-    groups = classified.groupBy("_reason", "_column", "_label").agg(*aggs).collect()
+    probabilities = [i / BINS for i in range(1, BINS)]
+    aggs += [
+        F.percentile_approx(
+            F.when(train, F.col(f"_num_{i}")), probabilities, QUANTILE_ACCURACY
+        ).alias(f"_q{i}")
+        for i in range(len(columns.numeric))
+    ]
+    groups = classified.groupBy("_reason", "_column", "_split").agg(*aggs).collect()
     drops: dict[tuple[str, str | None], int] = {}
-    classes: dict[int, int] = {}
+    sizes = dict.fromkeys(SPLITS, 0)
+    labels = {split: {1: 0, 0: 0} for split in SPLITS}
     nulls = dict.fromkeys(sources, 0)
     values_of: dict[str, set[str]] = {c: set() for c in columns.categorical}
     failing = [0] * rule_count
+    cuts: dict[str, list[float]] = {c: [] for c in columns.numeric}
     total = 0
     for row in groups:
         n = int(row["_n"])
@@ -64,13 +90,21 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
             key = (row["_reason"], row["_column"])
             drops[key] = drops.get(key, 0) + n
             continue
-        classes[int(row["_label"])] = classes.get(int(row["_label"]), 0) + n
+        split, positive = SPLITS[int(row["_split"])], int(row["_pos"] or 0)
+        sizes[split] = n
+        labels[split] = {1: positive, 0: n - positive}
         for i, c in enumerate(columns.categorical):
             values_of[c].update(row[f"_set{i}"])
+        if split == "train":
+            cuts = {c: sorted(set(row[f"_q{i}"] or [])) for i, c in enumerate(columns.numeric)}
+    classes = {label: sum(labels[s][label] for s in SPLITS) for label in (1, 0)}
     return {
         "rows": total,
         "drops": drops,
-        "classes": classes,
+        "classes": {label: n for label, n in classes.items() if n},
+        "sizes": sizes,
+        "labels": labels,
+        "cuts": cuts,  # the train split's deciles, by numeric column
         "null_rate": {c: (nulls[c] / total if total else 0.0) for c in sources},
         "values": {c: sorted(v) for c, v in values_of.items()},
         "rule_failures": failing,  # by rule index
@@ -100,28 +134,18 @@ def feature_columns(
     return out
 
 
-BINS = 10
-# percentile_approx's accuracy: relative rank error 1/1000, as approxQuantile(..., 0.001)
-QUANTILE_ACCURACY = 1000
-
-
-def split_stats(
-    encoded: Any, features: list[dict[str, Any]], binned: list[str] | None = None
-) -> tuple[dict[str, int], dict[str, dict[int, int]], dict[str, Any], dict[str, list[float]]]:
-    """One pass: rows and labels per split, mean/std/min/max of every feature on the
-    train split (one-hot indicators need only their mean: the rest follows), and the
-    train split's deciles of each ``binned`` column (the histograms' cut points)."""
-    train = F.col("_split") == "train"
-    aggs = [
-        F.count(F.lit(1)).alias("_n"),
-        F.sum(F.col("label").cast("long")).alias("_pos"),
-    ]
-    probabilities = [i / BINS for i in range(1, BINS)]
-    for i, name in enumerate(binned or []):
-        value = F.when(train, F.col(f"`{name}`").cast("double"))
-        aggs.append(F.percentile_approx(value, probabilities, QUANTILE_ACCURACY).alias(f"q{i}"))
+def train_stats(
+    train: Any, features: list[dict[str, Any]], rows: int, cuts: dict[str, list[float]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One pass over the train split's ``rows`` encoded rows: mean/std/min/max of every
+    feature (one-hot indicators need only their mean: the rest follows), and the
+    distribution of each numeric column in quantile bins given its cut points
+    (``profile``): ``{column: {"edges": [min, cut1, ..., max], "counts": [...]}}``, the
+    baseline a drift check computes PSI against. A value ``v`` is in bin ``j`` when
+    ``cut_j <= v < cut_{j+1}`` (ties collapse bins)."""
+    aggs = [F.count(F.lit(1)).alias("_n")]
     for i, entry in enumerate(features):
-        col = F.when(train, F.col(f"`{entry['name']}`").cast("double"))
+        col = F.col(f"`{entry['name']}`").cast("double")
         aggs.append(F.mean(col).alias(f"mean{i}"))
         if entry["kind"] != "one_hot":
             aggs += [
@@ -129,22 +153,22 @@ def split_stats(
                 F.min(col).alias(f"min{i}"),
                 F.max(col).alias(f"max{i}"),
             ]
-    rows = {r["_split"]: r.asDict() for r in encoded.groupBy("_split").agg(*aggs).collect()}
-    sizes = {split: int(rows[split]["_n"]) if split in rows else 0 for split in SPLITS}
-    labels = {
-        split: {1: int(rows[split]["_pos"] or 0), 0: sizes[split] - int(rows[split]["_pos"] or 0)}
-        if split in rows
-        else {0: 0, 1: 0}
-        for split in SPLITS
-    }
-    stats = rows.get("train", {})
-    cuts = {name: sorted(set(stats.get(f"q{i}") or [])) for i, name in enumerate(binned or [])}
-    n = sizes["train"]
+    binned = [name for name in cuts if any(e["name"] == name for e in features)]
+    for i, name in enumerate(binned):
+        value, edges = F.col(f"`{name}`").cast("double"), cuts[name]
+        for j in range(len(edges) + 1):
+            inside = value.isNotNull()
+            if j > 0:
+                inside = inside & (value >= F.lit(edges[j - 1]))
+            if j < len(edges):
+                inside = inside & (value < F.lit(edges[j]))
+            aggs.append(F.sum(F.when(inside, 1).otherwise(0)).alias(f"c{i}_{j}"))
+    stats = train.agg(*aggs).collect()[0].asDict() if rows else {}
     result: dict[str, Any] = {}
     for i, entry in enumerate(features):
         mean = stats.get(f"mean{i}")
         if entry["kind"] == "one_hot" and mean is not None:
-            std = (mean * (1 - mean) * n / (n - 1)) ** 0.5 if n > 1 else None
+            std = (mean * (1 - mean) * rows / (rows - 1)) ** 0.5 if rows > 1 else None
             values = {
                 "mean": mean,
                 "std": std,
@@ -154,40 +178,14 @@ def split_stats(
         else:
             values = {stat: stats.get(f"{stat}{i}") for stat in ("mean", "std", "min", "max")}
         result[entry["name"]] = {k: (None if v is None else float(v)) for k, v in values.items()}
-    return sizes, labels, result, cuts
-
-
-def histograms(encoded: Any, cuts: dict[str, list[float]]) -> dict[str, Any]:
-    """The train split's distribution of each numeric column in quantile bins, given
-    its cut points (``split_stats``): ``{column: {"edges": [min, cut1, ..., max],
-    "counts": [...]}}``, the baseline a drift check computes PSI against. A value ``v``
-    is in bin ``j`` when ``cut_j <= v < cut_{j+1}`` (ties collapse bins). One pass over
-    the train split."""
-    if not cuts:
-        return {}
-    names = list(cuts)
-    train = encoded.where(F.col("_split") == "train")
-    aggs = []
-    for i, name in enumerate(names):
-        value = F.col(f"`{name}`").cast("double")
-        aggs += [F.min(value).alias(f"lo{i}"), F.max(value).alias(f"hi{i}")]
-        edges = cuts[name]
-        for j in range(len(edges) + 1):
-            inside = value.isNotNull()
-            if j > 0:
-                inside = inside & (value >= F.lit(edges[j - 1]))
-            if j < len(edges):
-                inside = inside & (value < F.lit(edges[j]))
-            aggs.append(F.sum(F.when(inside, 1).otherwise(0)).alias(f"c{i}_{j}"))
-    row = train.agg(*aggs).collect()[0].asDict()
-    result: dict[str, Any] = {}
-    for i, name in enumerate(names):
-        low, high = row[f"lo{i}"], row[f"hi{i}"]
+    histograms: dict[str, Any] = {}
+    for i, name in enumerate(binned):
+        low, high = result[name]["min"], result[name]["max"]
         if low is None or high is None:  # no values in the train split
             continue
         edges = cuts[name]
-        result[name] = {
-            "edges": [float(low), *[float(e) for e in edges], float(high)],
-            "counts": [int(row[f"c{i}_{j}"] or 0) for j in range(len(edges) + 1)],
+        histograms[name] = {
+            "edges": [low, *[float(e) for e in edges], high],
+            "counts": [int(stats[f"c{i}_{j}"] or 0) for j in range(len(edges) + 1)],
         }
-    return result
+    return result, histograms

@@ -13,7 +13,7 @@ import json
 import math
 import os
 import shutil
-from typing import Any
+from typing import Any, Callable
 
 from etl_contract import PreprocessError
 from etl_scan import hidden, is_s3, local, split_s3
@@ -32,6 +32,37 @@ def finite(value: Any) -> Any:
 
 def dump(document: Any) -> str:
     return json.dumps(finite(document), indent=2, sort_keys=True, allow_nan=False)
+
+
+def concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run each call in a thread of its own and return their results in order; raise
+    the first call's error once all have ended (no Spark job outlives this).
+
+    For independent Spark actions (the three split writes, the train statistics): on
+    small data each costs mostly scheduling latency, which overlaps; on large data
+    their tasks share the cores. PySpark's ``InheritableThread`` carries the caller's
+    job group and other local properties into each thread's Spark jobs, so stopping
+    the job run cancels them too."""
+    from pyspark import InheritableThread
+
+    results: list[Any] = [None] * len(calls)
+    errors: list[BaseException | None] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            results[index] = calls[index]()
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors[index] = exc
+
+    threads = [InheritableThread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for error in errors:
+        if error is not None:
+            raise error
+    return results
 
 
 def write_text(uri: str, text: str) -> None:

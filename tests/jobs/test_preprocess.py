@@ -359,3 +359,32 @@ def test_reading_an_undeclared_run_property_fails_naming_it_and_the_node(spark):
         "declare: add 'input_uri' to reads= of node 'prep' in the workflow definition "
         "(declared reads: none)"
     )
+
+
+@pytest.mark.spark
+def test_concurrent_spark_actions_keep_the_job_group_and_raise_after_all_end(spark, preprocess):
+    import etl_output
+
+    sc = spark.sparkContext
+    sc.setJobGroup("jr_concurrent", "a job run's group")
+    ended: list[str] = []
+
+    def count() -> tuple[str, int]:
+        group = sc.getLocalProperty("spark.jobGroup.id")
+        total = spark.range(20_000).count()
+        ended.append("count")
+        return group, total
+
+    def fail() -> None:
+        raise preprocess.PreprocessError("the second action failed")
+
+    try:
+        assert etl_output.concurrently([count, count]) == [("jr_concurrent", 20_000)] * 2
+        ended.clear()
+        with pytest.raises(preprocess.PreprocessError, match="the second action failed"):
+            etl_output.concurrently([count, fail])
+        assert ended == ["count"]  # the other action ran to its end before the error
+    finally:
+        sc.setLocalProperty("spark.jobGroup.id", None)
+        sc.setLocalProperty("spark.job.description", None)
+        sc.setLocalProperty("spark.job.interruptOnCancel", None)
