@@ -146,13 +146,17 @@ def check_enum(value: Any, field: str, allowed: tuple[str, ...]) -> str:
 @cache
 def _xgboost_registries() -> dict[str, str]:
     """region -> ECR account of the SageMaker XGBoost image (sagemaker-core's table)."""
-    try:  # a caller's Python (the AWS CLI, an SDK-only virtualenv) may lack sagemaker
-        spec = find_spec("sagemaker.core")
-    except ModuleNotFoundError:
+    # Located, not imported: importing sagemaker (the parent of sagemaker.core) takes
+    # more than a second, which every CreateTrainingJob would wait for. A caller's Python
+    # (the AWS CLI, an SDK-only virtualenv) may lack sagemaker: then no region check.
+    spec = find_spec("sagemaker")
+    tables = [
+        Path(folder) / "core" / "image_uri_config" / "xgboost.json"
+        for folder in ((spec.submodule_search_locations or []) if spec else [])
+    ]
+    table = next((t for t in tables if t.is_file()), None)
+    if table is None:
         return {}
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    table = Path(next(iter(spec.submodule_search_locations))) / "image_uri_config/xgboost.json"
     config = json.loads(table.read_text())
     registries: dict[str, str] = config["training"]["versions"][XGBOOST_VERSION]["registries"]
     return registries

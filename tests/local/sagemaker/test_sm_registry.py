@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -200,3 +202,24 @@ def test_other_images_are_refused(sm: Any, sm_home: Any) -> None:
 def test_bad_names_are_refused(sm: Any) -> None:
     with pytest.raises(ClientError, match="no underscores or dots"):
         sm.create_model_package_group(ModelPackageGroupName="bad_name")
+
+
+def test_the_image_check_reads_the_sdk_table_without_importing_the_sdk() -> None:
+    # Importing sagemaker takes more than a second: every CreateTrainingJob waited for it.
+    code = (
+        "import sys\n"
+        "from glue_workflow.local.sagemaker import common\n"
+        "common.check_xgboost_image(sys.argv[1], 'Image')\n"
+        "try:\n"
+        "    common.check_xgboost_image(sys.argv[1].replace('683313688378', '1' * 12), 'Image')\n"
+        "except Exception as exc:\n"
+        "    print(exc)\n"
+        "print('sagemaker' in sys.modules)\n"
+    )
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5"
+    done = subprocess.run(
+        [sys.executable, "-c", code, image], capture_output=True, text=True, check=True
+    )
+    refused, imported = done.stdout.strip().splitlines()
+    assert "publishes it as 683313688378.dkr.ecr.us-east-1.amazonaws.com" in refused
+    assert imported == "False"
