@@ -129,7 +129,6 @@ class Executor:
         for job_run in self.state.job_runs_of_run(self.run_id):  # copies of a resumed run
             self.states[job_run.job] = job_run.state
         self.fired = self.state.fired(self.run_id)
-        self.prepare_gateway()
         plan = run.plan
         self.check_requests()  # a stop may have come before this process could be signalled
         if self.stopping:
@@ -144,6 +143,10 @@ class Executor:
         else:
             trigger = next(t for t in self.snapshot if t["Name"] == plan["trigger"])
             self.fire(trigger)
+        # After the first launches: the clients' creation holds the GIL for ~0.5 s, which
+        # a wide first trigger's process starts would wait behind.
+        if not self.stopping:
+            self.prepare_gateway()
         self.loop()
         self.finish_run()
 
