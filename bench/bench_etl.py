@@ -49,7 +49,7 @@ def reference(glue_context: Any, data: Path, out: Path, manifest: dict[str, Any]
     """The same transformations as plain PySpark in one pass (see the module docstring)."""
     sys.path.insert(0, str(ROOT / "jobs" / "etl"))
     from etl_contract import dq_rules, load_contract
-    from etl_features import feature_columns
+    from etl_features import feature_columns, split_code
     from etl_quality import classify, evaluate, read_text_frame, stage
     from etl_scan import inspect
     from pyspark.sql import functions as F
@@ -64,18 +64,11 @@ def reference(glue_context: Any, data: Path, out: Path, manifest: dict[str, Any]
     staged = stage(read_text_frame(spark, found.groups, contract), contract, columns, seed)
     classified = classify(evaluate(glue_context, staged, rules), contract, columns, rules)
     features = feature_columns(columns, manifest["encodings"])
-    split, buckets = manifest["split"], 1_000_000
-    u = F.pmod(F.col("_row_hash"), F.lit(buckets)) / F.lit(float(buckets))
-    cut1, cut2 = split["train"], split["train"] + split["validation"]
     # Dropped rows go to a fourth partition rather than through a filter: Spark would
     # inline the drop reason into the filter and re-evaluate the row-level rules for
     # every rule (no common subexpressions in predicates), a trap, not a baseline.
-    where = (
-        F.when(F.col("_reason").isNotNull(), "dropped")
-        .when(u < cut1, "train")
-        .when(u < cut2, "validation")
-        .otherwise("test")
-    )
+    # the job's split codes (0 train, 1 validation, 2 test); 3 for dropped rows
+    where = F.when(F.col("_reason").isNotNull(), 3).otherwise(split_code(manifest["split"]))
     encoded = classified.select(
         "_reason",
         "_label",

@@ -480,7 +480,7 @@ def _split_and_write(
             transformation_ctx=f"write_{name}",
         )
 
-    train = encoded.where(F.col("_split") == 0)
+    train = encoded.where(F.col("_split") == SPLITS.index("train"))
     (feature_stats, histograms), *_ = concurrently(
         [
             lambda: train_stats(train, entries, sizes["train"], stats["cuts"]),

@@ -53,7 +53,7 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
     failing each of the ``rule_count`` data-quality rules (``_rule<i>`` flags), and the
     train split's deciles of each numeric column (the baseline histograms' cut points)."""
     sources = [*columns.numeric, *columns.categorical]
-    train = F.col("_reason").isNull() & (F.col("_split") == 0)
+    train = F.col("_reason").isNull() & (F.col("_split") == SPLITS.index("train"))
     aggs = [F.count(F.lit(1)).alias("_n"), F.sum(F.col("_label")).alias("_pos")]
     aggs += [F.sum(F.col(f"_rule{i}").cast("long")).alias(f"_fail{i}") for i in range(rule_count)]
     aggs += [
@@ -153,7 +153,7 @@ def train_stats(
                 F.min(col).alias(f"min{i}"),
                 F.max(col).alias(f"max{i}"),
             ]
-    binned = [name for name in cuts if any(e["name"] == name for e in features)]
+    binned = list(cuts)  # numeric columns: each is a feature of its own name
     for i, name in enumerate(binned):
         value, edges = F.col(f"`{name}`").cast("double"), cuts[name]
         for j in range(len(edges) + 1):
