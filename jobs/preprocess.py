@@ -58,7 +58,7 @@ from etl_quality import (
     read_text_frame,
     stage,
 )
-from etl_scan import inspect
+from etl_scan import client, inspect
 
 # Spark (pyspark, awsglue.context, etl_features) is imported where it is used: a run the
 # step cache serves never imports pyspark nor leases the warm Spark's JVM.
@@ -128,9 +128,7 @@ def load_config(uri: str | None) -> Contract:
 
 # -- run properties -----------------------------------------------------------------
 def put_run_properties(workflow: str, run_id: str, props: dict[str, str]) -> None:
-    import boto3
-
-    glue = boto3.client("glue")
+    glue = client("glue")
     for attempt in range(5):
         try:
             glue.put_workflow_run_properties(Name=workflow, RunId=run_id, RunProperties=props)
@@ -141,9 +139,7 @@ def put_run_properties(workflow: str, run_id: str, props: dict[str, str]) -> Non
 
 
 def get_run_properties(workflow: str, run_id: str) -> dict[str, str]:
-    import boto3
-
-    response = boto3.client("glue").get_workflow_run_properties(Name=workflow, RunId=run_id)
+    response = client("glue").get_workflow_run_properties(Name=workflow, RunId=run_id)
     return dict(response.get("RunProperties") or {})
 
 

@@ -61,7 +61,11 @@ class JobContext:
             if self._session is None:
                 import boto3
 
-                self._session = boto3.session.Session()
+                # boto3's default session, shared with the job's own boto3.client()
+                # calls: one credential chain and one set of loaded service models.
+                if boto3.DEFAULT_SESSION is None:
+                    boto3.setup_default_session()
+                self._session = boto3.DEFAULT_SESSION
             self._clients[service] = self._session.client(service)
         return self._clients[service]
 

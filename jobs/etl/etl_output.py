@@ -16,7 +16,7 @@ import shutil
 from typing import Any, Callable
 
 from etl_contract import PreprocessError
-from etl_scan import hidden, is_s3, local, split_s3
+from etl_scan import client, hidden, is_s3, local, split_s3
 
 
 def finite(value: Any) -> Any:
@@ -67,10 +67,8 @@ def concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
 
 def write_text(uri: str, text: str) -> None:
     if is_s3(uri):
-        import boto3
-
         bucket, key = split_s3(uri)
-        boto3.client("s3").put_object(
+        client("s3").put_object(
             Bucket=bucket, Key=key, Body=text.encode("utf-8"), ContentType="application/json"
         )
         return
@@ -82,10 +80,8 @@ def write_text(uri: str, text: str) -> None:
 
 def read_text(uri: str) -> str:
     if is_s3(uri):
-        import boto3
-
         bucket, key = split_s3(uri)
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
+        body = client("s3").get_object(Bucket=bucket, Key=key)["Body"]
         return str(body.read().decode("utf-8"))
     with open(local(uri), encoding="utf-8") as handle:
         return handle.read()
@@ -110,9 +106,7 @@ def tidy_channel(uri: str) -> int:
     data files left (at least one, else the channel is unusable)."""
     kept = 0
     if is_s3(uri):
-        import boto3
-
-        s3 = boto3.client("s3")
+        s3 = client("s3")
         bucket, prefix = split_s3(uri)
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         for page in pages:

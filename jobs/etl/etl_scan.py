@@ -18,6 +18,7 @@ import codecs
 import csv
 import os
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -58,6 +59,21 @@ def local(uri: str) -> str:
     return uri[len("file://") :] if uri.startswith("file://") else uri
 
 
+_clients: dict[str, Any] = {}
+_clients_lock = threading.Lock()
+
+
+def client(service: str) -> Any:
+    """One boto3 client per service for the job (each new client costs tens of ms;
+    clients are thread-safe, so the concurrent writes share them)."""
+    with _clients_lock:
+        if service not in _clients:
+            import boto3
+
+            _clients[service] = boto3.client(service)
+        return _clients[service]
+
+
 def hidden(name: str) -> bool:
     """Spark and Hadoop skip files whose name starts with _ or . (_SUCCESS, .crc)."""
     return name.startswith(("_", "."))
@@ -74,10 +90,8 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
     skipped ones with why (markers, hidden files, empty files)."""
     found: list[InputFile] = []
     if is_s3(uri):
-        import boto3
-
         bucket, key = split_s3(uri)
-        s3 = boto3.client("s3")
+        s3 = client("s3")
         scheme = uri.split("://", 1)[0]
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
         for page in pages:
@@ -115,11 +129,9 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
 def chunks(item: InputFile, limit: int) -> Iterator[bytes]:
     """The first ``limit`` bytes of a file, streamed in chunks."""
     if is_s3(item.uri):
-        import boto3
-
         bucket, key = split_s3(item.uri)
         end = min(item.size, limit) - 1
-        body = boto3.client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{end}")
+        body = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{end}")
         for chunk in body["Body"].iter_chunks(CHUNK):
             yield chunk
         return

@@ -186,8 +186,11 @@ class Endpoints:
         if self._set(name, **fields) is None:
             procs.terminate(server["pid"], server["token"])
         old = current.get("_server") or {}
-        # After the switch: blue drains (answers every request it has started) and goes.
-        procs.terminate(old.get("pid"), old.get("token"), grace=stop_grace())
+        # After the switch: blue drains (answers every request it has started) and goes,
+        # on its own within its grace; the update does not wait for it, as on SageMaker
+        # the endpoint is InService once green serves. Its model is in memory: the
+        # directory can go now.
+        procs.signal_stop(old.get("pid"), old.get("token"))
         if old.get("dir"):
             shutil.rmtree(old["dir"], ignore_errors=True)
         spares.ensure(self.home)  # so that the next deploy starts warm

@@ -95,14 +95,24 @@ def _exited(pid: int) -> bool:
     return bool(fields) and fields[0] in ("Z", "X")
 
 
-def terminate(pid: int | None, token: str | None, *, grace: float = 5.0) -> None:
-    """SIGTERM the process group, SIGKILL after ``grace`` seconds; no-op when gone."""
+def signal_stop(pid: int | None, token: str | None) -> bool:
+    """SIGTERM the process group and return (False: it was gone already). Alone, for a
+    process that bounds its own stop (an endpoint server drains, then exits within its
+    grace; see ``server.serve``)."""
     if not alive(pid, token):
         _forget(pid)
-        return
+        return False
     assert pid is not None
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
+    return True
+
+
+def terminate(pid: int | None, token: str | None, *, grace: float = 5.0) -> None:
+    """SIGTERM the process group, SIGKILL after ``grace`` seconds; no-op when gone."""
+    if not signal_stop(pid, token):
+        return
+    assert pid is not None
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if not alive(pid, token):

@@ -27,6 +27,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -194,6 +195,10 @@ async def serve(
         watcher = asyncio.ensure_future(watch())
     sweeper = asyncio.ensure_future(hub.sweep())
     await stop.wait()
+    # Whoever stopped this server may not wait to kill it: it bounds its own stop.
+    deadline = threading.Timer(limits.stop_grace, os._exit, (1,))
+    deadline.daemon = True
+    deadline.start()
     print(f"draining {len(hub.open)} connections", flush=True)
     await hub.drain(server)
     sweeper.cancel()
