@@ -102,7 +102,7 @@ def schedule_command(
 @click.group("local")
 def local_group() -> None:
     """The local target's long-lived helper processes: the warm Spark of local Spark jobs
-    and the spare endpoint servers (started ahead for the next endpoint deploy)."""
+    and the spare processes (started ahead for the next endpoint deploy or SageMaker job)."""
 
 
 @local_group.command("status")
@@ -125,15 +125,17 @@ def local_status(settings: Any) -> None:
             f"{status['memory']}; stops after {status['idle_seconds']} s idle)"
         )
     found = spares.running(_home(settings))
-    shown = ", ".join(f"pid {s.pid} ({s.state})" for s in found) or "none"
-    click.echo(f"spare endpoint servers: {shown}")
+    for pool, what in (("endpoint", "spare endpoint servers"), ("worker", "spare job workers")):
+        shown = ", ".join(f"pid {s.pid} ({s.state})" for s in found if s.pool == pool)
+        click.echo(f"{what}: {shown or 'none'}")
 
 
 @local_group.command("stop")
 @with_settings
 def local_stop(settings: Any) -> None:
     """Stop the warm Spark (a Spark job run holding it fails, as a lost executor would)
-    and the spare endpoint servers; endpoints in service keep serving."""
+    and the spare processes (endpoint servers, job workers); endpoints in service keep
+    serving."""
     from glue_workflow.local.sagemaker import spares
     from glue_workflow.local.spark.control import stop
 
@@ -146,11 +148,7 @@ def local_stop(settings: Any) -> None:
     else:
         click.echo("warm Spark stopped")
     stopped = spares.stop_all(_home(settings))
-    click.echo(
-        f"spare endpoint servers: {stopped} stopped"
-        if stopped
-        else "spare endpoint servers: none running"
-    )
+    click.echo(f"spares: {stopped} stopped" if stopped else "spares: none running")
 
 
 def _home(settings: Any) -> Any:

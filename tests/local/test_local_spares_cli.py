@@ -63,9 +63,11 @@ def test_status_lists_the_live_spares_and_stop_stops_them(
     )
 
     stopped = _glue_wf(tmp_path, home, "local", "stop")
-    assert stopped == "warm Spark: not running\nspare endpoint servers: 2 stopped\n"
+    assert stopped == "warm Spark: not running\nspares: 2 stopped\n"
     assert [p.wait(timeout=10) for p in (waiting, starting)] == [-15, -15]  # SIGTERM
     assert list(spares.spares_dir(LocalHome(home)).iterdir()) == []
     again = _glue_wf(tmp_path, home, "local", "stop")
-    assert again == "warm Spark: not running\nspare endpoint servers: none running\n"
-    assert _glue_wf(tmp_path, home, "local", "status").endswith("\nspare endpoint servers: none\n")
+    assert again == "warm Spark: not running\nspares: none running\n"
+    assert _glue_wf(tmp_path, home, "local", "status").endswith(
+        "\nspare endpoint servers: none\nspare job workers: none\n"
+    )

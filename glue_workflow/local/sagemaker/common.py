@@ -26,7 +26,7 @@ from glue_workflow.jobkit.sagemaker_ops import (
     DEFAULT_MAX_RUNTIME_SECONDS as DEFAULT_MAX_RUNTIME_SECONDS,  # noqa: PLC0414
 )
 from glue_workflow.local.dispatch import LocalServiceError
-from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker import procs, spares
 from glue_workflow.local.store import LocalHome, ThreadLocalConnections, transaction
 
 ACCOUNT_ID = LOCAL_ACCOUNT_ID  # one account id for every local ARN
@@ -369,7 +369,13 @@ def worker_lost(record: dict[str, Any], status_key: str) -> bool:
 
 
 def start_job(
-    resources: Resources, kind: str, name: str, record: dict[str, Any], *, worker: str
+    resources: Resources,
+    kind: str,
+    name: str,
+    record: dict[str, Any],
+    *,
+    worker: str,
+    warm: bool = False,
 ) -> None:
     """Record a new training or processing job and start its worker process
     (``python -m worker <home> <name>``; the record holds ``_token`` and ``_log``).
@@ -385,13 +391,19 @@ def start_job(
             f"{what.capitalize()} job names must be unique within an AWS account and region, "
             f"and a {what} job with this name already exists ({existing[arn_key]})",
         )
-    pid = procs.spawn(
-        worker,
-        [str(resources.home.root), name],
-        token=record["_token"],
-        log_path=Path(record["_log"]),
-    )
-    resources.update(kind, name, lambda r: {**r, "_pid": pid})
+    args = [str(resources.home.root), name]
+    claimed = None
+    if warm:  # a spare that has xgboost imported runs the worker (see spares)
+        work = {"kind": "module", "module": worker, "args": args, "log": record["_log"]}
+        claimed = spares.claim(
+            resources.home, {**work, "env": procs.worker_env(os.environ)}, pool="worker"
+        )
+    if claimed is not None:
+        pid, token = claimed
+    else:
+        token = record["_token"]
+        pid = procs.spawn(worker, args, token=token, log_path=Path(record["_log"]))
+    resources.update(kind, name, lambda r: {**r, "_pid": pid, "_token": token})
 
 
 def listing(

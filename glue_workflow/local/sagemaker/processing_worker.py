@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from glue_workflow.local.s3paths import parse_s3_uri, uri_to_path
-from glue_workflow.local.sagemaker import procs
+from glue_workflow.local.sagemaker import procs, spares
 from glue_workflow.local.sagemaker.channels import TMP_PREFIX, list_prefix, relative_key
 from glue_workflow.local.sagemaker.common import DEFAULT_MAX_RUNTIME_SECONDS, Resources, now
 from glue_workflow.local.sagemaker.processing import (
@@ -93,6 +96,79 @@ def upload(home: LocalHome, outputs: list[dict[str, Any]], root: Path) -> None:
         print(f"Uploaded {count} file(s) from {spec['LocalPath']} to {base}/", flush=True)
 
 
+class ClaimedScript:
+    """The script run by a claimed spare (``spare_worker``), which is not this process's
+    child: its end is seen through a pidfd, its exit status in the spare's exit file."""
+
+    def __init__(self, pid: int, token: str, exit_file: Path) -> None:
+        self.pid = pid
+        self.token = token
+        self.exit_file = exit_file
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None and not procs.alive(self.pid, self.token):
+            self._collect()
+        return self.returncode
+
+    def wait(self) -> int:
+        try:
+            fd = os.pidfd_open(self.pid)
+        except OSError:  # gone already, or no pidfd (Linux < 5.3): look every 50 ms
+            while self.poll() is None:
+                time.sleep(0.05)
+            return int(self.returncode or 0)
+        try:
+            while not select.select([fd], [], [])[0]:
+                pass
+        finally:
+            os.close(fd)
+        self._collect()
+        return int(self.returncode or 0)
+
+    def _collect(self) -> None:
+        try:
+            self.returncode = int(json.loads(self.exit_file.read_text())["code"])
+        except (OSError, ValueError, KeyError):
+            self.returncode = -signal.SIGKILL  # ended without a status: killed
+
+
+def start_script(
+    home: LocalHome,
+    command: list[str],
+    *,
+    log: Path,
+    out: Any,
+    env: dict[str, str],
+    cwd: Path,
+    status_file: Path,
+) -> subprocess.Popen[bytes] | ClaimedScript:
+    """Start the entrypoint: a ``python script.py ...`` one in a spare that has the
+    container's libraries imported, when one is waiting; else a new process."""
+    if command[0] == sys.executable and len(command) > 1 and command[1].endswith(".py"):
+        work = {
+            "kind": "script",
+            "script": command[1],
+            "args": command[2:],
+            "cwd": str(cwd),
+            "log": str(log),
+            "env": env,
+            "exit_file": str(status_file),
+        }
+        claimed = spares.claim(home, work, pool="worker")
+        if claimed is not None:
+            return ClaimedScript(*claimed, status_file)
+    return subprocess.Popen(
+        command,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="processing_worker")
     parser.add_argument("home")
@@ -150,26 +226,34 @@ def main(argv: list[str] | None = None) -> int:
     deadline = time.monotonic() + int(
         record["StoppingCondition"].get("MaxRuntimeInSeconds", DEFAULT_MAX_RUNTIME_SECONDS)
     )
+    env = container_env(home, record.get("Environment") or {})
     with open(log, "ab") as out:
         try:
-            child = subprocess.Popen(
+            child = start_script(
+                home,
                 command,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=container_env(home, record.get("Environment") or {}),
+                log=log,
+                out=out,
+                env=env,
                 cwd=root,
-                start_new_session=True,
+                status_file=job_dir(home, args.job) / "exit.json",
             )
         except OSError as exc:
             finish("Failed", FailureReason=f"ClientError: cannot start {command[0]}: {exc}")
             return 1
         state["child"] = child
-        while child.poll() is None:
-            if time.monotonic() > deadline and not state["stopped"]:
-                on_term(signal.SIGTERM, None)
+
+        def time_out() -> None:
+            if not state["stopped"]:
                 state["timeout"] = True
-            time.sleep(0.05)
+                on_term(signal.SIGTERM, None)
+
+        timer = threading.Timer(max(0.0, deadline - time.monotonic()), time_out)
+        timer.daemon = True
+        timer.start()
+        child.wait()  # no polling: the job ends the moment the script does
+        timer.cancel()
+    spares.ensure(home, "worker")  # warm starts for the next jobs, now the script is done
     code = child.returncode
     if state["stopped"]:
         message = (

@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -39,14 +40,10 @@ def spawn(
     Under the project's interpreter and environment, whoever made the call (a script in
     a virtualenv that has only an AWS SDK, the AWS CLI): workers need XGBoost and glue-wf.
     """
-    from glue_workflow.local.environment import job_environment
-    from glue_workflow.local.interpreters import project_env, project_python
+    from glue_workflow.local.interpreters import project_python
 
     _reap()
-    child_env = project_env(env if env is not None else os.environ)
-    home = child_env.get("GLUE_WF_HOME")
-    if home:
-        child_env = job_environment(Path(home), child_env)
+    child_env = worker_env(env if env is not None else os.environ)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -61,6 +58,18 @@ def spawn(
         )
     _children[proc.pid] = proc
     return proc.pid
+
+
+def worker_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment ``spawn`` gives a worker started from ``env``."""
+    from glue_workflow.local.environment import job_environment
+    from glue_workflow.local.interpreters import project_env
+
+    child_env = project_env(env)
+    home = child_env.get("GLUE_WF_HOME")
+    if home:
+        child_env = job_environment(Path(home), child_env)
+    return child_env
 
 
 def alive(pid: int | None, token: str | None) -> bool:
@@ -135,6 +144,17 @@ def _reap() -> None:
     for pid, child in list(_children.items()):
         if child.poll() is not None:
             _children.pop(pid, None)
+
+
+def log_to(path: Path) -> None:
+    """Send this process's output to ``path`` from now on (a claimed spare's log)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 def log_tail(path: Path, limit: int = 1000) -> str:

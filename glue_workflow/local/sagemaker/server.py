@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from glue_workflow.errors import GlueWfError
-from glue_workflow.local.sagemaker import spares
+from glue_workflow.local.sagemaker import procs, spares
 from glue_workflow.local.sagemaker.connections import Connections, Deferred, HttpProtocol, Limits
 from glue_workflow.local.sagemaker.scoring import Model, PayloadError, encode
 
@@ -211,17 +211,6 @@ async def serve(
     print("stopped", flush=True)
 
 
-def _log_to(path: Path) -> None:
-    """Send this process's output to ``path`` from now on (a claimed spare's deploy log)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="glue-wf-inference-server")
     parser.add_argument("--model-dir", type=Path)
@@ -245,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         work = spares.wait_for_work(args.spare, args.token)
         if work is None:
             return 0
-        _log_to(Path(work["log"]))
+        procs.log_to(Path(work["log"]))
         args.model_dir, args.ready_file = Path(work["model_dir"]), Path(work["ready_file"])
         limits = Limits(**work["limits"])
     elif args.model_dir is None:

@@ -1,21 +1,25 @@
-"""A spare endpoint server per local home: started ahead, claimed by the next deploy.
+"""Spare processes per local home: started ahead, claimed by the next deploy or job.
 
-Most of a new endpoint's start is a new interpreter importing numpy and xgboost. After
-each endpoint launch the local target starts one spare server process that does that
-much and waits; the next CreateEndpoint or UpdateEndpoint in the same home claims it
-and hands it the model, so only the model load remains before ``/ping`` answers (as
-Glue's warm pools keep Spark started). ``GLUE_WF_ENDPOINT_SPARE=0`` turns it off.
+Most of a new endpoint's start is a new interpreter importing numpy and xgboost; so is
+most of a training or processing job's. After each endpoint launch the local target
+starts one spare server process (pool ``endpoint``) that does that much and waits; the
+next CreateEndpoint or UpdateEndpoint in the same home claims it and hands it the model,
+so only the model load remains before ``/ping`` answers (as Glue's warm pools keep Spark
+started). Training and processing jobs claim from pool ``worker`` (``spare_worker``:
+xgboost, pandas and scikit-learn imported, as in the XGBoost container), which keeps
+``WORKER_SPARES`` waiting: a pipeline's training job and the evaluation after it both
+start warm. ``GLUE_WF_ENDPOINT_SPARE=0`` turns both pools off.
 
-Hand-over, without polling: the spare lists itself as ``<token>.json`` in
-``spares_dir`` and holds a FIFO open; a claimer renames the listing away (only one
-rename wins), writes the assignment (model directory, ready file, log, limits) into
-the FIFO, and the spare serves it. An unclaimed spare exits after ``SPARE_IDLE``
-seconds, or soon after its home's state directory is gone.
+Hand-over, without polling: the spare lists itself as ``<token>.json`` in its pool's
+folder and holds a FIFO open; a claimer renames the listing away (only one rename
+wins), writes the assignment into the FIFO, and the spare does it. An unclaimed spare
+exits after ``SPARE_IDLE`` seconds, or soon after its home's state directory is gone.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import select
@@ -28,12 +32,16 @@ from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.store import LocalHome
 
 SERVER = "glue_workflow.local.sagemaker.server"
+WORKER = "glue_workflow.local.sagemaker.spare_worker"
 SPARE_IDLE = 600.0  # seconds an unclaimed spare waits before it exits
 SWITCH = "GLUE_WF_ENDPOINT_SPARE"
+WORKER_SPARES = 2
+# pool -> (module, folder under the home's sagemaker work dir, how many to keep)
+POOLS = {"endpoint": (SERVER, "spares", 1), "worker": (WORKER, "worker-spares", WORKER_SPARES)}
 
 
-def spares_dir(home: LocalHome) -> Path:
-    return home.work_dir / "sagemaker" / "spares"
+def spares_dir(home: LocalHome, pool: str = "endpoint") -> Path:
+    return home.work_dir / "sagemaker" / POOLS[pool][1]
 
 
 def enabled() -> bool:
@@ -48,24 +56,39 @@ def _read(path: Path) -> dict[str, Any] | None:
     return info
 
 
-def ensure(home: LocalHome) -> None:
-    """Start a spare unless one is starting or waiting in ``home`` (or spares are off)."""
+def ensure(home: LocalHome, pool: str = "endpoint") -> None:
+    """Start spares until ``pool`` has its count starting or waiting in ``home``
+    (or spares are off)."""
     if not enabled():
         return
-    folder = spares_dir(home)
+    module, _, count = POOLS[pool]
+    folder = spares_dir(home, pool)
     folder.mkdir(parents=True, exist_ok=True)
-    for entry in [*folder.glob("*.json"), *folder.glob("*.starting")]:
-        info = _read(entry)
-        if info and procs.alive(info.get("pid"), info.get("token")):
-            return
-        entry.unlink(missing_ok=True)
-    token = procs.new_token()
-    procs.spawn(
-        SERVER,
-        ["--spare", str(folder)],
-        token=token,
-        log_path=home.logs_dir / "sagemaker" / "Endpoints" / "_spares" / f"{token}.log",
-    )
+    logs = home.logs_dir / "sagemaker" / ("Endpoints" if pool == "endpoint" else "Jobs")
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two jobs ending together start `count`, not 2x
+        present = set()
+        for entry in [*folder.glob("*.json"), *folder.glob("*.starting")]:
+            info = _read(entry)
+            if info and procs.alive(info.get("pid"), info.get("token")):
+                present.add(entry.stem)
+            else:
+                entry.unlink(missing_ok=True)
+        for _ in range(count - len(present)):
+            token = procs.new_token()
+            pid = procs.spawn(
+                module,
+                ["--spare", str(folder)],
+                token=token,
+                log_path=logs / "_spares" / f"{token}.log",
+            )
+            _listing(folder / f"{token}.starting", {"pid": pid, "token": token})
+
+
+def _listing(path: Path, info: dict[str, Any]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(info))
+    partial.replace(path)
 
 
 def announce(folder: Path, token: str) -> None:
@@ -75,11 +98,13 @@ def announce(folder: Path, token: str) -> None:
     partial.replace(folder / f"{token}.starting")
 
 
-def claim(home: LocalHome, assignment: dict[str, Any]) -> tuple[int, str] | None:
+def claim(
+    home: LocalHome, assignment: dict[str, Any], pool: str = "endpoint"
+) -> tuple[int, str] | None:
     """Hand ``assignment`` to a waiting spare: its ``(pid, token)``, or None if none."""
     if not enabled():
         return None
-    folder = spares_dir(home)
+    folder = spares_dir(home, pool)
     for entry in sorted(folder.glob("*.json")) if folder.is_dir() else []:
         taken = entry.with_suffix(".taken")
         try:
@@ -102,35 +127,41 @@ def claim(home: LocalHome, assignment: dict[str, Any]) -> tuple[int, str] | None
     return None
 
 
-def _listings(home: LocalHome) -> list[Path]:
-    """Unclaimed spares: waiting (``.json``) or still importing (``.starting``)."""
-    folder = spares_dir(home)
-    if not folder.is_dir():
-        return []
-    return sorted([*folder.glob("*.json"), *folder.glob("*.starting")])
+def _listings(home: LocalHome) -> list[tuple[str, Path]]:
+    """Unclaimed spares of every pool: waiting (``.json``) or still importing (``.starting``)."""
+    found = []
+    for pool in POOLS:
+        folder = spares_dir(home, pool)
+        if folder.is_dir():
+            found += [
+                (pool, p) for p in sorted([*folder.glob("*.json"), *folder.glob("*.starting")])
+            ]
+    return found
 
 
 @dataclass(frozen=True, kw_only=True)
 class Spare:
     pid: int
-    state: str  # "waiting" for a deploy to claim it, or "starting"
+    state: str  # "waiting" to be claimed, or "starting"
+    pool: str = "endpoint"  # "endpoint" (servers) or "worker" (training/processing jobs)
 
 
 def running(home: LocalHome) -> list[Spare]:
-    """The unclaimed spares of ``home`` that are alive (a claimed one is an endpoint's)."""
+    """The unclaimed spares of ``home`` that are alive (a claimed one is an endpoint's or
+    a job's)."""
     found = []
-    for entry in _listings(home):
+    for pool, entry in _listings(home):
         info = _read(entry) or {}
         if procs.alive(info.get("pid"), info.get("token")):
             state = "waiting" if entry.suffix == ".json" else "starting"
-            found.append(Spare(pid=int(info["pid"]), state=state))
+            found.append(Spare(pid=int(info["pid"]), state=state, pool=pool))
     return found
 
 
 def stop_all(home: LocalHome) -> int:
     """Stop every unclaimed spare of ``home``; how many were alive."""
     stopped = 0
-    for entry in _listings(home):
+    for _, entry in _listings(home):
         info = _read(entry) or {}
         entry.unlink(missing_ok=True)
         if procs.alive(info.get("pid"), info.get("token")):

@@ -173,7 +173,7 @@ class Training:
             "_tags": params.get("Tags") or [],
         }
         transition(record, "Starting")
-        start_job(self.resources, KIND, name, record, worker=WORKER)
+        start_job(self.resources, KIND, name, record, worker=WORKER, warm=True)
         return {"TrainingJobArn": record["TrainingJobArn"]}
 
     def describe(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.local.s3paths import uri_to_path
-from glue_workflow.local.sagemaker import channels, hyperparameters, training_hosts, xgb_input
+from glue_workflow.local.sagemaker import (
+    channels,
+    hyperparameters,
+    spares,
+    training_hosts,
+    xgb_input,
+)
 from glue_workflow.local.sagemaker.common import DEFAULT_MAX_RUNTIME_SECONDS, Resources, now
 from glue_workflow.local.sagemaker.training import KIND, transition
 from glue_workflow.local.store import LocalHome
@@ -307,10 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     # Training reads DMatrix files with xgboost.train (xgb_input): no pandas, and no
     # scikit-learn, which xgboost would import (with SciPy, 0.6 s) for estimators this
     # worker never builds.
-    sys.modules["sklearn"] = None  # type: ignore[assignment]  # import sklearn: ImportError
-    import xgboost  # noqa: F401
-
-    return job.run()
+    if "xgboost" not in sys.modules:  # a spare (spare_worker) has them all imported already
+        sys.modules["sklearn"] = None  # type: ignore[assignment]  # import sklearn: ImportError
+        import xgboost  # noqa: F401
+    try:
+        return job.run()
+    finally:
+        spares.ensure(job.home, "worker")  # warm starts for the next jobs, now this one is done
 
 
 if __name__ == "__main__":

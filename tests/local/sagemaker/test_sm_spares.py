@@ -1,15 +1,17 @@
-"""The hand-over between a spare endpoint server and the deploy that claims it."""
+"""The hand-over between a spare (endpoint server, job worker) and what claims it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from glue_workflow.local.sagemaker import procs, spares
+from glue_workflow.local.sagemaker import procs, spare_worker, spares
 from glue_workflow.local.store import LocalHome
 
 
@@ -60,3 +62,58 @@ def test_a_spare_whose_home_is_gone_retires(tmp_path: Path) -> None:
     thread.join(60)  # it looks every 5 s
     assert not thread.is_alive()
     assert got["work"] is None
+
+
+def test_a_worker_spare_runs_a_claimed_script_as_its_main_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GLUE_WF_ENDPOINT_SPARE", "1")
+    home = LocalHome(tmp_path / "home")
+    spares.ensure(home, "worker")
+    try:
+        _claim_and_run_a_script(home, tmp_path)
+    finally:
+        spares.stop_all(home)
+    assert spares.running(home) == []
+
+
+def _claim_and_run_a_script(home: LocalHome, tmp_path: Path) -> None:
+    from glue_workflow.local.sagemaker.processing_worker import ClaimedScript
+
+    assert len(spares.running(home)) == spares.WORKER_SPARES
+    folder = spares.spares_dir(home, "worker")
+    deadline = time.monotonic() + 120
+    while not list(folder.glob("*.json")):  # listed once xgboost is imported
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import os, sys\n"
+        "print('args', sys.argv[1:], 'cwd', os.getcwd(), 'env', os.environ['JOB_SETTING'])\n"
+        "print('xgboost ready', 'xgboost' in sys.modules)\n"
+        "sys.exit(3)\n"
+    )
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    log, status = tmp_path / "job.log", tmp_path / "exit.json"
+    env = {**procs.worker_env(os.environ), "JOB_SETTING": "on"}
+    work = {
+        "kind": "script",
+        "script": str(script),
+        "args": ["--a", "1"],
+        "cwd": str(cwd),
+        "log": str(log),
+        "env": env,
+        "exit_file": str(status),
+    }
+    claimed = spares.claim(home, work, pool="worker")
+    assert claimed is not None
+    child = ClaimedScript(*claimed, status)
+    assert child.wait() == 3
+    assert f"args ['--a', '1'] cwd {cwd} env on" in log.read_text()
+    assert "xgboost ready True" in log.read_text()  # imported before the claim
+    # the same work with a variable read at interpreter start set otherwise: a new one
+    assert spare_worker.fixed_differences({**env, "OMP_NUM_THREADS": "1"}, env) == [
+        "OMP_NUM_THREADS"
+    ]
+    assert spare_worker.fixed_differences({**env, "JOB_SETTING": "off"}, env) == []
