@@ -25,7 +25,7 @@ SDK_DEFAULTS_FILE = Path(__file__).resolve().parent / "sagemaker-sdk-defaults.ya
 SDK_ENVIRONMENT = {"SAGEMAKER_ADMIN_CONFIG_OVERRIDE": str(SDK_DEFAULTS_FILE)}
 # jobkit.sagemaker_ops.POLL_ENV (not imported: the job library costs this module 25 ms)
 POLL_ENV = "GLUE_WF_POLL_SECONDS"
-LOCAL_POLL_SECONDS = "0.2"
+LOCAL_POLL_SECONDS = "0.02"  # local describes of running jobs wait for them (common.py)
 # variables that would send a child's clients somewhere else, or to a real account
 _DROPPED = (
     "AWS_PROFILE",

@@ -286,7 +286,7 @@ def test_the_local_target_caps_the_waits_between_describes(
     env = environment.job_environment(Path("/tmp/home"), base={})
     monkeypatch.setenv(ops.POLL_ENV, env[ops.POLL_ENV])
     delays = list(itertools.islice(ops.default_poll().delays(), 4))
-    assert delays == [0.2, 0.2, 0.2, 0.2]
+    assert delays == [0.02, 0.02, 0.02, 0.02]
     for unusable in ("", "abc", "0", "-1", "60"):
         monkeypatch.setenv(ops.POLL_ENV, unusable)
         assert ops.default_poll() == ops.DEFAULT_POLL  # AWS's: 0.5 s growing to 20 s

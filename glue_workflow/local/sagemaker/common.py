@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import select
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -366,6 +367,31 @@ def worker_lost(record: dict[str, Any], status_key: str) -> bool:
     if record["_pid"] is None and now() - record["CreationTime"] < SPAWN_GRACE:
         return False
     return not procs.alive(record["_pid"], record["_token"])
+
+
+# A describe of an active job waits this long for its worker to end before it answers:
+# the local waits of jobkit see a job end the moment it does, without short sleeps
+# (GLUE_WF_POLL_SECONDS is 0.02 locally). SageMaker's own answers take tens of ms; a
+# slower one is still the same answer. Short, so that status pages stay quick.
+LONG_POLL_SECONDS = 0.25
+
+
+def await_worker(record: dict[str, Any], status_key: str, seconds: float) -> bool:
+    """Block until the worker of an active job ends or ``seconds`` pass; True if it ended
+    (or was not running). Waits on a pidfd: no polling."""
+    if record[status_key] not in ACTIVE_JOB:
+        return True
+    pid = record.get("_pid")
+    if not pid or not procs.alive(pid, record.get("_token")):
+        return True
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # gone meanwhile, or no pidfd (Linux < 5.3)
+        return True
+    try:
+        return bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        os.close(fd)
 
 
 def start_job(

@@ -20,8 +20,10 @@ from glue_workflow.local.sagemaker import procs
 from glue_workflow.local.sagemaker.common import (
     ACTIVE_JOB,
     DEFAULT_MAX_RUNTIME_SECONDS,
+    LONG_POLL_SECONDS,
     Resources,
     arn,
+    await_worker,
     check_name,
     check_xgboost_image,
     listing,
@@ -175,6 +177,9 @@ class Processing:
     def describe(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["ProcessingJobName"]
         record = self._settle(name)
+        if record is not None and record["ProcessingJobStatus"] in ACTIVE_JOB:
+            await_worker(record, "ProcessingJobStatus", LONG_POLL_SECONDS)
+            record = self._settle(name)  # as it is now: ended, or still running
         if record is None:
             raise processing_job_not_found(name)
         return public(record)

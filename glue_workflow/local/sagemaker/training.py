@@ -14,8 +14,10 @@ from glue_workflow.local.sagemaker.channels import list_prefix
 from glue_workflow.local.sagemaker.common import (
     ACTIVE_JOB,
     DEFAULT_MAX_RUNTIME_SECONDS,
+    LONG_POLL_SECONDS,
     Resources,
     arn,
+    await_worker,
     check_enum,
     check_name,
     check_xgboost_image,
@@ -179,6 +181,9 @@ class Training:
     def describe(self, params: dict[str, Any]) -> dict[str, Any]:
         name = params["TrainingJobName"]
         record = self._settle(name)
+        if record is not None and record["TrainingJobStatus"] in ACTIVE_JOB:
+            await_worker(record, "TrainingJobStatus", LONG_POLL_SECONDS)
+            record = self._settle(name)  # as it is now: ended, or still running
         if record is None:
             raise training_job_not_found()
         return public(record)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -117,3 +119,26 @@ def _claim_and_run_a_script(home: LocalHome, tmp_path: Path) -> None:
         "OMP_NUM_THREADS"
     ]
     assert spare_worker.fixed_differences({**env, "JOB_SETTING": "off"}, env) == []
+
+
+def test_a_describe_of_a_running_job_waits_for_its_worker_to_end(tmp_path: Path) -> None:
+    """The long poll of local Describe*Job: it returns when the worker ends, or after the
+    wait with the job still running."""
+    from glue_workflow.local.sagemaker.common import await_worker
+
+    token = procs.new_token()
+    pid = procs.spawn(
+        "glue_workflow.local.sagemaker.no_such_module", [], token=token, log_path=tmp_path / "w.log"
+    )  # exits at once (module not found)
+    record = {"ProcessingJobStatus": "InProgress", "_pid": pid, "_token": token}
+    assert await_worker(record, "ProcessingJobStatus", 60.0)
+    assert await_worker({**record, "ProcessingJobStatus": "Completed"}, "ProcessingJobStatus", 0)
+    sleeper = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(60)  # {token}"])
+    try:
+        running = {**record, "_pid": sleeper.pid}
+        assert not await_worker(running, "ProcessingJobStatus", 0.05)  # still running
+        sleeper.terminate()
+        assert await_worker(running, "ProcessingJobStatus", 60.0)
+    finally:
+        sleeper.kill()
+        sleeper.wait()
