@@ -24,8 +24,10 @@ import pytest
 
 from glue_workflow.artifacts import build_jobkit_wheel
 from glue_workflow.local.environment import PACKAGE_ROOT, job_environment
-from glue_workflow.local.glue.jobproc import JobLaunch, start_job_process
+from glue_workflow.local.glue.jobproc import JobLaunch, shell_spare_environment, start_job_process
 from glue_workflow.local.glue.logs import job_log_path
+from glue_workflow.local.glue.shellspare import ShellSpares
+from glue_workflow.local.interpreters import shell_python
 from glue_workflow.local.store import LocalHome
 
 BUCKET = "glue-wf-local"
@@ -40,7 +42,10 @@ def _put(home: Path, key: str, data: bytes) -> str:
     return f"s3://{BUCKET}/{key}"
 
 
-def _run_shell_job(home: Path, script: str, job_run_id: str) -> tuple[int, str]:
+def _run_shell_job(
+    home: Path, script: str, job_run_id: str, *, warm: bool = False
+) -> tuple[int, str]:
+    """Run ``script`` as a Python shell job; ``warm``: in a ready spare interpreter."""
     name, wheel = build_jobkit_wheel()
     job = {
         "Name": "wf-job",
@@ -51,36 +56,55 @@ def _run_shell_job(home: Path, script: str, job_run_id: str) -> tuple[int, str]:
         },
     }
     args = {"--JOB_NAME": "wf-job", "--extra-py-files": _put(home, f"lib/{name}", wheel)}
+    gateway = "http://127.0.0.1:9/unused"
+    spares = ShellSpares(home / "spares.log")
+    if warm:
+        shell = shell_python("3.9").executable
+        spares.start(shell, shell_spare_environment(job_environment(home), gateway))
+        assert spares.wait_ready(shell, 120)
     proc = start_job_process(
         LocalHome(home),
         JobLaunch(job_run_id=job_run_id, job=job, arguments=args),
         job_environment(home),
-        gateway=lambda: "http://127.0.0.1:9/unused",
+        gateway=lambda: gateway,
+        spares=spares,
     )
     code = proc.wait(timeout=120)
+    spares.stop()
     return code, job_log_path(home, job_run_id).read_text()
 
 
-@pytest.mark.parametrize("shell", ["auto", "project"])
+@pytest.mark.parametrize(("shell", "warm"), [("auto", False), ("project", False), ("auto", True)])
 def test_python_shell_job_imports_the_job_library_only_from_the_uploaded_wheel(
-    local_home: Path, monkeypatch: pytest.MonkeyPatch, shell: str
+    local_home: Path, monkeypatch: pytest.MonkeyPatch, shell: str, warm: bool
 ) -> None:
     monkeypatch.setenv("GLUE_WF_PYTHON_SHELL", shell)
     script = textwrap.dedent(
         """
-        import glue_workflow.jobkit, json, sys
+        import glue_workflow.jobkit, json, os, sys
         print("jobkit from", glue_workflow.jobkit.__file__)
+        print("argv", sys.argv[1:], "cwd", os.getcwd(), "main", __name__)
+        print("spare" if b"glue_wf_shell_spare" in open("/proc/self/cmdline", "rb").read()
+              else "cold")
         print(json.dumps(sys.path))
         """
     )
-    code, log = _run_shell_job(local_home, script, "jr_wheel_ok")
+    code, log = _run_shell_job(local_home, script, "jr_wheel_ok", warm=warm)
     assert code == 0, log
     assert ".whl/glue_workflow/jobkit/__init__.py" in log
-    path = json.loads(log.strip().splitlines()[-1])
+    lines = log.strip().splitlines()
+    assert lines[-2] == ("spare" if warm else "cold")
+    work = local_home / "work" / "jobs" / "jr_wheel_ok"
+    assert "argv ['--JOB_NAME', 'wf-job', '--extra-py-files', " in log
+    assert f"cwd {work} main __main__" in log
+    path = json.loads(lines[-1])
+    assert path[0] == str(local_home / "s3" / BUCKET / "scripts")  # the script's directory
     assert str(PACKAGE_ROOT) not in path  # the source tree is not importable
 
     # glue_workflow.compiler is in the source tree but not in the job library wheel
-    code, log = _run_shell_job(local_home, "from glue_workflow import compiler\n", "jr_wheel_bad")
+    code, log = _run_shell_job(
+        local_home, "from glue_workflow import compiler\n", "jr_wheel_bad", warm=warm
+    )
     assert code == 1
     assert "ImportError: cannot import name 'compiler' from 'glue_workflow'" in log
 

@@ -67,9 +67,9 @@ def test_local_status_and_stop_without_a_warm_spark(tmp_path: Path) -> None:
     status = runner.invoke(cli, ["local", "status", "--project", str(project)], env=env)
     assert status.exit_code == 0, status.output
     assert status.output.startswith("warm Spark: not running for ")
-    assert status.output.endswith("\nspare endpoint servers: none\n")
+    assert status.output.endswith("\nspare endpoint servers: none\nspare job workers: none\n")
     stop = runner.invoke(cli, ["local", "stop", "--project", str(project)], env=env)
     assert (stop.exit_code, stop.output) == (
         0,
-        "warm Spark: not running\nspare endpoint servers: none running\n",
+        "warm Spark: not running\nspares: none running\n",
     )

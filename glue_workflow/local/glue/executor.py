@@ -23,6 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.errors import LocalTargetError
 from glue_workflow.glue_defaults import DEFAULT_TIMEOUT_MINUTES
 from glue_workflow.local.environment import job_environment
 from glue_workflow.local.glue.jobproc import (
@@ -30,6 +31,7 @@ from glue_workflow.local.glue.jobproc import (
     JobLaunchError,
     failure_message,
     resolve_arguments,
+    shell_spare_environment,
     start_job_process,
 )
 from glue_workflow.local.glue.jobrun_records import (
@@ -42,8 +44,10 @@ from glue_workflow.local.glue.jobrun_records import (
 )
 from glue_workflow.local.glue.procs import kill_group, process_start_time
 from glue_workflow.local.glue.recovery import abandon_run, new_job_run_id
+from glue_workflow.local.glue.shellspare import ShellSpares
 from glue_workflow.local.glue.state import GlueState, now
 from glue_workflow.local.glue.workflow_graph import ready_triggers
+from glue_workflow.local.interpreters import shell_python
 from glue_workflow.local.store import LocalHome
 
 KILL_GRACE_SECONDS = 2.0
@@ -67,6 +71,7 @@ class Executor:
         self.base_env = job_environment(home.root)
         self.gateway: Any = None  # ShellGateway, started with the first Python shell job
         self.gateway_lock = threading.Lock()
+        self.shell_spares = ShellSpares(home.logs_dir / "executor" / "shell-spares.log")
         # job -> state of its latest job run in this run; triggers fired in this run
         self.states: dict[str, str] = {}
         self.fired: set[str] = set()
@@ -96,16 +101,22 @@ class Executor:
             for action in trigger.get("Actions") or []
             if action.get("JobName")
         }
-        kinds = {
-            ((self.state.get_doc("glue_jobs", name) or {}).get("Command") or {}).get("Name")
-            for name in names
+        commands = [
+            (self.state.get_doc("glue_jobs", name) or {}).get("Command") or {} for name in names
+        ]
+        versions = {
+            str(c.get("PythonVersion") or "3.9") for c in commands if c.get("Name") == "pythonshell"
         }
-        if "pythonshell" not in kinds:
+        if not versions:
             return
 
         def prepare() -> None:
             with contextlib.suppress(Exception):  # the first shell job retries it in earnest
-                self.gateway_url()
+                url = self.gateway_url()
+                env = shell_spare_environment(self.base_env, url)
+                for version in sorted(versions):  # interpreters before the clients: jobs wait
+                    with contextlib.suppress(LocalTargetError):
+                        self.shell_spares.start(shell_python(version).executable, env)
                 self.gateway.prepare(SHELL_SERVICES)
 
         threading.Thread(target=prepare, daemon=True, name="gateway-prepare").start()
@@ -291,6 +302,7 @@ class Executor:
                     JobLaunch(job_run_id=start.job_run_id, job=job, arguments=args),
                     self.base_env,
                     gateway=self.gateway_url,
+                    spares=self.shell_spares,
                 )
             except (JobLaunchError, OSError) as exc:
                 self.finish(start.job_run_id, start.job, "FAILED", str(exc))
@@ -495,6 +507,8 @@ def main(argv: list[str]) -> int:
                 "to retry the unfinished nodes",
             )
         return 1
+    finally:
+        executor.shell_spares.stop()
     return 0
 
 

@@ -16,6 +16,7 @@ from glue_workflow.jobkit.failure import shorten as _shorten
 from glue_workflow.local.environment import PACKAGE_ROOT, SITECUSTOMIZE_DIR, job_environment
 from glue_workflow.local.glue import sparkcluster
 from glue_workflow.local.glue.logs import job_log_path
+from glue_workflow.local.glue.shellspare import ShellSpares
 from glue_workflow.local.interpreters import project_env, project_python, shell_python
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, uri_to_path
 from glue_workflow.local.spark.control import spark_job_environment
@@ -84,13 +85,15 @@ def start_job_process(
     base_env: Mapping[str, str] | None = None,
     *,
     gateway: Callable[[], str] | None = None,
+    spares: ShellSpares | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start the job in its own session (so a timeout or stop can kill its whole tree).
 
     A Spark job runs under the project's interpreter with the local awsglue runtime.
     A Python shell job runs as Glue's Python shell does: under the interpreter of its
     PythonVersion, with only its script, its ``--extra-py-files`` and that interpreter's
-    libraries; its AWS calls go to ``gateway()`` (the executor's loopback gateway).
+    libraries; its AWS calls go to ``gateway()`` (the executor's loopback gateway),
+    in a ready spare interpreter of ``spares`` when there is one.
     """
     command = launch.job.get("Command") or {}
     kind = command.get("Name")
@@ -145,6 +148,10 @@ def start_job_process(
     with log_path.open("ab") as log:
         log.write(header.encode())
         log.flush()
+        if kind == "pythonshell" and spares is not None:
+            spare = spares.take(executable, argv[1:], cwd=work, env=env, log=log_path)
+            if spare is not None:
+                return spare
         return subprocess.Popen(
             argv,
             cwd=work,
@@ -185,6 +192,11 @@ def shell_environment(env: Mapping[str, str], extra: list[str], gateway: str) ->
     result["GLUE_WF_SHELL_HIDE"] = os.pathsep.join(hidden)
     result["PYTHONNOUSERSITE"] = "1"
     return result
+
+
+def shell_spare_environment(base_env: Mapping[str, str], gateway: str) -> dict[str, str]:
+    """A spare shell interpreter's environment: a job's, without its ``--extra-py-files``."""
+    return {**shell_environment(project_env(base_env), [], gateway), "PYTHONUNBUFFERED": "1"}
 
 
 def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:

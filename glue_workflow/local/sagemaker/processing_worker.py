@@ -253,7 +253,9 @@ def main(argv: list[str] | None = None) -> int:
         timer.start()
         child.wait()  # no polling: the job ends the moment the script does
         timer.cancel()
-    spares.ensure(home, "worker")  # warm starts for the next jobs, now the script is done
+    spares.ensure(
+        home, "worker", when_empty=True
+    )  # warm starts for the next jobs, now the script is done
     code = child.returncode
     if state["stopped"]:
         message = (

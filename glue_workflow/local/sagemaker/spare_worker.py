@@ -30,21 +30,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.local.glue.shellsite.glue_wf_shell_spare import INTERPRETER_START
 from glue_workflow.local.sagemaker import procs, spares
 
 # Read once, when an interpreter or a native library starts.
-_FIXED_AT_START = frozenset(
-    {
-        "PYTHONPATH",
-        "PYTHONHOME",
-        "PYTHONSAFEPATH",
-        "PYTHONNOUSERSITE",
-        "PYTHONUSERBASE",
-        "PYTHONHASHSEED",
-        "PYTHONIOENCODING",
-        "PYTHONUTF8",
-    }
-)
+_FIXED_AT_START = frozenset({*INTERPRETER_START, "PYTHONPATH"})
 _FIXED_PREFIXES = ("OMP_", "GOMP_", "KMP_", "OPENBLAS_", "MKL_", "LD_")
 
 

@@ -56,9 +56,10 @@ def _read(path: Path) -> dict[str, Any] | None:
     return info
 
 
-def ensure(home: LocalHome, pool: str = "endpoint") -> None:
-    """Start spares until ``pool`` has its count starting or waiting in ``home``
-    (or spares are off)."""
+def ensure(home: LocalHome, pool: str = "endpoint", *, when_empty: bool = False) -> None:
+    """Start spares until ``pool`` has its count starting or waiting in ``home`` (or
+    spares are off). ``when_empty``: only if none is left, so that a job ending with
+    spares still waiting does not start an import that competes with the next job."""
     if not enabled():
         return
     module, _, count = POOLS[pool]
@@ -74,6 +75,8 @@ def ensure(home: LocalHome, pool: str = "endpoint") -> None:
                 present.add(entry.stem)
             else:
                 entry.unlink(missing_ok=True)
+        if when_empty and present:
+            return
         for _ in range(count - len(present)):
             token = procs.new_token()
             pid = procs.spawn(

@@ -319,7 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return job.run()
     finally:
-        spares.ensure(job.home, "worker")  # warm starts for the next jobs, now this one is done
+        spares.ensure(
+            job.home, "worker", when_empty=True
+        )  # warm starts for the next jobs, now this one is done
 
 
 if __name__ == "__main__":
