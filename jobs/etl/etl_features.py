@@ -53,24 +53,20 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
     failing each of the ``rule_count`` data-quality rules (``_rule<i>`` flags), and the
     train split's deciles of each numeric column (the baseline histograms' cut points)."""
     sources = [*columns.numeric, *columns.categorical]
-    train = F.col("_reason").isNull() & (F.col("_split") == SPLITS.index("train"))
-    aggs = [F.count(F.lit(1)).alias("_n"), F.sum(F.col("_label")).alias("_pos")]
-    aggs += [F.sum(F.col(f"_rule{i}").cast("long")).alias(f"_fail{i}") for i in range(rule_count)]
+    train = f"_reason IS NULL AND _split = {SPLITS.index('train')}"
+    # SQL text: one py4j call per aggregate (see train_stats)
+    aggs = ["count(1) AS _n", "sum(_label) AS _pos"]
+    aggs += [f"sum(CAST(_rule{i} AS BIGINT)) AS _fail{i}" for i in range(rule_count)]
+    aggs += [f"count_if({quoted(c)} IS NULL) AS _null{i}" for i, c in enumerate(sources)]
+    aggs += [f"collect_set({quoted(c)}) AS _set{i}" for i, c in enumerate(columns.categorical)]
+    probabilities = ", ".join(double(i / BINS) for i in range(1, BINS))
     aggs += [
-        F.sum(F.col(f"`{c}`").isNull().cast("long")).alias(f"_null{i}")
-        for i, c in enumerate(sources)
-    ]
-    aggs += [
-        F.collect_set(F.col(f"`{c}`")).alias(f"_set{i}") for i, c in enumerate(columns.categorical)
-    ]
-    probabilities = [i / BINS for i in range(1, BINS)]
-    aggs += [
-        F.percentile_approx(
-            F.when(train, F.col(f"_num_{i}")), probabilities, QUANTILE_ACCURACY
-        ).alias(f"_q{i}")
+        f"percentile_approx(CASE WHEN {train} THEN _num_{i} END, array({probabilities}), "
+        f"{QUANTILE_ACCURACY}) AS _q{i}"
         for i in range(len(columns.numeric))
     ]
-    groups = classified.groupBy("_reason", "_column", "_split").agg(*aggs).collect()
+    grouped = classified.groupBy("_reason", "_column", "_split")
+    groups = grouped.agg(*[F.expr(a) for a in aggs]).collect()
     drops: dict[tuple[str, str | None], int] = {}
     sizes = dict.fromkeys(SPLITS, 0)
     labels = {split: {1: 0, 0: 0} for split in SPLITS}
@@ -111,6 +107,16 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
     }
 
 
+def quoted(name: str) -> str:
+    """A column name as Spark SQL text."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def double(value: float) -> str:
+    """A double as Spark SQL text, exactly (repr round-trips; inf and nan included)."""
+    return f"CAST('{float(value)!r}' AS DOUBLE)"
+
+
 def feature_columns(
     columns: Columns, codes: dict[str, dict[str, Any]]
 ) -> list[tuple[dict[str, Any], Any]]:
@@ -143,27 +149,29 @@ def train_stats(
     (``profile``): ``{column: {"edges": [min, cut1, ..., max], "counts": [...]}}``, the
     baseline a drift check computes PSI against. A value ``v`` is in bin ``j`` when
     ``cut_j <= v < cut_{j+1}`` (ties collapse bins)."""
-    aggs = [F.count(F.lit(1)).alias("_n")]
+    # SQL text, one py4j call per aggregate: built from Column objects, each of the
+    # hundreds of bin counts cost a dozen calls to the JVM (most of this pass on small data).
+    aggs = ["count(1) AS _n"]
     for i, entry in enumerate(features):
-        col = F.col(f"`{entry['name']}`").cast("double")
-        aggs.append(F.mean(col).alias(f"mean{i}"))
+        col = f"CAST({quoted(entry['name'])} AS DOUBLE)"
+        aggs.append(f"avg({col}) AS mean{i}")
         if entry["kind"] != "one_hot":
             aggs += [
-                F.stddev_samp(col).alias(f"std{i}"),
-                F.min(col).alias(f"min{i}"),
-                F.max(col).alias(f"max{i}"),
+                f"stddev_samp({col}) AS std{i}",
+                f"min({col}) AS min{i}",
+                f"max({col}) AS max{i}",
             ]
     binned = list(cuts)  # numeric columns: each is a feature of its own name
     for i, name in enumerate(binned):
-        value, edges = F.col(f"`{name}`").cast("double"), cuts[name]
+        value, edges = f"CAST({quoted(name)} AS DOUBLE)", [double(e) for e in cuts[name]]
         for j in range(len(edges) + 1):
-            inside = value.isNotNull()
+            inside = [f"{value} IS NOT NULL"]
             if j > 0:
-                inside = inside & (value >= F.lit(edges[j - 1]))
+                inside.append(f"{value} >= {edges[j - 1]}")
             if j < len(edges):
-                inside = inside & (value < F.lit(edges[j]))
-            aggs.append(F.sum(F.when(inside, 1).otherwise(0)).alias(f"c{i}_{j}"))
-    stats = train.agg(*aggs).collect()[0].asDict() if rows else {}
+                inside.append(f"{value} < {edges[j]}")
+            aggs.append(f"count_if({' AND '.join(inside)}) AS c{i}_{j}")
+    stats = train.agg(*[F.expr(a) for a in aggs]).collect()[0].asDict() if rows else {}
     result: dict[str, Any] = {}
     for i, entry in enumerate(features):
         mean = stats.get(f"mean{i}")
