@@ -26,6 +26,18 @@ def test_partition_of_region(region: str, expected: str) -> None:
     assert iam_role_arn(region, "111122223333", "r") == f"arn:{expected}:iam::111122223333:role/r"
 
 
+def test_the_partition_data_answers_as_botocore_resolves() -> None:
+    import botocore.session
+
+    from glue_workflow.naming import _partition_from_data
+
+    session = botocore.session.get_session()
+    for region in [*session.get_available_regions("sts"), "eusc-de-east-1", "us-isof-south-1"]:
+        assert _partition_from_data(region) == session.get_partition_for_region(region), region
+    assert _partition_from_data("aws-global") is None  # listed, but no region to botocore
+    assert _partition_from_data("moon-1") is None
+
+
 def test_unknown_region_is_a_config_error_except_locally() -> None:
     with pytest.raises(ConfigError) as err:
         partition("moon-1")
