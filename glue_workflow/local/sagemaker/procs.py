@@ -79,8 +79,10 @@ def alive(pid: int | None, token: str | None) -> bool:
     if _exited(pid):
         return False
     child = _children.get(pid)
-    if child is not None:  # our own child: exact, and right even before its exec
-        return child.poll() is None
+    if child is not None:
+        if child.poll() is None:  # our own child: exact, and right even before its exec
+            return True
+        _children.pop(pid, None)  # it ended: the pid may be another process's by now
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.parent.parent.is_dir() and Path("/proc/self").exists():
         try:

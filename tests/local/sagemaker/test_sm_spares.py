@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
+import signal
 import threading
 import time
 from pathlib import Path
@@ -126,19 +125,39 @@ def test_a_describe_of_a_running_job_waits_for_its_worker_to_end(tmp_path: Path)
     wait with the job still running."""
     from glue_workflow.local.sagemaker.common import await_worker
 
+    folder = tmp_path / "spares"
+    folder.mkdir()
     token = procs.new_token()
-    pid = procs.spawn(
-        "glue_workflow.local.sagemaker.no_such_module", [], token=token, log_path=tmp_path / "w.log"
-    )  # exits at once (module not found)
+    # a worker-like process that runs until stopped: a spare waiting for work
+    pid = procs.spawn(spares.WORKER, ["--spare", str(folder)], token=token, log_path=tmp_path / "w")
     record = {"ProcessingJobStatus": "InProgress", "_pid": pid, "_token": token}
-    assert await_worker(record, "ProcessingJobStatus", 60.0)
-    assert await_worker({**record, "ProcessingJobStatus": "Completed"}, "ProcessingJobStatus", 0)
-    sleeper = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(60)  # {token}"])
     try:
-        running = {**record, "_pid": sleeper.pid}
-        assert not await_worker(running, "ProcessingJobStatus", 0.05)  # still running
-        sleeper.terminate()
-        assert await_worker(running, "ProcessingJobStatus", 60.0)
+        assert procs.alive(pid, token)
+        assert not await_worker(record, "ProcessingJobStatus", 0.05)  # still running
+        assert await_worker(
+            {**record, "ProcessingJobStatus": "Completed"}, "ProcessingJobStatus", 0
+        )
+        os.kill(pid, signal.SIGTERM)
+        assert await_worker(record, "ProcessingJobStatus", 60.0)  # it ended
     finally:
-        sleeper.kill()
-        sleeper.wait()
+        procs.terminate(pid, token)
+    assert not procs.alive(pid, token)
+
+
+def test_a_reused_pid_is_not_taken_for_an_ended_child(tmp_path: Path) -> None:
+    """pid_max is often 32768: an ended child's pid can be another process's by now, and
+    that process is alive when its own token is on its command line."""
+    import subprocess
+    import sys
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    token = procs.new_token()
+    live = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(60)  # {token}"])
+    try:
+        procs._children[live.pid] = ended  # as if the pid had been that child's
+        assert procs.alive(live.pid, token)
+        assert live.pid not in procs._children  # the stale entry is gone
+    finally:
+        live.kill()
+        live.wait()
