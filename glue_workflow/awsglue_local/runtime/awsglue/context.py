@@ -78,6 +78,21 @@ class GlueLogger:
         self._logger.error(message)
 
 
+# Classes PySpark looks up by simple name on every call: each ``F.col``, ``F.when``...
+# asks the JVM for ``functions``, which py4j tries in each of PySpark's star-imported
+# packages in turn, every miss a search of the whole class path (a few thousand
+# lookups in a job that builds wide plans). A single-class import makes each one hit
+# at once; the name still means the same class.
+_HOT_CLASSES = ("org.apache.spark.sql.functions", "org.apache.spark.api.python.PythonUtils")
+
+
+def _quick_class_names(spark_context: Any) -> None:
+    from py4j.java_gateway import java_import  # type: ignore[import-untyped]
+
+    for name in _HOT_CLASSES:
+        java_import(spark_context._jvm, name)
+
+
 class GlueContext(SQLContext):
     """Glue's entry point, reusing the active SparkSession."""
 
@@ -91,6 +106,7 @@ class GlueContext(SQLContext):
         else:
             session = SparkSession.builder.getOrCreate()
         super().__init__(sparkContext, session)
+        _quick_class_names(sparkContext)
         group = _warm.job_group()
         if group is not None:
             # the warm Spark cancels this group when the run ends (stop, timeout, kill)
