@@ -115,7 +115,22 @@ def deploy(
         DisplayExecutor(echo=echo).execute(plan)
     else:
         apply(target, plan, document, echo)
+        if target.settings.is_local:
+            prepare_local(target.settings, document)
     return plan
+
+
+def prepare_local(settings: Settings, document: WorkflowDocument) -> None:
+    """A local workflow with Spark jobs gets its warm Spark started (and warmed up) now,
+    as Glue's warm pools keep Spark ready: the first run finds it up. Nothing to wait
+    for; ``[target.local] warm_spark = false`` turns it off."""
+    if not any((job.get("Command") or {}).get("Name") == "glueetl" for job in document.jobs):
+        return
+    from glue_workflow.local.environment import job_environment
+    from glue_workflow.local.spark import control
+
+    home = settings.home.resolve()
+    control.prepare(home, job_environment(home))
 
 
 def destroy(

@@ -66,17 +66,33 @@ def spark_job_environment(home: Path, env: Mapping[str, str]) -> dict[str, str]:
     return {ENV_ADDRESS: address(home)}
 
 
-def start(home: Path, env: Mapping[str, str]) -> None:
+def prepare(home: Path, env: Mapping[str, str]) -> bool:
+    """Start the warm Spark ahead of its first job (warmed up), unless ``warm_spark`` is
+    off or one runs; True if one was started."""
+    if not load(home, env).enabled or running(home):
+        return False
+    start(home, env, warm_up=True)
+    return True
+
+
+def start(home: Path, env: Mapping[str, str], *, warm_up: bool = False) -> None:
     """Spawn the warm Spark detached (its own session: a job's kill does not reach it).
 
     It binds its address first thing; a second one started concurrently finds the
-    address taken and exits.
+    address taken and exits. ``warm_up``: started ahead of its jobs, it runs a small
+    Spark workload before its first lease (see ``server.warm_up``).
     """
     directory = spark_dir(home)
     directory.mkdir(parents=True, exist_ok=True)
     with (directory / "warm.log").open("ab") as log:
         subprocess.Popen(
-            [sys.executable, "-m", "glue_workflow.local.spark.server", str(Path(home).resolve())],
+            [
+                sys.executable,
+                "-m",
+                "glue_workflow.local.spark.server",
+                str(Path(home).resolve()),
+                *(["--warm-up"] if warm_up else []),
+            ],
             env=dict(env),
             stdin=subprocess.DEVNULL,
             stdout=log,

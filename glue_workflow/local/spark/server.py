@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -95,6 +96,40 @@ def reset(jvm: Jvm, job_group: str) -> None:
     java.java.lang.System.setProperties(jvm.properties.clone())
 
 
+WARM_UP_GROUP = "glue-wf-warm-up"
+
+
+def warm_up(jvm: Jvm, scratch: Path) -> None:
+    """A first SparkContext and the kinds of query an ETL job runs (CSV write and read,
+    a wide aggregate, a cached join), then the same reset as after a job run: the
+    classes every job's first context loads and the planner's first JIT compilation
+    are paid here, ahead of the first run. Run only when the warm Spark is started
+    ahead of its jobs (``--warm-up``, by a local deploy)."""
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    context = SparkContext(gateway=jvm.gateway, conf=SparkConf().setAppName("glue-wf warm-up"))
+    context.setJobGroup(WARM_UP_GROUP, "glue-wf warm-up", interruptOnCancel=True)
+    spark = SparkSession(context)
+    rows = spark.range(2000).selectExpr(
+        "id", "CAST(id % 7 AS STRING) AS kind", "id * 0.5 AS value", "id % 2 = 0 AS flag"
+    )
+    path = str(scratch / "warm-up")
+    rows.write.mode("overwrite").option("header", True).csv(path)
+    read = spark.read.option("header", True).schema(rows.schema).csv(path).cache()
+    aggregates = [f"{f}({c})" for f in ("sum", "avg", "min", "max") for c in ("id", "value")]
+    aggregates += [
+        "count_if(value > 10)",
+        "collect_set(kind)",
+        "percentile_approx(value, array(0.1, 0.5, 0.9), 1000)",
+    ]
+    read.groupBy("kind", "flag").agg(*[F.expr(a) for a in aggregates]).collect()
+    read.join(rows.select("id"), "id").where("value < 100").count()
+    shutil.rmtree(path, ignore_errors=True)
+    reset(jvm, WARM_UP_GROUP)
+
+
 def shutdown(jvm: Jvm) -> None:
     """Stop the JVM: close its stdin (it exits on EOF), kill it if it lingers."""
     jvm.state = "stopped"
@@ -112,9 +147,10 @@ def shutdown(jvm: Jvm) -> None:
 
 
 class WarmSparkServer:
-    def __init__(self, home: Path, settings: WarmSpark) -> None:
+    def __init__(self, home: Path, settings: WarmSpark, *, warm_up: bool = False) -> None:
         self.home = home
         self.settings = settings
+        self.warm_up = warm_up  # the first JVM only: it was started ahead of its jobs
         self.cond = threading.Condition()
         self.jvm = Jvm()
         self.last_used = time.monotonic()
@@ -133,6 +169,17 @@ class WarmSparkServer:
                 self.cond.notify_all()
             log(jvm.error)
             return
+        if self.warm_up:
+            self.warm_up = False
+            begun = time.monotonic()
+            try:
+                warm_up(started, spark_dir(self.home) / "work")
+            except Exception as exc:  # a JVM in an unknown state: start a fresh one
+                log(f"JVM pid {started.pid} warm-up failed, replacing it: {exc}")
+                shutdown(started)
+                self.start_jvm()
+                return
+            log(f"JVM pid {started.pid} warmed up in {time.monotonic() - begun:.1f} s")
         with self.cond:
             if self.stopping:
                 shutdown(started)
@@ -270,6 +317,7 @@ def log(message: str) -> None:
 
 def main(argv: list[str]) -> int:
     home = Path(argv[0]).resolve()
+    warm = "--warm-up" in argv[1:]
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     where = address(home)
     if not where.startswith("@"):  # a socket file: stale unless a server answers on it
@@ -282,7 +330,7 @@ def main(argv: list[str]) -> int:
     except OSError:
         return 0  # another warm Spark serves this home already
     listener.listen(16)
-    server = WarmSparkServer(home, load(home))
+    server = WarmSparkServer(home, load(home), warm_up=warm)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "stopping", True))
     work = spark_dir(home) / "work"  # the JVM's working directory (spark-warehouse etc.)
     work.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,87 @@
+"""A local deploy starts the warm Spark ahead of the first run, warmed up, and the first
+job run on it sees none of the warm-up's state."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from test_warm_spark import PROBE, _seen, _wait
+
+from glue_workflow.deploy import deployer
+from glue_workflow.document import WorkflowDocument
+from glue_workflow.local.environment import job_environment
+from glue_workflow.local.spark import control
+from glue_workflow.local.spark.settings import spark_dir
+
+CLEAN = (
+    "SEEN views=[] globals=[] udfs=[] conf=unset hadoop=unset prop=unset gateway=attached sum=4950"
+)
+
+
+def _document(*commands: str) -> WorkflowDocument:
+    jobs = tuple({"Name": f"j{i}", "Command": {"Name": c}} for i, c in enumerate(commands))
+    return WorkflowDocument(workflow={"Name": "wf"}, jobs=jobs, triggers=())
+
+
+def test_only_a_workflow_with_spark_jobs_gets_its_warm_spark_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[Path] = []
+    monkeypatch.setattr(control, "prepare", lambda home, env: started.append(home) or True)
+    settings: Any = type("S", (), {"home": tmp_path / "home"})()
+    deployer.prepare_local(settings, _document("pythonshell"))
+    assert started == []
+    deployer.prepare_local(settings, _document("pythonshell", "glueetl"))
+    assert started == [(tmp_path / "home").resolve()]
+
+
+@pytest.fixture(scope="module")
+def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from glue_workflow.local import install, uninstall
+
+    home = tmp_path_factory.mktemp("prepared") / "glue-wf-home"
+    install(home)
+    try:
+        yield home
+    finally:
+        control.stop(home)
+        uninstall()
+    assert not control.running(home)
+
+
+@pytest.mark.spark
+def test_a_prepared_warm_spark_is_warmed_up_and_leaves_no_state(
+    prepared_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
+    env = job_environment(prepared_home, dict(os.environ))
+    assert control.prepare(prepared_home, env)
+    deadline = time.monotonic() + 240
+    while (control.ask(prepared_home, "status") or {}).get("state") != "ready":
+        assert time.monotonic() < deadline, "the warm Spark did not get ready"
+        time.sleep(0.2)
+    assert not control.prepare(prepared_home, env)  # one runs: nothing started
+    log = (spark_dir(prepared_home) / "warm.log").read_text()
+    assert "warmed up in" in log, log
+    assert "warm-up failed" not in log, log
+
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    glue = boto3.client("glue")
+    glue.create_job(
+        Name="probe",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        GlueVersion="5.0",
+    )
+    run = glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(glue, run)["JobRunState"] == "SUCCEEDED"
+    assert _seen(prepared_home, run) == CLEAN  # nothing of the warm-up reaches the job
+    status = control.ask(prepared_home, "status") or {}
+    assert status["runs"] == 1
