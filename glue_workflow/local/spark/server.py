@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,35 +100,44 @@ def reset(jvm: Jvm, job_group: str) -> None:
 WARM_UP_GROUP = "glue-wf-warm-up"
 
 
-def warm_up(jvm: Jvm, scratch: Path) -> None:
+def warm_up(jvm: Jvm, scratch: Path, wanted: Callable[[], bool]) -> None:
     """A first SparkContext and the kinds of query an ETL job runs (CSV write and read,
     a wide aggregate, a cached join), then the same reset as after a job run: the
     classes every job's first context loads and the planner's first JIT compilation
     are paid here, ahead of the first run. Run only when the warm Spark is started
-    ahead of its jobs (``--warm-up``, by a local deploy)."""
+    ahead of its jobs (``--warm-up``, by a local deploy); it stops between steps once
+    ``wanted()`` (a job waits for the JVM: the job's own work warms it as well)."""
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
     context = SparkContext(gateway=jvm.gateway, conf=SparkConf().setAppName("glue-wf warm-up"))
-    context.setJobGroup(WARM_UP_GROUP, "glue-wf warm-up", interruptOnCancel=True)
-    spark = SparkSession(context)
-    rows = spark.range(2000).selectExpr(
-        "id", "CAST(id % 7 AS STRING) AS kind", "id * 0.5 AS value", "id % 2 = 0 AS flag"
-    )
-    path = str(scratch / "warm-up")
-    rows.write.mode("overwrite").option("header", True).csv(path)
-    read = spark.read.option("header", True).schema(rows.schema).csv(path).cache()
-    aggregates = [f"{f}({c})" for f in ("sum", "avg", "min", "max") for c in ("id", "value")]
-    aggregates += [
-        "count_if(value > 10)",
-        "collect_set(kind)",
-        "percentile_approx(value, array(0.1, 0.5, 0.9), 1000)",
-    ]
-    read.groupBy("kind", "flag").agg(*[F.expr(a) for a in aggregates]).collect()
-    read.join(rows.select("id"), "id").where("value < 100").count()
-    shutil.rmtree(path, ignore_errors=True)
-    reset(jvm, WARM_UP_GROUP)
+    try:
+        context.setJobGroup(WARM_UP_GROUP, "glue-wf warm-up", interruptOnCancel=True)
+        spark = SparkSession(context)
+        rows = spark.range(2000).selectExpr(
+            "id", "CAST(id % 7 AS STRING) AS kind", "id * 0.5 AS value", "id % 2 = 0 AS flag"
+        )
+        path = str(scratch / "warm-up")
+        aggregates = [f"{f}({c})" for f in ("sum", "avg", "min", "max") for c in ("id", "value")]
+        aggregates += [
+            "count_if(value > 10)",
+            "collect_set(kind)",
+            "percentile_approx(value, array(0.1, 0.5, 0.9), 1000)",
+        ]
+        steps: list[Callable[[], object]] = [
+            lambda: rows.write.mode("overwrite").option("header", True).csv(path),
+            lambda: spark.read.option("header", True).schema(rows.schema).csv(path).cache().count(),
+            lambda: rows.groupBy("kind", "flag").agg(*[F.expr(a) for a in aggregates]).collect(),
+            lambda: rows.join(rows.select("id"), "id").where("value < 100").count(),
+        ]
+        for step in steps:
+            if wanted():
+                break
+            step()
+    finally:
+        shutil.rmtree(scratch / "warm-up", ignore_errors=True)
+        reset(jvm, WARM_UP_GROUP)
 
 
 def shutdown(jvm: Jvm) -> None:
@@ -151,6 +161,7 @@ class WarmSparkServer:
         self.home = home
         self.settings = settings
         self.warm_up = warm_up  # the first JVM only: it was started ahead of its jobs
+        self.wanted = threading.Event()  # a lease waits for the JVM: cut the warm-up short
         self.cond = threading.Condition()
         self.jvm = Jvm()
         self.last_used = time.monotonic()
@@ -173,7 +184,7 @@ class WarmSparkServer:
             self.warm_up = False
             begun = time.monotonic()
             try:
-                warm_up(started, spark_dir(self.home) / "work")
+                warm_up(started, spark_dir(self.home) / "work", self.wanted.is_set)
             except Exception as exc:  # a JVM in an unknown state: start a fresh one
                 log(f"JVM pid {started.pid} warm-up failed, replacing it: {exc}")
                 shutdown(started)
@@ -192,6 +203,7 @@ class WarmSparkServer:
     def lease(self, conn: socket.socket, request: dict[str, Any]) -> None:
         group = str(request.get("job_run_id") or "glue-wf")
         deadline = time.monotonic() + LEASE_WAIT_SECONDS
+        self.wanted.set()
         with self.cond:
             while self.jvm.state in ("starting", "resetting") and not self.stopping:
                 if not self.cond.wait(max(0.0, deadline - time.monotonic())):
