@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,21 +48,6 @@ if "--sleep" in sys.argv:
     print("LONG JOB STARTED", flush=True)
     spark.range(10**12).selectExpr("sum(id * id)").collect()
 """
-
-
-@pytest.fixture(scope="module")
-def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One local home (and so one warm Spark) for the module: its JVM starts once."""
-    from glue_workflow.local import install, uninstall
-
-    home = tmp_path_factory.mktemp("warm") / "glue-wf-home"
-    install(home)
-    try:
-        yield home
-    finally:
-        control.stop(home)  # no JVM left behind
-        uninstall()
-    assert not control.running(home)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,33 +40,19 @@ def test_only_a_workflow_with_spark_jobs_gets_its_warm_spark_started(
     assert started == [(tmp_path / "home").resolve()]
 
 
-@pytest.fixture(scope="module")
-def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from glue_workflow.local import install, uninstall
-
-    home = tmp_path_factory.mktemp("prepared") / "glue-wf-home"
-    install(home)
-    try:
-        yield home
-    finally:
-        control.stop(home)
-        uninstall()
-    assert not control.running(home)
-
-
 @pytest.mark.spark
 def test_a_prepared_warm_spark_is_warmed_up_and_leaves_no_state(
-    prepared_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
-    env = job_environment(prepared_home, dict(os.environ))
-    assert control.prepare(prepared_home, env)
+    env = job_environment(warm_home, dict(os.environ))
+    assert control.prepare(warm_home, env)
     deadline = time.monotonic() + 240
-    while (control.ask(prepared_home, "status") or {}).get("state") != "ready":
+    while (control.ask(warm_home, "status") or {}).get("state") != "ready":
         assert time.monotonic() < deadline, "the warm Spark did not get ready"
         time.sleep(0.2)
-    assert not control.prepare(prepared_home, env)  # one runs: nothing started
-    log = (spark_dir(prepared_home) / "warm.log").read_text()
+    assert not control.prepare(warm_home, env)  # one runs: nothing started
+    log = (spark_dir(warm_home) / "warm.log").read_text()
     assert "warmed up in" in log, log
     assert "warm-up failed" not in log, log
 
@@ -82,6 +67,6 @@ def test_a_prepared_warm_spark_is_warmed_up_and_leaves_no_state(
     )
     run = glue.start_job_run(JobName="probe")["JobRunId"]
     assert _wait(glue, run)["JobRunState"] == "SUCCEEDED"
-    assert _seen(prepared_home, run) == CLEAN  # nothing of the warm-up reaches the job
-    status = control.ask(prepared_home, "status") or {}
+    assert _seen(warm_home, run) == CLEAN  # nothing of the warm-up reaches the job
+    status = control.ask(warm_home, "status") or {}
     assert status["runs"] == 1

@@ -11,7 +11,6 @@ import base64
 import json
 import os
 import re
-import select
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -378,20 +377,10 @@ LONG_POLL_SECONDS = 0.25
 
 def await_worker(record: dict[str, Any], status_key: str, seconds: float) -> bool:
     """Block until the worker of an active job ends or ``seconds`` pass; True if it ended
-    (or was not running). Waits on a pidfd: no polling."""
+    (or was not running)."""
     if record[status_key] not in ACTIVE_JOB:
         return True
-    pid = record.get("_pid")
-    if not pid or not procs.alive(pid, record.get("_token")):
-        return True
-    try:
-        fd = os.pidfd_open(pid)
-    except OSError:  # gone meanwhile, or no pidfd (Linux < 5.3)
-        return True
-    try:
-        return bool(select.select([fd], [], [], seconds)[0])
-    finally:
-        os.close(fd)
+    return procs.wait_ended(record.get("_pid"), record.get("_token"), seconds)
 
 
 def start_job(

@@ -12,7 +12,6 @@ import argparse
 import contextlib
 import json
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -98,7 +97,8 @@ def upload(home: LocalHome, outputs: list[dict[str, Any]], root: Path) -> None:
 
 class ClaimedScript:
     """The script run by a claimed spare (``spare_worker``), which is not this process's
-    child: its end is seen through a pidfd, its exit status in the spare's exit file."""
+    child: its end is seen through a pidfd (``procs.wait_ended``), its exit status in
+    the spare's exit file."""
 
     def __init__(self, pid: int, token: str, exit_file: Path) -> None:
         self.pid = pid
@@ -112,17 +112,7 @@ class ClaimedScript:
         return self.returncode
 
     def wait(self) -> int:
-        try:
-            fd = os.pidfd_open(self.pid)
-        except OSError:  # gone already, or no pidfd (Linux < 5.3): look every 50 ms
-            while self.poll() is None:
-                time.sleep(0.05)
-            return int(self.returncode or 0)
-        try:
-            while not select.select([fd], [], [])[0]:
-                pass
-        finally:
-            os.close(fd)
+        procs.wait_ended(self.pid, self.token, None)
         self._collect()
         return int(self.returncode or 0)
 
@@ -253,9 +243,8 @@ def main(argv: list[str] | None = None) -> int:
         timer.start()
         child.wait()  # no polling: the job ends the moment the script does
         timer.cancel()
-    spares.ensure(
-        home, "worker", when_empty=True
-    )  # warm starts for the next jobs, now the script is done
+    # warm starts for the next jobs, now the script is done
+    spares.ensure(home, "worker", when_empty=True)
     code = child.returncode
     if state["stopped"]:
         message = (

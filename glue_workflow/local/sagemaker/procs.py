@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -94,6 +95,28 @@ def alive(pid: int | None, token: str | None) -> bool:
     except OSError:
         return False
     return True
+
+
+def wait_ended(pid: int | None, token: str | None, timeout: float | None) -> bool:
+    """Block until the process ends or ``timeout`` seconds pass (None: no limit); True
+    if it ended (or was not running). On a pidfd, which also works for a process that
+    is not this one's child; without pidfds (Linux < 5.3), a look every 50 ms."""
+    if not alive(pid, token):
+        return True
+    assert pid is not None
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while alive(pid, token):
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+        return True
+    try:
+        return bool(select.select([fd], [], [], timeout)[0])
+    finally:
+        os.close(fd)
 
 
 def _exited(pid: int) -> bool:

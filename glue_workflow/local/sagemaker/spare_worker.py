@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import os
 import runpy
 import subprocess
@@ -106,9 +105,7 @@ def do(work: dict[str, Any], token: str, started_with: dict[str, str]) -> int:
 
 def _record_exit(work: dict[str, Any], code: int) -> None:
     if work.get("exit_file"):
-        path = Path(work["exit_file"])
-        path.with_name(path.name + ".partial").write_text(json.dumps({"code": code}))
-        path.with_name(path.name + ".partial").replace(path)
+        spares.write_json(Path(work["exit_file"]), {"code": code})
 
 
 def main(argv: list[str] | None = None) -> int:

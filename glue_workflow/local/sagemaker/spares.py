@@ -85,10 +85,11 @@ def ensure(home: LocalHome, pool: str = "endpoint", *, when_empty: bool = False)
                 token=token,
                 log_path=logs / "_spares" / f"{token}.log",
             )
-            _listing(folder / f"{token}.starting", {"pid": pid, "token": token})
+            write_json(folder / f"{token}.starting", {"pid": pid, "token": token})
 
 
-def _listing(path: Path, info: dict[str, Any]) -> None:
+def write_json(path: Path, info: dict[str, Any]) -> None:
+    """Write ``info`` to ``path`` whole or not at all (readers never see half of it)."""
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(info))
     partial.replace(path)
@@ -96,9 +97,7 @@ def _listing(path: Path, info: dict[str, Any]) -> None:
 
 def announce(folder: Path, token: str) -> None:
     """In the spare, first thing: say it is starting (``ensure`` starts no second one)."""
-    partial = folder / f"{token}.starting.partial"
-    partial.write_text(json.dumps({"pid": os.getpid(), "token": token}))
-    partial.replace(folder / f"{token}.starting")
+    write_json(folder / f"{token}.starting", {"pid": os.getpid(), "token": token})
 
 
 def claim(
@@ -181,9 +180,7 @@ def wait_for_work(folder: Path, token: str) -> dict[str, Any] | None:
         fifo.unlink()
     os.mkfifo(fifo, 0o600)
     fd = os.open(fifo, os.O_RDWR)  # a writer of its own: no EOF while nobody writes
-    partial = folder / f"{token}.json.partial"
-    partial.write_text(json.dumps({"pid": os.getpid(), "token": token, "fifo": str(fifo)}))
-    partial.replace(listed)
+    write_json(listed, {"pid": os.getpid(), "token": token, "fifo": str(fifo)})
     (folder / f"{token}.starting").unlink(missing_ok=True)
     deadline = time.monotonic() + SPARE_IDLE
     data = b""

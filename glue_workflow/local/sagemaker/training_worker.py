@@ -318,10 +318,8 @@ def main(argv: list[str] | None = None) -> int:
         import xgboost  # noqa: F401
     try:
         return job.run()
-    finally:
-        spares.ensure(
-            job.home, "worker", when_empty=True
-        )  # warm starts for the next jobs, now this one is done
+    finally:  # warm starts for the next jobs, now this one is done
+        spares.ensure(job.home, "worker", when_empty=True)
 
 
 if __name__ == "__main__":
