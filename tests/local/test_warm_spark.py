@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,20 @@ spark.udf.register("leaky_udf", lambda x: x)
 spark.conf.set("spark.glue_wf.leak", "yes")
 sc._jsc.hadoopConfiguration().set("glue.wf.leak", "yes")
 sc._jvm.java.lang.System.setProperty("glue.wf.leak", "yes")
+# generated code: compiled by the first run on a JVM, reused by the next (not the jars)
+from awsglue import _warm
+from glue_workflow.local.spark.server import _local_executor
+
+shared = _warm.context_started()
+metric = sc._jvm.org.apache.spark.metrics.source.CodegenMetrics.METRIC_COMPILATION_TIME()
+before = metric.getCount()
+spark.range(1000).selectExpr("id * 3 AS x").where("x % 7 = 1").groupBy().sum().first()
+loader = _local_executor(sc._jvm).defaultSessionState().urlClassLoader()
+print(f"CODE shared={shared} compiled={metric.getCount() - before} jars={len(loader.getURLs())}")
+if "--jar" in sys.argv:
+    sc._jsc.sc().addJar(sys.argv[sys.argv.index("--jar") + 1])
+    spark.range(4).repartition(2).count()
+    print(f"JAR jars={len(loader.getURLs())}")
 if "--sleep" in sys.argv:
     print("LONG JOB STARTED", flush=True)
     spark.range(10**12).selectExpr("sum(id * id)").collect()
@@ -104,6 +119,37 @@ def test_runs_share_the_jvm_but_no_state(warm_glue: Any, warm_home: Path) -> Non
     assert _seen(warm_home, second) == clean
     after = _ready(warm_home)
     assert (after["jvm_pid"], after["runs"]) == (before["jvm_pid"], before["runs"] + 1)
+
+
+def _line(home: Path, run_id: str, start: str) -> str:
+    log = job_log_path(home, run_id).read_text()
+    return next(line for line in log.splitlines() if line.startswith(start))
+
+
+def test_runs_share_generated_code_but_no_jars(
+    warm_glue: Any, warm_home: Path, tmp_path: Path
+) -> None:
+    jar = tmp_path / "empty.jar"
+    with zipfile.ZipFile(jar, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n")
+    lines = []
+    for arguments in ({}, {}, {"--jar": str(jar)}, {}, {}):
+        run_id = warm_glue.start_job_run(JobName="probe", Arguments=arguments)["JobRunId"]
+        assert _wait(warm_glue, run_id)["JobRunState"] == "SUCCEEDED"
+        lines.append(_line(warm_home, run_id, "CODE"))
+        if arguments:
+            # the jar reached the run's tasks' class loader...
+            assert _line(warm_home, run_id, "JAR") == "JAR jars=1"
+    # ...and not the next run's; the query's code compiled once is reused
+    assert lines[1:] == [
+        "CODE shared=shared compiled=0 jars=0",
+        "CODE shared=shared compiled=0 jars=0",
+        lines[3],
+        "CODE shared=shared compiled=0 jars=0",
+    ]
+    assert lines[3].startswith("CODE shared=shared compiled=")
+    assert lines[3].endswith("jars=0")
+    assert lines[0].startswith("CODE shared=shared")
 
 
 def test_a_killed_job_has_its_spark_work_cancelled(warm_glue: Any, warm_home: Path) -> None:

@@ -6,10 +6,12 @@ port and secret; it ends when the job's connection closes, however the job ended
 this run's job group is cancelled, its ``SparkContext`` stopped (cancelling the rest of
 its work, dropping its temp views, cached tables, UDFs, conf and Hadoop settings), the
 default/active sessions cleared, Hadoop's FileSystem cache closed and the JVM's system
-properties restored, so nothing of one run reaches the next. The JVM is replaced after
-``RUNS_PER_JVM`` runs or if it died; the process exits after ``idle_seconds`` unused, on
-``stop`` or on SIGTERM, and its JVM with it (the JVM also exits when this process dies:
-it watches the stdin pipe PySpark gives it).
+properties restored, so nothing of one run reaches the next. What runs share is Spark's
+cache of compiled generated code: each run's tasks get the same (empty) class loader
+(``share_code_cache``), so a query an earlier run compiled is not compiled again. The
+JVM is replaced after ``RUNS_PER_JVM`` runs or if it died; the process exits after
+``idle_seconds`` unused, on ``stop`` or on SIGTERM, and its JVM with it (the JVM also
+exits when this process dies: it watches the stdin pipe PySpark gives it).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Jvm:
     runs: int = 0
     properties: Any = None
     holder: dict[str, Any] = field(default_factory=dict)
+    code_loader: Any = None  # the class loader the runs' tasks share (share_code_cache)
 
     @property
     def pid(self) -> int | None:
@@ -80,6 +83,61 @@ def prepare(jvm: Jvm, request: dict[str, Any]) -> None:
     system = jvm.gateway.jvm.java.lang.System
     for name, value in (request.get("env") or {}).items():
         system.setProperty(f"spark.executorEnv.{name}", str(value))
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A private field of a JVM object (Spark keeps what is needed here private)."""
+    declared = obj.getClass().getDeclaredField(name)
+    declared.setAccessible(True)
+    return declared.get(obj)
+
+
+LOCAL_ENDPOINT = "org.apache.spark.scheduler.local.LocalEndpoint"
+
+
+def _local_executor(java: Any) -> Any:
+    """The executor of the active local-mode SparkContext, or None."""
+    env = java.org.apache.spark.SparkEnv.get()
+    if env is None:
+        return None
+    endpoints = _field(_field(env.rpcEnv(), "dispatcher"), "endpointRefs")
+    for endpoint in endpoints.keySet().toArray():
+        if endpoint.getClass().getName() == LOCAL_ENDPOINT:
+            return _field(endpoint, f"{LOCAL_ENDPOINT.replace('.', '$')}$$executor")
+    return None
+
+
+def share_code_cache(jvm: Jvm) -> bool:
+    """Give the leased run's tasks the class loader earlier runs' tasks had.
+
+    Spark caches the classes it compiles from generated code by (the compiling
+    thread's context class loader, code). Each SparkContext's executor has a class
+    loader of its own, so every run compiled its queries' code again (Janino), and the
+    JIT compiled the new classes again: about a second and several CPU seconds a run
+    of the shipped ETL. Tasks of each run now use one shared, empty class loader. A run
+    whose tasks add jars to it (``--extra-jars``) gets it dropped at its release
+    (``release_code_cache``). False when there is nothing to share (not local mode, or
+    the run's loader already holds jars)."""
+    java = jvm.gateway.jvm
+    executor = _local_executor(java)
+    if executor is None:
+        return False
+    state = executor.defaultSessionState()
+    own = state.urlClassLoader()
+    if len(own.getURLs()) or state.replClassLoader() != own:
+        return False
+    if jvm.code_loader is None:
+        urls = jvm.gateway.new_array(java.java.net.URL, 0)
+        jvm.code_loader = java.org.apache.spark.util.MutableURLClassLoader(urls, own.getParent())
+    getattr(state, "urlClassLoader_$eq")(jvm.code_loader)
+    getattr(state, "replClassLoader_$eq")(jvm.code_loader)
+    return True
+
+
+def release_code_cache(jvm: Jvm) -> None:
+    """Drop the shared loader if the run added jars to it: none reach the next run."""
+    if jvm.code_loader is not None and len(jvm.code_loader.getURLs()):
+        jvm.code_loader = None
 
 
 def reset(jvm: Jvm, job_group: str) -> None:
@@ -114,6 +172,7 @@ def warm_up(jvm: Jvm, scratch: Path, wanted: Callable[[], bool]) -> None:
     context = SparkContext(gateway=jvm.gateway, conf=SparkConf().setAppName("glue-wf warm-up"))
     try:
         context.setJobGroup(WARM_UP_GROUP, "glue-wf warm-up", interruptOnCancel=True)
+        share_code_cache(jvm)
         spark = SparkSession(context)
         rows = spark.range(2000).selectExpr(
             "id", "CAST(id % 7 AS STRING) AS kind", "id * 0.5 AS value", "id % 2 = 0 AS flag"
@@ -222,12 +281,22 @@ class WarmSparkServer:
             answer(conn, {"port": params.port, "secret": params.auth_token, "pid": jvm.pid})
             log(f"JVM pid {jvm.pid} leased to {group} (pid {request.get('pid')})")
             conn.settimeout(None)
-            while conn.recv(4096):  # until the job's process closes it, however it ends
-                pass
+            # until the job's process closes it, however it ends; it says "context"
+            # once its SparkContext is up, and waits for the answer
+            while data := conn.recv(4096):
+                if b"context" in data:
+                    conn.sendall(b"shared\n" if self.context_started(jvm) else b"own\n")
         except OSError:
             pass
         finally:
             self.release(jvm, group)
+
+    def context_started(self, jvm: Jvm) -> bool:
+        try:
+            return share_code_cache(jvm)
+        except Exception as exc:  # a missed cache only costs time
+            log(f"JVM pid {jvm.pid}: generated code not shared with this run: {exc}")
+            return False
 
     def release(self, jvm: Jvm, group: str) -> None:
         with self.cond:
@@ -236,6 +305,7 @@ class WarmSparkServer:
         if healthy:
             try:
                 reset(jvm, group)
+                release_code_cache(jvm)
             except Exception as exc:
                 log(f"JVM pid {jvm.pid} reset failed, replacing it: {exc}")
                 healthy = False

@@ -107,6 +107,33 @@ def attach_before_pyspark() -> None:
         sys.meta_path.insert(0, _AttachOnImport())
 
 
+ANSWER_SECONDS = 10.0
+
+
+def context_started() -> str:
+    """Tell the warm Spark this run's SparkContext is up, before its first task: the
+    tasks then use the class loader of earlier runs' tasks, and with it the code Spark
+    generated and compiled for them. The answer: "shared", "own" (not attached, or
+    nothing to share)."""
+    if _lease is None:
+        return "own"
+    answer = b""
+    try:
+        _lease.settimeout(ANSWER_SECONDS)
+        _lease.sendall(b"context\n")
+        while not answer.endswith(b"\n"):
+            chunk = _lease.recv(64)
+            if not chunk:
+                break
+            answer += chunk
+    except OSError:
+        return "own"
+    finally:
+        with contextlib.suppress(OSError):
+            _lease.settimeout(None)
+    return "shared" if answer.strip() == b"shared" else "own"
+
+
 def job_group() -> str | None:
     """The Spark job group of this run when attached (cancelled when the run ends)."""
     return _job_group

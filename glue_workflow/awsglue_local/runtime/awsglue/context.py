@@ -111,6 +111,7 @@ class GlueContext(SQLContext):
         if group is not None:
             # the warm Spark cancels this group when the run ends (stop, timeout, kill)
             sparkContext.setJobGroup(group, "glue-wf job run", interruptOnCancel=True)
+            _warm.context_started()
         self._glue_logger = GlueLogger()
         self.spark_session = session
         self.create_dynamic_frame = DynamicFrameReader(self)
