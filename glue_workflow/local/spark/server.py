@@ -278,7 +278,12 @@ class WarmSparkServer:
         try:
             prepare(jvm, request)
             params = jvm.gateway.java_parameters
-            answer(conn, {"port": params.port, "secret": params.auth_token, "pid": jvm.pid})
+            # "code_cache": this server answers the job's "context" (a job started by an
+            # older server's engine asks nothing)
+            answer(
+                conn,
+                {"port": params.port, "secret": params.auth_token, "pid": jvm.pid, "code_cache": 1},
+            )
             log(f"JVM pid {jvm.pid} leased to {group} (pid {request.get('pid')})")
             conn.settimeout(None)
             # until the job's process closes it, however it ends; it says "context"

@@ -28,6 +28,7 @@ LEASE_SECONDS = 180.0  # its JVM may still be starting, or resetting after the l
 
 _lease: socket.socket | None = None
 _job_group: str | None = None
+_offers: dict[str, bool] = {}  # what the lease's warm Spark does: "code_cache"
 
 
 def _job_run_id(argv: list[str]) -> str:
@@ -86,6 +87,7 @@ def attach() -> None:
     os.environ["PYSPARK_GATEWAY_PORT"] = str(answer["port"])
     os.environ["PYSPARK_GATEWAY_SECRET"] = str(answer["secret"])
     _lease, _job_group = sock, run_id
+    _offers["code_cache"] = bool(answer.get("code_cache"))
     _say(f"Spark job attached to the warm Spark (JVM pid {answer.get('pid')})")
 
 
@@ -115,7 +117,7 @@ def context_started() -> str:
     tasks then use the class loader of earlier runs' tasks, and with it the code Spark
     generated and compiled for them. The answer: "shared", "own" (not attached, or
     nothing to share)."""
-    if _lease is None:
+    if _lease is None or not _offers.get("code_cache"):
         return "own"
     answer = b""
     try:
