@@ -109,6 +109,36 @@ def test_python_shell_job_imports_the_job_library_only_from_the_uploaded_wheel(
     assert "ImportError: cannot import name 'compiler' from 'glue_workflow'" in log
 
 
+EXITS = """
+import atexit, sys, threading, time
+atexit.register(lambda: print("atexit ran", flush=True))
+def late():
+    time.sleep(0.3)
+    print("thread finished", flush=True)
+threading.Thread(target=late).start()
+print("script ends", flush=True)
+sys.exit({code})
+"""
+
+
+@pytest.mark.parametrize("warm", [False, True])
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [("3", 3, []), ("None", 0, []), ("'bad input'", 1, ["bad input"])],
+)
+def test_a_shell_job_exits_as_python_does_cold_or_warm(
+    local_home: Path, warm: bool, code: str, status: int, message: list[str]
+) -> None:
+    """sys.exit's message, non-daemon threads joined, atexit, then the status (a spare
+    skips only the interpreter's teardown)."""
+    exit_code, log = _run_shell_job(
+        local_home, EXITS.format(code=code), f"jr_exit_{status}_{warm}", warm=warm
+    )
+    assert exit_code == status, log
+    lines = [line for line in log.strip().splitlines() if not line.startswith("glue-wf:")]
+    assert lines == ["script ends", *message, "thread finished", "atexit ran"]
+
+
 def _bare_python(tmp_path: Path) -> tuple[Path, str]:
     """A fresh virtualenv without pip and only boto3 (and its dependencies) on its path."""
     env_dir = tmp_path / "bare"

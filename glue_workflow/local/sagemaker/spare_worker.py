@@ -22,14 +22,16 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import runpy
 import subprocess
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.local.glue.shellsite.glue_wf_shell_spare import INTERPRETER_START
+from glue_workflow.local.glue.shellsite.glue_wf_shell_spare import (
+    INTERPRETER_START,
+    exit_now,
+    run_main,
+)
 from glue_workflow.local.sagemaker import procs, spares
 
 # Read once, when an interpreter or a native library starts.
@@ -61,17 +63,7 @@ def _run_script(work: dict[str, Any]) -> int:
     os.chdir(work["cwd"])
     sys.argv = [script, *work["args"]]
     sys.path[0] = os.path.dirname(os.path.abspath(script))  # as `python script.py` sets it
-    try:
-        runpy.run_path(script, run_name="__main__")
-    except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return int(exc.code or 0)
-        print(exc.code, file=sys.stderr)
-        return 1
-    except BaseException:
-        traceback.print_exc()
-        return 1
-    return 0
+    return run_main(script)
 
 
 def _in_new_interpreter(work: dict[str, Any], token: str) -> int:
@@ -128,4 +120,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())  # with numpy, xgboost and pandas loaded, a full teardown takes long
