@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from glue_workflow.cli import SECTIONS, cli
@@ -66,3 +69,32 @@ def test_target_options_reach_the_aws_settings(monkeypatch: Any) -> None:
         "dev",
         "http://127.0.0.1:5000",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "stream", "text"),
+    [
+        (["--help"], 0, "stdout", "Usage: glue-wf"),
+        (["no-such-command"], 2, "stderr", "No such command 'no-such-command'"),
+        (["status", "--target", "nowhere"], 2, "stderr", "'nowhere' is not one of"),
+    ],
+)
+def test_the_console_script_exits_with_mains_status_and_output(
+    args: list[str], status: int, stream: str, text: str
+) -> None:
+    """``run`` skips the interpreter's teardown: the status and output must be main's."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.argv[0] = 'glue-wf'; from glue_workflow.cli import run; run()",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == status, result.stderr
+    assert text in getattr(result, stream)

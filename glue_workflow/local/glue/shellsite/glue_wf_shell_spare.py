@@ -96,14 +96,19 @@ def run_main(script: str) -> int:
     try:
         runpy.run_path(script, run_name="__main__")
     except SystemExit as exc:
-        if exc.code is None or isinstance(exc.code, int):
-            return exc.code or 0
-        print(exc.code, file=sys.stderr)
-        return 1
+        return exit_status(exc)
     except BaseException:  # uncaught: printed, status 1, as python does
         sys.excepthook(*sys.exc_info())
         return 1
     return 0
+
+
+def exit_status(exc: SystemExit) -> int:
+    """The status an uncaught ``SystemExit`` exits with (a message is printed, status 1)."""
+    if exc.code is None or isinstance(exc.code, int):
+        return int(exc.code or 0)
+    print(exc.code, file=sys.stderr)
+    return 1
 
 
 def exit_now(code: int) -> None:
