@@ -157,6 +157,9 @@ def main() -> int:
         return 1
     home = Path(tempfile.mkdtemp(prefix="glue-wf-bench-"))
     env = {**os.environ, "GLUE_WF_HOME": str(home), "GLUE_WF_TARGET": "local"}
+    # as installed: Python's bytecode cache on (a source checkout run with
+    # PYTHONDONTWRITEBYTECODE set compiles every glue-wf module in every process)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["GLUE_WF_WARM_SPARK"] = "0" if args.no_warm_spark else "1"
     from glue_workflow.aws.clients import client
     from glue_workflow.config import load_settings

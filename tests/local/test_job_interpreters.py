@@ -256,3 +256,30 @@ def test_a_training_job_started_from_a_bare_python_runs_under_the_project_interp
         """,
     )
     assert status == ["Completed", None]  # the worker needs XGBoost: the project's Python
+
+
+def test_back_to_back_shell_jobs_both_find_a_ready_spare(local_home: Path) -> None:
+    script = _put(local_home, "scripts/spare.py", b'print(open("/proc/self/cmdline", "rb").read())')
+    job = {
+        "Name": "wf-job",
+        "Command": {"Name": "pythonshell", "PythonVersion": "3.9", "ScriptLocation": script},
+    }
+    gateway = "http://127.0.0.1:9/unused"
+    spares = ShellSpares(local_home / "spares.log")
+    shell = shell_python("3.9").executable
+    spares.start(shell, shell_spare_environment(job_environment(local_home), gateway))
+    assert spares.wait_ready(shell, 120)
+    procs = [
+        start_job_process(
+            LocalHome(local_home),
+            JobLaunch(job_run_id=run_id, job=job, arguments={"--JOB_NAME": "wf-job"}),
+            job_environment(local_home),
+            gateway=lambda: gateway,
+            spares=spares,
+        )
+        for run_id in ("jr_first", "jr_second")
+    ]
+    assert [proc.wait(timeout=120) for proc in procs] == [0, 0]
+    spares.stop()
+    for run_id in ("jr_first", "jr_second"):
+        assert "glue_wf_shell_spare" in job_log_path(local_home, run_id).read_text()

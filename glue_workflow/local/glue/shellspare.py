@@ -1,13 +1,14 @@
-"""A warm Python shell interpreter per executor, for its next Python shell job.
+"""Warm Python shell interpreters per executor, for its next Python shell jobs.
 
 Most of a Python shell job's start is importing boto3 and parsing the service models
-of its first clients (about 0.2 s on Glue's Python 3.9). The executor keeps one
-interpreter per shell version that has done that (``shellsite/glue_wf_shell_spare.py``,
-with the job's site hook and gateway) and hands the next job to it. The spare is this
-executor's child, started in its own session like a job process: the job run's
-process is that ``Popen``, so exit status, stop, timeout and kill work as for a
-job started cold. A job goes to a spare only once the spare says it is ready;
-otherwise it starts cold (a burst of jobs never waits behind a warming spare).
+of its first clients (about 0.2 s on Glue's Python 3.9). The executor keeps
+``SPARES_PER_INTERPRETER`` interpreters per shell version that have done that
+(``shellsite/glue_wf_shell_spare.py``, with the job's site hook and gateway) and hands
+the next job to a ready one. A spare is this executor's child, started in its own
+session like a job process: the job run's process is that ``Popen``, so exit status,
+stop, timeout and kill work as for a job started cold. A job goes to a spare only once
+the spare says it is ready; otherwise it starts cold (a burst of jobs never waits
+behind a warming spare).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from pathlib import Path
 
 SPARE_SCRIPT = Path(__file__).resolve().parent / "shellsite" / "glue_wf_shell_spare.py"
 READY_FD_ENV = "GLUE_WF_SHELL_SPARE_FD"
+# A spare takes 0.3-0.5 s to get ready: with two, a job that follows a short one (a
+# gate: 0.1 s) still finds one ready.
+SPARES_PER_INTERPRETER = 2
 
 
 @dataclass
@@ -43,21 +47,32 @@ class _Spare:
 
 
 class ShellSpares:
-    """Spare shell interpreters of one executor, one per interpreter path."""
+    """Spare shell interpreters of one executor, ``SPARES_PER_INTERPRETER`` per
+    interpreter path."""
 
     def __init__(self, log_path: Path) -> None:
         self.log_path = log_path
-        self.waiting: dict[str, _Spare] = {}
+        self.waiting: dict[str, list[_Spare]] = {}
         self.lock = threading.Lock()  # the executor's loop and its gateway-prepare thread
 
     def start(self, executable: str, env: Mapping[str, str]) -> None:
-        """Start a spare for ``executable`` unless one is waiting (``env``: the shell's
+        """Start spares for ``executable`` up to the pool's size (``env``: the shell's
         environment without any job's own ``--extra-py-files``)."""
         with self.lock:
-            if executable not in self.waiting:
-                self._start(executable, env)
+            self._fill(executable, env)
 
-    def _start(self, executable: str, env: Mapping[str, str]) -> None:
+    def _fill(self, executable: str, env: Mapping[str, str]) -> None:
+        pool = self.waiting.setdefault(executable, [])
+        for dead in [spare for spare in pool if spare.proc.poll() is not None]:
+            dead.close()
+            pool.remove(dead)
+        while len(pool) < SPARES_PER_INTERPRETER:
+            spare = self._start(executable, env)
+            if spare is None:
+                return
+            pool.append(spare)
+
+    def _start(self, executable: str, env: Mapping[str, str]) -> _Spare | None:
         read, write = os.pipe()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -73,27 +88,28 @@ class ShellSpares:
                 )
         except OSError:
             os.close(read)
-            return
+            return None
         finally:
             os.close(write)
-        self.waiting[executable] = _Spare(proc, read, dict(env))
+        return _Spare(proc, read, dict(env))
 
     def wait_ready(self, executable: str, timeout: float) -> bool:
-        """True once the spare of ``executable`` is ready (within ``timeout`` seconds)."""
-        spare = self.waiting.get(executable)
-        return spare is not None and spare.ready(timeout)
+        """True once every spare of ``executable`` is ready (within ``timeout`` seconds)."""
+        pool = self.waiting.get(executable) or []
+        return bool(pool) and all(spare.ready(timeout) for spare in pool)
 
     def take(
         self, executable: str, argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path
     ) -> subprocess.Popen[bytes] | None:
-        """The ready spare of ``executable``, now running ``argv`` (script first); None
+        """A ready spare of ``executable``, now running ``argv`` (script first); None
         when none is ready (the caller starts the job cold)."""
         with self.lock:
-            spare = self.waiting.get(executable)
-            if spare is None or not spare.ready():
+            pool = self.waiting.get(executable) or []
+            spare = next((s for s in pool if s.ready()), None)
+            if spare is None:
                 return None
-            del self.waiting[executable]
-            self._start(executable, spare.env)  # for the job after this one
+            pool.remove(spare)
+            self._fill(executable, spare.env)  # for the jobs after this one
         spare.close()
         work = {"argv": list(argv), "cwd": str(cwd), "env": dict(env), "log": str(log)}
         assert spare.proc.stdin is not None
@@ -108,7 +124,8 @@ class ShellSpares:
         """End the waiting spares: EOF on their stdin, and each exits at once (not waited
         for: the executor is about to exit, and init reaps them)."""
         with self.lock:
-            spares, self.waiting = list(self.waiting.values()), {}
+            spares = [spare for pool in self.waiting.values() for spare in pool]
+            self.waiting = {}
         for spare in spares:
             spare.close()
             with contextlib.suppress(OSError):
