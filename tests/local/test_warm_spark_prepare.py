@@ -68,5 +68,8 @@ def test_a_prepared_warm_spark_is_warmed_up_and_leaves_no_state(
     run = glue.start_job_run(JobName="probe")["JobRunId"]
     assert _wait(glue, run)["JobRunState"] == "SUCCEEDED"
     assert _seen(warm_home, run) == CLEAN  # nothing of the warm-up reaches the job
-    status = control.ask(warm_home, "status") or {}
+    deadline = time.monotonic() + 120
+    while (status := control.ask(warm_home, "status") or {}).get("state") != "ready":
+        assert time.monotonic() < deadline, status  # the run's reset follows its exit
+        time.sleep(0.1)
     assert status["runs"] == 1

@@ -93,6 +93,7 @@ def _field(obj: Any, name: str) -> Any:
 
 
 LOCAL_ENDPOINT = "org.apache.spark.scheduler.local.LocalEndpoint"
+SHARED_LOADER = "org.apache.spark.util.MutableURLClassLoader"
 
 
 def _local_executor(java: Any) -> Any:
@@ -124,9 +125,11 @@ def share_code_cache(jvm: Jvm) -> bool:
         return False
     state = executor.defaultSessionState()
     own = state.urlClassLoader()
-    if len(own.getURLs()) or state.replClassLoader() != own:
+    # a child-first loader (spark.executor.userClassPathFirst) or a REPL's: left alone
+    plain = own.getClass().getName() == SHARED_LOADER
+    if not plain or len(own.getURLs()) or state.replClassLoader() != own:
         return False
-    if jvm.code_loader is None:
+    if jvm.code_loader is None or jvm.code_loader.getParent() != own.getParent():
         urls = jvm.gateway.new_array(java.java.net.URL, 0)
         jvm.code_loader = java.org.apache.spark.util.MutableURLClassLoader(urls, own.getParent())
     getattr(state, "urlClassLoader_$eq")(jvm.code_loader)
