@@ -23,6 +23,9 @@ if use_local_runtime() and str(RUNTIME_DIR) not in sys.path:
 os.environ["GLUE_WF_WARM_SPARK"] = "0"
 # Likewise a spare endpoint server per home (tests/local/sagemaker turns it on).
 os.environ["GLUE_WF_ENDPOINT_SPARE"] = "0"
+# No Spark class archive in the user's cache (tests/local/test_spark_classcache.py
+# writes and uses one of its own).
+os.environ["GLUE_WF_SPARK_CDS_DIR"] = "off"
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +50,7 @@ def _aws_isolation(
     # behind; tests/local/test_warm_spark.py turns it on and stops it.
     monkeypatch.setenv("GLUE_WF_WARM_SPARK", "0")
     monkeypatch.setenv("GLUE_WF_ENDPOINT_SPARE", "0")
+    monkeypatch.setenv("GLUE_WF_SPARK_CDS_DIR", "off")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")

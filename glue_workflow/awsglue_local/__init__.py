@@ -8,6 +8,7 @@ Glue, where the real library is provided.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 RUNTIME_DIR: Path = Path(__file__).resolve().parent / "runtime"
@@ -25,10 +26,12 @@ SPARK_SUBMIT_CONF = (
 )
 
 
-def spark_submit_args(memory: str | None = None) -> str:
-    """``PYSPARK_SUBMIT_ARGS`` for a local job's JVM (``memory``: its heap cap)."""
+def spark_submit_args(memory: str | None = None, java_options: str = "") -> str:
+    """``PYSPARK_SUBMIT_ARGS`` for a local job's JVM (``memory``: its heap cap;
+    ``java_options``: the JVM's own options)."""
     heap = f" --driver-memory {memory}" if memory else ""
-    return f"--master local[*]{heap} {SPARK_SUBMIT_CONF} pyspark-shell"
+    jvm = f" --driver-java-options {shlex.quote(java_options)}" if java_options else ""
+    return f"--master local[*]{heap}{jvm} {SPARK_SUBMIT_CONF} pyspark-shell"
 
 
 def use_local_runtime() -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from glue_workflow.awsglue_local import RUNTIME_DIR, SUBMIT_ARGS_ENV, spark_submit_args
+from glue_workflow.local.spark import classcache
 
 SITECUSTOMIZE_DIR = Path(__file__).resolve().parent / "sitecustomize"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding glue_workflow/
@@ -52,7 +53,7 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     ours = local_paths()
     env["PYTHONPATH"] = os.pathsep.join(ours + [p for p in existing if p not in ours])
     env["GLUE_WF_HOME"] = str(Path(home).resolve())
-    env.setdefault(SUBMIT_ARGS_ENV, spark_submit_args())
+    env.setdefault(SUBMIT_ARGS_ENV, spark_submit_args(java_options=classcache.java_options()))
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
     env["AWS_ACCESS_KEY_ID"] = "local"

@@ -33,12 +33,14 @@ from typing import Any
 
 from glue_workflow.awsglue_local import spark_submit_args
 from glue_workflow.config import WarmSpark
+from glue_workflow.local.spark import classcache
 from glue_workflow.local.spark.control import running
 from glue_workflow.local.spark.settings import address, load, socket_address, spark_dir
 
 RUNS_PER_JVM = 25  # bounds what a long-lived JVM accumulates (metaspace, threads)
 LEASE_WAIT_SECONDS = 150.0  # a lease waits this long for a starting/resetting JVM
 STOP_GRACE_SECONDS = 10.0
+ARCHIVE_GRACE_SECONDS = 120.0
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Jvm:
     properties: Any = None
     holder: dict[str, Any] = field(default_factory=dict)
     code_loader: Any = None  # the class loader the runs' tasks share (share_code_cache)
+    archive_part: Path | None = None  # the class archive this JVM writes at exit
 
     @property
     def pid(self) -> int | None:
@@ -64,12 +67,15 @@ class Jvm:
 
 def launch(settings: WarmSpark) -> Jvm:
     """Start a JVM with PySpark's gateway, as a job's ``SparkContext()`` would."""
-    os.environ["PYSPARK_SUBMIT_ARGS"] = spark_submit_args(settings.memory)
+    # no class archive yet on this machine: this JVM writes one as it exits
+    part = classcache.dump_target(os.getpid())
+    options = f"-XX:ArchiveClassesAtExit={part}" if part else classcache.java_options()
+    os.environ["PYSPARK_SUBMIT_ARGS"] = spark_submit_args(settings.memory, options)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.java_gateway import launch_gateway
 
     gateway = launch_gateway()  # type: ignore[no-untyped-call]
-    jvm = Jvm(gateway=gateway, proc=gateway.proc)
+    jvm = Jvm(gateway=gateway, proc=gateway.proc, archive_part=part)
     jvm.properties = gateway.jvm.java.lang.System.getProperties().clone()
     return jvm
 
@@ -212,10 +218,16 @@ def shutdown(jvm: Jvm) -> None:
     try:
         if jvm.proc.stdin is not None:
             jvm.proc.stdin.close()
-        jvm.proc.wait(STOP_GRACE_SECONDS)
+        # writing the class archive takes a few seconds of the exit
+        jvm.proc.wait(ARCHIVE_GRACE_SECONDS if jvm.archive_part else STOP_GRACE_SECONDS)
     except (OSError, subprocess.TimeoutExpired):
         jvm.proc.kill()
         jvm.proc.wait()
+    if jvm.archive_part is not None:
+        if jvm.proc.returncode == 0 and classcache.keep(jvm.archive_part):
+            log(f"JVM pid {jvm.pid} wrote the class archive (classcache)")
+        else:
+            jvm.archive_part.unlink(missing_ok=True)
 
 
 class WarmSparkServer:
