@@ -153,8 +153,15 @@ def test_a_reused_pid_is_not_taken_for_an_ended_child(tmp_path: Path) -> None:
     ended = subprocess.Popen([sys.executable, "-c", "pass"])
     ended.wait()
     token = procs.new_token()
-    live = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(60)  # {token}"])
+    live = subprocess.Popen(
+        [sys.executable, "-c", f"import time; print(1, flush=True); time.sleep(60)  # {token}"],
+        stdout=subprocess.PIPE,
+    )
     try:
+        # running its program (Popen can return mid-exec, before the kernel has set the
+        # new command line that /proc shows)
+        assert live.stdout is not None
+        assert live.stdout.readline() == b"1\n"
         procs._children[live.pid] = ended  # as if the pid had been that child's
         assert procs.alive(live.pid, token)
         assert live.pid not in procs._children  # the stale entry is gone
