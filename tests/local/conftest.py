@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +48,25 @@ def warm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         control.stop(home)  # no JVM left behind
         uninstall()
     assert not control.running(home)
+
+
+@pytest.fixture
+def warm_glue(warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A Glue client on ``warm_home`` with the warm Spark on and a Spark job ``probe``
+    running ``test_warm_spark.PROBE`` (what a run sees of earlier runs)."""
+    import boto3
+    from test_warm_spark import PROBE
+
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    client = boto3.client("glue")
+    client.delete_job(JobName="probe")
+    client.create_job(
+        Name="probe",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        GlueVersion="5.0",
+        ExecutionProperty={"MaxConcurrentRuns": 2},
+    )
+    return client

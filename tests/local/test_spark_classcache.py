@@ -9,9 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from test_warm_spark import PROBE, _seen, _wait
+from test_warm_spark import _ready, _seen, _wait
 
 from glue_workflow.awsglue_local import spark_submit_args
 from glue_workflow.local.environment import job_environment
@@ -56,24 +55,15 @@ def test_java_options_reach_the_jvm_quoted() -> None:
 
 
 def _jvm_command(home: Path) -> str:
-    deadline = time.monotonic() + 240
-    while (status := control.ask(home, "status")) is None or status["state"] != "ready":
-        assert time.monotonic() < deadline, status
-        time.sleep(0.1)
+    status = _ready(home, 240)
     return Path(f"/proc/{status['jvm_pid']}/cmdline").read_bytes().replace(b"\0", b" ").decode()
 
 
 @pytest.mark.spark
 def test_the_warm_spark_writes_the_archive_and_the_next_jvm_starts_from_it(
-    warm_home: Path, archives: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warm_home: Path, archives: Path, warm_glue: Any
 ) -> None:
-    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
-    script = tmp_path / "probe.py"
-    script.write_text(PROBE)
-    glue: Any = boto3.client("glue")
-    glue.create_job(
-        Name="probe", Role="r", Command={"Name": "glueetl", "ScriptLocation": str(script)}
-    )
+    glue = warm_glue
     clean = "gateway=attached sum=4950"
 
     first = glue.start_job_run(JobName="probe")["JobRunId"]

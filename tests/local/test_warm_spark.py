@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from glue_workflow.local.glue.logs import job_log_path
@@ -63,23 +62,6 @@ if "--sleep" in sys.argv:
     print("LONG JOB STARTED", flush=True)
     spark.range(10**12).selectExpr("sum(id * id)").collect()
 """
-
-
-@pytest.fixture
-def warm_glue(warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
-    script = tmp_path / "probe.py"
-    script.write_text(PROBE)
-    client = boto3.client("glue")
-    client.delete_job(JobName="probe")
-    client.create_job(
-        Name="probe",
-        Role="r",
-        Command={"Name": "glueetl", "ScriptLocation": str(script)},
-        GlueVersion="5.0",
-        ExecutionProperty={"MaxConcurrentRuns": 2},
-    )
-    return client
 
 
 def _wait(glue: Any, run_id: str, timeout: float = 240) -> dict[str, Any]:
@@ -178,9 +160,9 @@ def test_a_second_concurrent_run_starts_its_own_jvm(warm_glue: Any, warm_home: P
     assert _wait(warm_glue, holder)["JobRunState"] == "STOPPED"
 
 
-def _ready(home: Path) -> dict[str, Any]:
+def _ready(home: Path, timeout: float = 120) -> dict[str, Any]:
     """The warm Spark's status once its JVM is free (a run's reset follows its exit)."""
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     while (status := control.ask(home, "status")) is None or status["state"] != "ready":
         assert time.monotonic() < deadline, status
         time.sleep(0.1)

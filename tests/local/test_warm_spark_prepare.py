@@ -4,13 +4,11 @@ job run on it sees none of the warm-up's state."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from test_warm_spark import PROBE, _seen, _wait
+from test_warm_spark import _ready, _seen, _wait
 
 from glue_workflow.deploy import deployer
 from glue_workflow.document import WorkflowDocument
@@ -42,34 +40,17 @@ def test_only_a_workflow_with_spark_jobs_gets_its_warm_spark_started(
 
 @pytest.mark.spark
 def test_a_prepared_warm_spark_is_warmed_up_and_leaves_no_state(
-    warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warm_home: Path, warm_glue: Any
 ) -> None:
-    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
     env = job_environment(warm_home, dict(os.environ))
     assert control.prepare(warm_home, env)
-    deadline = time.monotonic() + 240
-    while (control.ask(warm_home, "status") or {}).get("state") != "ready":
-        assert time.monotonic() < deadline, "the warm Spark did not get ready"
-        time.sleep(0.2)
+    _ready(warm_home, 240)
     assert not control.prepare(warm_home, env)  # one runs: nothing started
     log = (spark_dir(warm_home) / "warm.log").read_text()
     assert "warmed up in" in log, log
     assert "warm-up failed" not in log, log
 
-    script = tmp_path / "probe.py"
-    script.write_text(PROBE)
-    glue = boto3.client("glue")
-    glue.create_job(
-        Name="probe",
-        Role="r",
-        Command={"Name": "glueetl", "ScriptLocation": str(script)},
-        GlueVersion="5.0",
-    )
-    run = glue.start_job_run(JobName="probe")["JobRunId"]
-    assert _wait(glue, run)["JobRunState"] == "SUCCEEDED"
+    run = warm_glue.start_job_run(JobName="probe")["JobRunId"]
+    assert _wait(warm_glue, run)["JobRunState"] == "SUCCEEDED"
     assert _seen(warm_home, run) == CLEAN  # nothing of the warm-up reaches the job
-    deadline = time.monotonic() + 120
-    while (status := control.ask(warm_home, "status") or {}).get("state") != "ready":
-        assert time.monotonic() < deadline, status  # the run's reset follows its exit
-        time.sleep(0.1)
-    assert status["runs"] == 1
+    assert _ready(warm_home)["runs"] == 1  # the run's reset follows its exit

@@ -17,10 +17,14 @@ unusable ignores it (``-Xshare:auto``, Java's default) and starts as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import importlib.util
 import os
 import shutil
 from pathlib import Path
+
+from glue_workflow.local.glue.procs import is_alive
 
 ENV_DIR = "GLUE_WF_SPARK_CDS_DIR"
 
@@ -38,17 +42,24 @@ def archive_dir() -> Path | None:
 def _key() -> str | None:
     """The Java installation and PySpark's jars (names and sizes): what the archive
     holds classes of. None without a java or PySpark's jars."""
-    java = shutil.which("java", path=_java_path())
-    try:
-        import pyspark
+    return _key_for(_java_path())
 
-        jars = Path(pyspark.__file__).parent / "jars"
-        listing = sorted((p.name, p.stat().st_size) for p in jars.glob("*.jar"))
-        real = Path(java).resolve() if java else None
-        stamp = f"{real}:{real.stat().st_mtime_ns}" if real else ""
-    except (ImportError, OSError):
+
+@functools.cache
+def _key_for(java_path: str) -> str | None:
+    # found, not imported: every executor and job worker start asks (via job_environment)
+    spec = importlib.util.find_spec("pyspark")
+    java = shutil.which("java", path=java_path)
+    if spec is None or not spec.submodule_search_locations or not java:
         return None
-    if not java or not listing:
+    try:
+        jars = Path(next(iter(spec.submodule_search_locations))) / "jars"
+        listing = sorted((p.name, p.stat().st_size) for p in jars.glob("*.jar"))
+        real = Path(java).resolve()
+        stamp = f"{real}:{real.stat().st_mtime_ns}"
+    except OSError:
+        return None
+    if not listing:
         return None
     return hashlib.sha256(f"{stamp}|{listing}".encode()).hexdigest()[:16]
 
@@ -86,19 +97,9 @@ def dump_target(pid: int) -> Path | None:
         return None
     for stale in directory.glob(f"{key}.*.part"):  # a writer that died before its rename
         with contextlib.suppress(ValueError, OSError):
-            if not _alive(int(stale.name.split(".")[1])):
+            if not is_alive(int(stale.name.split(".")[1]), None):
                 stale.unlink()
     return directory / f"{key}.{pid}.part"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def keep(part: Path) -> bool:

@@ -124,7 +124,15 @@ def share_code_cache(jvm: Jvm) -> bool:
     of the shipped ETL. Tasks of each run now use one shared, empty class loader. A run
     whose tasks add jars to it (``--extra-jars``) gets it dropped at its release
     (``release_code_cache``). False when there is nothing to share (not local mode, or
-    the run's loader already holds jars)."""
+    the run's loader already holds jars), or it failed: a missed cache only costs time."""
+    try:
+        return _share_code_cache(jvm)
+    except Exception as exc:
+        log(f"JVM pid {jvm.pid}: generated code not shared with this run: {exc}")
+        return False
+
+
+def _share_code_cache(jvm: Jvm) -> bool:
     java = jvm.gateway.jvm
     executor = _local_executor(java)
     if executor is None:
@@ -305,18 +313,11 @@ class WarmSparkServer:
             # once its SparkContext is up, and waits for the answer
             while data := conn.recv(4096):
                 if b"context" in data:
-                    conn.sendall(b"shared\n" if self.context_started(jvm) else b"own\n")
+                    conn.sendall(b"shared\n" if share_code_cache(jvm) else b"own\n")
         except OSError:
             pass
         finally:
             self.release(jvm, group)
-
-    def context_started(self, jvm: Jvm) -> bool:
-        try:
-            return share_code_cache(jvm)
-        except Exception as exc:  # a missed cache only costs time
-            log(f"JVM pid {jvm.pid}: generated code not shared with this run: {exc}")
-            return False
 
     def release(self, jvm: Jvm, group: str) -> None:
         with self.cond:
