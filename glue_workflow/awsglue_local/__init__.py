@@ -24,13 +24,19 @@ SPARK_SUBMIT_CONF = (
     "--conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false "
     "--conf spark.sql.session.timeZone=UTC --conf spark.sql.shuffle.partitions=8"
 )
+# Whole-stage code generation over wide rows (an ETL's hundreds of columns and rules)
+# makes methods over HotSpot's 8,000-byte limit, which it never JIT-compiles: they run
+# interpreted, several times slower (the 1M-row ETL: 40 s -> 28 s with this option;
+# bench/README.md, "Spark ETL"). Every local Spark JVM starts with it.
+JIT_OPTIONS = "-XX:-DontCompileHugeMethods"
 
 
 def spark_submit_args(memory: str | None = None, java_options: str = "") -> str:
     """``PYSPARK_SUBMIT_ARGS`` for a local job's JVM (``memory``: its heap cap;
     ``java_options``: the JVM's own options)."""
     heap = f" --driver-memory {memory}" if memory else ""
-    jvm = f" --driver-java-options {shlex.quote(java_options)}" if java_options else ""
+    options = f"{JIT_OPTIONS} {java_options}".strip()
+    jvm = f" --driver-java-options {shlex.quote(options)}"
     return f"--master local[*]{heap}{jvm} {SPARK_SUBMIT_CONF} pyspark-shell"
 
 
@@ -40,6 +46,7 @@ def use_local_runtime() -> bool:
 
 
 __all__ = [
+    "JIT_OPTIONS",
     "REAL_AWSGLUE_ENV",
     "RUNTIME_DIR",
     "SPARK_SUBMIT_CONF",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_warm_spark import _ready, _seen, _wait
 
-from glue_workflow.awsglue_local import spark_submit_args
+from glue_workflow.awsglue_local import JIT_OPTIONS, spark_submit_args
 from glue_workflow.local.environment import job_environment
 from glue_workflow.local.spark import classcache, control
 
@@ -48,9 +48,11 @@ def test_a_written_part_becomes_the_archive_and_stale_parts_go(archives: Path) -
 
 
 def test_java_options_reach_the_jvm_quoted() -> None:
-    args = shlex.split(spark_submit_args("1g", "-XX:SharedArchiveFile=/a b/c.jsa"))
+    option = classcache.java_option("SharedArchiveFile", Path("/a b/c.jsa"))
+    args = shlex.split(spark_submit_args("1g", option))
     at = args.index("--driver-java-options")
-    assert args[at + 1] == "-XX:SharedArchiveFile=/a b/c.jsa"
+    # one string for the shell, and Spark's launcher keeps the quoted path one option
+    assert args[at + 1] == f"{JIT_OPTIONS} -XX:SharedArchiveFile='/a b/c.jsa'"
     assert args[-1] == "pyspark-shell"
 
 
@@ -69,7 +71,9 @@ def test_the_warm_spark_writes_the_archive_and_the_next_jvm_starts_from_it(
     first = glue.start_job_run(JobName="probe")["JobRunId"]
     assert _wait(glue, first)["JobRunState"] == "SUCCEEDED"
     assert clean in _seen(warm_home, first)
-    assert f"-XX:ArchiveClassesAtExit={archives}/" in _jvm_command(warm_home)
+    command = _jvm_command(warm_home)
+    assert f"-XX:ArchiveClassesAtExit={archives}/" in command
+    assert f" {JIT_OPTIONS} " in command  # wide generated code is JIT-compiled
     control.stop(warm_home)
     deadline = time.monotonic() + 240
     while not list(archives.glob("*.jsa")):  # written as the JVM exits

@@ -21,6 +21,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -82,7 +83,13 @@ def archive() -> Path | None:
 def java_options() -> str:
     """The option that starts a local Spark JVM from the archive ('' without one)."""
     path = archive()
-    return f"-XX:SharedArchiveFile={path}" if path is not None else ""
+    return java_option("SharedArchiveFile", path) if path is not None else ""
+
+
+def java_option(name: str, path: Path) -> str:
+    """``-XX:<name>=<path>``, quoted as Spark's launcher splits its Java options (on
+    spaces outside quotes: a home directory with a space in it)."""
+    return f"-XX:{name}={shlex.quote(str(path))}"
 
 
 def dump_target(pid: int) -> Path | None:

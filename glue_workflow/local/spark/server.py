@@ -69,7 +69,9 @@ def launch(settings: WarmSpark) -> Jvm:
     """Start a JVM with PySpark's gateway, as a job's ``SparkContext()`` would."""
     # no class archive yet on this machine: this JVM writes one as it exits
     part = classcache.dump_target(os.getpid())
-    options = f"-XX:ArchiveClassesAtExit={part}" if part else classcache.java_options()
+    options = (
+        classcache.java_option("ArchiveClassesAtExit", part) if part else classcache.java_options()
+    )
     os.environ["PYSPARK_SUBMIT_ARGS"] = spark_submit_args(settings.memory, options)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     from pyspark.java_gateway import launch_gateway
