@@ -322,7 +322,7 @@ def publish(node: PropertyContract, workflow: str, run_id: str, props: dict[str,
 
 def process(glue_context: Any, request: Request, report: Report) -> dict[str, str]:
     """Check, read, clean, encode, split and write."""
-    from etl_features import split_code
+    from etl_features import quantile_sample, sample_flag, split_code
     from pyspark import StorageLevel
 
     contract, input_uri = request.contract, request.input_uri
@@ -343,13 +343,27 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     outcomes = evaluate(glue_context, staged, rules)
     classified = for_cache(classify(outcomes, contract, columns, rules), contract, columns, rules)
     # the split code replaces the row hash it is drawn from: one byte a row cached
-    classified = classified.withColumn("_split", split_code(request.fractions)).drop("_row_hash")
+    classified = classified.withColumn("_split", split_code(request.fractions))
+    fraction = quantile_sample(estimated_rows(found.files, contract))
+    if fraction < 1.0:
+        classified = classified.withColumn("_sample", sample_flag(fraction))
+    classified = classified.drop("_row_hash")
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         _judge(classified, request, columns, rules, report)
         return _split_and_write(glue_context, classified, request, columns, report)
     finally:
         classified.unpersist()
+
+
+def estimated_rows(files: list[Any], contract: Contract) -> int:
+    """About how many data rows the input has, from the scan (which reads at most
+    ``scan_max_bytes`` of each file)."""
+    total = 0.0
+    for scanned in files:
+        share = 1.0 if scanned.complete else scanned.size / contract.scan_max_bytes
+        total += scanned.records * share
+    return int(total)
 
 
 def _judge(

@@ -47,13 +47,35 @@ def split_code(fractions: dict[str, float]) -> Any:
     return F.when(u < cut1, 0).when(u < cut2, 1).otherwise(2).cast("byte")
 
 
+# The train split's deciles come from at most about this many input rows: a sketch's
+# cost grows with the values it takes, and a fixed hash sample of 200,000 rows adds a
+# rank error of ~0.3% to the sketch's 0.1% (1M rows: the profile pass 4.4 s -> 2.7 s).
+QUANTILE_ROWS = 200_000
+
+
+def quantile_sample(rows: int) -> float:
+    """The fraction of rows whose values the deciles are computed from, given about how
+    many rows the input has (1.0: all of them)."""
+    return min(1.0, QUANTILE_ROWS / rows) if rows > 0 else 1.0
+
+
+def sample_flag(fraction: float) -> Any:
+    """Whether a row is in the deciles' sample: drawn from the row hash's high bits, so
+    independent of its split (drawn from the low ones) and the same on every run."""
+    high = F.pmod(F.shiftrightunsigned(F.col("_row_hash"), 32), F.lit(HASH_BUCKETS))
+    return high < F.lit(int(fraction * HASH_BUCKETS))
+
+
 def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str, Any]:
     """One pass over the classified rows (with their ``_split`` code): rows per drop
     reason/column, kept rows per split and label, null counts, kept categories, rows
     failing each of the ``rule_count`` data-quality rules (``_rule<i>`` flags), and the
-    train split's deciles of each numeric column (the baseline histograms' cut points)."""
+    train split's deciles of each numeric column (the baseline histograms' cut points),
+    from the rows flagged ``_sample`` if the frame has that column (``sample_flag``)."""
     sources = [*columns.numeric, *columns.categorical]
     train = f"_reason IS NULL AND _split = {SPLITS.index('train')}"
+    if "_sample" in classified.columns:
+        train += " AND _sample"
     # SQL text: one py4j call per aggregate (see train_stats)
     aggs = ["count(1) AS _n", "sum(_label) AS _pos"]
     aggs += [f"sum(CAST(_rule{i} AS BIGINT)) AS _fail{i}" for i in range(rule_count)]

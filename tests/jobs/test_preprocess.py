@@ -135,6 +135,48 @@ def test_churn_dataset_in_process(spark, churn_csv, tmp_path):
     assert loaded["Account_Length"].method == HISTOGRAM
 
 
+def test_large_inputs_take_the_deciles_from_a_sample_of_about_200k_rows(preprocess):
+    import etl_features
+
+    assert etl_features.quantile_sample(5_000) == 1.0
+    assert etl_features.quantile_sample(200_000) == 1.0
+    assert etl_features.quantile_sample(1_000_000) == 0.2
+    assert etl_features.quantile_sample(0) == 1.0
+    whole = SimpleNamespace(complete=True, records=300, size=1_000)
+    head = SimpleNamespace(complete=False, records=100, size=4_000)  # 1,000 bytes scanned
+    contract = SimpleNamespace(scan_max_bytes=1_000)
+    assert preprocess.estimated_rows([whole, head], contract) == 700
+
+
+@pytest.mark.spark
+def test_sampled_deciles_still_give_exact_histogram_counts(
+    spark, churn_csv, tmp_path, monkeypatch, preprocess
+):
+    import etl_features
+
+    def edges(out: Path) -> dict[str, list[float]]:
+        baseline = json.loads((out / "baseline.json").read_text())
+        manifest = json.loads((out / "feature_manifest.json").read_text())
+        for histogram in baseline["histograms"].values():  # counts stay exact
+            assert sum(histogram["counts"]) == manifest["rows"]["train"]
+        return {c: h["edges"] for c, h in baseline["histograms"].items()}
+
+    args = {"--input_uri": f"file://{churn_csv}"}
+    assert run_job(spark, {**args, "--output_uri": f"file://{tmp_path}/all/"}).succeeded
+    monkeypatch.setattr(etl_features, "QUANTILE_ROWS", 1_000)  # 5,000 rows: a 20% sample
+    assert run_job(spark, {**args, "--output_uri": f"file://{tmp_path}/sampled/"}).succeeded
+    full, sampled = edges(tmp_path / "all"), edges(tmp_path / "sampled")
+    assert full.keys() == sampled.keys()
+    assert full != sampled  # the cut points came from the sample
+    for column, cuts in full.items():
+        assert (cuts[0], cuts[-1]) == (sampled[column][0], sampled[column][-1])  # min, max
+    for column in ("Account_Length", "Day_Mins", "Eve_Mins", "Night_Mins", "Intl_Mins"):
+        # deciles of ~700 of 3,509 train rows, where values hardly tie: close
+        cuts, span = full[column], full[column][-1] - full[column][0]
+        assert len(cuts) == len(sampled[column]) == 11
+        assert all(abs(a - b) <= 0.05 * span for a, b in zip(cuts, sampled[column], strict=True))
+
+
 @pytest.mark.spark
 def test_malformed_rows_are_dropped_counted_and_reported(spark, churn_csv, tmp_path, monkeypatch):
     header, rows = churn_rows(churn_csv, 100)
