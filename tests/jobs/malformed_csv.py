@@ -83,6 +83,12 @@ def _cases() -> dict[str, Callable[[], Case]]:
     latin = to_csv(HEADER, _with(rows, "colour", {7: "rosé"})).encode("latin-1")
     wide = to_csv(HEADER, rows).splitlines(keepends=True)
     wide.insert(12, ",".join(["1"] * 40) + "\n")  # line 13 of the file
+    # blank lines (LF and CRLF) between records and at the end; then a short row after them
+    blank = good.splitlines(keepends=True)
+    for at, line in ((150, "\r\n"), (90, "\n"), (40, "\n"), (40, "\n")):
+        blank.insert(at, line)
+    blank += ["\n", "\n"]
+    short = [*blank[:170], "171,oops\n", *blank[170:]]  # line 171 of the file
     return {
         "good": lambda: _one(good),
         "bom": lambda: ({"data.csv": b"\xef\xbb\xbf" + good.encode()}, {}),
@@ -101,6 +107,8 @@ def _cases() -> dict[str, Callable[[], Case]]:
             to_csv(HEADER, _with(rows, "income", {5: "1,234.5", 9: "2,000"}))
         ),
         "wide_row": lambda: _one("".join(wide)),
+        "blank_lines": lambda: _one("".join(blank)),
+        "short_row_after_blank_lines": lambda: _one("".join(short)),
         "missing_column": lambda: _one(to_csv(*_drop_column(HEADER, rows, "income"))),
         "header_case": lambda: _one(to_csv(["id", "Age ", "income", "colour", "bought"], rows)),
         "header_case_allowed": lambda: _one(

@@ -79,6 +79,13 @@ def test_wrong_delimiter_is_detected_with_a_suggestion(tmp_path):
     )
 
 
+def test_blank_lines_are_skipped_and_lines_still_counted(tmp_path):
+    (scanned,) = inspect(tmp_path, "blank_lines").files
+    assert (scanned.records, scanned.blank_lines) == (200, 6)
+    message = refused(tmp_path, "short_row_after_blank_lines")
+    assert "1 row(s) have a field count other than the header's 5 (line 171: 2 fields)" in message
+
+
 def test_absurd_field_count_names_the_line(tmp_path):
     message = refused(tmp_path, "wide_row")
     assert "1 row(s) have a field count other than the header's 5 (line 13: 40 fields)" in message
@@ -156,6 +163,42 @@ def test_scan_is_bounded_and_ignores_the_cut_record(tmp_path):
     assert not scanned.complete
     assert 0 < scanned.records < 200
     assert found.groups[0].multiline  # the scanned part holds quoted line breaks
+
+
+def _outcome(tmp_path: Path, case: str, **contract: Any) -> Any:
+    try:
+        return inspect(tmp_path, case, **contract)
+    except etl_contract.PreprocessError as exc:
+        return str(exc).replace(str(tmp_path), "<tmp>")
+
+
+@pytest.mark.parametrize("limit", [None, 1000])
+@pytest.mark.parametrize("chunk", [7, 64, 1000])
+@pytest.mark.parametrize("case", CASES)
+def test_blocks_without_quotes_are_checked_as_the_csv_reader_would(
+    tmp_path, monkeypatch, case, chunk, limit
+):
+    """Read in small chunks, most blocks take the path that counts delimiters; the csv
+    reader, which parses a file read in one chunk, must agree on everything (also when
+    the scan stops at scan_max_bytes)."""
+    bounded = {} if limit is None else {"scan_max_bytes": limit}
+    expected = _outcome(tmp_path / "whole", case, **bounded)
+    plain: list[bool] = []
+    real = etl_scan.plain
+    monkeypatch.setattr(etl_scan, "CHUNK", chunk)
+    monkeypatch.setattr(etl_scan, "plain", lambda *a: plain.append(real(*a)) or plain[-1])
+    got = _outcome(tmp_path / "chunked", case, **bounded)
+    if isinstance(expected, str):
+        assert got == expected.replace("/whole/", "/chunked/")
+    else:
+        assert [f.__dict__ | {"uri": ""} for f in got.files] == [
+            f.__dict__ | {"uri": ""} for f in expected.files
+        ]
+        assert got.columns == expected.columns
+        assert [g.multiline for g in got.groups] == [g.multiline for g in expected.groups]
+    if case == "good" and chunk < 1000:  # past the header's block: every block plain
+        assert any(plain)
+        assert all(plain)
 
 
 def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
