@@ -310,14 +310,12 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                 counts = [row.count(contract.delimiter) for row in rows]
                 records += len(rows)
                 last_bad = False  # a line without quotes is a whole record
-                if counts.count(separators) != len(counts):
+                if not separators or counts.count(separators) != len(counts):
                     for at, (row, count) in enumerate(zip(rows, counts)):
-                        if count == separators:
-                            continue
                         if row in ("", "\r"):  # a blank line, as the csv reader skips it
                             records -= 1
                             blanks += 1
-                        else:
+                        elif count != separators:
                             note_bad(first + at, count + 1)
                 lines.skipped += len(rows)
                 continue

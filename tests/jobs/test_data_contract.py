@@ -79,6 +79,16 @@ def test_wrong_delimiter_is_detected_with_a_suggestion(tmp_path):
     )
 
 
+@pytest.mark.parametrize("chunk", [5, etl_scan.CHUNK])
+def test_a_one_column_file_counts_blank_lines_as_blank(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(etl_scan, "CHUNK", chunk)
+    path = tmp_path / "one.csv"
+    path.write_text("bought\nyes\n\nno\r\n\r\nyes\n")
+    contract = etl_contract.load_contract(json.dumps(CONTRACT), "contract")
+    scanned = etl_scan.scan_file(etl_scan.InputFile(str(path), path.stat().st_size), contract)
+    assert (scanned.header, scanned.records, scanned.blank_lines) == (("bought",), 3, 2)
+
+
 def test_blank_lines_are_skipped_and_lines_still_counted(tmp_path):
     (scanned,) = inspect(tmp_path, "blank_lines").files
     assert (scanned.records, scanned.blank_lines) == (200, 6)
