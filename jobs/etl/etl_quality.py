@@ -178,32 +178,49 @@ def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[Dq
 
 
 def for_cache(classified: Any, contract: Contract, columns: Columns, rules: list[DqRule]) -> Any:
-    """The columns the later passes read, and no more. Each row's rule arrays hold the
-    text of every rule it passed or failed (1M rows of them would not fit a 1 GB heap's
-    cache): they become one flag per rule, counted by ``etl_features.profile``."""
+    """The columns the later passes read, and no more: the parsed numbers, the
+    categories' text, a dropped row's offending value (``_value``: its examples), and
+    the rules each row failed and the source columns that are null as bit masks (the
+    rule arrays hold the text of every rule: 1M rows of them would not fit a 1 GB
+    heap's cache), counted by ``etl_features.profile``."""
+    from etl_features import bitmasks
     from pyspark.sql import functions as F
 
     failed = F.col("DataQualityRulesFail")
-    texts = dict.fromkeys([contract.target, *columns.numeric, *columns.categorical])
+    column = F.col("_column")
+    sources = [*columns.numeric, *columns.categorical]
+    value = F.when(column.isNull(), F.lit(None).cast("string"))
+    for name in dict.fromkeys([contract.target, *sources]):
+        value = value.when(column == F.lit(name), _col(name))
     return classified.select(
         "_reason",
         "_column",
         "_label",
         "_row_hash",
         *[f"_num_{i}" for i in range(len(columns.numeric))],
-        *[F.col(f"`{name}`") for name in texts],  # null counts, examples, categories
-        *[F.array_contains(failed, r.text).alias(f"_rule{i}") for i, r in enumerate(rules)],
+        *[_col(name) for name in columns.categorical],
+        value.alias("_value"),
+        *bitmasks([F.array_contains(failed, r.text) for r in rules], "_fails"),
+        *bitmasks([_col(name).isNull() for name in sources], "_nulls"),
     )
 
 
+def _col(name: str) -> Any:
+    from pyspark.sql import functions as F
+
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
 def examples(classified: Any, reason: str, column: str | None) -> list[str]:
-    """Up to three distinct offending values of one (reason, column)."""
+    """Up to three distinct offending values of one (reason, column); none for a
+    missing value."""
     from pyspark.sql import functions as F
 
     if column is None:
         return []
     where = (F.col("_reason") == reason) & (F.col("_column") == column)
-    rows = classified.where(where).select(F.col(f"`{column}`")).distinct().limit(EXAMPLES)
+    where = where & F.col("_value").isNotNull()
+    rows = classified.where(where).select("_value").distinct().limit(EXAMPLES)
     return [str(r[0]) for r in rows.collect()]
 
 

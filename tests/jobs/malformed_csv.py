@@ -147,6 +147,17 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "text_in_numeric": lambda: _one(
             to_csv(HEADER, _with(rows, "age", {1: "abc", 2: "n/a", 3: "abc"}))
         ),
+        # missing values (one row misses three, one also holds text in income)
+        "missing_values": lambda: _one(
+            to_csv(
+                HEADER,
+                _with(
+                    _with(_with(rows, "age", {1: "", 2: " ", 8: ""}), "colour", {2: "", 4: ""}),
+                    "income",
+                    {2: "abc", 6: ""},
+                ),
+            )
+        ),
         "text_in_numeric_many": lambda: _one(
             to_csv(HEADER, _with(rows, "age", dict.fromkeys(range(0, 60, 2), "unknown")))
         ),

@@ -113,6 +113,34 @@ def test_text_in_numeric_column_counted_with_examples(spark, tmp_path):
 
 
 @pytest.mark.spark
+def test_rows_failing_several_rules_count_for_each_and_nulls_for_each_column(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "missing_values")
+    assert outcome.succeeded, outcome.error
+    report = strict_json(out / "data_quality.json")
+    failed = {(r["reason"], r["column"]): r["failed_rows"] for r in report["rules"]}
+    # row 2 misses age and colour and has text in income: it fails all three rules, and
+    # ColumnValues rules fail on a null as Glue Data Quality's do
+    assert failed == {
+        ("missing_label", "bought"): 0,
+        ("unknown_label", "bought"): 0,
+        ("missing_value", "age"): 3,
+        ("missing_value", "income"): 1,
+        ("missing_value", "colour"): 2,
+        ("non_numeric", "age"): 3,
+        ("non_numeric", "income"): 2,
+    }
+    # each dropped row counts once, for its first reason; a missing value has no example
+    assert [(d["reason"], d["column"], d["rows"], d["examples"]) for d in report["drops"]] == [
+        ("missing_value", "age", 3, []),
+        ("missing_value", "colour", 1, []),
+        ("missing_value", "income", 1, []),
+    ]
+    assert report["rows"]["kept"] == 195
+    baseline = strict_json(out / "baseline.json")
+    assert baseline["null_rate"] == {"age": 3 / 200, "income": 1 / 200, "colour": 2 / 200}
+
+
+@pytest.mark.spark
 def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
     assert failure(spark, tmp_path, "text_in_numeric_many") == (
         "30 of 200 rows (15.0%) would be dropped, more than max_dropped_fraction 0.05: "
