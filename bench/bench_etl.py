@@ -49,7 +49,7 @@ def reference(glue_context: Any, data: Path, out: Path, manifest: dict[str, Any]
     """The same transformations as plain PySpark in one pass (see the module docstring)."""
     sys.path.insert(0, str(ROOT / "jobs" / "etl"))
     from etl_contract import dq_rules, load_contract
-    from etl_features import feature_columns, split_code
+    from etl_features import feature_columns, quoted, split_code
     from etl_quality import classify, evaluate, read_text_frame, stage
     from etl_scan import inspect
     from pyspark.sql import functions as F
@@ -69,16 +69,16 @@ def reference(glue_context: Any, data: Path, out: Path, manifest: dict[str, Any]
     # every rule (no common subexpressions in predicates), a trap, not a baseline.
     # the job's split codes (0 train, 1 validation, 2 test); 3 for dropped rows
     where = F.when(F.col("_reason").isNotNull(), 3).otherwise(split_code(manifest["split"]))
-    encoded = classified.select(
+    encoded = classified.selectExpr(
         "_reason",
         "_label",
         "_row_hash",
-        *[F.col(f"_num_{i}").alias(n) for i, n in enumerate(columns.numeric)],
-        *[F.col(f"`{n}`") for n in columns.categorical],
+        *[f"_num_{i} AS {quoted(n)}" for i, n in enumerate(columns.numeric)],
+        *[quoted(n) for n in columns.categorical],
     ).select(
         where.alias("_split"),
         F.col("_label").alias("label"),
-        *[column.alias(entry["name"]) for entry, column in features],
+        *[F.expr(sql).alias(entry["name"]) for entry, sql in features],
     )
     encoded.write.partitionBy("_split").csv(str(out))
     return time.perf_counter() - start

@@ -285,6 +285,9 @@ def _start(args: dict[str, Any]) -> tuple[Any, Any]:
     # The cached rows barely compress (1M churn rows: 181 MB plain, 162 MB compressed)
     # and compressing them doubled the cost of building the cache.
     spark.conf.set("spark.sql.inMemoryColumnarStorage.compressed", "false")
+    # The ETL's queries are SQL text (etl_features.quoted): a "${...}" in a column name
+    # or a category is data, not a variable to substitute.
+    spark.conf.set("spark.sql.variable.substitute", "false")
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     return glue_context, job
@@ -456,7 +459,7 @@ def _split_and_write(
     """Encode the kept rows, then write the three splits and compute the train split's
     statistics together: four independent Spark actions over the cached rows."""
     from awsglue.dynamicframe import DynamicFrame
-    from etl_features import encodings, feature_columns, train_stats
+    from etl_features import encodings, feature_columns, quoted, train_stats
     from etl_output import concurrently
     from pyspark.sql import functions as F
 
@@ -466,17 +469,16 @@ def _split_and_write(
     sizes = stats["sizes"]
     codes = encodings(stats["values"], contract.encoding_mode)
     features = feature_columns(columns, codes)
-    names = [entry["name"] for entry, _ in features]
-    kept = classified.where(F.col("_reason").isNull()).select(
+    kept = classified.where("_reason IS NULL").selectExpr(
         "_label",
         "_split",
-        *[F.col(f"_num_{i}").alias(n) for i, n in enumerate(columns.numeric)],
-        *[F.col(f"`{n}`") for n in columns.categorical],
+        *[f"_num_{i} AS {quoted(n)}" for i, n in enumerate(columns.numeric)],
+        *[quoted(n) for n in columns.categorical],
     )
-    encoded = kept.select(
+    encoded = kept.selectExpr(
         "_split",
-        F.col("_label").alias("label"),
-        *[column.alias(name) for name, (_, column) in zip(names, features)],
+        "_label AS label",
+        *[f"{sql} AS {quoted(entry['name'])}" for entry, sql in features],
     )
     entries = [entry for entry, _ in features]
 

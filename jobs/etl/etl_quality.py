@@ -56,7 +56,7 @@ def check_charset(spark: Any, contract: Contract) -> None:
 
 def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> Any:
     """All files as one frame of text columns, matched by name (never by position)."""
-    from pyspark.sql import functions as F
+    from etl_features import quoted
     from pyspark.sql.types import StringType, StructField, StructType
 
     check_charset(spark, contract)
@@ -80,8 +80,8 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
             .option("columnNameOfCorruptRecord", CORRUPT)
             .csv([spark_path(u) for u in group.uris])
         )
-        renamed = [F.col(p).alias(n) for p, n in zip(positional, group.names)]
-        frames.append(df.select(*renamed, F.col(CORRUPT)))
+        renamed = [f"{p} AS {quoted(n)}" for p, n in zip(positional, group.names)]
+        frames.append(df.selectExpr(*renamed, CORRUPT))
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
@@ -92,34 +92,32 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
 WHITESPACE = " \t\n\u000b\f\r"
 
 
-def _text(name: str) -> Any:
-    """The trimmed value, null when empty (trim with a character set: no regex per
+def _trimmed(name: str) -> str:
+    """SQL: the trimmed value, null when empty (trim with a character set: no regex per
     value, which dominated the cost of a pass)."""
-    from pyspark.sql import functions as F
+    from etl_features import quoted, text
 
-    column = "`" + name.replace("`", "``") + "`"
-    value = F.expr(f"trim(BOTH '{WHITESPACE}' FROM {column})")
-    return F.when(value == "", None).otherwise(value)
+    value = f"trim(BOTH {text(WHITESPACE)} FROM {quoted(name)})"
+    return f"CASE WHEN {value} = '' THEN NULL ELSE {value} END"
 
 
 def stage(raw: Any, contract: Contract, columns: Columns, seed: int) -> Any:
     """Trimmed text per feature (empty = null), the label after label_match, the row
     key hash, and the corrupt-record marker."""
-    from pyspark.sql import functions as F
+    from etl_features import quoted, text
 
-    label = F.col(f"`{contract.target}`")
+    label = quoted(contract.target)
     if contract.label_match != "exact":
-        label = _text(contract.target)
+        label = _trimmed(contract.target)
     if contract.label_match == "trim_ignore_case":
-        label = F.lower(label)
-    key = [
-        F.coalesce(_text(name), F.lit("\u0000")) for name in sorted(columns.names)
-    ]  # the raw row's values by column name: independent of file column order
-    return raw.select(
-        label.alias(contract.target),
-        *[_text(n).alias(n) for n in (*columns.numeric, *columns.categorical)],
-        F.xxhash64(F.lit(seed), *key).alias("_row_hash"),
-        F.col(CORRUPT).isNotNull().alias("_malformed"),
+        label = f"lower({label})"
+    # the raw row's values by column name: independent of file column order
+    key = [f"coalesce({_trimmed(name)}, {text(chr(0))})" for name in sorted(columns.names)]
+    return raw.selectExpr(
+        f"{label} AS {quoted(contract.target)}",
+        *[f"{_trimmed(n)} AS {quoted(n)}" for n in (*columns.numeric, *columns.categorical)],
+        f"xxhash64({int(seed)}, {', '.join(key)}) AS _row_hash",
+        f"{CORRUPT} IS NOT NULL AS _malformed",
     )
 
 
@@ -145,36 +143,36 @@ def evaluate(glue_context: Any, staged: Any, rules: list[DqRule]) -> Any:
 def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[DqRule]) -> Any:
     """Adds ``_label`` (0/1), the parsed numeric columns, and ``_reason``/``_column``:
     the first reason a row is dropped, in precedence order (null when kept)."""
-    from pyspark.sql import functions as F
+    from etl_features import double, quoted, text
 
-    failed = F.col("DataQualityRulesFail")
     positive, _ = label_values(contract)
-    reason = F.when(F.col("_malformed"), F.lit("malformed_row"))
-    column = F.when(F.col("_malformed"), F.lit(None).cast("string"))
-    for rule in rules:
-        hit = F.array_contains(failed, rule.text)
-        kind = F.lit(rule.reason)
-        if rule.reason == "non_numeric":
-            bad = F.col(f"`{rule.column}`").rlike(THOUSANDS_PATTERN)
-            kind = F.when(bad, F.lit("thousands_separator")).otherwise(F.lit("non_numeric"))
-        reason = reason.when(hit, kind)
-        column = column.when(hit, F.lit(rule.column))
-    parsed = {
-        name: F.expr(f"try_cast(`{name}` AS double)").alias(f"_num_{i}")
-        for i, name in enumerate(columns.numeric)
-    }
-    for i, name in enumerate(columns.numeric):
-        value = F.col(f"_num_{i}")
-        non_finite = F.isnan(value) | value.isin(float("inf"), float("-inf"))
-        reason = reason.when(non_finite, F.lit("non_finite"))
-        column = column.when(non_finite, F.lit(name))
-    label = F.col(f"`{contract.target}`")
-    staged = outcomes.select(
+    label = quoted(contract.target)
+    staged = outcomes.selectExpr(
         "*",
-        F.when(label.isin(*positive), F.lit(1)).otherwise(F.lit(0)).alias("_label"),
-        *parsed.values(),
+        f"IF({label} IN ({', '.join(map(text, positive))}), 1, 0) AS _label"
+        if positive
+        else "0 AS _label",
+        *[f"try_cast({quoted(n)} AS DOUBLE) AS _num_{i}" for i, n in enumerate(columns.numeric)],
     )
-    return staged.withColumn("_reason", reason).withColumn("_column", column)
+    reasons, names = ["WHEN _malformed THEN 'malformed_row'"], ["WHEN _malformed THEN NULL"]
+    for rule in rules:
+        hit = f"array_contains(DataQualityRulesFail, {text(rule.text)})"
+        kind = text(rule.reason)
+        if rule.reason == "non_numeric":
+            thousands = f"{quoted(str(rule.column))} RLIKE {text(THOUSANDS_PATTERN)}"
+            kind = f"IF({thousands}, 'thousands_separator', 'non_numeric')"
+        reasons.append(f"WHEN {hit} THEN {kind}")
+        names.append(f"WHEN {hit} THEN {'NULL' if rule.column is None else text(rule.column)}")
+    infinite = f"{double(float('inf'))}, {double(float('-inf'))}"
+    for i, name in enumerate(columns.numeric):
+        non_finite = f"isnan(_num_{i}) OR _num_{i} IN ({infinite})"
+        reasons.append(f"WHEN {non_finite} THEN 'non_finite'")
+        names.append(f"WHEN {non_finite} THEN {text(name)}")
+    return staged.selectExpr(
+        "*",
+        f"CASE {' '.join(reasons)} END AS _reason",
+        f"CAST(CASE {' '.join(names)} END AS STRING) AS _column",
+    )
 
 
 def for_cache(classified: Any, contract: Contract, columns: Columns, rules: list[DqRule]) -> Any:
@@ -183,32 +181,26 @@ def for_cache(classified: Any, contract: Contract, columns: Columns, rules: list
     the rules each row failed and the source columns that are null as bit masks (the
     rule arrays hold the text of every rule: 1M rows of them would not fit a 1 GB
     heap's cache), counted by ``etl_features.profile``."""
-    from etl_features import bitmasks
-    from pyspark.sql import functions as F
+    from etl_features import bitmasks, quoted, text
 
-    failed = F.col("DataQualityRulesFail")
-    column = F.col("_column")
     sources = [*columns.numeric, *columns.categorical]
-    value = F.when(column.isNull(), F.lit(None).cast("string"))
-    for name in dict.fromkeys([contract.target, *sources]):
-        value = value.when(column == F.lit(name), _col(name))
-    return classified.select(
+    offending = " ".join(
+        f"WHEN {text(name)} THEN {quoted(name)}"
+        for name in dict.fromkeys([contract.target, *sources])
+    )
+    return classified.selectExpr(
         "_reason",
         "_column",
         "_label",
         "_row_hash",
         *[f"_num_{i}" for i in range(len(columns.numeric))],
-        *[_col(name) for name in columns.categorical],
-        value.alias("_value"),
-        *bitmasks([F.array_contains(failed, r.text) for r in rules], "_fails"),
-        *bitmasks([_col(name).isNull() for name in sources], "_nulls"),
+        *[quoted(name) for name in columns.categorical],
+        f"CAST(CASE _column {offending} END AS STRING) AS _value",
+        *bitmasks(
+            [f"array_contains(DataQualityRulesFail, {text(r.text)})" for r in rules], "_fails"
+        ),
+        *bitmasks([f"{quoted(name)} IS NULL" for name in sources], "_nulls"),
     )
-
-
-def _col(name: str) -> Any:
-    from pyspark.sql import functions as F
-
-    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def examples(classified: Any, reason: str, column: str | None) -> list[str]:

@@ -28,6 +28,7 @@ CONTRACT: dict[str, Any] = {
     "min_rows": 5,
 }
 ROWS = 200
+SQL_TEXT = ["it's", "back\\slash", "${x}", "50%_off", 'say "hi"']
 
 
 def clean_rows(n: int = ROWS) -> list[list[str]]:
@@ -157,6 +158,14 @@ def _cases() -> dict[str, Callable[[], Case]]:
                     {2: "abc", 6: ""},
                 ),
             )
+        ),
+        # SQL-sensitive text in a column name and its values: quotes, a backslash, "${...}"
+        "sql_text": lambda: _one(
+            to_csv(
+                [*HEADER[:3], "colour's ${x} `c`", HEADER[4]],
+                [[*r[:3], SQL_TEXT[i % len(SQL_TEXT)], r[4]] for i, r in enumerate(rows)],
+            ),
+            categorical=["colour's ${x} `c`"],
         ),
         "text_in_numeric_many": lambda: _one(
             to_csv(HEADER, _with(rows, "age", dict.fromkeys(range(0, 60, 2), "unknown")))

@@ -141,6 +141,38 @@ def test_rows_failing_several_rules_count_for_each_and_nulls_for_each_column(spa
 
 
 @pytest.mark.spark
+def test_sql_text_in_names_and_values_is_data(spark, tmp_path):
+    from malformed_csv import SQL_TEXT
+
+    outcome, out = run_case(spark, tmp_path, "sql_text")
+    assert outcome.succeeded, outcome.error
+    manifest = strict_json(out / "feature_manifest.json")
+    column = "colour's ${x} `c`"
+    assert manifest["encodings"][column] == {"type": "one_hot", "categories": sorted(SQL_TEXT)}
+    one_hot = [f for f in manifest["features"] if f["kind"] == "one_hot"]
+    assert [f["value"] for f in one_hot] == sorted(SQL_TEXT)
+    baseline = strict_json(out / "baseline.json")
+    shares = [baseline["features"][f["name"]]["mean"] for f in one_hot]
+    assert all(0.1 < share < 0.3 for share in shares)  # 1 in 5 rows each
+    assert sum(shares) == pytest.approx(1.0)
+
+
+@pytest.mark.spark
+def test_sql_string_literals_round_trip(spark):
+    import etl_features
+
+    values = ["plain", "it's", "back\\slash", "\\u0041", "nul\x00x", " \t\n\x0b\f\r", "é漢😀"]
+    values += ["\\'", "${x}", "$1", "--", "/*x*/", ";", 'say "hi"', "\x7f"]
+    before = spark.conf.get("spark.sql.variable.substitute")
+    spark.conf.set("spark.sql.variable.substitute", "true")  # escaped even where it is on
+    try:
+        row = spark.range(1).selectExpr(*[etl_features.text(v) for v in values]).collect()[0]
+    finally:
+        spark.conf.set("spark.sql.variable.substitute", before)
+    assert list(row) == values
+
+
+@pytest.mark.spark
 def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
     assert failure(spark, tmp_path, "text_in_numeric_many") == (
         "30 of 200 rows (15.0%) would be dropped, more than max_dropped_fraction 0.05: "
@@ -240,7 +272,7 @@ def test_values_are_trimmed_of_what_a_regex_whitespace_matches(spark):
 
     values = [" a\t", "\n\r b c \x0b\f", "\t \n", "", "x", None, "\u00a0y"]
     df = spark.createDataFrame([(v,) for v in values], "v string")
-    got = [r[0] for r in df.select(etl_quality._text("v")).collect()]
+    got = [r[0] for r in df.selectExpr(etl_quality._trimmed("v")).collect()]
     assert got == ["a", "b c", None, None, "x", None, "\u00a0y"]
 
 
