@@ -242,27 +242,32 @@ def train_stats(
     # SQL text, parsed in the JVM in one call (selectExpr): built from Column objects,
     # each of the hundreds of bin counts cost a dozen calls to the JVM, and one F.expr
     # each still cost ~0.1 s (most of this pass on small data).
+    # Few and small aggregates: on small data generating their code is most of the pass.
     aggs = ["count(1) AS _n"]
     for i, entry in enumerate(features):
         col = f"CAST({quoted(entry['name'])} AS DOUBLE)"
-        aggs.append(f"avg({col}) AS mean{i}")
-        if entry["kind"] != "one_hot":
+        if entry["kind"] == "one_hot":  # a 0/1 indicator, never null: its mean is sum / rows
+            aggs.append(f"sum({quoted(entry['name'])}) AS sum{i}")
+        else:
             aggs += [
+                f"avg({col}) AS mean{i}",
                 f"stddev_samp({col}) AS std{i}",
                 f"min({col}) AS min{i}",
                 f"max({col}) AS max{i}",
             ]
     binned = list(cuts)  # numeric columns: each is a feature of its own name
     for i, name in enumerate(binned):
-        value, edges = f"CAST({quoted(name)} AS DOUBLE)", [double(e) for e in cuts[name]]
-        for j in range(len(edges) + 1):
-            inside = [f"{value} IS NOT NULL"]
-            if j > 0:
-                inside.append(f"{value} >= {edges[j - 1]}")
-            if j < len(edges):
-                inside.append(f"{value} < {edges[j]}")
-            aggs.append(f"count_if({' AND '.join(inside)}) AS c{i}_{j}")
+        # values at or above each cut: a bin's count is the difference of two of them
+        value = f"CAST({quoted(name)} AS DOUBLE)"
+        aggs.append(f"count({value}) AS ge{i}_0")
+        aggs += [
+            f"count_if({value} >= {double(e)}) AS ge{i}_{j + 1}" for j, e in enumerate(cuts[name])
+        ]
     stats = train.selectExpr(*aggs).collect()[0].asDict() if rows else {}
+    n = int(stats.get("_n") or 0)
+    for i, entry in enumerate(features):
+        if entry["kind"] == "one_hot":
+            stats[f"mean{i}"] = int(stats[f"sum{i}"] or 0) / n if n else None
     result: dict[str, Any] = {}
     for i, entry in enumerate(features):
         mean = stats.get(f"mean{i}")
@@ -285,6 +290,9 @@ def train_stats(
         edges = cuts[name]
         histograms[name] = {
             "edges": [low, *[float(e) for e in edges], high],
-            "counts": [int(stats[f"c{i}_{j}"] or 0) for j in range(len(edges) + 1)],
+            "counts": [
+                int(stats[f"ge{i}_{j}"] or 0) - int(stats.get(f"ge{i}_{j + 1}") or 0)
+                for j in range(len(edges) + 1)
+            ],
         }
     return result, histograms
