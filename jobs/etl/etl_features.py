@@ -108,10 +108,11 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
 
     ``classified`` has ``_split`` codes, the failed rules and null source columns as
     ``bitmasks`` (``_fails*``, ``_nulls*``), and ``_sample`` if the deciles come from
-    a sample (``sample_flag``). Three queries: the counts are one code-generated hash
-    aggregate grouped by reason, split and masks (it also builds the cache); the
-    categories and the deciles are typed aggregates, which Spark evaluates row by row,
-    so each reads only the rows it needs (1M rows: 3.1 s as one query -> ~2 s)."""
+    a sample (``sample_flag``). The counts are one code-generated hash aggregate
+    grouped by reason, split and masks (it also builds the cache). The categories and
+    the deciles are typed aggregates, which Spark evaluates row by row: on a sampled
+    (large) input each is a query that reads only the rows it needs (1M rows: the
+    profile 3.1 s as one query -> ~1.7 s), else one query computes both."""
     from etl_output import concurrently
 
     sources = [*columns.numeric, *columns.categorical]
@@ -121,28 +122,30 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
         .agg(F.count(F.lit(1)).alias("_n"), F.sum("_label").alias("_pos"))
         .collect()
     )
-    kept = classified.where(F.col("_reason").isNull())
-    train = kept.where(F.col("_split") == SPLITS.index("train"))
-    if "_sample" in classified.columns:
-        train = train.where(F.col("_sample"))
+    kept = classified.where("_reason IS NULL")
+    sampled = "_sample" in classified.columns
+    train = f"_split = {SPLITS.index('train')}"
     probabilities = ", ".join(double(i / BINS) for i in range(1, BINS))
-    # SQL text: one py4j call per query (see train_stats)
-    queries = [
-        (kept, [f"collect_set({quoted(c)}) AS _set{i}" for i, c in enumerate(columns.categorical)]),
-        (
-            train,
-            [
-                f"percentile_approx(_num_{i}, array({probabilities}), {QUANTILE_ACCURACY}) AS _q{i}"
-                for i in range(len(columns.numeric))
-            ],
-        ),
+    sets = [f"collect_set({quoted(c)}) AS _set{i}" for i, c in enumerate(columns.categorical)]
+    deciles = [
+        f"percentile_approx({f'_num_{i}' if sampled else f'IF({train}, _num_{i}, NULL)'}, "
+        f"array({probabilities}), {QUANTILE_ACCURACY}) AS _q{i}"
+        for i in range(len(columns.numeric))
     ]
-    sets, deciles = concurrently(
-        [
-            (lambda f=frame, a=aggs: f.selectExpr(*a).collect()[0] if a else {})
-            for frame, aggs in queries
-        ]
-    )
+
+    def aggregate(frame: Any, aggs: list[str]) -> dict[str, Any]:
+        return frame.selectExpr(*aggs).collect()[0].asDict() if aggs else {}
+
+    if sampled:  # a large input: each query reads only the rows it needs
+        found = concurrently(
+            [
+                lambda: aggregate(kept, sets),
+                lambda: aggregate(kept.where(f"{train} AND _sample"), deciles),
+            ]
+        )
+        found = {**found[0], **found[1]}
+    else:  # one query less, and few rows to test for the train split
+        found = aggregate(kept, sets + deciles)
     drops: dict[tuple[str, str | None], int] = {}
     sizes = dict.fromkeys(SPLITS, 0)
     labels = {split: {1: 0, 0: 0} for split in SPLITS}
@@ -172,9 +175,9 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
         "sizes": sizes,
         "labels": labels,
         # the train split's deciles, by numeric column
-        "cuts": {c: sorted(set(deciles[f"_q{i}"] or [])) for i, c in enumerate(columns.numeric)},
+        "cuts": {c: sorted(set(found[f"_q{i}"] or [])) for i, c in enumerate(columns.numeric)},
         "null_rate": {c: (null_counts[c] / total if total else 0.0) for c in sources},
-        "values": {c: sorted(sets[f"_set{i}"]) for i, c in enumerate(columns.categorical)},
+        "values": {c: sorted(found[f"_set{i}"]) for i, c in enumerate(columns.categorical)},
         "rule_failures": failing,  # by rule index
     }
 
