@@ -288,6 +288,9 @@ def _start(args: dict[str, Any]) -> tuple[Any, Any]:
     # The ETL's queries are SQL text (etl_features.quoted): a "${...}" in a column name
     # or a category is data, not a variable to substitute.
     spark.conf.set("spark.sql.variable.substitute", "false")
+    # Column names are matched exactly, as the data contract matches them: "Age" and
+    # "age" are two columns (Spark's default would find either ambiguous).
+    spark.conf.set("spark.sql.caseSensitive", "true")
     job = Job(glue_context)
     job.init(args["JOB_NAME"], args)
     return glue_context, job
@@ -477,7 +480,7 @@ def _split_and_write(
     )
     encoded = kept.selectExpr(
         "_split",
-        "_label AS label",
+        "_label",  # not "label": a feature may have that name
         *[f"{sql} AS {quoted(entry['name'])}" for entry, sql in features],
     )
     entries = [entry for entry, _ in features]

@@ -142,6 +142,32 @@ def _patched_spark() -> Iterator[None]:
         setattr(SparkSession, "stop", saved[3])  # noqa: B010
 
 
+@contextlib.contextmanager
+def _sql_settings_kept() -> Iterator[None]:
+    """Give the shared session back with the SQL settings it had: a job's
+    ``spark.conf.set`` (say ``spark.sql.caseSensitive``) must not reach later runs,
+    as on Glue, where every job run has a session of its own."""
+    from pyspark.sql import SparkSession
+
+    def settings() -> tuple[Any, dict[str, str]]:
+        session = SparkSession.getActiveSession() or SparkSession._instantiatedSession
+        if session is None:
+            return None, {}
+        return session, {str(r[0]): str(r[1]) for r in session.sql("SET").collect()}
+
+    before, saved = settings()
+    try:
+        yield
+    finally:
+        session, now = settings()
+        if before is not None and session is before:
+            for key, value in now.items():
+                if key not in saved:
+                    session.conf.unset(key)
+                elif saved[key] != value:
+                    session.conf.set(key, saved[key])
+
+
 def _no_stop(_self: Any) -> None:
     """In-process runs share one session: a script's stop() must not end it."""
 
@@ -163,7 +189,7 @@ def run_in_process(
     try:
         if cwd is not None:
             os.chdir(cwd)
-        with _patched_spark():
+        with _patched_spark(), _sql_settings_kept():
             runpy.run_path(str(argv[0]), run_name="__main__")
         return JobOutcome(exit_code=0)
     except SystemExit as exc:

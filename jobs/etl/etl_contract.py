@@ -14,6 +14,7 @@ from __future__ import annotations
 import codecs
 import difflib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,25 @@ KNOWN = set(DEFAULTS) | set(REQUIRED)
 # A decimal literal, or a spelling Spark reads as NaN/Infinity (counted as non_finite).
 # Anchored, so DQDL's "matches" gives the same answer whether it searches or matches.
 NUMBER_PATTERN = r"^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
+# The columns the ETL adds beside the input's (etl_quality, etl_features, preprocess):
+# an input column it uses may not share a name with one of them.
+RESERVED = (
+    "_corrupt_record",
+    "_malformed",
+    "_row_hash",
+    "_label",
+    "_reason",
+    "_column",
+    "_value",
+    "_split",
+    "_sample",
+    "DataQualityRulesPass",
+    "DataQualityRulesFail",
+    "DataQualityEvaluationResult",
+)
+RESERVED_PATTERN = re.compile(r"_(num_|fails|nulls)[0-9]+")
+CORRUPT_COLUMN = "_corrupt_record"  # Spark's column for a row it cannot parse
+
 THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([,' ][0-9]{3})+([.][0-9]*)?$"
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -311,6 +331,15 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
         )
     if not numeric and not contract.categorical:
         raise PreprocessError("no feature columns left after dropping identifiers and drops")
+    clashes = [c for c in required if c in RESERVED or RESERVED_PATTERN.fullmatch(c)]
+    if CORRUPT_COLUMN in names and CORRUPT_COLUMN not in clashes:
+        clashes.append(CORRUPT_COLUMN)
+    if clashes:
+        raise PreprocessError(
+            f"input column(s) {', '.join(map(repr, clashes))} use a name the ETL gives its "
+            f"own columns ({', '.join(RESERVED)}, _num_<n>, _fails<n>, _nulls<n>); rename "
+            "them in the input"
+        )
     return Columns(
         names=names, numeric=tuple(numeric), categorical=contract.categorical, ignored=extra
     )

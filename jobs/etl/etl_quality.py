@@ -13,6 +13,7 @@ from typing import Any
 
 from etl_contract import (
     ALWAYS_FAIL,
+    CORRUPT_COLUMN,
     THOUSANDS_PATTERN,
     Columns,
     Contract,
@@ -24,7 +25,7 @@ from etl_contract import (
     ruleset,
 )
 
-CORRUPT = "_corrupt_record"
+CORRUPT = CORRUPT_COLUMN
 EXAMPLES = 3
 
 

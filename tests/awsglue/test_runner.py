@@ -78,3 +78,26 @@ def test_exit_semantics(spark, tmp_path, body, code, error):
     outcome = run_in_process([str(script)])
     assert outcome.exit_code == code
     assert outcome.error == error
+
+
+def test_a_jobs_sql_settings_do_not_reach_the_next_run(spark, tmp_path):
+    from glue_workflow.awsglue_local.runner import run_in_process
+
+    partitions = spark.conf.get("spark.sql.shuffle.partitions")
+    spark.conf.set("spark.sql.shuffle.partitions", "3")
+    script = tmp_path / "settings.py"
+    script.write_text(
+        "from pyspark.sql import SparkSession\n"
+        "spark = SparkSession.builder.getOrCreate()\n"
+        "spark.conf.set('spark.sql.caseSensitive', 'true')\n"
+        "spark.conf.set('spark.sql.shuffle.partitions', '7')\n"
+        "spark.conf.set('glue_wf.test.key', 'x')\n"
+        "assert spark.conf.get('spark.sql.caseSensitive') == 'true'\n"
+    )
+    try:
+        assert run_in_process([str(script)]).succeeded
+        assert spark.conf.get("spark.sql.caseSensitive") == "false"
+        assert spark.conf.get("spark.sql.shuffle.partitions") == "3"
+        assert spark.conf.get("glue_wf.test.key", None) is None
+    finally:
+        spark.conf.set("spark.sql.shuffle.partitions", partitions)

@@ -167,6 +167,22 @@ def _cases() -> dict[str, Callable[[], Case]]:
             ),
             categorical=["colour's ${x} `c`"],
         ),
+        # column names: one the ETL gives its own columns, Spark's corrupt-record column
+        # (ignored, yet read), a feature named "label", and two differing only in case
+        "reserved_name": lambda: _one(
+            to_csv(["id", "age", "_label", "colour", "bought"], rows), numeric=["age", "_label"]
+        ),
+        "corrupt_record_column": lambda: _one(
+            to_csv([*HEADER, "_corrupt_record"], [[*r, ""] for r in rows]),
+            extra_columns="ignore",
+        ),
+        "label_and_case_twins": lambda: _one(
+            to_csv(
+                ["id", "age", "label", "colour", "bought", "Age"],
+                [[*r, str(int(r[1]) * 2)] for r in rows],
+            ),
+            numeric=["age", "label", "Age"],
+        ),
         "text_in_numeric_many": lambda: _one(
             to_csv(HEADER, _with(rows, "age", dict.fromkeys(range(0, 60, 2), "unknown")))
         ),

@@ -134,6 +134,20 @@ def test_extra_columns_refused_or_ignored(tmp_path):
     assert inspect(tmp_path, "extra_column_ignored").columns.ignored == ("notes",)
 
 
+def test_columns_named_as_the_etls_own_are_refused(tmp_path):
+    own = "_corrupt_record, _malformed, _row_hash, _label, _reason, _column, _value, _split"
+    assert refused(tmp_path, "reserved_name") == (
+        f"input column(s) '_label' use a name the ETL gives its own columns ({own}, _sample, "
+        "DataQualityRulesPass, DataQualityRulesFail, DataQualityEvaluationResult, _num_<n>, "
+        "_fails<n>, _nulls<n>); rename them in the input"
+    )
+    assert refused(tmp_path, "corrupt_record_column").startswith(
+        "input column(s) '_corrupt_record' use a name the ETL gives its own columns ("
+    )
+    columns = inspect(tmp_path, "label_and_case_twins").columns
+    assert columns.numeric == ("age", "label", "Age")
+
+
 def test_duplicate_header_refused(tmp_path):
     assert "duplicate column name(s): 'age' (columns 2 and 5)" in refused(
         tmp_path, "duplicate_header"

@@ -158,6 +158,18 @@ def test_sql_text_in_names_and_values_is_data(spark, tmp_path):
 
 
 @pytest.mark.spark
+def test_a_feature_named_label_and_columns_differing_in_case(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "label_and_case_twins")
+    assert outcome.succeeded, outcome.error
+    manifest = strict_json(out / "feature_manifest.json")
+    assert [f["name"] for f in manifest["features"]][:3] == ["age", "label", "Age"]
+    baseline = strict_json(out / "baseline.json")["features"]
+    assert baseline["Age"]["mean"] == pytest.approx(2 * baseline["age"]["mean"])
+    for row in read_csv_dir(out / "train"):
+        assert float(row[3]) == 2 * float(row[1])  # label first, then age, label, Age
+
+
+@pytest.mark.spark
 def test_sql_string_literals_round_trip(spark):
     import etl_features
 
