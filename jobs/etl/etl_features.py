@@ -243,9 +243,8 @@ def train_stats(
     baseline a drift check computes PSI against. A value ``v`` is in bin ``j`` when
     ``cut_j <= v < cut_{j+1}`` (ties collapse bins)."""
     # SQL text, parsed in the JVM in one call (selectExpr): built from Column objects,
-    # each of the hundreds of bin counts cost a dozen calls to the JVM, and one F.expr
-    # each still cost ~0.1 s (most of this pass on small data).
-    # Few and small aggregates: on small data generating their code is most of the pass.
+    # each of the hundreds of bin counts cost a dozen calls to the JVM. Few and small
+    # aggregates: on small data, generating their code is most of the pass.
     aggs = ["count(1) AS _n"]
     for i, entry in enumerate(features):
         col = f"CAST({quoted(entry['name'])} AS DOUBLE)"
