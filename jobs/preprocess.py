@@ -285,9 +285,11 @@ def _start(args: dict[str, Any]) -> tuple[Any, Any]:
     # The cached rows barely compress (1M churn rows: 181 MB plain, 162 MB compressed)
     # and compressing them doubled the cost of building the cache.
     spark.conf.set("spark.sql.inMemoryColumnarStorage.compressed", "false")
-    # The ETL's queries are SQL text (etl_features.quoted): a "${...}" in a column name
-    # or a category is data, not a variable to substitute.
+    # The ETL's queries are SQL text (etl_features.quoted, .text): a "${...}" in a
+    # column name or a category is data, not a variable to substitute, and a backslash
+    # in a string literal escapes, as etl_features.text writes them.
     spark.conf.set("spark.sql.variable.substitute", "false")
+    spark.conf.set("spark.sql.parser.escapedStringLiterals", "false")
     # Column names are matched exactly, as the data contract matches them: "Age" and
     # "age" are two columns (Spark's default would find either ambiguous).
     spark.conf.set("spark.sql.caseSensitive", "true")
