@@ -54,8 +54,9 @@ KNOWN = set(DEFAULTS) | set(REQUIRED)
 NUMBER_PATTERN = r"^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
 # The columns the ETL adds beside the input's (etl_quality, etl_features, preprocess):
 # an input column it uses may not share a name with one of them.
+CORRUPT_COLUMN = "_corrupt_record"  # Spark's column for a row it cannot parse
 RESERVED = (
-    "_corrupt_record",
+    CORRUPT_COLUMN,
     "_malformed",
     "_row_hash",
     "_label",
@@ -69,7 +70,6 @@ RESERVED = (
     "DataQualityEvaluationResult",
 )
 RESERVED_PATTERN = re.compile(r"_(num_|fails|nulls)[0-9]+")
-CORRUPT_COLUMN = "_corrupt_record"  # Spark's column for a row it cannot parse
 
 THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([,' ][0-9]{3})+([.][0-9]*)?$"
 DELIMITERS = (",", ";", "\t", "|")

@@ -267,13 +267,10 @@ def train_stats(
         ]
     stats = train.selectExpr(*aggs).collect()[0].asDict() if rows else {}
     n = int(stats.get("_n") or 0)
-    for i, entry in enumerate(features):
-        if entry["kind"] == "one_hot":
-            stats[f"mean{i}"] = int(stats[f"sum{i}"] or 0) / n if n else None
     result: dict[str, Any] = {}
     for i, entry in enumerate(features):
-        mean = stats.get(f"mean{i}")
-        if entry["kind"] == "one_hot" and mean is not None:
+        if entry["kind"] == "one_hot" and n:
+            mean = int(stats[f"sum{i}"] or 0) / n
             std = (mean * (1 - mean) * rows / (rows - 1)) ** 0.5 if rows > 1 else None
             values = {
                 "mean": mean,

@@ -25,7 +25,6 @@ from etl_contract import (
     ruleset,
 )
 
-CORRUPT = CORRUPT_COLUMN
 EXAMPLES = 3
 
 
@@ -66,7 +65,7 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
         positional = [f"_c{i}" for i in range(len(group.names))]
         schema = StructType(
             [StructField(c, StringType()) for c in positional]
-            + [StructField(CORRUPT, StringType())]
+            + [StructField(CORRUPT_COLUMN, StringType())]
         )
         df = (
             spark.read.schema(schema)
@@ -78,11 +77,11 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
             .option("escape", contract.quote)  # RFC 4180: a doubled quote is a quote
             .option("encoding", contract.encoding)
             .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", CORRUPT)
+            .option("columnNameOfCorruptRecord", CORRUPT_COLUMN)
             .csv([spark_path(u) for u in group.uris])
         )
         renamed = [f"{p} AS {quoted(n)}" for p, n in zip(positional, group.names)]
-        frames.append(df.selectExpr(*renamed, CORRUPT))
+        frames.append(df.selectExpr(*renamed, CORRUPT_COLUMN))
     result = frames[0]
     for frame in frames[1:]:
         result = result.unionByName(frame)
@@ -118,7 +117,7 @@ def stage(raw: Any, contract: Contract, columns: Columns, seed: int) -> Any:
         f"{label} AS {quoted(contract.target)}",
         *[f"{_trimmed(n)} AS {quoted(n)}" for n in (*columns.numeric, *columns.categorical)],
         f"xxhash64({int(seed)}, {', '.join(key)}) AS _row_hash",
-        f"{CORRUPT} IS NOT NULL AS _malformed",
+        f"{CORRUPT_COLUMN} IS NOT NULL AS _malformed",
     )
 
 
@@ -211,8 +210,9 @@ def examples(classified: Any, reason: str, column: str | None) -> list[str]:
 
     if column is None:
         return []
-    where = (F.col("_reason") == reason) & (F.col("_column") == column)
-    where = where & F.col("_value").isNotNull()
+    where = (
+        (F.col("_reason") == reason) & (F.col("_column") == column) & F.col("_value").isNotNull()
+    )
     rows = classified.where(where).select("_value").distinct().limit(EXAMPLES)
     return [str(r[0]) for r in rows.collect()]
 
