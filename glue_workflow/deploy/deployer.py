@@ -114,23 +114,37 @@ def deploy(
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)
     else:
-        apply(target, plan, document, echo)
-        if target.settings.is_local:
+        if target.settings.is_local:  # first: what it starts comes up while this deploys
             prepare_local(target.settings, document)
+        apply(target, plan, document, echo)
     return plan
 
 
+# The context argument of jobs that run SageMaker's XGBoost container (training,
+# processing, endpoints): docs/definition.md, context_arguments.
+XGBOOST_CONTEXT = "--xgboost_image_uri"
+
+
 def prepare_local(settings: Settings, document: WorkflowDocument) -> None:
-    """A local workflow with Spark jobs gets its warm Spark started (and warmed up) now,
-    as Glue's warm pools keep Spark ready: the first run finds it up. Nothing to wait
-    for; ``[target.local] warm_spark = false`` turns it off."""
-    if not any((job.get("Command") or {}).get("Name") == "glueetl" for job in document.jobs):
-        return
+    """Start what a local workflow's first run needs ahead of it, as Glue's and
+    SageMaker's warm pools keep capacity ready: the warm Spark (warmed up) for Spark
+    jobs, and spare SageMaker workers and endpoint server (numpy and xgboost imported:
+    ``local/sagemaker/spares.py``) for jobs that use the XGBoost container. Nothing to
+    wait for; ``[target.local] warm_spark = false`` and ``GLUE_WF_ENDPOINT_SPARE=0``
+    turn them off."""
     from glue_workflow.local.environment import job_environment
-    from glue_workflow.local.spark import control
 
     home = settings.home.resolve()
-    control.prepare(home, job_environment(home))
+    jobs = document.jobs
+    if any(XGBOOST_CONTEXT in (job.get("DefaultArguments") or {}) for job in jobs):
+        from glue_workflow.local.sagemaker import spares
+        from glue_workflow.local.store import LocalHome
+
+        spares.prepare(LocalHome(home).ensure(), job_environment(home))
+    if any((job.get("Command") or {}).get("Name") == "glueetl" for job in jobs):
+        from glue_workflow.local.spark import control
+
+        control.prepare(home, job_environment(home))
 
 
 def destroy(

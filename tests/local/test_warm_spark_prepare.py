@@ -13,6 +13,7 @@ from test_warm_spark import _ready, _seen, _wait
 from glue_workflow.deploy import deployer
 from glue_workflow.document import WorkflowDocument
 from glue_workflow.local.environment import job_environment
+from glue_workflow.local.sagemaker import spares
 from glue_workflow.local.spark import control
 from glue_workflow.local.spark.settings import spark_dir
 
@@ -21,8 +22,11 @@ CLEAN = (
 )
 
 
-def _document(*commands: str) -> WorkflowDocument:
-    jobs = tuple({"Name": f"j{i}", "Command": {"Name": c}} for i, c in enumerate(commands))
+def _document(*commands: str, args: dict[str, str] | None = None) -> WorkflowDocument:
+    jobs = tuple(
+        {"Name": f"j{i}", "Command": {"Name": c}, "DefaultArguments": dict(args or {})}
+        for i, c in enumerate(commands)
+    )
     return WorkflowDocument(workflow={"Name": "wf"}, jobs=jobs, triggers=())
 
 
@@ -36,6 +40,55 @@ def test_only_a_workflow_with_spark_jobs_gets_its_warm_spark_started(
     assert started == []
     deployer.prepare_local(settings, _document("pythonshell", "glueetl"))
     assert started == [(tmp_path / "home").resolve()]
+
+
+def test_a_workflow_using_the_xgboost_container_gets_its_spares_started(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spawned: list[tuple[str, dict[str, str]]] = []
+
+    def spawn(module: str, args: list[str], **kw: Any) -> int:
+        spawned.append((module, dict(kw["env"])))
+        return os.getpid()  # alive: counted as the pool's spare
+
+    monkeypatch.setattr(spares.procs, "spawn", spawn)
+    monkeypatch.setattr(spares.procs, "alive", lambda pid, token: True)
+    monkeypatch.setattr(control, "prepare", lambda home, env: True)
+    monkeypatch.setenv(spares.SWITCH, "1")
+    home = tmp_path / "home"
+    settings: Any = type("S", (), {"home": home})()
+    deployer.prepare_local(settings, _document("pythonshell", "glueetl"))
+    assert spawned == []  # no job runs the XGBoost container
+    xgboost = {deployer.XGBOOST_CONTEXT: "683313688378.dkr.ecr.us-east-1.amazonaws.com/x:1"}
+    deployer.prepare_local(settings, _document("pythonshell", args=xgboost))
+    assert sorted(m for m, _ in spawned) == [spares.SERVER, spares.WORKER, spares.WORKER]
+    # started for this home, as its jobs' processes are
+    assert {env["GLUE_WF_HOME"] for _, env in spawned} == {str(home.resolve())}
+    deployer.prepare_local(settings, _document("pythonshell", args=xgboost))
+    assert len(spawned) == 3  # the pools are full: none more
+
+    monkeypatch.setenv(spares.SWITCH, "0")
+    spawned.clear()
+    deployer.prepare_local(
+        type("S", (), {"home": tmp_path / "other"})(), _document("pythonshell", args=xgboost)
+    )
+    assert spawned == []  # spares off
+
+
+def test_a_local_deploy_starts_what_the_first_run_needs_before_its_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(deployer, "make_plan", lambda *a, **k: "plan")
+    monkeypatch.setattr(deployer, "prepare_local", lambda *a: calls.append("prepare"))
+    monkeypatch.setattr(deployer, "apply", lambda *a: calls.append("apply"))
+    target: Any = type("T", (), {"settings": type("S", (), {"is_local": True})()})()
+    deployer.deploy(target, _document("glueetl"))
+    assert calls == ["prepare", "apply"]
+    calls.clear()
+    monkeypatch.setattr(deployer, "DisplayExecutor", lambda **k: type("D", (), {"execute": id})())
+    deployer.deploy(target, _document("glueetl"), dry_run=True)
+    assert calls == []  # a dry run starts nothing
 
 
 @pytest.mark.spark

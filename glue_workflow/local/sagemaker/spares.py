@@ -24,6 +24,7 @@ import json
 import os
 import select
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,10 +57,24 @@ def _read(path: Path) -> dict[str, Any] | None:
     return info
 
 
-def ensure(home: LocalHome, pool: str = "endpoint", *, when_empty: bool = False) -> None:
+def prepare(home: LocalHome, env: Mapping[str, str]) -> None:
+    """Fill every pool of ``home`` ahead of its first job (a local deploy of a workflow
+    that uses the XGBoost container), with spares started from ``env``."""
+    for pool in POOLS:
+        ensure(home, pool, env=env)
+
+
+def ensure(
+    home: LocalHome,
+    pool: str = "endpoint",
+    *,
+    when_empty: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> None:
     """Start spares until ``pool`` has its count starting or waiting in ``home`` (or
     spares are off). ``when_empty``: only if none is left, so that a job ending with
-    spares still waiting does not start an import that competes with the next job."""
+    spares still waiting does not start an import that competes with the next job.
+    ``env``: the environment they start from (default: this process's)."""
     if not enabled():
         return
     module, _, count = POOLS[pool]
@@ -84,6 +99,7 @@ def ensure(home: LocalHome, pool: str = "endpoint", *, when_empty: bool = False)
                 ["--spare", str(folder)],
                 token=token,
                 log_path=logs / "_spares" / f"{token}.log",
+                env=env,
             )
             write_json(folder / f"{token}.starting", {"pid": pid, "token": token})
 
