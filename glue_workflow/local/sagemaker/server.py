@@ -37,6 +37,7 @@ from glue_workflow.local.sagemaker.connections import Connections, Deferred, Htt
 from glue_workflow.local.sagemaker.scoring import Model, PayloadError, encode
 
 DEFER_ROWS = 16
+WATCH_SECONDS = 1.0  # how often a server checks that its parent and its folder remain
 
 
 class Handler:
@@ -185,14 +186,19 @@ async def serve(
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    if parent is not None:  # a worker copy ends with the server that started it
 
-        async def watch() -> None:
-            while os.getppid() == parent:
-                await asyncio.sleep(1.0)
-            stop.set()
+    async def watch() -> None:
+        """A worker copy ends with the server that started it; a server whose ready
+        file's folder is gone (its local home deleted: nothing can delete its endpoint
+        any more) ends too, instead of holding its port and memory for ever."""
+        while parent is None or os.getppid() == parent:
+            if ready_file is not None and not ready_file.parent.is_dir():
+                print(f"{ready_file.parent} is gone: stopping", flush=True)
+                break
+            await asyncio.sleep(WATCH_SECONDS)
+        stop.set()
 
-        watcher = asyncio.ensure_future(watch())
+    watcher = asyncio.ensure_future(watch())
     sweeper = asyncio.ensure_future(hub.sweep())
     await stop.wait()
     # Whoever stopped this server may not wait to kill it: it bounds its own stop.
@@ -202,8 +208,7 @@ async def serve(
     print(f"draining {len(hub.open)} connections", flush=True)
     await hub.drain(server)
     sweeper.cancel()
-    if parent is not None:
-        watcher.cancel()
+    watcher.cancel()
     for proc in extra:
         proc.terminate()  # each copy drains its own connections
     for proc in extra:

@@ -22,6 +22,7 @@ import pytest
 import xgboost as xgb
 
 from glue_workflow.local.sagemaker.connections import Limits, LimitsError
+from glue_workflow.local.sagemaker.server import WATCH_SECONDS
 
 pytestmark = pytest.mark.server
 
@@ -51,8 +52,8 @@ Start = Callable[..., tuple[subprocess.Popen[bytes], int]]
 def start(model_dir: Path, tmp_path: Path) -> Iterator[Start]:
     procs: list[subprocess.Popen[bytes]] = []
 
-    def run(**limits: str) -> tuple[subprocess.Popen[bytes], int]:
-        ready = tmp_path / f"ready-{len(procs)}.json"
+    def run(folder: Path = tmp_path, **limits: str) -> tuple[subprocess.Popen[bytes], int]:
+        ready = folder / f"ready-{len(procs)}.json"
         env = {**os.environ, **{Limits.ENV[k]: v for k, v in limits.items()}}
         proc = subprocess.Popen(
             [
@@ -197,3 +198,18 @@ def test_drain_answers_started_requests_then_exits(start: Start) -> None:
     assert proc.wait(timeout=GUARD) == 0
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=GUARD)
+
+
+def test_a_server_whose_folder_is_gone_stops(start: Start, tmp_path: Path) -> None:
+    """Its local home was deleted: nothing could delete its endpoint any more."""
+    folder = tmp_path / "endpoint-version"
+    folder.mkdir()
+    proc, port = start(folder)
+    (folder / "ready-0.json").unlink()  # the ready file alone may go: it still serves
+    time.sleep(1.5 * WATCH_SECONDS)  # past a check
+    sock = _connect(port)
+    sock.sendall(_invocation())
+    assert _answer(sock).startswith(b"HTTP/1.1 200")
+    sock.close()
+    folder.rmdir()
+    assert proc.wait(timeout=GUARD) == 0
