@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from test_warm_spark import _ready, _seen, _wait
 
+from glue_workflow.config import WarmSpark
 from glue_workflow.deploy import deployer
 from glue_workflow.document import WorkflowDocument
 from glue_workflow.local.environment import job_environment
 from glue_workflow.local.sagemaker import spares
-from glue_workflow.local.spark import control
+from glue_workflow.local.spark import control, server
 from glue_workflow.local.spark.settings import spark_dir
 
 CLEAN = (
@@ -89,6 +90,25 @@ def test_a_local_deploy_starts_what_the_first_run_needs_before_its_writes(
     monkeypatch.setattr(deployer, "DisplayExecutor", lambda **k: type("D", (), {"execute": id})())
     deployer.deploy(target, _document("glueetl"), dry_run=True)
     assert calls == []  # a dry run starts nothing
+
+
+@pytest.mark.parametrize("waiting", [False, True])
+def test_the_warm_up_runs_only_while_no_job_waits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, waiting: bool
+) -> None:
+    """A job already waiting for the JVM gets it at once: a warm-up would only delay it
+    (its own first context and queries warm the JVM as much)."""
+    warmed: list[int] = []
+    monkeypatch.setattr(server, "launch", lambda settings: server.Jvm(proc=None))
+    monkeypatch.setattr(server, "warm_up", lambda jvm, scratch, wanted: warmed.append(1))
+    warm = server.WarmSparkServer(tmp_path, WarmSpark(), warm_up=True)
+    if waiting:
+        warm.wanted.set()
+    warm.start_jvm()
+    assert warm.jvm.state == "ready"
+    assert warmed == ([] if waiting else [1])
+    warm.start_jvm()  # a later JVM (after RUNS_PER_JVM runs) is never warmed up
+    assert warmed == ([] if waiting else [1])
 
 
 @pytest.mark.spark

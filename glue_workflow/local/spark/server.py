@@ -182,8 +182,9 @@ def warm_up(jvm: Jvm, scratch: Path, wanted: Callable[[], bool]) -> None:
     a wide aggregate, a cached join), then the same reset as after a job run: the
     classes every job's first context loads and the planner's first JIT compilation
     are paid here, ahead of the first run. Run only when the warm Spark is started
-    ahead of its jobs (``--warm-up``, by a local deploy); it stops between steps once
-    ``wanted()`` (a job waits for the JVM: the job's own work warms it as well)."""
+    ahead of its jobs (``--warm-up``, by a local deploy), and not when a job already
+    waits for the JVM; it stops between steps once ``wanted()`` (a job waits for the
+    JVM: the job's own work warms it as well)."""
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
@@ -264,8 +265,10 @@ class WarmSparkServer:
                 self.cond.notify_all()
             log(jvm.error)
             return
-        if self.warm_up:
-            self.warm_up = False
+        warm, self.warm_up = self.warm_up, False
+        if warm and self.wanted.is_set():  # a job waits: its own work warms the JVM
+            log(f"JVM pid {started.pid}: a job waits, no warm-up")
+        elif warm:
             begun = time.monotonic()
             try:
                 warm_up(started, spark_dir(self.home) / "work", self.wanted.is_set)
