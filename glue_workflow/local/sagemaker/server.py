@@ -191,7 +191,7 @@ async def serve(
         """A worker copy ends with the server that started it; a server whose ready
         file's folder is gone (its local home deleted: nothing can delete its endpoint
         any more) ends too, instead of holding its port and memory for ever."""
-        while parent is None or os.getppid() == parent:
+        while not stop.is_set() and (parent is None or os.getppid() == parent):
             if ready_file is not None and not ready_file.parent.is_dir():
                 print(f"{ready_file.parent} is gone: stopping", flush=True)
                 break
