@@ -14,6 +14,7 @@ before and after in the same run. Goals: second run <= 1.0x the reference, first
 run <= 1.5x.
 
     .venv/bin/python bench/bench_pipeline.py [--data PATH] [--keep] [--no-warm-spark]
+        [--after-deploy SECONDS]
 """
 
 from __future__ import annotations
@@ -151,6 +152,14 @@ def main() -> int:
     parser.add_argument(
         "--no-warm-spark", action="store_true", help="Runs without the warm Spark (the before)."
     )
+    parser.add_argument(
+        "--after-deploy",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="Start the first run this long after the deploy (default: at once), as a user "
+        "who deploys, then runs, does: the deploy's warm-up has finished by then.",
+    )
     args = parser.parse_args()
     if not args.data.is_file():
         print(f"data file missing: {args.data}", file=sys.stderr)
@@ -180,6 +189,9 @@ def main() -> int:
         if deployed.returncode != 0:
             print(deployed.stdout, deployed.stderr, file=sys.stderr)
             return 1
+        if args.after_deploy:
+            print(f"first run {args.after_deploy:.0f} s after the deploy")
+            time.sleep(args.after_deploy)
         cold, ok_cold = timed_run(env, settings, "first (cold)")
         warm, ok_warm = timed_run(env, settings, "second (warm)")
         ok_off = True
