@@ -145,7 +145,8 @@ def glue_wf_project() -> Path:
 
 @pytest.fixture
 def glue_wf(glue_wf_project: Path, tmp_path: Path) -> Iterator[LocalProject]:
-    """A fresh local target for the project; its endpoints are stopped afterwards."""
+    """A fresh local target for the project; its endpoints, warm Spark and spare
+    interpreters are stopped afterwards."""
     project = LocalProject(glue_wf_project, tmp_path / "glue-wf-home")
     yield project
     # Local endpoints are served by processes of their own: end them with the test.
@@ -155,3 +156,6 @@ def glue_wf(glue_wf_project: Path, tmp_path: Path) -> Iterator[LocalProject]:
             name = endpoint.get("EndpointName")
             if name:
                 project.cli("delete-endpoint", str(name), "--yes", check=False)
+    # So are the warm Spark and the spares a deploy starts (each test has its own home:
+    # left alone, every test's would wait out its idle timeout).
+    project.cli("local", "stop", check=False)

@@ -154,6 +154,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     finally:
         with contextlib.suppress(Exception):
             project.client("sagemaker").delete_endpoint(EndpointName=ENDPOINT)
+        project.cli("local", "stop")  # no spare or warm Spark outlives the test
         uninstall()
 
 

@@ -120,6 +120,7 @@ def test_the_job_scripts_serve_another_workflow(tmp_path: Path) -> None:
         assert rejected.properties["rejection_reason"].startswith("rejected")
     finally:
         target.cli("delete-endpoint", "credit-default", "--yes", check=False)
+        target.cli("local", "stop", check=False)  # no spare or warm Spark outlives the test
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 3600) -> str:
@@ -199,10 +200,7 @@ def test_wheel_install_init_and_run(tmp_path: Path) -> None:
         assert "rejected" in rejected
         _run([str(bin_dir / "pytest"), "-q", "-p", "no:cacheprovider"], project, env)
     finally:
-        subprocess.run(
-            [glue_wf, "delete-endpoint", "shop", "--yes"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            check=False,
-        )
+        for cleanup in (["delete-endpoint", "shop", "--yes"], ["local", "stop"]):
+            subprocess.run(
+                [glue_wf, *cleanup], cwd=project, env=env, capture_output=True, check=False
+            )
