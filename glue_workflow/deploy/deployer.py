@@ -135,16 +135,17 @@ def prepare_local(settings: Settings, document: WorkflowDocument) -> None:
     from glue_workflow.local.environment import job_environment
 
     home = settings.home.resolve()
+    env = job_environment(home)
     jobs = document.jobs
     if any(XGBOOST_CONTEXT in (job.get("DefaultArguments") or {}) for job in jobs):
         from glue_workflow.local.sagemaker import spares
         from glue_workflow.local.store import LocalHome
 
-        spares.prepare(LocalHome(home).ensure(), job_environment(home))
+        spares.prepare(LocalHome(home).ensure(), env)
     if any((job.get("Command") or {}).get("Name") == "glueetl" for job in jobs):
         from glue_workflow.local.spark import control
 
-        control.prepare(home, job_environment(home))
+        control.prepare(home, env)
 
 
 def destroy(
