@@ -359,7 +359,7 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         _judge(classified, request, columns, rules, report)
-        return _split_and_write(glue_context, classified, request, columns, report)
+        return _split_and_write(classified, request, columns, report)
     finally:
         classified.unpersist()
 
@@ -455,7 +455,6 @@ def _judge(
 
 
 def _split_and_write(
-    glue_context: Any,
     classified: Any,
     request: Request,
     columns: Columns,
@@ -463,9 +462,9 @@ def _split_and_write(
 ) -> dict[str, str]:
     """Encode the kept rows, then write the three splits and compute the train split's
     statistics together: four independent Spark actions over the cached rows."""
-    from awsglue.dynamicframe import DynamicFrame
-    from etl_features import encodings, feature_columns, quoted, train_stats
+    from etl_features import csv_line, encodings, feature_columns, quoted, train_stats
     from etl_output import concurrently
+    from etl_quality import spark_path
     from pyspark.sql import functions as F
 
     output, contract = request.output, request.contract
@@ -480,28 +479,21 @@ def _split_and_write(
         *[f"_num_{i} AS {quoted(n)}" for i, n in enumerate(columns.numeric)],
         *[quoted(n) for n in columns.categorical],
     )
-    encoded = kept.selectExpr(
-        "_split",
-        "_label",  # not "label": a feature may have that name
-        *[f"{sql} AS {quoted(entry['name'])}" for entry, sql in features],
-    )
+    lines = kept.selectExpr("_split", f"{csv_line(features, codes)} AS value")
     entries = [entry for entry, _ in features]
 
     def write(code: int, name: str) -> None:
-        part = encoded.where(F.col("_split") == code).drop("_split")
+        part = lines.where(F.col("_split") == code).drop("_split")
         if name == "train" and request.train_files:
             # ShardedByS3Key deals objects to training instances: one or more per instance.
             part = part.repartition(request.train_files)
-        glue_context.write_dynamic_frame.from_options(
-            frame=DynamicFrame.fromDF(part, glue_context, name),
-            connection_type="s3",
-            connection_options={"path": f"{output}{name}/"},
-            format="csv",
-            format_options={"writeHeader": False},
-            transformation_ctx=f"write_{name}",
-        )
+        # The rows are CSV text already (csv_line): written as lines, which Glue's own
+        # CSV writer would quote. Appended: clear_output emptied the prefix.
+        part.write.mode("append").text(spark_path(f"{output}{name}/"))
 
-    train = encoded.where(F.col("_split") == SPLITS.index("train"))
+    train = kept.where(F.col("_split") == SPLITS.index("train")).selectExpr(
+        *[f"{sql} AS {quoted(entry['name'])}" for entry, sql in features]
+    )
     (feature_stats, histograms), *_ = concurrently(
         [
             lambda: train_stats(train, entries, sizes["train"], stats["cuts"]),

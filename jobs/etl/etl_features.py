@@ -233,6 +233,32 @@ def feature_columns(
     return out
 
 
+def csv_line(features: list[tuple[dict[str, Any], str]], codes: dict[str, dict[str, Any]]) -> str:
+    """SQL: a kept row as one line of the training CSV (label first, no header), the bytes
+    Spark's CSV writer writes for the columns of ``feature_columns``: numbers as Java
+    prints them, null as an empty field. A one-hot column's indicators are written as one
+    block ("0,1,0") placed by the category's position: per field, the CSV writer cost
+    more than encoding the row (1M rows: the splits' writes 2.3 s -> 1.5 s)."""
+    fields, done = ["CAST(_label AS STRING)"], set()
+    for entry, sql in features:
+        if entry["kind"] != "one_hot":
+            fields.append(f"coalesce(CAST({sql} AS STRING), '')")
+            continue
+        source = entry["source"]
+        if source in done:
+            continue
+        done.add(source)
+        values = codes[source]["categories"]
+        zeros = text(",".join(["0"] * len(values)))
+        # 1-based position in the categories; 0 for none, null for a null value
+        at = f"array_position(array({', '.join(map(text, values))}), {quoted(source)})"
+        fields.append(
+            f"IF(coalesce({at}, 0) = 0, {zeros}, "
+            f"concat(substr({zeros}, 1, 2 * {at} - 2), '1', substr({zeros}, 2 * {at})))"
+        )
+    return f"concat_ws(',', {', '.join(fields)})"
+
+
 def train_stats(
     train: Any, features: list[dict[str, Any]], rows: int, cuts: dict[str, list[float]]
 ) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -301,3 +301,47 @@ def test_a_quoted_line_break_past_the_scan_is_refused_not_misread(spark, tmp_pat
     assert reason.startswith("the data contract refuses malformed_row: 2")
     outcome, _ = run_case(spark, tmp_path / "whole", "late_quoted_newline")
     assert outcome.succeeded, outcome.error  # scanned whole: read whole, the record kept
+
+
+@pytest.mark.spark
+def test_a_row_written_as_one_line_matches_the_csv_writer_byte_for_byte(spark, tmp_path):
+    import etl_features
+    from etl_contract import Columns
+
+    columns = Columns(
+        names=("x", "y", "c", "plan", "empty"),
+        numeric=("x", "y"),
+        categorical=("c", "plan", "empty"),
+        ignored=(),
+    )
+    codes = {
+        "c": {"type": "one_hot", "categories": ["a,b", "it's", "z", "é"]},
+        "plan": {"type": "binary", "mapping": {"no": 0, "yes": 1}},
+        "empty": {"type": "one_hot", "categories": []},  # all null: no feature
+    }
+    features = etl_features.feature_columns(columns, codes)
+    cells = [
+        (1, 0.5, -0.0, "a,b", "yes", None),
+        (0, 1e-05, 123456789012.0, "é", "no", None),
+        (1, None, 2.0, "z", None, None),
+        (0, 1e300, -7.25, None, "maybe", None),
+        (1, 3.0, 0.1, "it's", "yes", None),
+        (0, 4.0, 5.0, "unknown", "no", None),
+    ]
+    frame = spark.createDataFrame(
+        cells, "_label int, x double, y double, c string, plan string, empty string"
+    )
+    lines = frame.selectExpr(f"{etl_features.csv_line(features, codes)} AS value")
+    lines.coalesce(1).write.text(str(tmp_path / "lines"))
+    encoded = frame.selectExpr(
+        "_label", *[f"{sql} AS {etl_features.quoted(e['name'])}" for e, sql in features]
+    )
+    encoded.coalesce(1).write.option("header", False).csv(str(tmp_path / "csv"))
+
+    def text_of(folder: str) -> list[str]:
+        parts = sorted((tmp_path / folder).glob("part-*"))
+        return sorted("".join(p.read_text(encoding="utf-8") for p in parts).splitlines())
+
+    assert text_of("lines") == text_of("csv")
+    assert "0,4.0,5.0,0,0,0,0,0" in text_of("lines")  # an unseen category: no indicator
+    assert "1,,2.0,0,0,1,0," in text_of("lines")  # null number and null binary: empty fields
