@@ -7,7 +7,8 @@ JVM start is reported separately. The reference, in the same session: the job's 
 transformations (its modules' read, row key, row-level data-quality rules, parsing,
 encodings and split, imported from jobs/etl) written as plain PySpark in one pass:
 the header and columns taken as known, the categories taken from the job's manifest,
-the three splits written by one ``partitionBy`` write, no report, profile or baseline.
+the three splits written by one ``partitionBy`` write, no report, profile or baseline;
+it runs with the job's SQL settings (``SETTINGS``).
 It is a lower bound: the job also checks the raw bytes, infers and reports what the
 reference is given, and computes the baseline. The job runs once to warm the JVM's
 code, then the reference and the job alternate for ``rounds`` rounds, so both meet the
