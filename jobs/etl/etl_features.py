@@ -238,7 +238,7 @@ def csv_line(features: list[tuple[dict[str, Any], str]], codes: dict[str, dict[s
     Spark's CSV writer writes for the columns of ``feature_columns``: numbers as Java
     prints them, null as an empty field. A one-hot column's indicators are written as one
     block ("0,1,0") placed by the category's position: per field, the CSV writer cost
-    more than encoding the row (1M rows: the splits' writes 2.3 s -> 1.5 s)."""
+    more than encoding the row (1M rows: the train split's write 2.3 s -> 1.5 s)."""
     fields, done = ["CAST(_label AS STRING)"], set()
     for entry, sql in features:
         if entry["kind"] != "one_hot":
