@@ -36,6 +36,7 @@ SETTINGS = {
     "spark.sql.codegen.maxFields": "4000",
     "spark.sql.caseSensitive": "true",
     "spark.sql.variable.substitute": "false",
+    "spark.sql.maxConcurrentOutputFileWriters": "4",
 }
 
 

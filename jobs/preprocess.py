@@ -463,7 +463,7 @@ def _split_and_write(
     """Encode the kept rows, then write the three splits and compute the train split's
     statistics together: four independent Spark actions over the cached rows."""
     from etl_features import csv_line, encodings, feature_columns, quoted, train_stats
-    from etl_output import concurrently
+    from etl_output import concurrently, write_lines
     from etl_quality import spark_path
     from pyspark.sql import functions as F
 
@@ -487,9 +487,8 @@ def _split_and_write(
         if name == "train" and request.train_files:
             # ShardedByS3Key deals objects to training instances: one or more per instance.
             part = part.repartition(request.train_files)
-        # The rows are CSV text already (csv_line): written as lines, which Glue's own
-        # CSV writer would quote. Appended: clear_output emptied the prefix.
-        part.write.mode("append").text(spark_path(f"{output}{name}/"))
+        # The rows are CSV text already (csv_line); appended: clear_output emptied the prefix.
+        write_lines(part, spark_path(f"{output}{name}/"))
 
     train = kept.where(F.col("_split") == SPLITS.index("train")).selectExpr(
         *[f"{sql} AS {quoted(entry['name'])}" for entry, sql in features]

@@ -101,6 +101,15 @@ def clear_output(glue_context: Any, output: str, names: list[str]) -> None:
             os.remove(path)
 
 
+def write_lines(frame: Any, path: str) -> None:
+    """Append a frame of one text column (``etl_features.csv_line``: CSV lines already)
+    under ``path`` as ``part-*.csv`` objects, as they are: the CSV writer, with a tab as
+    its separator, has no reason to quote a line of comma-separated numbers (no tab,
+    quote or line break in it), and it names the files as CSV, which the text writer
+    does not."""
+    frame.write.mode("append").option("sep", "\t").option("header", False).csv(path)
+
+
 def tidy_channel(uri: str) -> int:
     """Delete markers, hidden and empty files under a channel prefix; the number of
     data files left (at least one, else the channel is unusable)."""

@@ -306,6 +306,7 @@ def test_a_quoted_line_break_past_the_scan_is_refused_not_misread(spark, tmp_pat
 @pytest.mark.spark
 def test_a_row_written_as_one_line_matches_the_csv_writer_byte_for_byte(spark, tmp_path):
     import etl_features
+    import etl_output
     from etl_contract import Columns
 
     columns = Columns(
@@ -332,16 +333,17 @@ def test_a_row_written_as_one_line_matches_the_csv_writer_byte_for_byte(spark, t
         cells, "_label int, x double, y double, c string, plan string, empty string"
     )
     lines = frame.selectExpr(f"{etl_features.csv_line(features, codes)} AS value")
-    lines.coalesce(1).write.text(str(tmp_path / "lines"))
+    etl_output.write_lines(lines.coalesce(1), str(tmp_path / "lines"))
     encoded = frame.selectExpr(
         "_label", *[f"{sql} AS {etl_features.quoted(e['name'])}" for e, sql in features]
     )
     encoded.coalesce(1).write.option("header", False).csv(str(tmp_path / "csv"))
 
     def text_of(folder: str) -> list[str]:
-        parts = sorted((tmp_path / folder).glob("part-*"))
+        parts = sorted((tmp_path / folder).glob("part-*.csv"))
         return sorted("".join(p.read_text(encoding="utf-8") for p in parts).splitlines())
 
+    assert len(text_of("lines")) == len(cells)
     assert text_of("lines") == text_of("csv")
     assert "0,4.0,5.0,0,0,0,0,0" in text_of("lines")  # an unseen category: no indicator
     assert "1,,2.0,0,0,1,0," in text_of("lines")  # null number and null binary: empty fields
