@@ -252,10 +252,8 @@ def csv_line(features: list[tuple[dict[str, Any], str]], codes: dict[str, dict[s
         zeros = text(",".join(["0"] * len(values)))
         # 1-based position in the categories; 0 for none, null for a null value
         at = f"array_position(array({', '.join(map(text, values))}), {quoted(source)})"
-        fields.append(
-            f"IF(coalesce({at}, 0) = 0, {zeros}, "
-            f"concat(substr({zeros}, 1, 2 * {at} - 2), '1', substr({zeros}, 2 * {at})))"
-        )
+        block = f"overlay({zeros} PLACING '1' FROM 2 * {at} - 1)"  # the at-th "0" -> "1"
+        fields.append(f"IF(coalesce({at}, 0) = 0, {zeros}, {block})")
     return f"concat_ws(',', {', '.join(fields)})"
 
 
