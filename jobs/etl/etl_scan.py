@@ -205,7 +205,7 @@ class _Decoded:
                 ) from None
             offset += len(chunk)
             newlines += chunk.count(b"\n")
-            if not self.crlf and "\r\n" in text:
+            if not self.crlf and "\r" in text and "\r\n" in text:  # one character: memchr
                 self.crlf = True
             text = pending + text
             cut = text.rfind("\n") + 1
@@ -264,7 +264,27 @@ def plain(block: str, quote: str) -> bool:
     """Whether every line of ``block`` is one record whose fields the delimiter alone
     splits: no quote character, no NUL and no carriage return but in a CRLF line end
     (the csv reader treats each of those specially)."""
-    return quote not in block and block.count("\r") == block.count("\r\n") and "\0" not in block
+    if quote in block or "\0" in block:
+        return False
+    return "\r" not in block or block.count("\r") == block.count("\r\n")
+
+
+# Per delimiter, the bytes ``uniform`` deletes: all but the delimiter and the line break.
+# Each delimiter is ASCII, and no byte of a multi-byte UTF-8 character is.
+_OTHERS = {d: bytes(b for b in range(256) if b not in (ord(d), 10)) for d in DELIMITERS}
+
+
+def uniform(block: str, delimiter: str, separators: int) -> int | None:
+    """The number of lines of a ``plain`` block if every one has exactly ``separators``
+    delimiters (> 0), else None. Checked in C: less every other character, the block
+    must be one line's shape repeated (1M rows: 0.9 s -> 0.45 s of per-line counts)."""
+    if not separators:  # a blank line would pass: the caller looks at each line
+        return None
+    shape = block.encode("utf-8").translate(None, _OTHERS[delimiter])
+    if not block.endswith("\n"):  # the file's last line
+        shape += b"\n"
+    count = len(shape) // (separators + 1)
+    return count if shape == (delimiter.encode() * separators + b"\n") * count else None
 
 
 def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
@@ -303,20 +323,25 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                     lines.load(block)
                     continue
                 # one record per line: count the delimiters
+                last_bad = False  # a line without quotes is a whole record
+                separators = len(header) - 1
+                count = uniform(block, contract.delimiter, separators)
+                if count is not None:
+                    records += count
+                    lines.skipped += count
+                    continue
                 rows = block.split("\n")
                 if not rows[-1]:
                     rows.pop()
-                first, separators = consumed() + 1, len(header) - 1
+                first = consumed() + 1
                 counts = [row.count(contract.delimiter) for row in rows]
                 records += len(rows)
-                last_bad = False  # a line without quotes is a whole record
-                if not separators or counts.count(separators) != len(counts):
-                    for at, (row, count) in enumerate(zip(rows, counts)):
-                        if row in ("", "\r"):  # a blank line, as the csv reader skips it
-                            records -= 1
-                            blanks += 1
-                        elif count != separators:
-                            note_bad(first + at, count + 1)
+                for at, (row, count) in enumerate(zip(rows, counts)):
+                    if row in ("", "\r"):  # a blank line, as the csv reader skips it
+                        records -= 1
+                        blanks += 1
+                    elif count != separators:
+                        note_bad(first + at, count + 1)
                 lines.skipped += len(rows)
                 continue
             line = consumed() + 1

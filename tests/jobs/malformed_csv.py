@@ -90,6 +90,11 @@ def _cases() -> dict[str, Callable[[], Case]]:
         blank.insert(at, line)
     blank += ["\n", "\n"]
     short = [*blank[:170], "171,oops\n", *blank[170:]]  # line 171 of the file
+    # one field too many and one too few on lines 21 and 22: as many delimiters as two rows
+    paired = good.splitlines(keepends=True)
+    paired[20:22] = ["20,30,1000,red,yes,x\n", "21,30,red,no\n"]
+    accented = dict.fromkeys(range(0, len(rows), 3), "rosé 中")
+    unicode = to_csv(HEADER, _with(rows, "colour", accented))
     return {
         "good": lambda: _one(good),
         "bom": lambda: ({"data.csv": b"\xef\xbb\xbf" + good.encode()}, {}),
@@ -110,6 +115,8 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "wide_row": lambda: _one("".join(wide)),
         "blank_lines": lambda: _one("".join(blank)),
         "short_row_after_blank_lines": lambda: _one("".join(short)),
+        "extra_and_short_rows": lambda: _one("".join(paired)),
+        "unicode_values": lambda: _one(unicode),
         "missing_column": lambda: _one(to_csv(*_drop_column(HEADER, rows, "income"))),
         "header_case": lambda: _one(to_csv(["id", "Age ", "income", "colour", "bought"], rows)),
         "header_case_allowed": lambda: _one(

@@ -225,6 +225,30 @@ def test_blocks_without_quotes_are_checked_as_the_csv_reader_would(
         assert all(plain)
 
 
+def test_rows_with_a_field_too_many_and_too_few_are_both_named(tmp_path):
+    assert refused(tmp_path, "extra_and_short_rows").endswith(
+        "2 row(s) have a field count other than the header's 5 (line 21: 6 fields; "
+        "line 22: 4 fields and 1 more); check the quoting, the delimiter ',' and unquoted "
+        "separators inside values"
+    )
+
+
+@pytest.mark.parametrize(
+    ("block", "lines"),
+    [
+        ("a,b,c\nd,e,f\n", 2),
+        ("a,b,c\nd,e,f", 2),  # the file's last line, without a line break
+        ("a,b,c\r\nd,é,中\r\n", 2),  # CRLF; multi-byte characters
+        ("a,b,c,d\nd,e\n", None),  # a field too many, one too few: 4 delimiters in all
+        ("a,b,c\n\nd,e,f\n", None),  # a blank line: the caller counts it as one
+        ("a,b;c\n", None),
+    ],
+)
+def test_uniform_counts_lines_only_when_each_has_the_header_s_delimiters(block, lines):
+    assert etl_scan.uniform(block, ",", 2) == lines
+    assert etl_scan.uniform(block, ",", 0) is None  # one column: every line is looked at
+
+
 def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
     (prefix := tmp_path / "in").mkdir()
     (prefix / "a.csv").write_bytes("id,age,income,colour,bought\n1,2,3,red,yes\n".encode("utf-16"))
