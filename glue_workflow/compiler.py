@@ -69,7 +69,12 @@ class CompileContext:
 
 def resolve_placeholders(value: str, workflow: str, context: CompileContext) -> str:
     """Fill ``{bucket}``, ``{region}`` and ``{workflow}`` from the deployment."""
-    values = {"bucket": context.bucket, "region": context.region, "workflow": workflow}
+    return fill_placeholders(value, bucket=context.bucket, region=context.region, workflow=workflow)
+
+
+def fill_placeholders(value: str, *, bucket: str, region: str, workflow: str) -> str:
+    """``value`` with ``{bucket}``, ``{region}`` and ``{workflow}`` filled in."""
+    values = {"bucket": bucket, "region": region, "workflow": workflow}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], value)
 
 

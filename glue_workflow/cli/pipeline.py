@@ -9,15 +9,35 @@ import click
 
 from glue_workflow.cli.common import echo_json, json_option, with_settings
 
-DEFAULT_INPUT_KEY = "data/churn.csv"  # the churn workflow's default input_uri
+DEFAULT_INPUT_KEY = "data/churn.csv"  # without a definition that sets input_uri
+INPUT_PROPERTY = "input_uri"
 
 
 def default_input(settings: Any) -> str:
-    """The workflow's default input_uri in the target's bucket (from the stack on AWS)."""
+    """The definition's default run property ``input_uri`` with its placeholders filled
+    for the target (the bucket from the stack on AWS); s3://<bucket>/data/churn.csv
+    when the definition sets none (or there is no definition to load)."""
     from glue_workflow.aws.target import BUCKET_ONLY
+    from glue_workflow.compiler import fill_placeholders
+    from glue_workflow.definition import load_workflow
     from glue_workflow.infra.outputs import resolve_target
 
-    return resolve_target(settings, needs=BUCKET_ONLY).s3_uri(DEFAULT_INPUT_KEY)
+    target = resolve_target(settings, needs=BUCKET_ONLY)
+    if not Path(settings.definition).is_file():  # no project definition: the demo's location
+        return target.s3_uri(DEFAULT_INPUT_KEY)
+    workflow = load_workflow(settings)  # a broken definition says so rather than guess
+    value = workflow.default_run_properties.get(INPUT_PROPERTY)
+    if not value:
+        return target.s3_uri(DEFAULT_INPUT_KEY)
+    uri = fill_placeholders(
+        value, bucket=target.require_bucket(), region=target.region, workflow=workflow.name
+    )
+    if not uri.startswith("s3://"):
+        raise click.UsageError(
+            f"the workflow's default {INPUT_PROPERTY} is {uri!r}, not an s3:// URI: pass --to "
+            "s3://BUCKET/KEY"
+        )
+    return uri
 
 
 @click.command("sample-data")
@@ -39,8 +59,8 @@ def default_input(settings: Any) -> str:
     "--out",
     default=None,
     metavar="PATH|s3://BUCKET/KEY",
-    help="Where to write the CSV (default: s3://<bucket>/data/churn.csv, the "
-    "workflow's default input_uri, on the chosen target).",
+    help="Where to write the CSV (default: the workflow's default input_uri on the chosen "
+    "target; s3://<bucket>/data/churn.csv when it sets none).",
 )
 @with_settings
 def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
@@ -63,7 +83,8 @@ def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
     "uri",
     default=None,
     metavar="s3://BUCKET/KEY",
-    help="Destination (default: s3://<bucket>/data/churn.csv, the default input_uri).",
+    help="Destination (default: the workflow's default input_uri; "
+    "s3://<bucket>/data/churn.csv when it sets none).",
 )
 @with_settings
 def upload_data(path: Path, uri: str | None, settings: Any) -> None:

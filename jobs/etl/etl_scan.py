@@ -432,6 +432,11 @@ class Inspection:
 def inspect(contract: Contract, uri: str) -> Inspection:
     """List, scan and match every input file against the contract."""
     files, skipped = list_inputs(uri)
+    if not files and not skipped:
+        raise PreprocessError(
+            f"input {uri}: no such object or prefix; upload the CSV there (glue-wf upload-data "
+            "FILE --to URI) or run with the run property input_uri set to where it is"
+        )
     if not files:
         why = f" (skipped: {', '.join(u for u, _ in skipped)})" if skipped else ""
         raise PreprocessError(f"input {uri} is empty (no CSV files or no header){why}")

@@ -319,7 +319,8 @@ def test_custom_dataset_config_and_deterministic_split(spark, tmp_path):
     [
         ("missing_columns", "input is missing required column(s) Churn, State"),
         ("header_only", "is empty (a header but no data rows)"),
-        ("no_file", "is empty (no CSV files or no header)"),
+        ("no_file", "in.csv: no such object or prefix; upload the CSV there (glue-wf upload-data"),
+        ("empty_file", "in.csv is empty (no CSV files or no header) (skipped: "),
         ("single_class", "target column 'Churn' has a single class after cleaning (only label 1"),
     ],
 )
@@ -331,6 +332,8 @@ def test_bad_inputs_fail_with_a_clear_message(spark, churn_csv, tmp_path, case, 
         write_csv(target, [header[i] for i in keep], [[r[i] for i in keep] for r in rows])
     elif case == "header_only":
         write_csv(target, header, [])
+    elif case == "empty_file":
+        target.write_bytes(b"")
     elif case == "single_class":
         churn = header.index("Churn")
         write_csv(target, header, [[*r[:churn], "True", *r[churn + 1 :]] for r in rows])

@@ -157,3 +157,30 @@ def test_upload_data_copies_a_file_to_the_local_s3(
         cli, ["upload-data", str(source), "--to", "my-data/x.csv", "--project", str(PROJECT_ROOT)]
     )
     assert "--to 'my-data/x.csv' must be s3://BUCKET/KEY naming an object" in str(bad.exception)
+
+
+def test_upload_data_defaults_to_the_definition_s_input_uri(
+    local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glue_workflow.cli import cli
+    from glue_workflow.scaffold import init_project
+
+    monkeypatch.setenv("GLUE_WF_HOME", str(local_home))
+    project = init_project(tmp_path / "loans", "ml").root
+    definition = project / "triggers" / "pipeline.py"
+    text = definition.read_text()
+    assert '"input_uri": "s3://{bucket}/data/churn.csv"' in text
+    definition.write_text(text.replace("data/churn.csv", "{workflow}/loans.csv"))
+    source = tmp_path / "loans.csv"
+    source.write_text("a,b\n1,2\n")
+    result = CliRunner().invoke(cli, ["upload-data", str(source), "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == (
+        f"uploaded {source} to s3://glue-wf-local/loans/loans.csv (local target)"
+    )
+    assert (local_home / "s3" / "glue-wf-local" / "loans" / "loans.csv").is_file()
+    # a definition that does not load says so instead of picking another location
+    definition.write_text("raise RuntimeError('half-edited')\n")
+    broken = CliRunner().invoke(cli, ["upload-data", str(source), "--project", str(project)])
+    assert broken.exit_code != 0
+    assert "half-edited" in str(broken.exception) + broken.output

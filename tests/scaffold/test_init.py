@@ -88,3 +88,37 @@ def test_init_rejects_an_unknown_template(tmp_path: Path) -> None:
 def test_workflow_name_from_the_directory() -> None:
     assert workflow_name(Path("/x/Fraud Model v2")) == "fraud-model-v2"
     assert workflow_name(Path("/x/___")) == "pipeline"
+
+
+def test_plain_pytest_in_a_new_project_imports_its_definition(tmp_path: Path) -> None:
+    """docs/testing.md's scenario tests import the definition by module path: a new
+    project's pytest.ini makes its root importable, as `glue-wf test` does."""
+    import os
+    import subprocess
+    import sys
+
+    project = init_project(tmp_path / "shop", "ml").root
+    (project / "tests" / "test_scenarios.py").write_text(
+        "from glue_workflow.testing import rejects, run_scenario\n"
+        "from triggers.pipeline import workflow\n\n\n"
+        "def test_rejected_model_is_not_deployed():\n"
+        '    result = run_scenario(workflow, {"gate": rejects("min_accuracy", "low")})\n'
+        '    result.assert_not_ran("register", "deploy")\n'
+    )
+    done = subprocess.run(
+        # the pytest command, not python -m pytest (which puts the working directory first)
+        [
+            Path(sys.executable).with_name("pytest"),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_scenarios.py",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
