@@ -123,6 +123,20 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
+# glue-wf.toml's top-level tables ([cost] is read by glue-wf cost)
+_SECTIONS = ("workflow", "target", "stages", "cost")
+
+
+def _known(table: Mapping[str, Any], known: tuple[str, ...], where: str, what: str) -> None:
+    """Refuse a key of ``table`` outside ``known``: a misspelt table would be ignored."""
+    from glue_workflow.model._base import did_you_mean
+
+    for key in sorted(set(table) - set(known)):
+        raise ConfigError(
+            f"{where}: unknown {what} {key!r}{did_you_mean(key, known)}; known: {', '.join(known)}"
+        )
+
+
 def _str_or_none(value: Any, where: str) -> str | None:
     if value is None or value == "":
         return None
@@ -144,13 +158,16 @@ def load_settings(
     data = _read_toml(config_path) if config_path.is_file() else {}
     where = str(config_path)
 
+    _known(data, _SECTIONS, where, "table")
     workflow = _table(data, "workflow", where)
+    _known(workflow, ("definition", "attribute"), f"{where} [workflow]", "setting")
     definition = workflow.get("definition", "triggers/churn_pipeline.py")
     attribute = workflow.get("attribute", "workflow")
     if not isinstance(definition, str) or not isinstance(attribute, str):
         raise ConfigError(f"{where}: [workflow] definition and attribute must be strings")
 
     targets = _table(data, "target", where)
+    _known(targets, ("default", *TARGETS), f"{where} [target]", "table")
     chosen = target or env.get("GLUE_WF_TARGET") or targets.get("default") or "local"
     if chosen not in TARGETS:
         raise ConfigError(

@@ -52,6 +52,39 @@ def test_unknown_setting_is_named(tmp_path: Path) -> None:
         load_settings(root, env={})
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[stage.dev]\nendpoint = "x"\n',
+            "unknown table 'stage' (did you mean 'stages'?); known: workflow, target, stages, cost",
+        ),
+        (
+            '[target.locall]\nbucket = "x"\n',
+            "[target]: unknown table 'locall' (did you mean 'local'?); known: default, local, aws",
+        ),
+        (
+            '[workflows]\ndefinition = "x.py"\n',
+            "unknown table 'workflows' (did you mean 'workflow'?); known: workflow, target, "
+            "stages, cost",
+        ),
+        (
+            '[workflow]\ndefinitoin = "x.py"\n',
+            "[workflow]: unknown setting 'definitoin' (did you mean 'definition'?); known: "
+            "definition, attribute",
+        ),
+    ],
+)
+def test_a_misspelt_table_or_setting_is_refused_not_ignored(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    root = _project(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(root, env={})
+    separator = " " if message.startswith("[") else ": "
+    assert str(caught.value) == f"{root / 'glue-wf.toml'}{separator}{message}"
+
+
 def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     root = _project(tmp_path, "[target\n")
     with pytest.raises(ConfigError, match=r"glue-wf.toml: invalid TOML"):
