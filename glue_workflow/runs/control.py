@@ -14,7 +14,7 @@ from glue_workflow.aws import clients
 from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import Settings
-from glue_workflow.errors import ConfigError, NotFoundError, RunError
+from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
 from glue_workflow.runs.glue_run_calls import (
     ConcurrentRunsExceeded,
@@ -32,6 +32,8 @@ class RunTarget:
     settings: Settings
     workflow: str
     glue: GlueRunsApi = field(repr=False)
+    # the definition's start_parameters, when it was loaded (they are not a Glue setting)
+    start_parameters: tuple[str, ...] = ()
 
 
 def workflow_name(settings: Settings, explicit: str | None = None) -> str:
@@ -53,7 +55,27 @@ def open_runs(
     api = GlueRunsApi(
         client=clients.client(settings, "glue", session), policy=policy or RetryPolicy()
     )
-    return RunTarget(settings=settings, workflow=workflow_name(settings, workflow), glue=api)
+    name, parameters = defined_start(settings, workflow)
+    return RunTarget(settings=settings, workflow=name, glue=api, start_parameters=parameters)
+
+
+def defined_start(settings: Settings, workflow: str | None) -> tuple[str, tuple[str, ...]]:
+    """The workflow's name (``workflow``, else the definition's) and the start_parameters
+    the project's definition gives it (none when the definition is another workflow's or,
+    with ``workflow`` named, absent or broken)."""
+    from glue_workflow.definition import load_workflow
+
+    if workflow and not settings.definition.is_file():
+        return workflow, ()
+    try:
+        defined = load_workflow(settings)
+    except GlueWfError:
+        if workflow:
+            return workflow, ()
+        raise
+    if workflow and defined.name != workflow:
+        return workflow, ()
+    return str(defined.name), tuple(defined.start_parameters)
 
 
 # -- start ---------------------------------------------------------------------------------
@@ -115,12 +137,23 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
     check_properties(properties)
     workflow = target.glue.workflow(target.workflow, target.settings.target)
     defaults = workflow.get("DefaultRunProperties") or {}
+    missing = [p for p in target.start_parameters if not properties.get(p)]
+    if missing:
+        passed = " ".join(f"-p {p}=VALUE" for p in missing)
+        raise ConfigError(
+            f"workflow {target.workflow} needs run propert{'y' if len(missing) == 1 else 'ies'} "
+            f"{', '.join(map(repr, missing))} at start (the definition's start_parameters): "
+            f"pass {passed}"
+        )
     check_run_properties(target.settings, target.workflow, defaults, properties)
+    known = [*defaults, *target.start_parameters]
     warnings = []
-    for key in sorted(set(properties) - set(defaults)):
-        close = difflib.get_close_matches(key, list(defaults), n=1)
+    for key in sorted(set(properties) - set(known)):
+        close = difflib.get_close_matches(key, known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        warnings.append(f"run property {key!r} is not one of the workflow's defaults{hint}")
+        warnings.append(
+            f"run property {key!r} is not one of the workflow's defaults or start parameters{hint}"
+        )
     try:
         return target.glue.start(target.workflow, properties), warnings
     except ConcurrentRunsExceeded as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from rungraphs import HAPPY, WF, run_answer
 
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import load_settings
-from glue_workflow.errors import ConfigError, NotFoundError, RunError
+from glue_workflow.errors import ConfigError, DefinitionError, NotFoundError, RunError
 from glue_workflow.runs import control, resume
 from glue_workflow.runs.glue_run_calls import GlueRunsApi
 from glue_workflow.runs.view import console_url, format_duration
@@ -150,9 +151,30 @@ def test_start_warns_about_unknown_property(aws: tuple[control.RunTarget, Stubbe
     run_id, warnings = control.start(target, {"min_acuracy": "0.5"})
     assert run_id == "wr_9"
     assert warnings == [
-        "run property 'min_acuracy' is not one of the workflow's defaults "
+        "run property 'min_acuracy' is not one of the workflow's defaults or start parameters "
         "(did you mean 'min_accuracy'?)"
     ]
+
+
+def test_start_needs_the_definition_s_start_parameters(
+    aws: tuple[control.RunTarget, Stubber],
+) -> None:
+    target, stubber = aws
+    target = replace(target, start_parameters=("owner", "batch_date"))
+    stubber.add_response("get_workflow", {"Workflow": {
+        "Name": WF, "DefaultRunProperties": {"min_accuracy": "0.9"}}})  # fmt: skip
+    with pytest.raises(ConfigError) as err:
+        control.start(target, {"owner": "alice"})
+    assert str(err.value) == (
+        f"workflow {WF} needs run property 'batch_date' at start (the definition's "
+        "start_parameters): pass -p batch_date=VALUE"
+    )
+    stubber.add_response("get_workflow", {"Workflow": {
+        "Name": WF, "DefaultRunProperties": {"min_accuracy": "0.9"}}})  # fmt: skip
+    given = {"owner": "alice", "batch_date": "2026-12-01"}
+    stubber.add_response("start_workflow_run", {"RunId": "wr_9"},
+                         {"Name": WF, "RunProperties": given})  # fmt: skip
+    assert control.start(target, given) == ("wr_9", [])  # a start parameter is no stranger
 
 
 def test_resume_defaults_to_unhandled_failures(aws: tuple[control.RunTarget, Stubber]) -> None:
@@ -260,3 +282,24 @@ def test_formatting() -> None:
         "https://eu-west-1.console.aws.amazon.com/glue/home?region=eu-west-1"
         f"#/v2/etl-configuration/workflows/view/{WF}"
     )
+
+
+def test_the_definition_gives_its_own_workflow_start_parameters(tmp_path: Path) -> None:
+    from glue_workflow.scaffold import init_project
+
+    project = init_project(tmp_path / "hello", "minimal").root
+    definition = project / "triggers" / "pipeline.py"
+    definition.write_text(
+        definition.read_text().replace(
+            "    max_concurrent_runs=1,\n",
+            '    max_concurrent_runs=1,\n    start_parameters=("owner",),\n',
+        )
+    )
+    settings = load_settings(project, env={})
+    assert control.defined_start(settings, None) == ("hello", ("owner",))
+    assert control.defined_start(settings, "hello") == ("hello", ("owner",))
+    assert control.defined_start(settings, "other") == ("other", ())  # another workflow
+    definition.write_text("raise RuntimeError('half-edited')\n")
+    assert control.defined_start(settings, "hello") == ("hello", ())
+    with pytest.raises(DefinitionError, match="half-edited"):
+        control.defined_start(settings, None)

@@ -53,7 +53,9 @@ def test_run_status_runs_stop_on_moto(monkeypatch: pytest.MonkeyPatch, tmp_path:
                                 "-p", "extra=1")  # fmt: skip
         run_id = stdout.strip()
         assert run_id.startswith("wr_")
-        assert "warning: run property 'extra' is not one of the workflow's defaults" in output
+        assert (
+            "warning: run property 'extra' is not one of the workflow's defaults or start" in output
+        )
         assert hooks.calls["glue:StartWorkflowRun"] == 1
 
         status = json.loads(invoke(tmp_path, "status", "--workflow", "wf", "--json")[0])
