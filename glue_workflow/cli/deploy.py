@@ -37,9 +37,8 @@ def plan_command(*, settings: Any, as_json: bool, verify_artifacts: bool) -> Non
         click.echo(instruction.describe())
         for name, change in sorted(instruction.changes.items()):
             if instruction.action == "update":
-                click.echo(
-                    f"    {name}: {_short(change.get('From'))} -> {_short(change.get('To'))}"
-                )
+                for line in change_lines(name, change.get("From"), change.get("To")):
+                    click.echo(f"    {line}")
     click.echo(f"{len(plan.instructions)} change(s); apply with: glue-wf deploy")
 
 
@@ -109,6 +108,23 @@ def _progress(as_json: bool) -> Callable[[str], None]:
     if as_json:
         return lambda line: click.echo(line, err=True)
     return click.echo
+
+
+def change_lines(name: str, before: Any, after: Any) -> list[str]:
+    """One field's change, key by key where both sides are mappings (a map of run
+    properties or job arguments differs in one key, and a cut-off repr would hide it)."""
+    if not (isinstance(before, dict) and isinstance(after, dict)):
+        return [f"{name}: {_short(before)} -> {_short(after)}"]
+    lines = []
+    for key in sorted(set(before) | set(after), key=str):
+        where = f"{name}.{key}"
+        if key not in before:
+            lines.append(f"{where}: added {_short(after[key])}")
+        elif key not in after:
+            lines.append(f"{where}: removed (was {_short(before[key])})")
+        elif before[key] != after[key]:
+            lines += change_lines(where, before[key], after[key])
+    return lines or [f"{name}: {_short(before)} -> {_short(after)}"]
 
 
 def _short(value: Any, limit: int = 120) -> str:

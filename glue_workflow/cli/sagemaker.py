@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import echo_json, json_option, with_settings
+from glue_workflow.cli.common import echo_json, json_option, pascal_keys, with_settings
 from glue_workflow.cli.stages import stage_lines, stages_json
 
 
@@ -42,7 +42,7 @@ def models_command(settings: Any, as_json: bool) -> None:
     """List Model Registry groups and their model package versions, with lineage.
 
     Each version names the workflow run, training job, input data and data-quality
-    report that produced it and the endpoints serving it (``--json``: ``lineage``), and
+    report that produced it and the endpoints serving it (``--json``: ``Lineage``), and
     the stages it was promoted to or approved for (``--json``: ``Stages``).
     """
     from glue_workflow.lineage import package_lineage, serving_endpoints
@@ -75,6 +75,9 @@ def models_command(settings: Any, as_json: bool) -> None:
             }
         )
     if as_json:
+        for entry in result:
+            for package in entry["ModelPackageSummaryList"]:
+                package["Lineage"] = pascal_keys(package.pop("lineage"))
         echo_json(result)
         return
     if not result:

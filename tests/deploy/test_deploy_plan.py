@@ -222,3 +222,20 @@ def test_artifact_referenced_by_a_deployed_job_is_not_uploaded_again() -> None:
     assert plan_deploy(doc, referenced).empty
     missing = deployed(doc, objects={})
     assert [i.action for i in plan_deploy(doc, missing).instructions] == ["upload", "upload"]
+
+
+def test_a_changed_map_is_shown_key_by_key() -> None:
+    from glue_workflow.cli.deploy import change_lines
+
+    before = {"input_uri": "s3://b/" + "x" * 200, "min_accuracy": "0.8", "old": "1"}
+    after = {"input_uri": "s3://b/" + "x" * 200, "min_accuracy": "0.7", "new": "2"}
+    assert change_lines("DefaultRunProperties", before, after) == [
+        "DefaultRunProperties.min_accuracy: '0.8' -> '0.7'",
+        "DefaultRunProperties.new: added '2'",
+        "DefaultRunProperties.old: removed (was '1')",
+    ]
+    nested = change_lines(
+        "Command", {"Name": "glueetl", "Script": "a"}, {"Name": "glueetl", "Script": "b"}
+    )
+    assert nested == ["Command.Script: 'a' -> 'b'"]
+    assert change_lines("Timeout", 60, 90) == ["Timeout: 60 -> 90"]

@@ -42,6 +42,10 @@ def test_models_and_approve(sm: Any, run: Any) -> None:
     assert listed.exit_code == 0, listed.output
     group = next(g for g in json.loads(listed.output) if g["ModelPackageGroupName"] == "cli-group")
     assert group["ModelPackageSummaryList"][0]["ModelApprovalStatus"] == "PendingManualApproval"
+    lineage = group["ModelPackageSummaryList"][0]["Lineage"]  # docs/json.md: PascalCase keys
+    assert lineage["ModelPackageArn"] == arn
+    assert lineage["ModelDataUrl"] == f"s3://{BUCKET}/m.tar.gz"
+    assert (lineage["RunId"], lineage["Endpoints"]) == (None, [])
     approved = run("approve", "cli-group/1", "--description", "looks good")
     assert approved.exit_code == 0, approved.output
     assert approved.output.strip() == f"{arn}: Approved"
