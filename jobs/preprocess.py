@@ -53,6 +53,7 @@ from etl_quality import (
     evaluate,
     examples,
     for_cache,
+    hints,
     label_summary,
     policy_failures,
     read_text_frame,
@@ -347,7 +348,15 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     report.body["ruleset"] = ruleset(rules)
     report.body["labels"] = label_summary(contract)
     spark = glue_context.spark_session
-    staged = stage(read_text_frame(spark, found.groups, contract), contract, columns, request.seed)
+    # Bytes past the scan were decoded by Spark alone, which replaces invalid ones.
+    past_scan = any(not scanned.complete for scanned in found.files)
+    staged = stage(
+        read_text_frame(spark, found.groups, contract),
+        contract,
+        columns,
+        request.seed,
+        check_decoding=past_scan,
+    )
     outcomes = evaluate(glue_context, staged, rules)
     classified = for_cache(classify(outcomes, contract, columns, rules), contract, columns, rules)
     # the split code replaces the row hash it is drawn from: one byte a row cached
@@ -419,15 +428,19 @@ def _judge(
     detail = "; ".join(describe(*d) for d in drops[:8])
     refused = policy_failures(contract, drops)
     if refused:
+        others = [describe(*d) for d in drops if action(contract, d[0]) != "fail"]
+        also = f"; also dropped: {'; '.join(others[:3])}" if others else ""
+        fixes = "".join(f"; {h}" for h in hints(contract, [d[0] for d in drops if d[2]]))
         raise PreprocessError(
-            f"the data contract refuses {'; '.join(refused[:5])} "
-            f"({total} rows read); fix the input (malformed rows and thousands separators "
-            "are always refused; other reasons follow the config's on_invalid)"
+            f"the data contract refuses {'; '.join(refused[:5])} ({total} rows read{also}); "
+            "fix the input (malformed rows, undecodable bytes and thousands separators are "
+            f"always refused; other reasons follow the config's on_invalid){fixes}"
         )
     if dropped / total > contract.max_dropped_fraction:
+        fixes = "".join(f"; {h}" for h in hints(contract, [d[0] for d in drops[:8]]))
         raise PreprocessError(
             f"{dropped} of {total} rows ({dropped / total:.1%}) would be dropped, more than "
-            f"max_dropped_fraction {contract.max_dropped_fraction:g}: {detail}"
+            f"max_dropped_fraction {contract.max_dropped_fraction:g}: {detail}{fixes}"
         )
     if len(classes) < 2:
         only = "no rows" if not classes else f"only label {next(iter(classes))}"

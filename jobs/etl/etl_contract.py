@@ -26,7 +26,12 @@ class PreprocessError(Exception):
 MATCH_MODES = ("exact", "trim", "trim_ignore_case")
 # Why a row is dropped (or the job fails): the row-level reasons, in precedence order.
 POLICY_REASONS = ("missing_label", "unknown_label", "missing_value", "non_numeric", "non_finite")
-ALWAYS_FAIL = ("malformed_row", "thousands_separator")
+ALWAYS_FAIL = ("malformed_row", "undecodable", "thousands_separator")
+# Spellings of a missing value as exports write them (pandas' defaults, and "-", "?"):
+# in a categorical column or the target they are missing, not a category or a label.
+MISSING_MARKERS = (
+    "NA", "N/A", "n/a", "#N/A", "#NA", "<NA>", "NULL", "null", "None", "NaN", "nan", "-", "?",
+)  # fmt: skip
 DEFAULTS: dict[str, Any] = {
     "name": None,
     "negative_label": None,
@@ -46,6 +51,7 @@ DEFAULTS: dict[str, Any] = {
     "max_dropped_fraction": 0.05,
     "min_rows": 10,
     "scan_max_bytes": 256 * 1024 * 1024,
+    "missing_values": list(MISSING_MARKERS),
 }
 REQUIRED = ("target", "positive_label")
 KNOWN = set(DEFAULTS) | set(REQUIRED)
@@ -58,6 +64,7 @@ CORRUPT_COLUMN = "_corrupt_record"  # Spark's column for a row it cannot parse
 RESERVED = (
     CORRUPT_COLUMN,
     "_malformed",
+    "_undecodable",
     "_row_hash",
     "_label",
     "_reason",
@@ -99,6 +106,7 @@ class Contract:
     max_dropped_fraction: float
     min_rows: int
     scan_max_bytes: int
+    missing_values: tuple[str, ...] = MISSING_MARKERS
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -122,6 +130,7 @@ class Contract:
             "max_dropped_fraction": self.max_dropped_fraction,
             "min_rows": self.min_rows,
             "scan_max_bytes": self.scan_max_bytes,
+            "missing_values": list(self.missing_values),
         }
 
 
@@ -135,7 +144,10 @@ def load_contract(text: str, where: str) -> Contract:
 
 def _names(config: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     value = config[key]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    named = key != "drop"  # "" drops a column with an empty header name
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and (v or not named) for v in value
+    ):
         raise PreprocessError(f"dataset config {where}: {key!r} must be a list of column names")
     return tuple(value)
 
@@ -233,6 +245,12 @@ def validate_config(config: Any, where: str) -> Contract:
     for key in ("delimiter", "quote"):
         if not isinstance(merged[key], str) or len(merged[key]) != 1:
             raise PreprocessError(f"dataset config {where}: {key!r} must be one character")
+    markers = merged["missing_values"]
+    if not isinstance(markers, list) or not all(isinstance(v, str) and v.strip() for v in markers):
+        raise PreprocessError(
+            f"dataset config {where}: 'missing_values' must be a list of non-blank strings "
+            '(the spellings of a missing value, e.g. ["NA", "?"]; [] for none)'
+        )
     if merged["name"] is not None and not isinstance(merged["name"], str):
         raise PreprocessError(f"dataset config {where}: 'name' must be a string")
     return Contract(
@@ -256,6 +274,7 @@ def validate_config(config: Any, where: str) -> Contract:
         max_dropped_fraction=float(fraction),
         min_rows=int(merged["min_rows"]),
         scan_max_bytes=int(merged["scan_max_bytes"]),
+        missing_values=tuple(v.strip() for v in markers),
     )
 
 
@@ -325,8 +344,15 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
     known = set(required) | set(contract.identifiers) | set(contract.drop)
     extra = tuple(c for c in names if c not in known)
     if extra and contract.extra_columns == "refuse":
+        unnamed = (
+            " (a column with an empty name: a delimiter at the end of every line, or an "
+            "unnamed index column)"
+            if "" in extra
+            else ""
+        )
         raise PreprocessError(
-            f"input has column(s) the dataset config does not declare: {', '.join(extra)}; "
+            "input has column(s) the dataset config does not declare: "
+            f"{', '.join(c if c else repr(c) for c in extra)}{unnamed}; "
             'list them under "drop" (or "identifiers"), or set "extra_columns": "ignore"'
         )
     if not numeric and not contract.categorical:
@@ -405,6 +431,12 @@ def label_values(contract: Contract) -> tuple[list[str], list[str]]:
         sorted({normalise(v, contract.label_match) for v in contract.positive}),
         sorted({normalise(v, contract.label_match) for v in contract.negative}),
     )
+
+
+def label_markers(contract: Contract) -> list[str]:
+    """The missing-value spellings that mean a missing label: all but a declared label."""
+    labels = {normalise(v, contract.label_match) for v in (*contract.positive, *contract.negative)}
+    return [m for m in contract.missing_values if normalise(m, contract.label_match) not in labels]
 
 
 # -- Glue Data Quality ----------------------------------------------------------------

@@ -20,12 +20,14 @@ from etl_contract import (
     DqRule,
     FileGroup,
     PreprocessError,
+    label_markers,
     label_values,
     normalise,
     ruleset,
 )
 
 EXAMPLES = 3
+FLOAT32_MAX = 3.4028234663852886e38  # the largest finite 32-bit float
 
 
 def spark_path(uri: str) -> str:
@@ -101,9 +103,22 @@ def _trimmed(name: str) -> str:
     return f"CASE WHEN {value} = '' THEN NULL ELSE {value} END"
 
 
-def stage(raw: Any, contract: Contract, columns: Columns, seed: int) -> Any:
-    """Trimmed text per feature (empty = null), the label after label_match, the row
-    key hash, and the corrupt-record marker."""
+def _unless_missing(value: str, trimmed: str, markers: list[str]) -> str:
+    """SQL: ``value``, or null when the trimmed text is one of ``markers``."""
+    from etl_features import text
+
+    if not markers:
+        return value
+    return f"CASE WHEN {trimmed} IN ({', '.join(map(text, markers))}) THEN NULL ELSE {value} END"
+
+
+def stage(
+    raw: Any, contract: Contract, columns: Columns, seed: int, *, check_decoding: bool = False
+) -> Any:
+    """Trimmed text per feature (empty = null; a categorical value spelled as missing,
+    ``missing_values``, too), the label after label_match (null when spelled as missing),
+    the row key hash, and the malformed-row marker. ``check_decoding``: some bytes were
+    read by Spark only (past the scan), so a row holding U+FFFD is undecodable."""
     from etl_features import quoted, text
 
     label = quoted(contract.target)
@@ -111,13 +126,24 @@ def stage(raw: Any, contract: Contract, columns: Columns, seed: int) -> Any:
         label = _trimmed(contract.target)
     if contract.label_match == "trim_ignore_case":
         label = f"lower({label})"
+    label = _unless_missing(label, _trimmed(contract.target), label_markers(contract))
+    markers = list(contract.missing_values)
     # the raw row's values by column name: independent of file column order
     key = [f"coalesce({_trimmed(name)}, {text(chr(0))})" for name in sorted(columns.names)]
+    undecodable = "false"
+    if check_decoding:  # U+FFFD: what Spark's decoder puts for bytes invalid in the charset
+        every = ", ".join(quoted(n) for n in columns.names)
+        undecodable = f"instr(concat_ws('', {every}), {text(chr(0xFFFD))}) > 0"
     return raw.selectExpr(
         f"{label} AS {quoted(contract.target)}",
-        *[f"{_trimmed(n)} AS {quoted(n)}" for n in (*columns.numeric, *columns.categorical)],
+        *[f"{_trimmed(n)} AS {quoted(n)}" for n in columns.numeric],
+        *[
+            f"{_unless_missing(_trimmed(n), _trimmed(n), markers)} AS {quoted(n)}"
+            for n in columns.categorical
+        ],
         f"xxhash64({int(seed)}, {', '.join(key)}) AS _row_hash",
         f"{CORRUPT_COLUMN} IS NOT NULL AS _malformed",
+        f"{undecodable} AS _undecodable",
     )
 
 
@@ -154,18 +180,24 @@ def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[Dq
         else "0 AS _label",
         *[f"try_cast({quoted(n)} AS DOUBLE) AS _num_{i}" for i, n in enumerate(columns.numeric)],
     )
-    reasons, names = ["WHEN _malformed THEN 'malformed_row'"], ["WHEN _malformed THEN NULL"]
+    reasons = ["WHEN _malformed THEN 'malformed_row'", "WHEN _undecodable THEN 'undecodable'"]
+    names = ["WHEN _malformed THEN NULL", "WHEN _undecodable THEN NULL"]
+    markers = ", ".join(map(text, contract.missing_values))
     for rule in rules:
         hit = f"array_contains(DataQualityRulesFail, {text(rule.text)})"
         kind = text(rule.reason)
         if rule.reason == "non_numeric":
-            thousands = f"{quoted(str(rule.column))} RLIKE {text(THOUSANDS_PATTERN)}"
+            value = quoted(str(rule.column))
+            thousands = f"{value} RLIKE {text(THOUSANDS_PATTERN)}"
             kind = f"IF({thousands}, 'thousands_separator', 'non_numeric')"
+            if markers:  # "N/A" in a numeric column is a missing value, not text
+                kind = f"IF({value} IN ({markers}), 'missing_value', {kind})"
         reasons.append(f"WHEN {hit} THEN {kind}")
         names.append(f"WHEN {hit} THEN {'NULL' if rule.column is None else text(rule.column)}")
-    infinite = f"{double(float('inf'))}, {double(float('-inf'))}"
     for i, name in enumerate(columns.numeric):
-        non_finite = f"isnan(_num_{i}) OR _num_{i} IN ({infinite})"
+        # NaN, infinities, and magnitudes past the 32-bit float XGBoost trains in: there
+        # they would be infinite (and sums of them overflow the baseline's statistics)
+        non_finite = f"isnan(_num_{i}) OR abs(_num_{i}) > {double(FLOAT32_MAX)}"
         reasons.append(f"WHEN {non_finite} THEN 'non_finite'")
         names.append(f"WHEN {non_finite} THEN {text(name)}")
     return staged.selectExpr(
@@ -242,6 +274,28 @@ def policy_failures(
         for reason, column, count, values in drops
         if count and action(contract, reason) == "fail"
     ]
+
+
+def hints(contract: Contract, reasons: list[str]) -> list[str]:
+    """How to fix the input (or the config) for each of ``reasons`` that has a usual cause."""
+    scan = f"scan_max_bytes {contract.scan_max_bytes}"
+    known = {
+        "undecodable": f"rows past the raw-byte scan ({scan}) hold bytes that are not valid "
+        f"{contract.encoding}: declare the files' encoding, or raise scan_max_bytes above "
+        "the file size so the scan names the byte",
+        "malformed_row": f"Spark could not parse rows past the raw-byte scan ({scan}): raise "
+        "scan_max_bytes above the file size so the scan names their lines",
+        "thousands_separator": "if ',' is the file's decimal separator, write the numbers "
+        "with '.', the only one Spark reads",
+        "unknown_label": f"the declared labels are {normalised_labels(contract)} (after "
+        f"label_match {contract.label_match!r})"
+        + (
+            ""
+            if contract.label_match == "trim_ignore_case"
+            else '; "label_match": "trim_ignore_case" also matches them in other cases'
+        ),
+    }
+    return [known[r] for r in dict.fromkeys(reasons) if r in known]
 
 
 def normalised_labels(contract: Contract) -> str:

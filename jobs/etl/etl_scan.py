@@ -156,6 +156,7 @@ class ScannedFile:
     multiline_records: int  # records with a quoted line break (spanning lines)
     blank_lines: int
     complete: bool  # the whole file was scanned (else the first scan_max_bytes)
+    scanned_bytes: int = 0  # how many of its bytes the scan read
 
     def as_dict(self) -> dict:  # type: ignore[type-arg]
         return {
@@ -167,7 +168,7 @@ class ScannedFile:
             "records_scanned": self.records,
             "multiline_records": self.multiline_records,
             "blank_lines": self.blank_lines,
-            "scanned": "whole file" if self.complete else f"first {self.size} bytes",
+            "scanned": "whole file" if self.complete else f"first {self.scanned_bytes} bytes",
         }
 
 
@@ -217,6 +218,21 @@ class _Decoded:
 
     def _decoder(self, first: bytes) -> Any:
         encoding = self.contract.encoding
+        if first.startswith(b"\x1f\x8b"):
+            raise PreprocessError(
+                f"file {self.item.uri} is gzip-compressed (it starts with the gzip magic "
+                "bytes 1f 8b): the input must be plain CSV text; decompress it (gunzip) and "
+                "upload the .csv"
+            )
+        head = first[:4096]
+        wide = codecs.lookup(encoding).name.startswith("utf-16")
+        if not wide and head.count(b"\0") * 3 > len(head) and not first.startswith(tuple(BOMS)):
+            order = "LE" if head[1:2] == b"\0" else "BE"
+            raise PreprocessError(
+                f"file {self.item.uri} looks like UTF-16 {order} without a byte-order mark "
+                f"(every other byte is 0), not {encoding}; re-save it as UTF-8 or declare "
+                f'"encoding": "utf-16-{order.lower()}"'
+            )
         for bom, what in BOMS.items():
             if first.startswith(bom):
                 if what == "UTF-8" and codecs.lookup(encoding).name == "utf-8":
@@ -311,7 +327,7 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         nonlocal bad
         bad += 1
         if len(examples) < EXAMPLES:
-            examples.append(f"line {line}: {fields} fields")
+            examples.append(f"line {line}: {fields} field{'' if fields == 1 else 's'}")
 
     try:
         while True:
@@ -363,6 +379,12 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
             if last_bad:
                 note_bad(line, len(row))
     except csv.Error as exc:
+        if "new-line character seen in unquoted field" in str(exc):
+            raise PreprocessError(
+                f"file {item.uri} line {consumed()}: a carriage return ends a line without a "
+                "line feed: the file has classic Mac (CR-only) line endings, or a value holds a "
+                "stray CR; re-save it with LF or CRLF line endings"
+            ) from None
         if not source.truncated:
             raise PreprocessError(
                 f"file {item.uri} line {consumed()}: cannot parse the CSV ({exc}); "
@@ -374,7 +396,7 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         bad -= 1  # the scan stopped inside the last record it read
         examples = examples[:bad]
     if bad:
-        more = f" and {bad - 1} more" if bad > 1 else ""
+        more = f" and {bad - len(examples)} more" if bad > len(examples) else ""
         raise PreprocessError(
             f"file {item.uri}: {bad} row(s) have a field count other than the header's "
             f"{len(header)} ({'; '.join(examples)}{more}); check the quoting, the "
@@ -390,6 +412,7 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         multiline_records=spanning,
         blank_lines=blanks,
         complete=not source.truncated,
+        scanned_bytes=min(item.size, contract.scan_max_bytes),
     )
 
 

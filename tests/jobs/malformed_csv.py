@@ -9,6 +9,7 @@ directory per case holding ``input/`` and ``contract.json``); the tests call
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import sys
@@ -95,8 +96,26 @@ def _cases() -> dict[str, Callable[[], Case]]:
     paired[20:22] = ["20,30,1000,red,yes,x\n", "21,30,red,no\n"]
     accented = dict.fromkeys(range(0, len(rows), 3), "rosé 中")
     unicode = to_csv(HEADER, _with(rows, "colour", accented))
+    # missing values as exports spell them, in a categorical, the target and a numeric
+    marked = _with(_with(rows, "colour", {3: "N/A", 5: "null", 8: "?"}), "bought", {10: "NA"})
+    marked = to_csv(HEADER, _with(_with(marked, "age", {12: "N/A"}), "income", {14: "NaN"}))
+    huge = to_csv(HEADER, _with(rows, "income", {1: "1e39", 2: "-3.5e38", 3: "3.4e38"}))
+    # a latin-1 byte in the last rows, past a small scan_max_bytes: only Spark decodes it
+    late = _with(rows, "colour", {len(rows) - 2: "rosé", len(rows) - 1: "rosé"})
     return {
         "good": lambda: _one(good),
+        "cr_only": lambda: _one(good.replace("\n", "\r")),
+        "gzip": lambda: ({"data.csv.gz": gzip.compress(good.encode(), mtime=0)}, {}),
+        "utf16_no_bom": lambda: ({"data.csv": good.encode("utf-16-le")}, {}),
+        "trailing_delimiter": lambda: _one(good.replace("\n", ",\n")),
+        "trailing_delimiter_dropped": lambda: _one(good.replace("\n", ",\n"), drop=[""]),
+        "missing_markers": lambda: _one(marked),
+        "missing_markers_kept": lambda: _one(marked, missing_values=[]),
+        "huge_numbers": lambda: _one(huge),
+        "latin1_past_scan": lambda: (
+            {"data.csv": to_csv(HEADER, late).encode("latin-1")},
+            {"scan_max_bytes": 1000},
+        ),
         "bom": lambda: ({"data.csv": b"\xef\xbb\xbf" + good.encode()}, {}),
         "crlf": lambda: _one(to_csv(HEADER, rows, eol="\r\n")),
         "quoted_newlines": lambda: _one(to_csv(HEADER, quoted)),

@@ -135,9 +135,10 @@ def test_extra_columns_refused_or_ignored(tmp_path):
 
 
 def test_columns_named_as_the_etls_own_are_refused(tmp_path):
-    own = "_corrupt_record, _malformed, _row_hash, _label, _reason, _column, _value, _split"
+    own = "_corrupt_record, _malformed, _undecodable, _row_hash, _label, _reason, _column"
     assert refused(tmp_path, "reserved_name") == (
-        f"input column(s) '_label' use a name the ETL gives its own columns ({own}, _sample, "
+        f"input column(s) '_label' use a name the ETL gives its own columns ({own}, _value, "
+        "_split, _sample, "
         "DataQualityRulesPass, DataQualityRulesFail, DataQualityEvaluationResult, _num_<n>, "
         "_fails<n>, _nulls<n>); rename them in the input"
     )
@@ -185,6 +186,8 @@ def test_scan_is_bounded_and_ignores_the_cut_record(tmp_path):
     found = inspect(tmp_path, "quoted_newlines", scan_max_bytes=1000)
     (scanned,) = found.files
     assert not scanned.complete
+    assert scanned.as_dict()["scanned"] == "first 1000 bytes"
+    assert scanned.as_dict()["bytes"] > 1000
     assert 0 < scanned.records < 200
     assert found.groups[0].multiline  # the scanned part holds quoted line breaks
 
@@ -225,10 +228,39 @@ def test_blocks_without_quotes_are_checked_as_the_csv_reader_would(
         assert all(plain)
 
 
+def test_compressed_and_bom_less_utf16_files_are_named(tmp_path):
+    assert refused(tmp_path, "gzip").endswith(
+        "data.csv.gz is gzip-compressed (it starts with the gzip magic bytes 1f 8b): the "
+        "input must be plain CSV text; decompress it (gunzip) and upload the .csv"
+    )
+    assert refused(tmp_path, "utf16_no_bom").endswith(
+        "data.csv looks like UTF-16 LE without a byte-order mark (every other byte is 0), "
+        'not utf-8; re-save it as UTF-8 or declare "encoding": "utf-16-le"'
+    )
+
+
+def test_cr_only_line_endings_are_named(tmp_path):
+    assert refused(tmp_path, "cr_only").endswith(
+        "data.csv line 1: a carriage return ends a line without a line feed: the file has "
+        "classic Mac (CR-only) line endings, or a value holds a stray CR; re-save it with LF "
+        "or CRLF line endings"
+    )
+
+
+def test_a_column_with_an_empty_name_is_named_and_can_be_dropped(tmp_path):
+    assert refused(tmp_path, "trailing_delimiter") == (
+        "input has column(s) the dataset config does not declare: '' (a column with an "
+        "empty name: a delimiter at the end of every line, or an unnamed index column); list "
+        'them under "drop" (or "identifiers"), or set "extra_columns": "ignore"'
+    )
+    found = inspect(tmp_path, "trailing_delimiter_dropped")
+    assert found.columns.categorical == ("colour",)
+
+
 def test_rows_with_a_field_too_many_and_too_few_are_both_named(tmp_path):
     assert refused(tmp_path, "extra_and_short_rows").endswith(
         "2 row(s) have a field count other than the header's 5 (line 21: 6 fields; "
-        "line 22: 4 fields and 1 more); check the quoting, the delimiter ',' and unquoted "
+        "line 22: 4 fields); check the quoting, the delimiter ',' and unquoted "
         "separators inside values"
     )
 
@@ -262,6 +294,8 @@ def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
     ("change", "message"),
     [
         ({"negative_label": None}, "'negative_label' is required"),
+        ({"missing_values": "NA"}, "'missing_values' must be a list of non-blank strings"),
+        ({"missing_values": ["NA", " "]}, "'missing_values' must be a list of non-blank"),
         ({"on_invalid": {"typo": "drop"}}, "on_invalid: unknown reason(s) typo"),
         ({"on_invalid": {"non_finite": "keep"}}, "on_invalid.non_finite must be 'drop' or 'fail'"),
         ({"encoding": "klingon"}, "unknown 'encoding' 'klingon'"),

@@ -94,21 +94,23 @@ def test_text_in_numeric_column_counted_with_examples(spark, tmp_path):
     outcome, out = run_case(spark, tmp_path, "text_in_numeric")
     assert outcome.succeeded, outcome.error
     report = strict_json(out / "data_quality.json")
-    (drop,) = report["drops"]
-    assert (drop["reason"], drop["column"], drop["rows"], drop["action"]) == (
+    # "n/a" is one of missing_values: a missing value, not text
+    text, missing = report["drops"]
+    assert (text["reason"], text["column"], text["rows"], text["action"]) == (
         "non_numeric",
         "age",
-        3,
+        2,
         "drop",
     )
-    assert sorted(drop["examples"]) == ["abc", "n/a"]
+    assert text["examples"] == ["abc"]
+    assert (missing["reason"], missing["column"], missing["rows"]) == ("missing_value", "age", 1)
     rule = next(r for r in report["rules"] if r["rule"].startswith('ColumnValues "age" matches'))
     assert rule["failed_rows"] == 3
     assert report["rows"] == {
         "read": 200,
         "kept": 197,
         "dropped": 3,
-        "dropped_by_reason": {"non_numeric": 3},
+        "dropped_by_reason": {"non_numeric": 2, "missing_value": 1},
     }
 
 
@@ -206,13 +208,81 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
             "the data contract refuses non_numeric in 'age': 1 (e.g. 'abc')",
         ),
         ("non_finite_refused", "the data contract refuses non_finite in 'income': 1 (e.g. 'inf')"),
-        ("labels_refused", "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe')"),
+        (
+            "labels_refused",
+            "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe') (200 rows "
+            "read); fix the input (malformed rows, undecodable bytes and thousands separators "
+            "are always refused; other reasons follow the config's on_invalid); the declared "
+            "labels are 'yes', 'no' (after label_match 'trim'); \"label_match\": "
+            '"trim_ignore_case" also matches them in other cases',
+        ),
         ("thousands", "the data contract refuses thousands_separator in 'income': 2 (e.g. '"),
         ("tiny", "split(s) too small or single-class: "),
     ],
 )
 def test_refusals_name_column_count_and_examples(spark, tmp_path, case, message):
     assert failure(spark, tmp_path, case).startswith(message)
+
+
+@pytest.mark.spark
+def test_missing_value_spellings_are_missing_not_categories_or_labels(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "missing_markers")
+    assert outcome.succeeded, outcome.error
+    report = strict_json(out / "data_quality.json")
+    drops = {(d["reason"], d["column"]): d["rows"] for d in report["drops"]}
+    assert drops == {
+        ("missing_value", "colour"): 3,
+        ("missing_label", "bought"): 1,
+        ("missing_value", "age"): 1,  # "N/A" in a numeric column: missing, not text
+        ("non_finite", "income"): 1,  # "NaN" parses: a number that is not finite
+    }
+    manifest = strict_json(out / "feature_manifest.json")
+    assert manifest["encodings"]["colour"]["categories"] == ["blue", "green", "red"]
+    # with the spellings turned off they are categories, labels and text, as written
+    outcome, out = run_case(spark, tmp_path, "missing_markers_kept")
+    assert outcome.succeeded, outcome.error
+    report = strict_json(out / "data_quality.json")
+    drops = {(d["reason"], d["column"]): d["rows"] for d in report["drops"]}
+    assert drops == {
+        ("unknown_label", "bought"): 1,
+        ("non_numeric", "age"): 1,
+        ("non_finite", "income"): 1,
+    }
+    manifest = strict_json(out / "feature_manifest.json")
+    assert manifest["encodings"]["colour"]["categories"] == [
+        "?",
+        "N/A",
+        "blue",
+        "green",
+        "null",
+        "red",
+    ]
+
+
+@pytest.mark.spark
+def test_numbers_past_the_32_bit_float_range_are_non_finite(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "huge_numbers")
+    assert outcome.succeeded, outcome.error
+    report = strict_json(out / "data_quality.json")
+    (drop,) = report["drops"]
+    assert (drop["reason"], drop["column"], drop["rows"]) == ("non_finite", "income", 2)
+    assert sorted(drop["examples"]) == ["-3.5e38", "1e39"]
+    income = strict_json(out / "baseline.json")["features"]["income"]
+    assert income["max"] == 3.4e38  # the largest 32-bit float is 3.4028235e38: kept
+    assert math.isfinite(income["mean"])
+    assert math.isfinite(income["std"])
+
+
+@pytest.mark.spark
+def test_bytes_past_the_scan_that_do_not_decode_are_refused(spark, tmp_path):
+    reason = failure(spark, tmp_path, "latin1_past_scan")
+    assert reason == (
+        "the data contract refuses undecodable: 2 (200 rows read); fix the input "
+        "(malformed rows, undecodable bytes and thousands separators are always refused; "
+        "other reasons follow the config's on_invalid); rows past the raw-byte scan "
+        "(scan_max_bytes 1000) hold bytes that are not valid utf-8: declare the files' "
+        "encoding, or raise scan_max_bytes above the file size so the scan names the byte"
+    )
 
 
 @pytest.mark.spark
@@ -347,3 +417,12 @@ def test_a_row_written_as_one_line_matches_the_csv_writer_byte_for_byte(spark, t
     assert text_of("lines") == text_of("csv")
     assert "0,4.0,5.0,0,0,0,0,0" in text_of("lines")  # an unseen category: no indicator
     assert "1,,2.0,0,0,1,0," in text_of("lines")  # null number and null binary: empty fields
+
+
+@pytest.mark.spark
+def test_a_dropped_column_with_an_empty_name_is_read_past(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "trailing_delimiter_dropped")
+    assert outcome.succeeded, outcome.error
+    assert strict_json(out / "data_quality.json")["rows"]["dropped"] == 0
+    manifest = strict_json(out / "feature_manifest.json")
+    assert manifest["dropped_columns"] == [""]
