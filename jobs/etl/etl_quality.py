@@ -295,7 +295,13 @@ def hints(contract: Contract, reasons: list[str]) -> list[str]:
             else '; "label_match": "trim_ignore_case" also matches them in other cases'
         ),
     }
-    return [known[r] for r in dict.fromkeys(reasons) if r in known]
+    if contract.missing_values:
+        spelled = (
+            f"values spelled {', '.join(map(repr, contract.missing_values))} count as missing "
+            '(set "missing_values" to the spellings your data uses; [] for none)'
+        )
+        known["missing_value"] = known["missing_label"] = spelled
+    return list(dict.fromkeys(known[r] for r in reasons if r in known))
 
 
 def normalised_labels(contract: Contract) -> str:

@@ -260,6 +260,17 @@ def test_missing_value_spellings_are_missing_not_categories_or_labels(spark, tmp
 
 
 @pytest.mark.spark
+def test_a_refusal_names_the_missing_value_spellings(spark, tmp_path):
+    reason = failure(spark, tmp_path, "missing_markers", max_dropped_fraction=0.01)
+    assert reason.startswith("6 of 200 rows (3.0%) would be dropped, more than ")
+    assert reason.endswith(
+        "; values spelled 'NA', 'N/A', 'n/a', '#N/A', '#NA', '<NA>', 'NULL', 'null', 'None', "
+        "'NaN', 'nan', '-', '?' count as missing (set \"missing_values\" to the spellings "
+        "your data uses; [] for none)"
+    )
+
+
+@pytest.mark.spark
 def test_numbers_past_the_32_bit_float_range_are_non_finite(spark, tmp_path):
     outcome, out = run_case(spark, tmp_path, "huge_numbers")
     assert outcome.succeeded, outcome.error
