@@ -100,8 +100,9 @@ def validate_definition(
 ) -> tuple[Workflow | None, list[Problem]]:
     """The workflow and every problem (errors and warnings), offline.
 
-    Beyond the model and graph rules: every referenced file exists, and the compiled
-    requests (with placeholder deployment values) satisfy the Glue service model.
+    Beyond the model and graph rules: every referenced file exists, every shipped
+    dataset config is one the ETL accepts, and the compiled requests (with placeholder
+    deployment values) satisfy the Glue service model.
     Model objects are built with their problems deferred, so one run reports the
     problems of every object and of the graph. When the definition cannot be loaded
     at all, the workflow is None and the load error is among the problems.
@@ -110,6 +111,7 @@ def validate_definition(
     from glue_workflow.artifacts import missing_files
     from glue_workflow.model._base import deferring
     from glue_workflow.validation import validate
+    from glue_workflow.validation.dataset_configs import check_dataset_configs
 
     with deferring() as deferred:
         try:
@@ -123,6 +125,7 @@ def validate_definition(
     problems = [*deferred, *validate(workflow, now=now, tolerant=tolerant)]
     try:
         problems += missing_files(workflow, settings.project_root)
+        problems += check_dataset_configs(workflow, settings.project_root)
     except Exception:
         if not tolerant:
             raise
@@ -174,17 +177,22 @@ def _run_console_url(settings: Settings, workflow: str) -> str | None:
 
 
 def build_document(settings: Settings) -> WorkflowDocument:
-    """Load, validate, collect artifacts, resolve the image, compile, check requests."""
+    """Load, validate (dataset configs too), collect artifacts, resolve the image,
+    compile, check requests."""
     from glue_workflow.artifacts import collect_artifacts
     from glue_workflow.aws.target import Target
     from glue_workflow.compiler import CompileContext, compile_workflow
     from glue_workflow.images import xgboost_image_uri
     from glue_workflow.servicemodel import check_document
     from glue_workflow.validation import check
+    from glue_workflow.validation.dataset_configs import check_dataset_configs
     from glue_workflow.validation.document import check_document_rules
 
     workflow = load_workflow(settings)
     check(workflow)
+    problems = check_dataset_configs(workflow, settings.project_root)
+    if any(p.severity == "error" for p in problems):  # before any AWS call or upload
+        raise DefinitionError(problems)
     bucket, glue_role, sagemaker_role = Target.from_settings(settings).deploy_resources()
     context = CompileContext(
         bucket=bucket,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from glue_workflow.errors import ConfigError
+from glue_workflow.shared_files import shared_source
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -48,18 +49,6 @@ def workflow_name(directory: Path) -> str:
     """A valid workflow name from the directory name (``My Project`` -> ``my-project``)."""
     name = _NAME.sub("-", directory.resolve().name.lower()).strip("-")[:60]
     return name or "pipeline"
-
-
-def shared_source(rel: str) -> Path:
-    """A file or tree glue-wf shares with new projects (the ML job scripts, the infra
-    template): packaged in the wheel under ``templates/shared/``, or the source checkout's."""
-    packaged = TEMPLATES_DIR / "shared" / rel
-    if packaged.exists():
-        return packaged
-    checkout = PACKAGE_DIR.parent / rel
-    if checkout.exists():
-        return checkout
-    raise ConfigError(f"{rel} is missing from the installed glue-wf ({packaged}): reinstall it")
 
 
 def _template_files(template: str) -> list[tuple[Path, str]]:

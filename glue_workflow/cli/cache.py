@@ -26,7 +26,7 @@ def cache_run_properties(
     from glue_workflow.definition import load_workflow
     from glue_workflow.errors import ConfigError
     from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY, RERUN_PROPERTY
-    from glue_workflow.runs import rerun
+    from glue_workflow.runs import rerun, run_ids
     from glue_workflow.runs.cache_view import cached_jobs
 
     for key in properties:
@@ -46,8 +46,9 @@ def cache_run_properties(
                 f"--rerun-from needs the definition of workflow {target.workflow}, but the "
                 f"project defines {workflow.name}: run it from that workflow's project"
             )
+        earlier: dict[str, Any] | None
         if of:
-            earlier = target.glue.run(target.workflow, of)
+            earlier = run_ids.get_run(target, of)
         else:
             earlier = rerun.latest_successful(target.glue.runs(target.workflow, 50))
             if earlier is None:
@@ -99,10 +100,10 @@ def list_command(*, settings: Any, workflow: str | None, as_json: bool) -> None:
 @click.option("--run", "run_id", default=None, help="Run to explain (default: the latest).")
 def explain_command(*, settings: Any, workflow: str | None, node: str, run_id: str | None) -> None:
     """Why NODE was served from the cache or ran, in a run (default: the latest)."""
-    from glue_workflow.runs import cache_view, control
+    from glue_workflow.runs import cache_view, control, run_ids
 
     target = control.open_runs(settings, workflow=workflow)
-    run = control.get_run(target, run_id)
+    run = run_ids.get_run(target, run_id)
     for line in cache_view.explain(settings, target, run, node):
         click.echo(line)
 

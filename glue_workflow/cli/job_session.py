@@ -18,10 +18,10 @@ def start_properties(settings: Settings, from_run: str | None) -> tuple[str, dic
     document = build_document(settings)
     properties = dict(document.workflow.get("DefaultRunProperties") or {})
     if from_run:
-        from glue_workflow.runs import control
+        from glue_workflow.runs import control, run_ids
 
         target = control.open_runs(settings)
-        run = target.glue.run(target.workflow, control.resolve_run_id(target, from_run))
+        run = run_ids.get_run(target, from_run)
         properties.update(run.get("WorkflowRunProperties") or {})
     return document.name, properties
 

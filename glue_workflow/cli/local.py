@@ -135,8 +135,9 @@ def local_status(settings: Any) -> None:
 def local_stop(settings: Any) -> None:
     """Stop the warm Spark (a Spark job run holding it fails, as a lost executor would)
     and the spare processes (endpoint servers, job workers); endpoints in service keep
-    serving."""
+    serving: it names them (glue-wf delete-endpoint NAME stops one)."""
     from glue_workflow.local.sagemaker import spares
+    from glue_workflow.local.sagemaker.endpoints import serving
     from glue_workflow.local.spark.control import stop
 
     _require_local(settings, "stop")
@@ -149,6 +150,11 @@ def local_stop(settings: Any) -> None:
         click.echo("warm Spark stopped")
     stopped = spares.stop_all(_home(settings))
     click.echo(f"spares: {stopped} stopped" if stopped else "spares: none running")
+    for endpoint in serving(_home(settings)):
+        click.echo(
+            f"endpoint {endpoint.name}: still serving at {endpoint.url} (pid {endpoint.pid}); "
+            f"stop it with 'glue-wf delete-endpoint {endpoint.name}'"
+        )
 
 
 def _home(settings: Any) -> Any:

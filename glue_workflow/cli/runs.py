@@ -140,22 +140,22 @@ def status_command(
 ) -> None:
     """Node-by-node status and verdict of a run (default: the latest).
 
-    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    RUN_ID: a run id (wr_...), a unique prefix of it (with or without wr_), or 'latest'.
     """
-    from glue_workflow.runs import control, view
+    from glue_workflow.runs import control, run_ids, view
     from glue_workflow.runs.failure_report import run_failures
 
     target = control.open_runs(settings, workflow=workflow)
     if wait:
         _wait_and_exit(
             target,
-            control.resolve_run_id(target, run_id),
+            run_ids.resolve_run_id(target, run_id),
             timeout,
             fail_on_rejection,
             as_json=as_json,
         )
         return
-    run = control.get_run(target, run_id)
+    run = run_ids.get_run(target, run_id)
     if as_json:
         echo_json(view.status_json(target.workflow, run, failures=run_failures(target, run)))
         return
@@ -212,14 +212,14 @@ def resume_command(
 ) -> None:
     """Resume a completed run from failed nodes (ResumeWorkflowRun); print the new run id.
 
-    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    RUN_ID: a run id (wr_...), a unique prefix of it (with or without wr_), or 'latest'.
     With --json: {"RunId", "PreviousRunId", "Selected", "Restarted"}; with --wait as
     well, the new run's final status JSON.
     """
-    from glue_workflow.runs import control, resume
+    from glue_workflow.runs import control, resume, run_ids
 
     target = control.open_runs(settings, workflow=workflow)
-    run_id = control.resolve_run_id(target, run_id)
+    run_id = run_ids.resolve_run_id(target, run_id)
     resumed = resume.resume(target, run_id, nodes)
     click.echo(
         f"resuming from {', '.join(resumed.selected)} "
@@ -249,12 +249,12 @@ def resume_command(
 def stop_command(*, settings: Any, workflow: str | None, run_id: str) -> None:
     """Stop a running workflow run (StopWorkflowRun).
 
-    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    RUN_ID: a run id (wr_...), a unique prefix of it (with or without wr_), or 'latest'.
     """
-    from glue_workflow.runs import control
+    from glue_workflow.runs import control, run_ids
 
     target = control.open_runs(settings, workflow=workflow)
-    run_id = control.resolve_run_id(target, run_id)
+    run_id = run_ids.resolve_run_id(target, run_id)
     control.stop(target, run_id)
     click.echo(f"stopping run {run_id}; follow with: glue-wf status {run_id} --wait")
 
@@ -275,13 +275,13 @@ def logs_command(
 ) -> None:
     """A node's job log: the file on the local target, the CloudWatch location on AWS.
 
-    RUN_ID: a run id (wr_...), a unique prefix of its hex part, or 'latest'.
+    RUN_ID: a run id (wr_...), a unique prefix of it (with or without wr_), or 'latest'.
     """
     from glue_workflow.errors import NotFoundError
-    from glue_workflow.runs import control
+    from glue_workflow.runs import control, run_ids
 
     target = control.open_runs(settings, workflow=workflow)
-    run_id = control.resolve_run_id(target, run_id)
+    run_id = run_ids.resolve_run_id(target, run_id)
     if follow:
         from glue_workflow.runs.follow_logs import follow as follow_log
 

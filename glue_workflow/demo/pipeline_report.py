@@ -8,6 +8,8 @@ run's test split, so the demo and users see the outcome in one place on either t
 from __future__ import annotations
 
 import contextlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,8 @@ from glue_workflow.naming import GATE_PREFIX, gate_property
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 DECISION_SUFFIX = "_decision"  # of naming.gate_property(gate, "decision")
 INVOKE_ROWS = 3
+# What a score is when the run's feature manifest does not say (no target, unreadable).
+POSITIVE_CLASS = "positive-class probability"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,6 +30,8 @@ class Invocation:
     rows: tuple[str, ...]
     labels: tuple[str, ...]
     scores: tuple[float, ...]
+    # what the scores are: "probability that Churn is True" (score_meaning)
+    meaning: str = POSITIVE_CLASS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,6 +98,7 @@ class PipelineReport:
                 "Endpoint": self.invocation.endpoint,
                 "Labels": list(self.invocation.labels),
                 "Scores": list(self.invocation.scores),
+                "ScoreMeaning": self.invocation.meaning,
             },
             "Notes": list(self.notes),
         }
@@ -127,7 +134,7 @@ class PipelineReport:
             inv = self.invocation
             out.append(f"invoke:   {inv.endpoint} with {len(inv.rows)} test rows")
             for label, score in zip(inv.labels, inv.scores, strict=True):
-                out.append(f"          churn probability {score:.4f} (actual label {label})")
+                out.append(f"          {inv.meaning}: {score:.4f} (actual label {label})")
         out.extend(f"note:     {n}" for n in self.notes)
         return out
 
@@ -141,18 +148,32 @@ def data_quality_line(props: dict[str, str]) -> str | None:
     return f"data quality: {summary}" + (f" (report {where})" if where else "")
 
 
-def latest_run_id(glue: Any, workflow: str) -> str:
-    from glue_workflow.aws.retry import request
+def score_meaning(manifest: Mapping[str, Any] | None) -> str:
+    """What the endpoint's scores are, from the run's ``feature_manifest.json`` (its
+    ``target`` and ``positive_label``): "probability that Default is yes"; the neutral
+    ``POSITIVE_CLASS`` when the manifest does not say."""
+    manifest = manifest or {}
+    target, labels = manifest.get("target"), manifest.get("positive_label")
+    labels = [labels] if isinstance(labels, str) else labels
+    if not (isinstance(target, str) and target.strip() and isinstance(labels, list) and labels):
+        return POSITIVE_CLASS
+    if not all(isinstance(label, str) and label.strip() for label in labels):
+        return POSITIVE_CLASS
+    return f"probability that {target} is {' or '.join(labels)}"
 
-    runs = request(
-        glue, "get_workflow_runs", base=RunError, Name=workflow, IncludeGraph=False, MaxResults=10
-    ).get("Runs", [])
-    if not runs:
-        raise NotFoundError(
-            f"workflow {workflow!r} has no runs yet: start one with 'glue-wf run --wait'"
-        )
-    runs.sort(key=lambda r: r.get("StartedOn") or 0, reverse=True)
-    return str(runs[0]["WorkflowRunId"])
+
+def _manifest(s3: Any, props: Mapping[str, str]) -> dict[str, Any] | None:
+    """The run's feature manifest (preprocess's ``feature_manifest_uri``), if readable."""
+    from glue_workflow.jobkit import sagemaker_ops as ops
+
+    uri = props.get("feature_manifest_uri", "")
+    if not uri.startswith("s3://"):
+        return None
+    try:
+        found = json.loads(ops.read_s3_bytes(s3, uri))
+    except Exception:  # the scores are then named neutrally; the report shows the rest
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def pick_rows(lines: list[str], count: int) -> list[str]:
@@ -184,16 +205,26 @@ def _invoke(settings: Settings, props: dict[str, str], rows: int) -> Invocation:
     )
     text = response["Body"].read().decode("utf-8")
     scores = tuple(float(v) for v in text.replace("\n", ",").split(",") if v.strip())
-    return Invocation(endpoint=endpoint, rows=features, labels=labels, scores=scores)
+    return Invocation(
+        endpoint=endpoint,
+        rows=features,
+        labels=labels,
+        scores=scores,
+        meaning=score_meaning(_manifest(s3, props)),
+    )
 
 
 def build_report(
     settings: Settings, workflow: str, run_id: str | None = None, *, invoke: bool = True
 ) -> PipelineReport:
-    """The report of ``run_id`` (default: the latest run), invoking the endpoint if deployed."""
+    """The report of ``run_id`` (a ``RUN_ID``: an id, a unique prefix of one, ``latest``;
+    default: the latest run), invoking the endpoint if deployed."""
     from glue_workflow.aws.clients import client
     from glue_workflow.aws.errors import ResourceNotFound
     from glue_workflow.aws.retry import request
+    from glue_workflow.runs.control import RunTarget
+    from glue_workflow.runs.glue_run_calls import GlueRunsApi
+    from glue_workflow.runs.run_ids import resolve_run_id
 
     glue = client(settings, "glue")
     try:
@@ -203,8 +234,9 @@ def build_report(
             f"workflow {workflow!r} is not deployed on the {settings.target} target: "
             "run 'glue-wf deploy' first"
         ) from exc
+    runs = RunTarget(settings=settings, workflow=workflow, glue=GlueRunsApi(client=glue))
+    run_id = resolve_run_id(runs, run_id)
     try:
-        run_id = run_id or latest_run_id(glue, workflow)
         run = request(
             glue, "get_workflow_run", base=RunError, Name=workflow, RunId=run_id, IncludeGraph=False
         )["Run"]

@@ -241,37 +241,6 @@ def latest_run_id(target: RunTarget) -> str:
     return str(runs[0]["WorkflowRunId"])
 
 
-LATEST = "latest"
-RUN_ID_PREFIX = "wr_"  # Glue's run ids: "wr_" + hex digits
-
-
-def resolve_run_id(target: RunTarget, given: str | None) -> str:
-    """``None`` or ``latest``: the last run; an id starting with ``wr_``: that run; else a
-    unique prefix of the hex part of one of the workflow's run ids (``glue-wf status 3f2a``)."""
-    if given is None or given == LATEST:
-        return latest_run_id(target)
-    if given.startswith(RUN_ID_PREFIX):
-        return given
-    ids = [str(r["WorkflowRunId"]) for r in target.glue.runs(target.workflow, 1000, graph=False)]
-    matches = [i for i in ids if i.removeprefix(RUN_ID_PREFIX).startswith(given)]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise NotFoundError(
-            f"no run of workflow {target.workflow} on target {target.settings.target} has an "
-            f"id starting with {given!r}: see 'glue-wf runs' (or use 'latest')"
-        )
-    shown = ", ".join(m[:16] + "…" for m in matches[:5])
-    raise NotFoundError(
-        f"run id prefix {given!r} matches {len(matches)} runs of workflow {target.workflow} "
-        f"({shown}): give more characters"
-    )
-
-
-def get_run(target: RunTarget, run_id: str | None) -> dict[str, Any]:
-    return target.glue.run(target.workflow, resolve_run_id(target, run_id))
-
-
 def history(target: RunTarget, limit: int) -> list[dict[str, Any]]:
     try:
         return target.glue.runs(target.workflow, limit, graph=True)

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.errors import ConfigError, RunError
-from glue_workflow.runs.control import RunTarget, get_run
+from glue_workflow.runs.control import RunTarget
 from glue_workflow.runs.cost import Rates, RunCost, run_cost, shipped_rates, with_overrides
 from glue_workflow.runs.cost_sources import sagemaker_usage
+from glue_workflow.runs.run_ids import get_run
 
 
 def load_rates(project_root: Path) -> Rates:

@@ -28,6 +28,8 @@ SCRIPTS = (
     "jobs/etl/etl_features.py",
     "jobs/etl/etl_output.py",
 )
+# A dataset config the ETL accepts (validate parses it with etl_contract.load_contract).
+DATASET_CONFIG = '{"target": "Churn", "positive_label": "True", "negative_label": "False"}\n'
 TOML = """\
 [workflow]
 definition = "triggers/churn_pipeline.py"
@@ -58,7 +60,7 @@ def make_project(root: Path, definition: str | None = None) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"raise SystemExit('{script}: not written')\n")
     (root / "jobs" / "datasets").mkdir(exist_ok=True)
-    (root / "jobs" / "datasets" / "churn.json").write_text('{"target": "Churn"}\n')
+    (root / "jobs" / "datasets" / "churn.json").write_text(DATASET_CONFIG)
     return root
 
 

@@ -1,4 +1,5 @@
-"""``glue-wf local status | stop`` and the spare endpoint servers of the home."""
+"""``glue-wf local status | stop``, the spare endpoint servers of the home and the
+endpoints that keep serving."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from click.testing import CliRunner
 
 from glue_workflow.cli import cli
 from glue_workflow.local.sagemaker import spares
+from glue_workflow.local.sagemaker.common import Resources
+from glue_workflow.local.sagemaker.endpoints import ENDPOINT
 from glue_workflow.local.store import LocalHome
 
-WAITING, STARTING, GONE = "a" * 32, "b" * 32, "c" * 32
+WAITING, STARTING, GONE, SERVING = "a" * 32, "b" * 32, "c" * 32, "d" * 32
 
 
 def _spare(folder: Path, token: str, suffix: str) -> subprocess.Popen[bytes]:
@@ -71,3 +74,31 @@ def test_status_lists_the_live_spares_and_stop_stops_them(
     assert _glue_wf(tmp_path, home, "local", "status").endswith(
         "\nspare endpoint servers: none\nspare job workers: none\n"
     )
+
+
+def test_stop_names_the_endpoints_still_serving_and_how_to_stop_them(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    resources = Resources(LocalHome(home))
+    server = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", SERVING], start_new_session=True
+    )
+    gone = subprocess.Popen([sys.executable, "-c", "pass", GONE])
+    gone.wait()
+    try:
+        for name, pid, token in (("loans-dev", server.pid, SERVING), ("old", gone.pid, GONE)):
+            record = {
+                "EndpointName": name,
+                "EndpointStatus": "InService",
+                "_server": {"pid": pid, "token": token, "port": 8123},
+            }
+            resources.insert(ENDPOINT, name, record)
+        stopped = _glue_wf(tmp_path, home, "local", "stop")
+        assert stopped == (
+            "warm Spark: not running\nspares: none running\n"
+            f"endpoint loans-dev: still serving at http://127.0.0.1:8123 (pid {server.pid}); "
+            "stop it with 'glue-wf delete-endpoint loans-dev'\n"
+        )
+        assert server.poll() is None  # endpoints in service keep serving
+    finally:
+        server.kill()
+        server.wait()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,33 @@ PASSED = {
 
 
 class FakeGlue:
-    """Glue run state (and the package's approval, standing in for SageMaker)."""
+    """Glue run state (and the package's approval, standing in for SageMaker; S3
+    objects and the endpoint's answer, standing in for S3 and SageMaker Runtime)."""
 
-    def __init__(self, runs: dict[str, dict[str, str]], approval: str = "") -> None:
+    def __init__(
+        self,
+        runs: dict[str, dict[str, str]],
+        approval: str = "",
+        objects: dict[str, bytes] | None = None,
+        answer: str = "",
+    ) -> None:
         self.runs = runs
         self.approval = approval
+        self.objects = objects or {}
+        self.answer = answer
+
+    def can_paginate(self, _method: str) -> bool:
+        return False
+
+    def list_objects_v2(self, Bucket: str, Prefix: str) -> dict[str, Any]:
+        keys = [k.split("/", 3)[3] for k in self.objects if k.startswith(f"s3://{Bucket}/")]
+        return {"Contents": [{"Key": k} for k in sorted(keys) if k.startswith(Prefix)]}
+
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+        return {"Body": io.BytesIO(self.objects[f"s3://{Bucket}/{Key}"])}
+
+    def invoke_endpoint(self, **_: Any) -> dict[str, Any]:
+        return {"Body": io.BytesIO(self.answer.encode())}
 
     def describe_model_package(self, ModelPackageName: str) -> dict[str, Any]:
         return {"ModelPackageArn": ModelPackageName, "ModelApprovalStatus": self.approval}
@@ -120,12 +144,19 @@ def test_rejected_run_shows_the_reason(settings: Any, monkeypatch: pytest.Monkey
 
 def test_no_runs_is_a_clear_error(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     use(monkeypatch, FakeGlue({}))
-    with pytest.raises(
-        NotFoundError,
-        match=r"workflow 'churn-pipeline' has no runs yet: start "
-        r"one with 'glue-wf run --wait'",
-    ):
+    with pytest.raises(NotFoundError) as caught:
         pipeline_report.build_report(settings, "churn-pipeline")
+    assert str(caught.value) == (
+        "workflow churn-pipeline has no runs on target local: start one with 'glue-wf run'"
+    )
+
+
+def test_a_run_id_prefix_names_the_run(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = "wr_" + "8985d2be" * 8, "wr_" + "3f2a" * 16
+    use(monkeypatch, FakeGlue({first: PASSED, second: {}}))
+    for given in ("8985", "wr_8985d2be", first):
+        assert pipeline_report.build_report(settings, "churn-pipeline", given).run_id == first
+    assert pipeline_report.build_report(settings, "churn-pipeline", "latest").run_id == second
 
 
 def test_undeployed_workflow_says_to_deploy(
@@ -185,3 +216,59 @@ def test_status_line_of_the_data_quality_summary() -> None:
     assert pipeline_report.data_quality_line(props) == (
         "data quality: passed: 5000 rows read, 0 dropped (report s3://b/d.json)"
     )
+
+
+DEPLOYED = {
+    "deploy_status": "deployed",
+    "deployed_endpoint": "loans-dev",
+    "test_uri": "s3://b/runs/wr_1/preprocess/test/",
+}
+TEST_SPLIT = {"s3://b/runs/wr_1/preprocess/test/part-0.csv": b"1,0.5,2\n0,0.1,3\n"}
+
+
+def test_scores_are_named_from_the_runs_feature_manifest(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = "s3://b/runs/wr_1/preprocess/feature_manifest.json"
+    props = {**DEPLOYED, "feature_manifest_uri": manifest}
+    objects = {
+        **TEST_SPLIT,
+        manifest: json.dumps({"target": "Default", "positive_label": ["yes"]}).encode(),
+    }
+    use(monkeypatch, FakeGlue({RUN: props}, objects=objects, answer="0.8884\n0.0312\n"))
+    report = pipeline_report.build_report(settings, "loan-pipeline", RUN)
+    lines = report.lines()
+    assert lines[-3:] == [
+        "invoke:   loans-dev with 2 test rows",
+        "          probability that Default is yes: 0.8884 (actual label 1)",
+        "          probability that Default is yes: 0.0312 (actual label 0)",
+    ]
+    assert not any("churn" in line for line in lines)
+    invocation = report.to_dict()["Invocation"]
+    assert invocation["ScoreMeaning"] == "probability that Default is yes"
+    assert invocation["Scores"] == [0.8884, 0.0312]
+
+
+def test_scores_without_a_manifest_are_positive_class_probabilities(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreadable = {**DEPLOYED, "feature_manifest_uri": "s3://b/runs/wr_1/missing.json"}
+    use(monkeypatch, FakeGlue({RUN: unreadable}, objects=TEST_SPLIT, answer="0.9,0.2"))
+    lines = pipeline_report.build_report(settings, "loan-pipeline", RUN).lines()
+    assert lines[-2:] == [
+        "          positive-class probability: 0.9000 (actual label 1)",
+        "          positive-class probability: 0.2000 (actual label 0)",
+    ]
+
+
+def test_score_meaning_of_a_manifest() -> None:
+    meaning = pipeline_report.score_meaning
+    assert meaning({"target": "Churn", "positive_label": ["True"]}) == (
+        "probability that Churn is True"
+    )
+    assert meaning({"target": "loan_status", "positive_label": ["Charged Off", "Default"]}) == (
+        "probability that loan_status is Charged Off or Default"
+    )
+    assert meaning({"target": "y", "positive_label": "1"}) == "probability that y is 1"
+    for unnamed in (None, {}, {"target": "y"}, {"target": "y", "positive_label": []}):
+        assert meaning(unnamed) == "positive-class probability"

@@ -11,8 +11,8 @@ import pytest
 from botocore.stub import Stubber
 
 from glue_workflow.errors import NotFoundError
-from glue_workflow.runs.control import resolve_run_id
 from glue_workflow.runs.follow_logs import follow_cloudwatch, follow_file
+from glue_workflow.runs.run_ids import resolve_run_id
 
 A = "wr_" + "ab12" * 16
 B = "wr_" + "ab34" * 16

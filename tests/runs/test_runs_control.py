@@ -223,7 +223,7 @@ def test_missing_run_and_illegal_state(aws: tuple[control.RunTarget, Stubber]) -
     stubber.add_client_error("get_workflow_run", service_error_code="EntityNotFoundException",
                              service_message="not found", http_status_code=400)  # fmt: skip
     with pytest.raises(NotFoundError) as err:
-        control.get_run(target, "wr_1")
+        target.glue.run(WF, "wr_1")
     assert str(err.value) == f"no run 'wr_1' of workflow {WF!r}: list runs with 'glue-wf runs'"
     stubber.add_client_error("stop_workflow_run",
                              service_error_code="IllegalWorkflowStateException",

@@ -106,7 +106,7 @@ def test_status_json_and_human_output(
                          {"Name": WF, "RunId": "wr_1", "IncludeGraph": True})  # fmt: skip
     stubber.add_response("batch_get_jobs", {"Jobs": [TRAIN_JOB], "JobsNotFound": []},
                          {"JobNames": [f"{WF}-train"]})  # fmt: skip
-    got = control.get_run(target, "wr_1")
+    got = target.glue.run(WF, "wr_1")
     status = view.status_json(WF, got, failures=run_failures(target, got))
     train = next(n for n in status["Nodes"] if n["Name"] == f"{WF}-train")
     assert (train["ErrorMessage"], train["GlueErrorMessage"]) == (REASON, GLUE_SAYS)
@@ -146,6 +146,9 @@ def test_status_command_on_aws(
 ) -> None:
     target, stubber = aws
     monkeypatch.setattr(control, "open_runs", lambda *_a, **_k: target)
+    # "wr_1" is not a full run id: looked up as a prefix among the listed runs
+    stubber.add_response("get_workflow_runs", {"Runs": [{"WorkflowRunId": "wr_1"}]},
+                         {"Name": WF, "IncludeGraph": False, "MaxResults": 1000})  # fmt: skip
     stubber.add_response("get_workflow_run", {"Run": failed_train_run()},
                          {"Name": WF, "RunId": "wr_1", "IncludeGraph": True})  # fmt: skip
     stubber.add_response("batch_get_jobs", {"Jobs": [TRAIN_JOB], "JobsNotFound": []},

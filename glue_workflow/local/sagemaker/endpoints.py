@@ -67,6 +67,34 @@ def endpoint_url(home: Path | LocalHome, endpoint_name: str) -> str | None:
     return f"http://127.0.0.1:{server['port']}"
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Serving:
+    """An endpoint whose local server process runs."""
+
+    name: str
+    pid: int
+    url: str
+
+
+def serving(home: LocalHome) -> list[Serving]:
+    """The endpoints of ``home`` whose server runs (``glue-wf local stop`` leaves them:
+    ``glue-wf delete-endpoint NAME`` stops one)."""
+    if not home.db_path.exists():
+        return []
+    found = []
+    for record in Resources(home).all(ENDPOINT):
+        server = record.get("_server") or {}
+        if procs.alive(server.get("pid"), server.get("token")):
+            found.append(
+                Serving(
+                    name=str(record["EndpointName"]),
+                    pid=int(server["pid"]),
+                    url=f"http://127.0.0.1:{server['port']}",
+                )
+            )
+    return found
+
+
 def limits() -> Limits:
     """The endpoint servers' limits, from this process's environment."""
     try:
