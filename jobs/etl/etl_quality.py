@@ -94,22 +94,17 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
 WHITESPACE = " \t\n\u000b\f\r"
 
 
-def _trimmed(name: str) -> str:
-    """SQL: the trimmed value, null when empty (trim with a character set: no regex per
-    value, which dominated the cost of a pass)."""
+def _trimmed(name: str, missing: list[str] | tuple[str, ...] = ()) -> str:
+    """SQL: the trimmed value, null when empty or one of the ``missing`` spellings (trim
+    with a character set: no regex per value, which dominated the cost of a pass). Each
+    reference to the column repeats this text: the value is trimmed in one test only."""
     from etl_features import quoted, text
 
     value = f"trim(BOTH {text(WHITESPACE)} FROM {quoted(name)})"
+    if missing:
+        spelled = f"{value} IN ('', {', '.join(map(text, missing))})"
+        return f"CASE WHEN {spelled} THEN NULL ELSE {value} END"
     return f"CASE WHEN {value} = '' THEN NULL ELSE {value} END"
-
-
-def _unless_missing(value: str, trimmed: str, markers: list[str]) -> str:
-    """SQL: ``value``, or null when the trimmed text is one of ``markers``."""
-    from etl_features import text
-
-    if not markers:
-        return value
-    return f"CASE WHEN {trimmed} IN ({', '.join(map(text, markers))}) THEN NULL ELSE {value} END"
 
 
 def stage(
@@ -121,13 +116,15 @@ def stage(
     read by Spark only (past the scan), so a row holding U+FFFD is undecodable."""
     from etl_features import quoted, text
 
+    markers = label_markers(contract)  # a label spelled as missing is a missing label
     label = quoted(contract.target)
     if contract.label_match != "exact":
-        label = _trimmed(contract.target)
+        label = _trimmed(contract.target, markers)
+    elif markers:
+        spelled = f"trim(BOTH {text(WHITESPACE)} FROM {label}) IN ({', '.join(map(text, markers))})"
+        label = f"CASE WHEN {spelled} THEN NULL ELSE {label} END"
     if contract.label_match == "trim_ignore_case":
         label = f"lower({label})"
-    label = _unless_missing(label, _trimmed(contract.target), label_markers(contract))
-    markers = list(contract.missing_values)
     # the raw row's values by column name: independent of file column order
     key = [f"coalesce({_trimmed(name)}, {text(chr(0))})" for name in sorted(columns.names)]
     undecodable = "false"
@@ -137,10 +134,7 @@ def stage(
     return raw.selectExpr(
         f"{label} AS {quoted(contract.target)}",
         *[f"{_trimmed(n)} AS {quoted(n)}" for n in columns.numeric],
-        *[
-            f"{_unless_missing(_trimmed(n), _trimmed(n), markers)} AS {quoted(n)}"
-            for n in columns.categorical
-        ],
+        *[f"{_trimmed(n, contract.missing_values)} AS {quoted(n)}" for n in columns.categorical],
         f"xxhash64({int(seed)}, {', '.join(key)}) AS _row_hash",
         f"{CORRUPT_COLUMN} IS NOT NULL AS _malformed",
         f"{undecodable} AS _undecodable",
