@@ -450,6 +450,7 @@ def _judge(
             + (f": {detail}" if detail else "")
             + "): training needs both positive and negative examples"
         )
+    check_categories(stats["values"], contract)
     sizes, labels = stats["sizes"], stats["labels"]
     report.body["splits"] = {
         s: {"rows": sizes[s], "labels": {str(k): v for k, v in labels[s].items()}} for s in SPLITS
@@ -464,6 +465,28 @@ def _judge(
             f"split(s) too small or single-class: {', '.join(small)} (min_rows "
             f"{contract.min_rows} per split, both labels in each; {sum(sizes.values())} usable "
             f"rows, fractions {request.fractions}): provide more rows or change the fractions"
+        )
+
+
+# A category longer than this is free text: as a one-hot feature's name it would be too.
+MAX_CATEGORY_CHARS = 1000
+
+
+def check_categories(values_of: dict[str, list[str]], contract: Contract) -> None:
+    """Refuse a categorical column whose kept values are too many to encode (an id or
+    free text declared categorical: a feature, or a branch of SQL, per value)."""
+    for name, values in values_of.items():
+        longest, limit = max(values, key=len, default=""), contract.max_categories
+        if len(values) > limit:
+            why = f"{len(values)} distinct values, more than max_categories {limit}"
+        elif len(longest) > MAX_CATEGORY_CHARS:
+            why = f"a value of {len(longest)} characters ({longest[:40]!r}...), free text"
+        else:
+            continue
+        raise PreprocessError(
+            f"categorical column {name!r} has {why}: encoding it would make a feature per "
+            'value; list it under "identifiers" or "drop" if it is an id or text, or raise '
+            '"max_categories" in the dataset config'
         )
 
 

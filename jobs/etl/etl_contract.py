@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "min_rows": 10,
     "scan_max_bytes": 256 * 1024 * 1024,
     "missing_values": list(MISSING_MARKERS),
+    "max_categories": 1000,
 }
 REQUIRED = ("target", "positive_label")
 KNOWN = set(DEFAULTS) | set(REQUIRED)
@@ -107,6 +108,7 @@ class Contract:
     min_rows: int
     scan_max_bytes: int
     missing_values: tuple[str, ...] = MISSING_MARKERS
+    max_categories: int = 1000
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +133,7 @@ class Contract:
             "min_rows": self.min_rows,
             "scan_max_bytes": self.scan_max_bytes,
             "missing_values": list(self.missing_values),
+            "max_categories": self.max_categories,
         }
 
 
@@ -230,7 +233,7 @@ def validate_config(config: Any, where: str) -> Contract:
         raise PreprocessError(
             f"dataset config {where}: 'max_dropped_fraction' must be a number from 0 to 1"
         )
-    for key in ("min_rows", "scan_max_bytes"):
+    for key in ("min_rows", "scan_max_bytes", "max_categories"):
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise PreprocessError(f"dataset config {where}: {key!r} must be a positive integer")
@@ -275,6 +278,7 @@ def validate_config(config: Any, where: str) -> Contract:
         min_rows=int(merged["min_rows"]),
         scan_max_bytes=int(merged["scan_max_bytes"]),
         missing_values=tuple(v.strip() for v in markers),
+        max_categories=int(merged["max_categories"]),
     )
 
 

@@ -109,6 +109,11 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "utf16_no_bom": lambda: ({"data.csv": good.encode("utf-16-le")}, {}),
         "trailing_delimiter": lambda: _one(good.replace("\n", ",\n")),
         "trailing_delimiter_dropped": lambda: _one(good.replace("\n", ",\n"), drop=[""]),
+        "many_categories": lambda: _one(
+            to_csv(HEADER, _with(rows, "colour", {i: f"c{i}" for i in range(len(rows))})),
+            max_categories=50,
+        ),
+        "long_category": lambda: _one(to_csv(HEADER, _with(rows, "colour", {5: "x" * 1500}))),
         "missing_markers": lambda: _one(marked),
         "missing_markers_kept": lambda: _one(marked, missing_values=[]),
         "huge_numbers": lambda: _one(huge),

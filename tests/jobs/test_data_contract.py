@@ -295,6 +295,7 @@ def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
     [
         ({"negative_label": None}, "'negative_label' is required"),
         ({"missing_values": "NA"}, "'missing_values' must be a list of non-blank strings"),
+        ({"max_categories": 0}, "'max_categories' must be a positive integer"),
         ({"missing_values": ["NA", " "]}, "'missing_values' must be a list of non-blank"),
         ({"on_invalid": {"typo": "drop"}}, "on_invalid: unknown reason(s) typo"),
         ({"on_invalid": {"non_finite": "keep"}}, "on_invalid.non_finite must be 'drop' or 'fail'"),

@@ -218,6 +218,16 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
         ),
         ("thousands", "the data contract refuses thousands_separator in 'income': 2 (e.g. '"),
         ("tiny", "split(s) too small or single-class: "),
+        (
+            "many_categories",
+            "categorical column 'colour' has 200 distinct values, more than max_categories 50: "
+            'encoding it would make a feature per value; list it under "identifiers" or '
+            '"drop" if it is an id or text, or raise "max_categories" in the dataset config',
+        ),
+        (
+            "long_category",
+            "categorical column 'colour' has a value of 1500 characters ('xxxxxxxxxxxxxxxxxxxx",
+        ),
     ],
 )
 def test_refusals_name_column_count_and_examples(spark, tmp_path, case, message):
