@@ -61,7 +61,12 @@ def check_dataset_configs(workflow: Workflow, project_root: Path) -> list[Proble
     problems = []
     for job in workflow.jobs:
         source = job.files.get(DATASET_CONFIG_ARGUMENT)
-        if source is None:
+        # the ETL's contract only where the node ships the ETL's contract module: another
+        # job may give the argument a format of its own
+        ships_contract = any(
+            Path(f).name == Path(CONTRACT_MODULE).name for f in getattr(job, "extra_py_files", ())
+        )
+        if source is None or not ships_contract:
             continue
         path = source_path(source, project_root)
         if not path.is_file():

@@ -180,9 +180,12 @@ def validate_config(config: Any, where: str) -> Contract:
         raise PreprocessError(f"dataset config {where} must be a JSON object")
     unknown = sorted(set(config) - KNOWN)
     if unknown:
+        close = [difflib.get_close_matches(k, sorted(KNOWN), n=1) for k in unknown]
+        hint = ", ".join(f"{m[0]!r}" for m in close if m)
         raise PreprocessError(
-            f"dataset config {where}: unknown key(s) {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(KNOWN))}"
+            f"dataset config {where}: unknown key(s) {', '.join(unknown)}"
+            + (f" (did you mean {hint}?)" if hint else "")
+            + f"; known: {', '.join(sorted(KNOWN))}"
         )
     for key in REQUIRED:
         if key not in config or not config[key]:

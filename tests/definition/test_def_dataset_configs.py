@@ -23,11 +23,20 @@ VALID = {"target": "Default", "positive_label": "yes", "negative_label": ["no", 
 KNOWN = ", ".join(sorted(etl_contract.KNOWN))
 
 
-def preprocess(files: dict[str, str]) -> Workflow:
+def preprocess(
+    files: dict[str, str], extra: tuple[str, ...] = ("jobs/etl/etl_contract.py",)
+) -> Workflow:
     return Workflow(
         name="wf",
         max_concurrent_runs=1,
-        nodes=(SparkJob(name="preprocess", script="jobs/preprocess.py", files=files),),
+        nodes=(
+            SparkJob(
+                name="preprocess",
+                script="jobs/preprocess.py",
+                files=files,
+                extra_py_files=extra,
+            ),
+        ),
     )
 
 
@@ -47,13 +56,14 @@ def test_an_unknown_key_is_named_with_the_local_path(tmp_path: Path) -> None:
         Problem(
             where=f"node 'preprocess' ({CONFIG})",
             rule="dataset-config",
-            # load_contract's own message (it lists the known keys, no did-you-mean)
-            message=f"dataset config {CONFIG}: unknown key(s) catagorical; known: {KNOWN}",
+            # load_contract's own message
+            message=f"dataset config {CONFIG}: unknown key(s) catagorical (did you mean "
+            f"'categorical'?); known: {KNOWN}",
         )
     ]
     assert str(found[0]) == (
-        f"node 'preprocess' ({CONFIG}): dataset config {CONFIG}: unknown key(s) catagorical; "
-        f"known: {KNOWN} [dataset-config]"
+        f"node 'preprocess' ({CONFIG}): dataset config {CONFIG}: unknown key(s) catagorical "
+        f"(did you mean 'categorical'?); known: {KNOWN} [dataset-config]"
     )
 
 
@@ -117,3 +127,11 @@ def test_validate_and_deploy_refuse_a_broken_config(tmp_path: Path, make_project
         f"node 'preprocess' (jobs/datasets/churn.json): {message} [dataset-config]"
     )
     assert not (tmp_path / "home").exists()
+
+
+def test_a_job_without_the_etl_s_contract_module_keeps_its_own_format(tmp_path: Path) -> None:
+    path = tmp_path / CONFIG
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"my_own": "format"}))
+    workflow = preprocess({"--dataset_config_uri": CONFIG}, extra=())
+    assert check_dataset_configs(workflow, tmp_path) == []
