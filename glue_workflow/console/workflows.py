@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -310,10 +309,7 @@ class Workflows:
 
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
         properties = _string_map(body.get("run_properties", {}), "run_properties")
-        # the project's definition names what a start must pass (as glue-wf run checks)
-        _, parameters = control.defined_start(self._settings, name)
-        target = dataclasses.replace(self.run_target(name), start_parameters=parameters)
-        run_id, warnings = control.start(target, properties)
+        run_id, warnings = control.start(self.run_target(name), properties)
         return {"workflow": name, "run_id": run_id, "warnings": warnings}
 
     def stop(self, name: str, run_id: str) -> dict[str, Any]:

@@ -32,16 +32,8 @@ class RunTarget:
     settings: Settings
     workflow: str
     glue: GlueRunsApi = field(repr=False)
-    # the definition's start_parameters, when it was loaded (they are not a Glue setting)
-    start_parameters: tuple[str, ...] = ()
-
-
-def workflow_name(settings: Settings, explicit: str | None = None) -> str:
-    if explicit:
-        return explicit
-    from glue_workflow.definition import load_workflow
-
-    return str(load_workflow(settings).name)
+    # the definition's start_parameters (not a Glue setting); None: looked up at start
+    start_parameters: tuple[str, ...] | None = None
 
 
 def open_runs(
@@ -55,7 +47,9 @@ def open_runs(
     api = GlueRunsApi(
         client=clients.client(settings, "glue", session), policy=policy or RetryPolicy()
     )
-    name, parameters = defined_start(settings, workflow)
+    if workflow:  # the definition is read only if a run starts (control.start)
+        return RunTarget(settings=settings, workflow=workflow, glue=api)
+    name, parameters = defined_start(settings, None)
     return RunTarget(settings=settings, workflow=name, glue=api, start_parameters=parameters)
 
 
@@ -137,7 +131,10 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
     check_properties(properties)
     workflow = target.glue.workflow(target.workflow, target.settings.target)
     defaults = workflow.get("DefaultRunProperties") or {}
-    missing = [p for p in target.start_parameters if not properties.get(p)]
+    parameters = target.start_parameters
+    if parameters is None:
+        parameters = defined_start(target.settings, target.workflow)[1]
+    missing = [p for p in parameters if not properties.get(p)]
     if missing:
         passed = " ".join(f"-p {p}=VALUE" for p in missing)
         raise ConfigError(
@@ -146,7 +143,7 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
             f"pass {passed}"
         )
     check_run_properties(target.settings, target.workflow, defaults, properties)
-    known = [*defaults, *target.start_parameters]
+    known = [*defaults, *parameters]
     warnings = []
     for key in sorted(set(properties) - set(known)):
         close = difflib.get_close_matches(key, known, n=1)

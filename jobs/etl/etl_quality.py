@@ -94,13 +94,20 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
 WHITESPACE = " \t\n\u000b\f\r"
 
 
+def _trim(sql: str) -> str:
+    """SQL: ``sql`` without the whitespace ``WHITESPACE`` at both ends."""
+    from etl_features import text
+
+    return f"trim(BOTH {text(WHITESPACE)} FROM {sql})"
+
+
 def _trimmed(name: str, missing: list[str] | tuple[str, ...] = ()) -> str:
     """SQL: the trimmed value, null when empty or one of the ``missing`` spellings (trim
     with a character set: no regex per value, which dominated the cost of a pass). Each
     reference to the column repeats this text: the value is trimmed in one test only."""
     from etl_features import quoted, text
 
-    value = f"trim(BOTH {text(WHITESPACE)} FROM {quoted(name)})"
+    value = _trim(quoted(name))
     if missing:
         spelled = f"{value} IN ('', {', '.join(map(text, missing))})"
         return f"CASE WHEN {spelled} THEN NULL ELSE {value} END"
@@ -121,7 +128,7 @@ def stage(
     if contract.label_match != "exact":
         label = _trimmed(contract.target, markers)
     elif markers:
-        spelled = f"trim(BOTH {text(WHITESPACE)} FROM {label}) IN ({', '.join(map(text, markers))})"
+        spelled = f"{_trim(label)} IN ({', '.join(map(text, markers))})"
         label = f"CASE WHEN {spelled} THEN NULL ELSE {label} END"
     if contract.label_match == "trim_ignore_case":
         label = f"lower({label})"

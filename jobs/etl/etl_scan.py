@@ -225,7 +225,8 @@ class _Decoded:
                 "upload the .csv"
             )
         head = first[:4096]
-        wide = codecs.lookup(encoding).name.startswith("utf-16")
+        codec = codecs.lookup(encoding).name
+        wide = codec.startswith("utf-16")
         if not wide and head.count(b"\0") * 3 > len(head) and not first.startswith(tuple(BOMS)):
             order = "LE" if head[1:2] == b"\0" else "BE"
             raise PreprocessError(
@@ -235,10 +236,10 @@ class _Decoded:
             )
         for bom, what in BOMS.items():
             if first.startswith(bom):
-                if what == "UTF-8" and codecs.lookup(encoding).name == "utf-8":
+                if what == "UTF-8" and codec == "utf-8":
                     self.bom = True
                     return codecs.getincrementaldecoder("utf-8-sig")("strict")
-                if what != "UTF-8" and not codecs.lookup(encoding).name.startswith("utf-16"):
+                if what != "UTF-8" and not wide:
                     raise PreprocessError(
                         f"file {self.item.uri} starts with a {what} byte-order mark: it is "
                         f'{what}, not {encoding}; re-save it as UTF-8 or declare "encoding": '

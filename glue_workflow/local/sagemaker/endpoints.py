@@ -64,6 +64,11 @@ def endpoint_url(home: Path | LocalHome, endpoint_name: str) -> str | None:
     server = record.get("_server") or {}
     if not procs.alive(server.get("pid"), server.get("token")):
         return None
+    return _url(server)
+
+
+def _url(server: dict[str, Any]) -> str:
+    """The address of an endpoint's local server (its record's ``_server``)."""
     return f"http://127.0.0.1:{server['port']}"
 
 
@@ -89,7 +94,7 @@ def serving(home: LocalHome) -> list[Serving]:
                 Serving(
                     name=str(record["EndpointName"]),
                     pid=int(server["pid"]),
-                    url=f"http://127.0.0.1:{server['port']}",
+                    url=_url(server),
                 )
             )
     return found
