@@ -15,6 +15,10 @@ EndpointConfig (and its model) deleted.
 Reads ``model_package_arn``, ``endpoint_name``, ``test_uri``; writes
 ``deploy_status`` (deployed|awaiting_approval), ``endpoint_config_name``,
 ``deployed_endpoint``, ``smoke_test``, ``replaced_endpoint_config``.
+
+A package whose feature layout differs from the one the endpoint serves (its callers'
+rows) is refused before anything is created, unless the node's argument
+``--allow_feature_change`` is ``true`` (``glue_workflow.jobkit.feature_layout``).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import json
 import sys
 from typing import Any
 
-from glue_workflow.jobkit import JobContext, run_job
+from glue_workflow.jobkit import JobContext, feature_layout, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
 from glue_workflow.jobkit.endpoint_deploy import (
     DEFAULT_INSTANCE_TYPE,
@@ -39,11 +43,19 @@ NODE = "deploy"  # the node name when the job runs outside a workflow
 REQUIRED_ARGS = ("sagemaker_role_arn",)
 
 
+def allowed(value: str) -> bool:
+    text = value.strip().lower()
+    if text not in ("true", "false"):
+        raise ops.failure(f"--allow_feature_change={value!r} must be true or false")
+    return text == "true"
+
+
 def main(argv: list[str] | None = None, session: Any = None) -> None:
     """The job; ``argv`` and ``session`` (a boto3 session) default to Glue's."""
     ctx = JobContext.from_argv(
         sys.argv if argv is None else argv, required=REQUIRED_ARGS, session=session
     )
+    allow_change = allowed(ctx.args.get("allow_feature_change", "false"))
     found = ctx.require("model_package_arn", "endpoint_name", "test_uri")
     endpoint = ops.validate_name("endpoint", found["endpoint_name"])
     package_arn = found["model_package_arn"]
@@ -58,6 +70,15 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
             "--model-approval-status Approved), then resume this run from the deploy node"
         )
         return
+    # Before anything is created: callers of a served endpoint send its row layout.
+    feature_layout.guard(
+        sm,
+        ctx.client("s3"),
+        endpoint,
+        package,
+        allow=allow_change,
+        how_to_allow="set the deploy node's argument --allow_feature_change=true",
+    )
     model = ops.resource_name(workflow=ctx.workflow_name, run_id=ctx.run_id, node=ctx.node or NODE)
     config = ops.scoped_name(endpoint, ctx.run_id)
     instance_type = ctx.args.get("endpoint_instance_type") or DEFAULT_INSTANCE_TYPE

@@ -80,10 +80,22 @@ def stages_command(settings: Any, as_json: bool) -> None:
     help="CSV feature rows (no label) for the smoke test (default: the stage's "
     "smoke_test_uri, else the package's test data).",
 )
+@click.option(
+    "--allow-feature-change",
+    is_flag=True,
+    help="Replace a served model that scores another feature layout (its callers' rows "
+    "change too); refused by default.",
+)
 @with_settings
 @json_option
 def promote_command(
-    settings: Any, package: str, stage_name: str, sample_path: Path | None, as_json: bool
+    *,
+    settings: Any,
+    package: str,
+    stage_name: str,
+    sample_path: Path | None,
+    allow_feature_change: bool,
+    as_json: bool,
 ) -> None:
     """Deploy an Approved model package (ARN or GROUP/VERSION) to a stage's endpoint.
 
@@ -121,7 +133,13 @@ def promote_command(
     with aws_errors():
         arn = Registry(clients.sm).resolve(package, command="promote")
         done = promote(
-            clients, arn, stage, role_arn=settings.sagemaker_role_arn, sample=sample, log=log
+            clients,
+            arn,
+            stage,
+            role_arn=settings.sagemaker_role_arn,
+            sample=sample,
+            allow_feature_change=allow_feature_change,
+            log=log,
         )
     if as_json:
         echo_json(

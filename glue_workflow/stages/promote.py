@@ -6,7 +6,9 @@ EndpointConfig, CreateEndpoint or a blue/green UpdateEndpoint, wait until InServ
 on the new config, then a smoke test (InvokeEndpoint with sample rows, one numeric
 score per row). If the smoke test fails, the endpoint is updated back to the config
 it served before (or, on a first deployment, deleted) and the new config and model
-are removed. Only a promotion that passed is recorded, as a tag on the package.
+are removed. Only a promotion that passed is recorded, as a tag on the package. A
+package that scores another row layout than the endpoint serves is refused first
+(``feature_layout``) unless ``allow_feature_change``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from glue_workflow.errors import ConfigError, RunError
 from glue_workflow.jobkit import endpoint_deploy as rollout
+from glue_workflow.jobkit import feature_layout
 from glue_workflow.jobkit import sagemaker_ops as ops
 from glue_workflow.jobkit.errors import JobFailed
 from glue_workflow.stage_config import Stage
@@ -109,6 +112,7 @@ def promote(
     *,
     role_arn: str,
     sample: list[str] | None = None,
+    allow_feature_change: bool = False,
     log: Log = print,
 ) -> Promotion:
     """Promote ``package_arn`` to ``stage``; PromotionError (after any rollback) if it fails."""
@@ -118,6 +122,18 @@ def promote(
     tags = records.list_tags(sm, package_arn)
     check_promotable(package, tags, stage)
     rows = sample_rows(clients, package, stage, sample or [])
+    try:
+        feature_layout.guard(
+            sm,
+            clients.s3,
+            stage.endpoint,
+            package,
+            allow=allow_feature_change,
+            how_to_allow="pass --allow-feature-change",
+            log=log,
+        )
+    except JobFailed as exc:
+        raise PromotionError(f"promote: {exc}") from None
     workflow = str((package.get("CustomerMetadataProperties") or {}).get("glue-wf-workflow", ""))
     name = names(stage, package_arn)
     endpoint = stage.endpoint

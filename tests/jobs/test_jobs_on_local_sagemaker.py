@@ -17,6 +17,9 @@ import boto3
 import pytest
 from jobhelpers import RUN_ID, WORKFLOW, FakeGlue, load_job
 
+from glue_workflow.jobkit import feature_layout
+from glue_workflow.jobkit.errors import JobFailed
+
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BUCKET = "glue-wf-local"
@@ -72,6 +75,12 @@ def test_train_evaluate_register_deploy_on_the_local_target(
     s3 = boto3.client("s3", region_name="us-east-1")
     script_key = "glue-wf/churn-pipeline/artifacts/test/evaluate_model.py"
     s3.upload_file(str(PROJECT_ROOT / "jobs/evaluation/evaluate_model.py"), BUCKET, script_key)
+    layouts = {}
+    for run, features in (("1", ["a", "b"]), ("2", ["a", "b", "c"])):
+        key = f"runs/{run}/feature_manifest.json"
+        body = json.dumps({"features": [{"name": n} for n in features]})
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body.encode())
+        layouts[run] = f"s3://{BUCKET}/{key}"
     glue = FakeGlue(
         {
             **uris,
@@ -103,6 +112,8 @@ def test_train_evaluate_register_deploy_on_the_local_target(
     sm = boto3.client("sagemaker", region_name="us-east-1")
     try:
         for job in ("train", "evaluate", "register", "deploy"):
+            if job == "register":  # recorded by register (evaluate would read its names)
+                glue.props["feature_manifest_uri"] = layouts["1"]
             load_job(job).main(args, session=session)
         props = glue.props
         assert float(props["accuracy"]) >= 0.95
@@ -118,6 +129,14 @@ def test_train_evaluate_register_deploy_on_the_local_target(
         assert described["EndpointStatus"] == "InService"
         assert described["EndpointConfigName"] == props["endpoint_config_name"]
         assert len(json.loads(props["smoke_test"])["scores"]) == 5
+        # The next model's guard finds the served package's layout through the local
+        # endpoint config, model and package, as on AWS.
+        served = sm.describe_model_package(ModelPackageName=props["model_package_arn"])
+        assert served["CustomerMetadataProperties"]["feature-manifest-uri"] == layouts["1"]
+        meta = {"feature-manifest-uri": layouts["2"]}
+        nxt = {"ModelPackageArn": "arn:next", "CustomerMetadataProperties": meta}
+        with pytest.raises(JobFailed, match=r"\(2 features served, 3 in the new model; new: c\)"):
+            feature_layout.guard(sm, s3, "churn-xgb-test", nxt, allow=False, how_to_allow="-")
     finally:
         with contextlib.suppress(Exception):  # best-effort: stop the endpoint's server
             sm.delete_endpoint(EndpointName="churn-xgb-test")

@@ -8,6 +8,7 @@ the blue/green UpdateEndpoint, the AddTags record on the package, and the rollba
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -194,6 +195,8 @@ def test_promotion_updates_blue_green_tags_the_package_and_retires_the_old_confi
     assert done.scores == (0.91, 0.12)
     assert (done.by, done.user) == (CALLER, "alice")
     assert log == [
+        f"feature layout not compared: model package {PACKAGE} records no "
+        "feature-manifest-uri (let the register node read feature_manifest_uri)",
         f"updating endpoint churn-prod: {OLD} -> {new} (blue/green)",
         "endpoint churn-prod: Updating",
         "endpoint churn-prod: InService",
@@ -383,4 +386,46 @@ def test_update_sagemaker_rolled_back_fails_and_removes_the_unused_config() -> N
     s.verify()  # no InvokeEndpoint, no AddTags
     assert str(info.value) == (
         f"promote: endpoint churn-prod is InService on config {OLD}, not the new {new}: {reason}"
+    )
+
+
+def test_a_package_scoring_another_row_layout_is_refused_before_any_change() -> None:
+    s = Stubs()
+    served = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package/churn-xgb/2"
+
+    def described(arn: str, uri: str) -> dict[str, Any]:
+        meta = {"glue-wf-workflow": "churn-pipeline", "feature-manifest-uri": uri}
+        return {**package(), "ModelPackageArn": arn, "CustomerMetadataProperties": meta}
+
+    s.sm.add_response("describe_model_package", described(PACKAGE, "s3://b/new.json"))
+    s.sm.add_response("list_tags", {"Tags": [APPROVAL]}, {"ResourceArn": PACKAGE})
+    s.sm.add_response("describe_endpoint", endpoint(OLD))
+    s.sm.add_response("describe_endpoint_config", config(OLD, "old-model"))
+    s.sm.add_response(
+        "describe_model",
+        {
+            "ModelName": "old-model",
+            "ExecutionRoleArn": ROLE,
+            "CreationTime": T0,
+            "ModelArn": f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model/old-model",
+            "PrimaryContainer": {"ModelPackageName": served},
+        },
+    )
+    s.sm.add_response("describe_model_package", described(served, "s3://b/old.json"))
+    s3 = s.stubs["s3"]
+    for key, features in (("old.json", ["a", "b"]), ("new.json", ["a"])):
+        text = json.dumps({"features": [{"name": n} for n in features]}).encode()
+        s3.add_response(
+            "get_object",
+            {"Body": StreamingBody(io.BytesIO(text), len(text))},
+            {"Bucket": "b", "Key": key},
+        )
+    with pytest.raises(PromotionError) as caught:
+        promote(s.bundle(), PACKAGE, PROD, role_arn=ROLE, sample=ROWS)
+    s.verify()
+    assert str(caught.value) == (
+        f"promote: model package {PACKAGE} scores another row layout than endpoint churn-prod "
+        "serves (2 features served, 1 in the new model; gone: b): its callers' rows would be "
+        "scored on the wrong columns. Serve it on a new endpoint and move the callers, or pass "
+        "--allow-feature-change to replace the layout"
     )

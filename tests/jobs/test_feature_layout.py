@@ -1,0 +1,170 @@
+"""The deploy job's guard: a model scoring another row layout than the endpoint serves is
+refused before anything is created, unless --allow_feature_change=true."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from jobhelpers import ROLE, Harness, body, exit_message, load_job
+from test_deploy import PACKAGE, PROPS, T0, config, endpoint, package
+
+from glue_workflow.jobkit import feature_layout
+
+deploy = load_job("deploy")
+SERVED = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn-xgb/1"
+NEW_MANIFEST = "s3://b/runs/2/preprocess/feature_manifest.json"
+OLD_MANIFEST = "s3://b/runs/1/preprocess/feature_manifest.json"
+ARGS = {"sagemaker_role_arn": ROLE}
+
+
+def with_manifest(description: dict[str, Any], uri: str, arn: str) -> dict[str, Any]:
+    meta = {"glue-wf-workflow": "churn-pipeline", "feature-manifest-uri": uri}
+    return {**description, "ModelPackageArn": arn, "CustomerMetadataProperties": meta}
+
+
+def manifest(*names: str) -> bytes:
+    return json.dumps({"features": [{"name": n, "kind": "numeric"} for n in names]}).encode()
+
+
+def stub_served(h: Harness, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+    """The new package, then what the endpoint serves: config, model, package, manifests."""
+    h.sm.add_response(
+        "describe_model_package", with_manifest(package("Approved"), NEW_MANIFEST, PACKAGE)
+    )
+    h.sm.add_response("describe_endpoint", endpoint("InService", "churn-xgb-old"))
+    h.sm.add_response("describe_endpoint_config", config("churn-xgb-old", "old-model"))
+    h.sm.add_response(
+        "describe_model",
+        {
+            "ModelName": "old-model",
+            "ExecutionRoleArn": ROLE,
+            "CreationTime": T0,
+            "ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/old-model",
+            "Containers": [{"ModelPackageName": SERVED}],
+        },
+        {"ModelName": "old-model"},
+    )
+    h.sm.add_response(
+        "describe_model_package",
+        with_manifest(package("Approved"), OLD_MANIFEST, SERVED),
+        {"ModelPackageName": SERVED},
+    )
+    for uri, names in ((OLD_MANIFEST, old), (NEW_MANIFEST, new)):
+        key = uri.removeprefix("s3://b/")
+        h.s3.add_response(
+            "get_object", {"Body": body(manifest(*names))}, {"Bucket": "b", "Key": key}
+        )
+
+
+def test_a_changed_layout_is_refused_before_anything_is_created(capsys: Any) -> None:
+    h = Harness(PROPS)
+    stub_served(h, ("age", "plan=a", "plan=b"), ("age", "plan=a", "plan=b", "plan=c", "income"))
+    with pytest.raises(SystemExit):
+        h.run(deploy, **ARGS)
+    h.verify()
+    assert exit_message(capsys) == (
+        f"glue-wf job failed: model package {PACKAGE} scores another row layout than endpoint "
+        "churn-xgb serves (3 features served, 5 in the new model; new: plan=c, income): its "
+        "callers' rows would be scored on the wrong columns. Serve it on a new endpoint and "
+        "move the callers, or set the deploy node's argument --allow_feature_change=true to "
+        "replace the layout"
+    )
+    assert not {"CreateModel", "CreateEndpointConfig", "UpdateEndpoint"} & set(h.operations())
+    assert "deploy_status" not in h.glue.props
+
+
+def test_the_same_layout_passes_and_an_allowed_change_is_logged(capsys: Any) -> None:
+    same = Harness(PROPS)
+    stub_served(same, ("age", "income"), ("age", "income"))
+    sm = same.clients["sagemaker"]
+    new = sm.describe_model_package(ModelPackageName=PACKAGE)
+    lines: list[str] = []
+    feature_layout.guard(
+        sm, same.clients["s3"], "churn-xgb", new, allow=False, how_to_allow="-", log=lines.append
+    )
+    same.verify()
+    assert lines == []
+
+    h = Harness(PROPS)
+    stub_served(h, ("age", "income"), ("income", "age"))
+    new = h.clients["sagemaker"].describe_model_package(ModelPackageName=PACKAGE)
+    feature_layout.guard(
+        h.clients["sagemaker"],
+        h.clients["s3"],
+        "churn-xgb",
+        new,
+        allow=True,
+        how_to_allow="-",
+        log=lines.append,
+    )
+    assert lines == [
+        "endpoint churn-xgb: the feature layout changes (2 features served, 2 in the new "
+        "model; the same features in another order, from column 1 ('income')), as allowed"
+    ]
+
+
+def test_a_layout_that_cannot_be_known_is_said_and_passes() -> None:
+    h = Harness(PROPS)
+    lines: list[str] = []
+    bare = {**package("Approved"), "CustomerMetadataProperties": {"glue-wf-workflow": "w"}}
+    feature_layout.guard(
+        h.clients["sagemaker"],
+        h.clients["s3"],
+        "e",
+        bare,
+        allow=False,
+        how_to_allow="-",
+        log=lines.append,
+    )
+    assert h.calls == []
+    assert lines == [
+        f"feature layout not compared: model package {PACKAGE} records no "
+        "feature-manifest-uri (let the register node read feature_manifest_uri)"
+    ]
+    h.sm.add_response("describe_endpoint", endpoint("InService", "churn-xgb-old"))
+    h.sm.add_response("describe_endpoint_config", config("churn-xgb-old", "old-model"))
+    h.sm.add_client_error("describe_model", "AccessDeniedException", "not authorized")
+    lines.clear()
+    new = with_manifest(package("Approved"), NEW_MANIFEST, PACKAGE)
+    feature_layout.guard(
+        h.clients["sagemaker"],
+        h.clients["s3"],
+        "churn-xgb",
+        new,
+        allow=False,
+        how_to_allow="-",
+        log=lines.append,
+    )
+    h.verify()
+    assert lines == [
+        "feature layout not compared with what endpoint churn-xgb serves: "
+        "AccessDeniedException describing what it serves"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "text"),
+    [
+        (["a", "b"], ["a", "b"], ""),
+        (["a", "b", "c"], ["a", "c"], "3 features served, 2 in the new model; gone: b"),
+        (
+            ["a"],
+            [f"x{i}" for i in range(7)],
+            "1 features served, 7 in the new model; new: x0, x1, x2, x3, x4 and 2 more; gone: a",
+        ),
+    ],
+)
+def test_layout_differences_are_named(old: list[str], new: list[str], text: str) -> None:
+    assert feature_layout.describe(old, new) == text
+
+
+def test_allow_feature_change_must_be_true_or_false(capsys: Any) -> None:
+    h = Harness(PROPS)
+    with pytest.raises(SystemExit):
+        h.run(deploy, allow_feature_change="yes please", **ARGS)
+    assert h.calls == []
+    assert exit_message(capsys) == (
+        "glue-wf job failed: --allow_feature_change='yes please' must be true or false"
+    )
