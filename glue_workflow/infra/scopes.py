@@ -139,10 +139,15 @@ def derive_scopes(
             if resource is ENDPOINT:
                 config = scoped_name(name, "run").lower().rsplit("-", 1)[0]
                 patterns[HOSTING_PARAMETER] += [f"endpoint-config/{config}-*", f"endpoint/{lower}"]
-            else:
+                continue
+            # Endpoint ARNs are lower-cased, but IAM has been seen to evaluate a model
+            # package's ARN with its group's case (an AccessDenied on "model-package/
+            # modelPackageGroupTurbine/1", aws-samples/ml-edge-getting-started#18), and
+            # IAM matches case-sensitively: a group name with capitals gets both forms.
+            for group in dict.fromkeys((lower, name)):
                 patterns[REGISTRY_PARAMETER] += [
-                    f"model-package-group/{lower}",
-                    f"model-package/{lower}/*",
+                    f"model-package-group/{group}",
+                    f"model-package/{group}/*",
                 ]
     return PolicyScopes(
         workflow_name=workflow_name,

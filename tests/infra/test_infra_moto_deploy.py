@@ -95,9 +95,23 @@ def test_deploy_creates_bucket_and_roles_as_declared(
     assert by_sid["WorkflowRunProperties"]["Resource"] == (
         "arn:aws:glue:us-east-1:123456789012:workflow/churn-pipeline"
     )
-    assert by_sid["WorkflowObjects"]["Resource"] == (
-        f"arn:aws:s3:::{bucket}/glue-wf/churn-pipeline/*"
-    )
+    prefix = f"arn:aws:s3:::{bucket}/glue-wf/churn-pipeline"
+    assert by_sid["WorkflowObjects"] == {
+        "Sid": "WorkflowObjects",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": f"{prefix}/*",
+    }
+    # Jobs write run outputs, TempDir and cache entries, never the code they run.
+    assert by_sid["WriteRunOutputs"]["Resource"] == [
+        f"{prefix}/runs/*",
+        f"{prefix}/temp/*",
+        f"{prefix}/cache/*",
+    ]
+    sagemaker_role = stack.outputs["SageMakerExecutionRoleArn"].rsplit("/", 1)[1]
+    containers = role_statements(iam, sagemaker_role, "glue-wf-sagemaker-execution")
+    assert containers["WorkflowObjects"]["Action"] == "s3:GetObject"
+    assert containers["WriteRunOutputs"]["Resource"] == f"{prefix}/runs/*"
     sagemaker = "arn:aws:sagemaker:us-east-1:123456789012"
     # Scoped to the names the churn workflow uses, not to a "churn" prefix.
     assert by_sid["SageMakerHosting"]["Resource"] == [

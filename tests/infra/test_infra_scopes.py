@@ -143,3 +143,16 @@ def test_scopes_of_a_compiled_document() -> None:
     )
     scopes = scopes_of_document(document)
     assert scopes.patterns[HOSTING_PARAMETER][-1] == "endpoint/fraud-live"
+
+
+def test_a_model_package_group_with_capitals_is_granted_in_both_cases() -> None:
+    scopes = derive_scopes("wf", {"model_package_group": "ChurnModels", "endpoint_name": "Live"})
+    assert scopes.patterns[REGISTRY_PARAMETER] == (
+        "model-package-group/churnmodels",
+        "model-package/churnmodels/*",
+        "model-package-group/ChurnModels",
+        "model-package/ChurnModels/*",
+    )
+    # endpoint ARNs are always lower-cased by SageMaker
+    assert "endpoint/live" in scopes.patterns[HOSTING_PARAMETER]
+    assert "endpoint/Live" not in scopes.patterns[HOSTING_PARAMETER]
