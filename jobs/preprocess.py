@@ -430,14 +430,14 @@ def _judge(
     if refused:
         others = [describe(*d) for d in drops if action(contract, d[0]) != "fail"]
         also = f"; also dropped: {'; '.join(others[:3])}" if others else ""
-        fixes = "".join(f"; {h}" for h in hints(contract, [d[0] for d in drops if d[2]]))
+        fixes = "".join(f"; {h}" for h in hints(contract, [d for d in drops if d[2]]))
         raise PreprocessError(
             f"the data contract refuses {'; '.join(refused[:5])} ({total} rows read{also}); "
             "fix the input (malformed rows, undecodable bytes and thousands separators are "
             f"always refused; other reasons follow the config's on_invalid){fixes}"
         )
     if dropped / total > contract.max_dropped_fraction:
-        fixes = "".join(f"; {h}" for h in hints(contract, [d[0] for d in drops[:8]]))
+        fixes = "".join(f"; {h}" for h in hints(contract, drops[:8]))
         raise PreprocessError(
             f"{dropped} of {total} rows ({dropped / total:.1%}) would be dropped, more than "
             f"max_dropped_fraction {contract.max_dropped_fraction:g}: {detail}{fixes}"
@@ -559,6 +559,13 @@ def _split_and_write(
         "format": "text/csv; label first, no header",
         "features": [entry for entry, _ in features],
         "encodings": codes,
+        # how the input is read: a drift check reads new batches of it the same way
+        "input_format": {
+            "delimiter": contract.delimiter,
+            "quote": contract.quote,
+            "encoding": contract.encoding,
+            "decimal": contract.decimal,
+        },
         "identifiers": list(contract.identifiers),
         "dropped_columns": list(contract.drop),
         "ignored_columns": list(columns.ignored),

@@ -60,8 +60,10 @@ def run_with_properties(
         )
     finally:
         final = close_session(settings.home, run_id)
+    # What the job changed: a value it wrote again unchanged is not told from one it
+    # did not write (the session keeps the values, not the writes).
     written = {k: v for k, v in final.items() if start.get(k) != v}
-    click.echo(f"run properties written: {len(written)}", err=True)
+    click.echo(f"run properties new or changed: {len(written)}", err=True)
     for key in sorted(written):
         click.echo(f"  {key}={written[key]}", err=True)
     return int(code)

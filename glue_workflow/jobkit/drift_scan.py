@@ -21,21 +21,37 @@ from glue_workflow.jobkit.errors import JobInputError
 NORMAL_BINS = 10  # equal-share bins of the training normal (NORMAL_FIT)
 
 
-def read_csv(data: bytes, source: str) -> tuple[list[str], Iterator[list[str]]]:
-    """The header, and the data rows as they are parsed (UTF-8, BOM and CRLF accepted,
-    quoted fields with commas or newlines are one field; blank lines skipped)."""
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def read_csv(
+    data: bytes, source: str, input_format: dict[str, Any] | None = None
+) -> tuple[list[str], Iterator[list[str]]]:
+    """The header, and the data rows as they are parsed (blank lines skipped), in the
+    training input's format (the feature manifest's ``input_format``: delimiter, quote
+    and encoding; default comma, double quote, UTF-8). A BOM and CRLF are accepted;
+    quoted fields with delimiters or newlines are one field."""
+    fmt = input_format or {}
+    delimiter, quote = str(fmt.get("delimiter") or ","), str(fmt.get("quote") or '"')
+    encoding = str(fmt.get("encoding") or "utf-8")
+    codec = "utf-8-sig" if encoding.replace("_", "-").lower() in ("utf-8", "utf8") else encoding
+    shown = "UTF-8" if codec == "utf-8-sig" else encoding
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(codec)
     except UnicodeDecodeError as exc:
         bad = data[exc.start : exc.start + 1]
         raise JobInputError(
-            f"batch {source} is not UTF-8 (byte {exc.start}: {bad!r}): write the batch as UTF-8"
+            f"batch {source} is not {shown} (byte {exc.start}: {bad!r}), the training "
+            f"input's encoding: write the batch as {shown}"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+    except LookupError:
+        raise JobInputError(f"batch {source}: unknown encoding {encoding!r}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
     first = next(reader, None)
     if not first or not any(cell.strip() for cell in first):
         raise JobInputError(f"batch {source} is empty (no header row)")
     header = [cell.strip() for cell in first]
+    expected = DELIMITER_NAMES.get(delimiter, repr(delimiter))
 
     def rows() -> Iterator[list[str]]:
         count = 0
@@ -45,7 +61,8 @@ def read_csv(data: bytes, source: str) -> tuple[list[str], Iterator[list[str]]]:
             if len(row) != len(header):
                 raise JobInputError(
                     f"batch {source} line {reader.line_num} has {len(row)} fields, the header "
-                    f"has {len(header)}: fix the row or the delimiter (comma expected)"
+                    f"has {len(header)}: fix the row or the delimiter ({expected} expected, "
+                    "as in the training input)"
                 )
             count += 1
             yield row
@@ -53,6 +70,18 @@ def read_csv(data: bytes, source: str) -> tuple[list[str], Iterator[list[str]]]:
             raise JobInputError(f"batch {source} has a header but no data rows")
 
     return header, rows()
+
+
+def decimal_points(
+    header: list[str], rows: Iterator[list[str]], numeric: set[str]
+) -> Iterator[list[str]]:
+    """``rows`` with the numeric columns' decimal commas made points (an input declared
+    ``"decimal": ","``), as preprocess parses them."""
+    at = [i for i, name in enumerate(header) if name in numeric]
+    for row in rows:
+        for i in at:
+            row[i] = row[i].replace(",", ".")
+        yield row
 
 
 def _to_float(text: str) -> float | None:

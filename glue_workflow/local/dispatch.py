@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
 from glue_workflow.errors import GlueWfError, LocalTargetError
-from glue_workflow.local import guard
+from glue_workflow.local import guard, netguard
 from glue_workflow.local.environment import SDK_ENVIRONMENT
 from glue_workflow.local.store import LocalHome
 from glue_workflow.local.wire import ScalarParsers, as_parsed, client_parsers
@@ -174,6 +174,7 @@ def install(home: Path | str) -> LocalHome:
         _installation = _Installation(local_home)
     os.environ.update(SDK_ENVIRONMENT)  # SDK telemetry off for this process too
     guard.arm(route)
+    netguard.install()  # below botocore: any socket of this process
     return local_home
 
 
@@ -190,6 +191,7 @@ def uninstall() -> None:
     """Restore plain botocore for clients created from now on (tests)."""
     global _installation  # noqa: PLW0603 - process-wide by design
     guard.disarm()
+    netguard.ENABLED["on"] = False
     _installation = None
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from glue_workflow.awsglue_local import RUNTIME_DIR, SUBMIT_ARGS_ENV, spark_submit_args
+from glue_workflow.local.netguard import bypass_proxies_for_loopback
 from glue_workflow.local.spark import classcache
 
 SITECUSTOMIZE_DIR = Path(__file__).resolve().parent / "sitecustomize"
@@ -60,6 +61,7 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
     env.pop("AWS_SESSION_TOKEN", None)
     env["AWS_EC2_METADATA_DISABLED"] = "true"
+    bypass_proxies_for_loopback(env)  # local servers are reached directly, never by proxy
     # jobkit's waits for SageMaker jobs and endpoints: a local describe costs milliseconds
     env.setdefault(POLL_ENV, LOCAL_POLL_SECONDS)
     env.update(SDK_ENVIRONMENT)

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from glue_workflow.errors import LocalTargetError
+from glue_workflow.local.netguard import LOOPBACK_NO_PROXY, bypass_proxies_for_loopback
 
 # client -> whether the local target now answers it
 Router = Callable[[Any], bool]
@@ -52,7 +54,15 @@ class RequestRefusedError(LocalTargetError):
 
 
 def is_loopback(url: str) -> bool:
-    """Whether ``url`` names this machine: 127.0.0.0/8, ::1 or ``localhost``."""
+    """Whether ``url`` names this machine: 127.0.0.0/8, ::1 or ``localhost``.
+
+    A URL with a user part (``@``) or a raw backslash before its query is never
+    loopback: Python's parser and urllib3's (which botocore connects with) read
+    ``http://10.0.0.1\\@127.0.0.1`` as two different hosts; botocore escapes both
+    characters in the paths it builds, and an AWS endpoint has no user part.
+    """
+    if "@" in urlsplit(url).netloc or "\\" in url.split("?", 1)[0]:
+        return False
     host = (urlsplit(url).hostname or "").lower()
     if host == "localhost":
         return True
@@ -97,6 +107,7 @@ def arm(router: Router, *, replace: bool = True) -> None:
         if _original_send is None:
             _original_send = http_class.send
             http_class.send = _send
+    bypass_proxies_for_loopback(os.environ)
 
 
 def disarm() -> None:
@@ -199,6 +210,14 @@ def _send(self: Any, request: Any) -> Any:
                 "was installed, or from its own HTTP session"
             )
         raise refusal("a request", request.url, reason)
+    proxy = self._proxy_config.proxy_url_for(request.url)
+    if proxy and not is_loopback(proxy):
+        raise refusal(
+            "a request",
+            request.url,
+            f"it would go through the proxy {proxy.split('@')[-1]}, off this machine (set "
+            f"NO_PROXY={LOOPBACK_NO_PROXY}, as glue-wf env does, or drop the client's proxies)",
+        )
     return original(self, request)
 
 

@@ -293,6 +293,18 @@ class SnsService:
         return {"MessageId": message_id}
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx answer is the delivery's outcome: following its Location could leave the
+    machine (the subscription was checked, not where it points)."""
+
+    def redirect_request(self, *_: Any, **__: Any) -> None:
+        return None
+
+
+# No proxy either: HTTP_PROXY would carry the loopback POST off the machine.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+
+
 def deliver(subscription: dict[str, str], document: dict[str, Any]) -> dict[str, Any]:
     """POST ``document`` to an HTTP subscription (loopback only); the outcome, recorded."""
     endpoint = subscription["Endpoint"]
@@ -313,7 +325,7 @@ def deliver(subscription: dict[str, str], document: dict[str, Any]) -> dict[str,
         },
     )
     try:
-        with urllib.request.urlopen(request, timeout=DELIVERY_TIMEOUT) as answer:  # noqa: S310
+        with _OPENER.open(request, timeout=DELIVERY_TIMEOUT) as answer:
             result["status"] = int(answer.status)
     except urllib.error.HTTPError as exc:
         result["status"] = exc.code

@@ -96,11 +96,15 @@ def node_table(
         table.add_column(column, no_wrap=True, min_width=size)
     # One line per node: the full message is in `status --json` and `logs`.
     if wrap:
-        table.add_column("error", overflow="fold", max_width=70)
+        # Into a file or a CI log (160 columns): both texts fold between words, and
+        # neither is squeezed below a readable width by the other.
+        table.add_column("error", overflow="fold", min_width=40, max_width=70)
+        if notes:
+            table.add_column("cache", overflow="fold", min_width=30, max_width=50)
     else:
         table.add_column("error", no_wrap=True, overflow="ellipsis", max_width=70)
-    if notes:
-        table.add_column("cache", no_wrap=True, overflow="ellipsis", max_width=70)
+        if notes:
+            table.add_column("cache", no_wrap=True, overflow="ellipsis", max_width=70)
     for row in rows:
         state = row.state or "-"
         table.add_row(

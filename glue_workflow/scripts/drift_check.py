@@ -21,6 +21,7 @@ from typing import Any
 from glue_workflow.jobkit import JobContext, JobFailed, JobInputError, run_job
 from glue_workflow.jobkit.drift import PASSED, drift_property, evaluate, properties, read_csv
 from glue_workflow.jobkit.drift_baseline import load_baseline
+from glue_workflow.jobkit.drift_scan import decimal_points
 
 PROPERTY_PREFIX = "property:"
 
@@ -81,7 +82,8 @@ def _json(ctx: JobContext, uri: str, what: str) -> dict[str, Any]:
 
 
 def _manifest(ctx: JobContext, baseline_uri: str) -> dict[str, Any]:
-    """feature_manifest.json beside the baseline, when there is one (column kinds)."""
+    """feature_manifest.json beside the baseline, when there is one (column kinds, the
+    input's format)."""
     uri = baseline_uri.rsplit("/", 1)[0] + "/feature_manifest.json"
     try:
         return _json(ctx, uri, "feature manifest")
@@ -101,10 +103,14 @@ def main() -> None:
         features = json.loads(ctx.args.get("drift_features") or "[]")
         baseline_uri = _uri(ctx, ctx.args["drift_baseline"])
         batch_uri = _uri(ctx, ctx.args["drift_batch"])
-        baselines, notes = load_baseline(
-            _json(ctx, baseline_uri, "baseline"), _manifest(ctx, baseline_uri)
-        )
-        header, rows = read_csv(_read(ctx, batch_uri, "batch"), batch_uri)
+        manifest = _manifest(ctx, baseline_uri)
+        baselines, notes = load_baseline(_json(ctx, baseline_uri, "baseline"), manifest)
+        fmt = manifest.get("input_format")
+        fmt = fmt if isinstance(fmt, dict) else {}
+        header, rows = read_csv(_read(ctx, batch_uri, "batch"), batch_uri, fmt)
+        if fmt.get("decimal") == ",":
+            numeric = {n for n, b in baselines.items() if b.kind == "numeric"}
+            rows = decimal_points(header, rows, numeric)
         report = evaluate(
             baselines,
             header,

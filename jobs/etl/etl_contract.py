@@ -47,6 +47,7 @@ DEFAULTS: dict[str, Any] = {
     "encoding": "utf-8",
     "delimiter": ",",
     "quote": '"',
+    "decimal": ".",
     "on_invalid": {},
     "max_dropped_fraction": 0.05,
     "min_rows": 10,
@@ -59,6 +60,8 @@ KNOWN = set(DEFAULTS) | set(REQUIRED)
 # A decimal literal, or a spelling Spark reads as NaN/Infinity (counted as non_finite).
 # Anchored, so DQDL's "matches" gives the same answer whether it searches or matches.
 NUMBER_PATTERN = r"^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
+# The same with a decimal comma ("decimal": ","): read after the comma becomes a point.
+COMMA_NUMBER_PATTERN = NUMBER_PATTERN.replace("[.]", "[,]")
 # The columns the ETL adds beside the input's (etl_quality, etl_features, preprocess):
 # an input column it uses may not share a name with one of them.
 CORRUPT_COLUMN = "_corrupt_record"  # Spark's column for a row it cannot parse
@@ -80,6 +83,8 @@ RESERVED = (
 RESERVED_PATTERN = re.compile(r"_(num_|fails|nulls)[0-9]+")
 
 THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([,' ][0-9]{3})+([.][0-9]*)?$"
+# With a decimal comma, "1.234,5" (and "1.234": a thousand, or one point two?) groups.
+COMMA_THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([.' ][0-9]{3})+([,][0-9]*)?$"
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -109,6 +114,16 @@ class Contract:
     scan_max_bytes: int
     missing_values: tuple[str, ...] = MISSING_MARKERS
     max_categories: int = 1000
+    decimal: str = "."
+
+    @property
+    def number_pattern(self) -> str:
+        """The regular expression a numeric value must match (before it is parsed)."""
+        return COMMA_NUMBER_PATTERN if self.decimal == "," else NUMBER_PATTERN
+
+    @property
+    def thousands_pattern(self) -> str:
+        return COMMA_THOUSANDS_PATTERN if self.decimal == "," else THOUSANDS_PATTERN
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +143,7 @@ class Contract:
             "encoding": self.encoding,
             "delimiter": self.delimiter,
             "quote": self.quote,
+            "decimal": self.decimal,
             "on_invalid": dict(self.on_invalid),
             "max_dropped_fraction": self.max_dropped_fraction,
             "min_rows": self.min_rows,
@@ -153,6 +169,36 @@ def _names(config: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
     ):
         raise PreprocessError(f"dataset config {where}: {key!r} must be a list of column names")
     return tuple(value)
+
+
+ROLES = ("categorical", "numeric", "identifiers", "drop")
+
+
+def _check_roles(target: str, config: dict[str, Any], where: str) -> None:
+    """Each column has one role: the target, or in one of the ROLES lists, once (a
+    column in two lists was silently one of them, or made the job's plan ambiguous)."""
+    mode = config.get("header_match") if config.get("header_match") in MATCH_MODES else "exact"
+    roles: dict[str, str] = {normalise(target, mode): "the target"}
+    for key in ROLES:
+        for name in config.get(key) or ():
+            if not isinstance(name, str):
+                continue  # _names says what is wrong with the list
+            seen = roles.get(normalise(name, mode))
+            if seen is None:
+                roles[normalise(name, mode)] = key
+                continue
+            if seen == key:
+                clash = f"is listed twice under {key!r}"
+            elif seen == "the target":
+                clash = f"is the target and listed under {key!r}"
+            else:
+                clash = f"is listed under {seen!r} and under {key!r}"
+            raise PreprocessError(
+                f"dataset config {where}: column {name!r} {clash}"
+                + ("" if mode == "exact" else f" (after header_match {mode!r})")
+                + ": a column has one role (the target, categorical, numeric, identifiers "
+                "or drop); keep it in one list"
+            )
 
 
 def _labels(config: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -212,6 +258,7 @@ def validate_config(config: Any, where: str) -> Contract:
             f"and negative (after label_match {label_match!r})"
         )
     numeric = None if merged["numeric"] is None else _names(merged, "numeric", where)
+    _check_roles(config["target"], merged, where)
     on_invalid = merged["on_invalid"]
     if not isinstance(on_invalid, dict):
         raise PreprocessError(f"dataset config {where}: 'on_invalid' must be an object")
@@ -251,6 +298,16 @@ def validate_config(config: Any, where: str) -> Contract:
     for key in ("delimiter", "quote"):
         if not isinstance(merged[key], str) or len(merged[key]) != 1:
             raise PreprocessError(f"dataset config {where}: {key!r} must be one character")
+    if merged["decimal"] not in (".", ","):
+        raise PreprocessError(
+            f'dataset config {where}: \'decimal\' must be "." or ",", got {merged["decimal"]!r}'
+        )
+    if merged["decimal"] == merged["delimiter"]:
+        raise PreprocessError(
+            f"dataset config {where}: 'decimal' {merged['decimal']!r} is also the 'delimiter': "
+            'files with decimal commas separate fields with ";" or a tab; declare that '
+            '"delimiter"'
+        )
     markers = merged["missing_values"]
     if not isinstance(markers, list) or not all(isinstance(v, str) and v.strip() for v in markers):
         raise PreprocessError(
@@ -282,6 +339,7 @@ def validate_config(config: Any, where: str) -> Contract:
         scan_max_bytes=int(merged["scan_max_bytes"]),
         missing_values=tuple(v.strip() for v in markers),
         max_categories=int(merged["max_categories"]),
+        decimal=str(merged["decimal"]),
     )
 
 
@@ -477,7 +535,7 @@ def dq_rules(contract: Contract, columns: Columns) -> list[DqRule]:
     for name in columns.numeric:
         rules.append(
             DqRule(
-                f"ColumnValues {dq_quote(name)} matches {dq_quote(NUMBER_PATTERN)}",
+                f"ColumnValues {dq_quote(name)} matches {dq_quote(contract.number_pattern)}",
                 "non_numeric",
                 name,
             )

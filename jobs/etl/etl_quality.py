@@ -9,12 +9,12 @@ Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from etl_contract import (
     ALWAYS_FAIL,
     CORRUPT_COLUMN,
-    THOUSANDS_PATTERN,
     Columns,
     Contract,
     DqRule,
@@ -167,6 +167,11 @@ def evaluate(glue_context: Any, staged: Any, rules: list[DqRule]) -> Any:
     return results["rowLevelOutcomes"].toDF()
 
 
+def number(sql: str, contract: Contract) -> str:
+    """SQL: numeric text as Spark casts it (a decimal comma made a point)."""
+    return f"translate({sql}, ',', '.')" if contract.decimal == "," else sql
+
+
 def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[DqRule]) -> Any:
     """Adds ``_label`` (0/1), the parsed numeric columns, and ``_reason``/``_column``:
     the first reason a row is dropped, in precedence order (null when kept)."""
@@ -179,7 +184,10 @@ def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[Dq
         f"IF({label} IN ({', '.join(map(text, positive))}), 1, 0) AS _label"
         if positive
         else "0 AS _label",
-        *[f"try_cast({quoted(n)} AS DOUBLE) AS _num_{i}" for i, n in enumerate(columns.numeric)],
+        *[
+            f"try_cast({number(quoted(n), contract)} AS DOUBLE) AS _num_{i}"
+            for i, n in enumerate(columns.numeric)
+        ],
     )
     reasons = ["WHEN _malformed THEN 'malformed_row'", "WHEN _undecodable THEN 'undecodable'"]
     names = ["WHEN _malformed THEN NULL", "WHEN _undecodable THEN NULL"]
@@ -189,7 +197,7 @@ def classify(outcomes: Any, contract: Contract, columns: Columns, rules: list[Dq
         kind = text(rule.reason)
         if rule.reason == "non_numeric":
             value = quoted(str(rule.column))
-            thousands = f"{value} RLIKE {text(THOUSANDS_PATTERN)}"
+            thousands = f"{value} RLIKE {text(contract.thousands_pattern)}"
             kind = f"IF({thousands}, 'thousands_separator', 'non_numeric')"
             if markers:  # "N/A" in a numeric column is a missing value, not text
                 kind = f"IF({value} IN ({markers}), 'missing_value', {kind})"
@@ -277,8 +285,19 @@ def policy_failures(
     ]
 
 
-def hints(contract: Contract, reasons: list[str]) -> list[str]:
-    """How to fix the input (or the config) for each of ``reasons`` that has a usual cause."""
+DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
+
+
+def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]) -> list[str]:
+    """How to fix the input (or the config) for each reason of ``drops`` (reason, column,
+    rows, examples) that has a usual cause."""
+    reasons = [reason for reason, *_ in drops]
+    commas = contract.decimal == "." and any(
+        DECIMAL_COMMA.fullmatch(value)
+        for reason, _, _, values in drops
+        if reason == "non_numeric"
+        for value in values
+    )
     scan = f"scan_max_bytes {contract.scan_max_bytes}"
     known = {
         "undecodable": f"rows past the raw-byte scan ({scan}) hold bytes that are not valid "
@@ -286,8 +305,14 @@ def hints(contract: Contract, reasons: list[str]) -> list[str]:
         "the file size so the scan names the byte",
         "malformed_row": f"Spark could not parse rows past the raw-byte scan ({scan}): raise "
         "scan_max_bytes above the file size so the scan names their lines",
-        "thousands_separator": "if ',' is the file's decimal separator, write the numbers "
-        "with '.', the only one Spark reads",
+        "thousands_separator": (
+            "numbers with digit groups are refused: write them without the separators"
+            if contract.decimal == ","
+            else 'if \',\' is the file\'s decimal separator, declare "decimal": "," (with '
+            '"delimiter": ";"), or write the numbers with \'.\''
+        ),
+        "non_numeric": '\',\' looks like the file\'s decimal separator: declare "decimal": ","'
+        ' (with "delimiter": ";")',
         "unknown_label": f"the declared labels are {normalised_labels(contract)} (after "
         f"label_match {contract.label_match!r})"
         + (
@@ -302,6 +327,8 @@ def hints(contract: Contract, reasons: list[str]) -> list[str]:
             '(set "missing_values" to the spellings your data uses; [] for none)'
         )
         known["missing_value"] = known["missing_label"] = spelled
+    if not commas:
+        del known["non_numeric"]
     return list(dict.fromkeys(known[r] for r in reasons if r in known))
 
 

@@ -142,6 +142,17 @@ def test_bom_crlf_and_quoted_fields() -> None:
     assert list(body) == [["x, y", "1\n2"]]
 
 
+def test_a_batch_is_read_in_the_training_input_format() -> None:
+    # preprocess records the input's format in feature_manifest.json (input_format)
+    fmt = {"delimiter": ";", "quote": "'", "encoding": "windows-1252"}
+    data = "age;city\n41;'Qu\u00e9bec; QC'\n".encode("windows-1252")
+    header, body = read_csv(data, "s3://b/x.csv", fmt)
+    assert header == ["age", "city"]
+    assert list(body) == [["41", "Qu\u00e9bec; QC"]]
+    with pytest.raises(JobInputError, match=r"line 2 has 1 fields, .*\(semicolon expected, as"):
+        list(read_csv(b"a;b\n1,2\n", "s3://b/x.csv", {"delimiter": ";"})[1])
+
+
 def test_properties_summarise_the_report() -> None:
     report = check(rows(800, seed=3, length_mean=130, states=SHIFTED_STATES))
     props = properties("d", report, "s3://b/r.json")

@@ -79,6 +79,8 @@ def _one(text: str, **contract: Any) -> Case:
 
 def _cases() -> dict[str, Callable[[], Case]]:
     rows = clean_rows()
+    income = HEADER.index("income")
+    comma = [[*r[:income], r[income].replace(".", ","), *r[income + 1 :]] for r in rows]
     good = to_csv(HEADER, rows)
     reordered = to_csv(*_reorder(HEADER, rows[100:], ["bought", "colour", "id", "income", "age"]))
     quoted = _with(rows, "colour", {3: "red, dark\nish", 4: 'blue "navy"'})
@@ -133,6 +135,11 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "utf16": lambda: ({"data.csv": good.encode("utf-16")}, {}),
         "semicolon": lambda: _one(to_csv(HEADER, rows, delimiter=";")),
         "semicolon_declared": lambda: _one(to_csv(HEADER, rows, delimiter=";"), delimiter=";"),
+        # a European export: semicolons between fields, decimal commas
+        "decimal_comma": lambda: _one(to_csv(HEADER, comma, delimiter=";"), delimiter=";"),
+        "decimal_comma_declared": lambda: _one(
+            to_csv(HEADER, comma, delimiter=";"), delimiter=";", decimal=","
+        ),
         "thousands": lambda: _one(
             to_csv(HEADER, _with(rows, "income", {5: "1,234.5", 9: "2,000"}))
         ),

@@ -304,6 +304,21 @@ def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
         ({"header_match": "fuzzy"}, "'header_match' must be one of 'exact', 'trim'"),
         ({"negative_label": "YES", "label_match": "trim_ignore_case"}, "both positive and neg"),
         ({"colour": 1}, "unknown key(s) colour"),
+        ({"decimal": ";"}, "'decimal' must be \".\" or \",\", got ';'"),
+        ({"decimal": ","}, "'decimal' ',' is also the 'delimiter': files with decimal commas"),
+        (
+            {"numeric": ["age", "colour"]},
+            "column 'colour' is listed under 'categorical' and under 'numeric': a column has "
+            "one role (the target, categorical, numeric, identifiers or drop); keep it in one",
+        ),
+        ({"drop": ["notes", "age"]}, "column 'age' is listed under 'numeric' and under 'drop'"),
+        ({"identifiers": ["id", "bought"]}, "column 'bought' is the target and listed under"),
+        ({"categorical": ["colour", "colour"]}, "'colour' is listed twice under 'categorical'"),
+        (
+            {"drop": [" Age"], "header_match": "trim_ignore_case"},
+            "column ' Age' is listed under 'numeric' and under 'drop' (after header_match "
+            "'trim_ignore_case')",
+        ),
     ],
 )
 def test_contract_errors_name_the_key(change, message):

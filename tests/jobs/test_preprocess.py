@@ -106,6 +106,13 @@ def test_churn_dataset_in_process(spark, churn_csv, tmp_path):
     assert "Day_Charge" not in names
     assert {"Int_l_Plan", "VMail_Plan", "State=PA", "Account_Length"} <= set(names)
     assert manifest["encodings"]["Int_l_Plan"] == {"type": "binary", "mapping": {"no": 0, "yes": 1}}
+    # how a drift check reads new batches of the input
+    assert manifest["input_format"] == {
+        "delimiter": ",",
+        "quote": '"',
+        "encoding": "utf-8",
+        "decimal": ".",
+    }
     sizes = {}
     for split in ("train", "validation", "test"):
         rows = read_csv_dir(out / split)

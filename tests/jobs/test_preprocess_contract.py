@@ -447,3 +447,28 @@ def test_a_dropped_column_with_an_empty_name_is_read_past(spark, tmp_path):
     assert strict_json(out / "data_quality.json")["rows"]["dropped"] == 0
     manifest = strict_json(out / "feature_manifest.json")
     assert manifest["dropped_columns"] == [""]
+
+
+@pytest.mark.spark
+def test_decimal_commas_are_read_when_declared_and_refused_with_a_hint_when_not(spark, tmp_path):
+    outcome, out = run_case(spark, tmp_path, "decimal_comma_declared")
+    assert outcome.succeeded, outcome.error
+    reference, ref_out = run_case(spark, tmp_path, "good")
+    assert reference.succeeded, reference.error
+
+    def rows(where: Path) -> list[tuple[str, ...]]:
+        return sorted(row for split in splits(where).values() for row in split)
+
+    # the same numbers as the file written with decimal points ("1034,5" is 1034.5)
+    assert rows(out) == rows(ref_out)
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    assert manifest["input_format"]["decimal"] == ","
+    message = failure(spark, tmp_path, "decimal_comma")
+    assert message.startswith(
+        "200 of 200 rows (100.0%) would be dropped, more than max_dropped_fraction 0.05: "
+        "non_numeric in 'income': 200 (e.g. '1000,5', "
+    )
+    assert message.endswith(
+        '; \',\' looks like the file\'s decimal separator: declare "decimal": "," (with '
+        '"delimiter": ";")'
+    )

@@ -157,6 +157,10 @@ def test_loopback_endpoint_is_reached(local_home: Path, loopback_server: str) ->
         ("http://169.254.169.254/latest/", False),
         ("http://localhost.evil.example/", False),
         ("http://10.0.0.1/", False),
+        # urllib3 connects to what precedes the backslash, Python's parser sees the rest
+        ("http://10.11.12.13\\@127.0.0.1/", False),
+        ("https://s3.amazonaws.com\\@127.0.0.1", False),
+        ("http://user:pw@127.0.0.1/", False),
     ],
 )
 def test_loopback_urls(url: str, loopback: bool) -> None:
@@ -181,8 +185,17 @@ def test_guard_is_active_under_glue_wf_env(tmp_path: Path, run_child: RunChild) 
 
 
 JOB_SCRIPT = """
+import os, urllib.request
 import boto3
-boto3.client("s3").put_object(Bucket="scripts", Key="reached", Body=b"1")
+for name in [n for n in os.environ if n.startswith("AWS_")]:
+    del os.environ[name]  # a job hunting for real credentials: the metadata service
+try:
+    urllib.request.urlopen("http://169.254.169.254/latest/", timeout=2)
+    outcome = "reached"
+except Exception as exc:
+    outcome = str(exc)
+os.environ.update(AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x", AWS_DEFAULT_REGION="us-east-1")
+boto3.client("s3").put_object(Bucket="scripts", Key="reached", Body=outcome.encode())
 boto3.client("dynamodb").list_tables()
 """
 
@@ -220,8 +233,10 @@ def test_guard_is_active_in_a_local_job(local_home: Path) -> None:
             "calling the ListTables operation: dynamodb:ListTables is not supported",
         )
     )
-    # the job's own S3 client was answered locally before the refusal
-    assert s3.get_object(Bucket="scripts", Key="reached")["Body"].read() == b"1"
+    # the job's own S3 client was answered locally before the refusal; its plain HTTP
+    # call to the instance metadata service was refused below botocore
+    outcome = s3.get_object(Bucket="scripts", Key="reached")["Body"].read().decode()
+    assert "the local target refused to connect to '169.254.169.254'" in outcome
 
 
 def test_credential_lookup_on_instance_metadata_is_refused(
@@ -254,3 +269,78 @@ def test_client_pinned_to_its_own_aws_endpoint_is_answered_locally(local_home: P
     )
     with pytest.raises(RequestRefusedError):
         other_region.get_caller_identity()
+
+
+# Doors below botocore: a plain HTTP call, a lookup, a proxy, a backslashed endpoint.
+BELOW_BOTOCORE = """
+import socket, urllib.request, boto3
+def attempt(what, call):
+    try:
+        call()
+        print(what, "REACHED")
+    except Exception as exc:
+        print(what, type(exc).__name__, "refused" if "local target refused" in str(exc) else exc)
+attempt("imds", lambda: urllib.request.urlopen("http://169.254.169.254/latest/", timeout=2))
+attempt("dns", lambda: socket.getaddrinfo("s3.amazonaws.com", 443))
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attempt("udp", lambda: udp.sendto(b"x", ("10.9.9.9", 53)))
+attempt("backslash", lambda: boto3.client(
+    "dynamodb", endpoint_url="http://10.11.12.13\\\\@127.0.0.1").list_tables())
+attempt("proxy", lambda: boto3.client(
+    "dynamodb", endpoint_url="http://127.0.0.1:9").list_tables())
+print("localhost", socket.getaddrinfo("localhost", 80)[0][4][0] in ("127.0.0.1", "::1"))
+"""
+
+
+def test_sockets_off_the_machine_are_refused_under_glue_wf_env(
+    tmp_path: Path, run_child: RunChild
+) -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        **exports(tmp_path / "home"),
+        "HTTP_PROXY": "http://10.20.30.40:3128",
+        "HTTPS_PROXY": "http://10.20.30.40:3128",
+    }
+    lines = run_child(BELOW_BOTOCORE, env, tmp_path).splitlines()
+    assert lines[:3] == [
+        "imds URLError refused",
+        "dns NetworkRefusedError refused",
+        "udp NetworkRefusedError refused",
+    ]
+    assert lines[3] == "backslash RequestRefusedError refused"
+    # loopback bypasses the proxy (NO_PROXY): nothing listens on port 9, nothing leaves
+    assert lines[4].startswith("proxy EndpointConnectionError")
+    assert "10.20.30.40" not in lines[4]
+    assert lines[5] == "localhost True"
+
+
+def test_a_proxy_given_to_a_client_is_refused(local_home: Path) -> None:
+    from botocore.config import Config
+
+    client = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(proxies={"http": "http://10.20.30.40:3128"}),
+    )
+    proxy = r"through the proxy http://10\.20\.30\.40:3128, off"
+    with pytest.raises(RequestRefusedError, match=proxy):
+        client.list_buckets()
+
+
+def test_refusals_below_botocore_name_the_host_and_why() -> None:
+    from glue_workflow.local import netguard
+
+    netguard.install()
+    try:
+        with pytest.raises(netguard.NetworkRefusedError) as info:
+            __import__("socket").create_connection(("10.1.2.3", 80), timeout=1)
+    finally:
+        netguard.ENABLED["on"] = False
+    assert str(info.value) == (
+        "glue-wf: the local target refused to connect to '10.1.2.3' (socket.connect): the "
+        "local target sends nothing off this machine; run it against AWS with --target aws "
+        "from a shell without glue-wf env"
+    )
+    assert netguard.local_address("::ffff:127.0.0.1")
+    assert netguard.local_address("localhost.")
+    assert not netguard.local_address("169.254.169.254")

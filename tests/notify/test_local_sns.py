@@ -121,3 +121,27 @@ def test_subject_rules_as_sns(sns: Any) -> None:
     with pytest.raises(ClientError) as caught:
         sns.publish(TopicArn=INFRA_TOPIC, Message="x", Subject="line\nbreak")
     assert error_of(caught) == ("InvalidParameter", "Invalid parameter: Subject")
+
+
+def test_a_redirecting_webhook_is_not_followed(sns: Any, local_home: Path) -> None:
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", "http://10.8.8.8/elsewhere")
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        sns.subscribe(TopicArn=INFRA_TOPIC, Protocol="http", Endpoint=url)
+        sns.publish(TopicArn=INFRA_TOPIC, Message="hello")
+    finally:
+        server.shutdown()
+        server.server_close()
+    [recorded] = recorded_messages(LocalHome(local_home))
+    # the 302 is the outcome: its Location, off the machine, is never requested
+    assert recorded["Deliveries"][0] == {"endpoint": url, "status": 302, "error": "HTTP 302"}

@@ -33,7 +33,7 @@ def test_a_job_runs_alone_with_given_properties(project: tuple[Path, dict[str, s
     done = glue_wf(project, "job", "count", "-p", "items=a,b,c,d")
     assert done.returncode == 0, done.stderr
     assert "4 items" in done.stdout
-    assert done.stderr.splitlines()[-2:] == ["run properties written: 1", "  item_count=4"]
+    assert done.stderr.splitlines()[-2:] == ["run properties new or changed: 1", "  item_count=4"]
     # The session's run is gone: the workflow's history is untouched.
     runs = glue_wf(project, "runs", "--json")
     assert "wr_" not in runs.stdout

@@ -71,6 +71,14 @@ def configured_master(env: Mapping[str, str]) -> str | None:
     master = (env.get(MASTER_ENV) or "").strip()
     if not master:
         return None
+    host = (urllib.parse.urlsplit(master.removeprefix("k8s://")).hostname or "").lower()
+    if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        # an EKS API server: the local target never sends a request to an AWS endpoint
+        raise SparkClusterError(
+            f"spark_master={master!r} is an AWS endpoint ({host}): the local target never "
+            "sends a request to AWS; run Spark jobs on a cluster of your own (spark://HOST:"
+            "PORT), or deploy the workflow with --target aws to run them on Glue"
+        )
     if master == "yarn" or master.startswith(("k8s://", "local")):
         return master
     if master.startswith("spark://") and urllib.parse.urlsplit(master).port:

@@ -95,7 +95,21 @@ def _chain() -> None:
     spec.loader.exec_module(module)
 
 
+def _netguard() -> None:
+    """Refuse sockets off the machine from the first line (``netguard``, loaded by path:
+    importing glue_workflow here would shadow the job library a Spark job brings)."""
+    module = sys.modules.get("glue_wf_netguard")
+    if module is None:
+        path = os.path.join(os.path.dirname(_HERE), "netguard.py")
+        module = ModuleType("glue_wf_netguard")
+        module.__file__ = path
+        sys.modules["glue_wf_netguard"] = module
+        importlib.machinery.SourceFileLoader("glue_wf_netguard", path).exec_module(module)
+    module.install()
+
+
 if os.environ.get("GLUE_WF_HOME"):
+    _netguard()
     if "botocore.session" in sys.modules:
         _arm()
     else:

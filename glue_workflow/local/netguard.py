@@ -1,0 +1,205 @@
+"""The local target's last line: no socket of a local process connects off the machine.
+
+botocore's clients are guarded above the network (``guard``), but a request can also
+leave through other doors: a plain ``urllib``/``requests`` call (a presigned URL, the
+instance metadata service), a proxy from ``HTTP_PROXY``, a redirect, a URL that two
+parsers read differently (``http://10.0.0.1\\@127.0.0.1``), a library's telemetry. So
+every process of the local target (the CLI on ``--target local``, ``glue-wf env``
+shells, Spark and Python shell jobs, SageMaker workers) adds a Python audit hook
+(PEP 578) that refuses, before any packet is sent:
+
+* ``socket.connect`` / ``sendto`` / ``sendmsg`` to an address that is not loopback;
+* ``socket.getaddrinfo`` / ``gethostbyname`` of a name that is not this machine's
+  (a DNS lookup is itself a request off the machine).
+
+An audit hook cannot be removed, so a job cannot switch it off. What it cannot see:
+code that is not Python (the JVM: Spark talks to a ``spark_master`` only when one is
+configured) and child processes started without glue-wf's environment (``python -I``,
+a cleared ``env``), which docs/local-target.md names.
+
+Stdlib only and Python 3.9 compatible: the Python shell jobs' site hook loads this
+file by path (it cannot import glue_workflow there).
+"""
+
+from __future__ import annotations
+
+import _thread
+import sys
+
+TYPE_CHECKING = False  # not typing's: its import costs a Python 3.9 job ~3 ms at start
+if TYPE_CHECKING:
+    from collections.abc import Mapping, MutableMapping
+
+ENABLED = {"on": False}  # a dict: the hook closes over it, tests switch it
+_LOCK = _thread.allocate_lock()  # not threading: a shell job's start-up stays lean
+_installed = {"hook": False}
+_warned: set = set()  # type: ignore[type-arg]  # hosts named on stderr once
+LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
+_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
+HOW = (
+    "the local target sends nothing off this machine; run it against AWS with "
+    "--target aws from a shell without glue-wf env"
+)
+
+
+class NetworkRefusedError(PermissionError):
+    """A connection or name lookup off the machine, refused by the local target."""
+
+
+def _local_name(host: str) -> bool:
+    import socket
+
+    name = host.lower().rstrip(".")
+    if name in _LOCAL_NAMES or name.endswith(".localhost"):
+        return True
+    try:
+        return name == socket.gethostname().lower()
+    except OSError:  # pragma: no cover - gethostname does not fail on Linux/macOS
+        return False
+
+
+def local_address(host: object) -> bool:
+    """Whether ``host`` (an IP literal or a name) is this machine: loopback,
+    the unspecified address, ``localhost`` or this machine's own name."""
+    if host is None or host in {"", b""}:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    if not isinstance(host, str):
+        return False
+    import ipaddress  # here: the hook is added at interpreter start, kept cheap
+
+    text = host.split("%", 1)[0]  # an IPv6 zone
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return _local_name(text)
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return bool(address.is_loopback or address.is_unspecified)
+
+
+def _ip_literal(host: object) -> bool:
+    import ipaddress
+
+    if isinstance(host, bytes):
+        host = host.decode("ascii", "replace")
+    try:
+        ipaddress.ip_address(str(host).split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def _target(event: str, args: tuple) -> object:  # type: ignore[type-arg]
+    """The host an audited socket event reaches, or ``None`` when it is not remote."""
+    if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex"):
+        return args[0]
+    if event == "socket.gethostbyaddr":
+        return args[0]
+    # connect, connect_ex, sendto, sendmsg: (socket, address)
+    import socket
+
+    sock, address = args[0], args[1]
+    family = getattr(sock, "family", None)
+    if family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
+        return None  # Unix sockets, netlink: on this machine
+    return address[0] if address else None
+
+
+_EVENTS = frozenset(
+    {
+        "socket.connect",
+        "socket.sendto",
+        "socket.sendmsg",
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "socket.gethostbyaddr",
+    }
+)
+
+
+def _hook(event: str, args: tuple) -> None:  # type: ignore[type-arg]
+    if event not in _EVENTS or not ENABLED["on"]:
+        return
+    if event == "socket.sendmsg" and (len(args) < 2 or args[1] is None):
+        return  # on a connected socket: its connect was checked
+    host = _target(event, args)
+    if local_address(host) or (_allowed and str(host).lower() in _allowed):
+        return
+    lookup = "host" in event or "addrinfo" in event
+    if lookup and _ip_literal(host):
+        return  # no DNS query: the connect or send that follows is checked
+    what = "look up" if lookup else "connect to"
+    message = f"glue-wf: the local target refused to {what} {host!r} ({event}): {HOW}"
+    if host not in _warned:  # named on stderr too: a library may swallow the error
+        _warned.add(host)
+        try:  # noqa: SIM105 - no contextlib import in the hook
+            sys.stderr.write(message + "\n")
+        except Exception:  # noqa: S110 - stderr closed: the error still raises
+            pass
+    raise NetworkRefusedError(message)
+
+
+def bypass_proxies_for_loopback(env: MutableMapping[str, str]) -> None:
+    """Add loopback to ``NO_PROXY``: a proxy from ``HTTP_PROXY`` (a corporate one) would
+    carry requests for 127.0.0.1 off the machine; urllib, requests and botocore honour it."""
+    for name in ("NO_PROXY", "no_proxy"):
+        listed = [p.strip() for p in env.get(name, "").split(",") if p.strip()]
+        missing = [h for h in LOOPBACK_NO_PROXY.split(",") if h not in listed]
+        if missing:
+            env[name] = ",".join(listed + missing)
+
+
+# The one setting that sends work off the machine on purpose: a Spark cluster of the
+# user's own (``[target.local] spark_master``, local/glue/sparkcluster.py, which refuses
+# AWS endpoints). Its host and web UI stay reachable.
+_CLUSTER_ENV = ("GLUE_WF_SPARK_MASTER", "GLUE_WF_SPARK_MASTER_UI")
+_allowed: set = set()  # type: ignore[type-arg]
+
+
+def _allow_cluster(env: Mapping[str, str]) -> None:
+    for name in _CLUSTER_ENV:
+        url = env.get(name, "").strip()
+        if not url:
+            continue
+        from urllib.parse import urlsplit
+
+        if url.startswith("k8s://"):
+            url = url[len("k8s://") :]
+        host = (urlsplit(url).hostname or "").lower() if "://" in url else ""
+        if not host or local_address(host):
+            continue
+        _allowed.add(host)
+        import contextlib
+        import socket
+
+        with contextlib.suppress(OSError):  # unresolvable now: Spark will say so
+            _allowed.update(info[4][0] for info in socket.getaddrinfo(host, None))
+
+
+def install(env: Mapping[str, str] | None = None) -> None:
+    """Add the hook to this process (once) and switch it on."""
+    import os
+
+    _allow_cluster(os.environ if env is None else env)
+    with _LOCK:
+        if not _installed["hook"]:
+            sys.addaudithook(_hook)
+            _installed["hook"] = True
+        ENABLED["on"] = True
+
+
+def installed() -> bool:
+    return _installed["hook"] and ENABLED["on"]
+
+
+# One hook and one state per process: the site hooks load this file by path as
+# "glue_wf_netguard" (before any glue_workflow import, which would shadow the job
+# library a job brings); imported later as glue_workflow.local.netguard, this module
+# is that one's names.
+_shared = sys.modules.setdefault("glue_wf_netguard", sys.modules[__name__])
+if _shared is not sys.modules[__name__]:
+    globals().update({k: v for k, v in vars(_shared).items() if not k.startswith("__")})
