@@ -108,10 +108,22 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
+# S3 User Guide, "Bucket naming rules" (general purpose buckets): 3-63 characters of
+# lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit.
+BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    data = path.read_bytes()
+    # Windows editors (Notepad) save a UTF-8 byte-order mark, which TOML does not allow
+    # ("Invalid statement (at line 1, column 1)"); it is not content, so it is skipped.
+    data = data.removeprefix(b"\xef\xbb\xbf")
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 (byte {exc.start}): TOML files are UTF-8; re-save it as UTF-8"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
 
@@ -193,6 +205,15 @@ def load_settings(
     region = (
         env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"] or DEFAULT_REGION
     )
+    bucket = values["bucket"]
+    if bucket is not None and not BUCKET_NAME.fullmatch(bucket):
+        from_env = env.get(_ENV_KEYS["bucket"])
+        source = _ENV_KEYS["bucket"] if from_env else f"[target.{chosen}] bucket"
+        raise ConfigError(
+            f"{where}: {source} {bucket!r} is not an S3 bucket name: 3-63 lowercase letters, "
+            "digits, dots and hyphens, starting and ending with a letter or digit (S3 User "
+            'Guide, "Bucket naming rules"); e.g. "my-team-ml-artifacts"'
+        )
     home = Path(values["home"] or DEFAULT_HOME)
     if not home.is_absolute():
         home = root / home
@@ -204,7 +225,7 @@ def load_settings(
         target="local" if local else "aws",
         home=home,
         region=region,
-        bucket=values["bucket"] or (LOCAL_DEFAULT_BUCKET if local else None),
+        bucket=bucket or (LOCAL_DEFAULT_BUCKET if local else None),
         glue_role_arn=values["glue_role_arn"]
         or (_local_role(region, "glue-wf-glue-job") if local else None),
         sagemaker_role_arn=values["sagemaker_role_arn"]

@@ -138,7 +138,14 @@ def check_text(where: str, what: str, value: Any, max_len: int) -> str:
 
 def str_tuple(where: str, what: str, value: Any) -> tuple[str, ...]:
     """A list/tuple of strings (a lone string is refused: it is a list of characters)."""
-    if isinstance(value, str) or not isinstance(value, Iterable):
+    if isinstance(value, str):
+        fail(
+            where,
+            "list",
+            f"{what} must be a list of strings, got the string {value!r}: write "
+            f"({value!r},) with its comma, or [{value!r}]",
+        )
+    if not isinstance(value, Iterable):
         fail(where, "list", f"{what} must be a list of strings, got {value!r}")
     items = tuple(value)
     for item in items:

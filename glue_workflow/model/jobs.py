@@ -114,6 +114,8 @@ class Job:
         ):
             with g.check(what):
                 set_attr(self, what, str_tuple(where, what, getattr(self, what)))
+            if not g.ok(what):
+                set_attr(self, what, ())  # its one error, not one more per character
         if g.ok("reads", "writes"):
             with g.check():
                 check_property_names(where, "run property", self.reads + self.writes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -105,6 +106,22 @@ def check_properties(properties: Mapping[str, str]) -> None:
             raise SecretRunPropertyError(secret_property_message(key))
 
 
+S3_URI = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?")
+
+
+def check_uris(defaults: Mapping[str, str], properties: Mapping[str, str]) -> None:
+    """A property whose default is an S3 URI (input_uri) gets an S3 URI: a local path or
+    a typo would start a run whose jobs fail at their first read."""
+    for key, value in properties.items():
+        default = str(defaults.get(key, ""))
+        if default.startswith("s3://") and not S3_URI.fullmatch(value):
+            raise ConfigError(
+                f"run property {key}={value!r} is not an s3://BUCKET/KEY URI, as its default "
+                f"{default!r} is: pass an S3 URI; a file on this machine goes there first with "
+                f"'glue-wf upload-data FILE --to {default}'"
+            )
+
+
 def concurrent_runs_message(workflow: str, active: Sequence[str], limit: Any = None) -> str:
     """What to do when StartWorkflowRun is refused for too many concurrent runs."""
     ids = ", ".join(active) if active else "none listed yet"
@@ -142,6 +159,7 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
             f"{', '.join(map(repr, missing))} at start (the definition's start_parameters): "
             f"pass {passed}"
         )
+    check_uris(defaults, properties)
     check_run_properties(target.settings, target.workflow, defaults, properties)
     known = [*defaults, *parameters]
     warnings = []

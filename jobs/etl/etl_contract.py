@@ -154,10 +154,13 @@ class Contract:
 
 
 def load_contract(text: str, where: str) -> Contract:
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark (Windows editors) is no JSON
     try:
         config = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PreprocessError(f"dataset config {where} is not valid JSON: {exc}") from None
+        comment = re.search(r"^\s*(//|/\*|#)", text, re.MULTILINE)
+        hint = "; JSON has no comments: remove them" if comment else ""
+        raise PreprocessError(f"dataset config {where} is not valid JSON: {exc}{hint}") from None
     return validate_config(config, where)
 
 

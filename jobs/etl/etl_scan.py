@@ -145,6 +145,20 @@ def chunks(item: InputFile, limit: int) -> Iterator[bytes]:
             yield chunk
 
 
+def read_line(item: InputFile, start: int, limit: int = 4096) -> bytes:
+    """The line of a file that begins at byte ``start`` (at most ``limit`` bytes)."""
+    if is_s3(item.uri):
+        bucket, key = split_s3(item.uri)
+        end = min(item.size, start + limit) - 1
+        body = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")
+        data = bytes(body["Body"].read())
+    else:
+        with open(local(item.uri), "rb") as handle:
+            handle.seek(start)
+            data = handle.read(limit)
+    return data.split(b"\n", 1)[0].rstrip(b"\r")
+
+
 @dataclass(frozen=True)
 class ScannedFile:
     uri: str
@@ -180,6 +194,12 @@ class _Decoded:
         self.bom = False
         self.crlf = False
         self.truncated = item.size > contract.scan_max_bytes
+        # A file declared in a single-byte charset whose non-ASCII bytes all decode as
+        # UTF-8 is UTF-8: read as declared, "Québec" would become "QuÃ©bec", a category
+        # no real input ever matches. Followed only for such declarations.
+        self.utf8: Any = None
+        self.first_non_ascii: tuple[int, int] | None = None  # (line, its first byte)
+        self.line_start = 0  # offset of the line the last chunk ended in
 
     def blocks(self) -> Iterator[str]:
         """The text chunk by chunk, each block cut after its last line break (the last
@@ -204,6 +224,8 @@ class _Decoded:
                     f"byte offset {at} (line {line}); re-save it as UTF-8, or declare its "
                     'encoding in the dataset config, e.g. "encoding": "windows-1252"'
                 ) from None
+            if self.utf8 is not None:
+                self._follow_utf8(chunk, offset, newlines)
             offset += len(chunk)
             newlines += chunk.count(b"\n")
             if not self.crlf and "\r" in text and "\r\n" in text:  # one character: memchr
@@ -215,6 +237,41 @@ class _Decoded:
                 yield text[:cut]
         if pending and not self.truncated:
             yield pending  # the last line may lack a newline
+        if self.utf8 is not None and self.first_non_ascii is not None:
+            self._refuse_utf8()
+
+    def _follow_utf8(self, chunk: bytes, offset: int, newlines: int) -> None:
+        start = self.line_start
+        last = chunk.rfind(b"\n")
+        if last >= 0:
+            self.line_start = offset + last + 1
+        if chunk.isascii():
+            return
+        try:
+            self.utf8.decode(chunk)
+        except UnicodeDecodeError:
+            self.utf8 = None  # not UTF-8: the declared charset it is
+            return
+        if self.first_non_ascii is None:
+            at = next(i for i, byte in enumerate(chunk) if byte > 0x7F)
+            before = chunk.rfind(b"\n", 0, at)
+            if before >= 0:
+                start = offset + before + 1
+            self.first_non_ascii = (newlines + chunk.count(b"\n", 0, at) + 1, start)
+
+    def _refuse_utf8(self) -> None:
+        assert self.first_non_ascii is not None
+        number, start = self.first_non_ascii
+        line = read_line(self.item, start)
+        encoding = self.contract.encoding
+        shown = line.decode("utf-8", "replace")[:80]
+        misread = line.decode(encoding, "replace")[:80]
+        raise PreprocessError(
+            f"file {self.item.uri} is UTF-8, not {encoding} as the dataset config declares: "
+            f"its non-ASCII bytes are UTF-8 (line {number}: {shown!r}, which {encoding} would "
+            f'read as {misread!r}); remove "encoding" from the dataset config (UTF-8 is the '
+            f"default), or re-save the file as {encoding}"
+        )
 
     def _decoder(self, first: bytes) -> Any:
         encoding = self.contract.encoding
@@ -227,6 +284,15 @@ class _Decoded:
         head = first[:4096]
         codec = codecs.lookup(encoding).name
         wide = codec.startswith("utf-16")
+        if first.startswith(codecs.BOM_UTF8) and codec != "utf-8":
+            raise PreprocessError(
+                f"file {self.item.uri} starts with a UTF-8 byte-order mark: it is UTF-8, not "
+                f'{encoding} as the dataset config declares; remove "encoding" from the '
+                "dataset config (UTF-8 is the default), or re-save the file as "
+                f"{encoding}"
+            )
+        if not codec.startswith("utf"):
+            self.utf8 = codecs.getincrementaldecoder("utf-8")("strict")
         if not wide and head.count(b"\0") * 3 > len(head) and not first.startswith(tuple(BOMS)):
             order = "LE" if head[1:2] == b"\0" else "BE"
             raise PreprocessError(
@@ -466,7 +532,17 @@ def inspect(contract: Contract, uri: str) -> Inspection:
         raise PreprocessError(f"input {uri} is empty (no CSV files or no header){why}")
     scanned = [scan_file(item, contract) for item in files]
     headers = [(s.uri, resolve_header(contract, list(s.header), f"file {s.uri}")) for s in scanned]
-    columns = plan_columns(contract, headers[0][1], list(scanned[0].header))
+    try:
+        columns = plan_columns(contract, headers[0][1], list(scanned[0].header))
+    except PreprocessError as exc:
+        if len(scanned) == 1:
+            raise
+        # The first file (in key order) sets the columns: it may not be data at all.
+        raise PreprocessError(
+            f"file {scanned[0].uri}, the first of {len(scanned)} files under {uri}: {exc}; "
+            "a file under the input prefix that is not this dataset (notes, a README, "
+            "another table) must move elsewhere"
+        ) from None
     by_line = {s.uri for s in scanned if line_by_line(s, contract)}
     groups = [
         replace(group, multiline=not set(group.uris) <= by_line)

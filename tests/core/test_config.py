@@ -91,6 +91,24 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
         load_settings(root, env={})
 
 
+def test_a_byte_order_mark_is_skipped_and_a_bucket_name_checked(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    (root / "glue-wf.toml").write_bytes(
+        b'\xef\xbb\xbf[target.local]\nbucket = "my-team-artifacts"\n'
+    )
+    assert load_settings(root, env={}).bucket == "my-team-artifacts"
+    (root / "glue-wf.toml").write_text('[target.local]\nbucket = "My_Bucket!!"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(root, env={})
+    assert str(caught.value) == (
+        f"{root / 'glue-wf.toml'}: [target.local] bucket 'My_Bucket!!' is not an S3 bucket "
+        "name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a "
+        'letter or digit (S3 User Guide, "Bucket naming rules"); e.g. "my-team-ml-artifacts"'
+    )
+    with pytest.raises(ConfigError, match=r": GLUE_WF_BUCKET 'x' is not an S3 bucket name"):
+        load_settings(root, env={"GLUE_WF_BUCKET": "x"})
+
+
 def test_project_root_is_found_upwards(tmp_path: Path) -> None:
     root = _project(tmp_path)
     nested = root / "a" / "b"

@@ -215,7 +215,8 @@ def test_uri_sources_are_not_reads() -> None:
         ),
         (
             {"features": "State"},
-            "DriftCheck 'd': features must be a list of strings, got 'State' [list]",
+            "DriftCheck 'd': features must be a list of strings, got the string 'State': "
+            "write ('State',) with its comma, or ['State'] [list]",
         ),
         (
             {"max_missing_increase": 2},

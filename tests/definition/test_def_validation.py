@@ -223,7 +223,8 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
     (
         "reads-string",
         lambda: job("a", reads="train_uri"),
-        "PythonShellJob 'a': reads must be a list of strings, got 'train_uri' [list]",
+        "PythonShellJob 'a': reads must be a list of strings, got the string 'train_uri': "
+        "write ('train_uri',) with its comma, or ['train_uri'] [list]",
     ),
     (
         "timeout",
@@ -575,3 +576,17 @@ def test_document_two_start_triggers_and_self_loop() -> None:
 
 def test_on_demand_start_is_default() -> None:
     assert isinstance(wf(job("a")).start, OnDemand)
+
+
+def test_reads_given_as_a_string_is_one_error_not_one_per_character() -> None:
+    from glue_workflow.model._base import deferring
+
+    with deferring() as problems:
+        workflow = wf(job("a", reads="train_uri"))
+    found = [str(p) for p in problems] + [
+        str(p) for p in validate(workflow) if p.severity == "error"
+    ]
+    assert found == [
+        "PythonShellJob 'a': reads must be a list of strings, got the string 'train_uri': "
+        "write ('train_uri',) with its comma, or ['train_uri'] [list]"
+    ]

@@ -132,6 +132,15 @@ def _cases() -> dict[str, Callable[[], Case]]:
         ),
         "latin1": lambda: ({"data.csv": latin}, {}),
         "latin1_declared": lambda: ({"data.csv": latin}, {"encoding": "iso-8859-1"}),
+        # UTF-8 declared as a single-byte charset: read as declared it would be mojibake
+        "utf8_declared_cp1252": lambda: (
+            {"data.csv": unicode.encode("utf-8")},
+            {"encoding": "windows-1252"},
+        ),
+        "bom_declared_cp1252": lambda: (
+            {"data.csv": b"\xef\xbb\xbf" + good.encode()},
+            {"encoding": "windows-1252"},
+        ),
         "utf16": lambda: ({"data.csv": good.encode("utf-16")}, {}),
         "semicolon": lambda: _one(to_csv(HEADER, rows, delimiter=";")),
         "semicolon_declared": lambda: _one(to_csv(HEADER, rows, delimiter=";"), delimiter=";"),
@@ -166,6 +175,10 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "two_files_reordered_refused": lambda: (
             {"part-1.csv": to_csv(HEADER, rows[:100]).encode(), "part-2.csv": reordered.encode()},
             {"column_order": "refuse"},
+        ),
+        "notes_beside_the_data": lambda: (
+            {"README.txt": b"some notes\n", "part-1.csv": to_csv(HEADER, rows).encode()},
+            {},
         ),
         "two_files_other_columns": lambda: (
             {

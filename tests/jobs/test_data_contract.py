@@ -402,3 +402,44 @@ def test_channels_keep_only_data_files_s3_and_listing_skips_markers():
         scanned = etl_scan.scan_file(files[0], contract)
         assert scanned.header == ("a", "b")
         assert scanned.records == 1
+
+
+def test_utf8_declared_as_a_single_byte_charset_is_refused_not_misread(tmp_path):
+    message = refused(tmp_path, "utf8_declared_cp1252")
+    path = tmp_path / "utf8_declared_cp1252" / "input" / "data.csv"
+    first = next(i for i, line in enumerate(path.read_bytes().split(b"\n")) if not line.isascii())
+    line = path.read_bytes().split(b"\n")[first]
+    assert message == (
+        f"file {path} is UTF-8, not windows-1252 as the dataset config declares: its "
+        f"non-ASCII bytes are UTF-8 (line {first + 1}: {line.decode()!r}, which windows-1252 "
+        f'would read as {line.decode("windows-1252")!r}); remove "encoding" from the dataset '
+        "config (UTF-8 is the default), or re-save the file as windows-1252"
+    )
+    assert refused(tmp_path, "bom_declared_cp1252").endswith(
+        "starts with a UTF-8 byte-order mark: it is UTF-8, not windows-1252 as the dataset "
+        'config declares; remove "encoding" from the dataset config (UTF-8 is the default), '
+        "or re-save the file as windows-1252"
+    )
+    # a real windows-1252 file declared so is read (its bytes are not UTF-8)
+    assert inspect(tmp_path, "latin1_declared").files
+
+
+def test_a_file_that_is_not_data_is_named_when_it_sets_the_columns(tmp_path):
+    prefix = tmp_path / "notes_beside_the_data" / "input"
+    assert refused(tmp_path, "notes_beside_the_data") == (
+        f"file {prefix / 'README.txt'}, the first of 2 files under {prefix}: input is missing "
+        "required column(s) bought, colour, age, income (input columns: some notes); fix the "
+        "input or the dataset config; a file under the input prefix that is not this dataset "
+        "(notes, a README, another table) must move elsewhere"
+    )
+
+
+def test_a_config_with_a_byte_order_mark_is_read_and_comments_are_named():
+    text = json.dumps(CONTRACT)
+    assert etl_contract.load_contract("\ufeff" + text, "c.json").target == "bought"
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_contract.load_contract("// shop data\n" + text, "c.json")
+    assert str(info.value) == (
+        "dataset config c.json is not valid JSON: Expecting value: line 1 column 1 (char 0); "
+        "JSON has no comments: remove them"
+    )
