@@ -2,7 +2,8 @@
 
 Reads run properties ``train_uri`` and ``validation_uri`` (written by preprocess) and
 the hyperparameters ``num_round``, ``max_depth``, ``eta``, ``objective`` (workflow
-defaults); writes ``training_job_name``, ``model_artifact_uri`` and
+defaults), and any other XGBoost hyperparameter the node reads (``PASSED_THROUGH``,
+e.g. ``scale_pos_weight``); writes ``training_job_name``, ``model_artifact_uri`` and
 ``training_metrics`` (JSON of SageMaker's final metrics).
 
 The training job name comes from the workflow run ID and node, so a retried attempt
@@ -28,6 +29,19 @@ HYPERPARAMETERS = {
     "eta": ("0.2", float),
     "objective": ("binary:logistic", str),
 }
+# The algorithm's other hyperparameters (SageMaker Developer Guide, "XGBoost
+# hyperparameters"): each is sent when the node reads a run property of that name
+# (reads=, with a default or -p), e.g. scale_pos_weight for imbalanced classes.
+# SageMaker checks their values; the training job's failure names a bad one.
+PASSED_THROUGH = (
+    "eval_metric", "early_stopping_rounds", "scale_pos_weight", "min_child_weight",
+    "subsample", "colsample_bytree", "colsample_bylevel", "colsample_bynode", "gamma",
+    "lambda", "alpha", "max_delta_step", "tree_method", "max_bin", "grow_policy",
+    "max_leaves", "booster", "num_class", "base_score", "seed", "sketch_eps",
+    "num_parallel_tree", "sample_type", "normalize_type", "rate_drop", "one_drop",
+    "skip_drop", "tweedie_variance_power", "csv_weights", "nthread", "verbosity",
+    "max_cat_to_onehot",
+)  # fmt: skip
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 DEFAULT_MAX_RUNTIME = 3600
 
@@ -47,8 +61,9 @@ def hyperparameters(properties: dict[str, str]) -> dict[str, str]:
         if isinstance(parsed, (int, float)) and not isinstance(parsed, bool) and parsed <= 0:
             raise JobInputError(f"run property {name}={value!r} must be greater than 0")
         chosen[name] = value
-    if properties.get("eval_metric", "").strip():
-        chosen["eval_metric"] = properties["eval_metric"].strip()
+    for name in PASSED_THROUGH:
+        if properties.get(name, "").strip():
+            chosen[name] = properties[name].strip()
     return chosen
 
 

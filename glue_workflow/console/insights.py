@@ -57,7 +57,7 @@ class Insights:
         evaluation = run_evaluation(self.models.s3, props)
         return {
             "workflow": name,
-            "run_id": run_id,
+            "run_id": run["run_id"],
             "has_evaluation": bool(props.get("model_quality_uri") or props.get("evaluation_uri")),
             "evaluation": evaluation.to_dict(),
             "charts": evaluation_charts(evaluation.quality, evaluation.importance),

@@ -25,9 +25,8 @@ class Reports:
     def run_report(self, name: str, run_id: str) -> dict[str, Any]:
         """``glue-wf report RUN --json`` of one run: per node lag, start-up, run time and
         attempts, DPU-hours, SageMaker instance-hours, estimated cost and the rates used."""
-        check_id(run_id, f"run of workflow {name!r}")
+        run_id = self._workflows.resolve(name, run_id)
         target = self._workflows.run_target(name)
-        target.glue.workflow(name, target.settings.target)  # a missing workflow says so
         report = run_report(target, run_id, self._sm, now=self._workflows.now())
         return report.to_json()
 

@@ -11,7 +11,7 @@ from typing import Any
 from glue_workflow.config import Settings
 from glue_workflow.console.errors import ApiError, call, listed
 from glue_workflow.console.graph_layout import graph_view
-from glue_workflow.runs import control, resume
+from glue_workflow.runs import control, resume, run_ids
 from glue_workflow.runs.cache_view import job_notes
 from glue_workflow.runs.failure_report import NodeFailure, aws_failures, failed_rows, local_failures
 from glue_workflow.runs.failures import log_groups
@@ -175,14 +175,20 @@ class Workflows:
             "run_properties": dict(run.get("WorkflowRunProperties") or {}),
         }
 
-    def _get_run(self, name: str, run_id: str) -> dict[str, Any]:
+    def resolve(self, name: str, run_id: str) -> str:
+        """A full run id, a unique prefix (with or without ``wr_``) or ``latest``, as the
+        CLI's RUN_ID (``runs.run_ids``): the console's URLs take what the CLI prints."""
         check_id(run_id, f"run of workflow {name!r}")
         target = self.run_target(name)
         target.glue.workflow(name, self._settings.target)  # a missing workflow says so
-        return target.glue.run(name, run_id)
+        return run_ids.resolve_run_id(target, run_id)
+
+    def _get_run(self, name: str, run_id: str) -> dict[str, Any]:
+        return self.run_target(name).glue.run(name, self.resolve(name, run_id))
 
     def run(self, name: str, run_id: str) -> dict[str, Any]:
         raw = self._get_run(name, run_id)
+        run_id = str(raw.get("WorkflowRunId") or run_id)
         properties = self._call(
             f"run properties of {run_id!r}",
             "get_workflow_run_properties",
@@ -313,12 +319,12 @@ class Workflows:
         return {"workflow": name, "run_id": run_id, "warnings": warnings}
 
     def stop(self, name: str, run_id: str) -> dict[str, Any]:
-        check_id(run_id, f"run of workflow {name!r}")
+        run_id = self.resolve(name, run_id)
         control.stop(self.run_target(name), run_id)
         return {"workflow": name, "run_id": run_id, "status": "STOPPING"}
 
     def resume(self, name: str, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        check_id(run_id, f"run of workflow {name!r}")
+        run_id = self.resolve(name, run_id)
         requested = body.get("node_ids")
         if requested is not None and (
             not isinstance(requested, list)

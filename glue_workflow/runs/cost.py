@@ -237,12 +237,26 @@ def _condition_held(run: Mapping[str, Any], job: str) -> Any:
     return None
 
 
+def own_job_runs(run: Mapping[str, Any], node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The node's job runs this run started: a resumed run's graph also shows the job
+    runs of the run it resumes (started before it), which that run's report prices."""
+    started = run.get("StartedOn")
+    runs = job_runs_of(node)
+    if isinstance(started, dt.datetime):
+        runs = [
+            r
+            for r in runs
+            if not isinstance(r.get("StartedOn"), dt.datetime) or r["StartedOn"] >= started
+        ]
+    return sorted(runs, key=lambda r: int(r.get("Attempt") or 0))
+
+
 def node_costs(run: Mapping[str, Any], rates: Rates) -> tuple[NodeCost, ...]:
     rows = []
     for node in graph_nodes(run):
         if node.get("Type") != "JOB":
             continue
-        attempts = sorted(job_runs_of(node), key=lambda r: int(r.get("Attempt") or 0))
+        attempts = own_job_runs(run, node)
         if not attempts:
             continue
         name = str(node.get("Name"))

@@ -103,8 +103,11 @@ def _endpoint(
     if props.get("deploy_status") != "deployed" or not config_name:
         return []
     config = _describe(sm.describe_endpoint_config, EndpointConfigName=config_name)
-    if config is None:
-        return []
+    started, created = run.get("StartedOn"), (config or {}).get("CreationTime")
+    if config is None or (
+        isinstance(started, dt.datetime) and isinstance(created, dt.datetime) and created < started
+    ):
+        return []  # none, or deployed by the run this one resumed: priced there
     seconds = _seconds(config.get("CreationTime"), now)
     return [
         sagemaker_cost(

@@ -370,3 +370,14 @@ def test_run_graph_carries_the_step_cache_decisions(console):
     assert nodes["demo-prep"]["cache"] == "cached (from run wr_0001)"
     assert nodes["demo-fit"]["cache"] == "ran: read num_round changed 100 -> 200"
     assert "cache" not in nodes["demo-alert"]
+
+
+def test_a_run_is_named_as_the_cli_names_it(console):
+    first = console.glue.add_run("demo", "COMPLETED", {"demo-prep": ["FAILED"]}, started=T0)
+    last = console.glue.add_run(
+        "demo", "COMPLETED", {"demo-prep": ["SUCCEEDED"]}, started=T0.replace(hour=13)
+    )
+    assert console.get("/api/workflows/demo/runs/latest").json()["run_id"] == last
+    # a unique prefix, with or without wr_ (glue-wf status prints them short)
+    assert console.get(f"/api/workflows/demo/runs/{first[3:]}").json()["run_id"] == first
+    assert console.get(f"/api/workflows/demo/runs/{last}").json()["run_id"] == last

@@ -97,6 +97,17 @@ def test_hyperparameter_defaults_fill_missing_properties() -> None:
     }
 
 
+def test_other_xgboost_hyperparameters_the_node_reads_are_sent() -> None:
+    from glue_workflow.local.sagemaker.hyperparameters import SPECS
+
+    props = {**PROPS, "scale_pos_weight": " 7.5 ", "subsample": "0.8", "train_uri": "s3://b/t/"}
+    chosen = train.hyperparameters(props)
+    assert (chosen["scale_pos_weight"], chosen["subsample"]) == ("7.5", "0.8")
+    assert "train_uri" not in chosen
+    # every name sent is one the algorithm knows (the local target emulates its checks)
+    assert set(train.PASSED_THROUGH) <= set(SPECS)
+
+
 def test_a_retried_attempt_reuses_its_training_job() -> None:
     h = Harness(PROPS)
     h.sm.add_response("describe_training_job", described("InProgress"))  # attempt 1's job exists

@@ -109,6 +109,15 @@ def test_node_figures_from_known_job_runs() -> None:
     )
 
 
+def test_a_resumed_run_prices_only_the_job_runs_it_started() -> None:
+    # Resumed at 460 s: preprocess's job runs are the original run's (shown in its graph)
+    run = timed_run()
+    run.update(StartedOn=T0 + dt.timedelta(seconds=460), PreviousRunId="wr_before")
+    report = run_cost(run, WF, [], RATES)
+    assert [n.node for n in report.nodes] == [f"{WF}-train"]
+    assert report.total == pytest.approx(580 * 0.0625 / 3600 * 0.44)
+
+
 def test_overrides_from_glue_wf_toml() -> None:
     rates = with_overrides(
         RATES, {"dpu_hour": 0.5, "training": {"ml.m5.xlarge": 0.3}}, "glue-wf.toml [cost.rates]"
