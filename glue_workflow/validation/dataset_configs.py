@@ -9,6 +9,7 @@ copy glue-wf ships to projects), and name the project file instead.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import importlib.util
 import sys
@@ -55,6 +56,21 @@ def contract_error(text: str, where: str) -> str | None:
     return None
 
 
+def missing_config(node: str, keys: list[str]) -> Problem:
+    """The node runs the ETL (it ships its contract module) without a dataset config."""
+    close = difflib.get_close_matches(DATASET_CONFIG_ARGUMENT, keys, n=1, cutoff=0.8)
+    near = f" ({close[0]!r} looks like a misspelling of it)" if close else ""
+    return Problem(
+        where=f"node {node!r}",
+        rule=RULE,
+        message=(
+            f"ships the ETL's contract module but gives no {DATASET_CONFIG_ARGUMENT}{near}: the "
+            f"job would fail at its start; add files={{{DATASET_CONFIG_ARGUMENT!r}: "
+            "'jobs/datasets/<name>.json'}"
+        ),
+    )
+
+
 def check_dataset_configs(workflow: Workflow, project_root: Path) -> list[Problem]:
     """A problem per shipped dataset config the ETL would refuse (a missing file is
     left to ``artifacts.missing_files``)."""
@@ -66,7 +82,11 @@ def check_dataset_configs(workflow: Workflow, project_root: Path) -> list[Proble
         ships_contract = any(
             Path(f).name == Path(CONTRACT_MODULE).name for f in getattr(job, "extra_py_files", ())
         )
-        if source is None or not ships_contract:
+        if not ships_contract:
+            continue
+        if source is None:
+            if DATASET_CONFIG_ARGUMENT not in job.arguments:  # an s3:// URI given directly
+                problems.append(missing_config(job.name, [*job.files, *job.arguments]))
             continue
         path = source_path(source, project_root)
         if not path.is_file():

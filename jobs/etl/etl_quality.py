@@ -327,7 +327,15 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
             '(set "missing_values" to the spellings your data uses; [] for none)'
         )
         known["missing_value"] = known["missing_label"] = spelled
-    if not commas:
+    texts = sorted({str(column) for reason, column, *_ in drops if reason == "non_numeric"})
+    if not commas and contract.numeric is None and texts:
+        # every column not named elsewhere was taken as numeric: text there is a role
+        # the config did not give, more often than bad data
+        known["non_numeric"] = (
+            '"numeric" is null, so every column not named elsewhere is numeric: list '
+            f'{", ".join(map(repr, texts))} under "categorical" (or "drop") if it holds text'
+        )
+    elif not commas:
         del known["non_numeric"]
     return list(dict.fromkeys(known[r] for r in reasons if r in known))
 

@@ -90,7 +90,19 @@ def test_a_valid_config_has_no_problem(tmp_path: Path) -> None:
 
 
 def test_only_the_etls_contract_argument_is_parsed(tmp_path: Path) -> None:
-    assert problems(tmp_path, "not json", key="--other_config_uri") == []
+    # another argument's file is not parsed; the missing --dataset_config_uri is named
+    assert problems(tmp_path, "not json", key="--other_config_uri") == [
+        Problem(
+            where="node 'preprocess'",
+            rule="dataset-config",
+            message="ships the ETL's contract module but gives no --dataset_config_uri: the "
+            "job would fail at its start; add files={'--dataset_config_uri': "
+            "'jobs/datasets/<name>.json'}",
+        )
+    ]
+    assert [p.message[:71] for p in problems(tmp_path, "{}", key="--dataset_config")] == [
+        "ships the ETL's contract module but gives no --dataset_config_uri ('--d"
+    ]
     # a missing file is artifacts.missing_files' problem ("file-missing"), not this one
     assert check_dataset_configs(preprocess({"--dataset_config_uri": "nope.json"}), tmp_path) == []
 

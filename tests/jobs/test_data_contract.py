@@ -443,3 +443,21 @@ def test_a_config_with_a_byte_order_mark_is_read_and_comments_are_named():
         "dataset config c.json is not valid JSON: Expecting value: line 1 column 1 (char 0); "
         "JSON has no comments: remove them"
     )
+
+
+def test_hints_name_the_likely_cause_of_non_numeric_values():
+    import etl_quality
+
+    inferred = etl_contract.validate_config({**CONTRACT, "numeric": None}, "c.json")
+    drops = [("non_numeric", "notes", 40, ["great customer", "n/a please"])]
+    assert etl_quality.hints(inferred, drops) == [
+        "\"numeric\" is null, so every column not named elsewhere is numeric: list 'notes' "
+        'under "categorical" (or "drop") if it holds text'
+    ]
+    declared = etl_contract.validate_config(CONTRACT, "c.json")
+    assert etl_quality.hints(declared, drops) == []
+    commas = [("non_numeric", "income", 200, ["1000,5", "12,25"])]
+    assert etl_quality.hints(declared, commas) == [
+        '\',\' looks like the file\'s decimal separator: declare "decimal": "," (with '
+        '"delimiter": ";")'
+    ]
