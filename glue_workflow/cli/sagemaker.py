@@ -186,9 +186,22 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
     show_default=True,
     help="File holding the request body, or - for stdin.",
 )
+@click.option(
+    "--raw",
+    is_flag=True,
+    help="The body is rows of the training input (a header, its delimiter and decimal "
+    "separator): encode them as the model the endpoint serves reads them (its feature "
+    "manifest), then send them as text/csv.",
+)
 @with_settings
 def invoke_command(
-    settings: Any, endpoint: str, content_type: str, accept: str | None, body_path: str
+    *,
+    settings: Any,
+    endpoint: str,
+    content_type: str,
+    accept: str | None,
+    body_path: str,
+    raw: bool,
 ) -> None:
     """Send one request to an endpoint and print the response body."""
     from pathlib import Path
@@ -204,7 +217,21 @@ def invoke_command(
         body = path.read_bytes()
     if not body.strip():
         raise ConfigError("invoke: the request body is empty (pass --body FILE or pipe rows)")
-    answer = _endpoints(settings).invoke(endpoint, body, content_type=content_type, accept=accept)
+    endpoints = _endpoints(settings)
+    if raw:
+        from glue_workflow.aws.clients import client
+        from glue_workflow.services import raw_rows
+
+        if content_type != "text/csv":
+            raise ConfigError("invoke: --raw sends text/csv rows; drop --content-type")
+        manifest = raw_rows.served_manifest(endpoints.sagemaker, client(settings, "s3"), endpoint)
+        encoding = str((manifest.get("input_format") or {}).get("encoding") or "utf-8")
+        try:
+            text = body.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+        except (UnicodeDecodeError, LookupError) as exc:
+            raise ConfigError(f"invoke --raw: the rows are not {encoding} text: {exc}") from None
+        body = raw_rows.encode(manifest, text).encode()
+    answer = endpoints.invoke(endpoint, body, content_type=content_type, accept=accept)
     click.echo(answer.body.decode("utf-8", "replace"))
 
 

@@ -19,6 +19,7 @@ from jobhelpers import RUN_ID, WORKFLOW, FakeGlue, load_job
 
 from glue_workflow.jobkit import feature_layout
 from glue_workflow.jobkit.errors import JobFailed
+from glue_workflow.services import raw_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -137,6 +138,9 @@ def test_train_evaluate_register_deploy_on_the_local_target(
         nxt = {"ModelPackageArn": "arn:next", "CustomerMetadataProperties": meta}
         with pytest.raises(JobFailed, match=r"\(2 features served, 3 in the new model; new: c\)"):
             feature_layout.guard(sm, s3, "churn-xgb-test", nxt, allow=False, how_to_allow="-")
+        # glue-wf invoke --raw finds the same manifest to encode raw rows with
+        manifest = raw_rows.served_manifest(sm, s3, "churn-xgb-test")
+        assert [f["name"] for f in manifest["features"]] == ["a", "b"]
     finally:
         with contextlib.suppress(Exception):  # best-effort: stop the endpoint's server
             sm.delete_endpoint(EndpointName="churn-xgb-test")

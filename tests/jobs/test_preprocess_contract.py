@@ -472,3 +472,21 @@ def test_decimal_commas_are_read_when_declared_and_refused_with_a_hint_when_not(
         '; \',\' looks like the file\'s decimal separator: declare "decimal": "," (with '
         '"delimiter": ";")'
     )
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("case", ["good", "decimal_comma_declared"])
+def test_raw_rows_are_encoded_as_the_job_encoded_them(spark, tmp_path, case):
+    from glue_workflow.services.raw_rows import encode
+
+    outcome, out = run_case(spark, tmp_path, case)
+    assert outcome.succeeded, outcome.error
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    raw = (tmp_path / case / "input" / "data.csv").read_text()
+
+    def parsed(line: list[str] | tuple[str, ...]) -> tuple[float | None, ...]:
+        return tuple(float(v) if v else None for v in line)
+
+    written = sorted(parsed(row[1:]) for split in splits(out).values() for row in split)
+    encoded = sorted(parsed(line.split(",")) for line in encode(manifest, raw).splitlines())
+    assert encoded == written  # every row kept, so the same multiset of feature rows
