@@ -108,9 +108,11 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
-# S3 User Guide, "Bucket naming rules" (general purpose buckets): 3-63 characters of
-# lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit.
-BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+# What botocore accepts as a bucket name (botocore.handlers.VALID_BUCKET): buckets made
+# before March 2018 in us-east-1 may have capitals and underscores, up to 255
+# characters (S3 User Guide, "Bucket naming rules", legacy); new ones are 3-63 of
+# lowercase letters, digits, dots and hyphens.
+BUCKET_NAME = re.compile(r"[a-zA-Z0-9._-]{3,255}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

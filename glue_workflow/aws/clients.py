@@ -26,13 +26,15 @@ def session_for(settings: Settings) -> boto3.Session:
     if settings.is_local:
         from glue_workflow.local import install
 
+        if settings.spark_master:
+            # Read by the local Glue engine when it starts a Spark job (local/glue/
+            # sparkcluster.py), and by the network guard install() starts: its host is
+            # the one reachable off the machine
+            os.environ["GLUE_WF_SPARK_MASTER"] = settings.spark_master
         install(settings.home)
         from glue_workflow.local.spark.settings import record  # for the engine's Spark jobs
 
         record(settings.home, settings.warm_spark)
-        if settings.spark_master:
-            # Read by the local Glue engine when it starts a Spark job (local/glue/sparkcluster.py)
-            os.environ["GLUE_WF_SPARK_MASTER"] = settings.spark_master
         return boto3.Session(
             aws_access_key_id="local",
             aws_secret_access_key="local",  # noqa: S106 - the local target checks no credentials

@@ -49,11 +49,14 @@ def serving_package(sm: Any, config: str) -> tuple[dict[str, Any] | None, str]:
     """The model package an endpoint config serves, or None and why it is unknown."""
     try:
         variants = sm.describe_endpoint_config(EndpointConfigName=config)["ProductionVariants"]
-        model = sm.describe_model(ModelName=variants[0]["ModelName"])
+        name = (variants or [{}])[0].get("ModelName")
+        if not name:  # e.g. an endpoint of inference components: no model per variant
+            return None, f"its config {config} names no model"
+        model = sm.describe_model(ModelName=name)
         containers = model.get("Containers") or [model.get("PrimaryContainer") or {}]
         arn = containers[0].get("ModelPackageName") if containers else None
         if not arn:
-            return None, f"its model {variants[0]['ModelName']} is not made from a model package"
+            return None, f"its model {name} is not made from a model package"
         return sm.describe_model_package(ModelPackageName=arn), ""
     except ClientError as exc:
         return None, f"{ops.error_code(exc)} describing what it serves"

@@ -75,7 +75,7 @@ def exports(home: Path) -> dict[str, str]:
         base={
             k: v
             for k, v in os.environ.items()
-            if k in ("PYTHONPATH", "AWS_REGION", "AWS_DEFAULT_REGION")
+            if k in ("PYTHONPATH", "AWS_REGION", "AWS_DEFAULT_REGION", "NO_PROXY", "no_proxy")
         },
     )
 

@@ -12,7 +12,9 @@ shells, Spark and Python shell jobs, SageMaker workers) adds a Python audit hook
 * ``socket.getaddrinfo`` / ``gethostbyname`` of a name that is not this machine's
   (a DNS lookup is itself a request off the machine).
 
-An audit hook cannot be removed, so a job cannot switch it off. What it cannot see:
+An audit hook cannot be removed: it guards against mistakes (a library, a setting, a
+forgotten client), not against code set on reaching out, which can clear the switch
+this module keeps. What it cannot see:
 code that is not Python (the JVM: Spark talks to a ``spark_master`` only when one is
 configured) and child processes started without glue-wf's environment (``python -I``,
 a cleared ``env``), which docs/local-target.md names.
@@ -98,6 +100,9 @@ def _target(event: str, args: tuple) -> object:  # type: ignore[type-arg]
         return args[0]
     if event == "socket.gethostbyaddr":
         return args[0]
+    if event == "socket.getnameinfo":  # (sockaddr, flags): a reverse lookup
+        sockaddr = args[0]
+        return sockaddr[0] if isinstance(sockaddr, tuple) and sockaddr else None
     # connect, connect_ex, sendto, sendmsg: (socket, address)
     import socket
 
@@ -117,6 +122,7 @@ _EVENTS = frozenset(
         "socket.gethostbyname",
         "socket.gethostbyname_ex",
         "socket.gethostbyaddr",
+        "socket.getnameinfo",
     }
 )
 
@@ -129,8 +135,9 @@ def _hook(event: str, args: tuple) -> None:  # type: ignore[type-arg]
     host = _target(event, args)
     if local_address(host) or (_allowed and str(host).lower() in _allowed):
         return
-    lookup = "host" in event or "addrinfo" in event
-    if lookup and _ip_literal(host):
+    lookup = "host" in event or "info" in event
+    forward = event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex")
+    if forward and _ip_literal(host):
         return  # no DNS query: the connect or send that follows is checked
     what = "look up" if lookup else "connect to"
     message = f"glue-wf: the local target refused to {what} {host!r} ({event}): {HOW}"
@@ -144,13 +151,14 @@ def _hook(event: str, args: tuple) -> None:  # type: ignore[type-arg]
 
 
 def bypass_proxies_for_loopback(env: MutableMapping[str, str]) -> None:
-    """Add loopback to ``NO_PROXY``: a proxy from ``HTTP_PROXY`` (a corporate one) would
-    carry requests for 127.0.0.1 off the machine; urllib, requests and botocore honour it."""
+    """Add loopback to ``NO_PROXY`` and ``no_proxy``: a proxy from ``HTTP_PROXY`` (a
+    corporate one) would carry requests for 127.0.0.1 off the machine. Both names get
+    the union of both lists (the lower-case one wins in urllib, requests and curl)."""
+    listed: list[str] = []
     for name in ("NO_PROXY", "no_proxy"):
-        listed = [p.strip() for p in env.get(name, "").split(",") if p.strip()]
-        missing = [h for h in LOOPBACK_NO_PROXY.split(",") if h not in listed]
-        if missing:
-            env[name] = ",".join(listed + missing)
+        listed += [p.strip() for p in env.get(name, "").split(",") if p.strip()]
+    merged = ",".join(dict.fromkeys([*listed, *LOOPBACK_NO_PROXY.split(",")]))
+    env["NO_PROXY"] = env["no_proxy"] = merged
 
 
 # The one setting that sends work off the machine on purpose: a Spark cluster of the
@@ -161,6 +169,8 @@ _allowed: set = set()  # type: ignore[type-arg]
 
 
 def _allow_cluster(env: Mapping[str, str]) -> None:
+    """Allow the configured cluster's hosts; a malformed setting allows nothing (the
+    Spark job then names it: local/glue/sparkcluster.py), and never stops the guard."""
     for name in _CLUSTER_ENV:
         url = env.get(name, "").strip()
         if not url:
@@ -169,14 +179,19 @@ def _allow_cluster(env: Mapping[str, str]) -> None:
 
         if url.startswith("k8s://"):
             url = url[len("k8s://") :]
-        host = (urlsplit(url).hostname or "").lower() if "://" in url else ""
+        try:
+            host = (urlsplit(url).hostname or "").lower() if "://" in url else ""
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            continue
         if not host or local_address(host):
             continue
         _allowed.add(host)
         import contextlib
         import socket
 
-        with contextlib.suppress(OSError):  # unresolvable now: Spark will say so
+        # the addresses the connect will name; unresolvable now (or no valid name):
+        # the Spark job says so
+        with contextlib.suppress(OSError, UnicodeError):
             _allowed.update(info[4][0] for info in socket.getaddrinfo(host, None))
 
 

@@ -106,7 +106,7 @@ def check_properties(properties: Mapping[str, str]) -> None:
             raise SecretRunPropertyError(secret_property_message(key))
 
 
-S3_URI = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?")
+S3_URI = re.compile(r"s3://[a-zA-Z0-9._-]{3,255}(/.*)?")  # as glue_workflow.config.BUCKET_NAME
 
 
 def check_uris(defaults: Mapping[str, str], properties: Mapping[str, str]) -> None:
@@ -115,10 +115,12 @@ def check_uris(defaults: Mapping[str, str], properties: Mapping[str, str]) -> No
     for key, value in properties.items():
         default = str(defaults.get(key, ""))
         if default.startswith("s3://") and not S3_URI.fullmatch(value):
+            bucket = default.split("/")[2]
             raise ConfigError(
                 f"run property {key}={value!r} is not an s3://BUCKET/KEY URI, as its default "
-                f"{default!r} is: pass an S3 URI; a file on this machine goes there first with "
-                f"'glue-wf upload-data FILE --to {default}'"
+                f"{default!r} is: pass an S3 URI; a file on this machine goes to S3 first "
+                f"with 'glue-wf upload-data FILE --to s3://{bucket}/data/FILE_NAME', then "
+                f"-p {key}=s3://{bucket}/data/FILE_NAME"
             )
 
 

@@ -183,7 +183,9 @@ def _check_roles(target: str, config: dict[str, Any], where: str) -> None:
     mode = config.get("header_match") if config.get("header_match") in MATCH_MODES else "exact"
     roles: dict[str, str] = {normalise(target, mode): "the target"}
     for key in ROLES:
-        for name in config.get(key) or ():
+        if not isinstance(config.get(key), list):
+            continue  # None, or not a list: _names says what is wrong with it
+        for name in config[key]:
             if not isinstance(name, str):
                 continue  # _names says what is wrong with the list
             seen = roles.get(normalise(name, mode))

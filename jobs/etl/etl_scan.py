@@ -237,6 +237,11 @@ class _Decoded:
                 yield text[:cut]
         if pending and not self.truncated:
             yield pending  # the last line may lack a newline
+        if self.utf8 is not None and not self.truncated:
+            try:  # a sequence cut off by the end of the file is not UTF-8
+                self.utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8 = None
         if self.utf8 is not None and self.first_non_ascii is not None:
             self._refuse_utf8()
 
@@ -245,8 +250,8 @@ class _Decoded:
         last = chunk.rfind(b"\n")
         if last >= 0:
             self.line_start = offset + last + 1
-        if chunk.isascii():
-            return
+        if chunk.isascii() and not self.utf8.getstate()[0]:
+            return  # (a sequence begun in the last chunk must go on in this one)
         try:
             self.utf8.decode(chunk)
         except UnicodeDecodeError:

@@ -107,6 +107,8 @@ def test_a_byte_order_mark_is_skipped_and_a_bucket_name_checked(tmp_path: Path) 
     )
     with pytest.raises(ConfigError, match=r": GLUE_WF_BUCKET 'x' is not an S3 bucket name"):
         load_settings(root, env={"GLUE_WF_BUCKET": "x"})
+    # a bucket made before 2018 in us-east-1 may hold capitals and underscores
+    assert load_settings(root, env={"GLUE_WF_BUCKET": "Old_Bucket"}).bucket == "Old_Bucket"
 
 
 def test_project_root_is_found_upwards(tmp_path: Path) -> None:

@@ -314,6 +314,7 @@ def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
         ({"drop": ["notes", "age"]}, "column 'age' is listed under 'numeric' and under 'drop'"),
         ({"identifiers": ["id", "bought"]}, "column 'bought' is the target and listed under"),
         ({"categorical": ["colour", "colour"]}, "'colour' is listed twice under 'categorical'"),
+        ({"categorical": "colour"}, "'categorical' must be a list of column names"),
         (
             {"drop": [" Age"], "header_match": "trim_ignore_case"},
             "column ' Age' is listed under 'numeric' and under 'drop' (after header_match "
@@ -461,3 +462,18 @@ def test_hints_name_the_likely_cause_of_non_numeric_values():
         '\',\' looks like the file\'s decimal separator: declare "decimal": "," (with '
         '"delimiter": ";")'
     ]
+
+
+@pytest.mark.parametrize("chunk", [3, etl_scan.CHUNK])
+def test_a_windows_1252_file_ending_in_an_accent_is_not_taken_for_utf8(
+    tmp_path, monkeypatch, chunk
+):
+    monkeypatch.setattr(etl_scan, "CHUNK", chunk)
+    text = "id,age,income,colour,bought\n" + "".join(
+        f"{i},30,1000.5,red,{'yes' if i % 2 else 'no'}\n" for i in range(20)
+    )
+    path = tmp_path / "data.csv"
+    path.write_bytes(text.encode() + b"20,30,1000.5,caf\xe9,no")  # \xe9: 'é', the last byte
+    contract = etl_contract.validate_config({**CONTRACT, "encoding": "windows-1252"}, "c")
+    (scanned,) = etl_scan.inspect(contract, str(path)).files
+    assert scanned.records == 21

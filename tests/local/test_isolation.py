@@ -289,6 +289,8 @@ attempt("backslash", lambda: boto3.client(
 attempt("proxy", lambda: boto3.client(
     "dynamodb", endpoint_url="http://127.0.0.1:9").list_tables())
 print("localhost", socket.getaddrinfo("localhost", 80)[0][4][0] in ("127.0.0.1", "::1"))
+attempt("reverse", lambda: socket.getnameinfo(("8.8.8.8", 53), 0))
+attempt("reverse-host", lambda: socket.gethostbyaddr("8.8.8.8"))
 """
 
 
@@ -312,6 +314,39 @@ def test_sockets_off_the_machine_are_refused_under_glue_wf_env(
     assert lines[4].startswith("proxy EndpointConnectionError")
     assert "10.20.30.40" not in lines[4]
     assert lines[5] == "localhost True"
+    assert lines[6:] == [  # reverse lookups are DNS queries too
+        "reverse NetworkRefusedError refused",
+        "reverse-host NetworkRefusedError refused",
+    ]
+
+
+def test_a_malformed_cluster_setting_leaves_the_guards_on(
+    tmp_path: Path, run_child: RunChild
+) -> None:
+    for setting in (
+        {"GLUE_WF_SPARK_MASTER": "spark://[fe80::1:7077"},
+        {"GLUE_WF_SPARK_MASTER_UI": "http://master..corp:8080"},
+    ):
+        env = {"PATH": "/usr/bin:/bin", **exports(tmp_path / "home"), **setting}
+        out = run_child(
+            "import sys, boto3\n"
+            "from glue_workflow.local import guard\n"
+            "boto3.client('s3')\n"
+            "print(sys.modules['glue_wf_netguard'].installed(), guard.armed())\n",
+            env,
+            tmp_path,
+        )
+        assert out.split() == ["True", "True"], setting
+
+
+def test_glue_wf_env_keeps_the_users_no_proxy_and_adds_loopback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "internal.corp.example,10.0.0.0/8")
+    monkeypatch.delenv("no_proxy", raising=False)
+    exported = exports(tmp_path / "home")
+    both = "internal.corp.example,10.0.0.0/8,127.0.0.1,localhost,::1"
+    assert (exported["NO_PROXY"], exported["no_proxy"]) == (both, both)
 
 
 def test_a_proxy_given_to_a_client_is_refused(local_home: Path) -> None:

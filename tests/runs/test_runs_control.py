@@ -177,7 +177,7 @@ def test_start_needs_the_definition_s_start_parameters(
     assert control.start(target, given) == ("wr_9", [])  # a start parameter is no stranger
 
 
-@pytest.mark.parametrize("value", ["not-a-uri", "/tmp/x.csv", "s3:/b/x.csv", "S3://B/x.csv"])
+@pytest.mark.parametrize("value", ["not-a-uri", "/tmp/x.csv", "s3:/b/x.csv", "S3://bkt/x.csv"])
 def test_a_property_whose_default_is_an_s3_uri_gets_one(
     aws: tuple[control.RunTarget, Stubber], value: str
 ) -> None:
@@ -188,8 +188,9 @@ def test_a_property_whose_default_is_an_s3_uri_gets_one(
         control.start(target, {"input_uri": value})
     assert str(err.value) == (
         f"run property input_uri={value!r} is not an s3://BUCKET/KEY URI, as its default "
-        "'s3://b/data/churn.csv' is: pass an S3 URI; a file on this machine goes there first "
-        "with 'glue-wf upload-data FILE --to s3://b/data/churn.csv'"
+        "'s3://b/data/churn.csv' is: pass an S3 URI; a file on this machine goes to S3 first "
+        "with 'glue-wf upload-data FILE --to s3://b/data/FILE_NAME', then "
+        "-p input_uri=s3://b/data/FILE_NAME"
     )
 
 

@@ -107,8 +107,11 @@ def standalone_capacity(master: str, env: Mapping[str, str]) -> list[dict[str, A
         env.get(MASTER_UI_ENV)
         or f"http://{urllib.parse.urlsplit(master).hostname}:{DEFAULT_UI_PORT}"
     )
+    # Straight to the master, never through HTTP_PROXY: the network guard lets the
+    # cluster's host through, not a proxy's.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(f"{ui.rstrip('/')}/json", timeout=5) as response:  # noqa: S310
+        with opener.open(f"{ui.rstrip('/')}/json", timeout=5) as response:
             state = json.loads(response.read())
     except (OSError, ValueError):
         return None

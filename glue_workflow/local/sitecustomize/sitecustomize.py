@@ -109,9 +109,17 @@ def _netguard() -> None:
 
 
 if os.environ.get("GLUE_WF_HOME"):
-    _netguard()
     if "botocore.session" in sys.modules:
         _arm()
     else:
         sys.meta_path.insert(0, _finder)
+    try:
+        _netguard()
+    except BaseException as exc:  # fail closed: without the hook, sockets could leave
+        sys.stderr.write(
+            f"glue-wf: the local target's network guard failed to start ({exc!r}); the "
+            "process stops rather than let a request leave this machine\n"
+        )
+        sys.stderr.flush()
+        os._exit(70)
 _chain()
