@@ -112,7 +112,7 @@ def find_project_root(start: Path | None = None) -> Path:
 # before March 2018 in us-east-1 may have capitals and underscores, up to 255
 # characters (S3 User Guide, "Bucket naming rules", legacy); new ones are 3-63 of
 # lowercase letters, digits, dots and hyphens.
-BUCKET_NAME = re.compile(r"[a-zA-Z0-9._-]{3,255}")
+BUCKET_NAME = re.compile(r"[a-zA-Z0-9._-]{1,255}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

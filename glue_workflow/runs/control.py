@@ -106,7 +106,7 @@ def check_properties(properties: Mapping[str, str]) -> None:
             raise SecretRunPropertyError(secret_property_message(key))
 
 
-S3_URI = re.compile(r"s3://[a-zA-Z0-9._-]{3,255}(/.*)?")  # as glue_workflow.config.BUCKET_NAME
+S3_URI = re.compile(r"s3://[a-zA-Z0-9._-]{1,255}(/.*)?")  # as glue_workflow.config.BUCKET_NAME
 
 
 def check_uris(defaults: Mapping[str, str], properties: Mapping[str, str]) -> None:

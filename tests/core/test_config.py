@@ -105,8 +105,8 @@ def test_a_byte_order_mark_is_skipped_and_a_bucket_name_checked(tmp_path: Path) 
         "name: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a "
         'letter or digit (S3 User Guide, "Bucket naming rules"); e.g. "my-team-ml-artifacts"'
     )
-    with pytest.raises(ConfigError, match=r": GLUE_WF_BUCKET 'x' is not an S3 bucket name"):
-        load_settings(root, env={"GLUE_WF_BUCKET": "x"})
+    with pytest.raises(ConfigError, match=r": GLUE_WF_BUCKET 's3://x' is not an S3 bucket name"):
+        load_settings(root, env={"GLUE_WF_BUCKET": "s3://x"})
     # a bucket made before 2018 in us-east-1 may hold capitals and underscores
     assert load_settings(root, env={"GLUE_WF_BUCKET": "Old_Bucket"}).bucket == "Old_Bucket"
 
