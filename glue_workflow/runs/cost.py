@@ -242,7 +242,7 @@ def own_job_runs(run: Mapping[str, Any], node: Mapping[str, Any]) -> list[Mappin
     runs of the run it resumes (started before it), which that run's report prices."""
     started = run.get("StartedOn")
     runs = job_runs_of(node)
-    if isinstance(started, dt.datetime):
+    if run.get("PreviousRunId") and isinstance(started, dt.datetime):
         runs = [
             r
             for r in runs

@@ -104,8 +104,12 @@ def _endpoint(
         return []
     config = _describe(sm.describe_endpoint_config, EndpointConfigName=config_name)
     started, created = run.get("StartedOn"), (config or {}).get("CreationTime")
+    resumed = bool(run.get("PreviousRunId"))
     if config is None or (
-        isinstance(started, dt.datetime) and isinstance(created, dt.datetime) and created < started
+        resumed
+        and isinstance(started, dt.datetime)
+        and isinstance(created, dt.datetime)
+        and created < started
     ):
         return []  # none, or deployed by the run this one resumed: priced there
     seconds = _seconds(config.get("CreationTime"), now)

@@ -167,6 +167,8 @@ def test_console_api_shows_the_same(aws: tuple[control.RunTarget, Stubber]) -> N
     client = stubber.client
     run = failed_train_run()
     stubber.add_response("get_workflow", {"Workflow": {"Name": WF}}, {"Name": WF})
+    # "wr_1" is not a full run id: resolved among the listed runs, as the CLI does
+    stubber.add_response("get_workflow_runs", {"Runs": [{**run, "Graph": {}}]})
     stubber.add_response("get_workflow_run", {"Run": run},
                          {"Name": WF, "RunId": "wr_1", "IncludeGraph": True})  # fmt: skip
     stubber.add_response("get_workflow_run_properties",
