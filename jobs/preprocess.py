@@ -565,6 +565,7 @@ def _split_and_write(
             "quote": contract.quote,
             "encoding": contract.encoding,
             "decimal": contract.decimal,
+            "category_case": contract.category_case,
         },
         "identifiers": list(contract.identifiers),
         "dropped_columns": list(contract.drop),

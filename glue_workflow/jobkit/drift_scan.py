@@ -11,7 +11,7 @@ import bisect
 import csv
 import io
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from statistics import NormalDist
 from typing import Any
 
@@ -72,16 +72,21 @@ def read_csv(
     return header, rows()
 
 
-def decimal_points(
-    header: list[str], rows: Iterator[list[str]], numeric: set[str]
+def converted(
+    header: list[str], rows: Iterator[list[str]], convert: dict[str, Callable[[str], str]]
 ) -> Iterator[list[str]]:
-    """``rows`` with the numeric columns' decimal commas made points (an input declared
-    ``"decimal": ","``), as preprocess parses them."""
-    at = [i for i, name in enumerate(header) if name in numeric]
+    """``rows`` with the named columns' values converted: decimal commas made points
+    (``"decimal": ","``), categories lower-cased (``"category_case": "ignore"``), as
+    preprocess read the training input."""
+    at = [(i, convert[name]) for i, name in enumerate(header) if name in convert]
     for row in rows:
-        for i in at:
-            row[i] = row[i].replace(",", ".")
+        for i, change in at:
+            row[i] = change(row[i])
         yield row
+
+
+def decimal_point(value: str) -> str:
+    return value.replace(",", ".")
 
 
 def _to_float(text: str) -> float | None:

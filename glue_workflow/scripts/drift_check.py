@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Callable
 
 from glue_workflow.jobkit import JobContext, JobFailed, JobInputError, run_job
 from glue_workflow.jobkit.drift import PASSED, drift_property, evaluate, properties, read_csv
 from glue_workflow.jobkit.drift_baseline import load_baseline
-from glue_workflow.jobkit.drift_scan import decimal_points
+from glue_workflow.jobkit.drift_scan import converted, decimal_point
 
 PROPERTY_PREFIX = "property:"
 
@@ -108,9 +108,13 @@ def main() -> None:
         fmt = manifest.get("input_format")
         fmt = fmt if isinstance(fmt, dict) else {}
         header, rows = read_csv(_read(ctx, batch_uri, "batch"), batch_uri, fmt)
-        if fmt.get("decimal") == ",":
-            numeric = {n for n, b in baselines.items() if b.kind == "numeric"}
-            rows = decimal_points(header, rows, numeric)
+        convert: dict[str, Callable[[str], str]] = {}
+        for column, base in baselines.items():
+            if base.kind == "numeric" and fmt.get("decimal") == ",":
+                convert[column] = decimal_point
+            elif base.kind != "numeric" and fmt.get("category_case") == "ignore":
+                convert[column] = str.lower
+        rows = converted(header, rows, convert)
         report = evaluate(
             baselines,
             header,

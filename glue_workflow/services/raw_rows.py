@@ -6,8 +6,9 @@ caller has. ``glue-wf invoke --raw`` takes rows in the input's own format (a hea
 its delimiter, quote and decimal separator: the manifest's ``input_format``) and
 encodes them the way the job encoded the training rows (``jobs/etl/etl_features.
 feature_columns`` and ``csv_line``): values trimmed of the same whitespace, a category
-compared exactly, an unseen category all zeros, an unknown binary or index value and
-an empty cell missing (an empty field, which XGBoost reads as missing).
+compared exactly (or lower-cased, ``category_case``), an unseen category all zeros,
+an unknown binary or index value and an empty cell missing (an empty field, which
+XGBoost reads as missing).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ def encode(manifest: Mapping[str, Any], text: str) -> str:
     fmt = manifest.get("input_format") or {}
     delimiter, quote = str(fmt.get("delimiter") or ","), str(fmt.get("quote") or '"')
     decimal = str(fmt.get("decimal") or ".")
+    fold = fmt.get("category_case") == "ignore"  # categories were encoded lower-cased
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
     header = [cell.strip(WHITESPACE) for cell in next(reader, [])]
     features: list[dict[str, Any]] = list(manifest["features"])
@@ -80,6 +82,9 @@ def encode(manifest: Mapping[str, Any], text: str) -> str:
                 f"invoke --raw: {where} has {len(row)} fields, the header {len(header)}"
             )
         values = {name: row[i].strip(WHITESPACE) for name, i in at.items()}
+        if fold:
+            for name in {str(f["source"]) for f in features if f.get("kind") != "numeric"}:
+                values[name] = values[name].lower()
         lines.append(",".join(_field(f, values, codes, decimal, where) for f in features))
     if not lines:
         raise ConfigError("invoke --raw: no rows under the header")

@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
     "scan_max_bytes": 256 * 1024 * 1024,
     "missing_values": list(MISSING_MARKERS),
     "max_categories": 1000,
+    "category_case": "exact",
 }
 REQUIRED = ("target", "positive_label")
 KNOWN = set(DEFAULTS) | set(REQUIRED)
@@ -115,6 +116,7 @@ class Contract:
     missing_values: tuple[str, ...] = MISSING_MARKERS
     max_categories: int = 1000
     decimal: str = "."
+    category_case: str = "exact"  # "ignore": 'VA' and 'va' are one category, 'va'
 
     @property
     def number_pattern(self) -> str:
@@ -144,6 +146,7 @@ class Contract:
             "delimiter": self.delimiter,
             "quote": self.quote,
             "decimal": self.decimal,
+            "category_case": self.category_case,
             "on_invalid": dict(self.on_invalid),
             "max_dropped_fraction": self.max_dropped_fraction,
             "min_rows": self.min_rows,
@@ -345,6 +348,7 @@ def validate_config(config: Any, where: str) -> Contract:
         missing_values=tuple(v.strip() for v in markers),
         max_categories=int(merged["max_categories"]),
         decimal=str(merged["decimal"]),
+        category_case=_choice(merged, "category_case", ("exact", "ignore"), where),
     )
 
 

@@ -114,6 +114,13 @@ def _trimmed(name: str, missing: list[str] | tuple[str, ...] = ()) -> str:
     return f"CASE WHEN {value} = '' THEN NULL ELSE {value} END"
 
 
+def category(name: str, contract: Contract) -> str:
+    """SQL: a categorical value as it is encoded (trimmed, missing spellings null, and
+    lower-cased with ``"category_case": "ignore"``)."""
+    value = _trimmed(name, contract.missing_values)
+    return f"lower({value})" if contract.category_case == "ignore" else value
+
+
 def stage(
     raw: Any, contract: Contract, columns: Columns, seed: int, *, check_decoding: bool = False
 ) -> Any:
@@ -141,7 +148,7 @@ def stage(
     return raw.selectExpr(
         f"{label} AS {quoted(contract.target)}",
         *[f"{_trimmed(n)} AS {quoted(n)}" for n in columns.numeric],
-        *[f"{_trimmed(n, contract.missing_values)} AS {quoted(n)}" for n in columns.categorical],
+        *[f"{category(n, contract)} AS {quoted(n)}" for n in columns.categorical],
         f"xxhash64({int(seed)}, {', '.join(key)}) AS _row_hash",
         f"{CORRUPT_COLUMN} IS NOT NULL AS _malformed",
         f"{undecodable} AS _undecodable",

@@ -337,3 +337,12 @@ def test_documented_scoring_workflow_validates() -> None:
     workflow = namespace["workflow"]
     assert isinstance(workflow.node("drift"), DriftCheck)
     assert validate(workflow) == []
+
+
+def test_batch_values_are_read_as_preprocess_encoded_them() -> None:
+    from glue_workflow.jobkit.drift_scan import converted, decimal_point
+
+    header = ["age", "State", "notes"]
+    rows = iter([["41,5", "VA", "X,Y"], ["7", "Va", "z"]])
+    read = converted(header, rows, {"age": decimal_point, "State": str.lower})
+    assert list(read) == [["41.5", "va", "X,Y"], ["7", "va", "z"]]

@@ -79,6 +79,9 @@ def _one(text: str, **contract: Any) -> Case:
 
 def _cases() -> dict[str, Callable[[], Case]]:
     rows = clean_rows()
+    cased = to_csv(
+        HEADER, _with(rows, "colour", {i: ("RED", "Red")[i % 2] for i in range(0, 60, 3)})
+    )
     income = HEADER.index("income")
     comma = [[*r[:income], r[income].replace(".", ","), *r[income + 1 :]] for r in rows]
     good = to_csv(HEADER, rows)
@@ -157,6 +160,9 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "short_row_after_blank_lines": lambda: _one("".join(short)),
         "extra_and_short_rows": lambda: _one("".join(paired)),
         "unicode_values": lambda: _one(unicode),
+        # one colour spelled in three cases, as hand-typed exports have it
+        "category_cases": lambda: _one(cased),
+        "category_cases_ignored": lambda: _one(cased, category_case="ignore"),
         "missing_column": lambda: _one(to_csv(*_drop_column(HEADER, rows, "income"))),
         "header_case": lambda: _one(to_csv(["id", "Age ", "income", "colour", "bought"], rows)),
         "header_case_allowed": lambda: _one(

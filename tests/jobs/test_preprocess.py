@@ -112,6 +112,7 @@ def test_churn_dataset_in_process(spark, churn_csv, tmp_path):
         "quote": '"',
         "encoding": "utf-8",
         "decimal": ".",
+        "category_case": "exact",
     }
     sizes = {}
     for split in ("train", "validation", "test"):

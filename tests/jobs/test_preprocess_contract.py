@@ -490,3 +490,25 @@ def test_raw_rows_are_encoded_as_the_job_encoded_them(spark, tmp_path, case):
     written = sorted(parsed(row[1:]) for split in splits(out).values() for row in split)
     encoded = sorted(parsed(line.split(",")) for line in encode(manifest, raw).splitlines())
     assert encoded == written  # every row kept, so the same multiset of feature rows
+
+
+@pytest.mark.spark
+def test_categories_differing_in_case_are_one_when_declared(spark, tmp_path):
+    from glue_workflow.services.raw_rows import encode
+
+    exact, out_exact = run_case(spark, tmp_path, "category_cases")
+    folded, out_folded = run_case(spark, tmp_path, "category_cases_ignored")
+    assert exact.succeeded, exact.error
+    assert folded.succeeded, folded.error
+    exact_codes = json.loads((out_exact / "feature_manifest.json").read_text())["encodings"]
+    manifest = json.loads((out_folded / "feature_manifest.json").read_text())
+    assert exact_codes["colour"]["categories"] == ["RED", "Red", "blue", "green", "red"]
+    assert manifest["encodings"]["colour"]["categories"] == ["blue", "green", "red"]
+    assert manifest["input_format"]["category_case"] == "ignore"
+    # invoke --raw folds the case as the job did
+    raw = (tmp_path / "category_cases_ignored" / "input" / "data.csv").read_text()
+    written = sorted(
+        tuple(float(v) for v in row[1:]) for split in splits(out_folded).values() for row in split
+    )
+    encoded = sorted(tuple(map(float, line.split(","))) for line in encode(manifest, raw).split())
+    assert encoded == written
