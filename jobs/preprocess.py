@@ -566,6 +566,7 @@ def _split_and_write(
             "encoding": contract.encoding,
             "decimal": contract.decimal,
             "category_case": contract.category_case,
+            "missing_values": list(contract.missing_values),
         },
         "identifiers": list(contract.identifiers),
         "dropped_columns": list(contract.drop),

@@ -79,6 +79,7 @@ def evaluate(
     features: Sequence[str] = (),
     max_psi: float = 0.2,
     max_missing_increase: float = 0.1,
+    decimal: str = ".",
 ) -> dict[str, Any]:
     """The drift report: per-feature results, the drifted features, the decision."""
     wanted = list(features) or sorted(baselines)
@@ -94,7 +95,7 @@ def evaluate(
             "the batch has no column(s) {} (its header: {}): the batch must have the "
             "training data's columns".format(", ".join(repr(f) for f in absent), ", ".join(header))
         )
-    count, scans = scan(baselines, wanted, header, iter(rows))
+    count, scans = scan(baselines, wanted, header, iter(rows), decimal)
     results = [feature_entry(item, count) for item in scans]
     drifted: list[str] = []
     reasons: list[str] = []

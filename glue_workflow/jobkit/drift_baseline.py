@@ -163,7 +163,14 @@ def load_baseline(
             shares = _shares(categories[column], f"baseline categories[{column!r}]")
             result[column] = _categorical(column, shares, CATEGORIES, missing)
         elif column in histograms:
-            result[column] = _histogram(column, histograms[column], missing)
+            values = plain.get(column) or {}
+            result[column] = replace(  # mean and std for the report, as the normal fit's
+                _histogram(column, histograms[column], missing),
+                mean=_number(values.get("mean")),
+                std=_number(values.get("std")),
+                low=_number(values.get("min")),
+                high=_number(values.get("max")),
+            )
         elif column in one_hot:
             result[column] = _categorical(column, one_hot[column], ONE_HOT, missing)
         elif (encodings.get(column) or {}).get("type") == "binary":

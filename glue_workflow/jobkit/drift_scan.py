@@ -17,6 +17,7 @@ from typing import Any
 
 from glue_workflow.jobkit.drift_baseline import NORMAL_FIT, OTHER, FeatureBaseline
 from glue_workflow.jobkit.errors import JobInputError
+from glue_workflow.jobkit.numbers import parse_number
 
 NORMAL_BINS = 10  # equal-share bins of the training normal (NORMAL_FIT)
 
@@ -52,6 +53,14 @@ def read_csv(
         raise JobInputError(f"batch {source} is empty (no header row)")
     header = [cell.strip() for cell in first]
     expected = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+    if len(header) == 1:  # another delimiter than the training input's?
+        for other, name in DELIMITER_NAMES.items():
+            if other != delimiter and len(first[0].split(other)) > 1:
+                raise JobInputError(
+                    f"batch {source}'s header is one column with the training input's "
+                    f"delimiter ({expected}) but {len(first[0].split(other))} with {name}: "
+                    f"write the batch as the training input is ({expected}-separated)"
+                )
 
     def rows() -> Iterator[list[str]]:
         count = 0
@@ -75,26 +84,13 @@ def read_csv(
 def converted(
     header: list[str], rows: Iterator[list[str]], convert: dict[str, Callable[[str], str]]
 ) -> Iterator[list[str]]:
-    """``rows`` with the named columns' values converted: decimal commas made points
-    (``"decimal": ","``), categories lower-cased (``"category_case": "ignore"``), as
-    preprocess read the training input."""
+    """``rows`` with the named columns' values converted: categories lower-cased
+    (``"category_case": "ignore"``), as preprocess read the training input."""
     at = [(i, convert[name]) for i, name in enumerate(header) if name in convert]
     for row in rows:
         for i, change in at:
             row[i] = change(row[i])
         yield row
-
-
-def decimal_point(value: str) -> str:
-    return value.replace(",", ".")
-
-
-def _to_float(text: str) -> float | None:
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 def normal_shares(mean: float, std: float | None, edges: list[float]) -> list[float]:
@@ -111,9 +107,10 @@ def normal_shares(mean: float, std: float | None, edges: list[float]) -> list[fl
 class FeatureScan:
     """Counts for one feature, fed one raw cell at a time."""
 
-    def __init__(self, base: FeatureBaseline, index: int) -> None:
+    def __init__(self, base: FeatureBaseline, index: int, decimal: str = ".") -> None:
         self.base = base
         self.index = index
+        self.decimal = decimal  # the training input's decimal separator
         self.rows = 0
         self.missing = 0
         self.unparseable = 0
@@ -143,7 +140,7 @@ class FeatureScan:
         if not value:
             self.missing += 1
         elif self.base.kind == "numeric":
-            number = _to_float(value)
+            number = parse_number(value, self.decimal)
             if number is None:
                 self.unparseable += 1
                 return
@@ -213,9 +210,10 @@ def scan(
     wanted: list[str],
     header: list[str],
     rows: Iterator[list[str]],
+    decimal: str = ".",
 ) -> tuple[int, list[FeatureScan]]:
     """Feed every row to a FeatureScan per wanted feature; (rows, scans)."""
-    scans = [FeatureScan(baselines[f], header.index(f)) for f in wanted]
+    scans = [FeatureScan(baselines[f], header.index(f), decimal) for f in wanted]
     count = 0
     for row in rows:
         count += 1

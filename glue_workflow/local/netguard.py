@@ -39,8 +39,9 @@ _warned: set = set()  # type: ignore[type-arg]  # hosts named on stderr once
 LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 HOW = (
-    "the local target sends nothing off this machine; run it against AWS with "
-    "--target aws from a shell without glue-wf env"
+    "the local target (glue-wf env shells, local runs and jobs) sends nothing off this "
+    "machine; run AWS work with --target aws, and networked tools such as pip, from a "
+    "shell without glue-wf env"
 )
 
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from typing import Any
 
 from glue_workflow.jobkit import JobContext, JobFailed, JobInputError, run_job
 from glue_workflow.jobkit.drift import PASSED, drift_property, evaluate, properties, read_csv
 from glue_workflow.jobkit.drift_baseline import load_baseline
-from glue_workflow.jobkit.drift_scan import converted, decimal_point
+from glue_workflow.jobkit.drift_scan import converted
 
 PROPERTY_PREFIX = "property:"
 
@@ -108,13 +108,9 @@ def main() -> None:
         fmt = manifest.get("input_format")
         fmt = fmt if isinstance(fmt, dict) else {}
         header, rows = read_csv(_read(ctx, batch_uri, "batch"), batch_uri, fmt)
-        convert: dict[str, Callable[[str], str]] = {}
-        for column, base in baselines.items():
-            if base.kind == "numeric" and fmt.get("decimal") == ",":
-                convert[column] = decimal_point
-            elif base.kind != "numeric" and fmt.get("category_case") == "ignore":
-                convert[column] = str.lower
-        rows = converted(header, rows, convert)
+        if fmt.get("category_case") == "ignore":
+            categorical = [c for c, base in baselines.items() if base.kind != "numeric"]
+            rows = converted(header, rows, dict.fromkeys(categorical, str.lower))
         report = evaluate(
             baselines,
             header,
@@ -122,6 +118,7 @@ def main() -> None:
             features=features,
             max_psi=max_psi,
             max_missing_increase=max_missing,
+            decimal="," if fmt.get("decimal") == "," else ".",
         )
     except (JobInputError, ValueError) as exc:
         ctx.put(

@@ -16,13 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
 from glue_workflow.errors import ConfigError, GlueWfError
 from glue_workflow.jobkit import feature_layout
 from glue_workflow.jobkit.errors import JobFailed
+from glue_workflow.jobkit.numbers import parse_number
 from glue_workflow.jobkit.sagemaker_ops import read_s3_bytes
 
 # What the ETL trims from a value (Java's regex \s, etl_quality.WHITESPACE)
@@ -61,6 +61,13 @@ def encode(manifest: Mapping[str, Any], text: str) -> str:
     fold = fmt.get("category_case") == "ignore"  # categories were encoded lower-cased
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
     header = [cell.strip(WHITESPACE) for cell in next(reader, [])]
+    doubled = sorted({name for name in header if header.count(name) > 1})
+    if doubled:
+        raise ConfigError(
+            f"invoke --raw: the header names {', '.join(map(repr, doubled))} more than once; "
+            "rename or remove the duplicates"
+        )
+    missing = {str(v).strip(WHITESPACE) for v in fmt.get("missing_values") or ()}
     features: list[dict[str, Any]] = list(manifest["features"])
     codes: Mapping[str, Any] = manifest.get("encodings") or {}
     needed = list(dict.fromkeys(str(f["source"]) for f in features))
@@ -82,6 +89,8 @@ def encode(manifest: Mapping[str, Any], text: str) -> str:
                 f"invoke --raw: {where} has {len(row)} fields, the header {len(header)}"
             )
         values = {name: row[i].strip(WHITESPACE) for name, i in at.items()}
+        # a missing value's spellings ("NA", "?"...) are missing, as the job read them
+        values = {name: "" if value in missing else value for name, value in values.items()}
         if fold:
             for name in {str(f["source"]) for f in features if f.get("kind") != "numeric"}:
                 values[name] = values[name].lower()
@@ -107,14 +116,11 @@ def _field(
         return str(code[value]) if value in code else ""
     if not value:
         return ""
-    text = value.replace(",", ".") if decimal == "," else value
-    try:
-        number = float(text) if "_" not in text else math.nan  # Python's 1_000 is no number
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number):
+    number = parse_number(value, decimal)
+    if number is None:
         raise ConfigError(
-            f"invoke --raw: {where}: {entry['source']}={value!r} is not a number (leave the "
-            "cell empty for a missing value)"
+            f"invoke --raw: {where}: {entry['source']}={value!r} is not a number the training "
+            f"data could hold (decimal separator {decimal!r}, no digit groups, finite, within "
+            "the 32-bit float range); leave the cell empty for a missing value"
         )
     return repr(number)

@@ -293,6 +293,7 @@ def policy_failures(
 
 
 DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
+DECIMAL_POINT = re.compile(r"[+-]?[0-9]*[.][0-9]+")
 
 
 def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]) -> list[str]:
@@ -334,6 +335,18 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
             '(set "missing_values" to the spellings your data uses; [] for none)'
         )
         known["missing_value"] = known["missing_label"] = spelled
+    points = contract.decimal == "," and any(
+        DECIMAL_POINT.fullmatch(value)
+        for reason, _, _, values in drops
+        if reason == "non_numeric"
+        for value in values
+    )
+    if points:
+        known["non_numeric"] = (
+            "values like '3.14' use a decimal point, but the config declares \"decimal\": "
+            '","; write them with commas, or remove "decimal" if the file uses points'
+        )
+        return list(dict.fromkeys(known[r] for r in reasons if r in known))
     texts = sorted({str(column) for reason, column, *_ in drops if reason == "non_numeric"})
     if not commas and contract.numeric is None and texts:
         # every column not named elsewhere was taken as numeric: text there is a role

@@ -340,9 +340,49 @@ def test_documented_scoring_workflow_validates() -> None:
 
 
 def test_batch_values_are_read_as_preprocess_encoded_them() -> None:
-    from glue_workflow.jobkit.drift_scan import converted, decimal_point
+    from glue_workflow.jobkit.drift_scan import converted
 
-    header = ["age", "State", "notes"]
-    rows = iter([["41,5", "VA", "X,Y"], ["7", "Va", "z"]])
-    read = converted(header, rows, {"age": decimal_point, "State": str.lower})
-    assert list(read) == [["41.5", "va", "X,Y"], ["7", "va", "z"]]
+    header = ["age", "State"]
+    rows = iter([["41,5", "VA"], ["7", "Va"]])
+    assert list(converted(header, rows, {"State": str.lower})) == [["41,5", "va"], ["7", "va"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal", "value"),
+    [
+        ("41,5", ",", 41.5),
+        ("33.107", ",", None),  # a thousands dot under decimal commas: the job drops it
+        ("73.058,00", ",", None),
+        ("73058.00", ",", None),
+        ("1_000", ".", None),
+        ("1e39", ".", None),  # past float32: non_finite in the job
+        ("-2.5e3", ".", -2500.0),
+        ("inf", ".", None),
+    ],
+)
+def test_numbers_are_parsed_as_the_job_parses_them(
+    text: str, decimal: str, value: float | None
+) -> None:
+    from glue_workflow.jobkit.numbers import parse_number
+
+    assert parse_number(text, decimal) == value
+
+
+def test_number_patterns_are_the_etls() -> None:
+    import etl_contract
+
+    from glue_workflow.jobkit import numbers
+
+    assert numbers.NUMBER_PATTERN == etl_contract.NUMBER_PATTERN
+    assert numbers.COMMA_NUMBER_PATTERN == etl_contract.COMMA_NUMBER_PATTERN
+    assert numbers.FLOAT32_MAX == __import__("etl_quality").FLOAT32_MAX
+
+
+def test_a_batch_in_another_delimiter_says_so() -> None:
+    with pytest.raises(JobInputError) as caught:
+        read_csv(b"age,city\n41,x\n", "s3://b/x.csv", {"delimiter": ";"})
+    assert str(caught.value) == (
+        "batch s3://b/x.csv's header is one column with the training input's delimiter "
+        "(semicolon) but 2 with comma: write the batch as the training input is "
+        "(semicolon-separated)"
+    )

@@ -477,3 +477,16 @@ def test_a_windows_1252_file_ending_in_an_accent_is_not_taken_for_utf8(
     contract = etl_contract.validate_config({**CONTRACT, "encoding": "windows-1252"}, "c")
     (scanned,) = etl_scan.inspect(contract, str(path)).files
     assert scanned.records == 21
+
+
+def test_a_decimal_point_under_declared_decimal_commas_is_named():
+    import etl_quality
+
+    declared = etl_contract.validate_config(
+        {**CONTRACT, "delimiter": ";", "decimal": ","}, "c.json"
+    )
+    drops = [("non_numeric", "income", 12, ["39008.10", "7.5"])]
+    assert etl_quality.hints(declared, drops) == [
+        'values like \'3.14\' use a decimal point, but the config declares "decimal": ","; '
+        'write them with commas, or remove "decimal" if the file uses points'
+    ]

@@ -113,7 +113,9 @@ def test_churn_dataset_in_process(spark, churn_csv, tmp_path):
         "encoding": "utf-8",
         "decimal": ".",
         "category_case": "exact",
+        "missing_values": manifest["input_format"]["missing_values"],
     }
+    assert "N/A" in manifest["input_format"]["missing_values"]
     sizes = {}
     for split in ("train", "validation", "test"):
         rows = read_csv_dir(out / split)

@@ -373,8 +373,9 @@ def test_refusals_below_botocore_name_the_host_and_why() -> None:
         netguard.ENABLED["on"] = False
     assert str(info.value) == (
         "glue-wf: the local target refused to connect to '10.1.2.3' (socket.connect): the "
-        "local target sends nothing off this machine; run it against AWS with --target aws "
-        "from a shell without glue-wf env"
+        "local target (glue-wf env shells, local runs and jobs) sends nothing off this "
+        "machine; run AWS work with --target aws, and networked tools such as pip, from a "
+        "shell without glue-wf env"
     )
     assert netguard.local_address("::ffff:127.0.0.1")
     assert netguard.local_address("localhost.")

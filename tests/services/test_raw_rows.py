@@ -23,7 +23,13 @@ MANIFEST: dict[str, Any] = {
         "intl": {"type": "binary", "mapping": {"no": 0, "yes": 1}},
         "region": {"type": "index", "mapping": {"east": 0, "west": 1}},
     },
-    "input_format": {"delimiter": ";", "quote": '"', "encoding": "utf-8", "decimal": ","},
+    "input_format": {
+        "delimiter": ";",
+        "quote": '"',
+        "encoding": "utf-8",
+        "decimal": ",",
+        "missing_values": ["NA", "?"],
+    },
 }
 
 
@@ -31,7 +37,7 @@ def test_rows_by_header_name_in_the_input_format() -> None:
     rows = (
         "id;region;plan;age;intl;churn\n"
         "1;west; gold ;41,5;yes;no\n"
-        "2;north;platinum;;maybe;no\n"  # unseen values: zeros or missing, as in training
+        "2;north;platinum;NA;maybe;no\n"  # unseen values: zeros or missing, as in training
         "\n"
         '3;"east";basic;7;no;yes\n'
     )
@@ -49,10 +55,17 @@ def test_rows_by_header_name_in_the_input_format() -> None:
         ("age;plan;intl;region\n1;gold;yes\n", "invoke --raw: line 2 has 3 fields, the header 4"),
         (
             "age;plan;intl;region\nabc;gold;yes;east\n",
-            "invoke --raw: line 2: age='abc' is not a number (leave the cell empty for a "
-            "missing value)",
+            "invoke --raw: line 2: age='abc' is not a number the training data could hold "
+            "(decimal separator ',', no digit groups, finite, within the 32-bit float range); "
+            "leave the cell empty for a missing value",
         ),
+        ("age;plan;intl;region\n33.107;gold;yes;east\n", "invoke --raw: line 2: age='33.107' "),
+        ("age;plan;intl;region\n1e39;gold;yes;east\n", "invoke --raw: line 2: age='1e39' is"),
         ("age;plan;intl;region\n1_000;gold;yes;east\n", "invoke --raw: line 2: age='1_000' is"),
+        (
+            "age;plan;age;intl;region\n1;gold;2;yes;east\n",
+            "invoke --raw: the header names 'age' more than once; rename or remove",
+        ),
         ("age;plan;intl;region\n", "invoke --raw: no rows under the header"),
     ],
 )
