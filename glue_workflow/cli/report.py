@@ -37,6 +37,11 @@ def _s(value: float | None) -> str:
 
 def render(report: Any) -> list[str]:
     lines = [f"run {report.run_id} of {report.workflow} ({report.status})"]
+    if report.previous_run_id:
+        lines.append(
+            f"resumed from {report.previous_run_id}: the nodes it did not rerun are priced "
+            f"there (glue-wf report {report.previous_run_id})"
+        )
     lines.append(
         f"{'node':<32} {'attempts':>8} {'lag':>6} {'startup':>8} {'run':>7} {'DPU-h':>9} {'USD':>9}"
     )

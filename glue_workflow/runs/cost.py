@@ -162,6 +162,7 @@ class RunCost:
     nodes: tuple[NodeCost, ...]
     sagemaker: tuple[SageMakerCost, ...]
     rates: Rates = field(repr=False)
+    previous_run_id: str | None = None  # a resumed run: what it did not rerun is priced there
 
     @property
     def total(self) -> float:
@@ -177,6 +178,7 @@ class RunCost:
         return {
             "Workflow": self.workflow,
             "RunId": self.run_id,
+            "PreviousRunId": self.previous_run_id,
             "Status": self.status,
             "WallSeconds": self.wall_seconds,
             "Nodes": [n.to_json() for n in self.nodes],
@@ -329,4 +331,5 @@ def run_cost(
         nodes=node_costs(run, rates),
         sagemaker=tuple(sagemaker),
         rates=rates,
+        previous_run_id=str(run.get("PreviousRunId") or "") or None,
     )

@@ -116,6 +116,13 @@ def test_a_resumed_run_prices_only_the_job_runs_it_started() -> None:
     report = run_cost(run, WF, [], RATES)
     assert [n.node for n in report.nodes] == [f"{WF}-train"]
     assert report.total == pytest.approx(580 * 0.0625 / 3600 * 0.44)
+    assert report.to_json()["PreviousRunId"] == "wr_before"
+    from glue_workflow.cli.report import render
+
+    assert render(report)[1] == (
+        "resumed from wr_before: the nodes it did not rerun are priced there "
+        "(glue-wf report wr_before)"
+    )
 
 
 def test_overrides_from_glue_wf_toml() -> None:
