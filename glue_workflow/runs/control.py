@@ -80,6 +80,11 @@ class SecretRunPropertyError(ConfigError):
     """A run property whose key or value looks like a secret."""
 
 
+# A run property key: the Glue service model's IdString (WorkflowRunProperties' keys),
+# "[\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*", in Python's terms.
+ID_STRING = re.compile("[\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff\t]*")
+
+
 def check_properties(properties: Mapping[str, str]) -> None:
     """Refuse keys longer than Glue allows and secret-looking keys or values.
 
@@ -96,6 +101,11 @@ def check_properties(properties: Mapping[str, str]) -> None:
     for key, value in properties.items():
         if len(key) > 255:
             raise ConfigError(f"run property key {key[:40]!r}... is longer than 255 characters")
+        if not ID_STRING.fullmatch(key) or not key:
+            raise ConfigError(
+                f"run property key {key!r} holds a character Glue refuses in a key (control "
+                "characters other than tab; Glue's IdString pattern): rename it"
+            )
         if is_error_property(key):
             raise ConfigError(
                 f"run property {key!r} is reserved: names starting with "

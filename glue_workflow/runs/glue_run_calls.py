@@ -91,7 +91,14 @@ class GlueRunsApi:
         return found[:limit]
 
     def resume(self, name: str, run_id: str, node_ids: Sequence[str]) -> tuple[str, list[str]]:
-        answer = self._call("ResumeWorkflowRun", Name=name, RunId=run_id, NodeIds=list(node_ids))
+        try:
+            answer = self._call(
+                "ResumeWorkflowRun", Name=name, RunId=run_id, NodeIds=list(node_ids)
+            )
+        except RunError as exc:  # a resumed run counts against MaxConcurrentRuns too
+            if aws_code(exc) == "ConcurrentRunsExceededException":
+                raise ConcurrentRunsExceeded(str(exc)) from exc
+            raise
         return str(answer["RunId"]), list(answer.get("NodeIds") or [])
 
     def jobs(self, names: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -110,11 +110,28 @@ def find_node(workflow: str, by_name: Mapping[str, NodeRow], name: str) -> NodeR
 
 def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
     """ResumeWorkflowRun from ``nodes`` (see ``select_nodes``)."""
+    from glue_workflow.runs.control import active_run_ids, concurrent_runs_message
+    from glue_workflow.runs.glue_run_calls import ConcurrentRunsExceeded
+
     run = target.glue.run(target.workflow, run_id)
     selected = select_nodes(target.workflow, run, nodes)
-    new_id, restarted_ids = target.glue.resume(
-        target.workflow, run_id, [r.unique_id for r in selected]
-    )
+    # The run resumes on its own graph: a job a deploy removed (or renamed) since would
+    # be started and fail, and no deploy brings it back.
+    in_graph = [r.name for r in job_rows(run)]
+    gone = sorted(set(in_graph) - set(target.glue.jobs(in_graph)))
+    if gone:
+        raise RunStateError(
+            f"cannot resume run {run_id}: its graph holds job(s) {', '.join(gone)} that no "
+            "longer exist (removed or renamed by a deploy since the run), and a resume runs "
+            "the run's own graph; start a new run instead (glue-wf run)"
+        )
+    try:
+        new_id, restarted_ids = target.glue.resume(
+            target.workflow, run_id, [r.unique_id for r in selected]
+        )
+    except ConcurrentRunsExceeded as exc:
+        active = active_run_ids(target.glue.runs(target.workflow, 100, graph=False))
+        raise ConcurrentRunsExceeded(concurrent_runs_message(target.workflow, active)) from exc
     names_by_id = {r.unique_id: r.name for r in job_rows(run)}
     return Resumed(
         run_id=new_id,

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.errors import NotFoundError
 from glue_workflow.runs.control import RunTarget, latest_run_id
+from glue_workflow.runs.glue_run_calls import not_deployed
 
 LATEST = "latest"
 RUN_ID_PREFIX = "wr_"  # Glue's run ids: "wr_" + 64 hex digits
@@ -32,9 +34,14 @@ def resolve_run_id(target: RunTarget, given: str | None) -> str:
     if FULL_RUN_ID.fullmatch(given):
         return given
     prefix = given.removeprefix(RUN_ID_PREFIX)
-    ids = [
-        str(r["WorkflowRunId"]) for r in target.glue.runs(target.workflow, LISTED_RUNS, graph=False)
-    ]
+    try:
+        listed = target.glue.runs(target.workflow, LISTED_RUNS, graph=False)
+    except ResourceNotFound as exc:  # destroyed, perhaps while a run went on
+        raise NotFoundError(
+            f"{not_deployed(target.workflow, target.settings.target)}; a run still going "
+            "after 'glue-wf destroy' is named by its full id (glue-wf stop <full run id>)"
+        ) from exc
+    ids = [str(r["WorkflowRunId"]) for r in listed]
     matches = [i for i in ids if i.removeprefix(RUN_ID_PREFIX).startswith(prefix)]
     if len(matches) == 1:
         return matches[0]

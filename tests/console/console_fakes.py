@@ -248,6 +248,11 @@ class FakeGlue:
                     return {"JobRun": {k: v for k, v in job_run.items() if v is not None}}
         raise _missing(f"Job run {RunId}")
 
+    def op_BatchGetJobs(self, JobNames: list[str]) -> dict[str, Any]:
+        """The demo's jobs (as GetJob knows them); others are not found."""
+        jobs = [self.op_GetJob(n)["Job"] for n in JobNames if n.startswith("demo-")]
+        return {"Jobs": jobs, "JobsNotFound": [n for n in JobNames if not n.startswith("demo-")]}
+
     def op_GetJob(self, JobName: str) -> dict[str, Any]:
         if not JobName.startswith("demo-"):
             raise _aws_not_found("get_job", JobName)

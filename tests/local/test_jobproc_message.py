@@ -48,3 +48,19 @@ def test_preprocess_argument_error_is_one_line_without_traceback() -> None:
         "glue-wf job failed: preprocess: --train_fraction must be between 0 and 1 "
         "(exclusive), got 2"
     )
+
+
+def test_a_killed_job_leads_with_the_signal_not_its_last_line(tmp_path: Path) -> None:
+    from glue_workflow.local.glue.jobproc import failure_message
+    from glue_workflow.local.glue.logs import job_log_path
+    from glue_workflow.local.store import LocalHome
+
+    home = LocalHome(tmp_path / "home").ensure()
+    log = job_log_path(home.root, "jr_1")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("glue-wf: Spark job attached to the warm Spark (JVM pid 42)\n")
+    assert failure_message(home, "jr_1", -9) == (
+        "job process killed by signal 9 (SIGKILL); its last line: glue-wf: Spark job attached "
+        f"to the warm Spark (JVM pid 42) (log: {log})"
+    )
+    assert failure_message(home, "jr_1", 1).startswith("glue-wf: Spark job attached to the")

@@ -38,6 +38,19 @@ def get_run(stubber: Stubber, run: dict[str, Any]) -> None:
                          {"Name": WF, "RunId": "wr_1", "IncludeGraph": True})  # fmt: skip
 
 
+def jobs_exist(stubber: Stubber, run: dict[str, Any], *, gone: tuple[str, ...] = ()) -> None:
+    """BatchGetJobs of the run's job nodes: every one still deployed but ``gone``."""
+    names = sorted(n["Name"] for n in run["Graph"]["Nodes"] if n["Type"] == "JOB")
+    stubber.add_response(
+        "batch_get_jobs",
+        {
+            "Jobs": [{"Name": n} for n in names if n not in gone],
+            "JobsNotFound": [n for n in names if n in gone],
+        },
+        {"JobNames": names},
+    )
+
+
 SECRET_MESSAGE = (
     "run property {key!r} looks like a secret: run properties are stored and shown in plain "
     "text by Glue; keep the secret in AWS Secrets Manager or SSM Parameter Store and pass "
@@ -196,8 +209,9 @@ def test_a_property_whose_default_is_an_s3_uri_gets_one(
 
 def test_resume_defaults_to_unhandled_failures(aws: tuple[control.RunTarget, Stubber]) -> None:
     target, stubber = aws
-    get_run(stubber, run_answer({"preprocess": "SUCCEEDED", "train": "SUCCEEDED",
-                                 "evaluate": "FAILED"}))  # fmt: skip
+    run = run_answer({"preprocess": "SUCCEEDED", "train": "SUCCEEDED", "evaluate": "FAILED"})
+    get_run(stubber, run)
+    jobs_exist(stubber, run)
     stubber.add_response(
         "resume_workflow_run",
         {"RunId": "wr_2", "NodeIds": ["wnode_evaluate", "wnode_gate"]},
@@ -215,9 +229,33 @@ def test_resume_named_node_and_errors(aws: tuple[control.RunTarget, Stubber]) ->
     target, stubber = aws
     run = run_answer({"preprocess": "SUCCEEDED", "train": "SUCCEEDED", "evaluate": "FAILED"})
     get_run(stubber, run)
+    jobs_exist(stubber, run)
     stubber.add_response("resume_workflow_run", {"RunId": "wr_3", "NodeIds": ["wnode_train"]},
                          {"Name": WF, "RunId": "wr_1", "NodeIds": ["wnode_train"]})  # fmt: skip
     assert resume.resume(target, "wr_1", ["train"]).run_id == "wr_3"
+    # a job a deploy removed or renamed since the run: its graph would start it
+    get_run(stubber, run)
+    jobs_exist(stubber, run, gone=(f"{WF}-gate",))
+    with pytest.raises(RunError) as gone:
+        resume.resume(target, "wr_1", ["train"])
+    assert str(gone.value) == (
+        f"cannot resume run wr_1: its graph holds job(s) {WF}-gate that no longer exist "
+        "(removed or renamed by a deploy since the run), and a resume runs the run's own "
+        "graph; start a new run instead (glue-wf run)"
+    )
+    # beyond MaxConcurrentRuns: the message run gives, active runs named
+    get_run(stubber, run)
+    jobs_exist(stubber, run)
+    stubber.add_client_error("resume_workflow_run",
+                             service_error_code="ConcurrentRunsExceededException",
+                             service_message="Concurrent runs exceeded for workflow")  # fmt: skip
+    stubber.add_response("get_workflow_runs", {"Runs": [{
+        "WorkflowRunId": "wr_live", "Name": WF, "Status": "RUNNING"}]})  # fmt: skip
+    with pytest.raises(RunError) as busy:
+        resume.resume(target, "wr_1", ["train"])
+    assert str(busy.value).startswith(
+        f"workflow {WF} already has its maximum of concurrent runs active (active: wr_live): "
+    )
     get_run(stubber, run)
     with pytest.raises(RunError) as err:
         resume.resume(target, "wr_1", ["deploy"])
@@ -320,3 +358,14 @@ def test_the_definition_gives_its_own_workflow_start_parameters(tmp_path: Path) 
     assert control.defined_start(settings, "hello") == ("hello", ())
     with pytest.raises(DefinitionError, match="half-edited"):
         control.defined_start(settings, None)
+
+
+@pytest.mark.parametrize("key", ["a\x01b", "a\nb", ""])
+def test_a_key_glue_would_refuse_is_refused_at_start(key: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        control.check_properties({key: "v"})
+    assert str(err.value) == (
+        f"run property key {key!r} holds a character Glue refuses in a key (control "
+        "characters other than tab; Glue's IdString pattern): rename it"
+    )
+    control.check_properties({"a\tb": "v", "größe": "v"})  # Glue takes these

@@ -4,6 +4,7 @@ from the local S3, the local-target environment, a work directory and a log file
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -210,7 +211,15 @@ def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
     except OSError:
         pass
     lines = [ln.strip() for ln in tail.decode(errors="replace").splitlines() if ln.strip()]
-    status = f"exit code {returncode}" if returncode >= 0 else f"killed by signal {-returncode}"
+    if returncode < 0:
+        # Killed: its last line is whatever it was doing, not why it ended.
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        last = f"; its last line: {_shorten(lines[-1])}" if lines else ""
+        return f"job process killed by signal {-returncode} ({name}){last} (log: {path})"
+    status = f"exit code {returncode}"
     if lines:
         return f"{_shorten(lines[-1])} ({status}; log: {path})"
     return f"job process ended with {status} (log: {path})"
