@@ -225,12 +225,10 @@ def invoke_command(
         if content_type != "text/csv":
             raise ConfigError("invoke: --raw sends text/csv rows; drop --content-type")
         manifest = raw_rows.served_manifest(endpoints.sagemaker, client(settings, "s3"), endpoint)
-        encoding = str((manifest.get("input_format") or {}).get("encoding") or "utf-8")
-        try:
-            text = body.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise ConfigError(f"invoke --raw: the rows are not {encoding} text: {exc}") from None
-        body = raw_rows.encode(manifest, text).encode()
+        encoded = raw_rows.encode(manifest, raw_rows.decode(manifest, body))
+        for line in encoded.warnings():
+            click.echo(line, err=True)
+        body = encoded.body.encode()
     answer = endpoints.invoke(endpoint, body, content_type=content_type, accept=accept)
     click.echo(answer.body.decode("utf-8", "replace"))
 

@@ -89,13 +89,19 @@ def describe(old: list[str], new: list[str]) -> str:
     removed = [name for name in old if name not in new_names]
     parts = [f"{len(old)} features served, {len(new)} in the new model"]
     if added:
-        parts.append(f"new: {', '.join(added[:SHOWN])}{more(added)}")
+        parts.append(f"new: {', '.join(map(shown, added[:SHOWN]))}{more(added)}")
     if removed:
-        parts.append(f"gone: {', '.join(removed[:SHOWN])}{more(removed)}")
+        parts.append(f"gone: {', '.join(map(shown, removed[:SHOWN]))}{more(removed)}")
     if not added and not removed:
         at = next(i for i, (a, b) in enumerate(zip(old, new)) if a != b)
         parts.append(f"the same features in another order, from column {at + 1} ({new[at]!r})")
     return "; ".join(parts)
+
+
+def shown(name: str) -> str:
+    """A feature name as written, quoted where it holds what would not show (a line
+    break inside a quoted category, an edge space)."""
+    return name if name.isprintable() and name == name.strip() else repr(name)
 
 
 def more(names: list[str]) -> str:

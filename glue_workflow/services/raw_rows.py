@@ -13,10 +13,12 @@ XGBoost reads as missing).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from glue_workflow.errors import ConfigError, GlueWfError
@@ -24,6 +26,8 @@ from glue_workflow.jobkit import feature_layout
 from glue_workflow.jobkit.errors import JobFailed
 from glue_workflow.jobkit.numbers import parse_number
 from glue_workflow.jobkit.sagemaker_ops import read_s3_bytes
+from glue_workflow.services.endpoints import HINT
+from glue_workflow.services.sagemaker_calls import call
 
 # What the ETL trims from a value (Java's regex \s, etl_quality.WHITESPACE)
 WHITESPACE = " \t\n\u000b\f\r"
@@ -31,7 +35,8 @@ WHITESPACE = " \t\n\u000b\f\r"
 
 def served_manifest(sm: Any, s3: Any, endpoint: str) -> dict[str, Any]:
     """The feature manifest of the model package ``endpoint`` serves."""
-    config = str(sm.describe_endpoint(EndpointName=endpoint).get("EndpointConfigName") or "")
+    described = call(sm.describe_endpoint, hint=HINT, EndpointName=endpoint)
+    config = str(described.get("EndpointConfigName") or "")
     package, why = feature_layout.serving_package(sm, config)
     uri = feature_layout.package_manifest_uri(package or {})
     if not uri:
@@ -52,7 +57,61 @@ def served_manifest(sm: Any, s3: Any, endpoint: str) -> dict[str, Any]:
     return manifest
 
 
-def encode(manifest: Mapping[str, Any], text: str) -> str:
+def decode(manifest: Mapping[str, Any], body: bytes) -> str:
+    """The rows' text, read in the training input's encoding (the manifest's
+    ``input_format``), as the ETL read the training input."""
+    encoding = str((manifest.get("input_format") or {}).get("encoding") or "utf-8")
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError:
+        raise ConfigError(
+            f"invoke --raw: the training input's encoding {encoding!r} is unknown here"
+        ) from None
+    if not codec.startswith("utf") and not body.isascii():
+        # As the ETL refuses such a file (etl_scan): UTF-8 text read as a single-byte
+        # charset turns "Indépendant" into "IndÃ©pendant", a category the model never
+        # saw, scored as none without a word.
+        try:
+            text = body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        else:
+            line = next(ln for ln in text.splitlines() if not ln.isascii())[:80]
+            raise ConfigError(
+                f"invoke --raw: the rows are UTF-8 text, but the model was trained on "
+                f"{encoding} input (its feature manifest's input_format): {line!r} would be "
+                f"read as {line.encode('utf-8').decode(encoding, 'replace')!r}; save the rows "
+                f"as {encoding}, as the training input was"
+            )
+    try:
+        return body.decode("utf-8-sig" if codec == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"invoke --raw: the rows are not {encoding} text, the training input's encoding: {exc}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The model's rows, and the values it never saw in training, by column."""
+
+    body: str
+    unseen: dict[str, list[str]] = field(default_factory=dict)
+
+    def warnings(self, shown: int = 5) -> list[str]:
+        """One line per column whose values the model never saw in training."""
+        lines = []
+        for column, values in self.unseen.items():
+            more = f" and {len(values) - shown} more" if len(values) > shown else ""
+            listed = ", ".join(repr(v) for v in values[:shown])
+            lines.append(
+                f"warning: {column}: {listed}{more} not seen in training: scored as none of "
+                "its categories (one-hot columns all 0; a binary or index code missing)"
+            )
+        return lines
+
+
+def encode(manifest: Mapping[str, Any], text: str) -> Encoded:
     """CSV rows with a header, in the training input's format, as the model's rows
     (one line each, no label)."""
     fmt = manifest.get("input_format") or {}
@@ -79,6 +138,8 @@ def encode(manifest: Mapping[str, Any], text: str) -> str:
             f"column names, separated by {delimiter!r}"
         )
     at = {name: header.index(name) for name in needed}
+    known = _categories(features, codes)
+    unseen: dict[str, list[str]] = {}
     lines = []
     for row in reader:
         if not any(cell.strip(WHITESPACE) for cell in row):
@@ -94,10 +155,27 @@ def encode(manifest: Mapping[str, Any], text: str) -> str:
         if fold:
             for name in {str(f["source"]) for f in features if f.get("kind") != "numeric"}:
                 values[name] = values[name].lower()
+        for name, categories in known.items():
+            value = values[name]
+            if value and value not in categories and value not in unseen.setdefault(name, []):
+                unseen[name].append(value)
         lines.append(",".join(_field(f, values, codes, decimal, where) for f in features))
     if not lines:
         raise ConfigError("invoke --raw: no rows under the header")
-    return "\n".join(lines) + "\n"
+    return Encoded("\n".join(lines) + "\n", {k: v for k, v in unseen.items() if v})
+
+
+def _categories(features: list[dict[str, Any]], codes: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Each categorical source column's values seen in training (one-hot, binary, index)."""
+    known: dict[str, set[str]] = {}
+    for entry in features:
+        source, kind = str(entry["source"]), entry.get("kind")
+        if kind == "one_hot":
+            known.setdefault(source, set()).add(str(entry.get("value")))
+        elif kind in ("binary", "index"):
+            mapping = (codes.get(source) or {}).get("mapping") or {}
+            known.setdefault(source, set()).update(str(k) for k in mapping)
+    return known
 
 
 def _field(

@@ -168,3 +168,12 @@ def test_allow_feature_change_must_be_true_or_false(capsys: Any) -> None:
     assert exit_message(capsys) == (
         "glue-wf job failed: --allow_feature_change='yes please' must be true or false"
     )
+
+
+def test_a_name_that_would_not_show_is_quoted() -> None:
+    # a quoted line break inside a category reads as another, served category unquoted
+    new = ["purpose=Home\nImprovement", " x"]
+    assert feature_layout.describe(["purpose=Home Improvement"], new) == (
+        "1 features served, 2 in the new model; new: 'purpose=Home\\nImprovement', ' x'; "
+        "gone: purpose=Home Improvement"
+    )

@@ -488,7 +488,7 @@ def test_raw_rows_are_encoded_as_the_job_encoded_them(spark, tmp_path, case):
         return tuple(float(v) if v else None for v in line)
 
     written = sorted(parsed(row[1:]) for split in splits(out).values() for row in split)
-    encoded = sorted(parsed(line.split(",")) for line in encode(manifest, raw).splitlines())
+    encoded = sorted(parsed(line.split(",")) for line in encode(manifest, raw).body.splitlines())
     assert encoded == written  # every row kept, so the same multiset of feature rows
 
 
@@ -510,5 +510,6 @@ def test_categories_differing_in_case_are_one_when_declared(spark, tmp_path):
     written = sorted(
         tuple(float(v) for v in row[1:]) for split in splits(out_folded).values() for row in split
     )
-    encoded = sorted(tuple(map(float, line.split(","))) for line in encode(manifest, raw).split())
+    lines = encode(manifest, raw).body.split()
+    encoded = sorted(tuple(map(float, line.split(","))) for line in lines)
     assert encoded == written

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from glue_workflow.errors import ConfigError
-from glue_workflow.services.raw_rows import encode
+from glue_workflow.services.raw_rows import decode, encode
 
 MANIFEST: dict[str, Any] = {
     "features": [
@@ -41,7 +41,49 @@ def test_rows_by_header_name_in_the_input_format() -> None:
         "\n"
         '3;"east";basic;7;no;yes\n'
     )
-    assert encode(MANIFEST, rows) == ("41.5,0,1,1,1\n,0,0,,\n7.0,1,0,0,0\n")
+    encoded = encode(MANIFEST, rows)
+    assert encoded.body == "41.5,0,1,1,1\n,0,0,,\n7.0,1,0,0,0\n"
+    # said, not silent: each column's values the model never saw
+    assert encoded.unseen == {"plan": ["platinum"], "intl": ["maybe"], "region": ["north"]}
+    assert encoded.warnings()[0] == (
+        "warning: plan: 'platinum' not seen in training: scored as none of its categories "
+        "(one-hot columns all 0; a binary or index code missing)"
+    )
+
+
+def test_many_unseen_values_are_listed_briefly() -> None:
+    rows = "age;plan;intl;region\n" + "".join(f"1;p{i};yes;east\n" for i in range(8))
+    encoded = encode(MANIFEST, rows)
+    assert encoded.unseen == {"plan": [f"p{i}" for i in range(8)]}
+    assert encoded.warnings()[0].startswith(
+        "warning: plan: 'p0', 'p1', 'p2', 'p3', 'p4' and 3 more"
+    )
+    assert encode(MANIFEST, "age;plan;intl;region\n1;gold;yes;east\n").warnings() == []
+
+
+LATIN1 = {**MANIFEST, "input_format": {**MANIFEST["input_format"], "encoding": "iso-8859-1"}}
+
+
+def test_rows_are_read_in_the_training_inputs_encoding() -> None:
+    body = "age;plan;intl;region\n1;gold;yes;Québec\n"
+    assert decode(LATIN1, body.encode("iso-8859-1")) == body
+    assert decode(MANIFEST, b"\xef\xbb\xbf" + body.encode()) == body  # Excel's UTF-8 BOM
+    with pytest.raises(ConfigError) as caught:
+        decode(MANIFEST, body.encode("iso-8859-1"))
+    assert str(caught.value).startswith(
+        "invoke --raw: the rows are not utf-8 text, the training input's encoding: "
+    )
+
+
+def test_utf8_rows_for_a_single_byte_model_are_refused_not_misread() -> None:
+    # read as Latin-1 they would be 'QuÃ©bec', an unseen category scored silently
+    with pytest.raises(ConfigError) as caught:
+        decode(LATIN1, "age;plan;intl;region\n1;gold;yes;Québec\n".encode())
+    assert str(caught.value) == (
+        "invoke --raw: the rows are UTF-8 text, but the model was trained on iso-8859-1 "
+        "input (its feature manifest's input_format): '1;gold;yes;Québec' would be read as "
+        "'1;gold;yes;QuÃ©bec'; save the rows as iso-8859-1, as the training input was"
+    )
 
 
 @pytest.mark.parametrize(

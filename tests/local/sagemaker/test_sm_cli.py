@@ -245,6 +245,12 @@ def test_unknown_names_point_at_the_listing_commands(run: Any) -> None:
         "ValidationError: Endpoint nope of account 000000000000 not found; "
         "list the endpoints with 'glue-wf endpoints'"
     )
+    raw = run("invoke", "nope", "--raw", "--body", "-", stdin="age\n1\n")
+    assert raw.exit_code == 1  # DescribeEndpoint's own not-found answer, not a traceback
+    assert str(raw.exception) == (
+        'ValidationException: Could not find endpoint "arn:aws:sagemaker:us-east-1:'
+        "000000000000:endpoint/nope\"; list the endpoints with 'glue-wf endpoints'"
+    )
     no_group = run("approve", "no-such-group/1")
     assert no_group.exit_code == 1
     assert str(no_group.exception) == (
