@@ -113,6 +113,9 @@ def find_project_root(start: Path | None = None) -> Path:
 # characters (S3 User Guide, "Bucket naming rules", legacy); new ones are 3-63 of
 # lowercase letters, digits, dots and hyphens.
 BUCKET_NAME = re.compile(r"[a-zA-Z0-9._-]{1,255}")
+# A region is a host label: botocore.utils.validate_region_name refuses anything else
+# (InvalidRegionError) when the first client is made.
+REGION_NAME = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -207,6 +210,15 @@ def load_settings(
     region = (
         env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"] or DEFAULT_REGION
     )
+    if not REGION_NAME.fullmatch(region):
+        source = next(
+            (name for name in ("AWS_REGION", "AWS_DEFAULT_REGION") if env.get(name)),
+            f"{where} [target.{chosen}] region",
+        )
+        raise ConfigError(
+            f"region {region!r} (from {source}, or --region) is not a region name: "
+            "letters, digits and hyphens, such as us-east-1 or eu-west-1"
+        )
     bucket = values["bucket"]
     if bucket is not None and not BUCKET_NAME.fullmatch(bucket):
         from_env = env.get(_ENV_KEYS["bucket"])

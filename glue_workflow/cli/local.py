@@ -16,12 +16,13 @@ def env_command(settings: Any) -> None:
     """Print shell exports that make any Python process use the local target.
 
     Usage: eval "$(glue-wf env)"; then plain boto3 code (glue, s3, sagemaker,
-    sagemaker-runtime) is answered from the local state directory.
+    sagemaker-runtime) is answered from the local state directory. The shell's proxy
+    variables, AWS profile and endpoint URLs are unset.
     """
     import shlex
 
     from glue_workflow.errors import ConfigError
-    from glue_workflow.local.environment import exports
+    from glue_workflow.local.environment import exports, unsets
 
     if not settings.is_local:
         raise ConfigError("glue-wf env describes the local target; drop --target aws")
@@ -30,6 +31,9 @@ def env_command(settings: Any) -> None:
         values["GLUE_WF_SPARK_MASTER"] = settings.spark_master
     for key, value in sorted(values.items()):
         click.echo(f"export {key}={shlex.quote(value)}")
+    # a proxy (even on loopback: it forwards off the machine), a profile, an endpoint
+    for key in unsets():
+        click.echo(f"unset {key}")
 
 
 def _utc(value: str | None) -> datetime | None:

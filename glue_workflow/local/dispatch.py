@@ -175,6 +175,7 @@ def install(home: Path | str) -> LocalHome:
     os.environ.update(SDK_ENVIRONMENT)  # SDK telemetry off for this process too
     guard.arm(route)
     netguard.install()  # below botocore: any socket of this process
+    netguard.drop_proxies(os.environ)  # a loopback proxy would forward off the machine
     return local_home
 
 

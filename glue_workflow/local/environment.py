@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from glue_workflow.awsglue_local import RUNTIME_DIR, SUBMIT_ARGS_ENV, spark_submit_args
-from glue_workflow.local.netguard import bypass_proxies_for_loopback
+from glue_workflow.local.netguard import bypass_proxies_for_loopback, drop_proxies, proxy_names
 from glue_workflow.local.spark import classcache
 
 SITECUSTOMIZE_DIR = Path(__file__).resolve().parent / "sitecustomize"
@@ -62,6 +62,7 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     env.pop("AWS_SESSION_TOKEN", None)
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     bypass_proxies_for_loopback(env)  # local servers are reached directly, never by proxy
+    drop_proxies(env)  # nor anything else: a loopback proxy forwards off the machine
     # jobkit's waits for SageMaker jobs and endpoints: a local describe costs milliseconds
     env.setdefault(POLL_ENV, LOCAL_POLL_SECONDS)
     env.update(SDK_ENVIRONMENT)
@@ -80,4 +81,10 @@ def exports(home: Path) -> dict[str, str]:
     )
 
 
-__all__ = ["SDK_ENVIRONMENT", "exports", "job_environment", "local_paths"]
+def unsets() -> list[str]:
+    """The variables of this process's environment that ``job_environment`` drops (for
+    ``glue-wf env``, which unsets them in the shell)."""
+    return sorted({*proxy_names(os.environ), *(n for n in _DROPPED if n in os.environ)})
+
+
+__all__ = ["SDK_ENVIRONMENT", "exports", "job_environment", "local_paths", "unsets"]

@@ -99,13 +99,16 @@ def project_env(env: Mapping[str, str]) -> dict[str, str]:
 
 @functools.cache
 def _version_of(executable: str) -> str:
-    result = subprocess.run(
-        [executable, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            [executable, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError as exc:  # not there, not executable
+        raise LocalTargetError(f"{executable} did not start ({exc.strerror or exc})") from None
     if result.returncode != 0:
         raise LocalTargetError(
             f"{executable} did not start ({result.stderr.strip()[-300:] or result.returncode})"
@@ -129,7 +132,13 @@ def shell_python(python_version: str) -> ShellInterpreter:
             note="GLUE_WF_PYTHON_SHELL=project: the project's interpreter",
         )
     if setting != "auto":
-        actual = _version_of(setting)
+        try:
+            actual = _version_of(setting)
+        except LocalTargetError as exc:
+            raise LocalTargetError(
+                f"GLUE_WF_PYTHON_SHELL={setting}: {exc}; set it to a Python interpreter's "
+                "path, 'auto' (the default) or 'project'"
+            ) from None
         if actual != python_version:
             raise LocalTargetError(
                 f"GLUE_WF_PYTHON_SHELL={setting} is Python {actual}, but the job's "

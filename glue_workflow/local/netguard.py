@@ -53,7 +53,9 @@ def _local_name(host: str) -> bool:
     import socket
 
     name = host.lower().rstrip(".")
-    if name in _LOCAL_NAMES or name.endswith(".localhost"):
+    # not "*.localhost": glibc asks the DNS server for those (RFC 6761 notwithstanding),
+    # which carries the name off the machine, and whatever it answers is connected to
+    if name in _LOCAL_NAMES:
         return True
     try:
         return name == socket.gethostname().lower()
@@ -160,6 +162,24 @@ def bypass_proxies_for_loopback(env: MutableMapping[str, str]) -> None:
         listed += [p.strip() for p in env.get(name, "").split(",") if p.strip()]
     merged = ",".join(dict.fromkeys([*listed, *LOOPBACK_NO_PROXY.split(",")]))
     env["NO_PROXY"] = env["no_proxy"] = merged
+
+
+# A proxy from the environment forwards a request off the machine even when it listens
+# on loopback (cntlm, px, mitmproxy): its first hop is all this hook sees. The local
+# target needs none, so its processes' environments drop them (both spellings).
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "FTP_PROXY", "WS_PROXY", "WSS_PROXY")
+
+
+def proxy_names(env: Mapping[str, str]) -> list[str]:
+    """The proxy variables set in ``env``, as spelt there."""
+    wanted = set(PROXY_VARIABLES)
+    return sorted(name for name in env if name.upper() in wanted)
+
+
+def drop_proxies(env: MutableMapping[str, str]) -> None:
+    """Remove every proxy variable from ``env`` (see ``PROXY_VARIABLES``)."""
+    for name in proxy_names(env):
+        del env[name]
 
 
 # The one setting that sends work off the machine on purpose: a Spark cluster of the

@@ -79,6 +79,9 @@ def glue_wf_env(home: Path, venv: Path, scratch: Path) -> dict[str, str]:
     }
     for line in printed.splitlines():
         words = shlex.split(line)
+        if words[0] == "unset":  # the shell's proxies, profile, endpoints
+            env.pop(words[1], None)
+            continue
         assert words[0] == "export", line
         key, _, value = words[1].partition("=")
         env[key] = value

@@ -121,3 +121,18 @@ def test_project_root_is_found_upwards(tmp_path: Path) -> None:
 def test_no_project_root(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"no glue-wf\.toml found"):
         find_project_root(tmp_path)
+
+
+def test_a_region_that_is_no_host_label_is_refused_naming_its_source(tmp_path: Path) -> None:
+    # botocore would raise InvalidRegionError at the first client, as a traceback
+    root = _project(tmp_path, '[target.local]\nregion = "bad region"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(root, env={})
+    assert str(caught.value) == (
+        f"region 'bad region' (from {root / 'glue-wf.toml'} [target.local] region, or "
+        "--region) is not a region name: letters, digits and hyphens, such as us-east-1 or "
+        "eu-west-1"
+    )
+    with pytest.raises(ConfigError, match=r"region 'bad_region' \(from AWS_REGION, or"):
+        load_settings(root, env={"AWS_REGION": "bad_region"})
+    assert load_settings(root, env={"AWS_REGION": "eu-west-1"}).region == "eu-west-1"

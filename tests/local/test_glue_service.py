@@ -266,3 +266,54 @@ def test_start_workflow_run_needs_one_start_trigger(glue: Any) -> None:
     code, message = fail(glue.start_workflow_run, Name="wf")
     assert code == "InvalidInputException"
     assert "needs exactly one start trigger" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("GLUE_WF_PYTHON", "/nonexistent/python", r"^GLUE_WF_PYTHON=/nonexistent/python is not an"),
+        (
+            "GLUE_WF_LOCAL_SECONDS_PER_MINUTE",
+            "abc",
+            r"^GLUE_WF_LOCAL_SECONDS_PER_MINUTE='abc' is not a positive number of seconds",
+        ),
+        ("GLUE_WF_LOCAL_SECONDS_PER_MINUTE", "0", r"^GLUE_WF_LOCAL_SECONDS_PER_MINUTE='0' is not"),
+    ],
+)
+def test_a_run_no_executor_could_drive_is_not_recorded(
+    glue: Any, monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    from glue_workflow.local.interpreters import project_python
+
+    glue.create_trigger(Name="s", WorkflowName="wf", Type="ON_DEMAND", Actions=[{"JobName": "a"}])
+    monkeypatch.setenv(name, value)
+    project_python.cache_clear()
+    try:
+        for start in (
+            lambda: glue.start_workflow_run(Name="wf"),
+            lambda: glue.start_job_run(JobName="b"),
+        ):
+            with pytest.raises(Exception, match=message):
+                start()
+    finally:
+        project_python.cache_clear()
+    # before: a RUNNING run nobody drove, counted against MaxConcurrentRuns (or one whose
+    # every job timed out at once)
+    assert glue.get_workflow_runs(Name="wf")["Runs"] == []
+    assert glue.get_job_runs(JobName="b")["JobRuns"] == []
+
+
+def test_a_python_shell_setting_that_does_not_start_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from glue_workflow.errors import LocalTargetError
+    from glue_workflow.local.interpreters import shell_python
+
+    monkeypatch.setenv("GLUE_WF_PYTHON_SHELL", "/nonexistent/python3.9")
+    with pytest.raises(LocalTargetError) as caught:
+        shell_python("3.9")
+    assert str(caught.value) == (
+        "GLUE_WF_PYTHON_SHELL=/nonexistent/python3.9: /nonexistent/python3.9 did not start "
+        "(No such file or directory); set it to a Python interpreter's path, 'auto' (the "
+        "default) or 'project'"
+    )

@@ -380,3 +380,63 @@ def test_refusals_below_botocore_name_the_host_and_why() -> None:
     assert netguard.local_address("::ffff:127.0.0.1")
     assert netguard.local_address("localhost.")
     assert not netguard.local_address("169.254.169.254")
+
+
+PROXIED = """
+import urllib.request
+try:
+    urllib.request.urlopen("http://93.184.216.34/", timeout=5)
+    print("reached")
+except Exception as exc:
+    print(type(exc.reason if hasattr(exc, "reason") else exc).__name__)
+"""
+
+
+def test_a_loopback_proxy_does_not_carry_a_job_off_the_machine(
+    tmp_path: Path, run_child: RunChild, loopback_server: str
+) -> None:
+    # a forwarding proxy on loopback (cntlm, px, mitmproxy): the socket guard sees only
+    # the first hop, so the local target's environments hold no proxy at all
+    _Buckets.seen = []
+    env = job_environment(
+        tmp_path / "home",
+        base={
+            "PATH": "/usr/bin:/bin",
+            "HTTP_PROXY": loopback_server,
+            "https_proxy": loopback_server,
+            "ALL_PROXY": loopback_server,
+        },
+    )
+    assert not {"HTTP_PROXY", "https_proxy", "ALL_PROXY"} & set(env)
+    assert run_child(PROXIED, env, tmp_path).split() == ["NetworkRefusedError"]
+    assert _Buckets.seen == []  # the proxy was never asked
+    # the control: with the proxy left in place, urllib hands the request to it
+    assert run_child(PROXIED, {**env, "HTTP_PROXY": loopback_server}, tmp_path).split() == [
+        "reached"
+    ]
+    assert _Buckets.seen == ["http://93.184.216.34/"]
+
+
+def test_glue_wf_env_unsets_proxies_profiles_and_endpoints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from glue_workflow.cli import cli
+
+    monkeypatch.setenv("GLUE_WF_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("https_proxy", "http://127.0.0.1:3128")
+    monkeypatch.setenv("AWS_PROFILE", "prod")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.us-east-1.amazonaws.com")
+    printed = CliRunner().invoke(cli, ["env", "--target", "local"])
+    assert printed.exit_code == 0, printed.output
+    unset = [line for line in printed.output.splitlines() if line.startswith("unset ")]
+    assert unset == ["unset AWS_ENDPOINT_URL_S3", "unset AWS_PROFILE", "unset https_proxy"]
+
+
+def test_names_under_localhost_are_not_this_machine() -> None:
+    from glue_workflow.local import netguard
+
+    # glibc asks the DNS server for them: the name itself would leave the machine
+    assert not netguard.local_address("c2VjcmV0.exfil.localhost")
+    assert netguard.local_address("localhost")

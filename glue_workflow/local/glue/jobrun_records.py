@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 from dataclasses import dataclass
 from typing import Any
+
+from glue_workflow.errors import LocalTargetError
 
 INSERT_JOB_RUN = (
     "INSERT INTO glue_job_runs (id, job, run_id, trigger, attempt, previous_run_id, state, "
@@ -17,7 +20,17 @@ INSERT_JOB_RUN = (
 
 def seconds_per_minute() -> float:
     """Wall-clock seconds per Glue timeout minute (60; smaller only to test timeouts fast)."""
-    return float(os.environ.get("GLUE_WF_LOCAL_SECONDS_PER_MINUTE", "60"))
+    raw = os.environ.get("GLUE_WF_LOCAL_SECONDS_PER_MINUTE", "60")
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise LocalTargetError(
+            f"GLUE_WF_LOCAL_SECONDS_PER_MINUTE={raw!r} is not a positive number of seconds "
+            "(wall-clock seconds per Glue timeout minute): unset it, or set e.g. 60"
+        )
+    return value
 
 
 @dataclass(kw_only=True)

@@ -16,7 +16,7 @@ from glue_workflow.local.glue.errors import (
     invalid_input,
     not_supported_feature,
 )
-from glue_workflow.local.glue.procs import signal_process, spawn_executor
+from glue_workflow.local.glue.procs import preflight, signal_process, spawn_executor
 from glue_workflow.local.glue.recovery import new_job_run_id, new_run_id, reconcile
 from glue_workflow.local.glue.resources import Resources, api_doc, page
 from glue_workflow.local.glue.state import GlueState, JobRunRow, RunRow, now, to_datetime
@@ -171,6 +171,7 @@ class Runs:
         copies: list[str] | None = None,
         fired: set[str] | None = None,
     ) -> None:
+        preflight()  # a bad setting: refused before anything is recorded
         with self.state.write() as conn:
             self._check_workflow_capacity(conn, name, workflow)
             ts = now()
@@ -308,6 +309,7 @@ class Runs:
             job, p.get("Arguments"), workflow=None, run_id=None, job_run_id=job_run_id
         )
         timeout = int(p.get("Timeout") or job.get("Timeout") or DEFAULT_TIMEOUT_MINUTES)
+        preflight()  # a bad setting: refused before anything is recorded
         with self.state.write() as conn:
             limit = int((job.get("ExecutionProperty") or {}).get("MaxConcurrentRuns") or 1)
             if self.state.running_count(conn, name) >= limit:
