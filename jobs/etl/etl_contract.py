@@ -16,7 +16,9 @@ import difflib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 
 class PreprocessError(Exception):
@@ -230,8 +232,81 @@ def _choice(config: dict[str, Any], key: str, options: tuple[str, ...], where: s
 
 
 def validate_config(config: Any, where: str) -> Contract:
+    """The contract ``config`` declares; every problem found at once, in one error."""
     if not isinstance(config, dict):
         raise PreprocessError(f"dataset config {where} must be a JSON object")
+    prefix = f"dataset config {where}: "
+    problems: list[str] = []
+
+    def check(step: Callable[[], T]) -> T | None:
+        try:
+            return step()
+        except PreprocessError as exc:
+            problems.append(str(exc).removeprefix(prefix))
+            return None
+
+    check(lambda: _check_keys(config, where))
+    merged = {**DEFAULTS, **config}
+    target = config.get("target")
+    labels = check(lambda: _check_labels(merged, where))
+    numeric = check(lambda: None if merged["numeric"] is None else _names(merged, "numeric", where))
+    if isinstance(target, str) and target:
+        check(lambda: _check_roles(target, merged, where))
+    on_invalid = check(lambda: _check_on_invalid(merged, where))
+    check(lambda: _check_numbers(merged, where))
+    check(lambda: _check_format(merged, where))
+    names = {
+        key: check(lambda key=key: _names(merged, key, where))
+        for key in ("categorical", "identifiers", "drop")
+    }
+    choices = {
+        key: check(lambda key=key, options=options: _choice(merged, key, options, where))
+        for key, options in (
+            ("categorical_encoding", ("one_hot", "index")),
+            ("extra_columns", ("refuse", "ignore")),
+            ("header_match", MATCH_MODES),
+            ("column_order", ("by_name", "refuse")),
+            ("category_case", ("exact", "ignore")),
+        )
+    }
+    problems = list(dict.fromkeys(problems))  # a missing key, found by two steps
+    if problems:
+        if len(problems) == 1:
+            raise PreprocessError(prefix + problems[0])
+        listed = "; ".join(f"({i}) {p}" for i, p in enumerate(problems, 1))
+        raise PreprocessError(f"{prefix}{len(problems)} problems: {listed}")
+    assert labels is not None  # no problems: each step gave its value
+    assert on_invalid is not None
+    positive, negative, label_match = labels
+    return Contract(
+        name=str(merged["name"] or config["target"]),
+        target=config["target"],
+        positive=positive,
+        negative=negative,
+        label_match=label_match,
+        categorical=names["categorical"] or (),
+        encoding_mode=str(choices["categorical_encoding"]),
+        identifiers=names["identifiers"] or (),
+        drop=names["drop"] or (),
+        numeric=numeric,
+        extra_columns=str(choices["extra_columns"]),
+        header_match=str(choices["header_match"]),
+        column_order=str(choices["column_order"]),
+        encoding=str(merged["encoding"]),
+        delimiter=merged["delimiter"],
+        quote=merged["quote"],
+        on_invalid={r: str(on_invalid.get(r, "drop")) for r in POLICY_REASONS},
+        max_dropped_fraction=float(merged["max_dropped_fraction"]),
+        min_rows=int(merged["min_rows"]),
+        scan_max_bytes=int(merged["scan_max_bytes"]),
+        missing_values=tuple(v.strip() for v in merged["missing_values"]),
+        max_categories=int(merged["max_categories"]),
+        decimal=str(merged["decimal"]),
+        category_case=str(choices["category_case"]),
+    )
+
+
+def _check_keys(config: dict[str, Any], where: str) -> None:
     unknown = sorted(set(config) - KNOWN)
     if unknown:
         close = [difflib.get_close_matches(k, sorted(KNOWN), n=1) for k in unknown]
@@ -246,12 +321,18 @@ def validate_config(config: Any, where: str) -> Contract:
             raise PreprocessError(f"dataset config {where}: {key!r} is required")
     if not isinstance(config["target"], str):
         raise PreprocessError(f"dataset config {where}: 'target' must be a column name")
-    merged = {**DEFAULTS, **config}
+
+
+def _check_labels(
+    merged: dict[str, Any], where: str
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     if merged["negative_label"] is None:
         raise PreprocessError(
             f"dataset config {where}: 'negative_label' is required (a label or a list): "
             "values that are neither positive nor negative labels are counted as unknown_label"
         )
+    if not merged.get("positive_label"):
+        raise PreprocessError(f"dataset config {where}: 'positive_label' is required")
     positive, negative = (
         _labels(merged, "positive_label", where),
         _labels(merged, "negative_label", where),
@@ -265,16 +346,21 @@ def validate_config(config: Any, where: str) -> Contract:
             f"dataset config {where}: label(s) {', '.join(sorted(both))} are both positive "
             f"and negative (after label_match {label_match!r})"
         )
-    numeric = None if merged["numeric"] is None else _names(merged, "numeric", where)
-    _check_roles(config["target"], merged, where)
+    return positive, negative, label_match
+
+
+def _check_on_invalid(merged: dict[str, Any], where: str) -> dict[str, str]:
     on_invalid = merged["on_invalid"]
     if not isinstance(on_invalid, dict):
         raise PreprocessError(f"dataset config {where}: 'on_invalid' must be an object")
     bad = sorted(set(on_invalid) - set(POLICY_REASONS))
     if bad:
+        close = [difflib.get_close_matches(k, POLICY_REASONS, n=1) for k in bad]
+        hint = ", ".join(f"{m[0]!r}" for m in close if m)
         raise PreprocessError(
-            f"dataset config {where}: on_invalid: unknown reason(s) {', '.join(bad)}; "
-            f"known: {', '.join(POLICY_REASONS)}"
+            f"dataset config {where}: on_invalid: unknown reason(s) {', '.join(bad)}"
+            + (f" (did you mean {hint}?)" if hint else "")
+            + f"; known: {', '.join(POLICY_REASONS)}"
         )
     for reason, action in on_invalid.items():
         if action not in ("drop", "fail"):
@@ -282,6 +368,10 @@ def validate_config(config: Any, where: str) -> Contract:
                 f"dataset config {where}: on_invalid.{reason} must be 'drop' or 'fail', "
                 f"got {action!r}"
             )
+    return on_invalid
+
+
+def _check_numbers(merged: dict[str, Any], where: str) -> None:
     fraction = merged["max_dropped_fraction"]
     if (
         isinstance(fraction, bool)
@@ -289,12 +379,19 @@ def validate_config(config: Any, where: str) -> Contract:
         or not (0 <= fraction <= 1)
     ):
         raise PreprocessError(
-            f"dataset config {where}: 'max_dropped_fraction' must be a number from 0 to 1"
+            f"dataset config {where}: 'max_dropped_fraction' must be a number from 0 to 1, "
+            f"got {fraction!r}"
         )
     for key in ("min_rows", "scan_max_bytes", "max_categories"):
         value = merged[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise PreprocessError(f"dataset config {where}: {key!r} must be a positive integer")
+            raise PreprocessError(
+                f"dataset config {where}: {key!r} must be a positive integer, got {value!r}"
+                + (" (a string: drop the quotes)" if isinstance(value, str) else "")
+            )
+
+
+def _check_format(merged: dict[str, Any], where: str) -> None:
     encoding = merged["encoding"]
     try:
         codecs.lookup(str(encoding))
@@ -305,7 +402,9 @@ def validate_config(config: Any, where: str) -> Contract:
         ) from None
     for key in ("delimiter", "quote"):
         if not isinstance(merged[key], str) or len(merged[key]) != 1:
-            raise PreprocessError(f"dataset config {where}: {key!r} must be one character")
+            raise PreprocessError(
+                f"dataset config {where}: {key!r} must be one character, got {merged[key]!r}"
+            )
     if merged["decimal"] not in (".", ","):
         raise PreprocessError(
             f'dataset config {where}: \'decimal\' must be "." or ",", got {merged["decimal"]!r}'
@@ -324,32 +423,6 @@ def validate_config(config: Any, where: str) -> Contract:
         )
     if merged["name"] is not None and not isinstance(merged["name"], str):
         raise PreprocessError(f"dataset config {where}: 'name' must be a string")
-    return Contract(
-        name=str(merged["name"] or config["target"]),
-        target=config["target"],
-        positive=positive,
-        negative=negative,
-        label_match=label_match,
-        categorical=_names(merged, "categorical", where),
-        encoding_mode=_choice(merged, "categorical_encoding", ("one_hot", "index"), where),
-        identifiers=_names(merged, "identifiers", where),
-        drop=_names(merged, "drop", where),
-        numeric=numeric,
-        extra_columns=_choice(merged, "extra_columns", ("refuse", "ignore"), where),
-        header_match=_choice(merged, "header_match", MATCH_MODES, where),
-        column_order=_choice(merged, "column_order", ("by_name", "refuse"), where),
-        encoding=str(encoding),
-        delimiter=merged["delimiter"],
-        quote=merged["quote"],
-        on_invalid={r: str(on_invalid.get(r, "drop")) for r in POLICY_REASONS},
-        max_dropped_fraction=float(fraction),
-        min_rows=int(merged["min_rows"]),
-        scan_max_bytes=int(merged["scan_max_bytes"]),
-        missing_values=tuple(v.strip() for v in markers),
-        max_categories=int(merged["max_categories"]),
-        decimal=str(merged["decimal"]),
-        category_case=_choice(merged, "category_case", ("exact", "ignore"), where),
-    )
 
 
 def normalise(value: str, mode: str) -> str:

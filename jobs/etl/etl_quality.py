@@ -139,8 +139,12 @@ def stage(
         label = f"CASE WHEN {spelled} THEN NULL ELSE {label} END"
     if contract.label_match == "trim_ignore_case":
         label = f"lower({label})"
-    # the raw row's values by column name: independent of file column order
-    key = [f"coalesce({_trimmed(name)}, {text(chr(0))})" for name in sorted(columns.names)]
+    # the raw row's values by column name: independent of file column order; only the
+    # columns the contract reads (target, features, identifiers), so a dropped or ignored
+    # column, present in one file and not the next, moves no row to another split
+    unread = {*contract.drop, *columns.ignored}
+    keyed = sorted(name for name in columns.names if name not in unread)
+    key = [f"coalesce({_trimmed(name)}, {text(chr(0))})" for name in keyed]
     undecodable = "false"
     if check_decoding:  # U+FFFD: what Spark's decoder puts for bytes invalid in the charset
         every = ", ".join(quoted(n) for n in columns.names)

@@ -114,6 +114,10 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "utf16_no_bom": lambda: ({"data.csv": good.encode("utf-16-le")}, {}),
         "trailing_delimiter": lambda: _one(good.replace("\n", ",\n")),
         "trailing_delimiter_dropped": lambda: _one(good.replace("\n", ",\n"), drop=[""]),
+        "notes_dropped": lambda: _one(
+            to_csv([*HEADER, "notes"], [[*r, f"note {i}"] for i, r in enumerate(rows)]),
+            drop=["notes"],
+        ),
         "many_categories": lambda: _one(
             to_csv(HEADER, _with(rows, "colour", {i: f"c{i}" for i in range(len(rows))})),
             max_categories=50,

@@ -330,6 +330,30 @@ def test_contract_errors_name_the_key(change, message):
     assert message in str(info.value)
 
 
+def test_every_problem_of_a_config_is_named_at_once():
+    # before: one per run of validate, four runs to find four mistakes
+    config = {
+        **CONTRACT,
+        "catagorical": ["colour"],
+        "min_rows": "50",
+        "delimiter": ";;",
+        "on_invalid": {"non_numerc": "fail"},
+        "drop": ["age"],
+    }
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_contract.validate_config(config, "c.json")
+    assert str(info.value) == (
+        "dataset config c.json: 5 problems: (1) unknown key(s) catagorical (did you mean "
+        f"'categorical'?); known: {', '.join(sorted(etl_contract.KNOWN))}; (2) column 'age' "
+        "is listed under 'numeric' and under 'drop': a column has one role (the target, "
+        "categorical, numeric, identifiers or drop); keep it in one list; (3) on_invalid: "
+        "unknown reason(s) non_numerc (did you mean 'non_numeric'?); known: "
+        f"{', '.join(etl_contract.POLICY_REASONS)}; (4) 'min_rows' must be a positive "
+        "integer, got '50' (a string: drop the quotes); (5) 'delimiter' must be one "
+        "character, got ';;'"
+    )
+
+
 def test_dqdl_ruleset_of_the_contract():
     contract = etl_contract.validate_config(CONTRACT, "c.json")
     columns = etl_contract.plan_columns(
