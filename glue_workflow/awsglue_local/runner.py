@@ -85,9 +85,11 @@ def run_subprocess(
     cwd: Path | None = None,
     log_path: Path | None = None,
     timeout: float | None = None,
+    python: str | None = None,
 ) -> JobOutcome:
-    """Run ``python argv...`` with ``env``; output to ``log_path`` or inherited."""
-    command = [sys.executable, *argv]
+    """Run ``python argv...`` with ``env`` (``python``: this one's by default); output
+    to ``log_path`` or inherited."""
+    command = [python or sys.executable, *argv]
     try:
         if log_path is None:
             result = subprocess.run(command, env=dict(env), cwd=cwd, timeout=timeout, check=False)

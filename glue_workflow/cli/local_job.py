@@ -30,6 +30,7 @@ class LocalJob:
     timeout_minutes: int
     workflow_name: str | None = None
     capacity: dict[str, Any] = field(default_factory=dict)  # WorkerType, NumberOfWorkers, ...
+    python_version: str = "3.9"  # a Python shell job's Command.PythonVersion
 
 
 def resolve_job(
@@ -93,6 +94,7 @@ def resolve_job(
         timeout_minutes=int(request.get("Timeout") or DEFAULT_TIMEOUT_MINUTES),
         workflow_name=document.name,
         capacity={k: request[k] for k in CAPACITY_KEYS if k in request},
+        python_version=str(request["Command"].get("PythonVersion") or "3.9"),
     )
 
 
@@ -132,16 +134,53 @@ def run_local_job(
         temp_dir=f"s3://{settings.bucket}/glue-wf/tmp/" if settings.bucket else None,
     )
     env: dict[str, Any] = job_environment(home.root)
+    python, gateway = None, None
     if job.spark:
         env = _spark_environment(settings, home, job, job_run_id, env)
-    outcome = run_subprocess(
-        argv, env=env, cwd=settings.project_root, timeout=job.timeout_minutes * 60.0
-    )
+    else:
+        env, python, gateway = _shell_environment(
+            home, job, {**job.default_arguments, **arguments}, env
+        )
+    try:
+        outcome = run_subprocess(
+            argv,
+            env=env,
+            cwd=settings.project_root,
+            timeout=job.timeout_minutes * 60.0,
+            python=python,
+        )
+    finally:
+        if gateway is not None:
+            gateway.close()
     if outcome.error:
         import click
 
         click.echo(f"job {job.name}: {outcome.error}", err=True)
     return outcome.exit_code
+
+
+def _shell_environment(
+    home: LocalHome, job: LocalJob, arguments: Mapping[str, str], env: dict[str, Any]
+) -> tuple[dict[str, Any], str, Any]:
+    """As the engine's Python shell jobs (local/glue/jobproc.py): Glue's Python for the
+    job's PythonVersion, its ``--extra-py-files`` and the shell's site hook, its AWS calls
+    answered by a gateway in this process. A job tried with ``glue-wf job`` then meets
+    the interpreter a run gives it (a 3.10 construct fails here, not only in the run)."""
+    import click
+
+    from glue_workflow.errors import LocalTargetError
+    from glue_workflow.local.glue.jobproc import JobLaunchError, extra_py_files, shell_environment
+    from glue_workflow.local.glue.shellgateway import ShellGateway
+    from glue_workflow.local.interpreters import project_env, shell_python
+
+    try:
+        shell = shell_python(job.python_version)
+        extra = extra_py_files(home, arguments)
+    except (LocalTargetError, JobLaunchError) as exc:
+        raise LocalTargetError(f"job {job.name}: {exc}") from exc
+    gateway = ShellGateway(home.root)
+    click.echo(f"glue-wf: Python shell job under Python {shell.version} ({shell.note})", err=True)
+    return shell_environment(project_env(env), extra, gateway.url), shell.executable, gateway
 
 
 def _spark_environment(

@@ -99,14 +99,10 @@ def evaluate(
         if value is None or threshold is None:
             continue
         ok = OPERATORS[op](value, threshold)
-        results.append(
-            (
-                ok,
-                "{} = {:g} {} {} ({:g})".format(
-                    metric, value, "meets" if ok else "fails", label, threshold
-                ),
-            )
-        )
+        # a property's value is shown; a literal already is ("f1 > 0.6", not "(0.6)")
+        shown = f" ({threshold:g})" if "property" in item else ""
+        verdict = "meets" if ok else "fails"
+        results.append((ok, f"{metric} = {value:g} {verdict} {label}{shown}"))
     if problems:
         return GateDecision(ERROR, "evaluation error: " + "; ".join(problems))
     passed = all(ok for ok, _ in results) if require == "all" else any(ok for ok, _ in results)

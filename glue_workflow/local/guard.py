@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from glue_workflow.errors import LocalTargetError
+from glue_workflow.local.glue.shellsite.glue_wf_shell_bridge import own_aws_endpoint
 from glue_workflow.local.netguard import LOOPBACK_NO_PROXY, bypass_proxies_for_loopback
 
 # client -> whether the local target now answers it
@@ -136,27 +137,11 @@ def _create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
     return client
 
 
-# DNS suffixes of the AWS partitions' service endpoints (botocore's endpoints.json).
-_AWS_DNS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
-
-
-def _is_own_aws_endpoint(client: Any, endpoint_url: str) -> bool:
-    """``endpoint_url`` is ``client``'s service's AWS endpoint in its region (or the
-    service's global one): the SageMaker SDK pins STS's regional endpoint this way."""
-    host = (urlsplit(endpoint_url).hostname or "").lower()
-    prefix = client.meta.service_model.endpoint_prefix
-    region = client.meta.region_name
-    return any(
-        host in (f"{prefix}.{region}.{suffix}", f"{prefix}.{suffix}")
-        for suffix in _AWS_DNS_SUFFIXES
-    )
-
-
 def protect(client: Any, endpoint_url: str | None = None) -> None:
     """Guard ``client`` and, unless it was given an endpoint, route it (thread-safe)."""
     service = client.meta.service_model.service_id.hyphenize()
     routed = False
-    if endpoint_url is not None and _is_own_aws_endpoint(client, endpoint_url):
+    if endpoint_url is not None and own_aws_endpoint(client, endpoint_url):
         endpoint_url = None
     with _LOCK:
         if endpoint_url is None and _router is not None:

@@ -483,10 +483,14 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
     required = [contract.target, *contract.categorical, *numeric]
     missing = [c for c in required if c not in names]
     if missing:
+        # an empty header cell, perhaps where the missing column's name should be
+        blank = [str(i + 1) for i, name in enumerate(raw) if not name.strip()]
+        blanks = f"; column(s) {', '.join(blank)} of the header have no name" if blank else ""
         raise PreprocessError(
             f"input is missing required column(s) {', '.join(missing)}"
             f"{_near_matches(missing, raw, contract.header_match)} "
-            f"(input columns: {', '.join(raw)}); fix the input or the dataset config"
+            f"(input columns: {', '.join(n if n.strip() else repr(n) for n in raw)}{blanks}); "
+            "fix the input or the dataset config"
         )
     known = set(required) | set(contract.identifiers) | set(contract.drop)
     extra = tuple(c for c in names if c not in known)

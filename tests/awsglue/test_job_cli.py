@@ -114,3 +114,30 @@ def test_a_bad_spark_master_fails_before_the_job_starts(project, monkeypatch):
     assert result.exit_code == 1
     assert "spark_master='spark://nohost' is not a Spark master URL" in str(result.exception)
     assert not (project / "env.json").exists()
+
+
+SHELL_SCRIPT = """
+import json, sys
+import boto3
+s3 = boto3.client("s3")
+s3.create_bucket(Bucket="from-the-shell")
+names = [b["Name"] for b in s3.list_buckets()["Buckets"]]
+with open("shell.json", "w") as handle:
+    json.dump({"version": list(sys.version_info[:2]), "buckets": names}, handle)
+"""
+
+
+@pytest.mark.py39
+def test_a_python_shell_job_runs_under_the_python_a_run_gives_it(project):
+    from glue_workflow.local.interpreters import py39_venv_python
+
+    if not py39_venv_python().is_file():
+        pytest.skip("no .venv-py39: run make setup")
+    (project / "shell_job.py").write_text(SHELL_SCRIPT)
+    result = CliRunner().invoke(cli, ["job", "shell_job.py", "--pythonshell"])
+    assert result.exit_code == 0, result.output
+    seen = json.loads((project / "shell.json").read_text())
+    # before: the project's Python 3.11, so a 3.10 construct passed here and failed in a run
+    assert seen["version"] == [3, 9]
+    assert "from-the-shell" in seen["buckets"]  # its boto3 answered by the local target
+    assert "glue-wf: Python shell job under Python 3.9 (.venv-py39" in result.output

@@ -60,6 +60,10 @@ def test_literal_thresholds_and_any() -> None:
     ]
     assert evaluate(conditions, {"auc": "0.9", "f1": "0.5"}, "all").decision == "rejected"
     assert evaluate(conditions, {"auc": "0.9", "f1": "0.5"}, "any").decision == "passed"
+    # a literal is shown once; a property's value is shown beside its name
+    assert evaluate(conditions, {"auc": "0.9", "f1": "0.5"}, "all").reason == (
+        "rejected: auc = 0.9 meets auc > 0.8; f1 = 0.5 fails f1 > 0.8"
+    )
 
 
 def test_parse_conditions_rejects_bad_json() -> None:

@@ -121,6 +121,19 @@ def test_missing_column_lists_near_matches(tmp_path):
     )
 
 
+def test_a_missing_column_beside_an_empty_header_cell_names_it(tmp_path):
+    prefix, config = write_case("good", tmp_path)
+    data = prefix / "data.csv"
+    data.write_text(data.read_text().replace("id,age,income,", "id,age,,", 1))
+    parsed = etl_contract.load_contract(config.read_text(), str(config))
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_scan.inspect(parsed, str(prefix))
+    assert str(info.value).startswith(
+        "input is missing required column(s) income (input columns: id, age, '', colour, "
+        "bought; column(s) 3 of the header have no name); fix the input or the dataset config"
+    )
+
+
 def test_header_normalised_only_when_configured(tmp_path):
     found = inspect(tmp_path, "header_case_allowed")
     assert found.groups[0].names == ("id", "age", "income", "colour", "bought")

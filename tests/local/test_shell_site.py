@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
@@ -103,3 +105,73 @@ def test_without_a_gateway_the_hook_does_nothing(tmp_path: Path, gateway: str | 
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == plain.stdout
+
+
+ENDPOINT_CALL = """
+import boto3
+client = boto3.client("glue", region_name="us-east-1", aws_access_key_id="x",
+                      aws_secret_access_key="y", endpoint_url={endpoint!r})
+try:
+    print("answer", sorted(client.get_workflow(Name="wf")))
+except Exception as exc:
+    print(type(exc).__name__, exc)
+"""
+
+
+class _OwnServer(BaseHTTPRequestHandler):
+    seen: list[str] = []
+
+    def do_POST(self) -> None:
+        self.seen.append(self.headers.get("X-Amz-Target", ""))
+        body = b'{"Workflow": {"Name": "wf"}}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: object) -> None:
+        return
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "https://glue-fips.us-east-1.amazonaws.com",
+        "http://93.184.216.34",
+        "http://localhost.evil.example",
+        "http://127.0.0.1@example.com",
+    ],
+)
+def test_a_client_given_an_endpoint_off_the_machine_is_refused(
+    tmp_path: Path, endpoint: str
+) -> None:
+    done = _run(ENDPOINT_CALL.format(endpoint=endpoint), tmp_path)
+    assert done.returncode == 0, done.stderr
+    # before: answered by the gateway as if no endpoint had been given
+    assert done.stdout.strip() == (
+        f"RuntimeError the local target refused to send GetWorkflow to {endpoint}: the "
+        f"client was created with endpoint_url={endpoint}, not on this machine, and a "
+        "request off this machine could reach a real AWS account; a local Python shell "
+        "job's AWS calls are answered by its executor (drop endpoint_url), or reach a "
+        "server of its own on 127.0.0.1"
+    )
+
+
+def test_a_client_given_a_loopback_endpoint_reaches_it_and_its_own_aws_one_is_local(
+    tmp_path: Path,
+) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _OwnServer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _OwnServer.seen = []
+    try:
+        own = f"http://127.0.0.1:{server.server_address[1]}"
+        done = _run(ENDPOINT_CALL.format(endpoint=own), tmp_path)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "answer ['ResponseMetadata', 'Workflow']"
+    assert _OwnServer.seen == ["AWSGlue.GetWorkflow"]  # a server of the job's own (moto...)
+    aws = _run(ENDPOINT_CALL.format(endpoint="https://glue.us-east-1.amazonaws.com"), tmp_path)
+    assert "(LocalTargetUnavailable)" in aws.stdout, aws.stdout  # the gateway's answer

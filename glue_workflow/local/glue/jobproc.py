@@ -104,7 +104,7 @@ def start_job_process(
             f"(supported: {', '.join(SUPPORTED_COMMANDS)})"
         )
     script = local_file(home, str(command.get("ScriptLocation", "")), "ScriptLocation")
-    extra = _extra_py_files(home, launch.arguments)
+    extra = extra_py_files(home, launch.arguments)
     env = dict(base_env) if base_env is not None else job_environment(home.root)
     env = project_env(env)
     header = ""
@@ -164,7 +164,7 @@ def start_job_process(
         )
 
 
-def _extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:
+def extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:
     """Local paths of ``--extra-py-files``: a .py file's directory, a .whl/.zip itself."""
     extra: list[str] = []
     for item in (arguments.get("--extra-py-files") or "").split(","):

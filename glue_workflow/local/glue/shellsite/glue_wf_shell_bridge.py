@@ -15,6 +15,7 @@ import base64
 import datetime
 import io
 import json
+import sys
 from typing import Any
 
 _PARAMS_KEY = "glue_wf_shell_params"
@@ -49,19 +50,87 @@ def decode(value: Any) -> Any:
     return value
 
 
+_ANSWER_ID = "glue-wf-shell-answer"
+_REFUSE_ID = "glue-wf-shell-refuse"
+# DNS suffixes of the AWS partitions' service endpoints (botocore's endpoints.json)
+_AWS_DNS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
+
+
 def route(module: Any, url: str) -> None:
-    """Send the calls of every Session of ``module`` (``botocore.session``) to ``url``."""
+    """Send the calls of every Session of ``module`` (``botocore.session``) to ``url``.
+
+    As the local target's guard does for other processes (local/guard.py): a client
+    given a loopback ``endpoint_url`` (a server of the job's own) reaches it, one given
+    its service's own AWS endpoint is answered locally, and one given any other
+    endpoint is refused."""
     session_class = module.Session
     original = session_class.__init__
+    original_create = session_class.create_client
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         events = self.get_component("event_emitter")
         events.register_last("before-parameter-build", _stash_params)
-        events.register("before-call", lambda **kw: _answer(url, **kw))
-        events.register_last("before-send", _refuse)
+        events.register("before-call", lambda **kw: _answer(url, **kw), unique_id=_ANSWER_ID)
+        events.register_last("before-send", _refuse, unique_id=_REFUSE_ID)
+
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = original_create(self, *args, **kwargs)
+        # create_client(service_name, region_name, api_version, use_ssl, verify,
+        # endpoint_url, ...): endpoint_url is the sixth parameter
+        endpoint = kwargs.get("endpoint_url", args[5] if len(args) > 5 else None)
+        if endpoint is not None and not own_aws_endpoint(client, str(endpoint)):
+            events = client.meta.events
+            if _loopback(str(endpoint)):  # the job's own server: sent, as elsewhere
+                events.unregister("before-call", unique_id=_ANSWER_ID)
+                events.unregister("before-send", unique_id=_REFUSE_ID)
+            else:
+                events.register_first("before-call", _Refused(str(endpoint)))
+        return client
 
     session_class.__init__ = __init__
+    session_class.create_client = create_client
+
+
+def _loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    netloc = urlsplit(url).netloc
+    if "@" in netloc or "\\" in url.split("?", 1)[0]:  # read differently by two parsers
+        return False
+    guard = sys.modules.get("glue_wf_netguard")
+    host = urlsplit(url).hostname or ""
+    return bool(host) and guard is not None and bool(guard.local_address(host))
+
+
+def own_aws_endpoint(client: Any, url: str) -> bool:
+    """``url`` is ``client``'s service's AWS endpoint in its region (or the service's
+    global one): the SageMaker SDK pins STS's regional endpoint this way."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    prefix = client.meta.service_model.endpoint_prefix
+    region = client.meta.region_name
+    return any(
+        host in (f"{prefix}.{region}.{suffix}", f"{prefix}.{suffix}")
+        for suffix in _AWS_DNS_SUFFIXES
+    )
+
+
+class _Refused:
+    """``before-call`` of a client given an endpoint off this machine: refused."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        raise RuntimeError(
+            f"the local target refused to send {model.name} to {self.endpoint}: the client "
+            f"was created with endpoint_url={self.endpoint}, not on this machine, and a "
+            "request off this machine could reach a real AWS account; a local Python shell "
+            "job's AWS calls are answered by its executor (drop endpoint_url), or reach a "
+            "server of its own on 127.0.0.1"
+        )
 
 
 def _stash_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
