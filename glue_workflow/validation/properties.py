@@ -84,6 +84,20 @@ def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[P
                     "node's writes=, to default_run_properties, or to start_parameters",
                 )
             )
+    read = {prop for node in workflow.nodes for prop in node.reads}
+    for prop in sorted(set(workflow.default_run_properties) - read - set(writers)):
+        if is_error_property(prop):
+            continue  # reserved: said by check_reserved
+        problems.append(
+            Problem(
+                where=f"workflow {workflow.name!r}",
+                rule="property-contract",
+                message=f"default run property {prop!r} is read by no node"
+                f"{did_you_mean(prop, read)}: a node's job gets a run property it lists in "
+                "reads= (a hyperparameter too); add it to that node's reads=, or drop it",
+                severity="warning",
+            )
+        )
     for prop in sorted(set(workflow.start_parameters) & set(workflow.default_run_properties)):
         problems.append(
             Problem(

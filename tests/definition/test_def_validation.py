@@ -470,6 +470,27 @@ def test_start_parameter_with_default_warns() -> None:
     ]
 
 
+def test_a_default_no_node_reads_warns() -> None:
+    # before: colsample_bytree in the defaults, never sent to XGBoost, without a word
+    workflow = wf(
+        job("train", reads=["eta", "max_depth"]),
+        default_run_properties={
+            "eta": "0.2",
+            "max_depth": "5",
+            "colsample_bytree": "0.5",
+            "etaa": "1",
+        },
+    )
+    assert warnings(workflow) == [
+        "workflow 'wf': default run property 'colsample_bytree' is read by no node: a node's "
+        "job gets a run property it lists in reads= (a hyperparameter too); add it to that "
+        "node's reads=, or drop it [property-contract]",
+        "workflow 'wf': default run property 'etaa' is read by no node (did you mean 'eta'?): "
+        "a node's job gets a run property it lists in reads= (a hyperparameter too); add it "
+        "to that node's reads=, or drop it [property-contract]",
+    ]
+
+
 # -- contracts that hold --------------------------------------------------------------------
 
 

@@ -127,3 +127,61 @@ def test_a_prepared_warm_spark_is_warmed_up_and_leaves_no_state(
     assert _wait(warm_glue, run)["JobRunState"] == "SUCCEEDED"
     assert _seen(warm_home, run) == CLEAN  # nothing of the warm-up reaches the job
     assert _ready(warm_home)["runs"] == 1  # the run's reset follows its exit
+
+
+class _Option:
+    def __init__(self, value: Any = None) -> None:
+        self.value = value
+
+    def isDefined(self) -> bool:  # noqa: N802 - Scala's Option
+        return self.value is not None
+
+    def get(self) -> Any:
+        return self.value
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def cancelJobGroup(self, group: str) -> None:  # noqa: N802 - SparkContext's
+        pass
+
+
+class _Module:
+    """``object SparkContext``: a context under construction for ``building`` polls."""
+
+    def __init__(self, active: _Context | None, building: int = 0) -> None:
+        self.active, self.building = active, building
+
+    def getActive(self) -> _Option:  # noqa: N802 - Scala's
+        return _Option(self.active if self.building <= 0 else None)
+
+    def constructing(self) -> bool:
+        self.building -= 1
+        return self.building >= 0
+
+
+def test_a_context_built_after_its_runs_reset_is_stopped_before_the_next_lease(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from unittest import mock
+
+    # a job stopped while attaching: its SparkContext was finished after the reset, and
+    # the next run's own context was refused ("Only one SparkContext should be running")
+    leftover = _Context()
+    monkeypatch.setattr(server, "_context_module", lambda jvm: _Module(leftover))
+    monkeypatch.setattr(server, "log", lambda message: None)
+    server.prepare(server.Jvm(gateway=mock.MagicMock()), {"env": {}})
+    assert leftover.stopped
+    # and the reset waits for a context still being built, then stops it too
+    building = _Context()
+    module = _Module(building, building=3)
+    monkeypatch.setattr(server, "_context_module", lambda jvm: module)
+    monkeypatch.setattr(server, "_constructing", lambda m: m.constructing())
+    jvm = server.Jvm(gateway=mock.MagicMock(), properties=mock.MagicMock())
+    server.reset(jvm, "jr_1")
+    assert building.stopped

@@ -41,6 +41,7 @@ RUNS_PER_JVM = 25  # bounds what a long-lived JVM accumulates (metaspace, thread
 LEASE_WAIT_SECONDS = 150.0  # a lease waits this long for a starting/resetting JVM
 STOP_GRACE_SECONDS = 10.0
 ARCHIVE_GRACE_SECONDS = 120.0
+CONSTRUCTING_WAIT_SECONDS = 30.0  # a SparkContext a stopped job was building
 
 
 @dataclass
@@ -86,8 +87,14 @@ def prepare(jvm: Jvm, request: dict[str, Any]) -> None:
     """What this run's context must see: its Python workers' PYTHONPATH and home.
 
     Spark reads ``spark.*`` JVM system properties as a new ``SparkConf``'s defaults;
-    they are restored from the snapshot when the lease ends.
+    they are restored from the snapshot when the lease ends. A context still active
+    here was finished after the last run's reset (see ``reset``): it is stopped, or this
+    run's own context would be refused ("Only one SparkContext should be running").
     """
+    leftover = _context_module(jvm).getActive()
+    if leftover.isDefined():
+        leftover.get().stop()
+        log(f"JVM pid {jvm.pid}: stopped a SparkContext left by an earlier run")
     system = jvm.gateway.jvm.java.lang.System
     for name, value in (request.get("env") or {}).items():
         system.setProperty(f"spark.executorEnv.{name}", str(value))
@@ -159,11 +166,32 @@ def release_code_cache(jvm: Jvm) -> None:
         jvm.code_loader = None
 
 
+def _context_module(jvm: Jvm) -> Any:
+    """Scala's ``object SparkContext`` (its ``getActive`` is private[spark])."""
+    module = jvm.gateway.jvm.java.lang.Class.forName("org.apache.spark.SparkContext$")
+    return module.getField("MODULE$").get(None)
+
+
+def _constructing(module: Any) -> bool:
+    """A SparkContext is being built (``contextBeingConstructed``, private in Scala)."""
+    try:
+        return bool(_field(module, "contextBeingConstructed").isDefined())
+    except Exception:  # another Spark's field: then there is nothing to wait for
+        return False
+
+
 def reset(jvm: Jvm, job_group: str) -> None:
     """End the leased run's Spark state (see the module docstring)."""
     java = jvm.gateway.jvm
-    module = java.java.lang.Class.forName("org.apache.spark.SparkContext$")
-    active = module.getField("MODULE$").get(None).getActive()  # private[spark] in Scala
+    module = _context_module(jvm)
+    # A job stopped while its SparkContext was being built leaves that build going on in
+    # the JVM: wait for it, so the context it makes is stopped here too.
+    deadline = time.monotonic() + CONSTRUCTING_WAIT_SECONDS
+    while (
+        not module.getActive().isDefined() and _constructing(module) and time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    active = module.getActive()
     if active.isDefined():
         context = active.get()
         context.cancelJobGroup(job_group)
