@@ -133,7 +133,7 @@ class _Option:
     def __init__(self, value: Any = None) -> None:
         self.value = value
 
-    def isDefined(self) -> bool:  # noqa: N802 - Scala's Option
+    def isDefined(self) -> bool:
         return self.value is not None
 
     def get(self) -> Any:
@@ -147,7 +147,7 @@ class _Context:
     def stop(self) -> None:
         self.stopped = True
 
-    def cancelJobGroup(self, group: str) -> None:  # noqa: N802 - SparkContext's
+    def cancelJobGroup(self, group: str) -> None:
         pass
 
 
@@ -157,7 +157,7 @@ class _Module:
     def __init__(self, active: _Context | None, building: int = 0) -> None:
         self.active, self.building = active, building
 
-    def getActive(self) -> _Option:  # noqa: N802 - Scala's
+    def getActive(self) -> _Option:
         return _Option(self.active if self.building <= 0 else None)
 
     def constructing(self) -> bool:
