@@ -178,7 +178,7 @@ def _shell_environment(
         extra = extra_py_files(home, arguments)
     except (LocalTargetError, JobLaunchError) as exc:
         raise LocalTargetError(f"job {job.name}: {exc}") from exc
-    gateway = ShellGateway(home.root)
+    gateway = ShellGateway(home.root, region=env.get("AWS_REGION"))
     click.echo(f"glue-wf: Python shell job under Python {shell.version} ({shell.note})", err=True)
     return shell_environment(project_env(env), extra, gateway.url), shell.executable, gateway
 

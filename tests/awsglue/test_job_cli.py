@@ -128,11 +128,16 @@ with open("shell.json", "w") as handle:
 
 
 @pytest.mark.py39
-def test_a_python_shell_job_runs_under_the_python_a_run_gives_it(project):
+def test_a_python_shell_job_runs_under_the_python_a_run_gives_it(project, monkeypatch):
     from glue_workflow.local.interpreters import py39_venv_python
 
     if not py39_venv_python().is_file():
         pytest.skip("no .venv-py39: run make setup")
+    # a user's shell: no AWS credentials anywhere (the gateway in this process needs none)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(project / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(project / "no-config"))
     (project / "shell_job.py").write_text(SHELL_SCRIPT)
     result = CliRunner().invoke(cli, ["job", "shell_job.py", "--pythonshell"])
     assert result.exit_code == 0, result.output

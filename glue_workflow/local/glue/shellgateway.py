@@ -11,6 +11,7 @@ endpoint servers such calls start therefore run under the project's interpreter.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,17 +22,28 @@ from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from glue_workflow.local.dispatch import SERVICES, install, not_supported, prepare
+from glue_workflow.local.environment import DEFAULT_REGION
 from glue_workflow.local.glue.shellsite.glue_wf_shell_bridge import decode, encode
 
 
 class ShellGateway:
     """One gateway per executor process, started with its first Python shell job."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, region: str | None = None) -> None:
         install(home)
         import boto3
 
-        self._session = boto3.session.Session()
+        # The jobs' region (their environment's); credentials of its own, as the local
+        # target checks none: a process without AWS credentials (the CLI's `glue-wf job`)
+        # would otherwise ask the instance metadata service, which is refused.
+        self._session = boto3.session.Session(
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - the local target checks none
+            region_name=region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or DEFAULT_REGION,
+        )
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._token = secrets.token_hex(16)
