@@ -23,7 +23,6 @@ Kept import-light: ``sitecustomize`` arms it when ``botocore.session`` is import
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import os
 import threading
 from collections.abc import Callable
@@ -31,8 +30,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from glue_workflow.errors import LocalTargetError
-from glue_workflow.local.glue.shellsite.glue_wf_shell_bridge import own_aws_endpoint
-from glue_workflow.local.netguard import LOOPBACK_NO_PROXY, bypass_proxies_for_loopback
+from glue_workflow.local.netguard import (
+    LOOPBACK_NO_PROXY,
+    bypass_proxies_for_loopback,
+    is_loopback,
+    own_aws_endpoint,
+)
 
 # client -> whether the local target now answers it
 Router = Callable[[Any], bool]
@@ -52,28 +55,6 @@ _HOW = (
 
 class RequestRefusedError(LocalTargetError):
     """The local target refused to send a request off the machine."""
-
-
-def is_loopback(url: str) -> bool:
-    """Whether ``url`` names this machine: 127.0.0.0/8, ::1 or ``localhost``.
-
-    A URL with a user part (``@``) or a raw backslash before its query is never
-    loopback: Python's parser and urllib3's (which botocore connects with) read
-    ``http://10.0.0.1\\@127.0.0.1`` as two different hosts; botocore escapes both
-    characters in the paths it builds, and an AWS endpoint has no user part.
-    """
-    if "@" in urlsplit(url).netloc or "\\" in url.split("?", 1)[0]:
-        return False
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
 
 
 def _botocore() -> tuple[Any, Any]:

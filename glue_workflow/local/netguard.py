@@ -85,6 +85,50 @@ def local_address(host: object) -> bool:
     return bool(address.is_loopback or address.is_unspecified)
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url`` names this machine: 127.0.0.0/8, ::1 or ``localhost``.
+
+    A URL with a user part (``@``) or a raw backslash before its query is never
+    loopback: Python's parser and urllib3's (which botocore connects with) read
+    ``http://10.0.0.1\\@127.0.0.1`` as two different hosts; botocore escapes both
+    characters in the paths it builds, and an AWS endpoint has no user part.
+    """
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    if "@" in urlsplit(url).netloc or "\\" in url.split("?", 1)[0]:
+        return False
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+# DNS suffixes of the AWS partitions' service endpoints (botocore's endpoints.json)
+_AWS_DNS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
+
+
+def own_aws_endpoint(client: object, url: str) -> bool:
+    """``url`` is ``client``'s (a botocore client's) service's AWS endpoint in its region
+    (or the service's global one): the SageMaker SDK pins STS's regional endpoint this
+    way, and the local target answers it as if no endpoint had been given."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    meta = client.meta  # type: ignore[attr-defined]
+    prefix, region = meta.service_model.endpoint_prefix, meta.region_name
+    return any(
+        host in (f"{prefix}.{region}.{suffix}", f"{prefix}.{suffix}")
+        for suffix in _AWS_DNS_SUFFIXES
+    )
+
+
 def _ip_literal(host: object) -> bool:
     import ipaddress
 

@@ -14,7 +14,7 @@ from typing import Any
 from glue_workflow.aws import clients
 from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.retry import RetryPolicy
-from glue_workflow.config import Settings
+from glue_workflow.config import BUCKET_NAME, Settings
 from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
 from glue_workflow.runs.glue_run_calls import (
@@ -116,7 +116,7 @@ def check_properties(properties: Mapping[str, str]) -> None:
             raise SecretRunPropertyError(secret_property_message(key))
 
 
-S3_URI = re.compile(r"s3://[a-zA-Z0-9._-]{1,255}(/.*)?")  # as glue_workflow.config.BUCKET_NAME
+S3_URI = re.compile(rf"s3://{BUCKET_NAME.pattern}(/.*)?")
 
 
 def check_uris(defaults: Mapping[str, str], properties: Mapping[str, str]) -> None:

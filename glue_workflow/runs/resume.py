@@ -117,7 +117,8 @@ def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
     selected = select_nodes(target.workflow, run, nodes)
     # The run resumes on its own graph: a job a deploy removed (or renamed) since would
     # be started and fail, and no deploy brings it back.
-    in_graph = [r.name for r in job_rows(run)]
+    rows = job_rows(run)
+    in_graph = [r.name for r in rows]
     gone = sorted(set(in_graph) - set(target.glue.jobs(in_graph)))
     if gone:
         raise RunStateError(
@@ -132,7 +133,7 @@ def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
     except ConcurrentRunsExceeded as exc:
         active = active_run_ids(target.glue.runs(target.workflow, 100, graph=False))
         raise ConcurrentRunsExceeded(concurrent_runs_message(target.workflow, active)) from exc
-    names_by_id = {r.unique_id: r.name for r in job_rows(run)}
+    names_by_id = {r.unique_id: r.name for r in rows}
     return Resumed(
         run_id=new_id,
         selected=tuple(r.name for r in selected),

@@ -41,31 +41,28 @@ def is_alive(pid: int | None, start: str | None) -> bool:
     return current is not None and (not start or current == start)
 
 
-def executor_python() -> str:
-    """The interpreter executors run under: the project's, whoever calls (the AWS CLI,
-    another Python)."""
-    from glue_workflow.local.interpreters import project_python
-
-    return project_python()
-
-
 def preflight() -> None:
     """What an executor reads of this environment, checked before a run is recorded: a
     bad setting then leaves no run behind that no executor would drive (or one that
     would time out at once)."""
     from glue_workflow.local.glue.jobrun_records import seconds_per_minute
+    from glue_workflow.local.interpreters import project_python
 
-    executor_python()
+    project_python()
     seconds_per_minute()
 
 
 def spawn_executor(home: Path, args: list[str], log_name: str) -> tuple[int, str]:
-    """Start ``python -m glue_workflow.local.glue.executor <home> <args>`` in its own session."""
+    """Start ``python -m glue_workflow.local.glue.executor <home> <args>`` in its own session.
+
+    Under the project's interpreter, whoever calls (the AWS CLI, another Python)."""
+    from glue_workflow.local.interpreters import project_python
+
     log_dir = home / "logs" / "executor"
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"{log_name}.log").open("ab") as log:
         proc = subprocess.Popen(
-            [executor_python(), "-m", "glue_workflow.local.glue.executor", str(home), *args],
+            [project_python(), "-m", "glue_workflow.local.glue.executor", str(home), *args],
             env=_executor_env(home),
             stdin=subprocess.DEVNULL,
             stdout=log,

@@ -52,8 +52,6 @@ def decode(value: Any) -> Any:
 
 _ANSWER_ID = "glue-wf-shell-answer"
 _REFUSE_ID = "glue-wf-shell-refuse"
-# DNS suffixes of the AWS partitions' service endpoints (botocore's endpoints.json)
-_AWS_DNS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 
 
 def route(module: Any, url: str) -> None:
@@ -79,9 +77,11 @@ def route(module: Any, url: str) -> None:
         # create_client(service_name, region_name, api_version, use_ssl, verify,
         # endpoint_url, ...): endpoint_url is the sixth parameter
         endpoint = kwargs.get("endpoint_url", args[5] if len(args) > 5 else None)
-        if endpoint is not None and not own_aws_endpoint(client, str(endpoint)):
+        # the rules of every local process (netguard, loaded by the site hook first)
+        rules = sys.modules["glue_wf_netguard"]
+        if endpoint is not None and not rules.own_aws_endpoint(client, str(endpoint)):
             events = client.meta.events
-            if _loopback(str(endpoint)):  # the job's own server: sent, as elsewhere
+            if rules.is_loopback(str(endpoint)):  # the job's own server: sent, as elsewhere
                 events.unregister("before-call", unique_id=_ANSWER_ID)
                 events.unregister("before-send", unique_id=_REFUSE_ID)
             else:
@@ -90,31 +90,6 @@ def route(module: Any, url: str) -> None:
 
     session_class.__init__ = __init__
     session_class.create_client = create_client
-
-
-def _loopback(url: str) -> bool:
-    from urllib.parse import urlsplit
-
-    netloc = urlsplit(url).netloc
-    if "@" in netloc or "\\" in url.split("?", 1)[0]:  # read differently by two parsers
-        return False
-    guard = sys.modules.get("glue_wf_netguard")
-    host = urlsplit(url).hostname or ""
-    return bool(host) and guard is not None and bool(guard.local_address(host))
-
-
-def own_aws_endpoint(client: Any, url: str) -> bool:
-    """``url`` is ``client``'s service's AWS endpoint in its region (or the service's
-    global one): the SageMaker SDK pins STS's regional endpoint this way."""
-    from urllib.parse import urlsplit
-
-    host = (urlsplit(url).hostname or "").lower()
-    prefix = client.meta.service_model.endpoint_prefix
-    region = client.meta.region_name
-    return any(
-        host in (f"{prefix}.{region}.{suffix}", f"{prefix}.{suffix}")
-        for suffix in _AWS_DNS_SUFFIXES
-    )
 
 
 class _Refused:
