@@ -361,7 +361,7 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     classified = for_cache(classify(outcomes, contract, columns, rules), contract, columns, rules)
     # the split code replaces the row hash it is drawn from: one byte a row cached
     classified = classified.withColumn("_split", split_code(request.fractions))
-    fraction = quantile_sample(estimated_rows(found.files, contract))
+    fraction = quantile_sample(estimated_rows(found.files))
     if fraction < 1.0:
         classified = classified.withColumn("_sample", sample_flag(fraction))
     classified = classified.drop("_row_hash")
@@ -373,14 +373,10 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
         classified.unpersist()
 
 
-def estimated_rows(files: list[Any], contract: Contract) -> int:
+def estimated_rows(files: list[Any]) -> int:
     """About how many data rows the input has, from the scan (which reads at most
     ``scan_max_bytes`` of each file)."""
-    total = 0.0
-    for scanned in files:
-        share = 1.0 if scanned.complete else scanned.size / contract.scan_max_bytes
-        total += scanned.records * share
-    return int(total)
+    return int(sum(scanned.estimated_records() for scanned in files))
 
 
 def _judge(

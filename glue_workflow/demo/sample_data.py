@@ -146,6 +146,37 @@ def to_s3(settings: Settings, uri: str, rows: int, seed: int) -> str:
         return upload(settings, to_file(Path(tmp) / "sample.csv", rows, seed), uri)
 
 
+# Compressed CSV the ETL reads (Spark picks the decompressor by the object's name):
+# (magic bytes, name, extension, content type)
+COMPRESSED = (
+    (b"\x1f\x8b", "gzip", ".gz", "application/gzip"),
+    (b"BZh", "bzip2", ".bz2", "application/x-bzip2"),
+)
+
+
+def _content_type(path: Path, uri: str, option: str) -> str:
+    """The object's content type; refuses a compressed file under a name Spark would
+    read as text, and a plain one under a compressed name."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+    for magic, name, ext, content_type in COMPRESSED:
+        named = uri.lower().endswith(ext)
+        if head.startswith(magic) and not named:
+            raise ConfigError(
+                f"{path} is {name}-compressed but {uri} does not end in {ext}: Spark picks "
+                f"the decompressor by the object's name and would read the bytes as text; "
+                f"pass {option} {uri}{ext} (and run with -p input_uri={uri}{ext})"
+            )
+        if named:
+            if not head.startswith(magic):
+                raise ConfigError(
+                    f"{uri} ends in {ext} but {path} is not {name}-compressed: Spark would "
+                    f"fail to decompress it; compress it first or drop {ext} from {option}"
+                )
+            return content_type
+    return "text/csv"
+
+
 def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -> str:
     """Copy a local file to ``uri`` on the settings' target.
 
@@ -164,6 +195,7 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
         raise ConfigError(f"{option} {uri!r} must be s3://BUCKET/KEY naming an object")
     if not path.is_file():
         raise ConfigError(f"{path} is not a file")
+    content_type = _content_type(path, uri, option)
     s3 = client(settings, "s3")
     try:
         call("s3:HeadBucket", lambda: s3.head_bucket(Bucket=bucket), base=ConfigError)
@@ -176,7 +208,7 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
             ) from exc
         call("s3:CreateBucket", lambda: s3.create_bucket(Bucket=bucket), base=ConfigError)
     try:
-        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": "text/csv"})
+        s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
     except (S3UploadFailedError, ClientError) as exc:
         raise ConfigError(f"cannot upload {path} to {uri}: {exc}") from exc
     return uri

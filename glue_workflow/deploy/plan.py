@@ -8,9 +8,12 @@ Pure: no I/O. Rules it encodes (see glue-semantics.md §2, §10, §14):
   change: a new ``Type`` or ``WorkflowName`` means delete + create;
 * trigger deletions come before trigger creations, so a start trigger is replaced
   delete-then-create (a workflow never has two start triggers);
-* activation of SCHEDULED / CONDITIONAL / EVENT triggers is reconciled after every
-  create and update (the executor reads ``State``), and for unchanged triggers
-  whose state drifted; ON_DEMAND triggers are never started by deploy.
+* activation of SCHEDULED / CONDITIONAL triggers is reconciled after every create
+  and update (the executor reads ``State``), and for unchanged triggers whose state
+  drifted; ON_DEMAND triggers are never started by deploy, nor EVENT triggers: Glue
+  keeps them CREATED (they consume events so) and refuses ``StartTrigger`` ("Trigger
+  Type EVENT cannot be started", hashicorp/terraform-provider-aws#49408, reproduced
+  against the API).
 """
 
 from __future__ import annotations
@@ -92,8 +95,9 @@ class Plan:
 
 
 def desired_activation(request: Mapping[str, Any]) -> str | None:
-    """ACTIVATED/DEACTIVATED for triggers that need activation; None for ON_DEMAND."""
-    if request.get("Type", "ON_DEMAND") == "ON_DEMAND":
+    """ACTIVATED/DEACTIVATED for triggers that need activation; None for ON_DEMAND and
+    EVENT triggers, which are never started (see the module docstring)."""
+    if request.get("Type", "ON_DEMAND") in ("ON_DEMAND", "EVENT"):
         return None
     return ACTIVATED if request.get("StartOnCreation", True) else DEACTIVATED
 

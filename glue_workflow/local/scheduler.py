@@ -61,7 +61,7 @@ class Scheduler:
         self._crons: dict[tuple[str, str], AwsCron | None] = {}
         self._reported: set[str] = set()
         self.close_windows = close_windows
-        self._evented = False  # an activated EVENT trigger was seen on the last scan
+        self._evented = False  # an EVENT trigger was seen on the last scan
 
     def scheduled(self) -> list[tuple[dict[str, Any], AwsCron]]:
         """Activated SCHEDULED triggers of a workflow (of the selected workflows)."""
@@ -81,7 +81,7 @@ class Scheduler:
 
     def _report_event_trigger(self, trigger: dict[str, Any]) -> None:
         name = trigger["Name"]
-        if trigger["Type"] != "EVENT" or trigger.get("State") != "ACTIVATED":
+        if trigger["Type"] != "EVENT":  # (it consumes events as it is: CREATED)
             return
         self._evented = True
         if name not in self._reported:

@@ -14,6 +14,8 @@ Runs on Glue Python shell 3.9 (standard library + boto3 + glue_workflow.jobkit).
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
 import re
 from typing import Any
@@ -46,17 +48,36 @@ def _read(ctx: JobContext, uri: str, what: str) -> bytes:
     try:
         if key.endswith("/"):  # a prefix: its CSV objects in key order, one header kept
             listed = s3.list_objects_v2(Bucket=bucket, Prefix=key).get("Contents") or []
-            keys = sorted(o["Key"] for o in listed if o["Key"].endswith(".csv"))
+            keys = sorted(o["Key"] for o in listed if o["Key"].endswith(CSV_NAMES))
             if not keys:
-                raise JobInputError(f"{what} {uri} holds no .csv objects")
-            parts = [s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys]
+                raise JobInputError(f"{what} {uri} holds no .csv (.csv.gz, .csv.bz2) objects")
+            parts = [_object(s3, bucket, k, what) for k in keys]
             return _join_csv(parts, uri)
-        return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        return _object(s3, bucket, key, what)
     except JobInputError:
         raise
     except Exception as exc:  # botocore ClientError (NoSuchKey, AccessDenied, ...)
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
         raise JobInputError(f"cannot read {what} {uri}: {code}") from None
+
+
+# CSV objects of a batch prefix; compressed ones are read as the ETL reads them (by name)
+CSV_NAMES = (".csv", ".csv.gz", ".csv.bz2")
+
+
+def _object(s3: Any, bucket: str, key: str, what: str) -> bytes:
+    data = bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    try:
+        if key.lower().endswith(".gz"):
+            return gzip.decompress(data)
+        if key.lower().endswith(".bz2"):
+            return bz2.decompress(data)
+    except (OSError, EOFError, ValueError) as exc:
+        raise JobInputError(
+            f"{what} s3://{bucket}/{key} cannot be decompressed ({exc}): compress it again "
+            "and upload it"
+        ) from None
+    return data
 
 
 def _join_csv(parts: list[bytes], uri: str) -> bytes:

@@ -98,7 +98,9 @@ def _documents(workflow: Workflow) -> tuple[list[dict[str, Any]], dict[str, int]
     for request in document.triggers:
         doc = dict(request)
         # CreateTrigger: StartOnCreation activates a conditional trigger (local resources).
-        activated = doc["Type"] != "ON_DEMAND" and bool(doc.pop("StartOnCreation", False))
+        activated = doc["Type"] not in ("ON_DEMAND", "EVENT") and bool(
+            doc.pop("StartOnCreation", False)
+        )
         doc["State"] = "ACTIVATED" if activated else "CREATED"
         triggers.append(doc)
     retries = {str(j["Name"]): int(j.get("MaxRetries") or 0) for j in document.jobs}

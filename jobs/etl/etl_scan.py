@@ -14,11 +14,13 @@ Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import csv
 import os
 import re
 import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -126,17 +128,19 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
     return files, skipped
 
 
-def chunks(item: InputFile, limit: int) -> Iterator[bytes]:
-    """The first ``limit`` bytes of a file, streamed in chunks."""
+def _file_bytes(item: InputFile, limit: int | None) -> Iterator[bytes]:
+    """The first ``limit`` bytes of a file as stored (all of it for None), in chunks."""
     if is_s3(item.uri):
         bucket, key = split_s3(item.uri)
-        end = min(item.size, limit) - 1
-        body = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{end}")
-        for chunk in body["Body"].iter_chunks(CHUNK):
-            yield chunk
+        end = item.size if limit is None else min(item.size, limit)
+        body = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{end - 1}")
+        try:
+            yield from body["Body"].iter_chunks(CHUNK)
+        finally:  # a compressed file stops being read once the scan has enough
+            body["Body"].close()
         return
     with open(local(item.uri), "rb") as handle:
-        left = limit
+        left = item.size if limit is None else limit
         while left > 0:
             chunk = handle.read(min(CHUNK, left))
             if not chunk:
@@ -145,9 +149,166 @@ def chunks(item: InputFile, limit: int) -> Iterator[bytes]:
             yield chunk
 
 
+# What Spark decompresses itself: Hadoop picks the codec by the file name's extension,
+# so the scan does too (and refuses a name and content that disagree).
+CODECS = {".gz": "gzip", ".bz2": "bzip2"}
+# Compressed content by its first bytes: (magic, what it is, the extension Spark needs).
+MAGIC = (
+    (b"\x1f\x8b", "gzip", ".gz"),
+    (b"BZh", "bzip2", ".bz2"),
+    (b"PK\x03\x04", "a zip archive", None),
+    (b"\x28\xb5\x2f\xfd", "zstd", None),
+    (b"\xfd7zXZ\x00", "xz", None),
+)
+
+
+# the magic of a bzip2 stream's first block, or of its end (an empty stream)
+BZIP2_BLOCKS = (b"1AY&SY", b"\x17rE8P\x90")
+
+
+def codec_of(uri: str) -> str | None:
+    """The compression Spark reads a file with, from its name (None: plain text)."""
+    return next((c for ext, c in CODECS.items() if uri.lower().endswith(ext)), None)
+
+
+def _compressed_as(first: bytes) -> tuple[str, str | None] | None:
+    for magic, what, ext in MAGIC:
+        # bzip2: "BZh", the block size digit, then the block magic (pi's digits)
+        if first.startswith(magic) and (
+            what != "bzip2" or (first[3:4].isdigit() and first[4:10] in BZIP2_BLOCKS)
+        ):
+            return what, ext
+    return None
+
+
+class DataStream:
+    """The data bytes of one input file, decompressed as Spark would (``codec_of``), at
+    most ``limit`` of them, in chunks. ``truncated`` (the file holds more) is known
+    before reading for a plain file, once read for a compressed one."""
+
+    def __init__(self, item: InputFile, limit: int) -> None:
+        self.item, self.limit = item, limit
+        self.codec = codec_of(item.uri)
+        self.truncated = self.codec is None and item.size > limit
+        self.data_bytes = 0  # bytes of data yielded
+        self.file_bytes = 0  # bytes of the file used for them (decompressed, if it is)
+        self._decompressor: Any = None
+        self._member_at = 0  # where the data of the current member/stream begins
+
+    def __iter__(self) -> Iterator[bytes]:
+        stored = _file_bytes(self.item, None if self.codec else self.limit)
+        try:
+            for at, chunk in enumerate(_headed(stored, MAGIC_BYTES)):
+                if not at:
+                    self._check_name(chunk)
+                if self.codec is None:
+                    self.file_bytes += len(chunk)
+                for data in [chunk] if self.codec is None else self._inflate(chunk):
+                    self.data_bytes += len(data)
+                    yield data
+                    if self.codec is not None and self.data_bytes >= self.limit:
+                        self.truncated = True  # (or the file ends exactly here)
+                        return
+            if self._decompressor is not None:
+                raise PreprocessError(
+                    f"file {self.item.uri} is a truncated {self.codec} file: it ends inside "
+                    f"the compressed data, after {self.data_bytes} bytes of text; upload it "
+                    "again"
+                )
+        finally:
+            stored.close()
+
+    def _inflate(self, chunk: bytes) -> Iterator[bytes]:
+        """The data in the next compressed ``chunk``; members or streams may follow one
+        another (``cat a.gz b.gz``), as gzip, bzip2 and Spark read them (but not zero
+        padding after the last, which gzip ignores and Spark refuses)."""
+        full = False
+        while chunk or full:
+            if self._decompressor is None:
+                self._decompressor = _decompressor(self.codec)
+                self._member_at = self.data_bytes
+            # bounded output per call: a small file may hold gigabytes (a bomb)
+            most = max(1, min(CHUNK, self.limit - self.data_bytes))
+            decompressor = self._decompressor
+            try:
+                data = decompressor.decompress(chunk, most)
+            except (zlib.error, OSError, EOFError) as exc:
+                if self.data_bytes and self.data_bytes == self._member_at:
+                    # Spark (Hadoop's decompressor) fails on these bytes: "not a gzip file"
+                    raise PreprocessError(
+                        f"file {self.item.uri} has bytes after its {self.codec} data (zero "
+                        f"padding or another file appended, after {self.data_bytes} bytes of "
+                        "text), which Spark cannot read: compress the CSV again and upload it"
+                    ) from None
+                raise PreprocessError(
+                    f"file {self.item.uri} is not valid {self.codec} data after "
+                    f"{self.data_bytes} bytes of text ({exc}): compress it again and upload it"
+                ) from None
+            given = len(chunk)
+            if decompressor.eof:  # what follows the member (zlib: also in unconsumed_tail)
+                chunk, self._decompressor = decompressor.unused_data, None
+            else:  # zlib hands back the input it could not use; bz2 keeps it
+                chunk = getattr(decompressor, "unconsumed_tail", b"")
+            self.file_bytes += given - len(chunk)
+            full = len(data) == most
+            if data:
+                yield bytes(data)
+
+    def _check_name(self, first: bytes) -> None:
+        found, uri = _compressed_as(first), self.item.uri
+        if self.codec is not None and (found is None or found[0] != self.codec):
+            raise PreprocessError(
+                f"file {uri} is named like a {self.codec} file but is not {self.codec}-"
+                f"compressed{f' (it is {found[0]})' if found else ''}: Spark picks the "
+                "decompressor by the file name; rename it, or compress it as its name says"
+            )
+        if self.codec is None and found is not None:
+            what, ext = found
+            if ext is None:
+                raise PreprocessError(
+                    f"file {uri} is {what} (it starts with the bytes {first[:4].hex(' ')}), "
+                    "which Spark does not read: extract or decompress it and upload the CSV "
+                    "(or compress it with gzip, as a .gz file)"
+                )
+            raise PreprocessError(
+                f"file {uri} is {what}-compressed (it starts with the bytes "
+                f"{first[:3].hex(' ')}) but its name does not end in {ext}: Spark picks the "
+                "decompressor by the file name and would read the compressed bytes as text; "
+                f"rename it to end in {ext}"
+            )
+
+
+MAGIC_BYTES = 10  # the longest test of _compressed_as
+
+
+def _headed(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
+    """``chunks`` with the first one at least ``size`` bytes long (if the data is)."""
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if len(head) >= size:
+            break
+    if head:
+        yield head
+    yield from chunks
+
+
+def _decompressor(codec: str | None) -> Any:
+    if codec == "gzip":
+        return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    return bz2.BZ2Decompressor()
+
+
 def read_line(item: InputFile, start: int, limit: int = 4096) -> bytes:
-    """The line of a file that begins at byte ``start`` (at most ``limit`` bytes)."""
-    if is_s3(item.uri):
+    """The line of a file's data that begins at byte ``start`` (at most ``limit`` bytes)."""
+    if codec_of(item.uri):
+        parts, at = [], 0
+        for chunk in DataStream(item, start + limit):
+            if at + len(chunk) > start:
+                parts.append(chunk[max(0, start - at) :])
+            at += len(chunk)
+        data = b"".join(parts)
+    elif is_s3(item.uri):
         bucket, key = split_s3(item.uri)
         end = min(item.size, start + limit) - 1
         body = client("s3").get_object(Bucket=bucket, Key=key, Range=f"bytes={start}-{end}")
@@ -170,7 +331,15 @@ class ScannedFile:
     multiline_records: int  # records with a quoted line break (spanning lines)
     blank_lines: int
     complete: bool  # the whole file was scanned (else the first scan_max_bytes)
-    scanned_bytes: int = 0  # how many of its bytes the scan read
+    scanned_bytes: int = 0  # how many bytes of its data (decompressed) the scan read
+    compression: str | None = None  # "gzip", "bzip2" (by its name, as Spark reads it)
+    read_bytes: int = 0  # how many of the file's own bytes the scan read for them
+
+    def estimated_records(self) -> float:
+        """About how many data records the whole file holds."""
+        if self.complete or not self.read_bytes:
+            return float(self.records)
+        return self.records * self.size / self.read_bytes
 
     def as_dict(self) -> dict:  # type: ignore[type-arg]
         return {
@@ -183,6 +352,7 @@ class ScannedFile:
             "multiline_records": self.multiline_records,
             "blank_lines": self.blank_lines,
             "scanned": "whole file" if self.complete else f"first {self.scanned_bytes} bytes",
+            **({"compression": self.compression} if self.compression else {}),
         }
 
 
@@ -193,7 +363,7 @@ class _Decoded:
         self.item, self.contract = item, contract
         self.bom = False
         self.crlf = False
-        self.truncated = item.size > contract.scan_max_bytes
+        self.stream = DataStream(item, contract.scan_max_bytes)
         # A file declared in a single-byte charset whose non-ASCII bytes all decode as
         # UTF-8 is UTF-8: read as declared, "Québec" would become "QuÃ©bec", a category
         # no real input ever matches. Followed only for such declarations.
@@ -208,7 +378,7 @@ class _Decoded:
         encoding = contract.encoding
         decoder: Any = None
         offset, newlines, pending = 0, 0, ""
-        for chunk in chunks(item, contract.scan_max_bytes):
+        for chunk in self.stream:
             if decoder is None:
                 decoder = self._decoder(chunk)
             try:
@@ -245,6 +415,12 @@ class _Decoded:
         if self.utf8 is not None and self.first_non_ascii is not None:
             self._refuse_utf8()
 
+    @property
+    def truncated(self) -> bool:
+        """Whether the file holds more than the scan reads (of a compressed file: known
+        once its last chunk is read)."""
+        return self.stream.truncated
+
     def _follow_utf8(self, chunk: bytes, offset: int, newlines: int) -> None:
         start = self.line_start
         last = chunk.rfind(b"\n")
@@ -280,11 +456,14 @@ class _Decoded:
 
     def _decoder(self, first: bytes) -> Any:
         encoding = self.contract.encoding
-        if first.startswith(b"\x1f\x8b"):
+        inner = _compressed_as(first)
+        if inner is not None:  # (the file's own compression is undone by DataStream)
             raise PreprocessError(
-                f"file {self.item.uri} is gzip-compressed (it starts with the gzip magic "
-                "bytes 1f 8b): the input must be plain CSV text; decompress it (gunzip) and "
-                "upload the .csv"
+                f"file {self.item.uri}: its data is {inner[0]}"
+                f"{'-compressed' if inner[1] else ''} (it starts with the bytes "
+                f"{first[:3].hex(' ')}){' once decompressed' if self.stream.codec else ''}: "
+                "the input must be CSV text; decompress it and upload the CSV (a .gz or .bz2 "
+                "file is read as such)"
             )
         head = first[:4096]
         codec = codecs.lookup(encoding).name
@@ -484,7 +663,9 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         multiline_records=spanning,
         blank_lines=blanks,
         complete=not source.truncated,
-        scanned_bytes=min(item.size, contract.scan_max_bytes),
+        scanned_bytes=source.stream.data_bytes,
+        compression=source.stream.codec,
+        read_bytes=source.stream.file_bytes,
     )
 
 

@@ -386,3 +386,34 @@ def test_a_batch_in_another_delimiter_says_so() -> None:
         "(semicolon) but 2 with comma: write the batch as the training input is "
         "(semicolon-separated)"
     )
+
+
+def test_compressed_batches_are_read_by_their_name() -> None:
+    """As the ETL reads its input: .gz and .bz2 objects decompressed, others as text."""
+    import bz2
+    import gzip
+    import io
+
+    from glue_workflow.jobkit import JobInputError
+    from glue_workflow.scripts import drift_check
+
+    text = b"a,b\n1,2\n"
+    objects = {
+        "b/x.csv.gz": gzip.compress(text),
+        "b/y.csv.bz2": bz2.compress(text),
+        "b/z.csv": text,
+        "b/bad.csv.gz": text,
+    }
+
+    class S3:
+        def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
+            return {"Body": io.BytesIO(objects[Key])}
+
+    for key in ("b/x.csv.gz", "b/y.csv.bz2", "b/z.csv"):
+        assert drift_check._object(S3(), "bkt", key, "batch") == text
+    with pytest.raises(JobInputError) as info:
+        drift_check._object(S3(), "bkt", "b/bad.csv.gz", "batch")
+    assert str(info.value) == (
+        "batch s3://bkt/b/bad.csv.gz cannot be decompressed (Not a gzipped file (b'a,')): "
+        "compress it again and upload it"
+    )

@@ -69,7 +69,7 @@ def test_deploy_creates_the_rule_and_target_glue_documents(
     document = event_document()
     plan = deployer.deploy(aws_target, document)
     kinds = [(i.action, i.type) for i in plan.instructions]
-    # the rule comes after the EVENT trigger is written and activated
+    # the rule comes after the EVENT trigger is written
     assert kinds.index(("create", "rule")) > kinds.index(("create", "trigger"))
     events = boto3.client("events", region_name="us-east-1")
     rule = events.describe_rule(Name="glue-wf-wf")
@@ -86,6 +86,10 @@ def test_deploy_creates_the_rule_and_target_glue_documents(
     glue = boto3.client("glue", region_name="us-east-1")
     start = glue.get_trigger(Name="wf-start")["Trigger"]
     assert start["Type"] == "EVENT"
+    # never started: AWS answers StartTrigger on an EVENT trigger with "Trigger Type
+    # EVENT cannot be started" (moto would accept it and show ACTIVATED)
+    assert start["State"] == "CREATED"
+    assert not any(i.action == "activate" for i in plan.instructions)
 
     # in sync: nothing to do; a pattern change is an update of the rule only
     assert deployer.make_plan(aws_target, document).empty

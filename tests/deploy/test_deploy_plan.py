@@ -27,7 +27,7 @@ def deployed(document: WorkflowDocument, **overrides: Any) -> RemoteState:
     triggers = {}
     for request in document.triggers:
         trigger = {k: v for k, v in request.items() if k not in ("Tags", "StartOnCreation")}
-        trigger["State"] = "CREATED" if request["Type"] == "ON_DEMAND" else "ACTIVATED"
+        trigger["State"] = "CREATED" if request["Type"] in ("ON_DEMAND", "EVENT") else "ACTIVATED"
         trigger["Id"] = "x"
         triggers[request["Name"]] = trigger
     workflow = {k: v for k, v in document.workflow.items() if k != "Tags"}
@@ -183,6 +183,18 @@ def test_on_demand_start_trigger_in_created_state_is_left_alone() -> None:
     doc = make_document()
     assert deployed(doc).triggers["wf-start"]["State"] == "CREATED"
     assert plan_deploy(doc, deployed(doc)).empty
+
+
+def test_an_event_start_trigger_is_never_started_nor_stopped() -> None:
+    """Glue keeps an EVENT trigger CREATED and answers StartTrigger "Trigger Type EVENT
+    cannot be started" (hashicorp/terraform-provider-aws#49408)."""
+    doc = make_document(start_type="EVENT")
+    created = plan_deploy(doc, RemoteState(workflow_name="wf"))
+    (start,) = [i for i in created.instructions if i.name == "wf-start"]
+    assert (start.action, start.activation) == ("create", None)
+    state = deployed(doc)
+    assert state.triggers["wf-start"]["State"] == "CREATED"
+    assert plan_deploy(doc, state).empty
 
 
 def test_artifact_of_other_size_is_uploaded_again() -> None:

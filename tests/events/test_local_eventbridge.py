@@ -48,8 +48,7 @@ def event_workflow(glue: Any, batching: dict[str, int] | None = None) -> None:
     }
     if batching:
         request["EventBatchingCondition"] = batching
-    glue.create_trigger(**request)
-    glue.start_trigger(Name="wf-start")
+    glue.create_trigger(**request)  # consumes events as created: it is never started
 
 
 def route(events: Any) -> None:
@@ -185,9 +184,33 @@ def test_a_batch_starts_when_its_window_expires(events: Any, glue: Any, local_ho
     assert service.events.pending("wf") == []
 
 
-def test_events_for_an_inactive_trigger_are_dropped(events: Any, glue: Any) -> None:
+def test_an_event_trigger_stays_created_and_is_neither_started_nor_stopped(
+    events: Any, glue: Any
+) -> None:
+    """AWS's answers, reproduced against the live API in
+    hashicorp/terraform-provider-aws#49408."""
     event_workflow(glue)
-    glue.stop_trigger(Name="wf-start")
+    assert glue.get_trigger(Name="wf-start")["Trigger"]["State"] == "CREATED"
+    with pytest.raises(ClientError) as started:
+        glue.start_trigger(Name="wf-start")
+    assert started.value.response["Error"] == {
+        "Code": "InvalidInputException",
+        "Message": "Trigger Type EVENT cannot be started",
+    }
+    with pytest.raises(ClientError) as stopped:
+        glue.stop_trigger(Name="wf-start")
+    assert stopped.value.response["Error"]["Message"] == (
+        "The operation is not allowed when trigger is in state: CREATED"
+    )
+    route(events)
+    put(events, "input/x.csv")
+    assert len(wait_runs(glue, 1)) == 1  # CREATED, it consumes the event
+
+
+def test_events_for_a_workflow_without_an_event_trigger_are_dropped(events: Any, glue: Any) -> None:
+    glue.create_workflow(Name="wf")
+    glue.create_trigger(Name="wf-start", WorkflowName="wf", Type="ON_DEMAND",
+                        Actions=[{"JobName": "j"}])  # fmt: skip
     route(events)
     put(events, "input/x.csv")
     assert glue.get_workflow_runs(Name="wf")["Runs"] == []

@@ -8,11 +8,13 @@ directory per case holding ``input/`` and ``contract.json``); the tests call
 
 from __future__ import annotations
 
+import bz2
 import csv
 import gzip
 import io
 import json
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,13 @@ def _one(text: str, **contract: Any) -> Case:
     return {"data.csv": text.encode("utf-8")}, contract
 
 
+def _zipped(name: str, text: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, text)
+    return buffer.getvalue()
+
+
 def _cases() -> dict[str, Callable[[], Case]]:
     rows = clean_rows()
     cased = to_csv(
@@ -85,6 +94,8 @@ def _cases() -> dict[str, Callable[[], Case]]:
     income = HEADER.index("income")
     comma = [[*r[:income], r[income].replace(".", ","), *r[income + 1 :]] for r in rows]
     good = to_csv(HEADER, rows)
+    middle = good.index("\n", len(good) // 2) + 1
+    halves = (good[:middle], good[middle:])
     reordered = to_csv(*_reorder(HEADER, rows[100:], ["bought", "colour", "id", "income", "age"]))
     quoted = _with(rows, "colour", {3: "red, dark\nish", 4: 'blue "navy"'})
     latin = to_csv(HEADER, _with(rows, "colour", {7: "rosé"})).encode("latin-1")
@@ -111,6 +122,29 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "good": lambda: _one(good),
         "cr_only": lambda: _one(good.replace("\n", "\r")),
         "gzip": lambda: ({"data.csv.gz": gzip.compress(good.encode(), mtime=0)}, {}),
+        "bzip2": lambda: ({"data.csv.bz2": bz2.compress(good.encode())}, {}),
+        # two members (cat a.gz b.gz, pigz)
+        "gzip_members": lambda: (
+            {"data.csv.gz": b"".join(gzip.compress(h.encode(), mtime=0) for h in halves)},
+            {},
+        ),
+        # zero padding after the data (tape and some uploaders): gzip ignores it, Spark fails
+        "gzip_padded": lambda: (
+            {"data.csv.gz": gzip.compress(good.encode(), mtime=0) + b"\0" * 16},
+            {},
+        ),
+        # a 1,000-byte scan of a gzip file: the rest decompressed only by Spark
+        "gzip_past_scan": lambda: (
+            {"data.csv.gz": gzip.compress(good.encode(), mtime=0)},
+            {"scan_max_bytes": 1000},
+        ),
+        "gzip_misnamed": lambda: ({"data.csv": gzip.compress(good.encode(), mtime=0)}, {}),
+        "gzip_not": lambda: ({"data.csv.gz": good.encode()}, {}),
+        "gzip_truncated": lambda: (
+            {"data.csv.gz": gzip.compress(good.encode(), mtime=0)[:-40]},
+            {},
+        ),
+        "zip": lambda: ({"data.zip": _zipped("data.csv", good)}, {}),
         "utf16_no_bom": lambda: ({"data.csv": good.encode("utf-16-le")}, {}),
         "trailing_delimiter": lambda: _one(good.replace("\n", ",\n")),
         "trailing_delimiter_dropped": lambda: _one(good.replace("\n", ",\n"), drop=[""]),

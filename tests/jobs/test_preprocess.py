@@ -152,10 +152,16 @@ def test_large_inputs_take_the_deciles_from_a_sample_of_about_200k_rows(preproce
     assert etl_features.quantile_sample(200_000) == 1.0
     assert etl_features.quantile_sample(1_000_000) == 0.2
     assert etl_features.quantile_sample(0) == 1.0
-    whole = SimpleNamespace(complete=True, records=300, size=1_000)
-    head = SimpleNamespace(complete=False, records=100, size=4_000)  # 1,000 bytes scanned
-    contract = SimpleNamespace(scan_max_bytes=1_000)
-    assert preprocess.estimated_rows([whole, head], contract) == 700
+    from etl_scan import ScannedFile
+
+    def scanned(records: int, size: int, read: int) -> ScannedFile:
+        return ScannedFile(
+            uri="f", size=size, header=("a",), bom=False, crlf=False, records=records,
+            multiline_records=0, blank_lines=0, complete=read == size, read_bytes=read,
+        )  # fmt: skip
+
+    whole, head = scanned(300, 1_000, 1_000), scanned(100, 4_000, 1_000)
+    assert preprocess.estimated_rows([whole, head]) == 700
 
 
 @pytest.mark.spark

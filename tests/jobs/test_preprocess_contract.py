@@ -57,7 +57,8 @@ def strict_json(path: Path) -> Any:
 def test_formats_and_file_layouts_split_identically(spark, tmp_path):
     reference = None
     dropped = ("notes_dropped", "trailing_delimiter_dropped")
-    for case in ("good", "bom", "crlf", "two_files_reordered", *dropped, "markers"):
+    packed = ("gzip", "bzip2", "gzip_members", "gzip_past_scan")
+    for case in ("good", "bom", "crlf", "two_files_reordered", *dropped, *packed, "markers"):
         outcome, out = run_case(spark, tmp_path, case)
         assert outcome.succeeded, (case, outcome.error)
         got = splits(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from churndata import SHARED_CSV as CHURN_CSV
@@ -184,3 +185,46 @@ def test_upload_data_defaults_to_the_definition_s_input_uri(
     broken = CliRunner().invoke(cli, ["upload-data", str(source), "--project", str(project)])
     assert broken.exit_code != 0
     assert "half-edited" in str(broken.exception) + broken.output
+
+
+def test_upload_data_keeps_a_compressed_file_readable_by_its_name(
+    local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spark picks the decompressor by the object's name: a .gz file under a .csv key
+    would be read as text."""
+    import gzip
+
+    import boto3
+
+    from glue_workflow.cli import cli
+
+    monkeypatch.setenv("GLUE_WF_HOME", str(local_home))
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="my-data")
+    packed = tmp_path / "other.csv.gz"
+    packed.write_bytes(gzip.compress(b"a,b\n1,2\n"))
+    plain = tmp_path / "other.csv"
+    plain.write_text("a,b\n1,2\n")
+
+    def upload(source: Path, uri: str) -> Any:
+        return CliRunner().invoke(
+            cli, ["upload-data", str(source), "--to", uri, "--project", str(PROJECT_ROOT)]
+        )
+
+    misnamed = upload(packed, "s3://my-data/in/other.csv")
+    assert misnamed.exit_code != 0
+    assert str(misnamed.exception) == (
+        f"{packed} is gzip-compressed but s3://my-data/in/other.csv does not end in .gz: "
+        "Spark picks the decompressor by the object's name and would read the bytes as "
+        "text; pass --to s3://my-data/in/other.csv.gz (and run with -p "
+        "input_uri=s3://my-data/in/other.csv.gz)"
+    )
+    not_packed = upload(plain, "s3://my-data/in/other.csv.gz")
+    assert str(not_packed.exception) == (
+        f"s3://my-data/in/other.csv.gz ends in .gz but {plain} is not gzip-compressed: "
+        "Spark would fail to decompress it; compress it first or drop .gz from --to"
+    )
+    assert "Contents" not in s3.list_objects_v2(Bucket="my-data")  # nothing written
+    assert upload(packed, "s3://my-data/in/other.csv.gz").exit_code == 0
+    head = s3.head_object(Bucket="my-data", Key="in/other.csv.gz")
+    assert head["ContentType"] == "application/gzip"

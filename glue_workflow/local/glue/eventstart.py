@@ -13,8 +13,9 @@ non-zero when the window expired.
 Events wait in ``glue_event_queue`` until their batch starts a run. Windows are closed
 by ``flush_due`` (every local EventBridge call and every tick of ``glue-wf local
 scheduler`` makes it), so a batch never waits longer than its window plus a tick.
-Events for a workflow whose start trigger is not an activated EVENT trigger are dropped,
-as Glue drops them (the trigger is what consumes them).
+Events for a workflow whose start trigger is not an EVENT trigger are dropped, as Glue
+drops them (the trigger is what consumes them). An EVENT trigger consumes them in the
+state Glue keeps it in, CREATED: it cannot be started or stopped (``runs.start_trigger``).
 """
 
 from __future__ import annotations
@@ -50,8 +51,7 @@ class EventStarts:
         starts = start_triggers(self.state.triggers_of(workflow))
         if len(starts) != 1 or starts[0].get("Type") != "EVENT":
             return None
-        trigger = dict(starts[0])
-        return trigger if trigger.get("State") == "ACTIVATED" else None
+        return dict(starts[0])
 
     def notify(self, workflow: str, event_id: str) -> list[str]:
         """Deliver one event to ``workflow``; return the run ids this started."""

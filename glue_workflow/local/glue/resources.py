@@ -202,7 +202,8 @@ class Resources:
                             f"({starts[0]}); a workflow has exactly one, delete it first"
                         )
             doc.update(self._checked_body(name, kind, p))
-            activated = kind != "ON_DEMAND" and bool(p.get("StartOnCreation"))
+            # ON_DEMAND and EVENT triggers stay CREATED (runs.start_trigger)
+            activated = kind not in ("ON_DEMAND", "EVENT") and bool(p.get("StartOnCreation"))
             doc["State"] = "ACTIVATED" if activated else "CREATED"
             self.state.put_doc(conn, "glue_triggers", name, doc)
             self.state.set_tags(conn, _tag_key("trigger", name), dict(p.get("Tags") or {}))

@@ -397,6 +397,10 @@ class Runs:
     def start_trigger(self, p: dict[str, Any]) -> dict[str, Any]:
         name = str(p["Name"])
         trigger = self.resources.trigger(name)
+        if trigger["Type"] == "EVENT":
+            # AWS's answer (hashicorp/terraform-provider-aws#49408, against the live API):
+            # an EVENT trigger stays CREATED and consumes events as it is
+            raise invalid_input("Trigger Type EVENT cannot be started")
         if trigger["Type"] != "ON_DEMAND":
             self.resources.set_trigger_state(name, "ACTIVATED")
             return {"Name": name}
@@ -418,10 +422,10 @@ class Runs:
     def stop_trigger(self, p: dict[str, Any]) -> dict[str, Any]:
         name = str(p["Name"])
         trigger = self.resources.trigger(name)
-        if trigger["Type"] == "ON_DEMAND":
-            raise invalid_input(
-                f"Trigger {name} is ON_DEMAND: it is never activated, so it cannot be stopped"
-            )
+        if trigger.get("State", "CREATED") == "CREATED":
+            # AWS's answer for any type (hashicorp/terraform-provider-aws#49408): ON_DEMAND
+            # and EVENT triggers are always CREATED, others until first activated
+            raise invalid_input("The operation is not allowed when trigger is in state: CREATED")
         self.resources.set_trigger_state(name, "DEACTIVATED")
         return {"Name": name}
 
