@@ -264,11 +264,9 @@ def _job_request(
             args["--extra-files"] = ",".join(uri(p, where) for p in job.extra_files)
         request["Command"] = {"Name": "glueetl", "ScriptLocation": script, "PythonVersion": "3"}
         request["GlueVersion"] = job.glue_version
-        if job.max_capacity is not None:
-            request["MaxCapacity"] = float(job.max_capacity)
-        else:
-            request["WorkerType"] = job.worker_type
-            request["NumberOfWorkers"] = job.number_of_workers
+        # (max_capacity is refused for Spark: Glue 2.0+ jobs take workers only)
+        request["WorkerType"] = job.worker_type
+        request["NumberOfWorkers"] = job.number_of_workers
         if job.execution_class is not None:
             request["ExecutionClass"] = job.execution_class
     elif isinstance(job, PythonShellJob):

@@ -53,6 +53,24 @@ SPARK_WORKER_TYPES = (
     "R.4X",
     "R.8X",
 )
+# The oldest Glue version each worker type runs on (botocore CreateJob.WorkerType doc):
+# G.4X/G.8X are "available only for Glue version 3.0 or later Spark ETL jobs"; G.12X,
+# G.16X and R.1X-R.8X "only for Glue version 4.0 or later Spark ETL jobs". G.025X
+# (Glue 3.0+ streaming jobs) and Z.2X (Ray jobs) are no glueetl types: not listed above.
+WORKER_TYPE_MIN_GLUE = {
+    "G.4X": "3.0",
+    "G.8X": "3.0",
+    "G.12X": "4.0",
+    "G.16X": "4.0",
+    "R.1X": "4.0",
+    "R.2X": "4.0",
+    "R.4X": "4.0",
+    "R.8X": "4.0",
+}
+# "Flexible job runs are supported for jobs using AWS Glue version 3.0 or later and G.1X
+# or G.2X worker types" (Glue developer guide, add-job.html, as quoted in aws-cdk#26203;
+# botocore's ExecutionClass doc states only the Glue 3.0+ / glueetl part).
+FLEX_WORKER_TYPES = ("G.1X", "G.2X")
 PYTHON_SHELL_CAPACITIES = (0.0625, 1.0)
 LIBRARY_SETS = ("analytics", "none")
 MAX_RETRIES = 10
@@ -209,7 +227,7 @@ class SparkJob(Job):
         with g.check():
             super().__post_init__()
         where = self.where
-        with g.check():
+        with g.check("glue_version"):
             if self.glue_version in GLUE_END_OF_LIFE:
                 fail(
                     where,
@@ -218,12 +236,18 @@ class SparkJob(Job):
                     "use glue_version='5.0'",
                 )
             check_enum(where, "glue_version", self.glue_version, SPARK_GLUE_VERSIONS)
-        with g.check():
+        with g.check("capacity"):
             self._check_capacity(where)
-        if self.execution_class is not None:
+        if self.worker_type is not None and g.ok("glue_version", "capacity"):
             with g.check():
+                _check_worker_glue_version(where, self.worker_type, self.glue_version)
+        if self.execution_class is not None:
+            with g.check("execution_class"):
                 check_enum(where, "execution_class", self.execution_class, ("STANDARD", "FLEX"))
                 _check_flex(where, self.execution_class, self.glue_version)
+            if self.worker_type is not None and g.ok("capacity", "execution_class"):
+                with g.check():
+                    _check_flex_worker(where, self.execution_class, self.worker_type)
         with g.check():
             set_attr(
                 self,
@@ -246,6 +270,18 @@ class SparkJob(Job):
                     "max_capacity cannot be combined with worker_type/number_of_workers: "
                     "set worker_type=None and number_of_workers=None, or drop max_capacity",
                 )
+            # botocore CreateJob.MaxCapacity doc: "For Glue version 2.0+ jobs, you cannot
+            # specify a Maximum capacity. Instead, you should specify a Worker type and the
+            # Number of workers." Every supported Spark version is 2.0+ (0.9/1.0: end of life).
+            if self.glue_version in SPARK_GLUE_VERSIONS:
+                fail(
+                    where,
+                    "capacity-glue-version",
+                    f"max_capacity cannot be set on Glue 2.0 or later (this job uses Glue "
+                    f"{self.glue_version}): drop max_capacity and set worker_type and "
+                    f"number_of_workers (a G.1X worker is 1 DPU: e.g. worker_type='G.1X', "
+                    f"number_of_workers={_same_dpu_workers(self.max_capacity)})",
+                )
             if isinstance(self.max_capacity, bool) or not 2 <= float(self.max_capacity) <= 100:
                 fail(
                     where,
@@ -257,7 +293,7 @@ class SparkJob(Job):
             fail(
                 where,
                 "capacity-missing",
-                "set worker_type and number_of_workers (e.g. 'G.1X' and 2), or max_capacity",
+                "set worker_type and number_of_workers (e.g. 'G.1X' and 2)",
             )
         g = Gather()
         with g.check():
@@ -293,6 +329,49 @@ def _check_flex(where: str, execution_class: str, glue_version: str) -> None:
             f"execution_class='FLEX' needs Glue 3.0 or later; this job uses Glue "
             f"{glue_version}: set glue_version='5.0' or drop execution_class",
         )
+
+
+def _check_flex_worker(where: str, execution_class: str, worker_type: str) -> None:
+    # Flex is "supported for jobs using AWS Glue version 3.0 or later and G.1X or G.2X
+    # worker types" (Glue developer guide, add-job.html; see FLEX_WORKER_TYPES).
+    if execution_class == "FLEX" and worker_type not in FLEX_WORKER_TYPES:
+        fail(
+            where,
+            "flex-worker-type",
+            f"execution_class='FLEX' needs worker_type 'G.1X' or 'G.2X'; this job uses "
+            f"{worker_type!r}: set worker_type='G.2X' or drop execution_class",
+        )
+
+
+def _glue(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _check_worker_glue_version(where: str, worker_type: str, glue_version: str) -> None:
+    # botocore CreateJob.WorkerType doc (see WORKER_TYPE_MIN_GLUE): G.4X/G.8X need Glue
+    # 3.0+, G.12X/G.16X/R.* Glue 4.0+ ("available only for Glue version N or later").
+    minimum = WORKER_TYPE_MIN_GLUE.get(worker_type)
+    if minimum is not None and _glue(glue_version) < _glue(minimum):
+        offered = ", ".join(
+            repr(w)
+            for w in SPARK_WORKER_TYPES
+            if _glue(WORKER_TYPE_MIN_GLUE.get(w, glue_version)) <= _glue(glue_version)
+        )
+        fail(
+            where,
+            "worker-type-glue-version",
+            f"worker_type {worker_type!r} needs Glue {minimum} or later; this job uses Glue "
+            f"{glue_version}: set glue_version='5.0', or use a worker type Glue "
+            f"{glue_version} has ({offered})",
+        )
+
+
+def _same_dpu_workers(max_capacity: Any) -> int:
+    """G.1X workers (1 DPU each) giving ``max_capacity`` DPU, else the default 2."""
+    number = isinstance(max_capacity, int | float) and not isinstance(max_capacity, bool)
+    if number and float(max_capacity).is_integer() and 2 <= max_capacity <= 1000:
+        return int(max_capacity)
+    return 2
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -147,9 +147,8 @@ def test_scheduled_event_and_explicit_trigger_options(fixed_context: Any) -> Non
         SparkJob(
             name="etl",
             script="jobs/etl.py",
-            worker_type=None,
-            number_of_workers=None,
-            max_capacity=10.0,
+            worker_type="G.1X",
+            number_of_workers=10,
             glue_version="4.0",
             execution_class="FLEX",
             extra_files=["conf/x.json"],
@@ -199,8 +198,8 @@ def test_scheduled_event_and_explicit_trigger_options(fixed_context: Any) -> Non
         }
     ]
     etl = document.job("wf-etl")
-    assert etl["MaxCapacity"] == 10.0
-    assert "WorkerType" not in etl
+    assert (etl["WorkerType"], etl["NumberOfWorkers"]) == ("G.1X", 10)
+    assert "MaxCapacity" not in etl  # Glue 2.0+: workers, never a maximum capacity
     assert etl["ExecutionClass"] == "FLEX"
     assert etl["DefaultArguments"]["--job-bookmark-option"] == "job-bookmark-enable"
     assert etl["DefaultArguments"]["--extra-files"].endswith("/x.json")
