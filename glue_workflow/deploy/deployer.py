@@ -159,6 +159,7 @@ def destroy(
         region=target.settings.region,
         account=target.account,
         events=target.events,
+        read_tags=False,  # ownership from the owner tag alone: sweep all it marks
     )
     plan = plan_destroy(remote)
     if dry_run:

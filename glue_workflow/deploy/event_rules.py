@@ -16,7 +16,7 @@ targets.").
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,15 @@ class EventsDeployApi:
         stale = sorted({t["Id"] for t in (current or {}).get("Targets") or []} - wanted)
         if stale:
             self._call("RemoveTargets", Rule=desired["Rule"]["Name"], Ids=stale)
+
+    def tag(self, arn: str, add: Mapping[str, str], remove: Iterable[str]) -> None:
+        """EventBridge TagResource / UntagResource (PutRule sets tags only on create)."""
+        if add:
+            tags = [{"Key": k, "Value": v} for k, v in sorted(add.items())]
+            self._call("TagResource", ResourceARN=arn, Tags=tags)
+        keys = list(remove)
+        if keys:
+            self._call("UntagResource", ResourceARN=arn, TagKeys=keys)
 
     def delete(self, name: str) -> None:
         current = self.read(name)

@@ -81,6 +81,10 @@ class Executor:
             ("create", "rule"): self._create_rule,
             ("update", "rule"): self._update_rule,
             ("delete", "rule"): self._delete_rule,
+            ("tag", "workflow"): self._tag_glue,
+            ("tag", "job"): self._tag_glue,
+            ("tag", "trigger"): self._tag_glue,
+            ("tag", "rule"): self._tag_rule,
         }
 
     # -- artifacts ---------------------------------------------------------------------
@@ -147,6 +151,18 @@ class Executor:
 
     def _delete_rule(self, step: Instruction) -> None:
         self._events().delete(step.name)
+
+    # -- tags --------------------------------------------------------------------------
+
+    def _tag_glue(self, step: Instruction) -> None:
+        request = step.request
+        self.glue.tag_resource(
+            request["ResourceArn"], request["TagsToAdd"], request["TagsToRemove"]
+        )
+
+    def _tag_rule(self, step: Instruction) -> None:
+        request = step.request
+        self._events().tag(request["ResourceArn"], request["TagsToAdd"], request["TagsToRemove"])
 
     def _reconcile(self, step: Instruction) -> None:
         """Read State, then StartTrigger/StopTrigger until it matches the desired one."""

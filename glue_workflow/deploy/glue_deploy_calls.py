@@ -151,6 +151,15 @@ class GlueDeployApi:
     def delete_trigger(self, name: str) -> None:
         self._call("DeleteTrigger", Name=name)
 
+    def tag_resource(self, arn: str, add: Mapping[str, str], remove: Iterable[str]) -> None:
+        """TagResource with the added/changed keys, UntagResource with the removed ones
+        (Glue's UpdateJob/UpdateTrigger/UpdateWorkflow carry no tags)."""
+        if add:
+            self._call("TagResource", ResourceArn=arn, TagsToAdd=dict(add))
+        keys = list(remove)
+        if keys:
+            self._call("UntagResource", ResourceArn=arn, TagsToRemove=keys)
+
     def start_trigger(self, name: str) -> None:
         self._call("StartTrigger", Name=name)
 

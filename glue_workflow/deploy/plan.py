@@ -14,12 +14,18 @@ Pure: no I/O. Rules it encodes (see glue-semantics.md §2, §10, §14):
   keeps them CREATED (they consume events so) and refuses ``StartTrigger`` ("Trigger
   Type EVENT cannot be started", hashicorp/terraform-provider-aws#49408, reproduced
   against the API).
+* tags: ``Create*`` requests carry the declared tags plus the digest tag (see
+  deploy.tags); an owned resource whose tags were read (its digest was stale) gets a
+  ``tag`` step (``TagResource`` / ``UntagResource``): the workflow's right after the
+  workflow's own step, before anything that carries the new digest; the jobs' and
+  triggers' last, after job deletions, so a deploy interrupted before them re-reads
+  tags (and the owner-tag lists) on its rerun.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from glue_workflow import naming
@@ -31,12 +37,22 @@ from glue_workflow.deploy.glue_deploy_calls import (
     WORKFLOW_UPDATE_FIELDS,
 )
 from glue_workflow.deploy.remote import RemoteState
+from glue_workflow.deploy.tags import (
+    DIGEST_TAG,
+    describe_tag_diff,
+    rule_tags,
+    tag_changes,
+    tag_diff,
+    tag_digest,
+    with_digest,
+)
 from glue_workflow.document import OWNER_TAG, Artifact, WorkflowDocument
 from glue_workflow.errors import DeployError
 
-Action = Literal["upload", "create", "update", "delete", "activate", "deactivate"]
+Action = Literal["upload", "create", "update", "delete", "activate", "deactivate", "tag"]
 Kind = Literal["artifact", "workflow", "job", "trigger", "rule"]
 
+GLUE_KINDS = frozenset({"workflow", "job", "trigger"})
 ACTIVE_STATES = frozenset({"ACTIVATED", "ACTIVATING"})
 ACTIVATED = "ACTIVATED"
 DEACTIVATED = "DEACTIVATED"
@@ -76,6 +92,8 @@ class Instruction:
         text = f"{self.action} {self.type} {self.name}"
         if fields and self.action == "update":
             text += f" ({fields})"
+        if self.action == "tag":
+            text += f" ({describe_tag_diff(self.changes)})"
         if self.reason:
             text += f" [{self.reason}]"
         return text
@@ -106,8 +124,13 @@ def plan_deploy(document: WorkflowDocument, remote: RemoteState) -> Plan:
     """The instructions that make the target hold exactly ``document``."""
     name = document.name
     _check_ownership(document, remote)
+    digest = tag_digest(document)
     uploads = _plan_uploads(document, remote)
     workflow = _plan_workflow(document, remote)
+    if remote.workflow is not None and remote.workflow_owned:
+        workflow += _tag_step(
+            "workflow", name, "workflow", document.workflow, remote=remote, digest=digest
+        )
     desired_triggers = {t["Name"]: t for t in document.triggers}
     desired_jobs = {j["Name"]: j for j in document.jobs}
 
@@ -142,7 +165,29 @@ def plan_deploy(document: WorkflowDocument, remote: RemoteState) -> Plan:
         for job in sorted(remote.owned_jobs - set(desired_jobs))
         if job in remote.jobs
     ]
-    rule_deletes, rule_writes = _plan_event_rule(document, remote)
+    rule_deletes, rule_writes = _plan_event_rule(_rules_with_digest(document, digest), remote)
+    tag_steps = [
+        step
+        for request in document.jobs
+        if request["Name"] in remote.owned_jobs
+        for step in _tag_step(
+            "job", request["Name"], f"job/{request['Name']}", request, remote=remote, digest=digest
+        )
+    ]
+    replaced = {i.name for i in trigger_deletes}
+    tag_steps += [
+        step
+        for request in document.triggers
+        if request["Name"] in remote.owned_triggers and request["Name"] not in replaced
+        for step in _tag_step(
+            "trigger",
+            request["Name"],
+            f"trigger/{request['Name']}",
+            request,
+            remote=remote,
+            digest=digest,
+        )
+    ]
     ordered = (
         *uploads,
         *workflow,
@@ -153,8 +198,75 @@ def plan_deploy(document: WorkflowDocument, remote: RemoteState) -> Plan:
         *trigger_states,
         *rule_writes,  # events flow only once the EVENT trigger is active
         *job_deletes,
+        *tag_steps,  # last: the new digest says "tags in sync" only once all are done
     )
-    return Plan(workflow_name=name, instructions=tuple(ordered))
+    return Plan(workflow_name=name, instructions=tuple(_stamp_digest(i, digest) for i in ordered))
+
+
+def _stamp_digest(step: Instruction, digest: str | None) -> Instruction:
+    """A Glue ``create`` step whose request (and changes) also carry the digest tag."""
+    if digest is None or step.action != "create" or step.type not in GLUE_KINDS:
+        return step
+    tags = with_digest(step.request.get("Tags") or {}, digest)
+    changes = {**step.changes, "Tags": {"From": None, "To": tags}}
+    return replace(step, request={**step.request, "Tags": tags}, changes=changes)
+
+
+def _rules_with_digest(document: WorkflowDocument, digest: str | None) -> WorkflowDocument:
+    """``document`` whose EventBridge rule also carries the digest tag."""
+    if digest is None or not document.event_rules:
+        return document
+    rules = tuple(
+        {
+            **rule,
+            "Rule": {
+                **rule["Rule"],
+                "Tags": [
+                    {"Key": k, "Value": v}
+                    for k, v in sorted(with_digest(rule_tags(rule["Rule"]), digest).items())
+                ],
+            },
+        }
+        for rule in document.event_rules
+    )
+    return replace(document, event_rules=rules)
+
+
+def _tag_step(
+    kind: Kind,
+    name: str,
+    key: str,
+    request: Mapping[str, Any],
+    *,
+    remote: RemoteState,
+    digest: str | None,
+) -> list[Instruction]:
+    """The ``tag`` step of an owned resource whose tags were read (else none: its digest
+    is current, or the account is unknown and no ARN can be built)."""
+    current, arn = remote.tags.get(key), remote.arn(key)
+    if current is None or arn is None:
+        return []
+    desired = with_digest(request.get("Tags") or {}, digest)
+    return _tag_instruction(kind, name, arn, desired, current)
+
+
+def _tag_instruction(
+    kind: Kind, name: str, arn: str, desired: Mapping[str, str], current: Mapping[str, str]
+) -> list[Instruction]:
+    add, remove = tag_changes(desired, current)
+    if not add and not remove:
+        return []
+    reason = "" if set(add) | set(remove) != {DIGEST_TAG} else "tag digest"
+    return [
+        Instruction(
+            action="tag",
+            type=kind,
+            name=name,
+            changes=tag_diff(add, remove, current),
+            request={"ResourceArn": arn, "TagsToAdd": add, "TagsToRemove": remove},
+            reason=reason,
+        )
+    ]
 
 
 def plan_destroy(remote: RemoteState) -> Plan:
@@ -295,8 +407,15 @@ def _plan_event_rule(
         )
         return [], [create]
     diff = rule_changes(desired, current)
+    tags = (
+        _tag_instruction(
+            "rule", name, str(current["Rule"]["Arn"]), rule_tags(desired["Rule"]), current["Tags"]
+        )
+        if is_owned(current, document.name) and current["Rule"].get("Arn")
+        else []
+    )
     if not diff:
-        return [], []
+        return [], tags
     update = Instruction(
         action="update",
         type="rule",
@@ -304,7 +423,7 @@ def _plan_event_rule(
         changes=diff,
         request={**desired, "current": current},
     )
-    return [], [update]
+    return [], [update, *tags]
 
 
 def _plan_trigger(

@@ -1,10 +1,14 @@
 """What the target holds for one workflow: read-only, batched.
 
 Reads, for any number of nodes: ``GetWorkflow``; ``ListJobs`` and ``ListTriggers``
-filtered by the owner tag (what this workflow owns, including what it no longer
-declares); ``BatchGetJobs`` / ``BatchGetTriggers`` in chunks for the union of
+filtered by the tag-digest tag (``deploy.tags``): when every declared job and trigger
+carries the current digest, what they list is what this workflow owns (the digest
+hashes the owner tag) and the tags are in sync; otherwise ``ListJobs`` /
+``ListTriggers`` again filtered by the owner tag (what this workflow owns, including
+what it no longer declares) and ``GetTags`` on each owned resource whose tags must be
+compared. Then ``BatchGetJobs`` / ``BatchGetTriggers`` in chunks for the union of
 declared and owned names. ``GetTags`` on the workflow only when ownership cannot be
-told from its owned triggers.
+told from its owned triggers, or when tags are read.
 
 Artifacts: an artifact URI that an owned, deployed job already references is known
 to exist (keys are content-addressed and the executor uploads before it writes the
@@ -24,6 +28,7 @@ from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.deploy.event_rules import EventsDeployApi, read_event_rule
 from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
 from glue_workflow.deploy.store_api import S3Api, common_prefix, split_s3_uri
+from glue_workflow.deploy.tags import DIGEST_TAG, tag_digest
 from glue_workflow.document import OWNER_TAG, WorkflowDocument
 
 
@@ -42,6 +47,18 @@ class RemoteState:
     objects: Mapping[str, int | None] = field(default_factory=dict)
     # the workflow's EventBridge rule, {"Rule", "Targets", "Tags"} (deploy.event_rules)
     event_rule: Mapping[str, Any] | None = None
+    # tags read with GetTags, by resource key ("workflow", "job/<name>", "trigger/<name>");
+    # a resource not here carries the current tag digest: its tags are as declared
+    tags: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # "arn:<partition>:glue:<region>:<account>:" (None: account unknown, tags not written)
+    glue_arn_prefix: str | None = None
+
+    def arn(self, key: str) -> str | None:
+        """The Glue ARN of resource key ``job/<name>`` etc. (``workflow``: the workflow)."""
+        if self.glue_arn_prefix is None:
+            return None
+        resource = f"workflow/{self.workflow_name}" if key == "workflow" else key
+        return self.glue_arn_prefix + resource
 
 
 def owner_tags(workflow_name: str) -> dict[str, str]:
@@ -49,9 +66,12 @@ def owner_tags(workflow_name: str) -> dict[str, str]:
 
 
 def workflow_arn(region: str, account: str, name: str) -> str:
-    from glue_workflow.naming import regional_arn
+    return glue_arn_prefix(region, account) + f"workflow/{name}"
 
-    return regional_arn("glue", region, account, f"workflow/{name}")
+
+def glue_arn_prefix(region: str, account: str) -> str:
+    """``arn:<partition>:glue:<region>:<account>:`` (partition from the region)."""
+    return naming.regional_arn("glue", region, account, "")
 
 
 def read_remote_state(
@@ -63,23 +83,52 @@ def read_remote_state(
     account: str | None,
     verify_artifacts: bool = False,
     events: EventsDeployApi | None = None,
+    read_tags: bool = True,
 ) -> RemoteState:
-    """Read what exists of ``document``'s workflow (``s3=None``: skip artifacts)."""
+    """Read what exists of ``document``'s workflow (``s3=None``: skip artifacts;
+    ``read_tags=False``, for destroy: ownership from the owner tag only, no tags)."""
     name = document.name
-    tags = owner_tags(name)
     workflow = glue.get_workflow(name)
-    owned_jobs = frozenset(glue.list_tagged_jobs(tags))
-    owned_triggers = frozenset(glue.list_tagged_triggers(tags))
-    jobs = glue.batch_get_jobs(owned_jobs | {job["Name"] for job in document.jobs})
-    triggers = glue.batch_get_triggers(
-        owned_triggers | {trigger["Name"] for trigger in document.triggers}
-    )
+    declared_jobs = {job["Name"] for job in document.jobs}
+    declared_triggers = {trigger["Name"] for trigger in document.triggers}
+    digest = tag_digest(document) if read_tags else None
+    in_sync = False
+    listed_jobs: frozenset[str] = frozenset()
+    listed_triggers: frozenset[str] = frozenset()
+    if digest is not None:
+        listed_jobs = frozenset(glue.list_tagged_jobs({DIGEST_TAG: digest}))
+        listed_triggers = frozenset(glue.list_tagged_triggers({DIGEST_TAG: digest}))
+        in_sync = declared_jobs <= listed_jobs and declared_triggers <= listed_triggers
+    if in_sync:
+        # The digest hashes the owner tag and deploy sets both together: what carries it
+        # is ours (with the tags it records), including owned nodes no longer declared.
+        owned_jobs, owned_triggers = listed_jobs, listed_triggers
+    else:
+        owned_jobs = frozenset(glue.list_tagged_jobs(owner_tags(name)))
+        owned_triggers = frozenset(glue.list_tagged_triggers(owner_tags(name)))
+    jobs = glue.batch_get_jobs(owned_jobs | declared_jobs)
+    triggers = glue.batch_get_triggers(owned_triggers | declared_triggers)
+    prefix = glue_arn_prefix(region, account) if account else None
+    tags: dict[str, Mapping[str, str]] = {}
     owned = False
     if workflow is not None:
         # Our tagged triggers pointing at it prove ownership without another call.
         owned = any(triggers.get(t, {}).get("WorkflowName") == name for t in owned_triggers)
-        if not owned and account:
-            owned = glue.get_tags(workflow_arn(region, account, name)).get(OWNER_TAG) == name
+        if prefix is not None and (not owned or (read_tags and not in_sync)):
+            current = glue.get_tags(prefix + f"workflow/{name}")
+            owned = current.get(OWNER_TAG) == name
+            if owned and read_tags:
+                tags["workflow"] = current
+    if read_tags and not in_sync and prefix is not None:
+        # Only owned, declared resources whose digest is stale: tags are compared.
+        stale = [f"job/{j}" for j in sorted(owned_jobs & declared_jobs - listed_jobs) if j in jobs]
+        stale += [
+            f"trigger/{t}"
+            for t in sorted(owned_triggers & declared_triggers - listed_triggers)
+            if t in triggers
+        ]
+        for key in stale:
+            tags[key] = glue.get_tags(prefix + key)
     objects: dict[str, int | None] = {}
     if s3 is not None:
         referenced = (
@@ -99,6 +148,8 @@ def read_remote_state(
         owned_jobs=owned_jobs,
         owned_triggers=owned_triggers,
         objects=objects,
+        tags=tags,
+        glue_arn_prefix=prefix,
         # only an event-started workflow (declared or deployed) can have a rule: a
         # plain redeploy makes no EventBridge call
         event_rule=read_event_rule(events, name)

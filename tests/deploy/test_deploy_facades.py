@@ -178,3 +178,12 @@ def test_s3_and_iam_facades() -> None:
         "glue-wf/wf/artifacts/"
     )
     assert common_prefix(["a.py", "b.py"]) == ""
+
+
+def test_tag_resource_sends_the_glue_model_shapes(glue: tuple[GlueDeployApi, Stubber]) -> None:
+    api, stubber = glue
+    arn = "arn:aws:glue:us-east-1:1:job/wf-a"
+    stubber.add_response("tag_resource", {}, {"ResourceArn": arn, "TagsToAdd": {"k": "v"}})
+    stubber.add_response("untag_resource", {}, {"ResourceArn": arn, "TagsToRemove": ["old"]})
+    api.tag_resource(arn, {"k": "v"}, ["old"])
+    api.tag_resource(arn, {}, [])  # nothing to do: no call

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -346,3 +346,107 @@ def test_destroy_dry_run_lists_without_deleting(world: World) -> None:
     assert "would delete trigger wf-start [destroy]" in out
     assert "would delete workflow wf [destroy]" in out
     assert len(owned(world.glue, "wf")["jobs"]) == 3
+
+
+def _retagged(
+    document: WorkflowDocument, common: dict[str, str], job_tags: dict[str, dict[str, str]]
+) -> WorkflowDocument:
+    """``document`` with definition tags ``common`` everywhere, plus per-job ones."""
+
+    def tagged(request: dict[str, Any], extra: dict[str, str]) -> dict[str, Any]:
+        owner = {k: v for k, v in request["Tags"].items() if k.startswith("glue-wf:")}
+        return {**request, "Tags": {**common, **extra, **owner}}
+
+    return replace(
+        document,
+        workflow=tagged(document.workflow, {}),
+        jobs=tuple(tagged(j, job_tags.get(j["Name"], {})) for j in document.jobs),
+        triggers=tuple(tagged(t, {}) for t in document.triggers),
+    )
+
+
+def _tags(glue: Any, kind: str, name: str) -> dict[str, str]:
+    tags: dict[str, str] = glue.get_tags(
+        ResourceArn=f"arn:aws:glue:us-east-1:{ACCOUNT}:{kind}/{name}"
+    )["Tags"]
+    return {k: v for k, v in tags.items() if k != "glue-wf:tags"}
+
+
+def test_tag_changes_are_planned_applied_and_shown(world: World) -> None:
+    base = world.document
+    world.document = _retagged(base, {"team": "ml"}, {"wf-a": {"cost-center": "42"}})
+    world.cli("deploy")
+    glue = world.glue
+    assert _tags(glue, "job", "wf-a")["cost-center"] == "42"
+    world.hooks.reset_counts()
+    assert world.plan() == []  # in sync: the digest lists every declared resource
+    assert sum(world.hooks.reads().values()) == 5
+    assert "glue:GetTags" not in world.hooks.calls
+
+    # cost-center 42 -> 43 on one job, a new workflow tag: tag steps, nothing else.
+    world.document = _retagged(base, {"team": "ml", "env": "prod"}, {"wf-a": {"cost-center": "43"}})
+    out = world.cli("plan").output
+    assert "tag job wf-a (cost-center: 42 -> 43, +env=prod, glue-wf:tags)" in out
+    assert "tag workflow wf (+env=prod, glue-wf:tags)" in out
+    assert "tag trigger wf-start (+env=prod, glue-wf:tags)" in out
+    plan = world.plan()
+    assert {i["Action"] for i in plan} == {"tag"}
+    assert plan[0]["Type"] == "workflow"  # before anything carrying the new digest
+    assert plan[-1]["Changes"]["env"] == {"From": None, "To": "prod"}
+    world.hooks.reset_counts()
+    assert "tag job wf-a (cost-center: 42 -> 43" in world.cli("deploy").output
+    assert set(world.hooks.writes()) == {"glue:TagResource"}
+    assert _tags(glue, "job", "wf-a") == {
+        "team": "ml", "env": "prod", "cost-center": "43",
+        OWNER_TAG: "wf", "glue-wf:managed-by": "glue-wf",
+    }  # fmt: skip
+    assert _tags(glue, "workflow", "wf")["env"] == "prod"
+    assert _tags(glue, "trigger", "wf-on-a-succeeded")["env"] == "prod"
+
+    # A no-op redeploy: 0 writes, the same 5 reads, no GetTags.
+    world.hooks.reset_counts()
+    assert "up to date, nothing to do" in world.cli("deploy").output
+    assert world.hooks.writes() == {}
+    assert sum(world.hooks.reads().values()) == 5
+    assert "glue:GetTags" not in world.hooks.calls
+
+
+def test_removed_definition_tag_is_untagged_hand_added_and_owner_tags_stay(world: World) -> None:
+    base = world.document
+    world.document = _retagged(base, {"team": "ml", "env": "prod"}, {})
+    world.cli("deploy")
+    glue = world.glue
+    arn = f"arn:aws:glue:us-east-1:{ACCOUNT}:job/wf-b"
+    glue.tag_resource(ResourceArn=arn, TagsToAdd={"added-by-hand": "yes"})
+
+    world.document = _retagged(base, {"team": "ml"}, {})
+    plan = world.plan()
+    job_b = next(i for i in plan if i["Name"] == "wf-b")
+    assert job_b["Changes"]["env"] == {"From": "prod", "To": None}
+    assert "added-by-hand" not in job_b["Changes"]
+    world.hooks.reset_counts()
+    world.cli("deploy")
+    assert world.hooks.writes()["glue:UntagResource"] == 7  # workflow, 3 jobs, 3 triggers
+    assert _tags(glue, "job", "wf-b") == {
+        "team": "ml", "added-by-hand": "yes", OWNER_TAG: "wf", "glue-wf:managed-by": "glue-wf",
+    }  # fmt: skip
+    for kind, name in (("workflow", "wf"), ("trigger", "wf-start"), ("job", "wf-a")):
+        assert _tags(glue, kind, name)[OWNER_TAG] == "wf"
+        assert "env" not in _tags(glue, kind, name)
+    assert world.plan() == []
+
+
+def test_resources_deployed_without_the_digest_are_read_once_then_trusted(world: World) -> None:
+    world.cli("deploy")
+    glue = world.glue
+    for kind, name in (("job", "wf-a"), ("trigger", "wf-start")):
+        arn = f"arn:aws:glue:us-east-1:{ACCOUNT}:{kind}/{name}"
+        glue.untag_resource(ResourceArn=arn, TagsToRemove=["glue-wf:tags"])
+    plan = world.plan()
+    assert [(i["Action"], i["Name"], i.get("Reason")) for i in plan] == [
+        ("tag", "wf-a", "tag digest"), ("tag", "wf-start", "tag digest"),
+    ]  # fmt: skip
+    world.cli("deploy")
+    world.hooks.reset_counts()
+    assert world.plan() == []
+    assert sum(world.hooks.reads().values()) == 5

@@ -251,3 +251,68 @@ def test_a_changed_map_is_shown_key_by_key() -> None:
     )
     assert nested == ["Command.Script: 'a' -> 'b'"]
     assert change_lines("Timeout", 60, 90) == ["Timeout: 60 -> 90"]
+
+
+ARN_PREFIX = "arn:aws:glue:us-east-1:1:"
+
+
+def _with_tags(document: WorkflowDocument, extra: dict[str, str]) -> WorkflowDocument:
+    def tagged(request: dict[str, Any]) -> dict[str, Any]:
+        return {**request, "Tags": {**request["Tags"], **extra}}
+
+    return replace(
+        document,
+        workflow=tagged(document.workflow),
+        jobs=tuple(tagged(j) for j in document.jobs),
+        triggers=tuple(tagged(t) for t in document.triggers),
+    )
+
+
+def test_tags_read_from_the_target_are_compared_key_by_key() -> None:
+    from glue_workflow.deploy.tags import DIGEST_TAG, tag_digest
+
+    old = _with_tags(make_document(), {"cost-center": "42", "env": "prod"})
+    new = _with_tags(make_document(), {"cost-center": "43"})
+    recorded = tag_digest(old)
+    assert recorded is not None
+    assert recorded.split()[1:] == ["cost-center", "env"]
+    current = {**old.job("wf-a")["Tags"], DIGEST_TAG: recorded, "by-hand": "x"}
+    remote = deployed(old, tags={"job/wf-a": current}, glue_arn_prefix=ARN_PREFIX)
+    plan = plan_deploy(new, remote)
+    assert actions(plan) == [("tag", "job", "wf-a")]  # the others' digests are current
+    step = plan.instructions[0]
+    assert step.request == {
+        "ResourceArn": ARN_PREFIX + "job/wf-a",
+        "TagsToAdd": {"cost-center": "43", DIGEST_TAG: tag_digest(new)},
+        "TagsToRemove": ["env"],  # set by a deploy; "by-hand" and glue-wf:* stay
+    }
+    assert step.describe() == "tag job wf-a (cost-center: 42 -> 43, -env, glue-wf:tags)"
+
+
+def test_owner_tag_is_never_removed_and_foreign_resources_never_tagged() -> None:
+    from glue_workflow.deploy.tags import DIGEST_TAG, tag_changes
+    from glue_workflow.document import OWNER_TAG
+    from glue_workflow.errors import DeployError
+
+    doc = make_document()
+    stale = {OWNER_TAG: "wf", DIGEST_TAG: f"0 {OWNER_TAG} team", "team": "x"}
+    remote = deployed(
+        doc,
+        tags={"workflow": stale, "trigger/wf-start": stale},
+        glue_arn_prefix=ARN_PREFIX,
+        owned_triggers=frozenset({"wf-on-wf-a-succeeded"}),
+    )
+    with pytest.raises(OwnershipConflict):  # wf-start is not ours: never touched
+        plan_deploy(doc, remote)
+    plan = plan_deploy(doc, replace(remote, owned_triggers=frozenset(remote.triggers)))
+    for step in plan.instructions:
+        assert OWNER_TAG not in step.request["TagsToRemove"]
+        assert step.request["TagsToRemove"] == ["team"]
+    with pytest.raises(DeployError, match="ownership tag"):
+        tag_changes({"k": "v"}, {OWNER_TAG: "wf"})
+
+
+def test_no_account_means_no_tag_step() -> None:
+    doc = make_document()
+    remote = deployed(doc, tags={"job/wf-a": {"glue-wf:workflow": "wf", "x": "1"}})
+    assert plan_deploy(doc, remote).empty  # no ARN: tags cannot be written
