@@ -78,6 +78,12 @@ DEFAULT_SPLIT = {
 }
 SPLITS = ("train", "validation", "test")
 CODEGEN_MAX_FIELDS = 4000
+# Past this many feature columns whole-stage code generation stays at Spark's default
+# limit (100 fields: off for the wide steps). Over 300 numeric columns the first pass's
+# generated method did not compile in a 1 GB heap (out of memory in Janino); per-step
+# code generation still applies. (The churn data's 20 features keep CODEGEN_MAX_FIELDS.)
+WIDE_COLUMNS = 100
+SPARK_MAX_FIELDS = 100
 OUTPUTS = (*SPLITS, "feature_manifest.json", "baseline.json", "data_quality.json")
 
 
@@ -348,6 +354,8 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     report.body["ruleset"] = ruleset(rules)
     report.body["labels"] = label_summary(contract)
     spark = glue_context.spark_session
+    if wide(columns):
+        spark.conf.set("spark.sql.codegen.maxFields", str(SPARK_MAX_FIELDS))
     # Bytes past the scan were decoded by Spark alone, which replaces invalid ones.
     past_scan = any(not scanned.complete for scanned in found.files)
     staged = stage(
@@ -371,6 +379,11 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
         return _split_and_write(classified, request, columns, report)
     finally:
         classified.unpersist()
+
+
+def wide(columns: Columns) -> bool:
+    """Whether the input has too many feature columns for whole-stage code generation."""
+    return len(columns.numeric) + len(columns.categorical) > WIDE_COLUMNS
 
 
 def estimated_rows(files: list[Any]) -> int:
@@ -494,7 +507,15 @@ def _split_and_write(
 ) -> dict[str, str]:
     """Encode the kept rows, then write the three splits and compute the train split's
     statistics together: four independent Spark actions over the cached rows."""
-    from etl_features import csv_line, encodings, feature_columns, quoted, train_stats
+    from etl_features import (
+        MAX_AGGREGATES,
+        MAX_AGGREGATES_UNFUSED,
+        csv_line,
+        encodings,
+        feature_columns,
+        quoted,
+        train_stats,
+    )
     from etl_output import concurrently, write_lines
     from etl_quality import spark_path
     from pyspark.sql import functions as F
@@ -513,6 +534,7 @@ def _split_and_write(
     )
     lines = kept.selectExpr("_split", f"{csv_line(features, codes)} AS value")
     entries = [entry for entry, _ in features]
+    per_query = MAX_AGGREGATES_UNFUSED if wide(columns) else MAX_AGGREGATES
 
     def write(code: int, name: str) -> None:
         part = lines.where(F.col("_split") == code).drop("_split")
@@ -527,7 +549,7 @@ def _split_and_write(
     )
     (feature_stats, histograms), *_ = concurrently(
         [
-            lambda: train_stats(train, entries, sizes["train"], stats["cuts"]),
+            lambda: train_stats(train, entries, sizes["train"], stats["cuts"], per_query),
             *[(lambda c=code, n=name: write(c, n)) for code, name in enumerate(SPLITS)],
         ]
     )
@@ -584,8 +606,19 @@ def _split_and_write(
 
 
 def one_line(exc: BaseException) -> str:
-    """The first line of an error (Spark's carry a JVM stack trace after it)."""
-    text = (str(exc).strip().splitlines() or [""])[0]
+    """The first line of an error (Spark's carry a JVM stack trace after it). Of a JVM
+    error through py4j ("An error occurred while calling o123.collectToPython.", then
+    ": java.lang.OutOfMemoryError: ..."), the Java exception's line: the call's says
+    nothing."""
+    lines = str(exc).strip().splitlines() or [""]
+    text = lines[0]
+    if text.startswith("An error occurred while calling"):
+        text = next((ln[1:].strip() for ln in lines[1:] if ln.startswith(":")), text)
+    if "OutOfMemoryError" in text:
+        text += (
+            " (the Spark driver's heap is full: on the local target raise [target.local] "
+            "warm_spark_memory in glue-wf.toml; on Glue use more or larger workers)"
+        )
     return f"{type(exc).__name__}: {text}"[:500]
 
 

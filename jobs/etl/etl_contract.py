@@ -85,9 +85,12 @@ RESERVED = (
 )
 RESERVED_PATTERN = re.compile(r"_(num_|fails|nulls)[0-9]+")
 
-THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([,' ][0-9]{3})+([.][0-9]*)?$"
+# Digit groups: comma, apostrophe (and U+2019: Swiss), space, and the no-break spaces
+# European spreadsheets write (U+00A0; U+202F in newer French locales).
+GROUP_MARKS = "' \u00a0\u202f\u2019"
+THOUSANDS_PATTERN = rf"^[+-]?[0-9]{{1,3}}([,{GROUP_MARKS}][0-9]{{3}})+([.][0-9]*)?$"
 # With a decimal comma, "1.234,5" (and "1.234": a thousand, or one point two?) groups.
-COMMA_THOUSANDS_PATTERN = r"^[+-]?[0-9]{1,3}([.' ][0-9]{3})+([,][0-9]*)?$"
+COMMA_THOUSANDS_PATTERN = rf"^[+-]?[0-9]{{1,3}}([.{GROUP_MARKS}][0-9]{{3}})+([,][0-9]*)?$"
 DELIMITERS = (",", ";", "\t", "|")
 
 
@@ -508,6 +511,8 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
         )
     if not numeric and not contract.categorical:
         raise PreprocessError("no feature columns left after dropping identifiers and drops")
+    if contract.numeric is None:
+        _refuse_misspelt_exclusions(contract, names, numeric)
     clashes = [c for c in required if c in RESERVED or RESERVED_PATTERN.fullmatch(c)]
     if CORRUPT_COLUMN in names and CORRUPT_COLUMN not in clashes:
         clashes.append(CORRUPT_COLUMN)
@@ -520,6 +525,34 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
     return Columns(
         names=names, numeric=tuple(numeric), categorical=contract.categorical, ignored=extra
     )
+
+
+def _refuse_misspelt_exclusions(
+    contract: Contract, names: tuple[str, ...], numeric: tuple[str, ...]
+) -> None:
+    """An identifier or dropped column absent from the input (allowed: it may be in
+    other batches) next to a near namesake that "numeric": null makes a feature: most
+    likely a typo, which would train the model on an id (leakage) or a dropped column."""
+    found: list[str] = []
+    for role in ("identifiers", "drop"):
+        for name in getattr(contract, role):
+            if name in names:
+                continue
+            same = [
+                c
+                for c in numeric
+                if normalise(c, "trim_ignore_case") == normalise(name, "trim_ignore_case")
+            ]
+            close = same or difflib.get_close_matches(name, numeric, n=1, cutoff=0.8)
+            if close:
+                found.append(f"{role} lists {name!r}, not in the input, but {close[0]!r} is")
+    if found:
+        raise PreprocessError(
+            f'{"; ".join(found)}: with "numeric" unset '
+            f"{'it would be a numeric feature' if len(found) == 1 else 'each would be one'}; "
+            "correct the name in the dataset config, or list the numeric columns under "
+            '"numeric" if it is meant to be one'
+        )
 
 
 def _near_matches(missing: list[str], raw: list[str], mode: str) -> str:

@@ -298,6 +298,7 @@ def policy_failures(
 
 DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
 DECIMAL_POINT = re.compile(r"[+-]?[0-9]*[.][0-9]+")
+COMMA_GROUPS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+")  # a decimal comma, or groups?
 
 
 def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]) -> list[str]:
@@ -310,6 +311,9 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
         if reason == "non_numeric"
         for value in values
     )
+    grouped = [
+        v for reason, _, _, values in drops if reason == "thousands_separator" for v in values
+    ]
     scan = f"scan_max_bytes {contract.scan_max_bytes}"
     known = {
         "undecodable": f"rows past the raw-byte scan ({scan}) hold bytes that are not valid "
@@ -318,10 +322,11 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
         "malformed_row": f"Spark could not parse rows past the raw-byte scan ({scan}): raise "
         "scan_max_bytes above the file size so the scan names their lines",
         "thousands_separator": (
-            "numbers with digit groups are refused: write them without the separators"
-            if contract.decimal == ","
-            else 'if \',\' is the file\'s decimal separator, declare "decimal": "," (with '
+            # "1,234" may be a decimal comma; "31,549.27" or "1 234" groups digits
+            'if \',\' is the file\'s decimal separator, declare "decimal": "," (with '
             '"delimiter": ";"), or write the numbers with \'.\''
+            if contract.decimal == "." and all(COMMA_GROUPS.fullmatch(v) for v in grouped)
+            else "numbers with digit groups are refused: write them without the separators"
         ),
         "non_numeric": '\',\' looks like the file\'s decimal separator: declare "decimal": ","'
         ' (with "delimiter": ";")',

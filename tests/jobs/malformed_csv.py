@@ -193,6 +193,17 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "thousands": lambda: _one(
             to_csv(HEADER, _with(rows, "income", {5: "1,234.5", 9: "2,000"}))
         ),
+        # a French spreadsheet's export: no-break spaces group digits (cp1252 byte A0)
+        "thousands_nbsp": lambda: (
+            {
+                "data.csv": to_csv(
+                    HEADER,
+                    _with(comma, "income", {5: "62\u00a0734,6", 9: "2\u202f000"}),
+                    delimiter=";",
+                ).encode("utf-8")
+            },
+            {"delimiter": ";", "decimal": ","},
+        ),
         "wide_row": lambda: _one("".join(wide)),
         "blank_lines": lambda: _one("".join(blank)),
         "short_row_after_blank_lines": lambda: _one("".join(short)),

@@ -588,3 +588,33 @@ def test_a_decimal_point_under_declared_decimal_commas_is_named():
         'values like \'3.14\' use a decimal point, but the config declares "decimal": ","; '
         'write them with commas, or remove "decimal" if the file uses points'
     ]
+
+
+def test_a_misspelt_identifier_next_to_its_column_is_refused(tmp_path):
+    """ "numeric": null makes every undeclared column a feature: an identifier written
+    'ID' for the input's 'id' would train the model on the ids."""
+    message = refused(tmp_path, "good", identifiers=["ID"], numeric=None)
+    assert message == (
+        "identifiers lists 'ID', not in the input, but 'id' is: with \"numeric\" unset it "
+        "would be a numeric feature; correct the name in the dataset config, or list the "
+        'numeric columns under "numeric" if it is meant to be one'
+    )
+    found = inspect(tmp_path / "other", "good", identifiers=["ID"], extra_columns="ignore")
+    assert found.columns.numeric == ("age", "income")
+    absent = inspect(tmp_path / "absent", "good", identifiers=["id", "batch_no"], numeric=None)
+    assert absent.columns.numeric == ("age", "income")  # absent, no namesake: allowed
+
+
+def test_the_thousands_hint_offers_a_decimal_comma_only_when_it_could_be_one():
+    import etl_quality
+
+    contract = etl_contract.load_contract(json.dumps(CONTRACT), "c.json")
+    ambiguous = etl_quality.hints(contract, [("thousands_separator", "income", 2, ["1,234"])])
+    assert ambiguous == [
+        'if \',\' is the file\'s decimal separator, declare "decimal": "," (with "delimiter": '
+        "\";\"), or write the numbers with '.'"
+    ]
+    for grouped in ("31,549.27", "1 234", "12\u00a0345"):
+        assert etl_quality.hints(
+            contract, [("thousands_separator", "x", 1, ["1,234", grouped])]
+        ) == ["numbers with digit groups are refused: write them without the separators"]

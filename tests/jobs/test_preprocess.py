@@ -469,3 +469,16 @@ def test_concurrent_spark_actions_keep_the_job_group_and_raise_after_all_end(spa
         sc.setLocalProperty("spark.jobGroup.id", None)
         sc.setLocalProperty("spark.job.description", None)
         sc.setLocalProperty("spark.job.interruptOnCancel", None)
+
+
+def test_a_jvm_out_of_memory_error_says_what_to_raise(preprocess):
+    error = RuntimeError(
+        "An error occurred while calling o6767.collectToPython.\n: java.lang.OutOfMemoryError: "
+        "Java heap space\n\tat java.base/java.util.HashMap.newNode(HashMap.java:1901)"
+    )
+    assert preprocess.one_line(error) == (
+        "RuntimeError: java.lang.OutOfMemoryError: Java heap space (the Spark driver's heap is "
+        "full: on the local target raise [target.local] warm_spark_memory in glue-wf.toml; "
+        "on Glue use more or larger workers)"
+    )
+    assert preprocess.one_line(ValueError("plain")) == "ValueError: plain"

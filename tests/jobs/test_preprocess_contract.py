@@ -365,8 +365,9 @@ def test_spark_errors_reach_the_user_as_one_line(spark, tmp_path, monkeypatch):
     monkeypatch.setattr(etl_quality, "read_text_frame", jvm_failure)
     outcome, _ = run_case(spark, tmp_path, "good")
     assert outcome.exit_code == 1
+    # the Java exception's line, not py4j's "An error occurred while calling o97.csv."
     assert outcome.error == (
-        "glue-wf job failed: preprocess: RuntimeError: An error occurred while calling o97.csv."
+        "glue-wf job failed: preprocess: RuntimeError: org.apache.spark.SparkException: boom"
     )
 
 
@@ -517,3 +518,54 @@ def test_categories_differing_in_case_are_one_when_declared(spark, tmp_path):
     lines = encode(manifest, raw).body.split()
     encoded = sorted(tuple(map(float, line.split(","))) for line in lines)
     assert encoded == written
+
+
+@pytest.mark.spark
+def test_a_300_column_input_is_processed_in_the_default_heap(spark, tmp_path):
+    """A wide table (298 numeric features): its first pass and statistics used to be
+    generated as methods Janino could not compile in a 1 GB heap (out of memory)."""
+    import random
+
+    draw = random.Random(3)
+    names = ["customer_no", "failure", *[f"x{i}" for i in range(298)]]
+    rows = []
+    for i in range(120):
+        values = [round(draw.gauss(0, 1), 4) for _ in range(298)]
+        rows.append([str(100_000 + i), "1" if values[0] > 0 else "0", *map(str, values)])
+    data = tmp_path / "wide.csv"
+    data.write_text("\n".join(",".join(r) for r in [names, *rows]) + "\n")
+    config = tmp_path / "wide.json"
+    config.write_text(json.dumps({"name": "wide", "target": "failure", "positive_label": "1",
+                                  "negative_label": "0", "identifiers": ["customer_no"],
+                                  "min_rows": 5}))  # fmt: skip
+    out = tmp_path / "out"
+    outcome = run_job(
+        spark,
+        {"--input_uri": str(data), "--output_uri": str(out), "--dataset_config_uri": str(config)},
+    )
+    assert outcome.succeeded, outcome.error
+    manifest = strict_json(out / "feature_manifest.json")
+    assert [f["name"] for f in manifest["features"]] == names[2:]
+    written = [row for split in SPLITS for row in read_csv_dir(out / split)]
+    assert len(written) == 120
+    assert all(len(row) == 299 for row in written)
+    by_label = {(r[2], r[1]) for r in rows}  # x0 decides the label
+    assert {(float(row[1]), row[0]) for row in written} == {
+        (float(x0), label) for x0, label in by_label
+    }
+    baseline = strict_json(out / "baseline.json")
+    assert baseline["features"]["x297"]["min"] <= baseline["features"]["x297"]["max"]
+    assert len(baseline["histograms"]) == 298
+
+
+@pytest.mark.spark
+def test_no_break_spaces_grouping_digits_are_thousands_separators(spark, tmp_path):
+    """A French spreadsheet's export groups digits with U+00A0 / U+202F: refused as
+    thousands separators (they were dropped as non_numeric and the run passed)."""
+    message = failure(spark, tmp_path, "thousands_nbsp")
+    assert message.startswith("the data contract refuses thousands_separator in 'income': 2 ")
+    assert "'62\\xa0734,6'" in message
+    assert "'2\\u202f000'" in message
+    assert message.endswith(
+        "numbers with digit groups are refused: write them without the separators"
+    )

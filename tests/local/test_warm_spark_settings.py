@@ -73,3 +73,45 @@ def test_local_status_and_stop_without_a_warm_spark(tmp_path: Path) -> None:
         0,
         "warm Spark: not running\nspares: none running\n",
     )
+
+
+def test_a_new_heap_cap_replaces_the_warm_jvm_once_it_is_free(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """warm_spark_memory changed in glue-wf.toml (recorded in the home by the next CLI
+    call) takes effect without glue-wf local stop: the JVM of the old cap is replaced
+    as it is released (or, idle, before its next lease)."""
+    from glue_workflow.local.spark import server
+
+    launched: list[str] = []
+    stopped: list[str] = []
+
+    class Proc:
+        pid = 4242
+
+        def poll(self) -> None:
+            return None
+
+    def launch(given: WarmSpark) -> server.Jvm:
+        launched.append(given.memory)
+        return server.Jvm(proc=Proc(), memory=given.memory)
+
+    monkeypatch.setattr(server, "launch", launch)
+    monkeypatch.setattr(server, "shutdown", lambda jvm: stopped.append(jvm.memory))
+    monkeypatch.setattr(server, "reset", lambda jvm, group: None)
+    monkeypatch.setattr(server, "release_code_cache", lambda jvm: None)
+    home = tmp_path / "home"
+    settings.record(home, WarmSpark(memory="1g"))
+    warm = server.WarmSparkServer(home, settings.load(home))
+    warm.start_jvm()
+    first = warm.jvm
+    assert (launched, first.state, warm.outdated(first)) == (["1g"], "ready", False)
+
+    first.state = "leased"
+    settings.record(home, WarmSpark(memory="2g"))  # changed while a run holds the JVM
+    assert warm.outdated(first)
+    warm.release(first, "run-1")
+    assert (stopped, launched, warm.jvm.memory) == (["1g"], ["1g", "2g"], "2g")
+    assert warm.jvm.state == "ready"
+    warm.release(warm.jvm, "run-2")  # unchanged since: kept
+    assert launched == ["1g", "2g"]

@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,7 @@ class Jvm:
     holder: dict[str, Any] = field(default_factory=dict)
     code_loader: Any = None  # the class loader the runs' tasks share (share_code_cache)
     archive_part: Path | None = None  # the class archive this JVM writes at exit
+    memory: str = ""  # its heap cap (the settings' memory it was launched with)
 
     @property
     def pid(self) -> int | None:
@@ -78,7 +79,7 @@ def launch(settings: WarmSpark) -> Jvm:
     from pyspark.java_gateway import launch_gateway
 
     gateway = launch_gateway()  # type: ignore[no-untyped-call]
-    jvm = Jvm(gateway=gateway, proc=gateway.proc, archive_part=part)
+    jvm = Jvm(gateway=gateway, proc=gateway.proc, archive_part=part, memory=settings.memory)
     jvm.properties = gateway.jvm.java.lang.System.getProperties().clone()
     return jvm
 
@@ -315,10 +316,32 @@ class WarmSparkServer:
             self.cond.notify_all()
         log(f"JVM pid {started.pid} ready (heap cap {self.settings.memory})")
 
+    def outdated(self, jvm: Jvm) -> bool:
+        """Take up the settings the project recorded since this server started (a new
+        ``warm_spark_memory`` in glue-wf.toml); True if ``jvm``'s heap cap is no longer
+        the configured one, so it is to be replaced."""
+        fresh = load(self.home)
+        with self.cond:
+            self.settings = replace(
+                self.settings, memory=fresh.memory, idle_seconds=fresh.idle_seconds
+            )
+            return jvm.memory != self.settings.memory
+
     def lease(self, conn: socket.socket, request: dict[str, Any]) -> None:
         group = str(request.get("job_run_id") or "glue-wf")
         deadline = time.monotonic() + LEASE_WAIT_SECONDS
         self.wanted.set()
+        with self.cond:
+            idle = self.jvm if self.jvm.state == "ready" else None
+        if idle is not None and self.outdated(idle):  # (a busy one: when it is released)
+            with self.cond:
+                replaced = idle.state == "ready"
+                if replaced:
+                    idle.state = "resetting"
+            if replaced:
+                log(f"JVM pid {idle.pid}: heap cap now {self.settings.memory}, replacing it")
+                shutdown(idle)
+                self.start_jvm()
         with self.cond:
             while self.jvm.state in ("starting", "resetting") and not self.stopping:
                 if not self.cond.wait(max(0.0, deadline - time.monotonic())):
@@ -365,6 +388,9 @@ class WarmSparkServer:
                 healthy = False
         jvm.runs += 1
         log(f"JVM pid {jvm.pid} released by {group} ({jvm.runs} run(s))")
+        if healthy and self.outdated(jvm):
+            log(f"JVM pid {jvm.pid}: heap cap now {self.settings.memory}, replacing it")
+            healthy = False
         if healthy and jvm.runs < RUNS_PER_JVM:
             with self.cond:
                 jvm.state, jvm.holder = "ready", {}

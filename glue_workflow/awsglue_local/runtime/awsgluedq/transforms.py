@@ -88,8 +88,6 @@ def _row_outcomes(rules: list[Rule]) -> tuple[Any, Any]:
     """The arrays of rules each row passes and fails, in ruleset order. A row passing
     every rule (most rows) gets constant arrays: the per-element filter, which Spark
     evaluates without code generation, runs only for rows failing some rule."""
-    from functools import reduce
-
     from pyspark.sql import functions as F
 
     ok = [row_condition(r) for r in rules]  # never null
@@ -98,12 +96,21 @@ def _row_outcomes(rules: list[Rule]) -> tuple[Any, Any]:
     fails = F.filter(F.array(*[F.when(~c, F.lit(r.text)) for c, r in pairs]), F.isnotnull)
     if not rules:
         return passes, fails
-    every = reduce(lambda a, b: a & b, ok)
+    every = _all(ok)
     constant = F.array(*[F.lit(r.text) for r in rules])
     return (
         F.when(every, constant).otherwise(passes),
         F.when(every, F.array().cast("array<string>")).otherwise(fails),
     )
+
+
+def _all(conditions: list[Any]) -> Any:
+    """The conditions ANDed as a balanced tree: a chain of hundreds (a wide dataset's
+    rules) is as deep, and Spark's optimizer recurses through it (stack overflow)."""
+    while len(conditions) > 1:
+        pairs = zip(conditions[::2], conditions[1::2], strict=False)
+        conditions = [a & b for a, b in pairs] + conditions[len(conditions) - len(conditions) % 2 :]
+    return conditions[0]
 
 
 def _evaluate_all(rules: list[Rule], df: Any) -> list[Outcome]:
