@@ -97,10 +97,18 @@ class Encoded:
 
     body: str
     unseen: dict[str, list[str]] = field(default_factory=dict)
+    missing: dict[str, int] = field(default_factory=dict)  # rows with the column empty
 
     def warnings(self, shown: int = 5) -> list[str]:
-        """One line per column whose values the model never saw in training."""
-        lines = []
+        """One line per column whose values the model never saw in training: unseen
+        categories, and missing values (the ETL drops or refuses every row with one, so
+        the model never learnt what a missing value means)."""
+        lines = [
+            f"warning: {column}: missing in {count} row(s); the model never saw a missing "
+            "value in training (the ETL drops rows with one): XGBoost takes each tree's "
+            "default branch, so the score may be far off"
+            for column, count in self.missing.items()
+        ]
         for column, values in self.unseen.items():
             more = f" and {len(values) - shown} more" if len(values) > shown else ""
             listed = ", ".join(repr(v) for v in values[:shown])
@@ -140,6 +148,7 @@ def encode(manifest: Mapping[str, Any], text: str) -> Encoded:
     at = {name: header.index(name) for name in needed}
     known = _categories(features, codes)
     unseen: dict[str, list[str]] = {}
+    empty: dict[str, int] = {}
     lines = []
     for row in reader:
         if not any(cell.strip(WHITESPACE) for cell in row):
@@ -155,6 +164,9 @@ def encode(manifest: Mapping[str, Any], text: str) -> Encoded:
         if fold:
             for name in {str(f["source"]) for f in features if f.get("kind") != "numeric"}:
                 values[name] = values[name].lower()
+        for name, value in values.items():
+            if not value:
+                empty[name] = empty.get(name, 0) + 1
         for name, categories in known.items():
             value = values[name]
             if value and value not in categories and value not in unseen.setdefault(name, []):
@@ -162,7 +174,8 @@ def encode(manifest: Mapping[str, Any], text: str) -> Encoded:
         lines.append(",".join(_field(f, values, codes, decimal, where) for f in features))
     if not lines:
         raise ConfigError("invoke --raw: no rows under the header")
-    return Encoded("\n".join(lines) + "\n", {k: v for k, v in unseen.items() if v})
+    unseen = {k: v for k, v in unseen.items() if v}
+    return Encoded("\n".join(lines) + "\n", unseen, dict(sorted(empty.items())))
 
 
 def _categories(features: list[dict[str, Any]], codes: Mapping[str, Any]) -> dict[str, set[str]]:

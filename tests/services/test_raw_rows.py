@@ -45,7 +45,14 @@ def test_rows_by_header_name_in_the_input_format() -> None:
     assert encoded.body == "41.5,0,1,1,1\n,0,0,,\n7.0,1,0,0,0\n"
     # said, not silent: each column's values the model never saw
     assert encoded.unseen == {"plan": ["platinum"], "intl": ["maybe"], "region": ["north"]}
+    # missing first: "NA" in age (the ETL dropped every training row with one)
+    assert encoded.missing == {"age": 1}
     assert encoded.warnings()[0] == (
+        "warning: age: missing in 1 row(s); the model never saw a missing value in training "
+        "(the ETL drops rows with one): XGBoost takes each tree's default branch, so the "
+        "score may be far off"
+    )
+    assert encoded.warnings()[1] == (
         "warning: plan: 'platinum' not seen in training: scored as none of its categories "
         "(one-hot columns all 0; a binary or index code missing)"
     )
