@@ -89,8 +89,22 @@ def check_after(where: str, after: Any) -> None:
         fail(
             where,
             "after-type",
-            f"after= must be a dependency such as succeeded('train'), got {after!r}",
+            f"after= must be a dependency such as succeeded('train'), got {_shown(after)}",
         )
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: a node (or nodes) by name, with the dependency
+    meant (a node's repr is its whole definition)."""
+    items = value if isinstance(value, list | tuple) else [value]
+    names = [getattr(item, "name", None) for item in items]
+    if items and all(isinstance(n, str) for n in names):
+        nodes = ", ".join(f"{type(i).__name__} {n!r}" for i, n in zip(items, names, strict=True))
+        meant = ", ".join(f"succeeded({n!r})" for n in names)
+        meant = meant if len(names) == 1 else f"all_of({meant})"
+        return f"{nodes} itself: write after={meant} (or failed(...), any_of(...))"
+    shown = repr(value)
+    return shown if len(shown) <= 120 else shown[:117] + "..."
 
 
 def check_argument(where: str, what: str, key: str, value: str, *, python_shell: bool) -> None:

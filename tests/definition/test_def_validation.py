@@ -611,3 +611,20 @@ def test_reads_given_as_a_string_is_one_error_not_one_per_character() -> None:
         "PythonShellJob 'a': reads must be a list of strings, got the string 'train_uri': "
         "write ('train_uri',) with its comma, or ['train_uri'] [list]"
     ]
+
+
+def test_a_node_given_as_after_is_named_with_the_dependency_meant() -> None:
+    from glue_workflow.model import PythonShellJob
+
+    first = PythonShellJob(name="profile", script="jobs/a.py")
+    second = PythonShellJob(name="score", script="jobs/a.py")
+    with pytest.raises(DefinitionError) as one:
+        PythonShellJob(name="b", script="jobs/b.py", after=first)  # type: ignore[arg-type]
+    assert str(one.value) == (
+        "PythonShellJob 'b': after= must be a dependency such as succeeded('train'), got "
+        "PythonShellJob 'profile' itself: write after=succeeded('profile') (or failed(...), "
+        "any_of(...)) [after-type]"
+    )
+    with pytest.raises(DefinitionError) as two:
+        PythonShellJob(name="b", script="jobs/b.py", after=[first, second])  # type: ignore[arg-type]
+    assert "write after=all_of(succeeded('profile'), succeeded('score'))" in str(two.value)
