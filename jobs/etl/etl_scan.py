@@ -670,6 +670,14 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
 
 
 def _check_header(item: InputFile, contract: Contract, header: list[str], line: int) -> None:
+    first = contract.delimiter.join(header).strip()
+    if first.lower().startswith("sep=") and len(first) <= 5:
+        # Excel's hint line ("sep=;") above the header: Spark would take it as the header
+        raise PreprocessError(
+            f"file {item.uri} line {line} is {first!r}, Excel's separator hint, not a "
+            'header: delete that line (the dataset config\'s "delimiter" names the '
+            "separator)"
+        )
     if len(header) > MAX_COLUMNS:
         raise PreprocessError(
             f"file {item.uri}: the header (line {line}) has {len(header)} columns; Spark "

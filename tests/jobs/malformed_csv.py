@@ -145,6 +145,10 @@ def _cases() -> dict[str, Callable[[], Case]]:
             {},
         ),
         "zip": lambda: ({"data.zip": _zipped("data.csv", good)}, {}),
+        # Excel writes a separator hint above the header when asked to
+        "excel_sep_line": lambda: _one(
+            "sep=;\n" + to_csv(HEADER, rows, delimiter=";"), delimiter=";"
+        ),
         "utf16_no_bom": lambda: ({"data.csv": good.encode("utf-16-le")}, {}),
         "trailing_delimiter": lambda: _one(good.replace("\n", ",\n")),
         "trailing_delimiter_dropped": lambda: _one(good.replace("\n", ",\n"), drop=[""]),

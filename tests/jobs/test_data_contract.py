@@ -618,3 +618,12 @@ def test_the_thousands_hint_offers_a_decimal_comma_only_when_it_could_be_one():
         assert etl_quality.hints(
             contract, [("thousands_separator", "x", 1, ["1,234", grouped])]
         ) == ["numbers with digit groups are refused: write them without the separators"]
+
+
+@pytest.mark.parametrize("delimiter", [";", ","])
+def test_an_excel_separator_line_above_the_header_is_named(tmp_path, delimiter):
+    message = refused(tmp_path, "excel_sep_line", delimiter=delimiter)
+    assert message.endswith(
+        "data.csv line 1 is 'sep=;', Excel's separator hint, not a header: delete that line "
+        '(the dataset config\'s "delimiter" names the separator)'
+    )
