@@ -39,9 +39,19 @@ def main() -> None:
             c["property"] for c in conditions if "property" in c
         ]
         bad = [n for n in dict.fromkeys(names) if n in decision.reason]
-        hints = [f"{n} is expected from {ctx.producers[n]}" for n in bad if n in ctx.producers]
+        hints = [
+            f"{n} is expected from {_source(ctx.producers[n])}" for n in bad if n in ctx.producers
+        ]
         raise JobInputError(message + (f" ({'; '.join(hints)})" if hints else ""))
     raise JobFailed(message)
+
+
+DEFAULTS = "the workflow's default run properties"  # (compiler: a default's producer)
+
+
+def _source(producer: str) -> str:
+    """Where a property comes from: a default may also be passed at start (-p)."""
+    return f"{DEFAULTS} or run -p at start" if producer == DEFAULTS else producer
 
 
 if __name__ == "__main__":

@@ -141,3 +141,14 @@ def test_gate_job_runs_with_the_library_set_that_provides_boto3() -> None:
 
     job = Gate(name="gate", decision="min_accuracy", conditions=("accuracy >= 0.9",)).as_job()
     assert job.library_set == "analytics"
+
+
+def test_a_threshold_from_the_defaults_may_also_come_from_run_p() -> None:
+    """A bad threshold may have been passed with -p: the hint says both sources."""
+    gate = runpy.run_path(str(GATE), run_name="gate_module")
+    assert gate["_source"]("the workflow's default run properties") == (
+        "the workflow's default run properties or run -p at start"
+    )
+    assert gate["_source"]("node 'evaluate' (job wf-evaluate)") == (
+        "node 'evaluate' (job wf-evaluate)"
+    )
