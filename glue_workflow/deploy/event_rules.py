@@ -98,14 +98,14 @@ def rule_changes(desired: Mapping[str, Any], current: Mapping[str, Any]) -> dict
         if key == "EventPattern" and want and have and json.loads(want) == json.loads(have):
             continue
         if want != have:
-            diff[key] = {"from": have, "to": want}
+            diff[key] = {"From": have, "To": want}
     want_targets = sorted(desired["Targets"], key=lambda t: t["Id"])
     have_targets = sorted(
         ({k: t.get(k) for k in ("Id", "Arn", "RoleArn") if t.get(k)} for t in current["Targets"]),
         key=lambda t: str(t["Id"]),
     )
     if want_targets != have_targets:
-        diff["Targets"] = {"from": have_targets, "to": want_targets}
+        diff["Targets"] = {"From": have_targets, "To": want_targets}
     return diff
 
 

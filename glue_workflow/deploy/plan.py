@@ -402,7 +402,7 @@ def _plan_event_rule(
             action="create",
             type="rule",
             name=name,
-            changes={k: {"from": None, "to": v} for k, v in desired.items()},
+            changes={k: {"From": None, "To": v} for k, v in desired.items()},
             request=desired,
         )
         return [], [create]

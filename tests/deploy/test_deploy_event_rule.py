@@ -98,6 +98,10 @@ def test_deploy_creates_the_rule_and_target_glue_documents(
     assert [(i.action, i.type, sorted(i.changes)) for i in plan.instructions] == [
         ("update", "rule", ["EventPattern"])
     ]
+    # shown as every other change is (From/To: the plan printed "None -> None")
+    change = plan.instructions[0].changes["EventPattern"]
+    assert json.loads(change["From"]) == PATTERN
+    assert json.loads(change["To"]) == {"source": ["aws.s3"]}
     assert json.loads(events.describe_rule(Name="glue-wf-wf")["EventPattern"]) == {
         "source": ["aws.s3"]
     }
