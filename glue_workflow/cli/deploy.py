@@ -76,16 +76,39 @@ def deploy_command(*, settings: Any, as_json: bool, dry_run: bool, verify_artifa
 @json_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--dry-run", is_flag=True, help="Show what would be deleted.")
-def destroy_command(*, settings: Any, as_json: bool, yes: bool, dry_run: bool) -> None:
+@click.option(
+    "--workflow",
+    default=None,
+    metavar="NAME",
+    help="Destroy this workflow without loading the definition (broken, or gone): what "
+    "it owns is found by its ownership tag.",
+)
+def destroy_command(
+    *, settings: Any, as_json: bool, yes: bool, dry_run: bool, workflow: str | None
+) -> None:
     """Delete the workflow and every job and trigger it owns (keeps bucket and roles).
 
     With --json, stdout is the executed plan (as 'plan --json'); progress goes to stderr.
     """
     from glue_workflow.deploy import deployer
+    from glue_workflow.document import WorkflowDocument
+    from glue_workflow.errors import GlueWfError
 
     echo = _progress(as_json)
     target = deployer.open_target(settings)
-    document = deployer.build(target)
+    if workflow:
+        # ownership comes from the owner tag alone (deployer.destroy): no names needed
+        document = WorkflowDocument(workflow={"Name": workflow}, jobs=(), triggers=())
+    else:
+        try:
+            document = deployer.build(target)
+        except GlueWfError:
+            click.echo(
+                "note: the definition does not build (below); to destroy the deployed "
+                "workflow anyway: glue-wf destroy --workflow NAME",
+                err=True,
+            )
+            raise
     if not (yes or dry_run):
         click.confirm(
             f"delete workflow {document.name} and every job and trigger it owns "

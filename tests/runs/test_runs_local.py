@@ -242,3 +242,23 @@ def test_status_before_any_run(local: Local) -> None:
     assert {(i["Action"], i["Type"]) for i in destroyed} >= {
         ("delete", "workflow"), ("delete", "job"), ("delete", "trigger")}  # fmt: skip
     assert json.loads(local.cli("destroy", "--yes", "--json").stdout) == []
+
+
+def test_destroy_by_name_when_the_definition_does_not_build(
+    local: Local, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glue_workflow.errors import DefinitionError, Problem
+
+    local.deploy(doc("broken", ("a", "b")))
+
+    def broken(_target: Any) -> WorkflowDocument:
+        raise DefinitionError([Problem(where="definition", rule="definition", message="boom")])
+
+    monkeypatch.setattr("glue_workflow.deploy.deployer.build", broken)
+    refused = local.cli("destroy", "--yes", code=1)
+    assert "note: the definition does not build (below); to destroy the deployed workflow " \
+        "anyway: glue-wf destroy --workflow NAME" in refused.output  # fmt: skip
+    destroyed = json.loads(local.cli("destroy", "--workflow", "broken", "--yes", "--json").stdout)
+    assert {(i["Action"], i["Type"]) for i in destroyed} == {
+        ("delete", "workflow"), ("delete", "job"), ("delete", "trigger")}  # fmt: skip
+    assert json.loads(local.cli("destroy", "--workflow", "broken", "--yes", "--json").stdout) == []
