@@ -42,6 +42,13 @@ PASSED_THROUGH = (
     "skip_drop", "tweedie_variance_power", "csv_weights", "nthread", "verbosity",
     "max_cat_to_onehot",
 )  # fmt: skip
+# The pipeline evaluates, gates and serves the probability of the positive label: the
+# objectives whose prediction is one. Others train a model whose scores the rest of the
+# pipeline would misread: binary:logitraw (margins, e.g. -7.9), binary:hinge (0/1),
+# multi:* (one score per class), reg:squarederror and the like (any real number).
+PROBABILITY_OBJECTIVES = ("binary:logistic", "reg:logistic")
+# XGBoost hyperparameters that only a non-binary objective uses
+NON_BINARY = ("num_class",)
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 DEFAULT_MAX_RUNTIME = 3600
 
@@ -64,6 +71,19 @@ def hyperparameters(properties: dict[str, str]) -> dict[str, str]:
     for name in PASSED_THROUGH:
         if properties.get(name, "").strip():
             chosen[name] = properties[name].strip()
+    if chosen["objective"] not in PROBABILITY_OBJECTIVES:
+        raise JobInputError(
+            f"run property objective={chosen['objective']!r}: this pipeline trains a binary "
+            "classifier whose score is the probability of the positive label (evaluate, the "
+            "gate and the endpoint read it so); use objective "
+            f"{' or '.join(map(repr, PROBABILITY_OBJECTIVES))} (default binary:logistic)"
+        )
+    extra = [name for name in NON_BINARY if name in chosen]
+    if extra:
+        raise JobInputError(
+            f"run property {extra[0]}={chosen[extra[0]]!r} is for multiclass objectives; this "
+            "pipeline trains a binary classifier: remove it from the node's reads or defaults"
+        )
     return chosen
 
 

@@ -2,9 +2,9 @@
 
 Three outcomes, recorded as ``gate_<name>_decision``:
 ``passed`` (job SUCCEEDED), ``rejected`` (job FAILED: the model is not good enough)
-and ``error`` (job FAILED: a metric or threshold is missing or not a number; an
-evaluation problem, not a verdict on the model). Reasons start with the outcome so
-the run graph's error message tells them apart.
+and ``error`` (job FAILED: a metric or threshold is missing, not a number or not
+finite; an evaluation problem, not a verdict on the model). Reasons start with the
+outcome so the run graph's error message tells them apart.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ def _number(props: Mapping[str, str], name: str, role: str) -> tuple[float | Non
         return None, f"{role} {name!r} is not a number: {raw!r}"
     if math.isnan(value):
         return None, f"{role} {name!r} is not a number: {raw!r}"
+    if math.isinf(value):  # -inf would pass every "<=" condition: a broken metric
+        return None, f"{role} {name!r} is not finite: {raw!r}"
     return value, ""
 
 

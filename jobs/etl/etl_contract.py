@@ -59,6 +59,11 @@ DEFAULTS: dict[str, Any] = {
     "category_case": "exact",
 }
 REQUIRED = ("target", "positive_label")
+BINARY = (
+    " (the ETL prepares a binary classification: name the target's value(s) meaning "
+    'positive, e.g. "yes", and the negative one(s); a regression or multiclass target is '
+    "not supported)"
+)
 KNOWN = set(DEFAULTS) | set(REQUIRED)
 # A decimal literal, or a spelling Spark reads as NaN/Infinity (counted as non_finite).
 # Anchored, so DQDL's "matches" gives the same answer whether it searches or matches.
@@ -321,7 +326,9 @@ def _check_keys(config: dict[str, Any], where: str) -> None:
         )
     for key in REQUIRED:
         if key not in config or not config[key]:
-            raise PreprocessError(f"dataset config {where}: {key!r} is required")
+            what = "is required" if key not in config else "is empty"
+            hint = BINARY if key == "positive_label" else ""
+            raise PreprocessError(f"dataset config {where}: {key!r} {what}{hint}")
     if not isinstance(config["target"], str):
         raise PreprocessError(f"dataset config {where}: 'target' must be a column name")
 
@@ -335,7 +342,7 @@ def _check_labels(
             "values that are neither positive nor negative labels are counted as unknown_label"
         )
     if not merged.get("positive_label"):
-        raise PreprocessError(f"dataset config {where}: 'positive_label' is required")
+        raise PreprocessError(f"dataset config {where}: 'positive_label' is required{BINARY}")
     positive, negative = (
         _labels(merged, "positive_label", where),
         _labels(merged, "negative_label", where),

@@ -46,6 +46,16 @@ CONDITIONS = [{"metric": "accuracy", "op": ">=", "property": "min_accuracy"}]
             "error",
             "evaluation error: threshold 'min_accuracy' is not a number: 'high'",
         ),
+        (  # -inf met every ">=" the other way round: "cost <= max_cost" passed
+            {"accuracy": "-inf", "min_accuracy": "0.9"},
+            "error",
+            "evaluation error: metric 'accuracy' is not finite: '-inf'",
+        ),
+        (
+            {"accuracy": "0.9", "min_accuracy": "Infinity"},
+            "error",
+            "evaluation error: threshold 'min_accuracy' is not finite: 'Infinity'",
+        ),
     ],
 )
 def test_evaluate(props: dict[str, str], decision: str, reason: str) -> None:

@@ -627,3 +627,17 @@ def test_an_excel_separator_line_above_the_header_is_named(tmp_path, delimiter):
         "data.csv line 1 is 'sep=;', Excel's separator hint, not a header: delete that line "
         '(the dataset config\'s "delimiter" names the separator)'
     )
+
+
+def test_a_config_without_labels_says_the_target_must_be_binary():
+    """A regression config (a numeric target, no labels) learns what the ETL prepares."""
+    for config, what in (({"target": "price"}, "is required"), ({"target": "price",
+                          "positive_label": []}, "is empty")):  # fmt: skip
+        with pytest.raises(etl_contract.PreprocessError) as info:
+            etl_contract.load_contract(json.dumps({"name": "houses", **config}), "c.json")
+        assert str(info.value).startswith("dataset config c.json: ")
+        assert (
+            f"'positive_label' {what} (the ETL prepares a binary "
+            'classification: name the target\'s value(s) meaning positive, e.g. "yes", and '
+            "the negative one(s); a regression or multiclass target is not supported)"
+        ) in str(info.value)

@@ -203,3 +203,37 @@ def test_bad_instance_count_is_rejected_before_sagemaker(capsys: Any) -> None:
         h.run(train, **ARGS, training_instance_count="two")
     assert "--training_instance_count='two' must be a whole number >= 1" in exit_message(capsys)
     assert h.calls == []
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"objective": "binary:logitraw"},
+            "run property objective='binary:logitraw': this pipeline trains a binary classifier "
+            "whose score is the probability of the positive label (evaluate, the gate and the "
+            "endpoint read it so); use objective 'binary:logistic' or 'reg:logistic' (default "
+            "binary:logistic)",
+        ),
+        ({"objective": "multi:softprob"}, "run property objective='multi:softprob': "),
+        ({"objective": "reg:squarederror"}, "run property objective='reg:squarederror': "),
+        (
+            {"num_class": "3"},
+            "run property num_class='3' is for multiclass objectives; this pipeline trains a "
+            "binary classifier: remove it from the node's reads or defaults",
+        ),
+    ],
+)
+def test_objectives_whose_score_is_not_a_probability_are_refused(
+    given: dict[str, str], message: str
+) -> None:
+    """binary:logitraw deployed margins (-7.99) that evaluate, the gate and the endpoint
+    read as probabilities; multi:* crashed evaluate with a traceback."""
+    from glue_workflow.jobkit import JobInputError
+
+    with pytest.raises(JobInputError) as refused:
+        train.hyperparameters({**PROPS, **given})
+    assert str(refused.value).startswith(message)
+    assert train.hyperparameters({**PROPS, "objective": "reg:logistic"})["objective"] == (
+        "reg:logistic"
+    )
