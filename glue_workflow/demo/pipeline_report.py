@@ -44,6 +44,9 @@ class PipelineReport:
     notes: tuple[str, ...] = field(default=())
     # The package's approval now (it changes after the run: glue-wf approve).
     approval_now: str | None = None
+    # glue-wf's verdict on the run (runs.verdict): a COMPLETED run may have failed nodes
+    verdict: str = ""
+    verdict_summary: str = ""
 
     @property
     def approval(self) -> str | None:
@@ -71,6 +74,8 @@ class PipelineReport:
             "Workflow": self.workflow,
             "RunId": self.run_id,
             "Status": self.status,
+            "Verdict": self.verdict,
+            "VerdictSummary": self.verdict_summary,
             "Metrics": self.metrics,
             "EvaluationUri": props.get("evaluation_uri"),
             "DataQuality": {
@@ -106,6 +111,8 @@ class PipelineReport:
     def lines(self) -> list[str]:
         props = self.properties
         out = [f"run {self.run_id} of {self.workflow}: {self.status}"]
+        if self.verdict_summary:
+            out.append(f"verdict:  {self.verdict_summary}")
         if props.get("data_quality"):
             out.append(f"data:     {props['data_quality']}")
             if props.get("data_quality_uri"):
@@ -225,6 +232,7 @@ def build_report(
     from glue_workflow.runs.control import RunTarget
     from glue_workflow.runs.glue_run_calls import GlueRunsApi
     from glue_workflow.runs.run_ids import resolve_run_id
+    from glue_workflow.runs.verdict import judge
 
     glue = client(settings, "glue")
     try:
@@ -237,8 +245,8 @@ def build_report(
     runs = RunTarget(settings=settings, workflow=workflow, glue=GlueRunsApi(client=glue))
     run_id = resolve_run_id(runs, run_id)
     try:
-        run = request(
-            glue, "get_workflow_run", base=RunError, Name=workflow, RunId=run_id, IncludeGraph=False
+        run = request(  # the graph: the verdict reads each node's outcome
+            glue, "get_workflow_run", base=RunError, Name=workflow, RunId=run_id, IncludeGraph=True
         )["Run"]
         props = request(
             glue, "get_workflow_run_properties", base=RunError, Name=workflow, RunId=run_id
@@ -247,6 +255,7 @@ def build_report(
         raise NotFoundError(
             f"run {run_id!r} of workflow {workflow!r} not found: list runs with 'glue-wf runs'"
         ) from exc
+    verdict = judge(run)
     invocation = None
     notes: list[str] = []
     approval_now = None
@@ -280,4 +289,6 @@ def build_report(
         invocation=invocation,
         approval_now=approval_now,
         notes=tuple(notes),
+        verdict=verdict.label,
+        verdict_summary=verdict.short_summary,
     )

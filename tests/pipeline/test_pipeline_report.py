@@ -102,7 +102,8 @@ def test_awaiting_approval_report_says_what_to_do(
     assert report.run_id == RUN  # the latest run
     lines = report.lines()
     assert lines[0] == f"run {RUN} of churn-pipeline: COMPLETED"
-    assert "accuracy=0.971000" in lines[1]
+    assert lines[1] == "verdict:  succeeded"
+    assert "accuracy=0.971000" in lines[2]
     assert "gate:     min_accuracy: passed (accuracy 0.971 >= min_accuracy 0.9)" in lines
     assert any(
         line.startswith("model:    churn-xgb version 2 (PendingManualApproval)") for line in lines
@@ -199,8 +200,8 @@ def test_data_quality_summary_is_shown(settings: Any, monkeypatch: pytest.Monkey
     use(monkeypatch, FakeGlue({RUN: failed}))
     report = pipeline_report.build_report(settings, "churn-pipeline", RUN)
     lines = report.lines()
-    assert lines[1] == f"data:     {failed['data_quality']}"
-    assert lines[2] == "          report s3://b/runs/wr_1/preprocess/data_quality.json"
+    assert lines[2] == f"data:     {failed['data_quality']}"
+    assert lines[3] == "          report s3://b/runs/wr_1/preprocess/data_quality.json"
     assert report.to_dict()["DataQuality"] == {
         "Summary": failed["data_quality"],
         "Report": failed["data_quality_uri"],
@@ -272,3 +273,27 @@ def test_score_meaning_of_a_manifest() -> None:
     assert meaning({"target": "y", "positive_label": "1"}) == "probability that y is 1"
     for unnamed in (None, {}, {"target": "y"}, {"target": "y", "positive_label": []}):
         assert meaning(unnamed) == "positive-class probability"
+
+
+def test_a_completed_run_with_a_failed_node_reports_its_verdict(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Glue calls a run COMPLETED whatever its nodes did: the report leads with the
+    verdict, as run --wait and status do."""
+
+    class FailedGlue(FakeGlue):
+        def get_workflow_run(self, Name: str, RunId: str, **_: Any) -> dict[str, Any]:
+            failed = {"JobRunState": "FAILED", "ErrorMessage": "script exited 1"}
+            details = {"JobRuns": [failed]}
+            node = {"Type": "JOB", "Name": "churn-pipeline-evaluate", "JobDetails": details}
+            return {
+                "Run": {"WorkflowRunId": RunId, "Status": "COMPLETED", "Graph": {"Nodes": [node]}}
+            }
+
+    use(monkeypatch, FailedGlue({RUN: PASSED}))
+    report = pipeline_report.build_report(settings, "churn-pipeline", invoke=False)
+    assert report.lines()[:2] == [
+        f"run {RUN} of churn-pipeline: COMPLETED",
+        "verdict:  failed — churn-pipeline-evaluate FAILED: script exited 1",
+    ]
+    assert (report.to_dict()["Status"], report.to_dict()["Verdict"]) == ("COMPLETED", "failed")
