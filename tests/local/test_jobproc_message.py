@@ -63,4 +63,18 @@ def test_a_killed_job_leads_with_the_signal_not_its_last_line(tmp_path: Path) ->
         "job process killed by signal 9 (SIGKILL); its last line: glue-wf: Spark job attached "
         f"to the warm Spark (JVM pid 42) (log: {log})"
     )
-    assert failure_message(home, "jr_1", 1).startswith("glue-wf: Spark job attached to the")
+    # exited after printing output (sys.exit(3)): the line is output, not the reason
+    assert failure_message(home, "jr_1", 3) == (
+        "job process ended with exit code 3; its last line: glue-wf: Spark job attached to "
+        f"the warm Spark (JVM pid 42) (log: {log})"
+    )
+    for reason in (
+        "ValueError: boom",
+        "glue-wf job failed: preprocess: no input",
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o1.csv.",
+        "SystemExit: 2",
+    ):
+        log.write_text(f"some output\n{reason}\n")
+        assert failure_message(home, "jr_1", 4) == f"{reason} (exit code 4; log: {log})"
+    log.write_text("property model is None\n")  # sys.exit("why") exits 1
+    assert failure_message(home, "jr_1", 1) == f"property model is None (exit code 1; log: {log})"

@@ -4,6 +4,7 @@ from the local S3, the local-target environment, a work directory and a log file
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Callable, Mapping
@@ -220,6 +221,18 @@ def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
         last = f"; its last line: {_shorten(lines[-1])}" if lines else ""
         return f"job process killed by signal {-returncode} ({name}){last} (log: {path})"
     status = f"exit code {returncode}"
-    if lines:
+    # exit code 1: an uncaught exception or sys.exit("why"), whose line is the reason
+    if lines and (returncode == 1 or ERROR_LINE.match(lines[-1])):
         return f"{_shorten(lines[-1])} ({status}; log: {path})"
+    if lines:  # sys.exit(3) after printing a result: the line is output, not the reason
+        return (
+            f"job process ended with {status}; its last line: {_shorten(lines[-1])} (log: {path})"
+        )
     return f"job process ended with {status} (log: {path})"
+
+
+# A line that says why a job ended: an exception's last line (Python's or Java's through
+# py4j), or the job library's one-line failure.
+ERROR_LINE = re.compile(
+    r"(glue-wf job [a-z ]+: |[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b)"
+)
