@@ -19,6 +19,7 @@ from typing import Any
 from glue_workflow import naming
 from glue_workflow.compiler import compile_workflow, placeholder_context
 from glue_workflow.errors import ConfigError
+from glue_workflow.jobkit.contract import Contract as PropertyContract
 from glue_workflow.local.glue.workflow_graph import build_graph, ready_triggers, start_triggers
 from glue_workflow.model._base import did_you_mean
 from glue_workflow.model.workflow import Workflow
@@ -90,8 +91,11 @@ class ScenarioResult:
             )
 
 
-def _documents(workflow: Workflow) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The workflow's trigger documents (as the local engine stores them), MaxRetries per job."""
+def _documents(
+    workflow: Workflow,
+) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, PropertyContract]]:
+    """The workflow's trigger documents (as the local engine stores them), MaxRetries per
+    job, and each node's run-property contract (what its job may write)."""
     context = placeholder_context(workflow, SCENARIO_BUCKET)
     document = compile_workflow(workflow, context)
     triggers = []
@@ -104,7 +108,12 @@ def _documents(workflow: Workflow) -> tuple[list[dict[str, Any]], dict[str, int]
         doc["State"] = "ACTIVATED" if activated else "CREATED"
         triggers.append(doc)
     retries = {str(j["Name"]): int(j.get("MaxRetries") or 0) for j in document.jobs}
-    return triggers, retries
+    contracts = {}
+    for job in document.jobs:
+        node = naming.node_of_job(workflow.name, str(job["Name"]))
+        args = {k.removeprefix("--"): v for k, v in (job.get("DefaultArguments") or {}).items()}
+        contracts[node] = PropertyContract.from_args(args, node)
+    return triggers, retries, contracts
 
 
 def run_scenario(
@@ -128,7 +137,15 @@ def run_scenario(
                 f"scenario mocks node {node!r}, which workflow {workflow.name!r} does not "
                 f"have{did_you_mean(node, names)}"
             )
-    triggers, retries = _documents(workflow)
+    triggers, retries, contracts = _documents(workflow)
+    for node, outcome in outcomes.items():  # a mock writes only what its job could
+        for name in outcome.writes:
+            if node in contracts and not contracts[node].declares_write(name):
+                raise ConfigError(
+                    f"scenario mocks node {node!r} writing run property {name!r}, which the "
+                    f"node does not declare{did_you_mean(name, contracts[node].writes or ())}: "
+                    "its job could not write it (fix the name, or add it to the node's writes=)"
+                )
     first = _start_trigger(workflow.name, triggers, start)
     props = {**workflow.default_run_properties, **(properties or {})}
     states: dict[str, str] = {}

@@ -92,3 +92,17 @@ def test_a_failed_attempt_without_retries_fails_the_node() -> None:
     assert result.nodes["train"].attempts == 1
     result.assert_states(train="FAILED")
     result.assert_not_ran("evaluate")
+
+
+def test_a_mock_may_write_only_what_its_node_declares() -> None:
+    """A typo in a mocked write passed (and the gate 'succeeded' on the default)."""
+    import pytest
+
+    from glue_workflow.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        run_scenario(workflow, {"evaluate": succeeds({"acuracy": "0.95"})})
+    assert str(refused.value).startswith(
+        "scenario mocks node 'evaluate' writing run property 'acuracy', which the node does "
+        "not declare (did you mean 'accuracy'?): its job could not write it"
+    )
