@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
     if decision != "rejected":
         raise JobFailed(
             f"gate {gate} did not reject the model (decision {decision!r}): {reason}; "
-            "nothing is recorded as rejected: fix the gate's inputs and resume the run"
+            "nothing is recorded as rejected: fix the gate's inputs, then run the gate again "
+            "with them (glue-wf run --rerun-from <gate node> --of <this run> -p NAME=VALUE; "
+            "resume reuses this run's properties)"
         )
     ctx.put(rejected_model_uri=model, rejection_reason=reason)
     print(f"model rejected: {model} was not registered or deployed: {reason}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import click
@@ -40,8 +41,8 @@ def init_command(directory: Path, template: str, name: str | None, no_local_data
         uri = seed_local_data(directory, made.sample_data)
         click.echo(f"sample data: {made.sample_data} -> {uri} (local target)")
     click.echo(
-        f"next: cd {directory} && glue-wf validate && glue-wf deploy && glue-wf run --wait"
-        "   (tests: pytest)"
+        f"next: cd {shlex.quote(str(directory))} && glue-wf validate && glue-wf deploy && "
+        "glue-wf run --wait   (tests: pytest)"
     )
 
 

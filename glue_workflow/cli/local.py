@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -88,6 +90,7 @@ def schedule_command(
     from glue_workflow.local.glue.service import GlueService
 
     glue_service = GlueService(install(settings.home))
+    lock = _scheduler_lock(Path(settings.home))
     scheduler = Scheduler(
         client(settings, "glue"),
         workflows=workflows,
@@ -100,7 +103,36 @@ def schedule_command(
     except KeyboardInterrupt:
         click.echo("scheduler stopped")
         return
+    finally:
+        lock.close()
     click.echo(f"scheduler exiting: {len(starts)} start(s)")
+
+
+def _scheduler_lock(home: Path) -> Any:
+    """Hold the home's scheduler lock for this process's life: a second scheduler would
+    fire every schedule twice (with max_concurrent_runs above 1, two runs per tick)."""
+    import fcntl
+
+    from glue_workflow.errors import ConfigError
+
+    path = home / "scheduler.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise ConfigError(
+            f"a scheduler already runs for the local home {home} ({holder}): it fires every "
+            "workflow's schedules; stop it first (Ctrl-C) to start another"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}")
+    handle.flush()
+    return handle
 
 
 @click.group("local")

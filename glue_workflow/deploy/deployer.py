@@ -6,6 +6,7 @@ checked only when the plan has writes, so a no-op redeploy makes reads only.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,6 +86,16 @@ def read(
     )
 
 
+def note_active_run(workflow: Mapping[str, Any] | None, effect: str, echo: Echo) -> None:
+    """Say so when the workflow's last run (GetWorkflow's LastRun, already read: no call
+    more) is still going: the change reaches it."""
+    workflow = workflow or {}
+    last = workflow.get("LastRun") or {}
+    if last.get("Status") in ("RUNNING", "STOPPING"):
+        run, status = last.get("WorkflowRunId"), str(last.get("Status")).lower()
+        echo(f"note: run {run} of workflow {workflow.get('Name')} is {status}: {effect}")
+
+
 def make_plan(
     target: DeployTarget, document: WorkflowDocument, *, verify_artifacts: bool = False
 ) -> Plan:
@@ -110,7 +121,10 @@ def deploy(
     verify_artifacts: bool = False,
     echo: Echo = _silent,
 ) -> Plan:
-    plan = make_plan(target, document, verify_artifacts=verify_artifacts)
+    remote = read(target, document, verify_artifacts=verify_artifacts)
+    plan = plan_deploy(document, remote)
+    if not plan.empty:
+        note_active_run(remote.workflow, "its nodes not started yet run the new definition", echo)
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)
     else:
@@ -162,6 +176,10 @@ def destroy(
         read_tags=False,  # ownership from the owner tag alone: sweep all it marks
     )
     plan = plan_destroy(remote)
+    if not plan.empty:
+        note_active_run(
+            remote.workflow, "its nodes not started yet will fail (job not found)", echo
+        )
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)
     else:

@@ -45,6 +45,13 @@ def missing_output(client: Any, writes: Mapping[str, str], run_id: Any) -> str |
         found = ops.describe_or_none(sm.describe_endpoint, EndpointName=endpoint)
         if found is None:
             return f"endpoint {endpoint} deployed by run {run_id} is gone"
+        serving = found.get("EndpointConfigName")
+        if found.get("EndpointStatus") == "InService" and serving != config:
+            # (not a rollback: a later deploy moved it on)
+            return (
+                f"endpoint {endpoint} now serves config {serving}, not {config} that run "
+                f"{run_id} deployed"
+            )
         try:
             ops.check_endpoint_serves(found, config)
         except JobFailed as exc:

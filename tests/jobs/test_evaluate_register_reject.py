@@ -270,8 +270,9 @@ def test_reject_fails_when_the_gate_errored_instead_of_rejecting(capsys: Any) ->
         h.run(reject, gate_decision="min_accuracy")
     assert exit_message(capsys) == (
         "glue-wf job failed: gate min_accuracy did not reject the model (decision 'error'): "
-        "accuracy is missing; nothing is recorded as rejected: fix the gate's inputs and "
-        "resume the run"
+        "accuracy is missing; nothing is recorded as rejected: fix the gate's inputs, then "
+        "run the gate again with them (glue-wf run --rerun-from <gate node> --of <this run> "
+        "-p NAME=VALUE; resume reuses this run's properties)"
     )
     assert "rejection_reason" not in h.glue.props
 

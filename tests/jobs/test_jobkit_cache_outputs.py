@@ -98,9 +98,10 @@ def test_endpoint_gone_moved_or_never_deployed(clients: tuple[Any, Any, Stubber]
             "LastModifiedTime": "2026-01-01T00:00:00Z",
         },
     )
+    # a later deploy moved the endpoint on: not called a rollback
     assert missing_output(_client(s3, sm), writes, "wr_1") == (
-        "endpoint churn-xgb is InService on config churn-xgb-wr2, not the new churn-xgb-wr1: "
-        "the update was rolled back (deployed by run wr_1)"
+        "endpoint churn-xgb now serves config churn-xgb-wr2, not churn-xgb-wr1 that run wr_1 "
+        "deployed"
     )
     waiting = {
         "deployed_endpoint": "",

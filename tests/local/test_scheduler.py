@@ -169,11 +169,24 @@ def test_glue_wf_schedule_exits_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     )
     assert proc.stdout is not None
     assert "scheduler started" in proc.stdout.readline()
+    # a second scheduler on the same home would fire every schedule twice: refused
+    second = subprocess.run(
+        [str(glue_wf), "schedule"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert second.returncode == 1
+    assert "error: a scheduler already runs for the local home " in second.stderr
+    assert f"(pid {proc.pid}): it fires every workflow's schedules" in second.stderr
     time.sleep(0.3)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "scheduler stopped" in out
+    until = (datetime.now(UTC) + timedelta(seconds=0.3)).isoformat()
+    again = subprocess.run(  # the lock went with its process
+        [str(glue_wf), "schedule", "--until", until], cwd=tmp_path, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
 
 
 def test_closes_event_batch_windows_while_an_event_trigger_is_active(glue: Any) -> None:

@@ -262,3 +262,14 @@ def test_destroy_by_name_when_the_definition_does_not_build(
     assert {(i["Action"], i["Type"]) for i in destroyed} == {
         ("delete", "workflow"), ("delete", "job"), ("delete", "trigger")}  # fmt: skip
     assert json.loads(local.cli("destroy", "--workflow", "broken", "--yes", "--json").stdout) == []
+
+
+def test_destroy_during_a_run_says_what_happens_to_it(local: Local) -> None:
+    local.deploy(doc("busy", ("a", "b"), scripts={"a": SLOW}))
+    run_id = local.cli("run", "--workflow", "busy").stdout.strip()
+    destroyed = local.cli("destroy", "--yes")
+    assert (
+        f"note: run {run_id} of workflow busy is running: its nodes not started yet will fail "
+        "(job not found)"
+    ) in destroyed.output
+    local.cli("stop", run_id, "--workflow", "busy")

@@ -76,7 +76,10 @@ def local_file(home: LocalHome, location: str, what: str) -> Path:
     except S3PathError as exc:
         raise JobLaunchError(f"{what} {location!r}: {exc}") from exc
     if not path.is_file():
-        hint = " (glue-wf deploy uploads it)" if is_s3_uri(location) else ""
+        # a deploy that finds nothing changed does not look at artifacts deployed jobs use
+        hint = (
+            " (glue-wf deploy --verify-artifacts uploads it again)" if is_s3_uri(location) else ""
+        )
         raise JobLaunchError(f"{what} {location} not found in the local target at {path}{hint}")
     return path
 
