@@ -12,6 +12,8 @@ import pytest
 from botocore.exceptions import ClientError
 from glue_harness import Harness, job_runs, node_id, states
 
+from glue_workflow.local.store import LocalHome
+
 pytestmark = pytest.mark.semantics
 
 
@@ -560,9 +562,16 @@ def test_kill_9_of_the_executor_fails_unfinished_nodes_and_allows_resume(wf: Har
     wf.on(w, "t", [("slow", "SUCCEEDED")], wf.job("b", "ok"))
     run_id = wf.run(w)
     slow = wf.wait_state(w, run_id, "slow", "RUNNING")
+    # a job that outlives its executor may still record a step-cache entry: it must not
+    # serve a later run, since history says the node FAILED (another run's entry stays)
+    cache = LocalHome(wf.home).s3_root / "bkt" / "glue-wf" / w / "cache" / "slow"
+    cache.mkdir(parents=True)
+    (cache / "k1.json").write_text(json.dumps({"job_run_id": slow["Id"], "run_id": run_id}))
+    (cache / "k2.json").write_text(json.dumps({"job_run_id": "jr_other", "run_id": "wr_x"}))
     os.kill(wf.executor_pid(run_id), signal.SIGKILL)
     time.sleep(0.2)
     run = wf.get(w, run_id)
+    assert sorted(p.name for p in cache.iterdir()) == ["k2.json"]
     assert run["Status"] == "COMPLETED"
     assert "ended unexpectedly" in run["ErrorMessage"]
     failed = job_runs(run, "slow")[0]

@@ -8,7 +8,9 @@ groups, and completes the run so it can be resumed.
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 from glue_workflow.local.glue.procs import PID_GRACE_SECONDS, is_alive, kill_group
 from glue_workflow.local.glue.state import GlueState, now
@@ -27,11 +29,13 @@ def new_job_run_id() -> str:
 def abandon_run(state: GlueState, run_id: str, message: str) -> None:
     """Fail the run's unfinished job runs with ``message`` and complete the run."""
     with state.write() as conn:
-        row = conn.execute("SELECT status FROM glue_runs WHERE run_id = ?", (run_id,)).fetchone()
+        row = conn.execute(
+            "SELECT status, workflow FROM glue_runs WHERE run_id = ?", (run_id,)
+        ).fetchone()
         if row is None or row["status"] not in ("RUNNING", "STOPPING"):
             return
         pids = conn.execute(
-            f"SELECT pid FROM glue_job_runs WHERE run_id = ? AND state IN {_UNFINISHED}",  # noqa: S608
+            f"SELECT id, pid FROM glue_job_runs WHERE run_id = ? AND state IN {_UNFINISHED}",  # noqa: S608
             (run_id,),
         ).fetchall()
         ts = now()
@@ -47,6 +51,24 @@ def abandon_run(state: GlueState, run_id: str, message: str) -> None:
         )
     for pid_row in pids:
         kill_group(pid_row["pid"])
+    drop_cache_entries(state.home.s3_root, str(row["workflow"]), {r["id"] for r in pids})
+
+
+def drop_cache_entries(s3_root: Path, workflow: str, job_run_ids: set[str]) -> None:
+    """Delete the step-cache entries the failed job runs recorded: a job whose executor
+    died may still have finished and recorded one (its process outlived the executor),
+    and no run may be served by a job run that history says FAILED (docs/caching.md:
+    "a failed run records nothing")."""
+    if not job_run_ids:
+        return
+    # entries live at <bucket>/glue-wf/<workflow>/cache/<node>/<key>.json (naming.cache_prefix)
+    for entry in s3_root.glob(f"*/glue-wf/{workflow}/cache/*/*.json"):
+        try:
+            recorded = json.loads(entry.read_text()).get("job_run_id")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if recorded in job_run_ids:
+            entry.unlink(missing_ok=True)
 
 
 def reconcile(state: GlueState) -> None:
