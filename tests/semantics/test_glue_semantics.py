@@ -556,6 +556,28 @@ def test_job_deleted_during_a_run_ends_in_error(wf: Harness) -> None:
 # -- executor death ----------------------------------------------------------------
 
 
+def test_nothing_starts_after_a_stop_whose_signal_has_not_arrived(wf: Harness) -> None:
+    """The run's row says STOPPING before the executor is signalled (or the signal is
+    lost): a job that ends in between must fire no trigger (a late stop let register and
+    deploy run and the run end STOPPED with every node SUCCEEDED)."""
+    (wf.scripts / "stop_then_exit.py").write_text(
+        "import sqlite3, sys\n"
+        "a = dict(zip(sys.argv[1::2], sys.argv[2::2]))\n"
+        "conn = sqlite3.connect(a['--db'])\n"
+        "conn.execute(\"UPDATE glue_runs SET status = 'STOPPING' WHERE run_id = ?\", "
+        "(a['--WORKFLOW_RUN_ID'],))\n"
+        "conn.commit()\n"
+    )
+    w = wf.workflow("w")
+    db = str(wf.home / "state.db")
+    wf.start(w, wf.job("a", "stop_then_exit", DefaultArguments={"--db": db}))
+    wf.on(w, "t", [("a", "SUCCEEDED")], wf.job("b", "ok"))
+    run = wf.wait(w, wf.run(w))
+    assert run["Status"] == "STOPPED"
+    assert job_runs(run, "a")[-1]["JobRunState"] == "SUCCEEDED"  # it ended on its own
+    assert job_runs(run, "b") == []
+
+
 def test_kill_9_of_the_executor_fails_unfinished_nodes_and_allows_resume(wf: Harness) -> None:
     w = wf.workflow("w")
     wf.start(w, wf.job("slow", "sleep"))

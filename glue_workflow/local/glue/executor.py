@@ -385,8 +385,13 @@ class Executor:
         self.after_final()
 
     def after_final(self) -> None:
-        """A job run reached its final state: fire every conditional trigger that now holds."""
-        if self.run_id is None or self.stopping:
+        """A job run reached its final state: fire every conditional trigger that now holds
+        (unless the run is stopping: read from the run's row, not only from the signal,
+        which may come after the job's exit is handled: nothing may start after a stop)."""
+        if self.run_id is None:
+            return
+        self.check_requests()
+        if self.stopping:
             return
         for trigger in ready_triggers(self.snapshot, self.fired, self.states):
             self.fire(dict(trigger))
