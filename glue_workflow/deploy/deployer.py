@@ -96,6 +96,21 @@ def note_active_run(workflow: Mapping[str, Any] | None, effect: str, echo: Echo)
         echo(f"note: run {run} of workflow {workflow.get('Name')} is {status}: {effect}")
 
 
+def note_replaced(plan: Plan, remote: RemoteState, echo: Echo) -> None:
+    """Say so when a deploy deletes most of the deployed jobs: the usual cause is another
+    project deploying a workflow of the same name to the same target (the two then
+    replace each other on every deploy), not an edit."""
+    deleted = sorted(i.name for i in plan.instructions if i.type == "job" and i.action == "delete")
+    if len(deleted) >= 2 and 2 * len(deleted) > len(remote.owned_jobs):
+        echo(
+            f"note: this deploy deletes {len(deleted)} of the {len(remote.owned_jobs)} deployed "
+            f"jobs of workflow {plan.workflow_name} ({', '.join(deleted[:4])}"
+            f"{', ...' if len(deleted) > 4 else ''}): if another project deploys a workflow "
+            "of this name to the same target, the two replace each other: give one another "
+            "name"
+        )
+
+
 def make_plan(
     target: DeployTarget, document: WorkflowDocument, *, verify_artifacts: bool = False
 ) -> Plan:
@@ -125,6 +140,7 @@ def deploy(
     plan = plan_deploy(document, remote)
     if not plan.empty:
         note_active_run(remote.workflow, "its nodes not started yet run the new definition", echo)
+        note_replaced(plan, remote, echo)
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)
     else:

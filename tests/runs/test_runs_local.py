@@ -274,3 +274,16 @@ def test_destroy_during_a_run_says_what_happens_to_it(local: Local) -> None:
     ) in destroyed.output
     # the run may already have ended (its next node failed: job not found): stop it if not
     CliRunner().invoke(cli, ["stop", run_id, "--workflow", "busy", "--project", str(local.project)])
+
+
+def test_a_deploy_replacing_most_jobs_says_another_project_may_share_the_name(
+    local: Local,
+) -> None:
+    local.deploy(doc("twin", ("a", "b", "c")))
+    out = local.deploy(doc("twin", ("x",)))
+    assert (
+        "note: this deploy deletes 3 of the 3 deployed jobs of workflow twin (twin-a, twin-b, "
+        "twin-c): if another project deploys a workflow of this name to the same target, the "
+        "two replace each other: give one another name"
+    ) in out
+    assert "note: this deploy deletes" not in local.deploy(doc("twin", ("x", "y")))
