@@ -641,3 +641,26 @@ def test_a_config_without_labels_says_the_target_must_be_binary():
             'classification: name the target\'s value(s) meaning positive, e.g. "yes", and '
             "the negative one(s); a regression or multiclass target is not supported)"
         ) in str(info.value)
+
+
+def test_a_gzip_object_in_s3_is_scanned_decompressed_and_read_no_further_than_needed():
+    import gzip
+
+    import boto3
+    from moto import mock_aws
+
+    text = "a,b\n" + "".join(f"{i},{i * 2}\n" for i in range(5000))
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bkt")
+        s3.put_object(Bucket="bkt", Key="data/in.csv.gz", Body=gzip.compress(text.encode()))
+        (item,) = etl_scan.list_inputs("s3://bkt/data/")[0]
+        whole = etl_scan.scan_file(item, etl_contract.validate_config(CONTRACT, "c.json"))
+        assert (whole.compression, whole.complete, whole.records) == ("gzip", True, 5000)
+        bounded = etl_contract.validate_config({**CONTRACT, "scan_max_bytes": 1000}, "c.json")
+        head = etl_scan.scan_file(item, bounded)
+        assert (head.complete, head.scanned_bytes) == (False, 1000)
+        assert head.read_bytes < item.size
+        assert 3000 < head.estimated_records() < 7000  # from the compression ratio so far
+        line = etl_scan.read_line(item, len("a,b\n0,0\n"))
+        assert line == b"1,2"
