@@ -80,7 +80,8 @@ def test_a_local_deploy_starts_what_the_first_run_needs_before_its_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    monkeypatch.setattr(deployer, "make_plan", lambda *a, **k: "plan")
+    monkeypatch.setattr(deployer, "read", lambda *a, **k: None)
+    monkeypatch.setattr(deployer, "plan_deploy", lambda *a: type("P", (), {"empty": True})())
     monkeypatch.setattr(deployer, "prepare_local", lambda *a: calls.append("prepare"))
     monkeypatch.setattr(deployer, "apply", lambda *a: calls.append("apply"))
     target: Any = type("T", (), {"settings": type("S", (), {"is_local": True})()})()

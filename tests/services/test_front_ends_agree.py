@@ -123,7 +123,8 @@ STATES: dict[str, tuple[Callable[[FrontEnds], dict[str, Any]], str, str, list[st
     "awaiting approval": (
         lambda f: _scenario(
             f,
-            deploy=succeeds({"deploy_status": "awaiting_approval", "model_package_arn": PACKAGE}),
+            register=succeeds({"model_package_arn": PACKAGE}),  # what register writes
+            deploy=succeeds({"deploy_status": "awaiting_approval"}),
         ),
         "COMPLETED",
         "succeeded",
