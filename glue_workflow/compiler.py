@@ -20,6 +20,7 @@ from glue_workflow.cache_config import CACHE_ARGUMENT, cache_argument
 from glue_workflow.document import MANAGED_BY_TAG, OWNER_TAG, Artifact, WorkflowDocument
 from glue_workflow.errors import DefinitionError, Problem
 from glue_workflow.glue_defaults import default_timeout
+from glue_workflow.jobkit.context import DEFAULTS_PRODUCER
 from glue_workflow.model.jobs import Job, PythonShellJob, SparkJob, training_arguments
 from glue_workflow.model.topology import LogicalTrigger, resolve_triggers
 from glue_workflow.model.triggers import Action, Event
@@ -182,7 +183,7 @@ def _producers(workflow: Workflow) -> dict[str, str]:
     for prop in workflow.start_parameters:
         result.setdefault(prop, "a start-time run property (glue-wf run --property NAME=VALUE)")
     for prop in workflow.default_run_properties:
-        result.setdefault(prop, "the workflow's default run properties")
+        result.setdefault(prop, DEFAULTS_PRODUCER)
     return result
 
 

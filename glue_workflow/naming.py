@@ -227,6 +227,12 @@ def is_packaged(source: str) -> bool:
     return source.startswith(PACKAGED_SCRIPTS)
 
 
+def readable_prefixes(bucket: str, workflow: str) -> tuple[str, str]:
+    """Where the Glue job role may read objects: the template's ReadInputData
+    (``data/*``) and WorkflowObjects (``glue-wf/<workflow>/*``) statements."""
+    return f"s3://{bucket}/data/", f"s3://{bucket}/{ARTIFACTS_PREFIX}/{workflow}/"
+
+
 def cache_prefix(workflow: str, node: str) -> str:
     """S3 key prefix of a node's step-cache entries: ``glue-wf/<workflow>/cache/<node>/``."""
     return f"{ARTIFACTS_PREFIX}/{workflow}/cache/{node}/"

@@ -11,11 +11,14 @@ import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glue_workflow.config import Settings
 from glue_workflow.errors import GlueWfError, NotFoundError, RunError
 from glue_workflow.naming import GATE_PREFIX, gate_property
+
+if TYPE_CHECKING:
+    from glue_workflow.runs.verdict import Verdict
 
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
 DECISION_SUFFIX = "_decision"  # of naming.gate_property(gate, "decision")
@@ -44,9 +47,8 @@ class PipelineReport:
     notes: tuple[str, ...] = field(default=())
     # The package's approval now (it changes after the run: glue-wf approve).
     approval_now: str | None = None
-    # glue-wf's verdict on the run (runs.verdict): a COMPLETED run may have failed nodes
-    verdict: str = ""
-    verdict_summary: str = ""
+    # glue-wf's verdict on the run: a COMPLETED run may have failed nodes
+    verdict: Verdict | None = None
 
     @property
     def approval(self) -> str | None:
@@ -74,8 +76,8 @@ class PipelineReport:
             "Workflow": self.workflow,
             "RunId": self.run_id,
             "Status": self.status,
-            "Verdict": self.verdict,
-            "VerdictSummary": self.verdict_summary,
+            "Verdict": self.verdict.label if self.verdict else "",
+            "VerdictSummary": self.verdict.short_summary if self.verdict else "",
             "Metrics": self.metrics,
             "EvaluationUri": props.get("evaluation_uri"),
             "DataQuality": {
@@ -111,8 +113,8 @@ class PipelineReport:
     def lines(self) -> list[str]:
         props = self.properties
         out = [f"run {self.run_id} of {self.workflow}: {self.status}"]
-        if self.verdict_summary:
-            out.append(f"verdict:  {self.verdict_summary}")
+        if self.verdict is not None:
+            out.append(f"verdict:  {self.verdict.short_summary}")
         if props.get("data_quality"):
             out.append(f"data:     {props['data_quality']}")
             if props.get("data_quality_uri"):
@@ -255,7 +257,6 @@ def build_report(
         raise NotFoundError(
             f"run {run_id!r} of workflow {workflow!r} not found: list runs with 'glue-wf runs'"
         ) from exc
-    verdict = judge(run)
     invocation = None
     notes: list[str] = []
     approval_now = None
@@ -289,6 +290,5 @@ def build_report(
         invocation=invocation,
         approval_now=approval_now,
         notes=tuple(notes),
-        verdict=verdict.label,
-        verdict_summary=verdict.short_summary,
+        verdict=judge(run),
     )

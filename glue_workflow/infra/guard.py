@@ -19,8 +19,8 @@ from glue_workflow.infra.scopes import (
     NAMED_RESOURCES,
     PolicyScopes,
     derive_scopes,
-    readable_prefixes,
 )
+from glue_workflow.naming import readable_prefixes
 
 
 class PolicyDeniedError(ConfigError):

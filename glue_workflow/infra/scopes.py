@@ -18,7 +18,7 @@ from typing import Any
 
 from glue_workflow.errors import ConfigError
 from glue_workflow.jobkit.sagemaker_ops import MAX_ATTEMPTS, NAME_MAX, _slug, scoped_name
-from glue_workflow.naming import ARTIFACTS_PREFIX, arn
+from glue_workflow.naming import arn
 
 # The job library's naming rules (slug, length, suffixes) are imported above so the
 # scopes follow them exactly.
@@ -69,12 +69,6 @@ NAMED_RESOURCES: Mapping[str, NamedResource] = {r.prop: r for r in (ENDPOINT, MO
 
 # Run property holding the input dataset's S3 URI, read by the Glue job role.
 INPUT_PROPERTY = "input_uri"
-
-
-def readable_prefixes(bucket: str, workflow: str) -> tuple[str, str]:
-    """Where the Glue job role may read objects: the template's ReadInputData
-    (``data/*``) and WorkflowObjects (``glue-wf/<workflow>/*``) statements."""
-    return f"s3://{bucket}/data/", f"s3://{bucket}/{ARTIFACTS_PREFIX}/{workflow}/"
 
 
 def job_name_prefix(workflow: str) -> str:

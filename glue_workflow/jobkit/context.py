@@ -17,6 +17,8 @@ from glue_workflow.jobkit.contract import Contract, RunProperties
 from glue_workflow.jobkit.errors import JobInputError
 
 PRODUCERS_ARGUMENT = "glue_wf_producers"
+# The producer --glue_wf_producers names for a property the workflow's defaults set
+DEFAULTS_PRODUCER = "the workflow's default run properties"
 PUT_ATTEMPTS = 6
 
 

@@ -12,6 +12,7 @@ Runs on Glue Python shell 3.9 (stdlib + boto3 + glue_workflow.jobkit).
 from __future__ import annotations
 
 from glue_workflow.jobkit import JobContext, JobFailed, JobInputError, run_job
+from glue_workflow.jobkit.context import DEFAULTS_PRODUCER
 from glue_workflow.jobkit.gate import ERROR, PASSED, evaluate, gate_property, parse_conditions
 
 
@@ -46,12 +47,9 @@ def main() -> None:
     raise JobFailed(message)
 
 
-DEFAULTS = "the workflow's default run properties"  # (compiler: a default's producer)
-
-
 def _source(producer: str) -> str:
     """Where a property comes from: a default may also be passed at start (-p)."""
-    return f"{DEFAULTS} or run -p at start" if producer == DEFAULTS else producer
+    return f"{producer} or run -p at start" if producer == DEFAULTS_PRODUCER else producer
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from glue_workflow.model.jobs import Job
 from glue_workflow.model.notify import NOTIFIER_NODE, ToEventBridge, ToSns
 from glue_workflow.model.triggers import Event
 from glue_workflow.model.workflow import Workflow
-from glue_workflow.naming import ARTIFACTS_PREFIX, notification_topic_name
+from glue_workflow.naming import notification_topic_name, readable_prefixes
 
 TEMPLATE = "infra/template.yaml"
 # The GlueJobRole statements (Sid) of infra/template.yaml each rule is derived from.
@@ -104,9 +104,9 @@ class _Reach:
     def __init__(self, workflow: str, bucket: str | None) -> None:
         self.workflow = workflow
         self.bucket = bucket
-        shown = bucket or "{bucket}"
-        self.data = f"s3://{shown}/data/"
-        self.outputs = f"s3://{shown}/{ARTIFACTS_PREFIX}/{workflow}/"
+        self.shown = bucket or "{bucket}"
+        # the template's ReadInputData and WorkflowObjects prefixes, as the run guard has them
+        self.data, self.outputs = readable_prefixes(self.shown, workflow)
 
     def outside(self, uri: str) -> tuple[str, str] | None:
         """(bucket, key) of ``uri`` when the role reads no object under it, else None.
@@ -114,10 +114,12 @@ class _Reach:
         With the bucket unknown, any bucket is taken for the artifacts bucket (it may
         be its literal name): only the key is checked then.
         """
-        shown = self.bucket or "{bucket}"
-        filled = fill_placeholders(uri, bucket=shown, region="{region}", workflow=self.workflow)
+        filled = fill_placeholders(
+            uri, bucket=self.shown, region="{region}", workflow=self.workflow
+        )
         name, _, key = filled.removeprefix("s3://").partition("/")
-        readable = key.startswith(("data/", f"{ARTIFACTS_PREFIX}/{self.workflow}/"))
+        # with the bucket unknown, compare the key under whatever bucket the URI names
+        readable = f"s3://{self.shown}/{key}".startswith((self.data, self.outputs))
         ours = self.bucket is None or name == self.bucket
         return None if readable and ours else (name, key)
 
