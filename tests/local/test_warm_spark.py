@@ -36,6 +36,7 @@ prop = sc._jvm.java.lang.System.getProperty("glue.wf.leak") or "unset"
 gateway = "attached" if sc._gateway.proc is None else "own JVM"
 print(f"SEEN views={views} globals={globals_} udfs={udfs} conf={conf} hadoop={hadoop} "
       f"prop={prop} gateway={gateway} sum={spark.range(100).groupBy().sum().first()[0]}")
+print(f"TMP {sc._jvm.java.lang.System.getProperty('java.io.tmpdir')}")
 df = spark.range(10)
 df.createOrReplaceTempView("leaky_view")
 df.createOrReplaceGlobalTempView("leaky_global")
@@ -101,6 +102,11 @@ def test_runs_share_the_jvm_but_no_state(warm_glue: Any, warm_home: Path) -> Non
     assert _seen(warm_home, second) == clean
     after = _ready(warm_home)
     assert (after["jvm_pid"], after["runs"]) == (before["jvm_pid"], before["runs"] + 1)
+    # the JVM's temporary files are the home's (spark/tmp/<server pid>), not /tmp's
+    tmp = Path(_line(warm_home, first, "TMP ")[4:])
+    assert tmp.parent == warm_home.resolve() / "spark" / "tmp"
+    assert tmp.name.isdigit()
+    assert tmp.is_dir()
 
 
 def _line(home: Path, run_id: str, start: str) -> str:

@@ -33,6 +33,7 @@ from glue_workflow.local.glue.jobproc import (
     resolve_arguments,
     shell_spare_environment,
     start_job_process,
+    work_dir,
 )
 from glue_workflow.local.glue.jobrun_records import (
     INSERT_JOB_RUN,
@@ -48,6 +49,7 @@ from glue_workflow.local.glue.shellspare import ShellSpares
 from glue_workflow.local.glue.state import GlueState, now
 from glue_workflow.local.glue.workflow_graph import ready_triggers
 from glue_workflow.local.interpreters import shell_python
+from glue_workflow.local.spark import scratch
 from glue_workflow.local.store import LocalHome
 
 KILL_GRACE_SECONDS = 2.0
@@ -356,6 +358,7 @@ class Executor:
             os.close(entry.fd)
         code = entry.proc.returncode
         kill_group(entry.proc.pid)  # leftovers of the job's process tree
+        scratch.remove(scratch.job_dir(work_dir(self.home, start.job_run_id)))
         if entry.kill_reason == "TIMEOUT":
             state = "TIMEOUT"
             error: str | None = f"Job run timed out after {entry.timeout} minute(s) (Timeout)"

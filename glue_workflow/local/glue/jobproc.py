@@ -21,6 +21,7 @@ from glue_workflow.local.glue.logs import job_log_path
 from glue_workflow.local.glue.shellspare import ShellSpares
 from glue_workflow.local.interpreters import project_env, project_python, shell_python
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, uri_to_path
+from glue_workflow.local.spark import scratch
 from glue_workflow.local.spark.control import spark_job_environment
 from glue_workflow.local.store import LocalHome
 
@@ -143,8 +144,10 @@ def start_job_process(
     except LocalTargetError as exc:
         raise JobLaunchError(str(exc)) from exc
     env["PYTHONUNBUFFERED"] = "1"
-    work = home.work_dir / "jobs" / launch.job_run_id
+    work = work_dir(home, launch.job_run_id)
     work.mkdir(parents=True, exist_ok=True)
+    if kind != "pythonshell":  # its own JVM's temporary files, deleted as the run ends
+        env.update(scratch.environment(scratch.job_dir(work), env))
     log_path = job_log_path(home.root, launch.job_run_id)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     argv = [executable, str(script)]
@@ -166,6 +169,11 @@ def start_job_process(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+
+def work_dir(home: LocalHome, job_run_id: str) -> Path:
+    """A job run's working directory."""
+    return home.work_dir / "jobs" / job_run_id
 
 
 def extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from glue_workflow.awsglue_local import spark_submit_args
 from glue_workflow.config import WarmSpark
-from glue_workflow.local.spark import classcache
+from glue_workflow.local.spark import classcache, scratch
 from glue_workflow.local.spark.control import running
 from glue_workflow.local.spark.settings import address, load, socket_address, spark_dir
 
@@ -492,13 +492,21 @@ def main(argv: list[str]) -> int:
     except OSError:
         return 0  # another warm Spark serves this home already
     listener.listen(16)
+    # the JVMs' temporary files (spark/tmp/<this pid>): the only server of this home
+    # sweeps what killed ones left
+    temporary = spark_dir(home) / "tmp"
+    scratch.sweep(temporary)
+    os.environ.update(scratch.environment(temporary / str(os.getpid()), os.environ))
     server = WarmSparkServer(home, load(home), warm_up=warm)
     signal.signal(signal.SIGTERM, lambda *_: setattr(server, "stopping", True))
     work = spark_dir(home) / "work"  # the JVM's working directory (spark-warehouse etc.)
     work.mkdir(parents=True, exist_ok=True)
     os.chdir(work)
     log(f"serving {home} (pid {os.getpid()})")
-    server.serve(listener)
+    try:
+        server.serve(listener)
+    finally:
+        scratch.remove(temporary / str(os.getpid()))
     return 0
 
 
