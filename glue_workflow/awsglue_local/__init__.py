@@ -11,6 +11,8 @@ import os
 import shlex
 from pathlib import Path
 
+from glue_workflow.awsglue_local import jvmguard
+
 RUNTIME_DIR: Path = Path(__file__).resolve().parent / "runtime"
 # Set inside the official Glue image (infra/docker/run-spark-tests.sh): the real awsglue
 # is installed there and this runtime must stay off the path.
@@ -35,7 +37,7 @@ def spark_submit_args(memory: str | None = None, java_options: str = "") -> str:
     """``PYSPARK_SUBMIT_ARGS`` for a local job's JVM (``memory``: its heap cap;
     ``java_options``: the JVM's own options)."""
     heap = f" --driver-memory {memory}" if memory else ""
-    options = f"{JIT_OPTIONS} {java_options}".strip()
+    options = f"{JIT_OPTIONS} {jvmguard.java_options()} {java_options}".strip()
     jvm = f" --driver-java-options {shlex.quote(options)}"
     return f"--master local[*]{heap}{jvm} {SPARK_SUBMIT_CONF} pyspark-shell"
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.awsglue_local import JIT_OPTIONS, RUNTIME_DIR, use_local_runtime
+from glue_workflow.awsglue_local import JIT_OPTIONS, RUNTIME_DIR, jvmguard, use_local_runtime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -231,7 +231,10 @@ def local_spark_session(
         .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
         .config("spark.default.parallelism", str(shuffle_partitions))
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.durability=test {JIT_OPTIONS}")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dderby.system.durability=test {JIT_OPTIONS} {jvmguard.java_options()}",
+        )
     )
     if warehouse_dir is not None:
         builder = builder.config("spark.sql.warehouse.dir", str(warehouse_dir))

@@ -15,8 +15,8 @@ shells, Spark and Python shell jobs, SageMaker workers) adds a Python audit hook
 An audit hook cannot be removed: it guards against mistakes (a library, a setting, a
 forgotten client), not against code set on reaching out, which can clear the switch
 this module keeps. What it cannot see:
-code that is not Python (the JVM: Spark talks to a ``spark_master`` only when one is
-configured) and child processes started without glue-wf's environment (``python -I``,
+code that is not Python (Spark's JVM has a guard of its own: ``awsglue_local.jvmguard``)
+and child processes started without glue-wf's environment (``python -I``,
 a cleared ``env``), which docs/local-target.md names.
 
 Stdlib only and Python 3.9 compatible: the Python shell jobs' site hook loads this

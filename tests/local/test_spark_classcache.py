@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from test_warm_spark import _ready, _seen, _wait
 
-from glue_workflow.awsglue_local import JIT_OPTIONS, spark_submit_args
+from glue_workflow.awsglue_local import JIT_OPTIONS, jvmguard, spark_submit_args
 from glue_workflow.local.environment import job_environment
 from glue_workflow.local.spark import classcache, control
 
@@ -52,7 +52,8 @@ def test_java_options_reach_the_jvm_quoted() -> None:
     args = shlex.split(spark_submit_args("1g", option))
     at = args.index("--driver-java-options")
     # one string for the shell, and Spark's launcher keeps the quoted path one option
-    assert args[at + 1] == f"{JIT_OPTIONS} -XX:SharedArchiveFile='/a b/c.jsa'"
+    guard = jvmguard.java_options()
+    assert args[at + 1] == f"{JIT_OPTIONS} {guard} -XX:SharedArchiveFile='/a b/c.jsa'"
     assert args[-1] == "pyspark-shell"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from glue_workflow.awsglue_local import jvmguard
 from glue_workflow.local.glue.logs import job_log_path
 from glue_workflow.local.spark import control
 
@@ -37,6 +38,18 @@ gateway = "attached" if sc._gateway.proc is None else "own JVM"
 print(f"SEEN views={views} globals={globals_} udfs={udfs} conf={conf} hadoop={hadoop} "
       f"prop={prop} gateway={gateway} sum={spark.range(100).groupBy().sum().first()[0]}")
 print(f"TMP {sc._jvm.java.lang.System.getProperty('java.io.tmpdir')}")
+# Java's own requests off the machine (awsglue_local.jvmguard): refused, by name
+def refused(call):
+    try:
+        call()
+    except Exception as exc:
+        return next(l for l in str(exc).splitlines() if "Exception" in l).strip(": ")
+    return "not refused"
+print("NET " + " | ".join([
+    refused(lambda: sc._jvm.java.net.InetAddress.getByName("example.com")),
+    refused(lambda: sc._jvm.java.net.URL("http://169.254.169.254/latest/").openStream()),
+    refused(lambda: sc._jvm.java.net.Socket("10.1.2.3", 443)),
+]))
 df = spark.range(10)
 df.createOrReplaceTempView("leaky_view")
 df.createOrReplaceGlobalTempView("leaky_global")
@@ -102,6 +115,15 @@ def test_runs_share_the_jvm_but_no_state(warm_glue: Any, warm_home: Path) -> Non
     assert _seen(warm_home, second) == clean
     after = _ready(warm_home)
     assert (after["jvm_pid"], after["runs"]) == (before["jvm_pid"], before["runs"] + 1)
+    hosts = jvmguard.hosts_file()
+    assert _line(warm_home, first, "NET ") == "NET " + " | ".join(
+        [
+            "java.net.UnknownHostException: Unable to resolve host example.com in hosts file "
+            f"{hosts}",
+            f"java.net.UnknownHostException: {jvmguard.REFUSED_PROXY}",
+            f"java.net.SocketException: Can't connect to SOCKS proxy:{jvmguard.REFUSED_PROXY}",
+        ]
+    )
     # the JVM's temporary files are the home's (spark/tmp/<server pid>), not /tmp's
     tmp = Path(_line(warm_home, first, "TMP ")[4:])
     assert tmp.parent == warm_home.resolve() / "spark" / "tmp"
