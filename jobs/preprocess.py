@@ -59,7 +59,7 @@ from etl_quality import (
     read_text_frame,
     stage,
 )
-from etl_scan import client, inspect
+from etl_scan import client, inspect, locate
 
 # Spark (pyspark, awsglue.context, etl_features) is imported where it is used: a run the
 # step cache serves never imports pyspark nor leases the warm Spark's JVM.
@@ -375,7 +375,7 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     classified = classified.drop("_row_hash")
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        _judge(classified, request, columns, rules, report)
+        _judge(classified, request, found, rules, report)
         return _split_and_write(classified, request, columns, report)
     finally:
         classified.unpersist()
@@ -392,13 +392,16 @@ def estimated_rows(files: list[Any]) -> int:
     return int(sum(scanned.estimated_records() for scanned in files))
 
 
-def _judge(
-    classified: Any, request: Request, columns: Columns, rules: list[Any], report: Report
-) -> None:
+def _judge(classified: Any, request: Request, found: Any, rules: list[Any], report: Report) -> None:
     """Counts per rule and reason, examples, and the contract's volume gates."""
     from etl_features import profile
 
-    contract = request.contract
+    contract, columns = request.contract, found.columns
+
+    def where(column: str | None, values: list[str]) -> str | None:
+        """The file and line of a refused value (a failing run only: it reads the input)."""
+        return locate(contract, found, column, values) if column else None
+
     stats = profile(classified, columns, len(rules))
     report.stats.update(stats)
     total, classes = stats["rows"], stats["classes"]
@@ -434,8 +437,7 @@ def _judge(
     report.props.update(rows_input=str(total), rows_dropped=str(dropped))
     if total == 0:
         raise PreprocessError(f"input {request.input_uri} is empty (a header but no data rows)")
-    detail = "; ".join(describe(*d) for d in drops[:8])
-    refused = policy_failures(contract, drops)
+    refused = policy_failures(contract, drops, where)
     if refused:
         others = [describe(*d) for d in drops if action(contract, d[0]) != "fail"]
         also = f"; also dropped: {'; '.join(others[:3])}" if others else ""
@@ -445,7 +447,10 @@ def _judge(
             "fix the input (malformed rows, undecodable bytes and thousands separators are "
             f"always refused; other reasons follow the config's on_invalid){fixes}"
         )
+    detail = "; ".join(describe(*d) for d in drops[:8])
     if dropped / total > contract.max_dropped_fraction:
+        first = [describe(*d, where(d[1], d[3])) for d in drops[:3]]
+        detail = "; ".join(first + [describe(*d) for d in drops[3:8]])
         fixes = "".join(f"; {h}" for h in hints(contract, drops[:8]))
         raise PreprocessError(
             f"{dropped} of {total} rows ({dropped / total:.1%}) would be dropped, more than "

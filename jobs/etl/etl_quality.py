@@ -10,7 +10,7 @@ Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from etl_contract import (
     ALWAYS_FAIL,
@@ -274,10 +274,14 @@ def label_summary(contract: Contract) -> dict[str, Any]:
     return {"positive": positive, "negative": negative, "match": contract.label_match}
 
 
-def describe(reason: str, column: str | None, count: int, values: list[str]) -> str:
+def describe(
+    reason: str, column: str | None, count: int, values: list[str], at: str | None = None
+) -> str:
+    """One drop reason as a message names it; ``at``: where its first example stands
+    (``etl_scan.locate``)."""
     where = f" in {column!r}" if column else ""
     shown = f" (e.g. {', '.join(repr(v) for v in values)})" if values else ""
-    return f"{reason}{where}: {count}{shown}"
+    return f"{reason}{where}: {count}{shown}" + (f", first at {at}" if at else "")
 
 
 def action(contract: Contract, reason: str) -> str:
@@ -286,13 +290,16 @@ def action(contract: Contract, reason: str) -> str:
 
 
 def policy_failures(
-    contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]
+    contract: Contract,
+    drops: list[tuple[str, str | None, int, list[str]]],
+    where: Callable[[str | None, list[str]], str | None],
 ) -> list[str]:
-    """The drop reasons the contract refuses outright, described."""
+    """The drop reasons the contract refuses outright, described (the first five with
+    ``where`` their first example stands)."""
+    refused = [d for d in drops if d[2] and action(contract, d[0]) == "fail"]
     return [
-        describe(reason, column, count, values)
-        for reason, column, count, values in drops
-        if count and action(contract, reason) == "fail"
+        describe(reason, column, count, values, where(column, values) if i < 5 else None)
+        for i, (reason, column, count, values) in enumerate(refused)
     ]
 
 

@@ -745,6 +745,71 @@ def inspect(contract: Contract, uri: str) -> Inspection:
     return Inspection(files=scanned, skipped=skipped, columns=columns, groups=groups)
 
 
+# The characters a value is trimmed of (etl_quality._trim: SQL's six \\s characters).
+TRIMMED = " \t\n\x0b\x0c\r"
+
+
+def locate(contract: Contract, found: Inspection, column: str, values: list[str]) -> str | None:
+    """Where one of ``values`` (a column's offending values, trimmed; lower-cased with
+    ``"category_case": "ignore"``) first stands in ``column``: ``"file <uri> line <n>"``,
+    read as the scan reads (at most ``scan_max_bytes`` of each file, in key order).
+    None if not found there. For a refusal's message: Spark's rows carry no file or
+    line. Only lines holding one of the values are parsed."""
+    if not values:
+        return None
+    # an offending category is compared as encoded: lower-cased if the case is ignored
+    fold = contract.category_case == "ignore" and column in contract.categorical
+    wanted = {v.lower() for v in values} if fold else set(values)
+    for scanned in found.files:
+        names = resolve_header(contract, list(scanned.header), f"file {scanned.uri}")
+        if column not in names:
+            continue
+        index = names.index(column)
+        try:
+            line = _first_line(scanned, contract, index, wanted, fold)
+        except PreprocessError:  # an undecodable file: its refusal names it already
+            line = None
+        if line is not None:
+            return f"file {scanned.uri} line {line}"
+    return None
+
+
+def _first_line(
+    scanned: ScannedFile, contract: Contract, index: int, wanted: set[str], fold: bool
+) -> int | None:
+    source = _Decoded(InputFile(scanned.uri, scanned.size), contract)
+    dialect = {"delimiter": contract.delimiter, "quotechar": contract.quote, "doublequote": True}
+    probes = {v.lower() for v in wanted} if fold else wanted
+    if scanned.multiline_records:  # records span lines: parse them all
+        reader = csv.reader(_Lines(source.blocks()), **dialect)
+        start = 1
+        for number, row in enumerate(reader):
+            if number and len(row) > index and _matches(row[index], wanted, fold):
+                return start
+            start = reader.line_num + 1
+        return None
+    line = 0  # one record per line: parse only the lines that hold a value
+    for block in source.blocks():
+        text = block.lower() if fold else block
+        if not any(value in text for value in probes):
+            line += block.count("\n")
+            continue
+        for raw in block.split("\n"):
+            line += 1
+            held = raw.lower() if fold else raw
+            if line > 1 and any(value in held for value in probes):
+                row = next(csv.reader([raw.rstrip("\r")], **dialect), [])
+                if len(row) > index and _matches(row[index], wanted, fold):
+                    return line
+        line -= 1  # the text after the block's last line break is not a line
+    return None
+
+
+def _matches(field: str, wanted: set[str], fold: bool) -> bool:
+    value = field.strip(TRIMMED)
+    return (value.lower() if fold else value) in wanted
+
+
 def line_by_line(scanned: ScannedFile, contract: Contract) -> bool:
     """Whether Spark may split the file by line: no record spanning lines in what the
     scan read, no byte-order mark, and an encoding whose line break is the byte 0x0A

@@ -664,3 +664,43 @@ def test_a_gzip_object_in_s3_is_scanned_decompressed_and_read_no_further_than_ne
         assert 3000 < head.estimated_records() < 7000  # from the compression ratio so far
         line = etl_scan.read_line(item, len("a,b\n0,0\n"))
         assert line == b"1,2"
+
+
+def _inspect_files(tmp_path: Path, files: dict[str, str], **contract: Any) -> Any:
+    """Write ``files`` (name -> text) under one prefix and inspect it."""
+    prefix = tmp_path / "input"
+    prefix.mkdir()
+    for name, text in files.items():
+        (prefix / name).write_bytes(text.encode())
+    config = {**CONTRACT, **contract}
+    parsed = etl_contract.load_contract(json.dumps(config), "contract.json")
+    return parsed, etl_scan.inspect(parsed, str(prefix))
+
+
+HEAD = "id,age,income,colour,bought\n"
+
+
+def test_locate_names_the_file_and_line_of_a_refused_value(tmp_path):
+    first = HEAD + "1,30,100,red,yes\n2,31,200,blue,no\n"
+    # the second file, in another column order, with CRLF line ends
+    second = 'bought,id,age,colour,income\r\nno,3,40,red,1\r\nyes,4,41,red,"1,234"\r\n'
+    contract, found = _inspect_files(tmp_path, {"a.csv": first, "b.csv": second})
+    at = etl_scan.locate(contract, found, "income", ["1,234"])
+    assert at == f"file {tmp_path / 'input' / 'b.csv'} line 3"
+    assert etl_scan.locate(contract, found, "income", ["100"]) == (
+        f"file {tmp_path / 'input' / 'a.csv'} line 2"
+    )
+    # only the column's own field counts: 40 is an age, not an income
+    assert etl_scan.locate(contract, found, "income", ["40"]) is None
+    assert etl_scan.locate(contract, found, "income", []) is None
+
+
+def test_locate_follows_quoted_line_breaks_and_the_declared_case(tmp_path):
+    text = HEAD + '1,30,100,"dark\nred",yes\n2,31,200,  BLUE ,no\n3,32,300,x,maybe\n'
+    contract, found = _inspect_files(tmp_path, {"a.csv": text}, category_case="ignore")
+    where = f"file {tmp_path / 'input' / 'a.csv'}"
+    # a record spanning lines 2-3: the next starts at line 4; values are trimmed, and
+    # compared lower-cased as a category whose case is ignored
+    assert etl_scan.locate(contract, found, "colour", ["blue"]) == f"{where} line 4"
+    assert etl_scan.locate(contract, found, "bought", ["maybe"]) == f"{where} line 5"
+    assert etl_scan.locate(contract, found, "bought", ["MAYBE"]) is None  # labels: as given

@@ -197,9 +197,10 @@ def test_sql_string_literals_round_trip(spark):
 
 @pytest.mark.spark
 def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
+    data = tmp_path / "text_in_numeric_many" / "input" / "data.csv"
     assert failure(spark, tmp_path, "text_in_numeric_many") == (
         "30 of 200 rows (15.0%) would be dropped, more than max_dropped_fraction 0.05: "
-        "non_numeric in 'age': 30 (e.g. 'unknown')"
+        f"non_numeric in 'age': 30 (e.g. 'unknown'), first at file {data} line 2"
     )
 
 
@@ -214,11 +215,12 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
         ("non_finite_refused", "the data contract refuses non_finite in 'income': 1 (e.g. 'inf')"),
         (
             "labels_refused",
-            "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe') (200 rows "
-            "read); fix the input (malformed rows, undecodable bytes and thousands separators "
-            "are always refused; other reasons follow the config's on_invalid); the declared "
-            "labels are 'yes', 'no' (after label_match 'trim'); \"label_match\": "
-            '"trim_ignore_case" also matches them in other cases',
+            "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe'), first at "
+            "file {input}/data.csv line 7 (200 rows read); fix the input (malformed rows, "
+            "undecodable bytes and thousands separators are always refused; other reasons "
+            "follow the config's on_invalid); the declared labels are 'yes', 'no' (after "
+            'label_match \'trim\'); "label_match": "trim_ignore_case" also matches them in '
+            "other cases",
         ),
         ("thousands", "the data contract refuses thousands_separator in 'income': 2 (e.g. '"),
         ("tiny", "split(s) too small or single-class: "),
@@ -235,7 +237,35 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
     ],
 )
 def test_refusals_name_column_count_and_examples(spark, tmp_path, case, message):
+    message = message.replace("{input}", str(tmp_path / case / "input"))
     assert failure(spark, tmp_path, case).startswith(message)
+
+
+@pytest.mark.spark
+def test_a_refusal_names_the_file_and_line_among_several(spark, tmp_path):
+    from malformed_csv import CONTRACT, HEADER, _with, clean_rows, to_csv
+
+    prefix = tmp_path / "input"
+    prefix.mkdir()
+    (prefix / "2024-01.csv").write_text(to_csv(HEADER, clean_rows()))
+    damaged = _with(clean_rows(), "income", {5: "1,234.5", 9: "2,000"})
+    (prefix / "2024-02.csv").write_text(to_csv(HEADER, damaged))
+    config = tmp_path / "contract.json"
+    config.write_text(json.dumps(CONTRACT))
+    outcome = run_job(
+        spark,
+        {
+            "--input_uri": str(prefix),
+            "--output_uri": str(tmp_path / "out"),
+            "--dataset_config_uri": str(config),
+        },
+    )
+    # row 5 of the second file (in key order) is its line 7
+    assert outcome.error.startswith(
+        "glue-wf job failed: preprocess: the data contract refuses thousands_separator in "
+        "'income': 2 (e.g. "
+    )
+    assert f", first at file {prefix / '2024-02.csv'} line 7 (400 rows read)" in outcome.error
 
 
 @pytest.mark.spark
