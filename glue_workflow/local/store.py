@@ -46,7 +46,9 @@ class LocalHome:
         return self.root / "work"
 
     def ensure(self) -> LocalHome:
-        for path in (self.root, self.s3_root, self.logs_dir, self.work_dir):
+        # private when created here: it holds the runs' data, logs and state
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for path in (self.s3_root, self.logs_dir, self.work_dir):
             path.mkdir(parents=True, exist_ok=True)
         return self
 

@@ -592,6 +592,7 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                 # one record per line: count the delimiters
                 last_bad = False  # a line without quotes is a whole record
                 separators = len(header) - 1
+                _check_repeat(item, contract, block, consumed() + 1, header)
                 count = uniform(block, contract.delimiter, separators)
                 if count is not None:
                     records += count
@@ -624,6 +625,8 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                 _check_header(item, contract, header, line)
                 continue
             records += 1
+            if repeats_header(row, header):
+                _refuse_repeat(item, line, row, header)
             if consumed() != line:  # a quoted field holds a line break
                 spanning += 1
             last_bad = len(row) != len(header)
@@ -666,6 +669,40 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
         scanned_bytes=source.stream.data_bytes,
         compression=source.stream.codec,
         read_bytes=source.stream.file_bytes,
+    )
+
+
+def repeats_header(row: list[str], header: list[str]) -> bool:
+    """Whether a record is the header again, in any column order: two exports joined
+    into one file. Read as data, its label is one row dropped, and the rows after it
+    are read in the first header's column order, their values under other columns."""
+    strip = TRIMMED + "\ufeff"  # a joined file's own byte-order mark
+    return len(row) == len(header) and {f.strip(strip) for f in row} == {
+        h.strip(strip) for h in header
+    }
+
+
+def _check_repeat(
+    item: InputFile, contract: Contract, block: str, first: int, header: list[str]
+) -> None:
+    """``repeats_header`` for a block whose lines the delimiter alone splits: only
+    lines holding the header's longest name are split."""
+    longest = max((h.strip(TRIMMED) for h in header), key=len)
+    if not longest or longest not in block:
+        return
+    for at, line in enumerate(block.split("\n")):
+        if longest in line:
+            row = line.rstrip("\r").split(contract.delimiter)
+            if repeats_header(row, header):
+                _refuse_repeat(item, first + at, row, header)
+
+
+def _refuse_repeat(item: InputFile, line: int, row: list[str], header: list[str]) -> None:
+    order = "in the same column order" if row == header else "in another column order"
+    raise PreprocessError(
+        f"file {item.uri} line {line} repeats the header row, {order} (exports joined "
+        "into one file?): read as data, the rows after it would take the first header's "
+        "columns; split the file at that line, or delete the line if the order is the same"
     )
 
 

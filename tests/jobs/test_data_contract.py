@@ -704,3 +704,31 @@ def test_locate_follows_quoted_line_breaks_and_the_declared_case(tmp_path):
     assert etl_scan.locate(contract, found, "colour", ["blue"]) == f"{where} line 4"
     assert etl_scan.locate(contract, found, "bought", ["maybe"]) == f"{where} line 5"
     assert etl_scan.locate(contract, found, "bought", ["MAYBE"]) is None  # labels: as given
+
+
+@pytest.mark.parametrize(
+    ("second", "order"),
+    [
+        ("id,age,income,colour,bought", "in the same column order"),
+        ("id,income,age,colour,bought", "in another column order"),  # values would swap
+        ('"id","income","age","colour","bought"', "in another column order"),  # parsed
+        ("\ufeffid, income ,age,colour,bought\r", "in another column order"),  # a BOM, CRLF
+    ],
+)
+def test_a_header_repeated_inside_a_file_is_refused(tmp_path, second, order):
+    rows = "".join(f"{i},30,{i}00,red,yes\n" for i in range(1, 6))
+    text = HEAD + rows + second + "\n" + rows
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        _inspect_files(tmp_path, {"m.csv": text})
+    assert str(info.value) == (
+        f"file {tmp_path / 'input' / 'm.csv'} line 7 repeats the header row, {order} "
+        "(exports joined into one file?): read as data, the rows after it would take the "
+        "first header's columns; split the file at that line, or delete the line if the "
+        "order is the same"
+    )
+
+
+def test_a_value_that_is_a_column_name_is_not_a_header(tmp_path):
+    text = HEAD + "1,30,100,colour,yes\n2,31,200,red,no\n"
+    _, found = _inspect_files(tmp_path, {"m.csv": text})
+    assert found.files[0].records == 2

@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -458,6 +459,9 @@ class WarmSparkServer:
                 continue
             except OSError:
                 break
+            if not same_user(conn):
+                conn.close()
+                continue
             threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
         listener.close()
         with self.cond:
@@ -465,6 +469,23 @@ class WarmSparkServer:
             jvm = self.jvm
         shutdown(jvm)
         log("stopped")
+
+
+def same_user(conn: socket.socket) -> bool:
+    """Whether the peer runs as this process's user. An abstract socket has no file
+    permissions and its name is listed in /proc/net/unix: without this check any local
+    user could lease the JVM (its gateway's port and secret) and run code as us."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return True  # a socket file (not Linux): its directory's permissions guard it
+    try:
+        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except OSError:
+        return False
+    _, uid, _ = struct.unpack("3i", creds)
+    if uid != os.getuid():
+        log(f"refused a connection from uid {uid}: the warm Spark serves its own user only")
+        return False
+    return True
 
 
 def answer(conn: socket.socket, message: dict[str, Any]) -> None:
