@@ -15,8 +15,9 @@ AWS SDK. Every local Spark JVM starts with Java's own settings for that:
   address that is not loopback fails with ``UnknownHostException`` (or "Can't connect
   to SOCKS proxy") naming it. Loopback (py4j, Spark's Python workers) is exempt.
 
-Not covered: connections through Java's NIO channels to a literal address (Spark's
-own, on loopback, use them), and a cluster's driver (``spark_master``: that cluster is
+Not covered: code connecting to a literal address without a proxy on purpose
+(``Proxy.NO_PROXY``), over UDP or through NIO channels (Spark's own, on loopback, use
+them), and a cluster's driver (``spark_master``: that cluster is
 the one host off the machine a local job reaches). docs/local-target.md says so.
 """
 

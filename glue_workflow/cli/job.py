@@ -23,6 +23,30 @@ def _parse_args(values: tuple[str, ...], option: str = "--arg") -> dict[str, str
     return parsed
 
 
+def refuse_secrets(arguments: dict[str, str], properties: dict[str, str]) -> None:
+    """The definition's rules for secrets, for what the command line adds: run
+    properties (as ``run -p``) and job arguments (a process's command line is readable
+    by every user of the machine, and Glue logs arguments)."""
+    from glue_workflow.model.secrets import SECRET_HINT, looks_like_access_key_id
+    from glue_workflow.model.secrets import looks_like_secret as secret_name
+    from glue_workflow.runs.control import check_properties
+
+    check_properties(properties)
+    for key, value in arguments.items():
+        if secret_name(key):
+            raise click.BadParameter(
+                f"job argument {key!r} looks like a secret; job arguments are logged and "
+                f"shown in the console: {SECRET_HINT}",
+                param_hint="--arg",
+            )
+        if looks_like_access_key_id(value):
+            raise click.BadParameter(
+                f"job argument {key!r} holds what looks like an AWS access key id: never "
+                "put credentials in job arguments; jobs use their IAM role",
+                param_hint="--arg",
+            )
+
+
 @click.command("job")
 @click.argument("script_or_job")
 @click.option(
@@ -87,6 +111,7 @@ def job(
     from glue_workflow.cli.local_job import run_local_job
 
     properties = {k.lstrip("-"): v for k, v in _parse_args(property_values, "-p").items()}
+    refuse_secrets(_parse_args(arg_values), properties)
     if (properties or from_run) and workflow_run_id:
         raise click.UsageError("use -p/--from-run or --workflow-run-id, not both")
     if properties or from_run:

@@ -37,7 +37,6 @@ _LOCK = _thread.allocate_lock()  # not threading: a shell job's start-up stays l
 _installed = {"hook": False}
 _warned: set = set()  # type: ignore[type-arg]  # hosts named on stderr once
 LOOPBACK_NO_PROXY = "127.0.0.1,localhost,::1"
-_LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 HOW = (
     "the local target (glue-wf env shells, local runs and jobs) sends nothing off this "
     "machine; run AWS work with --target aws, and networked tools such as pip, from a "
@@ -49,23 +48,49 @@ class NetworkRefusedError(PermissionError):
     """A connection or name lookup off the machine, refused by the local target."""
 
 
-def _local_name(host: str) -> bool:
+HOSTS_FILE = "/etc/hosts"
+_hosts_cache: dict = {}  # type: ignore[type-arg]  # name -> {4, 6}: the file's entries
+
+
+def _hosts() -> dict:  # type: ignore[type-arg]
+    """The hosts file's names (lower-cased) and the address families they map to, read
+    once per process."""
+    if "names" not in _hosts_cache:
+        names: dict = {}  # type: ignore[type-arg]
+        try:
+            with open(HOSTS_FILE, encoding="utf-8", errors="replace") as handle:
+                for line in handle:
+                    fields = line.split("#", 1)[0].split()
+                    for name in fields[1:]:
+                        names.setdefault(name.lower(), set()).add(6 if ":" in fields[0] else 4)
+        except OSError:
+            pass
+        _hosts_cache["names"] = names
+    return _hosts_cache["names"]  # type: ignore[no-any-return]
+
+
+def _local_name(host: str, family: int = 0) -> bool:
+    """Whether the resolver answers ``host`` from the hosts file, for ``family`` (0: any),
+    so no DNS query leaves the machine. Only names written there exactly count: glibc
+    asks the DNS server for ``localhost.``, ``*.localhost`` (RFC 6761 notwithstanding),
+    this machine's own name or ``localhost`` over IPv6 when the file lacks them, and
+    whatever it answers is connected to."""
     import socket
 
-    name = host.lower().rstrip(".")
-    # not "*.localhost": glibc asks the DNS server for those (RFC 6761 notwithstanding),
-    # which carries the name off the machine, and whatever it answers is connected to
-    if name in _LOCAL_NAMES:
-        return True
-    try:
-        return name == socket.gethostname().lower()
-    except OSError:  # pragma: no cover - gethostname does not fail on Linux/macOS
+    families = _hosts().get(host.lower())
+    if not families:
         return False
+    if family == socket.AF_INET:
+        return 4 in families
+    if family == socket.AF_INET6:
+        return 6 in families
+    return True
 
 
-def local_address(host: object) -> bool:
-    """Whether ``host`` (an IP literal or a name) is this machine: loopback,
-    the unspecified address, ``localhost`` or this machine's own name."""
+def local_address(host: object, family: int = 0) -> bool:
+    """Whether ``host`` (an IP literal or a name) is this machine: loopback, the
+    unspecified address, or a name the hosts file maps (``_local_name``; ``family``:
+    the address family asked for, 0 for any)."""
     if host is None or host in {"", b""}:
         return True
     if isinstance(host, bytes):
@@ -78,7 +103,7 @@ def local_address(host: object) -> bool:
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
-        return _local_name(text)
+        return _local_name(text, family)
     mapped = getattr(address, "ipv4_mapped", None)
     if mapped is not None:
         address = mapped
@@ -141,27 +166,37 @@ def _ip_literal(host: object) -> bool:
     return True
 
 
-def _target(event: str, args: tuple) -> object:  # type: ignore[type-arg]
-    """The host an audited socket event reaches, or ``None`` when it is not remote."""
-    if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex"):
-        return args[0]
-    if event == "socket.gethostbyaddr":
-        return args[0]
-    if event == "socket.getnameinfo":  # (sockaddr, flags): a reverse lookup
-        sockaddr = args[0]
-        return sockaddr[0] if isinstance(sockaddr, tuple) and sockaddr else None
-    # connect, connect_ex, sendto, sendmsg: (socket, address)
+def _target(event: str, args: tuple) -> tuple[object, int]:  # type: ignore[type-arg]
+    """The host an audited socket event reaches (``None`` when it is not remote) and
+    the address family it is looked up or connected in (0: any)."""
     import socket
 
+    if event == "socket.getaddrinfo":  # (host, port, family, type, proto, flags)
+        return args[0], int(args[2] or 0) if len(args) > 2 else 0
+    if event in ("socket.gethostbyname", "socket.gethostbyname_ex"):
+        return args[0], socket.AF_INET
+    if event == "socket.gethostbyaddr":
+        return args[0], 0
+    if event == "socket.getnameinfo":  # (sockaddr, flags): a reverse lookup
+        sockaddr = args[0]
+        return (sockaddr[0] if isinstance(sockaddr, tuple) and sockaddr else None), 0
+    # connect, connect_ex, sendto, sendmsg: (socket, address); the family as the C
+    # socket holds it (a subclass can override the Python-level property)
+    import _socket
+
     sock, address = args[0], args[1]
-    family = getattr(sock, "family", None)
+    try:
+        family = _socket.socket.family.__get__(sock)
+    except (TypeError, AttributeError):
+        family = getattr(sock, "family", None)
     if family not in (socket.AF_INET, socket.AF_INET6) or not isinstance(address, tuple):
-        return None  # Unix sockets, netlink: on this machine
-    return address[0] if address else None
+        return None, 0  # Unix sockets, netlink: on this machine
+    return (address[0] if address else None), int(family)
 
 
 _EVENTS = frozenset(
     {
+        "socket.__new__",
         "socket.connect",
         "socket.sendto",
         "socket.sendmsg",
@@ -177,19 +212,29 @@ _EVENTS = frozenset(
 def _hook(event: str, args: tuple) -> None:  # type: ignore[type-arg]
     if event not in _EVENTS or not ENABLED["on"]:
         return
+    if event == "socket.__new__":  # (socket, family, type, proto)
+        import socket
+
+        if len(args) > 1 and args[1] == getattr(socket, "AF_PACKET", None):
+            _refuse("open a raw packet socket (AF_PACKET), which sends frames off the machine")
+        return
     if event == "socket.sendmsg" and (len(args) < 2 or args[1] is None):
         return  # on a connected socket: its connect was checked
-    host = _target(event, args)
-    if local_address(host) or (_allowed and str(host).lower() in _allowed):
+    host, family = _target(event, args)
+    if local_address(host, family) or (_allowed and str(host).lower() in _allowed):
         return
     lookup = "host" in event or "info" in event
     forward = event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex")
     if forward and _ip_literal(host):
         return  # no DNS query: the connect or send that follows is checked
     what = "look up" if lookup else "connect to"
-    message = f"glue-wf: the local target refused to {what} {host!r} ({event}): {HOW}"
-    if host not in _warned:  # named on stderr too: a library may swallow the error
-        _warned.add(host)
+    _refuse(f"{what} {host!r} ({event})", host)
+
+
+def _refuse(what: str, key: object = None) -> None:
+    message = f"glue-wf: the local target refused to {what}: {HOW}"
+    if (key or what) not in _warned:  # named on stderr too: a library may swallow it
+        _warned.add(key or what)
         try:  # noqa: SIM105 - no contextlib import in the hook
             sys.stderr.write(message + "\n")
         except Exception:  # noqa: S110 - stderr closed: the error still raises
@@ -248,7 +293,7 @@ def _allow_cluster(env: Mapping[str, str]) -> None:
             host = (urlsplit(url).hostname or "").lower() if "://" in url else ""
         except ValueError:  # e.g. an unclosed IPv6 bracket
             continue
-        if not host or local_address(host):
+        if not host or local_address(host) or _never_a_cluster(host):
             continue
         _allowed.add(host)
         import contextlib
@@ -257,7 +302,23 @@ def _allow_cluster(env: Mapping[str, str]) -> None:
         # the addresses the connect will name; unresolvable now (or no valid name):
         # the Spark job says so
         with contextlib.suppress(OSError, UnicodeError):
-            _allowed.update(info[4][0] for info in socket.getaddrinfo(host, None))
+            found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+            _allowed.update(a for a in found if not _never_a_cluster(a))
+
+
+def _never_a_cluster(host: str) -> bool:
+    """An AWS endpoint or a link-local address (the instance metadata service,
+    169.254.169.254 or fd00:ec2::254): no cluster setting opens the guard to them."""
+    import ipaddress
+
+    name = host.lower().rstrip(".")
+    if any(name == s or name.endswith("." + s) for s in _AWS_DNS_SUFFIXES):
+        return True
+    try:
+        address = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    return bool(address.is_link_local or address == ipaddress.ip_address("fd00:ec2::254"))
 
 
 def install(env: Mapping[str, str] | None = None) -> None:

@@ -146,3 +146,37 @@ def test_a_python_shell_job_runs_under_the_python_a_run_gives_it(project, monkey
     assert seen["version"] == [3, 9]
     assert "from-the-shell" in seen["buckets"]  # its boto3 answered by the local target
     assert "glue-wf: Python shell job under Python 3.9 (.venv-py39" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        (
+            "-p",
+            "password=hunter2",
+            "run property 'password' looks like a secret: run properties are stored and "
+            "shown in plain text by Glue; keep the secret",
+        ),
+        (
+            "--arg",
+            "--db_password=hunter2",
+            "job argument '--db_password' looks like a secret; job arguments are logged and "
+            "shown in the console: keep the secret",
+        ),
+        (
+            "--arg",
+            "--x=AKIAABCDEFGHIJKLMNOP",
+            "job argument '--x' holds what looks like an AWS access key id: never put "
+            "credentials in job arguments; jobs use their IAM role",
+        ),
+    ],
+)
+def test_secrets_on_the_command_line_are_refused_before_the_job_runs(
+    project, option, value, message
+):
+    result = CliRunner().invoke(cli, ["job", "hello.py", option, value])
+    assert result.exit_code != 0
+    # a usage error is printed; a configuration error reaches glue-wf's own handler
+    said = result.output if result.output else str(result.exception)
+    assert message in " ".join(said.split())
+    assert not (project / "seen.json").exists()

@@ -378,7 +378,6 @@ def test_refusals_below_botocore_name_the_host_and_why() -> None:
         "shell without glue-wf env"
     )
     assert netguard.local_address("::ffff:127.0.0.1")
-    assert netguard.local_address("localhost.")
     assert not netguard.local_address("169.254.169.254")
 
 
@@ -434,9 +433,74 @@ def test_glue_wf_env_unsets_proxies_profiles_and_endpoints(
     assert unset == ["unset AWS_ENDPOINT_URL_S3", "unset AWS_PROFILE", "unset https_proxy"]
 
 
-def test_names_under_localhost_are_not_this_machine() -> None:
+def test_only_names_the_hosts_file_answers_are_this_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
     from glue_workflow.local import netguard
 
-    # glibc asks the DNS server for them: the name itself would leave the machine
-    assert not netguard.local_address("c2VjcmV0.exfil.localhost")
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost Build-Box # comment\n# ::1 ip6-localhost\n")
+    monkeypatch.setattr(netguard, "HOSTS_FILE", str(hosts))
+    monkeypatch.setattr(netguard, "_hosts_cache", {})
     assert netguard.local_address("localhost")
+    assert netguard.local_address("build-box", socket.AF_INET)
+    # glibc asks the DNS server for anything else: the name itself would leave the
+    # machine (a trailing dot, a name under localhost, an IPv6 lookup with no entry)
+    assert not netguard.local_address("localhost.")
+    assert not netguard.local_address("c2VjcmV0.exfil.localhost")
+    assert not netguard.local_address("ip6-localhost")
+    assert not netguard.local_address("localhost", socket.AF_INET6)
+    assert netguard.local_address("::1", socket.AF_INET6)
+
+
+GUARDED = """
+import socket, sys
+sys.path.insert(0, {root!r})
+from glue_workflow.local import netguard
+netguard.install()
+
+class Disguised(socket.socket):
+    family = socket.AF_UNIX  # the guard reads the C socket's own family
+
+def attempt(name, call):
+    try:
+        call()
+        print(name, "not refused")
+    except netguard.NetworkRefusedError:
+        print(name, "refused")
+    except OSError as exc:
+        print(name, type(exc).__name__)
+
+udp = Disguised(socket.AF_INET, socket.SOCK_DGRAM)
+attempt("disguised", lambda: udp.sendto(b"x", ("10.1.2.3", 53)))
+attempt("packet", lambda: socket.socket(17, socket.SOCK_RAW))
+"""
+
+
+def test_a_disguised_socket_and_a_packet_socket_are_refused(
+    tmp_path: Path, run_child: RunChild
+) -> None:
+    code = GUARDED.format(root=str(Path(__file__).resolve().parents[2]))
+    out = run_child(code, {"PATH": "/usr/bin:/bin"}, tmp_path).split("\n")
+    assert [line for line in out if line] == ["disguised refused", "packet refused"]
+
+
+def test_a_cluster_setting_never_opens_the_guard_to_aws_or_the_metadata_service() -> None:
+    from glue_workflow.local import netguard
+
+    saved = set(netguard._allowed)
+    try:
+        netguard._allow_cluster(
+            {
+                "GLUE_WF_SPARK_MASTER": "k8s://https://glue.us-east-1.amazonaws.com:443",
+                "GLUE_WF_SPARK_MASTER_UI": "http://169.254.169.254:8080",
+            }
+        )
+        assert netguard._allowed == saved
+        netguard._allow_cluster({"GLUE_WF_SPARK_MASTER": "spark://10.9.8.7:7077"})
+        assert "10.9.8.7" in netguard._allowed
+    finally:
+        netguard._allowed.clear()
+        netguard._allowed.update(saved)
