@@ -135,7 +135,7 @@ def _flood(port: int, count: int) -> None:
     retry_after = set()
     for sock in socks:
         sock.settimeout(30)
-        sock.sendall(b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.sendall(b"GET /ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     for sock in socks:
         try:
             head = sock.recv(65536).split(b"\r\n\r\n", 1)[0].decode("latin-1")

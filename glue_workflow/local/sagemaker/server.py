@@ -51,6 +51,15 @@ class Handler:
         self, method: str, path: str, headers: dict[str, str], body: bytes
     ) -> tuple[int, bytes, str] | Deferred:
         path = path.split("?", 1)[0]
+        if not loopback_host(headers.get("host", "")):
+            # a web page whose name was re-pointed at 127.0.0.1 (DNS rebinding) would
+            # otherwise read the model's answers
+            return (
+                403,
+                b"the Host header names another site: call the endpoint at its "
+                b"http://127.0.0.1:<port> address",
+                "text/plain",
+            )
         if path == "/ping":
             if method != "GET":
                 return 405, b"use GET /ping", "text/plain"
@@ -106,6 +115,26 @@ class Handler:
             return 400, f"Unable to evaluate payload provided: {exc}".encode(), "text/plain"
         data, media = encode(predictions, accept)
         return 200, data, media
+
+
+def loopback_host(value: str) -> bool:
+    """Whether a request's ``Host`` header names this machine's loopback (or is absent,
+    as HTTP/1.0 allows), with any port."""
+    import ipaddress
+
+    host = value.strip().lower()
+    if not host:
+        return True
+    if host.startswith("["):  # [::1]:port
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _media(value: str) -> str:

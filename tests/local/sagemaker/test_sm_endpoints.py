@@ -265,7 +265,7 @@ def test_update_drains_the_old_server(live: Any, runtime: Any, sm_home: Path) ->
     old_port, old_pid = int(old_url.rsplit(":", 1)[1]), _server_pid(sm_home, "ep-live")
     row = _rows(1).encode()
     request = (
-        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
         + f"Content-Length: {len(row)}\r\n\r\n".encode()
         + row
     )

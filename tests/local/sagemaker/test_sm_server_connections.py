@@ -90,7 +90,7 @@ def _connect(port: int) -> socket.socket:
 
 def _invocation(body: bytes = ROW) -> bytes:
     return (
-        b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+        b"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
         + f"Content-Length: {len(body)}\r\n\r\n".encode()
         + body
     )

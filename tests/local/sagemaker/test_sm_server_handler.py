@@ -129,3 +129,33 @@ def test_direct_prediction_matches_inplace_predict(handler: Handler) -> None:
     )
     as_float64 = rows.astype(np.float64)  # not float32: the public call answers
     assert np.allclose(model.predict(as_float64), model.predict(rows))
+
+
+@pytest.mark.parametrize(
+    ("host", "served"),
+    [
+        ("", True),  # HTTP/1.0: no Host
+        ("127.0.0.1:8080", True),
+        ("localhost:8080", True),
+        ("LOCALHOST", True),
+        ("[::1]:8080", True),
+        ("127.0.0.2", True),
+        ("attacker.example", False),  # a page re-pointed at 127.0.0.1 (DNS rebinding)
+        ("attacker.example:8080", False),
+        ("localhost.attacker.example", False),
+        ("10.0.0.5:8080", False),
+    ],
+)
+def test_requests_naming_another_host_are_refused(
+    handler: Handler, host: str, served: bool
+) -> None:
+    headers = {"content-type": "text/csv", "host": host} if host else {"content-type": "text/csv"}
+    status, body, _ = handler("POST", "/invocations", headers, b"0.9,0.1,0.2\n")
+    if served:
+        assert status == 200
+    else:
+        assert (status, body) == (
+            403,
+            b"the Host header names another site: call the endpoint at its "
+            b"http://127.0.0.1:<port> address",
+        )
