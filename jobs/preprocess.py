@@ -29,7 +29,7 @@ import sys
 import time
 import traceback
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 try:
     import etl_contract  # noqa: F401  (shipped with --extra-py-files)
@@ -464,7 +464,7 @@ def _judge(classified: Any, request: Request, found: Any, rules: list[Any], repo
             + (f": {detail}" if detail else "")
             + "): training needs both positive and negative examples"
         )
-    check_categories(stats["values"], contract)
+    check_categories(stats["values"], contract, where)
     sizes, labels = stats["sizes"], stats["labels"]
     report.body["splits"] = {
         s: {"rows": sizes[s], "labels": {str(k): v for k, v in labels[s].items()}} for s in SPLITS
@@ -486,22 +486,31 @@ def _judge(classified: Any, request: Request, found: Any, rules: list[Any], repo
 MAX_CATEGORY_CHARS = 1000
 
 
-def check_categories(values_of: dict[str, list[str]], contract: Contract) -> None:
+def check_categories(
+    values_of: dict[str, list[str]],
+    contract: Contract,
+    where: Callable[[str | None, list[str]], str | None],
+) -> None:
     """Refuse a categorical column whose kept values are too many to encode (an id or
-    free text declared categorical: a feature, or a branch of SQL, per value)."""
+    free text declared categorical: a feature, or a branch of SQL, per value); ``where``
+    names the file and line of a value too long to be a category."""
     for name, values in values_of.items():
         longest, limit = max(values, key=len, default=""), contract.max_categories
         if len(values) > limit:
-            why = f"{len(values)} distinct values, more than max_categories {limit}"
-        elif len(longest) > MAX_CATEGORY_CHARS:
-            why = f"a value of {len(longest)} characters ({longest[:40]!r}...), free text"
-        else:
-            continue
-        raise PreprocessError(
-            f"categorical column {name!r} has {why}: encoding it would make a feature per "
-            'value; list it under "identifiers" or "drop" if it is an id or text, or raise '
-            '"max_categories" in the dataset config'
-        )
+            raise PreprocessError(
+                f"categorical column {name!r} has {len(values)} distinct values, more than "
+                f"max_categories {limit}: encoding it would make a feature per value; list "
+                'it under "identifiers" or "drop" if it is an id or text, or raise '
+                '"max_categories" in the dataset config'
+            )
+        if len(longest) > MAX_CATEGORY_CHARS:
+            at = where(name, [longest])
+            raise PreprocessError(
+                f"categorical column {name!r} has a value of {len(longest)} characters "
+                f"({longest[:40]!r}...{f', at {at}' if at else ''}), free text: a category "
+                f"is at most {MAX_CATEGORY_CHARS} characters (it names a feature); list the "
+                'column under "identifiers" or "drop" if it is text, or fix that value'
+            )
 
 
 def _split_and_write(

@@ -729,11 +729,47 @@ def _check_header(item: InputFile, contract: Contract, header: list[str], line: 
     )
     if better is not None and counts[better] > 0:
         shown = "\\t" if better == "\t" else better
-        raise PreprocessError(
+        raise OtherDelimiter(
             f"file {item.uri}: the header has one column with delimiter "
             f"{contract.delimiter!r} but {counts[better] + 1} with {shown!r}: the file looks "
-            f'{_name(better)}-separated; set "delimiter": "{shown}" in the dataset config'
+            f'{_name(better)}-separated; set "delimiter": "{shown}" in the dataset config',
+            item.uri,
+            better,
         )
+
+
+class OtherDelimiter(PreprocessError):
+    """A file whose header splits on another delimiter than the declared one."""
+
+    def __init__(self, message: str, uri: str, delimiter: str) -> None:
+        super().__init__(message)
+        self.uri, self.delimiter = uri, delimiter
+
+
+def _scan_all(files: list[InputFile], contract: Contract) -> list[ScannedFile]:
+    """Scan every file. A file that looks separated by another delimiter is named as
+    the odd one when other files are separated as declared (one re-exported file among
+    monthly ones: declaring its delimiter would break the rest)."""
+    scanned: list[ScannedFile] = []
+    odd: list[OtherDelimiter] = []
+    for item in files:
+        try:
+            scanned.append(scan_file(item, contract))
+        except OtherDelimiter as exc:
+            odd.append(exc)
+    if odd and not scanned:
+        raise odd[0]
+    if odd:
+        first, declared = odd[0], _name(contract.delimiter)
+        more = f" and {len(odd) - 1} more file(s)" if len(odd) > 1 else ""
+        raise PreprocessError(
+            f"file {first.uri}{more} look(s) {_name(first.delimiter)}-separated, while "
+            f"{len(scanned)} other file(s) under the input (e.g. {scanned[0].uri}) are "
+            f"{declared}-separated as the dataset config declares: re-export "
+            f"{'them' if more else 'it'} {declared}-separated, or move {'them' if more else 'it'} "
+            "out of the input prefix"
+        )
+    return scanned
 
 
 def _name(delimiter: str) -> str:
@@ -761,7 +797,7 @@ def inspect(contract: Contract, uri: str) -> Inspection:
     if not files:
         why = f" (skipped: {', '.join(u for u, _ in skipped)})" if skipped else ""
         raise PreprocessError(f"input {uri} is empty (no CSV files or no header){why}")
-    scanned = [scan_file(item, contract) for item in files]
+    scanned = _scan_all(files, contract)
     headers = [(s.uri, resolve_header(contract, list(s.header), f"file {s.uri}")) for s in scanned]
     try:
         columns = plan_columns(contract, headers[0][1], list(scanned[0].header))

@@ -732,3 +732,25 @@ def test_a_value_that_is_a_column_name_is_not_a_header(tmp_path):
     text = HEAD + "1,30,100,colour,yes\n2,31,200,red,no\n"
     _, found = _inspect_files(tmp_path, {"m.csv": text})
     assert found.files[0].records == 2
+
+
+def test_one_file_with_another_delimiter_among_several_is_named_as_the_odd_one(tmp_path):
+    good = HEAD + "1,30,100,red,yes\n"
+    odd = HEAD.replace(",", ";") + "2;31;200;blue;no\n"
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        _inspect_files(tmp_path, {"2024-01.csv": good, "2024-02.csv": odd, "2024-03.csv": good})
+    assert str(info.value) == (
+        f"file {tmp_path / 'input' / '2024-02.csv'} look(s) semicolon-separated, while 2 "
+        f"other file(s) under the input (e.g. {tmp_path / 'input' / '2024-01.csv'}) are "
+        "comma-separated as the dataset config declares: re-export it comma-separated, or "
+        "move it out of the input prefix"
+    )
+
+
+def test_every_file_with_another_delimiter_gets_the_config_fix(tmp_path):
+    odd = HEAD.replace(",", ";") + "2;31;200;blue;no\n"
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        _inspect_files(tmp_path, {"a.csv": odd, "b.csv": odd})
+    assert str(info.value).endswith(
+        'the file looks semicolon-separated; set "delimiter": ";" in the dataset config'
+    )

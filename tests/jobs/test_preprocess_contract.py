@@ -232,7 +232,11 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
         ),
         (
             "long_category",
-            "categorical column 'colour' has a value of 1500 characters ('xxxxxxxxxxxxxxxxxxxx",
+            "categorical column 'colour' has a value of 1500 characters ('"
+            + "x" * 40
+            + "'..., at file {input}/data.csv line 7), free text: a category is at most 1000 "
+            'characters (it names a feature); list the column under "identifiers" or "drop" '
+            "if it is text, or fix that value",
         ),
     ],
 )
