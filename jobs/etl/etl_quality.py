@@ -338,12 +338,7 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
         "non_numeric": '\',\' looks like the file\'s decimal separator: declare "decimal": ","'
         ' (with "delimiter": ";")',
         "unknown_label": f"the declared labels are {normalised_labels(contract)} (after "
-        f"label_match {contract.label_match!r})"
-        + (
-            ""
-            if contract.label_match == "trim_ignore_case"
-            else '; "label_match": "trim_ignore_case" also matches them in other cases'
-        ),
+        f"label_match {contract.label_match!r})" + label_fixes(contract, drops),
     }
     if contract.missing_values:
         spelled = (
@@ -374,6 +369,26 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
     elif not commas:
         del known["non_numeric"]
     return list(dict.fromkeys(known[r] for r in reasons if r in known))
+
+
+def label_fixes(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]) -> str:
+    """The fixes that fit the unknown labels seen: matching in any case, when that is
+    all they differ by; declaring more spellings of a class, when it is not."""
+    seen = [v for reason, _, _, values in drops if reason == "unknown_label" for v in values]
+    declared = {normalise(v, "trim_ignore_case") for v in (*contract.positive, *contract.negative)}
+    by_case = [v for v in seen if normalise(v, "trim_ignore_case") in declared]
+    fixes = ""
+    if by_case and contract.label_match != "trim_ignore_case":
+        fixes += '; "label_match": "trim_ignore_case" also matches them in other cases'
+    others = [v for v in seen if v not in by_case]
+    if others or not seen:
+        shown = ", ".join(map(repr, others[:3]))
+        fixes += (
+            f"; if {shown} {'is a spelling' if len(others) == 1 else 'are spellings'} of a "
+            if others
+            else "; if the data spells a class several ways, "
+        ) + 'class, "positive_label" and "negative_label" take lists (e.g. ["yes", "1"])'
+    return fixes
 
 
 def normalised_labels(contract: Contract) -> str:

@@ -754,3 +754,27 @@ def test_every_file_with_another_delimiter_gets_the_config_fix(tmp_path):
     assert str(info.value).endswith(
         'the file looks semicolon-separated; set "delimiter": ";" in the dataset config'
     )
+
+
+@pytest.mark.parametrize(
+    ("seen", "fixes"),
+    [
+        (["Yes", " NO"], '; "label_match": "trim_ignore_case" also matches them in other cases'),
+        (
+            ["1"],
+            '; if \'1\' is a spelling of a class, "positive_label" and "negative_label" take '
+            'lists (e.g. ["yes", "1"])',
+        ),
+        (
+            ["Yes", "1", "0"],
+            '; "label_match": "trim_ignore_case" also matches them in other cases; if \'1\', '
+            '\'0\' are spellings of a class, "positive_label" and "negative_label" take lists '
+            '(e.g. ["yes", "1"])',
+        ),
+    ],
+)
+def test_label_fixes_fit_the_labels_seen(seen, fixes):
+    import etl_quality
+
+    contract = etl_contract.load_contract(json.dumps(CONTRACT), "contract.json")
+    assert etl_quality.label_fixes(contract, [("unknown_label", "bought", 3, seen)]) == fixes

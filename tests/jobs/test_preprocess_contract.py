@@ -219,8 +219,8 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
             "file {input}/data.csv line 7 (200 rows read); fix the input (malformed rows, "
             "undecodable bytes and thousands separators are always refused; other reasons "
             "follow the config's on_invalid); the declared labels are 'yes', 'no' (after "
-            'label_match \'trim\'); "label_match": "trim_ignore_case" also matches them in '
-            "other cases",
+            "label_match 'trim'); if 'maybe' is a spelling of a class, \"positive_label\" and "
+            '"negative_label" take lists (e.g. ["yes", "1"])',
         ),
         ("thousands", "the data contract refuses thousands_separator in 'income': 2 (e.g. '"),
         ("tiny", "split(s) too small or single-class: "),
