@@ -9,6 +9,8 @@ the Glue service model.
 from __future__ import annotations
 
 import importlib.util
+import inspect
+import re
 import sys
 import traceback
 from datetime import datetime
@@ -59,12 +61,35 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
     except Exception as exc:
         raise DefinitionError(
             f"importing workflow definition {path} failed at{_line(exc, path) or ' import'}: "
-            f"{type(exc).__name__}: {exc}"
+            f"{type(exc).__name__}: {exc}{_keyword_hint(exc, module)}"
         ) from exc
     finally:
         if added:
             sys.path.remove(root)
     return module
+
+
+_UNEXPECTED = re.compile(r"^(?:([\w.]+)\(\) )?got an unexpected keyword argument '(\w+)'")
+
+
+def _keyword_hint(exc: BaseException, module: ModuleType) -> str:
+    """For a misspelt keyword (``Job(number_of_worker=2)``): the one meant, found in the
+    signature of the class or function the definition called, by its name."""
+    found = _UNEXPECTED.match(str(exc)) if isinstance(exc, TypeError) else None
+    if found is None or not found.group(1):
+        return ""
+    owner = found.group(1).removesuffix(".__init__").split(".")[-1]
+    from glue_workflow import model
+
+    called = vars(module).get(owner) or getattr(model, owner, None)
+    if not callable(called):
+        return ""
+    try:
+        names = [n for n in inspect.signature(called).parameters if n not in ("self", "kwargs")]
+    except (TypeError, ValueError):
+        return ""
+    hint = did_you_mean(found.group(2), names)
+    return f";{hint[:-1].replace(' (did', ' did')}" if hint else ""
 
 
 def _line(exc: BaseException, path: Path) -> str:

@@ -98,3 +98,18 @@ def test_build_document_for_aws_needs_resources(project: Path) -> None:
     settings = load_settings(project, target="aws", env={})
     with pytest.raises(Exception, match="GLUE_WF_BUCKET"):
         build_document(settings)
+
+
+def test_a_misspelt_keyword_names_the_one_meant(tmp_path: Path, make_project: Any) -> None:
+    text = (
+        "from glue_workflow.model import PythonShellJob\n"
+        "job = PythonShellJob(name='a', script='jobs/a.py', max_capacty=1)\n"
+    )
+    settings = settings_for(tmp_path, make_project, text)
+    with pytest.raises(DefinitionError) as caught:
+        load_workflow(settings)
+    assert str(caught.value) == (
+        f"definition: importing workflow definition {settings.definition} failed at line 2: "
+        "TypeError: PythonShellJob.__init__() got an unexpected keyword argument "
+        "'max_capacty'; did you mean 'max_capacity'? [definition]"
+    )
