@@ -59,7 +59,7 @@ from etl_quality import (
     read_text_frame,
     stage,
 )
-from etl_scan import client, inspect, locate
+from etl_scan import EMPTY, client, inspect, locate
 
 # Spark (pyspark, awsglue.context, etl_features) is imported where it is used: a run the
 # step cache serves never imports pyspark nor leases the warm Spark's JVM.
@@ -198,6 +198,11 @@ class Report:
             text = f"passed: {rows.get('read', 0)} rows read, {rows.get('dropped', 0)} dropped" + (
                 f" ({detail})" if detail else ""
             )
+            # an empty export among the inputs is skipped, as Spark would: said, not hidden
+            empty = [s["uri"] for s in self.body.get("skipped_files") or [] if s["why"] == EMPTY]
+            if empty:
+                more = f" and {len(empty) - 1} more" if len(empty) > 1 else ""
+                text += f"; skipped empty file {empty[0]}{more}"
         return text if len(text) <= 480 else text[:477] + "..."
 
 

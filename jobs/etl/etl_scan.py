@@ -87,6 +87,9 @@ class InputFile:
     size: int
 
 
+EMPTY = "empty file"  # why a file is skipped (the report's skipped_files)
+
+
 def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
     """The data files under ``uri`` (one object/file, or a prefix/directory), and the
     skipped ones with why (markers, hidden files, empty files)."""
@@ -122,7 +125,7 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
         if any(hidden(p) for p in parts[1:] if p):
             skipped.append((item.uri, "hidden or marker file (name starts with _ or .)"))
         elif item.size == 0:
-            skipped.append((item.uri, "empty file"))
+            skipped.append((item.uri, EMPTY))
         else:
             files.append(item)
     return files, skipped

@@ -69,6 +69,24 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
 
 
 # -- no Spark ------------------------------------------------------------------------
+def test_the_summary_says_an_empty_input_file_was_skipped(preprocess):
+    report = preprocess.Report()
+    report.body.update(
+        decision="passed",
+        rows={"read": 10, "dropped": 0},
+        skipped_files=[
+            {"uri": "s3://b/in/_SUCCESS", "why": "hidden or marker file (name starts with _ or .)"},
+            {"uri": "s3://b/in/2024-03.csv", "why": "empty file"},
+        ],
+    )
+    assert (
+        report.summary()
+        == "passed: 10 rows read, 0 dropped; skipped empty file s3://b/in/2024-03.csv"
+    )
+    report.body["skipped_files"].append({"uri": "s3://b/in/2024-04.csv", "why": "empty file"})
+    assert report.summary().endswith("; skipped empty file s3://b/in/2024-03.csv and 1 more")
+
+
 def test_split_fractions_are_validated(preprocess):
     ok = {
         "train_fraction": "0.8",
