@@ -77,24 +77,49 @@ def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
 
 
 @click.command("upload-data")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--to",
     "uri",
     default=None,
     metavar="s3://BUCKET/KEY",
     help="Destination (default: the workflow's default input_uri; "
-    "s3://<bucket>/data/churn.csv when it sets none).",
+    "s3://<bucket>/data/churn.csv when it sets none). A prefix ending in '/' takes the "
+    "file under its own name, or a directory's files under their relative paths.",
 )
 @with_settings
 def upload_data(path: Path, uri: str | None, settings: Any) -> None:
-    """Copy a local CSV to the target's S3 (on the local target: its local S3).
+    """Copy a local CSV, or a directory of them, to the target's S3 (on the local
+    target: its local S3).
 
     Then run on it with: glue-wf run -p input_uri=<the URI> --wait
     """
     from glue_workflow.demo.sample_data import upload
 
     destination = uri or default_input(settings)
+    if path.is_dir():
+        if not destination.endswith("/"):
+            raise click.BadParameter(
+                f"{path} is a directory: pass a prefix ending in '/' (e.g. --to "
+                f"{destination.rsplit('/', 1)[0]}/{path.name}/), and run with -p "
+                "input_uri=<that prefix>: the ETL reads every CSV under it",
+                param_hint="--to",
+            )
+        files = [
+            f
+            for f in sorted(path.rglob("*"))
+            if f.is_file() and not any(p.startswith((".", "_")) for p in f.relative_to(path).parts)
+        ]
+        if not files:
+            raise click.BadParameter(f"{path} holds no file to upload", param_hint="PATH")
+        for file in files:
+            upload(settings, file, destination + file.relative_to(path).as_posix(), option="--to")
+        click.echo(
+            f"uploaded {len(files)} files of {path} to {destination} ({settings.target} target)"
+        )
+        return
+    if destination.endswith("/"):
+        destination += path.name
     upload(settings, path, destination, option="--to")
     click.echo(f"uploaded {path} to {destination} ({settings.target} target)")
 

@@ -43,3 +43,41 @@ def test_key_escaping_the_bucket_is_refused_without_traceback(project: Path) -> 
     assert result.exit_code == 1
     assert "cannot upload" in str(result.exception)
     assert "escapes its bucket" in str(result.exception)
+
+
+def test_a_directory_of_exports_goes_under_a_prefix(project: Path) -> None:
+    exports = project / "loans"
+    (exports / "2024").mkdir(parents=True)
+    (exports / "2024" / "01.csv").write_text("a,b\n1,2\n")
+    (exports / "02.csv").write_text("a,b\n3,4\n")
+    (exports / ".DS_Store").write_text("x")
+    (exports / "_SUCCESS").write_text("")
+    result = CliRunner().invoke(
+        cli,
+        ["upload-data", str(exports), "--project", str(project), "--to", "s3://glue-wf-local/in/"],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"uploaded 2 files of {exports} to s3://glue-wf-local/in/" in result.output
+    root = project / "state" / "s3" / "glue-wf-local" / "in"
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == [
+        "02.csv",
+        "2024/01.csv",
+    ]
+
+
+def test_a_directory_needs_a_prefix(project: Path) -> None:
+    (project / "loans").mkdir()
+    result = CliRunner().invoke(
+        cli, ["upload-data", str(project / "loans"), "--project", str(project)]
+    )
+    assert result.exit_code == 2
+    assert (
+        "is a directory: pass a prefix ending in '/' (e.g. --to s3://glue-wf-local/data/loans/)"
+        in (" ".join(result.output.split()))
+    )
+
+
+def test_a_file_to_a_prefix_keeps_its_name(project: Path) -> None:
+    result = _upload(project, "--to", "s3://glue-wf-local/in/")
+    assert result.exit_code == 0, result.output
+    assert (project / "state" / "s3" / "glue-wf-local" / "in" / "data.csv").is_file()
