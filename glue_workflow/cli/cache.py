@@ -25,15 +25,11 @@ def cache_run_properties(
     """Start properties for ``run --no-cache`` / ``--rerun-from NODE [--of RUN_ID]``."""
     from glue_workflow.definition import load_workflow
     from glue_workflow.errors import ConfigError
-    from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY, RERUN_PROPERTY
-    from glue_workflow.runs import rerun, run_ids
+    from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY
+    from glue_workflow.runs import control, rerun, run_ids
     from glue_workflow.runs.cache_view import cached_jobs
 
-    for key in properties:
-        if key in (NO_CACHE_PROPERTY, RERUN_PROPERTY) or key.startswith("glue_wf_cache_"):
-            raise ConfigError(
-                f"run property {key!r} is reserved: use glue-wf run --no-cache / --rerun-from"
-            )
+    control.refuse_reserved(properties)
     if of and not rerun_from:
         raise ConfigError("--of RUN_ID needs --rerun-from NODE: which node to rerun from")
     result = dict(properties)

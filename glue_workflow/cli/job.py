@@ -29,9 +29,10 @@ def refuse_secrets(arguments: dict[str, str], properties: dict[str, str]) -> Non
     by every user of the machine, and Glue logs arguments)."""
     from glue_workflow.model.secrets import SECRET_HINT, looks_like_access_key_id
     from glue_workflow.model.secrets import looks_like_secret as secret_name
-    from glue_workflow.runs.control import check_properties
+    from glue_workflow.runs.control import check_properties, refuse_reserved
 
     check_properties(properties)
+    refuse_reserved(properties)
     for key, value in arguments.items():
         if secret_name(key):
             raise click.BadParameter(

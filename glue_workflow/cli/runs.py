@@ -97,6 +97,7 @@ def run_command(
     from glue_workflow.runs import control
 
     control.check_properties(properties)  # before loading the definition: fail fast
+    control.refuse_reserved(properties)
     target = control.open_runs(settings, workflow=workflow)
     given = set(properties)
     if no_cache or rerun_from or of_run:

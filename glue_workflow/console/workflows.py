@@ -315,6 +315,7 @@ class Workflows:
 
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
         properties = _string_map(body.get("run_properties", {}), "run_properties")
+        control.refuse_reserved(properties)
         run_id, warnings = control.start(self.run_target(name), properties)
         return {"workflow": name, "run_id": run_id, "warnings": warnings}
 

@@ -155,6 +155,22 @@ def active_run_ids(runs: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
+def refuse_reserved(properties: Mapping[str, str]) -> None:
+    """Refuse the step cache's own run properties from a user (``run -p``, the
+    console, ``glue-wf job -p``): glue-wf sets them (docs/caching.md, Reserved names)."""
+    from glue_workflow.jobkit.cache import (
+        CACHE_PROPERTY_PREFIX,
+        NO_CACHE_PROPERTY,
+        RERUN_PROPERTY,
+    )
+
+    for key in properties:
+        if key in (NO_CACHE_PROPERTY, RERUN_PROPERTY) or key.startswith(CACHE_PROPERTY_PREFIX):
+            raise ConfigError(
+                f"run property {key!r} is reserved: use glue-wf run --no-cache / --rerun-from"
+            )
+
+
 def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[str]]:
     """Start a run; returns (run id, warnings about unknown property keys)."""
     check_properties(properties)

@@ -14,7 +14,7 @@ problem, never a handled rejection, so the run fails even when a branch caught i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from glue_workflow.errors import RunError
@@ -137,7 +137,19 @@ def rejections(
 
 
 def judge(run: Mapping[str, Any]) -> Verdict:
-    """The verdict of one ``WorkflowRun`` (as GetWorkflowRun(IncludeGraph=True) returns)."""
+    """The verdict of one ``WorkflowRun`` (as GetWorkflowRun(IncludeGraph=True) returns).
+
+    A COMPLETED run carrying an ``ErrorMessage`` was completed for its executor, which
+    died (the local engine's recovery; Glue sets one only on ERROR runs): whatever its
+    nodes say (none may have started), it did not succeed."""
+    verdict = _judge(run)
+    error = run.get("ErrorMessage")
+    if run.get("Status") == "COMPLETED" and error and verdict.outcome == "succeeded":
+        return replace(verdict, outcome="failed", summary=f"failed — {_one_line(str(error))}")
+    return verdict
+
+
+def _judge(run: Mapping[str, Any]) -> Verdict:
     status = str(run.get("Status", ""))
     properties = dict(run.get("WorkflowRunProperties") or {})
     rejected = rejections(properties)

@@ -206,6 +206,16 @@ def test_start_run_refuses_secret_properties_like_the_cli(console):
     assert console.post("/api/workflows/demo/runs", ok).status == 201
 
 
+def test_start_run_refuses_the_step_caches_own_properties(console):
+    before = dict(console.glue.runs)
+    bad = console.post("/api/workflows/demo/runs", {"run_properties": {"glue_wf_no_cache": "1"}})
+    assert bad.status == 400
+    assert bad.json()["error"]["message"] == (
+        "run property 'glue_wf_no_cache' is reserved: use glue-wf run --no-cache / --rerun-from"
+    )
+    assert console.glue.runs == before
+
+
 def test_start_run_over_the_concurrency_limit_names_the_active_run(console):
     console.glue.workflows["demo"]["MaxConcurrentRuns"] = 1
     live = console.post("/api/workflows/demo/runs").json()["run_id"]

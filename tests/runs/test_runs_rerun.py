@@ -149,6 +149,17 @@ def test_cache_property_names_are_reserved(name: str) -> None:
             ["--no-cache", "-p", "glue_wf_rerun=x"],
             "run property 'glue_wf_rerun' is reserved: use glue-wf run --no-cache / --rerun-from",
         ),
+        # without a cache option too: the docs' Reserved names (it ran every node uncached)
+        (
+            ["-p", "glue_wf_no_cache=true"],
+            "run property 'glue_wf_no_cache' is reserved: use glue-wf run --no-cache / "
+            "--rerun-from",
+        ),
+        (
+            ["-p", "glue_wf_cache_train=x"],
+            "run property 'glue_wf_cache_train' is reserved: use glue-wf run --no-cache / "
+            "--rerun-from",
+        ),
     ],
 )
 def test_run_refuses_misused_cache_options(

@@ -158,3 +158,18 @@ def test_registered_model_awaiting_approval_is_named_and_still_success() -> None
     assert verdict.exit_code(fail_on_rejection=True) == 0
     deployed = judge(run_answer(HAPPY, properties={**props, "deploy_status": "deployed"}))
     assert deployed.summary == "succeeded"
+
+
+def test_a_run_completed_for_its_dead_executor_did_not_succeed() -> None:
+    # the local engine's recovery completes a run whose executor died, with the reason;
+    # when that happened before any job started, every node is "-"
+    message = (
+        "the local executor of workflow run wr_1 ended before the run's first job started; "
+        "start a new run (glue-wf run)"
+    )
+    verdict = judge(run_answer({}, ErrorMessage=message))
+    assert (verdict.outcome, verdict.summary) == ("failed", f"failed — {message}")
+    assert verdict.exit_code() == 1
+    # the nodes' own failures still lead when there are some
+    failed = judge(run_answer({"preprocess": "FAILED"}, ErrorMessage=message))
+    assert failed.summary.startswith(f"failed — {WF}-preprocess FAILED")

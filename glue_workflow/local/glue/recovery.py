@@ -39,6 +39,14 @@ def abandon_run(state: GlueState, run_id: str, message: str) -> None:
             (run_id,),
         ).fetchall()
         ts = now()
+        started = conn.execute(
+            "SELECT COUNT(*) FROM glue_job_runs WHERE run_id = ?", (run_id,)
+        ).fetchone()[0]
+        if not started:  # nothing to resume: the run's graph never began
+            message = (
+                f"the local executor of workflow run {run_id} ended before the run's first "
+                "job started; start a new run (glue-wf run)"
+            )
         conn.execute(
             f"UPDATE glue_job_runs SET state = 'FAILED', error = ?, completed = ?, modified = ? "  # noqa: S608
             f"WHERE run_id = ? AND state IN {_UNFINISHED}",
