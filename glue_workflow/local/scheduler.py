@@ -57,7 +57,8 @@ class Scheduler:
         self.clock = clock
         self.sleep = sleep
         self.log = log
-        self._cursor: dict[str, datetime] = {}  # trigger -> time after which to look
+        # (trigger, schedule) -> the time after which to look for its next slot
+        self._cursor: dict[tuple[str, str], datetime] = {}
         self._crons: dict[tuple[str, str], AwsCron | None] = {}
         self._reported: set[str] = set()
         self.close_windows = close_windows
@@ -107,17 +108,24 @@ class Scheduler:
         starts: list[Start] = []
         upcoming: list[datetime] = []
         self._evented = False
+        seen: set[tuple[str, str]] = set()
         for trigger, cron in self.scheduled():
-            name = trigger["Name"]
-            cursor = self._cursor.setdefault(name, now)
+            # by name and schedule: a trigger deleted, deactivated or given another cron
+            # counts its slots from when it is seen again, as Glue does from its update
+            # (a stale cursor fired a slot that passed before the new trigger existed)
+            key = (trigger["Name"], str(trigger.get("Schedule")))
+            seen.add(key)
+            cursor = self._cursor.setdefault(key, now)
             due = cron.next_fire(cursor)
             if due is not None and due <= now:
                 starts.append(self._start(trigger, due))
                 # a fire missed while asleep is made once, not once per missed minute
-                self._cursor[name] = now
+                self._cursor[key] = now
                 due = cron.next_fire(now)
             if due is not None:
                 upcoming.append(due)
+        for gone in set(self._cursor) - seen:
+            del self._cursor[gone]
         if self._evented and self.close_windows is not None:
             for run_id in self.close_windows():
                 self.log(f"batch window closed: started run {run_id}")

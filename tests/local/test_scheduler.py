@@ -213,3 +213,27 @@ def test_closes_event_batch_windows_while_an_event_trigger_is_active(glue: Any) 
     assert len(closes) >= 4  # about every second
     assert max(clock.sleeps) <= 1
     assert "batch window closed: started run wr_started" in lines
+
+
+def test_a_trigger_deleted_and_created_again_counts_slots_from_its_return(glue: Any) -> None:
+    glue.create_workflow(Name="wf")
+    trigger = {
+        "Name": "s",
+        "WorkflowName": "wf",
+        "Type": "SCHEDULED",
+        "Schedule": "cron(3/5 * * * ? *)",
+        "StartOnCreation": True,
+        "Actions": [{"JobName": "j"}],
+    }
+    glue.create_trigger(**trigger)
+    clock = FakeClock(datetime(2026, 1, 1, 0, 0, 30, tzinfo=UTC))
+    scheduler = Scheduler(glue, clock=clock, sleep=clock.sleep, log=[].append)
+    assert scheduler.tick(clock())[0] == []  # seen at 00:00:30, next slot 00:03
+    glue.delete_trigger(Name="s")  # destroyed before its slot...
+    clock.now = datetime(2026, 1, 1, 0, 8, 30, tzinfo=UTC)
+    assert scheduler.tick(clock())[0] == []
+    glue.create_trigger(**trigger)  # ...and deployed again at 00:08:30
+    starts, upcoming = scheduler.tick(clock())
+    # the 00:03 and 00:08 slots passed before it existed: Glue fires it first at 00:13
+    assert starts == []
+    assert upcoming == datetime(2026, 1, 1, 0, 13, tzinfo=UTC)
