@@ -96,6 +96,20 @@ def note_active_run(workflow: Mapping[str, Any] | None, effect: str, echo: Echo)
         echo(f"note: run {run} of workflow {workflow.get('Name')} is {status}: {effect}")
 
 
+def active_run_effect(plan: Plan) -> str:
+    """What a deploy does to a run still going: the run keeps the graph it started with,
+    so its nodes not started yet run the updated jobs, and fail if their job is gone."""
+    deleted = sorted(i.name for i in plan.instructions if i.type == "job" and i.action == "delete")
+    effect = "its nodes not started yet run the updated jobs (the run keeps its graph)"
+    if deleted:
+        effect += (
+            f"; those of the jobs this deploy deletes ({', '.join(deleted[:4])}"
+            f"{', ...' if len(deleted) > 4 else ''}) will fail, job not found: let the run "
+            "finish, or stop it, before deploying"
+        )
+    return effect
+
+
 def note_replaced(plan: Plan, remote: RemoteState, echo: Echo) -> None:
     """Say so when a deploy deletes most of the deployed jobs: the usual cause is another
     project deploying a workflow of the same name to the same target (the two then
@@ -139,7 +153,7 @@ def deploy(
     remote = read(target, document, verify_artifacts=verify_artifacts)
     plan = plan_deploy(document, remote)
     if not plan.empty:
-        note_active_run(remote.workflow, "its nodes not started yet run the new definition", echo)
+        note_active_run(remote.workflow, active_run_effect(plan), echo)
         note_replaced(plan, remote, echo)
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)

@@ -276,6 +276,18 @@ def test_destroy_during_a_run_says_what_happens_to_it(local: Local) -> None:
     CliRunner().invoke(cli, ["stop", run_id, "--workflow", "busy", "--project", str(local.project)])
 
 
+def test_a_deploy_during_a_run_names_the_nodes_it_will_fail(local: Local) -> None:
+    local.deploy(doc("busy", ("a", "b", "c"), scripts={"a": SLOW}))
+    run_id = local.cli("run", "--workflow", "busy").stdout.strip()
+    out = local.deploy(doc("busy", ("a", "b")))
+    assert (
+        f"note: run {run_id} of workflow busy is running: its nodes not started yet run the "
+        "updated jobs (the run keeps its graph); those of the jobs this deploy deletes "
+        "(busy-c) will fail, job not found: let the run finish, or stop it, before deploying"
+    ) in out
+    CliRunner().invoke(cli, ["stop", run_id, "--workflow", "busy", "--project", str(local.project)])
+
+
 def test_a_deploy_replacing_most_jobs_says_another_project_may_share_the_name(
     local: Local,
 ) -> None:

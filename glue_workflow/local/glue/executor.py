@@ -269,8 +269,9 @@ class Executor:
             return (
                 "ERROR",
                 (
-                    f"Job {start.job} not found: it was deleted after the workflow was defined; "
-                    "recreate it (glue-wf deploy) and resume the run"
+                    f"Job {start.job} not found: it was deleted after this run started (a "
+                    "deploy that renamed or removed the node); start a new run, which takes "
+                    "the new graph"
                 ),
                 None,
             )
