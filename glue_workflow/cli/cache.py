@@ -58,6 +58,7 @@ def cache_run_properties(
             f"{plan.of}; running {', '.join(plan.rerun)}",
             err=True,
         )
+        rerun.refuse_unreached(workflow, plan, properties)
         result = {**plan.properties, **result}
     return result
 

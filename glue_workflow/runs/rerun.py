@@ -116,11 +116,33 @@ def plan(
             )
         _check_unchanged(name, job, run_id, props, deployed_jobs.get(job))
         copied.update({w: props[w] for w in by_name[name].writes})
+        # and what it read there: the new run's properties (and the lineage a register
+        # records from them) describe the outputs it reuses, not today's defaults
+        copied.update({r: props[r] for r in by_name[name].reads if r in props})
     marker = {"from": node, "of": run_id, "reuse": sorted(up), "rerun": sorted(down)}
     copied[RERUN_PROPERTY] = json.dumps(marker, sort_keys=True, separators=(",", ":"))
     return RerunPlan(
         node=node, of=run_id, reuse=tuple(sorted(up)), rerun=tuple(sorted(down)), properties=copied
     )
+
+
+def refuse_unreached(workflow: Workflow, rerun_plan: RerunPlan, given: Mapping[str, str]) -> None:
+    """Refuse a run property given with ``--rerun-from`` that a reused node read with
+    another value: its outputs, reused, were made with the old one, yet the new run's
+    properties (and the lineage a register records from them) would say the new one."""
+    order = list(workflow.node_names)
+    for key, value in given.items():
+        reused = sorted(
+            (n.name for n in workflow.nodes if n.name in rerun_plan.reuse and key in n.reads),
+            key=order.index,
+        )
+        if reused and key in rerun_plan.properties and value != rerun_plan.properties[key]:
+            raise ConfigError(
+                f"run property {key!r} is read by {', '.join(reused)}, which --rerun-from "
+                f"{rerun_plan.node} reuses from run {rerun_plan.of} where it was "
+                f"{rerun_plan.properties[key]!r}: the reused outputs were made with that "
+                f"value; rerun from {reused[0]} to use the new one, or drop -p {key}"
+            )
 
 
 def _check_unchanged(

@@ -53,14 +53,36 @@ def test_plan_copies_upstream_outputs_and_marks_the_run() -> None:
     assert result.reuse == ("preprocess",)
     assert result.rerun == ("deploy", "evaluate", "gate", "register", "reject", "train")
     preprocess = next(n for n in churn.nodes if n.name == "preprocess")
-    assert {k for k in result.properties if k != RERUN_PROPERTY} == set(preprocess.writes)
+    # its outputs, and what it read in that run (here the defaults' input_uri)
+    copied = {k for k in result.properties if k != RERUN_PROPERTY}
+    assert copied == set(preprocess.writes) | set(preprocess.reads)
     assert result.properties["train_uri"] == "preprocess-train_uri"
+    earlier = earlier_run()["WorkflowRunProperties"]
+    assert result.properties["input_uri"] == earlier["input_uri"]
     assert json.loads(result.properties[RERUN_PROPERTY]) == {
         "from": "train",
         "of": "wr_scenario",
         "reuse": ["preprocess"],
         "rerun": ["deploy", "evaluate", "gate", "register", "reject", "train"],
     }
+
+
+def test_a_property_only_reused_nodes_read_is_refused() -> None:
+    from glue_workflow.runs.rerun import refuse_unreached
+
+    result = plan(churn, "train", earlier_run(), deployed())
+    # input_uri made the reused split: register's lineage would name the new one
+    with pytest.raises(ConfigError) as caught:
+        refuse_unreached(churn, result, {"input_uri": "s3://b/other.csv"})
+    was = result.properties["input_uri"]
+    assert str(caught.value) == (
+        "run property 'input_uri' is read by preprocess, which --rerun-from train reuses "
+        f"from run wr_scenario where it was {was!r}: the reused outputs were made with that "
+        "value; rerun from preprocess to use the new one, or drop -p input_uri"
+    )
+    # the same value, or a property a rerun node reads, is fine
+    refuse_unreached(churn, result, {"input_uri": result.properties["input_uri"]})
+    refuse_unreached(churn, result, {"num_round": "50"})
 
 
 def test_unknown_node_is_refused_with_a_suggestion() -> None:
