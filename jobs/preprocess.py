@@ -65,7 +65,7 @@ from etl_scan import EMPTY, client, inspect, locate
 # step cache serves never imports pyspark nor leases the warm Spark's JVM.
 from glue_workflow.jobkit import JobFailed, run_job  # shipped with jobkit=True
 from glue_workflow.jobkit.contract import Contract as PropertyContract
-from glue_workflow.jobkit.failure import node_of_job
+from glue_workflow.jobkit.failure import lost_spark_hint, node_of_job
 
 __all__ = ["PreprocessError", "main"]
 
@@ -638,7 +638,7 @@ def one_line(exc: BaseException) -> str:
             " (the Spark driver's heap is full: on the local target raise [target.local] "
             "warm_spark_memory in glue-wf.toml; on Glue use more or larger workers)"
         )
-    return f"{type(exc).__name__}: {text}"[:500]
+    return f"{type(exc).__name__}: {text}"[:380] + lost_spark_hint(exc)
 
 
 def _run() -> None:

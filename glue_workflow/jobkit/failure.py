@@ -12,6 +12,7 @@ Runs on Glue's Python shell 3.9 and in Spark jobs (stdlib + boto3 only).
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -83,7 +84,32 @@ def exception_reason(exc: BaseException) -> str:
     """What a traceback's last line says: ``Type: first line of the message``."""
     lines = str(exc).strip().splitlines()
     first = lines[0] if lines else ""
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+    return reason + lost_spark_hint(exc)
+
+
+# The connection errors a Spark job attached to the local warm Spark sees when that
+# JVM goes away mid-run (py4j's own, or the socket's).
+_LOST = {"Py4JNetworkError", "ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError"}
+WARM_SPARK_ADDRESS_ENV = "GLUE_WF_WARM_SPARK_ADDRESS"  # local/spark/settings.ENV_ADDRESS
+
+
+def lost_spark_hint(exc: BaseException) -> str:
+    """Why a local Spark job lost its JVM, when the error says the connection broke and
+    the job was attached to the warm Spark; else ``""``."""
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    if not os.environ.get(WARM_SPARK_ADDRESS_ENV) or not any(
+        type(e).__name__ in _LOST for e in seen
+    ):
+        return ""
+    return (
+        " (the connection to the warm Spark's JVM broke: it stops with glue-wf local stop, "
+        "or when its process is killed; run the node again)"
+    )
 
 
 def record_failure(
