@@ -10,6 +10,7 @@ the ``Host`` header must name this server (DNS-rebinding protection).
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import socket
 import sys
@@ -131,6 +132,9 @@ class ConsoleHandler(BaseHTTPRequestHandler):
             )
 
     def _check_host(self) -> None:
+        if not same_user(self.client_address, self.server.server_address):
+            # its token (GET /api/token) would let another user start, stop or approve
+            raise ApiError(403, "this console serves the user who started it only")
         host = self.headers.get("Host", "")
         if self.server.bind_host in WILDCARD:
             return  # bound to every interface on purpose (printed warning): any name
@@ -245,6 +249,54 @@ class ConsoleHandler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client went away; nothing to answer
+
+
+def same_user(client: Any, server: Any) -> bool:
+    """Whether the local peer of a loopback TCP connection runs as this user: the
+    kernel's socket table (``/proc/net/tcp*``) names the uid owning the client's end.
+    True where there is no such table (not Linux) or the peer is not listed there (a
+    remote peer of a console bound to every interface on purpose)."""
+    import ipaddress
+
+    try:
+        client_ip, client_port = ipaddress.ip_address(client[0]), int(client[1])
+        server_port = int(server[1])
+    except (ValueError, TypeError, IndexError):
+        return True
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as handle:
+                lines = handle.readlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, uid = fields[1], fields[2], fields[7]
+            if int(local.rsplit(":", 1)[1], 16) != client_port:
+                continue
+            if int(remote.rsplit(":", 1)[1], 16) != server_port:
+                continue
+            if _proc_address(local.rsplit(":", 1)[0]) not in (client_ip, _mapped(client_ip)):
+                continue
+            return int(uid) == os.getuid()
+    return True
+
+
+def _proc_address(text: str) -> Any:
+    """An address as /proc/net/tcp* writes it: 32-bit words in host (little-endian) order."""
+    import ipaddress
+
+    raw = bytes.fromhex(text)
+    words = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
+    return ipaddress.ip_address(words)
+
+
+def _mapped(address: Any) -> Any:
+    import ipaddress
+
+    if address.version == 4:
+        return ipaddress.ip_address(f"::ffff:{address}")
+    return address.ipv4_mapped or address
 
 
 def start_background(api: ConsoleApi, host: str = "127.0.0.1", port: int = 0) -> ConsoleServer:
