@@ -59,7 +59,7 @@ from etl_quality import (
     read_text_frame,
     stage,
 )
-from etl_scan import EMPTY, client, inspect, locate
+from etl_scan import EMPTY, Inspection, client, inspect, locate
 
 # Spark (pyspark, awsglue.context, etl_features) is imported where it is used: a run the
 # step cache serves never imports pyspark nor leases the warm Spark's JVM.
@@ -397,7 +397,9 @@ def estimated_rows(files: list[Any]) -> int:
     return int(sum(scanned.estimated_records() for scanned in files))
 
 
-def _judge(classified: Any, request: Request, found: Any, rules: list[Any], report: Report) -> None:
+def _judge(
+    classified: Any, request: Request, found: Inspection, rules: list[Any], report: Report
+) -> None:
     """Counts per rule and reason, examples, and the contract's volume gates."""
     from etl_features import profile
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import os
 import shlex
 import socket
-import tempfile
 from pathlib import Path
 
 # A name no hosts file here holds: a connection through the proxy fails on it, by name.
@@ -55,6 +54,8 @@ def hosts_file() -> Path:
         part.write_text(text)
         part.replace(path)
     except OSError:
+        import tempfile  # rarely: a read-only home
+
         path = Path(tempfile.mkdtemp(prefix="glue-wf-")) / HOSTS_NAME
         path.write_text(text)
     return path

@@ -27,25 +27,15 @@ def refuse_secrets(arguments: dict[str, str], properties: dict[str, str]) -> Non
     """The definition's rules for secrets, for what the command line adds: run
     properties (as ``run -p``) and job arguments (a process's command line is readable
     by every user of the machine, and Glue logs arguments)."""
-    from glue_workflow.model.secrets import SECRET_HINT, looks_like_access_key_id
-    from glue_workflow.model.secrets import looks_like_secret as secret_name
+    from glue_workflow.model.secrets import argument_secret
     from glue_workflow.runs.control import check_properties, refuse_reserved
 
     check_properties(properties)
     refuse_reserved(properties)
     for key, value in arguments.items():
-        if secret_name(key):
-            raise click.BadParameter(
-                f"job argument {key!r} looks like a secret; job arguments are logged and "
-                f"shown in the console: {SECRET_HINT}",
-                param_hint="--arg",
-            )
-        if looks_like_access_key_id(value):
-            raise click.BadParameter(
-                f"job argument {key!r} holds what looks like an AWS access key id: never "
-                "put credentials in job arguments; jobs use their IAM role",
-                param_hint="--arg",
-            )
+        secret = argument_secret(key, value)
+        if secret is not None:
+            raise click.BadParameter(f"job argument {key!r} {secret[1]}", param_hint="--arg")
 
 
 @click.command("job")

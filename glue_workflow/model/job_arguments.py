@@ -10,11 +10,7 @@ from typing import Any
 from glue_workflow.errors import DefinitionError
 from glue_workflow.model._base import ARGUMENT_PATTERN, Gather, fail
 from glue_workflow.model.dependencies import Dependency
-from glue_workflow.model.secrets import (
-    SECRET_HINT,
-    looks_like_access_key_id,
-    looks_like_secret,
-)
+from glue_workflow.model.secrets import argument_secret
 
 # Arguments Glue sets itself, or that glue-wf derives from dedicated fields.
 GLUE_RESERVED_ARGUMENTS = frozenset(
@@ -138,17 +134,7 @@ def check_argument(where: str, what: str, key: str, value: str, *, python_shell:
             f"{what} key {key!r} is not a valid job argument: keys start with '--' then "
             "a letter, then letters, digits or '_' (e.g. '--input_path')",
         )
-    if looks_like_secret(key):
-        fail(
-            where,
-            "no-secrets",
-            f"{what} key {key!r} looks like a secret; job arguments are logged and "
-            f"shown in the console: {SECRET_HINT}",
-        )
-    if looks_like_access_key_id(value):
-        fail(
-            where,
-            "no-secrets",
-            f"{what} {key!r} holds what looks like an AWS access key id: never put "
-            "credentials in job arguments; jobs use their IAM role",
-        )
+    secret = argument_secret(key, value)
+    if secret is not None:
+        by_key, why = secret
+        fail(where, "no-secrets", f"{what}{' key' if by_key else ''} {key!r} {why}")

@@ -16,12 +16,29 @@ from glue_workflow.jobkit.secrets import (
 
 __all__ = [
     "SECRET_HINT",
+    "argument_secret",
     "looks_like_access_key_id",
     "looks_like_secret",
     "looks_like_secret_property",
     "redact",
     "secret_property_message",
 ]
+
+
+def argument_secret(key: str, value: str) -> tuple[bool, str] | None:
+    """Why a job argument is refused as a secret, or None: (whether its key is what
+    looks secret, the reason following the argument's name). The definition's
+    arguments and ``glue-wf job --arg`` share it."""
+    if looks_like_secret(key):
+        return True, (
+            f"looks like a secret; job arguments are logged and shown in the console: {SECRET_HINT}"
+        )
+    if looks_like_access_key_id(value):
+        return False, (
+            "holds what looks like an AWS access key id: never put credentials in job "
+            "arguments; jobs use their IAM role"
+        )
+    return None
 
 
 def looks_like_secret_property(key: str, value: str) -> bool:

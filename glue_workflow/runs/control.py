@@ -158,14 +158,10 @@ def active_run_ids(runs: Sequence[Mapping[str, Any]]) -> list[str]:
 def refuse_reserved(properties: Mapping[str, str]) -> None:
     """Refuse the step cache's own run properties from a user (``run -p``, the
     console, ``glue-wf job -p``): glue-wf sets them (docs/caching.md, Reserved names)."""
-    from glue_workflow.jobkit.cache import (
-        CACHE_PROPERTY_PREFIX,
-        NO_CACHE_PROPERTY,
-        RERUN_PROPERTY,
-    )
+    from glue_workflow.validation.cache_names import is_cache_property
 
     for key in properties:
-        if key in (NO_CACHE_PROPERTY, RERUN_PROPERTY) or key.startswith(CACHE_PROPERTY_PREFIX):
+        if is_cache_property(key):
             raise ConfigError(
                 f"run property {key!r} is reserved: use glue-wf run --no-cache / --rerun-from"
             )

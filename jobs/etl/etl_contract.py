@@ -97,6 +97,9 @@ THOUSANDS_PATTERN = rf"^[+-]?[0-9]{{1,3}}([,{GROUP_MARKS}][0-9]{{3}})+([.][0-9]*
 # With a decimal comma, "1.234,5" (and "1.234": a thousand, or one point two?) groups.
 COMMA_THOUSANDS_PATTERN = rf"^[+-]?[0-9]{{1,3}}([.{GROUP_MARKS}][0-9]{{3}})+([,][0-9]*)?$"
 DELIMITERS = (",", ";", "\t", "|")
+# What Java's regex \s matches: a value is trimmed of these at both ends (the scan and
+# Spark alike).
+WHITESPACE = " \t\n\u000b\f\r"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any, Callable
 from etl_contract import (
     ALWAYS_FAIL,
     CORRUPT_COLUMN,
+    WHITESPACE,
     Columns,
     Contract,
     DqRule,
@@ -88,10 +89,6 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
     for frame in frames[1:]:
         result = result.unionByName(frame)
     return result
-
-
-# What Java's regex \s matches: a value is trimmed of these at both ends.
-WHITESPACE = " \t\n\u000b\f\r"
 
 
 def _trim(sql: str) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 
 from etl_contract import (
     DELIMITERS,
+    WHITESPACE,
     Columns,
     Contract,
     FileGroup,
@@ -679,7 +680,7 @@ def repeats_header(row: list[str], header: list[str]) -> bool:
     """Whether a record is the header again, in any column order: two exports joined
     into one file. Read as data, its label is one row dropped, and the rows after it
     are read in the first header's column order, their values under other columns."""
-    strip = TRIMMED + "\ufeff"  # a joined file's own byte-order mark
+    strip = WHITESPACE + "\ufeff"  # a joined file's own byte-order mark
     return len(row) == len(header) and {f.strip(strip) for f in row} == {
         h.strip(strip) for h in header
     }
@@ -690,7 +691,7 @@ def _check_repeat(
 ) -> None:
     """``repeats_header`` for a block whose lines the delimiter alone splits: only
     lines holding the header's longest name are split."""
-    longest = max((h.strip(TRIMMED) for h in header), key=len)
+    longest = max((h.strip(WHITESPACE) for h in header), key=len)
     if not longest or longest not in block:
         return
     for at, line in enumerate(block.split("\n")):
@@ -821,10 +822,6 @@ def inspect(contract: Contract, uri: str) -> Inspection:
     return Inspection(files=scanned, skipped=skipped, columns=columns, groups=groups)
 
 
-# The characters a value is trimmed of (etl_quality._trim: SQL's six \\s characters).
-TRIMMED = " \t\n\x0b\x0c\r"
-
-
 def locate(contract: Contract, found: Inspection, column: str, values: list[str]) -> str | None:
     """Where one of ``values`` (a column's offending values, trimmed; lower-cased with
     ``"category_case": "ignore"``) first stands in ``column``: ``"file <uri> line <n>"``,
@@ -855,7 +852,6 @@ def _first_line(
 ) -> int | None:
     source = _Decoded(InputFile(scanned.uri, scanned.size), contract)
     dialect = {"delimiter": contract.delimiter, "quotechar": contract.quote, "doublequote": True}
-    probes = {v.lower() for v in wanted} if fold else wanted
     if scanned.multiline_records:  # records span lines: parse them all
         reader = csv.reader(_Lines(source.blocks()), **dialect)
         start = 1
@@ -867,13 +863,13 @@ def _first_line(
     line = 0  # one record per line: parse only the lines that hold a value
     for block in source.blocks():
         text = block.lower() if fold else block
-        if not any(value in text for value in probes):
+        if not any(value in text for value in wanted):
             line += block.count("\n")
             continue
         for raw in block.split("\n"):
             line += 1
             held = raw.lower() if fold else raw
-            if line > 1 and any(value in held for value in probes):
+            if line > 1 and any(value in held for value in wanted):
                 row = next(csv.reader([raw.rstrip("\r")], **dialect), [])
                 if len(row) > index and _matches(row[index], wanted, fold):
                     return line
@@ -882,7 +878,7 @@ def _first_line(
 
 
 def _matches(field: str, wanted: set[str], fold: bool) -> bool:
-    value = field.strip(TRIMMED)
+    value = field.strip(WHITESPACE)
     return (value.lower() if fold else value) in wanted
 
 
