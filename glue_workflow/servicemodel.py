@@ -46,12 +46,20 @@ def operation_model(service: str, operation: str) -> OperationModel:
 
 
 @lru_cache(maxsize=1024)
-def compile_pattern(pattern: str) -> re.Pattern[str] | None:
-    """The service-model pattern as a Python regex (None when Python cannot express it)."""
+def compile_pattern(pattern: str) -> Any:
+    """The service-model pattern (Java regex syntax) as a compiled regex, None when it
+    cannot be expressed. ``re`` lacks Unicode classes (``\\p{L}``: SageMaker's names,
+    tags and metadata), which the ``regex`` module has."""
     translated = pattern.replace(_JAVA_SUPPLEMENTARY, _PY_SUPPLEMENTARY)
     try:
         return re.compile(translated)
     except re.error:
+        pass
+    import regex
+
+    try:
+        return regex.compile(translated)
+    except regex.error:
         return None
 
 
@@ -63,9 +71,16 @@ def _short(value: Any) -> str:
 class _Walker:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        # (path, value, AWS's wording of the constraint): for aws_validation_message
+        self.constraints: list[tuple[str, Any, str]] = []
 
     def fail(self, path: str, message: str) -> None:
         self.problems.append(Problem(where=path, rule="service-model", message=message))
+
+    def violate(self, path: str, value: Any, aws: str, message: str) -> None:
+        """A modelled constraint broken: enum, length, size, range or pattern."""
+        self.fail(path, message)
+        self.constraints.append((path, value, aws))
 
     def check(self, shape: Shape, value: Any, path: str) -> None:
         kind = shape.type_name
@@ -123,9 +138,19 @@ class _Walker:
         meta = shape.metadata
         low, high = meta.get("min"), meta.get("max")
         if low is not None and size < low:
-            self.fail(path, f"{what} {size} is below the minimum {low}")
+            self.violate(
+                path,
+                size,
+                f"Member must have length greater than or equal to {low}",
+                f"{what} {size} is below the minimum {low}",
+            )
         if high is not None and size > high:
-            self.fail(path, f"{what} {size} is above the maximum {high}")
+            self.violate(
+                path,
+                size,
+                f"Member must have length less than or equal to {high}",
+                f"{what} {size} is above the maximum {high}",
+            )
 
     def _list(self, shape: Any, value: Any, path: str) -> None:
         if not isinstance(value, (list, tuple)):
@@ -151,28 +176,55 @@ class _Walker:
         meta = shape.metadata
         enum = meta.get("enum")
         if enum and value not in enum:
-            self.fail(
+            self.violate(
                 path,
+                value,
+                f"Member must satisfy enum value set: [{', '.join(enum)}]",
                 f"{_short(value)} is not one of {', '.join(enum)}{did_you_mean(value, enum)}",
             )
         low, high = meta.get("min"), meta.get("max")
         if low is not None and len(value) < low:
-            self.fail(path, f"{_short(value)} is shorter than the minimum length {low}")
+            self.violate(
+                path,
+                value,
+                f"Member must have length greater than or equal to {low}",
+                f"{_short(value)} is shorter than the minimum length {low}",
+            )
         if high is not None and len(value) > high:
-            self.fail(path, f"value is {len(value)} characters long; the maximum is {high}")
+            self.violate(
+                path,
+                value,
+                f"Member must have length less than or equal to {high}",
+                f"value is {len(value)} characters long; the maximum is {high}",
+            )
         pattern = meta.get("pattern")
         if pattern:
             regex = compile_pattern(pattern)
             if regex is not None and regex.fullmatch(value) is None:
-                self.fail(path, f"{_short(value)} does not match the pattern {pattern}")
+                self.violate(
+                    path,
+                    value,
+                    f"Member must satisfy regular expression pattern: {pattern}",
+                    f"{_short(value)} does not match the pattern {pattern}",
+                )
 
     def _range(self, shape: Shape, value: float, path: str) -> None:
         meta = shape.metadata
         low, high = meta.get("min"), meta.get("max")
         if low is not None and value < low:
-            self.fail(path, f"{value} is below the minimum {low}")
+            self.violate(
+                path,
+                value,
+                f"Member must have value greater than or equal to {low}",
+                f"{value} is below the minimum {low}",
+            )
         if high is not None and value > high:
-            self.fail(path, f"{value} is above the maximum {high}")
+            self.violate(
+                path,
+                value,
+                f"Member must have value less than or equal to {high}",
+                f"{value} is above the maximum {high}",
+            )
 
 
 def request_problems(
@@ -188,6 +240,47 @@ def request_problems(
     elif params:
         walker.fail(operation, "takes no parameters")
     return walker.problems
+
+
+# One step of a walker path: ".Member", "[3]" (a list index), "[key 'k']" / '["k"]' (a map
+# entry's key / value).
+_STEP = re.compile(r"""\.([A-Za-z0-9_]+)|\[(\d+)\]|\[key '.*?'\]|\[".*?"\]""")
+
+
+def _aws_path(path: str) -> str:
+    """A walker path as AWS's validation messages write it: members in lower camel case,
+    list items as ``.N.member`` (1-based), a map entry as its map."""
+    steps = []
+    for match in _STEP.finditer(path):
+        member, index = match.group(1), match.group(2)
+        if member:
+            steps.append(member[:1].lower() + member[1:])
+        elif index:
+            steps.append(f"{int(index) + 1}.member")
+    return ".".join(steps)
+
+
+def aws_validation_message(service: str, operation: str, params: Mapping[str, Any]) -> str | None:
+    """The message AWS's request validation answers (``ValidationException``) for the
+    modelled constraints ``params`` break, None if none: "2 validation errors detected:
+    Value 'x' at 'modelName' failed to satisfy constraint: Member must have length less
+    than or equal to 63; ..." (the wording of SageMaker's, Glue's and other JSON
+    services' answers in public tracebacks). Values longer than 256 characters are cut."""
+    op = operation_model(service, operation)
+    if op.input_shape is None:
+        return None
+    walker = _Walker()
+    walker.check(op.input_shape, params, "")
+    if not walker.constraints:
+        return None
+    items = []
+    for path, value, constraint in walker.constraints:
+        text = str(value) if len(str(value)) <= 256 else str(value)[:256] + "..."
+        items.append(
+            f"Value '{text}' at '{_aws_path(path)}' failed to satisfy constraint: {constraint}"
+        )
+    count = len(items)
+    return f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(items)
 
 
 def _raise(problems: list[Problem]) -> None:

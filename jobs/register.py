@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import sys
+import unicodedata
 from typing import Any
 
 from glue_workflow.jobkit import JobContext, JobInputError, run_job
 from glue_workflow.jobkit import sagemaker_ops as ops
+from glue_workflow.jobkit.contract import SYSTEM_PREFIX
 
 NODE = "register"  # the node name when the job runs outside a workflow
 TRUE = ("true", "yes", "1")
@@ -36,6 +38,10 @@ METADATA_VALUE_MAX = 256
 # The data-quality report of the run, first property found (preprocess's baseline last).
 DATA_QUALITY_PROPERTIES = ("data_quality_uri", "data_quality_report_uri", "baseline_uri")
 METADATA_ENTRIES_MAX = 50
+# CustomerMetadataKey/Value's pattern (botocore's SageMaker model):
+# ([\p{L}\p{Z}\p{N}_.:\/=+\-@]*): letters, spaces, digits and these. SageMaker refuses a
+# package whose metadata has any other character (ValidationException).
+METADATA_PUNCTUATION = "_.:/=+-@"
 
 
 def approval_status(value: str) -> str:
@@ -60,6 +66,15 @@ def ensure_group(sm: Any, group: str, workflow: str) -> None:
     print(f"created model package group {group}")
 
 
+def metadata_text(text: str) -> str:
+    """``text`` with each character SageMaker's metadata pattern refuses (a comma, a
+    quote, a brace) replaced by a space, ends stripped."""
+    kept = (
+        c if c in METADATA_PUNCTUATION or unicodedata.category(c)[0] in "LNZ" else " " for c in text
+    )
+    return "".join(kept).strip()
+
+
 def metadata(ctx: JobContext, found: dict[str, str]) -> dict[str, str]:
     values = {
         "glue-wf-workflow": ctx.workflow_name,
@@ -67,16 +82,21 @@ def metadata(ctx: JobContext, found: dict[str, str]) -> dict[str, str]:
         "training-job": found["training_job_name"],
         "evaluation-uri": found["evaluation_uri"],
     }
-    # Every other property the node declares in reads= (data URIs, metrics) is recorded.
+    # Every other property the node declares in reads= (data URIs, metrics) is recorded;
+    # glue-wf's own (the step cache's records: JSON) are not lineage. One entry is kept
+    # for the data-quality report.
     props = ctx.properties()
     for name, value in sorted(props.items()):
-        if name not in found and len(values) < METADATA_ENTRIES_MAX:
+        if name in found or name.startswith(SYSTEM_PREFIX):
+            continue
+        if len(values) < METADATA_ENTRIES_MAX - 1:
             values[name.replace("_", "-")[:128]] = value
     # lineage: the run's data-quality report under one key, whichever property holds it
     values["data-quality-uri"] = next(
         (props.optional(p) for p in DATA_QUALITY_PROPERTIES if props.optional(p).strip()), ""
     )
-    return {k: v[:METADATA_VALUE_MAX] for k, v in values.items() if v}
+    cleaned = {metadata_text(k): metadata_text(v)[:METADATA_VALUE_MAX] for k, v in values.items()}
+    return {k: v for k, v in cleaned.items() if k and v}
 
 
 def metric_file(uri: str, digest: str) -> dict[str, str]:

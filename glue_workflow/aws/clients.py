@@ -47,7 +47,15 @@ def session_for(settings: Settings) -> boto3.Session:
             "AWS call would be answered locally. Open a new shell, or run "
             "'unset GLUE_WF_HOME PYTHONPATH', then rerun"
         )
-    return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        return boto3.Session(profile_name=settings.profile, region_name=settings.region)
+    except ProfileNotFound as exc:
+        raise ConfigError(
+            f"{exc}: name a profile of your AWS config (aws configure list-profiles) with "
+            "--profile, AWS_PROFILE or [target.aws] profile in glue-wf.toml"
+        ) from None
 
 
 def _local_target_active() -> bool:

@@ -75,7 +75,9 @@ def ensure_endpoint_config(
 
 
 def create_endpoint(sm: Any, endpoint: str, config: str, workflow: str) -> None:
-    # CreateEndpoint reads the config with an eventually consistent read: retry briefly.
+    # CreateEndpoint reads the config with an eventually consistent read: retry briefly
+    # when it says the config is not there yet; any other refusal (a name, a tag, a
+    # quota) fails at once.
     for attempt in range(5):
         try:
             sm.create_endpoint(
@@ -83,7 +85,7 @@ def create_endpoint(sm: Any, endpoint: str, config: str, workflow: str) -> None:
             )
             return
         except ClientError as exc:
-            if ops.error_code(exc) != "ValidationException" or attempt == 4:
+            if not ops.is_not_found(exc) or attempt == 4:
                 raise
             time.sleep(2.0 * (attempt + 1))
 

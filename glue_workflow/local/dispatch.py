@@ -35,6 +35,14 @@ from glue_workflow.local.wire import ScalarParsers, as_parsed, client_parsers
 
 _PARAMS_KEY = "glue_wf_local_params"
 
+# Services whose local answers first apply the model's constraints (lengths, enums,
+# ranges, patterns) as AWS does server-side (botocore checks only types and required
+# members), with the error code they answer: SageMaker's "ValidationException: N
+# validation errors detected: Value '...' at 'modelName' failed to satisfy constraint:
+# ..." in public tracebacks (servicemodel.aws_validation_message). The local Glue
+# service checks its requests itself (InvalidInputException, as Glue answers).
+VALIDATED = {"sagemaker": "ValidationException"}
+
 
 class LocalService(Protocol):
     """A local stand-in for one AWS service."""
@@ -234,6 +242,13 @@ def _answer(
         )
         return _error_response(url, request_id, error)
     params = dict(context.get(_PARAMS_KEY) or {})
+    if service in VALIDATED:
+        from glue_workflow.servicemodel import aws_validation_message
+
+        invalid = aws_validation_message(service, model.name, params)
+        if invalid is not None:
+            error = LocalServiceError(VALIDATED[service], invalid)
+            return _error_response(url, request_id, error)
     try:
         parsed = installation.service(service).handle(model.name, params)
     except LocalServiceError as error:

@@ -116,6 +116,12 @@ def test_upload_data_writes_to_the_stack_bucket(project: Path, moto_session: bot
     result = glue_wf("upload-data", data, "--target", "aws", "--project", str(project))
     assert result.exit_code == 0, result.output
     assert f"to s3://{STACK_BUCKET}/data/churn.csv (aws target)" in result.output
+    # data.csv lands under the default input's name: said, with how to keep its own
+    assert (
+        "  as the workflow's default input_uri (replacing any object there), not under its "
+        f"own name: to keep both, pass --to s3://{STACK_BUCKET}/data/ and run with -p "
+        f"input_uri=s3://{STACK_BUCKET}/data/data.csv"
+    ) in result.output
     body = moto_session.client("s3").get_object(Bucket=STACK_BUCKET, Key="data/churn.csv")
     assert body["Body"].read() == b"a,b\n1,2\n"
 
@@ -138,3 +144,20 @@ def test_a_bucket_in_the_settings_needs_no_stack(
     result = glue_wf("sample-data", "--rows", "5", "--target", "aws", "--project", str(project))
     assert result.exit_code == 0, result.output
     assert keys(moto_session) == {"my-bucket": ["data/churn.csv"]}
+
+
+def test_an_unknown_profile_is_a_clear_error(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    from glue_workflow.aws import clients
+
+    settings = load_settings(project, target="aws", env={"AWS_PROFILE": "nosuch"})
+    with pytest.raises(ConfigError) as caught:
+        clients.session_for(settings)
+    assert str(caught.value) == (
+        "The config profile (nosuch) could not be found: name a profile of your AWS config "
+        "(aws configure list-profiles) with --profile, AWS_PROFILE or [target.aws] profile in "
+        "glue-wf.toml"
+    )

@@ -243,3 +243,30 @@ def test_a_retried_attempt_still_retires_the_replaced_config() -> None:
     assert "UpdateEndpoint" not in h.operations()
     assert "CreateModel" not in h.operations()
     assert h.requests("DeleteEndpointConfig") == [{"EndpointConfigName": "churn-xgb-old"}]
+
+
+def test_create_endpoint_retries_only_a_config_not_yet_readable(monkeypatch: Any) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+    from botocore.stub import Stubber
+
+    from glue_workflow.jobkit import endpoint_deploy
+
+    monkeypatch.setattr(endpoint_deploy.time, "sleep", lambda _: None)
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c"
+    with Stubber(sm) as stub:  # eventually consistent: the config is not found at first
+        stub.add_client_error(
+            "create_endpoint",
+            "ValidationException",
+            f'Could not find endpoint configuration "{arn}".',
+        )
+        stub.add_response("create_endpoint", {"EndpointArn": arn.replace("-config/c", "/e")})
+        endpoint_deploy.create_endpoint(sm, "e", "c", "wf")
+        stub.assert_no_pending_responses()
+    with Stubber(sm) as stub:  # any other refusal fails at once
+        stub.add_client_error(
+            "create_endpoint", "ValidationException", "Cannot create already existing endpoint"
+        )
+        with pytest.raises(ClientError, match="already existing"):
+            endpoint_deploy.create_endpoint(sm, "e", "c", "wf")

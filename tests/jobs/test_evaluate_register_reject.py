@@ -11,6 +11,8 @@ import pytest
 from jobhelpers import BUCKET, IMAGE, ROLE, RUN_ID, Harness, body, exit_message, load_job
 from jobhelpers import not_found as missing
 
+from glue_workflow.servicemodel import aws_validation_message
+
 evaluate = load_job("evaluate")
 register = load_job("register")
 reject = load_job("reject")
@@ -222,6 +224,32 @@ def test_register_creates_group_and_an_approved_version_with_metrics() -> None:
     assert h.glue.props["model_package_arn"] == PACKAGE_ARN
     assert h.glue.props["model_package_version"] == "3"
     assert h.glue.props["model_approval_status"] == "Approved"
+
+
+def test_register_metadata_is_what_sagemaker_accepts() -> None:
+    # The step cache's records (JSON) are not lineage, a summary's comma is not a character
+    # SageMaker's CustomerMetadataValue pattern allows, and 60 declared reads still give
+    # at most 50 entries, the data-quality report's among them.
+    extra = {f"metric_{i:02d}": f"0.{i}" for i in range(60)}
+    h = Harness(
+        {
+            **REG_PROPS,
+            **extra,
+            "auto_approve": "true",
+            "glue_wf_cache_register": '{"decision": "ran", "files": "9bea"}',
+            "data_quality": "passed: 1000 rows read, 0 dropped",
+            "data_quality_uri": "s3://b/out/data_quality.json",
+        }
+    )
+    stub_register(h, group_exists=True, approval="Approved")
+    h.run(register)
+    (request,) = h.requests("CreateModelPackage")
+    meta = request["CustomerMetadataProperties"]
+    assert not [k for k in meta if k.startswith("glue-wf-cache")]
+    assert meta["data-quality"] == "passed: 1000 rows read  0 dropped"
+    assert meta["data-quality-uri"] == "s3://b/out/data_quality.json"
+    assert 40 < len(meta) <= 50
+    assert aws_validation_message("sagemaker", "CreateModelPackage", request) is None
 
 
 def test_register_without_auto_approve_waits_for_manual_approval() -> None:

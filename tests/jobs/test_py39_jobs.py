@@ -28,6 +28,7 @@ def test_job_parses_as_python_39_with_postponed_annotations(name: str) -> None:
         "time",
         "hashlib",
         "typing",
+        "unicodedata",
         "botocore",
         "boto3",
         "glue_workflow",

@@ -71,7 +71,7 @@ def test_endpoints_and_invoke(sm: Any, run: Any, trained: dict[str, Any], tmp_pa
     url = trained["ModelArtifacts"]["S3ModelArtifacts"]
     sm.create_model(
         ModelName="cli-model",
-        ExecutionRoleArn="arn:aws:iam::1:role/r",
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
         PrimaryContainer={"Image": IMAGE, "ModelDataUrl": url},
     )
     sm.create_endpoint_config(
@@ -142,7 +142,7 @@ def _deploy(sm: Any, sm_home: Path, url: str, endpoint: str, config: str, model:
     if model is not None:
         sm.create_model(
             ModelName=model,
-            ExecutionRoleArn="arn:aws:iam::1:role/r",
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/r",
             PrimaryContainer={"Image": IMAGE, "ModelDataUrl": url},
         )
         sm.create_endpoint_config(

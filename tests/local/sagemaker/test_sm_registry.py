@@ -200,8 +200,15 @@ def test_other_images_are_refused(sm: Any, sm_home: Any) -> None:
 
 
 def test_bad_names_are_refused(sm: Any) -> None:
-    with pytest.raises(ClientError, match="no underscores or dots"):
+    # AWS's own validation answer, from the service model's pattern
+    with pytest.raises(ClientError) as caught:
         sm.create_model_package_group(ModelPackageGroupName="bad_name")
+    assert caught.value.response["Error"] == {
+        "Code": "ValidationException",
+        "Message": "1 validation error detected: Value 'bad_name' at 'modelPackageGroupName' "
+        "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+        "[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
+    }
 
 
 def test_the_image_check_reads_the_sdk_table_without_importing_the_sdk() -> None:
