@@ -12,7 +12,7 @@ import math
 import re
 
 # jobs/etl/etl_contract.NUMBER_PATTERN and COMMA_NUMBER_PATTERN
-NUMBER_PATTERN = r"^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
+NUMBER_PATTERN = r"^[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
 COMMA_NUMBER_PATTERN = NUMBER_PATTERN.replace("[.]", "[,]")
 _PATTERNS = {".": re.compile(NUMBER_PATTERN), ",": re.compile(COMMA_NUMBER_PATTERN)}
 # What XGBoost trains in: past it a value is infinite (etl_quality's non_finite).

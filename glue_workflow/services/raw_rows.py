@@ -128,6 +128,16 @@ def encode(manifest: Mapping[str, Any], text: str) -> Encoded:
     fold = fmt.get("category_case") == "ignore"  # categories were encoded lower-cased
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
     header = [cell.strip(WHITESPACE) for cell in next(reader, [])]
+    features: list[dict[str, Any]] = list(manifest["features"])
+    needed = list(dict.fromkeys(str(f["source"]) for f in features))
+    if header and not set(needed) & set(header):
+        # no training column named at all: the first row is data, not a header
+        raise ConfigError(
+            f"invoke --raw: the first row names none of the training input's columns (it "
+            f"reads {', '.join(header[:5])}{', ...' if len(header) > 5 else ''}): the rows "
+            f"need a header row first, the columns' names separated by {delimiter!r} "
+            f"({', '.join(needed[:5])}{', ...' if len(needed) > 5 else ''})"
+        )
     doubled = sorted({name for name in header if header.count(name) > 1})
     if doubled:
         raise ConfigError(
@@ -135,9 +145,7 @@ def encode(manifest: Mapping[str, Any], text: str) -> Encoded:
             "rename or remove the duplicates"
         )
     missing = {str(v).strip(WHITESPACE) for v in fmt.get("missing_values") or ()}
-    features: list[dict[str, Any]] = list(manifest["features"])
     codes: Mapping[str, Any] = manifest.get("encodings") or {}
-    needed = list(dict.fromkeys(str(f["source"]) for f in features))
     absent = [name for name in needed if name not in header]
     if absent:
         raise ConfigError(

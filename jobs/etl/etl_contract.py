@@ -67,7 +67,11 @@ BINARY = (
 KNOWN = set(DEFAULTS) | set(REQUIRED)
 # A decimal literal, or a spelling Spark reads as NaN/Infinity (counted as non_finite).
 # Anchored, so DQDL's "matches" gives the same answer whether it searches or matches.
-NUMBER_PATTERN = r"^[+-]?(([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
+# One way to match each number: "[0-9]+[.]?[0-9]*" matched a run of digits in as many
+# splits as it has digits, and a long run followed by text backtracked quadratically (a
+# 100,000-digit cell held a Spark task for minutes, past a job's stop: regexes do not
+# check for interruption).
+NUMBER_PATTERN = r"^[+-]?(([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?|(?i:nan|inf|infinity))$"
 # The same with a decimal comma ("decimal": ","): read after the comma becomes a point.
 COMMA_NUMBER_PATTERN = NUMBER_PATTERN.replace("[.]", "[,]")
 # The columns the ETL adds beside the input's (etl_quality, etl_features, preprocess):
@@ -172,12 +176,26 @@ class Contract:
 def load_contract(text: str, where: str) -> Contract:
     text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark (Windows editors) is no JSON
     try:
-        config = json.loads(text)
+        config = json.loads(text, object_pairs_hook=lambda pairs: _once(pairs, where))
     except json.JSONDecodeError as exc:
         comment = re.search(r"^\s*(//|/\*|#)", text, re.MULTILINE)
         hint = "; JSON has no comments: remove them" if comment else ""
         raise PreprocessError(f"dataset config {where} is not valid JSON: {exc}{hint}") from None
     return validate_config(config, where)
+
+
+def _once(pairs: list[tuple[str, Any]], where: str) -> dict[str, Any]:
+    """A JSON object whose keys are distinct: json keeps the last of a repeated key, so
+    a second "drop" list silently replaced the first."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise PreprocessError(
+                f"dataset config {where}: key {key!r} appears twice in one object (JSON keeps "
+                "only the last): merge the two into one"
+            )
+        seen[key] = value
+    return seen
 
 
 def _names(config: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -407,12 +425,16 @@ def _check_numbers(merged: dict[str, Any], where: str) -> None:
 def _check_format(merged: dict[str, Any], where: str) -> None:
     encoding = merged["encoding"]
     try:
-        codecs.lookup(str(encoding))
+        codec = codecs.lookup(str(encoding))
     except LookupError:
+        codec = None
+    # rot13, base64, zlib...: codecs Python names, but of bytes to bytes or text to text
+    if codec is None or not getattr(codec, "_is_text_encoding", True):
+        what = "unknown" if codec is None else "not a text encoding:"
         raise PreprocessError(
-            f"dataset config {where}: unknown 'encoding' {encoding!r} "
+            f"dataset config {where}: {what} 'encoding' {encoding!r} "
             "(use a Java/Python charset name such as 'utf-8', 'iso-8859-1', 'windows-1252')"
-        ) from None
+        )
     for key in ("delimiter", "quote"):
         if not isinstance(merged[key], str) or len(merged[key]) != 1:
             raise PreprocessError(
@@ -470,6 +492,15 @@ def resolve_header(contract: Contract, header: list[str], where: str) -> tuple[s
     ]
     by_key = {normalise(name, mode): name for name in declared}
     names = [by_key.get(normalise(h, mode), normalise(h, mode)) for h in header]
+    blank = sum(1 for h in header if not h.strip())
+    if blank >= 2 and 2 * blank >= len(header) and contract.target not in names:
+        # an export's title ("Churn export 2024-05-01,,,,"), not a header
+        raise PreprocessError(
+            f"{where}: the first line does not look like the header ({blank} of its "
+            f"{len(header)} names are empty, and the target {contract.target!r} is not among "
+            f"them: {', '.join(repr(h) for h in header if h.strip())[:200]}); if it is a "
+            "title above the header, delete it"
+        )
     seen: dict[str, int] = {}
     dupes: list[str] = []
     for i, name in enumerate(names):

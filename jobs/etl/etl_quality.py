@@ -278,7 +278,9 @@ def describe(
     (``etl_scan.locate``)."""
     where = f" in {column!r}" if column else ""
     shown = f" (e.g. {', '.join(repr(v) for v in values)})" if values else ""
-    return f"{reason}{where}: {count}{shown}" + (f", first at {at}" if at else "")
+    return f"{reason}{where}: {count}{shown}" + (
+        f", the first of these examples at {at}" if at else ""
+    )
 
 
 def action(contract: Contract, reason: str) -> str:
@@ -303,6 +305,11 @@ def policy_failures(
 DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
 DECIMAL_POINT = re.compile(r"[+-]?[0-9]*[.][0-9]+")
 COMMA_GROUPS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+")  # a decimal comma, or groups?
+# A date or timestamp as exports write them: 2024-01-31, 31/01/2024, 1.31.24, 2024-01-31T08:00
+DATE = re.compile(
+    r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4})"
+    r"([ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
 
 
 def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]) -> list[str]:
@@ -356,13 +363,31 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
         )
         return list(dict.fromkeys(known[r] for r in reasons if r in known))
     texts = sorted({str(column) for reason, column, *_ in drops if reason == "non_numeric"})
-    if not commas and contract.numeric is None and texts:
+    dates = sorted(
+        {
+            str(column)
+            for reason, column, _, values in drops
+            if reason == "non_numeric" and values and all(DATE.fullmatch(v) for v in values)
+        }
+    )
+    fixes = []
+    if dates:  # as a category, a date is a feature per day the model cannot use on new data
+        fixes.append(
+            f"{', '.join(map(repr, dates))} hold{'s' if len(dates) == 1 else ''} dates: list "
+            f'{"it" if len(dates) == 1 else "them"} under "drop" (as a category a date makes '
+            "a feature per day, none of which new data has); to use one, derive a number from "
+            "it (days since, month) before the job"
+        )
+    others = [column for column in texts if column not in dates]
+    if contract.numeric is None and others:
         # every column not named elsewhere was taken as numeric: text there is a role
         # the config did not give, more often than bad data
-        known["non_numeric"] = (
+        fixes.append(
             '"numeric" is null, so every column not named elsewhere is numeric: list '
-            f'{", ".join(map(repr, texts))} under "categorical" (or "drop") if it holds text'
+            f'{", ".join(map(repr, others))} under "categorical" (or "drop") if it holds text'
         )
+    if not commas and fixes:
+        known["non_numeric"] = "; ".join(fixes)
     elif not commas:
         del known["non_numeric"]
     return list(dict.fromkeys(known[r] for r in reasons if r in known))

@@ -649,6 +649,12 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                 "look for an unclosed quote"
             ) from None
     if header is None:
+        if source.truncated:  # the scan stopped before the header's line ended
+            raise PreprocessError(
+                f"file {item.uri}: no complete header row in its first {contract.scan_max_bytes} "
+                'bytes (the dataset config\'s "scan_max_bytes"): raise "scan_max_bytes" above '
+                "the header's length"
+            )
         raise PreprocessError(f"file {item.uri} has no header row (only blank lines)")
     if source.truncated and last_bad:
         bad -= 1  # the scan stopped inside the last record it read
@@ -840,7 +846,9 @@ def locate(contract: Contract, found: Inspection, column: str, values: list[str]
         index = names.index(column)
         try:
             line = _first_line(scanned, contract, index, wanted, fold)
-        except PreprocessError:  # an undecodable file: its refusal names it already
+        except (PreprocessError, csv.Error):
+            # an undecodable file (its refusal names it already), or a line the csv reader
+            # refuses (an unquoted field past MAX_FIELD): the refusal goes without a place
             line = None
         if line is not None:
             return f"file {scanned.uri} line {line}"

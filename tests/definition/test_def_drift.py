@@ -358,6 +358,9 @@ def test_batch_values_are_read_as_preprocess_encoded_them() -> None:
         ("1e39", ".", None),  # past float32: non_finite in the job
         ("-2.5e3", ".", -2500.0),
         ("inf", ".", None),
+        ("12.", ".", 12.0),
+        (".5", ".", 0.5),
+        ("1.2.3", ".", None),
     ],
 )
 def test_numbers_are_parsed_as_the_job_parses_them(
@@ -366,6 +369,15 @@ def test_numbers_are_parsed_as_the_job_parses_them(
     from glue_workflow.jobkit.numbers import parse_number
 
     assert parse_number(text, decimal) == value
+
+
+def test_a_long_run_of_digits_is_refused_at_once() -> None:
+    # One way to match a run of digits: the former pattern backtracked quadratically on
+    # it (16 s at 20,000 digits; these would take minutes), as Spark's regex did.
+    from glue_workflow.jobkit.numbers import parse_number
+
+    assert parse_number("9" * 60_000 + "x") is None
+    assert parse_number("9" * 60_000 + ",5x", ",") is None
 
 
 def test_number_patterns_are_the_etls() -> None:

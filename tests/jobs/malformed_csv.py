@@ -227,6 +227,8 @@ def _cases() -> dict[str, Callable[[], Case]]:
             to_csv([*HEADER, "notes"], [[*r, "x"] for r in rows]), extra_columns="ignore"
         ),
         "duplicate_header": lambda: _one(to_csv(["id", "age", "income", "colour", "age"], rows)),
+        # an export's title above the header: every other field of its line is empty
+        "title_line": lambda: _one("Shop export 2024-05-01,,,,\n" + good),
         "two_files_reordered": lambda: (
             {"part-1.csv": to_csv(HEADER, rows[:100]).encode(), "part-2.csv": reordered.encode()},
             {},

@@ -168,6 +168,14 @@ def test_duplicate_header_refused(tmp_path):
     )
 
 
+def test_a_title_line_above_the_header_is_named(tmp_path):
+    assert refused(tmp_path, "title_line").endswith(
+        "the first line does not look like the header (4 of its 5 names are empty, and the "
+        "target 'bought' is not among them: 'Shop export 2024-05-01'); if it is a title above "
+        "the header, delete it"
+    )
+
+
 def test_files_with_other_column_order_are_read_by_name_or_refused(tmp_path):
     found = inspect(tmp_path, "two_files_reordered")
     assert [g.names for g in found.groups] == [
@@ -193,6 +201,14 @@ def test_markers_hidden_and_empty_files_are_skipped(tmp_path):
         ("_SUCCESS", "hidden or marker file (name starts with _ or .)"),
         ("empty.csv", "empty file"),
     ]
+
+
+def test_a_scan_too_short_for_the_header_says_so(tmp_path):
+    message = refused(tmp_path, "markers", scan_max_bytes=5)
+    assert message.endswith(
+        'no complete header row in its first 5 bytes (the dataset config\'s "scan_max_bytes"): '
+        'raise "scan_max_bytes" above the header\'s length'
+    ), message
 
 
 def test_scan_is_bounded_and_ignores_the_cut_record(tmp_path):
@@ -374,6 +390,8 @@ def test_a_file_in_an_encoding_without_a_byte_newline_is_read_whole(tmp_path):
         ({"on_invalid": {"typo": "drop"}}, "on_invalid: unknown reason(s) typo"),
         ({"on_invalid": {"non_finite": "keep"}}, "on_invalid.non_finite must be 'drop' or 'fail'"),
         ({"encoding": "klingon"}, "unknown 'encoding' 'klingon'"),
+        ({"encoding": "rot13"}, "not a text encoding: 'encoding' 'rot13'"),
+        ({"encoding": "base64"}, "not a text encoding: 'encoding' 'base64'"),
         ({"max_dropped_fraction": 2}, "'max_dropped_fraction' must be a number from 0 to 1"),
         ({"header_match": "fuzzy"}, "'header_match' must be one of 'exact', 'trim'"),
         ({"negative_label": "YES", "label_match": "trim_ignore_case"}, "both positive and neg"),
@@ -544,6 +562,17 @@ def test_a_config_with_a_byte_order_mark_is_read_and_comments_are_named():
     )
 
 
+def test_a_key_given_twice_is_refused_not_overwritten():
+    # json keeps the last: the first "drop" list was silently made features
+    text = json.dumps(CONTRACT)[:-1] + ', "drop": ["a"], "drop": ["b"]}'
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_contract.load_contract(text, "c.json")
+    assert str(info.value) == (
+        "dataset config c.json: key 'drop' appears twice in one object (JSON keeps only the "
+        "last): merge the two into one"
+    )
+
+
 def test_hints_name_the_likely_cause_of_non_numeric_values():
     import etl_quality
 
@@ -560,6 +589,25 @@ def test_hints_name_the_likely_cause_of_non_numeric_values():
         '\',\' looks like the file\'s decimal separator: declare "decimal": "," (with '
         '"delimiter": ";")'
     ]
+
+
+def test_hints_say_a_date_column_is_dropped_not_made_categorical():
+    # "list it under categorical" would make a one-hot feature per day
+    import etl_quality
+
+    inferred = etl_contract.validate_config({**CONTRACT, "numeric": None}, "c.json")
+    dates = ("non_numeric", "application_date", 4000, ["2023-01-01", "2023-03-17"])
+    text = ("non_numeric", "notes", 40, ["great customer"])
+    assert etl_quality.hints(inferred, [dates, text]) == [
+        "'application_date' holds dates: list it under \"drop\" (as a category a date makes a "
+        "feature per day, none of which new data has); to use one, derive a number from it "
+        '(days since, month) before the job; "numeric" is null, so every column not named '
+        'elsewhere is numeric: list \'notes\' under "categorical" (or "drop") if it holds '
+        "text"
+    ]
+    declared = etl_contract.validate_config(CONTRACT, "c.json")
+    stamps = ("non_numeric", "seen", 9, ["31/01/2024 08:15", "2024-02-01T10:00:00Z"])
+    assert etl_quality.hints(declared, [stamps])[0].startswith("'seen' holds dates: list it")
 
 
 @pytest.mark.parametrize("chunk", [3, etl_scan.CHUNK])

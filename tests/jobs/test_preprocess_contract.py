@@ -200,7 +200,8 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
     data = tmp_path / "text_in_numeric_many" / "input" / "data.csv"
     assert failure(spark, tmp_path, "text_in_numeric_many") == (
         "30 of 200 rows (15.0%) would be dropped, more than max_dropped_fraction 0.05: "
-        f"non_numeric in 'age': 30 (e.g. 'unknown'), first at file {data} line 2"
+        "non_numeric in 'age': 30 (e.g. 'unknown'), the first of these examples at "
+        f"file {data} line 2"
     )
 
 
@@ -215,12 +216,12 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
         ("non_finite_refused", "the data contract refuses non_finite in 'income': 1 (e.g. 'inf')"),
         (
             "labels_refused",
-            "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe'), first at "
-            "file {input}/data.csv line 7 (200 rows read); fix the input (malformed rows, "
-            "undecodable bytes and thousands separators are always refused; other reasons "
-            "follow the config's on_invalid); the declared labels are 'yes', 'no' (after "
-            "label_match 'trim'); if 'maybe' is a spelling of a class, \"positive_label\" and "
-            '"negative_label" take lists (e.g. ["yes", "1"])',
+            "the data contract refuses unknown_label in 'bought': 1 (e.g. 'maybe'), the first "
+            "of these examples at file {input}/data.csv line 7 (200 rows read); fix the input "
+            "(malformed rows, undecodable bytes and thousands separators are always refused; "
+            "other reasons follow the config's on_invalid); the declared labels are 'yes', "
+            "'no' (after label_match 'trim'); if 'maybe' is a spelling of a class, "
+            '"positive_label" and "negative_label" take lists (e.g. ["yes", "1"])',
         ),
         ("thousands", "the data contract refuses thousands_separator in 'income': 2 (e.g. '"),
         ("tiny", "split(s) too small or single-class: "),
@@ -269,7 +270,10 @@ def test_a_refusal_names_the_file_and_line_among_several(spark, tmp_path):
         "glue-wf job failed: preprocess: the data contract refuses thousands_separator in "
         "'income': 2 (e.g. "
     )
-    assert f", first at file {prefix / '2024-02.csv'} line 7 (400 rows read)" in outcome.error
+    assert (
+        f", the first of these examples at file {prefix / '2024-02.csv'} line 7 (400 rows read)"
+        in outcome.error
+    )
 
 
 @pytest.mark.spark

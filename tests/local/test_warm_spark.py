@@ -75,6 +75,10 @@ if "--jar" in sys.argv:
 if "--sleep" in sys.argv:
     print("LONG JOB STARTED", flush=True)
     spark.range(10**12).selectExpr("sum(id * id)").collect()
+if "--stuck" in sys.argv:  # a task that ignores interruption: quadratic backtracking
+    print("STUCK JOB STARTED", flush=True)
+    value = spark.range(1).selectExpr("concat(repeat('9', 400000 + id), 'x') AS v")
+    value.selectExpr("v rlike '^[0-9]+[.]?[0-9]*$'").collect()  # in a task, not folded
 """
 
 
@@ -175,6 +179,22 @@ def test_a_killed_job_has_its_spark_work_cancelled(warm_glue: Any, warm_home: Pa
     after = warm_glue.start_job_run(JobName="probe")["JobRunId"]
     assert _wait(warm_glue, after)["JobRunState"] == "SUCCEEDED"
     assert "gateway=attached" in _seen(warm_home, after)
+
+
+def test_a_task_that_ignores_cancellation_gets_its_jvm_replaced(
+    warm_glue: Any, warm_home: Path
+) -> None:
+    # Cancelling the run's job group cannot end a thread that never checks for
+    # interruption: the JVM the next run leases would run it on. It is replaced instead.
+    run_id = warm_glue.start_job_run(JobName="probe", Arguments={"--stuck": "1"})["JobRunId"]
+    _wait_for_log(warm_home, run_id, "STUCK JOB STARTED")
+    time.sleep(1)  # the query's task is under way
+    stuck_jvm = control.ask(warm_home, "status")["jvm_pid"]
+    os.kill(_job_pid(warm_home, run_id), signal.SIGKILL)
+    assert _wait(warm_glue, run_id)["JobRunState"] == "FAILED"
+    assert _ready(warm_home)["jvm_pid"] != stuck_jvm
+    with pytest.raises(ProcessLookupError):  # gone, not left spinning
+        os.kill(stuck_jvm, 0)
 
 
 def test_a_second_concurrent_run_starts_its_own_jvm(warm_glue: Any, warm_home: Path) -> None:

@@ -100,6 +100,7 @@ def test_a_new_heap_cap_replaces_the_warm_jvm_once_it_is_free(
     monkeypatch.setattr(server, "shutdown", lambda jvm: stopped.append(jvm.memory))
     monkeypatch.setattr(server, "reset", lambda jvm, group: None)
     monkeypatch.setattr(server, "release_code_cache", lambda jvm: None)
+    monkeypatch.setattr(server, "tasks_ended", lambda jvm: True)
     home = tmp_path / "home"
     settings.record(home, WarmSpark(memory="1g"))
     warm = server.WarmSparkServer(home, settings.load(home))

@@ -116,6 +116,12 @@ def test_utf8_rows_for_a_single_byte_model_are_refused_not_misread() -> None:
             "invoke --raw: the header names 'age' more than once; rename or remove",
         ),
         ("age;plan;intl;region\n", "invoke --raw: no rows under the header"),
+        (
+            "1;gold;yes;east\n2;gold;no;west\n",
+            "invoke --raw: the first row names none of the training input's columns (it reads "
+            "1, gold, yes, east): the rows need a header row first, the columns' names "
+            "separated by ';' (age, plan, intl, region)",
+        ),
     ],
 )
 def test_bad_rows_say_what_and_where(rows: str, message: str) -> None:

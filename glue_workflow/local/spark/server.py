@@ -43,6 +43,11 @@ LEASE_WAIT_SECONDS = 150.0  # a lease waits this long for a starting/resetting J
 STOP_GRACE_SECONDS = 10.0
 ARCHIVE_GRACE_SECONDS = 120.0
 CONSTRUCTING_WAIT_SECONDS = 30.0  # a SparkContext a stopped job was building
+# A cancelled task's thread ends at its next interruption check; code that never checks
+# (a regular expression backtracking through a huge value) would keep a core busy in the
+# JVM the next run gets. Past this wait the JVM is replaced instead.
+TASK_EXIT_WAIT_SECONDS = 10.0
+TASK_THREAD = "Executor task launch worker"
 
 
 @dataclass
@@ -180,6 +185,22 @@ def _constructing(module: Any) -> bool:
         return bool(_field(module, "contextBeingConstructed").isDefined())
     except Exception:  # another Spark's field: then there is nothing to wait for
         return False
+
+
+def running_tasks(jvm: Jvm) -> int:
+    """Task threads still alive in the JVM (after ``reset``: tasks that ignored the
+    cancellation)."""
+    threads = jvm.gateway.jvm.java.lang.Thread.getAllStackTraces().keySet().toArray()
+    return sum(1 for t in threads if str(t.getName()).startswith(TASK_THREAD) and t.isAlive())
+
+
+def tasks_ended(jvm: Jvm, wait: float = TASK_EXIT_WAIT_SECONDS) -> bool:
+    deadline = time.monotonic() + wait
+    while running_tasks(jvm):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def reset(jvm: Jvm, job_group: str) -> None:
@@ -384,6 +405,13 @@ class WarmSparkServer:
             try:
                 reset(jvm, group)
                 release_code_cache(jvm)
+                if not tasks_ended(jvm):
+                    log(
+                        f"JVM pid {jvm.pid}: {running_tasks(jvm)} task(s) of {group} still "
+                        "running after its Spark work was cancelled (code that ignores "
+                        "interruption), replacing it"
+                    )
+                    healthy = False
             except Exception as exc:
                 log(f"JVM pid {jvm.pid} reset failed, replacing it: {exc}")
                 healthy = False
