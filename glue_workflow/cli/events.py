@@ -59,23 +59,60 @@ def _echo_local_deliveries(settings: Any, event_id: str) -> None:
     from glue_workflow.local.dispatch import install
     from glue_workflow.local.events.store import EventsState
 
-    for entry in EventsState(install(settings.home)).recent(50):
+    home = install(settings.home)
+    for entry in EventsState(home).recent(50):
         if entry["event"]["id"] != event_id:
             continue
         if not entry["deliveries"]:
             click.echo("no enabled rule matched it")
         for delivery in entry["deliveries"]:
-            click.echo(_describe(delivery))
+            click.echo(_describe(delivery, BatchStatus(home), event_id))
 
 
-def _describe(delivery: dict[str, Any]) -> str:
+def _iso(epoch: float) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(float(epoch), dt.UTC).isoformat(timespec="milliseconds")
+
+
+class BatchStatus:
+    """Where an event delivered to a workflow went later: still queued, or in the
+    ``aws:eventIds`` of the run its batch started (at delivery, or when a window closed or
+    a run that held the workflow's last slot ended)."""
+
+    def __init__(self, home: Any) -> None:
+        from glue_workflow.local.glue.service import GlueService
+
+        self.glue = GlueService(home)
+
+    def status(self, target: str, event_id: str) -> str:
+        from glue_workflow.local.events.service import _GLUE_WORKFLOW
+        from glue_workflow.local.glue.eventstart import EVENT_IDS_PROPERTY
+
+        found = _GLUE_WORKFLOW.match(target)
+        if found is None:
+            return "delivered"
+        workflow = found["name"]
+        if event_id in self.glue.events.pending(workflow):
+            return (
+                "delivered (queued: waiting for its batch's size or window, or for a run "
+                "to end when the workflow runs its max_concurrent_runs)"
+            )
+        for run in self.glue.state.runs_of(workflow):
+            ids = (run.properties or {}).get(EVENT_IDS_PROPERTY, "[]")
+            if event_id in json.loads(ids):
+                return f"delivered, started run {run.run_id} with its batch"
+        return "delivered (its batch started no run: the workflow's EVENT trigger is gone)"
+
+
+def _describe(delivery: dict[str, Any], batches: BatchStatus, event_id: str) -> str:
     text = f"rule {delivery['rule']} -> {delivery['target']}: "
     if delivery.get("error"):
         return text + f"not delivered ({delivery['error']})"
     runs = delivery.get("runs") or []
     if runs:
         return text + "started run " + ", ".join(runs)
-    return text + "delivered (waiting for its batch)"
+    return text + batches.status(str(delivery["target"]), event_id)
 
 
 @events_group.command("list")
@@ -90,9 +127,29 @@ def list_command(settings: Any, limit: int, as_json: bool) -> None:
 
     if not settings.is_local:
         raise ConfigError("glue-wf events list reads the local bus; on AWS use CloudWatch metrics")
-    recent = EventsState(install(settings.home)).recent(limit)
-    if as_json:
-        echo_json(recent)
+    home = install(settings.home)
+    recent = EventsState(home).recent(limit)
+    batches = BatchStatus(home)
+    if as_json:  # docs/json.md: PascalCase keys, ISO 8601 times; the event as EventBridge's
+        echo_json(
+            [
+                {
+                    "Time": _iso(entry["time"]),
+                    "Event": entry["event"],
+                    "Deliveries": [
+                        {
+                            "Rule": d["rule"],
+                            "Target": d["target"],
+                            "Runs": d.get("runs") or [],
+                            "Error": d.get("error"),
+                            "Status": _describe(d, batches, entry["event"]["id"]),
+                        }
+                        for d in entry["deliveries"]
+                    ],
+                }
+                for entry in recent
+            ]
+        )
         return
     if not recent:
         click.echo("no events yet")
@@ -100,7 +157,7 @@ def list_command(settings: Any, limit: int, as_json: bool) -> None:
         event = entry["event"]
         click.echo(f"{event['time']} {event['id']} {event['source']} / {event['detail-type']}")
         for delivery in entry["deliveries"]:
-            click.echo("  " + _describe(delivery))
+            click.echo("  " + _describe(delivery, batches, event["id"]))
 
 
 COMMANDS = [events_group]

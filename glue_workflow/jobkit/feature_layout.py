@@ -1,9 +1,11 @@
 """The row layout a model scores, and the guard against replacing a served one.
 
 An endpoint's callers send CSV rows in the layout of the model it serves (the
-preprocess job's ``feature_manifest.json``: features in order). A model trained on
-another layout (a column added or dropped, a new category, a new dataset config)
-would score those rows on the wrong columns, silently when the count matches. So
+preprocess job's ``feature_manifest.json``: features in order, and the code of each
+category of an index-encoded column). A model trained on another layout (a column added
+or dropped, a new category, a new dataset config, a new category sorting before others
+and so shifting their index codes) would score those rows on the wrong columns or
+categories, silently when the count matches. So
 the ``deploy`` job and ``glue-wf promote`` compare the two manifests before they
 replace what an endpoint serves, and refuse a change unless it is asked for.
 
@@ -36,12 +38,23 @@ def package_manifest_uri(package: dict[str, Any]) -> str:
     return str((package.get("CustomerMetadataProperties") or {}).get(MANIFEST_METADATA_KEY, ""))
 
 
-def features_at(s3: Any, uri: str) -> list[str]:
-    """The feature names, in row order, of the manifest at ``uri``."""
+Codes = dict[str, dict[str, int]]  # feature -> category -> the number a row carries
+
+
+def features_at(s3: Any, uri: str) -> tuple[list[str], Codes]:
+    """The feature names, in row order, of the manifest at ``uri``, and the category
+    codes of its index- and binary-encoded features."""
     try:
         manifest = json.loads(ops.read_s3_bytes(s3, uri))
-        return [str(entry["name"]) for entry in manifest["features"]]
-    except (ValueError, KeyError, TypeError) as exc:
+        names = [str(entry["name"]) for entry in manifest["features"]]
+        encodings = manifest.get("encodings") or {}
+        codes: Codes = {}
+        for entry in manifest["features"]:
+            mapping = (encodings.get(entry.get("source")) or {}).get("mapping")
+            if entry.get("kind") in ("index", "binary") and isinstance(mapping, dict):
+                codes[str(entry["name"])] = {str(k): int(v) for k, v in mapping.items()}
+        return names, codes
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ops.failure(f"feature manifest {uri} is not a feature_manifest.json: {exc}") from None
 
 
@@ -74,10 +87,10 @@ def change(sm: Any, s3: Any, config: str, new_uri: str, package_arn: str) -> tup
     if not old_uri:
         return "", f"the package it serves, {served.get('ModelPackageArn')}, records no layout"
     try:
-        old, new = features_at(s3, old_uri), features_at(s3, new_uri)
+        (old, old_codes), (new, new_codes) = features_at(s3, old_uri), features_at(s3, new_uri)
     except JobFailed as exc:
         return "", str(exc)
-    return describe(old, new), ""
+    return describe(old, new) or recoded(old_codes, new_codes), ""
 
 
 def describe(old: list[str], new: list[str]) -> str:
@@ -95,6 +108,27 @@ def describe(old: list[str], new: list[str]) -> str:
     if not added and not removed:
         at = next(i for i, (a, b) in enumerate(zip(old, new)) if a != b)
         parts.append(f"the same features in another order, from column {at + 1} ({new[at]!r})")
+    return "; ".join(parts)
+
+
+def recoded(old: Codes, new: Codes) -> str:
+    """The features whose codes now stand for other categories (a served category's code
+    changed, or a new category took a served code), or "" when none does. A new category
+    under a new code is compatible: callers never send it."""
+    parts = []
+    for name, served in old.items():
+        codes = new.get(name)
+        if codes is None:
+            continue
+        moved = [f"{v!r} {c} -> {codes[v]}" for v, c in served.items() if codes.get(v, c) != c]
+        taken = set(served.values())
+        reused = [f"{c} now {v!r}" for v, c in codes.items() if v not in served and c in taken]
+        changes = moved + reused
+        if changes:
+            parts.append(
+                f"{shown(name)} codes its categories differently: "
+                f"{', '.join(changes[:SHOWN])}{more(changes)}"
+            )
     return "; ".join(parts)
 
 

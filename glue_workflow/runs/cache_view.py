@@ -92,7 +92,8 @@ def _s3(settings: Any) -> Any:
 
 
 def _when(epoch: Any) -> str:
-    return dt.datetime.fromtimestamp(float(epoch or 0), dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """ISO 8601 in UTC, as every --json datetime (docs/json.md)."""
+    return dt.datetime.fromtimestamp(float(epoch or 0), dt.UTC).isoformat(timespec="seconds")
 
 
 def list_entries(settings: Any, target: Any) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from glue_workflow.cli.events import BatchStatus
 from glue_workflow.local.glue.eventstart import EVENT_IDS_PROPERTY
 from glue_workflow.local.glue.service import GlueService
 from glue_workflow.local.store import LocalHome
@@ -283,3 +284,46 @@ def test_glue_wf_events_put_and_list(tmp_path: Path) -> None:
     listed = runner.invoke(cli, ["events", "list", "--project", str(project)])
     assert listed.exit_code == 0, listed.output
     assert "my.app / Thing" in listed.output
+    as_json = runner.invoke(cli, ["events", "list", "--project", str(project), "--json"])
+    (first,) = json.loads(as_json.stdout)  # the "[1]" detail was refused before the bus
+    assert set(first) == {"Time", "Event", "Deliveries"}
+    assert first["Time"].endswith("+00:00")
+    assert "T" in first["Time"]
+    assert first["Event"]["detail-type"] == "Thing"
+    (delivery,) = first["Deliveries"]
+    assert delivery["Rule"] == "r"
+    assert delivery["Runs"] == []
+    assert delivery["Error"].startswith("EntityNotFoundException")
+    assert delivery["Status"].startswith(f"rule r -> {WORKFLOW_ARN}: not delivered")
+
+
+def test_a_batch_held_by_max_concurrent_runs_starts_when_the_run_ends(
+    events: Any, local_home: Path, tmp_path: Path
+) -> None:
+    # The second event's batch is ready while the first run holds the workflow's only
+    # slot: it starts when that run ends, with no further EventBridge call to flush it.
+    glue = boto3.client("glue", region_name="us-east-1")
+    script = tmp_path / "slow.py"
+    script.write_text("import time\ntime.sleep(1.5)\n")
+    glue.create_job(
+        Name="j", Role="r", Command={"Name": "pythonshell", "ScriptLocation": str(script)}
+    )
+    glue.create_workflow(Name="wf", MaxConcurrentRuns=1)
+    glue.create_trigger(
+        Name="wf-start", WorkflowName="wf", Type="EVENT", Actions=[{"JobName": "j"}]
+    )
+    route(events)
+    put(events, "input/a.csv")
+    second = put(events, "input/b.csv")["EventId"]
+    assert len(glue.get_workflow_runs(Name="wf")["Runs"]) == 1
+    held = GlueService(LocalHome(local_home)).events.pending("wf")
+    assert held == [second]
+    batches = BatchStatus(LocalHome(local_home))  # what `glue-wf events list` says of it
+    assert batches.status(WORKFLOW_ARN, second).startswith("delivered (queued: waiting for")
+    runs = wait_runs(glue, 2)
+    (later,) = [
+        r for r in runs if json.loads(r["WorkflowRunProperties"][EVENT_IDS_PROPERTY]) == held
+    ]
+    assert batches.status(WORKFLOW_ARN, second) == (
+        f"delivered, started run {later['WorkflowRunId']} with its batch"
+    )

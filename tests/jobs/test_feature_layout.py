@@ -24,11 +24,22 @@ def with_manifest(description: dict[str, Any], uri: str, arn: str) -> dict[str, 
     return {**description, "ModelPackageArn": arn, "CustomerMetadataProperties": meta}
 
 
-def manifest(*names: str) -> bytes:
-    return json.dumps({"features": [{"name": n, "kind": "numeric"} for n in names]}).encode()
+def manifest(*names: str, codes: dict[str, int] | None = None) -> bytes:
+    """Numeric features, and an index-encoded "state" with ``codes`` if given."""
+    features: list[dict[str, str]] = [{"name": n, "kind": "numeric"} for n in names]
+    encodings = {}
+    if codes is not None:
+        features.append({"name": "state", "source": "state", "kind": "index"})
+        encodings["state"] = {"type": "index", "mapping": codes}
+    return json.dumps({"features": features, "encodings": encodings}).encode()
 
 
-def stub_served(h: Harness, old: tuple[str, ...], new: tuple[str, ...]) -> None:
+def stub_served(
+    h: Harness,
+    old: tuple[str, ...],
+    new: tuple[str, ...],
+    codes: tuple[dict[str, int], dict[str, int]] | None = None,
+) -> None:
     """The new package, then what the endpoint serves: config, model, package, manifests."""
     h.sm.add_response(
         "describe_model_package", with_manifest(package("Approved"), NEW_MANIFEST, PACKAGE)
@@ -51,11 +62,10 @@ def stub_served(h: Harness, old: tuple[str, ...], new: tuple[str, ...]) -> None:
         with_manifest(package("Approved"), OLD_MANIFEST, SERVED),
         {"ModelPackageName": SERVED},
     )
-    for uri, names in ((OLD_MANIFEST, old), (NEW_MANIFEST, new)):
+    for i, (uri, names) in enumerate(((OLD_MANIFEST, old), (NEW_MANIFEST, new))):
         key = uri.removeprefix("s3://b/")
-        h.s3.add_response(
-            "get_object", {"Body": body(manifest(*names))}, {"Bucket": "b", "Key": key}
-        )
+        text = manifest(*names, codes=codes[i] if codes else None)
+        h.s3.add_response("get_object", {"Body": body(text)}, {"Bucket": "b", "Key": key})
 
 
 def test_a_changed_layout_is_refused_before_anything_is_created(capsys: Any) -> None:
@@ -73,6 +83,38 @@ def test_a_changed_layout_is_refused_before_anything_is_created(capsys: Any) -> 
     )
     assert not {"CreateModel", "CreateEndpointConfig", "UpdateEndpoint"} & set(h.operations())
     assert "deploy_status" not in h.glue.props
+
+
+def test_index_codes_that_now_mean_other_categories_are_refused(capsys: Any) -> None:
+    # A new state "AZ" sorts first: every served state's code moves up by one, so a
+    # caller's 1 (CA) would be scored as FL. The same feature names.
+    h = Harness(PROPS)
+    served, shifted = {"CA": 0, "FL": 1, "NY": 2}, {"AZ": 0, "CA": 1, "FL": 2, "NY": 3}
+    stub_served(h, ("age",), ("age",), codes=(served, shifted))
+    with pytest.raises(SystemExit):
+        h.run(deploy, **ARGS)
+    assert exit_message(capsys).startswith(
+        f"glue-wf job failed: model package {PACKAGE} scores another row layout than endpoint "
+        "churn-xgb serves (state codes its categories differently: 'CA' 0 -> 1, 'FL' 1 -> 2, "
+        "'NY' 2 -> 3, 0 now 'AZ'): its callers' rows would be scored"
+    )
+    assert not {"CreateModel", "CreateEndpointConfig", "UpdateEndpoint"} & set(h.operations())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "text"),
+    [
+        ({"CA": 0, "FL": 1}, {"CA": 0, "FL": 1, "NY": 2}, ""),  # a new code: compatible
+        ({"CA": 0, "FL": 1}, {"CA": 0}, ""),  # a category gone, no code reused
+        (
+            {"CA": 0, "FL": 1},
+            {"CA": 0, "AZ": 1},
+            "state codes its categories differently: 1 now 'AZ'",
+        ),
+    ],
+)
+def test_index_code_changes(old: dict[str, int], new: dict[str, int], text: str) -> None:
+    assert feature_layout.recoded({"state": old}, {"state": new}) == text
 
 
 def test_the_same_layout_passes_and_an_allowed_change_is_logged(capsys: Any) -> None:

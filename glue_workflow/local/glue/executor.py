@@ -17,6 +17,7 @@ import json
 import os
 import select
 import signal
+import sqlite3
 import sys
 import threading
 import traceback
@@ -162,6 +163,22 @@ class Executor:
             self.prepare_gateway()
         self.loop()
         self.finish_run()
+        self.release_held_events()
+
+    def release_held_events(self) -> None:
+        """Start the batch of EventBridge events that waited for this run to end (the
+        workflow was at MaxConcurrentRuns when the batch was ready): it would otherwise
+        wait for the next EventBridge call or scheduler tick (``eventstart``)."""
+        try:
+            held = self.state.conn.execute(
+                "SELECT 1 FROM glue_event_queue WHERE workflow = ? LIMIT 1", (self.workflow,)
+            ).fetchone()
+        except sqlite3.OperationalError:  # no event was ever queued in this home
+            return
+        if held and self.workflow:
+            from glue_workflow.local.glue.service import GlueService
+
+            GlueService(self.state.home).events.flush(self.workflow)
 
     def run_standalone(self) -> None:
         assert self.standalone_id is not None
