@@ -122,6 +122,13 @@ def upload_data(path: Path, uri: str | None, settings: Any) -> None:
         destination += path.name
     upload(settings, path, destination, option="--to")
     click.echo(f"uploaded {path} to {destination} ({settings.target} target)")
+    if uri is None and destination.rsplit("/", 1)[-1] != path.name:
+        # the default input is one object: a second file replaces the first
+        click.echo(
+            f"  as the workflow's default input_uri (replacing any object there), not under "
+            f"its own name: to keep both, pass --to {destination.rsplit('/', 1)[0]}/ and run "
+            f"with -p input_uri={destination.rsplit('/', 1)[0]}/{path.name}"
+        )
 
 
 @click.command("pipeline-report")

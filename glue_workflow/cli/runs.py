@@ -106,9 +106,7 @@ def run_command(
         properties = cache_run_properties(
             settings, target, properties, no_cache=no_cache, rerun_from=rerun_from, of=of_run
         )
-    run_id, warnings = control.start(target, properties)
-    added = [f"run property {k!r} " for k in set(properties) - given]  # set by glue-wf
-    warnings = [w for w in warnings if not any(w.startswith(a) for a in added)]
+    run_id, warnings = control.start(target, properties, given)  # not what glue-wf added
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json and wait:
@@ -332,8 +330,38 @@ def _wait_and_exit(
         raise
     verdict = judge(run)
     if verdict.exit_code(fail_on_rejection=fail_on_rejection):
+        if verdict.outcome == "failed":
+            _note_undeployed_changes(target)
         flag = " (--fail-on-rejection)" if verdict.outcome == "succeeded" else ""
         raise RunVerdictError(f"run {run_id}: {verdict.short_summary}{flag}")
+
+
+def _note_undeployed_changes(target: Any) -> None:
+    """After a failed run: say when the project differs from what ran. A fix made in a
+    script, the definition or a dataset config only runs once deployed; rerunning
+    without it fails the same way. Reads only, and only when the run failed."""
+    from glue_workflow.deploy import deployer
+    from glue_workflow.errors import GlueWfError
+
+    settings = target.settings
+    if not settings.definition.is_file():
+        return
+    try:
+        deployed = deployer.open_target(settings)
+        plan = deployer.make_plan(deployed, deployer.build(deployed), verify_artifacts=False)
+    except GlueWfError:  # no definition to compare, or it does not build: said elsewhere
+        return
+    if plan.empty or plan.workflow_name != target.workflow:
+        return
+    # the resources that would change (an upload only serves one of them)
+    named = [i for i in plan.instructions if i.type != "artifact"] or list(plan.instructions)
+    changes = "; ".join(i.describe().strip() for i in named[:3])
+    more = f" and {len(named) - 3} more" if len(named) > 3 else ""
+    click.echo(
+        f"note: the project differs from what is deployed ({changes}{more}): this run used "
+        "the deployed version; if you fixed something, glue-wf deploy, then run again",
+        err=True,
+    )
 
 
 def _print_run(target: Any, run: dict[str, Any]) -> None:

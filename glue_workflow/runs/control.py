@@ -6,7 +6,7 @@ import datetime as dt
 import difflib
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import BUCKET_NAME, Settings
 from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
+from glue_workflow.jobkit.contract import SYSTEM_PREFIX
 from glue_workflow.runs.glue_run_calls import (
     ConcurrentRunsExceeded,
     GlueRunsApi,
@@ -167,8 +168,12 @@ def refuse_reserved(properties: Mapping[str, str]) -> None:
             )
 
 
-def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[str]]:
-    """Start a run; returns (run id, warnings about unknown property keys)."""
+def start(
+    target: RunTarget, properties: Mapping[str, str], given: Collection[str] | None = None
+) -> tuple[str, list[str]]:
+    """Start a run; returns (run id, warnings about unknown property keys). ``given``:
+    the keys the caller chose (default: all), the ones checked against the workflow's
+    (``--rerun-from`` adds the outputs of the nodes it reuses)."""
     check_properties(properties)
     workflow = target.glue.workflow(target.workflow, target.settings.target)
     defaults = workflow.get("DefaultRunProperties") or {}
@@ -186,12 +191,28 @@ def start(target: RunTarget, properties: Mapping[str, str]) -> tuple[str, list[s
     check_uris(defaults, properties)
     check_run_properties(target.settings, target.workflow, defaults, properties)
     known = [*defaults, *parameters]
-    warnings = []
-    for key in sorted(set(properties) - set(known)):
+    warnings, misspelt = [], []
+    chosen = set(properties) if given is None else set(given) & set(properties)
+    for key in sorted(chosen - set(known)):
         close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        if close and not key.startswith(SYSTEM_PREFIX):
+            misspelt.append((key, close[0]))
+            continue
         warnings.append(
-            f"run property {key!r} is not one of the workflow's defaults or start parameters{hint}"
+            f"run property {key!r} is not one of the workflow's defaults or start parameters"
+        )
+    if misspelt:
+        # A near miss of a property the workflow reads: run as asked, the gate or the job
+        # would use the default instead (a model meant to be blocked would deploy).
+        refused = "; ".join(
+            f"{key!r} (did you mean {near!r}? it would keep "
+            + (f"its default {defaults[near]!r})" if near in defaults else "its value unset)")
+            for key, near in misspelt
+        )
+        raise ConfigError(
+            f"run propert{'y' if len(misspelt) == 1 else 'ies'} {refused}: not one of the "
+            f"workflow's defaults or start parameters; pass the property's own name "
+            f"(-p {misspelt[0][1]}=VALUE)"
         )
     try:
         return target.glue.start(target.workflow, properties), warnings

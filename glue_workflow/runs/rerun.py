@@ -88,11 +88,15 @@ def plan(
             f"{did_you_mean(node, names)}"
         )
     run_id = str(earlier.get("WorkflowRunId"))
-    if earlier.get("Status") != "COMPLETED":
-        raise RerunError(
-            f"--rerun-from: run {run_id} is {earlier.get('Status')}, not COMPLETED: wait for "
-            "it to finish, or pass --of with a completed run"
+    status = earlier.get("Status")
+    if status != "COMPLETED":
+        # A stopped or failed run has ended: waiting for it would not help.
+        how = (
+            "wait for it to finish, or pass --of with a completed run"
+            if status in ("RUNNING", "STOPPING")
+            else "pass --of with the id of a completed run"
         )
+        raise RerunError(f"--rerun-from: run {run_id} is {status}, not COMPLETED: {how}")
     up, down = upstream_and_downstream(workflow, node)
     states = job_states(earlier)
     props = dict(earlier.get("WorkflowRunProperties") or {})

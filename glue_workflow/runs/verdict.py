@@ -118,7 +118,9 @@ def _one_line(text: str, limit: int = 200) -> str:
     if len(line) <= limit:
         return line
     cut = line[: limit - 3]
-    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "..."
+    word = cut.rsplit(" ", 1)[0] if " " in cut else cut
+    # between words, unless that drops much of the line (a long value names its property)
+    return (word if len(word) >= len(cut) - 40 else cut) + "..."
 
 
 def rejections(

@@ -46,7 +46,8 @@ def check_references(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -
                     )
                 )
         looped = sorted(set(trigger.watched) & {a.node for a in trigger.actions})
-        for node in looped:
+        # two nodes of one name (refused as duplicate-node) look like one node in a loop
+        for node in (n for n in looped if workflow.node_names.count(n) == 1):
             problems.append(
                 Problem(
                     where=where,

@@ -89,6 +89,31 @@ def test_deferring_builds_objects_and_records_their_problems() -> None:
         job("x", timeout=0)
 
 
+def test_a_node_that_did_not_build_causes_no_follow_on_problems() -> None:
+    # The gate's condition did not parse, so it reads nothing yet: its threshold property
+    # is not "read by no node". Two nodes named alike are a duplicate, not a self-loop.
+    from glue_workflow.model import Gate
+
+    with deferring() as deferred:
+        workflow = Workflow(
+            name="wf",
+            default_run_properties={"min_accuracy": "0.8"},
+            start=Scheduled(cron="cron(0 1 * * ? *)"),
+            nodes=(
+                job("train", writes=("accuracy",)),
+                Gate(
+                    name="gate", conditions=("accuracy => min_accuracy",), after=succeeded("train")
+                ),
+                job("deploy", after=succeeded("gate")),
+                job("deploy", after=succeeded("deploy")),
+            ),
+        )
+    assert [p.rule for p in deferred] == ["gate-condition", "duplicate-node"]
+    rules = [p.rule for p in validate(workflow, now=NOW, tolerant=True)]
+    assert "self-loop" not in rules, rules
+    assert "property-contract" not in rules, rules
+
+
 @pytest.mark.parametrize(
     ("cron", "why"),
     [

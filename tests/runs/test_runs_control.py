@@ -160,13 +160,27 @@ def test_start_warns_about_unknown_property(aws: tuple[control.RunTarget, Stubbe
     stubber.add_response("get_workflow", {"Workflow": {
         "Name": WF, "DefaultRunProperties": {"min_accuracy": "0.9"}}})  # fmt: skip
     stubber.add_response("start_workflow_run", {"RunId": "wr_9"},
-                         {"Name": WF, "RunProperties": {"min_acuracy": "0.5"}})  # fmt: skip
-    run_id, warnings = control.start(target, {"min_acuracy": "0.5"})
+                         {"Name": WF, "RunProperties": {"triggered_by": "ci"}})  # fmt: skip
+    run_id, warnings = control.start(target, {"triggered_by": "ci"})
     assert run_id == "wr_9"
     assert warnings == [
-        "run property 'min_acuracy' is not one of the workflow's defaults or start parameters "
-        "(did you mean 'min_accuracy'?)"
+        "run property 'triggered_by' is not one of the workflow's defaults or start parameters"
     ]
+
+
+def test_start_refuses_a_misspelt_property(aws: tuple[control.RunTarget, Stubber]) -> None:
+    # The run would gate on the default 0.9, not the 0.999 the caller meant: nothing starts.
+    target, stubber = aws
+    stubber.add_response("get_workflow", {"Workflow": {
+        "Name": WF, "DefaultRunProperties": {"min_accuracy": "0.9"}}})  # fmt: skip
+    with pytest.raises(ConfigError) as err:
+        control.start(target, {"min_acuracy": "0.999"})
+    assert str(err.value) == (
+        "run property 'min_acuracy' (did you mean 'min_accuracy'? it would keep its default "
+        "'0.9'): not one of the workflow's defaults or start parameters; pass the property's "
+        "own name (-p min_accuracy=VALUE)"
+    )
+    stubber.assert_no_pending_responses()
 
 
 def test_start_needs_the_definition_s_start_parameters(

@@ -118,8 +118,14 @@ def test_changed_upstream_code_makes_reuse_unsafe() -> None:
 def test_run_not_completed_is_refused() -> None:
     run = earlier_run()
     run["Status"] = "RUNNING"
-    with pytest.raises(RerunError, match="is RUNNING, not COMPLETED"):
+    with pytest.raises(RerunError, match="is RUNNING, not COMPLETED: wait for it to finish"):
         plan(churn, "train", run, deployed())
+    run["Status"] = "STOPPED"  # it has ended: waiting would not help
+    with pytest.raises(RerunError) as caught:
+        plan(churn, "train", run, deployed())
+    assert str(caught.value).endswith(
+        "is STOPPED, not COMPLETED: pass --of with the id of a completed run"
+    )
 
 
 def test_status_notes_read_the_cache_decisions() -> None:

@@ -173,3 +173,15 @@ def test_a_run_completed_for_its_dead_executor_did_not_succeed() -> None:
     # the nodes' own failures still lead when there are some
     failed = judge(run_answer({"preprocess": "FAILED"}, ErrorMessage=message))
     assert failed.summary.startswith(f"failed — {WF}-preprocess FAILED")
+
+
+def test_a_long_value_in_an_error_keeps_its_property_name_in_the_summary() -> None:
+    from glue_workflow.runs.verdict import _one_line
+
+    error = "glue-wf job input error: run property num_round=" + "1" * 70_000 + " is too big"
+    line = _one_line(error)
+    assert line.startswith("glue-wf job input error: run property num_round=111")
+    assert line.endswith("1...")
+    assert len(line) == 200
+    # between words when that loses little
+    assert _one_line("word " * 60) == ("word " * 39).strip() + "..."

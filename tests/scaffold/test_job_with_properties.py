@@ -62,3 +62,25 @@ def test_from_run_starts_from_an_earlier_runs_properties(
     assert done.returncode == 0, done.stderr
     assert "the run had 9 items" in done.stdout
     assert "  summary=the run had 9 items" in done.stderr.splitlines()
+
+
+def test_a_failed_run_says_when_the_project_differs_from_what_ran(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    # The fix is local, the deployed script still fails: rerunning without a deploy
+    # fails the same way, so the failure says what is not deployed.
+    root, _ = project
+    script = root / "jobs" / "report.py"  # count's failures are handled: report's fail
+    good = script.read_text()
+    script.write_text("raise SystemExit('report is broken')\n" + good)
+    assert glue_wf(project, "deploy").returncode == 0
+    script.write_text(good)
+    ran = glue_wf(project, "run", "--wait", "-p", "items=x,y")
+    assert ran.returncode == 1
+    assert "note: the project differs from what is deployed (update job" in ran.stderr
+    assert "this run used the deployed version; if you fixed something, glue-wf deploy" in (
+        ran.stderr
+    )
+    assert glue_wf(project, "deploy").returncode == 0
+    again = glue_wf(project, "run", "--wait", "-p", "items=x,y")
+    assert again.returncode == 0, again.stdout + again.stderr
