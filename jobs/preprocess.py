@@ -448,7 +448,9 @@ def _judge(
     if refused:
         others = [describe(*d) for d in drops if action(contract, d[0]) != "fail"]
         also = f"; also dropped: {'; '.join(others[:3])}" if others else ""
-        fixes = "".join(f"; {h}" for h in hints(contract, [d for d in drops if d[2]]))
+        fixes = "".join(
+            f"; {h}" for h in hints(contract, [d for d in drops if d[2]], stats["empty_rows"])
+        )
         raise PreprocessError(
             f"the data contract refuses {'; '.join(refused[:5])} ({total} rows read{also}); "
             "fix the input (malformed rows, undecodable bytes and thousands separators are "
@@ -458,7 +460,7 @@ def _judge(
     if dropped / total > contract.max_dropped_fraction:
         first = [describe(*d, where(d[1], d[3])) for d in drops[:3]]
         detail = "; ".join(first + [describe(*d) for d in drops[3:8]])
-        fixes = "".join(f"; {h}" for h in hints(contract, drops[:8]))
+        fixes = "".join(f"; {h}" for h in hints(contract, drops[:8], stats["empty_rows"]))
         raise PreprocessError(
             f"{dropped} of {total} rows ({dropped / total:.1%}) would be dropped, more than "
             f"max_dropped_fraction {contract.max_dropped_fraction:g}: {detail}{fixes}"

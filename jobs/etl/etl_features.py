@@ -151,14 +151,17 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
     labels = {split: {1: 0, 0: 0} for split in SPLITS}
     null_counts = dict.fromkeys(sources, 0)
     failing = [0] * rule_count
-    total = 0
+    total = empty = 0
     for row in groups:
         n = int(row["_n"])
         total += n
         for i in set_bits([row[m] for m in fails]):
             failing[i] += n
-        for i in set_bits([row[m] for m in nulls]):
+        null_bits = set_bits([row[m] for m in nulls])
+        for i in null_bits:
             null_counts[sources[i]] += n
+        if row["_reason"] == "missing_label" and len(null_bits) == len(sources):
+            empty += n  # no label and no value in any column read: an empty row
         if row["_reason"] is not None:
             key = (row["_reason"], row["_column"])
             drops[key] = drops.get(key, 0) + n
@@ -179,6 +182,7 @@ def profile(classified: Any, columns: Columns, rule_count: int = 0) -> dict[str,
         "null_rate": {c: (null_counts[c] / total if total else 0.0) for c in sources},
         "values": {c: sorted(found[f"_set{i}"]) for i, c in enumerate(columns.categorical)},
         "rule_failures": failing,  # by rule index
+        "empty_rows": empty,
     }
 
 

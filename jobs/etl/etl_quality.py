@@ -312,9 +312,12 @@ DATE = re.compile(
 )
 
 
-def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]]) -> list[str]:
+def hints(
+    contract: Contract, drops: list[tuple[str, str | None, int, list[str]]], empty: int = 0
+) -> list[str]:
     """How to fix the input (or the config) for each reason of ``drops`` (reason, column,
-    rows, examples) that has a usual cause."""
+    rows, examples) that has a usual cause; ``empty``: rows with no value in any column
+    the job reads (``etl_features.profile``)."""
     reasons = [reason for reason, *_ in drops]
     commas = contract.decimal == "." and any(
         DECIMAL_COMMA.fullmatch(value)
@@ -350,6 +353,12 @@ def hints(contract: Contract, drops: list[tuple[str, str | None, int, list[str]]
             '(set "missing_values" to the spellings your data uses; [] for none)'
         )
         known["missing_value"] = known["missing_label"] = spelled
+    if empty:  # ",,,,,": what a spreadsheet exports for rows it once formatted
+        known["missing_label"] = (
+            f"{empty} of the rows missing their label have no value in any column the job "
+            "reads (a spreadsheet's empty rows): delete them"
+            + (f"; {known['missing_label']}" if "missing_label" in known else "")
+        )
     points = contract.decimal == "," and any(
         DECIMAL_POINT.fullmatch(value)
         for reason, _, _, values in drops

@@ -229,6 +229,8 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "duplicate_header": lambda: _one(to_csv(["id", "age", "income", "colour", "age"], rows)),
         # an export's title above the header: every other field of its line is empty
         "title_line": lambda: _one("Shop export 2024-05-01,,,,\n" + good),
+        # a spreadsheet's formatted but empty rows, exported as delimiters only
+        "empty_rows": lambda: _one(good + ",,,,\n" * 30),
         "two_files_reordered": lambda: (
             {"part-1.csv": to_csv(HEADER, rows[:100]).encode(), "part-2.csv": reordered.encode()},
             {},

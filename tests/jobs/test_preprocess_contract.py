@@ -196,6 +196,22 @@ def test_sql_string_literals_round_trip(spark):
 
 
 @pytest.mark.spark
+def test_empty_rows_are_named_as_such(spark, tmp_path):
+    # not "values spelled 'NA', ... count as missing": they are rows to delete
+    reason = failure(spark, tmp_path, "empty_rows")
+    assert reason.startswith(
+        "30 of 230 rows (13.0%) would be dropped, more than max_dropped_fraction 0.05: "
+        "missing_label in 'bought': 30"
+    )
+    assert reason.endswith(
+        "; 30 of the rows missing their label have no value in any column the job reads (a "
+        "spreadsheet's empty rows): delete them; values spelled 'NA', 'N/A', 'n/a', '#N/A', "
+        "'#NA', '<NA>', 'NULL', 'null', 'None', 'NaN', 'nan', '-', '?' count as missing (set "
+        '"missing_values" to the spellings your data uses; [] for none)'
+    )
+
+
+@pytest.mark.spark
 def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
     data = tmp_path / "text_in_numeric_many" / "input" / "data.csv"
     assert failure(spark, tmp_path, "text_in_numeric_many") == (
