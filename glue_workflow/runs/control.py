@@ -77,6 +77,22 @@ def defined_start(settings: Settings, workflow: str | None) -> tuple[str, tuple[
 # -- start ---------------------------------------------------------------------------------
 
 
+def node_properties(settings: Settings, workflow: str) -> set[str]:
+    """The run properties the project's definition of ``workflow`` reads or writes (none
+    when the definition is absent, broken or another workflow's)."""
+    from glue_workflow.definition import load_workflow
+
+    if not settings.definition.is_file():
+        return set()
+    try:
+        defined = load_workflow(settings)
+    except GlueWfError:
+        return set()
+    if defined.name != workflow:
+        return set()
+    return {p for node in defined.nodes for p in (*node.reads, *node.writes)}
+
+
 class SecretRunPropertyError(ConfigError):
     """A run property whose key or value looks like a secret."""
 
@@ -201,6 +217,14 @@ def start(
         warnings.append(
             f"run property {key!r} is not one of the workflow's defaults or start parameters"
         )
+    if misspelt:  # a property a node reads or writes is no typo (seeding a node's output)
+        used = node_properties(target.settings, target.workflow)
+        warnings += [
+            f"run property {key!r} is not one of the workflow's defaults or start parameters"
+            for key, _ in misspelt
+            if key in used
+        ]
+        misspelt = [(key, near) for key, near in misspelt if key not in used]
     if misspelt:
         # A near miss of a property the workflow reads: run as asked, the gate or the job
         # would use the default instead (a model meant to be blocked would deploy).

@@ -183,6 +183,24 @@ def test_start_refuses_a_misspelt_property(aws: tuple[control.RunTarget, Stubber
     stubber.assert_no_pending_responses()
 
 
+def test_start_takes_a_node_s_own_property_near_a_default(
+    aws: tuple[control.RunTarget, Stubber], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # train_uri is close to the default input_uri, but a node writes it: seeding it is no
+    # typo, so it starts with the usual warning
+    target, stubber = aws
+    monkeypatch.setattr(control, "node_properties", lambda _settings, _wf: {"train_uri"})
+    stubber.add_response("get_workflow", {"Workflow": {
+        "Name": WF, "DefaultRunProperties": {"input_uri": "s3://b/in.csv"}}})  # fmt: skip
+    stubber.add_response("start_workflow_run", {"RunId": "wr_9"},
+                         {"Name": WF, "RunProperties": {"train_uri": "s3://b/t/"}})  # fmt: skip
+    run_id, warnings = control.start(target, {"train_uri": "s3://b/t/"})
+    assert run_id == "wr_9"
+    assert warnings == [
+        "run property 'train_uri' is not one of the workflow's defaults or start parameters"
+    ]
+
+
 def test_start_needs_the_definition_s_start_parameters(
     aws: tuple[control.RunTarget, Stubber],
 ) -> None:
