@@ -60,13 +60,14 @@ def _echo_local_deliveries(settings: Any, event_id: str) -> None:
     from glue_workflow.local.events.store import EventsState
 
     home = install(settings.home)
+    batches = BatchStatus(home)
     for entry in EventsState(home).recent(50):
         if entry["event"]["id"] != event_id:
             continue
         if not entry["deliveries"]:
             click.echo("no enabled rule matched it")
         for delivery in entry["deliveries"]:
-            click.echo(_describe(delivery, BatchStatus(home), event_id))
+            click.echo(_describe(delivery, batches, event_id))
 
 
 def _iso(epoch: float) -> str:
