@@ -26,8 +26,8 @@ def cache_argument(job: Job, workflow: str, bucket: str, sha256_of: Any) -> str:
     config: dict[str, Any] = {"cache": cache is not None}
     if cache is not None:
         sources = list(job.files_and_script)
-        if job.jobkit:
-            sources.append(naming.JOBKIT_SOURCE)
+        if job.jobkit_source:
+            sources.append(job.jobkit_source)
         config.update(
             {
                 "expire_after": cache.expire_seconds,

@@ -225,7 +225,7 @@ def _job_request(
         args[f"--{name}"] = context_values[name]
     for key, path in job.files.items():
         args[key] = uri(path, where)
-    py_files = [uri(naming.JOBKIT_SOURCE, where)] if job.jobkit else []
+    py_files = [uri(job.jobkit_source, where)] if job.jobkit_source else []
     py_files += [uri(p, where) for p in job.extra_py_files]
     if py_files:
         args["--extra-py-files"] = ",".join(py_files)
@@ -344,8 +344,8 @@ def artifact_sources(workflow: Workflow) -> tuple[str, ...]:
     sources: set[str] = set()
     for job in workflow.jobs:
         sources.update(job.files_and_script)
-        if job.jobkit:
-            sources.add(naming.JOBKIT_SOURCE)
+        if job.jobkit_source:
+            sources.add(job.jobkit_source)
     return tuple(sorted(sources))
 
 
@@ -377,4 +377,6 @@ def artifact_filename(source: str) -> str:
     """File name of an artifact in S3 (the job library is a versioned wheel)."""
     if source == naming.JOBKIT_SOURCE:
         return naming.jobkit_filename(__version__)
+    if source == naming.JOBKIT_ZIP_SOURCE:
+        return naming.jobkit_filename(__version__, "zip")
     return PurePosixPath(source).name

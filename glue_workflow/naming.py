@@ -92,13 +92,24 @@ def temp_dir_uri(bucket: str, workflow: str) -> str:
     return f"s3://{bucket}/{ARTIFACTS_PREFIX}/{workflow}/temp/"
 
 
-# The job library archive: a pure-Python wheel (Python shell 3.9 takes .whl).
+# The job library archive: a pure-Python wheel, which Python shell jobs pip-install from
+# --extra-py-files. Spark jobs get the same bytes as a .zip: PySpark puts .zip, .egg and
+# .jar entries of --extra-py-files on the path, and AWS documents .py and .zip for Spark
+# ("Including Python files with PySpark native features"); a .whl is neither.
 JOBKIT_SOURCE = "glue_workflow/jobkit"
+JOBKIT_ZIP_SOURCE = "glue_workflow/jobkit.zip"
 JOBKIT_DISTRIBUTION = "glue_wf_jobkit"
 
 
-def jobkit_filename(version: str) -> str:
+def jobkit_filename(version: str, archive: str = "whl") -> str:
+    if archive == "zip":
+        return f"{JOBKIT_DISTRIBUTION}-{version}.zip"
     return f"{JOBKIT_DISTRIBUTION}-{version}-py3-none-any.whl"
+
+
+def jobkit_source(spark: bool) -> str:
+    """The job library's artifact source for a Spark job (.zip) or a Python shell job."""
+    return JOBKIT_ZIP_SOURCE if spark else JOBKIT_SOURCE
 
 
 # -------------------------------------------------------------- ARNs and console links

@@ -205,6 +205,13 @@ class Job:
         """Every project file this job needs uploaded."""
         return (self.script, *self.extra_py_files, *self.files.values())
 
+    @property
+    def jobkit_source(self) -> str | None:
+        """The job library's artifact source this job gets (None: ``jobkit=False``)."""
+        from glue_workflow import naming
+
+        return naming.jobkit_source(self.command == "glueetl") if self.jobkit else None
+
 
 @dataclass(frozen=True, kw_only=True)
 class SparkJob(Job):

@@ -57,8 +57,30 @@ def test_collect_artifacts(project: Path) -> None:
     assert train.content == (project / "jobs/train.py").read_bytes()
     assert train.sha256 == sha256(train.content)
     assert train.uri == f"s3://bkt/glue-wf/churn-pipeline/artifacts/{train.sha256[:16]}/train.py"
-    assert by_source["glue_workflow/jobkit"].uri.endswith("glue_wf_jobkit-0.1.0-py3-none-any.whl")
+    wheel, archive = by_source["glue_workflow/jobkit"], by_source["glue_workflow/jobkit.zip"]
+    assert wheel.uri.endswith("glue_wf_jobkit-0.1.0-py3-none-any.whl")
+    # the Spark job's copy: the wheel's bytes under a name PySpark puts on the path
+    assert archive.uri.endswith(f"/{archive.sha256[:16]}/glue_wf_jobkit-0.1.0.zip")
+    assert archive.content == wheel.content
     assert collect_artifacts(workflow, project, "bkt") == artifacts
+
+
+def test_spark_jobs_get_the_job_library_as_a_zip(project: Path) -> None:
+    """PySpark adds only .zip, .egg and .jar entries of --extra-py-files to sys.path (and
+    AWS documents .py and .zip for Spark); Python shell jobs pip-install the wheel."""
+    from pyspark.context import SparkContext
+
+    from glue_workflow.compiler import compile_workflow, placeholder_context
+
+    workflow = load_workflow(load_settings(project))
+    document = compile_workflow(workflow, placeholder_context(workflow, "bkt"))
+    libraries = {
+        job["Name"]: job["DefaultArguments"]["--extra-py-files"].split(",")[0]
+        for job in document.jobs
+    }
+    assert libraries["churn-pipeline-preprocess"].endswith("/glue_wf_jobkit-0.1.0.zip")
+    assert libraries["churn-pipeline-preprocess"].endswith(SparkContext.PACKAGE_EXTENSIONS)
+    assert libraries["churn-pipeline-train"].endswith("/glue_wf_jobkit-0.1.0-py3-none-any.whl")
 
 
 def test_missing_script_names_the_file(project: Path, make_project: Any) -> None:
@@ -85,7 +107,7 @@ def test_packaged_drift_script_comes_from_glue_wf_not_the_project(tmp_path: Path
     empty_project = tmp_path / "empty"
     empty_project.mkdir()
     artifacts = {a.source: a for a in collect_artifacts(workflow, empty_project, "bkt")}
-    assert sorted(artifacts) == ["glue_workflow/jobkit", DRIFT_SCRIPT]
+    assert sorted(artifacts) == ["glue_workflow/jobkit", DRIFT_SCRIPT]  # a shell job: the wheel
     script = artifacts[DRIFT_SCRIPT]
     packaged = Path(glue_workflow.__file__).parent / "scripts" / "drift_check.py"
     assert script.content == packaged.read_bytes()

@@ -94,7 +94,7 @@ def test_compile_to_stdout_and_file(project: Path, tmp_path: Path) -> None:
     target = tmp_path / "doc.json"
     code, _, err = run(project, "compile", "--out", str(target))
     assert code == 0
-    assert err == f"wrote {target} (7 jobs, 7 triggers, 15 artifacts)\n"
+    assert err == f"wrote {target} (7 jobs, 7 triggers, 16 artifacts)\n"
     assert target.read_text() == out
 
 
