@@ -553,6 +553,7 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
     if not numeric and not contract.categorical:
         raise PreprocessError("no feature columns left after dropping identifiers and drops")
     if contract.numeric is None:
+        _refuse_index_columns(names, numeric)
         _refuse_misspelt_exclusions(contract, names, numeric)
     clashes = [c for c in required if c in RESERVED or RESERVED_PATTERN.fullmatch(c)]
     if CORRUPT_COLUMN in names and CORRUPT_COLUMN not in clashes:
@@ -566,6 +567,28 @@ def plan_columns(contract: Contract, names: tuple[str, ...], raw: list[str]) -> 
     return Columns(
         names=names, numeric=tuple(numeric), categorical=contract.categorical, ignored=extra
     )
+
+
+# The name pandas gives a CSV's unnamed first column when it reads it (an index written
+# by to_csv, then read and written again): "Unnamed: 0", "Unnamed: 0_level_0".
+PANDAS_UNNAMED = re.compile(r"Unnamed: [0-9]+(_level_[0-9]+)?")
+
+
+def _refuse_index_columns(names: tuple[str, ...], numeric: tuple[str, ...]) -> None:
+    """A column with no name, or with the name pandas gives one, that "numeric": null
+    would make a feature: an index written by ``to_csv`` (the row order, which leaks
+    the label when the export is sorted) or a delimiter at the end of every line."""
+    unnamed = [c for c in numeric if not c.strip() or PANDAS_UNNAMED.fullmatch(c.strip())]
+    if unnamed:
+        found = [f"column {names.index(c) + 1} {c!r}" for c in unnamed]
+        listed = ", ".join(json.dumps(c) for c in unnamed)
+        raise PreprocessError(
+            f"input {', '.join(found)} {'has' if len(found) == 1 else 'have'} no name of "
+            "its own (an unnamed index column, as pandas' to_csv writes, or a delimiter at "
+            'the end of every line): with "numeric" unset it would be a numeric feature, '
+            f'and a row index leaks the row order into the model; list {listed} under "drop" '
+            '(or list the numeric columns under "numeric")'
+        )
 
 
 def _refuse_misspelt_exclusions(

@@ -152,6 +152,12 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "utf16_no_bom": lambda: ({"data.csv": good.encode("utf-16-le")}, {}),
         "trailing_delimiter": lambda: _one(good.replace("\n", ",\n")),
         "trailing_delimiter_dropped": lambda: _one(good.replace("\n", ",\n"), drop=[""]),
+        # pandas' to_csv writes its index as a first column with no name; read and
+        # written again, that column is called "Unnamed: 0"
+        "pandas_index": lambda: _one(to_csv(["", *HEADER], [[i, *r] for i, r in enumerate(rows)])),
+        "pandas_unnamed": lambda: _one(
+            to_csv(["Unnamed: 0", *HEADER], [[i, *r] for i, r in enumerate(rows)])
+        ),
         "notes_dropped": lambda: _one(
             to_csv([*HEADER, "notes"], [[*r, f"note {i}"] for i, r in enumerate(rows)]),
             drop=["notes"],

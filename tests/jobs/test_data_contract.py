@@ -347,6 +347,29 @@ def test_a_column_with_an_empty_name_is_named_and_can_be_dropped(tmp_path):
     assert found.columns.categorical == ("colour",)
 
 
+def test_an_unnamed_index_never_becomes_a_feature_when_numeric_is_inferred(tmp_path):
+    """With "numeric" unset every undeclared column is a numeric feature: an index that
+    pandas wrote (sorted exports leak the label through it) or the empty column of a
+    trailing delimiter is refused, named, with the fix."""
+    assert refused(tmp_path, "pandas_index", numeric=None) == (
+        "input column 1 '' has no name of its own (an unnamed index column, as pandas' "
+        'to_csv writes, or a delimiter at the end of every line): with "numeric" unset it '
+        "would be a numeric feature, and a row index leaks the row order into the model; "
+        'list "" under "drop" (or list the numeric columns under "numeric")'
+    )
+    assert refused(tmp_path, "pandas_unnamed", numeric=None).startswith(
+        "input column 1 'Unnamed: 0' has no name of its own"
+    )
+    assert 'list "Unnamed: 0" under "drop"' in refused(tmp_path, "pandas_unnamed", numeric=None)
+    assert refused(tmp_path, "trailing_delimiter", numeric=None).startswith(
+        "input column 6 '' has no name of its own"
+    )
+    found = inspect(tmp_path, "pandas_index", numeric=None, drop=[""])
+    assert found.columns.numeric == ("age", "income")
+    found = inspect(tmp_path, "trailing_delimiter_dropped", numeric=None)
+    assert found.columns.numeric == ("age", "income")
+
+
 def test_rows_with_a_field_too_many_and_too_few_are_both_named(tmp_path):
     assert refused(tmp_path, "extra_and_short_rows").endswith(
         "2 row(s) have a field count other than the header's 5 (line 21: 6 fields; "
