@@ -647,22 +647,38 @@ class FileGroup:
     multiline: bool = True
 
 
-def check_groups(contract: Contract, headers: list[tuple[str, tuple[str, ...]]]) -> list[FileGroup]:
-    """Group files by header; other column sets are refused, other orders are read by
-    name (or refused with column_order 'refuse')."""
+def check_groups(
+    contract: Contract, columns: Columns, headers: list[tuple[str, tuple[str, ...]]]
+) -> list[FileGroup]:
+    """Group files by header. The columns the contract reads (target, features,
+    identifiers, and any other column unless "extra_columns" ignores it) must be the
+    same in every file; a column under "drop", or one "extra_columns": "ignore" leaves
+    aside, may be in some files only. Other orders are read by name (or refused with
+    column_order 'refuse')."""
+    known = {contract.target, *columns.numeric, *columns.categorical, *contract.identifiers}
+
+    def read(names: tuple[str, ...]) -> list[str]:
+        return [
+            n
+            for n in names
+            if n in known or (n not in contract.drop and contract.extra_columns == "refuse")
+        ]
+
     first_uri, first = headers[0]
     groups: dict[tuple[str, ...], list[str]] = {}
     for uri, names in headers:
-        if set(names) != set(first):
-            missing = sorted(set(first) - set(names))
-            extra = sorted(set(names) - set(first))
+        if set(read(names)) != set(read(first)):
+            missing = sorted(set(read(first)) - set(read(names)))
+            extra = sorted(set(read(names)) - set(read(first)))
             raise PreprocessError(
                 f"file {uri} has other columns than {first_uri}"
                 + (f": lacks {', '.join(missing)}" if missing else "")
                 + (f"; has {', '.join(extra)}" if extra else "")
-                + "; every file under the input prefix must have the same header"
+                + "; every file under the input prefix must have the columns the dataset "
+                'config reads (a column listed under "drop" may be in some files only, and '
+                'so may any undeclared column with "extra_columns": "ignore")'
             )
-        if names != first and contract.column_order == "refuse":
+        if read(names) != read(first) and contract.column_order == "refuse":
             raise PreprocessError(
                 f"file {uri} has its columns in another order than {first_uri} "
                 '("column_order": "refuse"); reorder the file, or set "column_order": '

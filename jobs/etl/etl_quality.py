@@ -87,7 +87,9 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
         frames.append(df.selectExpr(*renamed, CORRUPT_COLUMN))
     result = frames[0]
     for frame in frames[1:]:
-        result = result.unionByName(frame)
+        # a dropped or ignored column some files lack reads as null there (etl_contract.
+        # check_groups: every column the contract reads is in every file)
+        result = result.unionByName(frame, allowMissingColumns=True)
     return result
 
 

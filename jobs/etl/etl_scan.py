@@ -823,7 +823,7 @@ def inspect(contract: Contract, uri: str) -> Inspection:
     by_line = {s.uri for s in scanned if line_by_line(s, contract)}
     groups = [
         replace(group, multiline=not set(group.uris) <= by_line)
-        for group in check_groups(contract, headers)
+        for group in check_groups(contract, columns, headers)
     ]
     return Inspection(files=scanned, skipped=skipped, columns=columns, groups=groups)
 

@@ -256,6 +256,25 @@ def _cases() -> dict[str, Callable[[], Case]]:
             },
             {},
         ),
+        # a dropped column in one file only, an undeclared one ignored in the other
+        "two_files_dropped_column": lambda: (
+            {
+                "part-1.csv": to_csv(
+                    [*HEADER, "notes"], [[*r, f"note {i}"] for i, r in enumerate(rows[:100])]
+                ).encode(),
+                "part-2.csv": to_csv(HEADER, rows[100:]).encode(),
+            },
+            {"drop": ["notes"]},
+        ),
+        "two_files_ignored_column": lambda: (
+            {
+                "part-1.csv": to_csv(HEADER, rows[:100]).encode(),
+                "part-2.csv": to_csv(
+                    [*HEADER, "channel"], [[*r, "web"] for r in rows[100:]]
+                ).encode(),
+            },
+            {"extra_columns": "ignore"},
+        ),
         "markers": lambda: (
             {
                 "part-1.csv": to_csv(HEADER, rows).encode(),

@@ -189,8 +189,26 @@ def test_files_with_other_column_order_are_read_by_name_or_refused(tmp_path):
     assert message.endswith(
         "part-2.csv has other columns than "
         f"{tmp_path}/two_files_other_columns/input/part-1.csv: lacks id; every file under "
-        "the input prefix must have the same header"
+        "the input prefix must have the columns the dataset config reads (a column listed "
+        'under "drop" may be in some files only, and so may any undeclared column with '
+        '"extra_columns": "ignore")'
     )
+
+
+@pytest.mark.parametrize("case", ["two_files_dropped_column", "two_files_ignored_column"])
+def test_a_dropped_or_ignored_column_may_be_in_some_files_only(tmp_path, case):
+    found = inspect(tmp_path, case)
+    assert len(found.groups) == 2
+    assert found.columns.numeric == ("age", "income")
+    # the undeclared column is refused where extra columns are
+    if case == "two_files_ignored_column":
+        message = refused(tmp_path, case, extra_columns="refuse")
+        assert message.endswith(
+            "; has channel; every file under the input prefix must have "
+            "the columns the dataset config reads (a column listed under "
+            '"drop" may be in some files only, and so may any undeclared '
+            'column with "extra_columns": "ignore")'
+        )
 
 
 def test_markers_hidden_and_empty_files_are_skipped(tmp_path):

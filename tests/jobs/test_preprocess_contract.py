@@ -56,7 +56,12 @@ def strict_json(path: Path) -> Any:
 @pytest.mark.spark
 def test_formats_and_file_layouts_split_identically(spark, tmp_path):
     reference = None
-    dropped = ("notes_dropped", "trailing_delimiter_dropped")
+    dropped = (
+        "notes_dropped",
+        "trailing_delimiter_dropped",
+        "two_files_dropped_column",
+        "two_files_ignored_column",
+    )
     packed = ("gzip", "bzip2", "gzip_members", "gzip_past_scan")
     for case in ("good", "bom", "crlf", "two_files_reordered", *dropped, *packed, "markers"):
         outcome, out = run_case(spark, tmp_path, case)
