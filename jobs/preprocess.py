@@ -59,7 +59,7 @@ from etl_quality import (
     read_text_frame,
     stage,
 )
-from etl_scan import EMPTY, Inspection, client, inspect, locate
+from etl_scan import EMPTY, Inspection, changed_inputs, client, inspect, locate
 
 # Spark (pyspark, awsglue.context, etl_features) is imported where it is used: a run the
 # step cache serves never imports pyspark nor leases the warm Spark's JVM.
@@ -381,9 +381,18 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         _judge(classified, request, found, rules, report)
-        return _split_and_write(classified, request, columns, report)
+        result = _split_and_write(classified, request, columns, report)
     finally:
         classified.unpersist()
+    changed = changed_inputs(input_uri, list(found.listed))
+    if changed:  # an upload while Spark read: the splits hold a mix or a cut-off copy
+        clear_output(glue_context, request.output, list(OUTPUTS))
+        raise PreprocessError(
+            f"input {input_uri} changed while the job read it: {'; '.join(changed[:5])}; the "
+            "splits could mix old and new rows or hold a cut-off copy, so none was kept: "
+            "run again once the upload has finished"
+        )
+    return result
 
 
 def wide(columns: Columns) -> bool:

@@ -78,6 +78,16 @@ class Step:
         if self.served or self.key is None or not self.config.get("cache"):
             return
         try:
+            s3 = self.ctx.client("s3")
+            # an input replaced while the job ran (an upload meanwhile): its result is not
+            # the result of the data the key names
+            for uri, digest in ((self.components or {}).get("inputs") or {}).items():
+                if objects_digest(store.list_objects(s3, uri)) != digest:
+                    _warn(
+                        f"not recorded: input {uri} changed while this job ran; the next "
+                        "run does the work again"
+                    )
+                    return
             props = self.ctx.properties()
             writes = {w: props[w] for w in self.config.get("writes") or [] if w in props}
             entry = {
@@ -91,7 +101,7 @@ class Step:
                 "job_run_id": self.ctx.args.get("JOB_RUN_ID"),
                 "created": time.time(),
             }
-            store.put_entry(self.ctx.client("s3"), str(self.config["store"]), entry)
+            store.put_entry(s3, str(self.config["store"]), entry)
         except Exception as exc:  # the work is done: never fail the job over the cache
             _warn(f"could not record the cache entry ({type(exc).__name__}: {exc})")
 

@@ -86,6 +86,8 @@ def hidden(name: str) -> bool:
 class InputFile:
     uri: str
     size: int
+    # what changes when the file is replaced: the S3 ETag, a local file's mtime (ns)
+    version: str = ""
 
 
 EMPTY = "empty file"  # why a file is skipped (the report's skipped_files)
@@ -106,17 +108,19 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
                 # A key "data/churn.csv" must not pull in "data/churn.csv.bak/...".
                 if key and not key.endswith("/") and name != key and not name.startswith(key + "/"):
                     continue
-                found.append(InputFile(f"{scheme}://{bucket}/{name}", int(obj["Size"])))
+                found.append(
+                    InputFile(f"{scheme}://{bucket}/{name}", int(obj["Size"]), str(obj["ETag"]))
+                )
     else:
         path = local(uri)
         if os.path.isfile(path):
-            found.append(InputFile(uri, os.path.getsize(path)))
+            found.append(_local_file(uri, path))
         elif os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not hidden(d))
                 for name in sorted(files):
                     full = os.path.join(root, name)
-                    found.append(InputFile(full, os.path.getsize(full)))
+                    found.append(_local_file(full, full))
     files: list[InputFile] = []
     skipped: list[tuple[str, str]] = []
     for item in sorted(found, key=lambda f: f.uri):
@@ -130,6 +134,28 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
         else:
             files.append(item)
     return files, skipped
+
+
+def _local_file(uri: str, path: str) -> InputFile:
+    stat = os.stat(path)
+    return InputFile(uri, stat.st_size, str(stat.st_mtime_ns))
+
+
+def changed_inputs(uri: str, before: list[InputFile]) -> list[str]:
+    """What changed under ``uri`` since ``before`` was listed: files replaced, added or
+    deleted (an upload during the job: Spark then read a mix, or a cut-off copy)."""
+    now = {f.uri: f for f in list_inputs(uri)[0]}
+    then = {f.uri: f for f in before}
+    found = [
+        f"{u} was replaced ({then[u].size} -> {now[u].size} bytes)"
+        if now[u].size != then[u].size
+        else f"{u} was replaced"
+        for u in sorted(then.keys() & now.keys())
+        if (now[u].size, now[u].version) != (then[u].size, then[u].version)
+    ]
+    found += [f"{u} appeared" for u in sorted(now.keys() - then.keys())]
+    found += [f"{u} was deleted" for u in sorted(then.keys() - now.keys())]
+    return found
 
 
 def _file_bytes(item: InputFile, limit: int | None) -> Iterator[bytes]:
@@ -794,6 +820,7 @@ class Inspection:
     skipped: list[tuple[str, str]]
     columns: Columns
     groups: list[FileGroup]
+    listed: tuple[InputFile, ...] = ()  # the data files as listed, with their versions
 
 
 def inspect(contract: Contract, uri: str) -> Inspection:
@@ -825,7 +852,9 @@ def inspect(contract: Contract, uri: str) -> Inspection:
         replace(group, multiline=not set(group.uris) <= by_line)
         for group in check_groups(contract, columns, headers)
     ]
-    return Inspection(files=scanned, skipped=skipped, columns=columns, groups=groups)
+    return Inspection(
+        files=scanned, skipped=skipped, columns=columns, groups=groups, listed=tuple(files)
+    )
 
 
 def locate(contract: Contract, found: Inspection, column: str, values: list[str]) -> str | None:

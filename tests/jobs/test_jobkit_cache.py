@@ -323,3 +323,29 @@ def test_an_input_that_cannot_be_listed_runs_the_job_and_records_nothing(
     assert record["why"].startswith("cache key not computed (NoSuchBucket: ")
     assert job.runs == 1
     assert _entries(job.s3) == []
+
+
+def test_an_input_replaced_while_the_job_runs_records_no_entry(
+    job: Job, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The key names the inputs listed when the job started: an upload meanwhile means
+    the result is not the result of the data the key names."""
+    monkeypatch.setattr(sys, "argv", argv())
+    monkeypatch.setattr(
+        "glue_workflow.jobkit.context.JobContext.client",
+        lambda _ctx, service: Session(job.glue, job.s3).client(service),
+    )
+
+    def main() -> None:
+        job.s3.put_object(Bucket=BUCKET, Key="data/churn.csv", Body=b"a,b\n3,4\n")
+        job.glue.props.update(model_uri=f"s3://{BUCKET}/runs/wr_1/model.tar.gz")
+
+    run_job(main)
+    assert _entries(job.s3) == []
+    assert (
+        f"glue-wf cache: not recorded: input s3://{BUCKET}/data/churn.csv changed while this "
+        "job ran; the next run does the work again"
+    ) in capsys.readouterr().err
+    # the next run (the new data, unchanged meanwhile) records its entry
+    job.run(monkeypatch, "wr_2")
+    assert len(_entries(job.s3)) == 1

@@ -500,3 +500,32 @@ def test_a_jvm_out_of_memory_error_says_what_to_raise(preprocess):
         "on Glue use more or larger workers)"
     )
     assert preprocess.one_line(ValueError("plain")) == "ValueError: plain"
+
+
+@pytest.mark.spark
+def test_an_input_replaced_while_the_job_reads_it_fails_the_job(
+    spark, churn_csv, tmp_path, monkeypatch
+):
+    """An upload during the run (Spark then reads a mix, or a cut-off copy of the new
+    file): the job fails, naming the file, and keeps no split."""
+    import etl_output
+
+    header, rows = churn_rows(churn_csv, 400)
+    data = write_csv(tmp_path / "in" / "churn.csv", header, rows[:300])
+    tidy, sizes = etl_output.tidy_channel, [data.stat().st_size]
+
+    def upload_meanwhile(uri: str) -> int:
+        if len(sizes) == 1:  # a bigger file under the same name
+            sizes.append(write_csv(data, header, rows).stat().st_size)
+        return tidy(uri)
+
+    monkeypatch.setattr(etl_output, "tidy_channel", upload_meanwhile)
+    out = tmp_path / "out"
+    outcome = run_job(spark, {"--input_uri": str(data), "--output_uri": str(out)})
+    assert outcome.exit_code == 1
+    assert outcome.error.endswith(
+        f"input {data} changed while the job read it: {data} was replaced ({sizes[0]} -> "
+        f"{sizes[1]} bytes); the splits could mix old and new rows or hold a "
+        "cut-off copy, so none was kept: run again once the upload has finished"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["data_quality.json"]
