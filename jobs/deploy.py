@@ -13,7 +13,7 @@ test split sent to InvokeEndpoint return one score each. Only then is the previo
 EndpointConfig (and its model) deleted.
 
 Reads ``model_package_arn``, ``endpoint_name``, ``test_uri``; writes
-``deploy_status`` (deployed|awaiting_approval), ``endpoint_config_name``,
+``deploy_status`` (deployed|awaiting_approval|package_rejected), ``endpoint_config_name``,
 ``deployed_endpoint``, ``smoke_test``, ``replaced_endpoint_config``.
 
 A package whose feature layout differs from the one the endpoint serves (its callers'
@@ -62,6 +62,15 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
     sm = ctx.client("sagemaker")
     package = sm.describe_model_package(ModelPackageName=package_arn)
     approval = package.get("ModelApprovalStatus")
+    if approval == "Rejected":
+        ctx.put(deploy_status="package_rejected", deployed_endpoint="", endpoint_config_name="")
+        print(
+            f"model package {package_arn} was rejected in the model registry; nothing "
+            f"deployed (endpoint {endpoint} keeps serving what it served). Train a new model "
+            "(glue-wf run --no-cache), or approve the package and resume this run from the "
+            "deploy node"
+        )
+        return
     if approval != "Approved":
         ctx.put(deploy_status="awaiting_approval", deployed_endpoint="", endpoint_config_name="")
         print(

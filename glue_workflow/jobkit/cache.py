@@ -255,7 +255,8 @@ def _lookup(
                 f"({_age(age)} old, expire_after {_age(float(expire))})"
             )
         writes = {str(k): str(v) for k, v in (entry.get("writes") or {}).items()}
-        gone = missing_output(ctx.client, writes, entry.get("run_id"))
+        reads = (entry.get("components") or {}).get("reads") or {}
+        gone = missing_output(ctx.client, writes, entry.get("run_id"), reads)
         return (None, gone) if gone else (entry, "")
     return None, explain_miss(store.list_entries(s3, location), components, config)
 

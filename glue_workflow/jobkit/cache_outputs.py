@@ -23,8 +23,11 @@ from glue_workflow.jobkit.errors import JobFailed
 MODEL_PACKAGE_ARN = ":model-package/"
 
 
-def missing_output(client: Any, writes: Mapping[str, str], run_id: Any) -> str | None:
-    """Why the entry of ``run_id`` cannot be served, or None. ``client(service)``."""
+def missing_output(
+    client: Any, writes: Mapping[str, str], run_id: Any, reads: Mapping[str, Any] | None = None
+) -> str | None:
+    """Why the entry of ``run_id`` cannot be served, or None. ``client(service)``;
+    ``reads``: the run properties the entry's key holds."""
     for value in writes.values():
         if value.startswith("s3://") and not store.exists_under(client("s3"), value):
             return f"outputs of run {run_id} are gone ({value})"
@@ -35,6 +38,15 @@ def missing_output(client: Any, writes: Mapping[str, str], run_id: Any) -> str |
             sm = client("sagemaker")
             if ops.describe_or_none(sm.describe_model_package, ModelPackageName=value) is None:
                 return f"model package {value} of run {run_id} is gone"
+    deployed = str((reads or {}).get("model_package_arn") or "")
+    if writes.get("deployed_endpoint") and MODEL_PACKAGE_ARN in deployed:
+        sm = client("sagemaker")
+        package = ops.describe_or_none(sm.describe_model_package, ModelPackageName=deployed)
+        status = (package or {}).get("ModelApprovalStatus")
+        # rejected since (glue-wf approve --reject): deploy decides again; a registration
+        # (served) is not redone, and a package approved since is deployed by the rerun
+        if status != "Approved":
+            return f"model package {deployed} that run {run_id} deployed is now {status or 'gone'}"
     endpoint, config = writes.get("deployed_endpoint"), writes.get("endpoint_config_name")
     if "deployed_endpoint" in writes and not endpoint:
         # e.g. awaiting approval: the outcome depends on state outside the key; redo it.

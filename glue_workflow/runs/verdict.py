@@ -220,6 +220,9 @@ def _judge(run: Mapping[str, Any]) -> Verdict:
         # Registered as PendingManualApproval: nothing was deployed yet; say where to approve.
         package = properties.get("model_package_arn") or "unknown"
         parts.append(f"model registered, awaiting approval (package {package})")
+    elif properties.get("deploy_status") == "package_rejected":
+        package = properties.get("model_package_arn") or "unknown"
+        parts.append(f"model package rejected in the registry, nothing deployed ({package})")
     summary = "succeeded" + (" — " + "; ".join(parts) if parts else "")
     return Verdict(
         outcome="succeeded", summary=summary, handled=tuple(handled), rejections=rejected

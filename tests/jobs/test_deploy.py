@@ -98,6 +98,17 @@ def test_pending_package_is_not_deployed_and_says_so(capsys: Any) -> None:
     assert "awaiting approval: model package" in capsys.readouterr().out
 
 
+def test_rejected_package_is_not_deployed_and_says_so(capsys: Any) -> None:
+    h = Harness(PROPS)
+    h.sm.add_response("describe_model_package", package("Rejected"))
+    h.run(deploy, **ARGS)
+    h.verify()
+    assert h.operations() == ["DescribeModelPackage"]
+    assert h.glue.props["deploy_status"] == "package_rejected"
+    assert h.glue.props["deployed_endpoint"] == ""
+    assert "was rejected in the model registry; nothing deployed" in capsys.readouterr().out
+
+
 def test_first_deploy_creates_model_config_and_endpoint_then_smoke_tests() -> None:
     h = Harness(PROPS)
     stub_model_and_config(h)

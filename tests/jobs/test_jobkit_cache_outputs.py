@@ -111,3 +111,31 @@ def test_endpoint_gone_moved_or_never_deployed(clients: tuple[Any, Any, Stubber]
     assert missing_output(_client(s3, sm), waiting, "wr_1") == (
         "run wr_1 deployed nothing (awaiting_approval)"
     )
+
+
+def _package(status: str) -> dict[str, Any]:
+    return {
+        "ModelPackageName": "churn-xgb",
+        "ModelPackageArn": PACKAGE,
+        "CreationTime": "2026-01-01T00:00:00Z",
+        "ModelPackageStatus": "Completed",
+        "ModelPackageStatusDetails": {"ValidationStatuses": []},
+        "ModelApprovalStatus": status,
+    }
+
+
+def test_a_deploy_of_a_package_rejected_since_is_not_served(
+    clients: tuple[Any, Any, Stubber],
+) -> None:
+    """glue-wf approve --reject after the run: the deploy entry must not claim the
+    endpoint is deployed; the deploy node decides again (a registration is not redone)."""
+    s3, sm, stub = clients
+    writes = {"deployed_endpoint": "churn-xgb", "endpoint_config_name": "churn-xgb-wr1"}
+    reads = {"model_package_arn": PACKAGE, "endpoint_name": "churn-xgb"}
+    stub.add_response("describe_model_package", _package("Rejected"))
+    assert missing_output(_client(s3, sm), writes, "wr_1", reads) == (
+        f"model package {PACKAGE} that run wr_1 deployed is now Rejected"
+    )
+    # the registration itself stays served: its package still exists
+    stub.add_response("describe_model_package", _package("Rejected"))
+    assert missing_output(_client(s3, sm), {"model_package_arn": PACKAGE}, "wr_1") is None

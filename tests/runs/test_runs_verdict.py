@@ -158,6 +158,10 @@ def test_registered_model_awaiting_approval_is_named_and_still_success() -> None
     assert verdict.exit_code(fail_on_rejection=True) == 0
     deployed = judge(run_answer(HAPPY, properties={**props, "deploy_status": "deployed"}))
     assert deployed.summary == "succeeded"
+    rejected = judge(run_answer(HAPPY, properties={**props, "deploy_status": "package_rejected"}))
+    assert rejected.summary == (
+        f"succeeded — model package rejected in the registry, nothing deployed ({arn})"
+    )
 
 
 def test_a_run_completed_for_its_dead_executor_did_not_succeed() -> None:
