@@ -23,6 +23,7 @@ import csv
 import hashlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +59,26 @@ def read(
         _validate(train_dir, content)
     if valid_dir is not None and valid_size > 0:
         _validate(valid_dir, content)
-    flat = scratch / "sagemaker_xgboost_input_data"
-    dtrain = _dmatrix(train_dir, content, flat, weights=csv_weights) if train_size else None
-    # The container reads the validation channel without csv_weights (get_dmatrix's
-    # default), so its weight column is a feature there.
-    dvalid = _dmatrix(valid_dir, content, flat, weights=False) if valid_dir and valid_size else None
+    # xgboost's file URIs mangle non-ASCII characters (a home under "/home/jörg"): the
+    # links it reads then live in a private temp directory, removed once it has read them
+    ascii_scratch = str(scratch).isascii()
+    base = scratch if ascii_scratch else Path(tempfile.mkdtemp(prefix="glue-wf-xgb-"))
+    if not str(base).isascii():
+        raise ChannelError(
+            f"xgboost cannot read data under {scratch} (non-ASCII characters in the path), "
+            "nor under the temp directory: set TMPDIR to an ASCII path"
+        )
+    flat = base / "sagemaker_xgboost_input_data"
+    try:
+        dtrain = _dmatrix(train_dir, content, flat, weights=csv_weights) if train_size else None
+        # The container reads the validation channel without csv_weights (get_dmatrix's
+        # default), so its weight column is a feature there.
+        dvalid = (
+            _dmatrix(valid_dir, content, flat, weights=False) if valid_dir and valid_size else None
+        )
+    finally:
+        if not ascii_scratch:
+            shutil.rmtree(base, ignore_errors=True)
     # sagemaker_train (algorithm_mode/train.py)
     if dtrain is None:
         raise ChannelError(f"No data in training channel path {train.container_path}")

@@ -189,3 +189,15 @@ def test_objects_keep_their_path_below_the_prefix() -> None:
     assert channels.relative_key("data/train", "data/train/part-0.csv") == "train/part-0.csv"
     assert channels.relative_key("data/tr", "data/train/x/p.csv") == "train/x/p.csv"
     assert channels.relative_key("file.csv", "file.csv") == "file.csv"
+
+
+def test_a_home_under_a_non_ascii_path_reads_its_data(tmp_path: Path) -> None:
+    """xgboost's file URIs mangle non-ASCII characters ("/home/jörg"): the links it reads
+    go to a private temp directory, removed once read."""
+    home = tmp_path / "hö me ✓"
+    home.mkdir()
+    before = set(Path(tempfile.gettempdir()).glob("glue-wf-xgb-*"))
+    dtrain, dvalid = _read(home, {"part-0.csv": GOOD}, {"v.csv": GOOD})
+    assert list(dtrain.get_label()) == [1.0, 0.0, 1.0]
+    assert dvalid.num_row() == 3
+    assert set(Path(tempfile.gettempdir()).glob("glue-wf-xgb-*")) == before
