@@ -8,6 +8,7 @@ Exit codes: 0 success, 1 failure (a ``GlueWfError``: message on stderr), 2 usage
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 import click
@@ -124,6 +125,14 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except GlueWfError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except sqlite3.DatabaseError as exc:
+        if type(exc) is not sqlite3.DatabaseError:  # locked, busy...: a bug's traceback
+            raise
+        # a page SQLite cannot read, found past the connection's first statements
+        from glue_workflow.local.store import damaged
+
+        click.echo(f"error: {damaged(None, exc)}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

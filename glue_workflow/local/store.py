@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from glue_workflow.errors import LocalTargetError
+
 BUSY_TIMEOUT_MS = 30_000
 
 
@@ -90,11 +92,26 @@ class ThreadLocalConnections:
     def get(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self._db_path)
-            if self._schema:
-                conn.executescript(self._schema)
+            try:
+                conn = connect(self._db_path)
+                if self._schema:
+                    conn.executescript(self._schema)
+            except sqlite3.DatabaseError as exc:  # not "locked": that waits (busy_timeout)
+                raise damaged(self._db_path, exc) from None
             self._local.conn = conn
         return conn
+
+
+def damaged(db_path: Path | None, exc: sqlite3.DatabaseError) -> LocalTargetError:
+    """The error for a state database SQLite cannot read (truncated, overwritten);
+    ``db_path`` None: found where the path is not known (the home's state.db)."""
+    path = str(db_path) if db_path else "<local home>/state.db"
+    return LocalTargetError(
+        f"the local target's state database {path} is damaged (SQLite: {exc}): move it "
+        f"aside (mv {path} {path}.damaged), then glue-wf deploy again: the local target "
+        "starts a new one (the run history and the local endpoints it recorded are lost; "
+        "local S3 objects are kept)"
+    )
 
 
 class TableState:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -52,3 +53,51 @@ def test_ctrl_c_exits_130_without_a_traceback(
         cli.main()
     assert info.value.code == 130
     assert capsys.readouterr().err == ""
+
+
+def test_a_damaged_state_database_is_named_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+    import subprocess
+    import sys
+
+    from glue_workflow.local.store import ThreadLocalConnections
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "state.db").write_bytes(b"not a database, a text file written over it\n" * 200)
+    with pytest.raises(LocalTargetError) as info:
+        ThreadLocalConnections(home / "state.db", "CREATE TABLE IF NOT EXISTS t (x)").get()
+    db = home / "state.db"
+    assert str(info.value) == (
+        f"the local target's state database {db} is damaged (SQLite: file is not a "
+        f"database): move it aside (mv {db} {db}.damaged), then glue-wf deploy again: the "
+        "local target starts a new one (the run history and the local endpoints it recorded "
+        "are lost; local S3 objects are kept)"
+    )
+    # the CLI says so in one line, without a traceback
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "glue-wf"), "runs", "--target", "local"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "GLUE_WF_HOME": str(home)},
+        cwd=Path(__file__).resolve().parents[2],  # the churn demo project
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.startswith(f"error: the local target's state database {db} is damaged")
+    assert "Traceback" not in done.stderr
+
+    # damage found past the first statements: the home's path is not known there
+    def malformed(**_: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(cli.cli, "main", malformed)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err.startswith(
+        "error: the local target's state database <local home>/state.db is damaged (SQLite: "
+        "database disk image is malformed): move it aside"
+    )
