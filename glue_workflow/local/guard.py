@@ -89,7 +89,29 @@ def arm(router: Router, *, replace: bool = True) -> None:
         if _original_send is None:
             _original_send = http_class.send
             http_class.send = _send
+        _refuse_credential_processes()
     bypass_proxies_for_loopback(os.environ)
+
+
+def _refuse_credential_processes() -> None:
+    """A profile's ``credential_process`` is a program botocore starts (aws-vault,
+    granted, a script): out of this process's guard, and made to call AWS. Local
+    clients need no credentials, so the local target never runs one."""
+    provider = importlib.import_module("botocore.credentials").ProcessProvider
+    if "_glue_wf_original" in vars(provider):
+        return
+
+    def refused(self: Any, credential_process: Any) -> Any:
+        profile = getattr(self, "_profile_name", None)
+        raise LocalTargetError(
+            f"glue-wf: the local target does not run credential_process "
+            f"{str(credential_process)[:200]!r} (profile {profile!r}): a program "
+            "it cannot guard, which may call AWS; local clients need no credentials: create "
+            f"them without that profile, or {_HOW.split(', or ', maxsplit=1)[0]}"
+        )
+
+    provider._glue_wf_original = provider._retrieve_credentials_using
+    provider._retrieve_credentials_using = refused
 
 
 def disarm() -> None:
@@ -101,6 +123,10 @@ def disarm() -> None:
             session_class.create_client = _original_create_client
         if _original_send is not None:
             http_class.send = _original_send
+        provider = importlib.import_module("botocore.credentials").ProcessProvider
+        if "_glue_wf_original" in vars(provider):
+            provider._retrieve_credentials_using = vars(provider)["_glue_wf_original"]
+            del provider._glue_wf_original
         _router = None
         _original_create_client = None
         _original_send = None

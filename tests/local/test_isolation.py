@@ -13,6 +13,7 @@ import boto3
 import botocore.session
 import pytest
 
+from glue_workflow.errors import LocalTargetError
 from glue_workflow.local import install, uninstall
 from glue_workflow.local.environment import exports, job_environment
 from glue_workflow.local.guard import RequestRefusedError, is_loopback
@@ -256,6 +257,33 @@ def test_credential_lookup_on_instance_metadata_is_refused(
         "botocore found no credentials and asked the instance metadata service; the local "
         "target checks none, so set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to any value"
     )
+
+
+def test_a_profiles_credential_process_is_never_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """botocore starts a profile's credential_process (aws-vault, a script): a program
+    out of the guard's reach, made to call AWS."""
+    marker = tmp_path / "ran"
+    script = tmp_path / "credproc.sh"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\necho '{{\"Version\": 1}}'\n")
+    script.chmod(0o755)
+    config = tmp_path / "config"
+    config.write_text(f"[profile vault]\ncredential_process = {script}\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    install(tmp_path / "home")
+    try:
+        with pytest.raises(LocalTargetError) as info:
+            boto3.Session(profile_name="vault").client("s3").list_buckets()
+    finally:
+        uninstall()
+    assert str(info.value) == (
+        f"glue-wf: the local target does not run credential_process '{script}' (profile "
+        "'vault'): a program it cannot guard, which may call AWS; local clients need no "
+        "credentials: create them without that profile, or run it against AWS with --target "
+        "aws from a shell without glue-wf env"
+    )
+    assert not marker.exists()
 
 
 def test_client_pinned_to_its_own_aws_endpoint_is_answered_locally(local_home: Path) -> None:
