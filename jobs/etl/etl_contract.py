@@ -625,7 +625,13 @@ def _near_matches(missing: list[str], raw: list[str], mode: str) -> str:
     for name in missing:
         same = loose.get(normalise(name, "trim_ignore_case"))
         if same is not None:
-            hints.append(f'{same!r} for {name!r} (matches with "header_match": "trim_ignore_case")')
+            # the least loose setting that matches: surrounding spaces alone need "trim"
+            least = (
+                "trim"
+                if normalise(same, "trim") == normalise(name, "trim")
+                else ("trim_ignore_case")
+            )
+            hints.append(f'{same!r} for {name!r} (matches with "header_match": "{least}")')
             continue
         close = difflib.get_close_matches(name, raw, n=2, cutoff=0.6)
         if close:

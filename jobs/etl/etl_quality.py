@@ -314,6 +314,11 @@ DATE = re.compile(
 )
 
 
+# A column name that says it identifies rows: customerID, customer_id, order-key, uuid.
+# (case matters for camelCase only: "customerId", not "paid" or "valid")
+ID_NAME = re.compile(r"(?:^|[^A-Za-z])(?i:id|ids|key|uuid|guid)$|[a-z0-9](?:ID|Id|IDs|Ids)$")
+
+
 def hints(
     contract: Contract, drops: list[tuple[str, str | None, int, list[str]]], empty: int = 0
 ) -> list[str]:
@@ -393,9 +398,18 @@ def hints(
     if contract.numeric is None and others:
         # every column not named elsewhere was taken as numeric: text there is a role
         # the config did not give, more often than bad data
+        ids = [column for column in others if ID_NAME.search(column)]
+        texts = [column for column in others if column not in ids]
+        roles = []
+        if ids:  # as a category an id is a feature per row: never a feature at all
+            roles.append(f'{", ".join(map(repr, ids))} under "identifiers" (an id is no feature)')
+        if texts:
+            roles.append(
+                f'{", ".join(map(repr, texts))} under "categorical" (or "drop") if it holds text'
+            )
         fixes.append(
             '"numeric" is null, so every column not named elsewhere is numeric: list '
-            f'{", ".join(map(repr, others))} under "categorical" (or "drop") if it holds text'
+            + "; ".join(roles)
         )
     if not commas and fixes:
         known["non_numeric"] = "; ".join(fixes)

@@ -652,7 +652,11 @@ def scan_file(item: InputFile, contract: Contract) -> ScannedFile:
                 continue
             if header is None:
                 header = row
-                _check_header(item, contract, header, line)
+                try:
+                    _check_header(item, contract, header, line)
+                except OtherDelimiter:
+                    _refuse_title(item, contract, header, line, reader)
+                    raise
                 continue
             records += 1
             if repeats_header(row, header):
@@ -771,6 +775,23 @@ def _check_header(item: InputFile, contract: Contract, header: list[str], line: 
             f'{_name(better)}-separated; set "delimiter": "{shown}" in the dataset config',
             item.uri,
             better,
+        )
+
+
+def _refuse_title(
+    item: InputFile, contract: Contract, first: list[str], line: int, reader: Any
+) -> None:
+    """A one-column first line that holds another delimiter (a title such as "|1x3 Cross
+    validator") above a line that splits on the declared one: name the title line."""
+    try:
+        following = next((row for row in reader if row), [])
+    except csv.Error:
+        return
+    if len(following) > 2:
+        raise PreprocessError(
+            f"file {item.uri} line {line} ({first[0][:60]!r}) does not look like the header: "
+            f"it has one column, while the next line has {len(following)} separated by "
+            f"{contract.delimiter!r}; if it is a title above the header, delete it"
         )
 
 

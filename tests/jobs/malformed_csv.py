@@ -235,6 +235,8 @@ def _cases() -> dict[str, Callable[[], Case]]:
         "duplicate_header": lambda: _one(to_csv(["id", "age", "income", "colour", "age"], rows)),
         # an export's title above the header: every other field of its line is empty
         "title_line": lambda: _one("Shop export 2024-05-01,,,,\n" + good),
+        # UCI Adult's test file starts with such a line
+        "title_with_a_pipe": lambda: _one("|1x3 Cross validator\n" + good),
         # a spreadsheet's formatted but empty rows, exported as delimiters only
         "empty_rows": lambda: _one(good + ",,,,\n" * 30),
         "two_files_reordered": lambda: (

@@ -119,6 +119,16 @@ def test_missing_column_lists_near_matches(tmp_path):
         "input is missing required column(s) age; near matches: 'Age ' for 'age' "
         '(matches with "header_match": "trim_ignore_case")'
     )
+    # surrounding spaces alone (UCI Adult's ", " separators): "trim" is enough
+    prefix, config = write_case("good", tmp_path / "spaces")
+    data = prefix / "data.csv"
+    data.write_text(data.read_text().replace("id,age,", "id, age,", 1))
+    parsed = etl_contract.load_contract(config.read_text(), str(config))
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_scan.inspect(parsed, str(prefix))
+    assert "near matches: ' age' for 'age' (matches with \"header_match\": \"trim\")" in str(
+        info.value
+    )
 
 
 def test_a_missing_column_beside_an_empty_header_cell_names_it(tmp_path):
@@ -174,6 +184,16 @@ def test_a_title_line_above_the_header_is_named(tmp_path):
         "target 'bought' is not among them: 'Shop export 2024-05-01'); if it is a title above "
         "the header, delete it"
     )
+
+
+def test_a_title_with_another_delimiter_is_named_as_a_title(tmp_path):
+    assert refused(tmp_path, "title_with_a_pipe").endswith(
+        "input/data.csv line 1 ('|1x3 Cross validator') does not look like the header: it "
+        "has one column, while the next line has 5 separated by ','; if it is a title above "
+        "the header, delete it"
+    )
+    # a whole file separated otherwise is still named so
+    assert "looks semicolon-separated" in refused(tmp_path, "semicolon")
 
 
 def test_files_with_other_column_order_are_read_by_name_or_refused(tmp_path):
@@ -622,6 +642,13 @@ def test_hints_name_the_likely_cause_of_non_numeric_values():
     assert etl_quality.hints(inferred, drops) == [
         "\"numeric\" is null, so every column not named elsewhere is numeric: list 'notes' "
         'under "categorical" (or "drop") if it holds text'
+    ]
+    # an id's name: its role is "identifiers", not a category (a feature per row)
+    ids = [*drops, ("non_numeric", "customerID", 40, ["7590-VHVEG", "5575-GNVDE"])]
+    assert etl_quality.hints(inferred, ids) == [
+        '"numeric" is null, so every column not named elsewhere is numeric: list '
+        "'customerID' under \"identifiers\" (an id is no feature); 'notes' under "
+        '"categorical" (or "drop") if it holds text'
     ]
     declared = etl_contract.validate_config(CONTRACT, "c.json")
     assert etl_quality.hints(declared, drops) == []
