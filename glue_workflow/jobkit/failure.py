@@ -91,7 +91,11 @@ def exception_reason(exc: BaseException) -> str:
 # The connection errors a Spark job attached to the local warm Spark sees when that
 # JVM goes away mid-run (py4j's own, or the socket's).
 _LOST = {"Py4JNetworkError", "ConnectionRefusedError", "ConnectionResetError", "BrokenPipeError"}
-WARM_SPARK_ADDRESS_ENV = "GLUE_WF_WARM_SPARK_ADDRESS"  # local/spark/settings.ENV_ADDRESS
+# the JVM outlived its server, which stopped the leased context (Spark's own words)
+_STOPPED = "Cannot call methods on a stopped SparkContext"
+# set by the local awsglue runtime once the job leased the warm Spark's JVM (the address
+# it was given is taken out of the environment then)
+WARM_SPARK_LEASE_ENV = "GLUE_WF_WARM_SPARK_LEASED"
 
 
 def lost_spark_hint(exc: BaseException) -> str:
@@ -102,13 +106,13 @@ def lost_spark_hint(exc: BaseException) -> str:
     while current is not None and current not in seen:
         seen.append(current)
         current = current.__cause__ or current.__context__
-    if not os.environ.get(WARM_SPARK_ADDRESS_ENV) or not any(
-        type(e).__name__ in _LOST for e in seen
+    if not os.environ.get(WARM_SPARK_LEASE_ENV) or not any(
+        type(e).__name__ in _LOST or _STOPPED in str(e) for e in seen
     ):
         return ""
     return (
-        " (the connection to the warm Spark's JVM broke: it stops with glue-wf local stop, "
-        "or when its process is killed; run the node again)"
+        " (the job lost the warm Spark it ran on: it stops with glue-wf local stop, or when "
+        "its JVM or server is killed; run the node again: glue-wf resume <run> --wait)"
     )
 
 

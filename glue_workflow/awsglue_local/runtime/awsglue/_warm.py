@@ -86,6 +86,8 @@ def attach() -> None:
     sock.settimeout(None)
     os.environ["PYSPARK_GATEWAY_PORT"] = str(answer["port"])
     os.environ["PYSPARK_GATEWAY_SECRET"] = str(answer["secret"])
+    # for the job's failure message (glue_workflow.jobkit.failure.WARM_SPARK_LEASE_ENV)
+    os.environ["GLUE_WF_WARM_SPARK_LEASED"] = str(answer.get("pid") or "1")
     _lease, _job_group = sock, run_id
     _offers["code_cache"] = bool(answer.get("code_cache"))
     _say(f"Spark job attached to the warm Spark (JVM pid {answer.get('pid')})")
