@@ -422,8 +422,9 @@ def _judge(
     report.stats.update(stats)
     total, classes = stats["rows"], stats["classes"]
     failing = {r.text: stats["rule_failures"][i] for i, r in enumerate(rules)}
+    shown = examples(classified) if stats["drops"] else {}
     drops = [
-        (reason, column, count, examples(classified, reason, column))
+        (reason, column, count, shown.get((reason, column), []) if column else [])
         for (reason, column), count in sorted(stats["drops"].items(), key=lambda kv: -kv[1])
     ]
     dropped = sum(count for _, _, count, _ in drops)
