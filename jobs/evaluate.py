@@ -11,7 +11,8 @@ copies the headline metrics and the files' URIs into run properties.
 Reads run properties ``model_artifact_uri`` (train), ``test_uri`` and, when present,
 ``feature_manifest_uri`` (preprocess: the feature names); writes ``evaluation_uri``,
 ``model_quality_uri``, ``feature_importance_uri``, ``explainability_uri``,
-``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``.
+``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc``; ``majority_accuracy`` where
+declared.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ REQUIRED_ARGS = (
     "evaluation_script_uri",
 )
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+# written where the node declares them: the accuracy of always predicting the more
+# frequent label (a gate's baseline: "accuracy > majority_accuracy")
+OPTIONAL_METRICS = ("majority_accuracy",)
 BASE = "/opt/ml/processing"
 SCRIPT_NAME = "evaluate_model.py"
 # Output files beside evaluation.json, by the run property naming each.
@@ -179,6 +183,13 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
     evaluation_uri = f"{output_prefix(ctx)}/evaluation.json"
     report = read_report(ctx.client("s3"), evaluation_uri)
     metrics = {m: f"{float(report[m]):.6f}" for m in METRICS}  # type: ignore[arg-type]
+    metrics.update(
+        {
+            m: f"{float(report[m]):.6f}"  # type: ignore[arg-type]
+            for m in OPTIONAL_METRICS
+            if m in report and ctx.contract.declares_write(ctx.contract.name(m))
+        }
+    )
     # optional outputs: written where the node declares them in writes=
     reports = {
         prop: f"{output_prefix(ctx)}/{name}"
@@ -188,7 +199,7 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
     ctx.put(evaluation_uri=evaluation_uri, **reports, **metrics)
     print(
         f"processing job {name} Completed ({'attached' if attached else 'started'}); "
-        f"{evaluation_uri}: " + ", ".join(f"{m}={metrics[m]}" for m in METRICS)
+        f"{evaluation_uri}: " + ", ".join(f"{m}={v}" for m, v in metrics.items())
     )
 
 

@@ -71,6 +71,8 @@ def test_writes_evaluation_json_with_every_metric(tmp_path: Path) -> None:
     expected_accuracy = float(((scores >= 0.5).astype(int) == labels).mean())
     assert report["accuracy"] == pytest.approx(expected_accuracy)
     assert report["accuracy"] > 0.85
+    # always the more frequent label: what a model of no skill scores
+    assert report["majority_accuracy"] == pytest.approx(max(labels.mean(), 1 - labels.mean()))
     assert set(report) >= {
         "accuracy",
         "precision",

@@ -25,6 +25,7 @@ REPORT = {
     "recall": 0.98,
     "f1": 0.97,
     "roc_auc": 0.995,
+    "majority_accuracy": 0.5,
     "confusion_matrix": {"tn": 360, "fp": 15, "fn": 8, "tp": 367},
     "threshold": 0.5,
 }
@@ -107,6 +108,7 @@ def test_evaluate_runs_a_processing_job_and_records_the_metrics() -> None:
     assert h.glue.props["evaluation_uri"] == f"{EVAL_PREFIX}/evaluation.json"
     assert h.glue.props["accuracy"] == "0.970000"
     assert h.glue.props["roc_auc"] == "0.995000"
+    assert h.glue.props["majority_accuracy"] == "0.500000"  # an accuracy gate's baseline
 
 
 def test_evaluation_crash_fails_with_the_exit_message(capsys: Any) -> None:
