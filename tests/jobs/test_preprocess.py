@@ -529,3 +529,52 @@ def test_an_input_replaced_while_the_job_reads_it_fails_the_job(
         "cut-off copy, so none was kept: run again once the upload has finished"
     )
     assert sorted(p.name for p in out.iterdir()) == ["data_quality.json"]
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("numeric", [150, 220])
+def test_wide_inputs_are_read_encoded_and_described(spark, tmp_path, numeric):
+    """Inputs past Spark's 100 fields for generated code: up to 200 features the job
+    raises the limit (preprocess.WIDE_COLUMNS), past it each step is generated alone."""
+    names = [f"s{i:03d}" for i in range(numeric)]
+    header = ["unit", "site", *names, "failure"]
+    rows = []
+    for r in range(300):
+        values = [f"{r + i / 1000:g}" for i in range(numeric)]  # one row's, its own
+        if r % 50 == 1:
+            values[r % numeric] = "NA"  # dropped as a missing value, with its example
+        rows.append([f"u{r}", "ab"[r % 2], *values, str(int(values[0] != "NA" and r % 3 == 0))])
+    data = write_csv(tmp_path / "in" / "wide.csv", header, rows)
+    config = tmp_path / "wide.json"
+    config.write_text(
+        json.dumps(
+            {
+                "target": "failure",
+                "positive_label": "1",
+                "negative_label": "0",
+                "identifiers": ["unit"],
+                "categorical": ["site"],
+                "min_rows": 5,
+            }
+        )
+    )
+    out = tmp_path / "out"
+    outcome = run_job(
+        spark,
+        {"--input_uri": str(data), "--output_uri": str(out), "--dataset_config_uri": str(config)},
+    )
+    assert outcome.succeeded, outcome.error
+    manifest = json.loads((out / "feature_manifest.json").read_text())
+    assert [f["name"] for f in manifest["features"]] == [*names, "site=a", "site=b"]
+    report = json.loads((out / "data_quality.json").read_text())
+    assert report["rows"]["dropped"] == 6
+    assert {d["examples"][0] for d in report["drops"]} == {"NA"}
+    written = [r for s in ("train", "validation", "test") for r in read_csv_dir(out / s)]
+    assert len(written) == 294
+    by_values = {tuple(r[2:-1]): r for r in rows}
+    for line in written:  # label, the numeric values as read, then site one-hot
+        source = by_values[tuple(f"{float(v):g}" for v in line[1 : numeric + 1])]
+        assert line[0] == source[-1]
+        assert line[numeric + 1 :] == (["1", "0"] if source[1] == "a" else ["0", "1"])
+    baseline = json.loads((out / "baseline.json").read_text())
+    assert len(baseline["features"]) == numeric + 2
