@@ -84,7 +84,7 @@ def validate(
             problems += run(lambda: check_failure_reads(workflow, triggers))
             if not cycles:
                 # Property availability is defined along a DAG only.
-                contracts = run(lambda: check_contracts(workflow, edges))
+                contracts = run(lambda: check_contracts(workflow, edges, triggers))
                 if tolerant:  # a node that did not build may read more than it shows (a gate
                     # whose condition did not parse reads nothing): "read by no node" could
                     # be false

@@ -3,19 +3,30 @@ parameter, or a writer upstream in the trigger graph."""
 
 from __future__ import annotations
 
+import functools
 import graphlib
-from collections.abc import Mapping
+import operator
+from collections.abc import Mapping, Sequence
 
 from glue_workflow.errors import Problem
 from glue_workflow.jobkit.failure import ERROR_PROPERTY_PREFIX, error_property, is_error_property
 from glue_workflow.model._base import did_you_mean
+from glue_workflow.model.topology import LogicalTrigger
 from glue_workflow.model.workflow import Workflow
 from glue_workflow.naming import DRIFT_PREFIX, GATE_PREFIX
 from glue_workflow.validation.cache_names import is_cache_property, reserved_cache_property
 
 
-def available_properties(workflow: Workflow, edges: Mapping[str, set[str]]) -> dict[str, int]:
-    """node -> bitset of the run properties written upstream of it (a DAG is assumed).
+def available_properties(
+    workflow: Workflow,
+    edges: Mapping[str, set[str]],
+    triggers: Sequence[LogicalTrigger] = (),
+) -> dict[str, int]:
+    """node -> bitset of the run properties surely written before it starts (a DAG is
+    assumed): an AND trigger waits for all its watched nodes, so their writes add up;
+    an ANY trigger fires on the first, so only what each of them provides counts; a
+    node started by several triggers (or by the start trigger too) gets what every one
+    of them provides. Without ``triggers``: every parent's writes (AND).
 
     Bitsets (Python ints, one bit per written property) keep the propagation close
     to O(nodes + edges) even for wide or long graphs.
@@ -27,12 +38,34 @@ def available_properties(workflow: Workflow, edges: Mapping[str, set[str]]) -> d
         for target in targets:
             if target in parents and source in parents and source != target:
                 parents[target].append(source)
+    # node -> the trigger conditions that start it: (logical, watched nodes); () for a
+    # trigger that waits on nothing (the start trigger)
+    starts: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for trigger in triggers:
+        for action in trigger.actions:
+            starts.setdefault(action.node, []).append((trigger.logical, trigger.watched))
     result: dict[str, int] = {}
+
+    def provided(parent: str, child: str) -> int:
+        return (result.get(parent, 0) | writes.get(parent, 0)) if parent != child else 0
+
     for node in graphlib.TopologicalSorter(parents).static_order():
-        acc = 0
-        for parent in parents[node]:
-            acc |= result[parent] | writes[parent]
-        result[node] = acc
+        if node not in starts:
+            acc = 0
+            for parent in parents[node]:
+                acc |= provided(parent, node)
+            result[node] = acc
+            continue
+        each: list[int] = []
+        for logical, watched in starts[node]:
+            got = [provided(p, node) for p in watched]
+            if not got:
+                each.append(0)
+            elif logical == "ANY":
+                each.append(functools.reduce(operator.and_, got))
+            else:
+                each.append(functools.reduce(operator.or_, got))
+        result[node] = functools.reduce(operator.and_, each)
     return result
 
 
@@ -48,13 +81,17 @@ def _mask(names: tuple[str, ...], bits: Mapping[str, int]) -> int:
     return mask
 
 
-def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[Problem]:
+def check_contracts(
+    workflow: Workflow, edges: Mapping[str, set[str]], triggers: Sequence[LogicalTrigger] = ()
+) -> list[Problem]:
     given = set(workflow.default_run_properties) | set(workflow.start_parameters)
     writers: dict[str, list[str]] = {}
     for node in workflow.nodes:
         for prop in node.writes:
             writers.setdefault(prop, []).append(node.name)
-    available = available_properties(workflow, edges)
+    available = available_properties(workflow, edges, triggers)
+    # what some path writes before a node (every parent's writes, whatever the trigger)
+    reached = available_properties(workflow, edges) if triggers else available
     bits = {prop: 1 << index for index, prop in enumerate(_bit_order(workflow))}
     known = given | set(writers)
     problems = []
@@ -68,7 +105,15 @@ def check_contracts(workflow: Workflow, edges: Mapping[str, set[str]]) -> list[P
             if is_error_property(prop):
                 problems.append(_unknown_error_property(node.name, prop, system))
                 continue
-            if prop in writers:
+            if prop in writers and reached.get(node.name, 0) & bits.get(prop, 0):
+                others = ", ".join(repr(w) for w in writers[prop])
+                detail = (
+                    f"it is written by {others}, which {node.name!r} does not always wait "
+                    "for (it starts on any one of its trigger's conditions, or by one of "
+                    "several triggers): make the trigger wait for all (&), or read it "
+                    "where every path writes it"
+                )
+            elif prop in writers:
                 others = ", ".join(repr(w) for w in writers[prop])
                 detail = (
                     f"it is written by {others}, which is not upstream of {node.name!r} (it "

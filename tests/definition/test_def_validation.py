@@ -351,6 +351,25 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "default_run_properties, or to start_parameters [property-contract]",
     ),
     (
+        "any-fan-in",
+        # audit starts when either finishes: check may not have run yet
+        lambda: wf(
+            job("a"),
+            job("stats", after=succeeded("a")),
+            job("check", after=succeeded("a"), writes=["check_status"]),
+            job(
+                "audit",
+                after=succeeded("stats") | succeeded("check"),
+                reads=["check_status"],
+            ),
+        ),
+        "node 'audit': reads run property 'check_status' but it is written by 'check', which "
+        "'audit' does not always wait for (it starts on any one of its trigger's conditions, or "
+        "by one of several triggers): make the trigger wait for all (&), or read it where every "
+        "path writes it: add it to an upstream node's writes=, to default_run_properties, or to "
+        "start_parameters [property-contract]",
+    ),
+    (
         "concurrency",
         lambda: wf(job("a"), max_concurrent_runs=3),
         "node 'a': max_concurrent_runs=1 is below the workflow's max_concurrent_runs=3: "
@@ -628,3 +647,15 @@ def test_a_node_given_as_after_is_named_with_the_dependency_meant() -> None:
     with pytest.raises(DefinitionError) as two:
         PythonShellJob(name="b", script="jobs/b.py", after=[first, second])  # type: ignore[arg-type]
     assert "write after=all_of(succeeded('profile'), succeeded('score'))" in str(two.value)
+
+
+def test_a_fan_in_guarantees_what_it_waits_for() -> None:
+    """AND: every branch's writes; ANY: what each branch writes (or was given before)."""
+    branches = (
+        job("a", writes=["base"]),
+        job("stats", after=succeeded("a"), writes=["status", "stats_uri"]),
+        job("check", after=succeeded("a"), writes=["status"]),
+    )
+    both = job("both", after=succeeded("stats") & succeeded("check"), reads=["stats_uri"])
+    either = job("either", after=succeeded("stats") | succeeded("check"), reads=["status", "base"])
+    assert errors(lambda: wf(*branches, both, either)) == []
