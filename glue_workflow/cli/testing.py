@@ -16,10 +16,15 @@ def test_command(path: Path, pattern: str | None) -> None:
     from glue_workflow.errors import RunError
     from glue_workflow.testing.files import load_tests
 
-    tests = [t for t in load_tests(path) if pattern is None or pattern in t.__name__]
+    found, fixtures = load_tests(path)
+    tests = [t for t in found if pattern is None or pattern in t.__name__]
+    skipped = [name for name in fixtures if pattern is None or pattern in name]
+    for name in skipped:
+        click.echo(f"skip {name}: it takes arguments (pytest fixtures): run it with pytest")
     if not tests:
         which = f" matching {pattern!r}" if pattern else ""
-        raise RunError(f"{path} defines no test_* functions{which}")
+        others = f" ({len(skipped)} take arguments: run them with pytest)" if skipped else ""
+        raise RunError(f"{path} defines no test_* functions without arguments{which}{others}")
     failed = 0
     for test in tests:
         started = time.perf_counter()
@@ -34,7 +39,10 @@ def test_command(path: Path, pattern: str | None) -> None:
             click.echo(f"ERROR {test.__name__}: {type(exc).__name__}: {exc}")
             continue
         click.echo(f"ok   {test.__name__} ({(time.perf_counter() - started) * 1000:.0f} ms)")
-    click.echo(f"{len(tests) - failed} passed, {failed} failed")
+    click.echo(
+        f"{len(tests) - failed} passed, {failed} failed"
+        + (f", {len(skipped)} skipped (pytest fixtures)" if skipped else "")
+    )
     if failed:
         raise RunError(f"{failed} of {len(tests)} scenario test(s) failed in {path}")
 

@@ -12,8 +12,9 @@ from typing import Any
 from glue_workflow.errors import DefinitionError
 
 
-def load_tests(path: Path) -> list[Callable[[], Any]]:
-    """``test_*`` functions of ``path`` taking no arguments, in file order.
+def load_tests(path: Path) -> tuple[list[Callable[[], Any]], list[str]]:
+    """``test_*`` functions of ``path`` taking no arguments, in file order, and the
+    names of those that take arguments (pytest fixtures: for pytest to run).
 
     The working directory and the file's directory are importable while it loads, so
     ``from triggers.churn_pipeline import workflow`` works from the project root.
@@ -31,12 +32,11 @@ def load_tests(path: Path) -> list[Callable[[], Any]]:
         for entry in added:
             sys.path.remove(entry)
     tests: list[Callable[[], Any]] = []
+    fixtures: list[str] = []
     for name, value in vars(module).items():
         if name.startswith("test_") and inspect.isfunction(value):
             if inspect.signature(value).parameters:
-                raise DefinitionError(
-                    f"{path}: {name} takes arguments (pytest fixtures?); glue-wf test runs "
-                    "functions without arguments: run it with pytest instead"
-                )
-            tests.append(value)
-    return tests
+                fixtures.append(name)
+            else:
+                tests.append(value)
+    return tests, fixtures

@@ -101,3 +101,26 @@ def test_cli_reports_failing_scenarios(tmp_path: Path) -> None:
     assert isinstance(result.exception, RunError)
     assert str(result.exception) == f"1 of 1 scenario test(s) failed in {bad}"
     assert "FAIL test_wrong: expected verdict 'succeeded', got 'failed'" in result.output
+
+
+def test_cli_skips_tests_that_take_fixtures_and_runs_the_rest(tmp_path: Path) -> None:
+    """A file mixing scenario tests with a pytest end-to-end test (a fixture)."""
+    mixed = tmp_path / "test_mixed.py"
+    mixed.write_text(
+        "def test_plain():\n"
+        "    assert 1 + 1 == 2\n"
+        "def test_e2e(tmp_path):\n"
+        "    raise AssertionError('never run here')\n"
+    )
+    result = CliRunner().invoke(cli, ["test", str(mixed)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "skip test_e2e: it takes arguments (pytest fixtures): run it with pytest"
+    )
+    assert result.output.splitlines()[-1] == "1 passed, 0 failed, 1 skipped (pytest fixtures)"
+    only = CliRunner().invoke(cli, ["test", str(mixed), "-k", "e2e"])
+    assert isinstance(only.exception, RunError)
+    assert str(only.exception) == (
+        f"{mixed} defines no test_* functions without arguments matching 'e2e' (1 take "
+        "arguments: run them with pytest)"
+    )
