@@ -137,6 +137,7 @@ def validate_definition(
     from glue_workflow.model._base import deferring
     from glue_workflow.validation import validate
     from glue_workflow.validation.dataset_configs import check_dataset_configs
+    from glue_workflow.validation.scripts import check_scripts
 
     with deferring() as deferred:
         try:
@@ -151,6 +152,7 @@ def validate_definition(
     try:
         problems += missing_files(workflow, settings.project_root)
         problems += check_dataset_configs(workflow, settings.project_root)
+        problems += check_scripts(workflow, settings.project_root)
     except Exception:
         if not tolerant:
             raise
@@ -212,10 +214,12 @@ def build_document(settings: Settings) -> WorkflowDocument:
     from glue_workflow.validation import check
     from glue_workflow.validation.dataset_configs import check_dataset_configs
     from glue_workflow.validation.document import check_document_rules
+    from glue_workflow.validation.scripts import check_scripts
 
     workflow = load_workflow(settings)
     check(workflow)
     problems = check_dataset_configs(workflow, settings.project_root)
+    problems += check_scripts(workflow, settings.project_root)
     if any(p.severity == "error" for p in problems):  # before any AWS call or upload
         raise DefinitionError(problems)
     bucket, glue_role, sagemaker_role = Target.from_settings(settings).deploy_resources()

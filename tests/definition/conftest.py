@@ -58,7 +58,11 @@ def make_project(root: Path, definition: str | None = None) -> Path:
     for script in SCRIPTS:
         path = root / script
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"raise SystemExit('{script}: not written')\n")
+        # a stand-in that ends as every job script does (validation reads it)
+        path.write_text(
+            "from glue_workflow.jobkit import run_job\n\n\ndef main() -> None:\n"
+            f"    raise SystemExit('{script}: not written')\n\n\nrun_job(main)\n"
+        )
     (root / "jobs" / "datasets").mkdir(exist_ok=True)
     (root / "jobs" / "datasets" / "churn.json").write_text(DATASET_CONFIG)
     return root

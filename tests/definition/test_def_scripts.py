@@ -1,0 +1,50 @@
+"""Job scripts checked before deploy: the Python their job runs on Glue, and run_job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from glue_workflow.model import Cache, PythonShellJob, SparkJob, Workflow
+from glue_workflow.validation.scripts import check_scripts
+
+
+def _workflow(*nodes: object) -> Workflow:
+    return Workflow(name="wf", nodes=nodes, max_concurrent_runs=1)  # type: ignore[arg-type]
+
+
+def test_syntax_newer_than_the_jobs_python_is_named(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    matcher = "def main(x):\n    match x:\n        case 1:\n            return 1\n"
+    (jobs / "stats.py").write_text("import sys\n" + matcher)
+    (jobs / "etl.py").write_text(matcher)  # Spark on Glue 5.0: Python 3.11 has match
+    workflow = _workflow(
+        PythonShellJob(name="stats", script="jobs/stats.py"),
+        SparkJob(name="etl", script="jobs/etl.py"),
+    )
+    (problem,) = check_scripts(workflow, tmp_path)
+    assert str(problem).startswith(
+        "PythonShellJob 'stats': jobs/stats.py line 5: Pattern matching is only supported in "
+        "Python 3.10 and greater; the job runs on Python 3.9 on Glue: use syntax that version "
+        "has [script-syntax]"
+    )
+    assert problem.severity == "error"
+
+
+def test_a_cached_job_whose_script_never_calls_run_job_is_warned(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "audit.py").write_text("def main():\n    pass\n")  # main() never called
+    (jobs / "ok.py").write_text(
+        "from glue_workflow.jobkit import run_job\n\ndef main():\n    pass\n\nrun_job(main)\n"
+    )
+    workflow = _workflow(
+        PythonShellJob(name="audit", script="jobs/audit.py", cache=Cache()),
+        PythonShellJob(name="ok", script="jobs/ok.py", cache=Cache()),
+        PythonShellJob(name="plain", script="jobs/audit.py"),  # no cache: its own business
+    )
+    (problem,) = check_scripts(workflow, tmp_path)
+    assert problem.severity == "warning"
+    assert str(problem).startswith(
+        "PythonShellJob 'audit': cache= is set but jobs/audit.py never calls run_job(...)"
+    )
