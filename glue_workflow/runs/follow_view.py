@@ -13,12 +13,17 @@ from glue_workflow.runs import control, view
 from glue_workflow.runs.cache_view import job_notes
 from glue_workflow.runs.run_nodes import node_rows
 
+# Into a file or a pipe: wide enough for a node table at its widest (an 80-character
+# node name, the error and cache columns at their maximum), so no column is squeezed:
+# rich drops a character where it squeezes a folded column (a run id lost a digit).
+FILE_WIDTH = 260
+
 
 def wide_console() -> Console:
-    """A console for tables: the terminal's width, or 160 columns into a file or pipe."""
+    """A console for tables: the terminal's width, or ``FILE_WIDTH`` into a file or pipe."""
     console = Console(soft_wrap=False)
     if not console.is_terminal:
-        console = Console(soft_wrap=False, width=max(console.width, 160))
+        console = Console(soft_wrap=False, width=max(console.width, FILE_WIDTH))
     return console
 
 

@@ -96,7 +96,7 @@ def node_table(
         table.add_column(column, no_wrap=True, min_width=size)
     # One line per node: the full message is in `status --json` and `logs`.
     if wrap:
-        # Into a file or a CI log (160 columns): both texts fold between words, and
+        # Into a file or a CI log (follow_view.FILE_WIDTH): both texts fold between words, and
         # neither is squeezed below a readable width by the other.
         table.add_column("error", overflow="fold", min_width=40, max_width=70)
         if notes:

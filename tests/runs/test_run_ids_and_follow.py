@@ -135,3 +135,32 @@ def test_the_node_table_wraps_errors_when_not_a_terminal() -> None:
     text = " ".join(out.getvalue().split())
     assert "…" not in text
     assert all(w in text.split() for w in [f"word{i}" for i in range(18)])
+
+
+def test_a_folded_run_id_keeps_every_character_in_a_file() -> None:
+    """Into a file or a CI log the table is never squeezed: rich drops a character where
+    it squeezes a folded column (a cached node's run id lost a digit at 160 columns)."""
+    import io
+
+    from glue_workflow.runs import follow_view
+    from glue_workflow.runs.run_nodes import NodeRow
+    from glue_workflow.runs.view import node_table
+
+    run_id = "wr_" + "0123456789abcdef" * 4
+    rows = [
+        NodeRow(
+            unique_id=str(i),
+            name=name,
+            type="JOB",
+            state="FAILED" if i else "SUCCEEDED",
+            error_message="glue-wf job failed: gate min_accuracy: rejected: accuracy = 0.9573"
+            if i
+            else None,
+        )
+        for i, name in enumerate(["a-very-long-workflow-name-preprocess", "a-very-long-gate"])
+    ]
+    notes = {rows[0].name: f"cached (from run {run_id})"}
+    out = io.StringIO()
+    console = follow_view.Console(file=out, width=follow_view.FILE_WIDTH, soft_wrap=False)
+    console.print(node_table(rows, notes=notes, wrap=True))
+    assert run_id in "".join(out.getvalue().split())
