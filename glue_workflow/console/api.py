@@ -149,6 +149,13 @@ class ConsoleApi:
             Route(method=m, pattern=re.compile(p), handler=h, status=s) for m, p, h, s in table
         ]
 
+    def methods(self, path: str) -> tuple[str, ...]:
+        """The methods some route serves on ``path`` (HEAD with GET)."""
+        found = {r.method for r in self.routes if r.pattern.fullmatch(path)}
+        if "GET" in found:
+            found.add("HEAD")
+        return tuple(m for m in ("GET", "HEAD", "POST") if m in found)
+
     def dispatch(
         self, method: str, path: str, query: Mapping[str, str], body: Mapping[str, Any]
     ) -> tuple[int, dict[str, Any]]:
@@ -168,7 +175,11 @@ class ConsoleApi:
             except GlueWfError as exc:  # from a service shared with the CLI
                 raise from_product_error(exc) from exc
         if allowed:
-            raise ApiError(405, f"{method} is not allowed on {path}; use {', '.join(allowed)}")
+            raise ApiError(
+                405,
+                f"{method} is not allowed on {path}; use {', '.join(allowed)}",
+                allow=self.methods(path),
+            )
         raise ApiError(404, f"no API route {method} {path} (see docs/console.md)")
 
 

@@ -31,15 +31,19 @@ _STATUS_BY_CODE = {
 class ApiError(GlueWfError):
     """A request the console cannot serve; ``status`` is the HTTP status to answer."""
 
-    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None, allow: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.allow = allow  # a 405's Allow header (RFC 9110 15.5.6)
         self.code = code or {
             400: "BadRequest",
             403: "Forbidden",
             404: "NotFound",
             405: "MethodNotAllowed",
+            408: "RequestTimeout",
             409: "Conflict",
             413: "PayloadTooLarge",
             415: "UnsupportedMediaType",

@@ -74,6 +74,9 @@ class ConsoleServer(ThreadingHTTPServer):
             print(f"console: request from {client_address[0]} failed: {exc!r}", file=sys.stderr)
 
 
+TOKEN = ("GET", "HEAD")  # the methods of /api/token
+
+
 class ConsoleHandler(BaseHTTPRequestHandler):
     server: ConsoleServer
     server_version = "glue-wf-console"
@@ -143,14 +146,21 @@ class ConsoleHandler(BaseHTTPRequestHandler):
 
     def _api(self, method: str, path: str, query: Mapping[str, str]) -> None:
         body: dict[str, Any] = {}
-        if path == "/api/token" and method == "GET":
+        if path == "/api/token":
+            if method not in ("GET", "HEAD"):
+                raise ApiError(405, f"{method} is not allowed on {path}; use GET", allow=TOKEN)
             # Same-origin only: browsers let no other site read this answer (no CORS).
             self._json(200, {"token": self.server.token, "header": TOKEN_HEADER})
             return
+        if method not in ("GET", "HEAD", "POST"):
+            allowed = self.server.api.methods(path)
+            if not allowed:
+                raise ApiError(404, f"no API route {method} {path} (see docs/console.md)")
+            raise ApiError(
+                405, f"{method} is not allowed on {path}; use {', '.join(allowed)}", allow=allowed
+            )
         if method == "POST":
             body = self._json_body()
-        elif method not in ("GET", "HEAD"):
-            raise ApiError(405, f"{method} is not allowed on {path}; use GET or POST")
         status, payload = self.server.api.dispatch(
             "GET" if method == "HEAD" else method, path, query, body
         )
@@ -180,7 +190,16 @@ class ConsoleHandler(BaseHTTPRequestHandler):
             raise ApiError(400, "Content-Length must not be negative")
         if length > MAX_BODY_BYTES:
             raise ApiError(413, f"body is {length} bytes; at most {MAX_BODY_BYTES}")
-        raw = self.rfile.read(length) if length else b"{}"
+        try:
+            raw = self.rfile.read(length) if length else b"{}"
+        except TimeoutError:  # the handler's timeout: a client that stalled mid-body
+            raise ApiError(
+                408,
+                f"the request body did not arrive within {self.timeout} s (Content-Length "
+                f"{length})",
+            ) from None
+        if len(raw) < length:
+            raise ApiError(400, f"the body ended after {len(raw)} of {length} bytes")
         try:
             body = json.loads(raw.decode("utf-8") or "{}")
         except (UnicodeDecodeError, ValueError) as exc:
@@ -217,16 +236,34 @@ class ConsoleHandler(BaseHTTPRequestHandler):
 
     # --- responses ---------------------------------------------------------------------
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, headers too large, an
+        unknown method such as OPTIONS): JSON on API paths like every other error."""
+        path = urlsplit(getattr(self, "path", "") or "").path
+        if path == "/api" or path.startswith("/api/"):
+            self.close_connection = True
+            text = message or HTTPStatus(code).phrase
+            self._json(code, ApiError(code, text).as_json(), head=self.command == "HEAD")
+            return
+        super().send_error(code, message, explain)
+
     def _error(self, exc: ApiError, as_json: bool, method: str) -> None:
         if as_json:
-            self._json(exc.status, exc.as_json(), head=method == "HEAD")
+            self._json(exc.status, exc.as_json(), head=method == "HEAD", allow=exc.allow)
         else:
             body = error_page(exc.status, exc.message).encode("utf-8")
             self._send(exc.status, body, "text/html; charset=utf-8", head=method == "HEAD")
 
-    def _json(self, status: int, payload: Mapping[str, Any], *, head: bool = False) -> None:
+    def _json(
+        self,
+        status: int,
+        payload: Mapping[str, Any],
+        *,
+        head: bool = False,
+        allow: tuple[str, ...] = (),
+    ) -> None:
         body = json.dumps(payload, default=str, sort_keys=True).encode("utf-8")
-        self._send(status, body, "application/json", head=head)
+        self._send(status, body, "application/json", head=head, allow=allow)
 
     def _send(
         self,
@@ -236,10 +273,13 @@ class ConsoleHandler(BaseHTTPRequestHandler):
         *,
         head: bool = False,
         cache: bool = False,
+        allow: tuple[str, ...] = (),
     ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
+            if allow:
+                self.send_header("Allow", ", ".join(allow))
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "max-age=60" if cache else "no-store")
             for key, value in SECURITY_HEADERS.items():

@@ -80,15 +80,46 @@ def test_bad_bodies_and_methods(console):
     assert big.status == 413
     put = console.request("PUT", "/api/workflows/demo")
     assert put.status == 405
-    assert (
-        put.json()["error"]["message"]
-        == "PUT is not allowed on /api/workflows/demo; use GET or POST"
+    assert put.json()["error"]["message"] == (
+        "PUT is not allowed on /api/workflows/demo; use GET, HEAD"
     )
+    assert put.headers["allow"] == "GET, HEAD"
+    stop = console.request("DELETE", "/api/workflows/demo/runs/latest/stop")
+    assert (stop.status, stop.headers["allow"]) == (405, "POST")
+    token = console.request("POST", "/api/token", raw=b"{}", headers=headers)
+    assert (token.status, token.headers["allow"]) == (405, "GET, HEAD")
+    assert console.request("PATCH", "/api/nowhere").status == 404
     wrong = console.post("/api/workflows/demo")
     assert wrong.status == 405
     assert wrong.json()["error"]["message"] == "POST is not allowed on /api/workflows/demo; use GET"
     assert console.request("GET", "/api/workflows/demo/runs?limit=abc").status == 400
     assert console.request("GET", "/api/workflows/demo/runs?limit=0").status == 400
+
+
+def test_stalled_and_short_bodies_and_http_servers_own_refusals_answer_json(console, monkeypatch):
+    from glue_workflow.console.server import ConsoleHandler
+
+    head = (
+        f"POST /api/workflows/demo/runs HTTP/1.1\r\nHost: 127.0.0.1:{console.server.port}\r\n"
+        f"X-Glue-Wf-Token: {console.token}\r\nContent-Type: application/json\r\n"
+        "Content-Length: 100\r\n\r\n{}"
+    )
+    short = _raw(console, head.encode())  # the client closes after 2 of 100 bytes
+    assert short.startswith(b"HTTP/1.0 400")
+    assert b'"message": "the body ended after 2 of 100 bytes"' in short
+    monkeypatch.setattr(ConsoleHandler, "timeout", 1)
+    with socket.create_connection(("127.0.0.1", console.server.port), timeout=5) as sock:
+        sock.sendall(head.encode())  # and stalls, the connection open
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+        stalled = b"".join(chunks)
+    assert stalled.startswith(b"HTTP/1.0 408")
+    assert b"the request body did not arrive within 1 s (Content-Length 100)" in stalled
+    options = _raw(console, b"OPTIONS /api/workflows HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert options.startswith(b"HTTP/1.0 501")
+    assert b"application/json" in options
+    assert b'"code": "NotSupported"' in options
 
 
 def test_a_bug_answers_500_json_and_the_server_keeps_serving(console):
