@@ -96,7 +96,9 @@ class Verdict:
         return {
             "Outcome": self.outcome,
             "Label": self.label,
-            "Summary": self.summary,
+            # led by the label, as the document's own "Verdict" (not "succeeded — model
+            # rejected ..." beside "rejected — model rejected ...")
+            "Summary": self.short_summary,
             "Unhandled": [_node_json(n) for n in self.unhandled],
             "Handled": [_node_json(n) for n in self.handled],
             "Rejections": [{"Gate": r.gate, "Reason": r.reason} for r in self.rejections],
