@@ -104,14 +104,12 @@ def _endpoint(
         return []
     config = _describe(sm.describe_endpoint_config, EndpointConfigName=config_name)
     started, created = run.get("StartedOn"), (config or {}).get("CreationTime")
-    resumed = bool(run.get("PreviousRunId"))
     if config is None or (
-        resumed
-        and isinstance(started, dt.datetime)
-        and isinstance(created, dt.datetime)
-        and created < started
+        isinstance(started, dt.datetime) and isinstance(created, dt.datetime) and created < started
     ):
-        return []  # none, or deployed by the run this one resumed: priced there
+        # none, or created before this run: deployed by an earlier run (the one this run
+        # resumed, or whose deploy the step cache served) and priced there
+        return []
     seconds = _seconds(config.get("CreationTime"), now)
     return [
         sagemaker_cost(

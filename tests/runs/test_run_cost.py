@@ -242,3 +242,27 @@ def test_local_flex_job_runs_report_dpu_seconds_as_glue() -> None:
         600.0,
         "DPUSeconds",
     )
+
+
+def test_a_config_deployed_before_the_run_is_not_priced_again() -> None:
+    """The step cache served deploy (or the run resumed one that deployed): the endpoint
+    config is an earlier run's, priced in that run's report."""
+    from glue_workflow.runs.cost_sources import _endpoint
+
+    run = run_answer(
+        {"deploy": "SUCCEEDED"},
+        properties={"deploy_status": "deployed", "endpoint_config_name": "ep-cfg"},
+    )
+    run["StartedOn"] = T0
+    sm = boto3.client("sagemaker", region_name="us-east-1")
+    with Stubber(sm) as stub:
+        stub.add_response(
+            "describe_endpoint_config",
+            {
+                "EndpointConfigName": "ep-cfg",
+                "EndpointConfigArn": "arn:aws:sagemaker:us-east-1:1:endpoint-config/ep-cfg",
+                "CreationTime": T0 - dt.timedelta(minutes=5),
+                "ProductionVariants": [{"VariantName": "v", "InstanceType": "ml.m5.large"}],
+            },
+        )
+        assert _endpoint(sm, run, RATES, T0 + dt.timedelta(hours=1)) == []
