@@ -36,7 +36,7 @@ def notifications_group(
 
     found = recorded(_local(settings, "lists"), limit, workflow)
     if as_json:
-        echo_json([n.to_json() for n in found])
+        echo_json([_json(n) for n in found])
         return
     if not found:
         click.echo("no notifications yet (Workflow(notify=[...]) publishes one per run)")
@@ -79,3 +79,18 @@ def subscribe_command(settings: Any, url: str) -> None:
 
 
 COMMANDS = [notifications_group]
+
+
+def _json(notification: Any) -> dict[str, Any]:
+    """The CLI's key style (docs/json.md): ISO 8601 times, PascalCase keys; ``Message``
+    stays the verdict as published."""
+    return {
+        **notification.to_json(),
+        "Time": dt.datetime.fromtimestamp(notification.time, dt.UTC).isoformat(
+            timespec="milliseconds"
+        ),
+        "Deliveries": [
+            {str(k)[:1].upper() + str(k)[1:]: v for k, v in delivery.items()}
+            for delivery in notification.deliveries
+        ],
+    }

@@ -90,6 +90,9 @@ def test_the_verdict_is_published_shown_delivered_and_the_run_priced(
         "eventbridge",
         "sns:arn:aws:sns:us-east-1:000000000000:glue-wf-notifications",
     ]
+    # the CLI's key style: ISO 8601 times, PascalCase keys (the message as published)
+    assert all(n["Time"].endswith("+00:00") and "T" in n["Time"] for n in found)
+    assert all(set(d) >= {"Status"} for n in found for d in n["Deliveries"])
     message = found[0]["Message"]
     run_id = message["runId"]
     assert message["verdict"] == "failed"
