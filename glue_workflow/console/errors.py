@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -123,3 +124,22 @@ def _from_botocore(exc: Exception, what: str) -> ApiError:
         return ApiError(400, f"{what}: {exc}", code="ParamValidation")
     # no credentials, endpoint unreachable, ...
     return ApiError(502, f"{what}: {exc}", code=type(exc).__name__)
+
+
+def check_fields(body: Mapping[str, Any], allowed: tuple[str, ...]) -> None:
+    """Refuse a POST body's unknown fields: a misspelt one ("run_propertie") would
+    otherwise be dropped and the action done on defaults."""
+    unknown = sorted(set(body) - set(allowed))
+    if not unknown:
+        return
+    import difflib
+
+    hints = [
+        f"{name!r} (did you mean {close[0]!r}?)" if close else repr(name)
+        for name in unknown
+        for close in [difflib.get_close_matches(str(name), allowed, n=1)]
+    ]
+    takes = ", ".join(allowed) if allowed else "no fields"
+    raise ApiError(
+        400, f"unknown field(s) in the body: {', '.join(hints)}; this route takes {takes}"
+    )

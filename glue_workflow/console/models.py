@@ -10,7 +10,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from glue_workflow.console.errors import ApiError
+from glue_workflow.console.errors import ApiError, check_fields
 from glue_workflow.services.endpoints import Endpoint, Endpoints
 from glue_workflow.services.registry import APPROVAL_STATUSES, MAX_DESCRIPTION, ModelGroup, Registry
 
@@ -124,6 +124,7 @@ class Models:
 
     def set_approval(self, group: str, version: str, body: Mapping[str, Any]) -> dict[str, Any]:
         check_name(group, "model package group")
+        check_fields(body, ("status", "description"))
         status = body.get("status")
         if status not in APPROVAL_STATUSES:
             raise ApiError(
@@ -149,6 +150,7 @@ class Models:
 
     def invoke(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
         check_name(name, "endpoint")
+        check_fields(body, ("csv",))
         csv = body.get("csv")
         if not isinstance(csv, str) or not csv.strip():
             raise ApiError(

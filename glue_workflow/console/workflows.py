@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.config import Settings
-from glue_workflow.console.errors import ApiError, call, listed
+from glue_workflow.console.errors import ApiError, call, check_fields, listed
 from glue_workflow.console.graph_layout import graph_view
 from glue_workflow.runs import control, resume, run_ids
 from glue_workflow.runs.cache_view import job_notes
@@ -314,6 +314,7 @@ class Workflows:
     # --- actions ---------------------------------------------------------------------
 
     def start(self, name: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        check_fields(body, ("run_properties",))
         properties = _string_map(body.get("run_properties", {}), "run_properties")
         control.refuse_reserved(properties)
         run_id, warnings = control.start(self.run_target(name), properties)
@@ -325,6 +326,7 @@ class Workflows:
         return {"workflow": name, "run_id": run_id, "status": "STOPPING"}
 
     def resume(self, name: str, run_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        check_fields(body, ("node_ids",))
         run_id = self.resolve(name, run_id)
         requested = body.get("node_ids")
         if requested is not None and (

@@ -92,6 +92,13 @@ def test_bad_bodies_and_methods(console):
     wrong = console.post("/api/workflows/demo")
     assert wrong.status == 405
     assert wrong.json()["error"]["message"] == "POST is not allowed on /api/workflows/demo; use GET"
+    # a misspelt field would start the run on the defaults: refused, named
+    typo = console.post("/api/workflows/demo/runs", {"run_propertie": {"min_accuracy": "0.9"}})
+    assert typo.status == 400
+    assert typo.json()["error"]["message"] == (
+        "unknown field(s) in the body: 'run_propertie' (did you mean 'run_properties'?); "
+        "this route takes run_properties"
+    )
     assert console.request("GET", "/api/workflows/demo/runs?limit=abc").status == 400
     assert console.request("GET", "/api/workflows/demo/runs?limit=0").status == 400
 
