@@ -143,12 +143,11 @@ def collect_artifacts(workflow: Workflow, project_root: Path, bucket: str) -> tu
         raise DefinitionError(problems)
     artifacts = []
     for source in artifact_sources(workflow):
+        filename = artifact_filename(source)
         if source in (naming.JOBKIT_SOURCE, naming.JOBKIT_ZIP_SOURCE):
             # one archive: a wheel is a zip with the package at its root
-            wheel, content = build_jobkit_wheel()
-            filename = wheel if source == naming.JOBKIT_SOURCE else artifact_filename(source)
+            _, content = build_jobkit_wheel()
         else:
-            filename = artifact_filename(source)
             content = source_path(source, project_root).read_bytes()
         artifacts.append(_artifact(bucket, workflow.name, source, filename, content))
     return tuple(artifacts)

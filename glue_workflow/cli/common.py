@@ -87,6 +87,13 @@ def pascal_keys(value: Any) -> Any:
     return value
 
 
+def iso_time(epoch: float) -> str:
+    """An epoch time in the ``--json`` style: ISO 8601, UTC, milliseconds."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(float(epoch), dt.UTC).isoformat(timespec="milliseconds")
+
+
 def echo_json(data: Any) -> None:
     """Print JSON deterministically (datetimes as ISO 8601)."""
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=_json_default))

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import echo_json, with_settings
+from glue_workflow.cli.common import echo_json, iso_time, with_settings
 
 
 @click.group("events")
@@ -70,12 +70,6 @@ def _echo_local_deliveries(settings: Any, event_id: str) -> None:
             click.echo(_describe(delivery, batches, event_id))
 
 
-def _iso(epoch: float) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(float(epoch), dt.UTC).isoformat(timespec="milliseconds")
-
-
 class BatchStatus:
     """Where an event delivered to a workflow went later: still queued, or in the
     ``aws:eventIds`` of the run its batch started (at delivery, or when a window closed or
@@ -135,7 +129,7 @@ def list_command(settings: Any, limit: int, as_json: bool) -> None:
         echo_json(
             [
                 {
-                    "Time": _iso(entry["time"]),
+                    "Time": iso_time(entry["time"]),
                     "Event": entry["event"],
                     "Deliveries": [
                         {

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import echo_json, with_settings
+from glue_workflow.cli.common import echo_json, iso_time, pascal_keys, with_settings
 
 
 def _local(settings: Any, what: str) -> Any:
@@ -86,11 +86,6 @@ def _json(notification: Any) -> dict[str, Any]:
     stays the verdict as published."""
     return {
         **notification.to_json(),
-        "Time": dt.datetime.fromtimestamp(notification.time, dt.UTC).isoformat(
-            timespec="milliseconds"
-        ),
-        "Deliveries": [
-            {str(k)[:1].upper() + str(k)[1:]: v for k, v in delivery.items()}
-            for delivery in notification.deliveries
-        ],
+        "Time": iso_time(notification.time),
+        "Deliveries": pascal_keys([dict(d) for d in notification.deliveries]),
     }

@@ -147,7 +147,7 @@ class ConsoleHandler(BaseHTTPRequestHandler):
     def _api(self, method: str, path: str, query: Mapping[str, str]) -> None:
         body: dict[str, Any] = {}
         if path == "/api/token":
-            if method not in ("GET", "HEAD"):
+            if method not in TOKEN:
                 raise ApiError(405, f"{method} is not allowed on {path}; use GET", allow=TOKEN)
             # Same-origin only: browsers let no other site read this answer (no CORS).
             self._json(200, {"token": self.server.token, "header": TOKEN_HEADER})

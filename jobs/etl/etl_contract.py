@@ -626,11 +626,8 @@ def _near_matches(missing: list[str], raw: list[str], mode: str) -> str:
         same = loose.get(normalise(name, "trim_ignore_case"))
         if same is not None:
             # the least loose setting that matches: surrounding spaces alone need "trim"
-            least = (
-                "trim"
-                if normalise(same, "trim") == normalise(name, "trim")
-                else ("trim_ignore_case")
-            )
+            trimmed = normalise(same, "trim") == normalise(name, "trim")
+            least = "trim" if trimmed else "trim_ignore_case"
             hints.append(f'{same!r} for {name!r} (matches with "header_match": "{least}")')
             continue
         close = difflib.get_close_matches(name, raw, n=2, cutoff=0.6)
@@ -671,11 +668,13 @@ def check_groups(
         ]
 
     first_uri, first = headers[0]
+    expected = read(first)
     groups: dict[tuple[str, ...], list[str]] = {}
     for uri, names in headers:
-        if set(read(names)) != set(read(first)):
-            missing = sorted(set(read(first)) - set(read(names)))
-            extra = sorted(set(read(names)) - set(read(first)))
+        got = read(names)
+        if set(got) != set(expected):
+            missing = sorted(set(expected) - set(got))
+            extra = sorted(set(got) - set(expected))
             raise PreprocessError(
                 f"file {uri} has other columns than {first_uri}"
                 + (f": lacks {', '.join(missing)}" if missing else "")
@@ -684,7 +683,7 @@ def check_groups(
                 'config reads (a column listed under "drop" may be in some files only, and '
                 'so may any undeclared column with "extra_columns": "ignore")'
             )
-        if read(names) != read(first) and contract.column_order == "refuse":
+        if got != expected and contract.column_order == "refuse":
             raise PreprocessError(
                 f"file {uri} has its columns in another order than {first_uri} "
                 '("column_order": "refuse"); reorder the file, or set "column_order": '
