@@ -85,6 +85,18 @@ CODEGEN_MAX_FIELDS = 4000
 # (the statistics 3.5x: bench/README.md, "Spark ETL"); the churn data has 20 features.
 WIDE_COLUMNS = 200
 SPARK_MAX_FIELDS = 100
+# Up to this many rows (the scan's estimate) the job runs as small inputs run best: Spark
+# evaluates expressions without generating code (compiling the generated classes costs a
+# new JVM, every Glue job run and a first local run, 2-3 s of a 5,000-row run; at 20,000
+# rows the compiled code is faster again once warm) and plans each query once (adaptive
+# execution re-plans after each stage: 0.7 s of a first run, nothing to adapt to).
+# bench/README.md, "Pipeline".
+SMALL_ROWS = 10_000
+SMALL_INPUT_SETTINGS = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.sql.adaptive.enabled": "false",
+}
 OUTPUTS = (*SPLITS, "feature_manifest.json", "baseline.json", "data_quality.json")
 
 
@@ -362,6 +374,10 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     spark = glue_context.spark_session
     if wide(columns):
         spark.conf.set("spark.sql.codegen.maxFields", str(SPARK_MAX_FIELDS))
+    small = estimated_rows(found.files) <= SMALL_ROWS
+    if small:
+        for key, value in SMALL_INPUT_SETTINGS.items():
+            spark.conf.set(key, value)
     # Bytes past the scan were decoded by Spark alone, which replaces invalid ones.
     past_scan = any(not scanned.complete for scanned in found.files)
     staged = stage(
@@ -382,7 +398,7 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
     classified = classified.persist(StorageLevel.MEMORY_AND_DISK)
     try:
         _judge(classified, request, found, rules, report)
-        result = _split_and_write(classified, request, columns, report)
+        result = _split_and_write(classified, request, columns, report, fused=not small)
     finally:
         classified.unpersist()
     changed = changed_inputs(input_uri, list(found.listed))
@@ -538,6 +554,8 @@ def _split_and_write(
     request: Request,
     columns: Columns,
     report: Report,
+    *,
+    fused: bool = True,
 ) -> dict[str, str]:
     """Encode the kept rows, then write the three splits and compute the train split's
     statistics together: four independent Spark actions over the cached rows."""
@@ -568,7 +586,9 @@ def _split_and_write(
     )
     lines = kept.selectExpr("_split", f"{csv_line(features, codes)} AS value")
     entries = [entry for entry, _ in features]
-    per_query = MAX_AGGREGATES_UNFUSED if wide(columns) else MAX_AGGREGATES
+    # whole-stage generated code limits an aggregate query's width; without it, fewer
+    # and wider queries plan faster
+    per_query = MAX_AGGREGATES if fused and not wide(columns) else MAX_AGGREGATES_UNFUSED
 
     def write(code: int, name: str) -> None:
         part = lines.where(F.col("_split") == code).drop("_split")

@@ -267,7 +267,8 @@ def stop_command(*, settings: Any, workflow: str | None, run_id: str) -> None:
     "-f",
     "--follow",
     is_flag=True,
-    help="Keep printing as the job writes, until its job run ends (on AWS: CloudWatch Logs).",
+    help="Keep printing as the job writes, until its job run ends (on AWS: CloudWatch "
+    "Logs); exit 1 unless it succeeded.",
 )
 def logs_command(
     *, settings: Any, workflow: str | None, run_id: str, node: str, follow: bool
@@ -282,13 +283,25 @@ def logs_command(
     target = control.open_runs(settings, workflow=workflow)
     run_id = run_ids.resolve_run_id(target, run_id)
     if follow:
+        from glue_workflow.errors import RunError
+        from glue_workflow.runs.follow_logs import RETRIED
         from glue_workflow.runs.follow_logs import follow as follow_log
 
         def write(data: bytes) -> None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
 
-        follow_log(target, run_id, node, write)
+        location, state = follow_log(target, run_id, node, write)
+        if state == RETRIED:  # a script following a log must not read it as success
+            raise RunError(
+                f"job run {location.job_run_id} of node {node} failed and is retried: "
+                f"follow the retry with glue-wf logs {run_id} {node} --follow"
+            )
+        if state != "SUCCEEDED":
+            raise RunError(
+                f"job run {location.job_run_id} of node {node} ended {state}: glue-wf status "
+                f"{run_id} says why"
+            )
         return
     location = control.log_location(target, run_id, node)
     if location.path is None:

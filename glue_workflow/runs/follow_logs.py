@@ -15,13 +15,16 @@ ENDED = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR"})
 Write = Callable[[bytes], None]
 
 
-def job_ended(target: RunTarget, run_id: str, job_run_id: str) -> bool:
-    """True once ``job_run_id`` ended, or a later attempt replaced it."""
+RETRIED = "RETRIED"  # a later attempt replaced the job run (it failed): its log is complete
+
+
+def job_state(target: RunTarget, run_id: str, job_run_id: str) -> str:
+    """``job_run_id``'s state, or RETRIED once a later attempt replaced it."""
     run = target.glue.run(target.workflow, run_id)
     for row in node_rows(run):
         if row.type == "JOB" and row.job_run_id == job_run_id:
-            return row.state in ENDED
-    return True  # a retry replaced it: that attempt's log is complete
+            return row.state or "STARTING"
+    return RETRIED
 
 
 def follow_file(path: Path, ended: Callable[[], bool], write: Write, *, poll: float = 0.5) -> None:
@@ -79,11 +82,14 @@ def follow_cloudwatch(
         time.sleep(poll)
 
 
-def follow(target: RunTarget, run_id: str, node: str, write: Write) -> LogLocation:
+def follow(target: RunTarget, run_id: str, node: str, write: Write) -> tuple[LogLocation, str]:
+    """Write the node's job log until its job run ends; where it is and how it ended."""
     location = log_location(target, run_id, node)
+    states: list[str] = []
 
     def ended() -> bool:
-        return job_ended(target, run_id, location.job_run_id)
+        states.append(job_state(target, run_id, location.job_run_id))
+        return states[-1] in ENDED or states[-1] == RETRIED
 
     if location.path is not None:
         follow_file(location.path, ended, write)
@@ -93,4 +99,4 @@ def follow(target: RunTarget, run_id: str, node: str, write: Write) -> LogLocati
         logs = clients.client(target.settings, "logs")
         group = f"{location.log_group or '/aws-glue/jobs'}/output"
         follow_cloudwatch(logs, group, location.job_run_id, ended, write)
-    return location
+    return location, states[-1]

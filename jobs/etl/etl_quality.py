@@ -65,9 +65,9 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
     check_charset(spark, contract)
     frames = []
     for group in groups:
-        positional = [f"_c{i}" for i in range(len(group.names))]
+        fields = schema_names(group.names)
         schema = StructType(
-            [StructField(c, StringType()) for c in positional]
+            [StructField(c, StringType()) for c in fields]
             + [StructField(CORRUPT_COLUMN, StringType())]
         )
         df = (
@@ -83,7 +83,7 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
             .option("columnNameOfCorruptRecord", CORRUPT_COLUMN)
             .csv([spark_path(u) for u in group.uris])
         )
-        renamed = [f"{p} AS {quoted(n)}" for p, n in zip(positional, group.names)]
+        renamed = [f"{quoted(f)} AS {quoted(n)}" for f, n in zip(fields, group.names)]
         frames.append(df.selectExpr(*renamed, CORRUPT_COLUMN))
     result = frames[0]
     for frame in frames[1:]:
@@ -91,6 +91,17 @@ def read_text_frame(spark: Any, groups: list[FileGroup], contract: Contract) -> 
         # check_groups: every column the contract reads is in every file)
         result = result.unionByName(frame, allowMissingColumns=True)
     return result
+
+
+def schema_names(names: tuple[str, ...]) -> list[str]:
+    """The schema's names for a file of these header names: the names themselves, so
+    that Spark's own header check (by position) finds what the file says and keeps
+    quiet (else it logs "CSV header does not conform to the schema" for every file);
+    positions (``_c0``...) if one of them cannot name a field (empty, or Spark's
+    column for rows it cannot parse)."""
+    if all(n and n != CORRUPT_COLUMN for n in names):
+        return list(names)
+    return [f"_c{i}" for i in range(len(names))]
 
 
 def _trim(sql: str) -> str:

@@ -894,3 +894,13 @@ def test_label_fixes_fit_the_labels_seen(seen, fixes):
 
     contract = etl_contract.load_contract(json.dumps(CONTRACT), "contract.json")
     assert etl_quality.label_fixes(contract, [("unknown_label", "bought", 3, seen)]) == fixes
+
+
+def test_the_read_schema_names_fields_as_the_header_does():
+    # Spark compares the header with the schema by position and warns per file on a
+    # difference; positions where a name cannot be a field's
+    import etl_quality
+
+    assert etl_quality.schema_names(("State", "a.b", "Churn?")) == ["State", "a.b", "Churn?"]
+    assert etl_quality.schema_names(("", "x", "y")) == ["_c0", "_c1", "_c2"]
+    assert etl_quality.schema_names(("x", "_corrupt_record")) == ["_c0", "_c1"]

@@ -425,6 +425,8 @@ def test_subprocess_run_like_the_engine_with_local_s3(churn_csv, tmp_path):
     log = tmp_path / "job.log"
     outcome = run_subprocess(argv, env=job_environment(home), cwd=tmp_path, log_path=log)
     assert outcome.succeeded, log.read_text()[-3000:]
+    # the schema carries the header's names: Spark's own header check has nothing to say
+    assert "CSV header does not conform" not in log.read_text()
     out = (
         home
         / "s3"
@@ -531,21 +533,19 @@ def test_an_input_replaced_while_the_job_reads_it_fails_the_job(
     assert sorted(p.name for p in out.iterdir()) == ["data_quality.json"]
 
 
-@pytest.mark.spark
-@pytest.mark.parametrize("numeric", [150, 220])
-def test_wide_inputs_are_read_encoded_and_described(spark, tmp_path, numeric):
-    """Inputs past Spark's 100 fields for generated code: up to 200 features the job
-    raises the limit (preprocess.WIDE_COLUMNS), past it each step is generated alone."""
+def sensor_table(tmp_path: Path, numeric: int, count: int) -> tuple[dict[str, str], list[Any]]:
+    """A table of ``numeric`` sensor columns, a categorical one and an id; every 50th
+    row has one value "NA" (dropped as missing). The job's arguments and the rows."""
     names = [f"s{i:03d}" for i in range(numeric)]
     header = ["unit", "site", *names, "failure"]
     rows = []
-    for r in range(300):
+    for r in range(count):
         values = [f"{r + i / 1000:g}" for i in range(numeric)]  # one row's, its own
         if r % 50 == 1:
-            values[r % numeric] = "NA"  # dropped as a missing value, with its example
+            values[r % numeric] = "NA"
         rows.append([f"u{r}", "ab"[r % 2], *values, str(int(values[0] != "NA" and r % 3 == 0))])
-    data = write_csv(tmp_path / "in" / "wide.csv", header, rows)
-    config = tmp_path / "wide.json"
+    data = write_csv(tmp_path / "in" / "sensors.csv", header, rows)
+    config = tmp_path / "sensors.json"
     config.write_text(
         json.dumps(
             {
@@ -558,19 +558,37 @@ def test_wide_inputs_are_read_encoded_and_described(spark, tmp_path, numeric):
             }
         )
     )
-    out = tmp_path / "out"
-    outcome = run_job(
-        spark,
-        {"--input_uri": str(data), "--output_uri": str(out), "--dataset_config_uri": str(config)},
-    )
+    args = {"--input_uri": str(data), "--output_uri": str(tmp_path / "out")}
+    return {**args, "--dataset_config_uri": str(config)}, rows
+
+
+def compiled_classes(spark: Any) -> int:
+    """How many classes Spark has generated and compiled in this JVM."""
+    metrics = spark.sparkContext._jvm.org.apache.spark.metrics.source.CodegenMetrics
+    return int(metrics.METRIC_COMPILATION_TIME().getCount())
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("numeric", [150, 220])
+def test_wide_inputs_are_read_encoded_and_described(spark, preprocess, tmp_path, numeric):
+    """Inputs past Spark's 100 fields for generated code: up to 200 features the job
+    raises the limit (preprocess.WIDE_COLUMNS), past it each step is generated alone.
+    Past preprocess.SMALL_ROWS rows, so that the job generates code."""
+    args, rows = sensor_table(tmp_path, numeric, preprocess.SMALL_ROWS + 1)
+    names = [f"s{i:03d}" for i in range(numeric)]
+    compiled = compiled_classes(spark)
+    outcome = run_job(spark, args)
     assert outcome.succeeded, outcome.error
+    assert compiled_classes(spark) > compiled
+    out = tmp_path / "out"
     manifest = json.loads((out / "feature_manifest.json").read_text())
     assert [f["name"] for f in manifest["features"]] == [*names, "site=a", "site=b"]
     report = json.loads((out / "data_quality.json").read_text())
-    assert report["rows"]["dropped"] == 6
+    missing = sum(1 for row in rows if "NA" in row)
+    assert report["rows"]["dropped"] == missing == (len(rows) + 48) // 50
     assert {d["examples"][0] for d in report["drops"]} == {"NA"}
     written = [r for s in ("train", "validation", "test") for r in read_csv_dir(out / s)]
-    assert len(written) == 294
+    assert len(written) == len(rows) - missing
     by_values = {tuple(r[2:-1]): r for r in rows}
     for line in written:  # label, the numeric values as read, then site one-hot
         source = by_values[tuple(f"{float(v):g}" for v in line[1 : numeric + 1])]
@@ -578,3 +596,30 @@ def test_wide_inputs_are_read_encoded_and_described(spark, tmp_path, numeric):
         assert line[numeric + 1 :] == (["1", "0"] if source[1] == "a" else ["0", "1"])
     baseline = json.loads((out / "baseline.json").read_text())
     assert len(baseline["features"]) == numeric + 2
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("small", [True, False])
+def test_small_inputs_run_interpreted_and_planned_once(
+    spark, preprocess, tmp_path, monkeypatch, small
+):
+    """Up to preprocess.SMALL_ROWS rows (the scan's estimate) the job's queries run
+    without generated code and without adaptive re-planning; past it, as Spark does."""
+    import etl_features
+
+    count = preprocess.SMALL_ROWS + (0 if small else 1)
+    args, rows = sensor_table(tmp_path, 3, count)
+    profile, seen = etl_features.profile, {}
+
+    def watched(classified: Any, *rest: Any) -> Any:
+        conf = classified.sparkSession.conf
+        seen.update({key: conf.get(key) for key in preprocess.SMALL_INPUT_SETTINGS})
+        return profile(classified, *rest)
+
+    monkeypatch.setattr(etl_features, "profile", watched)
+    outcome = run_job(spark, args)
+    assert outcome.succeeded, outcome.error
+    assert (seen == preprocess.SMALL_INPUT_SETTINGS) is small
+    assert seen["spark.sql.adaptive.enabled"] == ("false" if small else "true")
+    written = sum(len(read_csv_dir(tmp_path / "out" / s)) for s in SPLIT_NAMES)
+    assert written == len(rows) - (count + 48) // 50

@@ -158,6 +158,15 @@ def test_unhandled_failure_exits_1_then_resume_succeeds(local: Local, tmp_path: 
     )
     nodes = {n["Name"]: n["State"] for n in local.status(run_id, "flaky")["Nodes"]}
     assert (nodes["flaky-b"], nodes["flaky-c"]) == ("FAILED", None)  # c never reached
+    # following the failed job's log ends as the job did: a script reads no success
+    followed = local.cli("logs", run_id, "b", "--workflow", "flaky", "--follow", code=1)
+    assert f"marker {marker} missing" in followed.stdout
+    job_run = next(n["JobRunId"] for n in local.status(run_id, "flaky")["Nodes"]
+                   if n["Name"] == "flaky-b")  # fmt: skip
+    assert followed.output.endswith(
+        f"error: job run {job_run} of node b ended FAILED: glue-wf status {run_id} says why\n"
+    )
+    assert "\nerror" not in local.cli("logs", run_id, "a", "--workflow", "flaky", "--follow").output
     assert local.status(run_id, "flaky")["ResumeCandidates"] == ["flaky-b"]
 
     marker.write_text("ok")
