@@ -77,6 +77,12 @@ def refuse_secrets(arguments: dict[str, str], properties: dict[str, str]) -> Non
 @click.option(
     "--pythonshell", is_flag=True, help="Run a script as a Python shell job (no --JOB_RUN_ID)."
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Do the job's work even if the step cache holds its result (it runs in a workflow "
+    "run of its own, as with -p).",
+)
 @with_settings
 def job(
     *,
@@ -88,6 +94,7 @@ def job(
     workflow_name: str | None,
     job_name: str | None,
     pythonshell: bool,
+    no_cache: bool,
     settings: Any,
 ) -> None:
     """Run SCRIPT_OR_JOB (a script path or a defined job's name) locally; exit with its code.
@@ -103,16 +110,17 @@ def job(
 
     properties = {k.lstrip("-"): v for k, v in _parse_args(property_values, "-p").items()}
     refuse_secrets(_parse_args(arg_values), properties)
-    if (properties or from_run) and workflow_run_id:
-        raise click.UsageError("use -p/--from-run or --workflow-run-id, not both")
-    if properties or from_run:
+    if (properties or from_run or no_cache) and workflow_run_id:
+        raise click.UsageError("use -p/--from-run/--no-cache or --workflow-run-id, not both")
+    if properties or from_run or no_cache:
         from glue_workflow.cli.job_session import run_with_properties
+        from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY
 
         code = run_with_properties(
             settings,
             script_or_job,
             _parse_args(arg_values),
-            properties,
+            {**properties, NO_CACHE_PROPERTY: "true"} if no_cache else properties,
             from_run=from_run,
             job_name=job_name,
             pythonshell=pythonshell,

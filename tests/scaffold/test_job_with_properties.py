@@ -84,3 +84,25 @@ def test_a_failed_run_says_when_the_project_differs_from_what_ran(
     assert glue_wf(project, "deploy").returncode == 0
     again = glue_wf(project, "run", "--wait", "-p", "items=x,y")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_no_cache_does_the_work_the_step_cache_would_serve(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    root, _ = project
+    pipeline = root / "triggers" / "pipeline.py"
+    declared = '    writes=("item_count",),\n'
+    pipeline.write_text(pipeline.read_text().replace(declared, f"{declared}    cache=True,\n", 1))
+    first = glue_wf(project, "job", "count", "-p", "items=x,y")
+    assert first.returncode == 0, first.stderr
+    assert "2 items" in first.stdout
+    served = glue_wf(project, "job", "count", "-p", "items=x,y")
+    assert served.returncode == 0, served.stderr
+    assert "2 items" not in served.stdout  # the cached result, not the job's work
+    fresh = glue_wf(project, "job", "count", "-p", "items=x,y", "--no-cache")
+    assert fresh.returncode == 0, fresh.stderr
+    assert "2 items" in fresh.stdout
+    assert "glue-wf cache: count runs: --no-cache" in fresh.stdout + fresh.stderr
+    both = glue_wf(project, "job", "count", "--no-cache", "--workflow-run-id", "wr_1")
+    assert both.returncode == 2
+    assert "use -p/--from-run/--no-cache or --workflow-run-id, not both" in both.stderr
