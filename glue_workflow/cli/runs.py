@@ -400,7 +400,7 @@ def _print_run(target: Any, run: dict[str, Any]) -> None:
     console.print(view.node_table(node_rows(run), view_now(), notes, wrap=not console.is_terminal))
     quality = data_quality_line(run.get("WorkflowRunProperties") or {})
     if quality:
-        console.print(quality, highlight=False, soft_wrap=True)
+        console.print(quality, highlight=False, soft_wrap=True, markup=False)
     _print_verdict(target, run)
 
 

@@ -82,6 +82,7 @@ def _follow_lines(
                 console.print(
                     f"{stamp} {row.name} {row.state} (attempt {row.attempt}){error}",
                     highlight=False,
+                    markup=False,  # the job's text: "[abc]" is not a style
                 )
 
     run = control.follow(target, run_id, timeout=timeout, poll=poll, on_update=report)

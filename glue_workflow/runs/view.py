@@ -107,15 +107,16 @@ def node_table(
             table.add_column("cache", no_wrap=True, overflow="ellipsis", max_width=70)
     for row in rows:
         state = row.state or "-"
+        # Text, not markup: an error's "[abc]" or "[bold]" is the job's text
         table.add_row(
-            row.name,
+            Text(row.name),
             row.type,
             Text(state, style=STATE_STYLES.get(state, "")),
             "" if row.attempt is None else str(row.attempt),
             format_time(row.started_on),
             format_duration(row.duration(now)),
-            shorten_words(row.error_message or "", 160),
-            *((notes.get(row.name, ""),) if notes else ()),
+            Text(shorten_words(row.error_message or "", 160)),
+            *((Text(notes.get(row.name, "")),) if notes else ()),
         )
     return table
 

@@ -43,7 +43,12 @@ def _put(home: Path, key: str, data: bytes) -> str:
 
 
 def _run_shell_job(
-    home: Path, script: str, job_run_id: str, *, warm: bool = False
+    home: Path,
+    script: str,
+    job_run_id: str,
+    *,
+    warm: bool = False,
+    arguments: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """Run ``script`` as a Python shell job; ``warm``: in a ready spare interpreter."""
     name, wheel = build_jobkit_wheel()
@@ -56,6 +61,7 @@ def _run_shell_job(
         },
     }
     args = {"--JOB_NAME": "wf-job", "--extra-py-files": _put(home, f"lib/{name}", wheel)}
+    args.update(arguments or {})
     gateway = "http://127.0.0.1:9/unused"
     spares = ShellSpares(home / "spares.log")
     if warm:
@@ -283,3 +289,22 @@ def test_back_to_back_shell_jobs_both_find_a_ready_spare(local_home: Path) -> No
     spares.stop()
     for run_id in ("jr_first", "jr_second"):
         assert "glue_wf_shell_spare" in job_log_path(local_home, run_id).read_text()
+
+
+@pytest.mark.parametrize("warm", [False, True])
+def test_extra_files_are_in_the_jobs_working_directory(local_home: Path, warm: bool) -> None:
+    """Glue copies --extra-files into the script's working directory before it runs."""
+    files = [
+        _put(local_home, "conf/settings.conf", b"mode=fast\n"),
+        _put(local_home, "t.sql", b"1"),
+    ]
+    script = "print(open('settings.conf').read().strip(), open('t.sql').read())\n"
+    code, log = _run_shell_job(
+        local_home,
+        script,
+        f"jr_files_{warm}",
+        warm=warm,
+        arguments={"--extra-files": ",".join(files)},
+    )
+    assert code == 0, log
+    assert log.strip().splitlines()[-1] == "mode=fast 1"

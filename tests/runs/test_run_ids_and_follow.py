@@ -137,6 +137,23 @@ def test_the_node_table_wraps_errors_when_not_a_terminal() -> None:
     assert all(w in text.split() for w in [f"word{i}" for i in range(18)])
 
 
+def test_the_node_table_prints_an_error_as_written_not_as_markup() -> None:
+    import io
+
+    from rich.console import Console
+
+    from glue_workflow.runs.run_nodes import NodeRow
+    from glue_workflow.runs.view import node_table
+
+    reason = "RuntimeError: [CAST_INVALID_INPUT] value [abc] of column [bold]amount[/bold] is bad"
+    row = NodeRow(unique_id="1", name="wf-[b]", type="JOB", state="FAILED", error_message=reason)
+    out = io.StringIO()
+    Console(file=out, width=200, force_terminal=False).print(node_table([row], wrap=True))
+    words = out.getvalue().split()  # the error folds between words
+    assert all(word in words for word in reason.split())
+    assert "wf-[b]" in words
+
+
 def test_a_folded_run_id_keeps_every_character_in_a_file() -> None:
     """Into a file or a CI log the table is never squeezed: rich drops a character where
     it squeezes a folded column (a cached node's run id lost a digit at 160 columns)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 from collections.abc import Callable, Mapping
@@ -110,6 +111,7 @@ def start_job_process(
         )
     script = local_file(home, str(command.get("ScriptLocation", "")), "ScriptLocation")
     extra = extra_py_files(home, launch.arguments)
+    files = extra_files(home, launch.arguments)
     env = dict(base_env) if base_env is not None else job_environment(home.root)
     env = project_env(env)
     header = ""
@@ -146,6 +148,8 @@ def start_job_process(
     env["PYTHONUNBUFFERED"] = "1"
     work = work_dir(home, launch.job_run_id)
     work.mkdir(parents=True, exist_ok=True)
+    for path in files:  # as Glue does: the script opens them by name
+        shutil.copyfile(path, work / path.name)
     if kind != "pythonshell":  # its own JVM's temporary files, deleted as the run ends
         env.update(scratch.environment(scratch.job_dir(work), env))
     log_path = job_log_path(home.root, launch.job_run_id)
@@ -184,6 +188,16 @@ def extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:
             path = local_file(home, item.strip(), "--extra-py-files entry")
             extra.append(str(path.parent if path.suffix == ".py" else path))
     return extra
+
+
+def extra_files(home: LocalHome, arguments: Mapping[str, str]) -> list[Path]:
+    """Local paths of ``--extra-files``, which Glue copies into the script's working
+    directory before it runs (AWS Glue job parameters, ``--extra-files``)."""
+    return [
+        local_file(home, item.strip(), "--extra-files entry")
+        for item in (arguments.get("--extra-files") or "").split(",")
+        if item.strip()
+    ]
 
 
 def shell_environment(env: Mapping[str, str], extra: list[str], gateway: str) -> dict[str, str]:
