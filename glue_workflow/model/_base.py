@@ -172,6 +172,18 @@ def str_map(where: str, what: str, value: Any) -> Mapping[str, str]:
     return MappingProxyType(dict(sorted(value.items())))
 
 
+def tag_map(where: str, value: Any) -> Mapping[str, str]:
+    """``tags``: strings, none of whose keys starts with ``aws:`` (Glue's Tag API: "The key
+    ... must not contain the prefix aws"; the prefix is AWS's in every casing)."""
+    tags = str_map(where, "tags", value)
+    for key in tags:
+        if key.lower().startswith("aws:"):
+            fail(
+                where, "aws-tag", f"tag {key!r}: keys starting with 'aws:' are AWS's own: rename it"
+            )
+    return tags
+
+
 def check_property_names(where: str, what: str, names: Iterable[str]) -> None:
     gather = Gather()
     for name in names:

@@ -27,6 +27,7 @@ from glue_workflow.model._base import (
     set_attr,
     str_map,
     str_tuple,
+    tag_map,
 )
 from glue_workflow.model.cache import Cache, as_cache, check_cache_job
 from glue_workflow.model.dependencies import Dependency
@@ -140,9 +141,20 @@ class Job:
         for name in self.context_arguments if g.ok("context_arguments") else ():
             with g.check():
                 check_enum(where, "context argument", name, CONTEXT_ARGUMENTS)
-        for what in ("arguments", "non_overridable_arguments", "files", "tags"):
+        for what in ("arguments", "non_overridable_arguments", "files"):
             with g.check(what):
                 set_attr(self, what, str_map(where, what, getattr(self, what)))
+        with g.check("tags"):
+            set_attr(self, "tags", tag_map(where, self.tags))
+        if g.ok("files", "arguments"):
+            for key in sorted(set(self.files) & set(self.arguments)):
+                with g.check():
+                    fail(
+                        where,
+                        "argument-twice",
+                        f"{key} is in both files= and arguments=: the job would get the file's "
+                        "URI only; keep one",
+                    )
         shell = self.command == "pythonshell"
         for field_name, what in (
             ("arguments", "argument"),
@@ -171,6 +183,8 @@ class Job:
                         for p in self.extra_py_files
                     ),
                 )
+                for path in self.extra_py_files:
+                    check_wheel_name(where, path)
         with g.check():
             check_int(where, "max_retries", self.max_retries, 0, MAX_RETRIES)
         if self.timeout is not None:
@@ -442,6 +456,24 @@ class PythonShellJob(Job):
                         f"extra_py_files {path!r}: Python 3.9 shell jobs need .whl, not .egg",
                     )
         g.done()
+
+
+# A wheel's file name (PEP 427: name-version[-build]-python-abi-platform.whl): Glue installs
+# each .whl of --extra-py-files with pip, which refuses any other name ("ERROR: x.whl is not
+# a valid wheel filename").
+WHEEL_NAME = re.compile(r"[^-/]+-[^-/]+(-\d[^-/]*)?-[^-/]+-[^-/]+-[^-/]+\.whl")
+
+
+def check_wheel_name(where: str, path: str) -> None:
+    name = path.rsplit("/", 1)[-1]
+    if name.endswith(".whl") and not WHEEL_NAME.fullmatch(name):
+        fail(
+            where,
+            "wheel-name",
+            f"extra_py_files {path!r} is not named as a wheel is (name-version-python-abi-"
+            "platform.whl, e.g. mylib-1.0-py3-none-any.whl): pip on Glue refuses it; build "
+            "it with 'pip wheel' or 'python -m build', or ship a .zip",
+        )
 
 
 # SageMaker ResourceConfig.InstanceType names: "ml.<family>.<size>" (API Reference,

@@ -18,6 +18,7 @@ from glue_workflow.model._base import (
     set_attr,
     str_map,
     str_tuple,
+    tag_map,
 )
 from glue_workflow.model.drift import DriftCheck
 from glue_workflow.model.gates import Gate
@@ -205,7 +206,7 @@ def _check_triggers(where: str, value: object) -> tuple[Trigger, ...]:
 
 
 def _check_tags(where: str, value: object) -> Mapping[str, str]:
-    tags = str_map(where, "tags", value)
+    tags = tag_map(where, value)
     for key in tags:
         if key.startswith(RESERVED_TAG_PREFIX):
             fail(

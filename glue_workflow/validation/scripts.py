@@ -1,9 +1,11 @@
 """Job scripts read before deploy: syntax of the Python each job runs on Glue (Python
-shell: 3.9; Spark on Glue 5.0: 3.11), and the ``run_job`` call the step cache needs."""
+shell: its python_version; Spark: its Glue version's Python), and the ``run_job`` call
+the step cache needs."""
 
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 from glue_workflow.artifacts import source_path
@@ -11,14 +13,27 @@ from glue_workflow.errors import Problem
 from glue_workflow.model.jobs import Job, PythonShellJob
 from glue_workflow.model.workflow import Workflow
 
-SPARK_PYTHON = (3, 11)  # Glue 5.0
+# The Python of Spark jobs by Glue version (AWS Glue versions, docs.aws.amazon.com/glue/
+# latest/dg/release-notes.html: 2.0 and 3.0 Python 3.7, 4.0 3.10, 5.0 and 5.1 3.11, 6.0 3.13)
+SPARK_PYTHON = {
+    "2.0": (3, 7),
+    "3.0": (3, 7),
+    "4.0": (3, 10),
+    "5.0": (3, 11),
+    "5.1": (3, 11),
+    "6.0": (3, 13),
+}
 
 
-def _python(job: Job) -> tuple[int, int]:
+def _python(job: Job) -> tuple[int, int] | None:
+    """The Python the job runs on Glue; None where this interpreter cannot parse as it
+    (a newer Python's syntax: the check is left to Glue)."""
     if isinstance(job, PythonShellJob):
         major, minor = job.python_version.split(".")[:2]
-        return int(major), int(minor)
-    return SPARK_PYTHON
+        version = int(major), int(minor)
+    else:
+        version = SPARK_PYTHON.get(getattr(job, "glue_version", "5.0"), (3, 11))
+    return version if version <= sys.version_info[:2] else None
 
 
 def check_scripts(workflow: Workflow, project_root: Path) -> list[Problem]:
@@ -34,7 +49,11 @@ def check_scripts(workflow: Workflow, project_root: Path) -> list[Problem]:
                 continue  # a missing file is said by artifacts.missing_files
             try:
                 tree = ast.parse(path.read_bytes(), str(path), feature_version=version)
+                if version is None:
+                    continue  # parsed only for run_job (as this Python reads it)
             except SyntaxError as exc:
+                if version is None:
+                    continue  # newer syntax than this Python knows: Glue's to judge
                 problems.append(
                     Problem(
                         where=where,

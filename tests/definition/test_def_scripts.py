@@ -48,3 +48,21 @@ def test_a_cached_job_whose_script_never_calls_run_job_is_warned(tmp_path: Path)
     assert str(problem).startswith(
         "PythonShellJob 'audit': cache= is set but jobs/audit.py never calls run_job(...)"
     )
+
+
+def test_a_spark_script_is_read_as_its_glue_versions_python(tmp_path: Path) -> None:
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "groups.py").write_text("try:\n    pass\nexcept* ValueError:\n    pass\n")  # 3.11
+    (jobs / "generic.py").write_text("type Pair = tuple[int, int]\n")  # 3.12
+    workflow = _workflow(
+        SparkJob(name="new", script="jobs/groups.py"),  # Glue 5.0: Python 3.11
+        SparkJob(name="old", script="jobs/groups.py", glue_version="4.0"),
+        SparkJob(name="six", script="jobs/generic.py", glue_version="6.0"),
+    )
+    (problem,) = check_scripts(workflow, tmp_path)
+    assert str(problem) == (
+        "SparkJob 'old': jobs/groups.py line 4: Exception groups are only supported in Python "
+        "3.11 and greater; the job runs on Python 3.10 on Glue: use syntax that version has "
+        "[script-syntax]"
+    )

@@ -122,6 +122,25 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         ".egg [python-shell-egg]",
     ),
     (
+        "wheel-name",
+        lambda: job("a", extra_py_files=["libs/mylib.whl"]),
+        "PythonShellJob 'a': extra_py_files 'libs/mylib.whl' is not named as a wheel is "
+        "(name-version-python-abi-platform.whl, e.g. mylib-1.0-py3-none-any.whl): pip on Glue "
+        "refuses it; build it with 'pip wheel' or 'python -m build', or ship a .zip [wheel-name]",
+    ),
+    (
+        "argument-twice",
+        lambda: job("a", files={"--cfg": "jobs/a.py"}, arguments={"--cfg": "mine"}),
+        "PythonShellJob 'a': --cfg is in both files= and arguments=: the job would get the "
+        "file's URI only; keep one [argument-twice]",
+    ),
+    (
+        "aws-tag-job",
+        lambda: job("a", tags={"AWS:team": "data"}),
+        "PythonShellJob 'a': tag 'AWS:team': keys starting with 'aws:' are AWS's own: rename it "
+        "[aws-tag]",
+    ),
+    (
         "glue-eol",
         lambda: spark(glue_version="1.0"),
         "SparkJob 'etl': Glue 1.0 has reached end of life (runs cannot start): use "
@@ -292,6 +311,12 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         lambda: wf(job("a"), tags={"glue-wf:workflow": "x"}),
         "Workflow 'wf': tag 'glue-wf:workflow': keys starting with 'glue-wf:' are set by glue-wf "
         "[reserved-tag]",
+    ),
+    (
+        "aws-tag",
+        lambda: wf(job("a"), tags={"aws:team": "x"}),
+        "Workflow 'wf': tag 'aws:team': keys starting with 'aws:' are AWS's own: rename it "
+        "[aws-tag]",
     ),
     # -- whole-graph rules ----------------------------------------------------------------
     (
