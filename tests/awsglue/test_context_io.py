@@ -94,6 +94,26 @@ def test_json_path_exclusions_and_recurse(glue_home, glue_context):
     assert [r["v"] for r in frame.toDF().collect()] == [1]
 
 
+def test_exclusions_are_globs_by_path_component(glue_home, glue_context):
+    """'*' stays within a folder, '**' crosses folders (Glue's include and exclude
+    patterns); a pattern without s3:// matches the key under the path read."""
+    put(glue_home, "e/top.json", '{"v": 1}\n')
+    put(glue_home, "e/sub/nested.json", '{"v": 2}\n')
+    put(glue_home, "e/sub/skip.txt", '{"v": 3}\n')
+    put(glue_home, "e/sub/deeper/more.json", '{"v": 4}\n')
+
+    def read(*exclusions: str) -> list[int]:
+        options = {"paths": ["s3://bkt/e/"], "recurse": True, "exclusions": json.dumps(exclusions)}
+        frame = glue_context.create_dynamic_frame.from_options("s3", options, "json")
+        return sorted(r["v"] for r in frame.toDF().collect())
+
+    assert read("s3://bkt/e/*.json") == [2, 3, 4]
+    assert read("s3://bkt/e/**.json") == [3]
+    assert read("**.txt") == [1, 2, 4]
+    assert read("sub/*") == [1, 4]
+    assert read("{top,sub/nested}.json", "sub/dee?er/**") == [3]
+
+
 def test_catalog_registry_reads_and_fails_clearly(glue_home, glue_context):
     from awsglue._catalog import register_table
 

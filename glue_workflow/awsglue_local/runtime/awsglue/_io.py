@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -102,19 +102,65 @@ def _csv_options(opts: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A Glue exclusion glob ("Include and exclude patterns", AWS Glue Developer Guide):
+    ``*`` matches within one path component, ``**`` across components, ``?`` one
+    character of a component, ``[...]`` a character class (``[!...]`` negated),
+    ``{a,b}`` either alternative."""
+    out, i, depth = [], 0, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end]
+            out.append(
+                "[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]"
+            )
+            i = end + 1
+            continue
+        elif char == "{":
+            depth += 1
+            out.append("(?:")
+        elif char == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif char == "," and depth:
+            out.append("|")
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return re.compile("".join(out) + ")" * depth)
+
+
 def _source_files(paths: Sequence[str], exclusions: Sequence[str], recurse: bool) -> list[str]:
-    """Local paths to read; with exclusions, the files that survive the globs."""
+    """Local paths to read; with exclusions, the files that survive the globs: a pattern
+    with a scheme (``s3://bkt/prefix/**.json``) matches a file's whole URI, one without
+    (``**.pdf``) its key under the path read."""
     locals_ = [local_path(p) for p in paths]
     if not exclusions:
         return [p for p in locals_ if os.path.exists(p)]
-    patterns = [local_path(g).replace("**", "*") for g in exclusions]
+    absolute = [glob_regex(local_path(g)) for g in exclusions if "://" in g]
+    relative = [glob_regex(g) for g in exclusions if "://" not in g]
     files: list[str] = []
     for root in locals_:
         base = Path(root)
         candidates = [base] if base.is_file() else (base.rglob("*") if recurse else base.glob("*"))
         for candidate in sorted(candidates):
             text = str(candidate)
-            if candidate.is_file() and not any(fnmatch.fnmatch(text, g) for g in patterns):
+            key = candidate.relative_to(base).as_posix() if base.is_dir() else candidate.name
+            if (
+                candidate.is_file()
+                and not any(g.fullmatch(text) for g in absolute)
+                and not any(g.fullmatch(key) for g in relative)
+            ):
                 files.append(text)
     return files
 
