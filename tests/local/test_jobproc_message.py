@@ -78,3 +78,41 @@ def test_a_killed_job_leads_with_the_signal_not_its_last_line(tmp_path: Path) ->
         assert failure_message(home, "jr_1", 4) == f"{reason} (exit code 4; log: {log})"
     log.write_text("property model is None\n")  # sys.exit("why") exits 1
     assert failure_message(home, "jr_1", 1) == f"property model is None (exit code 1; log: {log})"
+
+
+def test_an_exception_of_several_lines_is_told_by_its_first(tmp_path: Path) -> None:
+    """Spark's AnalysisException message carries the query plan: the exception's line,
+    not the plan's last, says why."""
+    from glue_workflow.local.glue.jobproc import failure_message
+    from glue_workflow.local.glue.logs import job_log_path
+    from glue_workflow.local.store import LocalHome
+
+    home = LocalHome(tmp_path / "home").ensure()
+    log = job_log_path(home.root, "jr_1")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    reason = (
+        "pyspark.errors.exceptions.captured.AnalysisException: [UNRESOLVED_COLUMN.WITH_"
+        "SUGGESTION] A column or function parameter with name `order_idd` cannot be resolved."
+    )
+    log.write_text(
+        "Traceback (most recent call last):\n"
+        '  File "/w/jobs/bad_sql.py", line 9, in <module>\n'
+        '    spark.sql("SELECT order_idd FROM o")\n'
+        f"{reason}\n"
+        "'Project ['order_idd]\n"
+        "+- SubqueryAlias o\n"
+        "   +- Relation [amount#1960,order_id#1961] json\n"
+    )
+    assert failure_message(home, "jr_1", 1) == f"{reason} (exit code 1; log: {log})"
+    java = "java.io.FileNotFoundException: File file:/w/in.csv does not exist"
+    log.write_text(
+        "Traceback (most recent call last):\n"
+        '  File "/w/jobs/x.py", line 3, in <module>\n'
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o81.csv.\n"
+        f": {java}\n"
+        "\tat org.apache.hadoop.fs.RawLocalFileSystem.getFileStatus(RawLocalFileSystem.java:1)\n"
+    )
+    assert failure_message(home, "jr_1", 1) == (
+        f"py4j.protocol.Py4JJavaError: An error occurred while calling o81.csv. {java} (exit "
+        f"code 1; log: {log})"
+    )

@@ -246,6 +246,9 @@ def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
         last = f"; its last line: {_shorten(lines[-1])}" if lines else ""
         return f"job process killed by signal {-returncode} ({name}){last} (log: {path})"
     status = f"exit code {returncode}"
+    reason = exception_line(lines)
+    if reason:
+        return f"{_shorten(reason)} ({status}; log: {path})"
     # exit code 1: an uncaught exception or sys.exit("why"), whose line is the reason
     if lines and (returncode == 1 or ERROR_LINE.match(lines[-1])):
         return f"{_shorten(lines[-1])} ({status}; log: {path})"
@@ -254,6 +257,26 @@ def failure_message(home: LocalHome, job_run_id: str, returncode: int) -> str:
             f"job process ended with {status}; its last line: {_shorten(lines[-1])} (log: {path})"
         )
     return f"job process ended with {status} (log: {path})"
+
+
+def exception_line(lines: list[str]) -> str | None:
+    """The exception line of the log's last traceback when lines follow it: a message of
+    several lines (Spark's AnalysisException carries its query plan, whose last line says
+    nothing). None when the last line is that line, or there is no traceback."""
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent")]
+    if not starts or ERROR_LINE.match(lines[-1]):
+        return None
+    tail = lines[starts[-1] + 1 :]
+    found = [i for i, line in enumerate(tail) if ERROR_LINE.match(line)]
+    if not found:
+        return None
+    line = tail[found[-1]]
+    # py4j: "Py4JJavaError: An error occurred while calling o1.csv.", then ": <the Java
+    # exception>" and its stack: the Java line says why
+    java = next((ln for ln in tail[found[-1] + 1 :] if ln.startswith(": ")), None)
+    if "An error occurred while calling" in line and java:
+        return f"{line} {java[2:]}"
+    return line
 
 
 # A line that says why a job ended: an exception's last line (Python's or Java's through
