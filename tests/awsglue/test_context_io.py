@@ -68,6 +68,15 @@ def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_
         "s3", {"paths": ["s3://bkt/nothing/"]}, "csv"
     )
     assert empty.count() == 0
+    # a prefix emptied by purge_s3_path (folders left, no object) reads as one never written
+    put(glue_home, "emptied/batch/part-0.json", '{"v": 1}\n')
+    glue_context.purge_s3_path("s3://bkt/emptied/", {"retentionPeriod": 0})
+    put(glue_home, "emptied/batch/_SUCCESS", "")
+    for fmt in ("json", "csv", "parquet"):
+        emptied = glue_context.create_dynamic_frame.from_options(
+            "s3", {"paths": ["s3://bkt/emptied/"]}, fmt
+        )
+        assert emptied.count() == 0
     with pytest.raises(UnsupportedFeatureError, match="connection_type 'jdbc' is not supported"):
         glue_context.create_dynamic_frame.from_options("jdbc", {}, "csv")
     with pytest.raises(UnsupportedFeatureError, match=r"csv format option\(s\) bogus"):

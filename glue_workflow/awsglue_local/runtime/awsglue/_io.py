@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -140,13 +139,25 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + ")" * depth)
 
 
+def _holds_data(path: Path) -> bool:
+    """A file, or a folder with a file Spark reads below it (not ``_SUCCESS`` or a hidden
+    one): an emptied prefix (purge_s3_path) leaves folders, and S3 lists nothing there."""
+    if path.is_file():
+        return True
+    return (
+        any(f.is_file() and not f.name.startswith(("_", ".")) for f in path.rglob("*"))
+        if path.is_dir()
+        else False
+    )
+
+
 def _source_files(paths: Sequence[str], exclusions: Sequence[str], recurse: bool) -> list[str]:
     """Local paths to read; with exclusions, the files that survive the globs: a pattern
     with a scheme (``s3://bkt/prefix/**.json``) matches a file's whole URI, one without
     (``**.pdf``) its key under the path read."""
     locals_ = [local_path(p) for p in paths]
     if not exclusions:
-        return [p for p in locals_ if os.path.exists(p)]
+        return [p for p in locals_ if _holds_data(Path(p))]
     absolute = [glob_regex(local_path(g)) for g in exclusions if "://" in g]
     relative = [glob_regex(g) for g in exclusions if "://" not in g]
     files: list[str] = []
