@@ -23,6 +23,7 @@ from glue_workflow.model._base import (
     check_name,
     check_property_names,
     check_text,
+    did_you_mean,
     fail,
     set_attr,
     str_map,
@@ -493,6 +494,16 @@ def _check_training_resources(job: PythonShellJob) -> None:
             f"instance_type={job.instance_type!r} is not a SageMaker instance type: use "
             "e.g. 'ml.m5.xlarge' (ResourceConfig.InstanceType)",
         )
+    if job.instance_type is not None:
+        offered = training_instance_types()
+        if job.instance_type not in offered:
+            fail(
+                where,
+                "instance-type",
+                f"instance_type={job.instance_type!r} is not a SageMaker training instance "
+                f"type{did_you_mean(job.instance_type, offered)} (the SageMaker API's "
+                "TrainingInstanceType: CreateTrainingJob would refuse it), e.g. 'ml.m5.xlarge'",
+            )
     if job.instance_count is not None:
         # ResourceConfig.InstanceCount; more instances than the account's quota fail at
         # CreateTrainingJob (ResourceLimitExceeded), not here.
@@ -506,6 +517,13 @@ def _check_training_resources(job: PythonShellJob) -> None:
                 f"arguments {both} and instance_type/instance_count set the same thing: "
                 "keep instance_type/instance_count and drop the arguments",
             )
+
+
+def training_instance_types() -> list[str]:
+    """The instance types SageMaker training offers (botocore's service model)."""
+    from glue_workflow.servicemodel import service_model  # not at import: 0.2 s to load
+
+    return list(service_model("sagemaker").shape_for("TrainingInstanceType").metadata["enum"])
 
 
 def training_arguments(job: PythonShellJob) -> dict[str, str]:

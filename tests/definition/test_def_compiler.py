@@ -301,6 +301,15 @@ def test_training_resources_compile_into_the_train_jobs_arguments(fixed_context:
     ("fields", "message"),
     [
         ({"instance_type": "m5.xlarge"}, "instance_type='m5.xlarge' is not a SageMaker instance"),
+        (  # an inference-only type: CreateTrainingJob's enum has no ml.t2
+            {"instance_type": "ml.t2.medium"},
+            r"instance_type='ml.t2.medium' is not a SageMaker training instance type \(did you ",
+        ),
+        (
+            {"instance_type": "ml.m5.xlarg"},
+            r"is not a SageMaker training instance type \(did you mean 'ml.m5.xlarge'\?\) \(the "
+            r"SageMaker API's TrainingInstanceType: CreateTrainingJob would refuse it\)",
+        ),
         ({"instance_count": 0}, "instance_count"),
         (
             {"instance_count": 2, "arguments": {"--training_instance_count": "2"}},
