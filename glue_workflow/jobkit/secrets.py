@@ -37,7 +37,12 @@ _SECRET_PAIRS = frozenset(
     {("api", "key"), ("private", "key"), ("access", "key"), ("secret", "key"), ("auth", "key")}
 )
 # A last word that makes the name a reference to a secret, not the secret itself.
-_REFERENCE_SUFFIXES = frozenset({"arn", "name", "id", "ref"})
+_REFERENCE_SUFFIXES = frozenset({"arn", "name", "id", "ref", "uri", "path"})
+# With one of these, "tokens" are a quantity (max_tokens, token_count: language models'
+# hyperparameters), not a credential.
+_COUNT_WORDS = frozenset(
+    {"max", "min", "num", "n", "count", "limit", "length", "len", "size", "total", "per"}
+)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _AWS_ACCESS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 
@@ -56,9 +61,10 @@ def looks_like_secret(name: str) -> bool:
         return True  # an AWS access key id is itself a credential, even "..._id"
     if words[-1] in _REFERENCE_SUFFIXES and len(words) > 1:
         return False
+    counted = bool(_COUNT_WORDS.intersection(words))
     return (
         any(stem in word for word in words for stem in _SECRET_STEMS)
-        or bool(_SECRET_WORDS.intersection(words))
+        or (bool(_SECRET_WORDS.intersection(words)) and not counted)
         or bool(_SECRET_PAIRS & pairs)
     )
 

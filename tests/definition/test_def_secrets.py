@@ -30,6 +30,8 @@ REFUSED = [
     "pwd",
     "credentials",
     "private_key",
+    "refresh_tokens",
+    "access_token",
 ]
 ACCEPTED = [
     "db_password_secret_arn",
@@ -44,6 +46,13 @@ ACCEPTED = [
     "model_package_group",
     "passenger_count",
     "pass_rate",
+    # language models count tokens; references to where a key is kept are no key
+    "max_tokens",
+    "num_tokens",
+    "token_count",
+    "tokens_per_batch",
+    "private_key_path",
+    "passwords_dataset_uri",
 ]
 
 
