@@ -3,7 +3,8 @@
 Rule (glue-semantics.md §7): a run succeeded iff its status is COMPLETED, no node is
 still active, and every job node's last attempt SUCCEEDED or ended in a state that
 is *handled*: a conditional trigger of the run's graph watches that job for exactly
-that state, fired, and its action nodes succeeded (or were handled in turn). A node
+that state, fired once the job had ended (not earlier, for another of its conditions),
+and its action nodes succeeded (or were handled in turn). A node
 never reached is not a failure. STOPPED and ERROR runs are never success. A gate
 that rejected a model records ``gate_<name>_decision = rejected`` and
 ``gate_<name>_reason`` in the run properties; the verdict names it. A gate that could
@@ -258,12 +259,31 @@ def _handler(
         trigger = trigger_of(node)
         conditions = (trigger.get("Predicate") or {}).get("Conditions") or []
         watches = any(c.get("JobName") == job and c.get("State") == state for c in conditions)
-        if not watches or not trigger_fired(run, trigger):
+        if not watches or not trigger_fired(run, trigger) or not _fired_for(run, job, trigger):
             continue
         branch = [a.get("JobName") for a in trigger.get("Actions") or [] if a.get("JobName")]
         if all(_ok(run, str(b), states, seen | {job}) for b in branch):
             return str(trigger.get("Name"))
     return None
+
+
+def _fired_for(run: Mapping[str, Any], job: str, trigger: Mapping[str, Any]) -> bool:
+    """Whether ``trigger`` started its actions once ``job`` had ended: a trigger fires at
+    most once a run, an ANY trigger on the first condition met, so a job that ended after
+    its actions started was handled by nothing (``a | failed(b)`` fired for ``a``)."""
+    runs = {str(n.get("Name")): job_runs_of(n) for n in graph_nodes(run) if n.get("Type") == "JOB"}
+    last = last_attempt(runs.get(job) or [])
+    ended = None if last is None else last.get("CompletedOn")
+    name = trigger.get("Name")
+    starts = [
+        r["StartedOn"]
+        for action in trigger.get("Actions") or []
+        for r in runs.get(str(action.get("JobName")), [])
+        if r.get("StartedOn") is not None and r.get("TriggerName") in (None, name)
+    ]
+    if ended is None or not starts:
+        return True  # no times to compare: the trigger's state alone decides
+    return bool(min(starts) >= ended)
 
 
 def _ok(

@@ -189,3 +189,42 @@ def test_a_long_value_in_an_error_keeps_its_property_name_in_the_summary() -> No
     assert len(line) == 200
     # between words when that loses little
     assert _one_line("word " * 60) == ("word " * 39).strip() + "..."
+
+
+def test_an_any_trigger_that_fired_for_another_condition_handles_no_later_failure() -> None:
+    """`succeeded(evaluate) | failed(gate)` fires once, when evaluate succeeds: the gate
+    failing after its branch started was handled by nothing."""
+    import datetime as dt
+
+    from rungraphs import T0
+
+    states: dict[str, str | list[str]] = {
+        "preprocess": "SUCCEEDED",
+        "train": "SUCCEEDED",
+        "evaluate": "SUCCEEDED",
+        "gate": "FAILED",  # ends at 3:30
+        "reject": "SUCCEEDED",
+    }
+
+    def run_with_reject_started(minute: int, second: int) -> dict[str, object]:
+        run = run_answer(states)
+        for node in run["Graph"]["Nodes"]:
+            if node["Name"] == f"{WF}-on-gate-failed":
+                node["TriggerDetails"]["Trigger"]["Predicate"] = {
+                    "Logical": "ANY",
+                    "Conditions": [
+                        {"LogicalOperator": "EQUALS", "JobName": f"{WF}-evaluate",
+                         "State": "SUCCEEDED"},
+                        {"LogicalOperator": "EQUALS", "JobName": f"{WF}-gate", "State": "FAILED"},
+                    ],
+                }  # fmt: skip
+            if node["Name"] == f"{WF}-reject":
+                (reject,) = node["JobDetails"]["JobRuns"]
+                reject["StartedOn"] = T0 + dt.timedelta(minutes=minute, seconds=second)
+        return run
+
+    early = judge(run_with_reject_started(2, 40))  # fired for evaluate, before the gate ended
+    assert early.outcome == "failed"
+    assert early.summary == f"failed — {WF}-gate FAILED: boom"
+    late = judge(run_with_reject_started(3, 40))  # the gate's failure fired it
+    assert late.summary == f"succeeded — {WF}-gate FAILED handled by {WF}-on-gate-failed"
