@@ -17,6 +17,11 @@ EXACT_MAPS = frozenset(
 )
 # Lists whose order carries no meaning.
 UNORDERED_LISTS = frozenset({"Conditions", "Connections"})
+# Structures an update replaces whole (UpdateTrigger's Actions and EventBatchingCondition):
+# a member removed from the definition (an action's Timeout, a BatchWindow) is a change,
+# unless the target holds the service's own default for it.
+REPLACED_WHOLE = frozenset({"Actions", "EventBatchingCondition"})
+SERVICE_DEFAULTS = {("EventBatchingCondition", "BatchWindow"): 900}  # Glue API: "default 900"
 # Job fields that may be cleared by removing them from the definition.
 CLEARABLE_JOB_FIELDS = (
     "Description",
@@ -38,6 +43,11 @@ def same(desired: Any, remote: Any, key: str = "") -> bool:
             return not desired and remote is None
         if key in EXACT_MAPS:
             return dict(desired) == dict(remote)
+        if key in REPLACED_WHOLE and any(
+            name not in desired and _is_set(value) and SERVICE_DEFAULTS.get((key, name)) != value
+            for name, value in remote.items()
+        ):
+            return False
         return all(same(value, remote.get(name), name) for name, value in desired.items())
     if isinstance(desired, list):
         if not isinstance(remote, list) or len(desired) != len(remote):

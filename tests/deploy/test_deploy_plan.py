@@ -167,6 +167,35 @@ def test_trigger_predicate_change_is_an_update_with_activation() -> None:
     assert plan.instructions[0].activation == "ACTIVATED"
 
 
+def test_a_member_removed_from_an_action_or_a_batching_condition_is_a_change() -> None:
+    """UpdateTrigger replaces Actions and EventBatchingCondition whole: a removed action
+    Timeout or BatchWindow must reach the target (it stayed live); Glue's default 900 s
+    window held by the target is no change."""
+    doc = make_document()
+    remote = deployed(doc)
+    name = "wf-on-a-succeeded"
+    timed = dict(remote.triggers[name])
+    timed["Actions"] = [{**timed["Actions"][0], "Timeout": 1}]
+    plan = plan_deploy(doc, replace(remote, triggers={**remote.triggers, name: timed}))
+    assert actions(plan) == [("update", "trigger", name)]
+    assert plan.instructions[0].changes["Actions"]["From"][0]["Timeout"] == 1
+
+    event = {
+        "Name": "wf-start",
+        "WorkflowName": "wf",
+        "Type": "EVENT",
+        "Actions": [{"JobName": "wf-a"}],
+        "EventBatchingCondition": {"BatchSize": 1},
+    }
+    new = replace(doc, triggers=(event, *doc.triggers[1:]))
+    current = deployed(new)
+    for window, changed in ((20, True), (900, False)):
+        held = {**current.triggers["wf-start"]}
+        held["EventBatchingCondition"] = {"BatchSize": 1, "BatchWindow": window}
+        plan = plan_deploy(new, replace(current, triggers={**current.triggers, "wf-start": held}))
+        assert (actions(plan) == [("update", "trigger", "wf-start")]) is changed, window
+
+
 def test_deactivated_conditional_trigger_is_activated() -> None:
     doc = make_document()
     state = deployed(doc)
