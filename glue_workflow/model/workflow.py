@@ -79,6 +79,22 @@ class Workflow:
             params = str_tuple(where, "start_parameters", self.start_parameters)
             set_attr(self, "start_parameters", params)
             check_property_names(where, "start parameter", params)
+        if isinstance(self.start, Scheduled | Event) and g.ok(
+            "start_parameters", "default_run_properties"
+        ):
+            unset = [p for p in self.start_parameters if p not in self.default_run_properties]
+            if unset:
+                with g.check():
+                    kind = "scheduled" if isinstance(self.start, Scheduled) else "event"
+                    fail(
+                        where,
+                        "start-parameter-unset",
+                        f"start_parameters {', '.join(map(repr, unset))} have no default, "
+                        f"and a {kind} start passes no run property (its StartWorkflowRun "
+                        "carries the defaults only): every such run would fail; give each a "
+                        "value in default_run_properties, or start on demand (OnDemand(), "
+                        "glue-wf run -p NAME=VALUE)",
+                    )
         if self.max_concurrent_runs is not None:
             with g.check():
                 check_int(where, "max_concurrent_runs", self.max_concurrent_runs, 1)

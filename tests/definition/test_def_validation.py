@@ -313,6 +313,19 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "[reserved-tag]",
     ),
     (
+        "start-parameter-unset",
+        lambda: wf(
+            job("a"),
+            start=Scheduled(cron="cron(0 6 * * ? *)"),
+            start_parameters=("mode", "input_uri"),
+            default_run_properties={"input_uri": "s3://b/in/"},
+        ),
+        "Workflow 'wf': start_parameters 'mode' have no default, and a scheduled start passes "
+        "no run property (its StartWorkflowRun carries the defaults only): every such run "
+        "would fail; give each a value in default_run_properties, or start on demand "
+        "(OnDemand(), glue-wf run -p NAME=VALUE) [start-parameter-unset]",
+    ),
+    (
         "aws-tag",
         lambda: wf(job("a"), tags={"aws:team": "x"}),
         "Workflow 'wf': tag 'aws:team': keys starting with 'aws:' are AWS's own: rename it "
