@@ -7,6 +7,7 @@ runs (``after=``; no ``after`` and no explicit trigger = started by the start tr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -519,11 +520,14 @@ def _check_training_resources(job: PythonShellJob) -> None:
             )
 
 
-def training_instance_types() -> list[str]:
-    """The instance types SageMaker training offers (botocore's service model)."""
-    from glue_workflow.servicemodel import service_model  # not at import: 0.2 s to load
+@functools.cache
+def training_instance_types() -> tuple[str, ...]:
+    """The instance types SageMaker training offers (botocore's service model; loaded
+    only for a job that sets one: 0.2 s)."""
+    import botocore.session
 
-    return list(service_model("sagemaker").shape_for("TrainingInstanceType").metadata["enum"])
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return tuple(model.shape_for("TrainingInstanceType").metadata["enum"])
 
 
 def training_arguments(job: PythonShellJob) -> dict[str, str]:

@@ -100,11 +100,13 @@ class FakeGlue:
     ) -> str:
         run_id = f"wr_{next(_ids):04d}"
         job_runs: dict[str, list[dict[str, Any]]] = {}
-        for job, states in job_states.items():
+        for order, (job, states) in enumerate(job_states.items()):
             job_runs[job] = []
             for attempt, state in enumerate(states):
                 running = state in ("RUNNING", "STARTING")
-                start = started + timedelta(seconds=10 * attempt)
+                # jobs in the order given, each after the one before it ended (as a
+                # trigger starts a branch once its condition is met)
+                start = started + timedelta(seconds=10 * attempt + 6 * order)
                 job_runs[job].append(
                     {
                         "Id": f"jr_{run_id}_{job}_{attempt}",
