@@ -49,6 +49,15 @@ CONTEXT_ARGUMENTS = (
 def check_path(where: str, what: str, value: Any, suffixes: tuple[str, ...] = ()) -> str:
     if not isinstance(value, str) or not value:
         fail(where, "path", f"{what} must be a project-relative path, got {value!r}")
+    if "://" in value:
+        example = "jobs/train.py" if what == "script" else "jobs/config.json"
+        elsewhere = "" if what == "script" else "; an object already in S3 goes in arguments="
+        fail(
+            where,
+            "path",
+            f"{what} {value!r} is a URI: it names a file of the project, which glue-wf "
+            f"uploads (e.g. {example!r}){elsewhere}",
+        )
     path = PurePosixPath(value)
     if path.is_absolute() or ".." in path.parts or "\\" in value:
         fail(

@@ -129,6 +129,19 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "refuses it; build it with 'pip wheel' or 'python -m build', or ship a .zip [wheel-name]",
     ),
     (
+        "files-uri",
+        lambda: job("a", files={"--cfg": "s3://bucket/x.json"}),
+        "PythonShellJob 'a': files['--cfg'] 's3://bucket/x.json' is a URI: it names a file of "
+        "the project, which glue-wf uploads (e.g. 'jobs/config.json'); an object already in "
+        "S3 goes in arguments= [path]",
+    ),
+    (
+        "script-uri",
+        lambda: PythonShellJob(name="a", script="s3://bucket/x.py"),
+        "PythonShellJob 'a': script 's3://bucket/x.py' is a URI: it names a file of the "
+        "project, which glue-wf uploads (e.g. 'jobs/train.py') [path]",
+    ),
+    (
         "argument-twice",
         lambda: job("a", files={"--cfg": "jobs/a.py"}, arguments={"--cfg": "mine"}),
         "PythonShellJob 'a': --cfg is in both files= and arguments=: the job would get the "

@@ -308,3 +308,14 @@ def test_extra_files_are_in_the_jobs_working_directory(local_home: Path, warm: b
     )
     assert code == 0, log
     assert log.strip().splitlines()[-1] == "mode=fast 1"
+
+
+def test_additional_python_modules_are_said_not_installed(local_home: Path) -> None:
+    arguments = {"--additional-python-modules": "pyyaml==6.0.1"}
+    code, log = _run_shell_job(local_home, "print('ran')\n", "jr_mods", arguments=arguments)
+    assert code == 0, log
+    assert (
+        "glue-wf: --additional-python-modules pyyaml==6.0.1 are not installed by the local "
+        "target (Glue installs them with pip as the job starts): install them where the job's "
+        "Python finds them to run it here"
+    ) in log.splitlines()

@@ -145,6 +145,13 @@ def start_job_process(
             )
     except LocalTargetError as exc:
         raise JobLaunchError(str(exc)) from exc
+    modules = launch.arguments.get("--additional-python-modules")
+    if modules:  # said where the job's ModuleNotFoundError will be read
+        header += (
+            f"glue-wf: --additional-python-modules {modules} are not installed by the local "
+            "target (Glue installs them with pip as the job starts): install them where the "
+            "job's Python finds them to run it here\n"
+        )
     env["PYTHONUNBUFFERED"] = "1"
     work = work_dir(home, launch.job_run_id)
     work.mkdir(parents=True, exist_ok=True)
