@@ -153,6 +153,49 @@ def test_catalog_registry_reads_and_fails_clearly(glue_home, glue_context):
         glue_context.create_dynamic_frame.from_catalog(table_name="people")
 
 
+def test_catalog_reads_give_partition_columns_and_the_tables_names(glue_home, glue_context):
+    """from_catalog reads a partitioned table's key=value folders as its partition columns
+    (a push-down predicate on them works), and a header-less CSV table's columns by the
+    catalog's names and types."""
+    from awsglue._catalog import register_table
+
+    put(glue_home, "lake/t1/dt=2024-01-01/part-0.json", '{"id": 1, "v": "a"}\n')
+    put(glue_home, "lake/t1/dt=2024-01-02/part-0.json", '{"id": 2, "v": "b"}\n')
+    register_table(
+        "lake",
+        "t1",
+        location="s3://bkt/lake/t1/",
+        format="json",
+        columns=[{"Name": "id", "Type": "bigint"}, {"Name": "v", "Type": "string"}],
+        partition_keys=["dt"],
+    )
+    frame = glue_context.create_dynamic_frame.from_catalog(database="lake", table_name="t1")
+    assert sorted(frame.toDF().columns) == ["dt", "id", "v"]
+    day = glue_context.create_dynamic_frame.from_catalog(
+        database="lake", table_name="t1", push_down_predicate="dt = '2024-01-02'"
+    )
+    assert [r["id"] for r in day.toDF().collect()] == [2]
+
+    put(glue_home, "lake/cust/c.csv", "7,gold,2020\n8,silver,2021\n")
+    register_table(
+        "lake",
+        "cust",
+        location="s3://bkt/lake/cust/",
+        format="csv",
+        columns=[
+            {"Name": "customer_id", "Type": "bigint"},
+            {"Name": "segment", "Type": "string"},
+            {"Name": "signup_year", "Type": "int"},
+        ],
+    )
+    df = glue_context.create_data_frame.from_catalog(database="lake", table_name="cust")
+    assert df.schema.simpleString() == "struct<customer_id:bigint,segment:string,signup_year:int>"
+    assert [tuple(r) for r in df.orderBy("customer_id").collect()] == [
+        (7, "gold", 2020),
+        (8, "silver", 2021),
+    ]
+
+
 def test_get_source_and_sink_as_glue_studio_writes_them(glue_home, glue_context):
     put(glue_home, "src/a.csv", "id,v\n1,x\n")
     source = glue_context.getSource("s3", paths=["s3://bkt/src/"])
@@ -176,6 +219,21 @@ def test_get_source_and_sink_as_glue_studio_writes_them(glue_home, glue_context)
     assert (
         glue_context.create_dynamic_frame.from_catalog(database="db", table_name="dst").count() == 1
     )
+    # partitioned: the table learns its keys, and reads give the partition column back
+    parted = glue_context.getSink(
+        path="s3://bkt/parted/",
+        connection_type="s3",
+        updateBehavior="UPDATE_IN_DATABASE",
+        partitionKeys=["v"],
+        enableUpdateCatalog=True,
+    )
+    parted.setCatalogInfo(catalogDatabase="db", catalogTableName="parted")
+    parted.setFormat("glueparquet")
+    parted.writeFrame(frame)
+    table = json.loads((glue_home / "catalog.json").read_text())["databases"]["db"]["parted"]
+    assert (table["columns"], table["partition_keys"]) == ([{"Name": "id", "Type": "int"}], ["v"])
+    back = glue_context.create_dynamic_frame.from_catalog(database="db", table_name="parted")
+    assert [(r["id"], r["v"]) for r in back.toDF().collect()] == [(1, "x")]
 
 
 def test_purge_s3_path_keeps_files_newer_than_the_retention(glue_home, glue_context):

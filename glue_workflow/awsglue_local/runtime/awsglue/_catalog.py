@@ -91,8 +91,17 @@ def register_table(
     _save(data)
 
 
-def update_columns(database: str, table_name: str, columns: Sequence[Mapping[str, str]]) -> None:
+def update_columns(
+    database: str,
+    table_name: str,
+    columns: Sequence[Mapping[str, str]],
+    partition_keys: Sequence[str] = (),
+) -> None:
+    """A sink's enableUpdateCatalog: the written columns (partition keys apart) and keys."""
     data = _load()
     get_table(database, table_name)
-    data["databases"][database][table_name]["columns"] = [dict(c) for c in columns]
+    table = data["databases"][database][table_name]
+    table["columns"] = [dict(c) for c in columns if c["Name"] not in partition_keys]
+    if partition_keys:
+        table["partition_keys"] = list(partition_keys)
     _save(data)

@@ -46,18 +46,37 @@ def read_catalog(
     additional_options: Mapping[str, Any],
 ) -> Any:
     table = _catalog.get_table(database, table_name)
-    options: dict[str, Any] = {"paths": [table["location"]], "recurse": True}
+    partitioned = bool(table.get("partition_keys"))
+    # A partitioned table's key=value folders are its partition columns: Spark finds them
+    # when it lists the folders itself (a recursive file lookup would not).
+    options: dict[str, Any] = {"paths": [table["location"]], "recurse": not partitioned}
     for key in ("exclusions", "recurse"):
         if key in additional_options:
             options[key] = additional_options[key]
-    return read_options(
-        glue_ctx,
-        "s3",
-        options,
-        table["format"],
-        table.get("format_options") or {},
-        push_down_predicate,
+    df = _io.read(
+        glue_ctx.spark_session, "s3", options, table["format"], table.get("format_options") or {}
     )
+    df = _catalog_columns(df, table)
+    return df.where(push_down_predicate) if push_down_predicate and df.columns else df
+
+
+def _catalog_columns(df: Any, table: Mapping[str, Any]) -> Any:
+    """A CSV table's frame with the catalog's column names and types, by position: the
+    catalog names a CSV table's columns, not the files (a header-less file's are col0...)."""
+    columns = table.get("columns") or []
+    keys = set(table.get("partition_keys") or [])
+    data = [c for c in df.columns if c not in keys]
+    if str(table.get("format")).lower() != "csv" or not columns or len(columns) != len(data):
+        return df
+    projected = [
+        f"CAST({_quoted(old)} AS {column['Type']}) AS {_quoted(column['Name'])}"
+        for old, column in zip(data, columns, strict=True)
+    ]
+    return df.selectExpr(*projected, *[_quoted(k) for k in df.columns if k in keys])
+
+
+def _quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def write_catalog(
@@ -76,7 +95,7 @@ def write_catalog(
         from awsglue._types import simple_type_name
 
         columns = [{"Name": f.name, "Type": simple_type_name(f.dataType)} for f in df.schema.fields]
-        _catalog.update_columns(database, table_name, columns)
+        _catalog.update_columns(database, table_name, columns, list(partition_keys))
 
 
 def _catalog_table(

@@ -365,9 +365,11 @@ class DataSink:
             from awsglue._types import simple_type_name
 
             database, table = self._catalog
-            columns = [
+            keys = list(self._options.get("partitionKeys") or [])
+            columns = [  # a partition key is the table's key, not one of its columns
                 {"Name": f.name, "Type": simple_type_name(f.dataType)}
                 for f in data_frame.schema.fields
+                if f.name not in keys
             ]
             _catalog.register_table(
                 database,
@@ -376,6 +378,6 @@ class DataSink:
                 format=fmt or "parquet",
                 format_options=fmt_options,
                 columns=columns,
-                partition_keys=list(self._options.get("partitionKeys") or []),
+                partition_keys=keys,
             )
         return data_frame
