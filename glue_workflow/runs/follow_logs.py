@@ -85,11 +85,11 @@ def follow_cloudwatch(
 def follow(target: RunTarget, run_id: str, node: str, write: Write) -> tuple[LogLocation, str]:
     """Write the node's job log until its job run ends; where it is and how it ended."""
     location = log_location(target, run_id, node)
-    states: list[str] = []
+    state = [""]  # the last one read
 
     def ended() -> bool:
-        states.append(job_state(target, run_id, location.job_run_id))
-        return states[-1] in ENDED or states[-1] == RETRIED
+        state[0] = job_state(target, run_id, location.job_run_id)
+        return state[0] in ENDED or state[0] == RETRIED
 
     if location.path is not None:
         follow_file(location.path, ended, write)
@@ -99,4 +99,4 @@ def follow(target: RunTarget, run_id: str, node: str, write: Write) -> tuple[Log
         logs = clients.client(target.settings, "logs")
         group = f"{location.log_group or '/aws-glue/jobs'}/output"
         follow_cloudwatch(logs, group, location.job_run_id, ended, write)
-    return location, states[-1]
+    return location, state[0]

@@ -8,6 +8,7 @@ from typing import Any
 
 from awsglue import _catalog, _io
 from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
+from awsglue._types import quote
 
 _NO_OPTIONS: Mapping[str, Any] = {}
 
@@ -69,14 +70,10 @@ def _catalog_columns(df: Any, table: Mapping[str, Any]) -> Any:
     if str(table.get("format")).lower() != "csv" or not columns or len(columns) != len(data):
         return df
     projected = [
-        f"CAST({_quoted(old)} AS {column['Type']}) AS {_quoted(column['Name'])}"
+        f"CAST({quote(old)} AS {column['Type']}) AS {quote(column['Name'])}"
         for old, column in zip(data, columns, strict=True)
     ]
-    return df.selectExpr(*projected, *[_quoted(k) for k in df.columns if k in keys])
-
-
-def _quoted(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
+    return df.selectExpr(*projected, *[quote(k) for k in df.columns if k in keys])
 
 
 def write_catalog(
