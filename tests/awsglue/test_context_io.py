@@ -196,6 +196,56 @@ def test_catalog_reads_give_partition_columns_and_the_tables_names(glue_home, gl
     ]
 
 
+def test_enable_glue_datacatalog_makes_catalog_tables_spark_sql_tables(
+    glue_home, spark, monkeypatch
+):
+    """With --enable-glue-datacatalog true, spark.sql and spark.table see the catalog's
+    tables, read as from_catalog reads them; a table Spark cannot define is logged."""
+    from awsglue._catalog import register_table
+    from awsglue.context import GlueContext, GlueLogger
+
+    put(glue_home, "sq/people/p.csv", "id,name\n1,a\n2,b\n")
+    put(glue_home, "sq/ev/dt=2024-01-01/part-0.json", '{"id": 1}\n')
+    put(glue_home, "sq/ev/dt=2024-01-02/part-0.json", '{"id": 2}\n{"id": 3}\n')
+    register_table(
+        "sqdb",
+        "people",
+        location="s3://bkt/sq/people/",
+        format="csv",
+        format_options={"withHeader": "true"},
+        columns=[{"Name": "pid", "Type": "bigint"}, {"Name": "who", "Type": "string"}],
+    )
+    register_table(
+        "sqdb", "events", location="s3://bkt/sq/ev/", format="json", partition_keys=["dt"]
+    )
+    register_table("sqdb", "empty", location="s3://bkt/sq/none/", format="parquet")
+    warnings: list[str] = []
+    monkeypatch.setattr(GlueLogger, "warn", lambda self, message: warnings.append(message))
+    try:
+        monkeypatch.setattr("sys.argv", ["job.py", "--JOB_NAME", "j"])
+        GlueContext(spark.sparkContext)
+        assert not spark.catalog.databaseExists("sqdb")  # as on Glue without the flag
+
+        monkeypatch.setattr(
+            "sys.argv", ["job.py", "--JOB_NAME", "j", "--enable-glue-datacatalog", "true"]
+        )
+        GlueContext(spark.sparkContext)
+        got = spark.sql("SELECT pid, who FROM sqdb.people WHERE pid > 1").collect()
+        assert [tuple(r) for r in got] == [(2, "b")]
+        by_day = spark.sql(
+            "SELECT CAST(dt AS STRING), count(*) FROM sqdb.events GROUP BY dt ORDER BY dt"
+        )
+        assert [tuple(r) for r in by_day.collect()] == [("2024-01-01", 1), ("2024-01-02", 2)]
+        assert spark.table("sqdb.people").count() == 2
+        assert len(warnings) == 1
+        assert warnings[0].startswith(
+            "catalog table sqdb.empty is not visible to spark.sql (--enable-glue-datacatalog): "
+            "AnalysisException: "
+        )
+    finally:
+        spark.sql("DROP DATABASE IF EXISTS sqdb CASCADE")
+
+
 def test_get_source_and_sink_as_glue_studio_writes_them(glue_home, glue_context):
     put(glue_home, "src/a.csv", "id,v\n1,x\n")
     source = glue_context.getSource("s3", paths=["s3://bkt/src/"])

@@ -160,6 +160,77 @@ def test_map_adds_fields_and_turns_failures_into_errors(people):
     assert out.errorsCount() == 1
 
 
+def test_map_keeps_types_order_and_values_the_function_did_not_change(spark, glue_context):
+    import datetime
+    import decimal
+
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Map
+
+    schema = (
+        "zid string, ts timestamp, day date, blob binary, price decimal(10,2), "
+        "tags map<string,int>, small int, point struct<x:double,y:double>"
+    )
+    when = datetime.datetime(2024, 5, 1, 12, 30, 15)
+    df = spark.createDataFrame(
+        [("007", when, when.date(), b"\x00\xff", decimal.Decimal("9.99"), {"a": 1}, 5, (1.5, 2.0))],
+        schema,
+    )
+    out = Map.apply(frame=DynamicFrame.fromDF(df, glue_context, "in"), f=lambda r: r).toDF()
+    assert out.schema.simpleString() == f"struct<{schema.replace(' ', ':').replace(',:', ',')}>"
+    assert out.first() == df.first()  # leading zeros, timestamp, bytes, decimal, map: as read
+
+
+def test_map_types_changed_and_new_fields_by_their_values(people):
+    from awsglue.transforms import Map
+
+    def change(record):
+        record["age"] = int(record["age"]) if record["age"] and record["age"].isdigit() else None
+        record["score"] = 1 if record["id"] == 1 else 2.5  # ints and floats: doubles
+        record["seen"] = None  # only nulls: a string column
+        del record["address"]
+        return record
+
+    out = Map.apply(frame=people, f=change)
+    assert out.toDF().schema.simpleString() == (
+        "struct<id:bigint,name:string,age:bigint,score:double,seen:string>"
+    )
+    assert [(r["age"], r["score"]) for r in rows(out)] == [(42, 1.0), (None, 2.5), (None, 2.5)]
+
+
+@local_only
+def test_map_refuses_a_field_given_values_of_two_types(people):
+    from awsglue.transforms import Map
+
+    def mixed(record):
+        record["age"] = 42 if record["id"] == 1 else "old"
+        return record
+
+    with pytest.raises(NotImplementedError) as info:
+        Map.apply(frame=people, f=mixed)
+    assert str(info.value) == (
+        "Map giving field 'age' values of several types (bigint, string) is not supported by "
+        "the local awsglue runtime (glue-wf local target): Glue types such a field as a "
+        "choice, which local frames cannot hold; return one type per field from the map "
+        "function (convert the values in it)"
+    )
+
+
+def test_map_runs_the_function_once_per_record(spark, people):
+    from awsglue.transforms import Map
+
+    calls = spark.sparkContext.accumulator(0)
+
+    def count(record):
+        calls.add(1)
+        return record
+
+    out = Map.apply(frame=people, f=count)
+    assert out.count() == 3
+    assert len(rows(out)) == 3
+    assert calls.value == 3
+
+
 def test_join_keeps_both_sides_and_prefixes_clashes(spark, glue_context, people):
     from awsglue.dynamicframe import DynamicFrame
     from awsglue.transforms import Join

@@ -51,6 +51,11 @@ def _save(data: Mapping[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def tables() -> dict[str, list[str]]:
+    """The registered tables' names by database."""
+    return {db: sorted(ts) for db, ts in sorted(_load()["databases"].items())}
+
+
 def get_table(database: str, table_name: str) -> dict[str, Any]:
     """The registered table, or GlueRuntimeError naming the registry and the fix."""
     databases = _load()["databases"]

@@ -95,6 +95,81 @@ def write_catalog(
         _catalog.update_columns(database, table_name, columns, list(partition_keys))
 
 
+DATACATALOG_ARG = "--enable-glue-datacatalog"
+
+
+def datacatalog_enabled(argv: list[str]) -> bool:
+    """Whether the job run has ``--enable-glue-datacatalog true``: on Glue the Data
+    Catalog is then Spark's Hive metastore, so ``spark.sql`` and ``spark.table`` see its
+    tables (without it they see none)."""
+    for i, arg in enumerate(argv):
+        if arg == DATACATALOG_ARG:
+            value = argv[i + 1] if i + 1 < len(argv) else "true"
+        elif arg.startswith(f"{DATACATALOG_ARG}="):
+            value = arg.split("=", 1)[1]
+        else:
+            continue
+        return value.strip().lower() in ("true", "")
+    return False
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def table_ddl(database: str, table_name: str, table: Mapping[str, Any]) -> str:
+    """``CREATE TABLE`` for a registered table over its local files, read as
+    ``from_catalog`` reads it: a CSV table's columns are the catalog's, by position."""
+    from awsglue._paths import local_path
+    from awsglue._types import spark_type
+
+    fmt = str(table["format"]).lower()
+    fmt = "parquet" if fmt == "glueparquet" else fmt
+    if fmt not in _io.READ_FORMATS:
+        raise UnsupportedFeatureError(f"catalog table format {fmt!r}")
+    options: dict[str, str] = {"path": str(local_path(table["location"]))}
+    format_options = table.get("format_options") or {}
+    if fmt == "csv":
+        options.update(_io._csv_options(format_options))
+        header = _io.flag(format_options.get("withHeader", False), "withHeader")
+        options["header"] = "true" if header else "false"
+    elif fmt == "json" and "multiLine" in format_options:
+        options["multiLine"] = str(_io.flag(format_options["multiLine"], "multiLine")).lower()
+    keys = [str(k) for k in table.get("partition_keys") or []]
+    columns = [(str(c["Name"]), spark_type(str(c["Type"]))) for c in table.get("columns") or []]
+    if columns:
+        columns += [(k, "string") for k in keys if k not in {n for n, _ in columns}]
+    schema = f" ({', '.join(f'{quote(n)} {t}' for n, t in columns)})" if columns else ""
+    opts = ", ".join(f"{_literal(k)} {_literal(v)}" for k, v in options.items())
+    # without columns Spark infers the schema, partition columns included
+    partitioned = f" PARTITIONED BY ({', '.join(map(quote, keys))})" if keys and columns else ""
+    name = f"{quote(database)}.{quote(table_name)}"
+    return f"CREATE TABLE IF NOT EXISTS {name}{schema} USING {fmt} OPTIONS ({opts}){partitioned}"
+
+
+def expose_catalog(glue_ctx: Any) -> None:
+    """The local catalog's tables as Spark SQL tables (``--enable-glue-datacatalog``).
+    A table Spark cannot define (no files to infer a schema from, say) is logged and
+    left out, as a query on Glue fails only when it names it."""
+    spark = glue_ctx.spark_session
+    for database, tables in _catalog.tables().items():
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote(database)}")
+        for table_name in tables:
+            try:
+                table = _catalog.get_table(database, table_name)
+                spark.sql(table_ddl(database, table_name, table))
+                if table.get("partition_keys"):
+                    spark.sql(
+                        f"ALTER TABLE {quote(database)}.{quote(table_name)} RECOVER PARTITIONS"
+                    )
+            except Exception as exc:  # said in the job's log; a query naming it fails
+                first = (str(exc).strip().splitlines() or [""])[0]
+                glue_ctx.get_logger().warn(
+                    f"catalog table {database}.{table_name} is not visible to spark.sql "
+                    f"({DATACATALOG_ARG}): {type(exc).__name__}: {first}"
+                )
+
+
 def _catalog_table(
     database: str | None, table_name: str | None, kwargs: dict[str, Any], where: str
 ) -> tuple[str, str]:

@@ -74,7 +74,7 @@ def _worker(
             elif not isinstance(result, dict):
                 problem = f"map function returned {type(result).__name__}, not a dict"
             if keep_data and problem is None:
-                yield json.dumps(result, default=str, sort_keys=True)
+                yield result
             elif not keep_data and problem is not None:
                 yield (ctx, problem, json.dumps(record, default=str, sort_keys=True))
 
@@ -95,29 +95,149 @@ def filter_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[
     return data, lambda: _errors(df, "filter", f, ctx)
 
 
-def map_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any, Any]:
-    """(records returned by ``f``, error records); fields keep their input types."""
-    from pyspark.sql.types import StructType
+def _type_merger() -> Callable[[list[Any], Any], None]:
+    """``merge(entry, kind)``: fold a value's Spark type into a field's ``[type, clashing
+    types, fits input]`` entry. Built here so that Spark ships it to its Python workers by
+    value (they need nothing but pyspark)."""
 
-    from awsglue._types import quote
+    def merge(entry: list[Any], kind: Any) -> None:
+        from pyspark.sql.types import (
+            AtomicType,
+            DoubleType,
+            FractionalType,
+            IntegralType,
+            _merge_type,
+        )
+
+        known = entry[0]
+        if kind is None or known == kind:
+            return
+        if known is None:
+            entry[0] = kind
+            return
+        numbers = (IntegralType, FractionalType)
+        if isinstance(known, numbers) and isinstance(kind, numbers):
+            entry[0] = DoubleType()  # int and float values: doubles, no loss
+            return
+        # pyspark would merge a number and a string into a string; Glue makes a choice
+        if not (isinstance(known, AtomicType) and isinstance(kind, AtomicType)):
+            try:
+                entry[0] = _merge_type(known, kind)
+                return
+            except (TypeError, ValueError):
+                pass
+        entry[1].update({known.simpleString(), kind.simpleString()})
+
+    return merge
+
+
+def _field_types(schema: Any, merge: Callable[[list[Any], Any], None]) -> Callable[[Any], Any]:
+    """A partition function over mapped records: per field, in the order first seen, its
+    values' merged Spark type (``None``: only nulls), the types that did not merge, and
+    whether every value fits the input schema's type for that field."""
+    inputs = {field.name: field.dataType for field in schema.fields}
+
+    def run(records: Any) -> Any:
+        from pyspark.sql.types import NullType, StringType, _infer_type, _make_type_verifier
+
+        verifiers = {name: _make_type_verifier(t, nullable=True) for name, t in inputs.items()}
+        texts = {name for name, t in inputs.items() if isinstance(t, StringType)}
+        found: dict[str, list[Any]] = {}  # name -> [type, clashing types, fits input]
+        for record in records:
+            for name, value in record.items():
+                entry = found.setdefault(name, [None, set(), name in inputs])
+                if entry[2]:
+                    try:
+                        verifiers[name](value)
+                        # pyspark's verifier lets any value into a string column
+                        entry[2] = value is None or name not in texts or isinstance(value, str)
+                    except (TypeError, ValueError):
+                        entry[2] = False
+                if value is None:
+                    continue
+                try:
+                    kind = _infer_type(value, infer_dict_as_struct=True)
+                except (TypeError, ValueError):
+                    entry[1].add(type(value).__name__)
+                    continue
+                if not isinstance(kind, NullType):
+                    merge(entry, kind)
+        yield found
+
+    return run
+
+
+def _merge_found(
+    parts: list[dict[str, list[Any]]], merge: Callable[[list[Any], Any], None]
+) -> dict[str, list[Any]]:
+    """The partitions' ``_field_types`` summaries as one, fields in first-seen order."""
+    merged: dict[str, list[Any]] = {}
+    for part in parts:
+        for name, (kind, clashes, fits) in part.items():
+            entry = merged.setdefault(name, [None, set(), True])
+            entry[1] |= clashes
+            entry[2] = entry[2] and fits
+            merge(entry, kind)
+    return merged
+
+
+def map_rows(df: Any, f: Callable[[dict[str, Any]], Any], ctx: str) -> tuple[Any, Any]:
+    """(records returned by ``f``, error records). A field keeps its input type while
+    every value still fits it; a new field, or one the function gave values of another
+    type, takes the type of its values (ints and floats together: double). Fields are
+    in the order first seen (an unchanged record's: the input's)."""
+    from pyspark import StorageLevel
+    from pyspark.sql.types import (
+        DecimalType,
+        DoubleType,
+        FloatType,
+        StringType,
+        StructField,
+        StructType,
+    )
+
+    from awsglue._errors import UnsupportedFeatureError
 
     spark = df.sparkSession
-    ok = df.rdd.mapPartitions(_worker("map", "data", f, ctx, _converter(df.schema)))
+    records = df.rdd.mapPartitions(_worker("map", "data", f, ctx, _converter(df.schema)))
+    # the function runs once: the types and the data come from the same records
+    records = records.persist(StorageLevel.MEMORY_AND_DISK)
     error_df = lambda: _errors(df, "map", f, ctx)  # noqa: E731 - built only when counted
-    if ok.isEmpty():
-        return spark.createDataFrame([], StructType([])), error_df
-    data = spark.read.json(ok)
+    merge = _type_merger()
+    found = _merge_found(records.mapPartitions(_field_types(df.schema, merge)).collect(), merge)
     inputs = {field.name: field.dataType for field in df.schema.fields}
-    columns = []
-    for field in data.schema.fields:
-        original = inputs.get(field.name)
-        if (
-            original is not None
-            and original != field.dataType
-            and not isinstance(original, StructType)
-        ):
-            sql = f"try_cast({quote(field.name)} AS {original.simpleString()})"
-            columns.append(f"{sql} AS {quote(field.name)}")
-        else:
-            columns.append(quote(field.name))
-    return data.selectExpr(*columns), error_df
+    fields = []
+    for name, (values_type, clashes, fits) in found.items():
+        if clashes:
+            raise UnsupportedFeatureError(
+                f"Map giving field {name!r} values of several types ({', '.join(sorted(clashes))})",
+                "Glue types such a field as a choice, which local frames cannot hold; return "
+                "one type per field from the map function (convert the values in it)",
+            )
+        kind = inputs[name] if name in inputs and (fits or values_type is None) else values_type
+        fields.append(StructField(name, kind or StringType(), True))
+    schema = StructType(fields)
+    names = [field.name for field in fields]
+    # Python ints reach a double or decimal column as null unless converted here
+    widen = [
+        "float"
+        if isinstance(field.dataType, (DoubleType, FloatType))
+        else "decimal"
+        if isinstance(field.dataType, DecimalType)
+        else ""
+        for field in fields
+    ]
+
+    def row(record: dict[str, Any]) -> tuple[Any, ...]:
+        import decimal
+
+        values = []
+        for name, how in zip(names, widen, strict=True):
+            value = record.get(name)
+            if how and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value) if how == "float" else decimal.Decimal(value)
+            values.append(value)
+        return tuple(values)
+
+    data = spark.createDataFrame(records.map(row), schema, verifySchema=False)
+    return data, error_df

@@ -21,6 +21,8 @@ from awsglue._readwrite import (
     DataFrameWriter,
     DynamicFrameReader,
     DynamicFrameWriter,
+    datacatalog_enabled,
+    expose_catalog,
     write_catalog,
 )
 
@@ -118,6 +120,8 @@ class GlueContext(SQLContext):
         self.write_dynamic_frame = DynamicFrameWriter(self)
         self.create_data_frame = DataFrameReader(self)
         self.write_data_frame = DataFrameWriter(self)
+        if datacatalog_enabled(sys.argv):
+            expose_catalog(self)
 
     def __getattr__(self, name: str) -> Any:
         if name in _UNSUPPORTED:
