@@ -88,6 +88,17 @@ def _stage(name: str, table: Any, where: str) -> Stage:
             f'{at} instance_type {instance_type!r} is not a SageMaker instance type such as "'
             f'{DEFAULT_INSTANCE_TYPE}"'
         )
+    from glue_workflow.model._base import did_you_mean
+    from glue_workflow.model.jobs import sagemaker_instance_types
+
+    offered = sagemaker_instance_types("ProductionVariantInstanceType")
+    if instance_type not in offered:
+        raise ConfigError(
+            f"{at} instance_type {instance_type!r} is not a SageMaker endpoint instance type"
+            f"{did_you_mean(instance_type, offered)} (the SageMaker API's "
+            "ProductionVariantInstanceType: CreateEndpointConfig would refuse it), e.g. "
+            f'"{DEFAULT_INSTANCE_TYPE}"'
+        )
     count = table.get("instance_count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ConfigError(f"{at} instance_count must be a whole number >= 1, not {count!r}")

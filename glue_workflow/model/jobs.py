@@ -449,6 +449,9 @@ class PythonShellJob(Job):
             check_enum(where, "library_set", self.library_set, LIBRARY_SETS)
         with g.check():
             _check_training_resources(self)
+        if isinstance(self.arguments, Mapping):
+            with g.check():
+                _check_sagemaker_arguments(self)
         for path in self.extra_py_files if isinstance(self.extra_py_files, tuple) else ():
             if isinstance(path, str) and path.endswith(".egg"):
                 with g.check():
@@ -521,13 +524,66 @@ def _check_training_resources(job: PythonShellJob) -> None:
 
 
 @functools.cache
-def training_instance_types() -> tuple[str, ...]:
-    """The instance types SageMaker training offers (botocore's service model; loaded
-    only for a job that sets one: 0.2 s)."""
+def sagemaker_instance_types(shape: str) -> tuple[str, ...]:
+    """The instance types a SageMaker API offers (botocore's service model, the enum
+    ``shape``; loaded only for a job that sets one: 0.2 s)."""
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("sagemaker")
-    return tuple(model.shape_for("TrainingInstanceType").metadata["enum"])
+    return tuple(model.shape_for(shape).metadata["enum"])
+
+
+def training_instance_types() -> tuple[str, ...]:
+    return sagemaker_instance_types("TrainingInstanceType")
+
+
+# The shipped scripts' SageMaker arguments (docs/pipeline.md): the service model's enum
+# of each one's API field, and that API. Runtimes: StoppingCondition.MaxRuntimeInSeconds
+# (min 1) and ProcessingStoppingCondition.MaxRuntimeInSeconds (1..777600).
+INSTANCE_ARGUMENTS = {
+    "--training_instance_type": ("TrainingInstanceType", "CreateTrainingJob"),
+    "--processing_instance_type": ("ProcessingInstanceType", "CreateProcessingJob"),
+    "--endpoint_instance_type": ("ProductionVariantInstanceType", "CreateEndpointConfig"),
+}
+RUNTIME_ARGUMENTS = {
+    "--training_max_runtime": (1, None),
+    "--processing_max_runtime": (1, 777_600),
+}
+
+
+def _check_sagemaker_arguments(job: Job) -> None:
+    """An instance type or runtime argument SageMaker's API would refuse, after the
+    nodes before it ran."""
+    for name, (shape, api) in INSTANCE_ARGUMENTS.items():
+        value = job.arguments.get(name)
+        if not isinstance(value, str):  # absent (a wrong type is the arguments rule's)
+            continue
+        offered = sagemaker_instance_types(shape)
+        if value not in offered:
+            close = did_you_mean(value, offered)
+            fail(
+                job.where,
+                "instance-type",
+                f"argument {name}={value!r} is not a SageMaker instance type{close} "
+                f"for {api} (the SageMaker API's {shape}: it would refuse it after the nodes "
+                "before this one ran), e.g. 'ml.m5.large'",
+            )
+    for name, (low, high) in RUNTIME_ARGUMENTS.items():
+        value = job.arguments.get(name)
+        if not isinstance(value, str):
+            continue
+        try:
+            seconds = int(value)
+        except ValueError:
+            seconds = None
+        if seconds is None or seconds < low or (high is not None and seconds > high):
+            bound = f"{low} to {high}" if high is not None else f"at least {low}"
+            fail(
+                job.where,
+                "argument-value",
+                f"argument {name}={value!r} must be whole seconds, {bound} (SageMaker's "
+                "MaxRuntimeInSeconds)",
+            )
 
 
 def training_arguments(job: PythonShellJob) -> dict[str, str]:

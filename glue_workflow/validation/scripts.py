@@ -8,7 +8,7 @@ import ast
 import sys
 from pathlib import Path
 
-from glue_workflow.artifacts import source_path
+from glue_workflow.artifacts import VERDICT_MODULES, source_path
 from glue_workflow.errors import Problem
 from glue_workflow.model.jobs import Job, PythonShellJob
 from glue_workflow.model.workflow import Workflow
@@ -43,6 +43,7 @@ def check_scripts(workflow: Workflow, project_root: Path) -> list[Problem]:
     for job in workflow.jobs:
         where = f"{job.kind} {job.name!r}"
         version = _python(job)
+        shipped = _shipped_modules(job)
         for source in (job.script, *job.extra_py_files):
             path = source_path(source, project_root)
             if not source.endswith(".py") or not path.is_file():
@@ -63,6 +64,7 @@ def check_scripts(workflow: Workflow, project_root: Path) -> list[Problem]:
                     )
                 )
                 continue
+            problems += _unshipped_imports(where, source, tree, shipped, job.jobkit)
             if source == job.script and job.cache and job.jobkit and not _calls_run_job(tree):
                 problems.append(
                     Problem(
@@ -86,3 +88,80 @@ def _calls_run_job(tree: ast.AST) -> bool:
             if name == "run_job":
                 return True
     return False
+
+
+def _shipped_modules(job: Job) -> frozenset[str] | None:
+    """The ``glue_workflow`` modules the job has on Glue (the job library with
+    ``jobkit=True``); None when the job may bring the package itself (a .zip/.whl in
+    ``extra_py_files``, ``additional_python_modules``): then imports are not checked."""
+    if job.additional_python_modules or any(not p.endswith(".py") for p in job.extra_py_files):
+        return None
+    if not job.jobkit:
+        return frozenset()
+    names = {"glue_workflow", "glue_workflow.jobkit"}
+    for module in VERDICT_MODULES:
+        name = module.removesuffix(".py").removesuffix("/__init__").replace("/", ".")
+        names.add(f"glue_workflow.{name}")
+    return frozenset(names)
+
+
+def _unshipped_imports(
+    where: str, source: str, tree: ast.AST, shipped: frozenset[str] | None, jobkit: bool
+) -> list[Problem]:
+    """An import of a ``glue_workflow`` module the job does not have on Glue: it runs
+    locally (the project's environment has the whole package) and fails on AWS with
+    ModuleNotFoundError. Imports under ``try: ... except ImportError`` are fallbacks."""
+    if shipped is None:
+        return []
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+            guarded.update(id(inner) for part in node.body for inner in ast.walk(part))
+    for node in ast.walk(tree):
+        if id(node) in guarded:
+            continue
+        names: list[str] = []
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif node.level == 0 and node.module:
+            names = [node.module]
+            if node.module == "glue_workflow":
+                names = [f"glue_workflow.{alias.name}" for alias in node.names]
+        for name in names:
+            if name.split(".")[0] != "glue_workflow" or _is_shipped(name, shipped):
+                continue
+            fix = (
+                "the job library (jobkit=True) ships glue_workflow.jobkit only: import from it"
+                if jobkit
+                else "set jobkit=True to ship glue_workflow.jobkit with the "
+                "job, or remove the import"
+            )
+            return [
+                Problem(
+                    where=where,
+                    rule="script-import",
+                    message=f"{source} line {node.lineno} imports {name}, which the job does "
+                    f"not have on Glue (it fails there with ModuleNotFoundError, though it runs "
+                    f"on the local target); {fix}",
+                )
+            ]
+    return []
+
+
+def _is_shipped(name: str, shipped: frozenset[str]) -> bool:
+    if "glue_workflow.jobkit" in shipped and name.startswith("glue_workflow.jobkit."):
+        return True
+    return name in shipped
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    caught = handler.type
+    if caught is None:
+        return True
+    kinds = caught.elts if isinstance(caught, ast.Tuple) else [caught]
+    return any(
+        isinstance(k, ast.Name) and k.id in ("ImportError", "ModuleNotFoundError", "Exception")
+        for k in kinds
+    )

@@ -315,8 +315,44 @@ def test_training_resources_compile_into_the_train_jobs_arguments(fixed_context:
             {"instance_count": 2, "arguments": {"--training_instance_count": "2"}},
             "set the same thing",
         ),
+        (  # the shipped scripts' arguments: each against its own API's enum
+            {"arguments": {"--endpoint_instance_type": "ml.m5.larg"}},
+            r"argument --endpoint_instance_type='ml.m5.larg' is not a SageMaker instance type "
+            r"\(did you mean 'ml.m5.large'\?\) for CreateEndpointConfig \(the SageMaker API's "
+            r"ProductionVariantInstanceType: it would refuse it after the nodes before this "
+            r"one ran\), e.g. 'ml.m5.large' \[instance-type\]",
+        ),
+        (  # training offers no ml.t2
+            {"arguments": {"--training_instance_type": "ml.t2.medium"}},
+            r"--training_instance_type='ml.t2.medium' .* for CreateTrainingJob",
+        ),
+        (
+            {"arguments": {"--processing_instance_type": "m5.large"}},
+            r"for CreateProcessingJob \(the SageMaker API's ProcessingInstanceType",
+        ),
+        (
+            {"arguments": {"--processing_max_runtime": "1000000"}},
+            r"argument --processing_max_runtime='1000000' must be whole seconds, 1 to 777600 "
+            r"\(SageMaker's MaxRuntimeInSeconds\) \[argument-value\]",
+        ),
+        (
+            {"arguments": {"--training_max_runtime": "1h"}},
+            r"--training_max_runtime='1h' must be whole seconds, at least 1",
+        ),
     ],
 )
 def test_training_resources_are_checked(fields: dict[str, Any], message: str) -> None:
     with pytest.raises(DefinitionError, match=message):
         PythonShellJob(name="train", script="jobs/train.py", **fields)
+
+
+def test_valid_sagemaker_arguments_pass() -> None:
+    PythonShellJob(
+        name="deploy",
+        script="jobs/deploy.py",
+        arguments={
+            "--endpoint_instance_type": "ml.t2.medium",  # inference offers it
+            "--processing_instance_type": "ml.m5.xlarge",
+            "--training_max_runtime": "86400",
+        },
+    )

@@ -66,3 +66,43 @@ def test_a_spark_script_is_read_as_its_glue_versions_python(tmp_path: Path) -> N
         "3.11 and greater; the job runs on Python 3.10 on Glue: use syntax that version has "
         "[script-syntax]"
     )
+
+
+def test_an_import_of_glue_workflow_the_job_does_not_have_on_glue_is_refused(
+    tmp_path: Path,
+) -> None:
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    (jobs / "kit.py").write_text(
+        "import os\nfrom glue_workflow.jobkit import run_job\nimport glue_workflow.jobkit.io\n"
+        "from glue_workflow import jobkit\nfrom glue_workflow.runs.verdict import verdict\n"
+    )
+    (jobs / "model.py").write_text("import json\nfrom glue_workflow import model\n")
+    (jobs / "guarded.py").write_text(
+        "try:\n    from glue_workflow.jobkit import run_job\nexcept ImportError:\n"
+        "    run_job = None\n"
+    )
+    workflow = _workflow(
+        PythonShellJob(name="kit", script="jobs/kit.py"),  # jobkit=True ships all of these
+        PythonShellJob(name="bare", script="jobs/kit.py", jobkit=False),
+        SparkJob(name="model", script="jobs/model.py", jobkit=True),
+        PythonShellJob(name="guarded", script="jobs/guarded.py", jobkit=False),
+        # the job brings its own packages: not judged
+        PythonShellJob(
+            name="own", script="jobs/model.py", jobkit=False, extra_py_files=("libs/gw.zip",)
+        ),
+    )
+    bare, model = check_scripts(workflow, tmp_path)
+    assert str(bare) == (
+        "PythonShellJob 'bare': jobs/kit.py line 2 imports glue_workflow.jobkit, which the "
+        "job does not have on Glue (it fails there with ModuleNotFoundError, though it runs "
+        "on the local target); set jobkit=True to ship glue_workflow.jobkit with the job, "
+        "or remove the import [script-import]"
+    )
+    assert bare.severity == "error"
+    assert str(model) == (
+        "SparkJob 'model': jobs/model.py line 2 imports glue_workflow.model, which the job "
+        "does not have on Glue (it fails there with ModuleNotFoundError, though it runs on "
+        "the local target); the job library (jobkit=True) ships glue_workflow.jobkit only: "
+        "import from it [script-import]"
+    )

@@ -70,6 +70,12 @@ def test_no_stages_table_means_no_stages(tmp_path: Path) -> None:
             "[stages.prod] instance_type 'm5.large' is not a SageMaker instance type",
         ),
         (
+            '[stages.prod]\nendpoint = "e"\ninstance_type = "ml.m5.larg"',
+            "[stages.prod] instance_type 'ml.m5.larg' is not a SageMaker endpoint instance type "
+            "(did you mean 'ml.m5.large'?) (the SageMaker API's ProductionVariantInstanceType: "
+            'CreateEndpointConfig would refuse it), e.g. "ml.m5.large"',
+        ),
+        (
             '[stages.prod]\nendpoint = "e"\ninstance_count = 0',
             "[stages.prod] instance_count must be a whole number >= 1, not 0",
         ),
