@@ -545,10 +545,28 @@ INSTANCE_ARGUMENTS = {
     "--processing_instance_type": ("ProcessingInstanceType", "CreateProcessingJob"),
     "--endpoint_instance_type": ("ProductionVariantInstanceType", "CreateEndpointConfig"),
 }
-RUNTIME_ARGUMENTS = {
-    "--training_max_runtime": (1, None),
-    "--processing_max_runtime": (1, 777_600),
+# Whole-number arguments: the API member each one fills, whose limits the model gives.
+WHOLE_ARGUMENTS = {
+    "--training_max_runtime": ("StoppingCondition", "MaxRuntimeInSeconds"),
+    "--processing_max_runtime": ("ProcessingStoppingCondition", "MaxRuntimeInSeconds"),
+    "--training_instance_count": ("ResourceConfig", "InstanceCount"),
+    "--processing_instance_count": ("ProcessingClusterConfig", "InstanceCount"),
+    "--endpoint_instance_count": ("ProductionVariant", "InitialInstanceCount"),
 }
+
+
+@functools.cache
+def sagemaker_limits(shape: str, member: str) -> tuple[int, int | None]:
+    """(min, max) of a SageMaker API integer member; at least 1 (ResourceConfig allows 0
+    instances for warm pools only)."""
+    import botocore.session
+    from botocore.model import StructureShape
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    structure = model.shape_for(shape)
+    assert isinstance(structure, StructureShape)
+    meta = structure.members[member].metadata
+    return max(1, int(meta.get("min", 1))), meta.get("max")
 
 
 def _check_sagemaker_arguments(job: Job) -> None:
@@ -568,21 +586,22 @@ def _check_sagemaker_arguments(job: Job) -> None:
                 f"for {api} (the SageMaker API's {shape}: it would refuse it after the nodes "
                 "before this one ran), e.g. 'ml.m5.large'",
             )
-    for name, (low, high) in RUNTIME_ARGUMENTS.items():
+    for name, (shape, member) in WHOLE_ARGUMENTS.items():
         value = job.arguments.get(name)
         if not isinstance(value, str):
             continue
+        low, high = sagemaker_limits(shape, member)
         try:
-            seconds = int(value)
+            number: int | None = int(value)
         except ValueError:
-            seconds = None
-        if seconds is None or seconds < low or (high is not None and seconds > high):
+            number = None
+        if number is None or number < low or (high is not None and number > high):
             bound = f"{low} to {high}" if high is not None else f"at least {low}"
             fail(
                 job.where,
                 "argument-value",
-                f"argument {name}={value!r} must be whole seconds, {bound} (SageMaker's "
-                "MaxRuntimeInSeconds)",
+                f"argument {name}={value!r} must be a whole number, {bound} (SageMaker's "
+                f"{shape}.{member})",
             )
 
 

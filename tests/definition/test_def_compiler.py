@@ -332,12 +332,21 @@ def test_training_resources_compile_into_the_train_jobs_arguments(fixed_context:
         ),
         (
             {"arguments": {"--processing_max_runtime": "1000000"}},
-            r"argument --processing_max_runtime='1000000' must be whole seconds, 1 to 777600 "
-            r"\(SageMaker's MaxRuntimeInSeconds\) \[argument-value\]",
+            r"argument --processing_max_runtime='1000000' must be a whole number, 1 to 777600 "
+            r"\(SageMaker's ProcessingStoppingCondition.MaxRuntimeInSeconds\) "
+            r"\[argument-value\]",
         ),
         (
             {"arguments": {"--training_max_runtime": "1h"}},
-            r"--training_max_runtime='1h' must be whole seconds, at least 1",
+            r"--training_max_runtime='1h' must be a whole number, at least 1",
+        ),
+        (
+            {"arguments": {"--processing_instance_count": "101"}},
+            r"must be a whole number, 1 to 100 \(SageMaker's ProcessingClusterConfig.InstanceCount",
+        ),
+        (
+            {"arguments": {"--endpoint_instance_count": "0"}},
+            r"--endpoint_instance_count='0' must be a whole number, at least 1",
         ),
     ],
 )
