@@ -134,18 +134,18 @@ def run_local_job(
         temp_dir=f"s3://{settings.bucket}/glue-wf/tmp/" if settings.bucket else None,
     )
     env: dict[str, Any] = job_environment(home.root)
+    merged = {**job.default_arguments, **arguments}
+    cwd = _working_directory(settings, home, job, merged, job_run_id)
     python, gateway = None, None
     if job.spark:
         env = _spark_environment(settings, home, job, job_run_id, env)
     else:
-        env, python, gateway = _shell_environment(
-            home, job, {**job.default_arguments, **arguments}, env
-        )
+        env, python, gateway = _shell_environment(home, job, merged, env)
     try:
         outcome = run_subprocess(
             argv,
             env=env,
-            cwd=settings.project_root,
+            cwd=cwd,
             timeout=job.timeout_minutes * 60.0,
             python=python,
         )
@@ -157,6 +157,39 @@ def run_local_job(
 
         click.echo(f"job {job.name}: {outcome.error}", err=True)
     return outcome.exit_code
+
+
+def _working_directory(
+    settings: Settings,
+    home: LocalHome,
+    job: LocalJob,
+    arguments: Mapping[str, str],
+    job_run_id: str,
+) -> Path:
+    """The project, or with ``--extra-files`` the job run's own directory holding them, as
+    Glue and a workflow run give the script (it opens them by name)."""
+    import shutil
+
+    import click
+
+    from glue_workflow.errors import LocalTargetError
+    from glue_workflow.local.glue.jobproc import JobLaunchError, extra_files, work_dir
+
+    try:
+        files = extra_files(home, arguments)
+    except JobLaunchError as exc:
+        raise LocalTargetError(f"job {job.name}: {exc}") from exc
+    if not files:
+        return settings.project_root
+    work = work_dir(home, job_run_id)
+    work.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, work / path.name)
+    click.echo(
+        f"glue-wf: working directory {work} (its --extra-files copied in, as Glue does)",
+        err=True,
+    )
+    return work
 
 
 def _shell_environment(

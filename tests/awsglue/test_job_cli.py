@@ -69,6 +69,34 @@ def test_exit_code_is_the_jobs_and_python_shell_has_no_run_id(project):
     assert seen["args"]["JOB_NAME"] == "my-job"
 
 
+def test_extra_files_are_in_the_jobs_working_directory(project):
+    """As Glue and a workflow run: the script opens its --extra-files by name."""
+    conf = project / "home" / "s3" / "bkt" / "conf" / "settings.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("mode=fast\n")
+    out = project / "read.txt"
+    (project / "reads.py").write_text(
+        f"import os\nopen({str(out)!r}, 'w').write(open('settings.conf').read() + os.getcwd())\n"
+    )
+    result = CliRunner().invoke(
+        cli, ["job", "reads.py", "--arg", "--extra-files=s3://bkt/conf/settings.conf"]
+    )
+    assert result.exit_code == 0, result.output
+    text, cwd = out.read_text().split("\n", 1)
+    assert text == "mode=fast"
+    assert cwd.startswith(str(project / "home" / "work" / "jobs" / "jr_"))
+    assert f"glue-wf: working directory {cwd} (its --extra-files copied in, as Glue does)" in (
+        result.output
+    )
+    missing = CliRunner().invoke(
+        cli, ["job", "reads.py", "--arg", "--extra-files=s3://bkt/conf/nope.conf"]
+    )
+    assert missing.exit_code == 1
+    assert str(missing.exception).startswith(
+        "job reads: --extra-files entry s3://bkt/conf/nope.conf not found in the local target"
+    )
+
+
 def test_bad_arguments_and_missing_script(project):
     result = CliRunner().invoke(cli, ["job", "hello.py", "--arg", "novalue"])
     assert result.exit_code == 2
