@@ -39,6 +39,7 @@ from glue_workflow.validation.jobs import (
 from glue_workflow.validation.properties import (
     check_contracts,
     check_gate_decisions,
+    check_gate_thresholds,
     check_reserved,
 )
 
@@ -91,6 +92,7 @@ def validate(
                     contracts = [p for p in contracts if p.severity == "error"]
                 problems += contracts
     problems += run(lambda: check_gate_decisions(workflow))
+    problems += run(lambda: check_gate_thresholds(workflow))
     problems += run(lambda: check_reserved(workflow))
     problems += run(lambda: check_concurrency(workflow))
     problems += run(lambda: check_versions(workflow))

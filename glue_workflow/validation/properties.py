@@ -182,6 +182,41 @@ def check_gate_decisions(workflow: Workflow) -> list[Problem]:
     return problems
 
 
+def check_gate_thresholds(workflow: Workflow) -> list[Problem]:
+    """A gate's threshold property whose default run property is not a finite number:
+    every run would reach the gate, after training, and fail it with an error (the
+    gate's own rule, jobkit.gate._number)."""
+    import math
+
+    from glue_workflow.model.gates import Gate
+
+    problems = []
+    defaults = workflow.default_run_properties
+    for node in workflow.nodes:
+        if not isinstance(node, Gate):
+            continue
+        for condition in node.parsed:
+            name = condition.threshold_property
+            if name is None or name not in defaults:
+                continue
+            raw = str(defaults[name])
+            try:
+                value: float | None = float(raw)
+            except ValueError:
+                value = None
+            if value is None or not math.isfinite(value):
+                problems.append(
+                    Problem(
+                        where=node.where,
+                        rule="gate-threshold",
+                        message=f"condition '{condition}': default run property {name!r} = "
+                        f"{raw!r} is not a finite number, so every run's gate would fail "
+                        "with an error after training; give a number such as '0.9'",
+                    )
+                )
+    return problems
+
+
 def _unknown_error_property(node: str, prop: str, system: Mapping[str, str]) -> Problem:
     return Problem(
         where=f"node {node!r}",

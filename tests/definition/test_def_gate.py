@@ -162,3 +162,30 @@ def test_a_threshold_from_the_defaults_may_also_come_from_run_p() -> None:
     assert gate["_source"]("node 'evaluate' (job wf-evaluate)") == (
         "node 'evaluate' (job wf-evaluate)"
     )
+
+
+@pytest.mark.parametrize("raw", ["high", "nan", "inf", ""])
+def test_a_gate_threshold_default_that_is_not_a_number_is_refused(raw: str) -> None:
+    from glue_workflow.model import Gate, PythonShellJob, Workflow, succeeded
+    from glue_workflow.validation import validate
+
+    workflow = Workflow(
+        name="wf",
+        max_concurrent_runs=1,
+        default_run_properties={"min_accuracy": raw, "min_auc": "0.7"},
+        nodes=(
+            PythonShellJob(name="evaluate", script="jobs/e.py", writes=("accuracy", "auc")),
+            Gate(
+                name="gate",
+                conditions=("accuracy >= min_accuracy", "auc >= min_auc"),
+                after=succeeded("evaluate"),
+            ),
+        ),
+    )
+    problems = [p for p in validate(workflow) if p.rule == "gate-threshold"]
+    assert [str(p) for p in problems] == [
+        f"Gate 'gate': condition 'accuracy >= min_accuracy': default run property "
+        f"'min_accuracy' = {raw!r} is not a finite number, so every run's gate would fail "
+        "with an error after training; give a number such as '0.9' [gate-threshold]"
+    ]
+    assert problems[0].severity == "error"
