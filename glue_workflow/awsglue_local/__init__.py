@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
 from glue_workflow.awsglue_local import jvmguard
@@ -33,13 +34,41 @@ SPARK_SUBMIT_CONF = (
 JIT_OPTIONS = "-XX:-DontCompileHugeMethods"
 
 
-def spark_submit_args(memory: str | None = None, java_options: str = "") -> str:
+# A job's own Spark reads and writes of s3://, s3a:// and s3n:// URIs (spark.read.parquet,
+# df.write.csv, sc.textFile: EMRFS's schemes on Glue) reach the local S3 directory, as
+# awsglue's do: Hadoop's ViewFileSystemOverloadScheme serves the schemes with a mount
+# table per bucket (the URI's authority) whose fallback is the bucket's directory, opened
+# with RawLocalFileSystem (no .crc files beside the objects, which S3 would not hold). A
+# bucket without a directory fails, as on S3, where it does not exist.
+S3_SCHEMES = ("s3", "s3a", "s3n")
+OVERLOAD_SCHEME = "org.apache.hadoop.fs.viewfs.ViewFileSystemOverloadScheme"
+RAW_LOCAL = "org.apache.hadoop.fs.RawLocalFileSystem"
+
+
+def s3_scheme_conf(s3_root: Path) -> dict[str, str]:
+    """Spark settings mapping the S3 schemes onto ``s3_root/<bucket>/`` for the buckets
+    that exist there now."""
+    conf: dict[str, str] = {}
+    for scheme in S3_SCHEMES:
+        conf[f"spark.hadoop.fs.{scheme}.impl"] = OVERLOAD_SCHEME
+        conf[f"spark.hadoop.fs.viewfs.overload.scheme.target.{scheme}.impl"] = RAW_LOCAL
+    buckets = sorted(p for p in s3_root.iterdir() if p.is_dir()) if s3_root.is_dir() else []
+    for bucket in buckets:
+        target = f"s3://{bucket.resolve().as_posix()}"  # s3:///abs/dir: the raw local target
+        conf[f"spark.hadoop.fs.viewfs.mounttable.{bucket.name}.linkFallback"] = target
+    return conf
+
+
+def spark_submit_args(
+    memory: str | None = None, java_options: str = "", conf: Mapping[str, str] | None = None
+) -> str:
     """``PYSPARK_SUBMIT_ARGS`` for a local job's JVM (``memory``: its heap cap;
-    ``java_options``: the JVM's own options)."""
+    ``java_options``: the JVM's own options; ``conf``: more Spark settings)."""
     heap = f" --driver-memory {memory}" if memory else ""
     options = f"{JIT_OPTIONS} {jvmguard.java_options()} {java_options}".strip()
     jvm = f" --driver-java-options {shlex.quote(options)}"
-    return f"--master local[*]{heap}{jvm} {SPARK_SUBMIT_CONF} pyspark-shell"
+    more = "".join(f" --conf {shlex.quote(f'{k}={v}')}" for k, v in (conf or {}).items())
+    return f"--master local[*]{heap}{jvm} {SPARK_SUBMIT_CONF}{more} pyspark-shell"
 
 
 def use_local_runtime() -> bool:
@@ -53,6 +82,7 @@ __all__ = [
     "RUNTIME_DIR",
     "SPARK_SUBMIT_CONF",
     "SUBMIT_ARGS_ENV",
+    "s3_scheme_conf",
     "spark_submit_args",
     "use_local_runtime",
 ]

@@ -20,7 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.awsglue_local import JIT_OPTIONS, RUNTIME_DIR, jvmguard, use_local_runtime
+from glue_workflow.awsglue_local import (
+    JIT_OPTIONS,
+    RUNTIME_DIR,
+    jvmguard,
+    s3_scheme_conf,
+    use_local_runtime,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,4 +244,8 @@ def local_spark_session(
     )
     if warehouse_dir is not None:
         builder = builder.config("spark.sql.warehouse.dir", str(warehouse_dir))
+    home = os.environ.get("GLUE_WF_HOME")
+    if home:  # a job's own spark.read of s3:// reaches the home's S3 directory
+        for key, value in s3_scheme_conf(Path(home).resolve() / "s3").items():
+            builder = builder.config(key, value)
     return builder.getOrCreate()

@@ -13,7 +13,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from glue_workflow.awsglue_local import RUNTIME_DIR, SUBMIT_ARGS_ENV, spark_submit_args
+from glue_workflow.awsglue_local import (
+    RUNTIME_DIR,
+    SUBMIT_ARGS_ENV,
+    s3_scheme_conf,
+    spark_submit_args,
+)
 from glue_workflow.local.netguard import bypass_proxies_for_loopback, drop_proxies, proxy_names
 from glue_workflow.local.spark import classcache
 
@@ -54,7 +59,13 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     ours = local_paths()
     env["PYTHONPATH"] = os.pathsep.join(ours + [p for p in existing if p not in ours])
     env["GLUE_WF_HOME"] = str(Path(home).resolve())
-    env.setdefault(SUBMIT_ARGS_ENV, spark_submit_args(java_options=classcache.java_options()))
+    env.setdefault(
+        SUBMIT_ARGS_ENV,
+        spark_submit_args(
+            java_options=classcache.java_options(),
+            conf=s3_scheme_conf(Path(home).resolve() / "s3"),
+        ),
+    )
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
     env["AWS_ACCESS_KEY_ID"] = "local"

@@ -69,13 +69,25 @@ print("SUM", GlueContext(sc).spark_session.range(10).groupBy().sum().first()[0])
 """
 
 
+# Plain PySpark, no awsglue import: it starts its JVM with the same settings.
+PLAIN_PROBE = (
+    PROBE.replace("from awsglue.context import GlueContext\n", "")
+    .replace("from pyspark.context import SparkContext", "from pyspark.sql import SparkSession")
+    .replace(
+        "sc = SparkContext.getOrCreate()", "sc = SparkSession.builder.getOrCreate().sparkContext"
+    )
+    .replace("GlueContext(sc).spark_session", "SparkSession.builder.getOrCreate()")
+)
+
+
 @pytest.mark.spark
+@pytest.mark.parametrize("source", [PROBE, PLAIN_PROBE], ids=["awsglue", "plain-pyspark"])
 def test_a_job_with_its_own_jvm_is_guarded(
-    local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    local_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
 ) -> None:
     monkeypatch.setenv("GLUE_WF_WARM_SPARK", "0")
     script = tmp_path / "probe.py"
-    script.write_text(PROBE)
+    script.write_text(source)
     glue = boto3.client("glue")
     glue.create_job(
         Name="probe",

@@ -80,6 +80,34 @@ class _InstallAfterBotocore:
 _finder = _InstallAfterBotocore()
 
 
+class _AttachBeforePyspark:
+    """Meta-path finder: as ``pyspark`` is first imported, lease the warm Spark's JVM
+    (``awsglue._warm``, standard library only) for a script that never imports
+    ``awsglue`` itself: plain PySpark gets the same JVM, settings and guard."""
+
+    def find_spec(self, name: str, *_: object) -> None:  # (name, path, target)
+        if name != "pyspark":
+            return
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        try:
+            from awsglue import _warm
+        except ImportError:  # the real library (Glue's image): no warm Spark there
+            return
+        _warm.attach()  # once per process; no JVM free: the job starts its own
+
+
+def _spark_settings() -> None:
+    """A Spark job that starts its own JVM gets the local settings its runner passed
+    (the JVM's network guard among them), whether or not it imports ``awsglue``."""
+    args = os.environ.get("GLUE_WF_SPARK_SUBMIT_ARGS")
+    if args and "PYSPARK_SUBMIT_ARGS" not in os.environ:
+        os.environ["PYSPARK_SUBMIT_ARGS"] = args
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    if os.environ.get("GLUE_WF_WARM_SPARK_ADDRESS") and "pyspark" not in sys.modules:
+        sys.meta_path.insert(0, _AttachBeforePyspark())
+
+
 def _finder_done() -> None:
     if _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
@@ -113,6 +141,7 @@ if os.environ.get("GLUE_WF_HOME"):
         _arm()
     else:
         sys.meta_path.insert(0, _finder)
+    _spark_settings()
     try:
         _netguard()
     except BaseException as exc:  # fail closed: without the hook, sockets could leave

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from glue_workflow.awsglue_local import spark_submit_args
+from glue_workflow.awsglue_local import s3_scheme_conf, spark_submit_args
 from glue_workflow.config import WarmSpark
 from glue_workflow.local.spark import classcache, scratch
 from glue_workflow.local.spark.control import running
@@ -90,8 +90,9 @@ def launch(settings: WarmSpark) -> Jvm:
     return jvm
 
 
-def prepare(jvm: Jvm, request: dict[str, Any]) -> None:
-    """What this run's context must see: its Python workers' PYTHONPATH and home.
+def prepare(jvm: Jvm, request: dict[str, Any], home: Path) -> None:
+    """What this run's context must see: its Python workers' PYTHONPATH and home, and
+    the S3 schemes mapped onto the home's S3 directory (its buckets as they are now).
 
     Spark reads ``spark.*`` JVM system properties as a new ``SparkConf``'s defaults;
     they are restored from the snapshot when the lease ends. A context still active
@@ -105,6 +106,8 @@ def prepare(jvm: Jvm, request: dict[str, Any]) -> None:
     system = jvm.gateway.jvm.java.lang.System
     for name, value in (request.get("env") or {}).items():
         system.setProperty(f"spark.executorEnv.{name}", str(value))
+    for name, value in s3_scheme_conf(home / "s3").items():
+        system.setProperty(name, value)
 
 
 def _field(obj: Any, name: str) -> Any:
@@ -377,7 +380,7 @@ class WarmSparkServer:
                 return
             jvm.state, jvm.holder = "leased", dict(request)
         try:
-            prepare(jvm, request)
+            prepare(jvm, request, self.home)
             params = jvm.gateway.java_parameters
             # "code_cache": this server answers the job's "context" (a job started by an
             # older server's engine asks nothing)

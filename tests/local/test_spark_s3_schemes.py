@@ -1,0 +1,75 @@
+"""A job's own Spark reads and writes of s3://, s3a://, s3n:// reach the local S3."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from glue_workflow.local.glue.logs import job_log_path
+
+pytestmark = pytest.mark.spark
+
+# Plain PySpark, as many Glue scripts are: no awsglue at all.
+SCRIPT = """
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+rows = spark.read.option("header", True).csv("s3://lake/in/")
+rows.write.mode("overwrite").parquet("s3a://lake/out/")
+back = sorted(tuple(r) for r in spark.read.parquet("s3://lake/out").collect())
+lines = spark.sparkContext.textFile("s3n://lake/in/a.csv").collect()
+print(f"READ {back} LINES {len(lines)}")
+try:
+    spark.read.csv("s3://no-such-bucket/x").collect()
+    print("MISSING read")
+except Exception as exc:
+    print("MISSING refused")
+"""
+
+
+def _wait(glue: Any, run_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 240
+    while True:
+        run = glue.get_job_run(JobName="s3job", RunId=run_id)["JobRun"]
+        if run["JobRunState"] not in ("STARTING", "RUNNING", "STOPPING"):
+            return dict(run)
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("warm", ["1", "0"])
+def test_spark_read_and_write_of_s3_uris_use_the_local_s3(
+    warm: str, warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK", warm)
+    lake = warm_home / "s3" / "lake"
+    (lake / "in").mkdir(parents=True, exist_ok=True)
+    (lake / "in" / "a.csv").write_text("id,name\n1,ann\n2,bob\n")
+    script = tmp_path / "s3job.py"
+    script.write_text(SCRIPT)
+    glue = boto3.client("glue")
+    glue.delete_job(JobName="s3job")
+    glue.create_job(
+        Name="s3job",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        GlueVersion="5.0",
+    )
+    run_id = glue.start_job_run(JobName="s3job")["JobRunId"]
+    run = _wait(glue, run_id)
+    log = job_log_path(warm_home, run_id).read_text()
+    assert run["JobRunState"] == "SUCCEEDED", log
+    assert "READ [('1', 'ann'), ('2', 'bob')] LINES 3" in log
+    assert "MISSING refused" in log  # a bucket that does not exist, as on S3
+    # plain PySpark attaches to the warm Spark too (and so gets its settings and guard)
+    assert ("attached to the warm Spark" in log) == (warm == "1")
+    written = sorted(p.name for p in (lake / "out").iterdir())
+    assert written[0] == "_SUCCESS"  # as Spark's committer writes it on S3 too
+    assert all(n.endswith(".parquet") for n in written[1:]), written  # no .crc files
+    listed = boto3.client("s3").list_objects_v2(Bucket="lake", Prefix="out/")["Contents"]
+    assert len(listed) == len(written)
