@@ -138,9 +138,12 @@ def derive_scopes(
             # package's ARN with its group's case (an AccessDenied on "model-package/
             # modelPackageGroupTurbine/1", aws-samples/ml-edge-getting-started#18), and
             # IAM matches case-sensitively: a group name with capitals gets both forms.
+            # CreateModelPackage names only the group: which of the package's ARNs IAM
+            # checks is not documented, so the group's own name is allowed as well.
             for group in dict.fromkeys((lower, name)):
                 patterns[REGISTRY_PARAMETER] += [
                     f"model-package-group/{group}",
+                    f"model-package/{group}",
                     f"model-package/{group}/*",
                 ]
     return PolicyScopes(

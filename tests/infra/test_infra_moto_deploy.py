@@ -112,6 +112,13 @@ def test_deploy_creates_bucket_and_roles_as_declared(
     containers = role_statements(iam, sagemaker_role, "glue-wf-sagemaker-execution")
     assert containers["WorkflowObjects"]["Action"] == "s3:GetObject"
     assert containers["WriteRunOutputs"]["Resource"] == f"{prefix}/runs/*"
+    # SageMaker reads --rollback_alarms as the execution role during an endpoint update
+    assert containers["RollbackAlarms"] == {
+        "Sid": "RollbackAlarms",
+        "Effect": "Allow",
+        "Action": "cloudwatch:DescribeAlarms",
+        "Resource": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*",
+    }
     sagemaker = "arn:aws:sagemaker:us-east-1:123456789012"
     # Scoped to the names the churn workflow uses, not to a "churn" prefix.
     assert by_sid["SageMakerHosting"]["Resource"] == [
@@ -125,9 +132,11 @@ def test_deploy_creates_bucket_and_roles_as_declared(
     ]
     assert by_sid["SageMakerModelRegistry"]["Resource"] == [
         f"{sagemaker}:model-package-group/churn-xgb",
+        f"{sagemaker}:model-package/churn-xgb",
         f"{sagemaker}:model-package/churn-xgb/*",
     ]
-    assert len(by_sid["SageMakerTagOnCreate"]["Resource"]) == 7
+    assert "sagemaker:CreateModel" in by_sid["SageMakerModelRegistry"]["Action"]
+    assert len(by_sid["SageMakerTagOnCreate"]["Resource"]) == 8
     # Glue is documented to send no aws:SourceAccount: its trust has no condition.
     assert "Condition" not in role["AssumeRolePolicyDocument"]["Statement"][0]
     assert "BucketKmsKey" not in by_sid  # SSE-S3 by default

@@ -35,6 +35,7 @@ def test_scopes_come_from_the_workflow_name_and_its_defaults() -> None:
         ),
         REGISTRY_PARAMETER: (
             "model-package-group/fraud-models",
+            "model-package/fraud-models",
             "model-package/fraud-models/*",
         ),
         HOSTING_PARAMETER: (
@@ -149,8 +150,10 @@ def test_a_model_package_group_with_capitals_is_granted_in_both_cases() -> None:
     scopes = derive_scopes("wf", {"model_package_group": "ChurnModels", "endpoint_name": "Live"})
     assert scopes.patterns[REGISTRY_PARAMETER] == (
         "model-package-group/churnmodels",
+        "model-package/churnmodels",
         "model-package/churnmodels/*",
         "model-package-group/ChurnModels",
+        "model-package/ChurnModels",
         "model-package/ChurnModels/*",
     )
     # endpoint ARNs are always lower-cased by SageMaker
