@@ -165,13 +165,18 @@ def build_message(run: Mapping[str, Any], workflow: str, console_url: str) -> di
     judged = verdict_module.judge({**run, "Status": final})
     properties = dict(run.get("WorkflowRunProperties") or {})
     failed_node = reason = None
+
+    def node_of(job: str) -> str:
+        return job[len(workflow) + 1 :] if job.startswith(f"{workflow}-") else job
+
     if judged.unhandled:
-        job = str(judged.unhandled[0].job)
-        failed_node = job[len(workflow) + 1 :] if job.startswith(f"{workflow}-") else job
+        failed_node = node_of(str(judged.unhandled[0].job))
         reason = judged.unhandled[0].error_message or judged.unhandled[0].state
     elif judged.rejections:
-        failed_node = judged.rejections[0].gate
-        reason = judged.rejections[0].reason
+        first = judged.rejections[0]
+        # the gate's node (its decision= may name it otherwise)
+        failed_node = node_of(first.node) if first.node else first.gate
+        reason = first.reason
     elif judged.outcome != "succeeded":
         reason = judged.summary
     run_id = str(run.get("WorkflowRunId") or "")

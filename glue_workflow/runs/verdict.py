@@ -14,7 +14,7 @@ problem, never a handled rejection, so the run fails even when a branch caught i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -56,8 +56,9 @@ class NodeOutcome:
 
 @dataclass(frozen=True, kw_only=True)
 class Rejection:
-    gate: str
+    gate: str  # the decision's name (a gate's decision=, a drift check's)
     reason: str
+    node: str | None = None  # the job that recorded it, when the run says so
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +127,33 @@ def _one_line(text: str, limit: int = 200) -> str:
     return (word if len(word) >= len(cut) - 40 else cut) + "..."
 
 
+# How a gate's and a drift check's failure reason names its decision
+# (glue_workflow/scripts/gate.py, jobkit.drift): "gate <decision>: ...".
+_CHECK_LABELS = {"gate": "gate", "drift": "drift check"}
+
+
+def _recorded_by(node: NodeOutcome, kind: str, name: str) -> bool:
+    return f"{_CHECK_LABELS[kind]} {name}: " in (node.error_message or "")
+
+
+def _decided_by(
+    node: NodeOutcome, gates: Sequence[Rejection], drift_checks: Sequence[Rejection]
+) -> bool:
+    return any(_recorded_by(node, "gate", g.gate) for g in gates) or any(
+        _recorded_by(node, "drift", d.gate) for d in drift_checks
+    )
+
+
+def _with_nodes(
+    found: tuple[Rejection, ...], nodes: Sequence[NodeOutcome], kind: str
+) -> tuple[Rejection, ...]:
+    """``found`` with the job that recorded each decision (its failure reason names it)."""
+    return tuple(
+        replace(r, node=next((n.job for n in nodes if _recorded_by(n, kind, r.gate)), None))
+        for r in found
+    )
+
+
 def rejections(
     properties: Mapping[str, str], decision: str = "rejected", kind: str = "gate"
 ) -> tuple[Rejection, ...]:
@@ -192,9 +220,17 @@ def _judge(run: Mapping[str, Any]) -> Verdict:
     undecided = rejections(properties, "error")
     # A drift check that could not compare (input unusable) is a failure, like a gate error.
     undecided_drift = rejections(properties, "error", kind="drift")
+    rejected = _with_nodes(rejected, handled + unhandled, "gate")
+    # A gate or drift check that ended in an error failed the run even when a branch
+    # took its FAILED state: its node is unhandled (a resume restarts it, a notification
+    # names it); the summary says it once, as the check that could not decide.
+    said = list(unhandled)
+    errors_of = {n.job: n for n in handled if _decided_by(n, undecided, undecided_drift)}
+    handled = [n for n in handled if n.job not in errors_of]
+    unhandled += [replace(n, handled_by=None) for n in errors_of.values()]
     if unhandled or undecided or undecided_drift:
         summary = "failed — " + "; ".join(
-            [node.describe() for node in unhandled]
+            [node.describe() for node in said]
             + [f"gate {g.gate} could not decide ({_one_line(g.reason)})" for g in undecided]
             + [
                 f"drift check {d.gate} could not compare ({_one_line(d.reason)})"

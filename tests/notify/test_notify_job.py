@@ -109,11 +109,17 @@ def test_message_of_a_failed_run_names_the_node_and_its_reason() -> None:
 
 
 def test_message_of_a_rejection_and_of_an_awaiting_approval() -> None:
-    rejected = without_job(with_notifier(run_answer(REJECTED, properties=REJECT_PROPS)), NOTIFIER)
+    # the gate node "gate" records decision "min_accuracy"; its failure reason names it
+    recorded = {
+        **REJECT_PROPS,
+        "glue_wf_error_gate": "glue-wf job failed: gate min_accuracy: rejected: accuracy = "
+        "0.8123 fails accuracy >= min_accuracy (0.9)",
+    }
+    rejected = without_job(with_notifier(run_answer(REJECTED, properties=recorded)), NOTIFIER)
     message = build_message(rejected, WF, CONSOLE)
     assert (message["verdict"], message["failedNode"], message["reason"]) == (
         "rejected",
-        "min_accuracy",
+        "gate",  # the node, not its decision's name
         "accuracy 0.8123 < min_accuracy 0.9",
     )
     waiting = run_answer(

@@ -59,6 +59,37 @@ def test_drift_check_that_could_not_compare_fails_the_run_even_when_branch_ran()
     assert verdict.summary == "failed — drift check batch could not compare (batch has no rows)"
 
 
+def test_a_check_that_errored_is_unhandled_though_its_failed_branch_ran() -> None:
+    """A gate error (or a drift check that could not compare) failed the run: its node
+    is what a resume restarts and a notification names, not a handled failure."""
+    from glue_workflow.runs.resume import resume_candidates
+
+    props = {
+        "gate_min_accuracy_decision": "error",
+        "gate_min_accuracy_reason": "metric 'accuracy' is missing",
+        "glue_wf_error_gate": "glue-wf job input error: gate min_accuracy: evaluation "
+        "error: metric 'accuracy' is missing",
+    }
+    run = run_answer(REJECTED, properties=props)
+    verdict = judge(run)
+    assert verdict.outcome == "failed"
+    assert verdict.summary == (
+        "failed — gate min_accuracy could not decide (metric 'accuracy' is missing)"
+    )
+    assert [(n.job, n.handled_by) for n in verdict.unhandled] == [(f"{WF}-gate", None)]
+    assert verdict.handled == ()
+    assert [r.name for r in resume_candidates(run)] == [f"{WF}-gate"]
+
+
+def test_a_rejection_names_the_gate_node_that_recorded_it() -> None:
+    props = {
+        **REJECT_PROPS,
+        "glue_wf_error_gate": "glue-wf job failed: gate min_accuracy: rejected: accuracy",
+    }
+    (rejection,) = judge(run_answer(REJECTED, properties=props)).rejections
+    assert (rejection.gate, rejection.node) == ("min_accuracy", f"{WF}-gate")
+
+
 def test_drift_found_and_handled_is_named_in_the_verdict() -> None:
     props = {"drift_batch_decision": "drifted", "drift_batch_reason": "PSI 0.41 on State"}
     verdict = judge(run_answer(REJECTED, properties=props))
