@@ -138,6 +138,7 @@ def validate_definition(
     from glue_workflow.validation import validate
     from glue_workflow.validation.dataset_configs import check_dataset_configs
     from glue_workflow.validation.scripts import check_scripts
+    from glue_workflow.validation.stages import check_stage_endpoints
 
     with deferring() as deferred:
         try:
@@ -153,6 +154,7 @@ def validate_definition(
         problems += missing_files(workflow, settings.project_root)
         problems += check_dataset_configs(workflow, settings.project_root)
         problems += check_scripts(workflow, settings.project_root)
+        problems += check_stage_endpoints(workflow, settings.stages)
     except Exception:
         if not tolerant:
             raise
@@ -215,11 +217,13 @@ def build_document(settings: Settings) -> WorkflowDocument:
     from glue_workflow.validation.dataset_configs import check_dataset_configs
     from glue_workflow.validation.document import check_document_rules
     from glue_workflow.validation.scripts import check_scripts
+    from glue_workflow.validation.stages import check_stage_endpoints
 
     workflow = load_workflow(settings)
     check(workflow)
     problems = check_dataset_configs(workflow, settings.project_root)
     problems += check_scripts(workflow, settings.project_root)
+    problems += check_stage_endpoints(workflow, settings.stages)
     if any(p.severity == "error" for p in problems):  # before any AWS call or upload
         raise DefinitionError(problems)
     bucket, glue_role, sagemaker_role = Target.from_settings(settings).deploy_resources()

@@ -88,14 +88,13 @@ def _stage(name: str, table: Any, where: str) -> Stage:
             f'{at} instance_type {instance_type!r} is not a SageMaker instance type such as "'
             f'{DEFAULT_INSTANCE_TYPE}"'
         )
-    from glue_workflow.model._base import did_you_mean
-    from glue_workflow.model.jobs import sagemaker_instance_types
+    from glue_workflow.model.jobs import instance_hint, sagemaker_instance_types
 
     offered = sagemaker_instance_types("ProductionVariantInstanceType")
     if instance_type not in offered:
         raise ConfigError(
             f"{at} instance_type {instance_type!r} is not a SageMaker endpoint instance type"
-            f"{did_you_mean(instance_type, offered)} (the SageMaker API's "
+            f"{instance_hint(instance_type, offered)} (the SageMaker API's "
             "ProductionVariantInstanceType: CreateEndpointConfig would refuse it), e.g. "
             f'"{DEFAULT_INSTANCE_TYPE}"'
         )
@@ -131,7 +130,13 @@ def find_stage(stages: tuple[Stage, ...], name: str, where: str) -> Stage:
             f"unknown stage {name!r}: {where} declares no stages; add a [stages.{name}] table "
             'with at least endpoint = "..." (see docs/stages.md)'
         )
+    from glue_workflow.model._base import did_you_mean
+
+    names = [s.name for s in stages]
+    close = next((n for n in names if n == name.lower()), None)
+    hint = f" (did you mean {close!r}?)" if close else did_you_mean(name, names)
+    # a stage table's name is lowercase: [stages.Prod] would be refused
+    add = f"add [stages.{name}] or " if STAGE_NAME.fullmatch(name) else ""
     raise ConfigError(
-        f"unknown stage {name!r}: {where} declares {declared}; add [stages.{name}] "
-        "or use one of those"
+        f"unknown stage {name!r}{hint}: {where} declares {declared}; {add}use one of those"
     )

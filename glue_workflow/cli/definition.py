@@ -48,7 +48,7 @@ def validate(settings: Any, as_json: bool) -> None:
     from glue_workflow.model.topology import resolve_triggers
 
     # Glue's workflow graph (and its 100-node guidance) counts jobs and triggers.
-    jobs, triggers = len(workflow.nodes), len(resolve_triggers(workflow))
+    jobs, triggers = len(workflow.jobs), len(resolve_triggers(workflow))  # notify= adds a job
     click.echo(
         f"{workflow.name}: valid ({jobs} jobs, {triggers} triggers: {jobs + triggers} nodes, "
         f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''})"

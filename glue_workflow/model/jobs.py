@@ -505,7 +505,7 @@ def _check_training_resources(job: PythonShellJob) -> None:
                 where,
                 "instance-type",
                 f"instance_type={job.instance_type!r} is not a SageMaker training instance "
-                f"type{did_you_mean(job.instance_type, offered)} (the SageMaker API's "
+                f"type{instance_hint(job.instance_type, offered)} (the SageMaker API's "
                 "TrainingInstanceType: CreateTrainingJob would refuse it), e.g. 'ml.m5.xlarge'",
             )
     if job.instance_count is not None:
@@ -531,6 +531,14 @@ def sagemaker_instance_types(shape: str) -> tuple[str, ...]:
 
     model = botocore.session.get_session().get_service_model("sagemaker")
     return tuple(model.shape_for(shape).metadata["enum"])
+
+
+def instance_hint(value: str, offered: tuple[str, ...]) -> str:
+    """`` (did you mean 'ml.x'?)`` for an instance type without its ``ml.`` prefix (which
+    difflib would match to another family), else the closest name."""
+    if f"ml.{value}" in offered:
+        return f" (did you mean 'ml.{value}'?)"
+    return did_you_mean(value, offered)
 
 
 def training_instance_types() -> tuple[str, ...]:
@@ -578,7 +586,7 @@ def _check_sagemaker_arguments(job: Job) -> None:
             continue
         offered = sagemaker_instance_types(shape)
         if value not in offered:
-            close = did_you_mean(value, offered)
+            close = instance_hint(value, offered)
             fail(
                 job.where,
                 "instance-type",

@@ -87,6 +87,7 @@ def with_overrides(rates: Rates, table: Mapping[str, Any], where: str) -> Rates:
             overridden.append(key)
         elif key in RATE_KINDS and isinstance(value, Mapping):
             for itype, price in value.items():
+                _check_instance_type(key, str(itype), f"{where}.{key}")
                 instance[key][str(itype)] = _price(price, f"{where}.{key}.{itype}")
                 overridden.append(f"{key}.{itype}")
         else:
@@ -95,6 +96,27 @@ def with_overrides(rates: Rates, table: Mapping[str, Any], where: str) -> Rates:
                 f"{'/'.join(RATE_KINDS)} table of instance type = USD per hour"
             )
     return replace(rates, **changes, instance_hour=instance, overridden=tuple(overridden))
+
+
+# The SageMaker API enum each kind's instance types come from (botocore's service model).
+RATE_SHAPES = {
+    "training": "TrainingInstanceType",
+    "processing": "ProcessingInstanceType",
+    "hosting": "ProductionVariantInstanceType",
+}
+
+
+def _check_instance_type(kind: str, instance_type: str, where: str) -> None:
+    """A rate for a name SageMaker does not offer for ``kind`` would never be used."""
+    from glue_workflow.model.jobs import instance_hint, sagemaker_instance_types
+
+    offered = sagemaker_instance_types(RATE_SHAPES[kind])
+    if instance_type not in offered:
+        raise ConfigError(
+            f"{where}: {instance_type!r} is not a SageMaker {kind} instance type"
+            f"{instance_hint(instance_type, offered)} (the SageMaker API's {RATE_SHAPES[kind]}), "
+            'so no run would be priced with it: use e.g. "ml.m5.large" = 0.115'
+        )
 
 
 def _price(value: Any, where: str) -> float:

@@ -63,6 +63,22 @@ def test_validate_ok(project: Path) -> None:
     assert out == "churn-pipeline: valid (7 jobs, 7 triggers: 14 nodes, 0 warnings)\n"
 
 
+def test_validate_counts_the_notifier_job_notify_adds(project: Path) -> None:
+    definition = project / "triggers" / "churn_pipeline.py"
+    text = definition.read_text()
+    start = "workflow = Workflow("
+    text = text.replace(start, f"{start}\n    notify=[ToEventBridge()],", 1)
+    future = "from __future__ import annotations\n"
+    text = text.replace(future, future + "from glue_workflow.model import ToEventBridge\n", 1)
+    definition.write_text(text)
+    code, out, _ = run(project, "validate")
+    assert code == 0, out
+    # the notifier starts with the run: one more job, no trigger of its own
+    assert out == "churn-pipeline: valid (8 jobs, 7 triggers: 15 nodes, 0 warnings)\n"
+    compiled = json.loads(run(project, "compile")[1])
+    assert (len(compiled["Jobs"]), len(compiled["Triggers"])) == (8, 7)
+
+
 def test_validate_json(project: Path) -> None:
     code, out, _ = run(project, "validate", "--json")
     assert code == 0

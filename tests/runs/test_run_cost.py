@@ -140,6 +140,15 @@ def test_overrides_from_glue_wf_toml() -> None:
     )
     with pytest.raises(ConfigError, match=r"dpu_hour must be a non-negative number"):
         with_overrides(RATES, {"dpu_hour": "cheap"}, "glue-wf.toml [cost.rates]")
+    with pytest.raises(ConfigError) as typo:  # a key no run would ever be priced with
+        with_overrides(RATES, {"hosting": {"m5.large": 0.2}}, "glue-wf.toml [cost.rates]")
+    assert str(typo.value) == (
+        "glue-wf.toml [cost.rates].hosting: 'm5.large' is not a SageMaker hosting instance "
+        "type (did you mean 'ml.m5.large'?) (the SageMaker API's ProductionVariantInstanceType"
+        '), so no run would be priced with it: use e.g. "ml.m5.large" = 0.115'
+    )
+    with pytest.raises(ConfigError, match="not a SageMaker training instance type"):
+        with_overrides(RATES, {"training": {"ml.t2.medium": 0.05}}, "glue-wf.toml [cost.rates]")
 
 
 def test_sagemaker_instance_hours_from_describe_answers() -> None:

@@ -114,6 +114,34 @@ def test_unknown_stage_lists_the_declared_ones(tmp_path: Path) -> None:
     assert str(info.value) == (
         "unknown stage 'qa': glue-wf.toml declares dev, prod; add [stages.qa] or use one of those"
     )
+    with pytest.raises(ConfigError) as cased:
+        find_stage(stages, "Prod", "glue-wf.toml")  # a table name is lowercase
+    assert str(cased.value) == (
+        "unknown stage 'Prod' (did you mean 'prod'?): glue-wf.toml declares dev, prod; use "
+        "one of those"
+    )
     with pytest.raises(ConfigError) as none:
         find_stage((), "qa", "glue-wf.toml")
     assert "glue-wf.toml declares no stages; add a [stages.qa] table" in str(none.value)
+
+
+def test_a_stage_on_the_workflows_own_endpoint_is_refused() -> None:
+    from glue_workflow.model import PythonShellJob, Workflow
+    from glue_workflow.stage_config import Stage
+    from glue_workflow.validation.stages import check_stage_endpoints
+
+    workflow = Workflow(
+        name="proj",
+        max_concurrent_runs=1,
+        default_run_properties={"endpoint_name": "proj"},
+        nodes=(PythonShellJob(name="deploy", script="jobs/deploy.py", reads=("endpoint_name",)),),
+    )
+    stages = (Stage(name="qa", endpoint="Proj"), Stage(name="prod", endpoint="proj-prod"))
+    (problem,) = check_stage_endpoints(workflow, stages)
+    assert str(problem) == (
+        "[stages.qa]: endpoint 'Proj' is the endpoint workflow 'proj' deploys each run to "
+        "(default run property endpoint_name): every run would replace what was promoted to "
+        "this stage, without its smoke test or approval; give the stage an endpoint of its "
+        'own, e.g. endpoint = "proj-qa" [stage-endpoint]'
+    )
+    assert problem.severity == "error"
