@@ -80,8 +80,10 @@ def evaluate(
     max_psi: float = 0.2,
     max_missing_increase: float = 0.1,
     decimal: str = ".",
+    baseline: str = "the baseline",
 ) -> dict[str, Any]:
-    """The drift report: per-feature results, the drifted features, the decision."""
+    """The drift report: per-feature results, the drifted features, the decision.
+    ``baseline`` names the baseline in messages (its URI and dataset)."""
     wanted = list(features) or sorted(baselines)
     unknown = [f for f in wanted if f not in baselines]
     if unknown:
@@ -90,6 +92,14 @@ def evaluate(
             "check".format(", ".join(repr(f) for f in unknown), ", ".join(sorted(baselines)))
         )
     absent = [f for f in wanted if f not in header]
+    if absent and not set(header) & set(baselines):
+        raise JobInputError(
+            "the batch shares no column with {} (its features: {}; the batch's header: {}): "
+            "one of them is of another dataset; point baseline= at the baseline.json the "
+            "preprocess node wrote for this data".format(
+                baseline, ", ".join(sorted(baselines)[:8]), ", ".join(header[:8])
+            )
+        )
     if absent:
         raise JobInputError(
             "the batch has no column(s) {} (its header: {}): the batch must have the "

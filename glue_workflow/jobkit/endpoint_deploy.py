@@ -104,7 +104,7 @@ def roll_out(
         current = ops.wait_endpoint_settled(sm, endpoint, timeout=ENDPOINT_TIMEOUT, log=log)
     previous = str(current.get("EndpointConfigName") or "") or None
     if previous == config:
-        log(f"endpoint {endpoint} already uses {config} (an earlier attempt)")
+        log(f"endpoint {endpoint} already serves {config}: nothing to update")
         return None
     if current.get("EndpointStatus") != "InService":
         raise ops.failure(
@@ -174,4 +174,4 @@ def retire(sm: Any, config: str, *, log: Log = print) -> None:
             except ClientError as exc:
                 if not ops.is_not_found(exc):
                     raise
-    log(f"deleted previous endpoint config {config}")
+    log(f"deleted endpoint config {config} and its model (no longer served)")

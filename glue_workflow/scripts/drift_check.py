@@ -125,7 +125,10 @@ def main() -> None:
         baseline_uri = _uri(ctx, ctx.args["drift_baseline"])
         batch_uri = _uri(ctx, ctx.args["drift_batch"])
         manifest = _manifest(ctx, baseline_uri)
-        baselines, notes = load_baseline(_json(ctx, baseline_uri, "baseline"), manifest)
+        document = _json(ctx, baseline_uri, "baseline")
+        baselines, notes = load_baseline(document, manifest)
+        dataset = document.get("dataset")
+        named = f"baseline {baseline_uri}" + (f" (dataset {dataset})" if dataset else "")
         fmt = manifest.get("input_format")
         fmt = fmt if isinstance(fmt, dict) else {}
         header, rows = read_csv(_read(ctx, batch_uri, "batch"), batch_uri, fmt)
@@ -140,6 +143,7 @@ def main() -> None:
             max_psi=max_psi,
             max_missing_increase=max_missing,
             decimal="," if fmt.get("decimal") == "," else ".",
+            baseline=named,
         )
     except (JobInputError, ValueError) as exc:
         ctx.put(

@@ -99,10 +99,15 @@ def sample_rows(
             f"test-uri; set smoke_test_uri in [stages.{stage.name}] of glue-wf.toml or pass "
             "--sample FILE (CSV feature rows, no label)"
         )
+    source = (
+        f"smoke_test_uri of [stages.{stage.name}] in glue-wf.toml"
+        if stage.smoke_test_uri
+        else "the package's test-uri"
+    )
     try:
         return rollout.smoke_rows(clients.s3, uri)
     except JobFailed as exc:
-        raise ConfigError(f"promote: smoke-test rows: {exc}") from None
+        raise ConfigError(f"promote: smoke-test rows from {source}: {exc}") from None
 
 
 def promote(

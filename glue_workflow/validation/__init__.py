@@ -32,6 +32,7 @@ from glue_workflow.validation.iam_reach import check_iam_reach
 from glue_workflow.validation.jobs import (
     check_argument_size,
     check_concurrency,
+    check_notify_stopped,
     check_placeholders,
     check_schedule,
     check_versions,
@@ -95,6 +96,7 @@ def validate(
     problems += run(lambda: check_gate_thresholds(workflow))
     problems += run(lambda: check_reserved(workflow))
     problems += run(lambda: check_concurrency(workflow))
+    problems += run(lambda: check_notify_stopped(workflow))
     problems += run(lambda: check_versions(workflow))
     problems += run(lambda: check_schedule(workflow, now=now))
     problems += run(lambda: check_placeholders(workflow))

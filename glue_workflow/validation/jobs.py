@@ -125,3 +125,20 @@ def check_argument_size(workflow: Workflow) -> list[Problem]:
                 )
             )
     return problems
+
+
+def check_notify_stopped(workflow: Workflow) -> list[Problem]:
+    """``on=`` naming ``stopped``: a stopped run stops its notifier with it, so Glue never
+    publishes that verdict (docs/notifications.md, Limits)."""
+    return [
+        Problem(
+            where=f"{type(target).__name__} of workflow {workflow.name!r}",
+            rule="notify-verdict",
+            message="on= holds 'stopped', which is never published on AWS: glue-wf stop "
+            "stops the notifier with the rest of the run; drop it (a stopped run shows in "
+            "glue-wf runs and the console)",
+            severity="warning",
+        )
+        for target in workflow.notify
+        if "stopped" in getattr(target, "on", ())
+    ]

@@ -116,6 +116,15 @@ def test_batch_missing_a_column_is_an_input_error() -> None:
         "the batch has no column(s) 'State', 'VMail_Plan' (its header: Account_Length, "
         "Day_Mins): the batch must have the training data's columns"
     )
+    other, rest = read_csv(b"age,income\n41,52000\n", "s3://b/loans.csv")
+    with pytest.raises(JobInputError) as unrelated:  # a baseline of another dataset
+        evaluate(baselines, other, rest, baseline="baseline s3://b/base.json (dataset churn)")
+    assert str(unrelated.value).startswith(
+        "the batch shares no column with baseline s3://b/base.json (dataset churn) (its "
+        "features: Account_Length, Day_Mins, State, VMail_Plan; the batch's header: age, "
+        "income): one of them is of another dataset; point baseline= at the baseline.json "
+        "the preprocess node wrote for this data"
+    )
 
 
 @pytest.mark.parametrize(

@@ -124,3 +124,18 @@ def test_sns_without_a_topic_needs_the_infra_stack() -> None:
     document = compile_workflow(explicit, context)
     args = next(j for j in document.jobs if j["Name"] == "wf-notify-verdict")["DefaultArguments"]
     assert "--notify_topic_arn" not in args
+
+
+def test_a_stopped_verdict_in_on_is_warned_never_sent() -> None:
+    from glue_workflow.validation import validate
+
+    wf = workflow(notify=[ToSns(on=["failed", "stopped"]), ToEventBridge()])
+    problems = [p for p in validate(wf) if p.rule == "notify-verdict"]
+    assert [(str(p), p.severity) for p in problems] == [
+        (
+            "ToSns of workflow 'wf': on= holds 'stopped', which is never published on AWS: "
+            "glue-wf stop stops the notifier with the rest of the run; drop it (a stopped run "
+            "shows in glue-wf runs and the console) [notify-verdict]",
+            "warning",
+        )
+    ]

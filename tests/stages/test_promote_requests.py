@@ -200,7 +200,7 @@ def test_promotion_updates_blue_green_tags_the_package_and_retires_the_old_confi
         f"updating endpoint churn-prod: {OLD} -> {new} (blue/green)",
         "endpoint churn-prod: Updating",
         "endpoint churn-prod: InService",
-        f"deleted previous endpoint config {OLD}",
+        f"deleted endpoint config {OLD} and its model (no longer served)",
     ]
 
 
@@ -428,4 +428,24 @@ def test_a_package_scoring_another_row_layout_is_refused_before_any_change() -> 
         "serves (2 features served, 1 in the new model; gone: b): its callers' rows would be "
         "scored on the wrong columns. Serve it on a new endpoint and move the callers, or pass "
         "--allow-feature-change to replace the layout"
+    )
+
+
+def test_smoke_rows_that_cannot_be_read_name_where_they_were_configured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from glue_workflow.errors import ConfigError
+    from glue_workflow.jobkit import JobFailed
+    from glue_workflow.stages.promote import sample_rows
+
+    def missing(_s3: Any, uri: str) -> list[str]:
+        raise JobFailed(f"no non-empty object under {uri}")
+
+    monkeypatch.setattr(endpoint_deploy, "smoke_rows", missing)
+    stage = Stage(name="qa", endpoint="churn-qa", smoke_test_uri="s3://bkt/nope/test/")
+    with pytest.raises(ConfigError) as caught:
+        sample_rows(Clients(sm=None, s3=None, runtime=None, sts=None), {}, stage, [])
+    assert str(caught.value) == (
+        "promote: smoke-test rows from smoke_test_uri of [stages.qa] in glue-wf.toml: no "
+        "non-empty object under s3://bkt/nope/test/"
     )
