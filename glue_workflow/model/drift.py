@@ -129,8 +129,9 @@ class DriftCheck:
 
     @property
     def writes_on_failure(self) -> tuple[str, ...]:
-        """Recorded before a drift verdict fails the job (not when it crashed)."""
-        return self.writes
+        """Recorded before the job fails, whether it found drift or could not compare
+        (then only these two: the PSI figures exist only after a verdict)."""
+        return tuple(drift_property(self.decision, what) for what in ("decision", "reason"))
 
     @property
     def summary(self) -> str:

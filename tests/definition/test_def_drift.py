@@ -268,6 +268,30 @@ def test_workflow_with_a_drift_check_validates_and_compiles(fixed_context: Any) 
     assert "glue_wf_jobkit" in job["DefaultArguments"]["--extra-py-files"]
 
 
+def test_a_failed_branch_may_read_the_decision_but_not_the_psi_figures() -> None:
+    """After an error (could not compare) only the decision and reason exist."""
+    drift = DriftCheck(name="drift")
+    alert = PythonShellJob(
+        name="alert",
+        script="jobs/alert.py",
+        after=failed(drift),
+        reads=("drift_drift_reason", "drift_drift_max_psi"),
+    )
+    workflow = Workflow(
+        name="scoring",
+        max_concurrent_runs=1,
+        nodes=(drift, alert),
+        start_parameters=("input_uri",),
+        default_run_properties={"baseline_uri": "s3://{bucket}/models/baseline.json"},
+    )
+    errors = [str(p) for p in validate(workflow) if p.severity == "error"]
+    assert len(errors) == 1
+    assert errors[0].startswith(
+        "node 'alert': reads run property 'drift_drift_max_psi', which only node 'drift' "
+        "writes, but runs when 'drift' ended FAILED"
+    )
+
+
 def test_drift_reads_are_in_the_contract() -> None:
     workflow = Workflow(
         name="scoring",
