@@ -298,11 +298,21 @@ def node_costs(run: Mapping[str, Any], rates: Rates) -> tuple[NodeCost, ...]:
                 startup = (startup or 0.0) + max(0.0, wall - float(attempt["ExecutionTime"]))
         dpu_hours = dpu_seconds / 3600
         rate = rates.flex_dpu_hour if flex else rates.dpu_hour
+        held = _condition_held(run, name)
+        began = run.get("StartedOn")
+        if (
+            run.get("PreviousRunId")
+            and isinstance(held, dt.datetime)
+            and isinstance(began, dt.datetime)
+        ):
+            # a node a resume restarts starts with the resumed run, not when its
+            # trigger's condition held in the run it resumes
+            held = max(held, began)
         rows.append(
             NodeCost(
                 node=name,
                 attempts=len(attempts),
-                lag_seconds=_seconds(_condition_held(run, name), attempts[0].get("StartedOn")),
+                lag_seconds=_seconds(held, attempts[0].get("StartedOn")),
                 startup_seconds=startup,
                 run_seconds=sum(float(a.get("ExecutionTime") or 0) for a in attempts),
                 dpu_hours=dpu_hours,

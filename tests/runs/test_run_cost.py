@@ -115,6 +115,8 @@ def test_a_resumed_run_prices_only_the_job_runs_it_started() -> None:
     run.update(StartedOn=T0 + dt.timedelta(seconds=460), PreviousRunId="wr_before")
     report = run_cost(run, WF, [], RATES)
     assert [n.node for n in report.nodes] == [f"{WF}-train"]
+    # its lag counts from the resume (460 s), not from preprocess's end in that run (450 s)
+    assert report.nodes[0].lag_seconds == 5.0
     assert report.total == pytest.approx(580 * 0.0625 / 3600 * 0.44)
     assert report.to_json()["PreviousRunId"] == "wr_before"
     from glue_workflow.cli.report import render
