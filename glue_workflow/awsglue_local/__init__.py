@@ -38,23 +38,27 @@ JIT_OPTIONS = "-XX:-DontCompileHugeMethods"
 # df.write.csv, sc.textFile: EMRFS's schemes on Glue) reach the local S3 directory, as
 # awsglue's do: Hadoop's ViewFileSystemOverloadScheme serves the schemes with a mount
 # table per bucket (the URI's authority) whose fallback is the bucket's directory, opened
-# with RawLocalFileSystem (no .crc files beside the objects, which S3 would not hold). A
-# bucket without a directory fails, as on S3, where it does not exist.
+# with RawLocalFileSystem under a scheme of its own (no .crc files beside the objects,
+# which S3 would not hold). A bucket without a directory has no mount table, and no
+# file system stands behind the scheme itself: its reads and writes fail, as on S3, where
+# the bucket does not exist (they never reach another path of this machine).
 S3_SCHEMES = ("s3", "s3a", "s3n")
+LOCAL_SCHEME = "glue-wf-local"
 OVERLOAD_SCHEME = "org.apache.hadoop.fs.viewfs.ViewFileSystemOverloadScheme"
 RAW_LOCAL = "org.apache.hadoop.fs.RawLocalFileSystem"
+# Hadoop's defaults name the S3A committer for s3a:// output, whose jar Spark lacks
+FILE_COMMITTER = "org.apache.hadoop.mapreduce.lib.output.FileOutputCommitterFactory"
 
 
 def s3_scheme_conf(s3_root: Path) -> dict[str, str]:
     """Spark settings mapping the S3 schemes onto ``s3_root/<bucket>/`` for the buckets
     that exist there now."""
-    conf: dict[str, str] = {}
-    for scheme in S3_SCHEMES:
-        conf[f"spark.hadoop.fs.{scheme}.impl"] = OVERLOAD_SCHEME
-        conf[f"spark.hadoop.fs.viewfs.overload.scheme.target.{scheme}.impl"] = RAW_LOCAL
+    conf = {f"spark.hadoop.fs.{scheme}.impl": OVERLOAD_SCHEME for scheme in S3_SCHEMES}
+    conf[f"spark.hadoop.fs.{LOCAL_SCHEME}.impl"] = RAW_LOCAL
+    conf["spark.hadoop.mapreduce.outputcommitter.factory.scheme.s3a"] = FILE_COMMITTER
     buckets = sorted(p for p in s3_root.iterdir() if p.is_dir()) if s3_root.is_dir() else []
     for bucket in buckets:
-        target = f"s3://{bucket.resolve().as_posix()}"  # s3:///abs/dir: the raw local target
+        target = f"{LOCAL_SCHEME}://{bucket.resolve().as_posix()}"
         conf[f"spark.hadoop.fs.viewfs.mounttable.{bucket.name}.linkFallback"] = target
     return conf
 

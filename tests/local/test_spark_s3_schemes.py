@@ -19,14 +19,22 @@ from pyspark.sql import SparkSession
 spark = SparkSession.builder.getOrCreate()
 rows = spark.read.option("header", True).csv("s3://lake/in/")
 rows.write.mode("overwrite").parquet("s3a://lake/out/")
+rows.write.mode("overwrite").csv("s3a://lake/out-csv/")  # the S3A committer is not used
 back = sorted(tuple(r) for r in spark.read.parquet("s3://lake/out").collect())
 lines = spark.sparkContext.textFile("s3n://lake/in/a.csv").collect()
 print(f"READ {back} LINES {len(lines)}")
-try:
-    spark.read.csv("s3://no-such-bucket/x").collect()
-    print("MISSING read")
-except Exception as exc:
-    print("MISSING refused")
+# a bucket that does not exist: refused, never a path of this machine
+import os
+for name, action in (
+    ("read", lambda: spark.read.text("s3://no-such-bucket/etc/hostname").collect()),
+    ("write", lambda: spark.range(2).write.parquet("s3://no-such-bucket" + os.getcwd() + "/x")),
+):
+    try:
+        action()
+        print(f"MISSING {name} not refused")
+    except Exception:
+        print(f"MISSING {name} refused")
+print(f"LEFT {os.path.exists(os.getcwd() + '/x')}")
 """
 
 
@@ -65,11 +73,15 @@ def test_spark_read_and_write_of_s3_uris_use_the_local_s3(
     log = job_log_path(warm_home, run_id).read_text()
     assert run["JobRunState"] == "SUCCEEDED", log
     assert "READ [('1', 'ann'), ('2', 'bob')] LINES 3" in log
-    assert "MISSING refused" in log  # a bucket that does not exist, as on S3
+    # a bucket that does not exist, as on S3 (before: the key as a path of this machine)
+    assert "MISSING read refused" in log
+    assert "MISSING write refused" in log
+    assert "LEFT False" in log
     # plain PySpark attaches to the warm Spark too (and so gets its settings and guard)
     assert ("attached to the warm Spark" in log) == (warm == "1")
     written = sorted(p.name for p in (lake / "out").iterdir())
     assert written[0] == "_SUCCESS"  # as Spark's committer writes it on S3 too
     assert all(n.endswith(".parquet") for n in written[1:]), written  # no .crc files
+    assert any(p.suffix == ".csv" for p in (lake / "out-csv").iterdir())
     listed = boto3.client("s3").list_objects_v2(Bucket="lake", Prefix="out/")["Contents"]
     assert len(listed) == len(written)
