@@ -85,3 +85,60 @@ def test_spark_read_and_write_of_s3_uris_use_the_local_s3(
     assert any(p.suffix == ".csv" for p in (lake / "out-csv").iterdir())
     listed = boto3.client("s3").list_objects_v2(Bucket="lake", Prefix="out/")["Contents"]
     assert len(listed) == len(written)
+
+
+CATALOG_SCRIPT = """
+from pyspark.sql import SparkSession
+
+spark = SparkSession.builder.getOrCreate()
+print("COUNT", spark.sql("SELECT count(*) AS n FROM shop.orders WHERE amount > 1").first()[0])
+"""
+
+
+def test_a_plain_pyspark_job_sees_catalog_tables_with_enable_glue_datacatalog(
+    warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on Glue, where the flag makes the Data Catalog every session's metastore."""
+    import json
+
+    import boto3
+
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
+    orders = warm_home / "s3" / "shop" / "orders"
+    orders.mkdir(parents=True, exist_ok=True)
+    (orders / "o.csv").write_text("id,amount\n1,0.5\n2,3.5\n3,7\n")
+    (warm_home / "catalog.json").write_text(
+        json.dumps(
+            {
+                "databases": {
+                    "shop": {
+                        "orders": {
+                            "location": "s3://shop/orders/",
+                            "format": "csv",
+                            "format_options": {"withHeader": True},
+                            "columns": [
+                                {"Name": "id", "Type": "bigint"},
+                                {"Name": "amount", "Type": "double"},
+                            ],
+                        }
+                    }
+                }
+            }
+        )
+    )
+    script = tmp_path / "sql_job.py"
+    script.write_text(CATALOG_SCRIPT)
+    glue = boto3.client("glue")
+    glue.delete_job(JobName="s3job")
+    glue.create_job(
+        Name="s3job",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        GlueVersion="5.0",
+        DefaultArguments={"--enable-glue-datacatalog": "true"},
+    )
+    run_id = glue.start_job_run(JobName="s3job")["JobRunId"]
+    run = _wait(glue, run_id)
+    log = job_log_path(warm_home, run_id).read_text()
+    assert run["JobRunState"] == "SUCCEEDED", log
+    assert "COUNT 2" in log

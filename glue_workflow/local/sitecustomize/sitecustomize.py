@@ -16,7 +16,7 @@ import importlib.machinery
 import importlib.util
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import Any
@@ -44,8 +44,11 @@ def _arm() -> None:
     guard.arm(route, replace=False)
 
 
-class _InstallAfterBotocore:
-    """Meta-path finder: load ``botocore.session`` normally, then arm the installation."""
+class _AfterImport:
+    """Meta-path finder: load module ``target`` normally, then call ``then(module)``."""
+
+    def __init__(self, target: str, then: Callable[[ModuleType], None]) -> None:
+        self.target, self.then = target, then
 
     def find_spec(
         self,
@@ -53,7 +56,7 @@ class _InstallAfterBotocore:
         path: Sequence[str] | None = None,  # noqa: ARG002 - finder protocol
         target: ModuleType | None = None,  # noqa: ARG002
     ) -> ModuleSpec | None:
-        if name != _TARGET:
+        if name != self.target:
             return None
         sys.meta_path.remove(self)
         try:
@@ -62,7 +65,7 @@ class _InstallAfterBotocore:
             sys.meta_path.insert(0, self)
         if spec is None or spec.loader is None:
             return None
-        original = spec.loader
+        original, finder = spec.loader, self
 
         class _Loader(importlib.abc.Loader):
             def create_module(self, spec: ModuleSpec) -> ModuleType | None:
@@ -70,14 +73,15 @@ class _InstallAfterBotocore:
 
             def exec_module(self, module: ModuleType) -> None:
                 original.exec_module(module)
-                _finder_done()
-                _arm()
+                if finder in sys.meta_path:
+                    sys.meta_path.remove(finder)
+                finder.then(module)
 
         spec.loader = _Loader()
         return spec
 
 
-_finder = _InstallAfterBotocore()
+_finder = _AfterImport(_TARGET, lambda _module: _arm())
 
 
 class _AttachBeforePyspark:
@@ -106,11 +110,20 @@ def _spark_settings() -> None:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     if os.environ.get("GLUE_WF_WARM_SPARK_ADDRESS") and "pyspark" not in sys.modules:
         sys.meta_path.insert(0, _AttachBeforePyspark())
+    flag = "--enable-glue-datacatalog"
+    if any(a == flag or a.startswith(f"{flag}=") for a in sys.argv):
+        sys.meta_path.insert(0, _AfterImport("pyspark.sql.session", _catalog_tables))
 
 
-def _finder_done() -> None:
-    if _finder in sys.meta_path:
-        sys.meta_path.remove(_finder)
+def _catalog_tables(module: ModuleType) -> None:
+    """``--enable-glue-datacatalog``: the local catalog's tables as Spark SQL tables in the
+    session ``SparkSession.builder.getOrCreate()`` returns, GlueContext or not."""
+    try:
+        from awsglue import _readwrite
+    except ImportError:  # the real library (Glue's image)
+        return
+    if _readwrite.datacatalog_enabled(sys.argv):
+        _readwrite.expose_on_session(module.SparkSession.Builder)
 
 
 def _chain() -> None:

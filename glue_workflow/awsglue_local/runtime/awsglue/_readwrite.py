@@ -3,7 +3,8 @@ variants): S3 paths in the local S3 directory, catalog tables from the local reg
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from awsglue import _catalog, _io
@@ -147,11 +148,14 @@ def table_ddl(database: str, table_name: str, table: Mapping[str, Any]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {name}{schema} USING {fmt} OPTIONS ({opts}){partitioned}"
 
 
-def expose_catalog(glue_ctx: Any) -> None:
-    """The local catalog's tables as Spark SQL tables (``--enable-glue-datacatalog``).
-    A table Spark cannot define (no files to infer a schema from, say) is logged and
-    left out, as a query on Glue fails only when it names it."""
-    spark = glue_ctx.spark_session
+def expose_catalog(spark: Any, warn: Callable[[str], None]) -> None:
+    """The local catalog's tables as Spark SQL tables (``--enable-glue-datacatalog``), once
+    per SparkContext. A table Spark cannot define (no files to infer a schema from, say)
+    is ``warn``-ed and left out, as a query on Glue fails only when it names it."""
+    context = spark.sparkContext
+    if getattr(context, "_glue_wf_catalog", False):
+        return
+    context._glue_wf_catalog = True
     for database, tables in _catalog.tables().items():
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote(database)}")
         for table_name in tables:
@@ -164,10 +168,26 @@ def expose_catalog(glue_ctx: Any) -> None:
                     )
             except Exception as exc:  # said in the job's log; a query naming it fails
                 first = (str(exc).strip().splitlines() or [""])[0]
-                glue_ctx.get_logger().warn(
+                warn(
                     f"catalog table {database}.{table_name} is not visible to spark.sql "
                     f"({DATACATALOG_ARG}): {type(exc).__name__}: {first}"
                 )
+
+
+def expose_on_session(builder_class: Any) -> None:
+    """A plain PySpark job (no GlueContext) with ``--enable-glue-datacatalog``: the
+    catalog's tables are there once ``SparkSession.builder.getOrCreate()`` returns."""
+    original = builder_class.getOrCreate
+    if getattr(original, "_glue_wf", False):
+        return
+
+    def get_or_create(self: Any) -> Any:
+        session = original(self)
+        expose_catalog(session, lambda text: print(f"glue-wf: warning: {text}", file=sys.stderr))
+        return session
+
+    get_or_create._glue_wf = True  # type: ignore[attr-defined]
+    builder_class.getOrCreate = get_or_create
 
 
 def _catalog_table(

@@ -121,7 +121,7 @@ class GlueContext(SQLContext):
         self.create_data_frame = DataFrameReader(self)
         self.write_data_frame = DataFrameWriter(self)
         if datacatalog_enabled(sys.argv):
-            expose_catalog(self)
+            expose_catalog(session, self._glue_logger.warn)
 
     def __getattr__(self, name: str) -> Any:
         if name in _UNSUPPORTED:
