@@ -48,6 +48,27 @@ def _wait(glue: Any, run_id: str) -> dict[str, Any]:
         time.sleep(0.1)
 
 
+def _run(
+    home: Path, script: Path, source: str, arguments: dict[str, str] | None = None
+) -> tuple[dict[str, Any], str]:
+    """Run ``source`` as Spark job ``s3job``: its final run and its log."""
+    import boto3
+
+    script.write_text(source)
+    glue = boto3.client("glue")
+    glue.delete_job(JobName="s3job")
+    glue.create_job(
+        Name="s3job",
+        Role="r",
+        Command={"Name": "glueetl", "ScriptLocation": str(script)},
+        GlueVersion="5.0",
+        DefaultArguments=arguments or {},
+    )
+    run_id = glue.start_job_run(JobName="s3job")["JobRunId"]
+    run = _wait(glue, run_id)
+    return run, job_log_path(home, run_id).read_text()
+
+
 @pytest.mark.parametrize("warm", ["1", "0"])
 def test_spark_read_and_write_of_s3_uris_use_the_local_s3(
     warm: str, warm_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -58,19 +79,7 @@ def test_spark_read_and_write_of_s3_uris_use_the_local_s3(
     lake = warm_home / "s3" / "lake"
     (lake / "in").mkdir(parents=True, exist_ok=True)
     (lake / "in" / "a.csv").write_text("id,name\n1,ann\n2,bob\n")
-    script = tmp_path / "s3job.py"
-    script.write_text(SCRIPT)
-    glue = boto3.client("glue")
-    glue.delete_job(JobName="s3job")
-    glue.create_job(
-        Name="s3job",
-        Role="r",
-        Command={"Name": "glueetl", "ScriptLocation": str(script)},
-        GlueVersion="5.0",
-    )
-    run_id = glue.start_job_run(JobName="s3job")["JobRunId"]
-    run = _wait(glue, run_id)
-    log = job_log_path(warm_home, run_id).read_text()
+    run, log = _run(warm_home, tmp_path / "s3job.py", SCRIPT)
     assert run["JobRunState"] == "SUCCEEDED", log
     assert "READ [('1', 'ann'), ('2', 'bob')] LINES 3" in log
     # a bucket that does not exist, as on S3 (before: the key as a path of this machine)
@@ -101,8 +110,6 @@ def test_a_plain_pyspark_job_sees_catalog_tables_with_enable_glue_datacatalog(
     """As on Glue, where the flag makes the Data Catalog every session's metastore."""
     import json
 
-    import boto3
-
     monkeypatch.setenv("GLUE_WF_WARM_SPARK", "1")
     orders = warm_home / "s3" / "shop" / "orders"
     orders.mkdir(parents=True, exist_ok=True)
@@ -126,19 +133,7 @@ def test_a_plain_pyspark_job_sees_catalog_tables_with_enable_glue_datacatalog(
             }
         )
     )
-    script = tmp_path / "sql_job.py"
-    script.write_text(CATALOG_SCRIPT)
-    glue = boto3.client("glue")
-    glue.delete_job(JobName="s3job")
-    glue.create_job(
-        Name="s3job",
-        Role="r",
-        Command={"Name": "glueetl", "ScriptLocation": str(script)},
-        GlueVersion="5.0",
-        DefaultArguments={"--enable-glue-datacatalog": "true"},
-    )
-    run_id = glue.start_job_run(JobName="s3job")["JobRunId"]
-    run = _wait(glue, run_id)
-    log = job_log_path(warm_home, run_id).read_text()
+    arguments = {"--enable-glue-datacatalog": "true"}
+    run, log = _run(warm_home, tmp_path / "sql_job.py", CATALOG_SCRIPT, arguments)
     assert run["JobRunState"] == "SUCCEEDED", log
     assert "COUNT 2" in log
