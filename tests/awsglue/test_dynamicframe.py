@@ -100,6 +100,27 @@ def test_apply_mapping_keeps_only_mapped_fields_and_counts_failed_casts(people):
     assert '"name":"bob"' in error["record"]
 
 
+def test_apply_mapping_takes_glue_studios_nested_and_sized_types(people):
+    """Glue Studio maps nested fields as ("f", "struct", "f", "struct"): passed through;
+    Hive's varchar(n) is a string."""
+    from awsglue.transforms import ApplyMapping
+
+    out = ApplyMapping.apply(
+        frame=people,
+        mappings=[
+            ("id", "long", "id", "long"),
+            ("name", "varchar(10)", "name", "varchar(10)"),
+            ("address", "struct", "address", "struct"),
+        ],
+    )
+    assert out.toDF().schema.simpleString() == (
+        "struct<id:bigint,name:string,address:struct<city:string,zip:string>>"
+    )
+    assert rows(out)[0] == {"id": 1, "name": "ann", "address": {"city": "Oslo", "zip": "0150"}}
+    with pytest.raises(Exception, match=r"apply_mapping: name is string, not array: map it"):
+        ApplyMapping.apply(frame=people, mappings=[("name", "string", "name", "array")])
+
+
 @local_only
 def test_stage_threshold_raises_when_exceeded(people):
     from awsglue._errors import ErrorThresholdExceeded
@@ -214,6 +235,28 @@ def test_map_refuses_a_field_given_values_of_two_types(people):
         "choice, which local frames cannot hold; return one type per field from the map "
         "function (convert the values in it)"
     )
+
+
+def test_map_keeps_values_past_their_input_type_exactly(spark, glue_context):
+    """A decimal grown past its precision, an int past a long's range: a wider type, the
+    value kept (not an overflow at the next action, not a silent null)."""
+    import decimal
+
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Map
+
+    df = spark.createDataFrame([(1, decimal.Decimal("9.99"))], "id long, price decimal(10,2)")
+
+    def grow(record):
+        record["price"] = record["price"] * 1_000_000_000
+        record["big"] = 2**70
+        return record
+
+    out = Map.apply(frame=DynamicFrame.fromDF(df, glue_context, "in"), f=grow).toDF()
+    assert out.schema["price"].dataType.simpleString() == "decimal(38,18)"
+    assert out.schema["big"].dataType.simpleString() == "decimal(38,0)"
+    row = out.first()
+    assert (row["price"], row["big"]) == (decimal.Decimal("9990000000"), decimal.Decimal(2**70))
 
 
 def test_map_runs_the_function_once_per_record(spark, people):

@@ -35,9 +35,18 @@ class _Casts:
     def cast(self, df: Any, parts: list[str], glue_type: str) -> Any:
         from pyspark.sql import functions as F
 
-        target = spark_type(glue_type)
         source = column_sql(parts)
-        if field_type(df.schema, parts).simpleString() == target:
+        current = field_type(df.schema, parts)
+        kind = glue_type.strip().lower()
+        if kind in ("array", "struct", "map"):  # Glue Studio's mappings of nested fields
+            if current.typeName() == kind:
+                return F.col(source)  # passed through as it is
+            raise GlueRuntimeError(
+                f"apply_mapping: {'.'.join(parts)} is {current.simpleString()}, not {kind}: "
+                f"map it to a type such as string, or to {current.typeName()}"
+            )
+        target = spark_type(glue_type)
+        if current.simpleString() == target:
             return F.col(source)
         cast_sql = f"try_cast({source} AS {target})"
         self.failures.append(

@@ -103,6 +103,7 @@ def _type_merger() -> Callable[[list[Any], Any], None]:
     def merge(entry: list[Any], kind: Any) -> None:
         from pyspark.sql.types import (
             AtomicType,
+            DecimalType,
             DoubleType,
             FractionalType,
             IntegralType,
@@ -115,9 +116,13 @@ def _type_merger() -> Callable[[list[Any], Any], None]:
         if known is None:
             entry[0] = kind
             return
+        whole = (IntegralType, DecimalType)
+        if all(isinstance(t, whole) and getattr(t, "scale", 0) == 0 for t in (known, kind)):
+            entry[0] = DecimalType(38, 0)  # ints past a long's range among them
+            return
         numbers = (IntegralType, FractionalType)
         if isinstance(known, numbers) and isinstance(kind, numbers):
-            entry[0] = DoubleType()  # int and float values: doubles, no loss
+            entry[0] = DoubleType()  # int and float values: doubles
             return
         # pyspark would merge a number and a string into a string; Glue makes a choice
         if not (isinstance(known, AtomicType) and isinstance(kind, AtomicType)):
@@ -138,10 +143,22 @@ def _field_types(schema: Any, merge: Callable[[list[Any], Any], None]) -> Callab
     inputs = {field.name: field.dataType for field in schema.fields}
 
     def run(records: Any) -> Any:
-        from pyspark.sql.types import NullType, StringType, _infer_type, _make_type_verifier
+        import decimal
+
+        from pyspark.sql.types import (
+            DecimalType,
+            NullType,
+            StringType,
+            _infer_type,
+            _make_type_verifier,
+        )
 
         verifiers = {name: _make_type_verifier(t, nullable=True) for name, t in inputs.items()}
         texts = {name for name, t in inputs.items() if isinstance(t, StringType)}
+        # digits a decimal column holds before its point (pyspark's verifier checks none)
+        whole_digits = {
+            name: t.precision - t.scale for name, t in inputs.items() if isinstance(t, DecimalType)
+        }
         found: dict[str, list[Any]] = {}  # name -> [type, clashing types, fits input]
         for record in records:
             for name, value in record.items():
@@ -151,14 +168,24 @@ def _field_types(schema: Any, merge: Callable[[list[Any], Any], None]) -> Callab
                         verifiers[name](value)
                         # pyspark's verifier lets any value into a string column
                         entry[2] = value is None or name not in texts or isinstance(value, str)
+                        if isinstance(value, decimal.Decimal) and name in whole_digits:
+                            digits = value.as_tuple()
+                            used = len(digits.digits) + int(digits.exponent)
+                            entry[2] = used <= whole_digits[name]
                     except (TypeError, ValueError):
                         entry[2] = False
                 if value is None:
                     continue
+                if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                    if abs(value) >= 10**38:  # past Spark's widest decimal too
+                        entry[1].add("int of more than 38 digits")
+                        continue
+                    merge(entry, DecimalType(38, 0))  # a long would overflow to null
+                    continue
                 try:
                     kind = _infer_type(value, infer_dict_as_struct=True)
                 except (TypeError, ValueError):
-                    entry[1].add(type(value).__name__)
+                    entry[1].add(f"{type(value).__name__} of mixed element types")
                     continue
                 if not isinstance(kind, NullType):
                     merge(entry, kind)

@@ -30,6 +30,9 @@ _ALIASES = {
     "decimal": "decimal(10,0)",
 }
 _DECIMAL = re.compile(r"decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)")
+# Hive's varchar(n)/char(n): strings in Spark (its own char types pad and check lengths
+# only in tables it writes)
+_SIZED_TEXT = re.compile(r"(var)?char\s*\(\s*\d+\s*\)")
 
 
 def spark_type(glue_type: str) -> str:
@@ -37,6 +40,8 @@ def spark_type(glue_type: str) -> str:
     name = glue_type.strip().lower()
     if name in _ALIASES:
         return _ALIASES[name]
+    if _SIZED_TEXT.fullmatch(name):
+        return "string"
     match = _DECIMAL.fullmatch(name)
     if match:
         return f"decimal({match.group(1)},{match.group(2)})"
