@@ -171,6 +171,8 @@ def test_catalog_reads_give_partition_columns_and_the_tables_names(glue_home, gl
     )
     frame = glue_context.create_dynamic_frame.from_catalog(database="lake", table_name="t1")
     assert sorted(frame.toDF().columns) == ["dt", "id", "v"]
+    # the catalog's partition key type, not a date Spark infers from the folder names
+    assert frame.toDF().schema["dt"].dataType.simpleString() == "string"
     day = glue_context.create_dynamic_frame.from_catalog(
         database="lake", table_name="t1", push_down_predicate="dt = '2024-01-02'"
     )
@@ -237,6 +239,7 @@ def test_enable_glue_datacatalog_makes_catalog_tables_spark_sql_tables(
         )
         assert [tuple(r) for r in by_day.collect()] == [("2024-01-01", 1), ("2024-01-02", 2)]
         assert spark.table("sqdb.people").count() == 2
+        assert spark.table("sqdb.events").schema["dt"].dataType.simpleString() == "string"
         assert len(warnings) == 1
         assert warnings[0].startswith(
             "catalog table sqdb.empty is not visible to spark.sql (--enable-glue-datacatalog): "

@@ -3,8 +3,9 @@ variants): S3 paths in the local S3 directory, catalog tables from the local reg
 
 from __future__ import annotations
 
+import contextlib
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from awsglue import _catalog, _io
@@ -55,11 +56,26 @@ def read_catalog(
     for key in ("exclusions", "recurse"):
         if key in additional_options:
             options[key] = additional_options[key]
-    df = _io.read(
-        glue_ctx.spark_session, "s3", options, table["format"], table.get("format_options") or {}
-    )
+    spark = glue_ctx.spark_session
+    with _text_partitions(spark):
+        df = _io.read(spark, "s3", options, table["format"], table.get("format_options") or {})
     df = _catalog_columns(df, table)
     return df.where(push_down_predicate) if push_down_predicate and df.columns else df
+
+
+PARTITION_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
+
+
+@contextlib.contextmanager
+def _text_partitions(spark: Any) -> Iterator[None]:
+    """Partition values read as strings, the type of a catalog table's partition keys
+    (Spark would read dt=2024-01-01 as a date and id=007 as the number 7)."""
+    before = spark.conf.get(PARTITION_INFERENCE, "true")
+    spark.conf.set(PARTITION_INFERENCE, "false")
+    try:
+        yield
+    finally:
+        spark.conf.set(PARTITION_INFERENCE, before)
 
 
 def _catalog_columns(df: Any, table: Mapping[str, Any]) -> Any:
@@ -161,7 +177,8 @@ def expose_catalog(spark: Any, warn: Callable[[str], None]) -> None:
         for table_name in tables:
             try:
                 table = _catalog.get_table(database, table_name)
-                spark.sql(table_ddl(database, table_name, table))
+                with _text_partitions(spark):
+                    spark.sql(table_ddl(database, table_name, table))
                 if table.get("partition_keys"):
                     spark.sql(
                         f"ALTER TABLE {quote(database)}.{quote(table_name)} RECOVER PARTITIONS"
