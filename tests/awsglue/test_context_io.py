@@ -240,6 +240,20 @@ def test_enable_glue_datacatalog_makes_catalog_tables_spark_sql_tables(
         assert [tuple(r) for r in by_day.collect()] == [("2024-01-01", 1), ("2024-01-02", 2)]
         assert spark.table("sqdb.people").count() == 2
         assert spark.table("sqdb.events").schema["dt"].dataType.simpleString() == "string"
+        # a table a sink creates is a Spark SQL table at once, with Hive's type names
+        from awsglue.dynamicframe import DynamicFrame
+
+        glue = GlueContext(spark.sparkContext)
+        sink = glue.getSink(
+            connection_type="s3", path="s3://bkt/sq/made/", enableUpdateCatalog=True
+        )
+        sink.setFormat("glueparquet")
+        sink.setCatalogInfo(catalogDatabase="sqdb", catalogTableName="made")
+        sink.writeFrame(DynamicFrame.fromDF(spark.range(3), glue, "made"))
+        assert spark.sql("SELECT count(*) FROM sqdb.made").first()[0] == 3
+        from awsglue._catalog import get_table
+
+        assert get_table("sqdb", "made")["columns"] == [{"Name": "id", "Type": "bigint"}]
         assert len(warnings) == 1
         assert warnings[0].startswith(
             "catalog table sqdb.empty is not visible to spark.sql (--enable-glue-datacatalog): "

@@ -106,10 +106,24 @@ def write_catalog(
         table.get("format_options") or {},
     )
     if str(additional_options.get("enableUpdateCatalog", "false")).lower() == "true":
-        from awsglue._types import simple_type_name
-
-        columns = [{"Name": f.name, "Type": simple_type_name(f.dataType)} for f in df.schema.fields]
+        columns = [{"Name": f.name, "Type": f.dataType.simpleString()} for f in df.schema.fields]
         _catalog.update_columns(database, table_name, columns, list(partition_keys))
+        refresh_table(df.sparkSession, database, table_name)
+
+
+def refresh_table(spark: Any, database: str, table_name: str) -> None:
+    """A table a sink created or changed, as Spark SQL sees it from now on in a job whose
+    catalog is exposed (``--enable-glue-datacatalog``): as on Glue, at once."""
+    if not getattr(spark.sparkContext, "_glue_wf_catalog", False):
+        return
+    name = f"{quote(database)}.{quote(table_name)}"
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote(database)}")
+    spark.sql(f"DROP TABLE IF EXISTS {name}")  # external: its files stay
+    table = _catalog.get_table(database, table_name)
+    with _text_partitions(spark):
+        spark.sql(table_ddl(database, table_name, table))
+    if table.get("partition_keys"):
+        spark.sql(f"ALTER TABLE {name} RECOVER PARTITIONS")
 
 
 DATACATALOG_ARG = "--enable-glue-datacatalog"
@@ -176,13 +190,7 @@ def expose_catalog(spark: Any, warn: Callable[[str], None]) -> None:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote(database)}")
         for table_name in tables:
             try:
-                table = _catalog.get_table(database, table_name)
-                with _text_partitions(spark):
-                    spark.sql(table_ddl(database, table_name, table))
-                if table.get("partition_keys"):
-                    spark.sql(
-                        f"ALTER TABLE {quote(database)}.{quote(table_name)} RECOVER PARTITIONS"
-                    )
+                refresh_table(spark, database, table_name)
             except Exception as exc:  # said in the job's log; a query naming it fails
                 first = (str(exc).strip().splitlines() or [""])[0]
                 warn(

@@ -26,6 +26,7 @@ _ALIASES = {
     "bool": "boolean",
     "date": "date",
     "timestamp": "timestamp",
+    "timestamp_ntz": "timestamp_ntz",
     "binary": "binary",
     "decimal": "decimal(10,0)",
 }

@@ -23,6 +23,7 @@ from awsglue._readwrite import (
     DynamicFrameWriter,
     datacatalog_enabled,
     expose_catalog,
+    refresh_table,
     write_catalog,
 )
 
@@ -366,12 +367,10 @@ class DataSink:
         }
         _io.write(data_frame, self._connection_type, connection_options, fmt, fmt_options)
         if self._catalog and update:
-            from awsglue._types import simple_type_name
-
             database, table = self._catalog
             keys = list(self._options.get("partitionKeys") or [])
             columns = [  # a partition key is the table's key, not one of its columns
-                {"Name": f.name, "Type": simple_type_name(f.dataType)}
+                {"Name": f.name, "Type": f.dataType.simpleString()}  # Hive's names: bigint
                 for f in data_frame.schema.fields
                 if f.name not in keys
             ]
@@ -384,4 +383,5 @@ class DataSink:
                 columns=columns,
                 partition_keys=keys,
             )
+            refresh_table(data_frame.sparkSession, database, table)
         return data_frame
