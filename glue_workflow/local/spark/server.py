@@ -368,7 +368,9 @@ class WarmSparkServer:
                 shutdown(idle)
                 self.start_jvm()
         with self.cond:
-            while self.jvm.state in ("starting", "resetting") and not self.stopping:
+            # "stopped" while the server runs: a JVM being replaced (after its 25th run, a
+            # failed reset), whose successor starts next
+            while self.jvm.state in ("starting", "resetting", "stopped") and not self.stopping:
                 if not self.cond.wait(max(0.0, deadline - time.monotonic())):
                     break
             jvm = self.jvm
