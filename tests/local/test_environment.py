@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from glue_workflow.awsglue_local import SUBMIT_ARGS_ENV, spark_submit_args
+from glue_workflow.awsglue_local import SUBMIT_ARGS_ENV, s3_scheme_conf, spark_submit_args
 from glue_workflow.local.environment import SITECUSTOMIZE_DIR, job_environment
 
 RunChild = Callable[[str, dict[str, str], Path], str]  # the run_child fixture
@@ -93,10 +93,14 @@ def test_a_job_starting_its_own_spark_gets_the_local_settings(
         "print(os.environ.get('SPARK_LOCAL_IP'))\n"
         "print('glue_workflow' in sys.modules)\n"
     )
+    (tmp_path / "home" / "s3" / "lake").mkdir(parents=True)
     env = job_environment(tmp_path / "home", base={"PATH": "/usr/bin:/bin"})
-    assert env[SUBMIT_ARGS_ENV] == spark_submit_args()
+    # its own spark.read of s3://lake/... reaches the local S3 too
+    wanted = spark_submit_args(conf=s3_scheme_conf((tmp_path / "home" / "s3").resolve()))
+    assert "spark.hadoop.fs.viewfs.mounttable.lake.linkFallback=glue-wf-local://" in wanted
+    assert env[SUBMIT_ARGS_ENV] == wanted
     lines = run_child(code, env, tmp_path).splitlines()
-    assert lines == [spark_submit_args(), "127.0.0.1", "False"]
+    assert lines == [wanted, "127.0.0.1", "False"]
     # explicit settings (a Spark cluster's) win
     env = job_environment(
         tmp_path / "home", base={"PATH": "/usr/bin:/bin", "PYSPARK_SUBMIT_ARGS": "mine"}

@@ -167,7 +167,7 @@ class _Module:
 
 
 def test_a_context_built_after_its_runs_reset_is_stopped_before_the_next_lease(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     from unittest import mock
 
@@ -176,8 +176,13 @@ def test_a_context_built_after_its_runs_reset_is_stopped_before_the_next_lease(
     leftover = _Context()
     monkeypatch.setattr(server, "_context_module", lambda jvm: _Module(leftover))
     monkeypatch.setattr(server, "log", lambda message: None)
-    server.prepare(server.Jvm(gateway=mock.MagicMock()), {"env": {}})
+    gateway = mock.MagicMock()
+    server.prepare(server.Jvm(gateway=gateway), {"env": {}}, tmp_path)
     assert leftover.stopped
+    # the run's own spark.read of s3:// URIs reaches the home's S3 directory
+    gateway.jvm.java.lang.System.setProperty.assert_any_call(
+        "spark.hadoop.fs.s3.impl", "org.apache.hadoop.fs.viewfs.ViewFileSystemOverloadScheme"
+    )
     # and the reset waits for a context still being built, then stops it too
     building = _Context()
     module = _Module(building, building=3)
