@@ -168,12 +168,10 @@ def _working_directory(
 ) -> Path:
     """The project, or with ``--extra-files`` the job run's own directory holding them, as
     Glue and a workflow run give the script (it opens them by name)."""
-    import shutil
-
     import click
 
     from glue_workflow.errors import LocalTargetError
-    from glue_workflow.local.glue.jobproc import JobLaunchError, extra_files, work_dir
+    from glue_workflow.local.glue.jobproc import JobLaunchError, extra_files, stage_work_dir
 
     try:
         files = extra_files(home, arguments)
@@ -181,10 +179,7 @@ def _working_directory(
         raise LocalTargetError(f"job {job.name}: {exc}") from exc
     if not files:
         return settings.project_root
-    work = work_dir(home, job_run_id)
-    work.mkdir(parents=True, exist_ok=True)
-    for path in files:
-        shutil.copyfile(path, work / path.name)
+    work = stage_work_dir(home, job_run_id, files)
     click.echo(
         f"glue-wf: working directory {work} (its --extra-files copied in, as Glue does)",
         err=True,

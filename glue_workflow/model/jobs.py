@@ -524,13 +524,18 @@ def _check_training_resources(job: PythonShellJob) -> None:
 
 
 @functools.cache
-def sagemaker_instance_types(shape: str) -> tuple[str, ...]:
-    """The instance types a SageMaker API offers (botocore's service model, the enum
-    ``shape``; loaded only for a job that sets one: 0.2 s)."""
+def _sagemaker_model() -> Any:
+    """botocore's SageMaker service model, loaded once and only for a job that needs it
+    (0.2 s). Not through glue_workflow.servicemodel: the model must not import it."""
     import botocore.session
 
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    return tuple(model.shape_for(shape).metadata["enum"])
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+@functools.cache
+def sagemaker_instance_types(shape: str) -> tuple[str, ...]:
+    """The instance types a SageMaker API offers (the service model's enum ``shape``)."""
+    return tuple(_sagemaker_model().shape_for(shape).metadata["enum"])
 
 
 def instance_hint(value: str, offered: tuple[str, ...]) -> str:
@@ -567,11 +572,9 @@ WHOLE_ARGUMENTS = {
 def sagemaker_limits(shape: str, member: str) -> tuple[int, int | None]:
     """(min, max) of a SageMaker API integer member; at least 1 (ResourceConfig allows 0
     instances for warm pools only)."""
-    import botocore.session
     from botocore.model import StructureShape
 
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    structure = model.shape_for(shape)
+    structure = _sagemaker_model().shape_for(shape)
     assert isinstance(structure, StructureShape)
     meta = structure.members[member].metadata
     return max(1, int(meta.get("min", 1))), meta.get("max")

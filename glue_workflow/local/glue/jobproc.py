@@ -153,10 +153,7 @@ def start_job_process(
             "job's Python finds them to run it here\n"
         )
     env["PYTHONUNBUFFERED"] = "1"
-    work = work_dir(home, launch.job_run_id)
-    work.mkdir(parents=True, exist_ok=True)
-    for path in files:  # as Glue does: the script opens them by name
-        shutil.copyfile(path, work / path.name)
+    work = stage_work_dir(home, launch.job_run_id, files)
     if kind != "pythonshell":  # its own JVM's temporary files, deleted as the run ends
         env.update(scratch.environment(scratch.job_dir(work), env))
     log_path = job_log_path(home.root, launch.job_run_id)
@@ -185,6 +182,16 @@ def start_job_process(
 def work_dir(home: LocalHome, job_run_id: str) -> Path:
     """A job run's working directory."""
     return home.work_dir / "jobs" / job_run_id
+
+
+def stage_work_dir(home: LocalHome, job_run_id: str, files: list[Path]) -> Path:
+    """The job run's working directory, its ``--extra-files`` copied in (as Glue does:
+    the script opens them by name)."""
+    work = work_dir(home, job_run_id)
+    work.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copyfile(path, work / path.name)
+    return work
 
 
 def extra_py_files(home: LocalHome, arguments: Mapping[str, str]) -> list[str]:

@@ -11,6 +11,7 @@ virtualenv's, a distribution's) still runs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -84,23 +85,6 @@ class _AfterImport:
 _finder = _AfterImport(_TARGET, lambda _module: _arm())
 
 
-class _AttachBeforePyspark:
-    """Meta-path finder: as ``pyspark`` is first imported, lease the warm Spark's JVM
-    (``awsglue._warm``, standard library only) for a script that never imports
-    ``awsglue`` itself: plain PySpark gets the same JVM, settings and guard."""
-
-    def find_spec(self, name: str, *_: object) -> None:  # (name, path, target)
-        if name != "pyspark":
-            return
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        try:
-            from awsglue import _warm
-        except ImportError:  # the real library (Glue's image): no warm Spark there
-            return
-        _warm.attach()  # once per process; no JVM free: the job starts its own
-
-
 def _spark_settings() -> None:
     """A Spark job that starts its own JVM gets the local settings its runner passed
     (the JVM's network guard among them), whether or not it imports ``awsglue``."""
@@ -108,8 +92,11 @@ def _spark_settings() -> None:
     if args and "PYSPARK_SUBMIT_ARGS" not in os.environ:
         os.environ["PYSPARK_SUBMIT_ARGS"] = args
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    if os.environ.get("GLUE_WF_WARM_SPARK_ADDRESS") and "pyspark" not in sys.modules:
-        sys.meta_path.insert(0, _AttachBeforePyspark())
+    if os.environ.get("GLUE_WF_WARM_SPARK_ADDRESS"):
+        # importing the local awsglue arms its attach-on-import (awsglue._warm, standard
+        # library only): plain PySpark leases the warm Spark's JVM as a Glue script does
+        with contextlib.suppress(ImportError):  # the real library (Glue's image): no warm Spark
+            import awsglue  # noqa: F401
     flag = "--enable-glue-datacatalog"
     if any(a == flag or a.startswith(f"{flag}=") for a in sys.argv):
         sys.meta_path.insert(0, _AfterImport("pyspark.sql.session", _catalog_tables))
