@@ -34,9 +34,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 @pytest.fixture
 def glue_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A local-target home for s3:// paths and the catalog registry."""
+    """A local-target home for s3:// paths and the catalog registry, with bucket ``bkt``."""
     home = tmp_path / "home"
-    (home / "s3").mkdir(parents=True)
+    (home / "s3" / "bkt").mkdir(parents=True)
     monkeypatch.setenv("GLUE_WF_HOME", str(home))
     return home
 

@@ -49,6 +49,21 @@ def test_invalid_bucket_names_are_refused(glue_home: Path) -> None:
             local_path(uri)
 
 
+def test_a_missing_bucket_is_refused_as_s3_does(glue_home: Path) -> None:
+    """S3 answers NoSuchBucket; writing would otherwise create the bucket's folder."""
+    from awsglue._errors import GlueRuntimeError
+    from awsglue._paths import local_path
+
+    with pytest.raises(GlueRuntimeError) as raised:
+        local_path("s3://typo-bkt/out/")
+    assert str(raised.value) == (
+        "NoSuchBucket: the specified bucket does not exist: 'typo-bkt' in 's3://typo-bkt/out/'; "
+        "fix the bucket name, or create the bucket (`glue-wf deploy` creates the artifacts "
+        'bucket; another with `aws s3 mb` after `eval "$(glue-wf env)"`, as on AWS)'
+    )
+    assert not (glue_home / "s3" / "typo-bkt").exists()
+
+
 def test_runtime_errors_are_its_own() -> None:
     from awsglue._errors import ErrorThresholdExceeded, GlueRuntimeError, UnsupportedFeatureError
 

@@ -26,7 +26,8 @@ def s3_root() -> Path:
 
 
 def local_path(uri: str) -> str:
-    """The local filesystem path standing for ``uri`` (an S3 URI, file:// URI or path)."""
+    """The local filesystem path standing for ``uri`` (an S3 URI, file:// URI or path);
+    an S3 URI's bucket must exist, as on S3."""
     for scheme in S3_SCHEMES:
         if uri.startswith(scheme):
             bucket, _, key = uri[len(scheme) :].partition("/")
@@ -44,6 +45,16 @@ def _object_path(bucket: str, key: str, uri: str) -> Path:
             "dots and hyphens, starting and ending alphanumeric"
         )
     base = (s3_root() / bucket).resolve()
+    if not base.is_dir():
+        # S3's answer to a read or write in a missing bucket: 404 NoSuchBucket, "The
+        # specified bucket does not exist" (S3 API reference, Error responses); Glue
+        # fails the job with it. Locally a write would have created the directory.
+        raise GlueRuntimeError(
+            f"NoSuchBucket: the specified bucket does not exist: {bucket!r} in {uri!r}; "
+            "fix the bucket name, or create the bucket (`glue-wf deploy` creates the "
+            'artifacts bucket; another with `aws s3 mb` after `eval "$(glue-wf env)"`, '
+            "as on AWS)"
+        )
     path = (base / key).resolve()
     if "\x00" in key or key.startswith("/") or (path != base and base not in path.parents):
         raise GlueRuntimeError(
