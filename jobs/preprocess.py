@@ -369,7 +369,7 @@ def process(glue_context: Any, request: Request, report: Report) -> dict[str, st
         "ignored": list(columns.ignored),
     }
     rules = dq_rules(contract, columns)
-    report.body["ruleset"] = ruleset(rules)
+    report.body["ruleset"] = ruleset(rules, shown=True)
     report.body["labels"] = label_summary(contract)
     spark = glue_context.spark_session
     if wide(columns):
@@ -449,7 +449,7 @@ def _judge(
     for reason, _, count, _ in drops:
         by_reason[reason] = by_reason.get(reason, 0) + count
     report.body["rules"] = [
-        {"rule": r.text, "reason": r.reason, "column": r.column, "failed_rows": failing[r.text]}
+        {"rule": r.shown, "reason": r.reason, "column": r.column, "failed_rows": failing[r.text]}
         for r in rules
     ]
     report.body["drops"] = [
@@ -475,9 +475,8 @@ def _judge(
     if refused:
         others = [describe(*d) for d in drops if action(contract, d[0]) != "fail"]
         also = f"; also dropped: {'; '.join(others[:3])}" if others else ""
-        fixes = "".join(
-            f"; {h}" for h in hints(contract, [d for d in drops if d[2]], stats["empty_rows"])
-        )
+        counted = [d for d in drops if d[2]]
+        fixes = "".join(f"; {h}" for h in hints(contract, counted, stats["empty_rows"], total))
         raise PreprocessError(
             f"the data contract refuses {'; '.join(refused[:5])} ({total} rows read{also}); "
             "fix the input (malformed rows, undecodable bytes and thousands separators are "
@@ -487,7 +486,7 @@ def _judge(
     if dropped / total > contract.max_dropped_fraction:
         first = [describe(*d, where(d[1], d[3])) for d in drops[:3]]
         detail = "; ".join(first + [describe(*d) for d in drops[3:8]])
-        fixes = "".join(f"; {h}" for h in hints(contract, drops[:8], stats["empty_rows"]))
+        fixes = "".join(f"; {h}" for h in hints(contract, drops[:8], stats["empty_rows"], total))
         raise PreprocessError(
             f"{dropped} of {total} rows ({dropped / total:.1%}) would be dropped, more than "
             f"max_dropped_fraction {contract.max_dropped_fraction:g}: {detail}{fixes}"

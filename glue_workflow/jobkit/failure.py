@@ -63,10 +63,17 @@ def is_error_property(name: str) -> bool:
 
 
 def shorten(line: str, limit: int = REASON_MAX) -> str:
-    """Keep both ends of a long line: the end usually says how to fix it."""
+    """Keep both ends of a long line (the end usually says how to fix it), cut between
+    words: a number cut in two would read as another number."""
     if len(line) <= limit:
         return line
-    return f"{line[: limit // 2]} … {line[-(limit // 2) :]}"
+    half = limit // 2
+    head, tail = line[:half], line[-half:]
+    if line[half] != " " and " " in head[half // 2 :]:
+        head = head[: head.rindex(" ")]
+    if line[-half - 1] != " " and " " in tail[: half // 2]:
+        tail = tail[tail.index(" ") + 1 :]
+    return f"{head.rstrip()} … {tail.lstrip()}"
 
 
 def one_line_reason(text: str, args: Mapping[str, str] | None = None) -> str:

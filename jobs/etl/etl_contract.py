@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import difflib
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -713,11 +714,30 @@ def dq_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+_DQ_PLAIN = re.compile(r"[A-Za-z0-9_]+")
+
+
+def dq_column(name: str) -> str:
+    """The name a column goes by where the rules run: its own when plain, else an alias
+    the frame is renamed to for the evaluation (``etl_quality.evaluate``). DQDL's parser
+    (awslabs/dqdl) drops a rule parameter's quotes without reading its escapes, so no
+    rule can name a column holding a quote or a backslash, and Deequ, which evaluates
+    the rules, reads a dot as a nested field's path."""
+    if _DQ_PLAIN.fullmatch(name):
+        return name
+    return "_dq_" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class DqRule:
-    text: str
+    text: str  # as evaluated: columns by ``dq_column``
     reason: str
     column: str
+    shown: str = ""  # as reported: columns by their own names
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            object.__setattr__(self, "shown", self.text)
 
 
 def dq_rules(contract: Contract, columns: Columns) -> list[DqRule]:
@@ -728,24 +748,25 @@ def dq_rules(contract: Contract, columns: Columns) -> list[DqRule]:
     so Glue Data Quality reports, per row, which of them failed.
     """
     positive, negative = label_values(contract)
-    target = dq_quote(contract.target)
     labels = ",".join(dq_quote(v) for v in [*positive, *negative])
+    pattern = dq_quote(contract.number_pattern)
+
+    def rule(kind: str, column: str, condition: str, reason: str) -> DqRule:
+        text = f"{kind} {dq_quote(dq_column(column))}{condition}"
+        return DqRule(text, reason, column, f"{kind} {dq_quote(column)}{condition}")
+
     rules = [
-        DqRule(f"IsComplete {target}", "missing_label", contract.target),
-        DqRule(f"ColumnValues {target} in [{labels}]", "unknown_label", contract.target),
+        rule("IsComplete", contract.target, "", "missing_label"),
+        rule("ColumnValues", contract.target, f" in [{labels}]", "unknown_label"),
     ]
     for name in [*columns.numeric, *columns.categorical]:
-        rules.append(DqRule(f"IsComplete {dq_quote(name)}", "missing_value", name))
+        rules.append(rule("IsComplete", name, "", "missing_value"))
     for name in columns.numeric:
-        rules.append(
-            DqRule(
-                f"ColumnValues {dq_quote(name)} matches {dq_quote(contract.number_pattern)}",
-                "non_numeric",
-                name,
-            )
-        )
+        rules.append(rule("ColumnValues", name, f" matches {pattern}", "non_numeric"))
     return rules
 
 
-def ruleset(rules: list[DqRule]) -> str:
-    return "Rules = [\n    " + ",\n    ".join(r.text for r in rules) + "\n]"
+def ruleset(rules: list[DqRule], *, shown: bool = False) -> str:
+    """The ruleset as evaluated, or (``shown``) as reported."""
+    texts = [r.shown if shown else r.text for r in rules]
+    return "Rules = [\n    " + ",\n    ".join(texts) + "\n]"

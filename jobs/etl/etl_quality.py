@@ -21,6 +21,7 @@ from etl_contract import (
     DqRule,
     FileGroup,
     PreprocessError,
+    dq_column,
     label_markers,
     label_values,
     normalise,
@@ -28,6 +29,8 @@ from etl_contract import (
 )
 
 EXAMPLES = 3
+# a word that may spell a missing number: short, no digit, no space
+MISSING_WORD = re.compile(r"[^\d\s]{1,12}")
 FLOAT32_MAX = 3.4028234663852886e38  # the largest finite 32-bit float
 
 
@@ -170,11 +173,16 @@ def stage(
 
 
 def evaluate(glue_context: Any, staged: Any, rules: list[DqRule]) -> Any:
-    """Glue Data Quality's row-level outcomes of the contract's rules."""
+    """Glue Data Quality's row-level outcomes of the contract's rules (run on the frame
+    with its columns renamed as ``etl_contract.dq_column`` says, named back after)."""
     from awsglue.dynamicframe import DynamicFrame
     from awsgluedq.transforms import EvaluateDataQuality
 
-    frame = DynamicFrame.fromDF(staged, glue_context, "contract_input")
+    names = staged.columns
+    plain = [dq_column(name) for name in names]
+    frame = DynamicFrame.fromDF(
+        staged.toDF(*plain) if plain != names else staged, glue_context, "contract_input"
+    )
     results = EvaluateDataQuality().process_rows(
         frame=frame,
         ruleset=ruleset(rules),
@@ -185,7 +193,11 @@ def evaluate(glue_context: Any, staged: Any, rules: list[DqRule]) -> Any:
         },
         additional_options={"performanceTuning.caching": "CACHE_NOTHING"},
     )
-    return results["rowLevelOutcomes"].toDF()
+    outcomes = results["rowLevelOutcomes"].toDF()
+    if plain == names:
+        return outcomes
+    own = dict(zip(plain, names))
+    return outcomes.toDF(*[own.get(name, name) for name in outcomes.columns])
 
 
 def number(sql: str, contract: Contract) -> str:
@@ -339,11 +351,14 @@ ID_NAME = re.compile(r"(?:^|[^A-Za-z])(?i:id|ids|key|uuid|guid)$|[a-z0-9](?:ID|I
 
 
 def hints(
-    contract: Contract, drops: list[tuple[str, str | None, int, list[str]]], empty: int = 0
+    contract: Contract,
+    drops: list[tuple[str, str | None, int, list[str]]],
+    empty: int = 0,
+    total: int = 0,
 ) -> list[str]:
     """How to fix the input (or the config) for each reason of ``drops`` (reason, column,
     rows, examples) that has a usual cause; ``empty``: rows with no value in any column
-    the job reads (``etl_features.profile``)."""
+    the job reads (``etl_features.profile``); ``total``: the rows read."""
     reasons = [reason for reason, *_ in drops]
     commas = contract.decimal == "." and any(
         DECIMAL_COMMA.fullmatch(value)
@@ -397,7 +412,25 @@ def hints(
             '","; write them with commas, or remove "decimal" if the file uses points'
         )
         return list(dict.fromkeys(known[r] for r in reasons if r in known))
-    texts = sorted({str(column) for reason, column, *_ in drops if reason == "non_numeric"})
+    # numbers but for one or two short words without a digit ("n.a.", "--", "unknown"),
+    # recurring, in at most half the rows (the examples show every such spelling when fewer than
+    # EXAMPLES): how the column writes a missing value, not text to encode
+    spellings = {
+        str(column): values
+        for reason, column, count, values in drops
+        if reason == "non_numeric"
+        and 0 < len(values) < EXAMPLES
+        and count >= 2 * len(values)  # a spelling recurs; once is more likely a typo
+        and all(MISSING_WORD.fullmatch(value) for value in values)
+        and (not total or 2 * count <= total)
+    }
+    texts = sorted(
+        {
+            str(column)
+            for reason, column, *_ in drops
+            if reason == "non_numeric" and str(column) not in spellings
+        }
+    )
     dates = sorted(
         {
             str(column)
@@ -406,6 +439,12 @@ def hints(
         }
     )
     fixes = []
+    if spellings:
+        listed = "; ".join(f"{c!r} {', '.join(map(repr, v))}" for c, v in spellings.items())
+        fixes.append(
+            f"numbers but for a spelling with no digit ({listed}): if it means a missing "
+            f'value, add it to "missing_values" (now {list(contract.missing_values)})'
+        )
     if dates:  # as a category, a date is a feature per day the model cannot use on new data
         fixes.append(
             f"{', '.join(map(repr, dates))} hold{'s' if len(dates) == 1 else ''} dates: list "

@@ -102,7 +102,7 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
         s3 = client("s3")
         scheme = uri.split("://", 1)[0]
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
-        for page in pages:
+        for page in _listed(pages, uri, bucket):
             for obj in page.get("Contents") or []:
                 name = obj["Key"]
                 # A key "data/churn.csv" must not pull in "data/churn.csv.bak/...".
@@ -134,6 +134,30 @@ def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
         else:
             files.append(item)
     return files, skipped
+
+
+def _listed(pages: Any, uri: str, bucket: str) -> Any:
+    """``pages`` of a ListObjectsV2 of ``uri``; S3's refusals as one line naming the fix."""
+    from botocore.exceptions import ClientError
+
+    try:
+        yield from pages
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        code, text = error.get("Code", ""), error.get("Message", "")
+        if code == "NoSuchBucket":
+            raise PreprocessError(
+                f"input {uri}: bucket {bucket!r} does not exist (S3 NoSuchBucket): fix the "
+                "bucket in input_uri, or upload the data there first (glue-wf upload-data)"
+            ) from None
+        if code in ("AccessDenied", "AllAccessDisabled"):
+            raise PreprocessError(
+                f"input {uri}: S3 refused to list it ({code}: {text}): the job's role may "
+                "read only the prefixes its policy grants (s3:ListBucket, s3:GetObject); put "
+                "the data under one (glue-wf upload-data FILE), or widen the ReadInputData "
+                "statement of infra/template.yaml and rerun 'glue-wf infra deploy'"
+            ) from None
+        raise PreprocessError(f"input {uri}: listing it failed: {code}: {text}") from None
 
 
 def _local_file(uri: str, path: str) -> InputFile:

@@ -93,3 +93,18 @@ def test_rule_outcomes_cost_no_spark_job_until_read(spark, glue_context):
         spark.sparkContext.setJobGroup("", "")
     assert tracker.getJobIdsForGroup("dq-lazy") != []
     assert outcomes == {'IsComplete "c"': "Failed", "RowCount > 1": "Passed"}
+
+
+def test_quoted_strings_read_dqdl_escapes():
+    """DQDL's lexer escapes only \\" and \\\\ in a quoted string (QUOTED_STRING, ESC); a
+    list item may hold "]" or ","; a pattern's other backslashes stay."""
+    from awsgluedq._dqdl import _literal, _split_top, parse_ruleset
+
+    rules = parse_ruleset(
+        'Rules = [ IsComplete "a\\\\b", ColumnValues "q\\"t" in ["Y\\\\N", "x,]y", "F"], '
+        'ColumnValues "n" matches "^\\d+$" ]'
+    )
+    assert [r.column for r in rules] == ["a\\b", 'q"t', "n"]
+    listed = rules[1].condition[1]
+    assert [_literal(v.strip()) for v in _split_top(listed[1:-1])] == ["Y\\N", "x,]y", "F"]
+    assert _literal(rules[2].condition[1]) == "^\\d+$"

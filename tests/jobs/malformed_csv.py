@@ -308,6 +308,18 @@ def _cases() -> dict[str, Callable[[], Case]]:
             ),
             categorical=["colour's ${x} `c`"],
         ),
+        # names and labels DQDL cannot quote as they are (a quote, a backslash), a dotted
+        # name Spark would read as a nested field, a label holding a backslash
+        "quoted_names": lambda: _one(
+            to_csv(
+                ["row id", 'a"ge', "in.come", "col\\our", "bought"],
+                [[*r[:4], "ye\\s" if r[4] == "yes" else r[4]] for r in rows],
+            ),
+            positive_label="ye\\s",
+            numeric=['a"ge', "in.come"],
+            categorical=["col\\our"],
+            identifiers=["row id"],
+        ),
         # column names: one the ETL gives its own columns, Spark's corrupt-record column
         # (ignored, yet read), a feature named "label", and two differing only in case
         "reserved_name": lambda: _one(

@@ -659,6 +659,26 @@ def test_hints_name_the_likely_cause_of_non_numeric_values():
     ]
 
 
+def test_hints_take_a_word_in_a_numeric_column_for_a_missing_value_spelling():
+    # "list it under categorical" made a category per distinct income
+    import etl_quality
+
+    inferred = etl_contract.validate_config({**CONTRACT, "numeric": None}, "c.json")
+    spelled = ("non_numeric", "income", 1200, ["n.a."])
+    assert etl_quality.hints(inferred, [spelled], total=12000) == [
+        "numbers but for a spelling with no digit ('income' 'n.a.'): if it means a missing "
+        "value, add it to \"missing_values\" (now ['NA', 'N/A', 'n/a', '#N/A', '#NA', '<NA>', "
+        "'NULL', 'null', 'None', 'NaN', 'nan', '-', '?'])"
+    ]
+    # most rows words: a text column after all
+    assert "categorical" in etl_quality.hints(inferred, [spelled], total=2000)[0]
+    declared = etl_contract.validate_config(CONTRACT, "c.json")
+    two = ("non_numeric", "age", 30, ["--", "unknown"])
+    assert etl_quality.hints(declared, [two], total=200)[0].startswith(
+        "numbers but for a spelling with no digit ('age' '--', 'unknown')"
+    )
+
+
 def test_hints_say_a_date_column_is_dropped_not_made_categorical():
     # "list it under categorical" would make a one-hot feature per day
     import etl_quality
@@ -904,3 +924,30 @@ def test_the_read_schema_names_fields_as_the_header_does():
     assert etl_quality.schema_names(("State", "a.b", "Churn?")) == ["State", "a.b", "Churn?"]
     assert etl_quality.schema_names(("", "x", "y")) == ["_c0", "_c1", "_c2"]
     assert etl_quality.schema_names(("x", "_corrupt_record")) == ["_c0", "_c1"]
+
+
+def test_s3_refusals_of_the_input_listing_are_one_line_naming_the_fix():
+    # S3's answers to ListObjectsV2 (S3 API reference, "Error responses"); a traceback before
+    from botocore.exceptions import ClientError
+
+    def refused(code: str, text: str):  # type: ignore[no-untyped-def]
+        raise ClientError({"Error": {"Code": code, "Message": text}}, "ListObjectsV2")
+        yield  # a generator, as a paginator is
+
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        list(
+            etl_scan._listed(
+                refused("NoSuchBucket", "The specified bucket does not exist"),
+                "s3://typo/data.csv",
+                "typo",
+            )
+        )
+    assert str(info.value) == (
+        "input s3://typo/data.csv: bucket 'typo' does not exist (S3 NoSuchBucket): fix the "
+        "bucket in input_uri, or upload the data there first (glue-wf upload-data)"
+    )
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        list(etl_scan._listed(refused("AccessDenied", "Access Denied"), "s3://b/x/", "b"))
+    assert str(info.value).startswith(
+        "input s3://b/x/: S3 refused to list it (AccessDenied: Access Denied): the job's role"
+    )

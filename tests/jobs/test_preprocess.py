@@ -412,6 +412,7 @@ def test_subprocess_run_like_the_engine_with_local_s3(churn_csv, tmp_path):
     home = tmp_path / "home"
     header, rows = churn_rows(churn_csv, 300)
     write_csv(home / "s3" / "data-bkt" / "raw" / "churn.csv", header, rows)
+    (home / "s3" / "art-bkt").mkdir()  # the artifacts bucket a local deploy creates
     argv = job_argv(
         SCRIPT,
         {

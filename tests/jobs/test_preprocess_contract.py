@@ -174,6 +174,33 @@ def test_sql_text_in_names_and_values_is_data(spark, tmp_path):
 
 
 @pytest.mark.spark
+def test_names_and_labels_with_quotes_backslashes_and_dots(spark, tmp_path):
+    """The rules run on aliases of such columns (DQDL cannot name them); the report and
+    the outputs keep the columns' own names, and every labelled row is kept."""
+    from etl_contract import dq_column
+
+    outcome, out = run_case(spark, tmp_path, "quoted_names")
+    assert outcome.succeeded, outcome.error
+    manifest = strict_json(out / "feature_manifest.json")
+    assert [f["name"] for f in manifest["features"]] == [
+        'a"ge',
+        "in.come",
+        "col\\our=blue",
+        "col\\our=green",
+        "col\\our=red",
+    ]
+    assert manifest["rows"]["dropped"] == {}
+    report = strict_json(out / "data_quality.json")
+    assert report["rules"][1]["rule"] == 'ColumnValues "bought" in ["ye\\\\s","no"]'
+    assert 'IsComplete "a\\"ge"' in report["ruleset"]
+    assert all(r["failed_rows"] == 0 for r in report["rules"])
+    labels = sorted(row[0] for s in SPLITS for row in read_csv_dir(out / s))
+    assert labels.count("1") == labels.count("0") == 100  # every other row is a yes
+    assert dq_column("in.come").startswith("_dq_")
+    assert dq_column("age_2") == "age_2"
+
+
+@pytest.mark.spark
 def test_a_feature_named_label_and_columns_differing_in_case(spark, tmp_path):
     outcome, out = run_case(spark, tmp_path, "label_and_case_twins")
     assert outcome.succeeded, outcome.error
@@ -222,7 +249,10 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
     assert failure(spark, tmp_path, "text_in_numeric_many") == (
         "30 of 200 rows (15.0%) would be dropped, more than max_dropped_fraction 0.05: "
         "non_numeric in 'age': 30 (e.g. 'unknown'), the first of these examples at "
-        f"file {data} line 2"
+        f"file {data} line 2; numbers but for a spelling with no digit ('age' 'unknown'): "
+        'if it means a missing value, add it to "missing_values" (now '
+        "['NA', 'N/A', 'n/a', '#N/A', '#NA', '<NA>', 'NULL', 'null', 'None', 'NaN', 'nan', "
+        "'-', '?'])"
     )
 
 

@@ -20,6 +20,18 @@ def test_long_last_line_keeps_its_fix() -> None:
     assert _shorten("short") == "short"
 
 
+def test_a_long_line_is_cut_between_words() -> None:
+    # cut mid-number, "missing_value in 'score': 30" read as 3
+    words = " ".join(f"value{i}: {1000 + i}" for i in range(100))
+    short = _shorten(words, 100)
+    head, tail = short.split(" … ")
+    assert words.startswith(head)
+    assert words.endswith(tail)
+    assert words[len(head)] == " "
+    assert words[-len(tail) - 1] == " "
+    assert len(short) <= 103
+
+
 def test_preprocess_argument_error_is_one_line_without_traceback() -> None:
     result = subprocess.run(
         [

@@ -26,7 +26,11 @@ SUPPORTED = (
     "IsPrimaryKey",
     "ColumnValues",
 )
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|\[[^\]]*\]|[<>=!]=?|[^\s\[\]"<>=!]+')
+# A quoted string holds \" and \\ escapes (DQDL's lexer: QUOTED_STRING, fragment ESC);
+# a list may hold quoted strings with "]" or "," in them.
+_QUOTED = r'"(?:[^"\\]|\\.)*"'
+_TOKEN = re.compile(rf'{_QUOTED}|\[(?:{_QUOTED}|[^\]"])*\]|[<>=!]=?|[^\s\[\]"<>=!]+')
+_ESCAPE = re.compile(r'\\([\\"])')
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -47,9 +51,13 @@ def parse_ruleset(ruleset: str) -> list[Rule]:
 def _split_top(body: str) -> list[str]:
     parts: list[str] = []
     current: list[str] = []
-    depth, quoted = 0, False
+    depth, quoted, escaped = 0, False, False
     for char in body:
-        if char == '"':
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
             quoted = not quoted
         elif not quoted and char == "[":
             depth += 1
@@ -80,13 +88,19 @@ def _parse_rule(text: str) -> Rule:
     if kind not in ("RowCount", "ColumnCount"):
         if not rest or not rest[0].startswith('"'):
             raise GlueRuntimeError(f"data quality rule {text!r} needs a quoted column name")
-        column, rest = rest[0][1:-1], rest[1:]
+        column, rest = _unquote(rest[0]), rest[1:]
     return Rule(text=text, kind=kind, column=column, condition=rest)
+
+
+def _unquote(token: str) -> str:
+    """A quoted string's text: \\" and \\\\ stand for " and \\ (the escapes DQDL's lexer
+    defines); any other backslash stays, as in a ``matches`` pattern's ``\\d``."""
+    return _ESCAPE.sub(r"\1", token[1:-1])
 
 
 def _literal(token: str) -> Any:
     if token.startswith('"'):
-        return token[1:-1]
+        return _unquote(token)
     try:
         return float(token)
     except ValueError as exc:
