@@ -41,7 +41,8 @@ class CompileContext:
 
     bucket: str
     glue_role_arn: str
-    sagemaker_role_arn: str
+    # None: the infra stack made none (a workflow without SageMaker); a job handed it fails
+    sagemaker_role_arn: str | None
     region: str
     xgboost_image_uri: str
     artifacts: tuple[Artifact, ...] = ()
@@ -201,7 +202,7 @@ def _job_request(
     args: dict[str, str] = dict(fill(job.arguments))
     context_values = {
         "artifacts_bucket": context.bucket,
-        "sagemaker_role_arn": context.sagemaker_role_arn,
+        "sagemaker_role_arn": context.sagemaker_role_arn or "",
         "xgboost_image_uri": context.xgboost_image_uri,
         "notify_topic_arn": context.notify_topic_arn or "",
     }
@@ -218,6 +219,19 @@ def _job_request(
                     message="ToSns() without topic_arn publishes to the topic the infra stack "
                     "creates: deploy it (glue-wf infra deploy: output NotificationsTopicArn) "
                     "or pass ToSns(topic_arn=...)",
+                )
+            ]
+        )
+    if "sagemaker_role_arn" in job.context_arguments and not context.sagemaker_role_arn:
+        raise DefinitionError(
+            [
+                Problem(
+                    where=where,
+                    rule="sagemaker-role",
+                    message="context argument sagemaker_role_arn: the target has no SageMaker "
+                    "execution role (the infra stack creates one only for a workflow that "
+                    "uses SageMaker): rerun 'glue-wf infra deploy' for this definition, or "
+                    "set sagemaker_role_arn in glue-wf.toml",
                 )
             ]
         )

@@ -21,6 +21,9 @@ RESOURCE_SETTINGS = {
 }
 BUCKET_ONLY = frozenset({"bucket"})
 DEPLOY_RESOURCES = frozenset(RESOURCE_SETTINGS)
+# Read from the stack when unset, but not required: the stack has a SageMaker execution
+# role only when the workflow uses SageMaker (the compiler refuses a job handed none).
+OPTIONAL_RESOURCES = frozenset({"sagemaker_role_arn"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,10 +75,11 @@ class Target:
             f"of {CONFIG_FILE} or in the environment"
         )
 
-    def deploy_resources(self) -> tuple[str, str, str]:
-        """Bucket, Glue role ARN and SageMaker role ARN, or a ConfigError naming the fix."""
-        self.require(DEPLOY_RESOURCES)
-        return str(self.bucket), str(self.glue_role_arn), str(self.sagemaker_role_arn)
+    def deploy_resources(self) -> tuple[str, str, str | None]:
+        """Bucket, Glue role ARN and SageMaker role ARN (None: the target has none), or a
+        ConfigError naming the fix."""
+        self.require(DEPLOY_RESOURCES - OPTIONAL_RESOURCES)
+        return str(self.bucket), str(self.glue_role_arn), self.sagemaker_role_arn
 
     def require_bucket(self) -> str:
         """The artifacts bucket, or a ConfigError saying how to get one."""

@@ -122,12 +122,14 @@ def plan_command(settings: Any, keep: bool, as_json: bool, **kwargs: Any) -> Non
                 "ChangeSetType": plan.change_set_type,
                 "ChangeSetId": plan.change_set_id if keep else None,
                 "Changes": [row.as_dict() for row in plan.changes],
+                # an empty list: that group's statements are not granted
                 "SageMakerScopes": {
-                    key: value.split(",")
+                    key: [arn for arn in value.split(",") if arn]
                     for key, value in (
                         plan.parameters.scope_arns if plan.parameters else {}
                     ).items()
                 },
+                "Notifications": dict(plan.parameters.notify) if plan.parameters else {},
                 "NoChanges": plan.empty,
             }
         )

@@ -21,7 +21,12 @@ from glue_workflow.infra.destroy import execute_destroy, prepare_destroy
 from glue_workflow.infra.outputs import OUTPUT_KEYS, stack_outputs
 from glue_workflow.infra.plan import Plan, StackNeedsRecreateError, create_plan, discard_plan
 from glue_workflow.infra.progress import Waiting
-from glue_workflow.infra.scopes import PolicyScopes, derive_scopes
+from glue_workflow.infra.scopes import (
+    EVENTS_PARAMETER,
+    SNS_PARAMETER,
+    PolicyScopes,
+    derive_scopes,
+)
 from glue_workflow.infra.stacks import CloudFormation, StackEvent, StackInfo
 from glue_workflow.infra.template import StackParameters, read_template, template_path
 
@@ -84,25 +89,25 @@ def open_context(settings: Settings, echo: Echo, *, session: Any = None) -> Infr
     )
 
 
-def workflow_defaults(settings: Settings, options: StackOptions) -> tuple[str, dict[str, str]]:
-    """The workflow's name (``--workflow-name`` first) and its default run properties."""
+def load_for_scopes(settings: Settings) -> Any:
+    """The workflow the roles are derived from, or a ConfigError naming the fix."""
     from glue_workflow.definition import load_workflow
 
     try:
-        workflow = load_workflow(settings)
+        return load_workflow(settings)
     except Exception as exc:  # the definition is user code: any failure is reported
         raise ConfigError(
             f"cannot read the workflow from {settings.definition}: {exc}; the roles are "
-            "scoped to its name and default run properties: fix the definition"
+            "scoped to its name, default run properties and the SageMaker and "
+            "notifications it uses: fix the definition"
         ) from exc
-    return options.workflow_name or workflow.name, dict(workflow.default_run_properties)
 
 
 def policy_scopes(settings: Settings, options: StackOptions) -> PolicyScopes:
     """What the roles will allow: derived from the workflow plus ``--allow`` names."""
-    from glue_workflow.infra.scopes import NAMED_RESOURCES
+    from glue_workflow.infra.scopes import NAMED_RESOURCES, usage_of
 
-    name, defaults = workflow_defaults(settings, options)
+    workflow = load_for_scopes(settings)
     extra: dict[str, list[str]] = {}
     for prop, value in options.allow:
         if prop not in NAMED_RESOURCES:
@@ -111,7 +116,12 @@ def policy_scopes(settings: Settings, options: StackOptions) -> PolicyScopes:
                 "resources the roles are scoped to"
             )
         extra.setdefault(prop, []).append(value)
-    return derive_scopes(name, defaults, extra)
+    return derive_scopes(
+        options.workflow_name or workflow.name,
+        dict(workflow.default_run_properties),
+        extra,
+        usage=usage_of(workflow),
+    )
 
 
 def stack_parameters(ctx: InfraContext, options: StackOptions) -> StackParameters:
@@ -122,6 +132,7 @@ def stack_parameters(ctx: InfraContext, options: StackOptions) -> StackParameter
     return StackParameters(
         workflow_name=scopes.workflow_name,
         scope_arns=scopes.arns(partition=partition(region), region=region, account=ctx.account),
+        notify=scopes.notify_parameters(),
         bucket_name=options.bucket_name,
         kms_key_arn=options.kms_key_arn,
     )
@@ -143,14 +154,38 @@ def describe_plan(plan: Plan) -> str:
         f"stack {plan.stack_name}: change set to {verb} it ({len(plan.changes)} "
         f"resource change(s)):\n{render_table(plan.changes)}"
     )
-    if plan.parameters and plan.parameters.scope_arns:
-        lines = [
-            f"SageMaker resources the Glue job role of {plan.parameters.workflow_name} may use:"
-        ]
-        for key, arns in plan.parameters.scope_arns.items():
-            lines += [f"  {key}:", *(f"    {arn}" for arn in arns.split(",") if arn)]
-        text += "\n" + "\n".join(lines)
+    if plan.parameters:
+        text += "\n" + "\n".join(granted_lines(plan.parameters))
     return text
+
+
+def granted_lines(parameters: StackParameters) -> list[str]:
+    """What the Glue job role may use beyond Glue and S3, as the parameters grant it."""
+    name = parameters.workflow_name
+    lines = []
+    if any(parameters.scope_arns.values()):
+        lines.append(f"SageMaker resources the Glue job role of {name} may use:")
+        for key, arns in parameters.scope_arns.items():
+            listed = [f"    {arn}" for arn in arns.split(",") if arn]
+            lines += [f"  {key}:", *(listed or ["    (none: not granted)"])]
+    elif parameters.scope_arns:
+        lines.append(
+            f"SageMaker: not granted (no node of {name} is handed sagemaker_role_arn, and "
+            "it names no endpoint_name or model_package_group): no SageMaker statement, "
+            "no iam:PassRole, no SageMaker execution role"
+        )
+    if parameters.notify:
+        kinds = {
+            SNS_PARAMETER: "sns:Publish on the stack's topic",
+            EVENTS_PARAMETER: "events:PutEvents on the default bus",
+        }
+        used = [kinds[k] for k, v in parameters.notify.items() if v == "true" and k in kinds]
+        lines.append(
+            f"Verdict notifications the Glue job role may publish: {'; '.join(used)}"
+            if used
+            else f"Verdict notifications: not granted (no notify= target in {name})"
+        )
+    return lines
 
 
 def run_deploy(

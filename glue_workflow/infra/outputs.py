@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from glue_workflow.aws.target import BUCKET_ONLY, DEPLOY_RESOURCES, Target
+from glue_workflow.aws.target import BUCKET_ONLY, DEPLOY_RESOURCES, OPTIONAL_RESOURCES, Target
 from glue_workflow.config import CONFIG_FILE, Settings
 from glue_workflow.errors import ConfigError
 from glue_workflow.infra.stacks import CloudFormation, StackInfo
@@ -64,7 +64,8 @@ def resolve_target(
     The stack is read only on AWS and only when one of ``needs`` (fields of
     ``aws.target.RESOURCE_SETTINGS``) is unset; values the settings name win over the
     stack's. Raises ConfigError naming ``glue-wf infra deploy`` when the stack is
-    missing or still leaves one of ``needs`` unset.
+    missing or still leaves one of ``needs`` unset (but the SageMaker role, which a
+    stack of a workflow without SageMaker does not have).
     """
     target = Target.from_settings(settings)
     if target.is_local or not target.missing(needs):
@@ -88,7 +89,7 @@ def resolve_target(
         # optional: only event-started workflows need it (compile says so when missing)
         events_role_arn=target.events_role_arn or found.get(EVENTS_ROLE_OUTPUT) or None,
     )
-    resolved.require(needs)  # raises naming what is still missing and the fix
+    resolved.require(needs - OPTIONAL_RESOURCES)  # raises naming what is missing and the fix
     return resolved
 
 

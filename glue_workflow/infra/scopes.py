@@ -1,12 +1,17 @@
-"""The SageMaker names a workflow's Glue job role may act on, derived from the workflow.
+"""What a workflow's Glue job role may act on, derived from the workflow.
 
 The template's SageMaker statements are scoped to exactly the resources the workflow
 creates: training/processing jobs and models named by the job library
 (``<workflow>-<node>-<hash>``), the endpoint and endpoint configs of its
 ``endpoint_name`` and the model package group of its ``model_package_group``. These
-scopes are a pure function of the workflow's name and default run properties; glue-wf
-turns them into ARN lists (the template's ``SageMaker*Arns`` parameters) and reads them
-back from a deployed stack to tell, before a run starts, whether a name would be denied.
+scopes are a pure function of the workflow's name, its default run properties and what
+its definition says it uses (:class:`Usage`); glue-wf turns them into the template's
+parameters (``SageMaker*Arns``, ``Notify*``) and reads them back from a deployed stack
+to tell, before a run starts, whether a name would be denied.
+
+A group left empty drops its statements: the template grants a SageMaker group, the
+execution role and ``iam:PassRole``, SNS Publish and EventBridge PutEvents only when
+the workflow uses them (infra/README.md, "What the Glue job role is granted").
 """
 
 from __future__ import annotations
@@ -17,7 +22,13 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from glue_workflow.errors import ConfigError
-from glue_workflow.jobkit.sagemaker_ops import MAX_ATTEMPTS, NAME_MAX, _slug, scoped_name
+from glue_workflow.jobkit.sagemaker_ops import (
+    MAX_ATTEMPTS,
+    NAME_MAX,
+    SCOPED_DIGEST,
+    _slug,
+    scoped_name,
+)
 from glue_workflow.naming import arn
 
 # The job library's naming rules (slug, length, suffixes) are imported above so the
@@ -27,6 +38,12 @@ JOBS_PARAMETER = "SageMakerJobArns"
 REGISTRY_PARAMETER = "SageMakerRegistryArns"
 HOSTING_PARAMETER = "SageMakerHostingArns"
 SCOPE_PARAMETERS = (JOBS_PARAMETER, REGISTRY_PARAMETER, HOSTING_PARAMETER)
+# Template parameters ("true"/"false") granting the verdict notifier's publishing.
+SNS_PARAMETER = "NotifySns"
+EVENTS_PARAMETER = "NotifyEventBridge"
+# The context argument handing a job the SageMaker execution role (model/job_arguments.py).
+SAGEMAKER_ROLE_ARGUMENT = "sagemaker_role_arn"
+TOPIC_ARGUMENT = "notify_topic_arn"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +88,42 @@ NAMED_RESOURCES: Mapping[str, NamedResource] = {r.prop: r for r in (ENDPOINT, MO
 INPUT_PROPERTY = "input_uri"
 
 
+@dataclass(frozen=True, kw_only=True)
+class Usage:
+    """What a workflow's jobs do beyond Glue and S3, as its definition declares it.
+
+    The defaults (everything) are what glue-wf granted before it derived them, and
+    what a stack deployed by an older template is read as.
+    """
+
+    # A job is handed the SageMaker execution role (context argument
+    # sagemaker_role_arn): every CreateTrainingJob/CreateProcessingJob needs a role to
+    # run as, and a script gets the stack's role only this way, so a workflow without
+    # it can start no training or processing job as that role.
+    sagemaker_jobs: bool = True
+    # The verdict notifier publishes to SNS (a ToSns target), or a job is handed the
+    # stack's topic (context argument notify_topic_arn).
+    sns: bool = True
+    # The verdict notifier puts events on EventBridge (a ToEventBridge target).
+    events: bool = True
+
+
+# Everything: what a caller that does not know the workflow's usage is held to.
+ALL_USED = Usage()
+
+
+def usage_of(workflow: Any) -> Usage:
+    """The :class:`Usage` a ``Workflow`` declares (its jobs include the notifier)."""
+    from glue_workflow.model.notify import ToEventBridge, ToSns
+
+    handed = {name for job in workflow.jobs for name in job.context_arguments}
+    return Usage(
+        sagemaker_jobs=SAGEMAKER_ROLE_ARGUMENT in handed,
+        sns=TOPIC_ARGUMENT in handed or any(isinstance(t, ToSns) for t in workflow.notify),
+        events=any(isinstance(t, ToEventBridge) for t in workflow.notify),
+    )
+
+
 def job_name_prefix(workflow: str) -> str:
     """A prefix of every name ``resource_name`` gives a node's jobs and models.
 
@@ -94,12 +147,26 @@ class PolicyScopes:
 
     workflow_name: str
     patterns: Mapping[str, tuple[str, ...]]  # template parameter -> resource parts
+    notify_sns: bool = True  # sns:Publish on the stack's topic
+    notify_events: bool = True  # events:PutEvents of glue-wf verdicts on the default bus
+
+    @property
+    def uses_sagemaker(self) -> bool:
+        """Any SageMaker statement is granted (and so the SageMaker execution role)."""
+        return any(self.patterns.values())
 
     def arns(self, *, partition: str, region: str, account: str) -> dict[str, str]:
         """The template's ``SageMaker*Arns`` parameter values (comma-delimited lists)."""
         return {
             key: ",".join(arn(partition, "sagemaker", region, account, p) for p in paths)
             for key, paths in self.patterns.items()
+        }
+
+    def notify_parameters(self) -> dict[str, str]:
+        """The template's ``Notify*`` parameter values."""
+        return {
+            SNS_PARAMETER: _flag(self.notify_sns),
+            EVENTS_PARAMETER: _flag(self.notify_events),
         }
 
     def allows(self, parameter: str, path: str) -> bool:
@@ -116,14 +183,19 @@ def derive_scopes(
     workflow_name: str,
     default_run_properties: Mapping[str, str],
     extra: Mapping[str, Iterable[str]] | None = None,
+    *,
+    usage: Usage = ALL_USED,
 ) -> PolicyScopes:
-    """The scopes a workflow needs: its job prefix, and every name its defaults (and
-    ``extra`` names per run property) give an endpoint or a model package group."""
+    """The scopes a workflow needs: its job prefix (when ``usage`` says it starts
+    SageMaker jobs), and every name its defaults (and ``extra`` names per run property)
+    give an endpoint (with the models deploy creates) or a model package group."""
     prefix = job_name_prefix(workflow_name)
     patterns: dict[str, list[str]] = {
-        JOBS_PARAMETER: [f"training-job/{prefix}*", f"processing-job/{prefix}*"],
+        JOBS_PARAMETER: (
+            [f"training-job/{prefix}*", f"processing-job/{prefix}*"] if usage.sagemaker_jobs else []
+        ),
         REGISTRY_PARAMETER: [],
-        HOSTING_PARAMETER: [f"model/{prefix}*"],
+        HOSTING_PARAMETER: [],
     }
     for prop, resource in NAMED_RESOURCES.items():
         names = [default_run_properties[prop]] if default_run_properties.get(prop) else []
@@ -131,8 +203,14 @@ def derive_scopes(
         for name in dict.fromkeys(names):
             lower = name.lower()
             if resource is ENDPOINT:
+                # <head>-<10 hex> exactly: "<head>-*" would also match the configs of
+                # other endpoints named <endpoint>-<more> (stage endpoints churn-xgb-dev).
                 config = scoped_name(name, "run").lower().rsplit("-", 1)[0]
-                patterns[HOSTING_PARAMETER] += [f"endpoint-config/{config}-*", f"endpoint/{lower}"]
+                patterns[HOSTING_PARAMETER] += [
+                    f"model/{prefix}*",
+                    f"endpoint-config/{config}-{'?' * SCOPED_DIGEST}",
+                    f"endpoint/{lower}",
+                ]
                 continue
             # Endpoint ARNs are lower-cased, but IAM has been seen to evaluate a model
             # package's ARN with its group's case (an AccessDenied on "model-package/
@@ -149,15 +227,21 @@ def derive_scopes(
     return PolicyScopes(
         workflow_name=workflow_name,
         patterns={key: tuple(dict.fromkeys(value)) for key, value in patterns.items()},
+        notify_sns=usage.sns,
+        notify_events=usage.events,
     )
 
 
 def scopes_of_document(
     document: Any, extra: Mapping[str, Iterable[str]] | None = None
 ) -> PolicyScopes:
-    """:func:`derive_scopes` of a compiled ``WorkflowDocument``."""
+    """:func:`derive_scopes` of a compiled ``WorkflowDocument`` (its usage unknown: all)."""
     defaults = document.workflow.get("DefaultRunProperties") or {}
     return derive_scopes(document.name, defaults, extra)
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
 
 
 def scopes_from_parameters(
@@ -171,4 +255,10 @@ def scopes_from_parameters(
         arns = [a.strip() for a in parameters[key].split(",") if a.strip()]
         # arn:<partition>:sagemaker:<region>:<account>:<resource part>
         patterns[key] = tuple(a.split(":", 5)[5] for a in arns if a.count(":") >= 5)
-    return PolicyScopes(workflow_name=workflow_name, patterns=patterns)
+    # A template before the Notify* parameters granted both unconditionally.
+    return PolicyScopes(
+        workflow_name=workflow_name,
+        patterns=patterns,
+        notify_sns=parameters.get(SNS_PARAMETER, "true") == "true",
+        notify_events=parameters.get(EVENTS_PARAMETER, "true") == "true",
+    )

@@ -29,6 +29,8 @@ class StackParameters:
     workflow_name: str
     # SageMaker*Arns parameter -> comma-delimited ARN patterns (see infra/scopes.py)
     scope_arns: Mapping[str, str] = field(default_factory=dict)
+    # Notify* parameter -> "true"/"false" (see infra/scopes.py)
+    notify: Mapping[str, str] = field(default_factory=dict)
     bucket_name: str | None = None
     kms_key_arn: str | None = None
 
@@ -63,7 +65,7 @@ class StackParameters:
         On create, unset values fall back to the template's defaults (a generated
         bucket name, SSE-S3).
         """
-        fixed = {"WorkflowName": self.workflow_name, **self.scope_arns}
+        fixed = {"WorkflowName": self.workflow_name, **self.scope_arns, **self.notify}
         optional = {"BucketName": self.bucket_name, "KmsKeyArn": self.kms_key_arn}
         params: list[dict[str, object]] = [
             {"ParameterKey": key, "ParameterValue": value} for key, value in fixed.items()

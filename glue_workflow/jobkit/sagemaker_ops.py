@@ -29,6 +29,8 @@ from glue_workflow.jobkit.errors import JobFailed, JobInputError
 NAME_MAX = 63
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 CLIENT_TOKEN_MAX = 36
+# Hex digits ending a scoped_name: the IAM scopes match them exactly (infra/scopes.py).
+SCOPED_DIGEST = 10
 # A Glue retry of a node makes at most this many SageMaker jobs for one run and node.
 MAX_ATTEMPTS = 20
 # StoppingCondition.MaxRuntimeInSeconds when a request leaves it out: one day (SageMaker
@@ -77,7 +79,7 @@ def scoped_name(base: str, run_id: str, *, max_len: int = NAME_MAX) -> str:
 
     Used for endpoint configs (immutable: a new one per deploy) and models.
     """
-    digest = hashlib.sha256(run_id.encode()).hexdigest()[:10]
+    digest = hashlib.sha256(run_id.encode()).hexdigest()[:SCOPED_DIGEST]
     head = _slug(base)[: max_len - len(digest) - 1].rstrip("-") or "glue-wf"
     return f"{head}-{digest}"
 

@@ -96,9 +96,18 @@ def test_missing_deploy_resources_are_named_with_their_settings(project: Path) -
         target.deploy_resources()
     assert str(info.value).startswith(
         "target 'aws' has no bucket (GLUE_WF_BUCKET), glue_role_arn "
-        "(GLUE_WF_GLUE_ROLE_ARN), sagemaker_role_arn (GLUE_WF_SAGEMAKER_ROLE_ARN): run "
-        "'glue-wf infra deploy'"
+        "(GLUE_WF_GLUE_ROLE_ARN): run 'glue-wf infra deploy'"
     )
+
+
+def test_a_target_without_a_sagemaker_role_deploys_a_workflow_without_sagemaker(
+    project: Path,
+) -> None:
+    """The infra stack of a workflow without SageMaker has no SageMaker execution role:
+    the compiler asks for one where a job is handed it (tests/infra/test_infra_usage.py)."""
+    env = {"GLUE_WF_BUCKET": "b", "GLUE_WF_GLUE_ROLE_ARN": "arn:aws:iam::1:role/g"}
+    target = Target.from_settings(load_settings(project, target="aws", env=env))
+    assert target.deploy_resources() == ("b", "arn:aws:iam::1:role/g", None)
 
 
 def test_sample_data_writes_to_the_stack_bucket(project: Path, moto_session: boto3.Session) -> None:

@@ -69,6 +69,11 @@ def test_plan_json_reads_the_workflow_name_from_the_definition(aws: Any) -> None
         "EventsRole",
         "NotificationsTopic",
     }
+    assert plan["SageMakerScopes"]["SageMakerJobArns"] == [
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/churn-pipeline-*",
+        "arn:aws:sagemaker:us-east-1:123456789012:processing-job/churn-pipeline-*",
+    ]
+    assert plan["Notifications"] == {"NotifySns": "false", "NotifyEventBridge": "false"}
     parameters = aws.client("cloudformation").list_stacks()["StackSummaries"]
     assert [s["StackStatus"] for s in parameters] in ([], ["DELETE_COMPLETE"])
 
@@ -169,7 +174,8 @@ def test_unreadable_definition_is_named(aws: Any, tmp_path: Path) -> None:
         f"cannot read the workflow from {tmp_path / 'triggers' / 'missing.py'}: "
     )
     assert message.endswith(
-        "; the roles are scoped to its name and default run properties: fix the definition"
+        "; the roles are scoped to its name, default run properties and the SageMaker and "
+        "notifications it uses: fix the definition"
     )
 
 

@@ -208,20 +208,20 @@ def test_stack_of_a_workflow_that_is_not_the_churn_demo(
     role = role_arn.rsplit("/", 1)[1]
     by_sid = role_statements(iam, role, "glue-wf-glue-job")
     head = "arn:aws:sagemaker:us-east-1:123456789012"
-    assert "SageMakerModelRegistry" not in by_sid  # no model_package_group: no registry
-    assert by_sid["SageMakerJobs"]["Resource"] == [
-        f"{head}:training-job/fraud-scoring-*",
-        f"{head}:processing-job/fraud-scoring-*",
-    ]
+    # no model_package_group: no registry; no node handed sagemaker_role_arn: no jobs
+    assert "SageMakerModelRegistry" not in by_sid
+    assert "SageMakerJobs" not in by_sid
+    assert "SageMakerJobsTagOnCreate" not in by_sid
     assert by_sid["SageMakerHosting"]["Resource"] == [
         f"{head}:model/fraud-scoring-*",
-        f"{head}:endpoint-config/fraudlive-*",
+        f"{head}:endpoint-config/fraudlive-??????????",
         f"{head}:endpoint/fraudlive",
     ]
-    assert by_sid["SageMakerTagOnCreate"]["Resource"] == [
-        *by_sid["SageMakerJobs"]["Resource"],
-        *by_sid["SageMakerHosting"]["Resource"],
-    ]
+    assert (
+        by_sid["SageMakerHostingTagOnCreate"]["Resource"] == by_sid["SageMakerHosting"]["Resource"]
+    )
+    # deploy's CreateModel names the execution role
+    assert "PassSageMakerRole" in by_sid
     assert by_sid["WorkflowRunProperties"]["Resource"] == (
         "arn:aws:glue:us-east-1:123456789012:workflow/Fraud_Scoring"
     )
@@ -264,3 +264,57 @@ def test_readable_prefixes_match_the_template() -> None:
     text = (PROJECT_ROOT / "infra" / "template.yaml").read_text()
     assert 'Resource: !Sub "${ArtifactsBucket.Arn}/data/*"' in text
     assert 'Resource: !Sub "${ArtifactsBucket.Arn}/glue-wf/${WorkflowName}/*"' in text
+
+
+# The parameters the template before the Notify* parameters and the exact endpoint
+# config pattern took (its stacks keep them until they are redeployed).
+OLD_TEMPLATE = """
+Parameters:
+  WorkflowName: {Type: String}
+  SageMakerJobArns: {Type: CommaDelimitedList}
+  SageMakerRegistryArns: {Type: CommaDelimitedList}
+  SageMakerHostingArns: {Type: CommaDelimitedList}
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+Outputs:
+  GlueJobRoleArn: {Value: arn:aws:iam::123456789012:role/old-glue}
+"""
+
+
+def test_a_stack_of_the_previous_template_is_still_read(aws: Any, aws_settings: Any) -> None:
+    head = "arn:aws:sagemaker:us-east-1:123456789012"
+    aws.client("cloudformation").create_stack(
+        StackName="glue-wf",
+        TemplateBody=OLD_TEMPLATE,
+        Parameters=[
+            {"ParameterKey": "WorkflowName", "ParameterValue": "churn-pipeline"},
+            {
+                "ParameterKey": "SageMakerJobArns",
+                "ParameterValue": f"{head}:training-job/churn-pipeline-*,"
+                f"{head}:processing-job/churn-pipeline-*",
+            },
+            {
+                "ParameterKey": "SageMakerRegistryArns",
+                "ParameterValue": f"{head}:model-package-group/churn-xgb,"
+                f"{head}:model-package/churn-xgb,{head}:model-package/churn-xgb/*",
+            },
+            {
+                "ParameterKey": "SageMakerHostingArns",
+                "ParameterValue": f"{head}:model/churn-pipeline-*,"
+                f"{head}:endpoint-config/churn-xgb-*,{head}:endpoint/churn-xgb",
+            },
+        ],
+    )
+    from glue_workflow.infra.guard import scopes_for_run
+
+    source = scopes_for_run(aws_settings, "churn-pipeline", CHURN)
+    assert source is not None
+    assert source.deployed
+    # granted as that template granted: both notification statements, its config pattern
+    assert (source.scopes.notify_sns, source.scopes.notify_events) == (True, True)
+    assert "endpoint-config/churn-xgb-*" in source.scopes.patterns["SageMakerHostingArns"]
+    check_run_properties(aws_settings, "churn-pipeline", CHURN, {"endpoint_name": "churn-xgb"})
+    with pytest.raises(PolicyDeniedError, match="allows the SageMaker endpoint\\(s\\) churn-xgb"):
+        check_run_properties(aws_settings, "churn-pipeline", CHURN, {"endpoint_name": "other"})
+    with pytest.raises(PolicyDeniedError, match="model package group\\(s\\) churn-xgb only"):
+        check_run_properties(aws_settings, "churn-pipeline", CHURN, {"model_package_group": "g"})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +19,7 @@ from glue_workflow.infra.commands import (
 )
 from glue_workflow.infra.destroy import BucketNotEmptyError
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = StackOptions(workflow_name="churn-pipeline")
 # The hooks in conftest.py apply the bucket policy moto's CloudFormation skips.
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS")
@@ -120,23 +123,58 @@ def test_deploy_creates_bucket_and_roles_as_declared(
         "Resource": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:*",
     }
     sagemaker = "arn:aws:sagemaker:us-east-1:123456789012"
-    # Scoped to the names the churn workflow uses, not to a "churn" prefix.
-    assert by_sid["SageMakerHosting"]["Resource"] == [
+    # Scoped to the names the churn workflow uses, not to a "churn" prefix; its configs
+    # are churn-xgb-<10 hex>, not those of the stage endpoints churn-xgb-dev/-prod.
+    hosting = [
         f"{sagemaker}:model/churn-pipeline-*",
-        f"{sagemaker}:endpoint-config/churn-xgb-*",
+        f"{sagemaker}:endpoint-config/churn-xgb-??????????",
         f"{sagemaker}:endpoint/churn-xgb",
     ]
-    assert by_sid["SageMakerJobs"]["Resource"] == [
+    jobs = [
         f"{sagemaker}:training-job/churn-pipeline-*",
         f"{sagemaker}:processing-job/churn-pipeline-*",
     ]
-    assert by_sid["SageMakerModelRegistry"]["Resource"] == [
+    registry = [
         f"{sagemaker}:model-package-group/churn-xgb",
         f"{sagemaker}:model-package/churn-xgb",
         f"{sagemaker}:model-package/churn-xgb/*",
     ]
+    # The churn workflow trains, evaluates, registers and deploys: every SageMaker grant.
+    assert by_sid["SageMakerJobs"] == {
+        "Sid": "SageMakerJobs",
+        "Effect": "Allow",
+        "Action": [
+            "sagemaker:CreateTrainingJob",
+            "sagemaker:DescribeTrainingJob",
+            "sagemaker:CreateProcessingJob",
+            "sagemaker:DescribeProcessingJob",
+        ],
+        "Resource": jobs,
+    }
+    assert by_sid["SageMakerHosting"]["Resource"] == hosting
+    assert len(by_sid["SageMakerHosting"]["Action"]) == 10
+    assert by_sid["SageMakerModelRegistry"]["Resource"] == registry
     assert "sagemaker:CreateModel" in by_sid["SageMakerModelRegistry"]["Action"]
-    assert len(by_sid["SageMakerTagOnCreate"]["Resource"]) == 8
+    tagged = {
+        sid: (st["Resource"], st["Condition"]["StringEquals"]["sagemaker:TaggingAction"])
+        for sid, st in by_sid.items()
+        if st["Action"] == "sagemaker:AddTags"
+    }
+    assert tagged == {
+        "SageMakerJobsTagOnCreate": (jobs, ["CreateTrainingJob", "CreateProcessingJob"]),
+        "SageMakerRegistryTagOnCreate": (
+            registry,
+            ["CreateModelPackageGroup", "CreateModelPackage"],
+        ),
+        "SageMakerHostingTagOnCreate": (
+            hosting,
+            ["CreateModel", "CreateEndpointConfig", "CreateEndpoint"],
+        ),
+    }
+    assert by_sid["SageMakerListOnly"]["Resource"] == "*"
+    # No notify= in the churn workflow: it publishes no verdict.
+    assert "PublishVerdict" not in by_sid
+    assert "PutVerdictEvents" not in by_sid
     # Glue is documented to send no aws:SourceAccount: its trust has no condition.
     assert "Condition" not in role["AssumeRolePolicyDocument"]["Statement"][0]
     assert "BucketKmsKey" not in by_sid  # SSE-S3 by default
@@ -325,3 +363,87 @@ def test_allow_of_a_property_that_names_no_resource_is_refused(
             context(aws, aws_settings, no_wait, []),
             StackOptions(allow=(("input_uri", "s3://b/x"),)),
         )
+
+
+ETL_DEFINITION = """
+from glue_workflow.model import OnDemand, PythonShellJob, SparkJob, Workflow, succeeded
+{imports}
+clean = SparkJob(name="clean", script="jobs/clean.py", context_arguments=("artifacts_bucket",))
+report = PythonShellJob(name="report", script="jobs/report.py", after=succeeded(clean))
+workflow = Workflow(
+    name="nightly-etl",
+    start=OnDemand(),
+    nodes=(clean, report),
+    default_run_properties={{"input_uri": "s3://{{bucket}}/data/x.csv"}},
+    {notify}
+)
+"""
+
+
+def etl_project(tmp_path: Path, *, imports: str = "", notify: str = "") -> Any:
+    """A project whose workflow is a Spark ETL and a Python shell job, no SageMaker."""
+    from glue_workflow.config import load_settings
+
+    (tmp_path / "triggers").mkdir()
+    (tmp_path / "jobs").mkdir()
+    for script in ("clean", "report"):
+        (tmp_path / "jobs" / f"{script}.py").write_text("print('ok')\n")
+    definition = ETL_DEFINITION.format(imports=imports, notify=notify)
+    (tmp_path / "triggers" / "etl.py").write_text(definition)
+    (tmp_path / "glue-wf.toml").write_text('[workflow]\ndefinition = "triggers/etl.py"\n')
+    shutil.copytree(PROJECT_ROOT / "infra", tmp_path / "infra")
+    return load_settings(tmp_path, target="aws", env={"AWS_REGION": "us-east-1"})
+
+
+def test_a_workflow_without_sagemaker_gets_no_sagemaker_access(
+    aws: Any, no_wait: Any, tmp_path: Path
+) -> None:
+    settings = etl_project(tmp_path)
+    stack, lines = deploy(aws, settings, no_wait, StackOptions())
+
+    assert stack.status == "CREATE_COMPLETE"
+    assert "SageMakerExecutionRoleArn" not in stack.outputs
+    iam = aws.client("iam")
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
+    assert [r for r in roles if "SageMakerExecutionRole" in r] == []
+    glue_role = stack.outputs["GlueJobRoleArn"].rsplit("/", 1)[1]
+    by_sid = role_statements(iam, glue_role, "glue-wf-glue-job")
+    assert sorted(by_sid) == [
+        "BucketLocation",
+        "GlueJobLogs",
+        "ListWorkflowPrefixes",
+        "ReadInputData",
+        "WorkflowObjects",
+        "WorkflowRunProperties",
+        "WriteRunOutputs",
+    ]
+    actions = [
+        a
+        for st in by_sid.values()
+        for a in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]])
+    ]
+    assert not [a for a in actions if a.startswith(("sagemaker:", "iam:", "sns:", "events:"))]
+    text = "\n".join(lines)
+    assert "SageMaker: not granted (no node of nightly-etl is handed sagemaker_role_arn" in text
+    assert "Verdict notifications: not granted (no notify= target in nightly-etl)" in text
+    assert stack.parameters["SageMakerJobArns"] == ""
+    assert stack.parameters["SageMakerHostingArns"] == ""
+
+
+def test_notify_targets_grant_only_their_own_publishing(
+    aws: Any, no_wait: Any, tmp_path: Path
+) -> None:
+    settings = etl_project(
+        tmp_path, imports="from glue_workflow.model import ToSns", notify="notify=[ToSns()],"
+    )
+    stack, lines = deploy(aws, settings, no_wait, StackOptions())
+
+    glue_role = stack.outputs["GlueJobRoleArn"].rsplit("/", 1)[1]
+    by_sid = role_statements(aws.client("iam"), glue_role, "glue-wf-glue-job")
+    assert by_sid["PublishVerdict"]["Resource"] == stack.outputs["NotificationsTopicArn"]
+    assert "PutVerdictEvents" not in by_sid
+    assert "PassSageMakerRole" not in by_sid
+    assert (
+        "Verdict notifications the Glue job role may publish: sns:Publish on the stack's topic"
+        in "\n".join(lines)
+    )

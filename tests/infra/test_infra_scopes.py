@@ -13,6 +13,7 @@ from glue_workflow.infra.scopes import (
     HOSTING_PARAMETER,
     JOBS_PARAMETER,
     REGISTRY_PARAMETER,
+    Usage,
     derive_scopes,
     job_name_prefix,
     scopes_from_parameters,
@@ -40,7 +41,7 @@ def test_scopes_come_from_the_workflow_name_and_its_defaults() -> None:
         ),
         HOSTING_PARAMETER: (
             "model/fraud-scoring-v2-*",
-            "endpoint-config/fraudlive-*",
+            "endpoint-config/fraudlive-??????????",
             "endpoint/fraudlive",
         ),
     }
@@ -59,17 +60,42 @@ def test_a_workflow_without_sagemaker_names_gets_only_its_job_prefix() -> None:
     assert dict(scopes.patterns) == {
         JOBS_PARAMETER: ("training-job/etl-only-*", "processing-job/etl-only-*"),
         REGISTRY_PARAMETER: (),
-        HOSTING_PARAMETER: ("model/etl-only-*",),
+        HOSTING_PARAMETER: (),
     }
+    assert scopes.uses_sagemaker
+
+
+def test_a_workflow_that_uses_no_sagemaker_gets_none() -> None:
+    scopes = derive_scopes(
+        "etl-only", {"input_uri": "s3://b/x"}, usage=Usage(sagemaker_jobs=False, sns=False)
+    )
+    assert dict(scopes.patterns) == {
+        JOBS_PARAMETER: (),
+        REGISTRY_PARAMETER: (),
+        HOSTING_PARAMETER: (),
+    }
+    assert not scopes.uses_sagemaker
+    assert scopes.notify_parameters() == {"NotifySns": "false", "NotifyEventBridge": "true"}
+
+
+def test_an_endpoint_config_pattern_matches_no_other_endpoints_configs() -> None:
+    """churn-xgb's configs are churn-xgb-<10 hex>; a stage endpoint churn-xgb-dev has
+    configs churn-xgb-dev-<10 hex>, which "churn-xgb-*" matched as well."""
+    scopes = derive_scopes("wf", {"endpoint_name": "churn-xgb"})
+    own = scoped_name("churn-xgb", "wr_1").lower()
+    assert scopes.allows(HOSTING_PARAMETER, f"endpoint-config/{own}")
+    for other in ("churn-xgb-dev", "churn-xgb-prod", "churn-xgb-canary-2"):
+        config = scoped_name(other, "wr_1").lower()
+        assert not scopes.allows(HOSTING_PARAMETER, f"endpoint-config/{config}"), config
 
 
 def test_extra_names_widen_the_scopes() -> None:
     scopes = derive_scopes("wf", {"endpoint_name": "a"}, {"endpoint_name": ["b", "a"]})
     assert scopes.patterns[HOSTING_PARAMETER] == (
         "model/wf-*",
-        "endpoint-config/a-*",
+        "endpoint-config/a-??????????",
         "endpoint/a",
-        "endpoint-config/b-*",
+        "endpoint-config/b-??????????",
         "endpoint/b",
     )
 
@@ -114,7 +140,7 @@ def test_arn_parameters_use_the_region_partition(region: str, head: str) -> None
 
     params = FRAUD.arns(partition=partition(region), region=region, account="111122223333")
     assert params[HOSTING_PARAMETER] == (
-        f"{head}:model/fraud-scoring-v2-*,{head}:endpoint-config/fraudlive-*,"
+        f"{head}:model/fraud-scoring-v2-*,{head}:endpoint-config/fraudlive-??????????,"
         f"{head}:endpoint/fraudlive"
     )
     back = scopes_from_parameters("Fraud_Scoring-v2", params)
@@ -123,6 +149,20 @@ def test_arn_parameters_use_the_region_partition(region: str, head: str) -> None
 
 def test_parameters_of_an_older_template_give_no_scopes() -> None:
     assert scopes_from_parameters("wf", {"WorkflowName": "wf", "ResourcePrefix": "wf"}) is None
+
+
+def test_notify_parameters_are_read_back_and_missing_ones_mean_granted() -> None:
+    """A stack of the template before the Notify* parameters granted SNS and EventBridge."""
+    params = FRAUD.arns(partition="aws", region="us-east-1", account="111122223333")
+    old = scopes_from_parameters("Fraud_Scoring-v2", params)
+    assert old is not None
+    assert (old.notify_sns, old.notify_events) == (True, True)
+    new = scopes_from_parameters(
+        "Fraud_Scoring-v2", {**params, "NotifySns": "false", "NotifyEventBridge": "true"}
+    )
+    assert new is not None
+    assert (new.notify_sns, new.notify_events) == (False, True)
+    assert new.patterns == FRAUD.patterns
 
 
 def test_no_pattern_covers_a_whole_resource_type() -> None:
