@@ -90,7 +90,8 @@ class InputFile:
     version: str = ""
 
 
-EMPTY = "empty file"  # why a file is skipped (the report's skipped_files)
+EMPTY = "empty file"
+C1_CONTROL = re.compile(rb"[\x80-\x9f]")  # why a file is skipped (the report's skipped_files)
 
 
 def list_inputs(uri: str) -> tuple[list[InputFile], list[tuple[str, str]]]:
@@ -432,9 +433,22 @@ class _Decoded:
         encoding = contract.encoding
         decoder: Any = None
         offset, newlines, pending = 0, 0, ""
+        # Latin-1 decodes every byte, but 0x80-0x9f as control characters no text holds:
+        # such a file is windows-1252 (dashes, the euro sign, curly quotes), misdeclared.
+        latin1 = codecs.lookup(encoding).name == "iso8859-1"
         for chunk in self.stream:
             if decoder is None:
                 decoder = self._decoder(chunk)
+            control = C1_CONTROL.search(chunk) if latin1 else None
+            if control is not None:
+                line = newlines + chunk[: control.start()].count(b"\n") + 1
+                char = bytes([chunk[control.start()]]).decode("cp1252", "replace")
+                raise PreprocessError(
+                    f"file {item.uri}: byte {chunk[control.start()]:02x} at byte offset "
+                    f"{offset + control.start()} (line {line}) is a control character in "
+                    f"{encoding}, which no text holds: the file is most likely windows-1252 "
+                    f'(where it is {char!r}); declare "encoding": "windows-1252"'
+                )
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:

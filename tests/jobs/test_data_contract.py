@@ -713,6 +713,30 @@ def test_a_windows_1252_file_ending_in_an_accent_is_not_taken_for_utf8(
     assert scanned.records == 21
 
 
+def test_windows_1252_text_declared_latin_1_is_refused_naming_the_byte(tmp_path):
+    # Latin-1 decodes 0x96 as a control character: 'Nord \x96 Küste' became a category
+    text = "id,age,income,colour,bought\n" + "".join(
+        f"{i},30,1000.5,{'red' if i % 2 else 'grün'},{'yes' if i % 2 else 'no'}\n"
+        for i in range(20)
+    )
+    path = tmp_path / "data.csv"
+    dash = "20,30,1000.5,Nord \u2013 Küste,no\n".encode("cp1252")
+    path.write_bytes(text.encode("latin-1") + dash)
+    contract = etl_contract.validate_config({**CONTRACT, "encoding": "iso-8859-1"}, "c")
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_scan.inspect(contract, str(path))
+    offset = len(text.encode("latin-1")) + len("20,30,1000.5,Nord ")
+    assert str(info.value) == (
+        f"file {path}: byte 96 at byte offset {offset} (line 22) is a control character in "
+        "iso-8859-1, which no text holds: the file is most likely windows-1252 (where it is "
+        '\'\u2013\'); declare "encoding": "windows-1252"'
+    )
+    latin1 = etl_contract.validate_config({**CONTRACT, "encoding": "latin-1"}, "c")
+    path.write_bytes(text.encode("latin-1"))  # 'ü' is 0xfc in both: read as declared
+    (scanned,) = etl_scan.inspect(latin1, str(path)).files
+    assert scanned.records == 20
+
+
 def test_a_decimal_point_under_declared_decimal_commas_is_named():
     import etl_quality
 
