@@ -87,8 +87,14 @@ def sample_data(rows: int, seed: int, out: str | None, settings: Any) -> None:
     "s3://<bucket>/data/churn.csv when it sets none). A prefix ending in '/' takes the "
     "file under its own name, or a directory's files under their relative paths.",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="With a prefix: delete the objects under it that this upload did not write "
+    "(an earlier export's files, which a run reading the prefix would read too).",
+)
 @with_settings
-def upload_data(path: Path, uri: str | None, settings: Any) -> None:
+def upload_data(path: Path, uri: str | None, replace: bool, settings: Any) -> None:
     """Copy a local CSV, or a directory of them, to the target's S3 (on the local
     target: its local S3).
 
@@ -97,6 +103,20 @@ def upload_data(path: Path, uri: str | None, settings: Any) -> None:
     from glue_workflow.demo.sample_data import upload
 
     destination = uri or default_input(settings)
+    if replace and not destination.endswith("/"):
+        raise click.BadParameter(
+            "--replace empties a prefix of what this upload did not write: pass --to "
+            "s3://BUCKET/PREFIX/ (ending in '/')",
+            param_hint="--replace",
+        )
+    written = _upload(settings, path, destination, uri is None, upload)
+    if destination.endswith("/"):
+        _other_objects(settings, destination, written, replace)
+
+
+def _upload(settings: Any, path: Path, destination: str, default: bool, upload: Any) -> set[str]:
+    """Copy ``path`` (a file or a directory's files) to ``destination``; the URIs written."""
+
     if path.is_dir():
         if not destination.endswith("/"):
             raise click.BadParameter(
@@ -112,23 +132,46 @@ def upload_data(path: Path, uri: str | None, settings: Any) -> None:
         ]
         if not files:
             raise click.BadParameter(f"{path} holds no file to upload", param_hint="PATH")
+        written = {destination + file.relative_to(path).as_posix() for file in files}
         for file in files:
             upload(settings, file, destination + file.relative_to(path).as_posix(), option="--to")
         click.echo(
             f"uploaded {len(files)} files of {path} to {destination} ({settings.target} target)"
         )
-        return
+        return written
     if destination.endswith("/"):
         destination += path.name
     upload(settings, path, destination, option="--to")
     click.echo(f"uploaded {path} to {destination} ({settings.target} target)")
-    if uri is None and destination.rsplit("/", 1)[-1] != path.name:
+    if default and destination.rsplit("/", 1)[-1] != path.name:
         # the default input is one object: a second file replaces the first
         click.echo(
             f"  as the workflow's default input_uri (replacing any object there), not under "
             f"its own name: to keep both, pass --to {destination.rsplit('/', 1)[0]}/ and run "
             f"with -p input_uri={destination.rsplit('/', 1)[0]}/{path.name}"
         )
+    return {destination}
+
+
+def _other_objects(settings: Any, prefix: str, written: set[str], replace: bool) -> None:
+    """Say (or, ``replace``, delete) what else lies under ``prefix``: a run reading the
+    prefix reads every file there, an earlier export's as well."""
+    from glue_workflow.demo.sample_data import delete_objects, others_under
+
+    others = others_under(settings, prefix, written)
+    if not others:
+        return
+    if replace:
+        delete_objects(settings, others)
+        click.echo(f"deleted {len(others)} other object(s) under {prefix} (--replace)")
+        return
+    shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+    click.echo(
+        f"note: {prefix} also holds {len(others)} object(s) this upload did not write "
+        f"({shown}); a run reading the prefix reads them too: rerun with --replace to "
+        "delete them",
+        err=True,
+    )
 
 
 @click.command("pipeline-report")

@@ -11,12 +11,13 @@ row count always give the same bytes. Rows are streamed: any size fits in memory
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from glue_workflow.config import Settings
 from glue_workflow.errors import ConfigError
@@ -212,3 +213,54 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
     except (S3UploadFailedError, ClientError) as exc:
         raise ConfigError(f"cannot upload {path} to {uri}: {exc}") from exc
     return uri
+
+
+def others_under(settings: Settings, prefix: str, kept: set[str]) -> list[str]:
+    """The objects under ``prefix`` (s3://BUCKET/PREFIX/) other than ``kept`` URIs and
+    the markers and hidden files the ETL skips: what a run reading the prefix reads
+    besides them."""
+    from glue_workflow.aws.clients import client
+    from glue_workflow.aws.paginate import items
+
+    bucket, _, key = prefix.removeprefix("s3://").partition("/")
+    found = items(
+        client(settings, "s3"),
+        "list_objects_v2",
+        "Contents",
+        base=ConfigError,
+        Bucket=bucket,
+        Prefix=key,
+    )
+    uris = (f"s3://{bucket}/{obj['Key']}" for obj in found)
+    return sorted(
+        uri
+        for uri in uris
+        if uri not in kept
+        and not uri.endswith("/")
+        and not any(p.startswith((".", "_")) for p in uri[len(prefix) :].split("/"))
+    )
+
+
+def delete_objects(settings: Settings, uris: list[str]) -> None:
+    """Delete ``uris`` (objects of one bucket), a thousand a request (DeleteObjects)."""
+    from glue_workflow.aws.clients import client
+    from glue_workflow.aws.retry import call
+
+    s3 = client(settings, "s3")
+    for start in range(0, len(uris), 1000):
+        batch = uris[start : start + 1000]
+        bucket = batch[0].removeprefix("s3://").partition("/")[0]
+        request = {
+            "Bucket": bucket,
+            "Delete": {"Objects": [{"Key": u.removeprefix(f"s3://{bucket}/")} for u in batch]},
+        }
+        answer: dict[str, Any] = call(
+            "s3:DeleteObjects", functools.partial(s3.delete_objects, **request), base=ConfigError
+        )
+        failed = answer.get("Errors") or []
+        if failed:
+            first = failed[0]
+            raise ConfigError(
+                f"could not delete {len(failed)} object(s) under s3://{bucket}/, e.g. "
+                f"{first.get('Key')}: {first.get('Code')} {first.get('Message')}"
+            )

@@ -81,3 +81,41 @@ def test_a_file_to_a_prefix_keeps_its_name(project: Path) -> None:
     result = _upload(project, "--to", "s3://glue-wf-local/in/")
     assert result.exit_code == 0, result.output
     assert (project / "state" / "s3" / "glue-wf-local" / "in" / "data.csv").is_file()
+
+
+def test_a_new_export_over_an_old_one_names_the_old_files_or_replaces_them(
+    project: Path,
+) -> None:
+    # the prefix kept an older export's part files, which a run reading it read too
+    old, new = project / "old", project / "new"
+    for folder, names in ((old, ("p1.csv", "p2.csv", "p3.csv")), (new, ("p1.csv", "p2.csv"))):
+        folder.mkdir()
+        for name in names:
+            (folder / name).write_text("a,b\n1,2\n")
+    prefix = "s3://glue-wf-local/in/"
+    runner = CliRunner()
+
+    def upload(folder: Path, *args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(
+            cli, ["upload-data", str(folder), "--project", str(project), "--to", prefix, *args]
+        )
+
+    assert upload(old).exit_code == 0
+    result = upload(new)
+    assert result.exit_code == 0, result.output
+    assert (
+        f"note: {prefix} also holds 1 object(s) this upload did not write "
+        f"({prefix}p3.csv); a run reading the prefix reads them too: rerun with "
+        "--replace to delete them"
+    ) in result.output
+    bucket = project / "state" / "s3" / "glue-wf-local" / "in"
+    assert (bucket / "p3.csv").is_file()
+    result = upload(new, "--replace")
+    assert result.exit_code == 0, result.output
+    assert f"deleted 1 other object(s) under {prefix} (--replace)" in result.output
+    assert sorted(p.name for p in bucket.iterdir()) == ["p1.csv", "p2.csv"]
+    refused = runner.invoke(
+        cli, ["upload-data", str(new / "p1.csv"), "--project", str(project), "--replace"]
+    )
+    assert refused.exit_code == 2
+    assert "--replace empties a prefix" in refused.output
