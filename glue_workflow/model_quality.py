@@ -95,6 +95,8 @@ class Evaluation:
     threshold: float | None = None
     threshold_table: tuple[dict[str, float], ...] = ()
     problems: tuple[str, ...] = field(default=())
+    # what the evaluation saw in the scores (a likely label leak): evaluation.json
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         q = self.quality
@@ -112,6 +114,7 @@ class Evaluation:
             "threshold": self.threshold,
             "threshold_table": list(self.threshold_table),
             "problems": list(self.problems),
+            "warnings": list(self.warnings),
         }
 
 
@@ -245,6 +248,7 @@ def load_evaluation(s3: Any, uris: Mapping[str, str | None]) -> Evaluation:
     method = ""
     threshold = None
     table: tuple[dict[str, float], ...] = ()
+    warnings: tuple[str, ...] = ()
     if uri := uris.get("model_quality"):
         try:
             quality = parse_model_quality(read_json(s3, uri), where=uri)
@@ -265,6 +269,9 @@ def load_evaluation(s3: Any, uris: Mapping[str, str | None]) -> Evaluation:
                 rows = report.get("threshold_table")
                 if isinstance(rows, list):
                     table = tuple(r for r in rows if isinstance(r, dict))
+                said = report.get("warnings")
+                if isinstance(said, list):
+                    warnings = tuple(str(w) for w in said)
         except EvaluationError as exc:
             problems.append(str(exc))
     return Evaluation(
@@ -274,6 +281,7 @@ def load_evaluation(s3: Any, uris: Mapping[str, str | None]) -> Evaluation:
         threshold=threshold,
         threshold_table=table,
         problems=tuple(problems),
+        warnings=warnings,
     )
 
 

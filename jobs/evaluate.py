@@ -197,6 +197,8 @@ def main(argv: list[str] | None = None, session: Any = None) -> None:
         if ctx.contract.declares_write(ctx.contract.name(prop))
     }
     ctx.put(evaluation_uri=evaluation_uri, **reports, **metrics)
+    for warning in report.get("warnings") or []:  # type: ignore[union-attr]
+        print(f"warning: {warning}")
     print(
         f"processing job {name} Completed ({'attached' if attached else 'started'}); "
         f"{evaluation_uri}: " + ", ".join(f"{m}={v}" for m, v in metrics.items())

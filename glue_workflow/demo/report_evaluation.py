@@ -52,6 +52,7 @@ def evaluation_lines(evaluation: Evaluation) -> list[str]:
             out.append(f"          {mark} {cells}")
         if evaluation.threshold is not None:
             out.append(f"          (* the decision threshold {evaluation.threshold:g})")
+    out.extend(f"warning:  {w}" for w in evaluation.warnings)
     out.extend(f"note:     {p}" for p in evaluation.problems)
     return out
 

@@ -308,6 +308,43 @@ def importance(booster, features, names: list[str]) -> tuple[dict[str, object], 
     return report, clarify
 
 
+# A test score this close to perfect, on at least this many rows, is more often a leak
+# than a model: a feature derived from the label, or an id or a date ordered with it.
+LEAK_ROC_AUC = 0.999
+LEAK_MIN_ROWS = 50
+# One feature contributing this many times the next one's mean |SHAP|.
+DOMINANT_RATIO = 10.0
+
+
+def leak_warnings(report: dict[str, object], importance_report: dict[str, object]) -> list[str]:
+    """What in the scores suggests the label leaked into the features, naming the
+    feature to check (the evaluation still stands: the gate decides)."""
+    items = importance_report.get("features") or []
+    ranked = [(str(i["name"]), float(i["mean_abs_shap"])) for i in items]  # type: ignore[union-attr,index,arg-type]
+    top = f"; check the top feature {ranked[0][0]!r}" if ranked else ""
+    found = []
+    auc, rows = float(report["roc_auc"]), int(report["rows"])  # type: ignore[arg-type]
+    if auc >= LEAK_ROC_AUC and rows >= LEAK_MIN_ROWS:
+        found.append(
+            f"roc_auc {auc:.4f} on {rows} test rows: a near-perfect score usually means the "
+            "label leaked into a feature (a column derived from it, or an id or a date in "
+            f"the order of the labels){top}"
+        )
+    if len(ranked) >= 2 and ranked[0][1] > 0 and ranked[0][1] >= DOMINANT_RATIO * ranked[1][1]:
+        (name, first), (_, second) = ranked[0], ranked[1]
+        share = (
+            f"{first / second:.0f}x the next one (mean |SHAP| {first:.3g} vs {second:.3g})"
+            if second > 0
+            else f"all of the model's output (mean |SHAP| {first:.3g}; the others none)"
+        )
+        found.append(
+            f"feature {name!r} contributes {share}: make sure it is known when predicting "
+            'and not derived from the label; an id belongs under "identifiers" in the '
+            "dataset config"
+        )
+    return found
+
+
 def evaluate(
     model_path: Path, test_dir: Path, threshold: float, manifest_dir: Path | None = None
 ) -> dict[str, dict[str, object]]:
@@ -340,6 +377,7 @@ def evaluate(
         "threshold_table": threshold_table(labels, scores, threshold),
     }
     fi, clarify = importance(booster, features, names)
+    report["warnings"] = leak_warnings(report, fi)
     return {
         "evaluation.json": report,
         "statistics.json": model_quality(labels, scores, threshold),
@@ -371,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         text = json.dumps(content, indent=2, sort_keys=name != "statistics.json")
         (args.output_dir / name).write_text(text)
     report = {k: v for k, v in outputs["evaluation.json"].items() if k != "threshold_table"}
+    for warning in report["warnings"]:  # type: ignore[attr-defined]
+        print(f"warning: {warning}", file=sys.stderr)
     print(json.dumps(report, sort_keys=True))
     return 0
 

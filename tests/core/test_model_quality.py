@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import io
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -209,6 +211,20 @@ def test_terminal_lines_and_self_contained_html() -> None:
     assert page.count("<svg") == 4
     assert "<script" not in page
     assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+
+
+def test_the_evaluations_warnings_are_read_and_shown() -> None:
+    from glue_workflow.model_quality import load_evaluation
+
+    class S3:
+        def get_object(self, **_: Any) -> dict[str, Any]:
+            body = json.dumps({"threshold": 0.5, "warnings": ["roc_auc 1.0000 on 400 rows"]})
+            return {"Body": io.BytesIO(body.encode())}
+
+    evaluation = load_evaluation(S3(), {"evaluation": "s3://b/e/evaluation.json"})
+    assert evaluation.warnings == ("roc_auc 1.0000 on 400 rows",)
+    assert evaluation_lines(evaluation)[-1] == "warning:  roc_auc 1.0000 on 400 rows"
+    assert evaluation.to_dict()["warnings"] == ["roc_auc 1.0000 on 400 rows"]
 
 
 def test_lineage_follows_endpoint_config_model_to_the_package() -> None:

@@ -230,3 +230,42 @@ def test_standard_deviation_from_200_rows_and_a_manifest_mismatch(tmp_path: Path
         f"evaluation failed: {manifest_dir / 'feature_manifest.json'} names 1 features but the "
         "test data has 3: the manifest and the test split come from different preprocess runs"
     ) in bad.stderr
+
+
+def test_a_leaked_label_is_warned_naming_the_feature(tmp_path: Path) -> None:
+    # an id sorted with the label: perfect scores, one feature carrying the model
+    rng = np.random.default_rng(1)
+    labels = np.repeat([0, 1], 200)
+    features = np.column_stack([np.arange(400.0), rng.normal(size=400), rng.normal(size=400)])
+    booster = xgb.train(
+        {"objective": "binary:logistic", "max_depth": 3, "nthread": 1},
+        xgb.DMatrix(features, label=labels),
+        num_boost_round=20,
+    )
+    model_dir, test_dir, manifest = tmp_path / "model", tmp_path / "test", tmp_path / "m"
+    for folder in (model_dir, test_dir, manifest):
+        folder.mkdir()
+    booster.save_model(str(tmp_path / "xgboost-model"))
+    with tarfile.open(model_dir / "model.tar.gz", "w:gz") as tar:
+        tar.add(tmp_path / "xgboost-model", arcname="xgboost-model")
+    np.savetxt(test_dir / "part-0.csv", np.column_stack([labels, features]), delimiter=",")
+    names = ["customer_no", "noise_a", "noise_b"]
+    (manifest / "feature_manifest.json").write_text(
+        json.dumps({"features": [{"name": n} for n in names]})
+    )
+    out = tmp_path / "evaluation"
+    done = run_script(
+        "--model-dir", str(model_dir), "--test-dir", str(test_dir), "--output-dir", str(out),
+        "--manifest-dir", str(manifest),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    warnings = json.loads((out / "evaluation.json").read_text())["warnings"]
+    assert warnings[0] == (
+        "roc_auc 1.0000 on 400 test rows: a near-perfect score usually means the label "
+        "leaked into a feature (a column derived from it, or an id or a date in the order "
+        "of the labels); check the top feature 'customer_no'"
+    )
+    assert warnings[1].startswith(
+        "feature 'customer_no' contributes all of the model's output (mean |SHAP| "
+    )
+    assert f"warning: {warnings[0]}" in done.stderr
