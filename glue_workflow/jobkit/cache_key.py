@@ -30,6 +30,11 @@ EXCLUDED_ARGUMENTS = frozenset(
         "glue_wf_producers",
         "extra_py_files",  # content-addressed URIs: their content is in files
         "extra_files",
+        # Glue's own parameters, which the job definition sets and a run may or may not
+        # pass to the script (glue-wf job passes them, a workflow run did not)
+        "job_bookmark_option",
+        "library_set",
+        "job_language",
     }
 )
 SHOW_VALUE_MAX = 60

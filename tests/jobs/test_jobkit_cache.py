@@ -349,3 +349,11 @@ def test_an_input_replaced_while_the_job_runs_records_no_entry(
     # the next run (the new data, unchanged meanwhile) records its entry
     job.run(monkeypatch, "wr_2")
     assert len(_entries(job.s3)) == 1
+
+
+def test_glues_own_parameters_stay_out_of_the_key() -> None:
+    # glue-wf job passed them and a workflow run did not: its cached result never served
+    from glue_workflow.jobkit.cache_key import key_arguments
+
+    args = {"library_set": "analytics", "job_bookmark_option": "job-bookmark-disable"}
+    assert key_arguments({**args, "num_round": "50"}, []) == {"--num_round": "50"}
