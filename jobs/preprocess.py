@@ -206,8 +206,12 @@ class Report:
         if self.body.get("decision") == "failed":
             text = f"failed: {self.body.get('reason', '')}"
         else:
-            dropped = rows.get("dropped_by_reason") or {}
-            detail = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items()))
+            # each reason with its column and examples: a passing run's drops are read
+            # here more often than in the report
+            drops = self.body.get("drops") or []
+            detail = "; ".join(
+                describe(d["reason"], d["column"], d["rows"], d["examples"]) for d in drops
+            )
             text = f"passed: {rows.get('read', 0)} rows read, {rows.get('dropped', 0)} dropped" + (
                 f" ({detail})" if detail else ""
             )

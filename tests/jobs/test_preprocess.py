@@ -291,8 +291,9 @@ def test_malformed_rows_are_dropped_counted_and_reported(spark, churn_csv, tmp_p
         "non_numeric": 1,
     }
     assert props["data_quality"] == (
-        "passed: 100 rows read, 4 dropped (missing_label 1, missing_value 1, non_numeric 1, "
-        "unknown_label 1)"
+        "passed: 100 rows read, 4 dropped (non_numeric in 'Account_Length': 1 (e.g. 'abc'); "
+        "missing_label in 'Churn': 1; unknown_label in 'Churn': 1 (e.g. 'maybe'); "
+        "missing_value in 'Day_Mins': 1)"
     )
     assert props["data_quality_uri"] == f"file://{out}/data_quality.json"
     report = json.loads((out / "data_quality.json").read_text())
