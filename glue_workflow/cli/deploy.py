@@ -61,6 +61,10 @@ def deploy_command(*, settings: Any, as_json: bool, dry_run: bool, verify_artifa
     plan = deployer.deploy(
         target, document, dry_run=dry_run, verify_artifacts=verify_artifacts, echo=echo
     )
+    if not dry_run:  # in sync now: what a run says it runs when files change after
+        from glue_workflow.deploy.record import write_record
+
+        write_record(settings, document)
     if as_json:
         echo_json(plan.to_list())
         return

@@ -28,6 +28,10 @@ NAMES_ARGUMENT = "property_names"
 # --rerun-from requests): reserved names no definition declares, read and written by
 # the job library itself.
 SYSTEM_PREFIX = "glue_wf_"
+# Glue's own run properties (aws:eventIds: an event-started run's batch), which no
+# definition can declare (their names are not valid property names there): always
+# readable.
+GLUE_PREFIX = "aws:"
 
 
 class ContractError(JobFailed):
@@ -119,7 +123,7 @@ class Contract:
             self.reads is None
             or name in self.reads
             or name in (self.writes or ())
-            or name.startswith(SYSTEM_PREFIX)
+            or name.startswith((SYSTEM_PREFIX, GLUE_PREFIX))
         )
 
 

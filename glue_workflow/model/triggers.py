@@ -75,7 +75,9 @@ def _normal_cron(where: str, cron: Any) -> str:
     expr = cron.strip()
     if expr.lower().startswith("rate("):
         refuse_rate(where, expr)
-    return expr if expr.startswith("cron(") else f"cron({expr})"
+    if expr.lower().startswith("cron("):  # "CRON(...)": Glue's Schedule spells it cron(
+        return "cron(" + expr[5:]
+    return f"cron({expr})"
 
 
 @dataclass(frozen=True, kw_only=True)

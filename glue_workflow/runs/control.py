@@ -15,6 +15,7 @@ from glue_workflow.aws import clients
 from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.config import BUCKET_NAME, Settings
+from glue_workflow.deploy.record import undeployed_note
 from glue_workflow.errors import ConfigError, GlueWfError, NotFoundError, RunError
 from glue_workflow.infra.guard import check_run_properties
 from glue_workflow.jobkit.contract import SYSTEM_PREFIX
@@ -208,6 +209,9 @@ def start(
     check_run_properties(target.settings, target.workflow, defaults, properties)
     known = [*defaults, *parameters]
     warnings, misspelt = [], []
+    stale = undeployed_note(target.settings, target.workflow)
+    if stale:
+        warnings.append(stale)
     chosen = set(properties) if given is None else set(given) & set(properties)
     for key in sorted(chosen - set(known)):
         close = difflib.get_close_matches(key, known, n=1)

@@ -231,6 +231,12 @@ def test_rate_gets_the_equivalent_cron(rate: str, cron: str) -> None:
     parse_schedule(cron)  # the suggestion itself is a schedule Glue accepts
 
 
+def test_a_cron_wrapper_in_capitals_is_not_wrapped_again() -> None:
+    # "CRON(0 12 * * ? *)" was read as cron(CRON(0 12 * * ? *)): a Minutes field error
+    assert Scheduled(cron="CRON(0 12 * * ? *)").cron == "cron(0 12 * * ? *)"
+    assert Scheduled(cron="0 12 * * ? *").cron == "cron(0 12 * * ? *)"
+
+
 def test_rate_message() -> None:
     assert refused(lambda: Scheduled(cron="rate(1 day)")) == (
         "start trigger: schedule 'rate(1 day)': Glue triggers take cron(...) expressions only, "

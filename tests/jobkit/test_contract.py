@@ -57,6 +57,16 @@ def test_reading_an_undeclared_property_fails_naming_it_and_the_node(run: Any) -
     assert dict(ctx.properties()) == {"a": "1"}
 
 
+def test_glues_own_properties_are_readable_undeclared(run: Any) -> None:
+    # aws:eventIds cannot be declared (not a valid property name in a definition)
+    glue, run_id = run
+    glue.put_workflow_run_properties(
+        Name="wf", RunId=run_id, RunProperties={"aws:eventIds": '["e1","e2"]'}
+    )
+    ctx = _ctx(run, reads=["a"], writes=["out"])
+    assert ctx.properties()["aws:eventIds"] == '["e1","e2"]'
+
+
 def test_writing_an_undeclared_property_fails_and_writes_nothing(run: Any) -> None:
     glue, run_id = run
     ctx = _ctx(run, reads=[], writes=["out"])

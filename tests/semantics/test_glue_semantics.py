@@ -339,6 +339,23 @@ def test_resume_after_failure_reruns_node_and_downstream(wf: Harness, tmp_path: 
     assert "PreviousRunId" not in first
 
 
+def test_resume_drops_a_selected_node_downstream_of_another(wf: Harness) -> None:
+    # glue-semantics.md §8: started with its upstream, the failure branch ran twice
+    w = wf.workflow("w")
+    wf.start(w, wf.job("x", "fail"))
+    wf.on(w, "on-x-failed", [("x", "FAILED")], wf.job("alert", "fail"))
+    first_id = wf.run(w)
+    first = wf.wait(w, first_id)
+    assert states(first) == {"x": "FAILED", "alert": "FAILED"}
+    both = [node_id(first, "x"), node_id(first, "alert")]
+    resumed = wf.glue.resume_workflow_run(Name=w, RunId=first_id, NodeIds=both)
+    assert sorted(resumed["NodeIds"]) == sorted(both)
+    second = wf.wait(w, resumed["RunId"])
+    assert len(job_runs(second, "alert")) == 1  # once, after x failed again
+    assert job_runs(second, "alert")[0]["TriggerName"] == "on-x-failed"
+    assert job_runs(second, "alert")[0]["StartedOn"] >= job_runs(second, "x")[0]["CompletedOn"]
+
+
 def test_resume_keeps_run_properties_and_original_trigger_graph(wf: Harness) -> None:
     w = wf.workflow("w", DefaultRunProperties={"k": "default"})
     wf.start(w, wf.job("a", "fail"))

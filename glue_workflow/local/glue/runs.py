@@ -239,6 +239,14 @@ class Runs:
                 "the UniqueId of JOB nodes from GetWorkflowRun(IncludeGraph=True)"
             )
         selected = [by_id[n] for n in wanted]
+        # A selected job downstream of another selected job is dropped: it reruns when
+        # its upstream does (glue-semantics.md §8); started at once too, it ran twice,
+        # the first time on its upstream's old outputs.
+        selected = [
+            job
+            for job in selected
+            if job not in downstream(run.snapshot, [other for other in selected if other != job])
+        ]
         rerun = downstream(run.snapshot, selected)
         old_runs = self.state.job_runs_of_run(run_id)
         last_by_job: dict[str, JobRunRow] = {}
