@@ -416,8 +416,13 @@ def _print_verdict(target: Any, run: dict[str, Any]) -> None:
     for node, note in cache_notes(run).items():  # in full: the table's column is cut
         click.echo(f"cache {node}: {note}")
     where = "" if target.settings.is_local else " --target aws"
+    handled = {n.job: n.handled_by for n in verdict.handled if n.handled_by}
     for failure in run_failures(target, run):
-        for line in failure.lines():
+        lines = failure.lines()
+        if failure.job in handled:  # expected: a branch of the definition ran on it
+            head = f"{failure.node} {failure.state}"
+            lines[0] = lines[0].replace(head, f"{head} (handled by {handled[failure.job]})", 1)
+        for line in lines:
             click.echo(line)
         click.echo(f"  glue-wf logs {run.get('WorkflowRunId')} {failure.node}{where}")
     candidates = resume_candidates(run)

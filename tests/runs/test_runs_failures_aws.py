@@ -240,3 +240,21 @@ def test_console_links_follow_the_partition_of_the_region() -> None:
         "https://console.amazonaws-us-gov.com/glue/home?region=us-gov-west-1"
         "#/v2/etl-configuration/workflows/view/wf"
     )
+
+
+def test_a_handled_failure_says_which_branch_handled_it(
+    aws: tuple[control.RunTarget, Stubber], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # listed like an unhandled one, with its log commands, the run looked broken
+    from rungraphs import REJECTED
+
+    from glue_workflow.cli.runs import _print_verdict
+
+    target, stubber = aws
+    run = run_answer(REJECTED)
+    gate = {**TRAIN_JOB, "Name": f"{WF}-gate"}
+    stubber.add_response("batch_get_jobs", {"Jobs": [gate], "JobsNotFound": []},
+                         {"JobNames": [f"{WF}-gate"]})  # fmt: skip
+    _print_verdict(target, run)
+    out = capsys.readouterr().out
+    assert f"gate FAILED (handled by {WF}-on-gate-failed): boom\n" in out
