@@ -270,8 +270,21 @@ def stop_command(*, settings: Any, workflow: str | None, run_id: str) -> None:
     help="Keep printing as the job writes, until its job run ends (on AWS: CloudWatch "
     "Logs); exit 1 unless it succeeded.",
 )
+@click.option(
+    "--attempt",
+    type=click.IntRange(min=0),
+    default=None,
+    help="An earlier attempt's log (Glue's Attempt: 0 is the first run, 1 its first "
+    "retry); default the last attempt.",
+)
 def logs_command(
-    *, settings: Any, workflow: str | None, run_id: str, node: str, follow: bool
+    *,
+    settings: Any,
+    workflow: str | None,
+    run_id: str,
+    node: str,
+    follow: bool,
+    attempt: int | None,
 ) -> None:
     """A node's job log: the file on the local target, the CloudWatch location on AWS.
 
@@ -280,6 +293,8 @@ def logs_command(
     from glue_workflow.errors import NotFoundError
     from glue_workflow.runs import control, run_ids
 
+    if follow and attempt is not None:
+        raise click.UsageError("--follow follows the last attempt: drop --attempt")
     target = control.open_runs(settings, workflow=workflow)
     run_id = run_ids.resolve_run_id(target, run_id)
     if follow:
@@ -303,7 +318,7 @@ def logs_command(
                 f"{run_id} says why"
             )
         return
-    location = control.log_location(target, run_id, node)
+    location = control.log_location(target, run_id, node, attempt)
     if location.path is None:
         click.echo(location.describe())
         return

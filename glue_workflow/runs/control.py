@@ -26,7 +26,7 @@ from glue_workflow.runs.glue_run_calls import (
     not_deployed,
 )
 from glue_workflow.runs.resume import RunStateError, find_node
-from glue_workflow.runs.run_nodes import node_rows
+from glue_workflow.runs.run_nodes import job_runs_of, node_rows
 from glue_workflow.runs.verdict import judge
 
 
@@ -376,25 +376,43 @@ class LogLocation:
         )
 
 
-def log_location(target: RunTarget, run_id: str, node: str) -> LogLocation:
+def log_location(
+    target: RunTarget, run_id: str, node: str, attempt: int | None = None
+) -> LogLocation:
+    """Where a node's job run logs: its last attempt's, or ``attempt``'s (Glue's
+    ``Attempt``: 0 is the first run, 1 its first retry)."""
     run = target.glue.run(target.workflow, run_id)
     rows = {r.name: r for r in node_rows(run) if r.type == "JOB"}
     row = find_node(target.workflow, rows, node)
     if row.job_run_id is None:
         raise NotFoundError(f"node {row.name} did not run in run {run_id}: no log")
+    job_run_id = row.job_run_id
+    if attempt is not None:
+        runs = {
+            int(r.get("Attempt") or 0): str(r["Id"])
+            for n in (run.get("Graph") or {}).get("Nodes") or []
+            if n.get("Type") == "JOB" and n.get("Name") == row.name
+            for r in job_runs_of(n)
+        }
+        if attempt not in runs:
+            raise NotFoundError(
+                f"node {row.name} has no attempt {attempt} in run {run_id}: its attempts are "
+                f"{', '.join(map(str, sorted(runs)))} (0 is the first run, 1 its first retry)"
+            )
+        job_run_id = runs[attempt]
     if target.settings.is_local:
         from glue_workflow.local.glue.logs import job_log_path
 
         return LogLocation(
             job=row.name,
-            job_run_id=row.job_run_id,
-            path=job_log_path(target.settings.home, row.job_run_id),
+            job_run_id=job_run_id,
+            path=job_log_path(target.settings.home, job_run_id),
         )
     group = row.log_group or "/aws-glue/jobs"
     # Glue reports the group prefix; output and error streams live under it.
     group = group.removesuffix("/output").removesuffix("/error")
     return LogLocation(
-        job=row.name, job_run_id=row.job_run_id, log_group=group, region=target.settings.region
+        job=row.name, job_run_id=job_run_id, log_group=group, region=target.settings.region
     )
 
 

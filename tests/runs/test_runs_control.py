@@ -362,6 +362,26 @@ def test_aws_log_location(aws: tuple[control.RunTarget, Stubber]) -> None:
     )
 
 
+def test_an_earlier_attempts_log(aws: tuple[control.RunTarget, Stubber]) -> None:
+    # only the last attempt's log was reachable
+    target, stubber = aws
+    run = run_answer(HAPPY)
+    gate = next(n for n in run["Graph"]["Nodes"] if n["Name"] == f"{WF}-gate")
+    first = dict(gate["JobDetails"]["JobRuns"][0])
+    gate["JobDetails"]["JobRuns"].insert(0, {**first, "Id": "jr_gate_x", "Attempt": 0})
+    gate["JobDetails"]["JobRuns"][1].update(Id="jr_gate_y", Attempt=1)
+    for _ in range(3):
+        get_run(stubber, run)
+    assert control.log_location(target, "wr_1", "gate").job_run_id == "jr_gate_y"
+    assert control.log_location(target, "wr_1", "gate", 0).job_run_id == "jr_gate_x"
+    with pytest.raises(NotFoundError) as missing:
+        control.log_location(target, "wr_1", "gate", 2)
+    assert str(missing.value) == (
+        f"node {WF}-gate has no attempt 2 in run wr_1: its attempts are 0, 1 (0 is the "
+        "first run, 1 its first retry)"
+    )
+
+
 def test_formatting() -> None:
     assert [format_duration(s) for s in (None, 4.4, 75, 3725)] == ["", "4s", "1m15s",
                                                                    "1h02m05s"]  # fmt: skip
