@@ -14,6 +14,7 @@ from glue_workflow.errors import NotSupportedError
 def start_properties(settings: Settings, from_run: str | None) -> tuple[str, dict[str, str]]:
     """The defined workflow's name and the properties a job session starts from."""
     from glue_workflow.definition import build_document
+    from glue_workflow.jobkit.contract import SYSTEM_PREFIX
 
     document = build_document(settings)
     properties = dict(document.workflow.get("DefaultRunProperties") or {})
@@ -22,7 +23,10 @@ def start_properties(settings: Settings, from_run: str | None) -> tuple[str, dic
 
         target = control.open_runs(settings)
         run = run_ids.get_run(target, from_run)
-        properties.update(run.get("WorkflowRunProperties") or {})
+        # Not the earlier run's own bookkeeping (its --rerun-from, --no-cache, cache
+        # decisions, failure reasons): a node would be "reused" from it and do nothing.
+        earlier = run.get("WorkflowRunProperties") or {}
+        properties.update({k: v for k, v in earlier.items() if not k.startswith(SYSTEM_PREFIX)})
     return document.name, properties
 
 

@@ -38,6 +38,9 @@ CACHE_ARGUMENT = "glue_wf_cache"
 CACHE_PROPERTY_PREFIX = "glue_wf_cache_"
 NO_CACHE_PROPERTY = "glue_wf_no_cache"
 RERUN_PROPERTY = "glue_wf_rerun"
+# An artifact's key holds this many hex digits of its sha256 (naming.DIGEST_CHARS; the
+# job library ships without the rest of glue_workflow)
+DIGEST_CHARS = 16
 ENTRY_VERSION = 1
 
 
@@ -231,8 +234,17 @@ def _components(
                 "properties or arguments whose values are S3 URIs"
             )
         inputs[uri] = objects_digest(store.list_objects(ctx.client("s3"), uri))
+    files = dict(config.get("files") or {})
+    # A file argument the run overrides (glue-wf job --arg dataset_config_uri=...) is not
+    # the deployed artifact the files' hashes stand for (a content-addressed URI holding
+    # one of them): its objects enter the key as an input's do.
+    deployed = {f"/{digest[:DIGEST_CHARS]}/" for digest in files.values()}
+    for name in config.get("file_arguments") or []:
+        uri = ctx.args.get(name.lstrip("-").replace("-", "_"))
+        if uri and uri.startswith("s3://") and not any(d in uri for d in deployed):
+            inputs[uri] = objects_digest(store.list_objects(ctx.client("s3"), uri))
     return {
-        "files": dict(config.get("files") or {}),
+        "files": files,
         "arguments": key_arguments(ctx.args, list(config.get("file_arguments") or [])),
         "reads": reads,
         "inputs": inputs,

@@ -31,12 +31,20 @@ def error_code(exc: BaseException) -> str:
 
 
 def list_objects(s3: Any, uri: str) -> dict[str, str]:
-    """``{key: version id or ETag}`` of every object under ``uri`` (a prefix or a key)."""
+    """``{key: version id or ETag}`` of every object under ``uri`` (a prefix or a key).
+
+    A key not ending in "/" names that object and what lies under it as a folder, not
+    its siblings: ``data/churn.csv`` does not take in ``data/churn.csv.bak`` (the ETL
+    reads it the same way, ``etl_scan.list_inputs``)."""
     bucket, prefix = split_uri(uri)
     found: dict[str, str] = {}
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents") or []:
-            found[str(item["Key"])] = str(item.get("VersionId") or item.get("ETag") or "")
+            key = str(item["Key"])
+            folder = not prefix or prefix.endswith("/")
+            if not folder and key != prefix and not key.startswith(prefix + "/"):
+                continue
+            found[key] = str(item.get("VersionId") or item.get("ETag") or "")
     return found
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from glue_workflow import naming
 from glue_workflow.errors import DefinitionError
@@ -142,9 +142,17 @@ class Workflow:
     def jobs(self) -> tuple[Job, ...]:
         """Every node as the Glue job it compiles to (gates and drift checks become
         Python shell jobs)."""
-        jobs = tuple(n.as_job() if isinstance(n, PACKAGED_NODES) else n for n in self.nodes)
+        jobs = tuple(self._packaged(n) if isinstance(n, PACKAGED_NODES) else n for n in self.nodes)
         notifier = self.notifier
         return jobs if notifier is None else (*jobs, notifier.as_job())
+
+    def _packaged(self, node: Gate | DriftCheck) -> Job:
+        """A gate's or drift check's job: it runs once per workflow run, so as many at once
+        as the workflow allows (it has no max_concurrent_runs= of its own to raise)."""
+        job = node.as_job()
+        if self.max_concurrent_runs and job.max_concurrent_runs < self.max_concurrent_runs:
+            return replace(job, max_concurrent_runs=self.max_concurrent_runs)
+        return job
 
 
 def _check_nodes(where: str, value: object) -> tuple[Node, ...]:

@@ -532,6 +532,20 @@ def test_unlimited_workflow_concurrency_warns() -> None:
     ]
 
 
+def test_a_gate_runs_as_many_at_once_as_its_workflow() -> None:
+    # Gate has no max_concurrent_runs=, yet validation asked for one above 1
+    workflow = Workflow(
+        name="wf",
+        max_concurrent_runs=3,
+        nodes=(
+            job("e", writes=["acc"], max_concurrent_runs=3),
+            Gate(name="gate", conditions=["acc > 0.5"], after=succeeded("e")),
+        ),
+    )
+    assert [p for p in validate(workflow) if p.rule == "job-concurrency"] == []
+    assert {j.name: j.max_concurrent_runs for j in workflow.jobs} == {"e": 3, "gate": 3}
+
+
 def test_start_parameter_with_default_warns() -> None:
     workflow = wf(job("a", reads=["x"]), start_parameters=["x"], default_run_properties={"x": "1"})
     assert warnings(workflow) == [

@@ -27,7 +27,11 @@ CONFIG = {
     "reads": ["num_round", "input_uri"],
     "writes": ["model_uri", "job_name"],
     "script": "jobs/train.py",
-    "files": {"jobs/train.py": "a" * 64, "glue_workflow/jobkit": "b" * 64},
+    "files": {
+        "jobs/train.py": "a" * 64,
+        "glue_workflow/jobkit": "b" * 64,
+        "jobs/datasets/churn.json": "e" * 64,
+    },
     "file_arguments": ["--config_uri"],
     "store": STORE,
 }
@@ -65,7 +69,7 @@ def argv(config: dict[str, Any] | None = None, **extra: str) -> list[str]:
         "--glue_wf_cache",
         json.dumps(config or CONFIG),
         "--config_uri",
-        "s3://artifacts-bucket/glue-wf/x/artifacts/123/churn.json",
+        f"s3://artifacts-bucket/glue-wf/x/artifacts/{'e' * 16}/churn.json",
     ]
     for key, value in extra.items():
         args += [f"--{key}", value]
@@ -184,10 +188,35 @@ def test_things_outside_the_key_do_not_miss(job: Job, monkeypatch: pytest.Monkey
     record = job.run(
         monkeypatch,
         "wr_2",
-        config_uri="s3://artifacts-bucket/glue-wf/x/artifacts/456/churn.json",  # file URI
+        # the same content-addressed file in another bucket: its content is in files
+        config_uri=f"s3://other-bucket/glue-wf/x/artifacts/{'e' * 16}/churn.json",
         JOB_RUN_ID="jr_other",
     )
     assert record["decision"] == "cached"
+
+
+def test_an_overridden_file_argument_is_keyed_by_its_content(
+    job: Job, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # glue-wf job --arg config_uri=<another config> was served the default's entry, and
+    # its own result was then served to runs with the default config
+    job.run(monkeypatch, "wr_1")
+    s3.put_object(Bucket=BUCKET, Key="cfg/mod.json", Body=b'{"drop": ["x"]}')
+    mod = f"s3://{BUCKET}/cfg/mod.json"
+    assert job.run(monkeypatch, "wr_2", config_uri=mod)["decision"] == "ran"
+    assert job.run(monkeypatch, "wr_3", config_uri=mod)["decision"] == "cached"
+    assert job.run(monkeypatch, "wr_4")["decision"] == "cached"  # the default's own entry
+    s3.put_object(Bucket=BUCKET, Key="cfg/mod.json", Body=b'{"drop": ["y"]}')
+    assert job.run(monkeypatch, "wr_5", config_uri=mod)["decision"] == "ran"
+
+
+def test_a_single_object_input_is_not_its_siblings(
+    job: Job, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # data/churn.csv.bak beside data/churn.csv missed the cache: "input ... changed"
+    job.run(monkeypatch, "wr_1")
+    s3.put_object(Bucket=BUCKET, Key="data/churn.csv.bak", Body=b"old")
+    assert job.run(monkeypatch, "wr_2")["decision"] == "cached"
 
 
 def test_the_closest_entry_explains_a_miss(job: Job, monkeypatch: pytest.MonkeyPatch) -> None:

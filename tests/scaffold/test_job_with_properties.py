@@ -106,3 +106,29 @@ def test_no_cache_does_the_work_the_step_cache_would_serve(
     both = glue_wf(project, "job", "count", "--no-cache", "--workflow-run-id", "wr_1")
     assert both.returncode == 2
     assert "use -p/--from-run/--no-cache or --workflow-run-id, not both" in both.stderr
+
+
+def test_from_run_leaves_the_earlier_runs_own_bookkeeping(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a job from a --rerun-from run was "reused" from it and ignored -p
+    from types import SimpleNamespace
+
+    from glue_workflow.cli import job_session
+
+    document = SimpleNamespace(name="wf", workflow={"DefaultRunProperties": {"a": "1"}})
+    earlier = {
+        "a": "2",
+        "train_uri": "s3://b/t/",
+        "glue_wf_rerun": '{"from": "evaluate"}',
+        "glue_wf_no_cache": "true",
+        "glue_wf_cache_train": "{}",
+        "glue_wf_error_train": "boom",
+    }
+    monkeypatch.setattr("glue_workflow.definition.build_document", lambda _s: document)
+    monkeypatch.setattr("glue_workflow.runs.control.open_runs", lambda _s: None)
+    monkeypatch.setattr(
+        "glue_workflow.runs.run_ids.get_run", lambda _t, _r: {"WorkflowRunProperties": earlier}
+    )
+    assert job_session.start_properties(object(), "wr_1") == (  # type: ignore[arg-type]
+        "wf",
+        {"a": "2", "train_uri": "s3://b/t/"},
+    )
