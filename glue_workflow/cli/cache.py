@@ -23,6 +23,7 @@ def cache_run_properties(
     of: str | None,
 ) -> dict[str, str]:
     """Start properties for ``run --no-cache`` / ``--rerun-from NODE [--of RUN_ID]``."""
+    from glue_workflow.aws.clients import client
     from glue_workflow.definition import load_workflow
     from glue_workflow.errors import ConfigError
     from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY
@@ -52,7 +53,9 @@ def cache_run_properties(
                     f"--rerun-from {rerun_from}: workflow {target.workflow} has no successful "
                     "run to reuse: pass --of RUN_ID, or run the whole workflow first"
                 )
-        plan = rerun.plan(workflow, rerun_from, earlier, cached_jobs(target))
+        deployed = cached_jobs(target)
+        plan = rerun.plan(workflow, rerun_from, earlier, deployed)
+        rerun.refuse_changed_inputs(client(settings, "s3"), workflow, plan, earlier, deployed)
         click.echo(
             f"rerun from {plan.node}: reusing {', '.join(plan.reuse) or 'nothing'} from run "
             f"{plan.of}; running {', '.join(plan.rerun)}",

@@ -6,7 +6,7 @@ property ``glue_wf_rerun`` tells each job whether it is reused (ends SUCCEEDED a
 once) or must run (a forced cache miss). The jobs decide (``jobkit.cache``), so it
 works on AWS and locally alike. Reuse is refused, with the reason, when the earlier
 run did not finish an upstream node, lacks one of its outputs, or an upstream node's
-shipped files changed since.
+shipped files or cached input objects changed since.
 """
 
 from __future__ import annotations
@@ -172,3 +172,46 @@ def _check_unchanged(
             f"run {run_id}: its outputs were made by the old code and cannot be reused; rerun "
             f"from {name}"
         )
+
+
+def refuse_changed_inputs(
+    s3: Any,
+    workflow: Workflow,
+    rerun_plan: RerunPlan,
+    earlier: Mapping[str, Any],
+    deployed_jobs: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Refuse to reuse an upstream node whose cache inputs (the objects under its input
+    URIs) changed since the earlier run read them: its outputs were made from the old
+    data, at the same URI. Nodes without a cache entry for that run are not checked."""
+    from glue_workflow.jobkit import cache_store
+    from glue_workflow.jobkit.cache_key import objects_digest
+
+    props = dict(earlier.get("WorkflowRunProperties") or {})
+    for name in rerun_plan.reuse:
+        job = deployed_jobs.get(naming.job_name(workflow.name, name)) or {}
+        raw = (job.get("DefaultArguments") or {}).get("--glue_wf_cache")
+        try:
+            store = json.loads(raw or "{}").get("store")
+            key = json.loads(props.get(CACHE_PROPERTY_PREFIX + name) or "{}").get("key")
+        except (ValueError, AttributeError):
+            continue
+        if not store or not key:
+            continue  # not cached, or reused itself: nothing recorded to compare
+        # the record holds the key's first 16 digits; the entry is <store>/<key>.json
+        bucket, prefix = cache_store.split_uri(f"{store.rstrip('/')}/{key}")
+        entries = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents") or []
+        if not entries:
+            continue  # the entry expired or was cleared
+        body = s3.get_object(Bucket=bucket, Key=entries[0]["Key"])["Body"].read()
+        try:
+            inputs = (json.loads(body).get("components") or {}).get("inputs") or {}
+        except (ValueError, AttributeError):
+            continue
+        for uri, digest in sorted(inputs.items()):
+            if objects_digest(cache_store.list_objects(s3, uri)) != digest:
+                raise RerunError(
+                    f"--rerun-from {rerun_plan.node}: input {uri} of upstream node {name} "
+                    f"changed since run {rerun_plan.of} read it: the reused outputs were made "
+                    f"from the old objects; rerun from {name}"
+                )

@@ -115,6 +115,44 @@ def test_changed_upstream_code_makes_reuse_unsafe() -> None:
         plan(churn, "evaluate", run, deployed({"jobs/train.py": "b" * 64}))
 
 
+def test_changed_input_objects_of_a_reused_node_are_refused() -> None:
+    # the same URI with new data: the reused split was made from the old rows
+    import boto3
+    from moto import mock_aws
+
+    from glue_workflow.jobkit.cache_key import objects_digest
+    from glue_workflow.runs.rerun import refuse_changed_inputs
+
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bkt")
+        s3.put_object(Bucket="bkt", Key="data/churn.csv", Body=b"a,b\n1,2\n")
+        uri, store, key = "s3://bkt/data/churn.csv", "s3://bkt/cache/preprocess", "f" * 64
+        digest = objects_digest(
+            {"data/churn.csv": s3.list_objects_v2(Bucket="bkt")["Contents"][0]["ETag"]}
+        )
+        entry = {"components": {"inputs": {uri: digest}}, "run_id": "wr_1"}
+        s3.put_object(Bucket="bkt", Key=f"cache/preprocess/{key}.json", Body=json.dumps(entry))
+        run = earlier_run()
+        record = {"decision": "ran", "key": key[:16], "files": files_digest(FILES)}
+        run["WorkflowRunProperties"]["glue_wf_cache_preprocess"] = json.dumps(record)
+        jobs = deployed()
+        config = {"cache": True, "files": FILES, "store": store}
+        jobs["churn-pipeline-preprocess"]["DefaultArguments"]["--glue_wf_cache"] = json.dumps(
+            config
+        )
+        result = plan(churn, "train", run, jobs)
+        refuse_changed_inputs(s3, churn, result, run, jobs)  # unchanged: fine
+        s3.put_object(Bucket="bkt", Key="data/churn.csv", Body=b"a,b\n1,2\n3,4\n")
+        with pytest.raises(RerunError) as refused:
+            refuse_changed_inputs(s3, churn, result, run, jobs)
+        assert str(refused.value) == (
+            f"--rerun-from train: input {uri} of upstream node preprocess changed since run "
+            f"{result.of} read it: the reused outputs were made from the old objects; rerun "
+            "from preprocess"
+        )
+
+
 def test_run_not_completed_is_refused() -> None:
     run = earlier_run()
     run["Status"] = "RUNNING"
