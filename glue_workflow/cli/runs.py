@@ -220,6 +220,11 @@ def resume_command(
     target = control.open_runs(settings, workflow=workflow)
     run_id = run_ids.resolve_run_id(target, run_id)
     resumed = resume.resume(target, run_id, nodes)
+    from glue_workflow.deploy.record import undeployed_note
+
+    stale = undeployed_note(target.settings, target.workflow)
+    if stale:  # a resume reruns the deployed scripts, as a run does
+        click.echo(f"warning: {stale}", err=True)
     click.echo(
         f"resuming from {', '.join(resumed.selected)} "
         f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)",

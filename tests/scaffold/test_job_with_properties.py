@@ -77,10 +77,18 @@ def test_a_failed_run_says_when_the_project_differs_from_what_ran(
     script.write_text(good)
     ran = glue_wf(project, "run", "--wait", "-p", "items=x,y")
     assert ran.returncode == 1
+    # said at the start too (a run that passes would say nothing else), and by resume
+    changed = (
+        "warning: jobs/report.py changed since the last glue-wf deploy to the local target: "
+        "this run uses what was deployed; glue-wf deploy first to run the change"
+    )
+    assert changed in ran.stderr
     assert "note: the project differs from what is deployed (update job" in ran.stderr
     assert "this run used the deployed version; if you fixed something, glue-wf deploy" in (
         ran.stderr
     )
+    resumed = glue_wf(project, "resume", "latest", "--wait")  # fails again: not deployed
+    assert changed in resumed.stderr
     assert glue_wf(project, "deploy").returncode == 0
     again = glue_wf(project, "run", "--wait", "-p", "items=x,y")
     assert again.returncode == 0, again.stdout + again.stderr
