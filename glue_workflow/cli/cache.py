@@ -55,7 +55,9 @@ def cache_run_properties(
                 )
         deployed = cached_jobs(target)
         plan = rerun.plan(workflow, rerun_from, earlier, deployed)
-        rerun.refuse_changed_inputs(client(settings, "s3"), workflow, plan, earlier, deployed)
+        s3 = client(settings, "s3")
+        rerun.refuse_missing_outputs(s3, workflow, plan)
+        rerun.refuse_changed_inputs(s3, workflow, plan, earlier, deployed)
         click.echo(
             f"rerun from {plan.node}: reusing {', '.join(plan.reuse) or 'nothing'} from run "
             f"{plan.of}; running {', '.join(plan.rerun)}",

@@ -215,3 +215,20 @@ def refuse_changed_inputs(
                     f"changed since run {rerun_plan.of} read it: the reused outputs were made "
                     f"from the old objects; rerun from {name}"
                 )
+
+
+def refuse_missing_outputs(s3: Any, workflow: Workflow, rerun_plan: RerunPlan) -> None:
+    """Refuse to reuse an upstream node whose S3 outputs are gone (deleted or expired
+    since the earlier run): the rerun node would fail reading them."""
+    from glue_workflow.jobkit import cache_store
+
+    for node in workflow.nodes:
+        if node.name not in rerun_plan.reuse:
+            continue
+        for name in node.writes:
+            value = rerun_plan.properties.get(name, "")
+            if value.startswith("s3://") and not cache_store.exists_under(s3, value):
+                raise RerunError(
+                    f"--rerun-from {rerun_plan.node}: output {name}={value} of upstream node "
+                    f"{node.name} in run {rerun_plan.of} is gone: rerun from {node.name}"
+                )

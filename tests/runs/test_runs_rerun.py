@@ -153,6 +153,32 @@ def test_changed_input_objects_of_a_reused_node_are_refused() -> None:
         )
 
 
+def test_gone_outputs_of_a_reused_node_are_refused() -> None:
+    # evaluate failed later, reading a model.tar.gz deleted since
+    import boto3
+    from moto import mock_aws
+
+    from glue_workflow.runs.rerun import refuse_missing_outputs
+
+    run = earlier_run()
+    props = run["WorkflowRunProperties"]
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="bkt")
+        for name in ("train_uri", "validation_uri", "test_uri", "model_artifact_uri"):
+            props[name] = f"s3://bkt/run/{name}/"
+            s3.put_object(Bucket="bkt", Key=f"run/{name}/part-0", Body=b"x")
+        result = plan(churn, "evaluate", run, deployed())
+        refuse_missing_outputs(s3, churn, result)  # all there: fine
+        s3.delete_object(Bucket="bkt", Key="run/model_artifact_uri/part-0")
+        with pytest.raises(RerunError) as refused:
+            refuse_missing_outputs(s3, churn, result)
+    assert str(refused.value) == (
+        "--rerun-from evaluate: output model_artifact_uri=s3://bkt/run/model_artifact_uri/ of "
+        f"upstream node train in run {result.of} is gone: rerun from train"
+    )
+
+
 def test_run_not_completed_is_refused() -> None:
     run = earlier_run()
     run["Status"] = "RUNNING"
