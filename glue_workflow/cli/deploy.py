@@ -64,7 +64,10 @@ def deploy_command(*, settings: Any, as_json: bool, dry_run: bool, verify_artifa
     if not dry_run:  # in sync now: what a run says it runs when files change after
         from glue_workflow.deploy.record import write_record
 
-        write_record(settings, document)
+        try:
+            write_record(settings, document)
+        except OSError as exc:  # the deploy itself succeeded: only the later note is lost
+            click.echo(f"warning: could not record what was deployed ({exc})", err=True)
     if as_json:
         echo_json(plan.to_list())
         return
