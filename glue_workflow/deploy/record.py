@@ -32,25 +32,26 @@ def _digest(path: Path) -> str | None:
         return None
 
 
-def _sources(settings: Settings, document: WorkflowDocument) -> list[Path]:
+def _sources(settings: Settings, document: WorkflowDocument) -> list[str]:
     """The definition and the project files the document's artifacts come from (not the
-    archives glue-wf builds itself)."""
-    files = [settings.definition]
-    for artifact in document.artifacts:
-        path = settings.project_root / artifact.source
-        if path.is_file():
-            files.append(path)
-    return files
+    archives glue-wf builds itself), as the project names them (a path under the project
+    root, which may be a link to elsewhere; else absolute)."""
+    root = settings.project_root
+    definition = settings.definition
+    named = [definition.relative_to(root).as_posix() if definition.is_relative_to(root) else
+             str(definition)]  # fmt: skip
+    named += [a.source for a in document.artifacts if (root / a.source).is_file()]
+    return named
 
 
 def write_record(settings: Settings, document: WorkflowDocument) -> None:
     """Remember what ``document`` was deployed from (after a deploy that succeeded)."""
     root = settings.project_root
     files = {}
-    for path in _sources(settings, document):
-        digest = _digest(path)
+    for name in _sources(settings, document):
+        digest = _digest(root / name)
         if digest is not None:
-            files[path.resolve().relative_to(root.resolve()).as_posix()] = digest
+            files[name] = digest
     target = record_path(settings, document.name)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")

@@ -11,6 +11,7 @@ from glue_workflow.document import Artifact, WorkflowDocument
 
 
 def project(root: Path) -> tuple[object, WorkflowDocument]:
+    root.mkdir(parents=True, exist_ok=True)
     (root / "glue-wf.toml").write_text('[workflow]\ndefinition = "triggers/pipeline.py"\n')
     (root / "triggers").mkdir()
     (root / "triggers" / "pipeline.py").write_text("WORKFLOW = None\n")
@@ -43,3 +44,14 @@ def test_a_run_names_the_files_changed_since_the_last_deploy(tmp_path: Path) -> 
     write_record(settings, document)  # the next deploy: in sync again
     assert changed_since_deploy(settings, "wf") == []
     assert changed_since_deploy(settings, "other") == []
+
+
+def test_sources_linked_from_outside_the_project_are_recorded(tmp_path: Path) -> None:
+    # a project whose jobs/ links elsewhere: the deploy failed recording them
+    settings, document = project(tmp_path / "proj")
+    shared = tmp_path / "shared-jobs"
+    (tmp_path / "proj" / "jobs").rename(shared)
+    (tmp_path / "proj" / "jobs").symlink_to(shared)
+    write_record(settings, document)
+    (shared / "a.py").write_text("print('changed')\n")
+    assert changed_since_deploy(settings, "wf") == ["jobs/a.py"]

@@ -155,6 +155,7 @@ def test_preprocess_on_a_standalone_cluster_equals_local_mode(
     lines = CHURN_CSV.read_text().splitlines(keepends=True)[:401]
     (home / "s3" / "data" / "raw").mkdir(parents=True)
     (home / "s3" / "data" / "raw" / "churn.csv").write_text("".join(lines))
+    (home / "s3" / "art").mkdir()  # the artifacts bucket the outputs go to, as on S3
 
     cluster_run = "jr_" + "c" * 64
     log = _run_preprocess(
