@@ -188,6 +188,22 @@ def _producers(workflow: Workflow) -> dict[str, str]:
     return result
 
 
+# Context arguments only some targets supply: (rule, how to get one) when missing.
+TARGET_CONTEXT = {
+    "notify_topic_arn": (
+        "notify-topic",
+        "ToSns() without topic_arn publishes to the topic the infra stack creates: deploy it "
+        "(glue-wf infra deploy: output NotificationsTopicArn) or pass ToSns(topic_arn=...)",
+    ),
+    "sagemaker_role_arn": (
+        "sagemaker-role",
+        "context argument sagemaker_role_arn: the target has no SageMaker execution role "
+        "(the infra stack creates one only for a workflow that uses SageMaker): rerun "
+        "'glue-wf infra deploy' for this definition, or set sagemaker_role_arn in glue-wf.toml",
+    ),
+}
+
+
 def _job_request(
     job: Job,
     wf: str,
@@ -210,31 +226,13 @@ def _job_request(
         context_values["console_url"] = context.console_url or naming.workflow_console_url(
             context.region, wf
         )
-    if "notify_topic_arn" in job.context_arguments and not context.notify_topic_arn:
-        raise DefinitionError(
-            [
-                Problem(
-                    where=where,
-                    rule="notify-topic",
-                    message="ToSns() without topic_arn publishes to the topic the infra stack "
-                    "creates: deploy it (glue-wf infra deploy: output NotificationsTopicArn) "
-                    "or pass ToSns(topic_arn=...)",
-                )
-            ]
-        )
-    if "sagemaker_role_arn" in job.context_arguments and not context.sagemaker_role_arn:
-        raise DefinitionError(
-            [
-                Problem(
-                    where=where,
-                    rule="sagemaker-role",
-                    message="context argument sagemaker_role_arn: the target has no SageMaker "
-                    "execution role (the infra stack creates one only for a workflow that "
-                    "uses SageMaker): rerun 'glue-wf infra deploy' for this definition, or "
-                    "set sagemaker_role_arn in glue-wf.toml",
-                )
-            ]
-        )
+    missing = [
+        Problem(where=where, rule=rule, message=message)
+        for name, (rule, message) in TARGET_CONTEXT.items()
+        if name in job.context_arguments and not context_values[name]
+    ]
+    if missing:
+        raise DefinitionError(missing)
     for name in job.context_arguments:
         args[f"--{name}"] = context_values[name]
     for key, path in job.files.items():
