@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from glue_workflow.errors import NotFoundError, RunError
+from glue_workflow.model.notify import NOTIFIER_NODE
+from glue_workflow.naming import job_name
 from glue_workflow.runs.run_nodes import FAILED_STATES, NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
@@ -126,9 +128,18 @@ def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
             "longer exist (removed or renamed by a deploy since the run), and a resume runs "
             "the run's own graph; start a new run instead (glue-wf run)"
         )
+    # The verdict notifier (notify=) is a root node that published the original run's
+    # verdict and settled: restarted with the rest, it publishes the resumed run's.
+    notifier = [
+        r
+        for r in rows
+        if r.name == job_name(target.workflow, NOTIFIER_NODE)
+        and r.state is not None
+        and r not in selected
+    ]
     try:
         new_id, restarted_ids = target.glue.resume(
-            target.workflow, run_id, [r.unique_id for r in selected]
+            target.workflow, run_id, [r.unique_id for r in (*selected, *notifier)]
         )
     except ConcurrentRunsExceeded as exc:
         active = active_run_ids(target.glue.runs(target.workflow, 100, graph=False))

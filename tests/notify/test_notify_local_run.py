@@ -122,3 +122,36 @@ def test_notifications_refuse_a_webhook_off_the_machine(project: Path) -> None:
     result = glue_wf(project, "notifications", "subscribe", "http://example.com/hook")
     assert result.exit_code == 2
     assert "is not on this machine" in result.output
+
+
+FLAKY = """import os
+
+from glue_workflow.jobkit import JobFailed, run_job
+
+
+def main():
+    if not os.path.exists({marker!r}):
+        raise JobFailed("the input had no rows")
+
+
+run_job(main)
+"""
+
+
+def test_a_resumed_run_publishes_its_own_verdict(project: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "fixed"
+    (project / "jobs" / "bad.py").write_text(FLAKY.format(marker=str(marker)))
+    assert glue_wf(project, "deploy").exit_code == 0
+    first = glue_wf(project, "run", "--wait")
+    assert first.exit_code == 1, first.output
+    marker.write_text("")
+    resumed = glue_wf(project, "resume", "latest", "--wait", "--json")
+    assert resumed.exit_code == 0, resumed.output
+    shown = glue_wf(project, "notifications", "--json")
+    assert shown.exit_code == 0, shown.output
+    published = [n["Message"] for n in json.loads(shown.output) if n["Channel"] == "eventbridge"]
+    # newest first: the resumed run's verdict, then the original run's
+    assert [m["verdict"] for m in published] == ["succeeded", "failed"]
+    assert "resuming from nwf-train (2 node(s) rerun)" in resumed.stderr  # and the notifier
+    assert published[0]["runId"] == json.loads(resumed.stdout)["RunId"]
+    assert published[0]["runId"] != published[1]["runId"]
