@@ -8,6 +8,7 @@ Each stage is one SageMaker endpoint a model package is promoted to::
     instance_count = 2               # default 1
     approval_required = true         # `glue-wf approve --stage prod` first; default false
     smoke_test_uri = "s3://bucket/prefix/test/"  # label-first CSV rows (optional)
+    after = "qa"                     # only packages promoted to qa first; default: any
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ STAGE_NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 ENDPOINT_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
 # Instance types of real-time endpoints are ml.<family>.<size> (ProductionVariantInstanceType).
 INSTANCE_TYPE = re.compile(r"ml\.[a-z0-9-]+\.[a-z0-9]+")
-KEYS = ("endpoint", "instance_type", "instance_count", "approval_required", "smoke_test_uri")
+KEYS = (
+    "endpoint",
+    "instance_type",
+    "instance_count",
+    "approval_required",
+    "smoke_test_uri",
+    "after",
+)
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 
 
@@ -37,6 +45,7 @@ class Stage:
     instance_count: int = 1
     approval_required: bool = False
     smoke_test_uri: str | None = None  # s3:// prefix of label-first CSV rows
+    after: str | None = None  # the stage a package must have been promoted to first
 
 
 def parse_stages(data: Any, where: str) -> tuple[Stage, ...]:
@@ -49,6 +58,7 @@ def parse_stages(data: Any, where: str) -> tuple[Stage, ...]:
             f"got {type(data).__name__}"
         )
     stages = tuple(_stage(name, table, where) for name, table in data.items())
+    _check_order(stages, where)
     endpoints: dict[str, str] = {}
     for stage in stages:
         other = endpoints.setdefault(stage.endpoint.lower(), stage.name)
@@ -58,6 +68,33 @@ def parse_stages(data: Any, where: str) -> tuple[Stage, ...]:
                 f"of [stages.{other}]: give each stage its own endpoint"
             )
     return stages
+
+
+def _check_order(stages: tuple[Stage, ...], where: str) -> None:
+    """Each ``after`` names another declared stage, and following them never loops."""
+    by_name = {s.name: s for s in stages}
+    for stage in stages:
+        if stage.after is None:
+            continue
+        at = f"{where} [stages.{stage.name}] after"
+        if stage.after == stage.name:
+            raise ConfigError(f"{at} names the stage itself: name the stage promoted to before it")
+        if stage.after not in by_name:
+            declared = ", ".join(n for n in by_name if n != stage.name) or "none"
+            raise ConfigError(
+                f"{at} = {stage.after!r} is not a declared stage (declared: {declared}): "
+                f"add [stages.{stage.after}] or name one of them"
+            )
+        seen, step = [stage.name], by_name[stage.after]
+        while step.after is not None and step.name not in seen:
+            seen.append(step.name)
+            step = by_name[step.after]
+        if step.name in seen:
+            loop = " -> ".join([*seen, step.name])
+            raise ConfigError(
+                f"{at}: the stages' order loops ({loop}): a package could never be promoted "
+                "to any of them; remove after from the first stage of the flow"
+            )
 
 
 def _stage(name: str, table: Any, where: str) -> Stage:
@@ -109,6 +146,9 @@ def _stage(name: str, table: Any, where: str) -> Stage:
         raise ConfigError(
             f"{at} smoke_test_uri must be an s3:// prefix of label-first CSV rows, not {smoke!r}"
         )
+    after = table.get("after")
+    if after is not None and not isinstance(after, str):
+        raise ConfigError(f'{at} after must be a stage name such as "qa", not {after!r}')
     return Stage(
         name=name,
         endpoint=endpoint,
@@ -116,6 +156,7 @@ def _stage(name: str, table: Any, where: str) -> Stage:
         instance_count=count,
         approval_required=approval,
         smoke_test_uri=smoke or None,
+        after=after,
     )
 
 

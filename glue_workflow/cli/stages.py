@@ -44,6 +44,7 @@ def stages_command(settings: Any, as_json: bool) -> None:
             "InstanceCount": stage.instance_count,
             "ApprovalRequired": stage.approval_required,
             "SmokeTestUri": stage.smoke_test_uri,
+            "After": stage.after,
         }
         for stage in settings.stages
     ]
@@ -60,9 +61,10 @@ def stages_command(settings: Any, as_json: bool) -> None:
         return
     for row in rows:
         approval = ", manual approval required" if row["ApprovalRequired"] else ""
+        after = f", after {row['After']}" if row["After"] else ""
         click.echo(
             f"{row['Stage']:<10} {row['EndpointName']:<30} "
-            f"{row['InstanceCount']} x {row['InstanceType']}{approval}"
+            f"{row['InstanceCount']} x {row['InstanceType']}{approval}{after}"
         )
         click.echo(
             f"           serving {row['ServingModelPackageArn'] or 'nothing (not deployed)'}"

@@ -69,7 +69,8 @@ def names(stage: Stage, package_arn: str) -> str:
 
 
 def check_promotable(package: dict[str, Any], tags: dict[str, str], stage: Stage) -> None:
-    """Refuse a package that is not Approved, or lacks the manual approval the stage wants."""
+    """Refuse a package that is not Approved, was not promoted to the stage before this one
+    (``after``), or lacks the manual approval the stage wants."""
     arn = package["ModelPackageArn"]
     short = f"{package.get('ModelPackageGroupName')}/{package.get('ModelPackageVersion')}"
     status = package.get("ModelApprovalStatus")
@@ -77,6 +78,13 @@ def check_promotable(package: dict[str, Any], tags: dict[str, str], stage: Stage
         raise PromotionError(
             f"promote: model package {arn} is {status}, not Approved: only an Approved "
             f"package is promoted; approve it first with 'glue-wf approve {short}'"
+        )
+    promoted = {row["stage"] for row in records.promotions(tags)}
+    if stage.after is not None and stage.after not in promoted:
+        raise PromotionError(
+            f"promote: stage {stage.name!r} takes packages promoted to {stage.after!r} first "
+            f"(after in [stages.{stage.name}] of glue-wf.toml), and {arn} has no promotion "
+            f"to {stage.after!r}: run 'glue-wf promote {short} --to {stage.after}' first"
         )
     if stage.approval_required and stage.name not in records.approvals(tags):
         raise PromotionError(

@@ -286,6 +286,22 @@ def test_stage_needing_manual_approval_refuses_without_it() -> None:
     )
 
 
+def test_stage_after_another_refuses_a_package_not_promoted_there_first() -> None:
+    after_qa = Stage(name="prod", endpoint="churn-prod", after="qa")
+    s = Stubs()
+    s.sm.add_response("describe_model_package", package())
+    dev_only = [{"Key": "glue-wf:stage:dev", "Value": "endpoint=churn-dev"}]
+    s.sm.add_response("list_tags", {"Tags": dev_only})
+    with pytest.raises(PromotionError) as info:
+        promote(s.bundle(), PACKAGE, after_qa, role_arn=ROLE, sample=ROWS)
+    s.verify()  # refused before any change: no further request
+    assert str(info.value) == (
+        "promote: stage 'prod' takes packages promoted to 'qa' first (after in [stages.prod] "
+        f"of glue-wf.toml), and {PACKAGE} has no promotion to 'qa': run 'glue-wf promote "
+        "churn-xgb/3 --to qa' first"
+    )
+
+
 def test_stage_approval_is_an_add_tags_request() -> None:
     s = Stubs()
     s.sts.add_response("get_caller_identity", {"UserId": "u", "Account": ACCOUNT, "Arn": CALLER})

@@ -46,6 +46,15 @@ def test_stages_are_parsed_with_defaults(tmp_path: Path) -> None:
     )
 
 
+def test_stages_may_name_the_stage_before_them(tmp_path: Path) -> None:
+    dev, qa, prod = _load(
+        tmp_path,
+        '[stages.dev]\nendpoint = "d"\n[stages.qa]\nendpoint = "q"\nafter = "dev"\n'
+        '[stages.prod]\nendpoint = "p"\nafter = "qa"',
+    )
+    assert (dev.after, qa.after, prod.after) == (None, "dev", "qa")
+
+
 def test_no_stages_table_means_no_stages(tmp_path: Path) -> None:
     assert _load(tmp_path, "") == ()
 
@@ -92,6 +101,26 @@ def test_no_stages_table_means_no_stages(tmp_path: Path) -> None:
             "[stages.prod]: unknown setting(s) approve; known: endpoint, instance_type",
         ),
         ('[stages.Prod]\nendpoint = "e"', "stage name 'Prod' must be 1-32 lowercase letters"),
+        (
+            '[stages.prod]\nendpoint = "e"\nafter = 1',
+            '[stages.prod] after must be a stage name such as "qa", not 1',
+        ),
+        (
+            '[stages.prod]\nendpoint = "e"\nafter = "prod"',
+            "[stages.prod] after names the stage itself: name the stage promoted to before it",
+        ),
+        (
+            '[stages.dev]\nendpoint = "d"\n[stages.prod]\nendpoint = "e"\nafter = "qa"',
+            "[stages.prod] after = 'qa' is not a declared stage (declared: dev): add "
+            "[stages.qa] or name one of them",
+        ),
+        (
+            '[stages.dev]\nendpoint = "d"\nafter = "prod"\n'
+            '[stages.qa]\nendpoint = "q"\nafter = "dev"\n'
+            '[stages.prod]\nendpoint = "e"\nafter = "qa"',
+            "[stages.dev] after: the stages' order loops (dev -> prod -> qa -> dev): a package "
+            "could never be promoted to any of them; remove after from the first stage of the flow",
+        ),
         (
             '[stages.qa]\nendpoint = "same"\n[stages.prod]\nendpoint = "SAME"',
             "[stages.prod] endpoint 'SAME' is also the endpoint of [stages.qa]: give each stage "

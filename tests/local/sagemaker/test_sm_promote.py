@@ -28,6 +28,7 @@ smoke_test_uri = "s3://{BUCKET}/data/validation/"
 endpoint = "promo-prod"
 instance_type = "ml.m5.xlarge"
 approval_required = true
+after = "dev"
 """
 
 
@@ -163,6 +164,7 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
             "qa": None,
             "prod": v2,
         }
+        assert [r["After"] for r in json.loads(listed.stdout)] == [None, None, "dev"]
         # the console's view: asks the endpoints itself
         from glue_workflow.stages.records import package_stages
 
