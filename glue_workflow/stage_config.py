@@ -125,16 +125,6 @@ def _stage(name: str, table: Any, where: str) -> Stage:
             f'{at} instance_type {instance_type!r} is not a SageMaker instance type such as "'
             f'{DEFAULT_INSTANCE_TYPE}"'
         )
-    from glue_workflow.model.jobs import instance_hint, sagemaker_instance_types
-
-    offered = sagemaker_instance_types("ProductionVariantInstanceType")
-    if instance_type not in offered:
-        raise ConfigError(
-            f"{at} instance_type {instance_type!r} is not a SageMaker endpoint instance type"
-            f"{instance_hint(instance_type, offered)} (the SageMaker API's "
-            "ProductionVariantInstanceType: CreateEndpointConfig would refuse it), e.g. "
-            f'"{DEFAULT_INSTANCE_TYPE}"'
-        )
     count = table.get("instance_count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise ConfigError(f"{at} instance_count must be a whole number >= 1, not {count!r}")
@@ -160,10 +150,31 @@ def _stage(name: str, table: Any, where: str) -> Stage:
     )
 
 
+def unknown_instance_type(stage: Stage) -> str | None:
+    """Why ``stage.instance_type`` is not an endpoint instance type SageMaker offers, or
+    None. Checked where a stage is used (promote, approve, validate, deploy), not as
+    glue-wf.toml is read: the service model it reads costs every command 0.1-0.4 s."""
+    from glue_workflow.model.jobs import instance_hint, sagemaker_instance_types
+
+    offered = sagemaker_instance_types("ProductionVariantInstanceType")
+    if stage.instance_type in offered:
+        return None
+    return (
+        f"instance_type {stage.instance_type!r} is not a SageMaker endpoint instance type"
+        f"{instance_hint(stage.instance_type, offered)} (the SageMaker API's "
+        "ProductionVariantInstanceType: CreateEndpointConfig would refuse it), e.g. "
+        f'"{DEFAULT_INSTANCE_TYPE}"'
+    )
+
+
 def find_stage(stages: tuple[Stage, ...], name: str, where: str) -> Stage:
-    """The stage called ``name`` or a ConfigError listing the declared ones."""
+    """The stage called ``name`` or a ConfigError listing the declared ones (or saying
+    why its instance type would be refused)."""
     for stage in stages:
         if stage.name == name:
+            why = unknown_instance_type(stage)
+            if why:
+                raise ConfigError(f"{where} [stages.{name}] {why}")
             return stage
     declared = ", ".join(s.name for s in stages)
     if not declared:

@@ -6,15 +6,16 @@ from collections.abc import Sequence
 
 from glue_workflow.errors import Problem
 from glue_workflow.model.workflow import Workflow
-from glue_workflow.stage_config import Stage
+from glue_workflow.stage_config import Stage, unknown_instance_type
 
 # The run property the shipped deploy job serves (jobs/deploy.py; infra scopes too).
 ENDPOINT_PROPERTY = "endpoint_name"
 
 
 def check_stage_endpoints(workflow: Workflow, stages: Sequence[Stage]) -> list[Problem]:
-    """A stage whose endpoint is the one the workflow's own deploy node serves: every
-    run would replace what was promoted there, with no smoke test and no approval."""
+    """A stage whose endpoint is the one the workflow's own deploy node serves (every
+    run would replace what was promoted there, with no smoke test and no approval), or
+    whose instance type SageMaker does not offer for endpoints."""
     served = str(workflow.default_run_properties.get(ENDPOINT_PROPERTY, "")).lower()
     return [
         Problem(
@@ -28,6 +29,10 @@ def check_stage_endpoints(workflow: Workflow, stages: Sequence[Stage]) -> list[P
         )
         for stage in stages
         if served and stage.endpoint.lower() == served
+    ] + [
+        Problem(where=f"[stages.{stage.name}]", rule="stage-instance-type", message=why)
+        for stage in stages
+        if (why := unknown_instance_type(stage))
     ]
 
 

@@ -79,12 +79,6 @@ def test_no_stages_table_means_no_stages(tmp_path: Path) -> None:
             "[stages.prod] instance_type 'm5.large' is not a SageMaker instance type",
         ),
         (
-            '[stages.prod]\nendpoint = "e"\ninstance_type = "ml.m5.larg"',
-            "[stages.prod] instance_type 'ml.m5.larg' is not a SageMaker endpoint instance type "
-            "(did you mean 'ml.m5.large'?) (the SageMaker API's ProductionVariantInstanceType: "
-            'CreateEndpointConfig would refuse it), e.g. "ml.m5.large"',
-        ),
-        (
             '[stages.prod]\nendpoint = "e"\ninstance_count = 0',
             "[stages.prod] instance_count must be a whole number >= 1, not 0",
         ),
@@ -133,6 +127,33 @@ def test_bad_stage_tables_say_what_where_and_how(tmp_path: Path, toml: str, mess
         _load(tmp_path, toml)
     assert message in str(info.value)
     assert str(tmp_path / "glue-wf.toml") in str(info.value)
+
+
+TYPO = (
+    "instance_type 'ml.m5.larg' is not a SageMaker endpoint instance type (did you mean "
+    "'ml.m5.large'?) (the SageMaker API's ProductionVariantInstanceType: CreateEndpointConfig "
+    'would refuse it), e.g. "ml.m5.large"'
+)
+
+
+def test_an_instance_type_sagemaker_does_not_offer_is_refused_where_the_stage_is_used(
+    tmp_path: Path,
+) -> None:
+    # reading glue-wf.toml does not load the SageMaker service model (every command reads it)
+    (stage,) = _load(tmp_path, '[stages.prod]\nendpoint = "e"\ninstance_type = "ml.m5.larg"')
+    with pytest.raises(ConfigError) as info:
+        find_stage((stage,), "prod", "glue-wf.toml")  # promote, approve
+    assert str(info.value) == f"glue-wf.toml [stages.prod] {TYPO}"
+    from glue_workflow.model import PythonShellJob, Workflow
+    from glue_workflow.validation.stages import check_stage_endpoints
+
+    workflow = Workflow(name="proj", nodes=(PythonShellJob(name="a", script="jobs/a.py"),))
+    (problem,) = check_stage_endpoints(workflow, (stage,))  # validate, deploy
+    assert (problem.where, problem.rule, problem.message) == (
+        "[stages.prod]",
+        "stage-instance-type",
+        TYPO,
+    )
 
 
 def test_unknown_stage_lists_the_declared_ones(tmp_path: Path) -> None:
