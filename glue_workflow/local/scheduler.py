@@ -63,6 +63,7 @@ class Scheduler:
         self._reported: set[str] = set()
         self.close_windows = close_windows
         self._evented = False  # an EVENT trigger was seen on the last scan
+        self._idle_said = False  # "nothing to fire" said since triggers were last seen
 
     def scheduled(self) -> list[tuple[dict[str, Any], AwsCron]]:
         """Activated SCHEDULED triggers of a workflow (of the selected workflows)."""
@@ -115,6 +116,13 @@ class Scheduler:
             # (a stale cursor fired a slot that passed before the new trigger existed)
             key = (trigger["Name"], str(trigger.get("Schedule")))
             seen.add(key)
+            if key not in self._cursor:  # say what it watches: nothing else shows until a fire
+                first = cron.next_fire(now)
+                when = first.strftime("%Y-%m-%d %H:%M UTC") if first else "never (no date left)"
+                self.log(
+                    f"watching trigger {key[0]} of workflow {trigger['WorkflowName']}: "
+                    f"{key[1]}, next fire {when}"
+                )
             cursor = self._cursor.setdefault(key, now)
             due = cron.next_fire(cursor)
             if due is not None and due <= now:
@@ -126,6 +134,16 @@ class Scheduler:
                 upcoming.append(due)
         for gone in set(self._cursor) - seen:
             del self._cursor[gone]
+        if not seen and not self._evented and not self._idle_said:
+            self._idle_said = True
+            self.log(
+                "no ACTIVATED SCHEDULED or EVENT trigger"
+                + (f" in workflow(s) {', '.join(self.workflows)}" if self.workflows else "")
+                + ": deploy a workflow started by Scheduled(cron=...) or Event(...); "
+                "the scheduler re-reads the triggers every 30 s"
+            )
+        elif seen or self._evented:
+            self._idle_said = False
         if self._evented and self.close_windows is not None:
             for run_id in self.close_windows():
                 self.log(f"batch window closed: started run {run_id}")

@@ -94,6 +94,12 @@ def test_fires_activated_schedules_on_their_cron(glue: Any) -> None:
     assert any(
         "EVENT trigger ev of workflow evented starts on EventBridge events" in ln for ln in lines
     )
+    # what it watches, said once when it first sees a schedule (paused ones: not at all)
+    watching = [ln for ln in lines if ln.startswith("watching trigger")]
+    assert watching == [
+        "watching trigger every5 of workflow wf: cron(0/5 * * * ? *), next fire "
+        "2026-01-01 00:05 UTC"
+    ]
     # it re-reads triggers at least every 30 s, so edits and activations take effect
     assert max(clock.sleeps) <= 30
     assert glue.get_workflow_runs(Name="evented")["Runs"] == []  # no event, no run
@@ -213,6 +219,18 @@ def test_closes_event_batch_windows_while_an_event_trigger_is_active(glue: Any) 
     assert len(closes) >= 4  # about every second
     assert max(clock.sleeps) <= 1
     assert "batch window closed: started run wr_started" in lines
+
+
+def test_says_when_there_is_nothing_to_fire(glue: Any) -> None:
+    glue.create_workflow(Name="wf")
+    clock = FakeClock(datetime(2026, 1, 1, 0, 0, tzinfo=UTC))
+    lines: list[str] = []
+    scheduler = Scheduler(glue, clock=clock, sleep=clock.sleep, log=lines.append)
+    assert scheduler.run(until=datetime(2026, 1, 1, 0, 2, tzinfo=UTC)) == []
+    assert lines == [
+        "no ACTIVATED SCHEDULED or EVENT trigger: deploy a workflow started by "
+        "Scheduled(cron=...) or Event(...); the scheduler re-reads the triggers every 30 s"
+    ]  # once, not on every rescan
 
 
 def test_a_trigger_deleted_and_created_again_counts_slots_from_its_return(glue: Any) -> None:
