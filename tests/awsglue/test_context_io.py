@@ -125,6 +125,7 @@ def test_exclusions_are_globs_by_path_component(glue_home, glue_context):
 
 def test_catalog_registry_reads_and_fails_clearly(glue_home, glue_context):
     from awsglue._catalog import register_table
+    from awsglue._errors import GlueRuntimeError
 
     put(glue_home, "t/data.csv", "id,name\n1,a\n2,b\n")
     register_table(
@@ -135,10 +136,18 @@ def test_catalog_registry_reads_and_fails_clearly(glue_home, glue_context):
         format_options={"withHeader": True},
         columns=[{"Name": "id", "Type": "bigint"}, {"Name": "name", "Type": "string"}],
     )
-    frame = glue_context.create_dynamic_frame.from_catalog(
-        database="db", table_name="people", push_down_predicate="id > 1"
+    frame = glue_context.create_dynamic_frame.from_catalog(database="db", table_name="people")
+    assert sorted(r["name"] for r in frame.toDF().collect()) == ["a", "b"]
+    # Glue filters a table's partitions with push_down_predicate: this table has none
+    with pytest.raises(GlueRuntimeError) as unpartitioned:
+        glue_context.create_dynamic_frame.from_catalog(
+            database="db", table_name="people", push_down_predicate="id > 1"
+        )
+    assert str(unpartitioned.value) == (
+        "push_down_predicate 'id > 1' on table db.people: the table has no partition keys, "
+        "and Glue applies push_down_predicate to a table's partitions only; filter data "
+        "columns after reading (frame.filter(...) or Filter.apply)"
     )
-    assert [r["name"] for r in frame.toDF().collect()] == ["b"]
     legacy = glue_context.create_data_frame.from_catalog(name_space="db", table_name="people")
     assert legacy.count() == 2
     schema = glue_context.get_catalog_schema_as_spark_schema("db", "people")
@@ -158,6 +167,7 @@ def test_catalog_reads_give_partition_columns_and_the_tables_names(glue_home, gl
     (a push-down predicate on them works), and a header-less CSV table's columns by the
     catalog's names and types."""
     from awsglue._catalog import register_table
+    from awsglue._errors import GlueRuntimeError
 
     put(glue_home, "lake/t1/dt=2024-01-01/part-0.json", '{"id": 1, "v": "a"}\n')
     put(glue_home, "lake/t1/dt=2024-01-02/part-0.json", '{"id": 2, "v": "b"}\n')
@@ -177,6 +187,26 @@ def test_catalog_reads_give_partition_columns_and_the_tables_names(glue_home, gl
         database="lake", table_name="t1", push_down_predicate="dt = '2024-01-02'"
     )
     assert [r["id"] for r in day.toDF().collect()] == [2]
+    server_side = glue_context.create_dynamic_frame.from_catalog(
+        database="lake",
+        table_name="t1",
+        additional_options={"catalogPartitionPredicate": "dt < '2024-01-02'"},
+    )
+    assert [r["id"] for r in server_side.toDF().collect()] == [1]
+    # a data column in a partition predicate: works on a DataFrame, fails on Glue
+    with pytest.raises(GlueRuntimeError) as data_column:
+        glue_context.create_dynamic_frame.from_catalog(
+            database="lake", table_name="t1", push_down_predicate="id > 1 and dt = '2024-01-02'"
+        )
+    message = str(data_column.value)
+    assert message.startswith(
+        "push_down_predicate \"id > 1 and dt = '2024-01-02'\" on table lake.t1: "
+    )
+    assert "UNRESOLVED_COLUMN" in message
+    assert message.endswith(
+        "it may name only the table's partition columns (dt), which Glue filters before "
+        "reading a file; filter data columns after reading (frame.filter(...) or Filter.apply)"
+    )
 
     put(glue_home, "lake/cust/c.csv", "7,gold,2020\n8,silver,2021\n")
     register_table(
@@ -301,6 +331,51 @@ def test_get_source_and_sink_as_glue_studio_writes_them(glue_home, glue_context)
     assert (table["columns"], table["partition_keys"]) == ([{"Name": "id", "Type": "int"}], ["v"])
     back = glue_context.create_dynamic_frame.from_catalog(database="db", table_name="parted")
     assert [(r["id"], r["v"]) for r in back.toDF().collect()] == [(1, "x")]
+
+
+def test_update_behavior_log_keeps_the_tables_schema(glue_home, glue_context):
+    """updateBehavior LOG: the catalog keeps the table's schema, format and location (AWS
+    doc "Updating the schema, and adding new partitions in the Data Catalog")."""
+    from awsglue._catalog import get_table, register_table
+    from awsglue._errors import GlueRuntimeError
+
+    columns = [{"Name": "id", "Type": "bigint"}, {"Name": "v", "Type": "string"}]
+    register_table("db", "kept", location="s3://bkt/kept/", format="parquet", columns=columns)
+    put(glue_home, "src2/a.json", '{"id": 1, "v": "x", "extra": true}\n')
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/src2/"]}, "json"
+    )
+    for sink_path in ("s3://bkt/elsewhere/", None):
+        sink = glue_context.getSink(
+            connection_type="s3",
+            updateBehavior="LOG",
+            enableUpdateCatalog=True,
+            **({"path": sink_path} if sink_path else {}),
+        )
+        sink.setCatalogInfo(catalogDatabase="db", catalogTableName="kept")
+        sink.setFormat("json")
+        sink.writeFrame(frame)
+        table = get_table("db", "kept")
+        assert (table["columns"], table["format"], table["location"]) == (
+            columns,
+            "parquet",
+            "s3://bkt/kept/",
+        )
+    glue_context.write_dynamic_frame.from_catalog(
+        frame,
+        database="db",
+        table_name="kept",
+        additional_options={"enableUpdateCatalog": True, "updateBehavior": "LOG"},
+    )
+    assert get_table("db", "kept")["columns"] == columns
+    bad = glue_context.getSink(
+        path="s3://bkt/x/", connection_type="s3", updateBehavior="KEEP", enableUpdateCatalog=True
+    )
+    bad.setCatalogInfo(catalogDatabase="db", catalogTableName="kept")
+    bad.setFormat("json")
+    with pytest.raises(GlueRuntimeError, match=r"updateBehavior 'KEEP' must be UPDATE_IN_DATA"):
+        bad.writeFrame(frame)
+    assert not (glue_home / "s3/bkt/x").exists()  # refused before anything was written
 
 
 def test_purge_s3_path_keeps_files_newer_than_the_retention(glue_home, glue_context):

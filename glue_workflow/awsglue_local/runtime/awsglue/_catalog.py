@@ -56,6 +56,10 @@ def tables() -> dict[str, list[str]]:
     return {db: sorted(ts) for db, ts in sorted(_load()["databases"].items())}
 
 
+def has_table(database: str, table_name: str) -> bool:
+    return table_name in _load()["databases"].get(database, {})
+
+
 def get_table(database: str, table_name: str) -> dict[str, Any]:
     """The registered table, or GlueRuntimeError naming the registry and the fix."""
     databases = _load()["databases"]

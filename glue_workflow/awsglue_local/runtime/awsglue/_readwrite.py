@@ -60,7 +60,44 @@ def read_catalog(
     with _text_partitions(spark):
         df = _io.read(spark, "s3", options, table["format"], table.get("format_options") or {})
     df = _catalog_columns(df, table)
-    return df.where(push_down_predicate) if push_down_predicate and df.columns else df
+    name = f"{database}.{table_name}"
+    for option, predicate in (
+        ("push_down_predicate", push_down_predicate),
+        ("catalogPartitionPredicate", additional_options.get("catalogPartitionPredicate")),
+    ):
+        if predicate and df.columns:
+            df = _partitions_where(df, table, name, option, str(predicate))
+    return df
+
+
+def _partitions_where(
+    df: Any, table: Mapping[str, Any], name: str, option: str, predicate: str
+) -> Any:
+    """Only the partitions ``predicate`` selects. Glue evaluates push_down_predicate on
+    the partitions it lists from the Data Catalog, and catalogPartitionPredicate in the
+    catalog itself, before it reads a file (AWS doc "Optimizing reads with pushdown in
+    AWS Glue ETL"): either may name partition columns only."""
+    keys = [str(k) for k in table.get("partition_keys") or []]
+    where = f"{option} {predicate!r} on table {name}"
+    fix = "filter data columns after reading (frame.filter(...) or Filter.apply)"
+    if not keys:
+        raise GlueRuntimeError(
+            f"{where}: the table has no partition keys, and Glue applies {option} to a "
+            f"table's partitions only; {fix}"
+        )
+    # analysed against a relation of the partition columns alone, as Glue filters the
+    # partitions (a select of them would not do: Spark resolves a filter's missing
+    # columns through a projection)
+    partitions = df.sparkSession.createDataFrame([], df.select(*[quote(k) for k in keys]).schema)
+    try:
+        partitions.where(predicate)
+    except Exception as exc:  # AnalysisException / ParseException: a Spark class
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GlueRuntimeError(
+            f"{where}: {reason}; it may name only the table's partition columns "
+            f"({', '.join(keys)}), which Glue filters before reading a file; {fix}"
+        ) from None
+    return df.where(predicate)
 
 
 PARTITION_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
@@ -97,6 +134,7 @@ def write_catalog(
     df: Any, database: str, table_name: str, additional_options: Mapping[str, Any]
 ) -> None:
     table = _catalog.get_table(database, table_name)
+    behavior = update_behavior(additional_options)  # refused before anything is written
     partition_keys = additional_options.get("partitionKeys", table.get("partition_keys") or [])
     _io.write(
         df,
@@ -106,9 +144,28 @@ def write_catalog(
         table.get("format_options") or {},
     )
     if str(additional_options.get("enableUpdateCatalog", "false")).lower() == "true":
-        columns = [{"Name": f.name, "Type": f.dataType.simpleString()} for f in df.schema.fields]
-        _catalog.update_columns(database, table_name, columns, list(partition_keys))
+        if behavior == "UPDATE_IN_DATABASE":
+            fields = df.schema.fields
+            columns = [{"Name": f.name, "Type": f.dataType.simpleString()} for f in fields]
+            _catalog.update_columns(database, table_name, columns, list(partition_keys))
         refresh_table(df.sparkSession, database, table_name)
+
+
+# enableUpdateCatalog's updateBehavior (AWS doc "Updating the schema, and adding new
+# partitions in the Data Catalog using AWS Glue ETL jobs"): UPDATE_IN_DATABASE (default)
+# overwrites the table's schema with what is written; LOG keeps it and only adds the new
+# partitions (the local catalog finds partitions in the table's folders when read).
+UPDATE_BEHAVIORS = ("UPDATE_IN_DATABASE", "LOG")
+
+
+def update_behavior(options: Mapping[str, Any]) -> str:
+    value = options.get("updateBehavior", UPDATE_BEHAVIORS[0])
+    if value not in UPDATE_BEHAVIORS:
+        raise GlueRuntimeError(
+            f"updateBehavior {value!r} must be UPDATE_IN_DATABASE (the table's schema follows "
+            "what is written; the default) or LOG (the schema stays, new partitions are added)"
+        )
+    return str(value)
 
 
 def refresh_table(spark: Any, database: str, table_name: str) -> None:

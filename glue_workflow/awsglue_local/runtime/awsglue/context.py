@@ -24,6 +24,7 @@ from awsglue._readwrite import (
     datacatalog_enabled,
     expose_catalog,
     refresh_table,
+    update_behavior,
     write_catalog,
 )
 
@@ -337,6 +338,7 @@ class DataSink:
 
     def writeDataFrame(self, data_frame: Any, glue_context: Any = None, info: str = "") -> Any:
         update = _io.flag(self._options.get("enableUpdateCatalog", False), "enableUpdateCatalog")
+        behavior = update_behavior(self._options)  # refused before anything is written
         path = self._options.get("path")
         if self._catalog and not path:
             write_catalog(
@@ -344,11 +346,11 @@ class DataSink:
                 *self._catalog,
                 {
                     "enableUpdateCatalog": update,
-                    **(
-                        {"partitionKeys": self._options["partitionKeys"]}
-                        if "partitionKeys" in self._options
-                        else {}
-                    ),
+                    **{
+                        k: self._options[k]
+                        for k in ("partitionKeys", "updateBehavior")
+                        if k in self._options
+                    },
                 },
             )
             return data_frame
@@ -368,6 +370,11 @@ class DataSink:
         _io.write(data_frame, self._connection_type, connection_options, fmt, fmt_options)
         if self._catalog and update:
             database, table = self._catalog
+            if behavior == "LOG" and _catalog.has_table(database, table):
+                # LOG: the table keeps its schema, format and location; its new partitions
+                # are found in its folders when it is read
+                refresh_table(data_frame.sparkSession, database, table)
+                return data_frame
             keys = list(self._options.get("partitionKeys") or [])
             columns = [  # a partition key is the table's key, not one of its columns
                 {"Name": f.name, "Type": f.dataType.simpleString()}  # Hive's names: bigint
