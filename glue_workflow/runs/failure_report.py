@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from glue_workflow.naming import node_of_job
@@ -60,6 +61,11 @@ class NodeFailure:
         }
 
 
+# Glue's state of a job run a trigger could not start because its job was deleted
+# (glue-semantics.md §10): it has no log stream and no console page.
+NEVER_STARTED = "ERROR"
+
+
 def failed_rows(run: Mapping[str, Any]) -> list[NodeRow]:
     return [
         row
@@ -80,15 +86,20 @@ def aws_failures(
             log_groups=log_groups(jobs.get(row.name), arguments.get(str(row.job_run_id))),
             console_url=job_run_console_url(region, row.name, str(row.job_run_id)),
         )
+        if row.state != NEVER_STARTED
+        else _failure(run, row)
         for row in failed_rows(run)
     ]
 
 
 def local_failures(run: Mapping[str, Any], log_file: Any) -> list[NodeFailure]:
     """Failures on the local target; ``log_file(job_run_id)`` is the job's log path."""
-    return [
-        _failure(run, row, log_file=str(log_file(str(row.job_run_id)))) for row in failed_rows(run)
-    ]
+    failures = []
+    for row in failed_rows(run):
+        path = Path(log_file(str(row.job_run_id)))
+        # a job run that never started (ERROR: its job was deleted) has no log
+        failures.append(_failure(run, row, log_file=str(path) if path.is_file() else None))
+    return failures
 
 
 def _failure(run: Mapping[str, Any], row: NodeRow, **where: Any) -> NodeFailure:

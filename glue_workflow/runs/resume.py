@@ -54,7 +54,12 @@ def resume_candidates(
     if run.get("Status") != "COMPLETED":
         return ()
     unhandled = {n.job for n in (verdict or judge(run)).unhandled}
-    return tuple(r for r in job_rows(run) if r.state in FAILED_STATES and r.name in unhandled)
+    # an ERROR node's job was deleted since the run began: a resume of it is refused
+    return tuple(
+        r
+        for r in job_rows(run)
+        if r.state in FAILED_STATES and r.state != "ERROR" and r.name in unhandled
+    )
 
 
 def check_resumable(workflow: str, run: Mapping[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rungraphs import HAPPY, REJECT_PROPS, REJECTED, WF, run_answer
 
@@ -30,3 +32,24 @@ def test_label_summary_and_resume_candidates(
     assert [r.name for r in state.resume_candidates] == [f"{WF}-{c}" for c in candidates]
     assert state.live is (status == "RUNNING")
     assert state.node_states[f"{WF}-preprocess"] == states["preprocess"]
+
+
+def test_a_node_whose_job_was_deleted_names_no_log_and_is_no_resume_candidate(
+    tmp_path: Path,
+) -> None:
+    """ERROR: a trigger tried to start a job deleted since the run began (glue-semantics.md
+    §10). It never ran: no log file to point at, and a resume of it is refused."""
+    from glue_workflow.runs.failure_report import aws_failures, local_failures
+    from glue_workflow.runs.resume import resume_candidates
+
+    run = run_answer({"preprocess": "SUCCEEDED", "train": "FAILED", "evaluate": "ERROR"})
+    (tmp_path / "jr_train_0.log").write_text("boom\n")
+    found = {f.node: f for f in local_failures(run, lambda job_run: tmp_path / f"{job_run}.log")}
+    assert found["train"].log_file == str(tmp_path / "jr_train_0.log")
+    assert found["evaluate"].log_file is None
+    assert len(found["evaluate"].lines()) == 1  # the reason alone: no log line
+    on_aws = {f.node: f for f in aws_failures(run, {}, "us-east-1")}
+    assert on_aws["train"].log_groups is not None
+    assert on_aws["evaluate"].log_groups is None
+    assert on_aws["evaluate"].console_url is None
+    assert [r.name for r in resume_candidates(run)] == [f"{WF}-train"]
