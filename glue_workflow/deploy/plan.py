@@ -453,7 +453,11 @@ def _plan_trigger(
         return
     diff = changes(request, current, TRIGGER_UPDATE_FIELDS)
     activation = desired_activation(request)
+    state = str(current.get("State", ""))
+    moves = activation is not None and (activation == ACTIVATED) != (state in ACTIVE_STATES)
     if diff:
+        if moves:  # the update's activation step moves it too: the plan says so
+            diff = {**diff, "State": {"From": state, "To": activation}}
         writes.append(
             Instruction(
                 action="update",
@@ -465,11 +469,7 @@ def _plan_trigger(
             )
         )
         return
-    if activation is None:
-        return
-    state = str(current.get("State", ""))
-    is_active = state in ACTIVE_STATES
-    if (activation == ACTIVATED) != is_active:
+    if moves:
         action: Action = "activate" if activation == ACTIVATED else "deactivate"
         states.append(
             Instruction(

@@ -208,6 +208,22 @@ def test_deactivated_conditional_trigger_is_activated() -> None:
     }]  # fmt: skip
 
 
+def test_an_update_that_also_moves_the_activation_says_so() -> None:
+    """An update's activation step starts or stops the trigger too: the plan shows it
+    (a schedule edited and paused in one deploy read as an edit alone)."""
+    doc = make_document()
+    state = deployed(doc)
+    name = "wf-on-a-succeeded"
+    trigger = {**state.triggers[name], "State": "DEACTIVATED", "Predicate": {
+        "Logical": "ANY",
+        "Conditions": [{"LogicalOperator": "EQUALS", "JobName": "wf-a", "State": "FAILED"}],
+    }}  # fmt: skip
+    plan = plan_deploy(doc, replace(state, triggers={**state.triggers, name: trigger}))
+    (update,) = plan.instructions
+    assert update.changes["State"] == {"From": "DEACTIVATED", "To": "ACTIVATED"}
+    assert update.describe() == f"update trigger {name} (Predicate, State)"
+
+
 def test_on_demand_start_trigger_in_created_state_is_left_alone() -> None:
     doc = make_document()
     assert deployed(doc).triggers["wf-start"]["State"] == "CREATED"
