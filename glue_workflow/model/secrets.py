@@ -47,9 +47,14 @@ def looks_like_secret_property(key: str, value: str) -> bool:
     return looks_like_secret(key) or looks_like_access_key_id(value)
 
 
-def secret_property_message(key: str, why: str = "") -> str:
-    """Why a run property is refused (``why``: a detail in parentheses), and the fix."""
-    detail = f" ({why})" if why else ""
+def secret_property_message(key: str, value: str) -> str:
+    """Why a run property is refused (its name, or its value), and the fix."""
+    # the name speaks for itself; a value shaped like a key is said to be the cause
+    detail = (
+        " (its value is shaped like an AWS access key id)"
+        if looks_like_access_key_id(value) and not looks_like_secret(key)
+        else ""
+    )
     return (
         f"run property {key!r} looks like a secret{detail}: run properties are stored and "
         f"shown in plain text by Glue; {SECRET_HINT}"

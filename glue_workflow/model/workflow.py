@@ -191,8 +191,7 @@ def _check_secret_values(where: str, props: Mapping[str, str]) -> None:
                 fail(
                     where,
                     "no-secrets",
-                    "default "
-                    + secret_property_message(key, "its value is shaped like an AWS access key id"),
+                    "default " + secret_property_message(key, value),
                 )
     if g.problems:
         raise DefinitionError(g.problems)

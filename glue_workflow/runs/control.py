@@ -131,7 +131,7 @@ def check_properties(properties: Mapping[str, str]) -> None:
                 "itself; pass another name"
             )
         if looks_like_secret_property(key, str(value)):
-            raise SecretRunPropertyError(secret_property_message(key))
+            raise SecretRunPropertyError(secret_property_message(key, str(value)))
 
 
 S3_URI = re.compile(rf"s3://{BUCKET_NAME.pattern}(/.*)?")
@@ -159,9 +159,9 @@ def concurrent_runs_message(workflow: str, active: Sequence[str], limit: Any = N
     cap = f" ({limit})" if limit else ""
     return (
         f"workflow {workflow} already has its maximum of concurrent runs{cap} active "
-        f"(active: {ids}): wait for it to finish (glue-wf status {first} --wait), stop it "
-        f"(glue-wf stop {first}), or raise max_concurrent_runs in the workflow definition "
-        "and deploy"
+        f"(active: {ids}): wait for {'one' if len(active) > 1 else 'it'} to finish (glue-wf "
+        f"status {first} --wait), stop {'one' if len(active) > 1 else 'it'} (glue-wf stop "
+        f"{first}), or raise max_concurrent_runs in the workflow definition and deploy"
     )
 
 

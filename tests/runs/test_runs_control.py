@@ -67,8 +67,12 @@ def test_start_refuses_secret_properties_before_any_call(
         with pytest.raises(control.SecretRunPropertyError) as err:
             control.start(target, {key: "x"})
         assert str(err.value) == SECRET_MESSAGE.format(key=key)
-    with pytest.raises(ConfigError, match="'note' looks like a secret"):
+    with pytest.raises(ConfigError) as shaped:
         control.start(target, {"note": "AKIAABCDEFGHIJKLMNOP"})
+    assert str(shaped.value).startswith(
+        "run property 'note' looks like a secret (its value is shaped like an AWS access key "
+        "id): run properties are stored"
+    )
 
 
 def test_start_refuses_reserved_failure_reason_properties() -> None:
@@ -421,3 +425,11 @@ def test_a_key_glue_would_refuse_is_refused_at_start(key: str) -> None:
         "characters other than tab; Glue's IdString pattern): rename it"
     )
     control.check_properties({"a\tb": "v", "größe": "v"})  # Glue takes these
+
+
+def test_concurrent_runs_message_speaks_of_one_of_several_active_runs() -> None:
+    assert control.concurrent_runs_message(WF, ["wr_a", "wr_b"], 2) == (
+        f"workflow {WF} already has its maximum of concurrent runs (2) active (active: wr_a, "
+        "wr_b): wait for one to finish (glue-wf status wr_a --wait), stop one (glue-wf stop "
+        "wr_a), or raise max_concurrent_runs in the workflow definition and deploy"
+    )
