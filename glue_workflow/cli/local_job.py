@@ -45,10 +45,11 @@ def resolve_job(
     if path.suffix == ".py" or path.is_file():
         if not path.is_file():
             raise NotFoundError(f"job script {script_or_job} not found")
+        defined = None if pythonshell else _defined_as_spark(settings, path)
         return LocalJob(
             script=path.resolve(),
             name=job_name or path.stem,
-            spark=not pythonshell,
+            spark=not pythonshell and defined is not False,
             default_arguments={},
             timeout_minutes=DEFAULT_TIMEOUT_MINUTES,
         )
@@ -96,6 +97,31 @@ def resolve_job(
         capacity={k: request[k] for k in CAPACITY_KEYS if k in request},
         python_version=str(request["Command"].get("PythonVersion") or "3.9"),
     )
+
+
+def _defined_as_spark(settings: Settings, path: Path) -> bool | None:
+    """Whether the defined workflow runs the script ``path`` as a Spark job (True) or a
+    Python shell job (False); None when it does not run it (or does not build). A script
+    its nodes run as Python shell jobs runs as one here too: no Spark, no JOB_RUN_ID."""
+    from glue_workflow.definition import build_document
+    from glue_workflow.errors import GlueWfError
+
+    if not settings.definition.is_file():
+        return None
+    try:
+        document = build_document(settings)
+    except GlueWfError:  # a definition being edited: the script runs as a Spark job
+        return None
+    wanted = path.resolve()
+    uris = {
+        a.uri for a in document.artifacts if (settings.project_root / a.source).resolve() == wanted
+    }
+    kinds = {
+        job["Command"]["Name"] == "glueetl"
+        for job in document.jobs
+        if job["Command"]["ScriptLocation"] in uris
+    }
+    return kinds.pop() if len(kinds) == 1 else None
 
 
 def run_local_job(

@@ -69,6 +69,24 @@ def test_exit_code_is_the_jobs_and_python_shell_has_no_run_id(project):
     assert seen["args"]["JOB_NAME"] == "my-job"
 
 
+def test_a_script_the_definition_runs_as_a_python_shell_job_runs_as_one(project):
+    """A script path the workflow's Python shell nodes run: no Spark argv (nor the warm
+    Spark it would start), as in a run of the node."""
+    (project / "glue-wf.toml").write_text(
+        '[workflow]\ndefinition = "wf.py"\nattribute = "workflow"\n'
+    )
+    (project / "wf.py").write_text(
+        "from glue_workflow.model import PythonShellJob, Workflow\n"
+        'workflow = Workflow(name="wf", max_concurrent_runs=1, nodes=(PythonShellJob(\n'
+        '    name="a", script="hello.py", jobkit=False),))\n'
+    )
+    result = CliRunner().invoke(cli, ["job", "hello.py", "--arg", "name=ann"])
+    assert result.exit_code == 0, result.output
+    seen = json.loads((project / "seen.json").read_text())
+    assert seen["args"]["JOB_RUN_ID"] is None
+    assert "--JOB_ID" not in seen["argv"]
+
+
 def test_extra_files_are_in_the_jobs_working_directory(project):
     """As Glue and a workflow run: the script opens its --extra-files by name."""
     conf = project / "home" / "s3" / "bkt" / "conf" / "settings.conf"
