@@ -4,11 +4,13 @@ variants): S3 paths in the local S3 directory, catalog tables from the local reg
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from awsglue import _catalog, _io
+from awsglue import _bookmarks, _catalog, _io
 from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
 from awsglue._types import quote
 
@@ -98,6 +100,55 @@ def _partitions_where(
             f"({', '.join(keys)}), which Glue filters before reading a file; {fix}"
         ) from None
     return df.where(predicate)
+
+
+def bookmarked(glue_ctx: Any, ctx: str, df: Any, connection_options: Mapping[str, Any]) -> Any:
+    """``df``'s rows from the files the job's bookmark has not seen under ``ctx`` (all
+    rows without a bookmark or a ``transformation_ctx``, as on Glue); a frame without
+    fields when every file was read before (Glue's empty frame: its write puts nothing)."""
+    session = _bookmarks.session_of(glue_ctx)
+    if session is None or not ctx or not df.columns:
+        return df
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StructType
+
+    paths = connection_options.get("paths") or []
+    exclusions = connection_options.get("exclusions") or []
+    if isinstance(exclusions, str):
+        exclusions = json.loads(exclusions)
+    recurse = _io.flag(connection_options.get("recurse", False), "recurse")
+    listed = _io._source_files([paths] if isinstance(paths, str) else paths, exclusions, recurse)
+    files = sorted(
+        str(f)
+        for root in map(Path, listed)
+        for f in ([root] if root.is_file() else _read_below(root, recurse))
+        if f.is_file() and not f.name.startswith(("_", "."))
+    )
+    unread = session.unread(ctx, files)
+    if not unread:
+        return df.sparkSession.createDataFrame([], StructType([]))
+    if len(unread) == len(files):
+        return df
+    # input_file_name() is the file's qualified Hadoop URI ("dt=1" stays, a space is %20)
+    jvm = df.sparkSession._jvm
+    conf = df.sparkSession._jsc.hadoopConfiguration()
+    uris = []
+    for f in unread:
+        path = jvm.org.apache.hadoop.fs.Path(f)
+        uris.append(path.getFileSystem(conf).makeQualified(path).toUri().toString())
+    return df.where(F.input_file_name().isin(uris))
+
+
+def _read_below(folder: Path, recurse: bool) -> list[Path]:
+    """The files Spark reads under ``folder``: all with ``recurse``, else its own and
+    those of its key=value partition folders."""
+    if recurse:
+        return list(folder.rglob("*"))
+    return [
+        f
+        for child in folder.iterdir()
+        for f in ([child] if child.is_file() else child.rglob("*") if "=" in child.name else [])
+    ]
 
 
 PARTITION_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
@@ -313,6 +364,8 @@ class _Reader:
             format_options,
             push_down_predicate,
         )
+        if connection_type == "s3":
+            df = bookmarked(self._glue_context, transformation_ctx, df, connection_options)
         return self._result(df, transformation_ctx)
 
     def from_catalog(
@@ -328,6 +381,11 @@ class _Reader:
     ) -> Any:
         db, table = _catalog_table(database, table_name, kwargs, f"{self._api}.from_catalog")
         df = read_catalog(self._glue_context, db, table, push_down_predicate, additional_options)
+        where = _catalog.get_table(db, table)
+        options = {"paths": [where["location"]], "recurse": True}
+        if "exclusions" in additional_options:
+            options["exclusions"] = additional_options["exclusions"]
+        df = bookmarked(self._glue_context, transformation_ctx, df, options)
         return self._result(df, transformation_ctx)
 
 

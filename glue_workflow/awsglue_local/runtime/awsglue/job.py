@@ -1,11 +1,12 @@
-"""``awsglue.job.Job``: init/commit; bookmarks behave as ``job-bookmark-disable`` locally."""
+"""``awsglue.job.Job``: init/commit, and the job's bookmark (``awsglue._bookmarks``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from awsglue._errors import GlueRuntimeError
+from awsglue import _bookmarks
+from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
 from awsglue.utils import BOOKMARK_CHOICES
 
 __all__ = ["Job"]
@@ -39,11 +40,19 @@ class Job:
             raise GlueRuntimeError(
                 f"job_bookmark_option {option!r} is not one of {', '.join(BOOKMARK_CHOICES)}"
             )
-        if option != "job-bookmark-disable":
-            self._glue_context.get_logger().warn(
-                f"job bookmarks ({option}) are not kept by the local awsglue runtime: "
-                "every run reads all input, as with job-bookmark-disable"
+        if option == _bookmarks.PAUSE and (
+            args.get("job_bookmark_from") or args.get("job_bookmark_to")
+        ):
+            raise UnsupportedFeatureError(
+                "job-bookmark-pause with --job-bookmark-from/--job-bookmark-to (a range of "
+                "earlier runs)",
+                "pause without them reads what the last committed run left unread",
             )
+        session = None
+        if option in (_bookmarks.ENABLE, _bookmarks.PAUSE):
+            run_id = args.get("JOB_RUN_ID")
+            session = _bookmarks.Session(job_name, option, str(run_id) if run_id else None)
+        setattr(self._glue_context, _bookmarks.ATTRIBUTE, session)
         self._name = job_name
         self._initialized = True
 
@@ -51,5 +60,10 @@ class Job:
         return self._initialized
 
     def commit(self) -> None:
+        """Save the bookmark's new state (``job-bookmark-enable``): a run that fails before
+        it leaves the bookmark as it was, so the next run reads the same input again."""
         if not self._initialized:
             raise GlueRuntimeError("Job.commit() called before Job.init(job_name, args)")
+        session = _bookmarks.session_of(self._glue_context)
+        if session is not None:
+            session.commit()
