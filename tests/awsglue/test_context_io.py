@@ -61,6 +61,46 @@ def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_cont
     assert sorted(x["n"] for x in lines) == [1, 2]
 
 
+def test_writing_a_frame_without_fields_succeeds_and_writes_nothing(glue_home, glue_context):
+    """A prefix with no new objects reads as a frame without fields; Glue's sink then puts
+    no object (and so no prefix), in every format, also after transforms."""
+    from awsglue.transforms import ApplyMapping, Filter
+
+    empty = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/no-new-data/"]}, "json"
+    )
+    mapped = ApplyMapping.apply(frame=empty, mappings=[("id", "long", "id", "long")])
+    kept = Filter.apply(frame=mapped, f=lambda r: r["id"] > 0)
+    for fmt in ("parquet", "glueparquet", "csv", "json", "orc"):
+        for frame in (empty, mapped, kept):
+            glue_context.write_dynamic_frame.from_options(
+                frame, "s3", {"path": f"s3://bkt/out/{fmt}/", "partitionKeys": ["id"]}, fmt
+            )
+    glue_context.write_data_frame.from_options(
+        empty.toDF(), "s3", {"path": "s3://bkt/out/df/"}, "csv"
+    )
+    assert not (glue_home / "s3" / "bkt" / "out").exists()
+
+
+def test_writing_fields_without_records_writes_what_spark_writes(glue_home, glue_context, spark):
+    from awsglue.dynamicframe import DynamicFrame
+
+    frame = DynamicFrame.fromDF(spark.createDataFrame([], "a long, b string"), glue_context)
+    for fmt in ("parquet", "csv", "json"):
+        glue_context.write_dynamic_frame.from_options(
+            frame, "s3", {"path": f"s3://bkt/none/{fmt}/"}, fmt
+        )
+    out = glue_home / "s3" / "bkt" / "none"
+    parquet = [p.name for p in (out / "parquet").iterdir()]
+    assert [n.endswith(".parquet") for n in parquet] == [True]  # the schema, no rows
+    assert [p.read_text() for p in (out / "csv").iterdir()] == ["a,b\n"]  # the header
+    assert [p.read_text() for p in (out / "json").iterdir()] == [""]
+    back = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/none/parquet/"]}, "parquet"
+    )
+    assert (back.toDF().columns, back.count()) == (["a", "b"], 0)
+
+
 def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_context):
     from awsglue._errors import UnsupportedFeatureError
 

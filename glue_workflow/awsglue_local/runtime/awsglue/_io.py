@@ -260,6 +260,12 @@ def write(
     path = connection_options.get("path")
     if not isinstance(path, str) or not path:
         raise GlueRuntimeError("s3 sink needs connection_options={'path': 's3://bucket/prefix/'}")
+    if not df.columns:
+        # A frame without fields (read from a prefix with no objects, or everything
+        # dropped) holds no records, so Glue's S3 sink has nothing to put: the write
+        # succeeds and adds no object. An S3 prefix exists only through its objects, so
+        # no folder is made either. Spark would refuse the empty schema.
+        return
     writer = df.write.mode("append")
     partition_keys = connection_options.get("partitionKeys") or []
     if partition_keys:
