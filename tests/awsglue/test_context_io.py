@@ -40,6 +40,43 @@ def test_csv_options_header_separator_quote_and_glue_column_names(glue_home, glu
     assert plain.count() == 3
 
 
+def test_csv_quote_char_minus_one_reads_and_writes_without_quoting(glue_home, glue_context, spark):
+    """quoteChar -1, the number or the string, turns quoting off (Glue's CSV format
+    options): quotes are data on read and never added on write."""
+    import datetime
+
+    from awsglue.dynamicframe import DynamicFrame
+
+    put(glue_home, "q/a.csv", 'a,b\n"x",say "hi"\n')
+    for quote_char in (-1, "-1"):
+        frame = glue_context.create_dynamic_frame.from_options(
+            "s3", {"paths": ["s3://bkt/q/"]}, "csv", {"withHeader": True, "quoteChar": quote_char}
+        )
+        assert [tuple(r) for r in frame.toDF().collect()] == [('"x"', 'say "hi"')]
+    df = spark.createDataFrame(
+        [('say "hi"', None, datetime.datetime(2024, 1, 2, 3, 4, 5), "k1")],
+        "a string, b long, t timestamp, k string",
+    )
+    frame = DynamicFrame.fromDF(df, glue_context, "f")
+    glue_context.write_dynamic_frame.from_options(
+        frame,
+        "s3",
+        {"path": "s3://bkt/unquoted/", "partitionKeys": ["k"]},
+        "csv",
+        {"quoteChar": -1, "separator": "|"},
+    )
+    written = [p.read_text() for p in (glue_home / "s3/bkt/unquoted/k=k1").glob("part-*")]
+    stamp = df.selectExpr("date_format(t, \"yyyy-MM-dd'T'HH:mm:ss.SSSXXX\")").first()[0]
+    assert written == [f'a|b|t\nsay "hi"||{stamp}\n']
+    back = glue_context.create_dynamic_frame.from_options(
+        "s3",
+        {"paths": ["s3://bkt/unquoted/"]},
+        "csv",
+        {"withHeader": True, "quoteChar": "-1", "separator": "|"},
+    )
+    assert [(r["a"], r["b"], r["k"]) for r in back.toDF().collect()] == [('say "hi"', None, "k1")]
+
+
 def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_context, spark):
     from awsglue.dynamicframe import DynamicFrame
 

@@ -89,16 +89,57 @@ def _checked_format(
     return name
 
 
+def _quoting_off(opts: Mapping[str, Any]) -> bool:
+    # quoteChar -1 (the number or the string) turns quoting off ("CSV format options",
+    # AWS Glue Developer Guide).
+    return str(opts.get("quoteChar", '"')).strip() == "-1"
+
+
 def _csv_options(opts: Mapping[str, Any]) -> dict[str, Any]:
     """Glue's csv separator/quoteChar/escaper as Spark options, for reads and writes."""
+    if _quoting_off(opts):
+        # Spark's spelling of "no quote character" is ""; its escape character then
+        # never applies (it only escapes inside quotes), and must be one character.
+        return {
+            "sep": str(opts.get("separator", ",")),
+            "quote": "",
+            "escape": str(opts.get("escaper") or "\\"),
+        }
     quote_char = str(opts.get("quoteChar", '"'))
     return {
         "sep": str(opts.get("separator", ",")),
-        # quoteChar -1 turns quoting off.
-        "quote": "\u0000" if quote_char == "-1" else quote_char,
+        "quote": quote_char,
         # Glue has no escape character by default; "" inside quotes is a literal quote.
         "escape": str(opts.get("escaper") or quote_char),
     }
+
+
+# Spark's CSV writer's default timestamp format, kept by unquoted writes.
+_CSV_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
+
+
+def _unquoted_lines(df: Any, separator: str, partition_keys: Sequence[str]) -> Any:
+    """``df`` as one text column per CSV line, named as the header line, for a write with
+    quoting off: Spark's writer cannot turn quoting off (without a quote character it
+    wraps a value holding the separator in NUL characters), so the lines are built here
+    and written as one-column CSV that never needs quoting. Nulls are empty fields."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import TimestampType
+
+    fields = [f for f in df.schema.fields if f.name not in partition_keys]
+    values = [
+        F.date_format(F.col(_col(f.name)), _CSV_TIMESTAMP)
+        if isinstance(f.dataType, TimestampType)
+        else F.col(_col(f.name)).cast("string")
+        for f in fields
+    ]
+    line = F.concat_ws(separator, *[F.coalesce(v, F.lit("")) for v in values])
+    header = separator.join(f.name for f in fields)
+    return df.select(line.alias(header), *[F.col(_col(k)) for k in partition_keys])
+
+
+def _col(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -266,23 +307,29 @@ def write(
         # succeeds and adds no object. An S3 prefix exists only through its objects, so
         # no folder is made either. Spark would refuse the empty schema.
         return
-    writer = df.write.mode("append")
     partition_keys = connection_options.get("partitionKeys") or []
-    if partition_keys:
-        missing = [k for k in partition_keys if k not in df.columns]
-        if missing:
-            raise GlueRuntimeError(
-                f"partitionKeys {missing} are not columns of the frame ({', '.join(df.columns)})"
-            )
-        writer = writer.partitionBy(*partition_keys)
+    missing = [k for k in partition_keys if k not in df.columns]
+    if missing:
+        raise GlueRuntimeError(
+            f"partitionKeys {missing} are not columns of the frame ({', '.join(df.columns)})"
+        )
+    options: dict[str, Any] = {}
+    if name == "csv":
+        options["header"] = flag(format_options.get("writeHeader", True), "writeHeader")
+        if _quoting_off(format_options):
+            df = _unquoted_lines(df, str(format_options.get("separator", ",")), partition_keys)
+            # one column that needs no quoting: a separator no line holds, no quote
+            options.update(sep="\u0001", quote="", emptyValue="")
+        else:
+            options.update(_csv_options(format_options))
     compression = connection_options.get("compression") or format_options.get("compression")
     if compression:
-        writer = writer.option("compression", str(compression))
+        options["compression"] = str(compression)
+    writer = df.write.mode("append").options(**options)
+    if partition_keys:
+        writer = writer.partitionBy(*partition_keys)
     target = local_path(path)
     if name == "csv":
-        writer = writer.option(
-            "header", flag(format_options.get("writeHeader", True), "writeHeader")
-        ).options(**_csv_options(format_options))
         writer.csv(target)
     elif name == "json":
         writer.json(target)
