@@ -164,6 +164,44 @@ def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_
         glue_context.create_dynamic_frame.from_options("s3", {"paths": ["s3://bkt/../x"]}, "csv")
 
 
+def test_json_record_that_fails_to_parse_is_an_error_record(glue_home, glue_context):
+    """Glue makes a record it cannot parse an error record: no _corrupt_record column,
+    the good records keep their schema, the bad one is counted and shown."""
+    from awsglue.transforms import ApplyMapping
+
+    put(
+        glue_home,
+        "bad/a.json",
+        '{"id":1,"name":"a"}\n{"id":2,"name": broken\n{"id":3,"name":"c"}\n',
+    )
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/bad/"]}, "json", transformation_ctx="src"
+    )
+    assert frame.toDF().schema.simpleString() == "struct<id:bigint,name:string>"
+    assert frame.count() == 2
+    assert sorted(r["id"] for r in frame.toDF().collect()) == [1, 3]
+    assert (frame.errorsCount(), frame.stageErrorsCount()) == (1, 1)
+    [error] = [r.asDict() for r in frame.errorsAsDynamicFrame().toDF().collect()]
+    assert error == {
+        "transformation_ctx": "src",
+        "error": "malformed JSON record in s3://bkt/bad/a.json: "
+        "Expecting value: line 1 column 17 (char 16)",
+        "record": '{"id":2,"name": broken',
+    }
+    mapped = ApplyMapping.apply(frame=frame, mappings=[("id", "long", "id", "string")])
+    assert (mapped.count(), mapped.errorsCount(), mapped.stageErrorsCount()) == (2, 1, 0)
+    # a record's own _corrupt_record field is data; DataFrame reads leave the bad record out
+    put(glue_home, "own/a.json", '{"_corrupt_record": "x", "id": 1}\nnot json\n')
+    df = glue_context.create_data_frame.from_options("s3", {"paths": ["s3://bkt/own/"]}, "json")
+    assert [r.asDict() for r in df.collect()] == [{"_corrupt_record": "x", "id": 1}]
+    # nothing parses: a frame without fields, the file an error record
+    put(glue_home, "whole/a.json", '{"v": [1,\n')
+    broken = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/whole/"]}, "json", {"multiLine": True}
+    )
+    assert (broken.toDF().columns, broken.count(), broken.errorsCount()) == ([], 0, 1)
+
+
 def test_json_path_exclusions_and_recurse(glue_home, glue_context):
     put(glue_home, "j/doc.json", '{"items": [{"v": 1}, {"v": 2}]}')
     frame = glue_context.create_dynamic_frame.from_options(
@@ -455,3 +493,32 @@ def test_spigot_writes_a_sample_and_unbox_parses_json(glue_home, glue_context, s
     unboxed = Unbox.apply(frame=frame, path="payload", format="json").toDF()
     assert unboxed.schema["payload"].dataType.simpleString() == "struct<a:bigint,b:string>"
     assert unboxed.where("id = 3").first()["payload"]["b"] == "x3"
+
+
+def test_unbox_makes_a_value_that_is_not_json_an_error_record(glue_context, spark):
+    from awsglue._errors import GlueRuntimeError
+    from awsglue.dynamicframe import DynamicFrame
+
+    frame = DynamicFrame.fromDF(
+        spark.createDataFrame(
+            [(1, '{"a": 1}'), (2, "not json"), (3, None)], "id long, payload string"
+        ),
+        glue_context,
+        "f",
+    )
+    unboxed = frame.unbox("payload", "json", transformation_ctx="ub")
+    assert unboxed.toDF().schema["payload"].dataType.simpleString() == "struct<a:bigint>"
+    assert [tuple(r) for r in unboxed.toDF().orderBy("id").collect()] == [(1, (1,)), (3, None)]
+    assert (unboxed.errorsCount(), unboxed.stageErrorsCount()) == (1, 1)
+    [error] = [r.asDict() for r in unboxed.errorsAsDynamicFrame().toDF().collect()]
+    assert error == {
+        "transformation_ctx": "ub",
+        "error": "unbox: field 'payload' is not JSON",
+        "record": '{"id":2,"payload":"not json"}',
+    }
+    with pytest.raises(
+        GlueRuntimeError,
+        match=r"^unbox: field 'id' is bigint, not a string: unbox parses JSON text; give the "
+        r"path of a string field \(cast it first with ApplyMapping or resolveChoice\)$",
+    ):
+        frame.unbox("id", "json")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
-from awsglue._paths import local_path
+from awsglue._paths import local_path, s3_root
 
 READ_FORMATS = ("csv", "json", "parquet", "orc")
 WRITE_FORMATS = ("csv", "json", "parquet", "glueparquet", "orc")
@@ -224,7 +224,23 @@ def read(
     fmt: str | None,
     format_options: Mapping[str, Any],
 ) -> Any:
-    """A DataFrame read as Glue's S3 source would (missing paths give an empty frame)."""
+    """A DataFrame read as Glue's S3 source would (missing paths give an empty frame);
+    records that fail to parse are left out."""
+    df, _ = read_frame(spark, connection_type, connection_options, fmt, format_options)
+    return df
+
+
+def read_frame(
+    spark: Any,
+    connection_type: str,
+    connection_options: Mapping[str, Any],
+    fmt: str | None,
+    format_options: Mapping[str, Any],
+    ctx: str = "",
+) -> tuple[Any, Callable[[], Any] | None]:
+    """(the records read as Glue's S3 source would, a function building the error records
+    of those that failed to parse, or None when none did). Missing paths give an empty
+    frame."""
     name = _checked_format(
         connection_type, connection_options, _SOURCE, "s3 source", fmt, READ_FORMATS, format_options
     )
@@ -243,15 +259,15 @@ def read(
     if not files:
         from pyspark.sql.types import StructType
 
-        return spark.createDataFrame([], StructType([]))
+        return spark.createDataFrame([], StructType([])), None
     reader = spark.read
     if recurse:
         reader = reader.option("recursiveFileLookup", "true")
     if name == "csv":
-        return _read_csv(reader, files, format_options)
+        return _read_csv(reader, files, format_options), None
     if name == "json":
-        return _read_json(reader, files, format_options)
-    return reader.format(name).load(files)
+        return _read_json(reader, files, format_options, ctx)
+    return reader.format(name).load(files), None
 
 
 def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
@@ -271,20 +287,91 @@ def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
     return df
 
 
-def _read_json(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
+# Spark's column for a record that fails to parse, named so that a record's own
+# "_corrupt_record" field stays data; and a field no record has (always null).
+_MALFORMED = "__glue_wf_malformed_record"
+_PROBE = "__glue_wf_probe"
+
+
+def _read_json(
+    reader: Any, files: list[str], opts: Mapping[str, Any], ctx: str
+) -> tuple[Any, Callable[[], Any] | None]:
     from pyspark.sql import functions as F
 
     json_path = str(opts.get("jsonPath", "") or "")
     multi_line = flag(opts.get("multiLine", False), "multiLine")
-    df = reader.option("multiLine", multi_line or bool(json_path)).json(files)
+    reader = (
+        reader.option("multiLine", multi_line or bool(json_path))
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", _MALFORMED)
+    )
+    df = reader.json(files)
+    errors = None
+    # Inference reads every record, so the column is there only when one failed to parse.
+    if _MALFORMED in df.columns:
+        df, errors = _split_malformed(reader, files, df.schema, ctx)
     if json_path in ("", "$", "$[*]"):
-        return df
+        return df, errors
     if not (json_path.startswith("$.") and json_path.endswith("[*]")):
         raise UnsupportedFeatureError(
             f"jsonPath {json_path!r}", "only '$[*]' and '$.field.sub[*]' are supported"
         )
     field = json_path[2:-3]
-    return df.select(F.explode(F.col(field)).alias("_row")).select("_row.*")
+    return df.select(F.explode(F.col(field)).alias("_row")).select("_row.*"), errors
+
+
+def _split_malformed(
+    reader: Any, files: list[str], schema: Any, ctx: str
+) -> tuple[Any, Callable[[], Any]]:
+    """(the records that parsed, with the schema inferred from them; a function building
+    an error record per one that did not). Glue makes a record it cannot parse an error
+    record, counted by errorsCount() ("DynamicFrame class", AWS Glue Developer Guide),
+    where Spark would keep it as a row of nulls beside its text."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from awsglue._records import error_schema
+
+    probed = StructType([*schema.fields, StructField(_PROBE, StringType(), True)])
+    full = reader.schema(probed).json(files)
+    # Spark refuses a query of JSON files that reads the malformed-record column alone
+    # (a count, say): the probe keeps a second column read.
+    unprobed = F.col(_PROBE).isNull()
+    data = full.where(F.col(_MALFORMED).isNull() & unprobed).drop(_MALFORMED, _PROBE)
+    root = "file://" + str(s3_root())
+
+    def errors() -> Any:
+        bad = full.where(F.col(_MALFORMED).isNotNull() & unprobed).select(
+            F.input_file_name(), F.col(_MALFORMED)
+        )
+        return bad.sparkSession.createDataFrame(
+            bad.rdd.mapPartitions(_malformed_records(ctx, root)), error_schema()
+        )
+
+    return data, errors
+
+
+def _malformed_records(ctx: str, root: str) -> Callable[[Any], Any]:
+    """A partition function: (file URI, text) rows as error records naming the object
+    and the parse error. Closes over the standard library only (Spark's workers)."""
+
+    def run(rows: Any) -> Any:
+        import json
+        import urllib.parse
+
+        for uri, text in rows:
+            where = urllib.parse.unquote(uri)
+            for prefix in (root + "/", root.replace("file://", "file:", 1) + "/"):
+                if where.startswith(prefix):
+                    where = "s3://" + where[len(prefix) :]
+            try:
+                json.loads(text)
+                reason = "not a JSON object"
+            except ValueError as exc:
+                reason = str(exc)
+            yield (ctx, f"malformed JSON record in {where}: {reason}", text)
+
+    return run
 
 
 def write(

@@ -239,18 +239,16 @@ class DynamicFrame:
         totalThreshold: int = 0,
         **options: Any,
     ) -> DynamicFrame:
-        from pyspark.sql import functions as F
 
         if format.lower() != "json":
             raise UnsupportedFeatureError(f"unbox format {format!r}", "only json is supported")
         parts = _nested.resolve(self._df.schema, _nested.split_path(path))
         if parts is None or len(parts) != 1:
             raise GlueRuntimeError(f"unbox: {path!r} is not a top-level field of the frame")
-        spark = self._df.sparkSession
-        texts = self._df.select(F.col(_nested.column_sql(parts))).where(F.col(parts[0]).isNotNull())
-        schema = spark.read.json(texts.rdd.map(lambda row: row[0])).schema
-        df = self._df.withColumn(parts[0], F.from_json(F.col(_nested.column_sql(parts)), schema))
-        return self._derive(df, transformation_ctx, stage=stageThreshold, total=totalThreshold)
+        df, errors = _nested.unbox_json(self._df, parts[0], transformation_ctx)
+        return self._derive(
+            df, transformation_ctx, errors=errors, stage=stageThreshold, total=totalThreshold
+        )
 
     # -- record transforms -----------------------------------------------------------
     def filter(
