@@ -202,6 +202,49 @@ def test_json_record_that_fails_to_parse_is_an_error_record(glue_home, glue_cont
     assert (broken.toDF().columns, broken.count(), broken.errorsCount()) == ([], 0, 1)
 
 
+def test_compression_type_reads_gzip_and_bzip2_objects_without_their_extension(
+    glue_home, glue_context
+):
+    """compressionType (S3 connection option reference) decompresses objects whose names
+    do not say how they are compressed; a named one reads as well."""
+    import bz2
+    import gzip
+
+    from awsglue._errors import GlueRuntimeError
+
+    def put_bytes(key, data):
+        path = glue_home / "s3" / "bkt" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    put_bytes("gz/part-0", gzip.compress(b"a,b\n1,x\n"))
+    put_bytes("gz/dt=2024/part-1.gz", gzip.compress(b"a,b\n2,y\n"))
+    put_bytes("gz/_SUCCESS", b"")
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3",
+        {"paths": ["s3://bkt/gz/"], "compressionType": "gzip", "recurse": True},
+        "csv",
+        {"withHeader": True},
+    )
+    assert sorted(tuple(r) for r in frame.toDF().collect()) == [(1, "x"), (2, "y")]
+    put_bytes("bz/data.json", bz2.compress(b'{"v": 1}\n{"v": broken\n'))
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/bz/data.json"], "compressionType": "bzip2"}, "json"
+    )
+    assert [r["v"] for r in frame.toDF().collect()] == [1]
+    [error] = frame.errorsAsDynamicFrame().toDF().collect()
+    assert error["error"].startswith("malformed JSON record in s3://bkt/bz/data.json: ")
+    with pytest.raises(
+        GlueRuntimeError,
+        match=r"^s3 source option compressionType='zip' is not one of gzip, bzip2: give one "
+        r"of them, or leave it out for uncompressed objects and ones named \.gz or \.bz2$",
+    ):
+        glue_context.create_dynamic_frame.from_options(
+            "s3", {"paths": ["s3://bkt/gz/"], "compressionType": "zip"}, "csv"
+        )
+    assert list((glue_home / "s3" / "bkt" / "gz").rglob("*.gz.gz")) == []  # links elsewhere
+
+
 def test_json_path_exclusions_and_recurse(glue_home, glue_context):
     put(glue_home, "j/doc.json", '{"items": [{"v": 1}, {"v": 2}]}')
     frame = glue_context.create_dynamic_frame.from_options(

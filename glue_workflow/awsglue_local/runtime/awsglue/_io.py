@@ -23,9 +23,11 @@ _IGNORED_SOURCE = {
     "useS3ListImplementation",
     "boundedFiles",
     "boundedSize",
-    "compressionType",
 }
-_SOURCE = {"paths", "recurse", "exclusions", *_IGNORED_SOURCE}
+_SOURCE = {"paths", "recurse", "exclusions", "compressionType", *_IGNORED_SOURCE}
+# compressionType's values ("S3 connection option reference", AWS Glue Developer Guide)
+# and the file extension by which Spark's (Hadoop's) readers pick the codec.
+_CODEC_EXTENSIONS = {"gzip": ".gz", "bzip2": ".bz2"}
 _SINK = {"path", "partitionKeys", "compression"}
 _FORMAT_OPTIONS = {
     "csv": {
@@ -260,14 +262,74 @@ def read_frame(
         from pyspark.sql.types import StructType
 
         return spark.createDataFrame([], StructType([])), None
+    codec = connection_options.get("compressionType")
+    extension = _codec_extension(codec) if codec is not None else ""
+    mirror = ""
+    if extension and name in ("csv", "json"):  # parquet and orc carry their own codec
+        mirror, files = _with_extension(files, extension)
     reader = spark.read
     if recurse:
         reader = reader.option("recursiveFileLookup", "true")
     if name == "csv":
         return _read_csv(reader, files, format_options), None
     if name == "json":
-        return _read_json(reader, files, format_options, ctx)
+        return _read_json(reader, files, format_options, ctx, (mirror, extension))
     return reader.format(name).load(files), None
+
+
+def _codec_extension(value: Any) -> str:
+    name = str(value).strip().lower()
+    if name not in _CODEC_EXTENSIONS:
+        raise GlueRuntimeError(
+            f"s3 source option compressionType={value!r} is not one of "
+            f"{', '.join(_CODEC_EXTENSIONS)}: give one of them, or leave it out for "
+            "uncompressed objects and ones named .gz or .bz2"
+        )
+    return _CODEC_EXTENSIONS[name]
+
+
+_mirrors: list[str] = []
+
+
+def _mirror_root() -> Path:
+    """The process's directory of links to compressed objects, removed at exit (links
+    only: rmtree does not follow them). Reads are lazy, so it lives as long as the job."""
+    if not _mirrors:
+        import atexit
+        import shutil
+        import tempfile
+
+        _mirrors.append(tempfile.mkdtemp(prefix="glue-wf-s3-codec-"))
+        atexit.register(shutil.rmtree, _mirrors[0], ignore_errors=True)
+    return Path(_mirrors[0])
+
+
+def _with_extension(files: list[str], extension: str) -> tuple[str, list[str]]:
+    """(the mirror's root, ``files`` as symbolic links named with ``extension`` added):
+    Spark picks a codec by file name only, and compressionType decompresses objects
+    named otherwise. Links sit at the files' own absolute paths under a fresh root, so
+    folders (partition columns, recursive reads) look the same; hidden and ``_`` files,
+    which Spark skips, get none."""
+    import uuid
+
+    root = _mirror_root() / uuid.uuid4().hex
+    mirrored = []
+    for given in files:
+        source = Path(given).resolve()
+        sources = [source] if source.is_file() else sorted(source.rglob("*"))
+        for path in sources:
+            if not path.is_file() or path.name.startswith(("_", ".")):
+                continue
+            link = root / path.relative_to(path.anchor)
+            link = link.with_name(link.name + extension)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.is_symlink():
+                link.symlink_to(path)
+        target = root / source.relative_to(source.anchor)
+        mirrored.append(
+            str(target.with_name(target.name + extension) if source.is_file() else target)
+        )
+    return str(root), mirrored
 
 
 def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
@@ -294,7 +356,11 @@ _PROBE = "__glue_wf_probe"
 
 
 def _read_json(
-    reader: Any, files: list[str], opts: Mapping[str, Any], ctx: str
+    reader: Any,
+    files: list[str],
+    opts: Mapping[str, Any],
+    ctx: str,
+    mirror: tuple[str, str] = ("", ""),
 ) -> tuple[Any, Callable[[], Any] | None]:
     from pyspark.sql import functions as F
 
@@ -309,7 +375,7 @@ def _read_json(
     errors = None
     # Inference reads every record, so the column is there only when one failed to parse.
     if _MALFORMED in df.columns:
-        df, errors = _split_malformed(reader, files, df.schema, ctx)
+        df, errors = _split_malformed(reader, files, df.schema, ctx, mirror)
     if json_path in ("", "$", "$[*]"):
         return df, errors
     if not (json_path.startswith("$.") and json_path.endswith("[*]")):
@@ -321,7 +387,7 @@ def _read_json(
 
 
 def _split_malformed(
-    reader: Any, files: list[str], schema: Any, ctx: str
+    reader: Any, files: list[str], schema: Any, ctx: str, mirror: tuple[str, str]
 ) -> tuple[Any, Callable[[], Any]]:
     """(the records that parsed, with the schema inferred from them; a function building
     an error record per one that did not). Glue makes a record it cannot parse an error
@@ -345,15 +411,17 @@ def _split_malformed(
             F.input_file_name(), F.col(_MALFORMED)
         )
         return bad.sparkSession.createDataFrame(
-            bad.rdd.mapPartitions(_malformed_records(ctx, root)), error_schema()
+            bad.rdd.mapPartitions(_malformed_records(ctx, root, mirror)), error_schema()
         )
 
     return data, errors
 
 
-def _malformed_records(ctx: str, root: str) -> Callable[[Any], Any]:
+def _malformed_records(ctx: str, root: str, mirror: tuple[str, str]) -> Callable[[Any], Any]:
     """A partition function: (file URI, text) rows as error records naming the object
-    and the parse error. Closes over the standard library only (Spark's workers)."""
+    (not its compressionType link) and the parse error. Closes over the standard
+    library only (Spark's workers)."""
+    links, extension = mirror
 
     def run(rows: Any) -> Any:
         import json
@@ -361,6 +429,9 @@ def _malformed_records(ctx: str, root: str) -> Callable[[Any], Any]:
 
         for uri, text in rows:
             where = urllib.parse.unquote(uri)
+            if links and where.replace("file://", "", 1).startswith(links + "/"):
+                where = "file://" + where.replace("file://", "", 1)[len(links) :]
+                where = where[: -len(extension)]
             for prefix in (root + "/", root.replace("file://", "file:", 1) + "/"):
                 if where.startswith(prefix):
                     where = "s3://" + where[len(prefix) :]
