@@ -40,6 +40,43 @@ def test_csv_options_header_separator_quote_and_glue_column_names(glue_home, glu
     assert plain.count() == 3
 
 
+def test_csv_quote_char_minus_one_reads_and_writes_without_quoting(glue_home, glue_context, spark):
+    """quoteChar -1, the number or the string, turns quoting off (Glue's CSV format
+    options): quotes are data on read and never added on write."""
+    import datetime
+
+    from awsglue.dynamicframe import DynamicFrame
+
+    put(glue_home, "q/a.csv", 'a,b\n"x",say "hi"\n')
+    for quote_char in (-1, "-1"):
+        frame = glue_context.create_dynamic_frame.from_options(
+            "s3", {"paths": ["s3://bkt/q/"]}, "csv", {"withHeader": True, "quoteChar": quote_char}
+        )
+        assert [tuple(r) for r in frame.toDF().collect()] == [('"x"', 'say "hi"')]
+    df = spark.createDataFrame(
+        [('say "hi"', None, datetime.datetime(2024, 1, 2, 3, 4, 5), "k1")],
+        "a string, b long, t timestamp, k string",
+    )
+    frame = DynamicFrame.fromDF(df, glue_context, "f")
+    glue_context.write_dynamic_frame.from_options(
+        frame,
+        "s3",
+        {"path": "s3://bkt/unquoted/", "partitionKeys": ["k"]},
+        "csv",
+        {"quoteChar": -1, "separator": "|"},
+    )
+    written = [p.read_text() for p in (glue_home / "s3/bkt/unquoted/k=k1").glob("part-*")]
+    stamp = df.selectExpr("date_format(t, \"yyyy-MM-dd'T'HH:mm:ss.SSSXXX\")").first()[0]
+    assert written == [f'a|b|t\nsay "hi"||{stamp}\n']
+    back = glue_context.create_dynamic_frame.from_options(
+        "s3",
+        {"paths": ["s3://bkt/unquoted/"]},
+        "csv",
+        {"withHeader": True, "quoteChar": "-1", "separator": "|"},
+    )
+    assert [(r["a"], r["b"], r["k"]) for r in back.toDF().collect()] == [('say "hi"', None, "k1")]
+
+
 def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_context, spark):
     from awsglue.dynamicframe import DynamicFrame
 
@@ -59,6 +96,46 @@ def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_cont
     glue_context.write_dynamic_frame.from_options(frame, "s3", {"path": "s3://bkt/out/j"}, "json")
     lines = [json.loads(line) for p in (out.parent / "j").glob("part-*") for line in p.open()]
     assert sorted(x["n"] for x in lines) == [1, 2]
+
+
+def test_writing_a_frame_without_fields_succeeds_and_writes_nothing(glue_home, glue_context):
+    """A prefix with no new objects reads as a frame without fields; Glue's sink then puts
+    no object (and so no prefix), in every format, also after transforms."""
+    from awsglue.transforms import ApplyMapping, Filter
+
+    empty = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/no-new-data/"]}, "json"
+    )
+    mapped = ApplyMapping.apply(frame=empty, mappings=[("id", "long", "id", "long")])
+    kept = Filter.apply(frame=mapped, f=lambda r: r["id"] > 0)
+    for fmt in ("parquet", "glueparquet", "csv", "json", "orc"):
+        for frame in (empty, mapped, kept):
+            glue_context.write_dynamic_frame.from_options(
+                frame, "s3", {"path": f"s3://bkt/out/{fmt}/", "partitionKeys": ["id"]}, fmt
+            )
+    glue_context.write_data_frame.from_options(
+        empty.toDF(), "s3", {"path": "s3://bkt/out/df/"}, "csv"
+    )
+    assert not (glue_home / "s3" / "bkt" / "out").exists()
+
+
+def test_writing_fields_without_records_writes_what_spark_writes(glue_home, glue_context, spark):
+    from awsglue.dynamicframe import DynamicFrame
+
+    frame = DynamicFrame.fromDF(spark.createDataFrame([], "a long, b string"), glue_context)
+    for fmt in ("parquet", "csv", "json"):
+        glue_context.write_dynamic_frame.from_options(
+            frame, "s3", {"path": f"s3://bkt/none/{fmt}/"}, fmt
+        )
+    out = glue_home / "s3" / "bkt" / "none"
+    parquet = [p.name for p in (out / "parquet").iterdir()]
+    assert [n.endswith(".parquet") for n in parquet] == [True]  # the schema, no rows
+    assert [p.read_text() for p in (out / "csv").iterdir()] == ["a,b\n"]  # the header
+    assert [p.read_text() for p in (out / "json").iterdir()] == [""]
+    back = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/none/parquet/"]}, "parquet"
+    )
+    assert (back.toDF().columns, back.count()) == (["a", "b"], 0)
 
 
 def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_context):
@@ -85,6 +162,87 @@ def test_missing_path_gives_an_empty_frame_and_bad_options_fail(glue_home, glue_
         )
     with pytest.raises(Exception, match="escapes its bucket"):
         glue_context.create_dynamic_frame.from_options("s3", {"paths": ["s3://bkt/../x"]}, "csv")
+
+
+def test_json_record_that_fails_to_parse_is_an_error_record(glue_home, glue_context):
+    """Glue makes a record it cannot parse an error record: no _corrupt_record column,
+    the good records keep their schema, the bad one is counted and shown."""
+    from awsglue.transforms import ApplyMapping
+
+    put(
+        glue_home,
+        "bad/a.json",
+        '{"id":1,"name":"a"}\n{"id":2,"name": broken\n{"id":3,"name":"c"}\n',
+    )
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/bad/"]}, "json", transformation_ctx="src"
+    )
+    assert frame.toDF().schema.simpleString() == "struct<id:bigint,name:string>"
+    assert frame.count() == 2
+    assert sorted(r["id"] for r in frame.toDF().collect()) == [1, 3]
+    assert (frame.errorsCount(), frame.stageErrorsCount()) == (1, 1)
+    [error] = [r.asDict() for r in frame.errorsAsDynamicFrame().toDF().collect()]
+    assert error == {
+        "transformation_ctx": "src",
+        "error": "malformed JSON record in s3://bkt/bad/a.json: "
+        "Expecting value: line 1 column 17 (char 16)",
+        "record": '{"id":2,"name": broken',
+    }
+    mapped = ApplyMapping.apply(frame=frame, mappings=[("id", "long", "id", "string")])
+    assert (mapped.count(), mapped.errorsCount(), mapped.stageErrorsCount()) == (2, 1, 0)
+    # a record's own _corrupt_record field is data; DataFrame reads leave the bad record out
+    put(glue_home, "own/a.json", '{"_corrupt_record": "x", "id": 1}\nnot json\n')
+    df = glue_context.create_data_frame.from_options("s3", {"paths": ["s3://bkt/own/"]}, "json")
+    assert [r.asDict() for r in df.collect()] == [{"_corrupt_record": "x", "id": 1}]
+    # nothing parses: a frame without fields, the file an error record
+    put(glue_home, "whole/a.json", '{"v": [1,\n')
+    broken = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/whole/"]}, "json", {"multiLine": True}
+    )
+    assert (broken.toDF().columns, broken.count(), broken.errorsCount()) == ([], 0, 1)
+
+
+def test_compression_type_reads_gzip_and_bzip2_objects_without_their_extension(
+    glue_home, glue_context
+):
+    """compressionType (S3 connection option reference) decompresses objects whose names
+    do not say how they are compressed; a named one reads as well."""
+    import bz2
+    import gzip
+
+    from awsglue._errors import GlueRuntimeError
+
+    def put_bytes(key, data):
+        path = glue_home / "s3" / "bkt" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    put_bytes("gz/part-0", gzip.compress(b"a,b\n1,x\n"))
+    put_bytes("gz/dt=2024/part-1.gz", gzip.compress(b"a,b\n2,y\n"))
+    put_bytes("gz/_SUCCESS", b"")
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3",
+        {"paths": ["s3://bkt/gz/"], "compressionType": "gzip", "recurse": True},
+        "csv",
+        {"withHeader": True},
+    )
+    assert sorted(tuple(r) for r in frame.toDF().collect()) == [(1, "x"), (2, "y")]
+    put_bytes("bz/data.json", bz2.compress(b'{"v": 1}\n{"v": broken\n'))
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": ["s3://bkt/bz/data.json"], "compressionType": "bzip2"}, "json"
+    )
+    assert [r["v"] for r in frame.toDF().collect()] == [1]
+    [error] = frame.errorsAsDynamicFrame().toDF().collect()
+    assert error["error"].startswith("malformed JSON record in s3://bkt/bz/data.json: ")
+    with pytest.raises(
+        GlueRuntimeError,
+        match=r"^s3 source option compressionType='zip' is not one of gzip, bzip2: give one "
+        r"of them, or leave it out for uncompressed objects and ones named \.gz or \.bz2$",
+    ):
+        glue_context.create_dynamic_frame.from_options(
+            "s3", {"paths": ["s3://bkt/gz/"], "compressionType": "zip"}, "csv"
+        )
+    assert list((glue_home / "s3" / "bkt" / "gz").rglob("*.gz.gz")) == []  # links elsewhere
 
 
 def test_json_path_exclusions_and_recurse(glue_home, glue_context):
@@ -453,3 +611,32 @@ def test_spigot_writes_a_sample_and_unbox_parses_json(glue_home, glue_context, s
     unboxed = Unbox.apply(frame=frame, path="payload", format="json").toDF()
     assert unboxed.schema["payload"].dataType.simpleString() == "struct<a:bigint,b:string>"
     assert unboxed.where("id = 3").first()["payload"]["b"] == "x3"
+
+
+def test_unbox_makes_a_value_that_is_not_json_an_error_record(glue_context, spark):
+    from awsglue._errors import GlueRuntimeError
+    from awsglue.dynamicframe import DynamicFrame
+
+    frame = DynamicFrame.fromDF(
+        spark.createDataFrame(
+            [(1, '{"a": 1}'), (2, "not json"), (3, None)], "id long, payload string"
+        ),
+        glue_context,
+        "f",
+    )
+    unboxed = frame.unbox("payload", "json", transformation_ctx="ub")
+    assert unboxed.toDF().schema["payload"].dataType.simpleString() == "struct<a:bigint>"
+    assert [tuple(r) for r in unboxed.toDF().orderBy("id").collect()] == [(1, (1,)), (3, None)]
+    assert (unboxed.errorsCount(), unboxed.stageErrorsCount()) == (1, 1)
+    [error] = [r.asDict() for r in unboxed.errorsAsDynamicFrame().toDF().collect()]
+    assert error == {
+        "transformation_ctx": "ub",
+        "error": "unbox: field 'payload' is not JSON",
+        "record": '{"id":2,"payload":"not json"}',
+    }
+    with pytest.raises(
+        GlueRuntimeError,
+        match=r"^unbox: field 'id' is bigint, not a string: unbox parses JSON text; give the "
+        r"path of a string field \(cast it first with ApplyMapping or resolveChoice\)$",
+    ):
+        frame.unbox("id", "json")

@@ -290,6 +290,38 @@ def test_join_keeps_both_sides_and_prefixes_clashes(spark, glue_context, people)
     assert sorted(r["item"] for r in out.toDF().collect()) == ["cake", "tea"]
 
 
+def test_join_takes_backticked_keys_and_nested_paths(spark, glue_context, people):
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import Join
+
+    def frame(rows, schema):
+        return DynamicFrame.fromDF(spark.createDataFrame(rows, schema), glue_context)
+
+    left = frame([(1, "x"), (2, "y")], "`a.b` long, v string")
+    right = frame([(1, "p"), (3, "q")], "`a.b` long, w string")
+    for key in ("`a.b`", "a.b"):  # backticked as in select_fields, or the plain name
+        out = Join.apply(frame1=left, frame2=right, keys1=key, keys2=key)
+        assert out.toDF().columns == ["a.b", "v", ".a.b", "w"]
+        assert [tuple(r) for r in out.toDF().collect()] == [(1, "x", 1, "p")]
+    assert left.join(["`a.b`"], ["`a.b`"], right).count() == 1
+    # a dotted path without backticks is a nested field, as in the other transforms
+    orders = frame([(10, "Oslo")], "id long, city string")
+    out = Join.apply(frame1=people, frame2=orders, keys1="address.city", keys2="city")
+    assert [r["name"] for r in out.toDF().collect()] == ["ann"]
+
+
+@local_only
+def test_join_names_a_key_that_is_not_a_field(people):
+    from awsglue._errors import GlueRuntimeError
+
+    with pytest.raises(
+        GlueRuntimeError,
+        match=r"join: key 'nope' of paths2 is not a field of its frame \(fields: id, name, age, "
+        r"address\); put backticks around a name that holds dots",
+    ):
+        people.join(["id"], ["nope"], people)
+
+
 def test_union_split_rows_split_fields_and_collection(people):
     from awsglue.transforms import SelectFromCollection, SplitFields, SplitRows, Union
 

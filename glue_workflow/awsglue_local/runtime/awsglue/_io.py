@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from awsglue._errors import GlueRuntimeError, UnsupportedFeatureError
-from awsglue._paths import local_path
+from awsglue._paths import local_path, s3_root
 
 READ_FORMATS = ("csv", "json", "parquet", "orc")
 WRITE_FORMATS = ("csv", "json", "parquet", "glueparquet", "orc")
@@ -23,9 +23,11 @@ _IGNORED_SOURCE = {
     "useS3ListImplementation",
     "boundedFiles",
     "boundedSize",
-    "compressionType",
 }
-_SOURCE = {"paths", "recurse", "exclusions", *_IGNORED_SOURCE}
+_SOURCE = {"paths", "recurse", "exclusions", "compressionType", *_IGNORED_SOURCE}
+# compressionType's values ("S3 connection option reference", AWS Glue Developer Guide)
+# and the file extension by which Spark's (Hadoop's) readers pick the codec.
+_CODEC_EXTENSIONS = {"gzip": ".gz", "bzip2": ".bz2"}
 _SINK = {"path", "partitionKeys", "compression"}
 _FORMAT_OPTIONS = {
     "csv": {
@@ -89,16 +91,57 @@ def _checked_format(
     return name
 
 
+def _quoting_off(opts: Mapping[str, Any]) -> bool:
+    # quoteChar -1 (the number or the string) turns quoting off ("CSV format options",
+    # AWS Glue Developer Guide).
+    return str(opts.get("quoteChar", '"')).strip() == "-1"
+
+
 def _csv_options(opts: Mapping[str, Any]) -> dict[str, Any]:
     """Glue's csv separator/quoteChar/escaper as Spark options, for reads and writes."""
+    if _quoting_off(opts):
+        # Spark's spelling of "no quote character" is ""; its escape character then
+        # never applies (it only escapes inside quotes), and must be one character.
+        return {
+            "sep": str(opts.get("separator", ",")),
+            "quote": "",
+            "escape": str(opts.get("escaper") or "\\"),
+        }
     quote_char = str(opts.get("quoteChar", '"'))
     return {
         "sep": str(opts.get("separator", ",")),
-        # quoteChar -1 turns quoting off.
-        "quote": "\u0000" if quote_char == "-1" else quote_char,
+        "quote": quote_char,
         # Glue has no escape character by default; "" inside quotes is a literal quote.
         "escape": str(opts.get("escaper") or quote_char),
     }
+
+
+# Spark's CSV writer's default timestamp format, kept by unquoted writes.
+_CSV_TIMESTAMP = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
+
+
+def _unquoted_lines(df: Any, separator: str, partition_keys: Sequence[str]) -> Any:
+    """``df`` as one text column per CSV line, named as the header line, for a write with
+    quoting off: Spark's writer cannot turn quoting off (without a quote character it
+    wraps a value holding the separator in NUL characters), so the lines are built here
+    and written as one-column CSV that never needs quoting. Nulls are empty fields."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import TimestampType
+
+    fields = [f for f in df.schema.fields if f.name not in partition_keys]
+    values = [
+        F.date_format(F.col(_col(f.name)), _CSV_TIMESTAMP)
+        if isinstance(f.dataType, TimestampType)
+        else F.col(_col(f.name)).cast("string")
+        for f in fields
+    ]
+    line = F.concat_ws(separator, *[F.coalesce(v, F.lit("")) for v in values])
+    header = separator.join(f.name for f in fields)
+    return df.select(line.alias(header), *[F.col(_col(k)) for k in partition_keys])
+
+
+def _col(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -183,7 +226,23 @@ def read(
     fmt: str | None,
     format_options: Mapping[str, Any],
 ) -> Any:
-    """A DataFrame read as Glue's S3 source would (missing paths give an empty frame)."""
+    """A DataFrame read as Glue's S3 source would (missing paths give an empty frame);
+    records that fail to parse are left out."""
+    df, _ = read_frame(spark, connection_type, connection_options, fmt, format_options)
+    return df
+
+
+def read_frame(
+    spark: Any,
+    connection_type: str,
+    connection_options: Mapping[str, Any],
+    fmt: str | None,
+    format_options: Mapping[str, Any],
+    ctx: str = "",
+) -> tuple[Any, Callable[[], Any] | None]:
+    """(the records read as Glue's S3 source would, a function building the error records
+    of those that failed to parse, or None when none did). Missing paths give an empty
+    frame."""
     name = _checked_format(
         connection_type, connection_options, _SOURCE, "s3 source", fmt, READ_FORMATS, format_options
     )
@@ -202,15 +261,75 @@ def read(
     if not files:
         from pyspark.sql.types import StructType
 
-        return spark.createDataFrame([], StructType([]))
+        return spark.createDataFrame([], StructType([])), None
+    codec = connection_options.get("compressionType")
+    extension = _codec_extension(codec) if codec is not None else ""
+    mirror = ""
+    if extension and name in ("csv", "json"):  # parquet and orc carry their own codec
+        mirror, files = _with_extension(files, extension)
     reader = spark.read
     if recurse:
         reader = reader.option("recursiveFileLookup", "true")
     if name == "csv":
-        return _read_csv(reader, files, format_options)
+        return _read_csv(reader, files, format_options), None
     if name == "json":
-        return _read_json(reader, files, format_options)
-    return reader.format(name).load(files)
+        return _read_json(reader, files, format_options, ctx, (mirror, extension))
+    return reader.format(name).load(files), None
+
+
+def _codec_extension(value: Any) -> str:
+    name = str(value).strip().lower()
+    if name not in _CODEC_EXTENSIONS:
+        raise GlueRuntimeError(
+            f"s3 source option compressionType={value!r} is not one of "
+            f"{', '.join(_CODEC_EXTENSIONS)}: give one of them, or leave it out for "
+            "uncompressed objects and ones named .gz or .bz2"
+        )
+    return _CODEC_EXTENSIONS[name]
+
+
+_mirrors: list[str] = []
+
+
+def _mirror_root() -> Path:
+    """The process's directory of links to compressed objects, removed at exit (links
+    only: rmtree does not follow them). Reads are lazy, so it lives as long as the job."""
+    if not _mirrors:
+        import atexit
+        import shutil
+        import tempfile
+
+        _mirrors.append(tempfile.mkdtemp(prefix="glue-wf-s3-codec-"))
+        atexit.register(shutil.rmtree, _mirrors[0], ignore_errors=True)
+    return Path(_mirrors[0])
+
+
+def _with_extension(files: list[str], extension: str) -> tuple[str, list[str]]:
+    """(the mirror's root, ``files`` as symbolic links named with ``extension`` added):
+    Spark picks a codec by file name only, and compressionType decompresses objects
+    named otherwise. Links sit at the files' own absolute paths under a fresh root, so
+    folders (partition columns, recursive reads) look the same; hidden and ``_`` files,
+    which Spark skips, get none."""
+    import uuid
+
+    root = _mirror_root() / uuid.uuid4().hex
+    mirrored = []
+    for given in files:
+        source = Path(given).resolve()
+        sources = [source] if source.is_file() else sorted(source.rglob("*"))
+        for path in sources:
+            if not path.is_file() or path.name.startswith(("_", ".")):
+                continue
+            link = root / path.relative_to(path.anchor)
+            link = link.with_name(link.name + extension)
+            link.parent.mkdir(parents=True, exist_ok=True)
+            if not link.is_symlink():
+                link.symlink_to(path)
+        target = root / source.relative_to(source.anchor)
+        mirrored.append(
+            str(target.with_name(target.name + extension) if source.is_file() else target)
+        )
+    return str(root), mirrored
 
 
 def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
@@ -230,20 +349,100 @@ def _read_csv(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
     return df
 
 
-def _read_json(reader: Any, files: list[str], opts: Mapping[str, Any]) -> Any:
+# Spark's column for a record that fails to parse, named so that a record's own
+# "_corrupt_record" field stays data; and a field no record has (always null).
+_MALFORMED = "__glue_wf_malformed_record"
+_PROBE = "__glue_wf_probe"
+
+
+def _read_json(
+    reader: Any,
+    files: list[str],
+    opts: Mapping[str, Any],
+    ctx: str,
+    mirror: tuple[str, str] = ("", ""),
+) -> tuple[Any, Callable[[], Any] | None]:
     from pyspark.sql import functions as F
 
     json_path = str(opts.get("jsonPath", "") or "")
     multi_line = flag(opts.get("multiLine", False), "multiLine")
-    df = reader.option("multiLine", multi_line or bool(json_path)).json(files)
+    reader = (
+        reader.option("multiLine", multi_line or bool(json_path))
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", _MALFORMED)
+    )
+    df = reader.json(files)
+    errors = None
+    # Inference reads every record, so the column is there only when one failed to parse.
+    if _MALFORMED in df.columns:
+        df, errors = _split_malformed(reader, files, df.schema, ctx, mirror)
     if json_path in ("", "$", "$[*]"):
-        return df
+        return df, errors
     if not (json_path.startswith("$.") and json_path.endswith("[*]")):
         raise UnsupportedFeatureError(
             f"jsonPath {json_path!r}", "only '$[*]' and '$.field.sub[*]' are supported"
         )
     field = json_path[2:-3]
-    return df.select(F.explode(F.col(field)).alias("_row")).select("_row.*")
+    return df.select(F.explode(F.col(field)).alias("_row")).select("_row.*"), errors
+
+
+def _split_malformed(
+    reader: Any, files: list[str], schema: Any, ctx: str, mirror: tuple[str, str]
+) -> tuple[Any, Callable[[], Any]]:
+    """(the records that parsed, with the schema inferred from them; a function building
+    an error record per one that did not). Glue makes a record it cannot parse an error
+    record, counted by errorsCount() ("DynamicFrame class", AWS Glue Developer Guide),
+    where Spark would keep it as a row of nulls beside its text."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from awsglue._records import error_schema
+
+    probed = StructType([*schema.fields, StructField(_PROBE, StringType(), True)])
+    full = reader.schema(probed).json(files)
+    # Spark refuses a query of JSON files that reads the malformed-record column alone
+    # (a count, say): the probe keeps a second column read.
+    unprobed = F.col(_PROBE).isNull()
+    data = full.where(F.col(_MALFORMED).isNull() & unprobed).drop(_MALFORMED, _PROBE)
+    root = "file://" + str(s3_root())
+
+    def errors() -> Any:
+        bad = full.where(F.col(_MALFORMED).isNotNull() & unprobed).select(
+            F.input_file_name(), F.col(_MALFORMED)
+        )
+        return bad.sparkSession.createDataFrame(
+            bad.rdd.mapPartitions(_malformed_records(ctx, root, mirror)), error_schema()
+        )
+
+    return data, errors
+
+
+def _malformed_records(ctx: str, root: str, mirror: tuple[str, str]) -> Callable[[Any], Any]:
+    """A partition function: (file URI, text) rows as error records naming the object
+    (not its compressionType link) and the parse error. Closes over the standard
+    library only (Spark's workers)."""
+    links, extension = mirror
+
+    def run(rows: Any) -> Any:
+        import json
+        import urllib.parse
+
+        for uri, text in rows:
+            where = urllib.parse.unquote(uri)
+            if links and where.replace("file://", "", 1).startswith(links + "/"):
+                where = "file://" + where.replace("file://", "", 1)[len(links) :]
+                where = where[: -len(extension)]
+            for prefix in (root + "/", root.replace("file://", "file:", 1) + "/"):
+                if where.startswith(prefix):
+                    where = "s3://" + where[len(prefix) :]
+            try:
+                json.loads(text)
+                reason = "not a JSON object"
+            except ValueError as exc:
+                reason = str(exc)
+            yield (ctx, f"malformed JSON record in {where}: {reason}", text)
+
+    return run
 
 
 def write(
@@ -260,23 +459,35 @@ def write(
     path = connection_options.get("path")
     if not isinstance(path, str) or not path:
         raise GlueRuntimeError("s3 sink needs connection_options={'path': 's3://bucket/prefix/'}")
-    writer = df.write.mode("append")
+    if not df.columns:
+        # A frame without fields (read from a prefix with no objects, or everything
+        # dropped) holds no records, so Glue's S3 sink has nothing to put: the write
+        # succeeds and adds no object. An S3 prefix exists only through its objects, so
+        # no folder is made either. Spark would refuse the empty schema.
+        return
     partition_keys = connection_options.get("partitionKeys") or []
-    if partition_keys:
-        missing = [k for k in partition_keys if k not in df.columns]
-        if missing:
-            raise GlueRuntimeError(
-                f"partitionKeys {missing} are not columns of the frame ({', '.join(df.columns)})"
-            )
-        writer = writer.partitionBy(*partition_keys)
+    missing = [k for k in partition_keys if k not in df.columns]
+    if missing:
+        raise GlueRuntimeError(
+            f"partitionKeys {missing} are not columns of the frame ({', '.join(df.columns)})"
+        )
+    options: dict[str, Any] = {}
+    if name == "csv":
+        options["header"] = flag(format_options.get("writeHeader", True), "writeHeader")
+        if _quoting_off(format_options):
+            df = _unquoted_lines(df, str(format_options.get("separator", ",")), partition_keys)
+            # one column that needs no quoting: a separator no line holds, no quote
+            options.update(sep="\u0001", quote="", emptyValue="")
+        else:
+            options.update(_csv_options(format_options))
     compression = connection_options.get("compression") or format_options.get("compression")
     if compression:
-        writer = writer.option("compression", str(compression))
+        options["compression"] = str(compression)
+    writer = df.write.mode("append").options(**options)
+    if partition_keys:
+        writer = writer.partitionBy(*partition_keys)
     target = local_path(path)
     if name == "csv":
-        writer = writer.option(
-            "header", flag(format_options.get("writeHeader", True), "writeHeader")
-        ).options(**_csv_options(format_options))
         writer.csv(target)
     elif name == "json":
         writer.json(target)

@@ -159,3 +159,49 @@ def rename_path(df: Any, old: str, new: str) -> Any:
     if len(parent) == 1:
         return df.withColumn(parent[0], moved)
     return df.withColumn(parent[0], column(parent[:1]).withField(column_sql(parent[1:]), moved))
+
+
+# Spark's field for a value that fails to parse (a value's own "_corrupt_record" stays data).
+_MALFORMED = "__glue_wf_malformed_record"
+
+
+def unbox_json(df: Any, name: str, ctx: str) -> tuple[Any, Any]:
+    """(``df`` with the JSON text in top-level string column ``name`` parsed into a
+    struct, a function building an error record per record whose value is not JSON).
+    Glue's unbox makes such a record an error record ("DynamicFrame class: unbox", AWS
+    Glue Developer Guide); Spark would add its malformed-record field to the struct."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    from awsglue._records import error_schema
+
+    kind = field_type(df.schema, [name])
+    if not isinstance(kind, StringType):
+        raise GlueRuntimeError(
+            f"unbox: field {name!r} is {kind.simpleString()}, not a string: unbox parses "
+            "JSON text; give the path of a string field (cast it first with ApplyMapping or "
+            "resolveChoice)"
+        )
+    texts = df.select(F.col(quote(name))).where(F.col(quote(name)).isNotNull())
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _MALFORMED}
+    inferred = df.sparkSession.read.options(**options).json(texts.rdd.map(lambda row: row[0]))
+    if _MALFORMED not in inferred.columns:
+        return df.withColumn(name, F.from_json(F.col(quote(name)), inferred.schema)), None
+    fields = [f for f in inferred.schema.fields if f.name != _MALFORMED]
+    parsed = F.from_json(
+        F.col(quote(name)),
+        StructType([*fields, StructField(_MALFORMED, StringType(), True)]),
+        options,
+    )
+    failed = F.col(quote(name)).isNotNull() & parsed[_MALFORMED].isNotNull()
+    data = df.where(~failed).withColumn(name, parsed.dropFields(_MALFORMED))
+
+    def errors() -> Any:
+        bad = df.where(failed).select(F.to_json(F.struct(*[F.col(quote(c)) for c in df.columns])))
+        return bad.select(
+            F.lit(ctx),
+            F.lit(f"unbox: field {name!r} is not JSON"),
+            *bad.columns,
+        ).toDF(*error_schema().names)
+
+    return data, errors

@@ -38,9 +38,13 @@ def read_options(
     fmt: str | None,
     format_options: Mapping[str, Any],
     push_down_predicate: str,
-) -> Any:
-    df = _io.read(glue_ctx.spark_session, connection_type, connection_options, fmt, format_options)
-    return df.where(push_down_predicate) if push_down_predicate and df.columns else df
+    ctx: str = "",
+) -> tuple[Any, Any]:
+    """(DataFrame, a function building its error records, or None)."""
+    df, errors = _io.read_frame(
+        glue_ctx.spark_session, connection_type, connection_options, fmt, format_options, ctx
+    )
+    return (df.where(push_down_predicate) if push_down_predicate and df.columns else df), errors
 
 
 def read_catalog(
@@ -49,7 +53,9 @@ def read_catalog(
     table_name: str,
     push_down_predicate: str,
     additional_options: Mapping[str, Any],
-) -> Any:
+    ctx: str = "",
+) -> tuple[Any, Any]:
+    """(DataFrame, a function building its error records, or None)."""
     table = _catalog.get_table(database, table_name)
     partitioned = bool(table.get("partition_keys"))
     # A partitioned table's key=value folders are its partition columns: Spark finds them
@@ -60,7 +66,9 @@ def read_catalog(
             options[key] = additional_options[key]
     spark = glue_ctx.spark_session
     with _text_partitions(spark):
-        df = _io.read(spark, "s3", options, table["format"], table.get("format_options") or {})
+        df, errors = _io.read_frame(
+            spark, "s3", options, table["format"], table.get("format_options") or {}, ctx
+        )
     df = _catalog_columns(df, table)
     name = f"{database}.{table_name}"
     for option, predicate in (
@@ -69,7 +77,7 @@ def read_catalog(
     ):
         if predicate and df.columns:
             df = _partitions_where(df, table, name, option, str(predicate))
-    return df
+    return df, errors
 
 
 def _partitions_where(
@@ -342,7 +350,7 @@ class _Reader:
     def __init__(self, glue_context: Any) -> None:
         self._glue_context = glue_context
 
-    def _result(self, df: Any, name: str) -> Any:
+    def _result(self, df: Any, name: str, errors: Any = None) -> Any:
         raise NotImplementedError
 
     def from_options(
@@ -356,17 +364,18 @@ class _Reader:
         **kwargs: Any,
     ) -> Any:
         _reject(kwargs, f"{self._api}.from_options")
-        df = read_options(
+        df, errors = read_options(
             self._glue_context,
             connection_type,
             connection_options,
             format,
             format_options,
             push_down_predicate,
+            transformation_ctx,
         )
         if connection_type == "s3":
             df = bookmarked(self._glue_context, transformation_ctx, df, connection_options)
-        return self._result(df, transformation_ctx)
+        return self._result(df, transformation_ctx, errors)
 
     def from_catalog(
         self,
@@ -380,13 +389,20 @@ class _Reader:
         **kwargs: Any,
     ) -> Any:
         db, table = _catalog_table(database, table_name, kwargs, f"{self._api}.from_catalog")
-        df = read_catalog(self._glue_context, db, table, push_down_predicate, additional_options)
+        df, errors = read_catalog(
+            self._glue_context,
+            db,
+            table,
+            push_down_predicate,
+            additional_options,
+            transformation_ctx,
+        )
         where = _catalog.get_table(db, table)
         options = {"paths": [where["location"]], "recurse": True}
         if "exclusions" in additional_options:
             options["exclusions"] = additional_options["exclusions"]
         df = bookmarked(self._glue_context, transformation_ctx, df, options)
-        return self._result(df, transformation_ctx)
+        return self._result(df, transformation_ctx, errors)
 
 
 class _Writer:
@@ -433,10 +449,11 @@ class DynamicFrameReader(_Reader):
 
     _api = "create_dynamic_frame"
 
-    def _result(self, df: Any, name: str) -> Any:
+    def _result(self, df: Any, name: str, errors: Any = None) -> Any:
         from awsglue.dynamicframe import DynamicFrame
 
-        return DynamicFrame(df, self._glue_context, name)
+        # records that failed to parse are the read's error records
+        return DynamicFrame(df, self._glue_context, name, stage_errors=errors)
 
     def from_rdd(
         self, data: Any, name: str, schema: Any = None, sampleRatio: float | None = None
@@ -465,8 +482,8 @@ class DataFrameReader(_Reader):
 
     _api = "create_data_frame"
 
-    def _result(self, df: Any, name: str) -> Any:
-        return df
+    def _result(self, df: Any, name: str, errors: Any = None) -> Any:
+        return df  # a DataFrame holds no error records, as DynamicFrame.toDF() drops them
 
 
 class DataFrameWriter(_Writer):

@@ -239,18 +239,16 @@ class DynamicFrame:
         totalThreshold: int = 0,
         **options: Any,
     ) -> DynamicFrame:
-        from pyspark.sql import functions as F
 
         if format.lower() != "json":
             raise UnsupportedFeatureError(f"unbox format {format!r}", "only json is supported")
         parts = _nested.resolve(self._df.schema, _nested.split_path(path))
         if parts is None or len(parts) != 1:
             raise GlueRuntimeError(f"unbox: {path!r} is not a top-level field of the frame")
-        spark = self._df.sparkSession
-        texts = self._df.select(F.col(_nested.column_sql(parts))).where(F.col(parts[0]).isNotNull())
-        schema = spark.read.json(texts.rdd.map(lambda row: row[0])).schema
-        df = self._df.withColumn(parts[0], F.from_json(F.col(_nested.column_sql(parts)), schema))
-        return self._derive(df, transformation_ctx, stage=stageThreshold, total=totalThreshold)
+        df, errors = _nested.unbox_json(self._df, parts[0], transformation_ctx)
+        return self._derive(
+            df, transformation_ctx, errors=errors, stage=stageThreshold, total=totalThreshold
+        )
 
     # -- record transforms -----------------------------------------------------------
     def filter(
@@ -316,7 +314,10 @@ class DynamicFrame:
             )
         condition = None
         for k1, k2 in zip(keys1, keys2, strict=True):
-            term = left[_q(k1)] == right[_q(renamed.get(k2, k2))]
+            path1 = _join_key(left, k1, "paths1")
+            path2 = _join_key(frame2.toDF(), k2, "paths2")
+            path2 = [renamed[path2[0]], *path2[1:]]
+            term = left[_nested.column_sql(path1)] == right[_nested.column_sql(path2)]
             condition = term if condition is None else condition & term
         df = left.join(right, condition, "inner")
         return self._derive(df, transformation_ctx, stage=stageThreshold, total=totalThreshold)
@@ -501,6 +502,21 @@ def _materialize(errors: Any) -> Any:
 
 def _paths(paths: str | Sequence[str]) -> list[str]:
     return [paths] if isinstance(paths, str) else list(paths)
+
+
+def _join_key(df: Any, key: str, where: str) -> list[str]:
+    """A join key's field path: dotted for a nested field, backticks around a name that
+    holds dots (``` `a.b` ```), as the other transforms read paths."""
+    parts = _nested.resolve(df.schema, _nested.split_path(key))
+    if parts is None and key in df.columns:
+        parts = [key]  # a top-level name holding dots, given without backticks
+    if parts is None:
+        raise GlueRuntimeError(
+            f"join: key {key!r} of {where} is not a field of its frame "
+            f"(fields: {', '.join(df.columns)}); put backticks around a name that holds "
+            "dots, e.g. '`a.b`'"
+        )
+    return parts
 
 
 def _q(name: str) -> str:
