@@ -53,16 +53,30 @@ _hosts_cache: dict = {}  # type: ignore[type-arg]  # name -> {4, 6}: the file's 
 
 
 def _hosts() -> dict:  # type: ignore[type-arg]
-    """The hosts file's names (lower-cased) and the address families they map to, read
-    once per process."""
+    """The hosts file's names (lower-cased) that stay on this machine, and the address
+    families they map to, read once per process. A name mapped to another machine's
+    address (``docker run --add-host db:10.0.0.5``, a corporate entry) is not one: only
+    loopback, and this machine's own name (mapped to its own address)."""
     if "names" not in _hosts_cache:
+        import ipaddress
+        import socket
+
+        own = socket.gethostname().lower()
         names: dict = {}  # type: ignore[type-arg]
         try:
             with open(HOSTS_FILE, encoding="utf-8", errors="replace") as handle:
                 for line in handle:
                     fields = line.split("#", 1)[0].split()
+                    if len(fields) < 2:
+                        continue
+                    try:
+                        loopback = ipaddress.ip_address(fields[0].split("%", 1)[0]).is_loopback
+                    except ValueError:
+                        continue
                     for name in fields[1:]:
-                        names.setdefault(name.lower(), set()).add(6 if ":" in fields[0] else 4)
+                        if loopback or name.lower() == own:
+                            family = 6 if ":" in fields[0] else 4
+                            names.setdefault(name.lower(), set()).add(family)
         except OSError:
             pass
         _hosts_cache["names"] = names
@@ -321,6 +335,57 @@ def _never_a_cluster(host: str) -> bool:
     return bool(address.is_link_local or address == ipaddress.ip_address("fd00:ec2::254"))
 
 
+# socket methods given an (address, port) whose host name the C code looks up before it
+# raises the audit event: the lookup itself would leave. Wrapped to refuse the name
+# first; the argument index of the address (-1: the last one).
+_NAMED = (("connect", 0), ("connect_ex", 0), ("bind", 0), ("sendto", -1), ("sendmsg", 3))
+
+
+def _check_name(method: str, sock: object, address: object) -> None:
+    import socket
+
+    if not ENABLED["on"] or not isinstance(address, tuple) or not address:
+        return
+    import _socket
+
+    try:  # the C socket's own family (a subclass can override the property)
+        family = _socket.socket.family.__get__(sock)
+    except (TypeError, AttributeError):
+        family = getattr(sock, "family", 0)
+    if family not in (socket.AF_INET, socket.AF_INET6):
+        return
+    host = address[0]
+    if not isinstance(host, (str, bytes)) or _ip_literal(host) or local_address(host, family):
+        return
+    if str(host).lower() in _allowed:
+        return
+    _refuse(f"look up {host!r} (socket.{method}: the name is looked up first)", host)
+
+
+def _guard_named_addresses() -> None:
+    import socket
+
+    cls = socket.socket
+    if getattr(cls, "_glue_wf_guarded", False):
+        return
+    for method, index in _NAMED:
+        original = getattr(cls, method, None)
+        if original is None:
+            continue
+
+        def guarded(self, *args, _name=method, _at=index, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            if -len(args) <= _at < len(args):
+                _check_name(_name, self, args[_at])
+            elif _name == "sendto" and "address" in kwargs:
+                _check_name(_name, self, kwargs["address"])
+            return _original(self, *args, **kwargs)
+
+        guarded.__name__ = guarded.__qualname__ = method
+        guarded.__doc__ = original.__doc__
+        setattr(cls, method, guarded)
+    cls._glue_wf_guarded = True  # type: ignore[attr-defined]
+
+
 def install(env: Mapping[str, str] | None = None) -> None:
     """Add the hook to this process (once) and switch it on."""
     import os
@@ -329,6 +394,7 @@ def install(env: Mapping[str, str] | None = None) -> None:
     with _LOCK:
         if not _installed["hook"]:
             sys.addaudithook(_hook)
+            _guard_named_addresses()
             _installed["hook"] = True
         ENABLED["on"] = True
 

@@ -515,6 +515,75 @@ def test_a_disguised_socket_and_a_packet_socket_are_refused(
     assert [line for line in out if line] == ["disguised refused", "packet refused"]
 
 
+NAMED = """
+import socket, sys
+sys.path.insert(0, {root!r})
+from glue_workflow.local import netguard
+netguard.install()
+
+def attempt(name, call):
+    try:
+        call()
+        print(name, "not refused")
+    except netguard.NetworkRefusedError:
+        print(name, "refused")
+    except OSError as exc:
+        print(name, type(exc).__name__)
+
+class Disguised(socket.socket):
+    family = socket.AF_UNIX
+
+tcp, udp = socket.socket(), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+attempt("connect", lambda: socket.socket().connect(("logs.us-east-1.amazonaws.com", 443)))
+attempt("connect_ex", lambda: socket.socket().connect_ex(("sts.amazonaws.com", 443)))
+attempt("sendto", lambda: udp.sendto(b"x", ("leak-marker.amazonaws.com", 53)))
+attempt("sendto-flags", lambda: udp.sendto(b"x", 0, ("leak-marker.amazonaws.com", 53)))
+attempt("bind", lambda: socket.socket().bind(("secret-exfil.s3.amazonaws.com", 0)))
+attempt("disguised", lambda: Disguised().connect(("s3.amazonaws.com", 443)))
+server = socket.socket()
+server.bind(("localhost", 0))
+server.listen(1)
+attempt("loopback-name", lambda: socket.socket().connect(("localhost", server.getsockname()[1])))
+"""
+
+
+def test_a_name_given_to_connect_send_or_bind_is_refused_before_it_is_looked_up(
+    tmp_path: Path, run_child: RunChild
+) -> None:
+    """CPython looks a name up inside connect/sendto/bind before their audit event: the
+    lookup would leave the machine first. The guard refuses the name before the call."""
+    code = NAMED.format(root=str(Path(__file__).resolve().parents[2]))
+    out = [
+        line for line in run_child(code, {"PATH": "/usr/bin:/bin"}, tmp_path).split("\n") if line
+    ]
+    assert out == [
+        "connect refused",
+        "connect_ex refused",
+        "sendto refused",
+        "sendto-flags refused",
+        "bind refused",
+        "disguised refused",
+        "loopback-name not refused",
+    ]
+
+
+def test_a_hosts_file_name_mapped_off_the_machine_is_not_this_machine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from glue_workflow.local import netguard
+
+    hosts = tmp_path / "hosts"
+    own = socket.gethostname()
+    hosts.write_text(f"127.0.0.1 localhost\n10.0.0.5 db\n192.0.2.2 {own}\n")
+    monkeypatch.setattr(netguard, "HOSTS_FILE", str(hosts))
+    monkeypatch.setattr(netguard, "_hosts_cache", {})
+    assert not netguard.local_address("db")  # docker --add-host db:10.0.0.5
+    assert netguard.local_address(own)  # this machine's own name, on its own address
+    assert netguard.local_address("localhost")
+
+
 def test_a_cluster_setting_never_opens_the_guard_to_aws_or_the_metadata_service() -> None:
     from glue_workflow.local import netguard
 
