@@ -66,7 +66,10 @@ def test_rule_outcomes_come_from_one_pass(spark, glue_context):
     assert outcomes == {
         "RowCount = 2": ("Passed", {"Dataset.*.RowCount": 2.0}),
         'Completeness "c" > 0.4': ("Passed", {"Column.c.Completeness": 0.5}),
-        'IsPrimaryKey "id"': ("Passed", {"Column.id.IsPrimaryKey": 1.0}),
+        'IsPrimaryKey "id"': (
+            "Passed",
+            {"Column.id.Uniqueness": 1.0, "Column.id.Completeness": 1.0},
+        ),
         'ColumnExists "zz"': ("Failed", {}),
     }
 
@@ -108,3 +111,67 @@ def test_quoted_strings_read_dqdl_escapes():
     listed = rules[1].condition[1]
     assert [_literal(v.strip()) for v in _split_top(listed[1:-1])] == ["Y\\N", "x,]y", "F"]
     assert _literal(rules[2].condition[1]) == "^\\d+$"
+
+
+def rule_outcomes(spark: Any, glue_context: Any, rows: list[Any], schema: str, ruleset: str) -> Any:
+    """{rule text: (Outcome, EvaluatedMetrics)} of EvaluateDataQuality.apply."""
+    from awsglue.dynamicframe import DynamicFrame
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    frame = DynamicFrame.fromDF(spark.createDataFrame(rows, schema), glue_context, "f")
+    return {
+        r["Rule"]: (r["Outcome"], dict(r["EvaluatedMetrics"]))
+        for r in EvaluateDataQuality.apply(frame=frame, ruleset=ruleset).toDF().collect()
+    }
+
+
+@pytest.mark.spark
+def test_uniqueness_is_the_share_of_values_occurring_exactly_once(spark, glue_context):
+    """Uniqueness: "Unique values occur exactly once" (dqdl-rule-types-Uniqueness); as
+    Deequ's Uniqueness, rows whose columns are all null are left out of both counts."""
+    rows = [(1, "a", "x"), (2, "a", "y"), (3, "b", "x"), (4, "c", "x"), (5, None, None)]
+    ruleset = (
+        'Rules = [ Uniqueness "c" = 0.5, Uniqueness "c" "d" = 1, Uniqueness "id" = 1.0, '
+        'UniqueValueRatio "c" > 0.6, DistinctValuesCount "c" = 4 ]'
+    )
+    outcomes = rule_outcomes(spark, glue_context, rows, "id long, c string, d string", ruleset)
+    assert outcomes == {
+        # a, a, b, c (the null row left out): b and c occur once -> 2 / 4
+        'Uniqueness "c" = 0.5': ("Passed", {"Column.c.Uniqueness": 0.5}),
+        # (a,x) (a,y) (b,x) (c,x): every combination occurs once
+        'Uniqueness "c" "d" = 1': ("Passed", {"Multicolumn.c,d.Uniqueness": 1.0}),
+        'Uniqueness "id" = 1.0': ("Passed", {"Column.id.Uniqueness": 1.0}),
+        # unique values / distinct values: 2 of a, b, c
+        'UniqueValueRatio "c" > 0.6': ("Passed", {"Column.c.UniqueValueRatio": 2 / 3}),
+        # Deequ's Histogram counts null as a value: a, b, c, null
+        'DistinctValuesCount "c" = 4': ("Passed", {"Column.c.DistinctValuesCount": 4.0}),
+    }
+
+
+@pytest.mark.spark
+def test_is_unique_ignores_nulls_and_is_primary_key_needs_completeness(spark, glue_context):
+    """IsUnique is Uniqueness = 1 (nulls left out); IsPrimaryKey adds Completeness = 1
+    (awslabs/deequ dqdl/translation/rules IsUniqueRule, IsPrimaryKeyRule)."""
+    rows = [(1, "a", "x"), (2, "b", "x"), (3, None, "y")]
+    ruleset = (
+        'Rules = [ IsUnique "c", IsPrimaryKey "c", IsUnique "d", IsPrimaryKey "id" "d", '
+        'IsUnique "c" "d" ]'
+    )
+    outcomes = rule_outcomes(spark, glue_context, rows, "id long, c string, d string", ruleset)
+    assert outcomes == {
+        'IsUnique "c"': ("Passed", {"Column.c.Uniqueness": 1.0}),
+        'IsPrimaryKey "c"': (
+            "Failed",
+            {"Column.c.Uniqueness": 1.0, "Column.c.Completeness": 2 / 3},
+        ),
+        'IsUnique "d"': ("Failed", {"Column.d.Uniqueness": 1 / 3}),
+        'IsPrimaryKey "id" "d"': (
+            "Passed",
+            {
+                "Multicolumn.id,d.Uniqueness": 1.0,
+                "Column.id.Completeness": 1.0,
+                "Column.d.Completeness": 1.0,
+            },
+        ),
+        'IsUnique "c" "d"': ("Passed", {"Multicolumn.c,d.Uniqueness": 1.0}),
+    }

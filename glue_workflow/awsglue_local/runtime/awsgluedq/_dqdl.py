@@ -1,7 +1,8 @@
 """A subset of DQDL (Data Quality Definition Language): parse and evaluate rules.
 
 Supported rule types: RowCount, ColumnCount, IsComplete, Completeness, ColumnExists,
-IsUnique, Uniqueness, IsPrimaryKey, ColumnValues (in [...] / not in [...] with the NULL,
+IsUnique, Uniqueness, IsPrimaryKey, UniqueValueRatio, DistinctValuesCount, ColumnValues
+(in [...] / not in [...] with the NULL,
 EMPTY and WHITESPACES_ONLY keywords, between, comparisons, = NULL / != NULL, matches).
 Any other rule type, ``where`` clause or ``with threshold`` raises an error naming it,
 rather than passing silently.
@@ -24,8 +25,13 @@ SUPPORTED = (
     "IsUnique",
     "Uniqueness",
     "IsPrimaryKey",
+    "UniqueValueRatio",
+    "DistinctValuesCount",
     "ColumnValues",
 )
+# Rule types taking one or more columns (dqdl-rule-types-IsUnique, -Uniqueness,
+# -IsPrimaryKey: "The following example rule checks multiple columns").
+MULTI_COLUMN = ("IsUnique", "Uniqueness", "IsPrimaryKey")
 # A quoted string holds \" and \\ escapes (DQDL's lexer: QUOTED_STRING, fragment ESC);
 # a list may hold quoted strings with "]" or "," in them.
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
@@ -37,8 +43,13 @@ _ESCAPE = re.compile(r'\\([\\"])')
 class Rule:
     text: str
     kind: str
-    column: str | None
+    columns: tuple[str, ...]  # the quoted column parameters, in order
     condition: list[str]  # remaining tokens: e.g. [">", "0"], ["in", '["a","b"]']
+
+    @property
+    def column(self) -> str | None:
+        """The (first) column the rule names; None for RowCount and ColumnCount."""
+        return self.columns[0] if self.columns else None
 
 
 def parse_ruleset(ruleset: str) -> list[Rule]:
@@ -83,13 +94,15 @@ def _parse_rule(text: str) -> Rule:
     for word in ("where", "with"):
         if word in lowered:
             raise UnsupportedFeatureError(f"'{word}' clause in data quality rule {text!r}")
-    column = None
+    columns: list[str] = []
     rest = tokens[1:]
     if kind not in ("RowCount", "ColumnCount"):
-        if not rest or not rest[0].startswith('"'):
+        while rest and rest[0].startswith('"') and (not columns or kind in MULTI_COLUMN):
+            columns.append(_unquote(rest[0]))
+            rest = rest[1:]
+        if not columns:
             raise GlueRuntimeError(f"data quality rule {text!r} needs a quoted column name")
-        column, rest = _unquote(rest[0]), rest[1:]
-    return Rule(text=text, kind=kind, column=column, condition=rest)
+    return Rule(text=text, kind=kind, columns=tuple(columns), condition=rest)
 
 
 def _unquote(token: str) -> str:
