@@ -175,3 +175,47 @@ def test_is_unique_ignores_nulls_and_is_primary_key_needs_completeness(spark, gl
         ),
         'IsUnique "c" "d"': ("Passed", {"Multicolumn.c,d.Uniqueness": 1.0}),
     }
+
+
+@pytest.mark.spark
+def test_a_rule_on_a_missing_column_fails_alone(spark, glue_context):
+    """Glue reports the rule Failed with Deequ's "Input data does not include column X!"
+    and evaluates the others; per row the rule is in neither list (Deequ's row-level
+    results hold no column for it: awslabs/deequ dqdl/execution/RowLevelResultHelper)."""
+    from awsglue.dynamicframe import DynamicFrame
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    frame = DynamicFrame.fromDF(
+        spark.createDataFrame([(1, "a"), (2, "b")], "id long, c string"), glue_context, "f"
+    )
+    ruleset = (
+        'Rules = [ IsComplete "NoSuchCol", RowCount = 2, ColumnValues "Nope" > 1, '
+        'ColumnValues "c" in ["a"], IsPrimaryKey "id" "gone" ]'
+    )
+    outcomes = {
+        r["Rule"]: (r["Outcome"], r["FailureReason"])
+        for r in EvaluateDataQuality.apply(frame=frame, ruleset=ruleset).toDF().collect()
+    }
+    assert outcomes == {
+        'IsComplete "NoSuchCol"': ("Failed", "Input data does not include column NoSuchCol!"),
+        "RowCount = 2": ("Passed", None),
+        'ColumnValues "Nope" > 1': ("Failed", "Input data does not include column Nope!"),
+        'ColumnValues "c" in ["a"]': (
+            "Failed",
+            'Column.c.ColumnValues = 0.5 does not satisfy ColumnValues "c" in ["a"]',
+        ),
+        'IsPrimaryKey "id" "gone"': ("Failed", "Input data does not include column gone!"),
+    }
+    rows = EvaluateDataQuality().process_rows(frame=frame, ruleset=ruleset)["rowLevelOutcomes"]
+    assert {
+        r["id"]: (r["DataQualityRulesPass"], r["DataQualityRulesFail"])
+        for r in rows.toDF().collect()
+    } == {1: (['ColumnValues "c" in ["a"]'], []), 2: ([], ['ColumnValues "c" in ["a"]'])}
+    only_missing = 'Rules = [ IsComplete "NoSuchCol" ]'
+    rows = EvaluateDataQuality().process_rows(frame=frame, ruleset=only_missing)
+    assert [
+        r["DataQualityEvaluationResult"] for r in rows["rowLevelOutcomes"].toDF().collect()
+    ] == [
+        "Passed",
+        "Passed",
+    ]

@@ -67,7 +67,14 @@ class EvaluateDataQuality:
             rule_df = df.sparkSession.createDataFrame(outcomes, schema)
             return DynamicFrame(rule_df, glue_ctx, "ruleOutcomes")
 
-        row_rules = [r for r in rules if r.kind in ("IsComplete", "ColumnValues")]
+        # A rule naming a missing column has no row-level result: it is in neither list
+        # (Deequ's DQDL row-level results, awslabs/deequ dqdl/execution/RowLevelResultHelper;
+        # Glue lists such rules in a DataQualityRulesSkip column, not emulated here).
+        row_rules = [
+            r
+            for r in rules
+            if r.kind in ("IsComplete", "ColumnValues") and not _missing(r, df.columns)
+        ]
         passed, failed = _row_outcomes(row_rules)
         rows = df.select(
             "*", passed.alias("DataQualityRulesPass"), failed.alias("DataQualityRulesFail")
@@ -92,10 +99,11 @@ def _row_outcomes(rules: list[Rule]) -> tuple[Any, Any]:
 
     ok = [row_condition(r) for r in rules]  # never null
     pairs = list(zip(ok, rules, strict=True))
+    if not rules:
+        none = F.array().cast("array<string>")
+        return none, none
     passes = F.filter(F.array(*[F.when(c, F.lit(r.text)) for c, r in pairs]), F.isnotnull)
     fails = F.filter(F.array(*[F.when(~c, F.lit(r.text)) for c, r in pairs]), F.isnotnull)
-    if not rules:
-        return passes, fails
     every = _all(ok)
     constant = F.array(*[F.lit(r.text) for r in rules])
     return (
@@ -185,7 +193,9 @@ def _outcome_of(
         return rule.text, _outcome(ok), None if ok else f"column {names[0]!r} is missing", {}
     missing = _missing(rule, columns)
     if missing:
-        return rule.text, "Failed", f"column {missing[0]!r} is missing", {}
+        # Glue's failure reason (Deequ's hasColumn precondition; seen in Glue's
+        # GetDataQualityResult): the rule fails, the others are evaluated
+        return rule.text, "Failed", f"Input data does not include column {missing[0]}!", {}
     # Metric names as Glue reports them (Deequ's DQDL mapping, awslabs/deequ
     # dqdl/translation/rules/*Rule.scala): IsComplete reports Completeness, IsUnique
     # Uniqueness, several columns "Multicolumn.a,b".
