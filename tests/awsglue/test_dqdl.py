@@ -219,3 +219,31 @@ def test_a_rule_on_a_missing_column_fails_alone(spark, glue_context):
         "Passed",
         "Passed",
     ]
+
+
+@pytest.mark.spark
+def test_glue_studio_reads_the_outcomes_by_key(spark, glue_context):
+    """Glue Studio's generated scripts read process_rows' collection by
+    EvaluateDataQuality.DATA_QUALITY_RULE_OUTCOMES_KEY and by SelectFromCollection with
+    the keys "ruleOutcomes", "rowLevelOutcomes" and "originalData" (the input frame)."""
+    from awsglue.dynamicframe import DynamicFrame
+    from awsglue.transforms import SelectFromCollection
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    df = spark.createDataFrame([(1, "a"), (2, None)], "id long, c string")
+    frame = DynamicFrame.fromDF(df, glue_context, "f")
+    results = EvaluateDataQuality().process_rows(
+        frame=frame, ruleset='Rules = [ IsComplete "c", RowCount = 2 ]'
+    )
+    assert EvaluateDataQuality.DATA_QUALITY_RULE_OUTCOMES_KEY == "ruleOutcomes"
+    failed = results[EvaluateDataQuality.DATA_QUALITY_RULE_OUTCOMES_KEY].filter(
+        lambda x: x["Outcome"] == "Failed"
+    )
+    assert [r["Rule"] for r in failed.toDF().collect()] == ['IsComplete "c"']
+    outcomes = SelectFromCollection.apply(dfc=results, key="ruleOutcomes")
+    assert outcomes.toDF().columns == ["Rule", "Outcome", "FailureReason", "EvaluatedMetrics"]
+    rows = SelectFromCollection.apply(dfc=results, key="rowLevelOutcomes")
+    assert rows.count() == 2
+    original = SelectFromCollection.apply(dfc=results, key="originalData")
+    assert original.toDF().collect() == df.collect()
+    assert sorted(results.keys()) == ["originalData", "rowLevelOutcomes", "ruleOutcomes"]

@@ -17,6 +17,12 @@ Outcome = tuple[str, str, str | None, dict[str, float]]
 class EvaluateDataQuality:
     """Evaluate a DQDL ruleset on a DynamicFrame (rule outcomes, row-level outcomes)."""
 
+    # The key of process_rows' rule outcomes: Glue Studio's generated scripts read
+    # results[EvaluateDataQuality.DATA_QUALITY_RULE_OUTCOMES_KEY] where they also select
+    # key="ruleOutcomes" (public Glue Studio job scripts). No public script names a
+    # constant for "rowLevelOutcomes" or "originalData": they pass the literal key.
+    DATA_QUALITY_RULE_OUTCOMES_KEY = "ruleOutcomes"
+
     @classmethod
     def apply(
         cls,
@@ -26,7 +32,8 @@ class EvaluateDataQuality:
         transformation_ctx: str = "",
     ) -> Any:
         """The rule outcomes as a DynamicFrame (Rule, Outcome, FailureReason, EvaluatedMetrics)."""
-        return cls().process_rows(frame, ruleset, publishing_options)["ruleOutcomes"]
+        results = cls().process_rows(frame, ruleset, publishing_options)
+        return results[cls.DATA_QUALITY_RULE_OUTCOMES_KEY]
 
     def process_rows(
         self,
@@ -86,6 +93,8 @@ class EvaluateDataQuality:
             {
                 "ruleOutcomes": rule_outcomes,
                 "rowLevelOutcomes": DynamicFrame(rows, glue_ctx, "rowLevelOutcomes"),
+                # the input as given: Glue Studio's "originalData" output node selects it
+                "originalData": frame,
             },
             glue_ctx,
         )
