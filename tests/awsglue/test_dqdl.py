@@ -247,3 +247,114 @@ def test_glue_studio_reads_the_outcomes_by_key(spark, glue_context):
     original = SelectFromCollection.apply(dfc=results, key="originalData")
     assert original.toDF().collect() == df.collect()
     assert sorted(results.keys()) == ["originalData", "rowLevelOutcomes", "ruleOutcomes"]
+
+
+@pytest.mark.parametrize(
+    ("ruleset", "message"),
+    [
+        (
+            'Rules = [ IsCompleted "State" ]',
+            "Parsing Error: Rule Type: IsCompleted is not valid (line 1:10, rule "
+            "'IsCompleted \"State\"'): IsCompleted is not a DQDL rule type; did you mean "
+            "IsComplete?",
+        ),
+        (
+            "Rules = [\n    RowCount > 0,\n    RowCount >\n]",
+            "Parsing Error: missing a number after '>' (line 3:4, rule 'RowCount >'): "
+            "a RowCount condition reads e.g. '> 0' or 'between 1 and 10'",
+        ),
+        (
+            "Rules = [ ]",
+            "Parsing Error: No rules or analyzers provided. (line 1:8): put at least one "
+            "rule in Rules = [ ... ]",
+        ),
+        (
+            'Rules = [ RowCount > 0, IsComplete "c", ]',
+            "Parsing Error: extraneous ',' (line 1:38): rules are separated by single "
+            "commas, with none after the last",
+        ),
+        (
+            "Rules = [ RowCount > 0 ] Analyzers = [ RowCount, ]",
+            "Parsing Error: extraneous ',' (line 1:47): analyzers are separated by single "
+            "commas, with none after the last",
+        ),
+        (
+            'Rules = [ IsComplete "c" > 0.5 ]',
+            "Parsing Error: IsComplete takes no condition (line 1:10, rule "
+            "'IsComplete \"c\" > 0.5'): remove '> 0.5', or use Completeness \"c\" > 0.5",
+        ),
+        (
+            'Rules = [ IsComplete "a" "b" ]',
+            "Parsing Error: Rule Type: IsComplete is not valid with 2 columns (line 1:10, "
+            'rule \'IsComplete "a" "b"\'): IsComplete takes exactly one quoted column name',
+        ),
+        (
+            'Rules = [ ColumnValues "c" matches ]',
+            "Parsing Error: missing a quoted pattern after 'matches' (line 1:10, rule "
+            '\'ColumnValues "c" matches\'): write e.g. matches "^[a-z]+$"',
+        ),
+        (
+            "Rules = [ RowCount > 0",
+            "Parsing Error: '[' is never closed (line 1:8): end the section with ']'",
+        ),
+        (
+            "RowCount > 0",
+            "Parsing Error: unexpected 'RowCount > 0' (line 1:0): a ruleset reads "
+            "Rules = [ <rule>, <rule>, ... ]",
+        ),
+        (
+            "Rule = [ RowCount > 0 ]",
+            "Parsing Error: unknown section Rule (line 1:0): did you mean Rules?",
+        ),
+        (
+            'Rules = [ AllStatistics "c" ]',
+            "Parsing Error: Analyzer Type: AllStatistics is not supported in rules section "
+            "(line 1:10, rule 'AllStatistics \"c\"'): move it to Analyzers = [ ... ]",
+        ),
+    ],
+)
+def test_dqdl_mistakes_are_parse_errors(ruleset, message):
+    """What awslabs/dqdl's parser refuses (DataQualityDefinitionLanguage.g4,
+    DQDLParserListener, InvalidDQRulesetTest) is a "Parsing Error" raised when the
+    ruleset is parsed, never "not supported by the local awsglue runtime"."""
+    from awsgluedq._dqdl import DQDLSyntaxError
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    with pytest.raises(DQDLSyntaxError) as raised:
+        EvaluateDataQuality().process_rows(frame=None, ruleset=ruleset)  # parsed first
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(
+    ("ruleset", "feature"),
+    [
+        ('Rules = [ Mean "x" > 1 ]', "data quality rule type 'Mean'"),
+        ("Rules = [ RowCount > 0 ] Analyzers = [ RowCount ]", "the DQDL Analyzers section"),
+        ("Rules = [ RowCount > avg(last(10)) ]", "DQDL dynamic expression 'avg(last(10))'"),
+        ('Rules = [ ColumnValues "c" not matches "x" ]', "ColumnValues condition 'not matches"),
+        ('Rules = [ (IsComplete "a") and (IsComplete "b") ]', "composite DQDL rules"),
+    ],
+)
+def test_valid_dqdl_the_runtime_lacks_is_unsupported(ruleset, feature):
+    from awsglue._errors import UnsupportedFeatureError
+    from awsgluedq._dqdl import parse_ruleset
+
+    with pytest.raises(UnsupportedFeatureError) as raised:
+        parse_ruleset(ruleset)
+    assert str(raised.value).startswith(feature)
+    assert "not supported by the local awsglue runtime" in str(raised.value)
+
+
+def test_metadata_and_valid_rules_parse():
+    from awsgluedq._dqdl import parse_ruleset
+
+    rules = parse_ruleset(
+        'Metadata = { "Version": "1.0" }\nRules = [ RowCount between 1 and 9, '
+        'Uniqueness "a" "b" > 0.5, ColumnValues "c" != NULL, IsPrimaryKey "k" ]'
+    )
+    assert [(r.kind, r.columns) for r in rules] == [
+        ("RowCount", ()),
+        ("Uniqueness", ("a", "b")),
+        ("ColumnValues", ("c",)),
+        ("IsPrimaryKey", ("k",)),
+    ]
