@@ -358,3 +358,23 @@ def test_metadata_and_valid_rules_parse():
         ("ColumnValues", ("c",)),
         ("IsPrimaryKey", ("k",)),
     ]
+
+
+@pytest.mark.spark
+def test_uniqueness_of_only_nulls_fails(spark, glue_context):
+    """Deequ fails a frequency metric computed over no value (its EmptyStateException)."""
+    from awsglue.dynamicframe import DynamicFrame
+    from awsgluedq.transforms import EvaluateDataQuality
+
+    df = spark.createDataFrame([(1, None), (2, None)], "id long, c string")
+    frame = DynamicFrame.fromDF(df, glue_context, "f")
+    [row] = (
+        EvaluateDataQuality.apply(frame=frame, ruleset='Rules = [ Uniqueness "c" >= 0 ]')
+        .toDF()
+        .collect()
+    )
+    assert (row["Outcome"], row["FailureReason"], row["EvaluatedMetrics"]) == (
+        "Failed",
+        "Empty state for analyzer Uniqueness: all input values of Column.c are NULL",
+        {},
+    )
