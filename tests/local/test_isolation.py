@@ -483,14 +483,11 @@ def test_only_names_the_hosts_file_answers_are_this_machine(
     assert netguard.local_address("::1", socket.AF_INET6)
 
 
-GUARDED = """
+GUARDED_PREAMBLE = """
 import socket, sys
 sys.path.insert(0, {root!r})
 from glue_workflow.local import netguard
 netguard.install()
-
-class Disguised(socket.socket):
-    family = socket.AF_UNIX  # the guard reads the C socket's own family
 
 def attempt(name, call):
     try:
@@ -500,11 +497,18 @@ def attempt(name, call):
         print(name, "refused")
     except OSError as exc:
         print(name, type(exc).__name__)
+"""
+GUARDED = (
+    GUARDED_PREAMBLE
+    + """
+class Disguised(socket.socket):
+    family = socket.AF_UNIX  # the guard reads the C socket's own family
 
 udp = Disguised(socket.AF_INET, socket.SOCK_DGRAM)
 attempt("disguised", lambda: udp.sendto(b"x", ("10.1.2.3", 53)))
 attempt("packet", lambda: socket.socket(17, socket.SOCK_RAW))
 """
+)
 
 
 def test_a_disguised_socket_and_a_packet_socket_are_refused(
@@ -515,21 +519,9 @@ def test_a_disguised_socket_and_a_packet_socket_are_refused(
     assert [line for line in out if line] == ["disguised refused", "packet refused"]
 
 
-NAMED = """
-import socket, sys
-sys.path.insert(0, {root!r})
-from glue_workflow.local import netguard
-netguard.install()
-
-def attempt(name, call):
-    try:
-        call()
-        print(name, "not refused")
-    except netguard.NetworkRefusedError:
-        print(name, "refused")
-    except OSError as exc:
-        print(name, type(exc).__name__)
-
+NAMED = (
+    GUARDED_PREAMBLE
+    + """
 class Disguised(socket.socket):
     family = socket.AF_UNIX
 
@@ -545,6 +537,7 @@ server.bind(("localhost", 0))
 server.listen(1)
 attempt("loopback-name", lambda: socket.socket().connect(("localhost", server.getsockname()[1])))
 """
+)
 
 
 def test_a_name_given_to_connect_send_or_bind_is_refused_before_it_is_looked_up(
