@@ -15,17 +15,22 @@ AWS SDK. Every local Spark JVM starts with Java's own settings for that:
   address that is not loopback fails with ``UnknownHostException`` (or "Can't connect
   to SOCKS proxy") naming it. Loopback (py4j, Spark's Python workers) is exempt.
 
+With ``spark_master`` (a cluster of the user's own) the driver's hosts file also maps
+the master's and its workers' names, the one set of hosts off the machine a local job
+reaches (``local/glue/sparkcluster.py``).
+
 Not covered: code connecting to a literal address without a proxy on purpose
 (``Proxy.NO_PROXY``), over UDP or through NIO channels (Spark's own, on loopback, use
-them), and a cluster's driver (``spark_master``: that cluster is
-the one host off the machine a local job reaches). docs/local-target.md says so.
+them). docs/local-target.md says so.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import socket
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 # A name no hosts file here holds: a connection through the proxy fails on it, by name.
@@ -34,18 +39,23 @@ LOOPBACK_HOSTS = "localhost|127.*|[::1]"
 HOSTS_NAME = "glue-wf-local-target.hosts"
 
 
-def hosts_text() -> str:
-    """This machine's names on loopback (Spark and Hadoop look the host name up)."""
+def hosts_text(cluster: Mapping[str, Sequence[str]] | None = None) -> str:
+    """This machine's names on loopback (Spark and Hadoop look the host name up), and
+    the hosts of a Spark cluster of the user's own (``spark_master``: name -> addresses)."""
     names = " ".join(dict.fromkeys(["localhost", socket.gethostname()]))
-    return f"127.0.0.1 {names}\n::1 localhost ip6-localhost ip6-loopback\n"
+    text = f"127.0.0.1 {names}\n::1 localhost ip6-localhost ip6-loopback\n"
+    for name, addresses in sorted((cluster or {}).items()):
+        text += "".join(f"{address} {name}\n" for address in addresses if address != name)
+    return text
 
 
-def hosts_file() -> Path:
+def hosts_file(cluster: Mapping[str, Sequence[str]] | None = None) -> Path:
     """The hosts file the JVM resolves from, written (once per content) under the user's
     cache directory (a fresh private temp directory if that cannot be written)."""
-    text = hosts_text()
+    text = hosts_text(cluster)
     cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(cache) / "glue-wf" / HOSTS_NAME
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12] if cluster else ""
+    path = Path(cache) / "glue-wf" / (f"{digest}-{HOSTS_NAME}" if digest else HOSTS_NAME)
     try:
         if path.is_file() and path.read_text() == text:
             return path
@@ -61,11 +71,15 @@ def hosts_file() -> Path:
     return path
 
 
-def java_options() -> str:
-    """The JVM options of the guard, quoted as Spark's launcher splits them."""
-    options = [f"-Djdk.net.hosts.file={shlex.quote(str(hosts_file()))}"]
+def java_options(cluster: Mapping[str, Sequence[str]] | None = None) -> str:
+    """The JVM options of the guard, quoted as Spark's launcher splits them; ``cluster``:
+    the hosts of the user's Spark cluster the JVM may resolve and reach too."""
+    options = [f"-Djdk.net.hosts.file={shlex.quote(str(hosts_file(cluster)))}"]
     for proxy in ("socksProxy", "http.proxy", "https.proxy"):
         options += [f"-D{proxy}Host={REFUSED_PROXY}", f"-D{proxy}Port=9"]
+    exempt = "|".join(
+        [LOOPBACK_HOSTS, *sorted({h for name, a in (cluster or {}).items() for h in (name, *a)})]
+    )
     # Spark's launcher splits on spaces outside quotes and runs java without a shell
-    options += [f"-Dhttp.nonProxyHosts={LOOPBACK_HOSTS}", f"-DsocksNonProxyHosts={LOOPBACK_HOSTS}"]
+    options += [f"-Dhttp.nonProxyHosts={exempt}", f"-DsocksNonProxyHosts={exempt}"]
     return " ".join(options)

@@ -29,6 +29,22 @@ def test_the_hosts_file_holds_this_machines_names_on_loopback_only(
     assert path.stat().st_mtime_ns == stamp  # written once per content
 
 
+def test_a_clusters_hosts_are_in_a_hosts_file_of_their_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """spark_master: the driver resolves and reaches the cluster's hosts, and no others."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    cluster = {"master.lan": ["10.0.0.5"], "10.0.0.6": ["10.0.0.6"]}
+    path = jvmguard.hosts_file(cluster)
+    assert path != jvmguard.hosts_file()
+    text = path.read_text()
+    assert text.startswith(jvmguard.hosts_text())
+    assert text.endswith("10.0.0.5 master.lan\n")  # an address maps to no name of its own
+    options = shlex.split(jvmguard.java_options(cluster))
+    assert f"-Djdk.net.hosts.file={path}" in options
+    assert "-DsocksNonProxyHosts=localhost|127.*|[::1]|10.0.0.5|10.0.0.6|master.lan" in options
+
+
 def test_a_cache_that_cannot_be_written_gets_a_private_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

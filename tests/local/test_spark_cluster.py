@@ -28,6 +28,9 @@ def test_master_urls_are_checked() -> None:
     assert sparkcluster.configured_master({"GLUE_WF_SPARK_MASTER": k8s}) == k8s
     with pytest.raises(sparkcluster.SparkClusterError, match=r"spark_master='spark://host' is not"):
         sparkcluster.configured_master({"GLUE_WF_SPARK_MASTER": "spark://host"})
+    for metadata in ("spark://169.254.169.254:7077", "spark://[fd00:ec2::254]:7077"):
+        with pytest.raises(sparkcluster.SparkClusterError, match="is a link-local address"):
+            sparkcluster.configured_master({"GLUE_WF_SPARK_MASTER": metadata})
 
 
 def test_glue_worker_types_size_executors_and_yarn_is_not_capped(tmp_path: Path) -> None:
@@ -48,6 +51,10 @@ def test_glue_worker_types_size_executors_and_yarn_is_not_capped(tmp_path: Path)
     )
     args = env["PYSPARK_SUBMIT_ARGS"]
     assert args.startswith("--master yarn --py-files ")
+    # the driver's JVM carries the network guard, its hosts file naming the master's host
+    assert "--driver-java-options" in args
+    assert "-Djdk.net.hosts.file=" in args
+    assert "socksProxyHost=the-glue-wf-local-target-sends-nothing-off-this-machine" in args
     assert "spark.executor.instances=5" in args
     assert "spark.executor.memory=32768m" in args
     assert "'spark.app.name=wf-preprocess jr_1'" in args

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from glue_workflow.errors import LocalTargetError
+from glue_workflow.local.environment import local_paths
 
 MASTER_ENV = "GLUE_WF_SPARK_MASTER"
 MASTER_UI_ENV = "GLUE_WF_SPARK_MASTER_UI"  # standalone web UI; default http://<host>:8080
@@ -72,6 +73,15 @@ def configured_master(env: Mapping[str, str]) -> str | None:
     if not master:
         return None
     host = (urllib.parse.urlsplit(master.removeprefix("k8s://")).hostname or "").lower()
+    from glue_workflow.local import netguard
+
+    aws = host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+    if host and not aws and netguard._never_a_cluster(host):
+        raise SparkClusterError(
+            f"spark_master={master!r} is a link-local address ({host}), where AWS's instance "
+            "metadata service answers: the local target never sends a request there; use the "
+            "address of your own cluster's master (spark://HOST:PORT)"
+        )
     if host.endswith((".amazonaws.com", ".amazonaws.com.cn")):
         # an EKS API server: the local target never sends a request to an AWS endpoint
         raise SparkClusterError(
@@ -88,6 +98,27 @@ def configured_master(env: Mapping[str, str]) -> str | None:
         "standalone cluster), yarn or k8s://https://HOST:PORT ([target.local] spark_master "
         f"in glue-wf.toml or {MASTER_ENV})"
     )
+
+
+def _host(master: str) -> str:
+    return (urllib.parse.urlsplit(master.removeprefix("k8s://")).hostname or "").lower()
+
+
+def cluster_hosts(master: str, env: Mapping[str, str]) -> dict[str, list[str]]:
+    """The cluster's host names and their addresses, for the driver JVM's hosts file: the
+    master's and, on a standalone cluster, its alive workers' (an address is its own)."""
+    import socket
+
+    names = [_host(master)]
+    if master.startswith("spark://"):
+        names += [str(w.get("host", "")).lower() for w in standalone_capacity(master, env) or []]
+    found: dict[str, list[str]] = {}
+    for name in dict.fromkeys(n for n in names if n):
+        try:
+            found[name] = sorted({str(i[4][0]) for i in socket.getaddrinfo(name, None)})
+        except OSError:  # unresolvable now: the job fails naming the host
+            found[name] = []
+    return found
 
 
 def glue_sizing(job: Mapping[str, Any]) -> tuple[int, int, int, str]:
@@ -198,7 +229,17 @@ def submit_environment(
     master = configured_master(env)
     if master is None:
         return dict(env), ""
-    size = sizing(job, master, env)
+    from glue_workflow.local import netguard
+
+    # this process reads the master's web UI and looks the cluster's hosts up: under the
+    # guard, it reaches no other host
+    guarded = netguard.installed()
+    netguard.install(env)
+    try:
+        size = sizing(job, master, env)
+        cluster = cluster_hosts(master, env)
+    finally:
+        netguard.ENABLED["on"] = guarded
     shipped = [str(runtime_zip(runtime_dir, cache_dir))]
     shipped += [p for p in py_files if Path(p).is_file()]
     conf = {
@@ -216,7 +257,18 @@ def submit_environment(
         conf["spark.cores.max"] = str(size.executors * size.cores)
     else:
         conf["spark.executor.instances"] = str(size.executors)
+    from glue_workflow.awsglue_local import JIT_OPTIONS, jvmguard
+
+    # The driver's JVM resolves and reaches this machine and the cluster's hosts only
+    # (awsglue_local.jvmguard); executors too when every worker runs on this machine
+    # (on other machines the guard's hosts file is not there).
+    guard = jvmguard.java_options(cluster)
+    if all(netguard.local_address(h) for h in cluster):
+        conf["spark.executor.extraJavaOptions"] = guard
+        # their Python workers install the local target's guards as every local process does
+        conf["spark.executorEnv.PYTHONPATH"] = os.pathsep.join(local_paths())
     args = ["--master", master, "--py-files", ",".join(shipped)]
+    args += ["--driver-java-options", f"{JIT_OPTIONS} {guard}"]
     for key, value in conf.items():
         args += ["--conf", f"{key}={value}"]
     result = dict(env)
