@@ -13,11 +13,14 @@ driving the project through the same ``glue-wf`` commands a user types::
 
 The project is the nearest directory above the test's working directory holding a
 ``glue-wf.toml`` (override with the ``glue_wf_project`` fixture). Nothing reaches
-AWS: the target is always ``local``.
+AWS: the target is always ``local``, and while a test holds the fixture its own
+process is the local target's too: a boto3 client it creates (to read a run's outputs,
+say) is answered by the same local target, and a socket off the machine is refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -143,12 +146,30 @@ def glue_wf_project() -> Path:
     return find_project(Path.cwd())
 
 
+@contextlib.contextmanager
+def local_target(home: Path) -> Iterator[None]:
+    """This process on the local target at ``home`` (boto3 clients answered there, no
+    socket off the machine); afterwards as it was."""
+    from glue_workflow.local import dispatch
+
+    before = dispatch.installed_home()
+    dispatch.install(home)
+    try:
+        yield
+    finally:
+        if before is None:
+            dispatch.uninstall()
+        else:
+            dispatch.install(before)
+
+
 @pytest.fixture
 def glue_wf(glue_wf_project: Path, tmp_path: Path) -> Iterator[LocalProject]:
-    """A fresh local target for the project; its endpoints, warm Spark and spare
-    interpreters are stopped afterwards."""
+    """A fresh local target for the project, the test's own process on it too; its
+    endpoints, warm Spark and spare interpreters are stopped afterwards."""
     project = LocalProject(glue_wf_project, tmp_path / "glue-wf-home")
-    yield project
+    with local_target(project.home):
+        yield project
     # Local endpoints are served by processes of their own: end them with the test.
     code, output = project.cli("endpoints", "--json", check=False)
     if code == 0 and output.strip().startswith("["):

@@ -594,3 +594,23 @@ def test_a_cluster_setting_never_opens_the_guard_to_aws_or_the_metadata_service(
     finally:
         netguard._allowed.clear()
         netguard._allowed.update(saved)
+
+
+def test_a_test_holding_the_glue_wf_fixture_is_on_the_local_target(tmp_path: Path) -> None:
+    """A project's own test: its boto3 clients are answered by the fixture's local target
+    and its sockets stay on the machine, while it holds the fixture only."""
+    import socket
+
+    import boto3
+
+    from glue_workflow.local import netguard
+    from glue_workflow.testing.fixture import local_target
+
+    home = tmp_path / "glue-wf-home"
+    with local_target(home):
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="from-a-test")
+        assert (home / "s3" / "from-a-test").is_dir()
+        with pytest.raises(netguard.NetworkRefusedError):
+            socket.create_connection(("sts.amazonaws.com", 443), timeout=3)
+    assert not netguard.installed()  # as before the fixture

@@ -108,11 +108,13 @@ def _netguard() -> None:
 
 
 def _main() -> None:
+    gateway = os.environ.get("GLUE_WF_SHELL_GATEWAY")
+    if gateway:
+        _netguard()  # first: another site hook's sockets are guarded too
     _chain()
-    if os.environ.get("GLUE_WF_SHELL_GATEWAY"):
-        _netguard()
+    if gateway:
         _hide_source()
-        _arm(os.environ["GLUE_WF_SHELL_GATEWAY"])
+        _arm(gateway)
 
 
 try:
