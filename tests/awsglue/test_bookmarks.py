@@ -116,3 +116,42 @@ def test_a_paused_range_of_runs_is_refused(glue_context: Any) -> None:
         "runs) is not supported by the local awsglue runtime (glue-wf local target): pause "
         "without them reads what the last committed run left unread"
     )
+
+
+def test_get_and_reset_job_bookmark_answer_from_the_runs_state(
+    glue_home: Path, glue_context: Any
+) -> None:
+    """GetJobBookmark / ResetJobBookmark (local Glue) read and clear what runs kept; a
+    reset job reads every input again; deleting the job deletes its bookmark."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from glue_workflow.local import install, uninstall
+
+    put(glue_home, "in/a.csv", "id\n1\n")
+    install(glue_home)
+    try:
+        glue = boto3.client("glue", region_name="us-east-1")
+        glue.create_job(
+            Name="bm-job", Role="r", Command={"Name": "glueetl", "ScriptLocation": "s3://bkt/x.py"}
+        )
+        with pytest.raises(ClientError) as none_yet:
+            glue.get_job_bookmark(JobName="bm-job")
+        assert none_yet.value.response["Error"] == {
+            "Code": "EntityNotFoundException",
+            "Message": "Continuation for job bm-job not found",
+        }
+        assert run(glue_context, ENABLE) == [1]
+        entry = glue.get_job_bookmark(JobName="bm-job")["JobBookmarkEntry"]
+        assert (entry["Run"], entry["Version"], entry["RunId"]) == (1, 1, "jr_1")
+        assert "a.csv" in entry["JobBookmark"]
+        assert run(glue_context, ENABLE) == []
+        assert glue.reset_job_bookmark(JobName="bm-job")["JobBookmarkEntry"]["Run"] == 2
+        assert run(glue_context, ENABLE) == [1]  # reset: every input again
+        glue.delete_job(JobName="bm-job")
+        assert not list((glue_home / "bookmarks").glob("*.json"))
+        with pytest.raises(ClientError) as gone:
+            glue.reset_job_bookmark(JobName="bm-job")
+        assert gone.value.response["Error"]["Code"] == "EntityNotFoundException"
+    finally:
+        uninstall()

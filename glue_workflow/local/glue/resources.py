@@ -143,6 +143,11 @@ class Resources:
         with self.state.write() as conn:
             self.state.delete_doc(conn, "glue_jobs", name)
             self.state.set_tags(conn, _tag_key("job", name), {})
+        # "If you delete a job, the job bookmark is deleted" (AWS doc "Tracking processed
+        # data using job bookmarks")
+        from glue_workflow.local.glue.bookmarks import bookmark_path
+
+        bookmark_path(self.state.home.root, name).unlink(missing_ok=True)
         return {"JobName": name}
 
     def list_jobs(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from glue_workflow.local.dispatch import not_supported
+from glue_workflow.local.glue.bookmarks import Bookmarks
 from glue_workflow.local.glue.eventstart import EventStarts
 from glue_workflow.local.glue.resources import Resources
 from glue_workflow.local.glue.runs import Runs
@@ -27,6 +28,7 @@ class GlueService:
         self.runs = Runs(self.state, self.resources)
         self.events = EventStarts(self.state, self.runs.start_event_run)
         r, runs = self.resources, self.runs
+        bookmarks = Bookmarks(home.root, r)
         self._ops: dict[str, Handler] = {
             "CreateWorkflow": r.create_workflow,
             "GetWorkflow": runs.get_workflow,
@@ -64,6 +66,8 @@ class GlueService:
             "GetJobRun": runs.get_job_run,
             "GetJobRuns": runs.get_job_runs,
             "BatchStopJobRun": runs.batch_stop_job_run,
+            "GetJobBookmark": bookmarks.get,
+            "ResetJobBookmark": bookmarks.reset,
         }
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
