@@ -387,3 +387,26 @@ def test_unsupported_methods_name_the_feature(people):
 
     with pytest.raises(UnsupportedFeatureError, match=r"DynamicFrame\.mergeDynamicFrame is not"):
         people.mergeDynamicFrame(people, ["id"])
+
+
+@local_only
+def test_apply_mapping_into_an_arrays_elements_is_refused_not_dropped(spark, glue_context):
+    from awsglue._errors import UnsupportedFeatureError
+    from awsglue.dynamicframe import DynamicFrame
+
+    df = spark.createDataFrame([(1, [("a", 2)])], "id long, orders array<struct<sku:string,n:int>>")
+    frame = DynamicFrame.fromDF(df, glue_context, "orders")
+    with pytest.raises(UnsupportedFeatureError) as info:  # it gave a frame without fields
+        frame.apply_mapping([("orders.sku", "string", "skus", "string")])
+    assert str(info.value).startswith(
+        "apply_mapping of 'orders.sku' into the elements of array field 'orders' is not "
+        "supported by the local awsglue runtime"
+    )
+    whole = frame.apply_mapping(
+        [("orders", "array", "orders", "array"), ("id", "long", "id", "long")]
+    )
+    assert whole.toDF().columns == ["orders", "id"]
+    absent = frame.apply_mapping(
+        [("id", "long", "id", "long"), ("gone.x", "string", "x", "string")]
+    )
+    assert absent.toDF().columns == ["id"]  # absent from every record: no field, as on Glue

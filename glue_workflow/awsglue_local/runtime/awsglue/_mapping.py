@@ -90,6 +90,7 @@ def apply_mapping(
         source, target, target_type = _mapping(entry)
         parts = resolve(df.schema, split_path(source), case_sensitive)
         if parts is None:
+            _refuse_array_path(df.schema, source, case_sensitive)
             continue  # a field absent from every record yields no output field, as in Glue
         from pyspark.sql import functions as F
 
@@ -98,6 +99,23 @@ def apply_mapping(
         )
         insert(tree, split_path(target), value, "apply_mapping")
     return df.select(*build_columns(tree)), casts.errors(df, ctx)
+
+
+def _refuse_array_path(schema: Any, source: str, case_sensitive: bool) -> None:
+    """A source path that steps into an array's elements is not absent: the local runtime
+    cannot map it (it would drop the field without a word)."""
+    from pyspark.sql.types import ArrayType
+
+    steps = split_path(source)
+    for end in range(1, len(steps)):
+        parts = resolve(schema, steps[:end], case_sensitive)
+        if parts is not None and isinstance(field_type(schema, parts), ArrayType):
+            raise UnsupportedFeatureError(
+                f"apply_mapping of {source!r} into the elements of array field "
+                f"{'.'.join(steps[:end])!r}",
+                "map the array field as a whole, or flatten it first (Relationalize, or "
+                "toDF() and explode)",
+            )
 
 
 def resolve_choice(
