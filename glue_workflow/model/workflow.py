@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 
 from glue_workflow import naming
 from glue_workflow.errors import DefinitionError
@@ -24,7 +25,11 @@ from glue_workflow.model.drift import DriftCheck
 from glue_workflow.model.gates import Gate
 from glue_workflow.model.jobs import Job
 from glue_workflow.model.notify import NOTIFIER_NODE, Notification, Notifier, check_notify
-from glue_workflow.model.secrets import looks_like_secret_property, secret_property_message
+from glue_workflow.model.secrets import (
+    looks_like_secret,
+    looks_like_secret_property,
+    secret_property_message,
+)
 from glue_workflow.model.triggers import Event, OnDemand, Scheduled, Trigger
 
 Node = Job | Gate | DriftCheck
@@ -72,9 +77,14 @@ class Workflow:
             props = str_map(where, "default_run_properties", self.default_run_properties)
             set_attr(self, "default_run_properties", props)
             check_property_names(where, "default run property", props)
-        if g.ok("default_run_properties"):
+        if isinstance(self.default_run_properties, MappingProxyType):  # read, names or not
             with g.check():
-                _check_secret_values(where, self.default_run_properties)
+                # every secret-shaped value, beside a bad name elsewhere (one is said once)
+                named = {k for k in self.default_run_properties if looks_like_secret(k)}
+                _check_secret_values(
+                    where,
+                    {k: v for k, v in self.default_run_properties.items() if k not in named},
+                )
         with g.check("start_parameters"):
             params = str_tuple(where, "start_parameters", self.start_parameters)
             set_attr(self, "start_parameters", params)

@@ -81,6 +81,15 @@ def test_access_key_in_default_run_properties_is_refused_like_run_p() -> None:
         check_properties({"note": KEY})
 
 
+def test_a_secret_name_and_a_secret_value_are_both_reported() -> None:
+    with pytest.raises(DefinitionError) as info:
+        Workflow(name="wf", nodes=(job("a"),), default_run_properties={"token": "abc", "note": KEY})
+    assert [(p.rule, p.message.split(" looks like")[0]) for p in info.value.problems] == [
+        ("no-secrets", "default run property 'token'"),
+        ("no-secrets", "default run property 'note'"),
+    ]
+
+
 def test_ordinary_default_values_pass() -> None:
     Workflow(name="wf", nodes=(job("a"),), default_run_properties={"note": "AKIA-not-a-key"})
 
