@@ -225,9 +225,15 @@ def resume_command(
     stale = undeployed_note(target.settings, target.workflow)
     if stale:  # a resume reruns the deployed scripts, as a run does
         click.echo(f"warning: {stale}", err=True)
+    dropped = {name for name, _ in resumed.dropped}
+    starts = [n for n in resumed.selected if n not in dropped]
     click.echo(
-        f"resuming from {', '.join(resumed.selected)} "
-        f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)",
+        f"resuming from {', '.join(starts)} "
+        f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)"
+        + "".join(
+            f"; {name} is downstream of {above} and reruns with it"
+            for name, above in resumed.dropped
+        ),
         err=True,
     )
     if as_json and not wait:

@@ -40,6 +40,9 @@ class Resumed:
     restarted: tuple[str, ...]  # what Glue reports as restarted
     selected_ids: tuple[str, ...] = ()  # their graph node ids (UniqueId)
     restarted_ids: tuple[str, ...] = ()
+    # selected nodes downstream of another selected one: Glue drops them (they rerun with
+    # it; glue-semantics.md §8), by name -> the selected node they follow
+    dropped: tuple[tuple[str, str], ...] = ()
 
 
 def job_rows(run: Mapping[str, Any]) -> list[NodeRow]:
@@ -150,10 +153,42 @@ def resume(target: RunTarget, run_id: str, nodes: Sequence[str]) -> Resumed:
         active = active_run_ids(target.glue.runs(target.workflow, 100, graph=False))
         raise ConcurrentRunsExceeded(concurrent_runs_message(target.workflow, active)) from exc
     names_by_id = {r.unique_id: r.name for r in rows}
+    dropped = _dropped(selected, _reachable(run))
     return Resumed(
         run_id=new_id,
         selected=tuple(r.name for r in selected),
         restarted=tuple(names_by_id.get(i, i) for i in restarted_ids),
         selected_ids=tuple(r.unique_id for r in selected),
         restarted_ids=tuple(restarted_ids),
+        dropped=dropped,
     )
+
+
+def _dropped(
+    selected: Sequence[NodeRow], below: Mapping[str, set[str]]
+) -> tuple[tuple[str, str], ...]:
+    """(node, the selected node it is downstream of) for each selected node Glue drops."""
+    out = []
+    for row in selected:
+        above = next((o for o in selected if row.unique_id in below.get(o.unique_id, set())), None)
+        if above is not None:
+            out.append((row.name, above.name))
+    return tuple(out)
+
+
+def _reachable(run: Mapping[str, Any]) -> dict[str, set[str]]:
+    """Each graph node's id -> the ids downstream of it (the run graph's edges)."""
+    edges: dict[str, list[str]] = {}
+    for edge in (run.get("Graph") or {}).get("Edges") or []:
+        edges.setdefault(str(edge.get("SourceId")), []).append(str(edge.get("DestinationId")))
+    found: dict[str, set[str]] = {}
+    for start in list(edges):
+        seen: set[str] = set()
+        todo = list(edges.get(start, []))
+        while todo:
+            node = todo.pop()
+            if node not in seen:
+                seen.add(node)
+                todo += edges.get(node, [])
+        found[start] = seen
+    return found

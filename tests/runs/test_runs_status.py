@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -53,3 +54,21 @@ def test_a_node_whose_job_was_deleted_names_no_log_and_is_no_resume_candidate(
     assert on_aws["evaluate"].log_groups is None
     assert on_aws["evaluate"].console_url is None
     assert [r.name for r in resume_candidates(run)] == [f"{WF}-train"]
+
+
+def test_a_selected_node_downstream_of_another_is_named_as_dropped() -> None:
+    """Glue drops a selected node downstream of another selected one (glue-semantics.md
+    §8): the CLI says it reruns with the other, not that it is a start."""
+    from glue_workflow.runs.resume import _dropped, _reachable
+    from glue_workflow.runs.run_nodes import node_rows
+
+    run = run_answer({"preprocess": "SUCCEEDED", "train": "FAILED", "evaluate": "FAILED"})
+    ids = {n["Name"]: n["UniqueId"] for n in run["Graph"]["Nodes"]}
+    chain = [f"{WF}-train", f"{WF}-on-train-succeeded", f"{WF}-evaluate"]
+    run["Graph"]["Edges"] = [
+        {"SourceId": ids[a], "DestinationId": ids[b]} for a, b in itertools.pairwise(chain)
+    ]
+    rows = {r.name: r for r in node_rows(run)}
+    selected = [rows[f"{WF}-evaluate"], rows[f"{WF}-train"]]
+    assert _dropped(selected, _reachable(run)) == ((f"{WF}-evaluate", f"{WF}-train"),)
+    assert _dropped([rows[f"{WF}-train"]], _reachable(run)) == ()
