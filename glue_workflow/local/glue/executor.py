@@ -287,8 +287,8 @@ class Executor:
                 "ERROR",
                 (
                     f"Job {start.job} not found: it was deleted after this run started (a "
-                    "deploy that renamed or removed the node); start a new run, which takes "
-                    "the new graph"
+                    "deploy that renamed or removed the node, or glue-wf destroy); start a "
+                    "new run once it is deployed, which takes the new graph"
                 ),
                 None,
             )
