@@ -4,7 +4,9 @@ variants): S3 paths in the local S3 directory, catalog tables from the local reg
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import operator
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -144,7 +146,15 @@ def bookmarked(glue_ctx: Any, ctx: str, df: Any, connection_options: Mapping[str
     for f in unread:
         path = jvm.org.apache.hadoop.fs.Path(f)
         uris.append(path.getFileSystem(conf).makeQualified(path).toUri().toString())
-    return df.where(F.input_file_name().isin(uris))
+    codec = connection_options.get("compressionType")
+    extension = _io._CODEC_EXTENSIONS.get(str(codec).strip().lower(), "") if codec else ""
+    if not extension:
+        return df.where(F.input_file_name().isin(uris))
+    # compressionType reads a file through a link named <its path><extension> under a
+    # directory of its own (_io._with_extension): its URI ends with the file's
+    name = F.input_file_name()
+    wanted = [name.endswith(u.split("://", 1)[-1] + extension) | (name == u) for u in uris]
+    return df.where(functools.reduce(operator.or_, wanted))
 
 
 def _read_below(folder: Path, recurse: bool) -> list[Path]:
