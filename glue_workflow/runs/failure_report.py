@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from glue_workflow.naming import node_of_job
 from glue_workflow.runs.failures import LogGroups, job_run_console_url, log_groups
-from glue_workflow.runs.run_nodes import FAILED_STATES, NodeRow, node_rows
+from glue_workflow.runs.run_nodes import FAILED_STATES, NEVER_STARTED, NodeRow, node_rows
 
 if TYPE_CHECKING:
     from glue_workflow.runs.control import RunTarget
@@ -59,11 +59,6 @@ class NodeFailure:
             "LogFile": self.log_file,
             "ConsoleUrl": self.console_url,
         }
-
-
-# Glue's state of a job run a trigger could not start because its job was deleted
-# (glue-semantics.md §10): it has no log stream and no console page.
-NEVER_STARTED = "ERROR"
 
 
 def failed_rows(run: Mapping[str, Any]) -> list[NodeRow]:

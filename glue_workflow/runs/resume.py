@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from glue_workflow.errors import NotFoundError, RunError
 from glue_workflow.model.notify import NOTIFIER_NODE
 from glue_workflow.naming import job_name
-from glue_workflow.runs.run_nodes import FAILED_STATES, NodeRow, node_rows
+from glue_workflow.runs.run_nodes import FAILED_STATES, NEVER_STARTED, NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
 if TYPE_CHECKING:
@@ -57,11 +57,11 @@ def resume_candidates(
     if run.get("Status") != "COMPLETED":
         return ()
     unhandled = {n.job for n in (verdict or judge(run)).unhandled}
-    # an ERROR node's job was deleted since the run began: a resume of it is refused
+    # a node whose job was deleted since the run began: a resume of it is refused
     return tuple(
         r
         for r in job_rows(run)
-        if r.state in FAILED_STATES and r.state != "ERROR" and r.name in unhandled
+        if r.state in FAILED_STATES and r.state != NEVER_STARTED and r.name in unhandled
     )
 
 

@@ -15,6 +15,9 @@ from typing import Any
 from glue_workflow.runs.failures import preferred_message
 
 FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR"})
+# Glue's state of a job run a trigger could not start because its job was deleted
+# (glue-semantics.md §10): it never ran, so it has no log, console page or resume.
+NEVER_STARTED = "ERROR"
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 
 

@@ -59,6 +59,9 @@ class SparkClusterError(LocalTargetError):
     """The configured Spark master cannot be used; the message says how to fix it."""
 
 
+Workers = list[dict[str, Any]] | None  # a standalone master's alive workers (its /json)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sizing:
     executors: int
@@ -72,7 +75,7 @@ def configured_master(env: Mapping[str, str]) -> str | None:
     master = (env.get(MASTER_ENV) or "").strip()
     if not master:
         return None
-    host = (urllib.parse.urlsplit(master.removeprefix("k8s://")).hostname or "").lower()
+    host = _host(master)
     from glue_workflow.local import netguard
 
     aws = host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
@@ -104,14 +107,12 @@ def _host(master: str) -> str:
     return (urllib.parse.urlsplit(master.removeprefix("k8s://")).hostname or "").lower()
 
 
-def cluster_hosts(master: str, env: Mapping[str, str]) -> dict[str, list[str]]:
+def cluster_hosts(master: str, workers: Workers) -> dict[str, list[str]]:
     """The cluster's host names and their addresses, for the driver JVM's hosts file: the
-    master's and, on a standalone cluster, its alive workers' (an address is its own)."""
+    master's and a standalone cluster's alive ``workers``' (an address is its own)."""
     import socket
 
-    names = [_host(master)]
-    if master.startswith("spark://"):
-        names += [str(w.get("host", "")).lower() for w in standalone_capacity(master, env) or []]
+    names = [_host(master), *(str(w.get("host", "")).lower() for w in workers or [])]
     found: dict[str, list[str]] = {}
     for name in dict.fromkeys(n for n in names if n):
         try:
@@ -132,7 +133,7 @@ def glue_sizing(job: Mapping[str, Any]) -> tuple[int, int, int, str]:
     return dpus, DPU[0], DPU[1] * 1024, f"{dpus} DPU"
 
 
-def standalone_capacity(master: str, env: Mapping[str, str]) -> list[dict[str, Any]] | None:
+def standalone_capacity(master: str, env: Mapping[str, str]) -> Workers:
     """The alive workers of a standalone master (its web UI's /json), None if unreachable."""
     ui = (
         env.get(MASTER_UI_ENV)
@@ -149,7 +150,9 @@ def standalone_capacity(master: str, env: Mapping[str, str]) -> list[dict[str, A
     return [w for w in state.get("workers", []) if w.get("state") == "ALIVE"]
 
 
-def sizing(job: Mapping[str, Any], master: str, env: Mapping[str, str]) -> Sizing:
+def sizing(job: Mapping[str, Any], master: str, workers: Workers) -> Sizing:
+    """Glue's sizing of ``job``, capped by a standalone master's alive ``workers`` (None:
+    not a standalone master, or its web UI was not reachable)."""
     count, cores, memory_mb, what = glue_sizing(job)
     if not master.startswith("spark://"):
         return Sizing(
@@ -158,7 +161,6 @@ def sizing(job: Mapping[str, Any], master: str, env: Mapping[str, str]) -> Sizin
             memory_mb=memory_mb,
             note=f"{what}: {count} executor(s) x {cores} cores, {memory_mb} MB",
         )
-    workers = standalone_capacity(master, env)
     if workers is None:
         return Sizing(
             executors=count,
@@ -236,8 +238,9 @@ def submit_environment(
     guarded = netguard.installed()
     netguard.install(env)
     try:
-        size = sizing(job, master, env)
-        cluster = cluster_hosts(master, env)
+        workers = standalone_capacity(master, env) if master.startswith("spark://") else None
+        size = sizing(job, master, workers)
+        cluster = cluster_hosts(master, workers)
     finally:
         netguard.ENABLED["on"] = guarded
     shipped = [str(runtime_zip(runtime_dir, cache_dir))]

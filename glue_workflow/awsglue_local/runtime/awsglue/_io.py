@@ -219,19 +219,6 @@ def _source_files(paths: Sequence[str], exclusions: Sequence[str], recurse: bool
     return files
 
 
-def read(
-    spark: Any,
-    connection_type: str,
-    connection_options: Mapping[str, Any],
-    fmt: str | None,
-    format_options: Mapping[str, Any],
-) -> Any:
-    """A DataFrame read as Glue's S3 source would (missing paths give an empty frame);
-    records that fail to parse are left out."""
-    df, _ = read_frame(spark, connection_type, connection_options, fmt, format_options)
-    return df
-
-
 def read_frame(
     spark: Any,
     connection_type: str,

@@ -46,6 +46,8 @@ def read_options(
     df, errors = _io.read_frame(
         glue_ctx.spark_session, connection_type, connection_options, fmt, format_options, ctx
     )
+    if connection_type == "s3":
+        df = bookmarked(glue_ctx, ctx, df, connection_options)
     return (df.where(push_down_predicate) if push_down_predicate and df.columns else df), errors
 
 
@@ -79,7 +81,10 @@ def read_catalog(
     ):
         if predicate and df.columns:
             df = _partitions_where(df, table, name, option, str(predicate))
-    return df, errors
+    where = {"paths": [table["location"]], "recurse": True}
+    if "exclusions" in additional_options:
+        where["exclusions"] = additional_options["exclusions"]
+    return bookmarked(glue_ctx, ctx, df, where), errors
 
 
 def _partitions_where(
@@ -383,8 +388,6 @@ class _Reader:
             push_down_predicate,
             transformation_ctx,
         )
-        if connection_type == "s3":
-            df = bookmarked(self._glue_context, transformation_ctx, df, connection_options)
         return self._result(df, transformation_ctx, errors)
 
     def from_catalog(
@@ -407,11 +410,6 @@ class _Reader:
             additional_options,
             transformation_ctx,
         )
-        where = _catalog.get_table(db, table)
-        options = {"paths": [where["location"]], "recurse": True}
-        if "exclusions" in additional_options:
-            options["exclusions"] = additional_options["exclusions"]
-        df = bookmarked(self._glue_context, transformation_ctx, df, options)
         return self._result(df, transformation_ctx, errors)
 
 

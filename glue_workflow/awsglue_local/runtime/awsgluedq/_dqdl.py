@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,10 +192,11 @@ def _sections(document: str) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _closing(document: str, start: int) -> int:
-    """The offset of the bracket closing the one at ``start`` (quoted text skipped)."""
-    depth, quoted, escaped = 0, False, False
-    for pos in range(start, len(document)):
+def _unquoted(document: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """(offset, character) of ``document[start:end]`` outside double-quoted text (in
+    which a backslash escapes the next character)."""
+    quoted = escaped = False
+    for pos in range(start, end):
         char = document[pos]
         if escaped:
             escaped = False
@@ -202,7 +204,15 @@ def _closing(document: str, start: int) -> int:
             escaped, quoted = char == "\\", char != '"'
         elif char == '"':
             quoted = True
-        elif char in "[{":
+        else:
+            yield pos, char
+
+
+def _closing(document: str, start: int) -> int:
+    """The offset of the bracket closing the one at ``start`` (quoted text skipped)."""
+    depth = 0
+    for pos, char in _unquoted(document, start, len(document)):
+        if char in "[{":
             depth += 1
         elif char in "]}":
             depth -= 1
@@ -221,32 +231,30 @@ def _items(document: str, span: tuple[int, int] | None, what: str) -> list[tuple
     if span is None or not document[span[0] : span[1]].strip():
         return []
     items: list[tuple[str, int]] = []
-    begin, depth, quoted, escaped = span[0], 0, False, False
-    for pos in range(span[0], span[1] + 1):
-        char = document[pos] if pos < span[1] else ","
-        if escaped:
-            escaped = False
-        elif quoted:
-            escaped, quoted = char == "\\", char != '"'
-        elif char == '"':
-            quoted = True
-        elif char in "[{(":
+    begin, depth = span[0], 0
+
+    def cut(pos: int) -> None:  # the item from ``begin`` up to the comma (or end) at pos
+        piece = document[begin:pos]
+        if not piece.strip():
+            # the comma before the empty item (at the end: the last comma)
+            comma = pos if pos < span[1] else document.rindex(",", span[0], pos)
+            raise _syntax(
+                "extraneous ','",
+                document,
+                comma,
+                f"{what}s are separated by single commas, with none after the last",
+            )
+        items.append((piece.strip(), begin + len(piece) - len(piece.lstrip())))
+
+    for pos, char in _unquoted(document, span[0], span[1]):
+        if char in "[{(":
             depth += 1
         elif char in "]})":
             depth -= 1
         elif char == "," and depth == 0:
-            piece = document[begin:pos]
-            if not piece.strip():
-                # the comma before the empty item (at the end: the last comma)
-                comma = pos if pos < span[1] else document.rindex(",", span[0], pos)
-                raise _syntax(
-                    "extraneous ','",
-                    document,
-                    comma,
-                    f"{what}s are separated by single commas, with none after the last",
-                )
-            items.append((piece.strip(), begin + len(piece) - len(piece.lstrip())))
+            cut(pos)
             begin = pos + 1
+    cut(span[1])
     return items
 
 
@@ -374,27 +382,16 @@ def _lowered_at(tokens: list[str], index: int) -> str:
 
 
 def _split_top(body: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    depth, quoted, escaped = 0, False, False
-    for char in body:
-        if escaped:
-            escaped = False
-        elif quoted and char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif not quoted and char == "[":
+    """``body`` cut at its commas outside quoted text and brackets, each part stripped."""
+    cuts, depth = [], 0
+    for pos, char in _unquoted(body, 0, len(body)):
+        if char == "[":
             depth += 1
-        elif not quoted and char == "]":
+        elif char == "]":
             depth -= 1
-        if char == "," and depth == 0 and not quoted:
-            parts.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    parts.append("".join(current).strip())
-    return parts
+        elif char == "," and depth == 0:
+            cuts.append(pos)
+    return [body[a + 1 : b].strip() for a, b in zip([-1, *cuts], [*cuts, len(body)], strict=True)]
 
 
 def _unquote(token: str) -> str:
