@@ -2,7 +2,8 @@
 
 Precedence (highest first): command-line ``--target``; environment (``GLUE_WF_*``,
 ``AWS_REGION``/``AWS_DEFAULT_REGION``, ``AWS_PROFILE``, ``AWS_ENDPOINT_URL``);
-the ``[target.<name>]`` table of ``glue-wf.toml``; built-in defaults.
+the ``[target.<name>]`` table of ``glue-wf.toml``; built-in defaults, but for the AWS
+target's region: that is the AWS profile's, as boto3 resolves it, or an error.
 """
 
 from __future__ import annotations
@@ -207,9 +208,9 @@ def load_settings(
     for key, env_name in _ENV_KEYS.items():
         if env.get(env_name):
             values[key] = env[env_name]
-    region = (
-        env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"] or DEFAULT_REGION
-    )
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or values["region"]
+    if region is None:
+        region = DEFAULT_REGION if chosen == "local" else _profile_region(values["profile"], where)
     if not REGION_NAME.fullmatch(region):
         source = next(
             (name for name in ("AWS_REGION", "AWS_DEFAULT_REGION") if env.get(name)),
@@ -252,6 +253,33 @@ def load_settings(
         warm_spark=warm,
         spark_master=values["spark_master"] if local else None,
         stages=parse_stages(data.get("stages"), where),
+    )
+
+
+def profile_not_found(exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"{exc}: name a profile of your AWS config (aws configure list-profiles) with "
+        "--profile, AWS_PROFILE or [target.aws] profile in glue-wf.toml"
+    )
+
+
+def _profile_region(profile: str | None, where: str) -> str:
+    """The region of the AWS profile in use (``region`` in ~/.aws/config), as boto3 and
+    the AWS CLI resolve it when no environment variable names one; never a guess: a
+    deploy to a region the user did not choose is worse than no deploy."""
+    import botocore.session
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        region = botocore.session.Session(profile=profile).get_config_variable("region")
+    except ProfileNotFound as exc:
+        raise profile_not_found(exc) from None
+    if isinstance(region, str) and region:
+        return region
+    raise ConfigError(
+        f"no AWS region for --target aws: set one with --region, AWS_REGION, [target.aws] "
+        f"region in {where}, or your AWS profile's region (aws configure set region "
+        f"eu-west-1{' --profile ' + profile if profile else ''})"
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from glue_workflow.config import Settings
+from glue_workflow.config import Settings, profile_not_found
 from glue_workflow.errors import ConfigError
 
 # Adaptive retries for throttling; callers retry domain errors (ConcurrentModification…).
@@ -52,10 +52,7 @@ def session_for(settings: Settings) -> boto3.Session:
     try:
         return boto3.Session(profile_name=settings.profile, region_name=settings.region)
     except ProfileNotFound as exc:
-        raise ConfigError(
-            f"{exc}: name a profile of your AWS config (aws configure list-profiles) with "
-            "--profile, AWS_PROFILE or [target.aws] profile in glue-wf.toml"
-        ) from None
+        raise profile_not_found(exc) from None
 
 
 def _local_target_active() -> bool:

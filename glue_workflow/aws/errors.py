@@ -25,16 +25,46 @@ from glue_workflow.errors import (
 )
 from glue_workflow.jobkit import aws_errors
 
-# Messages AWS returns while a freshly created role has not propagated yet.
-IAM_PROPAGATION_MARKERS = (
+# A service refusing a role it cannot assume: Glue "Unable to assume role for arn: ..."
+# (hashicorp/terraform#32087), "... should be given assume role permissions for Glue
+# Service"; SageMaker "Could not assume role ... allows principal
+# 'sagemaker.amazonaws.com' to assume the role". Also what AWS answers while a freshly
+# created role has not propagated yet, so they are retried for a while first.
+ROLE_TRUST_MARKERS = (
     "cannot be assumed",
     "unable to assume",
+    "could not assume",
     "assume role permissions",
+)
+# The caller may not hand the role over (or assume one): its own policy is missing it.
+CALLER_ROLE_MARKERS = (
     "not authorized to perform: iam:passrole",
     "not authorized to perform: sts:assumerole",
 )
+IAM_PROPAGATION_MARKERS = ROLE_TRUST_MARKERS + CALLER_ROLE_MARKERS
+ROLE_TRUST_HINT = (
+    "the service cannot assume the role: its trust policy must allow the service "
+    "(glue.amazonaws.com for Glue jobs, sagemaker.amazonaws.com for SageMaker) "
+    "sts:AssumeRole, as the roles glue-wf infra deploy creates do; check the role ARN in "
+    "glue-wf.toml, and that the role exists"
+)
 ACCESS_DENIED_CODES = frozenset(
     {"AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "403"}
+)
+# The request's credentials were refused (AWS's common errors: ExpiredTokenException,
+# UnrecognizedClientException, InvalidClientTokenId, SignatureDoesNotMatch; S3's
+# ExpiredToken / InvalidAccessKeyId): no permission is missing, the identity is.
+CREDENTIAL_CODES = frozenset(
+    {
+        "ExpiredTokenException",
+        "ExpiredToken",
+        "UnrecognizedClientException",
+        "InvalidClientTokenId",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "RequestExpired",
+        "InvalidSignatureException",
+    }
 )
 CONFLICT_CODES = frozenset({"AlreadyExistsException", "ConcurrentModificationException"})
 
@@ -108,6 +138,15 @@ def translate(
             operation=operation,
             code=code,
         )
+    if code in CREDENTIAL_CODES:
+        return ConfigError(
+            text + tail + "; AWS refused the credentials themselves: refresh them (aws sso "
+            "login, new session credentials or access keys), check which profile is used "
+            "(AWS_PROFILE, --profile) and, for a signature error, the machine's clock"
+        )
+    lowered = message.lower()
+    if code != "Unknown" and any(m in lowered for m in ROLE_TRUST_MARKERS):
+        return AccessDenied(text + tail + "; " + ROLE_TRUST_HINT, operation=operation, code=code)
     if code in ACCESS_DENIED_CODES or (code != "Unknown" and is_iam_propagation(exc)):
         return AccessDenied(
             text + tail + "; grant the permission to the caller (see infra/ for the "

@@ -25,8 +25,13 @@ from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.paginate import items
 from glue_workflow.aws.retry import RetryPolicy, request
 from glue_workflow.document import OWNER_TAG, WorkflowDocument
+from glue_workflow.errors import DeployError
 
 RULE_FIELDS = ("EventPattern", "State", "Description")
+# The per-entry error code worth sending again (EventBridge API Reference,
+# PutTargetsResultEntry: "If the value is ConcurrentModificationException, too many
+# requests were made at the same time").
+RETRIED_ENTRY_CODES = frozenset({"ConcurrentModificationException"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,13 +59,40 @@ class EventsDeployApi:
             "Tags": {t["Key"]: t["Value"] for t in tags.get("Tags") or []},
         }
 
+    def _entries(self, operation: str, rule: str, key: str, entries: list[Any]) -> None:
+        """PutTargets / RemoveTargets, which answer 200 and fail per target: each failed
+        entry is in FailedEntries (EventBridge API Reference, "PutTargets": "This action
+        can partially fail"). A ConcurrentModificationException entry is sent again under
+        the retry policy; any other fails the deploy by name."""
+        for attempt in range(1, self.policy.max_attempts + 1):
+            answer = self._call(operation, Rule=rule, **{key: entries})
+            failed = answer.get("FailedEntries") or []
+            if not answer.get("FailedEntryCount") and not failed:
+                return
+            ids = {f.get("TargetId") for f in failed}
+            codes = {f.get("ErrorCode") for f in failed}
+            if codes <= RETRIED_ENTRY_CODES and attempt < self.policy.max_attempts:
+                self.policy.sleep(self.policy.delay(attempt))
+                entries = [e for e in entries if (e["Id"] if key == "Targets" else e) in ids]
+                continue
+            detail = "; ".join(
+                f"target {f.get('TargetId')}: {f.get('ErrorCode')}: {f.get('ErrorMessage')}"
+                for f in failed
+            )
+            raise DeployError(
+                f"events:{operation} on rule {rule} failed for {len(failed) or 'some'} "
+                f"target(s) ({detail}): events would not start the workflow; fix the cause "
+                "and rerun glue-wf deploy"
+            )
+
     def put(self, desired: Mapping[str, Any], current: Mapping[str, Any] | None) -> None:
+        rule = desired["Rule"]["Name"]
         self._call("PutRule", **desired["Rule"])
-        self._call("PutTargets", Rule=desired["Rule"]["Name"], Targets=desired["Targets"])
+        self._entries("PutTargets", rule, "Targets", list(desired["Targets"]))
         wanted = {t["Id"] for t in desired["Targets"]}
         stale = sorted({t["Id"] for t in (current or {}).get("Targets") or []} - wanted)
         if stale:
-            self._call("RemoveTargets", Rule=desired["Rule"]["Name"], Ids=stale)
+            self._entries("RemoveTargets", rule, "Ids", stale)
 
     def tag(self, arn: str, add: Mapping[str, str], remove: Iterable[str]) -> None:
         """EventBridge TagResource / UntagResource (PutRule sets tags only on create)."""
@@ -77,7 +109,7 @@ class EventsDeployApi:
             return
         ids = [t["Id"] for t in current["Targets"]]
         if ids:
-            self._call("RemoveTargets", Rule=name, Ids=ids)
+            self._entries("RemoveTargets", name, "Ids", ids)
         self._call("DeleteRule", Name=name)
 
 

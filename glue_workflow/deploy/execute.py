@@ -14,7 +14,7 @@ from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.retry import RetryPolicy
 from glue_workflow.deploy.event_rules import EventsDeployApi
 from glue_workflow.deploy.glue_deploy_calls import GlueDeployApi
-from glue_workflow.deploy.plan import ACTIVATED, ACTIVE_STATES, Instruction, Plan
+from glue_workflow.deploy.plan import ACTIVATED, ACTIVE_STATES, REPLACE, Instruction, Plan
 from glue_workflow.deploy.store_api import S3Api, split_s3_uri
 from glue_workflow.errors import DeployError
 
@@ -129,6 +129,23 @@ class Executor:
 
     def _delete_trigger(self, step: Instruction) -> None:
         self.glue.delete_trigger(step.name)
+        if (step.reason or "").startswith(REPLACE):
+            self._deleted(step.name)
+
+    def _deleted(self, name: str) -> None:
+        """Wait until a deleted trigger is gone before one of its name is created again:
+        Glue deletes triggers asynchronously (DELETING for a minute or two,
+        hashicorp/terraform-provider-aws#19826, whose provider waits up to 2 minutes)."""
+        for attempt in range(1, self.settle_attempts + 1):
+            try:
+                state = str(self.glue.get_trigger(name).get("State", ""))
+            except ResourceNotFound:
+                return
+            self.policy.sleep(self.policy.delay(attempt))
+        raise DeployError(
+            f"trigger {name} is still {state or 'there'} after its deletion; wait a minute, "
+            "then rerun glue-wf deploy (it creates the trigger again)"
+        )
 
     def _activate_trigger(self, step: Instruction) -> None:
         self._reconcile(step)

@@ -54,6 +54,8 @@ Kind = Literal["artifact", "workflow", "job", "trigger", "rule"]
 
 GLUE_KINDS = frozenset({"workflow", "job", "trigger"})
 ACTIVE_STATES = frozenset({"ACTIVATED", "ACTIVATING"})
+# the reason of a trigger deleted to be created again (Type or WorkflowName changed)
+REPLACE = "replace: "
 ACTIVATED = "ACTIVATED"
 DEACTIVATED = "DEACTIVATED"
 
@@ -445,7 +447,7 @@ def _plan_trigger(
     }
     if replaced:
         # UpdateTrigger cannot change these: delete first (also keeps one start trigger).
-        reason = "replace: " + ", ".join(sorted(replaced)) + " changed"
+        reason = REPLACE + ", ".join(sorted(replaced)) + " changed"
         deletes.append(
             Instruction(action="delete", type="trigger", name=name, changes=replaced, reason=reason)
         )

@@ -81,7 +81,7 @@ def aws_failures(
             log_groups=log_groups(jobs.get(row.name), arguments.get(str(row.job_run_id))),
             console_url=job_run_console_url(region, row.name, str(row.job_run_id)),
         )
-        if row.state != NEVER_STARTED
+        if row.state not in NEVER_STARTED
         else _failure(run, row)
         for row in failed_rows(run)
     ]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from glue_workflow.errors import NotFoundError, RunError
 from glue_workflow.model.notify import NOTIFIER_NODE
 from glue_workflow.naming import job_name
-from glue_workflow.runs.run_nodes import FAILED_STATES, NEVER_STARTED, NodeRow, node_rows
+from glue_workflow.runs.run_nodes import FAILED_STATES, JOB_DELETED, NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def resume_candidates(
     return tuple(
         r
         for r in job_rows(run)
-        if r.state in FAILED_STATES and r.state != NEVER_STARTED and r.name in unhandled
+        if r.state in FAILED_STATES and r.state != JOB_DELETED and r.name in unhandled
     )
 
 

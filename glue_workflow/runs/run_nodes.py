@@ -14,10 +14,15 @@ from typing import Any
 
 from glue_workflow.runs.failures import preferred_message
 
-FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR"})
-# Glue's state of a job run a trigger could not start because its job was deleted
-# (glue-semantics.md §10): it never ran, so it has no log, console page or resume.
-NEVER_STARTED = "ERROR"
+# EXPIRED: a JobRunState of the Glue service model that the job run statuses page does
+# not describe (a queued run that never got to start); whatever ends that way did not
+# succeed, so it fails the run unless a branch handles it.
+FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
+# A trigger could not start the job run because its job was deleted (glue-semantics.md
+# §10): no resume can start it either.
+JOB_DELETED = "ERROR"
+# Job runs that never ran (ERROR; EXPIRED, above): no log or console page.
+NEVER_STARTED = frozenset({JOB_DELETED, "EXPIRED"})
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 
 

@@ -118,3 +118,49 @@ def test_a_policy_retries_only_its_reasons(glue: tuple[Any, Stubber]) -> None:
     stubber.add_response("create_job", {"Name": "j"})
     request(client, "create_job", policy=only_throttling, Name="j", Role="r", Command={})
     assert sleeps == [0.5]
+
+
+def test_a_role_the_service_cannot_assume_names_its_trust_policy_not_the_caller(
+    glue: tuple[Any, Stubber],
+) -> None:
+    client, stubber = glue
+    # Glue's answer for a role without glue.amazonaws.com in its trust policy
+    stubber.add_client_error(
+        "create_job",
+        "InvalidInputException",
+        "Unable to assume role for arn: arn:aws:iam::123456789012:role/glue-job",
+    )
+    with pytest.raises(DeployError) as caught:
+        request(client, "create_job", policy=NO_RETRY, Name="j", Role="r", Command={})
+    assert str(caught.value) == (
+        "glue:CreateJob failed: InvalidInputException: Unable to assume role for arn: "
+        "arn:aws:iam::123456789012:role/glue-job; the service cannot assume the role: its "
+        "trust policy must allow the service (glue.amazonaws.com for Glue jobs, "
+        "sagemaker.amazonaws.com for SageMaker) sts:AssumeRole, as the roles glue-wf infra "
+        "deploy creates do; check the role ARN in glue-wf.toml, and that the role exists"
+    )
+    stubber.add_client_error(
+        "create_job",
+        "AccessDeniedException",
+        "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:PassRole",
+    )
+    with pytest.raises(DeployError, match=r"iam:PassRole; grant the permission to the caller"):
+        request(client, "create_job", policy=NO_RETRY, Name="j", Role="r", Command={})
+
+
+@pytest.mark.parametrize(
+    "code", ["ExpiredTokenException", "UnrecognizedClientException", "SignatureDoesNotMatch"]
+)
+def test_refused_credentials_say_to_refresh_them(glue: tuple[Any, Stubber], code: str) -> None:
+    client, stubber = glue
+    stubber.add_client_error(
+        "get_workflow", code, "The security token included in the request is expired"
+    )
+    with pytest.raises(ConfigError) as caught:
+        request(client, "get_workflow", Name="wf")
+    assert str(caught.value) == (
+        f"glue:GetWorkflow failed: {code}: The security token included in the request is "
+        "expired; AWS refused the credentials themselves: refresh them (aws sso login, new "
+        "session credentials or access keys), check which profile is used (AWS_PROFILE, "
+        "--profile) and, for a signature error, the machine's clock"
+    )

@@ -136,3 +136,56 @@ def test_a_region_that_is_no_host_label_is_refused_naming_its_source(tmp_path: P
     with pytest.raises(ConfigError, match=r"region 'bad_region' \(from AWS_REGION, or"):
         load_settings(root, env={"AWS_REGION": "bad_region"})
     assert load_settings(root, env={"AWS_REGION": "eu-west-1"}).region == "eu-west-1"
+
+
+def _aws_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    config = tmp_path / "aws-config"
+    config.write_text(text)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_aws_region_falls_back_to_the_profiles_region_as_boto3_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _aws_config(
+        tmp_path,
+        monkeypatch,
+        "[default]\nregion = ap-northeast-1\n[profile euw1]\nregion = eu-west-1\n",
+    )
+    root = tmp_path / "p"
+    root.mkdir()
+    _project(root, '[target]\ndefault = "aws"\n')
+    assert load_settings(root, env={}).region == "ap-northeast-1"
+    assert load_settings(root, env={"AWS_PROFILE": "euw1"}).region == "eu-west-1"
+    # the environment and glue-wf.toml still come first
+    assert (
+        load_settings(root, env={"AWS_PROFILE": "euw1", "AWS_REGION": "us-west-2"}).region
+        == "us-west-2"
+    )
+    (root / "glue-wf.toml").write_text(
+        '[target]\ndefault = "aws"\n[target.aws]\nregion = "sa-east-1"\n'
+    )
+    assert load_settings(root, env={"AWS_PROFILE": "euw1"}).region == "sa-east-1"
+    # the local target needs no AWS region
+    assert load_settings(root, target="local", env={}).region == "us-east-1"
+
+
+def test_aws_without_any_region_is_refused_not_sent_to_us_east_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _aws_config(tmp_path, monkeypatch, "[profile bare]\noutput = json\n")
+    root = tmp_path / "p"
+    root.mkdir()
+    _project(root, '[target]\ndefault = "aws"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(root, env={"AWS_PROFILE": "bare"})
+    assert str(caught.value) == (
+        "no AWS region for --target aws: set one with --region, AWS_REGION, [target.aws] "
+        f"region in {root / 'glue-wf.toml'}, or your AWS profile's region (aws configure "
+        "set region eu-west-1 --profile bare)"
+    )
+    with pytest.raises(ConfigError, match=r"The config profile \(nope\) could not be found: name"):
+        load_settings(root, env={"AWS_PROFILE": "nope"})

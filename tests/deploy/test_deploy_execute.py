@@ -99,3 +99,46 @@ def test_display_executor_only_prints() -> None:
     ]
     DisplayExecutor(echo=lines.append).execute(Plan(workflow_name="wf"))
     assert lines[-1] == "workflow wf: up to date, nothing to do"
+
+
+def test_a_replaced_trigger_is_gone_before_its_name_is_created_again(
+    stubbed: tuple[Executor, Stubber, list[float]],
+) -> None:
+    """Glue deletes triggers asynchronously (DELETING): the create of the same name waits."""
+    executor, stubber, sleeps = stubbed
+    stubber.add_response("delete_trigger", {"Name": "wf-start"}, {"Name": "wf-start"})
+    trigger_state(stubber, "wf-start", "DELETING")
+    stubber.add_client_error("get_trigger", "EntityNotFoundException", "Trigger not found")
+    stubber.add_response("create_trigger", {"Name": "wf-start"}, START)
+    executor.apply(Instruction(action="delete", type="trigger", name="wf-start",
+                               reason="replace: Type changed"))  # fmt: skip
+    executor.apply(step("create", START, None))
+    assert sleeps == [0.5]
+
+
+def test_a_plain_trigger_delete_does_not_wait(
+    stubbed: tuple[Executor, Stubber, list[float]],
+) -> None:
+    executor, stubber, sleeps = stubbed
+    stubber.add_response("delete_trigger", {"Name": "wf-old"}, {"Name": "wf-old"})
+    executor.apply(Instruction(action="delete", type="trigger", name="wf-old"))
+    assert sleeps == []
+
+
+def test_a_trigger_that_stays_deleting_stops_the_deploy_with_what_to_do() -> None:
+    client = boto3.client("glue", region_name="us-east-1",
+                          config=Config(retries={"total_max_attempts": 1}))  # fmt: skip
+    policy = RetryPolicy(sleep=lambda _s: None)
+    executor = Executor(glue=GlueDeployApi(client=client, policy=policy), policy=policy,
+                        settle_attempts=2)  # fmt: skip
+    with Stubber(client) as stubber:
+        stubber.add_response("delete_trigger", {"Name": "wf-start"}, {"Name": "wf-start"})
+        trigger_state(stubber, "wf-start", "DELETING")
+        trigger_state(stubber, "wf-start", "DELETING")
+        with pytest.raises(DeployError) as caught:
+            executor.apply(Instruction(action="delete", type="trigger", name="wf-start",
+                                       reason="replace: Type changed"))  # fmt: skip
+    assert str(caught.value) == (
+        "trigger wf-start is still DELETING after its deletion; wait a minute, then rerun "
+        "glue-wf deploy (it creates the trigger again)"
+    )

@@ -98,7 +98,7 @@ def test_iam_propagation_stops_at_the_deadline(sleeps: Sleeps) -> None:
             api.create_job(JOB)
     assert str(err.value).startswith(
         "glue:CreateJob failed: InvalidInputException: Role r cannot be assumed by Glue; "
-        "grant the permission"
+        "the service cannot assume the role: its trust policy must allow the service"
     )
     assert sleeps == []
 

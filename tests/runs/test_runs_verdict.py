@@ -124,6 +124,18 @@ def test_error_state_is_never_handled() -> None:
     assert verdict.outcome == "failed"
 
 
+def test_an_expired_job_run_is_a_failure_never_started() -> None:
+    """EXPIRED is a JobRunState of Glue's service model: a run that did not succeed."""
+    from glue_workflow.runs.resume import resume_candidates
+
+    run = run_answer({**HAPPY, "deploy": "EXPIRED"})
+    verdict = judge(run)
+    assert verdict.summary == f"failed — {WF}-deploy EXPIRED"
+    assert verdict.exit_code() == 1
+    # it has a run attempt in the run, and its job exists: a resume starts it again
+    assert [r.name for r in resume_candidates(run)] == [f"{WF}-deploy"]
+
+
 def test_stopped_and_error_runs_are_never_success() -> None:
     stopped = judge(run_answer(HAPPY, status="STOPPED"))
     assert (stopped.outcome, stopped.summary, stopped.exit_code()) == (
