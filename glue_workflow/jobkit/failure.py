@@ -151,3 +151,34 @@ def record_failure(
         )
         return None
     return key
+
+
+def clear_failure(argv: Sequence[str] | None = None, *, session: Any = None) -> str | None:
+    """Empty ``glue_wf_error_<node>`` after the node succeeded; the key, or None.
+
+    A reason recorded by an earlier attempt (a retry) or an earlier run (a resume) must
+    not outlive the success: a node that reads it would act on a failure that is no
+    more. One read of the run's properties; written only when a reason is there. A
+    failure to read or write is reported on stderr and swallowed: the job succeeded.
+    """
+    args = parse_arguments(sys.argv if argv is None else argv)
+    workflow, run_id = args.get("WORKFLOW_NAME"), args.get("WORKFLOW_RUN_ID")
+    job = args.get("JOB_NAME")
+    if not workflow or not run_id or not job:
+        return None
+    key = error_property(node_of_job(workflow, job))
+    context = JobContext(args, session=session)
+    try:
+        answer = context.client("glue").get_workflow_run_properties(Name=workflow, RunId=run_id)
+        if not (answer.get("RunProperties") or {}).get(key):
+            return None
+        context.put(**{key: ""})
+    except Exception as exc:  # the job succeeded: say so, do not fail it now
+        detail = one_line_reason(exception_reason(exc), args)
+        print(
+            f"glue-wf: could not clear the earlier failure reason in run property {key} ({detail})",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    return key

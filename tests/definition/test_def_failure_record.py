@@ -174,3 +174,25 @@ def test_error_properties_are_reserved() -> None:
     ])  # fmt: skip
     with pytest.raises(DefinitionError):
         check(workflow)
+
+
+def test_a_success_empties_a_reason_an_earlier_attempt_recorded(glue: Any) -> None:
+    """A retry or a resumed run that succeeds leaves no stale reason for a reader."""
+    from glue_workflow.jobkit.failure import clear_failure
+
+    run = {"Name": "churn-pipeline", "RunId": "wr_1"}
+    with Stubber(glue) as stub:
+        stub.add_response(
+            "get_workflow_run_properties",
+            {"RunProperties": {"glue_wf_error_train": "boom", "other": "x"}},
+            run,
+        )
+        stub.add_response(
+            "put_workflow_run_properties", {}, {**run, "RunProperties": {"glue_wf_error_train": ""}}
+        )
+        assert clear_failure(ARGV, session=_Session(glue)) == "glue_wf_error_train"
+        # nothing recorded: one read, no write
+        stub.add_response("get_workflow_run_properties", {"RunProperties": {"other": "x"}}, run)
+        assert clear_failure(ARGV, session=_Session(glue)) is None
+        stub.assert_no_pending_responses()
+    assert clear_failure(["job.py", "--JOB_NAME", "j"]) is None  # not in a workflow run

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from glue_workflow.cli import cli
 from glue_workflow.errors import ConfigError, RunError
 from glue_workflow.model import PythonShellJob, Workflow, any_of, failed, succeeded
-from glue_workflow.testing import Outcome, fails, run_scenario, succeeds
+from glue_workflow.testing import Outcome, fails, run_scenario, succeeds, times_out
 from triggers.churn_pipeline import workflow as churn
 
 SCENARIOS = Path(__file__).parent / "test_churn_pipeline_scenarios.py"
@@ -43,6 +43,12 @@ def test_more_failed_attempts_than_retries_ends_failed_and_takes_the_failure_bra
 def test_a_failing_node_is_retried_up_to_max_retries() -> None:
     result = run_scenario(_wf(retries=2), {"a": fails("boom")})
     assert result.nodes["a"].attempts == 3
+
+
+def test_a_timed_out_node_is_not_retried() -> None:
+    result = run_scenario(_wf(retries=2), {"a": times_out()})
+    assert result.nodes["a"].attempts == 1
+    result.assert_states(a="TIMEOUT")
 
 
 def test_writes_land_in_run_properties_and_start_properties_override_defaults() -> None:

@@ -194,9 +194,12 @@ def test_deactivated_trigger_never_fires(wf: Harness) -> None:
 
 def test_action_timeout_gives_timeout_and_fires_timeout_branch(wf: Harness) -> None:
     w = wf.workflow("w")
-    wf.start(w, wf.job("slow", "sleep"), Timeout=1)
+    # retries restart FAILED attempts only: "Jobs that reach the timeout limit are not
+    # restarted" (Glue's job properties, "Number of retries")
+    wf.start(w, wf.job("slow", "sleep", MaxRetries=2), Timeout=1)
     wf.on(w, "on-timeout", [("slow", "TIMEOUT")], wf.job("alert", "ok"))
     run = wf.wait(w, wf.run(w))
+    assert len(job_runs(run, "slow")) == 1
     slow = job_runs(run, "slow")[0]
     assert slow["JobRunState"] == "TIMEOUT"
     assert slow["ErrorMessage"] == "Job run timed out after 1 minute(s) (Timeout)"

@@ -387,7 +387,9 @@ class Executor:
         else:
             state, error = "FAILED", failure_message(self.home, start.job_run_id, code)
         self.finish(start.job_run_id, start.job, state, error)
-        if state in ("FAILED", "TIMEOUT") and not self.stopping:
+        # Glue restarts failed attempts only: "Jobs that reach the timeout limit are not
+        # restarted" (Glue Developer Guide, job properties, "Number of retries").
+        if state == "FAILED" and not self.stopping:
             job = self.state.get_doc("glue_jobs", start.job) or {}
             if start.attempt < int(job.get("MaxRetries") or 0):
                 self.start_jobs(
