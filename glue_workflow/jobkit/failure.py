@@ -123,6 +123,17 @@ def lost_spark_hint(exc: BaseException) -> str:
     )
 
 
+def _run_key(argv: Sequence[str] | None) -> tuple[dict[str, str], str | None]:
+    """The job's arguments and its node's ``glue_wf_error_<node>`` key; None outside a
+    workflow run (no ``--WORKFLOW_NAME`` / ``--WORKFLOW_RUN_ID`` / ``--JOB_NAME``)."""
+    args = parse_arguments(sys.argv if argv is None else argv)
+    workflow, run_id = args.get("WORKFLOW_NAME"), args.get("WORKFLOW_RUN_ID")
+    job = args.get("JOB_NAME")
+    if not workflow or not run_id or not job:
+        return args, None
+    return args, error_property(node_of_job(workflow, job))
+
+
 def record_failure(
     reason: str, argv: Sequence[str] | None = None, *, session: Any = None
 ) -> str | None:
@@ -132,12 +143,9 @@ def record_failure(
     ``--WORKFLOW_RUN_ID``). A failure to record is reported on stderr and swallowed:
     the job is failing already, and its own error must be what surfaces.
     """
-    args = parse_arguments(sys.argv if argv is None else argv)
-    workflow, run_id = args.get("WORKFLOW_NAME"), args.get("WORKFLOW_RUN_ID")
-    job = args.get("JOB_NAME")
-    if not workflow or not run_id or not job:
+    args, key = _run_key(argv)
+    if key is None:
         return None
-    key = error_property(node_of_job(workflow, job))
     value = one_line_reason(reason, args)
     try:
         JobContext(args, session=session).put(**{key: value})
@@ -161,15 +169,14 @@ def clear_failure(argv: Sequence[str] | None = None, *, session: Any = None) -> 
     more. One read of the run's properties; written only when a reason is there. A
     failure to read or write is reported on stderr and swallowed: the job succeeded.
     """
-    args = parse_arguments(sys.argv if argv is None else argv)
-    workflow, run_id = args.get("WORKFLOW_NAME"), args.get("WORKFLOW_RUN_ID")
-    job = args.get("JOB_NAME")
-    if not workflow or not run_id or not job:
+    args, key = _run_key(argv)
+    if key is None:
         return None
-    key = error_property(node_of_job(workflow, job))
     context = JobContext(args, session=session)
     try:
-        answer = context.client("glue").get_workflow_run_properties(Name=workflow, RunId=run_id)
+        answer = context.client("glue").get_workflow_run_properties(
+            Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"]
+        )
         if not (answer.get("RunProperties") or {}).get(key):
             return None
         context.put(**{key: ""})
