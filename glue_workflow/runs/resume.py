@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from glue_workflow.errors import NotFoundError, RunError
 from glue_workflow.model.notify import NOTIFIER_NODE
 from glue_workflow.naming import job_name
-from glue_workflow.runs.run_nodes import FAILED_STATES, JOB_DELETED, NodeRow, node_rows
+from glue_workflow.runs.run_nodes import FAILED_STATES, NodeRow, node_rows
 from glue_workflow.runs.verdict import Verdict, judge
 
 if TYPE_CHECKING:
@@ -57,12 +57,9 @@ def resume_candidates(
     if run.get("Status") != "COMPLETED":
         return ()
     unhandled = {n.job for n in (verdict or judge(run)).unhandled}
-    # a node whose job was deleted since the run began: a resume of it is refused
-    return tuple(
-        r
-        for r in job_rows(run)
-        if r.state in FAILED_STATES and r.state != JOB_DELETED and r.name in unhandled
-    )
+    # ERROR (its job was deleted during the run) too: a deploy since brought the job
+    # back, or ``resume`` says it is gone and to start a new run
+    return tuple(r for r in job_rows(run) if r.state in FAILED_STATES and r.name in unhandled)
 
 
 def check_resumable(workflow: str, run: Mapping[str, Any]) -> None:

@@ -18,11 +18,9 @@ from glue_workflow.runs.failures import preferred_message
 # not describe (a queued run that never got to start); whatever ends that way did not
 # succeed, so it fails the run unless a branch handles it.
 FAILED_STATES = frozenset({"FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
-# A trigger could not start the job run because its job was deleted (glue-semantics.md
-# §10): no resume can start it either.
-JOB_DELETED = "ERROR"
-# Job runs that never ran (ERROR; EXPIRED, above): no log or console page.
-NEVER_STARTED = frozenset({JOB_DELETED, "EXPIRED"})
+# Job runs that never ran: no log or console page. ERROR: a trigger could not start it
+# because its job was deleted (glue-semantics.md §10); EXPIRED, above.
+NEVER_STARTED = frozenset({"ERROR", "EXPIRED"})
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
 
 

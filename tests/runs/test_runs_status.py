@@ -35,11 +35,12 @@ def test_label_summary_and_resume_candidates(
     assert state.node_states[f"{WF}-preprocess"] == states["preprocess"]
 
 
-def test_a_node_whose_job_was_deleted_names_no_log_and_is_no_resume_candidate(
+def test_a_node_whose_job_was_deleted_names_no_log_and_is_still_resumable(
     tmp_path: Path,
 ) -> None:
     """ERROR: a trigger tried to start a job deleted since the run began (glue-semantics.md
-    §10). It never ran: no log file to point at, and a resume of it is refused."""
+    §10). It never ran: no log file to point at. It has a run attempt, so a resume after
+    the deploy that brings the job back restarts it (``resume`` refuses while it is gone)."""
     from glue_workflow.runs.failure_report import aws_failures, local_failures
     from glue_workflow.runs.resume import resume_candidates
 
@@ -53,7 +54,7 @@ def test_a_node_whose_job_was_deleted_names_no_log_and_is_no_resume_candidate(
     assert on_aws["train"].log_groups is not None
     assert on_aws["evaluate"].log_groups is None
     assert on_aws["evaluate"].console_url is None
-    assert [r.name for r in resume_candidates(run)] == [f"{WF}-train"]
+    assert [r.name for r in resume_candidates(run)] == [f"{WF}-train", f"{WF}-evaluate"]
 
 
 def test_a_selected_node_downstream_of_another_is_named_as_dropped() -> None:
