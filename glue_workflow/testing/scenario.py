@@ -93,9 +93,10 @@ class ScenarioResult:
 
 def _documents(
     workflow: Workflow,
-) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, PropertyContract]]:
-    """The workflow's trigger documents (as the local engine stores them), MaxRetries per
-    job, and each node's run-property contract (what its job may write)."""
+) -> tuple[list[dict[str, Any]], dict[str, int], dict[str, int], dict[str, PropertyContract]]:
+    """The workflow's trigger documents (as the local engine stores them), MaxRetries and
+    MaxConcurrentRuns per job, and each node's run-property contract (what its job may
+    write)."""
     context = placeholder_context(workflow, SCENARIO_BUCKET)
     document = compile_workflow(workflow, context)
     triggers = []
@@ -108,12 +109,16 @@ def _documents(
         doc["State"] = "ACTIVATED" if activated else "CREATED"
         triggers.append(doc)
     retries = {str(j["Name"]): int(j.get("MaxRetries") or 0) for j in document.jobs}
+    limits = {
+        str(j["Name"]): int((j.get("ExecutionProperty") or {}).get("MaxConcurrentRuns") or 1)
+        for j in document.jobs
+    }
     contracts = {}
     for job in document.jobs:
         node = naming.node_of_job(workflow.name, str(job["Name"]))
         args = {k.removeprefix("--"): v for k, v in (job.get("DefaultArguments") or {}).items()}
         contracts[node] = PropertyContract.from_args(args, node)
-    return triggers, retries, contracts
+    return triggers, retries, limits, contracts
 
 
 def run_scenario(
@@ -137,7 +142,7 @@ def run_scenario(
                 f"scenario mocks node {node!r}, which workflow {workflow.name!r} does not "
                 f"have{did_you_mean(node, names)}"
             )
-    triggers, retries, contracts = _documents(workflow)
+    triggers, retries, limits, contracts = _documents(workflow)
     for node, outcome in outcomes.items():  # a mock writes only what its job could
         for name in outcome.writes:
             if node in contracts and not contracts[node].declares_write(name):
@@ -152,21 +157,42 @@ def run_scenario(
     fired: set[str] = set()
     job_runs: dict[str, list[dict[str, Any]]] = {}
     order: dict[str, int] = {}
-    queue: deque[tuple[str, str]] = deque()
+    # (job, trigger, runs of the job already started and not ended when this one starts)
+    queue: deque[tuple[str, str, int]] = deque()
+    pending: dict[str, int] = {}
 
     def fire(trigger: Mapping[str, Any]) -> None:
         fired.add(str(trigger["Name"]))
         for action in trigger.get("Actions") or []:
-            queue.append((str(action["JobName"]), str(trigger["Name"])))
+            job = str(action["JobName"])
+            queue.append((job, str(trigger["Name"]), pending.get(job, 0)))
+            pending[job] = pending.get(job, 0) + 1
 
     fire(first)
     tick = 0
     while queue:
-        job, trigger = queue.popleft()
+        job, trigger, running = queue.popleft()
+        pending[job] -= 1
         node = naming.node_of_job(workflow.name, job)
         outcome = outcomes.get(node, Outcome())
         order.setdefault(node, len(order))
         runs = job_runs.setdefault(job, [])
+        if running >= limits.get(job, 1):
+            # Two triggers that fired together each started the job: as on Glue (and the
+            # local engine), a start past MaxConcurrentRuns fails at once.
+            tick += 1
+            limit = limits.get(job, 1)
+            refused = (
+                f"Job {job} exceeded maximum allowed concurrent runs "
+                f"(ExecutionProperty.MaxConcurrentRuns = {limit})"
+            )
+            runs.append(
+                _job_run(job, trigger, attempt=0, state="FAILED", error=refused, tick=tick)
+            )
+            states[job] = "FAILED"
+            for ready in ready_triggers(triggers, fired, states):
+                fire(ready)
+            continue
         attempt = 0
         while True:  # Glue retries FAILED attempts up to MaxRetries, never a TIMEOUT
             failed_first = attempt < outcome.failed_attempts

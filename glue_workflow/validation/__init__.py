@@ -26,6 +26,7 @@ from glue_workflow.validation.graph_rules import (
     check_references,
     check_retries,
     check_size,
+    check_starters,
     node_edges,
 )
 from glue_workflow.validation.iam_reach import check_iam_reach
@@ -105,6 +106,7 @@ def validate(
     if triggers is not None:
         problems += run(lambda: check_retries(workflow, triggers))
         problems += run(lambda: check_size(workflow, triggers))
+        problems += run(lambda: check_starters(workflow, triggers))
     return sorted(once(problems), key=lambda p: p.severity != "error")
 
 

@@ -190,7 +190,8 @@ def check_retries(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> l
     for trigger in triggers:
         for cond in trigger.conditions:
             job = jobs.get(cond.node)
-            if job and job.max_retries > 0 and cond.state in ("FAILED", "TIMEOUT"):
+            # a TIMEOUT is never retried (Glue's job properties, "Number of retries")
+            if job and job.max_retries > 0 and cond.state == "FAILED":
                 problems.append(
                     Problem(
                         where=f"node {cond.node!r}",
@@ -202,4 +203,49 @@ def check_retries(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> l
                         severity="warning",
                     )
                 )
+    return problems
+
+
+def _exclusive(one: LogicalTrigger, other: LogicalTrigger) -> bool:
+    """Whether the two can never both fire in one run: two start triggers (one starts
+    the run), or two conditional ones that each need all of their conditions (AND, or
+    one condition) and need one node in different states."""
+    starts = (one.type != "CONDITIONAL", other.type != "CONDITIONAL")
+    if all(starts):
+        return True
+    if any(starts):
+        return False
+    if (one.logical != "AND" and len(one.conditions) > 1) or (
+        other.logical != "AND" and len(other.conditions) > 1
+    ):
+        return False
+    states = {c.node: c.state for c in one.conditions}
+    return any(c.node in states and states[c.node] != c.state for c in other.conditions)
+
+
+def check_starters(workflow: Workflow, triggers: tuple[LogicalTrigger, ...]) -> list[Problem]:
+    """A job started by more triggers than its max_concurrent_runs that can fire in one
+    run: each trigger that fires starts a job run of its own, and a start past the limit
+    fails at once ("exceeded maximum allowed concurrent runs", Glue's job run statuses)."""
+    problems = []
+    for job in workflow.jobs:
+        starters = [t for t in triggers if any(a.node == job.name for a in t.actions)]
+        together = [
+            t for t in starters if any(o is not t and not _exclusive(t, o) for o in starters)
+        ]
+        if len(together) <= job.max_concurrent_runs:
+            continue
+        names = ", ".join(repr(t.name) for t in together)
+        problems.append(
+            Problem(
+                where=f"node {job.name!r}",
+                rule="started-twice",
+                message=f"is started by {len(together)} triggers that can fire in one run "
+                f"({names}): each starts a run of its own, and one past max_concurrent_runs="
+                f"{job.max_concurrent_runs} fails ('exceeded maximum allowed concurrent "
+                "runs'); start it from one trigger (any_of(...) for either condition) or "
+                "raise max_concurrent_runs",
+                severity="warning",
+            )
+        )
     return problems

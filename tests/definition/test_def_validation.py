@@ -518,6 +518,30 @@ def test_retries_with_failure_branch_warns() -> None:
     ]
 
 
+def test_a_timeout_branch_of_a_retried_job_does_not_warn() -> None:
+    """A TIMEOUT is never retried: the branch fires on the one attempt."""
+    assert warnings(wf(job("a", max_retries=2), job("b", after=on("a", "TIMEOUT")))) == []
+
+
+def test_a_job_two_triggers_can_start_in_one_run_warns() -> None:
+    """Each trigger that fires starts a run of the job; one past its limit fails."""
+    again = Trigger(name="again", when=succeeded("a"), actions=[Action(node="b")])
+    found = warnings(wf(job("a"), job("b", after=succeeded("a")), triggers=[again]))
+    assert found == [
+        "node 'b': is started by 2 triggers that can fire in one run ('wf-again', "
+        "'wf-on-a-succeeded'): each starts a run of its own, and one past "
+        "max_concurrent_runs=1 fails ('exceeded maximum allowed concurrent runs'); start it "
+        "from one trigger (any_of(...) for either condition) or raise max_concurrent_runs "
+        "[started-twice]"
+    ]
+    # triggers that need one node in different states never fire in one run
+    other = Trigger(name="other", when=failed("a"), actions=[Action(node="b")])
+    assert warnings(wf(job("a"), job("b", after=succeeded("a")), triggers=[other])) == []
+    # nor when the job allows a run per trigger
+    roomy = job("b", after=succeeded("a"), max_concurrent_runs=2)
+    assert warnings(wf(job("a"), roomy, triggers=[again])) == []
+
+
 def test_end_of_support_glue_warns() -> None:
     assert warnings(wf(spark(glue_version="2.0"))) == [
         "node 'etl': Glue 2.0 is past end of support: use glue_version='5.0' [glue-end-of-support]"

@@ -51,6 +51,25 @@ def test_a_timed_out_node_is_not_retried() -> None:
     result.assert_states(a="TIMEOUT")
 
 
+def test_a_job_two_triggers_start_together_fails_past_its_concurrency_as_on_glue() -> None:
+    """The local engine (and Glue) start a run per trigger: the second start fails."""
+    from glue_workflow.model import Action, Trigger
+
+    a = PythonShellJob(name="a", script="jobs/a.py")
+    b = PythonShellJob(name="b", script="jobs/b.py", after=succeeded(a))
+    again = Trigger(name="again", when=succeeded("a"), actions=[Action(node="b")])
+    result = run_scenario(Workflow(name="wf", nodes=(a, b), triggers=[again]))
+    result.assert_states(a="SUCCEEDED", b="FAILED")
+    result.assert_verdict("failed")
+    runs = result.run["Graph"]["Nodes"]
+    b_runs = next(n for n in runs if n["Name"] == "wf-b")["JobDetails"]["JobRuns"]
+    assert [r["JobRunState"] for r in b_runs] == ["SUCCEEDED", "FAILED"]
+    assert b_runs[1]["ErrorMessage"] == (
+        "Job wf-b exceeded maximum allowed concurrent runs "
+        "(ExecutionProperty.MaxConcurrentRuns = 1)"
+    )
+
+
 def test_writes_land_in_run_properties_and_start_properties_override_defaults() -> None:
     result = run_scenario(
         churn, {"train": succeeds({"training_job_name": "t-1"})}, properties={"num_round": "7"}
