@@ -19,6 +19,7 @@ from glue_workflow.awsglue_local import (
     s3_scheme_conf,
     spark_submit_args,
 )
+from glue_workflow.local.glue.procs import JOB_RUN_MARK
 from glue_workflow.local.netguard import bypass_proxies_for_loopback, drop_proxies, proxy_names
 from glue_workflow.local.spark import classcache
 
@@ -33,8 +34,11 @@ SDK_ENVIRONMENT = {"SAGEMAKER_ADMIN_CONFIG_OVERRIDE": str(SDK_DEFAULTS_FILE)}
 # jobkit.sagemaker_ops.POLL_ENV (not imported: the job library costs this module 25 ms)
 POLL_ENV = "GLUE_WF_POLL_SECONDS"
 LOCAL_POLL_SECONDS = "0.02"  # local describes of running jobs wait for them (common.py)
-# variables that would send a child's clients somewhere else, or to a real account
+# variables that would send a child's clients somewhere else, or to a real account, or
+# tie it to the job run that started it (a service a job's call starts, a SageMaker
+# worker or an executor, is not the job's: procs.kill_escaped)
 _DROPPED = (
+    JOB_RUN_MARK,
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
     "AWS_ENDPOINT_URL",

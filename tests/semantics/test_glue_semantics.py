@@ -236,6 +236,39 @@ def test_timeout_kills_the_whole_process_tree(wf: Harness, tmp_path: Path) -> No
     assert not marker.exists()
 
 
+@pytest.mark.parametrize("ending", ["timeout", "success"])
+def test_a_process_that_left_the_jobs_session_dies_with_the_job_run(
+    wf: Harness, tmp_path: Path, ending: str
+) -> None:
+    """On Glue nothing outlives a job run (its container goes with it): a daemon the job
+    started in a session of its own (setsid) is killed as the run ends, whatever ends it."""
+    pid_file = tmp_path / "daemon.pid"
+    (wf.scripts / "daemon.py").write_text("import time\ntime.sleep(120)\n")
+    (wf.scripts / "escaper.py").write_text(
+        "import subprocess, sys, time\n"
+        f"p = subprocess.Popen([sys.executable, {str(wf.scripts / 'daemon.py')!r}], "
+        "start_new_session=True)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(p.pid))\n"
+        + ("time.sleep(30)\n" if ending == "timeout" else "")
+    )
+    w = wf.workflow("w")
+    if ending == "timeout":
+        wf.start(w, wf.job("escaper", "escaper"), Timeout=1)
+    else:
+        wf.start(w, wf.job("escaper", "escaper"))
+    run = wf.wait(w, wf.run(w))
+    assert states(run)["escaper"] == ("TIMEOUT" if ending == "timeout" else "SUCCEEDED")
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.05)
+    else:
+        assert not Path(f"/proc/{pid}").exists(), "the daemon outlived its job run"
+
+
 def test_retries_make_attempts_and_triggers_see_only_the_last(wf: Harness) -> None:
     w = wf.workflow("w")
     wf.start(w, wf.job("a", "fail", MaxRetries=2))

@@ -44,7 +44,7 @@ from glue_workflow.local.glue.jobrun_records import (
     run_doc,
     seconds_per_minute,
 )
-from glue_workflow.local.glue.procs import kill_group, process_start_time
+from glue_workflow.local.glue.procs import kill_escaped, kill_group, process_start_time
 from glue_workflow.local.glue.recovery import abandon_run, new_job_run_id
 from glue_workflow.local.glue.shellspare import ShellSpares
 from glue_workflow.local.glue.state import GlueState, now
@@ -387,8 +387,17 @@ class Executor:
         else:
             state, error = "FAILED", failure_message(self.home, start.job_run_id, code)
         self.finish(start.job_run_id, start.job, state, error)
-        # Glue restarts failed attempts only: "Jobs that reach the timeout limit are not
-        # restarted" (Glue Developer Guide, job properties, "Number of retries").
+        try:
+            self.next_after(start, state)
+        finally:
+            # what escaped the job's process group dies with the job run, as on Glue;
+            # after the next jobs started: the scan of /proc is off their critical path
+            kill_escaped(start.job_run_id)
+
+    def next_after(self, start: Start, state: str) -> None:
+        """A retry of a failed attempt, or the triggers its final state fires. Glue
+        restarts failed attempts only: "Jobs that reach the timeout limit are not
+        restarted" (Glue Developer Guide, job properties, "Number of retries")."""
         if state == "FAILED" and not self.stopping:
             job = self.state.get_doc("glue_jobs", start.job) or {}
             if start.attempt < int(job.get("MaxRetries") or 0):

@@ -16,9 +16,14 @@ from typing import Any
 from glue_workflow.awsglue_local import RUNTIME_DIR
 from glue_workflow.errors import LocalTargetError
 from glue_workflow.jobkit.failure import shorten as _shorten
-from glue_workflow.local.environment import PACKAGE_ROOT, SITECUSTOMIZE_DIR, job_environment
+from glue_workflow.local.environment import (
+    PACKAGE_ROOT,
+    SITECUSTOMIZE_DIR,
+    job_environment,
+)
 from glue_workflow.local.glue import sparkcluster
 from glue_workflow.local.glue.logs import job_log_path
+from glue_workflow.local.glue.procs import JOB_RUN_MARK
 from glue_workflow.local.glue.shellspare import ShellSpares
 from glue_workflow.local.interpreters import project_env, project_python, shell_python
 from glue_workflow.local.s3paths import S3PathError, is_s3_uri, uri_to_path
@@ -153,6 +158,9 @@ def start_job_process(
             "job's Python finds them to run it here\n"
         )
     env["PYTHONUNBUFFERED"] = "1"
+    # inherited by whatever the job starts, even in a session of its own: what outlives
+    # the job is found by it and killed as the job run ends (procs.kill_escaped)
+    env[JOB_RUN_MARK] = launch.job_run_id
     work = stage_work_dir(home, launch.job_run_id, files)
     if kind != "pythonshell":  # its own JVM's temporary files, deleted as the run ends
         env.update(scratch.environment(scratch.job_dir(work), env))

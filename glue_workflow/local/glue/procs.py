@@ -10,6 +10,10 @@ import sys
 import threading
 from pathlib import Path
 
+# Every process of a local job run inherits it (jobproc): what escapes the job's process
+# group is found by it and killed as the job run ends (kill_escaped).
+JOB_RUN_MARK = "GLUE_WF_LOCAL_JOB_RUN"
+
 # How long a run may show no executor pid (the starter records it right after spawning).
 PID_GRACE_SECONDS = 30.0
 
@@ -97,3 +101,31 @@ def kill_group(pid: int | None, sig: int = signal.SIGKILL) -> None:
         return
     with contextlib.suppress(OSError):
         os.killpg(pid, sig)
+
+
+def kill_escaped(job_run_id: str) -> int:
+    """SIGKILL the processes a job run left that escaped its process group (a daemon in
+    a session of its own: ``setsid``, ``start_new_session=True``), found by the
+    ``JOB_RUN_MARK`` they inherited; the number killed. On Glue nothing outlives a job
+    run: its container goes with it. Linux only (``/proc``); other users' processes are
+    unreadable and left alone."""
+    mark = f"{JOB_RUN_MARK}={job_run_id}".encode() + b"\0"
+    killed = 0
+    own = os.getpid()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == own:
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                environ = b"\0" + handle.read()
+        except OSError:
+            continue  # gone, or another user's
+        if b"\0" + mark in environ:
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), signal.SIGKILL)
+                killed += 1
+    return killed

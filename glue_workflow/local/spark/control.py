@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.local.glue.procs import JOB_RUN_MARK
 from glue_workflow.local.spark.settings import (
     ENV_ADDRESS,
     address,
@@ -93,7 +94,8 @@ def start(home: Path, env: Mapping[str, str], *, warm_up: bool = False) -> None:
                 str(Path(home).resolve()),
                 *(["--warm-up"] if warm_up else []),
             ],
-            env=dict(env),
+            # the local target's service, not the job run whose start started it
+            env={k: v for k, v in env.items() if k != JOB_RUN_MARK},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
