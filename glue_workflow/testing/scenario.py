@@ -186,9 +186,7 @@ def run_scenario(
                 f"Job {job} exceeded maximum allowed concurrent runs "
                 f"(ExecutionProperty.MaxConcurrentRuns = {limit})"
             )
-            runs.append(
-                _job_run(job, trigger, attempt=0, state="FAILED", error=refused, tick=tick)
-            )
+            runs.append(_job_run(job, trigger, attempt=0, state="FAILED", error=refused, tick=tick))
             states[job] = "FAILED"
             for ready in ready_triggers(triggers, fired, states):
                 fire(ready)
