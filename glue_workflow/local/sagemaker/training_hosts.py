@@ -249,10 +249,45 @@ def boost(
         num_boost_round=params.num_round,
         evals=evals,
         evals_result=result,
-        early_stopping_rounds=params.early_stopping_rounds,
-        callbacks=[callback],
+        callbacks=[callback, *early_stopping(params, evals)],
         verbose_eval=False,
     )
+
+
+# The container's metrics that early stopping maximizes (xgb_constants.py
+# XGB_MAXIMIZE_METRICS, aws/sagemaker-xgboost-container); every other one is minimized.
+MAXIMIZE_METRICS = frozenset(
+    {
+        "accuracy", "auc", "aucpr", "balanced_accuracy", "f1", "f1_binary", "f1_macro",
+        "map", "ndcg", "precision", "r2", "recall", "precision_macro", "precision_micro",
+        "recall_macro", "recall_micro",
+    }
+)  # fmt: skip
+
+
+def early_stopping(
+    params: hyperparameters.TrainingParams, evals: list[tuple[Any, str]]
+) -> list[Any]:
+    """The container's early stopping (callback.py get_callbacks, algorithm_mode/train.py
+    train_job): only with ``early_stopping_rounds``, a validation set and an
+    ``eval_metric``, watching the last metric named on the validation set, and keeping
+    the best rounds only (``save_best``: the saved and served model ends at the best
+    iteration). Without a validation set or a metric the job trains every round."""
+    import xgboost as xgb
+
+    rounds = params.early_stopping_rounds
+    if not rounds or not params.eval_metrics or not any(n == "validation" for _, n in evals):
+        return []
+    metric = params.eval_metrics[-1]
+    return [
+        xgb.callback.EarlyStopping(
+            rounds=rounds,
+            data_name="validation",
+            metric_name=metric,
+            maximize=metric in MAXIMIZE_METRICS,
+            save_best=True,
+        )
+    ]
 
 
 def train_failure(exc: Exception) -> str:

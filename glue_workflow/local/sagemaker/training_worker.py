@@ -175,8 +175,6 @@ class Job:
             if name not in KNOWN_CHANNELS:
                 raise _ClientError(f"Extraneous channel found: {name}")
             channels.check_config(config)
-        if params.early_stopping_rounds and "validation" not in configs:
-            raise _ClientError("early_stopping_rounds requires a 'validation' channel to watch")
         s3_root = self.home.s3_root
         train = channels.resolve(s3_root, configs["train"])
         valid = (

@@ -71,10 +71,12 @@ def read(
     flat = base / "sagemaker_xgboost_input_data"
     try:
         dtrain = _dmatrix(train_dir, content, flat, weights=csv_weights) if train_size else None
-        # The container reads the validation channel without csv_weights (get_dmatrix's
-        # default), so its weight column is a feature there.
+        # The container reads the validation channel with csv_weights too
+        # (algorithm_mode/train.py get_validated_dmatrices): label, weight, features.
         dvalid = (
-            _dmatrix(valid_dir, content, flat, weights=False) if valid_dir and valid_size else None
+            _dmatrix(valid_dir, content, flat, weights=csv_weights)
+            if valid_dir and valid_size
+            else None
         )
     finally:
         if not ascii_scratch:

@@ -63,11 +63,13 @@ def test_good_data_reads_with_label_first(tmp_path: Path) -> None:
     assert dvalid.num_row() == 3
 
 
-def test_csv_weights_take_the_second_column_of_train_only(tmp_path: Path) -> None:
+def test_csv_weights_take_the_second_column_of_train_and_validation(tmp_path: Path) -> None:
+    """The container reads both channels with csv_weights (get_validated_dmatrices)."""
     dtrain, dvalid = _read(tmp_path, {"a.csv": GOOD}, {"v.csv": GOOD}, csv_weights=True)
     assert dtrain.num_col() == 1
     assert dtrain.get_weight().tolist() == [0.5, 1.5, 2.5]
-    assert dvalid.num_col() == 2  # the container reads validation without csv_weights
+    assert dvalid.num_col() == 1
+    assert dvalid.get_weight().tolist() == [0.5, 1.5, 2.5]
 
 
 def test_empty_data_file_fails_the_delimiter_check(tmp_path: Path) -> None:
