@@ -20,8 +20,10 @@ interpreter started from here instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -71,7 +73,20 @@ def _in_new_interpreter(work: dict[str, Any], token: str) -> int:
         command = [sys.executable, "-m", work["module"], *work["args"], "--token", token]
     else:
         command = [sys.executable, str(work["script"]), *work["args"]]
-    return subprocess.call(command, env=work["env"], cwd=work.get("cwd"))
+    child = subprocess.Popen(command, env=work["env"], cwd=work.get("cwd"))
+
+    # A stop signals the recorded pid, this process: the work in the child must get it
+    # (a training job traps it, ends its round and records Stopped), and this process
+    # must outlive the child, or the job reads as a worker that died mid-run.
+    def forward(signum: int, _frame: Any) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        return child.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def do(work: dict[str, Any], token: str, started_with: dict[str, str]) -> int:
