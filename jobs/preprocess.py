@@ -47,6 +47,7 @@ from etl_contract import (
 )
 from etl_output import clear_output, dump, read_text, tidy_channel, write_text
 from etl_quality import (
+    DATE,
     action,
     classify,
     describe,
@@ -535,6 +536,14 @@ def check_categories(
     names the file and line of a value too long to be a category."""
     for name, values in values_of.items():
         longest, limit = max(values, key=len, default=""), contract.max_categories
+        if len(values) > 1 and all(DATE.fullmatch(value) for value in values):
+            # the numeric case says so in hints(); as a category it would train silently
+            raise PreprocessError(
+                f"categorical column {name!r} holds dates ({', '.join(map(repr, values[:3]))}"
+                f'{", ..." if len(values) > 3 else ""}): list it under "drop" (as a '
+                "category a date makes a feature per day, none of which new data has); to "
+                "use one, derive a number from it (days since, month) before the job"
+            )
         if len(values) > limit:
             raise PreprocessError(
                 f"categorical column {name!r} has {len(values)} distinct values, more than "

@@ -167,6 +167,12 @@ def _cases() -> dict[str, Callable[[], Case]]:
             max_categories=50,
         ),
         "long_category": lambda: _one(to_csv(HEADER, _with(rows, "colour", {5: "x" * 1500}))),
+        "date_category": lambda: _one(
+            to_csv(
+                HEADER,
+                _with(rows, "colour", {i: f"2024-01-{1 + i % 28:02d}" for i in range(len(rows))}),
+            )
+        ),
         "missing_markers": lambda: _one(marked),
         "missing_markers_kept": lambda: _one(marked, missing_values=[]),
         "huge_numbers": lambda: _one(huge),

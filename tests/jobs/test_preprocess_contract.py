@@ -283,6 +283,13 @@ def test_too_many_dropped_rows_fail_with_the_reasons(spark, tmp_path):
             '"drop" if it is an id or text, or raise "max_categories" in the dataset config',
         ),
         (
+            "date_category",
+            "categorical column 'colour' holds dates ('2024-01-01', '2024-01-02', "
+            "'2024-01-03', ...): list it under \"drop\" (as a category a date makes a "
+            "feature per day, none of which new data has); to use one, derive a number from "
+            "it (days since, month) before the job",
+        ),
+        (
             "long_category",
             "categorical column 'colour' has a value of 1500 characters ('"
             + "x" * 40
