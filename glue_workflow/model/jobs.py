@@ -590,12 +590,21 @@ def _check_sagemaker_arguments(job: Job) -> None:
         offered = sagemaker_instance_types(shape)
         if value not in offered:
             close = instance_hint(value, offered)
+            other = any(
+                value in sagemaker_instance_types(kind)
+                for kind, _ in INSTANCE_ARGUMENTS.values()
+                if kind != shape
+            )
+            what = (
+                f"is a SageMaker instance type, but not one {api} offers{close}"
+                if other  # e.g. ml.t2.medium: it serves endpoints, it cannot train
+                else f"is not a SageMaker instance type{close} for {api}"
+            )
             fail(
                 job.where,
                 "instance-type",
-                f"argument {name}={value!r} is not a SageMaker instance type{close} "
-                f"for {api} (the SageMaker API's {shape}: it would refuse it after the nodes "
-                "before this one ran), e.g. 'ml.m5.large'",
+                f"argument {name}={value!r} {what} (the SageMaker API's {shape}: it would "
+                "refuse it after the nodes before this one ran), e.g. 'ml.m5.large'",
             )
     for name, (shape, member) in WHOLE_ARGUMENTS.items():
         value = job.arguments.get(name)

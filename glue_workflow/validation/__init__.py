@@ -31,6 +31,7 @@ from glue_workflow.validation.graph_rules import (
 )
 from glue_workflow.validation.iam_reach import check_iam_reach
 from glue_workflow.validation.jobs import (
+    check_argument_names,
     check_argument_size,
     check_concurrency,
     check_notify_stopped,
@@ -102,6 +103,7 @@ def validate(
     problems += run(lambda: check_schedule(workflow, now=now))
     problems += run(lambda: check_placeholders(workflow))
     problems += run(lambda: check_argument_size(workflow))
+    problems += run(lambda: check_argument_names(workflow))
     problems += run(lambda: check_iam_reach(workflow))
     if triggers is not None:
         problems += run(lambda: check_retries(workflow, triggers))

@@ -108,6 +108,34 @@ def check_placeholders(workflow: Workflow) -> list[Problem]:
     return problems
 
 
+def check_argument_names(workflow: Workflow) -> list[Problem]:
+    """An argument one typo away from one the shipped scripts read (an instance type,
+    count or runtime): the script reads the name it knows and takes its default, so
+    ``--training_instance_typ`` would train on the default instance type silently."""
+    import difflib
+
+    from glue_workflow.model.jobs import INSTANCE_ARGUMENTS, WHOLE_ARGUMENTS
+
+    known = sorted({*INSTANCE_ARGUMENTS, *WHOLE_ARGUMENTS})
+    problems = []
+    for job in workflow.jobs:
+        for name in job.arguments:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+            if name in known or not close:
+                continue
+            problems.append(
+                Problem(
+                    where=f"node {job.name!r}",
+                    rule="argument-name",
+                    message=f"argument {name} is not one glue-wf's scripts read: did you mean "
+                    f"{close[0]}? (a script ignores an argument it does not read and takes its "
+                    "default)",
+                    severity="warning",
+                )
+            )
+    return problems
+
+
 def check_argument_size(workflow: Workflow) -> list[Problem]:
     problems = []
     for job in workflow.jobs:

@@ -322,9 +322,11 @@ def test_training_resources_compile_into_the_train_jobs_arguments(fixed_context:
             r"ProductionVariantInstanceType: it would refuse it after the nodes before this "
             r"one ran\), e.g. 'ml.m5.large' \[instance-type\]",
         ),
-        (  # training offers no ml.t2
+        (  # training offers no ml.t2: an endpoint type, named as one
             {"arguments": {"--training_instance_type": "ml.t2.medium"}},
-            r"--training_instance_type='ml.t2.medium' .* for CreateTrainingJob",
+            r"--training_instance_type='ml.t2.medium' is a SageMaker instance type, but not one "
+            r"CreateTrainingJob offers \(did you mean 'ml.t3.medium'\?\) \(the SageMaker API's "
+            r"TrainingInstanceType",
         ),
         (
             {"arguments": {"--processing_instance_type": "m5.large"}},

@@ -542,6 +542,15 @@ def test_a_job_two_triggers_can_start_in_one_run_warns() -> None:
     assert warnings(wf(job("a"), roomy, triggers=[again])) == []
 
 
+def test_an_argument_one_typo_from_a_scripts_argument_warns() -> None:
+    train = job("train", arguments={"--training_instance_typ": "ml.m5.xlarge", "--mine": "x"})
+    assert warnings(wf(train)) == [
+        "node 'train': argument --training_instance_typ is not one glue-wf's scripts read: "
+        "did you mean --training_instance_type? (a script ignores an argument it does not "
+        "read and takes its default) [argument-name]"
+    ]
+
+
 def test_end_of_support_glue_warns() -> None:
     assert warnings(wf(spark(glue_version="2.0"))) == [
         "node 'etl': Glue 2.0 is past end of support: use glue_version='5.0' [glue-end-of-support]"
