@@ -506,7 +506,9 @@ def resolve_header(contract: Contract, header: list[str], where: str) -> tuple[s
     dupes: list[str] = []
     for i, name in enumerate(names):
         if name in seen:
-            dupes.append(f"{header[i]!r} (columns {seen[name] + 1} and {i + 1})")
+            first = header[seen[name]]
+            spelled = f"{first!r} and {header[i]!r}" if first != header[i] else repr(header[i])
+            dupes.append(f"{spelled} (columns {seen[name] + 1} and {i + 1})")
         seen.setdefault(name, i)
     if dupes:
         hint = "" if mode == "exact" else f" after header_match {mode!r}"

@@ -338,6 +338,7 @@ def policy_failures(
 DECIMAL_COMMA = re.compile(r"[+-]?[0-9]*,[0-9]+")
 DECIMAL_POINT = re.compile(r"[+-]?[0-9]*[.][0-9]+")
 COMMA_GROUPS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+")  # a decimal comma, or groups?
+POINT_GROUPS = re.compile(r"[+-]?[0-9]{1,3}([.][0-9]{3})+")  # with "decimal": ",": a point?
 # A date or timestamp as exports write them: 2024-01-31, 31/01/2024, 1.31.24, 2024-01-31T08:00
 DATE = re.compile(
     r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4})"
@@ -381,6 +382,10 @@ def hints(
             'if \',\' is the file\'s decimal separator, declare "decimal": "," (with '
             '"delimiter": ";"), or write the numbers with \'.\''
             if contract.decimal == "." and all(COMMA_GROUPS.fullmatch(v) for v in grouped)
+            # and the other way round: "10.030" under "decimal": "," may be a decimal point
+            else 'if \'.\' is the file\'s decimal separator, remove "decimal": "," from the '
+            "dataset config ('.' is the default), or write the numbers with ','"
+            if contract.decimal == "," and all(POINT_GROUPS.fullmatch(v) for v in grouped)
             else "numbers with digit groups are refused: write them without the separators"
         ),
         "non_numeric": '\',\' looks like the file\'s decimal separator: declare "decimal": ","'
@@ -394,6 +399,20 @@ def hints(
             '(set "missing_values" to the spellings your data uses; [] for none)'
         )
         known["missing_value"] = known["missing_label"] = spelled
+    blank = sorted(
+        {
+            str(column)
+            for reason, column, count, _ in drops
+            if reason == "missing_value" and total and count >= total
+        }
+    )
+    if blank:  # no spelling to declare: the column holds nothing at all
+        listed = ", ".join(map(repr, blank))
+        known["missing_value"] = (
+            f"{listed} {'has' if len(blank) == 1 else 'have'} no value in any row: list "
+            f'{"it" if len(blank) == 1 else "them"} under "drop"'
+            + (f"; {known['missing_value']}" if "missing_value" in known else "")
+        )
     if empty:  # ",,,,,": what a spreadsheet exports for rows it once formatted
         known["missing_label"] = (
             f"{empty} of the rows missing their label have no value in any column the job "

@@ -176,6 +176,14 @@ def test_duplicate_header_refused(tmp_path):
     assert "duplicate column name(s): 'age' (columns 2 and 5)" in refused(
         tmp_path, "duplicate_header"
     )
+    # two spellings that header_match makes one name: both are named
+    loose = etl_contract.validate_config({**CONTRACT, "header_match": "trim_ignore_case"}, "c.json")
+    with pytest.raises(etl_contract.PreprocessError) as info:
+        etl_contract.resolve_header(loose, ["id", "age", "Age ", "bought"], "data.csv line 1")
+    assert str(info.value) == (
+        "data.csv line 1: duplicate column name(s) after header_match 'trim_ignore_case': "
+        "'age' and 'Age ' (columns 2 and 3); rename or remove the duplicates"
+    )
 
 
 def test_a_title_line_above_the_header_is_named(tmp_path):
@@ -774,6 +782,18 @@ def test_the_thousands_hint_offers_a_decimal_comma_only_when_it_could_be_one():
         'if \',\' is the file\'s decimal separator, declare "decimal": "," (with "delimiter": '
         "\";\"), or write the numbers with '.'"
     ]
+    # "decimal": "," declared for a file that writes points: "10.030" may be one
+    commas = etl_contract.load_contract(
+        json.dumps({**CONTRACT, "decimal": ",", "delimiter": ";"}), "c.json"
+    )
+    points = etl_quality.hints(commas, [("thousands_separator", "fee", 2, ["10.030", "1.250"])])
+    assert points == [
+        'if \'.\' is the file\'s decimal separator, remove "decimal": "," from the dataset '
+        "config ('.' is the default), or write the numbers with ','"
+    ]
+    # an empty column has no spelling to declare: it is dropped
+    empty = etl_quality.hints(contract, [("missing_value", "device", 200, [])], total=200)
+    assert empty[0].startswith("'device' has no value in any row: list it under \"drop\"; ")
     for grouped in ("31,549.27", "1 234", "12\u00a0345"):
         assert etl_quality.hints(
             contract, [("thousands_separator", "x", 1, ["1,234", grouped])]
