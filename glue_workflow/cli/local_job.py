@@ -65,9 +65,12 @@ def resolve_job(
 
         close = difflib.get_close_matches(script_or_job, names, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
+        root = settings.project_root
+        scripts = sorted(settings.jobs_dir.glob("*.py")) if settings.jobs_dir.is_dir() else []
+        example = f"such as {scripts[0].relative_to(root)}" if scripts else "(a .py file)"
         raise NotFoundError(
             f"no job {script_or_job!r} in workflow {document.name} (jobs: {', '.join(names)})"
-            f"{hint}; or pass a script path such as jobs/preprocess.py"
+            f"{hint}; or pass a script path {example}"
         )
     request = document.job(wanted)
     # Stage every artifact (scripts, extra files) into the local S3, as deploy does, so

@@ -194,6 +194,13 @@ def check_property_names(where: str, what: str, names: Iterable[str]) -> None:
 
 
 def _check_property_name(where: str, what: str, name: str) -> None:
+    if name.startswith("aws:"):  # Glue's own (aws:eventIds), never a definition's
+        fail(
+            where,
+            "property-name",
+            f"{what} {name!r} is set by Glue itself (aws:eventIds: the events that started "
+            "the run): do not declare it; a job reads it without declaring it",
+        )
     if not PROPERTY_PATTERN.fullmatch(name):
         fail(
             where,

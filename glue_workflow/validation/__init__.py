@@ -86,8 +86,10 @@ def validate(
             problems += run(lambda: check_reachability(workflow, start, edges))
             problems += run(lambda: check_inactive(workflow, triggers))
             problems += run(lambda: check_failure_reads(workflow, triggers))
-            if not cycles:
-                # Property availability is defined along a DAG only.
+            names = list(workflow.node_names)
+            if not cycles and len(set(names)) == len(names):
+                # Property availability is defined along a DAG only, of distinct nodes (two
+                # of one name, refused as duplicate-node, would read as one another's).
                 contracts = run(lambda: check_contracts(workflow, edges, triggers))
                 if tolerant:  # a node that did not build may read more than it shows (a gate
                     # whose condition did not parse reads nothing): "read by no node" could
@@ -108,7 +110,8 @@ def validate(
     if triggers is not None:
         problems += run(lambda: check_retries(workflow, triggers))
         problems += run(lambda: check_size(workflow, triggers))
-        problems += run(lambda: check_starters(workflow, triggers))
+        if len(set(workflow.node_names)) == len(list(workflow.node_names)):
+            problems += run(lambda: check_starters(workflow, triggers))
     return sorted(once(problems), key=lambda p: p.severity != "error")
 
 

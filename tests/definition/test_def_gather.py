@@ -172,3 +172,20 @@ def test_secret_names_refused_as_start_parameters(name: str) -> None:
         "Parameter Store and pass its ARN or name under a key ending in _arn or _name (e.g. "
         "db_password_secret_arn) for the job to read at run time [no-secrets]"
     ]
+
+
+def test_two_nodes_of_one_name_are_one_problem() -> None:
+    """Neither a contract nor a double start follows from the duplicate name."""
+    with deferring() as deferred:
+        workflow = Workflow(
+            name="dup",
+            max_concurrent_runs=1,
+            nodes=(
+                job("count", writes=("item_count",)),
+                job("count", after=succeeded("count"), reads=("item_count",)),
+            ),
+        )
+    assert [p.rule for p in deferred] == ["duplicate-node"]
+    rules = [p.rule for p in validate(workflow, now=NOW, tolerant=True)]
+    assert "property-contract" not in rules, rules
+    assert "started-twice" not in rules, rules

@@ -52,6 +52,13 @@ def errors(build: Callable[[], Any]) -> list[str]:
 
 CASES: list[tuple[str, Callable[[], Any], str]] = [
     (
+        "glue-property",
+        lambda: wf(job("a", reads=("aws:eventIds",))),
+        "PythonShellJob 'a': run property 'aws:eventIds' is set by Glue itself (aws:eventIds: "
+        "the events that started the run): do not declare it; a job reads it without "
+        "declaring it [property-name]",
+    ),
+    (
         "workflow-name",
         lambda: wf(job("a")).__class__(name="my wf", nodes=(job("a"),)),
         "Workflow 'my wf': workflow name 'my wf' is not a valid name: use 1-80 letters, digits, "
