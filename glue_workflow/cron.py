@@ -16,10 +16,14 @@ from __future__ import annotations
 import calendar
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 from glue_workflow.errors import GlueWfError
+
+T = TypeVar("T")
 
 MIN_INTERVAL_MINUTES = 5
 _EXAMPLE = "cron(15 12 * * ? *) (12:15 UTC every day)"
@@ -171,20 +175,43 @@ def parse_schedule(expr: str) -> AwsCron:
         )
     fields = [f.upper() for f in fields]
     dom_text, dow_text = fields[2], fields[4]
+    problems: list[str] = []  # every field's, in one error: a fix per run, not per field
     if (dom_text == "?") == (dow_text == "?"):
-        raise CronError(
+        problems.append(
             f"schedule {expr!r}: exactly one of Day-of-month ({dom_text!r}) and "
             f"Day-of-week ({dow_text!r}) must be '?'; e.g. 'cron(0 8 * * ? *)' for every "
             "day or 'cron(0 8 ? * MON-FRI *)' for weekdays"
         )
+
+    def parsed(parse: Callable[[], T]) -> T | None:
+        try:
+            return parse()
+        except CronError as exc:
+            problems.append(str(exc))
+            return None
+
+    minutes = parsed(lambda: _parse_plain(expr, "Minutes", fields[0]))
+    hours = parsed(lambda: _parse_plain(expr, "Hours", fields[1]))
+    dom = None if dom_text == "?" else parsed(lambda: _parse_dom(expr, dom_text))
+    months = parsed(lambda: _parse_plain(expr, "Month", fields[3], _MONTHS))
+    dow = None if dow_text == "?" else parsed(lambda: _parse_dow(expr, dow_text))
+    years = parsed(lambda: _parse_plain(expr, "Year", fields[5]))
+    if problems:
+        head = f"schedule {expr!r}: "
+        rest = [p.removeprefix(head) for p in problems[1:]]
+        raise CronError("; and ".join([problems[0], *rest]))
+    assert minutes is not None
+    assert hours is not None
+    assert months is not None
+    assert years is not None
     cron = AwsCron(
         expression=text,
-        minutes=_parse_plain(expr, "Minutes", fields[0]),
-        hours=_parse_plain(expr, "Hours", fields[1]),
-        day_of_month=None if dom_text == "?" else _parse_dom(expr, dom_text),
-        months=_parse_plain(expr, "Month", fields[3], _MONTHS),
-        day_of_week=None if dow_text == "?" else _parse_dow(expr, dow_text),
-        years=_parse_plain(expr, "Year", fields[5]),
+        minutes=minutes,
+        hours=hours,
+        day_of_month=dom,
+        months=months,
+        day_of_week=dow,
+        years=years,
     )
     gap = _min_gap_minutes(cron)
     if gap < MIN_INTERVAL_MINUTES:

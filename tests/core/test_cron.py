@@ -164,3 +164,16 @@ def test_schedules_that_never_or_rarely_fire() -> None:
     # the fifth Sunday of February: only in leap years starting on a Sunday
     assert parse_schedule("cron(0 0 ? 2 1#5 *)").next_fire(utc(2024, 1, 1)) == utc(2032, 2, 29)
     assert parse_schedule("cron(0 0 L-2 * ? *)").next_fire(utc(2024, 2, 1)) == utc(2024, 2, 27)
+
+
+def test_every_field_problem_is_reported_at_once() -> None:
+    """validate reports every problem in one run: one per field, not the first only."""
+    with pytest.raises(CronError) as caught:
+        parse_schedule("cron(0 25 ? * MON-FRY *)")
+    assert str(caught.value) == (
+        "schedule 'cron(0 25 ? * MON-FRY *)': Hours field '25': out of range 0-23; allowed: "
+        "0-23, with , - * /; and Day-of-week field 'FRY': not a number or name; allowed: 1-7 "
+        "or SUN-SAT (1 = SUN), with , - * ? L #"
+    )
+    with pytest.raises(CronError, match=r"must be '\?'; .*; and Hours field '25'"):
+        parse_schedule("cron(0 25 * * * *)")
