@@ -169,9 +169,10 @@ def endpoints_command(settings: Any, as_json: bool) -> None:
 @click.argument("endpoint")
 @click.option(
     "--content-type",
-    type=click.Choice(["text/csv", "application/json"]),
+    type=click.Choice(["text/csv"]),
     default="text/csv",
     show_default=True,
+    help="Request type: the XGBoost container reads CSV rows (a JSON body gets 415).",
 )
 @click.option(
     "--accept",

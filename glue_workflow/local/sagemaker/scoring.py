@@ -94,35 +94,6 @@ class Model:
             ) from None
         return self._matrix(rows)
 
-    def rows_from_json(self, text: str) -> Any:
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise PayloadError(f"the JSON payload is not valid JSON: {exc}") from None
-        if isinstance(data, dict):
-            if "instances" in data:
-                data = data["instances"]
-            elif "features" in data:
-                data = [data["features"]]
-            else:
-                raise PayloadError(
-                    'JSON payload must be {"instances": [[...], ...]}, {"instances": '
-                    '[{"features": [...]}]}, {"features": [...]} or a list of rows'
-                )
-        if isinstance(data, list) and data and all(isinstance(v, (int, float)) for v in data):
-            data = [data]
-        if not isinstance(data, list) or not data:
-            raise PayloadError("the JSON payload has no instances")
-        rows = []
-        for item in data:
-            row = item.get("features") if isinstance(item, dict) else item
-            if not isinstance(row, list) or not all(
-                (isinstance(v, (int, float)) and not isinstance(v, bool)) or v is None for v in row
-            ):
-                raise PayloadError(f"instance {item!r} is not a list of numbers")
-            rows.append([math.nan if v is None else float(v) for v in row])
-        return self._matrix(rows)
-
     def _matrix(self, rows: list[list[float]]) -> Any:
         widths = {len(row) for row in rows}
         if len(widths) != 1:

@@ -6,12 +6,11 @@ on 127.0.0.1 (an ephemeral port unless ``--port``) and writes ``{"port", "pid"}`
 the ready file once it accepts connections.
 
 * ``GET /ping`` → 200 while the model is loaded.
-* ``POST /invocations``: ``text/csv`` (rows of features, no label, no header) or
-  ``application/json`` (``{"instances": [[...], ...]}``, ``{"instances": [{"features":
-  [...]}]}``, ``{"features": [...]}`` or a list of rows). ``Accept: text/csv`` (default)
-  answers comma-separated predictions like the XGBoost container; ``application/json``
-  answers ``{"predictions": [{"score": p}, ...]}``. A payload the model cannot score →
-  400 with the reason; the server keeps serving.
+* ``POST /invocations``: ``text/csv`` (rows of features, no label, no header); any
+  other request type is answered 415 as the XGBoost container answers it (JSON is not
+  one it reads). ``Accept: text/csv`` (default) answers comma-separated predictions like
+  the container; ``application/json`` answers ``{"predictions": [{"score": p}, ...]}``.
+  A payload the model cannot score → 400 with the reason; the server keeps serving.
 
 It is a single-threaded asyncio HTTP/1.1 server with keep-alive: prediction of a few
 rows takes well under a millisecond, so one event loop beats a thread or worker pool.
@@ -91,21 +90,11 @@ class Handler:
                 f"Accept {accept} not supported: use text/csv or application/json".encode(),
                 "text/plain",
             )
+        refused = content_type_refusal(content_type)
+        if refused is not None:
+            return 415, refused.encode(), "text/plain"
         try:
-            text = body.decode("utf-8")
-            if content_type == "text/csv":
-                rows = self.model.rows_from_csv(text)
-            elif content_type == "application/json":
-                rows = self.model.rows_from_json(text)
-            else:
-                return (
-                    415,
-                    (
-                        f"Content-type {content_type} not supported: use text/csv or "
-                        "application/json"
-                    ).encode(),
-                    "text/plain",
-                )
+            rows = self.model.rows_from_csv(body.decode("utf-8"))
             if self.defer_rows is not None and len(rows) >= self.defer_rows:
                 return Deferred(rows=rows, accept=accept)
             predictions = self.model.predict(rows)
@@ -115,6 +104,32 @@ class Handler:
             return 400, f"Unable to evaluate payload provided: {exc}".encode(), "text/plain"
         data, media = encode(predictions, accept)
         return 200, data, media
+
+
+# The XGBoost container's request content types (data_utils.py VALID_CONTENT_TYPES and
+# INVALID_CONTENT_TYPE_ERROR, aws/sagemaker-xgboost-container): anything else, JSON
+# included, is answered 415 with this text ("ModelError (415) - application/json is not
+# an accepted ContentType" in users' reports).
+CONTAINER_CONTENT_TYPES = (
+    "csv", "libsvm", "parquet", "recordio-protobuf", "text/csv", "text/libsvm",
+    "text/x-libsvm", "application/x-parquet", "application/x-recordio-protobuf",
+)  # fmt: skip
+CSV_TYPES = ("csv", "text/csv")
+
+
+def content_type_refusal(content_type: str) -> str | None:
+    """Why the endpoint answers 415 to a request body of ``content_type``; None for CSV."""
+    if content_type in CSV_TYPES:
+        return None
+    if content_type in CONTAINER_CONTENT_TYPES:
+        return (
+            f"{content_type} is read by the XGBoost container but not by the glue-wf local "
+            "endpoint server: send text/csv rows"
+        )
+    return (
+        f"{content_type} is not an accepted ContentType: "
+        f"{', '.join(CONTAINER_CONTENT_TYPES)}."
+    )
 
 
 def loopback_host(value: str) -> bool:

@@ -104,11 +104,9 @@ def test_endpoints_and_invoke(sm: Any, run: Any, trained: dict[str, Any], tmp_pa
         piped = run(
             "invoke",
             "cli-endpoint",
-            "--content-type",
-            "application/json",
             "--accept",
             "application/json",
-            stdin=json.dumps({"instances": [features]}),
+            stdin=",".join(map(str, features)),
         )
         assert json.loads(piped.output)["predictions"][0]["score"] == float(answer.output)
         bad = run("invoke", "cli-endpoint", stdin="1,2,3")

@@ -111,12 +111,18 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
     batch = runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body=_rows(100))
     assert len(batch["Body"].read().decode().split(",")) == 100
     as_json = runtime.invoke_endpoint(
-        EndpointName="ep-live",
-        ContentType="application/json",
-        Accept="application/json",
-        Body=json.dumps({"instances": [[float(v) for v in _rows(1).split(",")]]}),
+        EndpointName="ep-live", ContentType="text/csv", Accept="application/json", Body=_rows(1)
     )
     assert len(json.loads(as_json["Body"].read())["predictions"]) == 1
+    with pytest.raises(ClientError) as json_body:  # the container reads no JSON requests
+        runtime.invoke_endpoint(
+            EndpointName="ep-live",
+            ContentType="application/json",
+            Body=json.dumps({"instances": [[float(v) for v in _rows(1).split(",")]]}),
+        )
+    assert json_body.value.response["Error"]["Code"] == "ModelError"
+    assert "Received client error (415)" in str(json_body.value)
+    assert "application/json is not an accepted ContentType" in str(json_body.value)
 
     with pytest.raises(ClientError) as bad:
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1,2,3")

@@ -43,12 +43,25 @@ def test_csv_rows_give_comma_separated_scores(handler: Handler) -> None:
     assert high > 0.5 > low
 
 
-def test_json_instances_and_json_answer(handler: Handler) -> None:
-    payload = json.dumps({"instances": [[0.9, 0.1, 0.2], {"features": [0.1, 0.5, 0.5]}]})
-    status, body, media = _post(handler, payload.encode(), "application/json", "application/json")
+def test_csv_rows_with_a_json_answer(handler: Handler) -> None:
+    status, body, media = _post(
+        handler, b"0.9,0.1,0.2\n0.1,0.5,0.5", "text/csv", "application/json"
+    )
     assert (status, media) == (200, "application/json")
     scores = [p["score"] for p in json.loads(body)["predictions"]]
     assert scores[0] > 0.5 > scores[1]
+
+
+def test_a_json_request_is_refused_as_the_container_refuses_it(handler: Handler) -> None:
+    """data_utils.py INVALID_CONTENT_TYPE_ERROR; on AWS: ModelError (415)."""
+    payload = json.dumps({"instances": [[0.9, 0.1, 0.2]]}).encode()
+    status, body, _ = _post(handler, payload, "application/json", "application/json")
+    assert status == 415
+    assert body.decode() == (
+        "application/json is not an accepted ContentType: csv, libsvm, parquet, "
+        "recordio-protobuf, text/csv, text/libsvm, text/x-libsvm, application/x-parquet, "
+        "application/x-recordio-protobuf."
+    )
 
 
 @pytest.mark.parametrize(
@@ -63,12 +76,12 @@ def test_json_instances_and_json_answer(handler: Handler) -> None:
         ),
         (b"a,b,c", "text/csv", 400, "Loading csv data failed"),
         (b"1,2,3\n1,2", "text/csv", 400, "rows have different numbers of features"),
-        (b"{bad", "application/json", 400, "not valid JSON"),
         (
             b"1,2,3",
             "application/x-parquet",
             415,
-            "Content-type application/x-parquet not supported",
+            "application/x-parquet is read by the XGBoost container but not by the glue-wf "
+            "local endpoint server: send text/csv rows",
         ),
     ],
 )
