@@ -16,6 +16,18 @@ from glue_workflow.local.sagemaker.registry import Registry
 from glue_workflow.local.store import LocalHome
 
 TIMEOUT = 60.0  # SageMaker's own invocation timeout
+# InvokeEndpoint's Body limit (the service model's max, 6 MB). Past it AWS answers HTTP
+# 413, code "413": "HTTP content length exceeded <n> bytes." (aws/sagemaker-python-sdk#171,
+# when the limit was 5 MB; the figure is the limit's).
+MAX_PAYLOAD = 6 * 1024 * 1024
+# Members of a request to a multi-model, multi-container, inference-component, stateful
+# or Clarify endpoint: the local target serves one XGBoost model per endpoint.
+UNSERVED = (
+    "TargetContainerHostname",
+    "InferenceComponentName",
+    "EnableExplanations",
+    "SessionId",
+)
 
 
 class RuntimeService:
@@ -59,11 +71,31 @@ class RuntimeService:
                 f"Variant {params['TargetVariant']} not found for endpoint {name}",
                 400,
             )
+        if params.get("TargetModel"):  # AWS's answer (aws/amazon-sagemaker-examples#1026)
+            raise LocalServiceError(
+                "ValidationError",
+                f"Endpoint {name} is not a multi-model endpoint and does not support target "
+                "model header.",
+                400,
+            )
+        unserved = [member for member in UNSERVED if params.get(member)]
+        if unserved:
+            raise LocalServiceError(
+                "NotSupportedLocally",
+                f"sagemaker-runtime:InvokeEndpoint with {', '.join(unserved)} is not supported "
+                "by the glue-wf local target (it serves one XGBoost model per endpoint); use "
+                "--target aws for it",
+                501,
+            )
         body = params.get("Body", b"")
         if hasattr(body, "read"):
             body = body.read()
         if isinstance(body, str):
             body = body.encode("utf-8")
+        if len(body) > MAX_PAYLOAD:
+            raise LocalServiceError(
+                "413", f"HTTP content length exceeded {MAX_PAYLOAD} bytes.", 413
+            )
         headers = {
             "Content-Type": params.get("ContentType") or "text/csv",
             "Accept": params.get("Accept") or "text/csv",

@@ -126,10 +126,7 @@ def content_type_refusal(content_type: str) -> str | None:
             f"{content_type} is read by the XGBoost container but not by the glue-wf local "
             "endpoint server: send text/csv rows"
         )
-    return (
-        f"{content_type} is not an accepted ContentType: "
-        f"{', '.join(CONTAINER_CONTENT_TYPES)}."
-    )
+    return f"{content_type} is not an accepted ContentType: {', '.join(CONTAINER_CONTENT_TYPES)}."
 
 
 def loopback_host(value: str) -> bool:

@@ -123,6 +123,22 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
     assert json_body.value.response["Error"]["Code"] == "ModelError"
     assert "Received client error (415)" in str(json_body.value)
     assert "application/json is not an accepted ContentType" in str(json_body.value)
+    with pytest.raises(ClientError) as large:  # past InvokeEndpoint's 6 MB: AWS's 413
+        runtime.invoke_endpoint(
+            EndpointName="ep-live", ContentType="text/csv", Body=b"1" * (6 << 20 | 1)
+        )
+    assert large.value.response["Error"] == {
+        "Code": "413",
+        "Message": "HTTP content length exceeded 6291456 bytes.",
+    }
+    assert large.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+    with pytest.raises(ClientError) as multi:
+        runtime.invoke_endpoint(
+            EndpointName="ep-live", ContentType="text/csv", Body=_rows(1), TargetModel="m.tar.gz"
+        )
+    assert multi.value.response["Error"]["Message"] == (
+        "Endpoint ep-live is not a multi-model endpoint and does not support target model header."
+    )
 
     with pytest.raises(ClientError) as bad:
         runtime.invoke_endpoint(EndpointName="ep-live", ContentType="text/csv", Body="1,2,3")
