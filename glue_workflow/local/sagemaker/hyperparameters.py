@@ -150,7 +150,25 @@ class TrainingParams:
     eval_metrics: tuple[str, ...]
 
 
+# The container's aliases (hyperparameter_validation.py declare_alias): each name is
+# read as the one it stands for.
+ALIASES = {
+    "learning_rate": "eta",
+    "min_split_loss": "gamma",
+    "reg_lambda": "lambda",
+    "reg_alpha": "alpha",
+}
+
+
 def parse(raw: Mapping[str, str]) -> TrainingParams:
+    both = sorted(a for a, name in ALIASES.items() if a in raw and name in raw)
+    if both:
+        raise HyperparameterError(
+            "Hyperparameter(s) given under two names: "
+            + ", ".join(f"{a} and {ALIASES[a]}" for a in both)
+            + ": keep one"
+        )
+    raw = {ALIASES.get(k, k): v for k, v in raw.items()}
     unknown = sorted(set(raw) - set(SPECS))
     if unknown:
         raise HyperparameterError(

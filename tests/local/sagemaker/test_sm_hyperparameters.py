@@ -62,3 +62,23 @@ def test_bad_hyperparameters_are_refused_with_the_reason(raw: dict[str, str], me
     with pytest.raises(HyperparameterError) as info:
         parse(raw)
     assert message in str(info.value)
+
+
+def test_the_containers_aliases_are_read_as_their_names() -> None:
+    """hyperparameter_validation.py declare_alias: learning_rate is eta, and so on."""
+    from glue_workflow.local.sagemaker import hyperparameters
+
+    params = hyperparameters.parse(
+        {"num_round": "5", "learning_rate": "0.3", "reg_lambda": "2", "reg_alpha": "1",
+         "min_split_loss": "0.5"}
+    )  # fmt: skip
+    assert {k: params.params[k] for k in ("eta", "lambda", "alpha", "gamma")} == {
+        "eta": 0.3, "lambda": 2.0, "alpha": 1.0, "gamma": 0.5
+    }  # fmt: skip
+    with pytest.raises(hyperparameters.HyperparameterError) as both:
+        hyperparameters.parse({"num_round": "5", "learning_rate": "0.3", "eta": "0.1"})
+    assert str(both.value) == (
+        "Hyperparameter(s) given under two names: learning_rate and eta: keep one"
+    )
+    with pytest.raises(hyperparameters.HyperparameterError, match="eta: value 2 not in range"):
+        hyperparameters.parse({"num_round": "5", "learning_rate": "2"})
