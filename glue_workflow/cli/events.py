@@ -123,8 +123,11 @@ def list_command(settings: Any, limit: int, as_json: bool) -> None:
     if not settings.is_local:
         raise ConfigError("glue-wf events list reads the local bus; on AWS use CloudWatch metrics")
     home = install(settings.home)
-    recent = EventsState(home).recent(limit)
     batches = BatchStatus(home)
+    # a batch whose window has expired starts its run now: the list shows where it went,
+    # never "queued" past its window (as an EventBridge call or a scheduler tick would)
+    batches.glue.events.flush_due()
+    recent = EventsState(home).recent(limit)
     if as_json:  # docs/json.md: PascalCase keys, ISO 8601 times; the event as EventBridge's
         echo_json(
             [

@@ -327,3 +327,25 @@ def test_a_batch_held_by_max_concurrent_runs_starts_when_the_run_ends(
     assert batches.status(WORKFLOW_ARN, second) == (
         f"delivered, started run {later['WorkflowRunId']} with its batch"
     )
+
+
+def test_events_list_starts_a_batch_whose_window_expired(
+    events: Any, glue: Any, local_home: Path, tmp_path: Path
+) -> None:
+    """The list shows where an event went: never "queued" past its batch's window."""
+    from click.testing import CliRunner
+
+    from glue_workflow.cli import cli
+
+    event_workflow(glue, {"BatchSize": 5, "BatchWindow": 1})
+    route(events)
+    put(events, "input/a.csv")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "glue-wf.toml").write_text(f'[target.local]\nhome = "{local_home}"\n')
+    time.sleep(1.1)
+    listed = CliRunner().invoke(cli, ["events", "list", "--project", str(project)])
+    assert listed.exit_code == 0, listed.output
+    (run,) = wait_runs(glue, 1)
+    assert run["StartingEventBatchCondition"] == {"BatchWindow": 1}
+    assert f"started run {run['WorkflowRunId']} with its batch" in listed.output
