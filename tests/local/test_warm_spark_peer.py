@@ -6,7 +6,9 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +53,55 @@ def test_a_connection_from_another_user_is_refused() -> None:
         child.kill()
         child.wait()
         listener.close()
+
+
+@pytest.mark.skipif(
+    os.getuid() != 0 or SYSTEM_PYTHON is None, reason="needs root and a system python3"
+)
+def test_a_job_sends_nothing_to_another_users_process_at_the_warm_spark_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user binds the (predictable) abstract address while no warm Spark runs: a
+    job must not attach to it, nor send it its run id and environment."""
+    from awsglue import _warm
+
+    from glue_workflow.errors import LocalTargetError
+    from glue_workflow.local.spark import control
+
+    assert SYSTEM_PYTHON is not None
+    name = f"glue-wf-test-{uuid.uuid4().hex}"
+    got = tmp_path / "got"
+    got.write_text("")
+    os.chmod(tmp_path, 0o777)
+    os.chmod(got, 0o666)
+    code = (  # the squatter: accept, keep whatever it is sent
+        "import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); "
+        f"s.bind('\\0{name}'); s.listen(5)\n"
+        "while True:\n"
+        "    c, _ = s.accept(); c.settimeout(2)\n"
+        "    try: data = c.recv(65536)\n"
+        "    except OSError: data = b''\n"
+        f"    open({str(got)!r}, 'ab').write(data); c.close()\n"
+    )
+    squatter = subprocess.Popen([SYSTEM_PYTHON, "-S", "-c", code], user=65534, env={})
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and f"@{name}" not in _abstract_names():
+            time.sleep(0.05)
+        monkeypatch.setenv(_warm.ADDRESS_ENV, f"@{name}")
+        monkeypatch.delenv("PYSPARK_GATEWAY_PORT", raising=False)
+        monkeypatch.setattr(_warm, "_lease", None)
+        _warm.attach()
+        assert "PYSPARK_GATEWAY_PORT" not in os.environ  # left cold: a JVM of its own
+        monkeypatch.setattr(control, "address", lambda _home: f"@{name}")
+        with pytest.raises(LocalTargetError, match=r"held by another user's process \(uid 65534\)"):
+            control.ask(tmp_path, "status")
+        time.sleep(0.3)
+        assert got.read_bytes() == b""
+    finally:
+        squatter.kill()
+        squatter.wait()
+
+
+def _abstract_names() -> str:
+    return Path("/proc/net/unix").read_text()

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from glue_workflow.errors import LocalTargetError
 from glue_workflow.local.glue.procs import JOB_RUN_MARK
+from glue_workflow.local.spark.peer import foreign_peer
 from glue_workflow.local.spark.settings import (
     ENV_ADDRESS,
     address,
@@ -32,6 +34,14 @@ def ask(home: Path, op: str) -> dict[str, Any] | None:
     except (FileNotFoundError, ConnectionRefusedError):
         sock.close()
         return None
+    squatter = foreign_peer(sock)
+    if squatter is not None:
+        sock.close()
+        raise LocalTargetError(
+            f"the warm Spark address of {home} is held by another user's process (uid "
+            f"{squatter}), not a warm Spark of yours: nothing was sent to it; stop that "
+            "process, or set [target.local] warm_spark = false"
+        )
     with sock:
         try:
             sock.sendall(json.dumps({"op": op}).encode() + b"\n")

@@ -22,7 +22,6 @@ import os
 import shutil
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from glue_workflow.awsglue_local import s3_scheme_conf, spark_submit_args
 from glue_workflow.config import WarmSpark
 from glue_workflow.local.spark import classcache, scratch
 from glue_workflow.local.spark.control import running
+from glue_workflow.local.spark.peer import foreign_peer
 from glue_workflow.local.spark.settings import address, load, socket_address, spark_dir
 
 RUNS_PER_JVM = 25  # bounds what a long-lived JVM accumulates (metaspace, threads)
@@ -508,14 +508,8 @@ def same_user(conn: socket.socket) -> bool:
     """Whether the peer runs as this process's user. An abstract socket has no file
     permissions and its name is listed in /proc/net/unix: without this check any local
     user could lease the JVM (its gateway's port and secret) and run code as us."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return True  # a socket file (not Linux): its directory's permissions guard it
-    try:
-        creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    except OSError:
-        return False
-    _, uid, _ = struct.unpack("3i", creds)
-    if uid != os.getuid():
+    uid = foreign_peer(conn)
+    if uid is not None:
         log(f"refused a connection from uid {uid}: the warm Spark serves its own user only")
         return False
     return True

@@ -71,6 +71,11 @@ def attach() -> None:
     sock = None
     try:
         sock = _connect(address)
+        from glue_workflow.local.spark.peer import foreign_peer  # the project's Python
+
+        squatter = foreign_peer(sock)
+        if squatter is not None:  # send it nothing: not the run id, not the environment
+            raise OSError(f"its address is held by another user's process (uid {squatter})")
         sock.settimeout(LEASE_SECONDS)
         sock.sendall(json.dumps(request).encode() + b"\n")
         answer: Any = json.loads(sock.makefile("rb").readline() or b"{}")
