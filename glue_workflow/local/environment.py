@@ -46,6 +46,20 @@ _DROPPED = (
     "AWS_ENDPOINT_URL_S3",
     "AWS_ENDPOINT_URL_SAGEMAKER",
     "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME",
+    # every other source of real credentials botocore reads (its credential chain):
+    # the local target's own pair is set below
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_EXPIRATION",
 )
 
 
@@ -74,7 +88,6 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
     env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
     env["AWS_ACCESS_KEY_ID"] = "local"
     env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
-    env.pop("AWS_SESSION_TOKEN", None)
     env["AWS_EC2_METADATA_DISABLED"] = "true"
     bypass_proxies_for_loopback(env)  # local servers are reached directly, never by proxy
     drop_proxies(env)  # nor anything else: a loopback proxy forwards off the machine

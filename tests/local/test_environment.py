@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from glue_workflow.awsglue_local import SUBMIT_ARGS_ENV, s3_scheme_conf, spark_submit_args
 from glue_workflow.local.environment import SITECUSTOMIZE_DIR, job_environment
@@ -38,6 +39,29 @@ def test_plain_boto3_in_a_subprocess_uses_the_local_target(
     )
     assert out.strip() == "[]"
     assert (home / "s3" / "made-by-child" / "k").read_bytes() == b"hi"
+
+
+def test_no_source_of_real_credentials_reaches_a_child_or_the_env_shell(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A child (or a glue-wf env shell) keeps none of the credential chain's sources."""
+    from glue_workflow.local.environment import unsets
+
+    real = {
+        "AWS_SESSION_TOKEN": "IQoJb3JpZ2luX2VjE...",
+        "AWS_SHARED_CREDENTIALS_FILE": "/home/me/.aws/credentials",
+        "AWS_CONFIG_FILE": "/home/me/.aws/config",
+        "AWS_WEB_IDENTITY_TOKEN_FILE": "/var/run/token",
+        "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/r",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/v1/credentials",
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/var/run/auth",
+    }
+    env = job_environment(tmp_path / "home", base={"PATH": "/usr/bin:/bin", **real})
+    assert not set(real) & set(env)
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("local", "local")
+    for name, value in real.items():
+        monkeypatch.setenv(name, value)
+    assert set(real) <= set(unsets())
 
 
 def test_sitecustomize_is_cheap_and_chains(tmp_path: Path, run_child: RunChild) -> None:
