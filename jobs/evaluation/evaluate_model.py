@@ -46,11 +46,25 @@ class EvaluationError(Exception):
     """The inputs cannot be evaluated; the message says which and why."""
 
 
+# A model file compresses a few times at most: past this many times the archive's size
+# (and a floor), an archive is a decompression bomb (the local endpoint's rule too).
+MAX_RATIO = 100
+RATIO_FLOOR = 256 * 1024**2
+
+
 def safe_extract(archive: Path, destination: Path) -> None:
-    """Extract regular files only, refusing absolute paths, ``..`` and links."""
+    """Extract regular files only, refusing absolute paths, ``..``, links and archives
+    that unpack to far more than a model holds."""
     destination = destination.resolve()
+    limit, total = max(RATIO_FLOOR, MAX_RATIO * archive.stat().st_size), 0
     with tarfile.open(archive, "r:*") as tar:
-        for member in tar.getmembers():
+        for member in tar:
+            total += member.size if member.isfile() else 0
+            if total > limit:
+                raise EvaluationError(
+                    f"{archive}: unpacks to more than {limit} bytes (over {MAX_RATIO} times "
+                    "its size), more than a model holds; archive rejected"
+                )
             target = (destination / member.name).resolve()
             if member.name.startswith("/") or destination not in (target, *target.parents):
                 raise EvaluationError(f"{archive}: member {member.name!r} escapes the extract dir")

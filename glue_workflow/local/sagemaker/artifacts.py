@@ -15,6 +15,15 @@ from glue_workflow.errors import GlueWfError
 
 MODEL_FILE = "xgboost-model"
 MAX_BYTES = 20 * 1024**3
+# A model file compresses a few times at most (UBJSON trees: 3-5x); an archive that
+# unpacks to more than this many times its size, past a floor, is a decompression bomb.
+MAX_RATIO = 100
+RATIO_FLOOR = 256 * 1024**2
+
+
+def extraction_limit(archive_bytes: int) -> int:
+    """The most an archive of ``archive_bytes`` may unpack to."""
+    return min(MAX_BYTES, max(RATIO_FLOOR, MAX_RATIO * archive_bytes))
 
 
 class ArtifactError(GlueWfError):
@@ -33,7 +42,7 @@ def extract(archive: Path, target: Path, *, source: str = "") -> Path:
         )
     target.mkdir(parents=True, exist_ok=True)
     root = target.resolve()
-    total = 0
+    total, limit = 0, extraction_limit(archive.stat().st_size)
     try:
         with tarfile.open(archive, mode="r:gz") as tar:
             for member in tar:
@@ -60,8 +69,12 @@ def extract(archive: Path, target: Path, *, source: str = "") -> Path:
                     destination.mkdir(parents=True, exist_ok=True)
                     continue
                 total += member.size
-                if total > MAX_BYTES:
-                    raise ArtifactError(f"model artifact {where}: larger than {MAX_BYTES} bytes")
+                if total > limit:
+                    shutil.rmtree(root, ignore_errors=True)
+                    raise ArtifactError(
+                        f"model artifact {where}: unpacks to more than {limit} bytes (over "
+                        f"{MAX_RATIO} times its size), more than a model holds; archive rejected"
+                    )
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 stream = tar.extractfile(member)
                 assert stream is not None  # regular file

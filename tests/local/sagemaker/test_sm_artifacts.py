@@ -70,3 +70,44 @@ def test_model_file_must_be_identifiable(tmp_path: Path) -> None:
     archive = _archive(tmp_path / "m.tar.gz", [_member("a"), _member("b")])
     with pytest.raises(ArtifactError, match="expected 'xgboost-model' at the archive root"):
         model_file(extract(archive, tmp_path / "out"))
+
+
+def _bomb(path: Path, size: int) -> Path:
+    """A member of ``size`` zero bytes: a few KB compressed."""
+    info = _member("xgboost-model")
+    info.size = size
+    with tarfile.open(path, "w:gz") as tar:
+        tar.addfile(info, io.BytesIO(bytes(size)))
+    return path
+
+
+def test_an_archive_that_unpacks_to_far_more_than_its_size_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glue_workflow.local.sagemaker import artifacts
+
+    monkeypatch.setattr(artifacts, "RATIO_FLOOR", 1 << 20)  # the floor would need 256 MB
+    archive = _bomb(tmp_path / "model.tar.gz", 8 << 20)  # 8 MB of zeros: ~8 KB
+    with pytest.raises(ArtifactError, match=r"unpacks to more than 1048576 bytes \(over 100 "):
+        extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()  # nothing of it left on disk
+    # under a floor that holds it, the same archive unpacks
+    monkeypatch.setattr(artifacts, "RATIO_FLOOR", 16 << 20)
+    assert (extract(archive, tmp_path / "ok") / "xgboost-model").stat().st_size == 8 << 20
+
+
+def test_the_evaluation_script_refuses_the_same_bomb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[3] / "jobs" / "evaluation" / "evaluate_model.py"
+    spec = importlib.util.spec_from_file_location("evaluate_model_under_test", script)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "RATIO_FLOOR", 1 << 20)
+    archive = _bomb(tmp_path / "model.tar.gz", 8 << 20)
+    with pytest.raises(module.EvaluationError, match=r"unpacks to more than 1048576 bytes"):
+        module.safe_extract(archive, tmp_path / "out")
