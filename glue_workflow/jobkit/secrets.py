@@ -74,6 +74,36 @@ def looks_like_access_key_id(value: str) -> bool:
     return bool(_AWS_ACCESS_KEY_ID.search(value))
 
 
+# Values that are credentials whatever the key holding them says, by their documented
+# shapes: a URL's user:password@ (RFC 3986 userinfo), GitHub tokens (ghp_/gho_/ghu_/
+# ghs_/ghr_, github_pat_), Slack tokens (xox?-), a PEM private key, an HTTP Basic or
+# Bearer credential, and a 40-character AWS secret access key (mixed case and digits,
+# not a hex digest).
+_SECRET_VALUES = (
+    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,})")),
+    ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
+    ("an HTTP credential", re.compile(r"\b(?:Basic|Bearer)\s+[A-Za-z0-9._~+/-]{12,}=*")),
+)
+_AWS_SECRET_KEY = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+
+
+def secret_value_kind(value: str) -> str | None:
+    """What credential ``value`` holds by its shape ("an AWS access key id", ...), or None."""
+    if _AWS_ACCESS_KEY_ID.search(value):
+        return "an AWS access key id"
+    for kind, pattern in _SECRET_VALUES:
+        if pattern.search(value):
+            return kind
+    for match in _AWS_SECRET_KEY.finditer(value):
+        text = match.group(0)
+        mixed = any(c.isupper() for c in text) and any(c.islower() for c in text)
+        if mixed and any(c.isdigit() for c in text):
+            return "an AWS secret access key"
+    return None
+
+
 REDACTED = "[redacted]"
 # ``name=value`` / ``name: value`` / ``"name": "value"`` inside free text.
 _ASSIGNMENT = re.compile(

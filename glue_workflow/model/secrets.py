@@ -12,6 +12,7 @@ from glue_workflow.jobkit.secrets import (
     looks_like_access_key_id,
     looks_like_secret,
     redact,
+    secret_value_kind,
 )
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "looks_like_secret_property",
     "redact",
     "secret_property_message",
+    "secret_value_kind",
 ]
 
 
@@ -33,10 +35,12 @@ def argument_secret(key: str, value: str) -> tuple[bool, str] | None:
         return True, (
             f"looks like a secret; job arguments are logged and shown in the console: {SECRET_HINT}"
         )
-    if looks_like_access_key_id(value):
+    kind = secret_value_kind(value)
+    if kind is not None:
         return False, (
-            "holds what looks like an AWS access key id: never put credentials in job "
-            "arguments; jobs use their IAM role"
+            f"holds what looks like {kind}: never put credentials in job arguments; jobs "
+            "use their IAM role, or read the secret from Secrets Manager or SSM Parameter "
+            "Store at run time"
         )
     return None
 
@@ -44,17 +48,14 @@ def argument_secret(key: str, value: str) -> tuple[bool, str] | None:
 def looks_like_secret_property(key: str, value: str) -> bool:
     """The run-property rule, the same for ``run -p``, the console and the definition's
     default run properties: a secret-looking name or an access-key-shaped value."""
-    return looks_like_secret(key) or looks_like_access_key_id(value)
+    return looks_like_secret(key) or secret_value_kind(value) is not None
 
 
 def secret_property_message(key: str, value: str) -> str:
     """Why a run property is refused (its name, or its value), and the fix."""
     # the name speaks for itself; a value shaped like a key is said to be the cause
-    detail = (
-        " (its value is shaped like an AWS access key id)"
-        if looks_like_access_key_id(value) and not looks_like_secret(key)
-        else ""
-    )
+    kind = secret_value_kind(value)
+    detail = f" (its value is shaped like {kind})" if kind and not looks_like_secret(key) else ""
     return (
         f"run property {key!r} looks like a secret{detail}: run properties are stored and "
         f"shown in plain text by Glue; {SECRET_HINT}"

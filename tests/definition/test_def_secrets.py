@@ -79,3 +79,46 @@ def test_every_name_the_hint_suggests_is_accepted() -> None:
 def test_access_key_id_values() -> None:
     assert looks_like_access_key_id("AKIAABCDEFGHIJKLMNOP")
     assert not looks_like_access_key_id("s3://bucket/AKIA")
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("postgresql://admin:hunter2@db.internal:5432/shop", "a password in a URL"),
+        ("ghp_" + "A1b2" * 9, "a GitHub token"),
+        ("github_pat_11ABCDEFG0123456789_abcdefghijklmnop", "a GitHub token"),
+        ("xoxb-123456789012-abcdefghij", "a Slack token"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIE", "a private key"),
+        ("Basic dXNlcjpwYXNzd29yZA==", "an HTTP credential"),
+        ("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"),
+        ("AKIAABCDEFGHIJKLMNOP", "an AWS access key id"),
+    ],
+)
+def test_values_shaped_like_credentials_are_named(value: str, kind: str) -> None:
+    from glue_workflow.model.secrets import argument_secret, secret_value_kind
+
+    assert secret_value_kind(value) == kind
+    assert argument_secret("--conn", value) == (
+        False,
+        f"holds what looks like {kind}: never put credentials in job arguments; jobs use "
+        "their IAM role, or read the secret from Secrets Manager or SSM Parameter Store at "
+        "run time",
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "s3://bucket/data/churn.csv",
+        "https://example.com/a/b?x=1",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",  # a hex digest
+        "0.85",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+        "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
+        "CustomerLifetimeValuePredictedNextTwelveMonths2",
+    ],
+)
+def test_ordinary_values_are_not_credentials(value: str) -> None:
+    from glue_workflow.model.secrets import secret_value_kind
+
+    assert secret_value_kind(value) is None
