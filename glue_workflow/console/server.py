@@ -45,6 +45,27 @@ SECURITY_HEADERS = {
 }
 
 
+def machine_host(header: str) -> bool:
+    """Whether a ``Host`` header names this machine: an IP address literal, ``localhost``
+    or the machine's own host name (with any port)."""
+    import ipaddress
+
+    host = header.strip().lower()
+    if host.startswith("["):  # [::1]:port
+        host = host[1 : host.find("]")] if "]" in host else host
+    elif host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    names = {"localhost", socket.gethostname().lower(), socket.getfqdn().lower()}
+    return host in names
+
+
 class ConsoleServer(ThreadingHTTPServer):
     """One console: the API, the CSRF token, the host names it answers to."""
 
@@ -140,7 +161,16 @@ class ConsoleHandler(BaseHTTPRequestHandler):
             raise ApiError(403, "this console serves the user who started it only")
         host = self.headers.get("Host", "")
         if self.server.bind_host in WILDCARD:
-            return  # bound to every interface on purpose (printed warning): any name
+            # bound to every interface on purpose (printed warning): reached by any of this
+            # machine's addresses or names, never by another name (DNS rebinding: a page's
+            # own domain that resolves here)
+            if not machine_host(host):
+                raise ApiError(
+                    403,
+                    f"Host {host!r} is not an address or name of this machine (DNS-rebinding "
+                    "protection); open the console by this machine's address or host name",
+                )
+            return
         if host not in self.server.allowed_hosts:
             raise ApiError(403, f"Host {host!r} is not this console; open {self.server.url}")
 

@@ -7,8 +7,11 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +56,17 @@ def test_console_serves_on_loopback_and_stops_on_ctrl_c(tmp_path):
 
 def test_another_interface_needs_the_flag_and_warns(tmp_path):
     process, url = _start(tmp_path, "--host", "0.0.0.0")
-    process.send_signal(signal.SIGINT)
+    try:
+        # by this machine's address: served; by another name (DNS rebinding): refused
+        with urllib.request.urlopen(url + "api/workflows", timeout=10) as response:
+            assert response.status == 200
+        rebound = urllib.request.Request(url + "api/token", headers={"Host": "evil.example:80"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(rebound, timeout=10)
+        assert refused.value.code == 403
+        assert "is not an address or name of this machine" in refused.value.read().decode()
+    finally:
+        process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=10)
     assert url.startswith("http://127.0.0.1:")
     assert err.startswith(
