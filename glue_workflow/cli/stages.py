@@ -71,6 +71,23 @@ def stages_command(settings: Any, as_json: bool) -> None:
         )
 
 
+def _refuse_the_pipelines_endpoint(settings: Any, stage: Any, where: str) -> None:
+    """A stage on the endpoint the workflow's own deploy node serves (validate's
+    stage-endpoint rule): promoting there would take that endpoint over, and the next
+    run would replace the promotion. Checked before anything is written."""
+    from glue_workflow.definition import load_workflow
+    from glue_workflow.errors import ConfigError, GlueWfError
+    from glue_workflow.validation.stages import check_stage_endpoints
+
+    try:
+        workflow = load_workflow(settings)
+    except GlueWfError:
+        return  # no definition to hold it against (validate says why)
+    for problem in check_stage_endpoints(workflow, [stage]):
+        if problem.rule == "stage-endpoint":
+            raise ConfigError(f"promote: {where} {problem.where} {problem.message}")
+
+
 @click.command("promote")
 @click.argument("package")
 @click.option("--to", "stage_name", required=True, metavar="STAGE", help="Stage to promote to.")
@@ -112,7 +129,9 @@ def promote_command(
     from glue_workflow.stage_config import find_stage
     from glue_workflow.stages.promote import Clients, promote
 
-    stage = find_stage(settings.stages, stage_name, str(settings.project_root / CONFIG_FILE))
+    where = str(settings.project_root / CONFIG_FILE)
+    stage = find_stage(settings.stages, stage_name, where)
+    _refuse_the_pipelines_endpoint(settings, stage, where)
     if not settings.sagemaker_role_arn:
         raise ConfigError(
             "promote: no SageMaker execution role: set sagemaker_role_arn in "

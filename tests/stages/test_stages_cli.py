@@ -60,3 +60,21 @@ def test_unknown_stage_and_bad_sample(run: Any, tmp_path: Path) -> None:
     assert "[stages.dev] endpoint 'churn_dev' is not a valid SageMaker endpoint name" in str(
         bad.exception
     )
+
+
+def test_a_stage_on_the_pipelines_own_endpoint_is_refused_before_any_change(
+    run: Any, tmp_path: Path
+) -> None:
+    """validate's stage-endpoint rule holds for promote too: it would take the endpoint
+    the workflow's deploy node serves, and the next run would replace the promotion."""
+    definition = Path(__file__).resolve().parents[2] / "triggers" / "churn_pipeline.py"
+    toml = f'[workflow]\ndefinition = "{definition}"\n[stages.qa]\nendpoint = "churn-xgb"\n'
+    refused = run(toml, "promote", "churn-xgb/1", "--to", "qa")
+    assert refused.exit_code == 1
+    assert str(refused.exception) == (
+        f"promote: {tmp_path / 'glue-wf.toml'} [stages.qa] endpoint 'churn-xgb' is the "
+        "endpoint workflow 'churn-pipeline' deploys each run to (default run property "
+        "endpoint_name): every run would replace what was promoted to this stage, without "
+        "its smoke test or approval; give the stage an endpoint of its own, e.g. endpoint = "
+        '"churn-xgb-qa"'
+    )
