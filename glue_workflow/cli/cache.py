@@ -43,15 +43,19 @@ def cache_run_properties(
                 f"--rerun-from needs the definition of workflow {target.workflow}, but the "
                 f"project defines {workflow.name}: run it from that workflow's project"
             )
+        if rerun_from in set(workflow.node_names):
+            rerun.refuse_failure_branch(workflow, rerun_from)
         earlier: dict[str, Any] | None
         if of:
             earlier = run_ids.get_run(target, of)
         else:
-            earlier = rerun.latest_successful(target.glue.runs(target.workflow, 50))
+            runs = target.glue.runs(target.workflow, 50)
+            earlier = rerun.latest_successful(runs, workflow, rerun_from)
             if earlier is None:
                 raise rerun.RerunError(
                     f"--rerun-from {rerun_from}: workflow {target.workflow} has no successful "
-                    "run to reuse: pass --of RUN_ID, or run the whole workflow first"
+                    f"run whose nodes upstream of {rerun_from} succeeded: pass --of RUN_ID, or "
+                    "run the whole workflow first"
                 )
         deployed = cached_jobs(target)
         plan = rerun.plan(workflow, rerun_from, earlier, deployed)

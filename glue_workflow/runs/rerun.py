@@ -63,11 +63,41 @@ def upstream_and_downstream(workflow: Workflow, node: str) -> tuple[set[str], se
     return closure(node, parents) - down, down
 
 
-def latest_successful(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
+def latest_successful(
+    runs: list[dict[str, Any]], workflow: Workflow | None = None, node: str | None = None
+) -> dict[str, Any] | None:
+    """The newest completed run that succeeded and, with ``workflow`` and ``node``, where
+    every node upstream of ``node`` SUCCEEDED (a rejected run succeeded, but its gate
+    FAILED: nothing downstream of the gate can be rerun from it)."""
+    jobs: list[str] = []
+    if workflow is not None and node is not None and node in set(workflow.node_names):
+        up = upstream_and_downstream(workflow, node)[0]
+        jobs = [naming.job_name(workflow.name, n) for n in up]
     for run in runs:  # newest first
-        if run.get("Status") == "COMPLETED" and judge(run).outcome == "succeeded":
+        if run.get("Status") != "COMPLETED" or judge(run).outcome != "succeeded":
+            continue
+        states = job_states(run)
+        if all(states.get(job) == "SUCCEEDED" for job in jobs):
             return run
     return None
+
+
+def refuse_failure_branch(workflow: Workflow, node: str) -> None:
+    """A node started by a failure (FAILED, TIMEOUT, STOPPED) of an upstream node cannot
+    be rerun from: the rerun serves its upstream nodes as they SUCCEEDED, which starts
+    the success branch, not this one."""
+    for trigger in resolve_triggers(workflow):
+        if not any(a.node == node for a in trigger.actions):
+            continue
+        failures = [c for c in trigger.conditions if c.state != "SUCCEEDED"]
+        if failures:
+            first = failures[0]
+            raise RerunError(
+                f"--rerun-from {node}: {node} runs when {first.node} ends {first.state}, and a "
+                f"rerun serves {first.node} as it SUCCEEDED (which starts the other branch): "
+                f"resume the run where {first.node} ended {first.state} instead (glue-wf "
+                f"resume RUN_ID --node {node})"
+            )
 
 
 def plan(

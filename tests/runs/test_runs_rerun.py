@@ -99,6 +99,37 @@ def test_upstream_node_that_failed_in_the_earlier_run_cannot_be_reused() -> None
     )
 
 
+def test_the_run_reused_by_default_is_the_latest_whose_upstream_succeeded() -> None:
+    """A rejected run succeeded, but its gate FAILED: a rerun from deploy skips it."""
+    from glue_workflow.runs.rerun import latest_successful
+
+    good = {**earlier_run(), "WorkflowRunId": "wr_good"}
+    rejected = {**earlier_run(gate=rejects_min_accuracy()), "WorkflowRunId": "wr_rejected"}
+    assert latest_successful([rejected, good], churn, "deploy") == good
+    assert latest_successful([rejected, good], churn, "train") == rejected  # preprocess ran
+    assert latest_successful([rejected], churn, "deploy") is None
+
+
+def test_a_node_on_a_failure_branch_cannot_be_rerun_from() -> None:
+    """The rerun serves the gate as it SUCCEEDED, which starts register, not reject."""
+    from glue_workflow.runs.rerun import refuse_failure_branch
+
+    with pytest.raises(RerunError) as caught:
+        refuse_failure_branch(churn, "reject")
+    assert str(caught.value) == (
+        "--rerun-from reject: reject runs when gate ends FAILED, and a rerun serves gate as "
+        "it SUCCEEDED (which starts the other branch): resume the run where gate ended "
+        "FAILED instead (glue-wf resume RUN_ID --node reject)"
+    )
+    refuse_failure_branch(churn, "deploy")  # on the success branch: fine
+
+
+def rejects_min_accuracy() -> Any:
+    from glue_workflow.testing import rejects
+
+    return rejects("min_accuracy", "accuracy 0.5 < min_accuracy 0.8")
+
+
 def test_earlier_run_lacking_an_output_is_refused() -> None:
     run = earlier_run()
     del run["WorkflowRunProperties"]["model_artifact_uri"]
