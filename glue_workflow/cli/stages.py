@@ -49,10 +49,15 @@ def stages_command(settings: Any, as_json: bool) -> None:
         for stage in settings.stages
     ]
     if rows:
+        from glue_workflow.jobkit.sagemaker_ops import describe_or_none
+
         sm = client(settings, "sagemaker")
         with aws_errors():
             for row in rows:
                 row["ServingModelPackageArn"] = serves(sm, str(row["EndpointName"]))
+                described = describe_or_none(sm.describe_endpoint, EndpointName=row["EndpointName"])
+                row["EndpointStatus"] = (described or {}).get("EndpointStatus")
+                row["FailureReason"] = (described or {}).get("FailureReason")
     if as_json:
         echo_json(rows)
         return
@@ -66,9 +71,16 @@ def stages_command(settings: Any, as_json: bool) -> None:
             f"{row['Stage']:<10} {row['EndpointName']:<30} "
             f"{row['InstanceCount']} x {row['InstanceType']}{approval}{after}"
         )
-        click.echo(
-            f"           serving {row['ServingModelPackageArn'] or 'nothing (not deployed)'}"
-        )
+        status = row["EndpointStatus"]
+        if status in (None, "InService", "Updating"):
+            serving = f"serving {row['ServingModelPackageArn'] or 'nothing (not deployed)'}"
+        else:  # Failed, Creating, RollingBack, ...: nothing is served for certain
+            reason = f": {row['FailureReason']}" if row["FailureReason"] else ""
+            serving = (
+                f"endpoint {status}{reason} (its config holds "
+                f"{row['ServingModelPackageArn'] or 'no package'})"
+            )
+        click.echo(f"           {serving}")
 
 
 def _refuse_the_pipelines_endpoint(settings: Any, stage: Any, where: str) -> None:

@@ -165,6 +165,11 @@ def test_promote_across_stages(sm: Any, run: Any, trained: dict[str, Any], tmp_p
             "prod": v2,
         }
         assert [r["After"] for r in json.loads(listed.stdout)] == [None, None, "dev"]
+        assert [r["EndpointStatus"] for r in json.loads(listed.stdout)] == [
+            "InService",
+            None,
+            "InService",
+        ]
         # the console's view: asks the endpoints itself
         from glue_workflow.stages.records import package_stages
 
