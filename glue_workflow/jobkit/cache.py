@@ -273,6 +273,10 @@ def _lookup(
     return None, explain_miss(store.list_entries(s3, location), components, config)
 
 
+# what of a miss's differences is spelled out (the rest are counted)
+MISS_REASON_BUDGET = 480
+
+
 def explain_miss(
     entries: Sequence[Mapping[str, Any]], components: Mapping[str, Any], config: Mapping[str, Any]
 ) -> str:
@@ -285,7 +289,17 @@ def explain_miss(
     if best is None:
         return "no earlier entry"
     _, found, entry = best
-    text = "; ".join(found) or "the entry's key differs"
+    # whole differences only: the recorded reason is kept to one line of REASON_MAX
+    # characters, and a difference cut in two reads as another one
+    shown: list[str] = []
+    for difference in found:
+        if shown and len("; ".join([*shown, difference])) > MISS_REASON_BUDGET:
+            break
+        shown.append(difference)
+    more = len(found) - len(shown)
+    text = "; ".join(shown) or "the entry's key differs"
+    if more:
+        text += f"; and {more} more difference{'s' if more > 1 else ''}"
     return f"{text} (against run {entry.get('run_id')})"
 
 

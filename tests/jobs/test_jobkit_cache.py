@@ -386,3 +386,16 @@ def test_glues_own_parameters_stay_out_of_the_key() -> None:
 
     args = {"library_set": "analytics", "job_bookmark_option": "job-bookmark-disable"}
     assert key_arguments({**args, "num_round": "50"}, []) == {"--num_round": "50"}
+
+
+def test_a_long_miss_names_whole_differences_and_counts_the_rest() -> None:
+    """A difference is never cut in two (it read as another one); the rest are counted."""
+    components = {"reads": {f"uri_{i}": f"s3://bucket/new/{'x' * 60}/{i}" for i in range(12)}}
+    earlier = {"reads": {f"uri_{i}": f"s3://bucket/old/{'x' * 60}/{i}" for i in range(12)}}
+    why = jc.explain_miss([{"components": earlier, "run_id": "wr_0"}], components, {"script": ""})
+    assert len(why) < 600  # within the one-line reason, uncut
+    assert why.endswith(" more differences (against run wr_0)")
+    shown = why.split("; and ")[0].split("; ")
+    assert all(d.startswith("read uri_") and " -> " in d for d in shown)
+    more = int(why.split("; and ")[1].split()[0])
+    assert len(shown) + more == 12
