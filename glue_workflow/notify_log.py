@@ -29,11 +29,19 @@ class Notification:
     deliveries: tuple[dict[str, Any], ...] = ()
 
     def to_json(self) -> dict[str, Any]:
+        """The ``--json`` style (docs/json.md), the same for ``glue-wf notifications
+        --json`` and the console's API: ISO 8601 time, PascalCase keys; ``Message`` stays
+        the verdict as published."""
+        import datetime as dt
+
         return {
-            "Time": self.time,
+            "Time": dt.datetime.fromtimestamp(self.time, dt.UTC).isoformat(timespec="milliseconds"),
             "Channel": self.channel,
             "Message": self.message,
-            "Deliveries": list(self.deliveries),
+            "Deliveries": [
+                {"".join(p[:1].upper() + p[1:] for p in k.split("_")): v for k, v in d.items()}
+                for d in self.deliveries
+            ],
         }
 
 

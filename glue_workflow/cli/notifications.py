@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import echo_json, iso_time, pascal_keys, with_settings
+from glue_workflow.cli.common import echo_json, with_settings
 
 
 def _local(settings: Any, what: str) -> Any:
@@ -82,10 +82,5 @@ COMMANDS = [notifications_group]
 
 
 def _json(notification: Any) -> dict[str, Any]:
-    """The CLI's key style (docs/json.md): ISO 8601 times, PascalCase keys; ``Message``
-    stays the verdict as published."""
-    return {
-        **notification.to_json(),
-        "Time": iso_time(notification.time),
-        "Deliveries": pascal_keys([dict(d) for d in notification.deliveries]),
-    }
+    """The console's answer too (``notify_log.Notification.to_json``)."""
+    return dict(notification.to_json())

@@ -156,6 +156,9 @@ def test_notifications_list_what_the_local_target_recorded(console):
     ]
     assert found[1]["Message"] == failed
     assert found[0]["Time"] >= found[1]["Time"]
+    # the --json list of glue-wf notifications: ISO 8601 times, PascalCase keys
+    assert found[0]["Time"].endswith("+00:00")
+    assert all(key[:1].isupper() for d in found[0]["Deliveries"] for key in d)
 
     only_demo = console.get("/api/notifications?workflow=demo").json()["notifications"]
     assert [n["Message"]["runId"] for n in only_demo] == ["wr_0a"]

@@ -51,7 +51,7 @@ function notificationsBox(payload, wf) {
         const m = n.Message;
         const run = m.workflow && m.runId ? h("a", { href: `/workflows/${enc(m.workflow)}/runs/${enc(m.runId)}` }, m.runId) : (m.runId || "—");
         return h("tr", { "data-run-id": m.runId || "", "data-channel": n.Channel },
-          h("td", {}, new Date(n.Time * 1000).toLocaleString()),
+          h("td", {}, new Date(n.Time).toLocaleString()),
           ...(wf ? [] : [h("td", {}, m.workflow ? h("a", { href: `/workflows/${enc(m.workflow)}` }, m.workflow) : "—")]),
           h("td", { class: "mono" }, run), h("td", {}, badge(m.verdict)),
           h("td", { class: "mono" }, m.failedNode || ""), h("td", { class: "mono" }, m.reason || ""),
