@@ -19,6 +19,7 @@ from glue_workflow.aws import clients
 from glue_workflow.errors import NotFoundError
 from glue_workflow.jobkit import cache_store
 from glue_workflow.jobkit.cache import CACHE_PROPERTY_PREFIX, cache_property
+from glue_workflow.model._base import did_you_mean
 
 
 def decision(properties: Mapping[str, str], node: str) -> dict[str, Any] | None:
@@ -72,12 +73,19 @@ def cached_jobs(target: Any) -> dict[str, dict[str, Any]]:
 def _stores(target: Any, node: str | None = None) -> dict[str, str]:
     """Cached node -> its entries' S3 prefix (from the deployed jobs' configuration)."""
     found = {}
-    for name, job in cached_jobs(target).items():
+    jobs = cached_jobs(target)
+    for name, job in jobs.items():
         raw = (job.get("DefaultArguments") or {}).get("--glue_wf_cache")
         config = json.loads(raw) if raw else {}
         if config.get("cache"):
             found[naming.node_of_job(target.workflow, name)] = str(config["store"])
     if node is not None:
+        deployed = sorted(naming.node_of_job(target.workflow, name) for name in jobs)
+        if node not in found and node not in deployed:
+            raise NotFoundError(
+                f"workflow {target.workflow} has no node {node!r}"
+                f"{did_you_mean(node, deployed)} (nodes: {', '.join(deployed) or 'none'})"
+            )
         if node not in found:
             raise NotFoundError(
                 f"node {node!r} of workflow {target.workflow} is not cached (cached nodes: "

@@ -91,6 +91,9 @@ def test_cache_and_rerun_from_on_the_shipped_pipeline(tmp_path: Path) -> None:
         assert {e["Node"] for e in json.loads(listed.stdout)} == set(CACHED)
         cleared = cli("cache", "clear", "train")
         assert "train: 1 entry deleted" in cleared.stdout, cleared.stdout + cleared.stderr
+        nosuch = cli("cache", "clear", "trian")  # no such node: not "set cache= on it"
+        assert nosuch.returncode == 1
+        assert "has no node 'trian' (did you mean 'train'?)" in nosuch.stderr, nosuch.stderr
 
         bad = cli("run", "--rerun-from", "trian")
         assert bad.returncode == 1
