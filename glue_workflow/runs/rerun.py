@@ -20,6 +20,7 @@ from glue_workflow import naming
 from glue_workflow.errors import ConfigError, RunError
 from glue_workflow.jobkit.cache import CACHE_PROPERTY_PREFIX, RERUN_PROPERTY, files_digest
 from glue_workflow.model._base import did_you_mean
+from glue_workflow.model.notify import NOTIFIER_NODE
 from glue_workflow.model.topology import resolve_triggers
 from glue_workflow.model.workflow import Workflow
 from glue_workflow.runs.run_nodes import job_states
@@ -112,6 +113,12 @@ def plan(
     upstream node's shipped files with what the earlier run recorded.
     """
     names = set(workflow.node_names)
+    if node == NOTIFIER_NODE:
+        raise ConfigError(
+            f"--rerun-from {node}: {node} is glue-wf's verdict notifier (Workflow(notify=...)), "
+            "which runs with every run and publishes its verdict: rerun from one of the "
+            f"workflow's own nodes ({', '.join(sorted(names))})"
+        )
     if node not in names:
         raise ConfigError(
             f"--rerun-from {node!r}: workflow {workflow.name!r} has no such node"

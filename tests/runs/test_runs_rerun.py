@@ -85,6 +85,16 @@ def test_a_property_only_reused_nodes_read_is_refused() -> None:
     refuse_unreached(churn, result, {"num_round": "50"})
 
 
+def test_the_verdict_notifier_is_named_not_unknown() -> None:
+    with pytest.raises(ConfigError) as caught:
+        plan(churn, "notify-verdict", earlier_run(), deployed())
+    assert str(caught.value).startswith(
+        "--rerun-from notify-verdict: notify-verdict is glue-wf's verdict notifier "
+        "(Workflow(notify=...)), which runs with every run and publishes its verdict: rerun "
+        "from one of the workflow's own nodes (deploy, evaluate, gate, "
+    )
+
+
 def test_unknown_node_is_refused_with_a_suggestion() -> None:
     with pytest.raises(ConfigError, match=r"has no such node \(did you mean 'train'\?\)"):
         plan(churn, "trian", earlier_run(), deployed())
