@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
-from glue_workflow.config import Settings
+from glue_workflow.config import CONFIG_FILE, Settings
 from glue_workflow.document import WorkflowDocument
 from glue_workflow.errors import DefinitionError, GlueWfError, Problem
 from glue_workflow.model._base import did_you_mean
@@ -154,7 +154,9 @@ def validate_definition(
         problems += missing_files(workflow, settings.project_root)
         problems += check_dataset_configs(workflow, settings.project_root)
         problems += check_scripts(workflow, settings.project_root)
-        problems += check_stage_endpoints(workflow, settings.stages)
+        problems += check_stage_endpoints(
+            workflow, settings.stages, str(settings.project_root / CONFIG_FILE)
+        )
     except Exception:
         if not tolerant:
             raise
@@ -223,7 +225,9 @@ def build_document(settings: Settings) -> WorkflowDocument:
     check(workflow)
     problems = check_dataset_configs(workflow, settings.project_root)
     problems += check_scripts(workflow, settings.project_root)
-    problems += check_stage_endpoints(workflow, settings.stages)
+    problems += check_stage_endpoints(
+        workflow, settings.stages, str(settings.project_root / CONFIG_FILE)
+    )
     if any(p.severity == "error" for p in problems):  # before any AWS call or upload
         raise DefinitionError(problems)
     bucket, glue_role, sagemaker_role = Target.from_settings(settings).deploy_resources()

@@ -95,9 +95,9 @@ def _refuse_the_pipelines_endpoint(settings: Any, stage: Any, where: str) -> Non
         workflow = load_workflow(settings)
     except GlueWfError:
         return  # no definition to hold it against (validate says why)
-    for problem in check_stage_endpoints(workflow, [stage]):
+    for problem in check_stage_endpoints(workflow, [stage], where):
         if problem.rule == "stage-endpoint":
-            raise ConfigError(f"promote: {where} {problem.where} {problem.message}")
+            raise ConfigError(f"promote: {problem.where} {problem.message}")
 
 
 @click.command("promote")

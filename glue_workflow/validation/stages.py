@@ -12,14 +12,18 @@ from glue_workflow.stage_config import Stage, unknown_instance_type
 ENDPOINT_PROPERTY = "endpoint_name"
 
 
-def check_stage_endpoints(workflow: Workflow, stages: Sequence[Stage]) -> list[Problem]:
+def check_stage_endpoints(
+    workflow: Workflow, stages: Sequence[Stage], config_file: str = ""
+) -> list[Problem]:
     """A stage whose endpoint is the one the workflow's own deploy node serves (every
     run would replace what was promoted there, with no smoke test and no approval), or
-    whose instance type SageMaker does not offer for endpoints."""
+    whose instance type SageMaker does not offer for endpoints; ``config_file``: the
+    glue-wf.toml that declares them, named in each problem."""
     served = str(workflow.default_run_properties.get(ENDPOINT_PROPERTY, "")).lower()
+    at = f"{config_file} " if config_file else ""
     return [
         Problem(
-            where=f"[stages.{stage.name}]",
+            where=f"{at}[stages.{stage.name}]",
             rule="stage-endpoint",
             message=f"endpoint {stage.endpoint!r} is the endpoint workflow "
             f"{workflow.name!r} deploys each run to (default run property "
@@ -30,7 +34,7 @@ def check_stage_endpoints(workflow: Workflow, stages: Sequence[Stage]) -> list[P
         for stage in stages
         if served and stage.endpoint.lower() == served
     ] + [
-        Problem(where=f"[stages.{stage.name}]", rule="stage-instance-type", message=why)
+        Problem(where=f"{at}[stages.{stage.name}]", rule="stage-instance-type", message=why)
         for stage in stages
         if (why := unknown_instance_type(stage))
     ]

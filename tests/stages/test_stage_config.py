@@ -195,3 +195,5 @@ def test_a_stage_on_the_workflows_own_endpoint_is_refused() -> None:
         'own, e.g. endpoint = "proj-qa" [stage-endpoint]'
     )
     assert problem.severity == "error"
+    (named,) = check_stage_endpoints(workflow, stages, "/p/glue-wf.toml")
+    assert str(named).startswith("/p/glue-wf.toml [stages.qa]: endpoint 'Proj' is the endpoint")
