@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +165,14 @@ def promote(
     except JobFailed as exc:
         _discard_unused(sm, endpoint, name, previous, log=log)
         raise PromotionError(f"promote: {exc}") from None
+    except ClientError as exc:  # CreateModel refusing the package: its artifact, its role
+        _discard_unused(sm, endpoint, name, previous, log=log)
+        artifact = _artifact_of(package)
+        raise PromotionError(
+            f"promote: package {package_arn} could not be deployed to stage {stage.name} "
+            f"({_reason(exc)}); endpoint {endpoint} is unchanged. Check that its model "
+            f"artifact {artifact} still exists and that the SageMaker role may read it"
+        ) from None
     try:
         scores = rollout.invoke_rows(clients.runtime, endpoint, rows)
     except (JobFailed, ClientError) as exc:
@@ -192,6 +200,11 @@ def promote(
         by=who.arn,
         user=who.user,
     )
+
+
+def _artifact_of(package: Mapping[str, Any]) -> str:
+    containers = (package.get("InferenceSpecification") or {}).get("Containers") or [{}]
+    return str(containers[0].get("ModelDataUrl") or "(no ModelDataUrl)")
 
 
 def _reason(exc: Exception) -> str:

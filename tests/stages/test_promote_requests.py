@@ -465,3 +465,31 @@ def test_smoke_rows_that_cannot_be_read_name_where_they_were_configured(
         "promote: smoke-test rows from smoke_test_uri of [stages.qa] in glue-wf.toml: no "
         "non-empty object under s3://bkt/nope/test/"
     )
+
+
+def test_a_package_createmodel_refuses_is_named_with_its_artifact_and_nothing_changes() -> None:
+    """CreateModel refusing the package (its artifact gone, or unreadable by the role)."""
+    s = Stubs()
+    new = names(PROD, PACKAGE)
+    s.sm.add_response("describe_model_package", package(), {"ModelPackageName": PACKAGE})
+    s.sm.add_response("list_tags", {"Tags": [APPROVAL]}, {"ResourceArn": PACKAGE})
+    s.sm.add_response("describe_endpoint", endpoint(OLD), {"EndpointName": "churn-prod"})
+    add_not_found(s.sm, "describe_model", new)
+    s.sm.add_client_error(
+        "create_model",
+        "ValidationException",
+        "Could not access model data at s3://b/m.tar.gz. Please ensure that the role exists "
+        "and that its trust relationship policy allows the action 'sts:AssumeRole'",
+    )
+    s.sm.add_response("describe_endpoint", endpoint(OLD), {"EndpointName": "churn-prod"})
+    add_not_found(s.sm, "describe_endpoint_config", new)  # what retire finds of the new one
+    with pytest.raises(PromotionError) as info:
+        promote(s.bundle(), PACKAGE, PROD, role_arn=ROLE, sample=ROWS)
+    assert str(info.value).startswith(
+        f"promote: package {PACKAGE} could not be deployed to stage prod (ValidationException: "
+        "Could not access model data at s3://b/m.tar.gz."
+    )
+    assert str(info.value).endswith(
+        "endpoint churn-prod is unchanged. Check that its model artifact (no ModelDataUrl) "
+        "still exists and that the SageMaker role may read it"
+    )
