@@ -51,6 +51,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sns_topics (arn TEXT PRIMARY KEY, name TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sns_deleted (arn TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS sns_subscriptions (
     arn TEXT PRIMARY KEY, topic TEXT NOT NULL, protocol TEXT NOT NULL, endpoint TEXT NOT NULL
 );
@@ -121,7 +122,11 @@ class SnsService:
         rows = self.conn.execute("SELECT arn, name FROM sns_topics ORDER BY arn").fetchall()
         topics = {str(r["arn"]): str(r["name"]) for r in rows}
         infra = infra_topic_name()
-        topics.setdefault(topic_arn(infra), infra)
+        # the infra stack's topic is there until someone deletes it (as on AWS, out of
+        # band): then publishing to it fails, it does not reach no subscriber silently
+        deleted = self.conn.execute("SELECT 1 FROM sns_deleted WHERE arn = ?", (topic_arn(infra),))
+        if deleted.fetchone() is None:
+            topics.setdefault(topic_arn(infra), infra)
         return topics
 
     def _topic(self, value: Any) -> str:
@@ -145,6 +150,7 @@ class SnsService:
         arn = topic_arn(name)  # idempotent: an existing topic's ARN (CreateTopic)
         with transaction(self.conn) as conn:
             conn.execute("INSERT OR IGNORE INTO sns_topics VALUES (?, ?)", (arn, name))
+            conn.execute("DELETE FROM sns_deleted WHERE arn = ?", (arn,))
         return {"TopicArn": arn}
 
     def delete_topic(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +158,8 @@ class SnsService:
         with transaction(self.conn) as conn:  # deleting a missing topic succeeds (DeleteTopic)
             conn.execute("DELETE FROM sns_topics WHERE arn = ?", (arn,))
             conn.execute("DELETE FROM sns_subscriptions WHERE topic = ?", (arn,))
+            if arn == topic_arn(infra_topic_name()):
+                conn.execute("INSERT OR IGNORE INTO sns_deleted VALUES (?)", (arn,))
         return {}
 
     def list_topics(self, _: dict[str, Any]) -> dict[str, Any]:

@@ -62,6 +62,17 @@ def test_the_infra_topic_exists_and_create_topic_is_idempotent(sns: Any) -> None
     assert error_of(caught) == ("InvalidParameter", "Invalid parameter: Topic Name")
 
 
+def test_a_deleted_infra_topic_stays_deleted_until_created_again(sns: Any) -> None:
+    """Publishing to it fails (the verdict notifier says so): no silent subscriber-less topic."""
+    sns.delete_topic(TopicArn=INFRA_TOPIC)
+    assert sns.list_topics()["Topics"] == []
+    with pytest.raises(ClientError) as caught:
+        sns.publish(TopicArn=INFRA_TOPIC, Message="x")
+    assert error_of(caught) == ("NotFound", "Topic does not exist")
+    assert sns.create_topic(Name=INFRA_TOPIC.rsplit(":", 1)[1])["TopicArn"] == INFRA_TOPIC
+    assert {t["TopicArn"] for t in sns.list_topics()["Topics"]} == {INFRA_TOPIC}
+
+
 def test_publish_to_a_missing_topic_is_not_found(sns: Any) -> None:
     with pytest.raises(ClientError) as caught:
         sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:nope", Message="x")
