@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from glue_workflow.cli.common import echo_json, json_option, with_settings
+from glue_workflow.errors import NotFoundError
 
 workflow_option = click.option(
     "--workflow",
@@ -106,7 +107,11 @@ def run_command(
         properties = cache_run_properties(
             settings, target, properties, no_cache=no_cache, rerun_from=rerun_from, of=of_run
         )
-    run_id, warnings = control.start(target, properties, given)  # not what glue-wf added
+    try:
+        run_id, warnings = control.start(target, properties, given)  # not what glue-wf added
+    except NotFoundError as exc:
+        _undeployable(settings, workflow, exc)
+        raise
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     if as_json and wait:
@@ -117,6 +122,20 @@ def run_command(
         click.echo(run_id)
     if wait:
         _wait_and_exit(target, run_id, timeout, fail_on_rejection, as_json=as_json)
+
+
+def _undeployable(settings: Any, workflow: str | None, exc: Exception) -> None:
+    """A workflow that is not deployed because its definition does not validate: say so,
+    rather than "deploy first" (the deploy would fail on the same problems)."""
+    from glue_workflow.definition import validate_definition
+    from glue_workflow.errors import DefinitionError
+
+    if workflow is not None or "is not deployed" not in str(exc):
+        return
+    _, problems = validate_definition(settings)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DefinitionError(errors) from None
 
 
 @click.command("status")

@@ -308,3 +308,24 @@ def test_a_deploy_replacing_most_jobs_says_another_project_may_share_the_name(
         "two replace each other: give one another name"
     ) in out
     assert "note: this deploy deletes" not in local.deploy(doc("twin", ("x", "y")))
+
+
+def test_running_a_definition_that_cannot_deploy_names_its_problems(tmp_path: Path) -> None:
+    """Not "deploy first": that deploy would fail on the same problems."""
+    (tmp_path / "triggers").mkdir()
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "a.py").write_text("print('a')\n")
+    (tmp_path / "triggers" / "pipeline.py").write_text(
+        "from glue_workflow.model import PythonShellJob, Workflow, succeeded\n"
+        "a = PythonShellJob(name='a', script='jobs/a.py')\n"
+        "b = PythonShellJob(name='b', script='jobs/a.py', after=succeeded(a) | succeeded('c'))\n"
+        "c = PythonShellJob(name='c', script='jobs/a.py', after=succeeded(b))\n"
+        "workflow = Workflow(name='cyc', nodes=(a, b, c), max_concurrent_runs=1)\n"
+    )
+    (tmp_path / "glue-wf.toml").write_text(
+        '[workflow]\ndefinition = "triggers/pipeline.py"\n[target.local]\nhome = ".state"\n'
+    )
+    result = CliRunner().invoke(cli, ["run", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "dependency cycle b -> c -> b" in str(result.exception)
+    assert "is not deployed" not in str(result.exception)
