@@ -55,11 +55,14 @@ class LocalService(Protocol):
 class LocalServiceError(GlueWfError):
     """An AWS-style error answer: code as AWS names it, message, HTTP status."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self, code: str, message: str, status: int = 400, fields: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.fields = dict(fields or {})  # the error shape's own members (ModelError's)
 
 
 def not_supported(service: str, operation: str) -> LocalServiceError:
@@ -274,6 +277,7 @@ def _error_response(
     headers["x-amzn-requestid"] = request_id
     headers["x-amzn-errortype"] = error.code
     parsed = {
+        **error.fields,
         "Error": {"Code": error.code, "Message": error.message},
         "Message": error.message,
         "ResponseMetadata": {

@@ -114,12 +114,15 @@ class RuntimeService:
             )
         if status != 200:
             text = data.decode("utf-8", "replace")
+            log = (server.get("_server") or {}).get("log")
             raise LocalServiceError(
                 "ModelError",
                 f'Received client error ({status}) from primary with message "{text}". '
-                f"See the endpoint log {(server.get('_server') or {}).get('log')} for more "
-                "information.",
+                f"See the endpoint log {log} for more information.",
                 424,
+                # the ModelError shape's members (SageMaker Runtime API reference); the log
+                # is a local file, not a CloudWatch stream
+                {"OriginalStatusCode": status, "OriginalMessage": text, "LogStreamArn": str(log)},
             )
         return {
             "Body": StreamingBody(io.BytesIO(data), len(data)),

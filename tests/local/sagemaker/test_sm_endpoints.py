@@ -121,6 +121,8 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
             Body=json.dumps({"instances": [[float(v) for v in _rows(1).split(",")]]}),
         )
     assert json_body.value.response["Error"]["Code"] == "ModelError"
+    assert json_body.value.response["OriginalStatusCode"] == 415  # the ModelError shape's
+    assert json_body.value.response["OriginalMessage"].startswith("application/json is not")
     assert "Received client error (415)" in str(json_body.value)
     assert "application/json is not an accepted ContentType" in str(json_body.value)
     with pytest.raises(ClientError) as large:  # past InvokeEndpoint's 6 MB: AWS's 413
