@@ -97,7 +97,10 @@ class RuntimeService:
                 "413", f"HTTP content length exceeded {MAX_PAYLOAD} bytes.", 413
             )
         headers = {
-            "Content-Type": params.get("ContentType") or "text/csv",
+            # none given: the XGBoost container reads the body as text/libsvm, its default
+            # ("For Inference ContentType, valid inputs are text/libsvm (default) or
+            # text/csv", SageMaker XGBoost docs), which the local server answers 415
+            "Content-Type": params.get("ContentType") or "text/libsvm",
             "Accept": params.get("Accept") or "text/csv",
         }
         status, data, content_type, retry_after = self._post(name, int(port), body, headers)

@@ -124,7 +124,8 @@ def content_type_refusal(content_type: str) -> str | None:
     if content_type in CONTAINER_CONTENT_TYPES:
         return (
             f"{content_type} is read by the XGBoost container but not by the glue-wf local "
-            "endpoint server: send text/csv rows"
+            "endpoint server: send text/csv rows (ContentType='text/csv'; without one the "
+            "container reads text/libsvm)"
         )
     return f"{content_type} is not an accepted ContentType: {', '.join(CONTAINER_CONTENT_TYPES)}."
 

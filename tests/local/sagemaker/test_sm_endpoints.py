@@ -125,6 +125,13 @@ def test_create_invoke_and_delete(live: Any, runtime: Any, sm_home: Path) -> Non
     assert json_body.value.response["OriginalMessage"].startswith("application/json is not")
     assert "Received client error (415)" in str(json_body.value)
     assert "application/json is not an accepted ContentType" in str(json_body.value)
+    with pytest.raises(ClientError) as untyped:  # no ContentType: the container reads libsvm
+        runtime.invoke_endpoint(EndpointName="ep-live", Body=_rows(1))
+    assert untyped.value.response["OriginalStatusCode"] == 415
+    assert untyped.value.response["OriginalMessage"].startswith(
+        "text/libsvm is read by the XGBoost container but not by the glue-wf local endpoint "
+        "server: send text/csv rows (ContentType='text/csv'"
+    )
     with pytest.raises(ClientError) as large:  # past InvokeEndpoint's 6 MB: AWS's 413
         runtime.invoke_endpoint(
             EndpointName="ep-live", ContentType="text/csv", Body=b"1" * (6 << 20 | 1)
