@@ -376,6 +376,10 @@ class LogLocation:
         )
 
 
+class NodeNotStarted(NotFoundError):
+    """The node has no job run in the run (yet, while the run goes on)."""
+
+
 def log_location(
     target: RunTarget, run_id: str, node: str, attempt: int | None = None
 ) -> LogLocation:
@@ -385,7 +389,7 @@ def log_location(
     rows = {r.name: r for r in node_rows(run) if r.type == "JOB"}
     row = find_node(target.workflow, rows, node)
     if row.job_run_id is None:
-        raise NotFoundError(f"node {row.name} did not run in run {run_id}: no log")
+        raise NodeNotStarted(f"node {row.name} did not run in run {run_id}: no log")
     job_run_id = row.job_run_id
     if attempt is not None:
         runs = {

@@ -72,43 +72,59 @@ def test_follow_file_prints_what_is_appended_until_the_job_ends(tmp_path: Path) 
     assert b"".join(out) == b"starting\nworking\ndone\n"
 
 
-def test_follow_cloudwatch_reads_forward_until_the_job_ends() -> None:
+def test_follow_cloudwatch_reads_output_and_error_forward_until_the_job_ends() -> None:
+    """A job's failure reason and traceback are on stderr: the error group is read too."""
     logs = boto3.client("logs", region_name="us-east-1")
     stub = Stubber(logs)
-    request = {"logGroupName": "/aws-glue/jobs/output", "logStreamName": "jr_1"}
-    # A stream that does not exist yet (the job has not logged): CloudWatch Logs answers
+    out_req = {"logGroupName": "/aws-glue/jobs/output", "logStreamName": "jr_1"}
+    err_req = {"logGroupName": "/aws-glue/jobs/error", "logStreamName": "jr_1"}
+    # Streams that do not exist yet (the job has not logged): CloudWatch Logs answers
     # ResourceNotFoundException "The specified log stream does not exist." (GetLogEvents,
     # CloudWatch Logs API Reference, Errors).
-    stub.add_client_error(
-        "get_log_events",
-        "ResourceNotFoundException",
-        "The specified log stream does not exist.",
-        400,
-        expected_params={**request, "startFromHead": True},
-    )
+    for request in (out_req, err_req):
+        stub.add_client_error(
+            "get_log_events",
+            "ResourceNotFoundException",
+            "The specified log stream does not exist.",
+            400,
+            expected_params={**request, "startFromHead": True},
+        )
     stub.add_response(
         "get_log_events",
         {
-            "events": [{"timestamp": 1, "message": "one\n"}, {"timestamp": 2, "message": "two"}],
+            "events": [{"timestamp": 1, "message": "one\n"}, {"timestamp": 3, "message": "two"}],
             "nextForwardToken": "f/2",
             "nextBackwardToken": "b/1",
         },
-        {**request, "startFromHead": True},
+        {**out_req, "startFromHead": True},
     )
     # At the end of the stream GetLogEvents returns the token it was given.
     stub.add_response(
         "get_log_events",
         {"events": [], "nextForwardToken": "f/2", "nextBackwardToken": "b/2"},
-        {**request, "startFromHead": True, "nextToken": "f/2"},
+        {**out_req, "startFromHead": True, "nextToken": "f/2"},
+    )
+    stub.add_response(
+        "get_log_events",
+        {
+            "events": [{"timestamp": 2, "message": "glue-wf job failed: boom"}],
+            "nextForwardToken": "e/1",
+            "nextBackwardToken": "e/0",
+        },
+        {**err_req, "startFromHead": True},
+    )
+    stub.add_response(
+        "get_log_events",
+        {"events": [], "nextForwardToken": "e/1", "nextBackwardToken": "e/1"},
+        {**err_req, "startFromHead": True, "nextToken": "e/1"},
     )
     states = iter([False, True])
     out: list[bytes] = []
+    groups = ["/aws-glue/jobs/output", "/aws-glue/jobs/error"]
     with stub:
-        follow_cloudwatch(
-            logs, "/aws-glue/jobs/output", "jr_1", lambda: next(states), out.append, poll=0
-        )
+        follow_cloudwatch(logs, groups, "jr_1", lambda: next(states), out.append, poll=0)
     stub.assert_no_pending_responses()
-    assert b"".join(out) == b"one\ntwo\n"
+    assert b"".join(out) == b"one\nglue-wf job failed: boom\ntwo\n"  # in time order
 
 
 def test_messages_are_cut_between_words() -> None:
@@ -181,3 +197,33 @@ def test_a_folded_run_id_keeps_every_character_in_a_file() -> None:
     console = follow_view.Console(file=out, width=follow_view.FILE_WIDTH, soft_wrap=False)
     console.print(node_table(rows, notes=notes, wrap=True))
     assert run_id in "".join(out.getvalue().split())
+
+
+def test_following_a_node_the_run_has_not_reached_waits_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`logs latest train --follow` right after `run`: train starts later, not never."""
+    from types import SimpleNamespace
+
+    from glue_workflow.runs import follow_logs
+    from glue_workflow.runs.control import LogLocation, NodeNotStarted
+
+    where = LogLocation(job="wf-train", job_run_id="jr_1", path=Path("/x.log"))
+    answers: list[object] = [NodeNotStarted("node wf-train did not run"), where]
+
+    def locate(*_: object) -> LogLocation:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        assert isinstance(answer, LogLocation)
+        return answer
+
+    monkeypatch.setattr(follow_logs, "log_location", locate)
+    status = {"Status": "RUNNING"}
+    target = SimpleNamespace(glue=SimpleNamespace(run=lambda *_: status), workflow="wf")
+    assert follow_logs.located(target, "wr_1", "train", poll=0) == where  # type: ignore[arg-type]
+    # a run that ended without reaching the node: said at once
+    answers[:] = [NodeNotStarted("node wf-train did not run in run wr_1: no log")]
+    status["Status"] = "COMPLETED"
+    with pytest.raises(NodeNotStarted, match="did not run in run wr_1"):
+        follow_logs.located(target, "wr_1", "train", poll=0)  # type: ignore[arg-type]
