@@ -206,10 +206,15 @@ def destroy(
         read_tags=False,  # ownership from the owner tag alone: sweep all it marks
     )
     plan = plan_destroy(remote)
-    if not plan.empty:
+    last = (remote.workflow or {}).get("LastRun") or {}
+    if not plan.empty and last.get("Status") in ("RUNNING", "STOPPING"):
+        # its nodes not started yet would fail (job not found), and once the workflow is
+        # gone no glue-wf command finds the run to stop it
         note_active_run(
-            remote.workflow, "its nodes not started yet will fail (job not found)", echo
+            remote.workflow, "stopping it first (with its jobs gone it could not go on)", echo
         )
+        if not dry_run and last.get("Status") == "RUNNING":
+            target.glue.stop_run(document.name, str(last.get("WorkflowRunId")))
     if dry_run:
         DisplayExecutor(echo=echo).execute(plan)
     else:

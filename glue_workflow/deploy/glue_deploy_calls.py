@@ -14,6 +14,7 @@ from typing import Any
 from glue_workflow.aws.errors import ResourceNotFound
 from glue_workflow.aws.paginate import items
 from glue_workflow.aws.retry import RetryPolicy, request
+from glue_workflow.errors import GlueWfError
 
 # BatchGetJobs/BatchGetTriggers document no maximum; 25 is BatchGetWorkflows' limit
 # and keeps each response small.
@@ -127,6 +128,15 @@ class GlueDeployApi:
 
     def delete_workflow(self, name: str) -> None:
         self._call("DeleteWorkflow", Name=name)
+
+    def stop_run(self, name: str, run_id: str) -> None:
+        """StopWorkflowRun; a run that ended meanwhile (IllegalWorkflowStateException:
+        "Workflow run is not in running state") needs nothing."""
+        try:
+            self._call("StopWorkflowRun", Name=name, RunId=run_id)
+        except GlueWfError as exc:
+            if "IllegalWorkflowStateException" not in str(exc):
+                raise
 
     def create_job(self, request: Mapping[str, Any]) -> None:
         self._call("CreateJob", **request)
