@@ -96,6 +96,14 @@ def test_write_csv_json_parquet_with_partition_keys_appends(glue_home, glue_cont
     glue_context.write_dynamic_frame.from_options(frame, "s3", {"path": "s3://bkt/out/j"}, "json")
     lines = [json.loads(line) for p in (out.parent / "j").glob("part-*") for line in p.open()]
     assert sorted(x["n"] for x in lines) == [1, 2]
+    # a codec the sink does not take is named, not Spark's raw IllegalArgumentException
+    from awsglue._errors import GlueRuntimeError
+
+    with pytest.raises(GlueRuntimeError) as codec:
+        glue_context.write_dynamic_frame.from_options(
+            frame, "s3", {"path": "s3://bkt/out/z", "compression": "zzz"}, "csv"
+        )
+    assert str(codec.value) == "csv sink compression='zzz' is not one of bzip2, gzip"
 
 
 def test_writing_a_frame_without_fields_succeeds_and_writes_nothing(glue_home, glue_context):

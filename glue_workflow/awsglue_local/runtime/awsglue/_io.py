@@ -29,6 +29,16 @@ _SOURCE = {"paths", "recurse", "exclusions", "compressionType", *_IGNORED_SOURCE
 # and the file extension by which Spark's (Hadoop's) readers pick the codec.
 _CODEC_EXTENSIONS = {"gzip": ".gz", "bzip2": ".bz2"}
 _SINK = {"path", "partitionKeys", "compression"}
+# A sink's compression values: the S3 connection option's for text ("gzip", "bzip2":
+# "S3 connection option reference"), Spark's codecs for Parquet and ORC (what Glue 5.0's
+# writers take); anything else would fail in Spark with a raw codec error.
+_SINK_CODECS = {
+    "csv": {"gzip", "bzip2"},
+    "json": {"gzip", "bzip2"},
+    "parquet": {"none", "uncompressed", "snappy", "gzip", "lzo", "brotli", "lz4", "zstd"},
+    "glueparquet": {"none", "uncompressed", "snappy", "gzip", "lzo", "brotli", "lz4", "zstd"},
+    "orc": {"none", "snappy", "zlib", "lzo", "zstd", "lz4"},
+}
 _FORMAT_OPTIONS = {
     "csv": {
         "separator",
@@ -469,6 +479,12 @@ def write(
             options.update(_csv_options(format_options))
     compression = connection_options.get("compression") or format_options.get("compression")
     if compression:
+        allowed = _SINK_CODECS.get(name)
+        if allowed is not None and str(compression).lower() not in allowed:
+            raise GlueRuntimeError(
+                f"{name} sink compression={compression!r} is not one of "
+                f"{', '.join(sorted(allowed))}"
+            )
         options["compression"] = str(compression)
     writer = df.write.mode("append").options(**options)
     if partition_keys:
