@@ -245,7 +245,9 @@ def _judge(run: Mapping[str, Any]) -> Verdict:
             rejections=rejected,
         )
     parts = [
-        f"model rejected by gate {r.gate}" + (f" ({_one_line(r.reason)})" if r.reason else "")
+        f"model rejected by gate {r.gate}"
+        # the gate's reason leads with its own "rejected: " (jobkit.gate): said once
+        + (f" ({_one_line(r.reason).removeprefix('rejected: ')})" if r.reason else "")
         for r in rejected
     ]
     drifted = rejections(properties, "drifted", kind="drift")

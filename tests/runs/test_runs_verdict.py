@@ -34,6 +34,18 @@ def test_gate_rejection_is_handled_and_named() -> None:
     assert judge(run_answer(HAPPY)).label == "succeeded"
 
 
+def test_the_gates_own_rejected_prefix_is_said_once() -> None:
+    props = {
+        "gate_min_accuracy_decision": "rejected",
+        "gate_min_accuracy_reason": "rejected: accuracy = 0.95 fails accuracy >= min_accuracy",
+    }
+    verdict = judge(run_answer(REJECTED, properties=props))
+    assert verdict.short_summary == (
+        "rejected — model rejected by gate min_accuracy (accuracy = 0.95 fails accuracy >= "
+        "min_accuracy)"
+    )
+
+
 def test_handled_failure_without_gate_properties_names_the_branch() -> None:
     verdict = judge(run_answer(REJECTED))
     assert verdict.summary == (f"succeeded — {WF}-gate FAILED handled by {WF}-on-gate-failed")
