@@ -96,10 +96,12 @@ def secret_value_kind(value: str) -> str | None:
     for kind, pattern in _SECRET_VALUES:
         if pattern.search(value):
             return kind
+    if "://" in value or value.startswith("/"):
+        return None  # a URI or a path: its segments joined by "/" are no key
     for match in _AWS_SECRET_KEY.finditer(value):
         text = match.group(0)
         mixed = any(c.isupper() for c in text) and any(c.islower() for c in text)
-        if mixed and any(c.isdigit() for c in text):
+        if mixed and any(c.isdigit() for c in text) and text.count("/") <= 3:
             return "an AWS secret access key"
     return None
 

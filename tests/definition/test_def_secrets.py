@@ -116,6 +116,8 @@ def test_values_shaped_like_credentials_are_named(value: str, kind: str) -> None
         "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
         "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.0-5",
         "CustomerLifetimeValuePredictedNextTwelveMonths2",
+        "s3://bucket/Data/Customer2024/Processed/Fin",  # 40 characters of path between "."s
+        "/mnt/Data/Customer2024/Processed/FinalXY",
     ],
 )
 def test_ordinary_values_are_not_credentials(value: str) -> None:
