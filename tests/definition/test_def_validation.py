@@ -235,7 +235,8 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "access-key-value",
         lambda: job("a", arguments={"--who": "AKIAABCDEFGHIJKLMNOP"}),
         "PythonShellJob 'a': argument '--who' holds what looks like an AWS access key id: never "
-        "put credentials in job arguments; jobs use their IAM role [no-secrets]",
+        "put credentials in job arguments; jobs use their IAM role, or read the secret from "
+        "Secrets Manager or SSM Parameter Store at run time [no-secrets]",
     ),
     (
         "secret-property",

@@ -455,10 +455,19 @@ def test_glue_wf_env_unsets_proxies_profiles_and_endpoints(
     monkeypatch.setenv("https_proxy", "http://127.0.0.1:3128")
     monkeypatch.setenv("AWS_PROFILE", "prod")
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "https://s3.us-east-1.amazonaws.com")
+    # the test session's own credential sources (conftest) are real ones to a shell too
+    for name in ("AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token")
     printed = CliRunner().invoke(cli, ["env", "--target", "local"])
     assert printed.exit_code == 0, printed.output
     unset = [line for line in printed.output.splitlines() if line.startswith("unset ")]
-    assert unset == ["unset AWS_ENDPOINT_URL_S3", "unset AWS_PROFILE", "unset https_proxy"]
+    assert unset == [
+        "unset AWS_ENDPOINT_URL_S3",
+        "unset AWS_PROFILE",
+        "unset AWS_WEB_IDENTITY_TOKEN_FILE",
+        "unset https_proxy",
+    ]
 
 
 def test_only_names_the_hosts_file_answers_are_this_machine(
