@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import socket
+import struct
 import sys
 import time
 from typing import Any
@@ -71,9 +72,7 @@ def attach() -> None:
     sock = None
     try:
         sock = _connect(address)
-        from glue_workflow.local.spark.peer import foreign_peer  # the project's Python
-
-        squatter = foreign_peer(sock)
+        squatter = _foreign_peer(sock)
         if squatter is not None:  # send it nothing: not the run id, not the environment
             raise OSError(f"its address is held by another user's process (uid {squatter})")
         sock.settimeout(LEASE_SECONDS)
@@ -96,6 +95,21 @@ def attach() -> None:
     _lease, _job_group = sock, run_id
     _offers["code_cache"] = bool(answer.get("code_cache"))
     _say(f"Spark job attached to the warm Spark (JVM pid {answer.get('pid')})")
+
+
+def _foreign_peer(sock: socket.socket) -> int | None:
+    """The uid at the other end when it is another user's (-1: unreadable); None when it
+    is ours. The abstract address has no permissions: another user may bind it first
+    (the server checks its clients the same way: glue_workflow.local.spark.peer; this
+    runtime imports nothing of the package)."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return None
+    try:
+        creds = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except OSError:
+        return -1
+    uid = int(struct.unpack("3i", creds)[1])
+    return None if uid == os.getuid() else uid
 
 
 class _AttachOnImport:
