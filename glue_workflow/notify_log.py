@@ -32,16 +32,13 @@ class Notification:
         """The ``--json`` style (docs/json.md), the same for ``glue-wf notifications
         --json`` and the console's API: ISO 8601 time, PascalCase keys; ``Message`` stays
         the verdict as published."""
-        import datetime as dt
+        from glue_workflow.jsonstyle import iso_time, pascal_keys
 
         return {
-            "Time": dt.datetime.fromtimestamp(self.time, dt.UTC).isoformat(timespec="milliseconds"),
+            "Time": iso_time(self.time),
             "Channel": self.channel,
             "Message": self.message,
-            "Deliveries": [
-                {"".join(p[:1].upper() + p[1:] for p in k.split("_")): v for k, v in d.items()}
-                for d in self.deliveries
-            ],
+            "Deliveries": pascal_keys(list(self.deliveries)),
         }
 
 

@@ -74,26 +74,6 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
 
 
-def pascal_keys(value: Any) -> Any:
-    """``value`` with the keys of its mappings (nested too) in the ``--json`` key style:
-    ``run_id`` -> ``RunId`` (docs/json.md)."""
-    if isinstance(value, dict):
-        return {
-            "".join(part[:1].upper() + part[1:] for part in str(k).split("_")): pascal_keys(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [pascal_keys(v) for v in value]
-    return value
-
-
-def iso_time(epoch: float) -> str:
-    """An epoch time in the ``--json`` style: ISO 8601, UTC, milliseconds."""
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(float(epoch), dt.UTC).isoformat(timespec="milliseconds")
-
-
 def echo_json(data: Any) -> None:
     """Print JSON deterministically (datetimes as ISO 8601)."""
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=_json_default))

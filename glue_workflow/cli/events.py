@@ -7,7 +7,8 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import echo_json, iso_time, with_settings
+from glue_workflow.cli.common import echo_json, with_settings
+from glue_workflow.jsonstyle import iso_time
 
 
 @click.group("events")

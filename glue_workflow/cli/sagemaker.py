@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
-from glue_workflow.cli.common import echo_json, json_option, pascal_keys, with_settings
+from glue_workflow.cli.common import echo_json, json_option, with_settings
 from glue_workflow.cli.stages import stage_lines, stages_json
+from glue_workflow.jsonstyle import pascal_keys
 
 
 def _registry(settings: Any) -> Any:

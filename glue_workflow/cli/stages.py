@@ -54,10 +54,11 @@ def stages_command(settings: Any, as_json: bool) -> None:
         sm = client(settings, "sagemaker")
         with aws_errors():
             for row in rows:
-                row["ServingModelPackageArn"] = serves(sm, str(row["EndpointName"]))
-                described = describe_or_none(sm.describe_endpoint, EndpointName=row["EndpointName"])
-                row["EndpointStatus"] = (described or {}).get("EndpointStatus")
-                row["FailureReason"] = (described or {}).get("FailureReason")
+                name = str(row["EndpointName"])
+                described = describe_or_none(sm.describe_endpoint, EndpointName=name) or {}
+                row["ServingModelPackageArn"] = serves(sm, name, described)
+                row["EndpointStatus"] = described.get("EndpointStatus")
+                row["FailureReason"] = described.get("FailureReason")
     if as_json:
         echo_json(rows)
         return

@@ -27,6 +27,7 @@ from glue_workflow.console.api import ConsoleApi
 from glue_workflow.console.errors import ApiError, from_product_error
 from glue_workflow.console.pages import error_page, page_for
 from glue_workflow.errors import GlueWfError
+from glue_workflow.local.netguard import header_host
 
 STATIC_DIR = Path(__file__).parent / "static"
 STATIC_TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
@@ -50,11 +51,7 @@ def machine_host(header: str) -> bool:
     or the machine's own host name (with any port)."""
     import ipaddress
 
-    host = header.strip().lower()
-    if host.startswith("["):  # [::1]:port
-        host = host[1 : host.find("]")] if "]" in host else host
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
+    host = header_host(header)
     if not host:
         return False
     try:

@@ -149,6 +149,15 @@ def is_loopback(url: str) -> bool:
     return address.is_loopback
 
 
+def header_host(value: str) -> str:
+    """The host of an HTTP ``Host`` header, lower-cased, without its port or an IPv6
+    literal's brackets (``[::1]:8080`` -> ``::1``); empty when the header is."""
+    host = value.strip().lower()
+    if host.startswith("["):
+        return host[1 : host.find("]")] if "]" in host else host
+    return host.split(":", 1)[0] if host.count(":") == 1 else host
+
+
 # DNS suffixes of the AWS partitions' service endpoints (botocore's endpoints.json)
 _AWS_DNS_SUFFIXES = ("amazonaws.com", "amazonaws.com.cn")
 

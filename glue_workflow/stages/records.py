@@ -147,11 +147,13 @@ def package_stages(
     return {"promotions": promotions(tags, serving), "approvals": approvals(tags)}
 
 
-def serves(sm: Any, endpoint: str) -> str | None:
-    """The model package ARN an endpoint's config serves, if any (None: no such endpoint)."""
+def serves(sm: Any, endpoint: str, described: Mapping[str, Any] | None = None) -> str | None:
+    """The model package ARN an endpoint's config serves, if any (None: no such endpoint).
+    ``described``: the endpoint's DescribeEndpoint answer when the caller has it."""
     from glue_workflow.jobkit.sagemaker_ops import describe_or_none
 
-    described = describe_or_none(sm.describe_endpoint, EndpointName=endpoint)
+    if described is None:
+        described = describe_or_none(sm.describe_endpoint, EndpointName=endpoint)
     if not described or not described.get("EndpointConfigName"):
         return None
     config = describe_or_none(

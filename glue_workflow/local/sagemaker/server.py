@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from glue_workflow.errors import GlueWfError
+from glue_workflow.local.netguard import header_host
 from glue_workflow.local.sagemaker import procs, spares
 from glue_workflow.local.sagemaker.connections import Connections, Deferred, HttpProtocol, Limits
 from glue_workflow.local.sagemaker.scoring import Model, PayloadError, encode
@@ -135,13 +136,9 @@ def loopback_host(value: str) -> bool:
     as HTTP/1.0 allows), with any port."""
     import ipaddress
 
-    host = value.strip().lower()
-    if not host:
+    if not value.strip():
         return True
-    if host.startswith("["):  # [::1]:port
-        host = host[1 : host.find("]")] if "]" in host else host
-    elif host.count(":") == 1:
-        host = host.split(":", 1)[0]
+    host = header_host(value)
     if host == "localhost":
         return True
     try:
