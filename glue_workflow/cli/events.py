@@ -18,7 +18,12 @@ def events_group() -> None:
 
 @events_group.command("put")
 @with_settings
-@click.option("--source", required=True, help="The event's source, e.g. aws.s3 or my.app.")
+@click.option(
+    "--source",
+    required=True,
+    help="The event's source, e.g. my.app (aws.* sources are AWS services' own: cause the "
+    "event itself, e.g. put the object into a bucket that sends events).",
+)
 @click.option(
     "--detail-type", required=True, help='The event\'s detail-type, e.g. "Object Created".'
 )
@@ -48,8 +53,16 @@ def put_command(
     answer = client(settings, "events").put_events(Entries=[entry])
     result = answer["Entries"][0]
     if "ErrorCode" in result:
+        hint = ""
+        if result["ErrorCode"] == "NotAuthorizedForSourceException":
+            hint = (
+                f"; {source} is an AWS service's own source, which only that service may "
+                "put: cause the event itself (an object put into a bucket whose EventBridge "
+                "notifications are on sends aws.s3 Object Created), or use a source of "
+                "your own in the workflow's Event pattern"
+            )
         raise click.ClickException(
-            f"EventBridge refused the event: {result['ErrorCode']}: {result['ErrorMessage']}"
+            f"EventBridge refused the event: {result['ErrorCode']}: {result['ErrorMessage']}{hint}"
         )
     click.echo(f"event {result['EventId']} put on the default bus")
     if settings.is_local:

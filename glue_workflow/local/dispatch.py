@@ -41,7 +41,7 @@ _PARAMS_KEY = "glue_wf_local_params"
 # validation errors detected: Value '...' at 'modelName' failed to satisfy constraint:
 # ..." in public tracebacks (servicemodel.aws_validation_message). The local Glue
 # service checks its requests itself (InvalidInputException, as Glue answers).
-VALIDATED = {"sagemaker": "ValidationException"}
+VALIDATED = {"sagemaker": "ValidationException", "eventbridge": "ValidationException"}
 
 
 class LocalService(Protocol):
@@ -248,7 +248,7 @@ def _answer(
     if service in VALIDATED:
         from glue_workflow.servicemodel import aws_validation_message
 
-        invalid = aws_validation_message(service, model.name, params)
+        invalid = aws_validation_message(model.service_model.service_name, model.name, params)
         if invalid is not None:
             error = LocalServiceError(VALIDATED[service], invalid)
             return _error_response(url, request_id, error)

@@ -142,6 +142,30 @@ def test_put_events_answers_each_entry(events: Any) -> None:
     )
 
 
+def test_put_events_refuses_an_aws_source_and_more_than_ten_entries(events: Any) -> None:
+    own = events.put_events(Entries=[{"Source": "aws.s3", "DetailType": "t", "Detail": "{}"}])
+    assert own["FailedEntryCount"] == 1
+    assert own["Entries"] == [
+        {
+            "ErrorCode": "NotAuthorizedForSourceException",
+            "ErrorMessage": "Not authorized for the source.",
+        }
+    ]
+    eleven = [{"Source": "my.app", "DetailType": "t", "Detail": "{}"}] * 11
+    with pytest.raises(ClientError) as caught:
+        events.put_events(Entries=eleven)
+    error = caught.value.response["Error"]
+    assert error["Code"] == "ValidationException"
+    assert error["Message"].startswith("1 validation error detected: Value '")
+    assert error["Message"].endswith(
+        "' at 'entries' failed to satisfy constraint: Member must have length less than or "
+        "equal to 10"
+    )
+    assert events.list_rules()["Rules"] == []  # the model's other limits hold too:
+    with pytest.raises(ClientError, match="at 'name' failed to satisfy constraint: Member must"):
+        events.put_rule(Name="r" * 65, EventPattern='{"source": ["my.app"]}')
+
+
 def test_a_matching_event_starts_the_workflow_with_its_event_id(events: Any, glue: Any) -> None:
     event_workflow(glue)
     route(events)
@@ -281,6 +305,14 @@ def test_glue_wf_events_put_and_list(tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["events", "put", *args, "--detail", "[1]"])
     assert bad.exit_code == 2
     assert "must be a JSON object" in bad.output
+    aws_own = ["--project", str(project), "--source", "aws.s3", "--detail-type", "Object Created"]
+    refused = runner.invoke(cli, ["events", "put", *aws_own])
+    assert refused.exit_code == 1
+    assert (
+        "EventBridge refused the event: NotAuthorizedForSourceException: Not authorized for "
+        "the source.; aws.s3 is an AWS service's own source, which only that service may put: "
+        "cause the event itself"
+    ) in refused.output
     listed = runner.invoke(cli, ["events", "list", "--project", str(project)])
     assert listed.exit_code == 0, listed.output
     assert "my.app / Thing" in listed.output

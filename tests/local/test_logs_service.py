@@ -144,6 +144,22 @@ def test_describe_log_groups_lists_groups_with_streams(logs: Any) -> None:
     ]
 
 
+def test_describe_log_groups_leaves_out_the_spare_servers_folder(
+    logs: Any, local_home: Path
+) -> None:
+    # the spare endpoint servers log beside the endpoints: not a group (it had no
+    # streams, and listing every group failed with "min() arg is an empty sequence")
+    spares = local_home / "logs" / "sagemaker" / "Endpoints" / "_spares"
+    spares.mkdir(parents=True)
+    (spares / "0123abcd.log").write_text("spare ready\n")
+    groups = logs.describe_log_groups()["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [
+        "/aws-glue/jobs/output",
+        "/aws-glue/python-jobs/output",
+        "/aws/sagemaker/TrainingJobs",
+    ]
+
+
 @pytest.mark.parametrize(
     ("call", "kwargs", "code", "message"),
     [

@@ -175,3 +175,31 @@ def test_a_client_given_a_loopback_endpoint_reaches_it_and_its_own_aws_one_is_lo
     assert _OwnServer.seen == ["AWSGlue.GetWorkflow"]  # a server of the job's own (moto...)
     aws = _run(ENDPOINT_CALL.format(endpoint="https://glue.us-east-1.amazonaws.com"), tmp_path)
     assert "(LocalTargetUnavailable)" in aws.stdout, aws.stdout  # the gateway's answer
+
+
+GET_ROLE = """
+import boto3
+iam = boto3.client("iam", region_name="us-east-1", aws_access_key_id="x",
+                   aws_secret_access_key="y")
+print(iam.get_role(RoleName="glue-wf-sagemaker")["Role"]["AssumeRolePolicyDocument"])
+"""
+
+
+def test_an_answer_is_customized_by_the_jobs_botocore_only(
+    tmp_path: Path, local_home: Path
+) -> None:
+    from glue_workflow.local.glue.shellgateway import ShellGateway
+
+    # IAM answers URL-encoded policy documents; botocore's after-call decodes them. The
+    # gateway's client decoded first, and Glue's botocore 1.25.5 failed on the dict
+    # ("'dict' object has no attribute 'split'").
+    gateway = ShellGateway(local_home)
+    try:
+        done = _run(GET_ROLE, tmp_path, GLUE_WF_SHELL_GATEWAY=gateway.url)
+    finally:
+        gateway.close()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "{'Version': '2012-10-17', 'Statement': [{'Effect': 'Allow', 'Principal': "
+        "{'Service': 'sagemaker.amazonaws.com'}, 'Action': 'sts:AssumeRole'}]}"
+    )

@@ -316,4 +316,11 @@ def _entry_problem(entry: dict[str, Any]) -> dict[str, Any] | None:
         detail = None
     if not isinstance(detail, dict):
         return {"ErrorCode": "MalformedDetail", "ErrorMessage": "Detail is malformed."}
+    if str(entry["Source"]).startswith("aws."):
+        # AWS services' own sources: refused per entry (EventBridge's answer to
+        # `aws events put-events` with Source "aws.<service>", in public transcripts)
+        return {
+            "ErrorCode": "NotAuthorizedForSourceException",
+            "ErrorMessage": "Not authorized for the source.",
+        }
     return None

@@ -84,7 +84,9 @@ class ShellGateway:
     def _client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                self._clients[service] = self._session.client(service)  # type: ignore[call-overload]
+                client = self._session.client(service)  # type: ignore[call-overload]
+                _without_after_call_customizations(client)
+                self._clients[service] = client
             return self._clients[service]
 
     def prepare(self, services: tuple[str, ...]) -> None:
@@ -125,6 +127,17 @@ class ShellGateway:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _without_after_call_customizations(client: Any) -> None:
+    """The job's own botocore runs its after-call customizations on the answer (IAM's
+    URL-encoded policy documents decoded to dicts, ...): run here as well, the job's
+    botocore would get a dict where it expects the wire's text and fail."""
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    for event, handler, *_ in BUILTIN_HANDLERS:
+        if event.startswith("after-call."):
+            client.meta.events.unregister(event, handler)
 
 
 __all__ = ["ShellGateway"]

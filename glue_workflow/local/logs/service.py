@@ -93,18 +93,21 @@ class LogsService:
         pattern = str(p.get("logGroupNamePattern") or "")
         groups = [g for g in known_groups(self.home) if g.startswith(prefix) and pattern in g]
         chunk, token = _page(groups, p.get("nextToken"), int(p.get("limit") or 50))
-        out = [
-            {
-                "logGroupName": g,
-                "creationTime": min(s.created_ms for s in streams_of(self.home, g)),
-                "metricFilterCount": 0,
-                "arn": self._group_arn(g) + ":*",
-                "logGroupArn": self._group_arn(g),
-                "storedBytes": sum(s.stat()[1] for s in streams_of(self.home, g)),
-                "logGroupClass": "STANDARD",
-            }
-            for g in chunk
-        ]
+        out = []
+        for g in chunk:
+            streams = streams_of(self.home, g)
+            out.append(
+                {
+                    "logGroupName": g,
+                    # a group outlives its streams' files only between listing and here
+                    "creationTime": min((s.created_ms for s in streams), default=0),
+                    "metricFilterCount": 0,
+                    "arn": self._group_arn(g) + ":*",
+                    "logGroupArn": self._group_arn(g),
+                    "storedBytes": sum(s.stat()[1] for s in streams),
+                    "logGroupClass": "STANDARD",
+                }
+            )
         return {"logGroups": out, **({"nextToken": token} if token else {})}
 
     def describe_log_streams(self, p: dict[str, Any]) -> dict[str, Any]:

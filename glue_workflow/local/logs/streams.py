@@ -73,10 +73,11 @@ def known_groups(home: LocalHome) -> list[str]:
     groups = [g for g in (*GLUE_GROUPS, TRAINING_GROUP, PROCESSING_GROUP) if streams_of(home, g)]
     endpoints = home.logs_dir / "sagemaker" / "Endpoints"
     if endpoints.is_dir():
+        # a folder is a group when it holds an endpoint's streams (not the spare servers')
         groups += [
             ENDPOINT_GROUP_PREFIX + d.name
             for d in endpoints.iterdir()
-            if d.is_dir() and any(d.glob("*.log"))
+            if d.is_dir() and streams_of(home, ENDPOINT_GROUP_PREFIX + d.name)
         ]
     return sorted(groups)
 
