@@ -1,8 +1,9 @@
 """The S3 stand-in's storage: objects are plain files ``<home>/s3/<bucket>/<key>``.
 
 The file tree is the truth: Spark jobs and other local services write it directly.
-SQLite only caches what a file cannot carry (ETag, content type, user metadata),
-keyed by size and mtime so a file rewritten behind our back gets a fresh ETag.
+SQLite only caches what a file cannot carry (ETag, content type, user metadata,
+a multipart object's part sizes), keyed by size and mtime so a file rewritten behind
+our back gets a fresh ETag.
 Writes go to a temporary file in the destination directory, then ``os.replace``.
 """
 
@@ -38,6 +39,13 @@ CREATE TABLE IF NOT EXISTS s3_objects (
     metadata TEXT NOT NULL,
     PRIMARY KEY (bucket, key)
 );
+CREATE TABLE IF NOT EXISTS s3_object_parts (
+    bucket TEXT NOT NULL,
+    key TEXT NOT NULL,
+    etag TEXT NOT NULL,
+    sizes TEXT NOT NULL,
+    PRIMARY KEY (bucket, key)
+);
 CREATE TABLE IF NOT EXISTS s3_uploads (
     upload_id TEXT PRIMARY KEY,
     bucket TEXT NOT NULL,
@@ -61,6 +69,26 @@ class ObjectInfo:
 
 def md5_etag(digest_hex: str) -> str:
     return f'"{digest_hex}"'
+
+
+class DigestMismatchError(Exception):
+    """The body's MD5 is not the ``Content-MD5`` the request sent; nothing was written."""
+
+
+def _write_checked(tmp: Path, chunks: Iterator[bytes], content_md5: bytes | None) -> str:
+    """Write ``chunks`` to ``tmp``; the body's MD5 (hex). ``tmp`` is gone on any failure."""
+    digest = hashlib.md5(usedforsecurity=False)
+    try:
+        with tmp.open("wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+        if content_md5 is not None and digest.digest() != content_md5:
+            raise DigestMismatchError
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
 
 
 class ObjectStore:
@@ -125,23 +153,29 @@ class ObjectStore:
         content_type: str,
         metadata: dict[str, str],
         etag: str | None = None,
+        part_sizes: list[int] | None = None,
+        content_md5: bytes | None = None,
     ) -> ObjectInfo:
-        """Write an object atomically; ``etag`` overrides the md5 (multipart ETags)."""
+        """Write an object atomically; ``etag`` overrides the md5 (multipart ETags, whose
+        ``part_sizes`` are kept for GetObject's PartNumber). A ``content_md5`` the body
+        does not match raises ``DigestMismatchError`` and leaves the old object in place."""
         path = self.writable_path(bucket, key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f"{TMP_PREFIX}{uuid.uuid4().hex}"
-        digest = hashlib.md5(usedforsecurity=False)
+        digest_hex = _write_checked(tmp, chunks, content_md5)
         try:
-            with tmp.open("wb") as out:
-                for chunk in chunks:
-                    digest.update(chunk)
-                    out.write(chunk)
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return self._record(
-            bucket, key, path, etag or md5_etag(digest.hexdigest()), content_type, metadata
+            bucket,
+            key,
+            path,
+            etag or md5_etag(digest_hex),
+            content_type,
+            metadata,
+            part_sizes=part_sizes,
         )
 
     def _record(  # noqa: PLR0917 - private helper, call sites are positional
@@ -152,10 +186,18 @@ class ObjectStore:
         etag: str,
         content_type: str,
         metadata: dict[str, str],
+        *,
+        part_sizes: list[int] | None = None,
     ) -> ObjectInfo:
         stat = path.stat()
         conn = self._db.get()
         with transaction(conn):
+            conn.execute("DELETE FROM s3_object_parts WHERE bucket = ? AND key = ?", (bucket, key))
+            if part_sizes:
+                conn.execute(
+                    "INSERT INTO s3_object_parts VALUES (?, ?, ?, ?)",
+                    (bucket, key, etag, json.dumps(part_sizes)),
+                )
             conn.execute(
                 "INSERT OR REPLACE INTO s3_objects VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -208,6 +250,18 @@ class ObjectStore:
         metadata = json.loads(row["metadata"]) if row is not None else {}
         return self._record(bucket, key, path, md5_etag(digest.hexdigest()), content_type, metadata)
 
+    def part_sizes(self, bucket: str, key: str, etag: str) -> list[int] | None:
+        """The part sizes of the multipart object ``etag`` (None: not a multipart object)."""
+        row = (
+            self._db.get()
+            .execute(
+                "SELECT sizes FROM s3_object_parts WHERE bucket = ? AND key = ? AND etag = ?",
+                (bucket, key, etag),
+            )
+            .fetchone()
+        )
+        return None if row is None else [int(size) for size in json.loads(row["sizes"])]
+
     def delete(self, bucket: str, key: str) -> None:
         path = self.path(bucket, key)
         if path.is_file():
@@ -216,6 +270,7 @@ class ObjectStore:
         conn = self._db.get()
         with transaction(conn):
             conn.execute("DELETE FROM s3_objects WHERE bucket = ? AND key = ?", (bucket, key))
+            conn.execute("DELETE FROM s3_object_parts WHERE bucket = ? AND key = ?", (bucket, key))
 
     def _prune_dirs(self, bucket: str, directory: Path) -> None:
         """Remove directories left empty: S3 has no directories, so prefixes vanish."""
@@ -295,16 +350,14 @@ class ObjectStore:
     def part_path(self, upload_id: str, number: int) -> Path:
         return self.uploads_dir / upload_id / f"{number:05d}.part"
 
-    def write_part(self, upload_id: str, number: int, chunks: Iterator[bytes]) -> str:
+    def write_part(
+        self, upload_id: str, number: int, chunks: Iterator[bytes], content_md5: bytes | None
+    ) -> str:
         path = self.part_path(upload_id, number)
         tmp = path.with_name(f"{TMP_PREFIX}{uuid.uuid4().hex}")
-        digest = hashlib.md5(usedforsecurity=False)
-        with tmp.open("wb") as out:
-            for chunk in chunks:
-                digest.update(chunk)
-                out.write(chunk)
+        digest_hex = _write_checked(tmp, chunks, content_md5)
         os.replace(tmp, path)
-        return md5_etag(digest.hexdigest())
+        return md5_etag(digest_hex)
 
     def drop_upload(self, upload_id: str) -> None:
         directory = self.uploads_dir / upload_id
