@@ -10,7 +10,7 @@ telemetry (sent over its own HTTP stack, not botocore) is turned off.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 from glue_workflow.awsglue_local import (
@@ -68,6 +68,20 @@ def local_paths() -> list[str]:
     return [str(SITECUSTOMIZE_DIR), str(RUNTIME_DIR), str(PACKAGE_ROOT)]
 
 
+def local_credentials(env: MutableMapping[str, str]) -> None:
+    """``env`` with the local target's own credentials and a region, and none of the
+    sources of real ones: botocore finds no credentials to ask for elsewhere (the
+    instance metadata service), nor a region to miss."""
+    for name in _DROPPED:
+        if name != JOB_RUN_MARK:
+            env.pop(name, None)
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
+    env["AWS_ACCESS_KEY_ID"] = "local"
+    env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
 def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """``base`` (default: this process's environment) changed to use the local target."""
     env = dict(os.environ if base is None else base)
@@ -84,11 +98,7 @@ def job_environment(home: Path, base: Mapping[str, str] | None = None) -> dict[s
             conf=s3_scheme_conf(Path(home).resolve() / "s3"),
         ),
     )
-    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
-    env["AWS_REGION"] = env["AWS_DEFAULT_REGION"] = region
-    env["AWS_ACCESS_KEY_ID"] = "local"
-    env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - the local target checks none
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    local_credentials(env)
     bypass_proxies_for_loopback(env)  # local servers are reached directly, never by proxy
     drop_proxies(env)  # nor anything else: a loopback proxy forwards off the machine
     # jobkit's waits for SageMaker jobs and endpoints: a local describe costs milliseconds
@@ -115,4 +125,11 @@ def unsets() -> list[str]:
     return sorted({*proxy_names(os.environ), *(n for n in _DROPPED if n in os.environ)})
 
 
-__all__ = ["SDK_ENVIRONMENT", "exports", "job_environment", "local_paths", "unsets"]
+__all__ = [
+    "SDK_ENVIRONMENT",
+    "exports",
+    "job_environment",
+    "local_credentials",
+    "local_paths",
+    "unsets",
+]

@@ -149,10 +149,18 @@ def glue_wf_project() -> Path:
 @contextlib.contextmanager
 def local_target(home: Path) -> Iterator[None]:
     """This process on the local target at ``home`` (boto3 clients answered there, no
-    socket off the machine); afterwards as it was."""
+    socket off the machine), with the local target's credentials and a region as
+    ``glue-wf env`` gives a shell (a CI machine has neither); afterwards as it was."""
+    import boto3
+
     from glue_workflow.local import dispatch
+    from glue_workflow.local.environment import local_credentials
 
     before = dispatch.installed_home()
+    saved_env = dict(os.environ)
+    saved_session = boto3.DEFAULT_SESSION
+    local_credentials(os.environ)
+    boto3.DEFAULT_SESSION = None  # one made before resolved its credentials already
     dispatch.install(home)
     try:
         yield
@@ -161,6 +169,9 @@ def local_target(home: Path) -> Iterator[None]:
             dispatch.uninstall()
         else:
             dispatch.install(before)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        boto3.DEFAULT_SESSION = saved_session
 
 
 @pytest.fixture
