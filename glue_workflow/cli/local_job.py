@@ -45,17 +45,17 @@ def resolve_job(
     if path.suffix == ".py" or path.is_file():
         if not path.is_file():
             raise NotFoundError(f"job script {script_or_job} not found")
-        defined = None if pythonshell else _defined_as_spark(settings, path)
+        defined, library = _as_defined(settings, path)
+        spark = not pythonshell and defined is not False
         return LocalJob(
             script=path.resolve(),
             name=job_name or path.stem,
-            spark=not pythonshell and defined is not False,
-            default_arguments={},
+            spark=spark,
+            # the job library its nodes get (a shell script's `import glue_workflow.jobkit`)
+            default_arguments={"--extra-py-files": library} if library and not spark else {},
             timeout_minutes=DEFAULT_TIMEOUT_MINUTES,
         )
     from glue_workflow.definition import build_document
-    from glue_workflow.local.s3paths import uri_to_path
-    from glue_workflow.local.store import LocalHome
 
     document = build_document(settings)
     names = [str(j["Name"]) for j in document.jobs]
@@ -63,7 +63,9 @@ def resolve_job(
     if wanted not in names:
         import difflib
 
-        close = difflib.get_close_matches(script_or_job, names, n=1)
+        prefix = f"{document.name}-"
+        nodes = [name.removeprefix(prefix) for name in names]  # what users type
+        close = difflib.get_close_matches(script_or_job.removeprefix(prefix), nodes, n=1)
         hint = f"; did you mean {close[0]}?" if close else ""
         root = settings.project_root
         scripts = sorted(settings.jobs_dir.glob("*.py")) if settings.jobs_dir.is_dir() else []
@@ -73,21 +75,14 @@ def resolve_job(
             f"{hint}; or pass a script path {example}"
         )
     request = document.job(wanted)
-    # Stage every artifact (scripts, extra files) into the local S3, as deploy does, so
-    # the job's default arguments that point at them resolve.
-    s3_root = LocalHome(settings.home).ensure().s3_root
-    script: Path | None = None
     location = str(request["Command"]["ScriptLocation"])
-    for artifact in document.artifacts:
-        target = uri_to_path(s3_root, artifact.uri)
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(artifact.content)
-        if artifact.uri == location:
-            source = settings.project_root / artifact.source
-            script = source if source.is_file() else target
+    staged = _stage_artifacts(settings, document)
+    script = staged.get(location)
     if script is None:
-        script = uri_to_path(s3_root, location)
+        from glue_workflow.local.s3paths import uri_to_path
+        from glue_workflow.local.store import LocalHome
+
+        script = uri_to_path(LocalHome(settings.home).ensure().s3_root, location)
     return LocalJob(
         script=script,
         name=wanted,
@@ -102,29 +97,51 @@ def resolve_job(
     )
 
 
-def _defined_as_spark(settings: Settings, path: Path) -> bool | None:
-    """Whether the defined workflow runs the script ``path`` as a Spark job (True) or a
-    Python shell job (False); None when it does not run it (or does not build). A script
-    its nodes run as Python shell jobs runs as one here too: no Spark, no JOB_RUN_ID."""
+def _stage_artifacts(settings: Settings, document: Any) -> dict[str, Path]:
+    """Every artifact (scripts, the job library, extra files) put into the local S3, as
+    deploy does, so the default arguments that point at them resolve. Returns each
+    artifact's URI -> the file to run (the project's own when it has it)."""
+    from glue_workflow.local.s3paths import uri_to_path
+    from glue_workflow.local.store import LocalHome
+
+    s3_root = LocalHome(settings.home).ensure().s3_root
+    files: dict[str, Path] = {}
+    for artifact in document.artifacts:
+        target = uri_to_path(s3_root, artifact.uri)
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(artifact.content)
+        source = settings.project_root / artifact.source
+        files[artifact.uri] = source if source.is_file() else target
+    return files
+
+
+def _as_defined(settings: Settings, path: Path) -> tuple[bool | None, str | None]:
+    """How the defined workflow runs the script ``path``: as a Spark job (True), a Python
+    shell job (False) or not at all (None, also when the definition does not build); and
+    the ``--extra-py-files`` its jobs give it (None if they differ or give none), staged.
+    A script its nodes run as Python shell jobs runs as one here too: no Spark, no
+    JOB_RUN_ID, and the job library its ``import glue_workflow.jobkit`` needs."""
     from glue_workflow.definition import build_document
     from glue_workflow.errors import GlueWfError
 
     if not settings.definition.is_file():
-        return None
+        return None, None
     try:
         document = build_document(settings)
     except GlueWfError:  # a definition being edited: the script runs as a Spark job
-        return None
+        return None, None
     wanted = path.resolve()
     uris = {
         a.uri for a in document.artifacts if (settings.project_root / a.source).resolve() == wanted
     }
-    kinds = {
-        job["Command"]["Name"] == "glueetl"
-        for job in document.jobs
-        if job["Command"]["ScriptLocation"] in uris
-    }
-    return kinds.pop() if len(kinds) == 1 else None
+    jobs = [job for job in document.jobs if job["Command"]["ScriptLocation"] in uris]
+    kinds = {job["Command"]["Name"] == "glueetl" for job in jobs}
+    libraries = {(job.get("DefaultArguments") or {}).get("--extra-py-files") for job in jobs}
+    library = libraries.pop() if len(libraries) == 1 else None
+    if library:
+        _stage_artifacts(settings, document)
+    return (kinds.pop() if len(kinds) == 1 else None), library
 
 
 def run_local_job(

@@ -248,7 +248,9 @@ def resume_command(
     starts = [n for n in resumed.selected if n not in dropped]
     click.echo(
         f"resuming from {', '.join(starts)} "
-        f"({len(resumed.restarted) or len(resumed.selected)} node(s) rerun)"
+        # ResumeWorkflowRun's NodeIds: restarted, each to run if its trigger fires (a
+        # failure branch's does not when the node above it now succeeds)
+        f"({len(resumed.restarted) or len(resumed.selected)} node(s) restarted)"
         + "".join(
             f"; {name} is downstream of {above} and reruns with it"
             for name, above in resumed.dropped

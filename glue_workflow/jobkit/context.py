@@ -77,7 +77,8 @@ class JobContext:
             raise JobInputError(
                 "this job was not started by a workflow run (no --WORKFLOW_NAME / "
                 "--WORKFLOW_RUN_ID arguments), so it has no run properties: start it "
-                "with 'glue-wf run'"
+                "with 'glue-wf run', or give it some: glue-wf job NODE -p NAME=VALUE, or "
+                "--from-run latest for a run's"
             )
         return self.workflow_name, self.run_id
 

@@ -87,6 +87,46 @@ def test_a_script_the_definition_runs_as_a_python_shell_job_runs_as_one(project)
     assert "--JOB_ID" not in seen["argv"]
 
 
+def test_a_shell_script_of_a_jobkit_node_gets_the_job_library(project):
+    """`glue-wf job jobs/x.py` of a node's script: its `import glue_workflow.jobkit`
+    works under Glue's Python 3.9 as in a run (it failed: No module named
+    'glue_workflow')."""
+    (project / "glue-wf.toml").write_text(
+        '[workflow]\ndefinition = "wf.py"\nattribute = "workflow"\n'
+    )
+    (project / "wf.py").write_text(
+        "from glue_workflow.model import PythonShellJob, Workflow\n"
+        'workflow = Workflow(name="wf", max_concurrent_runs=1, nodes=(PythonShellJob(\n'
+        '    name="a", script="kit.py"),))\n'
+    )
+    (project / "kit.py").write_text(
+        "import json, sys\nimport glue_workflow.jobkit\n"
+        "json.dump([glue_workflow.jobkit.__file__, sys.version_info[:2]], open('seen.json', 'w'))\n"
+    )
+    result = CliRunner().invoke(cli, ["job", "kit.py"])
+    assert result.exit_code == 0, result.output
+    where, version = json.loads((project / "seen.json").read_text())
+    assert version == [3, 9]
+    assert ".whl/glue_workflow/jobkit/__init__.py" in where  # the wheel a run puts in S3
+
+
+def test_an_unknown_node_name_gets_the_closest_node(project):
+    (project / "glue-wf.toml").write_text(
+        '[workflow]\ndefinition = "wf.py"\nattribute = "workflow"\n'
+    )
+    (project / "wf.py").write_text(
+        "from glue_workflow.model import PythonShellJob, Workflow\n"
+        'workflow = Workflow(name="wf", max_concurrent_runs=1, nodes=(PythonShellJob(\n'
+        '    name="dq_check", script="hello.py", jobkit=False),))\n'
+    )
+    result = CliRunner().invoke(cli, ["job", "dq-check"])
+    assert result.exit_code == 1
+    assert str(result.exception) == (
+        "no job 'dq-check' in workflow wf (jobs: wf-dq_check); did you mean dq_check?; or "
+        "pass a script path (a .py file)"
+    )
+
+
 def test_extra_files_are_in_the_jobs_working_directory(project):
     """As Glue and a workflow run: the script opens its --extra-files by name."""
     conf = project / "home" / "s3" / "bkt" / "conf" / "settings.conf"

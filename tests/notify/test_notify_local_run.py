@@ -152,6 +152,6 @@ def test_a_resumed_run_publishes_its_own_verdict(project: Path, tmp_path: Path) 
     published = [n["Message"] for n in json.loads(shown.output) if n["Channel"] == "eventbridge"]
     # newest first: the resumed run's verdict, then the original run's
     assert [m["verdict"] for m in published] == ["succeeded", "failed"]
-    assert "resuming from nwf-train (2 node(s) rerun)" in resumed.stderr  # and the notifier
+    assert "resuming from nwf-train (2 node(s) restarted)" in resumed.stderr  # and the notifier
     assert published[0]["runId"] == json.loads(resumed.stdout)["RunId"]
     assert published[0]["runId"] != published[1]["runId"]
