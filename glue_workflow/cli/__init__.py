@@ -127,12 +127,15 @@ def main() -> None:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except sqlite3.DatabaseError as exc:
-        if type(exc) is not sqlite3.DatabaseError:  # locked, busy...: a bug's traceback
-            raise
-        # a page SQLite cannot read, found past the connection's first statements
-        from glue_workflow.local.store import damaged
+        from glue_workflow.local.store import damaged, state_error
 
-        click.echo(f"error: {damaged(None, exc)}", err=True)
+        # locked past the busy timeout, read-only, disk full: the file is sound
+        error = state_error(None, exc)
+        if error is None:
+            if type(exc) is not sqlite3.DatabaseError:  # no such table...: a bug's traceback
+                raise
+            error = damaged(None, exc)  # a page SQLite cannot read, found past the start
+        click.echo(f"error: {error}", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -96,10 +96,38 @@ class ThreadLocalConnections:
                 conn = connect(self._db_path)
                 if self._schema:
                     conn.executescript(self._schema)
-            except sqlite3.DatabaseError as exc:  # not "locked": that waits (busy_timeout)
-                raise damaged(self._db_path, exc) from None
+            except sqlite3.DatabaseError as exc:
+                raise state_error(self._db_path, exc) or damaged(self._db_path, exc) from None
             self._local.conn = conn
         return conn
+
+
+def state_error(db_path: Path | None, exc: sqlite3.DatabaseError) -> LocalTargetError | None:
+    """The error for a sound state database SQLite could not use: held past the busy
+    timeout by another process, or not writable (disk full too); None for any other
+    SQLite error. Nothing is wrong with the file, so nothing is to be moved aside."""
+    path = str(db_path) if db_path else "<local home>/state.db"
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return LocalTargetError(
+            f"the local target's state database {path} stayed locked by another process "
+            f"for {BUSY_TIMEOUT_MS / 1000:g} s (SQLite: {exc}): a glue-wf command still "
+            "writing, or a tool holding it open (an sqlite3 shell, a backup); let it finish "
+            "or end it, then rerun (nothing was changed)"
+        )
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return LocalTargetError(
+            f"cannot write the local target's state database {path} (SQLite: {exc}): the "
+            "file or its directory is read-only or another user's; make them writable, or "
+            "set GLUE_WF_HOME (or [target.local] home in glue-wf.toml) to a writable "
+            "directory"
+        )
+    if "disk is full" in text or "disk i/o" in text:
+        return LocalTargetError(
+            f"the local target's state database {path} could not be written (SQLite: "
+            f"{exc}): free space on its disk, then rerun (nothing was changed)"
+        )
+    return None
 
 
 def damaged(db_path: Path | None, exc: sqlite3.DatabaseError) -> LocalTargetError:

@@ -55,6 +55,48 @@ def test_ctrl_c_exits_130_without_a_traceback(
     assert capsys.readouterr().err == ""
 
 
+def test_a_locked_or_read_only_state_database_is_not_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    from glue_workflow.local import store
+
+    # another process holding the database past the busy timeout: nothing to move aside
+    # (it said "damaged ... move it aside", losing the run history for nothing)
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_MS", 200)
+    db = tmp_path / "state.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(LocalTargetError) as locked:
+            store.ThreadLocalConnections(db, "CREATE TABLE IF NOT EXISTS t (x)").get()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert str(locked.value) == (
+        f"the local target's state database {db} stayed locked by another process for 0.2 s "
+        "(SQLite: database is locked): a glue-wf command still writing, or a tool holding "
+        "it open (an sqlite3 shell, a backup); let it finish or end it, then rerun (nothing "
+        "was changed)"
+    )
+
+    def read_only(**_: object) -> None:  # as a run's first write meets a read-only home
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(cli.cli, "main", read_only)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        "error: cannot write the local target's state database <local home>/state.db "
+        "(SQLite: attempt to write a readonly database): the file or its directory is "
+        "read-only or another user's; make them writable, or set GLUE_WF_HOME (or "
+        "[target.local] home in glue-wf.toml) to a writable directory\n"
+    )
+
+
 def test_a_damaged_state_database_is_named_with_the_fix(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
