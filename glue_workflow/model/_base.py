@@ -172,14 +172,25 @@ def str_map(where: str, what: str, value: Any) -> Mapping[str, str]:
     return MappingProxyType(dict(sorted(value.items())))
 
 
+RESERVED_TAG_PREFIX = "glue-wf:"  # ownership tags the compiler adds
+
+
 def tag_map(where: str, value: Any) -> Mapping[str, str]:
     """``tags``: strings, none of whose keys starts with ``aws:`` (Glue's Tag API: "The key
-    ... must not contain the prefix aws"; the prefix is AWS's in every casing)."""
+    ... must not contain the prefix aws"; the prefix is AWS's in every casing) or with
+    glue-wf's own prefix (a node's ``glue-wf:workflow`` took over its job's ownership:
+    deploys then refused the job and destroy left it behind)."""
     tags = str_map(where, "tags", value)
     for key in tags:
         if key.lower().startswith("aws:"):
             fail(
                 where, "aws-tag", f"tag {key!r}: keys starting with 'aws:' are AWS's own: rename it"
+            )
+        if key.startswith(RESERVED_TAG_PREFIX):
+            fail(
+                where,
+                "reserved-tag",
+                f"tag {key!r}: keys starting with {RESERVED_TAG_PREFIX!r} are set by glue-wf",
             )
     return tags
 

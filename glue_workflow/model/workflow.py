@@ -35,7 +35,6 @@ from glue_workflow.model.triggers import Event, OnDemand, Scheduled, Trigger
 Node = Job | Gate | DriftCheck
 PACKAGED_NODES = (Gate, DriftCheck)  # nodes that compile to a job glue-wf provides
 MAX_TAGS = 50
-RESERVED_TAG_PREFIX = "glue-wf:"  # ownership tags the compiler adds
 PLACEHOLDERS = ("bucket", "region", "workflow")  # resolved by the compiler
 
 
@@ -240,13 +239,6 @@ def _check_triggers(where: str, value: object) -> tuple[Trigger, ...]:
 
 def _check_tags(where: str, value: object) -> Mapping[str, str]:
     tags = tag_map(where, value)
-    for key in tags:
-        if key.startswith(RESERVED_TAG_PREFIX):
-            fail(
-                where,
-                "reserved-tag",
-                f"tag {key!r}: keys starting with {RESERVED_TAG_PREFIX!r} are set by glue-wf",
-            )
     if len(tags) > MAX_TAGS - 2:
         fail(
             where,

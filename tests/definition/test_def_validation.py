@@ -334,6 +334,12 @@ CASES: list[tuple[str, Callable[[], Any], str]] = [
         "[reserved-tag]",
     ),
     (
+        "reserved-tag",  # a node's too: it replaced its job's ownership tag
+        lambda: job("a", tags={"glue-wf:workflow": "x"}),
+        "PythonShellJob 'a': tag 'glue-wf:workflow': keys starting with 'glue-wf:' are set by "
+        "glue-wf [reserved-tag]",
+    ),
+    (
         "start-parameter-unset",
         lambda: wf(
             job("a"),
