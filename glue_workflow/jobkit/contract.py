@@ -118,6 +118,27 @@ class Contract:
             f"(declared writes: {', '.join(self.writes or ()) or 'none'})"
         )
 
+    def unwritten_warning(self, properties: Mapping[str, str]) -> str:
+        """What to say when the job succeeded without writing a declared write; "" when
+        it wrote them all (or nothing is enforced).
+
+        A warning, not a failure: a declared write may be skipped on a path that
+        succeeds (the shipped deploy job writes no ``smoke_test`` while a package
+        awaits approval, no ``replaced_endpoint_config`` on a first deployment).
+        """
+        missing = [n for n in self.writes or () if n not in properties]
+        if not missing:
+            return ""
+        one = len(missing) == 1
+        them = "it" if one else "them"
+        return (
+            f"glue-wf warning: node {self.node!r} succeeded without writing run "
+            f"propert{'y' if one else 'ies'} {', '.join(map(repr, missing))}, declared in "
+            f"its writes=: a node that reads {them} fails on {'its' if one else 'their'} "
+            f"absence; write {them} with ctx.put(...) on every path that succeeds, or drop "
+            f"{them} from writes= of node {self.node!r} in the workflow definition"
+        )
+
     def readable(self, name: str) -> bool:
         return (
             self.reads is None

@@ -166,8 +166,10 @@ def clear_failure(argv: Sequence[str] | None = None, *, session: Any = None) -> 
 
     A reason recorded by an earlier attempt (a retry) or an earlier run (a resume) must
     not outlive the success: a node that reads it would act on a failure that is no
-    more. One read of the run's properties; written only when a reason is there. A
-    failure to read or write is reported on stderr and swallowed: the job succeeded.
+    more. One read of the run's properties; written only when a reason is there. The
+    same read finds the node's declared writes the job left unwritten: warned on stderr
+    (``Contract.unwritten_warning``). A failure to read or write is reported on stderr
+    and swallowed: the job succeeded.
     """
     args, key = _run_key(argv)
     if key is None:
@@ -177,7 +179,11 @@ def clear_failure(argv: Sequence[str] | None = None, *, session: Any = None) -> 
         answer = context.client("glue").get_workflow_run_properties(
             Name=args["WORKFLOW_NAME"], RunId=args["WORKFLOW_RUN_ID"]
         )
-        if not (answer.get("RunProperties") or {}).get(key):
+        current = answer.get("RunProperties") or {}
+        warning = context.contract.unwritten_warning(current)
+        if warning:
+            print(warning, file=sys.stderr, flush=True)
+        if not current.get(key):
             return None
         context.put(**{key: ""})
     except Exception as exc:  # the job succeeded: say so, do not fail it now

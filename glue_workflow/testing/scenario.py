@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from glue_workflow import naming
 from glue_workflow.compiler import compile_workflow, placeholder_context
 from glue_workflow.errors import ConfigError
+from glue_workflow.jobkit.contract import GLUE_PREFIX
 from glue_workflow.jobkit.contract import Contract as PropertyContract
 from glue_workflow.local.glue.workflow_graph import build_graph, ready_triggers, start_triggers
 from glue_workflow.model._base import did_you_mean
@@ -50,6 +51,8 @@ class ScenarioResult:
     properties: Mapping[str, str]
     verdict: Verdict
     run: Mapping[str, Any] = field(repr=False)
+    # every node of the workflow, ran or not: an assertion refuses a name not among them
+    node_names: tuple[str, ...] = field(repr=False)
 
     @property
     def ran(self) -> tuple[str, ...]:
@@ -61,11 +64,22 @@ class ScenarioResult:
         return {name: run.state for name, run in self.nodes.items()}
 
     def state(self, node: str) -> str | None:
+        """The node's final state; None if it did not run."""
+        self._known("state", (node,))
         run = self.nodes.get(node)
         return None if run is None else run.state
 
+    def _known(self, helper: str, nodes: Iterable[str]) -> None:
+        """A misspelt node never runs: "not ran" or "state None" would pass on a typo."""
+        for node in nodes:
+            if node not in self.node_names:
+                raise AssertionError(
+                    f"{helper} names {unknown_node(node, self.workflow, self.node_names)}"
+                )
+
     def assert_ran(self, *nodes: str) -> None:
         """Exactly ``nodes`` ran (any order)."""
+        self._known("assert_ran", nodes)
         if set(nodes) != set(self.ran):
             raise AssertionError(
                 f"expected exactly {sorted(nodes)} to run, but {list(self.ran)} ran "
@@ -74,11 +88,13 @@ class ScenarioResult:
             )
 
     def assert_not_ran(self, *nodes: str) -> None:
+        self._known("assert_not_ran", nodes)
         wrong = [n for n in nodes if n in self.nodes]
         if wrong:
             raise AssertionError(f"expected {wrong} not to run, but they ran: {self.states}")
 
     def assert_states(self, **expected: str) -> None:
+        self._known("assert_states", expected)
         wrong = {n: self.state(n) for n, s in expected.items() if self.state(n) != s}
         if wrong:
             raise AssertionError(f"expected states {expected}, got {wrong} (all: {self.states})")
@@ -89,6 +105,34 @@ class ScenarioResult:
                 f"expected verdict {outcome!r}, got {self.verdict.outcome!r}: "
                 f"{self.verdict.summary}"
             )
+
+
+def unknown_node(node: str, workflow: str, names: Collection[str]) -> str:
+    """``node 'x', which workflow 'w' does not have (did you mean 'y'?)``: the nodes
+    listed when none is close."""
+    hint = did_you_mean(node, names) or f" (its nodes: {', '.join(sorted(names))})"
+    return f"node {node!r}, which workflow {workflow!r} does not have{hint}"
+
+
+def check_start_properties(workflow: Workflow, properties: Mapping[str, str]) -> None:
+    """Refuse a start property the workflow does not know, as ``glue-wf run -p`` refuses
+    a near miss: the run would go on with the default (a typo in a threshold lets the
+    model through). Known: the defaults, the start parameters and what a node reads or
+    writes (a test may seed a node's output); Glue's own (``aws:``) every node may read."""
+    known = {
+        *workflow.default_run_properties,
+        *workflow.start_parameters,
+        *(p for node in workflow.nodes for p in (*node.reads, *node.writes)),
+    }
+    for key in properties:
+        if key in known or key.startswith(GLUE_PREFIX):
+            continue
+        raise ConfigError(
+            f"scenario start property {key!r} is not a default, start parameter or node "
+            f"read or write of workflow {workflow.name!r}{did_you_mean(key, known)}: no "
+            "node could read it; pass the property's own name, or declare it in the "
+            "definition (default_run_properties=, start_parameters= or a node's reads=)"
+        )
 
 
 def _documents(
@@ -138,10 +182,8 @@ def run_scenario(
     names = set(workflow.node_names)
     for node in outcomes:
         if node not in names:
-            raise ConfigError(
-                f"scenario mocks node {node!r}, which workflow {workflow.name!r} does not "
-                f"have{did_you_mean(node, names)}"
-            )
+            raise ConfigError(f"scenario mocks {unknown_node(node, workflow.name, names)}")
+    check_start_properties(workflow, properties or {})
     triggers, retries, limits, contracts = _documents(workflow)
     for node, outcome in outcomes.items():  # a mock writes only what its job could
         for name in outcome.writes:
@@ -225,7 +267,12 @@ def run_scenario(
         for job, runs in job_runs.items()
     }
     return ScenarioResult(
-        workflow=workflow.name, nodes=nodes, properties=props, verdict=judge(run), run=run
+        workflow=workflow.name,
+        nodes=nodes,
+        properties=props,
+        verdict=judge(run),
+        run=run,
+        node_names=tuple(workflow.node_names),
     )
 
 
