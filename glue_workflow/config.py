@@ -283,6 +283,9 @@ def _profile_region(profile: str | None, where: str) -> str:
     )
 
 
+MIN_WARM_SPARK_MB = 512
+
+
 def _warm_spark(table: Mapping[str, Any], where: str) -> WarmSpark:
     default = WarmSpark()
     enabled = table.get("warm_spark", default.enabled)
@@ -294,6 +297,14 @@ def _warm_spark(table: Mapping[str, Any], where: str) -> WarmSpark:
         raise ConfigError(
             f'{where} warm_spark_memory must be a JVM heap size such as "1g" or '
             f'"512m", not {memory!r}'
+        )
+    megabytes = int(memory[:-1]) * (1024 if memory[-1] in "gG" else 1)
+    if megabytes < MIN_WARM_SPARK_MB:
+        # Spark's driver refuses a heap under 450 MiB (UnifiedMemoryManager: "System memory
+        # ... must be at least 471859200", INVALID_DRIVER_MEMORY), naming settings of its own
+        raise ConfigError(
+            f"{where} warm_spark_memory must be at least {MIN_WARM_SPARK_MB}m (Spark's driver "
+            f'refuses a heap under 450 MiB), not {memory!r}: raise it, e.g. "1g"'
         )
     if isinstance(idle, bool) or not isinstance(idle, int) or idle < 1:
         raise ConfigError(
