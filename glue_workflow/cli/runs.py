@@ -471,6 +471,11 @@ def _print_verdict(target: Any, run: dict[str, Any]) -> None:
             lines[0] = lines[0].replace(head, f"{head} (handled by {handled[failure.job]})", 1)
         for line in lines:
             click.echo(line)
+        if failure.state == "TIMEOUT":  # a resume alone meets the same limit
+            click.echo(
+                f"  raise timeout= (minutes) of node {failure.node} in the definition, "
+                "glue-wf deploy, then resume"
+            )
         click.echo(f"  glue-wf logs {run.get('WorkflowRunId')} {failure.node}{where}")
     candidates = resume_candidates(run)
     if candidates:

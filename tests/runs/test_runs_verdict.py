@@ -283,3 +283,21 @@ def test_an_any_trigger_that_fired_for_another_condition_handles_no_later_failur
     assert early.summary == f"failed — {WF}-gate FAILED: boom"
     late = judge(run_with_reject_started(3, 40))  # the gate's failure fired it
     assert late.summary == f"succeeded — {WF}-gate FAILED handled by {WF}-on-gate-failed"
+
+
+def test_a_timeout_says_which_setting_to_raise(tmp_path: object, capsys: object) -> None:
+    from types import SimpleNamespace
+
+    from glue_workflow.cli.runs import _print_verdict
+
+    run = run_answer({**HAPPY, "train": ["SUCCEEDED", "TIMEOUT"]})
+    target = SimpleNamespace(
+        settings=SimpleNamespace(is_local=True, home=tmp_path, region="us-east-1"), workflow=WF
+    )
+    _print_verdict(target, run)
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    # a resume alone meets the same limit: the hint names the node's timeout=
+    assert (
+        "  raise timeout= (minutes) of node train in the definition, glue-wf deploy, then resume\n"
+    ) in out
+    assert out.index("train TIMEOUT") < out.index("raise timeout=") < out.index("resume: ")
