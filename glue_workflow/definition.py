@@ -8,6 +8,7 @@ the Glue service model.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import inspect
 import re
@@ -41,7 +42,10 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
     if added:
         sys.path.insert(0, root)
     try:
-        spec.loader.exec_module(module)
+        # what the definition prints goes to stderr: stdout carries --json and compile's
+        # documents, which a leftover debug print would make unreadable
+        with contextlib.redirect_stdout(sys.stderr):
+            spec.loader.exec_module(module)
     except GlueWfError:
         raise
     except SystemExit as exc:

@@ -63,6 +63,20 @@ def test_sys_exit_at_import_is_an_import_problem(
     ) in text
 
 
+@pytest.mark.parametrize("command", [["validate", "--json"], ["compile"]])
+def test_a_print_in_the_definition_goes_to_stderr(
+    tmp_path: Path, make_project: Any, command: list[str]
+) -> None:
+    import json
+
+    shipped = (Path(__file__).resolve().parents[2] / "triggers" / "churn_pipeline.py").read_text()
+    project = make_project(tmp_path / "p", shipped + '\nprint("debug: definition loaded")\n')
+    result = CliRunner().invoke(cli, [*command, "--project", str(project)])
+    assert result.exit_code == 0, result.output
+    json.loads(result.stdout)  # stdout stays the document (the print made it unreadable)
+    assert "debug: definition loaded" in result.stderr
+
+
 # -- one secret rule ---------------------------------------------------------------------
 
 
