@@ -214,7 +214,9 @@ def start(
         warnings.append(stale)
     chosen = set(properties) if given is None else set(given) & set(properties)
     for key in sorted(chosen - set(known)):
-        close = difflib.get_close_matches(key, known, n=1)
+        # the same name in another case is the nearest miss (difflib compares case-aware)
+        same = [k for k in known if k.lower() == key.lower()]
+        close = same or difflib.get_close_matches(key, known, n=1)
         if close and not key.startswith(SYSTEM_PREFIX):
             misspelt.append((key, close[0]))
             continue

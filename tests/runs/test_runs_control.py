@@ -187,6 +187,18 @@ def test_start_refuses_a_misspelt_property(aws: tuple[control.RunTarget, Stubber
     stubber.assert_no_pending_responses()
 
 
+def test_start_refuses_a_property_in_another_case(aws: tuple[control.RunTarget, Stubber]) -> None:
+    # the nearest miss of all (it only warned, and the run used the default)
+    target, stubber = aws
+    stubber.add_response("get_workflow", {"Workflow": {
+        "Name": WF, "DefaultRunProperties": {"min_accuracy": "0.9"}}})  # fmt: skip
+    with pytest.raises(ConfigError) as err:
+        control.start(target, {"MIN_ACCURACY": "0.999"})
+    assert str(err.value).startswith(
+        "run property 'MIN_ACCURACY' (did you mean 'min_accuracy'? it would keep its default '0.9')"
+    )
+
+
 def test_start_takes_a_node_s_own_property_near_a_default(
     aws: tuple[control.RunTarget, Stubber], monkeypatch: pytest.MonkeyPatch
 ) -> None:
