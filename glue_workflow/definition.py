@@ -27,6 +27,14 @@ from glue_workflow.model.workflow import Workflow
 
 def _import_file(path: Path, project_root: Path) -> ModuleType:
     if not path.is_file():
+        if not _names_a_definition(project_root):
+            others = sorted(p.name for p in (project_root / "triggers").glob("*.py"))
+            found = f" (triggers/ holds {', '.join(others)})" if others else ""
+            raise DefinitionError(
+                f"{CONFIG_FILE} names no workflow definition, and the default {path} does not "
+                f'exist{found}: add [workflow] definition = "triggers/<file>.py" to '
+                f"{project_root / CONFIG_FILE}"
+            )
         raise DefinitionError(
             f"workflow definition file {path} does not exist: fix [workflow] definition in "
             "glue-wf.toml (or pass --project DIR)"
@@ -71,6 +79,18 @@ def _import_file(path: Path, project_root: Path) -> ModuleType:
         if added:
             sys.path.remove(root)
     return module
+
+
+def _names_a_definition(project_root: Path) -> bool:
+    """Whether the project's glue-wf.toml sets [workflow] definition (unreadable: say so)."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((project_root / CONFIG_FILE).read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return True
+    workflow = data.get("workflow")
+    return isinstance(workflow, dict) and "definition" in workflow
 
 
 _UNEXPECTED = re.compile(r"^(?:([\w.]+)\(\) )?got an unexpected keyword argument '(\w+)'")

@@ -77,6 +77,21 @@ def test_a_print_in_the_definition_goes_to_stderr(
     assert "debug: definition loaded" in result.stderr
 
 
+def test_an_empty_glue_wf_toml_names_the_setting_to_add(tmp_path: Path) -> None:
+    (tmp_path / "glue-wf.toml").write_text("")
+    (tmp_path / "triggers").mkdir()
+    (tmp_path / "triggers" / "pipeline.py").write_text("")
+    result = CliRunner().invoke(cli, ["validate", "--project", str(tmp_path)])
+    assert result.exit_code == 1
+    # it said to fix a [workflow] definition the file does not have
+    assert (
+        f"glue-wf.toml names no workflow definition, and the default "
+        f"{tmp_path / 'triggers' / 'churn_pipeline.py'} does not exist (triggers/ holds "
+        f'pipeline.py): add [workflow] definition = "triggers/<file>.py" to '
+        f"{tmp_path / 'glue-wf.toml'}"
+    ) in str(result.exception) + result.output
+
+
 # -- one secret rule ---------------------------------------------------------------------
 
 
