@@ -112,6 +112,15 @@ def job(
     refuse_secrets(_parse_args(arg_values), properties)
     if (properties or from_run or no_cache) and workflow_run_id:
         raise click.UsageError("use -p/--from-run/--no-cache or --workflow-run-id, not both")
+    if not (properties or from_run or no_cache or workflow_run_id) and _reads_defaults(
+        settings, script_or_job
+    ):
+        # a defined node that reads run properties gets the workflow's defaults, as in a
+        # run (it failed for "no input" with the default input_uri right there); doing
+        # its work, as a job started by hand is meant to
+        from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY
+
+        properties, no_cache = {NO_CACHE_PROPERTY: "true"}, False
     if properties or from_run or no_cache:
         from glue_workflow.cli.job_session import run_with_properties
         from glue_workflow.jobkit.cache import NO_CACHE_PROPERTY
@@ -137,6 +146,31 @@ def job(
     )
     # SystemExit passes through click (its Exit would be swallowed in non-standalone mode).
     raise SystemExit(code)
+
+
+def _reads_defaults(settings: Any, script_or_job: str) -> bool:
+    """Whether ``script_or_job`` names a defined node that reads run properties of a
+    workflow with default run properties (a script path never does)."""
+    import json
+    from pathlib import Path
+
+    from glue_workflow.compiler import CONTRACT_ARGUMENT
+    from glue_workflow.definition import build_document
+    from glue_workflow.errors import GlueWfError
+
+    if Path(script_or_job).suffix == ".py" or not settings.is_local:
+        return False
+    try:
+        document = build_document(settings)
+    except GlueWfError:
+        return False  # run_local_job names the definition's problem
+    if not document.workflow.get("DefaultRunProperties"):
+        return False
+    for request in document.jobs:
+        if request["Name"] in (script_or_job, f"{document.name}-{script_or_job}"):
+            contract = (request.get("DefaultArguments") or {}).get(CONTRACT_ARGUMENT)
+            return bool(contract and json.loads(contract).get("reads"))
+    return False
 
 
 COMMANDS = [job]

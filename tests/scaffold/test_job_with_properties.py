@@ -39,6 +39,16 @@ def test_a_job_runs_alone_with_given_properties(project: tuple[Path, dict[str, s
     assert "wr_" not in runs.stdout
 
 
+def test_a_defined_job_alone_reads_the_workflows_defaults(
+    project: tuple[Path, dict[str, str]],
+) -> None:
+    # it failed: "not started by a workflow run ... no run properties"
+    done = glue_wf(project, "job", "count")
+    assert done.returncode == 0, done.stderr
+    assert "3 items" in done.stdout  # the default apples,pears,plums
+    assert done.stderr.splitlines()[-2:] == ["run properties new or changed: 1", "  item_count=3"]
+
+
 def test_the_contract_holds_for_a_job_run_alone(project: tuple[Path, dict[str, str]]) -> None:
     root, _ = project
     script = root / "jobs" / "report.py"
