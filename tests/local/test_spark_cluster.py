@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -61,6 +62,58 @@ def test_glue_worker_types_size_executors_and_yarn_is_not_capped(tmp_path: Path)
     assert (
         note == "glue-wf: Spark job on cluster yarn: 5 x G.2X: 5 executor(s) x 8 cores, 32768 MB\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("master", "loopback"),
+    [
+        ("spark://127.0.0.1:7077", True),
+        ("spark://127.0.1.1:7077", True),
+        ("spark://localhost:7077", True),
+        ("spark://[::1]:7077", True),
+        ("k8s://https://localhost:6443", True),
+        ("spark://10.0.0.5:7077", False),
+        ("spark://spark-master.internal:7077", False),
+        ("yarn", False),
+        ("k8s://https://10.0.0.1:6443", False),
+    ],
+)
+def test_a_loopback_masters_driver_binds_loopback_and_a_remote_ones_is_sparks(
+    master: str, loopback: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+    import shlex
+
+    # no cluster: the master's workers and host addresses as a standalone master gives them
+    workers = [{"host": "127.0.0.1", "cores": 4, "memory": 8192, "state": "ALIVE"}]
+    monkeypatch.setattr(sparkcluster, "standalone_capacity", lambda _master, _env: workers)
+    monkeypatch.setattr(sparkcluster, "cluster_hosts", lambda _master, _workers: {})
+    runtime = tmp_path / "runtime" / "awsglue"
+    runtime.mkdir(parents=True)
+    (runtime / "__init__.py").write_text("")
+    env, _ = sparkcluster.submit_environment(
+        {"GLUE_WF_SPARK_MASTER": master, "SPARK_LOCAL_IP": "192.0.2.9"},
+        {"WorkerType": "G.1X", "NumberOfWorkers": 2},
+        runtime_dir=tmp_path / "runtime",
+        cache_dir=tmp_path / "cache",
+        py_files=[],
+        app_name="wf-preprocess jr_1",
+        python="/usr/bin/python3",
+    )
+    args = shlex.split(env["PYSPARK_SUBMIT_ARGS"])
+    conf = dict(v.split("=", 1) for k, v in itertools.pairwise(args) if k == "--conf")
+    driver = {k: v for k, v in conf.items() if k.startswith("spark.driver.")}
+    if loopback:
+        # RPC, block manager (bindAddress) and web UI (SPARK_LOCAL_IP) on loopback only
+        assert driver == {
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+        }
+        assert env["SPARK_LOCAL_IP"] == "127.0.0.1"
+    else:  # executors elsewhere connect back to the address Spark (or the user) picks
+        assert driver == {}
+        assert env["SPARK_LOCAL_IP"] == "192.0.2.9"
+    assert sparkcluster.loopback_master(master) is loopback
 
 
 def test_spark_master_setting_and_its_environment_override(tmp_path: Path) -> None:
@@ -179,6 +232,14 @@ def test_preprocess_on_a_standalone_cluster_equals_local_mode(
     state = cluster.state()
     apps = state.get("completedapps", []) + state.get("activeapps", [])
     assert f"churn-preprocess {cluster_run}" in [a["name"] for a in apps]
+    # the cluster is on 127.0.0.1: so is the driver its executors were told to call back
+    (app,) = [a["id"] for a in apps if a["name"] == f"churn-preprocess {cluster_run}"]
+    commands = [p.read_text() for p in cluster.work_dir.glob(f"worker*/{app}/*/stderr")]
+    assert commands
+    for command in commands:
+        drivers = set(re.findall(r"CoarseGrainedScheduler@([\w.:-]+?):\d", command))
+        assert drivers == {"127.0.0.1"}, command[:2000]
+    assert "resolves to a loopback address" not in log
 
     _run_preprocess(home, "jr_" + "l" * 64, {}, "s3://art/local/")
     for split in ("train", "validation", "test"):

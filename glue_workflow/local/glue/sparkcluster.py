@@ -15,6 +15,10 @@ Sizing follows Glue: one executor per worker, with the worker type's vCPUs and m
 AWS CDK ``WorkerType``: "provides 1 executor per worker"), capped by what a standalone
 cluster's workers offer (read from the master's web UI JSON), so an application never
 waits for executors the cluster cannot start.
+
+A master on loopback (a cluster on this machine) gets a driver bound to 127.0.0.1, as
+in local mode, so nothing of the job listens on the machine's network interfaces; a
+remote master's driver keeps the address Spark picks, which its executors connect to.
 """
 
 from __future__ import annotations
@@ -105,6 +109,29 @@ def configured_master(env: Mapping[str, str]) -> str | None:
 
 def _host(master: str) -> str:
     return (urllib.parse.urlsplit(master.removeprefix("k8s://")).hostname or "").lower()
+
+
+LOOPBACK_DRIVER = "127.0.0.1"
+
+
+def loopback_master(master: str) -> bool:
+    """Whether ``master`` is on this machine's loopback (127.0.0.0/8, ::1, localhost)."""
+    from glue_workflow.local import netguard
+
+    netloc = urllib.parse.urlsplit(master.removeprefix("k8s://")).netloc
+    return bool(netloc) and netguard.is_loopback(f"http://{netloc}/")
+
+
+def driver_binding(master: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(Spark settings, environment) binding the driver to 127.0.0.1 when ``master`` is on
+    loopback, as a local-mode job is: its RPC, block manager and web UI ports (the UI
+    binds to ``SPARK_LOCAL_IP``, else all interfaces) listen on loopback only, and Spark
+    does not look up an interface's address. A remote master's driver is left as Spark
+    picks it (or the user's ``SPARK_LOCAL_IP``): executors elsewhere connect back to it."""
+    if not loopback_master(master):
+        return {}, {}
+    conf = {"spark.driver.host": LOOPBACK_DRIVER, "spark.driver.bindAddress": LOOPBACK_DRIVER}
+    return conf, {"SPARK_LOCAL_IP": LOOPBACK_DRIVER}
 
 
 def cluster_hosts(master: str, workers: Workers) -> dict[str, list[str]]:
@@ -256,6 +283,8 @@ def submit_environment(
     }
     if env.get("GLUE_WF_HOME"):  # executors' awsglue code finds the S3 stand-in by it
         conf["spark.executorEnv.GLUE_WF_HOME"] = env["GLUE_WF_HOME"]
+    binding, binding_env = driver_binding(master)
+    conf.update(binding)
     if master.startswith("spark://"):
         conf["spark.cores.max"] = str(size.executors * size.cores)
     else:
@@ -274,6 +303,6 @@ def submit_environment(
     args += ["--driver-java-options", f"{JIT_OPTIONS} {guard}"]
     for key, value in conf.items():
         args += ["--conf", f"{key}={value}"]
-    result = dict(env)
+    result = {**env, **binding_env}
     result["PYSPARK_SUBMIT_ARGS"] = shlex.join([*args, "pyspark-shell"])  # pyspark shlex-splits
     return result, f"glue-wf: Spark job on cluster {master}: {size.note}\n"
