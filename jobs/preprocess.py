@@ -23,8 +23,10 @@ The contract modules (jobs/etl/*.py) ship with ``--extra-py-files``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -45,7 +47,7 @@ from etl_contract import (
     load_contract,
     ruleset,
 )
-from etl_output import clear_output, dump, read_text, tidy_channel, write_text
+from etl_output import clear_output, dump, read_text, remove_outputs, tidy_channel, write_text
 from etl_quality import (
     DATE,
     action,
@@ -99,6 +101,8 @@ SMALL_INPUT_SETTINGS = {
     "spark.sql.adaptive.enabled": "false",
 }
 OUTPUTS = (*SPLITS, "feature_manifest.json", "baseline.json", "data_quality.json")
+# What a failed run removes once it began writing (data_quality.json says why it failed)
+WRITTEN = [*(f"{s}/" for s in SPLITS), "feature_manifest.json", "baseline.json"]
 
 
 # -- arguments ----------------------------------------------------------------------
@@ -267,6 +271,7 @@ def main(argv: list[str]) -> dict[str, str]:
     output = output.rstrip("/") + "/"
     report, report_uri = Report(), f"{output}data_quality.json"
     report.body.update(input=input_uri, split_seed=seed)
+    cleared = False  # the prefix holds only what this run writes from then on
     try:
         glue_context, job = _start(args)
         contract = load_config(opts.get("dataset_config_uri"))
@@ -280,19 +285,28 @@ def main(argv: list[str]) -> dict[str, str]:
             train_files=train_files,
         )
         clear_output(glue_context, output, list(OUTPUTS))
+        cleared = True
         result = process(glue_context, request, report)
+        report.body["decision"] = "passed"
+        result.update(_finish(report, report_uri, node, workflow, run_id))
+        if workflow and run_id:
+            publish(node, workflow, run_id, result)
     except PreprocessError as exc:
+        if cleared:
+            remove_outputs(output, WRITTEN)
         report.body.update(decision="failed", reason=str(exc))
         _finish(report, report_uri, node, workflow, run_id)
         raise
     except Exception as exc:  # a Spark/JVM error: reported too, as its first line
+        if cleared:
+            remove_outputs(output, WRITTEN)
         report.body.update(decision="failed", reason=one_line(exc))
         _finish(report, report_uri, node, workflow, run_id)
         raise
-    report.body["decision"] = "passed"
-    result.update(_finish(report, report_uri, node, workflow, run_id))
-    if workflow and run_id:
-        publish(node, workflow, run_id, result)
+    except BaseException:  # interrupted (SIGINT, a stop's SIGTERM): keep nothing half-done
+        if cleared:
+            remove_outputs(output, WRITTEN)
+        raise
     glue_context.get_logger().info(f"preprocess wrote {json.dumps(result, sort_keys=True)}")
     job.commit()
     return result
@@ -680,15 +694,49 @@ def one_line(exc: BaseException) -> str:
     text = lines[0]
     if text.startswith("An error occurred while calling"):
         text = next((ln[1:].strip() for ln in lines[1:] if ln.startswith(":")), text)
+    warm = _warm_spark()
     if "OutOfMemoryError" in text:
+        local = warm.raise_heap() if warm is not None and warm.heap_cap() else None
         text += (
-            " (the Spark driver's heap is full: on the local target raise [target.local] "
+            f" (the Spark driver's heap is full: {local}; on Glue use more or larger workers)"
+            if local
+            else " (the Spark driver's heap is full: on the local target raise [target.local] "
             "warm_spark_memory in glue-wf.toml; on Glue use more or larger workers)"
         )
-    return f"{type(exc).__name__}: {text}"[:380] + lost_spark_hint(exc)
+    reason = f"{type(exc).__name__}: {text}"[:380]
+    hint = lost_spark_hint(exc)
+    if hint and warm is not None:
+        # the JVM went away: its log says whether it ran out of memory during this run
+        # (Spark exits the JVM on an OutOfMemoryError in a task)
+        oom = warm.out_of_memory_reason(reason)
+        if oom is not None:
+            return oom
+    return reason + hint
+
+
+def _warm_spark() -> Any:
+    """The local runtime's warm Spark module (``awsglue._warm``); None on Glue."""
+    try:
+        from awsglue import _warm
+    except ImportError:
+        return None
+    return _warm
+
+
+def _stop_on_sigterm() -> None:
+    """A stopped or timed-out run gets SIGTERM (then SIGKILL after a grace): raised as
+    SystemExit in the main thread, so the run cancels its Spark work and removes what it
+    wrote before it ends (main), instead of dying with half-written channels."""
+
+    def stop(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _run() -> None:
+    _stop_on_sigterm()
     try:
         main(sys.argv)
     except PreprocessError as exc:

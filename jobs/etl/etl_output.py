@@ -9,6 +9,7 @@ Shipped to Glue with ``--extra-py-files``; runs on Python 3.9.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -57,12 +58,37 @@ def concurrently(calls: list[Callable[[], Any]]) -> list[Any]:
     threads = [InheritableThread(target=run, args=(i,)) for i in range(len(calls))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        for thread in threads:
+            thread.join()
+    except BaseException:  # interrupted (SIGINT, the job's SIGTERM): stop the actions first
+        cancel_spark_jobs()
+        for thread in threads:
+            thread.join(CANCEL_WAIT_SECONDS)
+        raise
     for error in errors:
         if error is not None:
             raise error
     return results
+
+
+CANCEL_WAIT_SECONDS = 30.0
+
+
+def cancel_spark_jobs() -> None:
+    """Cancel the running Spark jobs of the caller's job group (all of them without
+    one); nothing when the JVM is gone."""
+    from pyspark import SparkContext
+
+    sc = SparkContext._active_spark_context
+    if sc is None:
+        return
+    with contextlib.suppress(Exception):  # the JVM is gone: its jobs with it
+        group = sc.getLocalProperty("spark.jobGroup.id")
+        if group:
+            sc.cancelJobGroup(group)
+        else:
+            sc.cancelAllJobs()
 
 
 def write_text(uri: str, text: str) -> None:
@@ -107,7 +133,50 @@ def write_lines(frame: Any, path: str) -> None:
     its separator, has no reason to quote a line of comma-separated numbers (no tab,
     quote or line break in it), and it names the files as CSV, which the text writer
     does not."""
+    no_checksums(frame.sparkSession, path)
     frame.write.mode("append").option("sep", "\t").option("header", False).csv(path)
+
+
+def no_checksums(spark: Any, path: str) -> None:
+    """Have Hadoop write no hidden ``.crc`` file beside each file under ``path``: its
+    local file system (a path of this machine: the local target's S3 directory) writes
+    one by default, which S3 would not hold and a channel must not. Turned off before
+    the write, so a write that fails midway leaves none either. Nothing on S3 (Glue)."""
+    if is_s3(path):
+        return
+    jvm, conf = spark.sparkContext._jvm, spark.sparkContext._jsc.hadoopConfiguration()
+    # the cached instance every task's writer gets (the cache is per scheme and user)
+    jvm.org.apache.hadoop.fs.Path(path).getFileSystem(conf).setWriteChecksum(False)
+
+
+def remove_outputs(output: str, names: list[str]) -> None:
+    """Delete ``names`` under the output prefix (a channel prefix, hidden and temporary
+    files included, or a document) after a failed run, through S3 (boto3) or the file
+    system, never Spark: its JVM may be gone. Errors are swallowed: the run's own
+    failure is what must surface."""
+    for name in names:
+        uri = f"{output}{name}"
+        try:
+            if not is_s3(uri):
+                path = local(uri).rstrip("/")
+                if os.path.isdir(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                elif os.path.exists(path):
+                    os.remove(path)
+                continue
+            s3 = client("s3")
+            bucket, key = split_s3(uri)  # a prefix ("<out>/train/") or an object's key
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+            for page in pages:  # at most 1000 keys a page, as DeleteObjects takes
+                keys = [
+                    {"Key": obj["Key"]}
+                    for obj in page.get("Contents") or []
+                    if key.endswith("/") or obj["Key"] == key
+                ]
+                if keys:
+                    s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        except Exception as exc:  # reported, not raised
+            print(f"glue-wf: could not remove {uri} after the failure: {exc}", flush=True)
 
 
 def tidy_channel(uri: str) -> int:

@@ -48,6 +48,7 @@ CONSTRUCTING_WAIT_SECONDS = 30.0  # a SparkContext a stopped job was building
 # JVM the next run gets. Past this wait the JVM is replaced instead.
 TASK_EXIT_WAIT_SECONDS = 10.0
 TASK_THREAD = "Executor task launch worker"
+OOM_EXIT_CODE = 52  # SparkExitCode.OOM: its uncaught exception handler's, on an OOM
 
 
 @dataclass
@@ -386,9 +387,18 @@ class WarmSparkServer:
             params = jvm.gateway.java_parameters
             # "code_cache": this server answers the job's "context" (a job started by an
             # older server's engine asks nothing)
+            # "log" and "memory": where the JVM's own output goes and its heap cap, so the
+            # job names an out-of-memory error logged during its run (awsglue._warm)
             answer(
                 conn,
-                {"port": params.port, "secret": params.auth_token, "pid": jvm.pid, "code_cache": 1},
+                {
+                    "port": params.port,
+                    "secret": params.auth_token,
+                    "pid": jvm.pid,
+                    "code_cache": 1,
+                    "log": self.log_path(),
+                    "memory": jvm.memory,
+                },
             )
             log(f"JVM pid {jvm.pid} leased to {group} (pid {request.get('pid')})")
             conn.settimeout(None)
@@ -402,9 +412,25 @@ class WarmSparkServer:
         finally:
             self.release(jvm, group)
 
+    def log_path(self) -> str | None:
+        """This process's log (its stdout, which its JVMs share): ``warm.log`` when
+        started by ``control.start``; None when its stdout is something else."""
+        path = spark_dir(self.home) / "warm.log"
+        try:
+            ours, there = os.fstat(sys.stdout.fileno()), path.stat()
+        except (OSError, ValueError, AttributeError):
+            return None
+        same = (ours.st_dev, ours.st_ino) == (there.st_dev, there.st_ino)
+        return str(path) if same else None
+
     def release(self, jvm: Jvm, group: str) -> None:
         with self.cond:
             jvm.state = "resetting"
+        code = jvm.proc.poll() if jvm.proc is not None else None
+        if code is not None and not self.stopping:
+            # 52: Spark's exit on an OutOfMemoryError in a task (SparkExitCode.OOM)
+            why = " (Spark's exit on an OutOfMemoryError)" if code == OOM_EXIT_CODE else ""
+            log(f"JVM pid {jvm.pid} exited with code {code}{why} while leased to {group}")
         healthy = jvm.alive() and not self.stopping
         if healthy:
             try:

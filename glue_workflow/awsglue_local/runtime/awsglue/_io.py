@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -497,6 +498,16 @@ def write(
     else:
         writer.format("orc" if name == "orc" else "parquet").save(target)
     _tidy(Path(target))
+
+
+def no_local_checksums(spark_context: Any) -> None:
+    """Have Hadoop's local file system (the S3 directory's paths) write no hidden
+    ``.crc`` file beside each file it writes: S3 holds none, and a write that fails
+    midway (before ``_tidy``) must leave none either. Set on the JVM's cached instance,
+    which every task's writer of this context gets."""
+    with contextlib.suppress(Exception):  # not a JVM this runtime knows: leave it
+        conf = spark_context._jsc.hadoopConfiguration()
+        spark_context._jvm.org.apache.hadoop.fs.FileSystem.getLocal(conf).setWriteChecksum(False)
 
 
 def _tidy(target: Path) -> None:

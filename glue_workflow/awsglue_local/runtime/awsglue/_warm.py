@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import socket
 import struct
 import sys
@@ -30,6 +31,9 @@ LEASE_SECONDS = 180.0  # its JVM may still be starting, or resetting after the l
 _lease: socket.socket | None = None
 _job_group: str | None = None
 _offers: dict[str, bool] = {}  # what the lease's warm Spark does: "code_cache"
+# The warm Spark's log (its JVM's stdout and stderr), where it stood when this run
+# attached, and the JVM's heap cap: what says the JVM ran out of memory during this run.
+_log: dict[str, Any] = {}
 
 
 def _job_run_id(argv: list[str]) -> str:
@@ -94,6 +98,11 @@ def attach() -> None:
     os.environ["GLUE_WF_WARM_SPARK_LEASED"] = str(answer.get("pid") or "1")
     _lease, _job_group = sock, run_id
     _offers["code_cache"] = bool(answer.get("code_cache"))
+    _log.clear()
+    if answer.get("log"):
+        with contextlib.suppress(OSError):  # only what is written from now on counts
+            _log.update(path=str(answer["log"]), offset=os.path.getsize(str(answer["log"])))
+    _log["memory"] = str(answer.get("memory") or "")
     _say(f"Spark job attached to the warm Spark (JVM pid {answer.get('pid')})")
 
 
@@ -165,3 +174,79 @@ def job_group() -> str | None:
 def _say(message: str) -> None:
     sys.stderr.write(f"glue-wf: {message}\n")
     sys.stderr.flush()
+
+
+# HotSpot's words for a JVM out of memory, in a task's stack trace (Spark's uncaught
+# exception handler then exits the JVM: code 52), -XX:+ExitOnOutOfMemoryError's
+# "Terminating due to ..." or -XX:OnOutOfMemoryError's report.
+_OOM = re.compile(r"[\w.$]*OutOfMemoryError\b[^\r\n]*")
+LOG_TAIL_BYTES = 8 << 20  # read at most this much of what the log got during the run
+
+
+def out_of_memory() -> str | None:
+    """The last ``OutOfMemoryError`` line the warm Spark's log got since this run
+    attached (``java.lang.OutOfMemoryError: Java heap space``); None if none, or not
+    attached. Lines older than the attach are never read: an earlier run's error is
+    not this one's."""
+    path, offset = _log.get("path"), int(_log.get("offset", 0))
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            start = 0 if size < offset else max(offset, size - LOG_TAIL_BYTES)
+            handle.seek(start)
+            text = handle.read(size - start).decode("utf-8", "replace")
+    except OSError:
+        return None
+    found = _OOM.findall(text)
+    if not found:
+        return None
+    return str(found[-1]).strip()[:160]
+
+
+def heap_cap() -> str:
+    """The leased JVM's heap cap (``warm_spark_memory``: "1g"); "" if not known."""
+    return str(_log.get("memory") or "")
+
+
+_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def larger_heap(memory: str) -> str:
+    """Twice ``memory`` in the JVM's notation ("512m" -> "1g", "768m" -> "1536m"); "2g"
+    when ``memory`` is not a heap size."""
+    match = re.fullmatch(r"([1-9][0-9]*)([kKmMgGtT]?)", memory.strip())
+    if not match:
+        return "2g"
+    size = int(match.group(1)) * _UNITS.get(match.group(2).lower(), 1) * 2
+    for unit in ("t", "g", "m", "k"):
+        if size % _UNITS[unit] == 0:
+            return f"{size // _UNITS[unit]}{unit}"
+    return str(size)
+
+
+def raise_heap() -> str:
+    """What to raise: ``warm_spark_memory``, its value and a larger one to try."""
+    memory = heap_cap()
+    if not memory:
+        return 'raise [target.local] warm_spark_memory in glue-wf.toml (default "1g"), e.g. to "2g"'
+    return (
+        f'raise [target.local] warm_spark_memory in glue-wf.toml from "{memory}" to '
+        f'"{larger_heap(memory)}" or more'
+    )
+
+
+def out_of_memory_reason(failure: str = "") -> str | None:
+    """Why an attached run lost its JVM (``failure``: the error the job got) when the
+    warm Spark's log shows the JVM ran out of memory during this run: the driver's
+    heap, where the error is logged, and the setting to raise with its value and a
+    larger one to try; None otherwise."""
+    error = out_of_memory()
+    if error is None:
+        return None
+    lost = f" and the job lost its JVM ({failure})" if failure else ""
+    return (
+        f"the Spark driver ran out of memory ({error}, in {_log['path']}){lost}: {raise_heap()}"
+        ", then run the node again: glue-wf resume <run> --wait"
+    )

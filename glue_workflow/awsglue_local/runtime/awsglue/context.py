@@ -111,6 +111,7 @@ class GlueContext(SQLContext):
             session = SparkSession.builder.getOrCreate()
         super().__init__(sparkContext, session)
         _quick_class_names(sparkContext)
+        _io.no_local_checksums(sparkContext)
         group = _warm.job_group()
         if group is not None:
             # the warm Spark cancels this group when the run ends (stop, timeout, kill)
