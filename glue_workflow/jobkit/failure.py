@@ -92,7 +92,16 @@ def exception_reason(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     first = lines[0] if lines else ""
     reason = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
-    return reason + lost_spark_hint(exc)
+    hint = lost_spark_hint(exc)
+    if hint:  # the warm JVM went away: its log says whether it ran out of memory
+        try:
+            from awsglue import _warm  # the local runtime's (not on Glue)
+        except ImportError:
+            return reason + hint
+        oom: str | None = _warm.out_of_memory_reason(reason)
+        if oom is not None:
+            return oom
+    return reason + hint
 
 
 # The connection errors a Spark job attached to the local warm Spark sees when that

@@ -87,6 +87,26 @@ def test_a_lost_warm_jvm_that_ran_out_of_memory_names_warm_spark_memory(
     )
 
 
+def test_any_jobs_lost_warm_jvm_out_of_memory_is_named_by_the_job_library(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from glue_workflow.jobkit.failure import exception_reason
+
+    log = tmp_path / "warm.log"
+    log.write_text("")
+    _attach(monkeypatch, log, "1g")
+    monkeypatch.setenv("GLUE_WF_WARM_SPARK_LEASED", "1")
+    with log.open("a") as handle:
+        handle.write(OOM_TRACE)
+    # a job of the user's own (run_job records this reason), not only preprocess
+    assert exception_reason(_lost("o7.collectToPython")) == (
+        "the Spark driver ran out of memory (java.lang.OutOfMemoryError: Java heap space, "
+        f"in {log}) and the job lost its JVM (Py4JError: An error occurred while calling "
+        'o7.collectToPython): raise [target.local] warm_spark_memory in glue-wf.toml from "1g" '
+        'to "2g" or more, then run the node again: glue-wf resume <run> --wait'
+    )
+
+
 def test_an_out_of_memory_error_logged_before_the_run_attached_is_not_its_own(
     preprocess, tmp_path, monkeypatch
 ):
