@@ -19,6 +19,11 @@ INPUT_ERROR = "glue-wf job input error: "
 JOB_FAILED = "glue-wf job failed: "
 
 
+# 128 + SIGTERM: a job that turns the SIGTERM of a stop or timeout into SystemExit to
+# clean up (jobs/preprocess.py) exits with the status the signal would have given
+STOPPED_EXIT = 143
+
+
 def run_job(main: Callable[[], Any]) -> None:
     """Call ``main()`` unless the step cache serves it; on failure record the reason, exit 1.
 
@@ -50,6 +55,8 @@ def run_job(main: Callable[[], Any]) -> None:
         print(line, file=sys.stderr, flush=True)
         raise JobExit(line) from None
     except SystemExit as exc:  # sys.exit(N) with N not 0: a failure, exiting as asked
+        if exc.code == STOPPED_EXIT:  # a stop's or a timeout's SIGTERM, turned into an exit
+            raise  # so the job could clean up: STOPPED / TIMEOUT says why, it did not fail
         line = one_line_reason(JOB_FAILED + exit_reason(exc.code), parse_arguments(sys.argv))
         record_failure(line)
         if isinstance(exc.code, int):  # Python prints a non-number code itself

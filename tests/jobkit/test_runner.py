@@ -92,6 +92,15 @@ def test_a_successful_sys_exit_takes_the_success_path_then_exits(
     assert capsys.readouterr().err == ""  # every declared write is there: no warning
 
 
+def test_a_stops_sigterm_turned_into_an_exit_records_no_failure(glue: FakeGlue) -> None:
+    # preprocess turns a stop's SIGTERM into SystemExit(143) to clean up: the node is
+    # STOPPED, it did not fail ("glue-wf job failed: exited with code 143" was recorded)
+    with pytest.raises(SystemExit) as caught:
+        run_job(lambda: _exit_with(143))
+    assert caught.value.code == 143
+    assert glue.puts == []
+
+
 def test_a_nested_run_jobs_reason_is_not_overwritten(glue: FakeGlue) -> None:
     def inner() -> None:
         raise JobFailed("rejected")
