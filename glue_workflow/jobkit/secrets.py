@@ -80,7 +80,13 @@ def looks_like_access_key_id(value: str) -> bool:
 # Bearer credential, and a 40-character AWS secret access key (mixed case and digits,
 # not a hex digest).
 _SECRET_VALUES = (
-    ("a password in a URL", re.compile(r"[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.I)),
+    # a scheme starts where no scheme character precedes it, and is bounded (real ones
+    # are short): else each start inside a long run of letters scans to the run's end,
+    # quadratic in the value's length (a 260 KB argument took minutes)
+    (
+        "a password in a URL",
+        re.compile(r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@]+:[^/\s@]+@", re.I),
+    ),
     ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,})")),
     ("a Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
     ("a private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")),
@@ -107,9 +113,10 @@ def secret_value_kind(value: str) -> str | None:
 
 
 REDACTED = "[redacted]"
-# ``name=value`` / ``name: value`` / ``"name": "value"`` inside free text.
+# ``name=value`` / ``name: value`` / ``"name": "value"`` inside free text (a name starts
+# where no name character precedes it: linear in the text, as the scheme above).
 _ASSIGNMENT = re.compile(
-    r"""(?P<key>[A-Za-z_][A-Za-z0-9_.-]*)(?P<sep>["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;)}\]]+)"""
+    r"""(?<![A-Za-z0-9_.-])(?P<key>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?P<sep>["']?\s*[:=]\s*["']?)(?P<value>[^\s"',;)}\]]+)"""
 )
 
 

@@ -124,3 +124,14 @@ def test_ordinary_values_are_not_credentials(value: str) -> None:
     from glue_workflow.model.secrets import secret_value_kind
 
     assert secret_value_kind(value) is None
+
+
+def test_a_long_value_is_scanned_in_one_pass() -> None:
+    from glue_workflow.jobkit.secrets import redact, secret_value_kind
+
+    # a 300 KB argument of one letter: each start inside the run was scanned to its end
+    # (the URL scheme and the name=value patterns), minutes of validate
+    long = "x" * 300_000
+    assert secret_value_kind(long) is None
+    assert redact(long + "=1") == long + "=1"
+    assert secret_value_kind(long + " https://u:pa55word@host/") == "a password in a URL"
