@@ -25,7 +25,11 @@ def node_name(ref: Any, where: str) -> str:
     """A node given by name or by the node object itself."""
     name = ref if isinstance(ref, str) else getattr(ref, "name", None)
     if not isinstance(name, str):
-        fail(where, "node-reference", f"expected a node or a node name, got {ref!r}")
+        # a node object whose name is not a string: named by its class, not its whole repr
+        got = repr(ref)[:200]
+        if hasattr(ref, "name"):
+            got = f"a {type(ref).__name__} whose name is {name!r}"
+        fail(where, "node-reference", f"expected a node or a node name, got {got}")
     return check_name(where, "node", name)
 
 

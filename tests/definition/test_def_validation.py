@@ -771,3 +771,18 @@ def test_a_fan_in_guarantees_what_it_waits_for() -> None:
     both = job("both", after=succeeded("stats") & succeeded("check"), reads=["stats_uri"])
     either = job("either", after=succeeded("stats") | succeeded("check"), reads=["status", "base"])
     assert errors(lambda: wf(*branches, both, either)) == []
+
+
+def test_a_node_reference_without_a_name_is_named_by_its_class() -> None:
+    from types import SimpleNamespace
+
+    from glue_workflow.errors import DefinitionError
+    from glue_workflow.model.dependencies import node_name
+
+    # it printed the node's whole repr (about 700 characters for a job)
+    with pytest.raises(DefinitionError) as caught:
+        node_name(SimpleNamespace(name=None), "succeeded()")
+    assert str(caught.value) == (
+        "succeeded(): expected a node or a node name, got a SimpleNamespace whose name is "
+        "None [node-reference]"
+    )
