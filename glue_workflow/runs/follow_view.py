@@ -75,7 +75,9 @@ def _follow_lines(
             key = (row.state, row.attempt)
             if seen.get(row.name) != key:
                 seen[row.name] = key
-                stamp = dt.datetime.now(dt.UTC).strftime("%H:%M:%S")
+                # when the change happened (a finished run followed late: not now)
+                when = row.completed_on or row.started_on or dt.datetime.now(dt.UTC)
+                stamp = when.astimezone(dt.UTC).strftime("%H:%M:%S")
                 error = (
                     f"  {view.shorten_words(row.error_message, 160)}" if row.error_message else ""
                 )

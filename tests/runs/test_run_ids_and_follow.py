@@ -227,3 +227,30 @@ def test_following_a_node_the_run_has_not_reached_waits_for_it(
     status["Status"] = "COMPLETED"
     with pytest.raises(NodeNotStarted, match="did not run in run wr_1"):
         follow_logs.located(target, "wr_1", "train", poll=0)  # type: ignore[arg-type]
+
+
+def test_following_a_finished_run_stamps_each_change_when_it_happened(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+
+    from rungraphs import HAPPY, run_answer
+
+    from glue_workflow.runs import control, follow_view
+
+    run = run_answer(HAPPY)
+
+    def follow(*_: object, on_update: Any, **__: object) -> dict[str, Any]:
+        on_update(run)
+        return run
+
+    monkeypatch.setattr(control, "follow", follow)
+    out = io.StringIO()
+    console = follow_view.Console(file=out, width=follow_view.FILE_WIDTH, soft_wrap=False)
+    target = SimpleNamespace(workflow="churn-pipeline")
+    follow_view._follow_lines(target, "wr_1", None, None, console)  # type: ignore[arg-type]
+    lines = [ln for ln in out.getvalue().splitlines() if "(attempt" in ln]
+    # the rungraphs runs: node i started at 12:0i:00 and completed 30 s later (it said
+    # the time of the command for every node of a finished run)
+    assert lines[0].startswith("12:00:30 churn-pipeline-preprocess SUCCEEDED (attempt 0)")
+    assert lines[1].startswith("12:01:30 churn-pipeline-train SUCCEEDED (attempt 0)")
