@@ -207,7 +207,16 @@ def upload(settings: Settings, path: Path, uri: str, *, option: str = "--out") -
                 "(glue-wf infra deploy makes the artifacts bucket) or pass "
                 f"{option} with an existing bucket"
             ) from exc
-        call("s3:CreateBucket", lambda: s3.create_bucket(Bucket=bucket), base=ConfigError)
+        # outside us-east-1 S3 wants the region as the bucket's location constraint
+        where = s3.meta.region_name
+        config = {} if where == "us-east-1" else {"LocationConstraint": where}
+        call(
+            "s3:CreateBucket",
+            lambda: s3.create_bucket(
+                Bucket=bucket, **({"CreateBucketConfiguration": config} if config else {})
+            ),
+            base=ConfigError,
+        )
     try:
         s3.upload_file(str(path), bucket, key, ExtraArgs={"ContentType": content_type})
     except (S3UploadFailedError, ClientError) as exc:

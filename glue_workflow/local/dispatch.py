@@ -22,6 +22,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +35,9 @@ from glue_workflow.local.store import LocalHome
 from glue_workflow.local.wire import ScalarParsers, as_parsed, client_parsers
 
 _PARAMS_KEY = "glue_wf_local_params"
+# The region of the client whose call a local service answers (botocore's request
+# context): what AWS knows from the regional endpoint the request reached.
+CLIENT_REGION: ContextVar[str | None] = ContextVar("glue_wf_client_region", default=None)
 
 # Services whose local answers first apply the model's constraints (lengths, enums,
 # ranges, patterns) as AWS does server-side (botocore checks only types and required
@@ -252,10 +256,13 @@ def _answer(
         if invalid is not None:
             error = LocalServiceError(VALIDATED[service], invalid)
             return _error_response(url, request_id, error)
+    region = CLIENT_REGION.set(context.get("client_region"))
     try:
         parsed = installation.service(service).handle(model.name, params)
     except LocalServiceError as error:
         return _error_response(url, request_id, error)
+    finally:
+        CLIENT_REGION.reset(region)
     status = int(parsed.pop("_status", 200))
     protocol = getattr(model.service_model, "resolved_protocol", model.service_model.protocol)
     parsed = as_parsed(parsed, model.output_shape, protocol, parsers(protocol))

@@ -290,6 +290,26 @@ def test_us_east_1_is_no_location_constraint(s3) -> None:  # type: ignore[no-unt
     )
 
 
+def test_a_regional_endpoint_takes_its_own_regions_constraint_only(s3) -> None:  # type: ignore[no-untyped-def]
+    # the first-deploy classic: create_bucket(Bucket=...) from an eu-west-1 client fails
+    # on AWS ("unspecified"), so it must locally too
+    regional = boto3.client("s3", region_name="eu-west-1")
+    for config, named in (({}, "unspecified"), ({"LocationConstraint": "eu-central-1"}, None)):
+        extra = {"CreateBucketConfiguration": config} if config else {}
+        with pytest.raises(ClientError) as info:
+            regional.create_bucket(Bucket="regional", **extra)
+        assert error(info) == (
+            "IllegalLocationConstraintException",
+            f"The {named or 'eu-central-1'} location constraint is incompatible for the region "
+            "specific endpoint this request was sent to.",
+            400,
+        )
+    regional.create_bucket(
+        Bucket="regional", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    assert "regional" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
 # -- 9. / 10. listings -------------------------------------------------------------
 
 KEYS = ["data/a.csv", "data/b.csv", "data/sub/c.csv", "data/sub/d.csv", "other.txt", "sp ace/é.txt"]

@@ -25,7 +25,7 @@ from urllib.parse import quote, unquote
 from botocore.response import StreamingBody
 from botocore.utils import parse_to_aware_datetime
 
-from glue_workflow.local.dispatch import LocalServiceError, not_supported
+from glue_workflow.local.dispatch import CLIENT_REGION, LocalServiceError, not_supported
 from glue_workflow.local.s3.notifications import BucketNotifications
 from glue_workflow.local.s3.objects import (
     DEFAULT_CONTENT_TYPE,
@@ -255,6 +255,17 @@ class S3Service:
             # InvalidLocationConstraint (ErrorResponses), worded as sent: no final period
             raise LocalServiceError(
                 "InvalidLocationConstraint", "The specified location-constraint is not valid", 400
+            )
+        region = CLIENT_REGION.get()
+        if region and region not in ("us-east-1", location):
+            # a regional endpoint takes its own region's constraint only (API_CreateBucket:
+            # outside us-east-1 the constraint is required); S3's IllegalLocationConstraint-
+            # Exception, worded as S3 answers it (boto3 issue threads quote it)
+            raise LocalServiceError(
+                "IllegalLocationConstraintException",
+                f"The {location or 'unspecified'} location constraint is incompatible for the "
+                "region specific endpoint this request was sent to.",
+                400,
             )
         path = self.store.bucket_path(bucket)
         if path.is_dir():
