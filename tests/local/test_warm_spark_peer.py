@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -70,9 +71,12 @@ def test_a_job_sends_nothing_to_another_users_process_at_the_warm_spark_address(
 
     assert SYSTEM_PYTHON is not None
     name = f"glue-wf-test-{uuid.uuid4().hex}"
-    got = tmp_path / "got"
+    # where the squatter (uid 65534) can write: pytest's own temp root is 0700 (the
+    # squatter died on its first connection, and the address it held went with it)
+    shared = Path(tempfile.mkdtemp(prefix="glue-wf-squatter-", dir="/tmp"))
+    os.chmod(shared, 0o777)
+    got = shared / "got"
     got.write_text("")
-    os.chmod(tmp_path, 0o777)
     os.chmod(got, 0o666)
     code = (  # the squatter: accept, keep whatever it is sent
         "import socket; s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); "
@@ -101,6 +105,7 @@ def test_a_job_sends_nothing_to_another_users_process_at_the_warm_spark_address(
     finally:
         squatter.kill()
         squatter.wait()
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def _abstract_names() -> str:
